@@ -1,0 +1,112 @@
+/**
+ * `Addr<M>`: the capability to send messages of type `M` to one actor.
+ *
+ * Owns: the address value and its identity (node incarnation, core, slot, generation,
+ * secret). Must not: do I/O or know how delivery works. Only the runtime mints addresses,
+ * through the `@pd/actor/internal` entry point; a hand-made object is not an `Addr`, and
+ * the runtime checks every address it is given against its own tables (and, for an
+ * address that crossed a boundary, the secret), so a guessed or stale address reaches
+ * nobody.
+ */
+
+const MINT_TOKEN: unique symbol = Symbol('pd.addr.mint');
+
+/** The wire identity of an address: what an encoded address carries. */
+export interface AddrIdentity {
+  /** Incarnation of the engine (node) that minted it; a restarted engine has a new one. */
+  readonly node: number;
+  /** The core (worker) that hosts the actor, 0 in single-core mode. */
+  readonly core: number;
+  /** Slot in that core's actor table. */
+  readonly slot: number;
+  /** Generation of the slot: a reused slot has a new generation. */
+  readonly generation: number;
+  /** Random secret checked by the receiving engine. */
+  readonly secret: number;
+}
+
+/**
+ * An unforgeable, typed reference to an actor. Sending `M` to it is allowed by the type
+ * system; anything else is a compile error. Addresses compare by identity with
+ * {@link Addr.equals}, print as `<node.core.slot.generation>`, and never reveal their
+ * secret through enumeration or `JSON.stringify`.
+ */
+export class Addr<M = unknown> {
+  /** Phantom: makes `Addr` contravariant in `M`, so an address accepting more may stand in for one accepting less. */
+  declare readonly __accepts?: (message: M) => void;
+
+  readonly node: number;
+  readonly core: number;
+  readonly slot: number;
+  readonly generation: number;
+  readonly #secret: number;
+  readonly #target: object | null;
+
+  /** @internal Use the runtime; addresses cannot be constructed by hand. */
+  constructor(token: typeof MINT_TOKEN, id: AddrIdentity, target: object | null) {
+    if (token !== MINT_TOKEN) {
+      throw new TypeError('addr: addresses are minted by the runtime, not constructed');
+    }
+    this.node = id.node;
+    this.core = id.core;
+    this.slot = id.slot;
+    this.generation = id.generation;
+    this.#secret = id.secret;
+    this.#target = target;
+  }
+
+  /** True when both name the same actor incarnation. */
+  equals(other: Addr<any> | null | undefined): boolean {
+    return other instanceof Addr && other.slot === this.slot && other.generation === this.generation &&
+      other.node === this.node && other.core === this.core && other.#secret === this.#secret;
+  }
+
+  /** A stable string key (no secret) for maps and logs. */
+  get key(): string {
+    return `${this.node}.${this.core}.${this.slot}.${this.generation}`;
+  }
+
+  toString(): string {
+    return `<${this.key}>`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  static _target(addr: Addr<any>): object | null {
+    return addr.#target;
+  }
+
+  /** @internal */
+  static _secret(addr: Addr<any>): number {
+    return addr.#secret;
+  }
+}
+
+/** True when `value` is an address minted by a runtime (not a look-alike object). */
+export function isAddr(value: unknown): value is Addr<any> {
+  return value instanceof Addr;
+}
+
+/** Any address, whatever it accepts. */
+export type AnyAddr = Addr<any>;
+
+/** The message type an address accepts. */
+export type MessageOf<A> = A extends Addr<infer M> ? M : never;
+
+// --- internal (re-exported only from @pd/actor/internal) ---
+
+/** @internal Mint an address. Runtime use only. */
+export function mintAddr<M>(id: AddrIdentity, target: object | null): Addr<M> {
+  return new Addr<M>(MINT_TOKEN, id, target);
+}
+
+/** @internal The local target object an address was minted with (null for remote ones). */
+export const addrTarget: (addr: Addr<any>) => object | null = Addr._target;
+
+/** @internal The identity of an address, secret included, for encoding. */
+export function addrIdentity(addr: Addr<any>): AddrIdentity {
+  return { node: addr.node, core: addr.core, slot: addr.slot, generation: addr.generation, secret: Addr._secret(addr) };
+}

@@ -1,0 +1,236 @@
+/**
+ * Actor definitions and the context an actor acts through.
+ *
+ * An actor is defined one of four ways, all ending in a {@link Behavior} (push: one
+ * `receive` call per message) or a {@link PullBehavior} (pull: an async `run` that asks for
+ * messages with `ctx.receive`):
+ * - a class extending {@link Actor} (or any class whose instances are behaviours);
+ * - a named {@link Kind}: a name plus a factory from serializable arguments. Kinds are what
+ *   may be spawned on another core or node, and what supervisors restart;
+ * - a kind's name, looked up in the engine's kind registry;
+ * - an inline behaviour object: a convenience for actors that stay where they are.
+ *
+ * The runtime calls one hook at a time per actor (invariant 6), catches every throw and
+ * rejection, and turns it into an exit reason (invariant 8). Nothing here does I/O.
+ */
+import type { Addr, AnyAddr } from './addr.js';
+import type { ExitReason } from './exit.js';
+import type { MonitorRef, TimerRef } from './signals.js';
+
+/** Message priority lane; `high` is served before `normal`, `normal` before `low`. */
+export type Priority = 'high' | 'normal' | 'low';
+
+/** What happened to a message handed to `send`. Never thrown: returned. */
+export type SendResult =
+  /** Queued in the target's mailbox (or handed to the transport for a remote target). */
+  | 'queued'
+  /** The mailbox was full and its policy dropped a message (this one or the oldest one). */
+  | 'dropped'
+  /** The mailbox was full and its policy (`reject`, or `backpressure` for a plain send) refused it. */
+  | 'rejected'
+  /** The target is dead or unknown; the message became a dead letter. */
+  | 'dead';
+
+export interface SendOptions {
+  /** Mailbox lane; default `normal`. */
+  readonly priority?: Priority;
+  /** Drop the message (counted as expired) if it has not been handled within this many ms. */
+  readonly ttlMs?: number;
+}
+
+export interface AskOptions {
+  /** Reject with `ask/timeout` after this many ms; default 5000. Must be positive. */
+  readonly timeoutMs?: number;
+  readonly priority?: Priority;
+}
+
+export interface ReceiveOptions<T> {
+  /** Reject with `receive/timeout` after this many ms; default: wait forever. */
+  readonly timeoutMs?: number;
+  /** Selective receive: take the oldest message for which this returns true; others wait. */
+  readonly match?: (message: unknown) => message is T;
+}
+
+/** What happens when a bounded mailbox is full. */
+export type OverflowPolicy =
+  /** Refuse the new message; `send` returns `dropped`. */
+  | 'drop-newest'
+  /** Evict the oldest queued message to make room; `send` returns `dropped`. */
+  | 'drop-oldest'
+  /** Refuse the new message; `send` returns `rejected`, `ask` rejects with `ask/rejected`. */
+  | 'reject'
+  /** `sendWait` waits for room; a plain `send` is refused with `rejected`. */
+  | 'backpressure';
+
+export interface MailboxOptions {
+  /** Maximum queued user messages; unbounded when absent. A positive integer. */
+  readonly capacity?: number;
+  /** Default `drop-newest`. */
+  readonly overflow?: OverflowPolicy;
+}
+
+/** A reply promised for later: `deferReply()` returns one; answer it once. */
+export interface ReplyHandle<R = unknown> {
+  resolve(value: R): void;
+  reject(error: unknown): void;
+}
+
+/** Options for spawning an actor. */
+export interface SpawnOptions<A = unknown> {
+  /** Arguments for a class constructor or a kind factory. */
+  readonly args?: A;
+  /** Path segment under the parent (default `$<id>`); unique among live siblings. */
+  readonly name?: string;
+  /** Register this unique name in the engine registry for the actor's lifetime. */
+  readonly register?: string;
+  /** Mailbox bound and overflow policy. */
+  readonly mailbox?: MailboxOptions;
+  /** Link the new actor to the spawner (spawn_link). Only from inside an actor. */
+  readonly link?: boolean;
+  /** Turn incoming exit signals into {@link ExitSignal} messages from the start. */
+  readonly trapExits?: boolean;
+  /** Messages handled per scheduling turn before the actor yields (its reduction budget). */
+  readonly budget?: number;
+  /** How long its stop hook may run when asked to stop before it is killed; default 5000 ms. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** Stable information about the running actor. */
+export interface SelfInfo {
+  readonly path: string;
+  readonly kind: string;
+  readonly restarts: number;
+}
+
+/**
+ * The capabilities of a running actor. Every method is safe to call from a handler; the
+ * context is valid until the actor exits.
+ */
+export interface Context<M = unknown> {
+  /** This actor's address. */
+  readonly self: Addr<M>;
+  /** This actor's hierarchical path, e.g. `/user/orders/$7`. */
+  readonly path: string;
+  /** The parent's address, or null for a top-level actor. */
+  readonly parent: AnyAddr | null;
+
+  /** Send a message; returns what happened to it, never throws for a dead target. */
+  send<T>(to: Addr<T>, message: T, options?: SendOptions): SendResult;
+  /** Send, waiting for room in a `backpressure` mailbox. */
+  sendWait<T>(to: Addr<T>, message: T, options?: SendOptions): Promise<SendResult>;
+  /** Request-response: resolves with the reply, rejects with an {@link AskError}. */
+  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R>;
+  /** Reply to the message being handled, if it came from `ask`. Returns false otherwise. */
+  reply(value: unknown): boolean;
+  /** Take the reply duty of the current ask, to answer later. Null if it was not an ask. */
+  deferReply<R = unknown>(): ReplyHandle<R> | null;
+
+  /** Spawn a child: it stops when this actor stops. */
+  spawn<T, A = unknown>(definition: Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T>;
+  /** Ask `target` (default: this actor) to stop after its current message, with `reason` (default normal). */
+  stop(target?: AnyAddr, reason?: ExitReason): void;
+  /** Kill `target` at once: untrappable, no stop hook. */
+  kill(target: AnyAddr): void;
+  /** Send an exit signal, as Erlang's `exit/2`: trappable unless the reason is `killed`. */
+  exit(target: AnyAddr, reason: ExitReason): void;
+
+  /** Link both ways: when either exits abnormally, the other does too (or gets an ExitSignal). */
+  link(target: AnyAddr): void;
+  unlink(target: AnyAddr): void;
+  /** Watch `target`: a {@link Down} arrives when it exits (at once, `noproc`, if already dead). */
+  monitor(target: AnyAddr): MonitorRef;
+  demonitor(ref: MonitorRef): void;
+  /** Turn exit signals from links into {@link ExitSignal} messages (except `kill`). */
+  trapExits(enabled: boolean): void;
+
+  /** Deliver `message` to `to` after `delayMs`. Cancelled when this actor exits. */
+  sendAfter<T>(to: Addr<T>, message: T, delayMs: number): TimerRef;
+  /** Deliver `message` to `to` every `intervalMs`. Cancelled when this actor exits. */
+  sendEvery<T>(to: Addr<T>, message: T, intervalMs: number): TimerRef;
+  /** Cancel a timer; returns false if it had already fired (one-shot) or was cancelled. */
+  cancelTimer(ref: TimerRef): boolean;
+
+  /** Receive messages published to `topic` until unsubscribed or exited. */
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Deliver to every subscriber of `topic`; returns how many got it. */
+  publish(topic: string, message: unknown): number;
+
+  /** Register a unique name for this actor; a taken name is an error. */
+  register(name: string): void;
+  unregister(name: string): void;
+  whereis<T = unknown>(name: string): Addr<T> | undefined;
+  /** Bind a path in the path registry (e.g. `/svc/payment/processor`) to this actor. */
+  registerPath(path: string): void;
+  whereisPath<T = unknown>(path: string): Addr<T> | undefined;
+
+  /** Replace this actor's behaviour from the next message on (hot swap). */
+  become(next: Behavior<M>): void;
+
+  /** Pull actors only: the next (matching) message. */
+  receive<T = M>(options?: ReceiveOptions<T>): Promise<T>;
+
+  /** The engine clock in ms (virtual time under simulation). */
+  now(): number;
+  /** A uniform random number in [0, 1) from the engine's seeded stream for user code. */
+  random(): number;
+  readonly info: SelfInfo;
+}
+
+/** A push actor: the runtime calls `receive` once per message. */
+export interface Behavior<M = unknown> {
+  /** Called once before the first message. Throwing ends the actor with an error exit. */
+  started?(ctx: Context<M>): void | Promise<void>;
+  /** Handle one message. For an ask, the returned (or resolved) value is the reply unless `ctx.reply` ran. */
+  receive(message: M, ctx: Context<M>): unknown;
+  /** Called when the actor stops for any reason but `killed`; bounded by the stop timeout. */
+  stopping?(reason: ExitReason, ctx: Context<M>): void | Promise<void>;
+  /** Called on a fresh instance that replaces a crashed one, before `started`. */
+  restarting?(previous: ExitReason, ctx: Context<M>): void | Promise<void>;
+  /** Hot swap: called on the new behaviour with the old one, to carry state over. */
+  migrate?(previous: Behavior<M> | PullBehavior<M>): void;
+}
+
+/** A pull actor: `run` takes messages with `ctx.receive`; returning ends it normally. */
+export interface PullBehavior<M = unknown> {
+  started?(ctx: Context<M>): void | Promise<void>;
+  run(ctx: Context<M>): Promise<unknown>;
+  stopping?(reason: ExitReason, ctx: Context<M>): void | Promise<void>;
+  restarting?(previous: ExitReason, ctx: Context<M>): void | Promise<void>;
+}
+
+export type AnyBehavior<M = any> = Behavior<M> | PullBehavior<M>;
+
+/** Base class for push actors. State lives in fields; one instance per incarnation. */
+export abstract class Actor<M = unknown> implements Behavior<M> {
+  abstract receive(message: M, ctx: Context<M>): unknown;
+}
+
+/** A class whose instances are behaviours, constructed with the spawn arguments. */
+export type ActorClass<M = any, A = any> = new (args: A) => AnyBehavior<M>;
+
+/**
+ * A named actor kind: the unit that can be spawned by name, restarted by a supervisor,
+ * and placed on another core or node. Arguments should be serializable.
+ */
+export class Kind<M = any, A = any> {
+  constructor(readonly name: string, readonly create: (args: A) => AnyBehavior<M>) {}
+}
+
+/** Define a named kind from a factory (or a class). */
+export function defineKind<M, A = void>(name: string, factory: ((args: A) => AnyBehavior<M>) | ActorClass<M, A>): Kind<M, A> {
+  const create = isClass(factory) ? (args: A) => new factory(args) : factory as (args: A) => AnyBehavior<M>;
+  return new Kind<M, A>(name, create);
+}
+
+/** Anything `spawn` accepts. */
+export type Spawnable<M = any, A = any> = Kind<M, A> | ActorClass<M, A> | AnyBehavior<M> | string;
+
+/** Wrap an async function as a pull actor. */
+export function pull<M>(run: (ctx: Context<M>) => Promise<unknown>): PullBehavior<M> {
+  return { run };
+}
+
+function isClass(fn: unknown): fn is new (...args: any[]) => any {
+  return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}

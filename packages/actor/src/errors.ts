@@ -1,0 +1,78 @@
+/**
+ * Expected failures as typed errors. Every error carries a `code` from {@link ErrorCode}
+ * ("subsystem/what") and a message that names the problem, so callers can branch on the
+ * code and people can read the message. Actor crashes are not errors thrown at callers:
+ * they become exit reasons (see exit.ts).
+ */
+
+/** Every error code, with what it means. */
+export const ErrorCodes = {
+  /** `send`/`ask` was given something that is not an address minted by a runtime. */
+  'send/not-an-address': 'the target is not an Addr minted by a runtime',
+  /** A bounded mailbox with policy `reject` was full; nothing was queued. */
+  'send/mailbox-full': 'the target mailbox is full',
+  /** A value that cannot cross a core or node boundary. */
+  'send/not-serializable': 'the message cannot be encoded to cross a boundary',
+  /** No reply within the ask timeout. */
+  'ask/timeout': 'no reply before the timeout',
+  /** The asked actor was dead, or died before replying. */
+  'ask/target-exited': 'the target exited before replying',
+  /** The asked actor's mailbox refused the request. */
+  'ask/rejected': 'the target mailbox refused the request',
+  /** Spawning a kind name nobody registered. */
+  'spawn/unknown-kind': 'no kind is registered under that name',
+  /** A spawn definition the runtime cannot use. */
+  'spawn/invalid-definition': 'not an actor class, kind, behaviour or kind name',
+  /** A child name already used by a live sibling. */
+  'spawn/name-taken': 'a live sibling already has that name',
+  /** A kind registered twice under one name with different definitions. */
+  'kind/duplicate': 'a different kind is already registered under that name',
+  /** A registry name held by another live actor. */
+  'registry/name-taken': 'the name is registered to another live actor',
+  /** A name or path that breaks the naming rules. */
+  'registry/invalid-name': 'the name or path is malformed',
+  /** A path already bound to another live actor. */
+  'registry/path-taken': 'the path is registered to another live actor',
+  /** The engine was shut down or is shutting down. */
+  'engine/stopped': 'the engine is stopped',
+  /** An argument out of its documented range. */
+  'arg/invalid': 'an argument is out of range or of the wrong type',
+  /** `ctx.receive` called on an actor that is not a pull actor, or twice at once. */
+  'receive/invalid': 'receive used outside a pull actor or concurrently',
+  /** `ctx.receive` timed out. */
+  'receive/timeout': 'no matching message before the timeout',
+  /** The operation is not possible in the actor's current state. */
+  'actor/invalid-state': 'the actor is not in a state that allows this',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** The base of every error the runtime throws or rejects with. */
+export class PdError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** A send that could not be made (bad target, full mailbox, unencodable value). */
+export class SendError extends PdError {}
+/** An ask that did not get a reply. */
+export class AskError extends PdError {}
+/** A spawn that could not happen. */
+export class SpawnError extends PdError {}
+/** A registry operation that was refused. */
+export class RegistryError extends PdError {}
+/** An engine that cannot serve the call (stopped, shutting down). */
+export class EngineError extends PdError {}
+/** An argument out of range: names the argument and what was expected. */
+export class ArgumentError extends PdError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('arg/invalid', message, details);
+  }
+}

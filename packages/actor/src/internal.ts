@@ -1,0 +1,7 @@
+/**
+ * @internal Runtime-only entry point (`@pd/actor/internal`): address minting and the
+ * identity accessors a transport needs. Not part of the public API; application code that
+ * imports it still cannot reach an actor it holds no address for, because the runtime
+ * checks every address against its own tables and secrets.
+ */
+export { mintAddr, addrTarget, addrIdentity } from './addr.js';

@@ -1,0 +1,30 @@
+/**
+ * Messages the runtime itself puts in an actor's mailbox: an exit from a linked actor
+ * (only when the receiver traps exits) and a DOWN from a monitored one. They are classes,
+ * so a handler tells them apart with `instanceof` whatever shape its own messages have.
+ */
+import type { Addr } from './addr.js';
+import type { ExitReason } from './exit.js';
+
+/** Identifies one monitor; `demonitor(ref)` cancels it. */
+export class MonitorRef {
+  constructor(readonly id: number) {}
+  toString(): string {
+    return `#Ref<${this.id}>`;
+  }
+}
+
+/** A linked actor exited, delivered as a message because the receiver traps exits. */
+export class ExitSignal {
+  constructor(readonly from: Addr<any>, readonly reason: ExitReason) {}
+}
+
+/** A monitored actor exited (or was already dead: reason `noproc`). */
+export class Down {
+  constructor(readonly ref: MonitorRef, readonly addr: Addr<any>, readonly reason: ExitReason) {}
+}
+
+/** A handle on a scheduled message; `cancelTimer(ref)` cancels it. */
+export interface TimerRef {
+  readonly id: number;
+}
