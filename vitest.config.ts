@@ -2,14 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests import the workspace packages from source, so `vitest` needs no build first.
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@pd\/actor$/, replacement: src('actor') },
-      { find: /^@pd\/runtime$/, replacement: src('runtime') },
-      { find: /^@pd\/transport$/, replacement: src('transport') },
+      { find: /^@pd\/([a-z-]+)\/internal$/, replacement: `${packages}$1/src/internal.ts` },
+      { find: /^@pd\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },
   test: {

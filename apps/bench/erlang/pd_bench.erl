@@ -1,0 +1,203 @@
+%% BEAM peer of the Palladium benchmark suite (apps/bench). Compiled by the suite with
+%% erlc into a temporary directory at run time, then run as
+%%   erl +P 4000000 -noshell -pa DIR -run pd_bench main Workload Runs Warmups Params WarmParams -s init stop
+%% where Params and WarmParams are "key=value,key=value". Prints one line per measured run:
+%%   @@RESULT {"ops":N,"seconds":S[,"bytesPerActor":B][,"p50Us":X,"p99Us":Y]}
+%% Each workload mirrors the JavaScript one of the same name in apps/bench/src/impls.
+-module(pd_bench).
+-behaviour(gen_server).
+
+-export([main/1]).
+-export([init/1, handle_call/3, handle_cast/2]).
+
+main([W, Runs, Warmups, ParamStr, WarmStr]) ->
+    Workload = list_to_atom(W),
+    Params = parse_params(ParamStr),
+    WarmParams = parse_params(WarmStr),
+    try
+        [run(Workload, WarmParams) || _ <- lists:seq(1, list_to_integer(Warmups))],
+        [emit(run(Workload, Params)) || _ <- lists:seq(1, list_to_integer(Runs))],
+        ok
+    catch
+        Class:Reason:Stack ->
+            io:format("@@ERROR ~p:~p ~P~n", [Class, Reason, Stack, 8])
+    end.
+
+parse_params("") -> #{};
+parse_params(Str) ->
+    maps:from_list([begin
+                        [K, V] = string:split(KV, "="),
+                        {list_to_atom(K), list_to_integer(V)}
+                    end || KV <- string:split(Str, ",", all)]).
+
+now_us() -> erlang:monotonic_time(microsecond).
+
+emit({Ops, Us, Extra}) ->
+    io:format("@@RESULT {\"ops\":~b,\"seconds\":~.6f~s}~n", [Ops, Us / 1.0e6, Extra]).
+
+%% Wait until the processes of a previous run have exited.
+settle(Count) ->
+    case erlang:system_info(process_count) > Count of
+        true -> timer:sleep(5), settle(Count);
+        false -> ok
+    end.
+
+run(Workload, P) ->
+    Before = erlang:system_info(process_count),
+    R = workload(Workload, P),
+    settle(Before),
+    R.
+
+%% ---- ring: N processes, one token, H hops ----
+workload(ring, #{actors := N, hops := H}) ->
+    Self = self(),
+    Pids = [spawn(fun() -> ring_wait(Self) end) || _ <- lists:seq(1, N)],
+    Nexts = tl(Pids) ++ [hd(Pids)],
+    lists:foreach(fun({P, Q}) -> P ! {next, Q} end, lists:zip(Pids, Nexts)),
+    T0 = now_us(),
+    hd(Pids) ! H,
+    receive ring_done -> ok end,
+    Us = now_us() - T0,
+    [P ! stop || P <- Pids],
+    {H, Us, ""};
+
+%% ---- spawn: N idle processes kept alive; memory per process after GC ----
+workload(spawn, #{actors := N}) ->
+    erlang:garbage_collect(),
+    M0 = erlang:memory(processes),
+    T0 = now_us(),
+    Pids = spawn_idle(N, []),
+    Us = now_us() - T0,
+    erlang:garbage_collect(),
+    M1 = erlang:memory(processes),
+    [P ! stop || P <- Pids],
+    {N, Us, io_lib:format(",\"bytesPerActor\":~.1f", [(M1 - M0) / N])};
+
+%% ---- pingpong: two processes bounce an integer R times ----
+workload(pingpong, #{rounds := R}) ->
+    Self = self(),
+    Pong = spawn(fun pong_wait/0),
+    Ping = spawn(fun() -> ping(Pong, Self) end),
+    Pong ! {ping, Ping},
+    T0 = now_us(),
+    Pong ! R,
+    receive pingpong_done -> ok end,
+    Us = now_us() - T0,
+    Pong ! stop,
+    {R, Us, ""};
+
+%% ---- ask: Askers concurrent callers, gen_server:call one at a time ----
+workload(ask, #{asks := Total, askers := Askers}) ->
+    {ok, S} = gen_server:start(?MODULE, [], []),
+    Per = Total div Askers,
+    Self = self(),
+    T0 = now_us(),
+    Clients = [spawn(fun() -> asker_main(S, Per, Self) end) || _ <- lists:seq(1, Askers)],
+    [receive {asker_done, C} -> ok end || C <- Clients],
+    Us = now_us() - T0,
+    Lats = lists:sort(lists:append([receive {lats, C, L} -> L end || C <- Clients])),
+    gen_server:stop(S),
+    Len = length(Lats),
+    P50 = lists:nth(max(1, ceil(0.5 * Len)), Lats),
+    P99 = lists:nth(max(1, ceil(0.99 * Len)), Lats),
+    ToUs = fun(D) -> erlang:convert_time_unit(D, native, nanosecond) / 1000 end,
+    {Per * Askers, Us, io_lib:format(",\"p50Us\":~.3f,\"p99Us\":~.3f", [ToUs(P50), ToUs(P99)])};
+
+%% ---- fanin: Senders processes each send PerSender messages to one sink ----
+workload(fanin, #{senders := S, perSender := Per}) ->
+    Self = self(),
+    Total = S * Per,
+    Sink = spawn(fun() -> sink(Total, Self) end),
+    T0 = now_us(),
+    [spawn(fun() -> send_n(Sink, Per) end) || _ <- lists:seq(1, S)],
+    receive fanin_done -> ok end,
+    {Total, now_us() - T0, ""};
+
+%% ---- hotswap: a driver replaces the worker's behaviour fun while messages flow ----
+workload(hotswap, #{swaps := Swaps, msgsPerSwap := PerSwap}) ->
+    Self = self(),
+    V1 = fun(M, Count) -> Count + M end,
+    V2 = fun(M, Count) -> M + Count end,
+    Worker = spawn(fun() -> worker(V1, 0) end),
+    T0 = now_us(),
+    spawn(fun() -> drive(Worker, Swaps, PerSwap, V1, V2), Worker ! {get, Self} end),
+    Count = receive {count, C} -> C end,
+    Us = now_us() - T0,
+    Count = Swaps * PerSwap,
+    Worker ! stop,
+    {Swaps, Us, ""};
+
+%% ---- timers: schedule N delayed messages, cancel them all ----
+workload(timers, #{timers := N}) ->
+    Self = self(),
+    T0 = now_us(),
+    Refs = [erlang:send_after(60000 + (I rem 1000), Self, tick) || I <- lists:seq(1, N)],
+    lists:foreach(fun(R) -> erlang:cancel_timer(R) end, Refs),
+    {N, now_us() - T0, ""}.
+
+ring_wait(Parent) -> receive {next, Next} -> ring_loop(Next, Parent) end.
+
+ring_loop(Next, Parent) ->
+    receive
+        0 -> Parent ! ring_done, ring_loop(Next, Parent);
+        K when is_integer(K) -> Next ! K - 1, ring_loop(Next, Parent);
+        stop -> ok
+    end.
+
+spawn_idle(0, Acc) -> Acc;
+spawn_idle(K, Acc) -> spawn_idle(K - 1, [spawn(fun idle/0) | Acc]).
+
+idle() -> receive stop -> ok end.
+
+pong_wait() -> receive {ping, Ping} -> pong(Ping) end.
+
+pong(Ping) ->
+    receive
+        K when is_integer(K) -> Ping ! K, pong(Ping);
+        stop -> ok
+    end.
+
+ping(Pong, Parent) ->
+    receive
+        0 -> Parent ! pingpong_done;
+        K -> Pong ! K - 1, ping(Pong, Parent)
+    end.
+
+asker_main(S, Per, Parent) ->
+    L = asker(S, Per, []),
+    Parent ! {asker_done, self()},
+    Parent ! {lats, self(), L}.
+
+asker(_, 0, Acc) -> Acc;
+asker(S, K, Acc) ->
+    T = erlang:monotonic_time(),
+    K = gen_server:call(S, K),
+    asker(S, K - 1, [erlang:monotonic_time() - T | Acc]).
+
+sink(0, Parent) -> Parent ! fanin_done;
+sink(K, Parent) -> receive _ -> sink(K - 1, Parent) end.
+
+send_n(_, 0) -> ok;
+send_n(Sink, K) -> Sink ! K, send_n(Sink, K - 1).
+
+worker(F, Count) ->
+    receive
+        M when is_integer(M) -> worker(F, F(M, Count));
+        {swap, G} -> worker(G, Count);
+        {get, From} -> From ! {count, Count}, worker(F, Count);
+        stop -> ok
+    end.
+
+drive(_, 0, _, _, _) -> ok;
+drive(Worker, K, PerSwap, V1, V2) ->
+    send_ones(Worker, PerSwap),
+    Worker ! {swap, V2},
+    drive(Worker, K - 1, PerSwap, V2, V1).
+
+send_ones(_, 0) -> ok;
+send_ones(W, K) -> W ! 1, send_ones(W, K - 1).
+
+%% gen_server callbacks for the ask workload: echo the request.
+init([]) -> {ok, nostate}.
+handle_call(Req, _From, State) -> {reply, Req, State}.
+handle_cast(_Msg, State) -> {noreply, State}.

@@ -1,0 +1,40 @@
+/**
+ * One benchmark process: `node --expose-gc dist/child.js <workload> <impl> <runs> <warmup> <json params>`.
+ * Runs `warmup` unmeasured runs at a tenth of the size, then `runs` measured ones, and
+ * prints one `@@RESULT {json}` line per measured run (or `@@SKIP reason`, `@@ERROR msg`).
+ */
+import { loadImpl } from './impls/index.js';
+import { specOf, scaleParams } from './workloads.js';
+import type { ImplName, Params, WorkloadName } from './types.js';
+
+async function main(): Promise<void> {
+  const [workload, implName, runsArg, warmArg, paramsArg] = process.argv.slice(2);
+  const spec = specOf(workload as WorkloadName);
+  const params = JSON.parse(paramsArg ?? '{}') as Params;
+  const runs = Number(runsArg ?? 1), warm = Number(warmArg ?? 1);
+  const impl = await loadImpl(implName as ImplName);
+  const why = typeof impl === 'string' ? impl : await impl.available();
+  if (why !== null || typeof impl === 'string') {
+    console.log(`@@SKIP ${why}`);
+    return;
+  }
+  const fn = impl.workloads[spec.name];
+  if (!fn) {
+    console.log(`@@SKIP ${impl.name} has no ${spec.name} workload`);
+    return;
+  }
+  for (let i = 0; i < warm; i++) await fn(scaleParams(spec, params, 0.1));
+  for (let i = 0; i < runs; i++) {
+    const r = await fn(params);
+    console.log(`@@RESULT ${JSON.stringify(r)}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    console.log(`@@ERROR ${msg.split('\n').slice(0, 3).join(' | ')}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,31 @@
+/**
+ * Implementation registry. Each implementation is a module loaded on demand in the child
+ * process, so a missing optional dependency (or a runtime not built yet) skips only it.
+ * BEAM is not here: it runs in `erl`, driven by ../beam.ts.
+ *
+ * Extension points: `pd-multi` (../impls/pd-multi.ts) for the multi-core engine, and a
+ * future `pd-remote` for two engines over loopback, both slot in here plus a row in
+ * ../workloads.ts.
+ */
+import type { Impl, ImplName } from '../types.js';
+
+const MODULES: Partial<Record<ImplName, string>> = {
+  'bare-v8': './bare.js',
+  pd: './pd.js',
+  'pd-multi': './pd-multi.js',
+  xstate: './xstate.js',
+  comedy: './comedy.js',
+  postMessage: './postmessage.js',
+};
+
+/** The implementation, or why it cannot be loaded here. */
+export async function loadImpl(name: ImplName): Promise<Impl | string> {
+  const path = MODULES[name];
+  if (!path) return `${name} is not an in-process implementation`;
+  try {
+    const mod = (await import(path)) as { impl: Impl };
+    return mod.impl;
+  } catch (e) {
+    return `${name} could not be loaded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+  }
+}

@@ -1,0 +1,190 @@
+/** Aggregation of runs (median, min, max), the per-workload tables, the targets check. */
+import { median } from './stats.js';
+import type { WorkloadSpec } from './workloads.js';
+import type { ImplName, JsonRecord, Params, RunResult, WorkloadName } from './types.js';
+
+export interface Outcome {
+  readonly workload: WorkloadName;
+  readonly impl: ImplName;
+  readonly params: Params;
+  readonly runs: readonly RunResult[];
+  /** Why it did not run (skipped) or why it stopped (error). */
+  readonly skip?: string;
+  readonly error?: string;
+}
+
+export interface Summary {
+  readonly workload: WorkloadName;
+  readonly impl: ImplName;
+  readonly ops: number;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly minRate: number;
+  readonly maxRate: number;
+  readonly runs: number;
+  readonly bytesPerActor?: number;
+  readonly p50Us?: number;
+  readonly p99Us?: number;
+  readonly params: Params;
+}
+
+function optMedian(xs: readonly (number | undefined)[]): number | undefined {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? median(v) : undefined;
+}
+
+export function summarize(o: Outcome): Summary | null {
+  if (o.runs.length === 0) return null;
+  const rates = o.runs.map((r) => r.ops / r.seconds);
+  const bytesPerActor = optMedian(o.runs.map((r) => r.bytesPerActor));
+  const p50Us = optMedian(o.runs.map((r) => r.p50Us));
+  const p99Us = optMedian(o.runs.map((r) => r.p99Us));
+  return {
+    workload: o.workload,
+    impl: o.impl,
+    ops: median(o.runs.map((r) => r.ops)),
+    seconds: median(o.runs.map((r) => r.seconds)),
+    rate: median(rates),
+    minRate: Math.min(...rates),
+    maxRate: Math.max(...rates),
+    runs: o.runs.length,
+    params: o.params,
+    ...(bytesPerActor !== undefined ? { bytesPerActor } : {}),
+    ...(p50Us !== undefined ? { p50Us } : {}),
+    ...(p99Us !== undefined ? { p99Us } : {}),
+  };
+}
+
+export function toJson(s: Summary): JsonRecord {
+  const r = (x: number, d = 3): number => Number(x.toFixed(d));
+  return {
+    workload: s.workload,
+    impl: s.impl,
+    ops: s.ops,
+    seconds: r(s.seconds, 6),
+    ratePerSec: Math.round(s.rate),
+    ...(s.bytesPerActor !== undefined ? { bytesPerActor: r(s.bytesPerActor, 1) } : {}),
+    ...(s.p50Us !== undefined ? { p50Us: r(s.p50Us) } : {}),
+    ...(s.p99Us !== undefined ? { p99Us: r(s.p99Us) } : {}),
+    minRatePerSec: Math.round(s.minRate),
+    maxRatePerSec: Math.round(s.maxRate),
+    runs: s.runs,
+    params: s.params,
+  };
+}
+
+/** 9_870_000 → "9.87M", 123_456 → "123k", 950 → "950". */
+export function fmtRate(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  const fix = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+  if (a >= 1e9) return `${fix(x / 1e9)}G`;
+  if (a >= 1e6) return `${fix(x / 1e6)}M`;
+  if (a >= 1e3) return `${fix(x / 1e3)}k`;
+  return fix(x);
+}
+
+export function fmtRatio(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return '-';
+  return x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
+}
+
+function fmtUs(x: number): string {
+  return x >= 100 ? `${x.toFixed(0)}µs` : x >= 10 ? `${x.toFixed(1)}µs` : `${x.toFixed(2)}µs`;
+}
+
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join(' | ')} |`;
+  const sep = `|${width.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), sep, ...rows.map(line)].join('\n');
+}
+
+/** The markdown table of one workload, followed by its notes (skips, errors). */
+export function workloadTable(spec: WorkloadSpec, outcomes: readonly Outcome[]): string {
+  const sums = new Map<ImplName, Summary>();
+  for (const o of outcomes) {
+    const s = summarize(o);
+    if (s) sums.set(o.impl, s);
+  }
+  const hasBytes = [...sums.values()].some((s) => s.bytesPerActor !== undefined);
+  const hasLat = [...sums.values()].some((s) => s.p50Us !== undefined);
+  const header = ['impl', spec.unit, 'min', 'max', ...spec.baselines.map((b) => `× ${b}`)];
+  if (hasBytes) header.push('bytes/actor');
+  if (hasLat) header.push('p50', 'p99');
+  header.push('ops/run');
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const o of outcomes) {
+    const s = sums.get(o.impl);
+    if (!s) {
+      notes.push(`- ${o.impl}: ${o.error ? `failed: ${o.error}` : `skipped: ${o.skip ?? 'no result'}`}`);
+      continue;
+    }
+    if (o.error) notes.push(`- ${o.impl}: ${o.runs.length} runs, then failed: ${o.error}`);
+    const row = [o.impl, fmtRate(s.rate), fmtRate(s.minRate), fmtRate(s.maxRate)];
+    for (const b of spec.baselines) {
+      const base = sums.get(b);
+      row.push(base ? fmtRatio(s.rate / base.rate) : '-');
+    }
+    if (hasBytes) row.push(s.bytesPerActor !== undefined ? s.bytesPerActor.toFixed(0) : '-');
+    if (hasLat) row.push(s.p50Us !== undefined ? fmtUs(s.p50Us) : '-', s.p99Us !== undefined ? fmtUs(s.p99Us) : '-');
+    row.push(fmtRate(s.ops));
+    rows.push(row);
+  }
+  const title = `### ${spec.name} (${spec.unit}; median of runs)`;
+  return [title, '', rows.length ? renderTable(header, rows) : '(nothing ran)', ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+interface Target {
+  readonly workload: WorkloadName;
+  readonly text: string;
+  check(pd: Summary, get: (impl: ImplName) => Summary | undefined): { measured: string; met: boolean } | null;
+}
+
+const ratioTarget = (workload: WorkloadName, base: ImplName, min: number): Target => ({
+  workload,
+  text: `${workload}: pd ≥ ${min}× ${base}`,
+  check: (pd, get) => {
+    const b = get(base);
+    if (!b) return null;
+    const r = pd.rate / b.rate;
+    return { measured: fmtRatio(r), met: r >= min };
+  },
+});
+
+const rateTarget = (workload: WorkloadName, min: number, unit: string): Target => ({
+  workload,
+  text: `${workload}: pd ≥ ${fmtRate(min)} ${unit}`,
+  check: (pd) => ({ measured: fmtRate(pd.rate), met: pd.rate >= min }),
+});
+
+/** The issue's figures to reach (ratios measured in the same run). */
+export const TARGETS: readonly Target[] = [
+  ratioTarget('ring', 'bare-v8', 0.5),
+  ratioTarget('ring', 'beam', 2),
+  ratioTarget('spawn', 'beam', 5),
+  {
+    workload: 'spawn',
+    text: 'spawn: pd ≤ 400 bytes per idle actor',
+    check: (pd) => (pd.bytesPerActor === undefined ? null : { measured: `${pd.bytesPerActor.toFixed(0)} B`, met: pd.bytesPerActor <= 400 }),
+  },
+  ratioTarget('pingpong', 'beam', 1),
+  rateTarget('ask', 1e6, 'round trips/s'),
+  ratioTarget('fanin', 'beam', 2),
+  rateTarget('hotswap', 150e3, 'swaps/s'),
+];
+
+export function targetsTable(all: readonly Outcome[]): string | null {
+  const sums = all.map(summarize).filter((s): s is Summary => s !== null);
+  const get = (w: WorkloadName, i: ImplName): Summary | undefined => sums.find((s) => s.workload === w && s.impl === i);
+  const rows: string[][] = [];
+  for (const t of TARGETS) {
+    const pd = get(t.workload, 'pd');
+    if (!pd) continue;
+    const r = t.check(pd, (i) => get(t.workload, i));
+    rows.push([t.text, r ? r.measured : '-', r ? (r.met ? 'yes' : 'NO') : 'n/a (peer missing)']);
+  }
+  return rows.length ? renderTable(['target', 'measured', 'met'], rows) : null;
+}

@@ -1,0 +1,161 @@
+/**
+ * The workloads: what each measures, its sizes (full and `--quick`), which implementations
+ * run it, and how (one process for all runs, or a fresh process per run where GC state
+ * matters). The implementations live in `impls/`; the BEAM ones in `erlang/pd_bench.erl`.
+ */
+import type { ImplName, Params, WorkloadName } from './types.js';
+
+export interface WorkloadSpec {
+  readonly name: WorkloadName;
+  /** Unit of the rate column. */
+  readonly unit: string;
+  /** One line: what the workload measures. */
+  readonly measures: string;
+  /** Implementations that run it, in table order. */
+  readonly impls: readonly ImplName[];
+  readonly full: Params;
+  readonly quick: Params;
+  /** Keys scaled down for warm-up runs and for slow peers (the rest is structure). */
+  readonly sizeKeys: readonly string[];
+  /** Peers too slow for the full size run a fraction of it (the rate stays comparable). */
+  readonly peerScale?: Partial<Record<ImplName, number>>;
+  /** Run each measured run in a fresh process (GC and heap state matter). */
+  readonly freshProcess: boolean;
+  /** Ratio columns of the table. */
+  readonly baselines: readonly ImplName[];
+}
+
+const IN_PROCESS: readonly ImplName[] = ['pd', 'bare-v8', 'beam', 'xstate', 'comedy'];
+const CEILING: readonly ImplName[] = ['bare-v8', 'beam'];
+
+export const SPECS: readonly WorkloadSpec[] = [
+  {
+    name: 'ring',
+    unit: 'hops/s',
+    measures: 'A ring of actors passes one token around; every hop is one send plus one receive.',
+    impls: IN_PROCESS,
+    full: { actors: 10_000, hops: 1_000_000 },
+    quick: { actors: 10_000, hops: 200_000 },
+    sizeKeys: ['hops'],
+    peerScale: { xstate: 0.5 },
+    freshProcess: false,
+    baselines: CEILING,
+  },
+  {
+    name: 'spawn',
+    unit: 'actors/s',
+    measures: 'Spawn idle actors that stay alive; rate, and retained heap per actor after a full GC.',
+    impls: IN_PROCESS,
+    full: { actors: 1_000_000 },
+    quick: { actors: 200_000 },
+    sizeKeys: ['actors'],
+    peerScale: { xstate: 0.1, comedy: 0.01 },
+    freshProcess: true,
+    baselines: CEILING,
+  },
+  {
+    name: 'pingpong',
+    unit: 'round trips/s',
+    measures: 'Two actors bounce one message with plain sends (tell); one round trip is two messages.',
+    impls: IN_PROCESS,
+    full: { rounds: 1_000_000 },
+    quick: { rounds: 200_000 },
+    sizeKeys: ['rounds'],
+    peerScale: { xstate: 0.5, comedy: 0.2 },
+    freshProcess: false,
+    baselines: CEILING,
+  },
+  {
+    name: 'ask',
+    unit: 'round trips/s',
+    measures:
+      'Request-response from outside the actor system: `askers` concurrent callers each await one reply at a time; rate and per-request latency.',
+    impls: ['pd', 'bare-v8', 'beam', 'comedy'],
+    full: { asks: 1_000_000, askers: 16 },
+    quick: { asks: 200_000, askers: 16 },
+    sizeKeys: ['asks'],
+    peerScale: { comedy: 0.05 },
+    freshProcess: false,
+    baselines: CEILING,
+  },
+  {
+    name: 'fanin',
+    unit: 'msgs/s',
+    measures: 'Many senders, one receiver: each sender sends its share in chunks, the sink counts to the total.',
+    impls: IN_PROCESS,
+    full: { senders: 100, perSender: 100_000, chunk: 1_000 },
+    quick: { senders: 100, perSender: 20_000, chunk: 1_000 },
+    sizeKeys: ['perSender'],
+    peerScale: { xstate: 0.2, comedy: 0.05 },
+    freshProcess: false,
+    baselines: CEILING,
+  },
+  {
+    name: 'hotswap',
+    unit: 'swaps/s',
+    measures:
+      'A driver actor replaces a worker\'s behaviour while messages flow to it (`msgsPerSwap` messages between swaps); state and mailbox must survive every swap.',
+    impls: ['pd', 'bare-v8', 'beam'],
+    full: { swaps: 200_000, msgsPerSwap: 4, batch: 100 },
+    quick: { swaps: 50_000, msgsPerSwap: 4, batch: 100 },
+    sizeKeys: ['swaps'],
+    freshProcess: false,
+    baselines: CEILING,
+  },
+  {
+    name: 'timers',
+    unit: 'timers/s',
+    measures: 'Schedule `timers` delayed messages (none due during the run), then cancel every one; rate of schedule+cancel pairs.',
+    impls: ['pd', 'bare-v8', 'beam'],
+    full: { timers: 1_000_000 },
+    quick: { timers: 200_000 },
+    sizeKeys: ['timers'],
+    freshProcess: true,
+    baselines: CEILING,
+  },
+  {
+    name: 'cross-core',
+    unit: 'msgs/s',
+    measures: 'One-way messages from one core (thread) to an actor on another, small objects, until the receiver has counted them all.',
+    impls: ['pd-multi', 'postMessage'],
+    full: { messages: 1_000_000 },
+    quick: { messages: 200_000 },
+    sizeKeys: ['messages'],
+    freshProcess: true,
+    baselines: ['postMessage'],
+  },
+  {
+    name: 'cross-core-rtt',
+    unit: 'round trips/s',
+    measures: 'One request at a time to an actor on another core (thread) and back; rate and round-trip latency.',
+    impls: ['pd-multi', 'postMessage'],
+    full: { rounds: 100_000 },
+    quick: { rounds: 20_000 },
+    sizeKeys: ['rounds'],
+    freshProcess: true,
+    baselines: ['postMessage'],
+  },
+];
+
+export function specOf(name: WorkloadName): WorkloadSpec {
+  const s = SPECS.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown workload ${name}`);
+  return s;
+}
+
+/** Multiply the size keys of `p` by `factor` (at least 1 each). */
+export function scaleParams(spec: WorkloadSpec, p: Params, factor: number): Params {
+  if (factor === 1) return p;
+  const out: Record<string, number> = { ...p };
+  for (const k of spec.sizeKeys) {
+    const v = p[k];
+    if (v !== undefined) out[k] = Math.max(1, Math.round(v * factor));
+  }
+  return out;
+}
+
+/** Parameters one implementation runs a workload with. */
+export function paramsFor(spec: WorkloadSpec, impl: ImplName, quick: boolean): Params {
+  const base = quick ? spec.quick : spec.full;
+  return scaleParams(spec, base, spec.peerScale?.[impl] ?? 1);
+}

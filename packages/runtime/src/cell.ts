@@ -1,0 +1,641 @@
+/**
+ * ActorCell: one actor incarnation. It implements the {@link Context} handed to user code,
+ * runs the actor's turns for the scheduler (system lane first, then up to `budget` user
+ * messages), turns every throw and rejection into an exit (invariant 8), and carries out
+ * the exit: children first, stop hook, then links, monitors, registry and timers.
+ *
+ * Must not: run two handlers of one actor at once (invariant 6), deliver to a stale
+ * incarnation, or throw into the scheduler. Rarely used state sits in `x` (CellExtras),
+ * allocated on first use, so an idle actor stays small.
+ */
+import {
+  type Addr, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type Context, type ExitReason,
+  type PullBehavior, type ReceiveOptions, type ReplyHandle, type SelfInfo, type SendOptions, type SendResult,
+  type Spawnable, type SpawnOptions, type TimerRef, Down, ExitSignal, Exit, MonitorRef, PdError,
+} from '@pd/actor';
+import type { Engine } from './engine.js';
+import { Mailbox, type MessageMeta } from './mailbox.js';
+import { Deque } from './deque.js';
+import type { TimerEntry } from './timers.js';
+
+// Status, in lifecycle order.
+export const S_STARTING = 0;
+export const S_RUNNING = 1;
+/** Awaiting an async handler (or, for pull actors, running between receives). */
+export const S_SUSPENDED = 2;
+export const S_STOPPING = 3;
+export const S_DEAD = 4;
+
+export const STATUS_NAMES = ['starting', 'running', 'suspended', 'stopping', 'dead'] as const;
+export type ActorStatus = (typeof STATUS_NAMES)[number] | 'waiting';
+
+// Flags.
+export const F_QUEUED = 1;
+const F_TRAP = 2;
+const F_PULL = 4;
+/** A stop hook is running (graceful exit in progress past the children). */
+const F_HOOK = 8;
+
+/** A signal in the system lane: processed between messages, ahead of user messages. */
+export const SysKind = { Stop: 0, Swap: 1 } as const;
+export type SysKind = (typeof SysKind)[keyof typeof SysKind];
+export interface SysSignal {
+  readonly kind: SysKind;
+  readonly reason?: ExitReason;
+  readonly behavior?: AnyBehavior;
+}
+
+interface ReceiveWaiter {
+  readonly match: ((m: unknown) => boolean) | undefined;
+  readonly resolve: (m: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  timer: TimerEntry | null;
+}
+
+/** State most actors never need, allocated on first use. */
+export class CellExtras {
+  links: Set<ActorCell> | null = null;
+  /** Monitors others hold on this actor: ref id → (watcher, ref). */
+  monitoredBy: Map<number, { watcher: ActorCell; ref: MonitorRef }> | null = null;
+  /** Monitors this actor holds: ref id → target. */
+  watching: Map<number, ActorCell> | null = null;
+  timers: Set<TimerEntry> | null = null;
+  topics: Set<string> | null = null;
+  names: string[] | null = null;
+  paths: string[] | null = null;
+  waiter: ReceiveWaiter | null = null;
+  stopTimer: TimerEntry | null = null;
+  exitReason: ExitReason | null = null;
+  pendingChildren = 0;
+  /** Per-actor stop timeout; -1 for the engine default. */
+  stopTimeoutMs = -1;
+  restarts = 0;
+  startedAt = 0;
+}
+
+export class ActorCell implements Context<any> {
+  /** @internal */ readonly engine: Engine;
+  /** @internal */ status: number;
+  /** @internal */ flags: number;
+  /** @internal */ behavior: AnyBehavior | null;
+  /** @internal */ box: Mailbox | null = null;
+  /** @internal */ sys: Deque<SysSignal> | null = null;
+  /** @internal The meta of the message being handled (its pending ask). */ current: MessageMeta | null = null;
+  /** @internal */ handled = 0;
+  /** @internal */ budget: number;
+  /** @internal */ children: Set<ActorCell> | null = null;
+  /** @internal */ x: CellExtras | null = null;
+  /** @internal Assigned right after construction by the engine (the address needs the cell). */
+  self!: Addr<any>;
+
+  constructor(
+    engine: Engine,
+    /** @internal Engine-unique, increasing: used in generated path segments. */ readonly id: number,
+    /** @internal */ readonly parentCell: ActorCell | null,
+    /** @internal Path segment: the spawn name, or null for `$<id>`. */ readonly segment: string | null,
+    /** @internal */ readonly kind: string,
+    behavior: AnyBehavior,
+    budget: number,
+  ) {
+    this.engine = engine;
+    this.behavior = behavior;
+    this.budget = budget;
+    const isPull = typeof (behavior as PullBehavior).run === 'function' && typeof (behavior as Behavior).receive !== 'function';
+    this.flags = isPull ? F_PULL : 0;
+    this.status = isPull || behavior.started !== undefined || behavior.restarting !== undefined ? S_STARTING : S_RUNNING;
+  }
+
+  // --- Context: identity ---
+
+  get path(): string {
+    return this.engine._pathOf(this);
+  }
+
+  get parent(): AnyAddr | null {
+    return this.parentCell === null ? null : this.parentCell.self;
+  }
+
+  get info(): SelfInfo {
+    return { path: this.path, kind: this.kind, restarts: this.x?.restarts ?? 0 };
+  }
+
+  /** @internal */
+  get isPull(): boolean {
+    return (this.flags & F_PULL) !== 0;
+  }
+
+  /** @internal */
+  get trapping(): boolean {
+    return (this.flags & F_TRAP) !== 0;
+  }
+
+  /** @internal */
+  extras(): CellExtras {
+    return (this.x ??= new CellExtras());
+  }
+
+  // --- Context: messaging ---
+
+  send<T>(to: Addr<T>, message: T, options?: SendOptions): SendResult {
+    return this.engine.send(to, message, options);
+  }
+
+  sendWait<T>(to: Addr<T>, message: T, options?: SendOptions): Promise<SendResult> {
+    return this.engine.sendWait(to, message, options);
+  }
+
+  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R> {
+    return this.engine.ask<T, R>(to, message, options);
+  }
+
+  reply(value: unknown): boolean {
+    const meta = this.current;
+    if (meta === null || meta.ask === null) return false;
+    const ask = meta.ask;
+    meta.ask = null;
+    return ask.answer(value);
+  }
+
+  deferReply<R = unknown>(): ReplyHandle<R> | null {
+    const meta = this.current;
+    if (meta === null || meta.ask === null) return null;
+    const ask = meta.ask;
+    meta.ask = null;
+    return { resolve: (value: R) => void ask.answer(value), reject: (error: unknown) => void ask.fail(error) };
+  }
+
+  // --- Context: lifecycle ---
+
+  spawn<T, A = unknown>(definition: Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T> {
+    this.assertAlive('spawn');
+    return this.engine._spawn(definition, options, this, null);
+  }
+
+  stop(target?: AnyAddr, reason?: ExitReason): void {
+    this.engine.stop(target ?? this.self, reason);
+  }
+
+  kill(target: AnyAddr): void {
+    this.engine.kill(target);
+  }
+
+  exit(target: AnyAddr, reason: ExitReason): void {
+    this.engine._exitSignal(target, reason, this);
+  }
+
+  link(target: AnyAddr): void {
+    this.assertAlive('link');
+    this.engine._link(this, target);
+  }
+
+  unlink(target: AnyAddr): void {
+    this.engine._unlink(this, target);
+  }
+
+  monitor(target: AnyAddr): MonitorRef {
+    this.assertAlive('monitor');
+    return this.engine._monitor(this, target);
+  }
+
+  demonitor(ref: MonitorRef): void {
+    this.engine._demonitor(this, ref);
+  }
+
+  trapExits(enabled: boolean): void {
+    this.flags = enabled ? this.flags | F_TRAP : this.flags & ~F_TRAP;
+  }
+
+  // --- Context: timers, topics, registry ---
+
+  sendAfter<T>(to: Addr<T>, message: T, delayMs: number): TimerRef {
+    this.assertAlive('sendAfter');
+    return this.engine._sendLater(to, message, delayMs, 0, this);
+  }
+
+  sendEvery<T>(to: Addr<T>, message: T, intervalMs: number): TimerRef {
+    this.assertAlive('sendEvery');
+    return this.engine._sendLater(to, message, intervalMs, intervalMs, this);
+  }
+
+  cancelTimer(ref: TimerRef): boolean {
+    return this.engine.cancelTimer(ref);
+  }
+
+  subscribe(topic: string): void {
+    this.assertAlive('subscribe');
+    this.engine._topics.subscribe(topic, this);
+  }
+
+  unsubscribe(topic: string): void {
+    this.engine._topics.unsubscribe(topic, this);
+  }
+
+  publish(topic: string, message: unknown): number {
+    return this.engine.publish(topic, message);
+  }
+
+  register(name: string): void {
+    this.assertAlive('register');
+    this.engine.registry.register(name, this.self);
+  }
+
+  unregister(name: string): void {
+    this.engine.registry.unregister(name, this.self);
+  }
+
+  whereis<T = unknown>(name: string): Addr<T> | undefined {
+    return this.engine.registry.whereis<T>(name);
+  }
+
+  registerPath(path: string): void {
+    this.assertAlive('registerPath');
+    this.engine.registry.registerPath(path, this.self);
+  }
+
+  whereisPath<T = unknown>(path: string): Addr<T> | undefined {
+    return this.engine.registry.whereisPath<T>(path);
+  }
+
+  become(next: Behavior<any>): void {
+    this.assertAlive('become');
+    this.engine._installBehavior(this, next);
+  }
+
+  now(): number {
+    return this.engine.reactor.now();
+  }
+
+  random(): number {
+    return this.engine._userRandom.next();
+  }
+
+  // --- Context: pull actors ---
+
+  receive<T = unknown>(options?: ReceiveOptions<T>): Promise<T> {
+    if ((this.flags & F_PULL) === 0) {
+      return Promise.reject(new PdError('receive/invalid', `receive() is for pull actors (with run()); ${this.path} is a push actor: handle messages in receive(message, ctx)`));
+    }
+    if (this.status >= S_STOPPING) return new Promise<T>(() => {}); // an exiting actor's run() is abandoned
+    const x = this.extras();
+    if (x.waiter !== null) return Promise.reject(new PdError('receive/invalid', `${this.path} is already waiting in receive()`));
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
+      return Promise.reject(new PdError('arg/invalid', `receive timeoutMs must be a non-negative number, got ${String(timeoutMs)}`));
+    }
+    const match = options?.match as ((m: unknown) => boolean) | undefined;
+    if (this.sys !== null && this.sys.length > 0) {
+      this.processSystem();
+      if (this.status >= S_STOPPING) return new Promise<T>(() => {});
+    }
+    const box = this.box;
+    if (box !== null && box.size > 0) {
+      const now = this.engine.reactor.now();
+      while (box.size > 0) {
+        let message: unknown;
+        let meta: MessageMeta | null;
+        if (match === undefined) {
+          message = box.take();
+          meta = box.lastMeta;
+        } else {
+          const r = box.takeMatching(match);
+          if (!r.found) break;
+          message = r.message;
+          meta = r.meta;
+        }
+        if (meta !== null && meta.deadline <= now) {
+          this.engine._expired(this, message, meta);
+          continue;
+        }
+        this.current = meta;
+        this.handled++;
+        return Promise.resolve(message as T);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      const waiter: ReceiveWaiter = { match, resolve: resolve as (m: unknown) => void, reject, timer: null };
+      if (timeoutMs !== undefined) {
+        waiter.timer = this.engine._timers.schedule(timeoutMs, 0, () => {
+          if (x.waiter !== waiter) return;
+          x.waiter = null;
+          reject(new PdError('receive/timeout', `no matching message for ${this.path} within ${timeoutMs} ms`));
+        });
+      }
+      x.waiter = waiter;
+    });
+  }
+
+  // --- boundary: called by the engine and scheduler ---
+
+  /** @internal Queue a user message, honouring the bound. The engine has checked liveness. */
+  enqueue(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult {
+    const x = this.x;
+    if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, meta)) return 'queued';
+    const box = (this.box ??= new Mailbox());
+    if (box.size >= box.capacity || box.hasWaiters) {
+      const overflow = this.engine._overflow(this, box, message, meta);
+      if (overflow !== 'queued') return overflow;
+    }
+    box.push(message, meta, options?.priority);
+    if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) this.engine._schedule(this);
+    return 'queued';
+  }
+
+  /** @internal A message from the runtime itself (ExitSignal, Down): ignores the bound. */
+  deliverSystemMessage(message: unknown): void {
+    if (this.status === S_DEAD) return;
+    const x = this.x;
+    if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, null)) return;
+    (this.box ??= new Mailbox()).push(message, null, 'high');
+    if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) this.engine._schedule(this);
+  }
+
+  /** @internal Put a signal in the system lane. */
+  signal(sig: SysSignal): void {
+    (this.sys ??= new Deque<SysSignal>(4)).push(sig);
+    const x = this.x;
+    if (x !== null && x.waiter !== null) {
+      this.processSystem();
+      return;
+    }
+    if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) this.engine._schedule(this);
+  }
+
+  /** @internal One scheduling turn: system lane, then up to `budget` user messages. */
+  runTurn(): void {
+    this.flags &= ~F_QUEUED;
+    if (this.status === S_STARTING) {
+      this.start();
+      return;
+    }
+    if (this.status !== S_RUNNING) return;
+    if (this.sys !== null && this.sys.length > 0) {
+      this.processSystem();
+      if (this.status !== S_RUNNING) return;
+    }
+    const box = this.box;
+    if (box === null || box.size === 0) return;
+    const engine = this.engine;
+    const behavior = this.behavior as Behavior;
+    let budget = this.budget;
+    while (box.size > 0) {
+      if (budget-- === 0) {
+        engine._schedule(this);
+        return;
+      }
+      const message = box.take();
+      const meta = box.lastMeta;
+      if (meta !== null && meta.deadline !== Infinity && meta.deadline <= engine.reactor.now()) {
+        engine._expired(this, message, meta);
+        continue;
+      }
+      this.current = meta;
+      let result: unknown;
+      try {
+        result = behavior.receive(message, this);
+      } catch (error) {
+        this.current = null;
+        this.crash(error, 'receive');
+        engine._flushSignals();
+        return;
+      }
+      this.handled++;
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        this.suspend(result as PromiseLike<unknown>, meta);
+        engine._flushSignals();
+        return;
+      }
+      if (meta !== null && meta.ask !== null) {
+        const ask = meta.ask;
+        meta.ask = null;
+        ask.answer(result);
+      }
+      this.current = null;
+      if (engine._signalsPending) {
+        engine._flushSignals();
+        if (this.status !== S_RUNNING) return;
+      }
+      if (this.behavior !== behavior || (this.sys !== null && this.sys.length > 0)) {
+        // A swap or stop arrived: handle it before the next message, on a fresh turn.
+        engine._schedule(this);
+        return;
+      }
+    }
+  }
+
+  /** @internal Begin exiting with `reason`. Brutal: no hooks, children killed, done now. */
+  terminate(reason: ExitReason, brutal: boolean): void {
+    if (this.status === S_DEAD) return;
+    const x = this.extras();
+    if (this.status === S_STOPPING) {
+      if (brutal) {
+        x.exitReason = reason.type === 'killed' ? reason : x.exitReason ?? reason;
+        this.killChildren();
+        this.finalize();
+      }
+      return;
+    }
+    this.status = S_STOPPING;
+    x.exitReason = reason;
+    const waiter = x.waiter;
+    if (waiter !== null) {
+      x.waiter = null;
+      if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
+    }
+    if (brutal) {
+      this.killChildren();
+      this.finalize();
+      return;
+    }
+    const children = this.children;
+    if (children !== null && children.size > 0) {
+      x.pendingChildren = children.size;
+      const parentReason = Exit.shutdown('parent-exiting');
+      for (const child of [...children].reverse()) this.engine._requestStop(child, parentReason);
+      return;
+    }
+    this.runStopHook();
+  }
+
+  /** @internal A child finished exiting; when the last one has, this actor's exit continues. */
+  childGone(child: ActorCell): void {
+    this.children?.delete(child);
+    if (this.status !== S_STOPPING || (this.flags & F_HOOK) !== 0) return;
+    const x = this.x!;
+    if (x.pendingChildren > 0 && --x.pendingChildren === 0) this.runStopHook();
+  }
+
+  // --- internal ---
+
+  private assertAlive(operation: string): void {
+    if (this.status === S_DEAD) {
+      throw new PdError('actor/invalid-state', `${operation}: ${this.path} has exited; its context is no longer valid`);
+    }
+  }
+
+  private offerToWaiter(x: CellExtras, message: unknown, meta: MessageMeta | null): boolean {
+    const waiter = x.waiter!;
+    if (waiter.match !== undefined) {
+      let ok: boolean;
+      try {
+        ok = waiter.match(message);
+      } catch (error) {
+        x.waiter = null;
+        waiter.reject(error);
+        return false;
+      }
+      if (!ok) return false;
+    }
+    x.waiter = null;
+    if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
+    this.current = meta;
+    this.handled++;
+    waiter.resolve(message);
+    return true;
+  }
+
+  private start(): void {
+    const behavior = this.behavior!;
+    const x = this.x;
+    this.status = S_SUSPENDED;
+    let result: unknown;
+    try {
+      if (x !== null && x.exitReason !== null && behavior.restarting !== undefined) {
+        const previous = x.exitReason;
+        x.exitReason = null;
+        result = behavior.restarting(previous, this);
+        if (isThenable(result)) {
+          result.then(() => this.afterRestarting(), (e) => this.crash(e, 'restarting'));
+          return;
+        }
+      }
+      if (x !== null) x.exitReason = null;
+      this.afterRestarting();
+    } catch (error) {
+      this.crash(error, 'restarting');
+    }
+    this.engine._flushSignals();
+  }
+
+  private afterRestarting(): void {
+    if (this.status === S_DEAD) return;
+    const behavior = this.behavior!;
+    let result: unknown;
+    try {
+      result = behavior.started?.(this);
+    } catch (error) {
+      this.crash(error, 'started');
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(() => this.afterStarted(), (e) => this.crash(e, 'started'));
+    } else {
+      this.afterStarted();
+    }
+  }
+
+  private afterStarted(): void {
+    if (this.status !== S_SUSPENDED) return;
+    if ((this.flags & F_PULL) !== 0) {
+      let run: Promise<unknown>;
+      try {
+        run = (this.behavior as PullBehavior).run(this);
+      } catch (error) {
+        this.crash(error, 'run');
+        return;
+      }
+      Promise.resolve(run).then(
+        () => this.status < S_STOPPING && this.engine._requestStop(this, Exit.normal),
+        (e) => this.crash(e, 'run'),
+      );
+      if (this.sys !== null && this.sys.length > 0 && this.x?.waiter != null) this.processSystem();
+      return;
+    }
+    this.status = S_RUNNING;
+    if ((this.box !== null && this.box.size > 0) || (this.sys !== null && this.sys.length > 0)) this.engine._schedule(this);
+  }
+
+  private suspend(pending: PromiseLike<unknown>, meta: MessageMeta | null): void {
+    this.status = S_SUSPENDED;
+    pending.then(
+      (value) => {
+        if (this.status !== S_SUSPENDED) return;
+        if (meta !== null && meta.ask !== null) {
+          const ask = meta.ask;
+          meta.ask = null;
+          ask.answer(value);
+        }
+        this.current = null;
+        this.status = S_RUNNING;
+        if ((this.box !== null && this.box.size > 0) || (this.sys !== null && this.sys.length > 0)) this.engine._schedule(this);
+      },
+      (error) => {
+        if (this.status !== S_SUSPENDED) return;
+        this.current = null;
+        this.crash(error, 'receive');
+        this.engine._flushSignals();
+      },
+    );
+  }
+
+  /** @internal A handler or hook threw: exit with an error reason (graceful: the stop hook runs). */
+  crash(error: unknown, phase: string): void {
+    if (this.status >= S_STOPPING) return;
+    if (this.status === S_SUSPENDED) this.status = S_RUNNING;
+    this.engine._crashed(this, error, phase);
+    this.terminate(Exit.error(error, { phase, path: this.path, kind: this.kind }), false);
+  }
+
+  /** @internal Handle the system lane: stop requests and swaps, in arrival order. */
+  processSystem(): void {
+    const sys = this.sys!;
+    while (sys.length > 0 && this.status < S_STOPPING) {
+      const sig = sys.shift()!;
+      if (sig.kind === SysKind.Stop) this.terminate(sig.reason!, false);
+      else this.engine._installBehavior(this, sig.behavior!);
+    }
+  }
+
+  private killChildren(): void {
+    const children = this.children;
+    if (children === null) return;
+    const reason = Exit.shutdown('parent-killed');
+    for (const child of [...children].reverse()) child.terminate(reason, true);
+  }
+
+  private runStopHook(): void {
+    const behavior = this.behavior;
+    const x = this.x!;
+    if (behavior === null || behavior.stopping === undefined) {
+      this.finalize();
+      return;
+    }
+    this.flags |= F_HOOK;
+    let result: unknown;
+    try {
+      result = behavior.stopping(x.exitReason!, this);
+    } catch (error) {
+      this.engine._crashed(this, error, 'stopping');
+      this.finalize();
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(() => this.finalize(), (error) => {
+        this.engine._crashed(this, error, 'stopping');
+        this.finalize();
+      });
+    } else {
+      this.finalize();
+    }
+  }
+
+  /** Everything an exit implies, exactly once. */
+  private finalize(): void {
+    if (this.status === S_DEAD) return;
+    this.status = S_DEAD;
+    this.engine._finalize(this, this.x!.exitReason ?? Exit.normal);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}

@@ -1,0 +1,857 @@
+/**
+ * The engine: owns the actor table, the scheduler, timers, registry, topics, events and
+ * introspection of one reactor, and is the single entry point for sending, asking,
+ * spawning and stopping. It validates every address it is handed (only addresses this
+ * engine minted, for a live incarnation, reach an actor; anything else is a dead letter),
+ * applies exit signals outside actor turns, and shuts down leaves-first with a deadline.
+ *
+ * Callers guarantee nothing: bad input gets a typed error naming the problem, and sends to
+ * dead or unknown actors are counted as dead letters, never thrown.
+ */
+import {
+  Addr, ArgumentError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, SendError, SpawnError,
+  type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
+  type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
+} from '@pd/actor';
+import { addrTarget, mintAddr } from '@pd/actor/internal';
+import { PendingAsk } from './ask.js';
+import { ActorCell, S_DEAD, S_RUNNING, S_STOPPING, S_SUSPENDED, STATUS_NAMES, SysKind, type ActorStatus } from './cell.js';
+import { Client } from './client.js';
+import { type DeadLetterReason, type EngineEvent, EventStream } from './events.js';
+import {
+  type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetter, type DeadLetterReport, type EngineStats, type TerminatedSnapshot,
+} from './introspection.js';
+import { KindRegistry } from './kinds.js';
+import { Mailbox, MessageMeta } from './mailbox.js';
+import { NodeReactor } from './node-reactor.js';
+import type { RandomStream, Reactor } from './reactor.js';
+import { type CellResolver, Registry } from './registry.js';
+import { Scheduler } from './scheduler.js';
+import { TimerService, type TimerEntry } from './timers.js';
+import { Topics } from './topics.js';
+
+/** Defaults, in one place. */
+export const ENGINE_DEFAULTS = {
+  /** Messages an actor handles per turn before it yields (its reduction budget). */
+  budget: 128,
+  /** Longest an engine drain holds the event loop before yielding, ms. */
+  sliceMs: 4,
+  /** Ask timeout when none is given, ms. */
+  askTimeoutMs: 5000,
+  /** Asks that may await replies at once; more are refused with `ask/rejected`. */
+  maxPendingAsks: 1_000_000,
+  /** How long an actor's stop hook may run before it is killed, ms. */
+  stopTimeoutMs: 5000,
+  /** Graceful shutdown deadline, after which the remaining actors are killed, ms. */
+  shutdownDeadlineMs: 10_000,
+  /** Terminated actors remembered for post-mortem inspection. */
+  terminatedHistory: 1000,
+  /** Dead letters remembered (all are counted). */
+  deadLetterHistory: 256,
+} as const;
+
+export interface EngineOptions {
+  /** A name for logs and the control plane; default `engine`. */
+  readonly id?: string;
+  /** Time, timers, randomness and task scheduling; default a {@link NodeReactor}. */
+  readonly reactor?: Reactor;
+  /** Seed for the default node reactor's random streams. */
+  readonly seed?: number;
+  /** Kinds spawnable by name. */
+  readonly kinds?: readonly Kind[];
+  readonly budget?: number;
+  readonly sliceMs?: number;
+  readonly askTimeoutMs?: number;
+  readonly maxPendingAsks?: number;
+  readonly stopTimeoutMs?: number;
+  readonly terminatedHistory?: number;
+  readonly deadLetterHistory?: number;
+  /** Core index in a multi-core engine; 0 otherwise. */
+  readonly core?: number;
+}
+
+export interface ShutdownOptions {
+  /** After this many ms, actors still stopping are killed. */
+  readonly deadlineMs?: number;
+}
+
+export interface ShutdownReport {
+  /** Actors that stopped gracefully. */
+  readonly stopped: number;
+  /** Actors killed at the deadline. */
+  readonly killed: number;
+}
+
+export type EngineStatus = 'running' | 'stopping' | 'stopped';
+
+/** Where an introspection or control call points: an address, a registered name, or a path. */
+export type Target = AnyAddr | string;
+
+const SigKind = { Exit: 0, LinkExit: 1, Kill: 2 } as const;
+type SigKind = (typeof SigKind)[keyof typeof SigKind];
+interface PendingSignal { kind: SigKind; target: ActorCell; from: ActorCell | null; reason: ExitReason }
+
+let nextIncarnation = 1;
+
+export class Engine implements CellResolver {
+  readonly id: string;
+  readonly reactor: Reactor;
+  /** This engine's incarnation: part of every address it mints. */
+  readonly incarnation: number;
+  readonly core: number;
+  readonly kinds = new KindRegistry();
+  readonly registry: Registry;
+  readonly events = new EventStream();
+
+  /** @internal */ readonly _timers: TimerService;
+  /** @internal */ readonly _topics = new Topics();
+  /** @internal */ readonly _userRandom: RandomStream;
+  /** @internal */ _signalsPending = false;
+
+  private readonly scheduler: Scheduler;
+  private readonly secrets: RandomStream;
+  private readonly cells: (ActorCell | undefined)[] = [];
+  private readonly generations: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly roots = new Set<ActorCell>();
+  private readonly named = new Map<string, ActorCell>();
+  private readonly signals: PendingSignal[] = [];
+  private flushing = false;
+  private nextId = 1;
+  private nextAskId = 1;
+  private nextMonitorId = 1;
+  private pendingAsks = 0;
+  private live = 0;
+  private state: EngineStatus = 'running';
+  private shutdownPromise: Promise<ShutdownReport> | null = null;
+  private onAllExited: (() => void) | null = null;
+  private readonly terminatedRing: BoundedRing<TerminatedSnapshot>;
+  private readonly deadLetterRing: BoundedRing<DeadLetter>;
+  private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0 };
+  private readonly deadLetterCounts: Record<DeadLetterReason, number> = { dead: 0, unknown: 0, expired: 0, dropped: 0, rejected: 0 };
+  private readonly options: Required<Pick<EngineOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
+  private readonly askSettled = (ask: PendingAsk) => {
+    this.pendingAsks--;
+    if (ask.timer !== null) this._timers.cancel(ask.timer);
+  };
+
+  constructor(options: EngineOptions = {}) {
+    this.id = options.id ?? 'engine';
+    this.reactor = options.reactor ?? new NodeReactor(options.seed === undefined ? {} : { seed: options.seed });
+    this.core = options.core ?? 0;
+    this.incarnation = (this.reactor.random('incarnation').nextU32() & 0x7fff0000) | (nextIncarnation++ & 0xffff);
+    this.options = {
+      budget: positiveInt(options.budget, 'budget', ENGINE_DEFAULTS.budget),
+      askTimeoutMs: positiveNumber(options.askTimeoutMs, 'askTimeoutMs', ENGINE_DEFAULTS.askTimeoutMs),
+      maxPendingAsks: positiveInt(options.maxPendingAsks, 'maxPendingAsks', ENGINE_DEFAULTS.maxPendingAsks),
+      stopTimeoutMs: positiveNumber(options.stopTimeoutMs, 'stopTimeoutMs', ENGINE_DEFAULTS.stopTimeoutMs),
+    };
+    this.scheduler = new Scheduler(this.reactor, positiveNumber(options.sliceMs, 'sliceMs', ENGINE_DEFAULTS.sliceMs));
+    this._timers = new TimerService(this.reactor);
+    this._userRandom = this.reactor.random('user');
+    this.secrets = this.reactor.random('addr-secret');
+    this.registry = new Registry(this);
+    this.terminatedRing = new BoundedRing(options.terminatedHistory ?? ENGINE_DEFAULTS.terminatedHistory);
+    this.deadLetterRing = new BoundedRing(options.deadLetterHistory ?? ENGINE_DEFAULTS.deadLetterHistory);
+    for (const kind of options.kinds ?? []) this.kinds.register(kind);
+  }
+
+  get status(): EngineStatus {
+    return this.state;
+  }
+
+  // --- API: actors ---
+
+  /** Spawn a top-level actor (under `/user`). */
+  spawn<M = any, A = any>(definition: Spawnable<M, A>, options?: SpawnOptions<A>): Addr<M> {
+    return this._spawn(definition, options, null, null);
+  }
+
+  /** Send a message; returns what happened to it. Throws only for a non-address target. */
+  send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult {
+    const cell = this.targetCell(to, 'send');
+    if (cell === null || cell.status === S_DEAD) return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+    if (options === undefined) return cell.enqueue(message, null, undefined);
+    return cell.enqueue(message, this.metaFor(options, null), options);
+  }
+
+  /** Send, waiting for room when the target's mailbox is bounded with policy `backpressure`. */
+  sendWait<M>(to: Addr<M>, message: M, options?: SendOptions): Promise<SendResult> {
+    const cell = this.targetCell(to, 'sendWait');
+    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
+    const box = cell.box;
+    if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
+      return Promise.resolve(cell.enqueue(message, options === undefined ? null : this.metaFor(options, null), options));
+    }
+    return new Promise((resolve) => box.wait(message, options === undefined ? null : this.metaFor(options, null), options?.priority, resolve));
+  }
+
+  /** Request-response: resolves with the reply; rejects with an AskError on timeout, exit or refusal. */
+  ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R> {
+    const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs === Infinity) {
+      throw new ArgumentError(`ask timeoutMs must be a positive finite number of milliseconds, got ${String(timeoutMs)}`);
+    }
+    const cell = this.targetCell(to, 'ask');
+    if (this.pendingAsks >= this.options.maxPendingAsks) {
+      return Promise.reject(new PdError('ask/rejected', `too many asks awaiting replies (${this.pendingAsks}, limit maxPendingAsks)`));
+    }
+    const ask = new PendingAsk(this.nextAskId++, this.askSettled);
+    this.pendingAsks++;
+    if (cell === null || cell.status === S_DEAD) {
+      this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+      ask.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
+      return ask.promise as Promise<R>;
+    }
+    const result = cell.enqueue(message, new MessageMeta(Infinity, ask), options);
+    if (result !== 'queued') {
+      ask.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
+    } else if (!ask.settled) {
+      ask.timer = this._timers.schedule(timeoutMs, 0, () => {
+        ask.failWith('ask/timeout', `no reply from ${cell.status === S_DEAD ? String(to) : cell.path} within ${timeoutMs} ms`, { to: String(to), timeoutMs });
+      });
+    }
+    return ask.promise as Promise<R>;
+  }
+
+  /** Ask `target` to stop after its current message, with `reason` (default normal). */
+  stop(target: AnyAddr, reason: ExitReason = Exit.normal): void {
+    const cell = this.targetCell(target, 'stop');
+    if (cell !== null) this._requestStop(cell, reason);
+  }
+
+  /** Kill at once: untrappable, no stop hook, reason `killed`. */
+  kill(target: AnyAddr): void {
+    const cell = this.targetCell(target, 'kill');
+    if (cell !== null) this.queueSignal(SigKind.Kill, cell, null, Exit.killed);
+  }
+
+  /** Send an exit signal as Erlang's exit/2 (from no actor). */
+  exit(target: AnyAddr, reason: ExitReason): void {
+    this._exitSignal(target, reason, null);
+  }
+
+  /** Hot swap: `target` handles its next message with a new behaviour; mailbox and state are kept. */
+  swap<M>(target: Addr<M>, definition: Spawnable<M>, options?: { args?: unknown }): void {
+    const cell = this.targetCell(target, 'swap');
+    if (cell === null || cell.status >= S_STOPPING) throw new PdError('actor/invalid-state', `swap: ${String(target)} is not alive`);
+    if (cell.isPull) throw new PdError('actor/invalid-state', `swap: ${cell.path} is a pull actor; only push actors can be swapped`);
+    const resolved = this.kinds.resolve(definition);
+    const behavior = resolved.instance ?? resolved.create!(options?.args);
+    if (typeof (behavior as Behavior).receive !== 'function') throw new SpawnError('spawn/invalid-definition', 'swap: the new behaviour has no receive()');
+    cell.signal({ kind: SysKind.Swap, behavior });
+  }
+
+  /** Deliver `message` to `to` after `delayMs`. */
+  sendAfter<M>(to: Addr<M>, message: M, delayMs: number): TimerRef {
+    return this._sendLater(to, message, delayMs, 0, null);
+  }
+
+  /** Deliver `message` to `to` every `intervalMs`. */
+  sendEvery<M>(to: Addr<M>, message: M, intervalMs: number): TimerRef {
+    return this._sendLater(to, message, intervalMs, intervalMs, null);
+  }
+
+  /** Cancel a timer from `sendAfter`/`sendEvery`; false if it already fired or was cancelled. */
+  cancelTimer(ref: TimerRef): boolean {
+    if (!(ref instanceof TimerHandle)) throw new ArgumentError(`cancelTimer expects a TimerRef from sendAfter/sendEvery, got ${describeType(ref)}`);
+    const entry = ref.entry;
+    if (!this._timers.cancel(entry)) return false;
+    const owner = entry.owner as ActorCell | null;
+    owner?.x?.timers?.delete(entry);
+    return true;
+  }
+
+  /** Deliver to every subscriber of `topic`; returns how many queued it. */
+  publish(topic: string, message: unknown): number {
+    this.assertRunning('publish');
+    let n = 0;
+    for (const cell of this._topics.subscribers(topic)) if (cell.status !== S_DEAD && cell.enqueue(message, null, undefined) === 'queued') n++;
+    return n;
+  }
+
+  /** Topics with their subscriber counts. */
+  topics(): { topic: string; subscribers: number }[] {
+    return this._topics.list();
+  }
+
+  /** A handle for non-actor code to send, ask, monitor and receive. */
+  client<M = unknown>(): Client<M> {
+    const cell = this.createCell(CLIENT_KIND, CLIENT_BEHAVIOR, undefined, null, null);
+    return new Client<M>(cell);
+  }
+
+  /** Resolves when no actor has work queued (async handlers may still be in flight). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  // --- API: introspection ---
+
+  /** The live actor that `target` (address, registered name or path) points to, if any. */
+  resolve(target: Target): AnyAddr | undefined {
+    return this.findCell(target)?.self;
+  }
+
+  /** Live actors, optionally only those under a path prefix or in a status. */
+  list(filter: { path?: string; status?: ActorStatus; kind?: string } = {}): ActorInfo[] {
+    const out: ActorInfo[] = [];
+    for (const cell of this.cells) {
+      if (cell === undefined || cell.kind === CLIENT_KIND.kind) continue;
+      if (filter.kind !== undefined && cell.kind !== filter.kind) continue;
+      if (filter.path !== undefined && !isUnderPath(cell.path, filter.path)) continue;
+      const info = this.describe(cell);
+      if (filter.status !== undefined && info.status !== filter.status) continue;
+      out.push(info);
+    }
+    return out;
+  }
+
+  /** Everything known about one live actor, or undefined. */
+  info(target: Target): ActorInfo | undefined {
+    const cell = this.findCell(target);
+    return cell === null ? undefined : this.describe(cell);
+  }
+
+  /** The tree of live actors from the roots down. */
+  tree(): ActorTreeNode[] {
+    const node = (cell: ActorCell): ActorTreeNode => ({
+      path: cell.path, kind: cell.kind, status: statusOf(cell), addr: cell.self,
+      children: cell.children === null ? [] : [...cell.children].map(node),
+    });
+    return [...this.roots].filter((c) => c.kind !== CLIENT_KIND.kind).map(node);
+  }
+
+  /** The latest terminated actors, oldest first. */
+  terminated(): TerminatedSnapshot[] {
+    return this.terminatedRing.toArray();
+  }
+
+  deadLetters(): DeadLetterReport {
+    const byReason = { ...this.deadLetterCounts };
+    const total = Object.values(byReason).reduce((a, b) => a + b, 0);
+    return { total, byReason, recent: this.deadLetterRing.toArray() };
+  }
+
+  stats(): EngineStats {
+    let handledLive = 0;
+    for (const cell of this.cells) if (cell !== undefined) handledLive += cell.handled;
+    return {
+      live: this.live, spawned: this.counters.spawned, exited: this.counters.exited, crashed: this.counters.crashed,
+      messagesHandled: this.counters.handledByExited + handledLive,
+      deadLetters: Object.values(this.deadLetterCounts).reduce((a, b) => a + b, 0),
+      expired: this.counters.expired, dropped: this.counters.dropped, runQueue: this.scheduler.queued,
+      timers: this._timers.size, pendingAsks: this.pendingAsks, turns: this.scheduler.turns,
+    };
+  }
+
+  // --- API: shutdown ---
+
+  /** Stop every actor leaves-first (stop hooks run), kill what remains at the deadline. */
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+    if (this.shutdownPromise !== null) return this.shutdownPromise;
+    const deadlineMs = positiveNumber(options.deadlineMs, 'deadlineMs', ENGINE_DEFAULTS.shutdownDeadlineMs);
+    this.state = 'stopping';
+    this.shutdownPromise = new Promise<ShutdownReport>((resolve) => {
+      const total = this.live;
+      let killed = 0;
+      const finish = () => {
+        this._timers.clear();
+        this.state = 'stopped';
+        resolve({ stopped: total - killed, killed });
+      };
+      if (this.live === 0) {
+        finish();
+        return;
+      }
+      const deadline = this.reactor.setTimer(deadlineMs, () => {
+        for (const cell of [...this.roots]) {
+          killed += countLive(cell);
+          cell.terminate(Exit.killed, true);
+        }
+        this._flushSignals();
+      });
+      this.onAllExited = () => {
+        this.reactor.clearTimer(deadline);
+        finish();
+      };
+      const reason = Exit.shutdown('engine-shutdown');
+      for (const cell of [...this.roots].reverse()) {
+        // Clients have no loop that would see a stop request: they close at once.
+        if (cell.kind === CLIENT_KIND.kind) cell.terminate(reason, true);
+        else this._requestStop(cell, reason);
+      }
+      this._flushSignals();
+    });
+    return this.shutdownPromise;
+  }
+
+  // --- boundary: used by cells, clients, registry (all @internal) ---
+
+  /** @internal */
+  liveCell(addr: AnyAddr, operation: string): ActorCell | null {
+    const cell = this.targetCell(addr, operation);
+    return cell === null || cell.status === S_DEAD ? null : cell;
+  }
+
+  /** @internal */
+  _spawn(definition: Spawnable, options: SpawnOptions | undefined, parent: ActorCell | null, restart: { restarts: number; previous: ExitReason } | null): Addr<any> {
+    this.assertRunning('spawn');
+    const resolved = this.kinds.resolve(definition);
+    if (options !== undefined) this.checkSpawnOptions(options, parent);
+    let behavior: AnyBehavior;
+    let failure: unknown = NO_FAILURE;
+    try {
+      behavior = resolved.instance ?? resolved.create!(options?.args);
+      if (behavior === null || typeof behavior !== 'object' || (typeof (behavior as Behavior).receive !== 'function' && typeof (behavior as any).run !== 'function')) {
+        throw new SpawnError('spawn/invalid-definition', `kind "${resolved.kind}" produced ${describeType(behavior)}, not a behaviour with receive() or run()`);
+      }
+    } catch (error) {
+      failure = error;
+      behavior = FAILED_BEHAVIOR;
+    }
+    const cell = this.createCell(resolved, behavior, options, parent, restart);
+    if (failure !== NO_FAILURE) {
+      cell.crash(failure, 'create');
+      this._flushSignals();
+    }
+    return cell.self;
+  }
+
+  /** @internal */
+  _schedule(cell: ActorCell): void {
+    this.scheduler.schedule(cell);
+  }
+
+  /** @internal Ask `cell` to stop gracefully; it is killed if still stopping after its stop timeout. */
+  _requestStop(cell: ActorCell, reason: ExitReason): void {
+    if (cell.status >= S_STOPPING) return;
+    const x = cell.extras();
+    if (x.stopTimer === null) {
+      const timeout = x.stopTimeoutMs > 0 ? x.stopTimeoutMs : this.options.stopTimeoutMs;
+      x.stopTimer = this._timers.schedule(timeout, 0, () => {
+        x.stopTimer = null;
+        cell.terminate(Exit.killed, true);
+        this._flushSignals();
+      });
+    }
+    // A pull actor busy between receives handles the stop at its next receive (or is
+    // killed at its stop timeout); an actor inside an async handler, when it settles.
+    cell.signal({ kind: SysKind.Stop, reason });
+  }
+
+  /** @internal Exit signal as exit/2: `killed` is untrappable. */
+  _exitSignal(target: AnyAddr, reason: ExitReason, from: ActorCell | null): void {
+    const cell = this.targetCell(target, 'exit');
+    if (cell === null) return;
+    this.queueSignal(reason.type === 'killed' ? SigKind.Kill : SigKind.Exit, cell, from, reason);
+  }
+
+  /** @internal */
+  _link(self: ActorCell, target: AnyAddr): void {
+    const other = this.targetCell(target, 'link');
+    if (other === self) return;
+    if (other === null || other.status === S_DEAD) {
+      this.queueSignal(SigKind.LinkExit, self, null, Exit.noproc, target);
+      return;
+    }
+    (self.extras().links ??= new Set()).add(other);
+    (other.extras().links ??= new Set()).add(self);
+  }
+
+  /** @internal */
+  _unlink(self: ActorCell, target: AnyAddr): void {
+    const other = this.targetCell(target, 'unlink');
+    if (other === null) return;
+    self.x?.links?.delete(other);
+    other.x?.links?.delete(self);
+  }
+
+  /** @internal */
+  _monitor(self: ActorCell, target: AnyAddr): MonitorRef {
+    const other = this.targetCell(target, 'monitor');
+    const ref = new MonitorRef(this.nextMonitorId++);
+    if (other === null || other.status === S_DEAD) {
+      self.deliverSystemMessage(new Down(ref, target, Exit.noproc));
+      return ref;
+    }
+    (other.extras().monitoredBy ??= new Map()).set(ref.id, { watcher: self, ref });
+    (self.extras().watching ??= new Map()).set(ref.id, other);
+    return ref;
+  }
+
+  /** @internal */
+  _demonitor(self: ActorCell, ref: MonitorRef): void {
+    const target = self.x?.watching?.get(ref.id);
+    if (target === undefined) return;
+    self.x!.watching!.delete(ref.id);
+    target.x?.monitoredBy?.delete(ref.id);
+  }
+
+  /** @internal */
+  _sendLater(to: AnyAddr, message: unknown, delayMs: number, repeatMs: number, owner: ActorCell | null): TimerRef {
+    this.assertRunning('sendAfter');
+    if (typeof delayMs !== 'number' || !(delayMs >= 0) || delayMs === Infinity) {
+      throw new ArgumentError(`timer delay must be a finite number of milliseconds >= 0, got ${String(delayMs)}`);
+    }
+    if (repeatMs !== 0 && !(repeatMs > 0)) throw new ArgumentError(`timer interval must be > 0 ms, got ${String(repeatMs)}`);
+    this.targetCell(to, 'sendAfter');
+    const entry = this._timers.schedule(delayMs, repeatMs, (e) => {
+      if (e.repeatMs === 0) (e.owner as ActorCell | null)?.x?.timers?.delete(e);
+      this.send(to, message);
+      this._flushSignals();
+    }, owner);
+    if (owner !== null) (owner.extras().timers ??= new Set()).add(entry);
+    return new TimerHandle(entry);
+  }
+
+  /** @internal Overflow of a bounded mailbox: apply its policy. `queued` means "push it now". */
+  _overflow(cell: ActorCell, box: Mailbox, message: unknown, meta: MessageMeta | null): SendResult {
+    if (this.events.active) {
+      this.emit({ type: 'mailbox-overflow', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, policy: box.policy, capacity: box.capacity });
+    }
+    switch (box.policy) {
+      case 'drop-oldest': {
+        const evicted = box.evictOldest();
+        this.counters.dropped++;
+        evicted.meta?.ask?.failWith('ask/rejected', `${cell.path} dropped the request (mailbox full, policy drop-oldest)`);
+        this.deadLetter(cell.self, evicted.message, 'dropped');
+        return 'queued';
+      }
+      case 'drop-newest':
+        this.counters.dropped++;
+        this.deadLetter(cell.self, message, 'dropped');
+        void meta;
+        return 'dropped';
+      default:
+        this.deadLetter(cell.self, message, 'rejected');
+        return 'rejected';
+    }
+  }
+
+  /** @internal A message whose deadline passed before it was handled. */
+  _expired(cell: ActorCell, message: unknown, meta: MessageMeta): void {
+    this.counters.expired++;
+    meta.ask?.failWith('ask/timeout', `the request to ${cell.path} expired before it was handled`);
+    this.deadLetter(cell.self, message, 'expired');
+  }
+
+  /** @internal */
+  _crashed(cell: ActorCell, error: unknown, phase: string): void {
+    this.counters.crashed++;
+    if (this.events.active) this.emit({ type: 'crashed', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, phase, error });
+  }
+
+  /** @internal Hot swap: install `next` on `cell`, carrying state over. */
+  _installBehavior(cell: ActorCell, next: AnyBehavior): void {
+    if (cell.isPull) throw new PdError('actor/invalid-state', `${cell.path} is a pull actor; only push actors can change behaviour`);
+    const previous = cell.behavior!;
+    if (previous === next) return;
+    try {
+      if (typeof (next as Behavior).migrate === 'function') (next as Behavior).migrate!(previous);
+      else copyState(previous, next);
+    } catch (error) {
+      cell.crash(error, 'migrate');
+      return;
+    }
+    cell.behavior = next;
+    if (this.events.active) this.emit({ type: 'swapped', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind });
+  }
+
+  /** @internal Everything an exit implies. Called once per cell, by the cell. */
+  _finalize(cell: ActorCell, reason: ExitReason): void {
+    const x = cell.x!;
+    if (x.stopTimer !== null) {
+      this._timers.cancel(x.stopTimer);
+      x.stopTimer = null;
+    }
+    if (x.timers !== null) {
+      for (const t of x.timers) this._timers.cancel(t);
+      x.timers = null;
+    }
+    this._topics._removeCell(cell);
+    this.registry._removeCell(cell);
+    const current = cell.current;
+    if (current !== null && current.ask !== null) current.ask.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before replying`);
+    cell.current = null;
+    cell.box?.drain(
+      (_message, meta) => meta?.ask?.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before handling the request`),
+      (resolve, message) => {
+        this.deadLetter(cell.self, message, 'dead');
+        resolve('dead');
+      },
+    );
+    if (x.links !== null) {
+      for (const other of x.links) {
+        other.x?.links?.delete(cell);
+        this.queueSignal(SigKind.LinkExit, other, cell, reason);
+      }
+      x.links = null;
+    }
+    if (x.monitoredBy !== null) {
+      for (const { watcher, ref } of x.monitoredBy.values()) {
+        watcher.x?.watching?.delete(ref.id);
+        watcher.deliverSystemMessage(new Down(ref, cell.self, reason));
+      }
+      x.monitoredBy = null;
+    }
+    if (x.watching !== null) {
+      for (const [id, target] of x.watching) target.x?.monitoredBy?.delete(id);
+      x.watching = null;
+    }
+    if (cell.segment !== null) this.named.delete(cell.path);
+    const parent = cell.parentCell;
+    if (parent !== null) parent.childGone(cell);
+    else this.roots.delete(cell);
+    this.cells[cell.self.slot] = undefined;
+    this.freeSlots.push(cell.self.slot);
+    this.live--;
+    this.counters.exited++;
+    this.counters.handledByExited += cell.handled;
+    if (cell.kind !== CLIENT_KIND.kind) {
+      this.terminatedRing.push({ addr: cell.self, path: cell.path, kind: cell.kind, reason, handled: cell.handled, restarts: x.restarts, exitedAt: this.reactor.wallTime() });
+      if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, reason });
+    }
+    cell.box = null;
+    cell.sys = null;
+    if (this.live === 0 && this.onAllExited !== null) {
+      const done = this.onAllExited;
+      this.onAllExited = null;
+      done();
+    }
+    if (!this.scheduler.inTurn) this._flushSignals();
+  }
+
+  /** @internal Apply queued exit signals; safe to call any time, re-entrant calls are no-ops. */
+  _flushSignals(): void {
+    if (this.flushing || this.signals.length === 0) return;
+    this.flushing = true;
+    try {
+      for (let i = 0; i < this.signals.length; i++) {
+        const s = this.signals[i]!;
+        this.applySignal(s);
+      }
+      this.signals.length = 0;
+      this._signalsPending = false;
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** @internal The path of a cell, computed from its parents (cached for named ones). */
+  _pathOf(cell: ActorCell): string {
+    const segment = cell.segment ?? `$${cell.id}`;
+    const parent = cell.parentCell;
+    if (parent === null) return cell.kind === CLIENT_KIND.kind ? `/client/${segment}` : `/user/${segment}`;
+    return `${this._pathOf(parent)}/${segment}`;
+  }
+
+  /** @internal Emit an event (callers check `events.active` first). */
+  emit(event: EngineEvent): void {
+    this.events.emit(event);
+  }
+
+  // --- internal ---
+
+  private createCell(
+    resolved: { kind: string },
+    behavior: AnyBehavior,
+    options: SpawnOptions | undefined,
+    parent: ActorCell | null,
+    restart: { restarts: number; previous: ExitReason } | null,
+  ): ActorCell {
+    this.assertRunning('spawn');
+    const name = options?.name ?? null;
+    if (name !== null) {
+      const path = parent === null ? `/user/${name}` : `${parent.path}/${name}`;
+      const holder = this.named.get(path);
+      if (holder !== undefined) throw new SpawnError('spawn/name-taken', `a live actor already has the path ${path}`, { path });
+    }
+    if (options?.register !== undefined) {
+      validateName(options.register);
+      const holder = this.registry.whereis(options.register);
+      if (holder !== undefined) throw new PdError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
+    }
+    const cell = new ActorCell(this, this.nextId++, parent, name, resolved.kind, behavior, options?.budget ?? this.options.budget);
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.cells.length;
+    const generation = (this.generations[slot] ?? 0) + 1;
+    this.generations[slot] = generation;
+    this.cells[slot] = cell;
+    cell.self = mintAddr({ node: this.incarnation, core: this.core, slot, generation, secret: this.secrets.nextU32() }, cell);
+    this.live++;
+    this.counters.spawned++;
+    if (parent !== null) (parent.children ??= new Set()).add(cell);
+    else this.roots.add(cell);
+    if (name !== null) this.named.set(cell.path, cell);
+    if (options !== undefined) {
+      if (options.mailbox !== undefined) cell.box = new Mailbox(options.mailbox);
+      if (options.trapExits === true) cell.trapExits(true);
+      if (options.stopTimeoutMs !== undefined) cell.extras().stopTimeoutMs = options.stopTimeoutMs;
+      if (options.register !== undefined) this.registry.register(options.register, cell.self);
+      if (options.link === true && parent !== null) this._link(parent, cell.self);
+    }
+    if (restart !== null) {
+      const x = cell.extras();
+      x.restarts = restart.restarts;
+      x.exitReason = restart.previous;
+      if (cell.status === S_RUNNING) x.exitReason = null;
+    }
+    if (this.events.active) {
+      this.emit({ type: 'spawned', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, parent: parent?.path ?? null });
+      if (restart !== null) this.emit({ type: 'restarted', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, restarts: restart.restarts, reason: restart.previous });
+    }
+    if (cell.status !== S_RUNNING) this.scheduler.schedule(cell);
+    return cell;
+  }
+
+  private checkSpawnOptions(options: SpawnOptions, parent: ActorCell | null): void {
+    if (typeof options !== 'object' || options === null) throw new ArgumentError(`spawn options must be an object, got ${describeType(options)}`);
+    if (options.name !== undefined) validateName(options.name, 'actor name');
+    if (options.budget !== undefined) positiveInt(options.budget, 'budget', 1);
+    if (options.stopTimeoutMs !== undefined) positiveNumber(options.stopTimeoutMs, 'stopTimeoutMs', 1);
+    if (options.link === true && parent === null) throw new ArgumentError('spawn option link: only an actor can link to what it spawns (use ctx.spawn)');
+  }
+
+  /** The cell `addr` was minted for by this engine (live or dead), or null when unknown. */
+  private targetCell(addr: unknown, operation: string): ActorCell | null {
+    if (!(addr instanceof Addr)) {
+      throw new SendError('send/not-an-address', `${operation}: expected an Addr minted by a runtime, got ${describeType(addr)}`);
+    }
+    const target = addrTarget(addr);
+    if (target instanceof ActorCell && target.self === addr && target.engine === this) return target;
+    // An address that crossed a boundary: look it up by identity and check the secret.
+    if (addr.node !== this.incarnation || addr.core !== this.core) return null;
+    const cell = this.cells[addr.slot];
+    return cell !== undefined && cell.self.equals(addr) ? cell : null;
+  }
+
+  private findCell(target: Target): ActorCell | null {
+    if (typeof target === 'string') {
+      const cell = target.startsWith('/')
+        ? this.named.get(target) ?? this.cellForPath(target)
+        : (() => { const a = this.registry.whereis(target); return a === undefined ? null : this.targetCell(a, 'info'); })();
+      return cell === null || cell === undefined || cell.status === S_DEAD ? null : cell;
+    }
+    const cell = this.targetCell(target, 'info');
+    return cell === null || cell.status === S_DEAD ? null : cell;
+  }
+
+  private cellForPath(path: string): ActorCell | null {
+    const registered = this.registry.whereisPath(path);
+    if (registered !== undefined) return this.targetCell(registered, 'info');
+    const m = /\/\$(\d+)$/.exec(path);
+    if (m === null) return null;
+    const id = Number(m[1]);
+    for (const cell of this.cells) if (cell !== undefined && cell.id === id && cell.path === path) return cell;
+    return null;
+  }
+
+  private describe(cell: ActorCell): ActorInfo {
+    const x = cell.x;
+    const box = cell.box;
+    return {
+      addr: cell.self, id: cell.id, path: cell.path, kind: cell.kind, status: statusOf(cell),
+      mailbox: { depth: box?.size ?? 0, capacity: box === null || box.capacity === Infinity ? null : box.capacity, policy: box?.policy ?? 'drop-newest' },
+      handled: cell.handled, restarts: x?.restarts ?? 0, parent: cell.parentCell?.path ?? null,
+      children: cell.children === null ? [] : [...cell.children].map((c) => c.path),
+      links: x?.links ? [...x.links].map((c) => c.path) : [],
+      monitoredBy: x?.monitoredBy?.size ?? 0, monitoring: x?.watching?.size ?? 0,
+      names: x?.names ? [...x.names] : [], paths: x?.paths ? [...x.paths] : [], topics: x?.topics ? [...x.topics] : [],
+      timers: x?.timers?.size ?? 0, trapExits: cell.trapping,
+    };
+  }
+
+  private metaFor(options: SendOptions, ask: PendingAsk | null): MessageMeta | null {
+    const ttl = options.ttlMs;
+    if (ttl === undefined) return ask === null ? null : new MessageMeta(Infinity, ask);
+    if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
+    return new MessageMeta(this.reactor.now() + ttl, ask);
+  }
+
+  private deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
+    this.deadLetterCounts[reason]++;
+    const entry = { to: String(to), reason, message, at: this.reactor.wallTime() };
+    this.deadLetterRing.push(entry);
+    if (this.events.active) this.emit({ type: 'dead-letter', ...entry });
+    return 'dead';
+  }
+
+  private queueSignal(kind: SigKind, target: ActorCell, from: ActorCell | null, reason: ExitReason, fromAddr?: AnyAddr): void {
+    this.signals.push({ kind, target, from, reason, ...(fromAddr === undefined ? {} : { fromAddr }) } as PendingSignal);
+    this._signalsPending = true;
+    if (!this.scheduler.inTurn) this._flushSignals();
+  }
+
+  private applySignal(s: PendingSignal): void {
+    const cell = s.target;
+    if (cell.status === S_DEAD) return;
+    if (s.kind === SigKind.Kill) {
+      cell.terminate(Exit.killed, true);
+      return;
+    }
+    const reason = s.reason;
+    if (cell.trapping) {
+      const from = s.from?.self ?? (s as { fromAddr?: AnyAddr }).fromAddr ?? cell.self;
+      cell.deliverSystemMessage(new ExitSignal(from, reason));
+      return;
+    }
+    if (reason.type === 'normal') return;
+    cell.terminate(reason, true);
+  }
+
+  private assertRunning(operation: string): void {
+    if (this.state !== 'running') {
+      throw new EngineError('engine/stopped', `${operation}: the engine "${this.id}" is ${this.state}; create a new engine to go on`);
+    }
+  }
+}
+
+/** A timer handle returned to user code; wraps the engine's entry. */
+class TimerHandle implements TimerRef {
+  constructor(/** @internal */ readonly entry: TimerEntry) {}
+  get id(): number {
+    return this.entry.id;
+  }
+}
+
+const NO_FAILURE = Symbol('no-failure');
+const FAILED_BEHAVIOR: Behavior = { receive() {} };
+const CLIENT_KIND = { kind: '$client' };
+const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };
+
+
+function statusOf(cell: ActorCell): ActorStatus {
+  if (cell.isPull && cell.status === S_SUSPENDED && cell.x?.waiter != null) return 'waiting';
+  return STATUS_NAMES[cell.status]!;
+}
+
+function countLive(cell: ActorCell): number {
+  let n = cell.status === S_DEAD ? 0 : 1;
+  if (cell.children !== null) for (const c of cell.children) n += countLive(c);
+  return n;
+}
+
+/** Default hot-swap state transfer: the old behaviour's own data fields (not functions). */
+function copyState(from: object, to: object): void {
+  for (const key of Object.keys(from)) {
+    const value = (from as Record<string, unknown>)[key];
+    if (typeof value !== 'function') (to as Record<string, unknown>)[key] = value;
+  }
+}
+
+function positiveInt(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new ArgumentError(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function positiveNumber(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new ArgumentError(`${name} must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+/** Create an engine. */
+export function createEngine(options?: EngineOptions): Engine {
+  return new Engine(options);
+}

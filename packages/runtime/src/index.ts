@@ -1,0 +1,16 @@
+/**
+ * @pd/runtime: the Palladium engine. Create one with {@link createEngine}, spawn actors,
+ * send and ask, supervise, inspect. Single-core mode runs every actor on the calling
+ * thread under one reactor.
+ */
+export { Engine, createEngine, ENGINE_DEFAULTS, type EngineOptions, type EngineStatus, type ShutdownOptions, type ShutdownReport, type Target } from './engine.js';
+export { Client } from './client.js';
+export { EventStream, type EngineEvent, type EngineEventType, type EventListener, type DeadLetterReason } from './events.js';
+export type { ActorInfo, ActorTreeNode, TerminatedSnapshot, DeadLetter, DeadLetterReport, EngineStats } from './introspection.js';
+export type { ActorStatus } from './cell.js';
+export { Registry, type RegistryChange, type PathWatcher } from './registry.js';
+export { KindRegistry } from './kinds.js';
+export type { Reactor, RandomStream, ReactorTimer } from './reactor.js';
+export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
+export { Sfc32, deriveStream, hashName } from './random.js';
+export { TimerService, TimerEntry } from './timers.js';

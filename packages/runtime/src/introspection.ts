@@ -1,0 +1,98 @@
+/**
+ * What the engine tells about itself: per-actor info, the actor tree, a bounded ring of
+ * terminated actors (post-mortem), dead letters (counted, the latest kept), and counters.
+ * Plain data, safe to print or send over the control plane.
+ */
+import type { AnyAddr, ExitReason } from '@pd/actor';
+import type { ActorStatus } from './cell.js';
+import type { DeadLetterReason } from './events.js';
+
+export interface ActorInfo {
+  readonly addr: AnyAddr;
+  readonly id: number;
+  readonly path: string;
+  readonly kind: string;
+  readonly status: ActorStatus;
+  readonly mailbox: { readonly depth: number; readonly capacity: number | null; readonly policy: string };
+  readonly handled: number;
+  readonly restarts: number;
+  readonly parent: string | null;
+  readonly children: string[];
+  readonly links: string[];
+  /** Actors watching this one. */
+  readonly monitoredBy: number;
+  /** Actors this one watches. */
+  readonly monitoring: number;
+  readonly names: string[];
+  readonly paths: string[];
+  readonly topics: string[];
+  readonly timers: number;
+  readonly trapExits: boolean;
+}
+
+export interface ActorTreeNode {
+  readonly path: string;
+  readonly kind: string;
+  readonly status: ActorStatus;
+  readonly addr: AnyAddr;
+  readonly children: ActorTreeNode[];
+}
+
+export interface TerminatedSnapshot {
+  readonly addr: AnyAddr;
+  readonly path: string;
+  readonly kind: string;
+  readonly reason: ExitReason;
+  readonly handled: number;
+  readonly restarts: number;
+  /** Wall-clock time of the exit (ms since the epoch). */
+  readonly exitedAt: number;
+}
+
+export interface DeadLetter {
+  readonly to: string;
+  readonly reason: DeadLetterReason;
+  readonly message: unknown;
+  readonly at: number;
+}
+
+export interface DeadLetterReport {
+  readonly total: number;
+  readonly byReason: Readonly<Record<DeadLetterReason, number>>;
+  readonly recent: readonly DeadLetter[];
+}
+
+export interface EngineStats {
+  readonly live: number;
+  readonly spawned: number;
+  readonly exited: number;
+  readonly crashed: number;
+  readonly messagesHandled: number;
+  readonly deadLetters: number;
+  readonly expired: number;
+  readonly dropped: number;
+  readonly runQueue: number;
+  readonly timers: number;
+  readonly pendingAsks: number;
+  readonly turns: number;
+}
+
+/** A fixed-size ring that keeps the latest `capacity` items. */
+export class BoundedRing<T> {
+  private readonly items: T[] = [];
+  private next = 0;
+  constructor(readonly capacity: number) {}
+
+  push(item: T): void {
+    if (this.capacity === 0) return;
+    if (this.items.length < this.capacity) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Oldest first. */
+  toArray(): T[] {
+    if (this.items.length < this.capacity) return [...this.items];
+    return [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The kind registry: actor kinds by name (invariant 3). Spawning by name looks a kind up
+ * here; supervisors and other cores use the same names. Also turns any spawn definition
+ * (kind, class, behaviour object, name) into a factory, with errors that name the problem.
+ */
+import { type AnyBehavior, Kind, PdError, SpawnError, type Spawnable, describeType, nameProblem } from '@pd/actor';
+
+export interface ResolvedDefinition {
+  readonly kind: string;
+  /** Builds a fresh behaviour; null for an inline behaviour object (it cannot be rebuilt). */
+  readonly create: ((args: unknown) => AnyBehavior) | null;
+  readonly instance: AnyBehavior | null;
+}
+
+export class KindRegistry {
+  private readonly kinds = new Map<string, Kind>();
+
+  /** Register a kind; registering the same kind again is a no-op, a different one an error. */
+  register(kind: Kind): void {
+    if (!(kind instanceof Kind)) throw new SpawnError('spawn/invalid-definition', `register expects a Kind from defineKind(), got ${describeType(kind)}`);
+    const problem = nameProblem(kind.name);
+    if (problem !== null) throw new PdError('kind/duplicate', `invalid kind name: ${problem}`);
+    const existing = this.kinds.get(kind.name);
+    if (existing !== undefined && existing !== kind && existing.create !== kind.create) {
+      throw new PdError('kind/duplicate', `a different kind is already registered as "${kind.name}"`, { kind: kind.name });
+    }
+    this.kinds.set(kind.name, kind);
+  }
+
+  get(name: string): Kind | undefined {
+    return this.kinds.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.kinds.has(name);
+  }
+
+  names(): string[] {
+    return [...this.kinds.keys()].sort();
+  }
+
+  /** Turn a spawn definition into a factory. */
+  resolve(definition: Spawnable): ResolvedDefinition {
+    if (typeof definition === 'string') {
+      const kind = this.kinds.get(definition);
+      if (kind === undefined) {
+        const known = this.names();
+        throw new SpawnError('spawn/unknown-kind', `no kind named "${definition}" is registered${known.length ? ` (known: ${known.join(', ')})` : ''}`, { kind: definition });
+      }
+      return { kind: kind.name, create: kind.create, instance: null };
+    }
+    if (definition instanceof Kind) {
+      this.register(definition);
+      return { kind: definition.name, create: definition.create, instance: null };
+    }
+    if (typeof definition === 'function') {
+      const ctor = definition as new (args: unknown) => AnyBehavior;
+      return { kind: ctor.name || '(anonymous class)', create: (args) => new ctor(args), instance: null };
+    }
+    if (definition !== null && typeof definition === 'object' && (typeof (definition as any).receive === 'function' || typeof (definition as any).run === 'function')) {
+      return { kind: '(inline)', create: null, instance: definition as AnyBehavior };
+    }
+    throw new SpawnError('spawn/invalid-definition', `spawn expects an actor class, a Kind, a kind name or an object with receive() or run(); got ${describeType(definition)}`);
+  }
+}

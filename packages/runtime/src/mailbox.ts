@@ -1,0 +1,160 @@
+/**
+ * A mailbox: three user lanes (high, normal, low; high and low allocated on first use),
+ * an optional bound with an overflow policy, and the per-message meta (deadline, pending
+ * ask) that only messages sent with options carry. The system lane lives in the cell:
+ * this file knows nothing about actors and never runs actor code.
+ */
+import type { MailboxOptions, OverflowPolicy, Priority, SendResult } from '@pd/actor';
+import { ArgumentError } from '@pd/actor';
+import type { PendingAsk } from './ask.js';
+import { Deque, PairDeque } from './deque.js';
+
+/** Extra facts about one message; absent (null) for a plain `send`. */
+export class MessageMeta {
+  constructor(
+    /** Reactor time after which the message is dropped as expired; Infinity for never. */
+    readonly deadline: number,
+    /** The ask to answer, if the message came from `ask` (set to null once replied or deferred). */
+    public ask: PendingAsk | null,
+  ) {}
+}
+
+/** A sender waiting for room in a `backpressure` mailbox. */
+interface RoomWaiter {
+  readonly message: unknown;
+  readonly meta: MessageMeta | null;
+  readonly priority: Priority | undefined;
+  readonly resolve: (result: SendResult) => void;
+}
+
+export class Mailbox {
+  private normal = new PairDeque<unknown, MessageMeta>(4);
+  private high: PairDeque<unknown, MessageMeta> | null = null;
+  private low: PairDeque<unknown, MessageMeta> | null = null;
+  private waiters: Deque<RoomWaiter> | null = null;
+  /** User messages queued, all lanes. */
+  size = 0;
+  /** Meta of the message most recently returned by {@link take}. */
+  lastMeta: MessageMeta | null = null;
+  readonly capacity: number;
+  readonly policy: OverflowPolicy;
+
+  constructor(options?: MailboxOptions) {
+    this.capacity = Infinity;
+    this.policy = 'drop-newest';
+    if (options !== undefined) {
+      if (options.capacity !== undefined) {
+        if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+          throw new ArgumentError(`mailbox.capacity must be a positive integer, got ${String(options.capacity)}`);
+        }
+        this.capacity = options.capacity;
+      }
+      if (options.overflow !== undefined) {
+        if (!POLICIES.has(options.overflow)) {
+          throw new ArgumentError(`mailbox.overflow must be one of ${[...POLICIES].join(', ')}, got ${String(options.overflow)}`);
+        }
+        this.policy = options.overflow;
+      }
+    }
+  }
+
+  get full(): boolean {
+    return this.size >= this.capacity;
+  }
+
+  /** Has the `backpressure` queue of waiting senders anyone in it. */
+  get hasWaiters(): boolean {
+    return this.waiters !== null && this.waiters.length > 0;
+  }
+
+  /** Queue without checking the bound (system-originated messages, room already checked). */
+  push(message: unknown, meta: MessageMeta | null, priority: Priority | undefined): void {
+    this.lane(priority).push(message, meta);
+    this.size++;
+  }
+
+  /** Queue a waiting sender (backpressure); it is resolved when room appears. */
+  wait(message: unknown, meta: MessageMeta | null, priority: Priority | undefined, resolve: (r: SendResult) => void): void {
+    (this.waiters ??= new Deque<RoomWaiter>(4)).push({ message, meta, priority, resolve });
+  }
+
+  /** Remove and return the next message by priority; its meta goes to {@link lastMeta}. Caller checks size > 0. */
+  take(): unknown {
+    let lane = this.normal;
+    if (this.high !== null && this.high.length > 0) lane = this.high;
+    else if (lane.length === 0 && this.low !== null) lane = this.low;
+    const message = lane.shift();
+    this.lastMeta = lane.lastMeta;
+    this.size--;
+    if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
+    return message;
+  }
+
+  /** Evict the oldest message of the lowest non-empty lane (drop-oldest); returns its meta. */
+  evictOldest(): { message: unknown; meta: MessageMeta | null } {
+    const lane = this.low !== null && this.low.length > 0 ? this.low : this.normal.length > 0 ? this.normal : this.high!;
+    const message = lane.shift();
+    this.size--;
+    return { message, meta: lane.lastMeta };
+  }
+
+  /** Selective receive: remove the oldest message satisfying `match`, in lane order. */
+  takeMatching(match: (m: unknown) => boolean): { found: boolean; message: unknown; meta: MessageMeta | null } {
+    for (const lane of [this.high, this.normal, this.low]) {
+      if (lane === null) continue;
+      for (let i = 0, n = lane.length; i < n; i++) {
+        const message = lane.valueAt(i);
+        if (match(message)) {
+          const meta = lane.metaAt(i);
+          lane.removeAt(i);
+          this.size--;
+          if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
+          return { found: true, message, meta };
+        }
+      }
+    }
+    return NOT_FOUND;
+  }
+
+  /** Empty the mailbox, handing every message (and every waiting sender) to the callbacks. */
+  drain(onMessage: (message: unknown, meta: MessageMeta | null) => void, onWaiter: (resolve: (r: SendResult) => void, message: unknown) => void): void {
+    while (this.size > 0) {
+      const message = this.take();
+      onMessage(message, this.lastMeta);
+    }
+    const waiters = this.waiters;
+    this.waiters = null;
+    if (waiters !== null) {
+      for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) onWaiter(w.resolve, w.message);
+    }
+  }
+
+  /** Snapshot of queued messages, oldest first by lane (for introspection). */
+  peek(limit: number): unknown[] {
+    const out: unknown[] = [];
+    for (const lane of [this.high, this.normal, this.low]) {
+      if (lane === null) continue;
+      for (let i = 0; i < lane.length && out.length < limit; i++) out.push(lane.valueAt(i));
+    }
+    return out;
+  }
+
+  // --- internal ---
+
+  private lane(priority: Priority | undefined): PairDeque<unknown, MessageMeta> {
+    if (priority === undefined || priority === 'normal') return this.normal;
+    if (priority === 'high') return (this.high ??= new PairDeque(4));
+    if (priority === 'low') return (this.low ??= new PairDeque(4));
+    throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
+  }
+
+  private admitWaiter(): void {
+    if (this.size >= this.capacity) return;
+    const w = this.waiters!.shift()!;
+    this.push(w.message, w.meta, w.priority);
+    w.resolve('queued');
+  }
+}
+
+const POLICIES: ReadonlySet<OverflowPolicy> = new Set(['drop-newest', 'drop-oldest', 'reject', 'backpressure']);
+const NOT_FOUND = Object.freeze({ found: false, message: undefined, meta: null });

@@ -1,0 +1,57 @@
+/**
+ * The node reactor: the real clock, timers and task queues of Node.js behind the
+ * {@link Reactor} interface. This file (and other *reactor* files) is the only place in the
+ * runtime allowed to touch them; an ESLint rule enforces it.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { deriveStream } from './random.js';
+import type { RandomStream, Reactor, ReactorTimer } from './reactor.js';
+
+export interface NodeReactorOptions {
+  /** Seed for every random stream; default: 32 bits from the OS entropy pool. */
+  readonly seed?: number;
+}
+
+export class NodeReactor implements Reactor {
+  readonly kind = 'node';
+  readonly seed: number;
+  private readonly streams = new Map<string, RandomStream>();
+
+  constructor(options: NodeReactorOptions = {}) {
+    this.seed = options.seed === undefined ? randomBytes(4).readUInt32LE(0) : options.seed >>> 0;
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  wallTime(): number {
+    return Date.now();
+  }
+
+  setTimer(delayMs: number, callback: () => void): ReactorTimer {
+    return setTimeout(callback, delayMs);
+  }
+
+  clearTimer(timer: ReactorTimer): void {
+    clearTimeout(timer as ReturnType<typeof setTimeout>);
+  }
+
+  yieldThen(callback: () => void): void {
+    setImmediate(callback);
+  }
+
+  soon(callback: () => void): void {
+    queueMicrotask(callback);
+  }
+
+  random(stream: string): RandomStream {
+    let s = this.streams.get(stream);
+    if (s === undefined) {
+      s = deriveStream(this.seed, stream);
+      this.streams.set(stream, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The reactor: the engine's only source of time, randomness and scheduling (invariant 1).
+ *
+ * Owns: nothing but the contract. The node reactor (node-reactor.ts) wraps the real
+ * clock, timers and task queues; the simulation reactor replaces them with virtual time
+ * and seeded choices. Runtime code never calls `Date.now`, `setTimeout`, `Math.random` and
+ * the like directly; it asks the reactor, so a simulation can replay it exactly.
+ */
+
+/** An opaque handle for a timer set with {@link Reactor.setTimer}. */
+export type ReactorTimer = { readonly __reactorTimer: true } | object;
+
+/** A seeded stream of random numbers; independent streams do not disturb each other. */
+export interface RandomStream {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform 32-bit unsigned integer. */
+  nextU32(): number;
+  /** Uniform integer in [0, bound). */
+  nextInt(bound: number): number;
+}
+
+export interface Reactor {
+  /** `node` for the real one, `sim` for the simulation. */
+  readonly kind: string;
+  /** The seed every random stream derives from; printed so a run can be replayed. */
+  readonly seed: number;
+  /** Monotonic milliseconds (fractional); virtual under simulation. */
+  now(): number;
+  /** Milliseconds since the epoch, for timestamps shown to people. */
+  wallTime(): number;
+  /** Call `callback` once after `delayMs`. */
+  setTimer(delayMs: number, callback: () => void): ReactorTimer;
+  clearTimer(timer: ReactorTimer): void;
+  /** Run `callback` after the host's pending I/O and timers get their turn (a macrotask). */
+  yieldThen(callback: () => void): void;
+  /** Run `callback` soon, before any I/O (a microtask): for reacting quickly. */
+  soon(callback: () => void): void;
+  /** The random stream named `stream`, derived from {@link seed}; same name, same stream. */
+  random(stream: string): RandomStream;
+}

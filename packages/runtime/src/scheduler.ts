@@ -1,0 +1,90 @@
+/**
+ * The scheduler: one FIFO run queue of actors with work, drained in slices (invariant 7).
+ *
+ * A drain runs actor turns until the queue is empty or the slice is spent, then yields to
+ * the host's event loop (a macrotask) so I/O and timers run before it continues. To react
+ * fast, a drain that starts within the current slice is queued as a microtask; once the
+ * time since the last real yield exceeds the slice, the next drain waits for a macrotask.
+ * So an actor, a chain of asks or a hot producer can hold the event loop for at most about
+ * one slice. The scheduler knows nothing of mailboxes: it calls `runTurn`.
+ */
+import { Deque } from './deque.js';
+import type { Reactor } from './reactor.js';
+
+export interface Runnable {
+  flags: number;
+  runTurn(): void;
+}
+
+export const RUNNABLE_QUEUED = 1;
+
+export class Scheduler {
+  private readonly queue = new Deque<Runnable>(1024);
+  private pending = false;
+  private lastYieldAt: number;
+  private idleWaiters: (() => void)[] = [];
+  /** True while an actor turn is executing (signals raised then are applied after it). */
+  inTurn = false;
+  /** Turns run so far (introspection). */
+  turns = 0;
+  private readonly drainNow = () => this.drain();
+  private readonly drainAfterYield = () => {
+    this.lastYieldAt = this.reactor.now();
+    this.drain();
+  };
+
+  constructor(private readonly reactor: Reactor, private readonly sliceMs: number) {
+    this.lastYieldAt = reactor.now();
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Put `r` at the tail of the run queue. Caller checks it is not already queued. */
+  schedule(r: Runnable): void {
+    r.flags |= RUNNABLE_QUEUED;
+    this.queue.push(r);
+    if (!this.pending) this.requestDrain();
+  }
+
+  /** Resolves once the run queue is empty. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && !this.pending) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // --- internal ---
+
+  private requestDrain(): void {
+    this.pending = true;
+    if (this.reactor.now() - this.lastYieldAt < this.sliceMs) this.reactor.soon(this.drainNow);
+    else this.reactor.yieldThen(this.drainAfterYield);
+  }
+
+  private drain(): void {
+    this.pending = false;
+    const queue = this.queue;
+    const reactor = this.reactor;
+    const deadline = this.lastYieldAt + this.sliceMs;
+    let turns = 0;
+    this.inTurn = true;
+    try {
+      for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+        r.runTurn();
+        if ((++turns & 31) === 0 && reactor.now() >= deadline) break;
+      }
+    } finally {
+      this.inTurn = false;
+      this.turns += turns;
+    }
+    if (queue.length > 0) {
+      this.pending = true;
+      reactor.yieldThen(this.drainAfterYield);
+    } else if (this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

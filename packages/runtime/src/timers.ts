@@ -1,0 +1,170 @@
+/**
+ * The engine's timers: one binary min-heap ordered by (due time, sequence), with a single
+ * reactor timer armed for the earliest entry. Scheduling and cancelling are O(log n) and
+ * O(1) (cancellation is lazy; the heap is compacted when most of it is cancelled), so a
+ * million timers cost a million heap entries, not a million host timers. Callers
+ * guarantee callbacks do not throw (the engine wraps user-facing work).
+ */
+import type { Reactor, ReactorTimer } from './reactor.js';
+
+/** One scheduled callback. `repeatMs > 0` makes it periodic. */
+export class TimerEntry {
+  cancelled = false;
+  constructor(
+    readonly id: number,
+    public due: number,
+    public seq: number,
+    readonly repeatMs: number,
+    readonly fire: (entry: TimerEntry) => void,
+    /** Free slot for the owner's bookkeeping (e.g. the actor that owns it). */
+    public owner: unknown,
+  ) {}
+}
+
+export class TimerService {
+  private heap: TimerEntry[] = [];
+  private live = 0;
+  private nextId = 1;
+  private nextSeq = 0;
+  private armed: ReactorTimer | null = null;
+  private armedDue = Infinity;
+  private readonly onReactorTimer = () => this.fireDue();
+
+  constructor(private readonly reactor: Reactor) {}
+
+  /** Number of timers that have not fired (one-shot) or been cancelled. */
+  get size(): number {
+    return this.live;
+  }
+
+  schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
+    const entry = new TimerEntry(this.nextId++, this.reactor.now() + delayMs, this.nextSeq++, repeatMs, fire, owner);
+    this.push(entry);
+    this.live++;
+    if (entry.due < this.armedDue) this.arm();
+    return entry;
+  }
+
+  /** Cancel; false when it already fired (one-shot) or was cancelled. */
+  cancel(entry: TimerEntry): boolean {
+    if (entry.cancelled) return false;
+    entry.cancelled = true;
+    this.live--;
+    if (this.live === 0) {
+      this.heap.length = 0;
+      this.disarm();
+    } else if (this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
+      this.compact();
+    }
+    return true;
+  }
+
+  /** Cancel everything (engine shutdown). */
+  clear(): void {
+    for (const e of this.heap) e.cancelled = true;
+    this.heap.length = 0;
+    this.live = 0;
+    this.disarm();
+  }
+
+  // --- internal ---
+
+  private fireDue(): void {
+    this.armed = null;
+    this.armedDue = Infinity;
+    // Fire what is due now, but not entries scheduled by the callbacks themselves at the
+    // same instant: they wait for the next round, so a zero-interval timer cannot spin.
+    const now = this.reactor.now();
+    const limitSeq = this.nextSeq;
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (top.cancelled) {
+        this.pop();
+        continue;
+      }
+      if (top.due > now || top.seq >= limitSeq) break;
+      this.pop();
+      if (top.repeatMs > 0) {
+        top.due = Math.max(top.due + top.repeatMs, now);
+        top.seq = this.nextSeq++;
+        this.push(top);
+      } else {
+        top.cancelled = true;
+        this.live--;
+      }
+      top.fire(top);
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    const heap = this.heap;
+    while (heap.length > 0 && heap[0]!.cancelled) this.pop();
+    if (heap.length === 0) {
+      this.disarm();
+      return;
+    }
+    const due = heap[0]!.due;
+    if (this.armed !== null && due >= this.armedDue) return;
+    this.disarm();
+    this.armedDue = due;
+    this.armed = this.reactor.setTimer(Math.max(0, due - this.reactor.now()), this.onReactorTimer);
+  }
+
+  private disarm(): void {
+    if (this.armed !== null) {
+      this.reactor.clearTimer(this.armed);
+      this.armed = null;
+    }
+    this.armedDue = Infinity;
+  }
+
+  private compact(): void {
+    this.heap = this.heap.filter((e) => !e.cancelled);
+    for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private push(entry: TimerEntry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      const p = heap[parent]!;
+      if (!before(entry, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      this.siftDown(0);
+    }
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const entry = heap[i]!;
+    while (true) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
+      if (!before(heap[c]!, entry)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = entry;
+  }
+}
+
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
