@@ -24,7 +24,7 @@ export type Priority = 'high' | 'normal' | 'low';
 export type SendResult =
   /** Queued in the target's mailbox (or handed to the transport for a remote target). */
   | 'queued'
-  /** The mailbox was full and its policy dropped a message (this one or the oldest one). */
+  /** The mailbox was full and its policy (`drop-newest`) dropped this message. */
   | 'dropped'
   /** The mailbox was full and its policy (`reject`, or `backpressure` for a plain send) refused it. */
   | 'rejected'
@@ -55,7 +55,7 @@ export interface ReceiveOptions<T> {
 export type OverflowPolicy =
   /** Refuse the new message; `send` returns `dropped`. */
   | 'drop-newest'
-  /** Evict the oldest queued message to make room; `send` returns `dropped`. */
+  /** Evict the oldest queued message to make room; `send` returns `queued` (the evicted one is a dead letter). */
   | 'drop-oldest'
   /** Refuse the new message; `send` returns `rejected`, `ask` rejects with `ask/rejected`. */
   | 'reject'

@@ -393,7 +393,6 @@ export class ActorCell implements Context<any> {
       try {
         result = behavior.receive(message, this);
       } catch (error) {
-        this.current = null;
         this.crash(error, 'receive');
         engine._flushSignals();
         return;
@@ -570,7 +569,6 @@ export class ActorCell implements Context<any> {
       },
       (error) => {
         if (this.status !== S_SUSPENDED) return;
-        this.current = null;
         this.crash(error, 'receive');
         this.engine._flushSignals();
       },
@@ -581,6 +579,13 @@ export class ActorCell implements Context<any> {
   crash(error: unknown, phase: string): void {
     if (this.status >= S_STOPPING) return;
     if (this.status === S_SUSPENDED) this.status = S_RUNNING;
+    const meta = this.current;
+    this.current = null;
+    if (meta !== null && meta.ask !== null) {
+      // The asker learns now, not at its timeout, and learns why.
+      meta.ask.failWith('ask/target-exited', `${this.path} crashed while handling the request: ${describeError(error)}`, { phase });
+      meta.ask = null;
+    }
     this.engine._crashed(this, error, phase);
     this.terminate(Exit.error(error, { phase, path: this.path, kind: this.kind }), false);
   }
@@ -634,6 +639,10 @@ export class ActorCell implements Context<any> {
     this.status = S_DEAD;
     this.engine._finalize(this, this.x!.exitReason ?? Exit.normal);
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
