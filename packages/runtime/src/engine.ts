@@ -21,7 +21,7 @@ import { type DeadLetterReason, type EngineEvent, EventStream } from './events.j
 import {
   type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetter, type DeadLetterReport, type EngineStats, type TerminatedSnapshot,
 } from './introspection.js';
-import { KindRegistry } from './kinds.js';
+import { KindRegistry, kindName } from './kinds.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
 import { NodeReactor } from './node-reactor.js';
 import type { RandomStream, Reactor } from './reactor.js';
@@ -113,7 +113,6 @@ export class Engine implements CellResolver {
   private readonly cells: (ActorCell | undefined)[] = [];
   private readonly generations: number[] = [];
   private readonly freeSlots: number[] = [];
-  private readonly roots = new Set<ActorCell>();
   private readonly named = new Map<string, ActorCell>();
   private readonly signals: PendingSignal[] = [];
   private flushing = false;
@@ -237,7 +236,7 @@ export class Engine implements CellResolver {
     if (cell === null || cell.status >= S_STOPPING) throw new PdError('actor/invalid-state', `swap: ${String(target)} is not alive`);
     if (cell.isPull) throw new PdError('actor/invalid-state', `swap: ${cell.path} is a pull actor; only push actors can be swapped`);
     const resolved = this.kinds.resolve(definition);
-    const behavior = resolved.instance ?? resolved.create!(options?.args);
+    const behavior = resolved.create === null ? (definition as AnyBehavior) : resolved.create(options?.args);
     if (typeof (behavior as Behavior).receive !== 'function') throw new SpawnError('spawn/invalid-definition', 'swap: the new behaviour has no receive()');
     cell.signal({ kind: SysKind.Swap, behavior });
   }
@@ -297,7 +296,7 @@ export class Engine implements CellResolver {
   list(filter: { path?: string; status?: ActorStatus; kind?: string } = {}): ActorInfo[] {
     const out: ActorInfo[] = [];
     for (const cell of this.cells) {
-      if (cell === undefined || cell.kind === CLIENT_KIND.kind) continue;
+      if (cell === undefined || cell.kind === CLIENT_KIND) continue;
       if (filter.kind !== undefined && cell.kind !== filter.kind) continue;
       if (filter.path !== undefined && !isUnderPath(cell.path, filter.path)) continue;
       const info = this.describe(cell);
@@ -319,7 +318,7 @@ export class Engine implements CellResolver {
       path: cell.path, kind: cell.kind, status: statusOf(cell), addr: cell.self,
       children: cell.children === null ? [] : [...cell.children].map(node),
     });
-    return [...this.roots].filter((c) => c.kind !== CLIENT_KIND.kind).map(node);
+    return this.roots().filter((c) => c.kind !== CLIENT_KIND).map(node);
   }
 
   /** The latest terminated actors, oldest first. */
@@ -365,7 +364,7 @@ export class Engine implements CellResolver {
         return;
       }
       const deadline = this.reactor.setTimer(deadlineMs, () => {
-        for (const cell of [...this.roots]) {
+        for (const cell of this.roots()) {
           killed += countLive(cell);
           cell.terminate(Exit.killed, true);
         }
@@ -376,9 +375,9 @@ export class Engine implements CellResolver {
         finish();
       };
       const reason = Exit.shutdown('engine-shutdown');
-      for (const cell of [...this.roots].reverse()) {
+      for (const cell of this.roots().reverse()) {
         // Clients have no loop that would see a stop request: they close at once.
-        if (cell.kind === CLIENT_KIND.kind) cell.terminate(reason, true);
+        if (cell.kind === CLIENT_KIND) cell.terminate(reason, true);
         else this._requestStop(cell, reason);
       }
       this._flushSignals();
@@ -402,15 +401,15 @@ export class Engine implements CellResolver {
     let behavior: AnyBehavior;
     let failure: unknown = NO_FAILURE;
     try {
-      behavior = resolved.instance ?? resolved.create!(options?.args);
+      behavior = resolved.create === null ? (definition as AnyBehavior) : resolved.create(options?.args);
       if (behavior === null || typeof behavior !== 'object' || (typeof (behavior as Behavior).receive !== 'function' && typeof (behavior as any).run !== 'function')) {
-        throw new SpawnError('spawn/invalid-definition', `kind "${resolved.kind}" produced ${describeType(behavior)}, not a behaviour with receive() or run()`);
+        throw new SpawnError('spawn/invalid-definition', `kind "${kindName(resolved)}" produced ${describeType(behavior)}, not a behaviour with receive() or run()`);
       }
     } catch (error) {
       failure = error;
       behavior = FAILED_BEHAVIOR;
     }
-    const cell = this.createCell(resolved, behavior, options, parent, restart);
+    const cell = this.createCell(kindName(resolved), behavior, options, parent, restart);
     if (failure !== NO_FAILURE) {
       cell.crash(failure, 'create');
       this._flushSignals();
@@ -602,13 +601,12 @@ export class Engine implements CellResolver {
     if (cell.segment !== null) this.named.delete(cell.path);
     const parent = cell.parentCell;
     if (parent !== null) parent.childGone(cell);
-    else this.roots.delete(cell);
     this.cells[cell.self.slot] = undefined;
     this.freeSlots.push(cell.self.slot);
     this.live--;
     this.counters.exited++;
     this.counters.handledByExited += cell.handled;
-    if (cell.kind !== CLIENT_KIND.kind) {
+    if (cell.kind !== CLIENT_KIND) {
       this.terminatedRing.push({ addr: cell.self, path: cell.path, kind: cell.kind, reason, handled: cell.handled, restarts: x.restarts, exitedAt: this.reactor.wallTime() });
       if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, reason });
     }
@@ -642,7 +640,7 @@ export class Engine implements CellResolver {
   _pathOf(cell: ActorCell): string {
     const segment = cell.segment ?? `$${cell.id}`;
     const parent = cell.parentCell;
-    if (parent === null) return cell.kind === CLIENT_KIND.kind ? `/client/${segment}` : `/user/${segment}`;
+    if (parent === null) return cell.kind === CLIENT_KIND ? `/client/${segment}` : `/user/${segment}`;
     return `${this._pathOf(parent)}/${segment}`;
   }
 
@@ -653,8 +651,15 @@ export class Engine implements CellResolver {
 
   // --- internal ---
 
+  /** Live top-level actors in start order (a scan: only introspection and shutdown need it). */
+  private roots(): ActorCell[] {
+    const out: ActorCell[] = [];
+    for (const cell of this.cells) if (cell !== undefined && cell.parentCell === null) out.push(cell);
+    return out.sort((a, b) => a.id - b.id);
+  }
+
   private createCell(
-    resolved: { kind: string },
+    kind: string,
     behavior: AnyBehavior,
     options: SpawnOptions | undefined,
     parent: ActorCell | null,
@@ -672,7 +677,7 @@ export class Engine implements CellResolver {
       const holder = this.registry.whereis(options.register);
       if (holder !== undefined) throw new PdError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
     }
-    const cell = new ActorCell(this, this.nextId++, parent, name, resolved.kind, behavior, options?.budget ?? this.options.budget);
+    const cell = new ActorCell(this, this.nextId++, parent, name, kind, behavior, options?.budget ?? this.options.budget);
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.cells.length;
     const generation = (this.generations[slot] ?? 0) + 1;
     this.generations[slot] = generation;
@@ -681,7 +686,6 @@ export class Engine implements CellResolver {
     this.live++;
     this.counters.spawned++;
     if (parent !== null) (parent.children ??= new Set()).add(cell);
-    else this.roots.add(cell);
     if (name !== null) this.named.set(cell.path, cell);
     if (options !== undefined) {
       if (options.mailbox !== undefined) cell.box = new Mailbox(options.mailbox);
@@ -816,7 +820,7 @@ class TimerHandle implements TimerRef {
 
 const NO_FAILURE = Symbol('no-failure');
 const FAILED_BEHAVIOR: Behavior = { receive() {} };
-const CLIENT_KIND = { kind: '$client' };
+const CLIENT_KIND = '$client';
 const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };
 
 

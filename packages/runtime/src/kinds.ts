@@ -5,15 +5,23 @@
  */
 import { type AnyBehavior, Kind, PdError, SpawnError, type Spawnable, describeType, nameProblem } from '@pd/actor';
 
+/** A definition turned into a factory; `create` is null for an inline behaviour (the definition is the instance). */
 export interface ResolvedDefinition {
-  readonly kind: string;
-  /** Builds a fresh behaviour; null for an inline behaviour object (it cannot be rebuilt). */
-  readonly create: ((args: unknown) => AnyBehavior) | null;
-  readonly instance: AnyBehavior | null;
+  readonly name?: string;
+  readonly kind?: string;
+  readonly create: ((args: any) => AnyBehavior) | null;
 }
+
+/** The display name of a resolved definition. */
+export function kindName(resolved: ResolvedDefinition): string {
+  return resolved.kind ?? resolved.name ?? '(inline)';
+}
+
+const INLINE: ResolvedDefinition = Object.freeze({ kind: '(inline)', create: null });
 
 export class KindRegistry {
   private readonly kinds = new Map<string, Kind>();
+  private readonly classes = new WeakMap<object, ResolvedDefinition>();
 
   /** Register a kind; registering the same kind again is a no-op, a different one an error. */
   register(kind: Kind): void {
@@ -41,24 +49,29 @@ export class KindRegistry {
 
   /** Turn a spawn definition into a factory. */
   resolve(definition: Spawnable): ResolvedDefinition {
+    if (typeof definition === 'object' && definition !== null && !(definition instanceof Kind)) {
+      if (typeof (definition as any).receive === 'function' || typeof (definition as any).run === 'function') return INLINE;
+    }
+    if (typeof definition === 'function') {
+      let resolved = this.classes.get(definition);
+      if (resolved === undefined) {
+        const ctor = definition as new (args: unknown) => AnyBehavior;
+        resolved = { kind: ctor.name || '(anonymous class)', create: (args) => new ctor(args) };
+        this.classes.set(definition, resolved);
+      }
+      return resolved;
+    }
     if (typeof definition === 'string') {
       const kind = this.kinds.get(definition);
       if (kind === undefined) {
         const known = this.names();
         throw new SpawnError('spawn/unknown-kind', `no kind named "${definition}" is registered${known.length ? ` (known: ${known.join(', ')})` : ''}`, { kind: definition });
       }
-      return { kind: kind.name, create: kind.create, instance: null };
+      return kind;
     }
     if (definition instanceof Kind) {
       this.register(definition);
-      return { kind: definition.name, create: definition.create, instance: null };
-    }
-    if (typeof definition === 'function') {
-      const ctor = definition as new (args: unknown) => AnyBehavior;
-      return { kind: ctor.name || '(anonymous class)', create: (args) => new ctor(args), instance: null };
-    }
-    if (definition !== null && typeof definition === 'object' && (typeof (definition as any).receive === 'function' || typeof (definition as any).run === 'function')) {
-      return { kind: '(inline)', create: null, instance: definition as AnyBehavior };
+      return definition;
     }
     throw new SpawnError('spawn/invalid-definition', `spawn expects an actor class, a Kind, a kind name or an object with receive() or run(); got ${describeType(definition)}`);
   }

@@ -38,6 +38,12 @@ export class NodeReactor implements Reactor {
     clearTimeout(timer as ReturnType<typeof setTimeout>);
   }
 
+  keepAlive(timer: ReactorTimer, keepAlive: boolean): void {
+    const t = timer as ReturnType<typeof setTimeout>;
+    if (keepAlive) t.ref();
+    else t.unref();
+  }
+
   yieldThen(callback: () => void): void {
     setImmediate(callback);
   }

@@ -32,6 +32,12 @@ export interface Reactor {
   /** Call `callback` once after `delayMs`. */
   setTimer(delayMs: number, callback: () => void): ReactorTimer;
   clearTimer(timer: ReactorTimer): void;
+  /**
+   * Whether a pending timer keeps the host process alive (Node's ref/unref). An engine
+   * parks its one host timer unreferenced when nothing is scheduled, instead of clearing
+   * and re-creating it for every ask.
+   */
+  keepAlive(timer: ReactorTimer, keepAlive: boolean): void;
   /** Run `callback` after the host's pending I/O and timers get their turn (a macrotask). */
   yieldThen(callback: () => void): void;
   /** Run `callback` soon, before any I/O (a microtask): for reacting quickly. */

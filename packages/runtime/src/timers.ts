@@ -40,7 +40,7 @@ export class TimerService {
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
     const entry = new TimerEntry(this.nextId++, this.reactor.now() + delayMs, this.nextSeq++, repeatMs, fire, owner);
     this.push(entry);
-    this.live++;
+    if (this.live++ === 0 && this.armed !== null) this.reactor.keepAlive(this.armed, true);
     if (entry.due < this.armedDue) this.arm();
     return entry;
   }
@@ -51,8 +51,10 @@ export class TimerService {
     entry.cancelled = true;
     this.live--;
     if (this.live === 0) {
+      // Park the host timer instead of clearing it: the next schedule (the next ask, say)
+      // usually reuses it, which saves a host timer per request.
       this.heap.length = 0;
-      this.disarm();
+      if (this.armed !== null) this.reactor.keepAlive(this.armed, false);
     } else if (this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
       this.compact();
     }
