@@ -148,9 +148,8 @@ async function pingpong(p: Params): Promise<RunResult> {
   const rounds = p.rounds!;
   const sys = new BareSystem();
   const done = deferred();
-  let pingA!: BareActor<number>;
   const pongA = sys.spawn<number>({ receive: (k) => sys.send(pingA, k) });
-  pingA = sys.spawn<number>({
+  const pingA = sys.spawn<number>({
     receive: (k) => {
       if (k === 0) done.resolve();
       else sys.send(pongA, k - 1);

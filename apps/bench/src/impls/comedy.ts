@@ -86,7 +86,6 @@ const pingpong = (p: Params): Promise<RunResult> =>
   withSystem(async (root) => {
     const rounds = p.rounds!;
     const done = deferred();
-    let ping!: Ref, pong!: Ref;
     class Ping {
       ball(k: number): void {
         if (k === 0) done.resolve();
@@ -98,8 +97,8 @@ const pingpong = (p: Params): Promise<RunResult> =>
         ignore(ping.send('ball', k));
       }
     }
-    ping = await root.createChild(Ping, IN_MEMORY);
-    pong = await root.createChild(Pong, IN_MEMORY);
+    const ping = await root.createChild(Ping, IN_MEMORY);
+    const pong = await root.createChild(Pong, IN_MEMORY);
     const t0 = nowSec();
     ignore(pong.send('ball', rounds));
     await done.promise;

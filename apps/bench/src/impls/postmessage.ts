@@ -37,7 +37,7 @@ async function crossCoreRtt(p: Params): Promise<RunResult> {
   const t0 = nowSec();
   for (let i = 0; i < rounds; i++) {
     const s = performance.now();
-    const r = (await new Promise((res) => {
+    const r = (await new Promise<unknown>((res) => {
       resolveReply = res;
       w.postMessage({ to: 7, k: i, body: 'hello' });
     })) as { k: number };

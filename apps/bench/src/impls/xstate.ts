@@ -12,8 +12,9 @@ import { createActor, fromTransition, type AnyActorRef } from 'xstate';
 import { gcHeapUsed, nowSec } from '../stats.js';
 import type { Impl, Params, RunResult } from '../types.js';
 
+/** Workload events; xstate also hands the logic its own `xstate.*` events (stop), ignored. */
 interface Ev {
-  type: 'k';
+  type: string;
   k: number;
 }
 
@@ -29,6 +30,7 @@ async function ring(p: Params): Promise<RunResult> {
   const actors: AnyActorRef[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const logic = fromTransition((s: number, ev: Ev) => {
+      if (ev.type !== 'k') return s;
       if (ev.k === 0) done.resolve();
       else {
         const next = actors[(i + 1) % n]!, k = ev.k - 1;
@@ -62,10 +64,10 @@ async function spawn(p: Params): Promise<RunResult> {
 async function pingpong(p: Params): Promise<RunResult> {
   const rounds = p.rounds!;
   const done = deferred();
-  let ping!: AnyActorRef;
-  const pong = createActor(fromTransition((s: number, ev: Ev) => (ping.send(ev), s), 0)).start();
-  ping = createActor(
+  const pong = createActor(fromTransition((s: number, ev: Ev) => (ev.type === 'k' && ping.send(ev), s), 0)).start();
+  const ping: AnyActorRef = createActor(
     fromTransition((s: number, ev: Ev) => {
+      if (ev.type !== 'k') return s;
       if (ev.k === 0) done.resolve();
       else pong.send({ type: 'k', k: ev.k - 1 });
       return s;
@@ -85,17 +87,19 @@ async function fanin(p: Params): Promise<RunResult> {
   const total = senders * per;
   const done = deferred();
   const sink = createActor(
-    fromTransition((got: number) => {
+    fromTransition((got: number, ev: Ev) => {
+      if (ev.type !== 'k') return got;
       if (got + 1 === total) done.resolve();
       return got + 1;
     }, 0),
   ).start();
   const ss: AnyActorRef[] = [];
   for (let i = 0; i < senders; i++) {
-    const logic = fromTransition((left: number, _ev: Ev, scope) => {
+    const logic = fromTransition((left: number, ev: Ev, scope) => {
+      if (ev.type !== 'k') return left;
       const k = Math.min(chunk, left);
       for (let j = 0; j < k; j++) sink.send({ type: 'k', k: j });
-      if (left - k > 0) scope.self.send({ type: 'k', k: 0 });
+      if (left - k > 0) (scope.self as AnyActorRef).send({ type: 'k', k: 0 });
       return left - k;
     }, per);
     ss.push(createActor(logic).start());

@@ -1,0 +1,222 @@
+/**
+ * pd: Palladium's single-core engine (`@pd/runtime`), used the way an application would:
+ * actors are behaviour objects or `Actor` classes, messages go through `ctx.send` /
+ * `engine.send`, request-response through `engine.ask`, hot swap through `engine.swap`,
+ * timers through `engine.sendAfter` / `engine.cancelTimer`. Scheduling is asynchronous (the
+ * engine drains its run queue in slices), so each workload ends when a handler resolves a
+ * promise the bench awaits. Each run has its own engine, shut down after the measurement.
+ */
+import { Actor, type Addr, type Behavior, type Context } from '@pd/actor';
+import { createEngine, type Engine } from '@pd/runtime';
+import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
+import type { Impl, Params, RunResult } from '../types.js';
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function withEngine<T>(body: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = createEngine({ id: 'bench' });
+  try {
+    return await body(engine);
+  } finally {
+    await engine.shutdown();
+  }
+}
+
+const ring = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const n = p.actors!, hops = p.hops!;
+    const done = deferred();
+    class RingNode extends Actor<number> {
+      next!: Addr<number>;
+      receive(k: number, ctx: Context<number>): void {
+        if (k === 0) done.resolve();
+        else ctx.send(this.next, k - 1);
+      }
+    }
+    const nodes: RingNode[] = [];
+    const addrs: Addr<number>[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = new RingNode();
+      nodes.push(b);
+      addrs.push(engine.spawn(b));
+    }
+    for (let i = 0; i < n; i++) nodes[i]!.next = addrs[(i + 1) % n]!;
+    const t0 = nowSec();
+    engine.send(addrs[0]!, hops);
+    await done.promise;
+    return { ops: hops, seconds: nowSec() - t0 };
+  });
+
+class Idle extends Actor<unknown> {
+  receive(): void {}
+}
+
+const spawn = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const n = p.actors!;
+    const keep: Addr<unknown>[] = new Array(n);
+    const h0 = gcHeapUsed();
+    const t0 = nowSec();
+    for (let i = 0; i < n; i++) keep[i] = engine.spawn(Idle);
+    await engine.idle();
+    const seconds = nowSec() - t0;
+    const h1 = gcHeapUsed();
+    if (engine.stats().live < n) throw new Error('actors missing');
+    return { ops: n, seconds, bytesPerActor: (h1 - h0) / n };
+  });
+
+const pingpong = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const rounds = p.rounds!;
+    const done = deferred();
+    class Ping extends Actor<number> {
+      peer!: Addr<number>;
+      receive(k: number, ctx: Context<number>): void {
+        if (k === 0) done.resolve();
+        else ctx.send(this.peer, k - 1);
+      }
+    }
+    class Pong extends Actor<number> {
+      peer!: Addr<number>;
+      receive(k: number, ctx: Context<number>): void {
+        ctx.send(this.peer, k);
+      }
+    }
+    const ping = new Ping(), pong = new Pong();
+    const pingA = engine.spawn(ping), pongA = engine.spawn(pong);
+    ping.peer = pongA;
+    pong.peer = pingA;
+    const t0 = nowSec();
+    engine.send(pongA, rounds);
+    await done.promise;
+    return { ops: rounds, seconds: nowSec() - t0 };
+  });
+
+const ask = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const total = p.asks!, askers = p.askers!;
+    const server = engine.spawn<number>({ receive: (m: number) => m });
+    const per = Math.floor(total / askers);
+    const lat = new Latencies(per * askers);
+    const client = async (): Promise<void> => {
+      for (let i = 0; i < per; i++) {
+        const s = performance.now();
+        const r = await engine.ask<number, number>(server, i);
+        lat.add((performance.now() - s) * 1000);
+        if (r !== i) throw new Error('bad reply');
+      }
+    };
+    const t0 = nowSec();
+    await Promise.all(Array.from({ length: askers }, client));
+    return { ops: per * askers, seconds: nowSec() - t0, ...lat.summary() };
+  });
+
+const fanin = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const senders = p.senders!, per = p.perSender!, chunk = p.chunk!;
+    const total = senders * per;
+    const done = deferred();
+    let got = 0;
+    const sink = engine.spawn<number>({
+      receive: () => {
+        if (++got === total) done.resolve();
+      },
+    });
+    class Sender extends Actor<number> {
+      left = per;
+      receive(_m: number, ctx: Context<number>): void {
+        const k = Math.min(chunk, this.left);
+        for (let i = 0; i < k; i++) ctx.send(sink, i);
+        this.left -= k;
+        if (this.left > 0) ctx.send(ctx.self, 0);
+      }
+    }
+    const ss: Addr<number>[] = [];
+    for (let i = 0; i < senders; i++) ss.push(engine.spawn(Sender));
+    const t0 = nowSec();
+    for (const s of ss) engine.send(s, 0);
+    await done.promise;
+    return { ops: total, seconds: nowSec() - t0 };
+  });
+
+type WorkerMsg = number | 'count';
+
+/** Two versions of the worker's code; `migrate` carries the state across a swap. */
+class WorkerV1 implements Behavior<WorkerMsg> {
+  count = 0;
+  swaps = 0;
+  migrate(prev: unknown): void {
+    const w = prev as WorkerV1;
+    this.count = w.count;
+    this.swaps = w.swaps + 1;
+  }
+  receive(m: WorkerMsg): unknown {
+    if (m === 'count') return this.count;
+    this.count += m;
+    return undefined;
+  }
+}
+class WorkerV2 extends WorkerV1 {
+  override receive(m: WorkerMsg): unknown {
+    if (m === 'count') return this.swaps;
+    this.count += m;
+    return undefined;
+  }
+}
+
+const hotswap = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const swaps = p.swaps!, perSwap = p.msgsPerSwap!, batch = p.batch!;
+    const driven = deferred();
+    const worker = engine.spawn<WorkerMsg>(new WorkerV1());
+    let left = swaps;
+    let version = 0;
+    const driver = engine.spawn<number>({
+      receive: (_m: number, ctx: Context<number>) => {
+        const k = Math.min(batch, left);
+        for (let s = 0; s < k; s++) {
+          for (let i = 0; i < perSwap; i++) ctx.send(worker, 1);
+          engine.swap(worker, ++version & 1 ? new WorkerV2() : new WorkerV1());
+        }
+        left -= k;
+        if (left > 0) ctx.send(ctx.self, 0);
+        else driven.resolve();
+      },
+    });
+    const t0 = nowSec();
+    engine.send(driver, 0);
+    await driven.promise;
+    // FIFO mailbox: this reply comes after every message the driver sent.
+    engine.swap(worker, new WorkerV1());
+    const count = await engine.ask<WorkerMsg, number>(worker, 'count');
+    const seconds = nowSec() - t0;
+    engine.swap(worker, new WorkerV2());
+    const swapsSeen = await engine.ask<WorkerMsg, number>(worker, 'count');
+    if (count !== swaps * perSwap) throw new Error(`worker counted ${count}, expected ${swaps * perSwap}`);
+    if (swapsSeen !== swaps + 2) throw new Error(`worker saw ${swapsSeen} swaps, expected ${swaps + 2}`);
+    return { ops: swaps, seconds };
+  });
+
+const timers = (p: Params): Promise<RunResult> =>
+  withEngine(async (engine) => {
+    const n = p.timers!;
+    let fired = 0;
+    const target = engine.spawn<number>({ receive: () => void fired++ });
+    const refs = new Array<ReturnType<Engine['sendAfter']>>(n);
+    const t0 = nowSec();
+    for (let i = 0; i < n; i++) refs[i] = engine.sendAfter(target, i, 60_000 + (i % 1000));
+    for (let i = 0; i < n; i++) engine.cancelTimer(refs[i]!);
+    const seconds = nowSec() - t0;
+    if (engine.stats().timers !== 0 || fired !== 0) throw new Error('timers left after cancelling');
+    return { ops: n, seconds };
+  });
+
+export const impl: Impl = {
+  name: 'pd',
+  available: async () => null,
+  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers },
+};

@@ -1,0 +1,54 @@
+// Every in-process implementation runs every workload it claims, at toy sizes, and counts
+// what it should. Correctness only: the suite reports speed, tests never assert it.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { prepareBeam, runBeam } from '../src/beam.js';
+import { impl as bare } from '../src/impls/bare.js';
+import { impl as comedy } from '../src/impls/comedy.js';
+import { impl as pd } from '../src/impls/pd.js';
+import { impl as xstate } from '../src/impls/xstate.js';
+import type { Impl, Params, WorkloadName } from '../src/types.js';
+
+const TOY: Record<string, Params> = {
+  ring: { actors: 50, hops: 1_000 },
+  spawn: { actors: 1_000 },
+  pingpong: { rounds: 1_000 },
+  ask: { asks: 400, askers: 4 },
+  fanin: { senders: 10, perSender: 300, chunk: 64 },
+  hotswap: { swaps: 500, msgsPerSwap: 3, batch: 7 },
+  timers: { timers: 1_000 },
+};
+
+for (const impl of [bare, pd, xstate, comedy] as Impl[]) {
+  describe(impl.name, () => {
+    for (const [name, fn] of Object.entries(impl.workloads)) {
+      it(name, async () => {
+        const p = TOY[name]!;
+        const r = await fn!(p);
+        expect(r.ops).toBeGreaterThan(0);
+        expect(r.seconds).toBeGreaterThan(0);
+        if (name === 'spawn') expect(r.bytesPerActor).toBeTypeOf('number');
+        if (name === 'ask') expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us!);
+      });
+    }
+  });
+}
+
+const hasErl = spawnSync('erl', ['-version'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!hasErl)('beam (erl installed)', () => {
+  it('compiles pd_bench.erl and runs every workload', async () => {
+    const beam = prepareBeam();
+    if (typeof beam === 'string') throw new Error(beam);
+    try {
+      for (const name of Object.keys(TOY) as WorkloadName[]) {
+        const out = await runBeam(beam, name, TOY[name]!, TOY[name]!, 1, 1, 60_000);
+        expect(out.error, name).toBeUndefined();
+        expect(out.results, name).toHaveLength(1);
+        expect(out.results[0]!.ops, name).toBeGreaterThan(0);
+      }
+    } finally {
+      beam.cleanup();
+    }
+  }, 60_000);
+});
