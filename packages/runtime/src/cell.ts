@@ -543,7 +543,14 @@ export class ActorCell implements Context<any> {
         return;
       }
       Promise.resolve(run).then(
-        () => this.status < S_STOPPING && this.engine._requestStop(this, Exit.normal),
+        () => {
+          if (this.status >= S_STOPPING) return;
+          // run() is over, so no receive() will ever look at the system lane again: queue
+          // the normal stop behind any earlier stop request and handle the lane now.
+          this.engine._requestStop(this, Exit.normal);
+          this.processSystem();
+          this.engine._flushSignals();
+        },
         (e) => this.crash(e, 'run'),
       );
       if (this.sys !== null && this.sys.length > 0 && this.x?.waiter != null) this.processSystem();
