@@ -118,12 +118,14 @@ export class Mailbox {
 
   /** Empty the mailbox, handing every message (and every waiting sender) to the callbacks. */
   drain(onMessage: (message: unknown, meta: MessageMeta | null) => void, onWaiter: (resolve: (r: SendResult) => void, message: unknown) => void): void {
+    // Detach the waiting senders first: otherwise each take() below would admit one into
+    // the dying mailbox and tell it "queued" for a message nobody will handle.
+    const waiters = this.waiters;
+    this.waiters = null;
     while (this.size > 0) {
       const message = this.take();
       onMessage(message, this.lastMeta);
     }
-    const waiters = this.waiters;
-    this.waiters = null;
     if (waiters !== null) {
       for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) onWaiter(w.resolve, w.message);
     }
