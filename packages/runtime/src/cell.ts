@@ -370,7 +370,12 @@ export class ActorCell implements Context<any> {
     if (this.status !== S_RUNNING) return;
     if (this.sys !== null && this.sys.length > 0) {
       this.processSystem();
-      if (this.status !== S_RUNNING) return;
+      if (this.status !== S_RUNNING) {
+        // A stop may have finished the exit inside this turn: deliver the exit signals it
+        // raised for linked actors now, not whenever something else flushes.
+        this.engine._flushSignals();
+        return;
+      }
     }
     const box = this.box;
     if (box === null || box.size === 0) return;
