@@ -9,7 +9,7 @@
  * dead or unknown actors are counted as dead letters, never thrown.
  */
 import {
-  Addr, ArgumentError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, SendError, SpawnError,
+  Addr, ArgumentError, AskError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, SendError, SpawnError,
   type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
@@ -193,7 +193,7 @@ export class Engine implements CellResolver {
     }
     const cell = this.targetCell(to, 'ask');
     if (this.pendingAsks >= this.options.maxPendingAsks) {
-      return Promise.reject(new PdError('ask/rejected', `too many asks awaiting replies (${this.pendingAsks}, limit maxPendingAsks)`));
+      return Promise.reject(new AskError('ask/rejected', `too many asks awaiting replies (${this.pendingAsks}, limit maxPendingAsks)`));
     }
     const ask = new PendingAsk(this.nextAskId++, this.askSettled);
     this.pendingAsks++;
