@@ -214,7 +214,7 @@ export class ActorCell implements Context<any> {
 
   sendEvery<T>(to: Addr<T>, message: T, intervalMs: number): TimerRef {
     this.assertAlive('sendEvery');
-    return this.engine._sendLater(to, message, intervalMs, intervalMs, this);
+    return this.engine._sendEvery(to, message, intervalMs, this);
   }
 
   cancelTimer(ref: TimerRef): boolean {

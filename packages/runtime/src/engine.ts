@@ -248,7 +248,7 @@ export class Engine implements CellResolver {
 
   /** Deliver `message` to `to` every `intervalMs`. */
   sendEvery<M>(to: Addr<M>, message: M, intervalMs: number): TimerRef {
-    return this._sendLater(to, message, intervalMs, intervalMs, null);
+    return this._sendEvery(to, message, intervalMs, null);
   }
 
   /** Cancel a timer from `sendAfter`/`sendEvery`; false if it already fired or was cancelled. */
@@ -485,6 +485,14 @@ export class Engine implements CellResolver {
     if (target === undefined) return;
     self.x!.watching!.delete(ref.id);
     target.x?.monitoredBy?.delete(ref.id);
+  }
+
+  /** @internal A periodic timer; an interval of 0 is refused (it would make a one-shot timer). */
+  _sendEvery(to: AnyAddr, message: unknown, intervalMs: number, owner: ActorCell | null): TimerRef {
+    if (typeof intervalMs !== 'number' || !(intervalMs > 0) || intervalMs === Infinity) {
+      throw new ArgumentError(`sendEvery intervalMs must be a positive finite number of milliseconds, got ${String(intervalMs)}`);
+    }
+    return this._sendLater(to, message, intervalMs, intervalMs, owner);
   }
 
   /** @internal */
