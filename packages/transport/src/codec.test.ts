@@ -1,0 +1,238 @@
+import { describe, it, expect, vi } from 'vitest';
+import fc from 'fast-check';
+import { SendError, isAddr, type Addr, type AddrIdentity } from '@pd/actor';
+import { addrIdentity, mintAddr } from '@pd/actor/internal';
+import { Codec } from './codec.js';
+import { TransportError } from './errors.js';
+
+// The root vitest config maps `@pd/actor` to its source but not `@pd/actor/internal`, which
+// would load the built copy: two Addr classes. Point the subpath at the source as well.
+vi.mock('@pd/actor/internal', () => import(/* @vite-ignore */ '../../actor/src/internal.js' as string));
+
+const codec = new Codec();
+const roundTrip = (value: unknown): unknown => codec.decode(codec.encode(value));
+
+const identity: fc.Arbitrary<AddrIdentity> = fc.record({
+  node: fc.integer({ min: 0, max: 0xffff_ffff }),
+  core: fc.integer({ min: 0, max: 0xffff }),
+  slot: fc.integer({ min: 0, max: 0xffff_ffff }),
+  generation: fc.integer({ min: 0, max: 0xffff_ffff }),
+  secret: fc.maxSafeNat(),
+});
+const addr = identity.map((id) => mintAddr(id, null));
+
+// -0 is written as the integer 0 (msgpack has no negative zero); lone surrogates cannot be UTF-8.
+const number = fc.double().map((n) => (Object.is(n, -0) ? 0 : n));
+const key = fc.string({ unit: 'grapheme', maxLength: 8 }).filter((k) => k !== '__proto__');
+const leaf = fc.oneof(
+  number, fc.integer(), fc.bigInt(), fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }), fc.boolean(),
+  fc.string({ unit: 'grapheme' }), fc.constant(null), fc.constant(undefined),
+  fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15) }),
+  fc.uint8Array(), fc.int32Array(), fc.float64Array({ noNaN: true }).map((a) => a.map((n) => (Object.is(n, -0) ? 0 : n))),
+  fc.bigInt64Array(),
+);
+const value = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(key, tie('value'), { maxKeys: 5, noNullPrototype: true }),
+    fc.uniqueArray(fc.tuple(fc.oneof(key, fc.integer()), tie('value')), { maxLength: 4, selector: ([k]) => k }).map((e) => new Map(e)),
+    fc.uniqueArray(fc.oneof(fc.integer(), key), { maxLength: 4 }).map((items) => new Set(items)),
+  ),
+})).value;
+
+function refusal(value: unknown): string {
+  try {
+    codec.encode(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SendError);
+    expect((error as SendError).code).toBe('send/not-serializable');
+    return (error as SendError).message;
+  }
+  return 'accepted';
+}
+
+describe('codec round trip', () => {
+  it('round-trips nested plain data, Date, Map, Set, bigint and typed arrays', () => {
+    fc.assert(fc.property(value, (v) => {
+      expect(roundTrip(v)).toStrictEqual(v);
+    }), { numRuns: 400 });
+  });
+
+  it('keeps a Map a Map and an object an object, at any depth', () => {
+    const v = { m: new Map<unknown, unknown>([[1, { inner: new Map([['k', [new Map()]]]) }], ['s', new Set([new Map([[2, 3]])])]]) };
+    const out = roundTrip(v) as typeof v;
+    expect(out).toStrictEqual(v);
+    expect(out.m).toBeInstanceOf(Map);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+
+  it('round-trips every typed array kind, ArrayBuffer, DataView, RegExp and Error', () => {
+    const typed = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array]
+      .map((T) => new T([1, 2, 3]));
+    const out = roundTrip({ typed, big: new BigUint64Array([2n ** 64n - 1n]), ab: new Uint8Array([9, 8]).buffer, re: /a+b/giu }) as Record<string, unknown>;
+    expect(out.typed).toStrictEqual(typed);
+    expect(out.big).toStrictEqual(new BigUint64Array([2n ** 64n - 1n]));
+    expect(new Uint8Array(out.ab as ArrayBuffer)).toStrictEqual(new Uint8Array([9, 8]));
+    expect(out.re).toStrictEqual(/a+b/giu);
+    const error = roundTrip(new RangeError('too far', { cause: { at: new Map([[1, 2]]) } })) as RangeError;
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('too far');
+    expect(error.cause).toStrictEqual({ at: new Map([[1, 2]]) });
+    const view = roundTrip(new DataView(new Uint8Array([5, 6]).buffer)) as DataView;
+    expect(view.getUint8(1)).toBe(6);
+  });
+
+  it('decodes a null-prototype object as a plain object with the same entries', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: [2] });
+    expect(roundTrip(bare)).toStrictEqual({ a: 1, b: [2] });
+  });
+
+  it('round-trips addresses, secret included, through the resolver', () => {
+    fc.assert(fc.property(addr, fc.array(addr, { maxLength: 3 }), (a, more) => {
+      const out = roundTrip({ replyTo: a, more, byAddr: new Map([[1, a]]) }) as { replyTo: Addr; more: Addr[]; byAddr: Map<number, Addr> };
+      expect(isAddr(out.replyTo)).toBe(true);
+      expect(out.replyTo.equals(a)).toBe(true);
+      expect(addrIdentity(out.replyTo)).toEqual(addrIdentity(a));
+      expect(out.more.map((m) => addrIdentity(m))).toEqual(more.map((m) => addrIdentity(m)));
+      expect(out.byAddr.get(1)!.equals(a)).toBe(true);
+    }));
+  });
+
+  it('decodes addresses with the caller-supplied resolver', () => {
+    const seen: AddrIdentity[] = [];
+    const local = mintAddr({ node: 1, core: 0, slot: 5, generation: 1, secret: 77 }, {});
+    const resolving = new Codec({ resolveAddr: (id) => (seen.push(id), local) });
+    const out = resolving.decode(resolving.encode({ to: mintAddr({ node: 9, core: 2, slot: 3, generation: 4, secret: 2 ** 50 }, null) }));
+    expect((out as { to: Addr }).to).toBe(local);
+    expect(seen).toEqual([{ node: 9, core: 2, slot: 3, generation: 4, secret: 2 ** 50 }]);
+  });
+
+  it('round-trips batches, and a batch equals its messages one by one', () => {
+    fc.assert(fc.property(fc.array(value, { maxLength: 20 }), (messages) => {
+      const batch = codec.encodeBatch(messages);
+      expect(codec.decodeBatch(batch)).toStrictEqual(messages);
+      expect(messages.map((m) => codec.decode(codec.encode(m)))).toStrictEqual(messages);
+    }), { numRuns: 100 });
+  });
+
+  it('decodes from shared memory and never aliases it', () => {
+    const bytes = codec.encode({ payload: new Uint8Array([1, 2, 3]), text: 'a string long enough for the native extractor' });
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 10));
+    shared.set(bytes, 10);
+    const out = codec.decode(shared, 10, bytes.length) as { payload: Uint8Array; text: string };
+    expect(out.text).toMatch(/native extractor/);
+    shared.fill(0);
+    expect(out.payload).toStrictEqual(new Uint8Array([1, 2, 3]));
+    expect(out.payload.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+  });
+});
+
+describe('codec refusal', () => {
+  class Point {
+    constructor(readonly x: number) {}
+    norm(): number {
+      return Math.abs(this.x);
+    }
+  }
+  const cycle: Record<string, unknown> = { a: { b: [] as unknown[] } };
+  (cycle.a as { b: unknown[] }).b.push(cycle.a);
+  let deep: unknown = 1;
+  for (let i = 0; i < 70; i++) deep = [deep];
+
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['a function', { items: [1, 2, 3, { callback: () => 1 }] }, /^send\/not-serializable: message\.items\[3\]\.callback is a function$/],
+    ['a symbol', { tag: Symbol('t') }, /message\.tag is a symbol \(Symbol\(t\)\)/],
+    ['a class instance with methods', { at: [new Point(1)] }, /message\.at\[0\] is an instance of class Point/],
+    ['a WeakMap', { cache: new WeakMap() }, /message\.cache is a WeakMap/],
+    ['a WeakSet', new Map([['k', new WeakSet()]]), /message\.get\("k"\) is a WeakSet/],
+    ['a Promise', { later: Promise.resolve(1) }, /message\.later is a Promise/],
+    ['a circular structure', cycle, /message\.a\.b\[0\] is a circular reference to message\.a$/],
+    ['a structure nested too deep', deep, /is nested deeper than 64 levels/],
+    ['a SharedArrayBuffer', { mem: new SharedArrayBuffer(8) }, /message\.mem is a SharedArrayBuffer/],
+    ['a function as a Map key', new Map([[() => 1, 'v']]), /message<key 0> is a function/],
+    ['a function in a Set', { s: new Set([1, () => 2]) }, /message\.s<item 1> is a function/],
+    ['a function in an Error cause', new Error('x', { cause: { retry() {} } }), /message\.cause\.retry is a function/],
+    ['a top-level function', function handler() {}, /^send\/not-serializable: message is a function \(handler\)$/],
+    ['a boxed primitive', { s: Object('str') }, /message\.s is an instance of class String/],
+    ['an odd property name', { 'a b': [Symbol.iterator] }, /message\["a b"\]\[0\] is a symbol/],
+  ];
+  for (const [name, v, message] of cases) {
+    it(`refuses ${name}, naming where it is`, () => {
+      expect(refusal(v)).toMatch(message);
+    });
+  }
+
+  it('names the message in a batch', () => {
+    expect(() => codec.encodeBatch([{ ok: 1 }, { ok: 2 }, { bad: () => 0 }])).toThrow(/messages\[2\]\.bad is a function/);
+  });
+
+  it('puts the path and problem in the error details', () => {
+    try {
+      codec.encode({ f: () => 0 });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as SendError).details).toEqual({ path: 'message.f', problem: 'is a function' });
+    }
+  });
+
+  it('accepts a shared (not circular) object twice', () => {
+    const shared = { n: 1 };
+    expect(roundTrip({ a: shared, b: shared })).toStrictEqual({ a: { n: 1 }, b: { n: 1 } });
+  });
+
+  it('honours a custom maxDepth', () => {
+    expect(() => new Codec({ maxDepth: 2 }).encode({ a: { b: { c: 1 } } })).toThrow(/message\.a\.b is nested deeper than 2 levels/);
+    expect(() => new Codec({ maxDepth: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('codec on untrusted bytes', () => {
+  it('does not let __proto__ reach a prototype', () => {
+    // { "__proto__": { "polluted": 1 } } as raw msgpack
+    const evil = new Uint8Array([0x81, 0xa9, ...new TextEncoder().encode('__proto__'), 0x81, 0xa8, ...new TextEncoder().encode('polluted'), 0x01]);
+    const out = codec.decode(evil) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(out.polluted).toBeUndefined();
+  });
+
+  it('refuses structured-clone references from a peer', () => {
+    // fixext4 'i' (id 1) then an empty array: the reference-id extension
+    const bytes = new Uint8Array([0xd6, 0x69, 0, 0, 0, 1, 0x90]);
+    expect(() => codec.decode(bytes)).toThrow(TransportError);
+  });
+
+  it('refuses truncated input, trailing bytes and empty ranges as codec/malformed', () => {
+    const bytes = codec.encode({ a: 'hello', b: [1, 2, 3] });
+    for (let cut = 0; cut < bytes.length; cut++) {
+      expect(() => codec.decode(bytes, 0, cut)).toThrow(expect.objectContaining({ code: 'codec/malformed' }));
+    }
+    const trailing = new Uint8Array([...bytes, 0xc0]);
+    expect(() => codec.decode(trailing)).toThrow(expect.objectContaining({ code: 'codec/malformed' }));
+    expect(() => codec.decode(bytes, 2, bytes.length)).toThrow(expect.objectContaining({ code: 'codec/malformed' }));
+  });
+
+  it('refuses malformed address and Map extensions', () => {
+    const shortAddr = new Uint8Array([0xc7, 3, 0x41, 1, 2, 3]);
+    expect(() => codec.decode(shortAddr)).toThrow(/an address takes 22 bytes/);
+    const oddMap = new Uint8Array([0xd4, 0x4d, 0x00, 0x91, 0x01]);
+    expect(() => codec.decode(oddMap)).toThrow(/key\/value array/);
+  });
+
+  it('survives nesting deep enough to overflow the stack', () => {
+    const deep = new Uint8Array(200_000).fill(0x91);
+    expect(() => codec.decode(deep)).toThrow(TransportError);
+    expect(roundTrip({ still: 'works' })).toStrictEqual({ still: 'works' });
+  });
+
+  it('never throws anything but a TransportError on random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (bytes) => {
+      try {
+        codec.decode(bytes);
+      } catch (error) {
+        expect(error).toBeInstanceOf(TransportError);
+      }
+    }), { numRuns: 3000 });
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Frames: an envelope header followed by its payload, as a ring or a socket carries them.
+ *
+ * Owns: joining envelope.ts and codec.ts — a top-level `Uint8Array` body is passed
+ * through as raw bytes (flag `raw`), a list of bodies can share one header (flag `batch`),
+ * anything else is msgpack. Must not: decide where frames go. Decoding checks that the
+ * header's payload fills the frame exactly, so trailing or missing bytes are errors.
+ */
+import type { Codec } from './codec.js';
+import {
+  EnvelopeFlags, envelopeHeaderLength, readEnvelopeInto, writeEnvelope,
+  type EnvelopeHeader, type EnvelopeInit,
+} from './envelope.js';
+import { TransportError } from './errors.js';
+import type { RingProducer } from './ring-producer.js';
+
+/** A header to send; the payload length and the `raw`/`batch` flags are filled in here. */
+export type FrameInit = Omit<EnvelopeInit, 'payloadLength'>;
+
+/** Bytes with a DataView over the same memory (a ring end is one). */
+export interface ByteSource {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+}
+
+/** A decoded frame: its header and body (an array of bodies when the `batch` flag is set). */
+export interface DecodedFrame {
+  header: EnvelopeHeader;
+  body: unknown;
+}
+
+/** Encodes one message as a standalone frame (header + payload). */
+export function encodeFrame(codec: Codec, init: FrameInit, body: unknown): Uint8Array {
+  const payload = payloadOf(codec, body);
+  const header = headerFor(init, payload.length, body instanceof Uint8Array ? EnvelopeFlags.raw : 0);
+  const headerLength = envelopeHeaderLength(header);
+  const frame = new Uint8Array(headerLength + payload.length);
+  writeEnvelope(new DataView(frame.buffer), 0, header);
+  frame.set(payload, headerLength);
+  return frame;
+}
+
+/** Encodes `bodies` as one frame whose payload is a msgpack array sharing `init`'s header. */
+export function encodeBatchFrame(codec: Codec, init: FrameInit, bodies: readonly unknown[]): Uint8Array {
+  const payload = codec.encodeBatch(bodies);
+  const header = headerFor(init, payload.length, EnvelopeFlags.batch);
+  const headerLength = envelopeHeaderLength(header);
+  const frame = new Uint8Array(headerLength + payload.length);
+  writeEnvelope(new DataView(frame.buffer), 0, header);
+  frame.set(payload, headerLength);
+  return frame;
+}
+
+/**
+ * Writes one message into a ring (staged: call `producer.publish()` after a batch). The
+ * header is written in place and the payload copied once; when the ring is full the frame
+ * goes to the producer's overflow queue. True when it went straight into the ring.
+ */
+export function stageFrame(producer: RingProducer, codec: Codec, init: FrameInit, body: unknown): boolean {
+  const payload = payloadOf(codec, body);
+  return stagePayload(producer, headerFor(init, payload.length, body instanceof Uint8Array ? EnvelopeFlags.raw : 0), payload);
+}
+
+/** Like {@link stageFrame} for a batch of bodies sharing one header. */
+export function stageBatchFrame(producer: RingProducer, codec: Codec, init: FrameInit, bodies: readonly unknown[]): boolean {
+  const payload = codec.encodeBatch(bodies);
+  return stagePayload(producer, headerFor(init, payload.length, EnvelopeFlags.batch), payload);
+}
+
+/**
+ * Decodes the frame at `source.bytes[offset, offset + length)`. Reuses `into` for the
+ * header when given. Raw payloads come back as a copied `Uint8Array`.
+ */
+export function decodeFrame(codec: Codec, source: ByteSource, offset: number, length: number, into: EnvelopeHeader | null = null): DecodedFrame {
+  const header = readEnvelopeInto(source.view, offset, into);
+  const headerLength = envelopeHeaderLength(header);
+  if (headerLength + header.payloadLength !== length) {
+    throw new TransportError(headerLength + header.payloadLength > length ? 'envelope/truncated' : 'envelope/invalid',
+      `frame of ${length} bytes holds a ${headerLength}-byte header and a ${header.payloadLength}-byte payload`, { offset, length });
+  }
+  const start = offset + headerLength;
+  const flags = header.flags;
+  let body: unknown;
+  if ((flags & EnvelopeFlags.raw) !== 0) body = source.bytes.slice(start, start + header.payloadLength);
+  else if ((flags & EnvelopeFlags.batch) !== 0) body = codec.decodeBatch(source.bytes, start, header.payloadLength);
+  else body = codec.decode(source.bytes, start, header.payloadLength);
+  return { header, body };
+}
+
+/** A {@link ByteSource} over a standalone frame. */
+export function byteSource(bytes: Uint8Array): ByteSource {
+  return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+// --- internal ---
+
+const BODY_FLAGS = EnvelopeFlags.raw | EnvelopeFlags.batch;
+
+function payloadOf(codec: Codec, body: unknown): Uint8Array {
+  return body instanceof Uint8Array ? body : codec.encode(body);
+}
+
+function headerFor(init: FrameInit, payloadLength: number, bodyFlags: number): EnvelopeInit {
+  return { ...init, flags: (init.flags & ~BODY_FLAGS) | bodyFlags, payloadLength };
+}
+
+function stagePayload(producer: RingProducer, header: EnvelopeInit, payload: Uint8Array): boolean {
+  const headerLength = envelopeHeaderLength(header);
+  const total = headerLength + payload.length;
+  const at = total <= producer.maxFrameBytes ? producer.reserve(total) : -1;
+  if (at < 0) {
+    // Full ring, pending overflow, or too large (stage() then throws ring/frame-too-large).
+    const frame = new Uint8Array(total);
+    writeEnvelope(new DataView(frame.buffer), 0, header);
+    frame.set(payload, headerLength);
+    return producer.stage(frame);
+  }
+  try {
+    writeEnvelope(producer.view, at, header);
+  } catch (error) {
+    producer.cancel();
+    throw error;
+  }
+  producer.bytes.set(payload, at + headerLength);
+  producer.commit(total);
+  return true;
+}

@@ -1,0 +1,176 @@
+/**
+ * What may cross a boundary: the check run on every message before it is encoded.
+ *
+ * Owns: the rules (plain data, Date, Map, Set, bigint, typed arrays, ArrayBuffer, RegExp,
+ * Error, Addr; nothing else) and the message that names a refused value by its path.
+ * Must not: encode anything or allocate on the accepting path. The fast scan only says
+ * yes or no; the slower `locateRefusal` runs only after a no, to say where and why.
+ */
+import { isAddr } from '@pd/actor';
+
+/** Default for the deepest nesting a message may have; deeper (or circular) is refused. */
+export const DEFAULT_MAX_DEPTH = 64;
+
+/** Where a value was refused and why. */
+export interface Refusal {
+  /** Path from the root label, e.g. `message.items[3].callback`. */
+  readonly path: string;
+  /** What is wrong with it, e.g. `is a function`. */
+  readonly problem: string;
+}
+
+/** Result of {@link scanValue}: refused, accepted, or accepted and containing a Map. */
+export const Scan = { refused: 0, plain: 1, hasMap: 2 } as const;
+export type Scan = (typeof Scan)[keyof typeof Scan];
+
+/** Fast yes/no check of `value` (no allocation). */
+export function scanValue(value: unknown, maxDepth: number): Scan {
+  limit = maxDepth;
+  sawMap = false;
+  if (!scan(value, 0)) return Scan.refused;
+  return sawMap ? Scan.hasMap : Scan.plain;
+}
+
+/** Finds the first refused value under `value`, naming it from `label`; null if none. */
+export function locateRefusal(value: unknown, label: string, maxDepth: number): Refusal | null {
+  return locate(value, label, { objects: [], paths: [], maxDepth });
+}
+
+// --- internal: the fast scan ---
+
+let limit = DEFAULT_MAX_DEPTH;
+let sawMap = false;
+
+function scan(v: unknown, depth: number): boolean {
+  if (typeof v !== 'object') return typeof v !== 'function' && typeof v !== 'symbol';
+  if (v === null) return true;
+  if (depth >= limit) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    const o = v as Record<string, unknown>;
+    for (const key in o) if (!scan(o[key], depth + 1)) return false;
+    return true;
+  }
+  if (proto === Array.prototype) {
+    const a = v as unknown[];
+    for (let i = 0; i < a.length; i++) if (!scan(a[i], depth + 1)) return false;
+    return true;
+  }
+  return scanOther(v, proto, depth);
+}
+
+function scanOther(v: object, proto: unknown, depth: number): boolean {
+  if (isLeafObject(v, proto)) return true;
+  if (proto === Map.prototype) {
+    sawMap = true;
+    for (const [key, value] of v as Map<unknown, unknown>) if (!scan(key, depth + 1) || !scan(value, depth + 1)) return false;
+    return true;
+  }
+  if (proto === Set.prototype) {
+    for (const item of v as Set<unknown>) if (!scan(item, depth + 1)) return false;
+    return true;
+  }
+  if (v instanceof Error) return !('cause' in v) || scan(v.cause, depth + 1);
+  return false;
+}
+
+/** Objects that encode as a whole, with nothing inside to check. */
+function isLeafObject(v: object, proto: unknown): boolean {
+  // A typed array over shared memory is accepted: its bytes are copied like any other.
+  return isAddr(v) || proto === Date.prototype || ArrayBuffer.isView(v) || proto === ArrayBuffer.prototype ||
+    proto === RegExp.prototype;
+}
+
+// --- internal: locating a refusal (slow path, only after a refused scan) ---
+
+interface Trail {
+  readonly objects: object[];
+  readonly paths: string[];
+  readonly maxDepth: number;
+}
+
+function locate(v: unknown, at: string, trail: Trail): Refusal | null {
+  if (typeof v === 'function') return { path: at, problem: `is a function${v.name && !at.endsWith(`.${v.name}`) ? ` (${v.name})` : ''}` };
+  if (typeof v === 'symbol') return { path: at, problem: `is a symbol (${String(v)})` };
+  if (typeof v !== 'object' || v === null) return null;
+  const seen = trail.objects.indexOf(v);
+  if (seen >= 0) return { path: at, problem: `is a circular reference to ${trail.paths[seen]}` };
+  if (trail.objects.length >= trail.maxDepth) return { path: at, problem: `is nested deeper than ${trail.maxDepth} levels` };
+  trail.objects.push(v);
+  trail.paths.push(at);
+  try {
+    return locateInside(v, at, trail);
+  } finally {
+    trail.objects.pop();
+    trail.paths.pop();
+  }
+}
+
+function locateInside(v: object, at: string, trail: Trail): Refusal | null {
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    const o = v as Record<string, unknown>;
+    for (const key in o) {
+      const found = locate(o[key], at + propertyPath(key), trail);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (proto === Array.prototype) return locateEach(v as unknown[], (i) => `${at}[${i}]`, trail);
+  if (isLeafObject(v, proto)) return null;
+  if (proto === Map.prototype) return locateMap(v as Map<unknown, unknown>, at, trail);
+  if (proto === Set.prototype) return locateEach([...(v as Set<unknown>)], (i) => `${at}<item ${i}>`, trail);
+  if (v instanceof Error) return 'cause' in v ? locate(v.cause, `${at}.cause`, trail) : null;
+  return { path: at, problem: describeRefusedObject(v, proto) };
+}
+
+function locateEach(items: readonly unknown[], pathOf: (i: number) => string, trail: Trail): Refusal | null {
+  for (let i = 0; i < items.length; i++) {
+    const found = locate(items[i], pathOf(i), trail);
+    if (found) return found;
+  }
+  return null;
+}
+
+function locateMap(map: Map<unknown, unknown>, at: string, trail: Trail): Refusal | null {
+  let i = 0;
+  for (const [key, value] of map) {
+    const found = locate(key, `${at}<key ${i}>`, trail) ?? locate(value, `${at}.get(${mapKeyPath(key, i)})`, trail);
+    if (found) return found;
+    i++;
+  }
+  return null;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function propertyPath(key: string): string {
+  return IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function mapKeyPath(key: unknown, index: number): string {
+  if (typeof key === 'string') return JSON.stringify(key);
+  if (typeof key === 'number' || typeof key === 'boolean' || key === null || key === undefined) return String(key);
+  if (typeof key === 'bigint') return `${key}n`;
+  return `<key ${index}>`;
+}
+
+function describeRefusedObject(v: object, proto: unknown): string {
+  const name = className(proto);
+  if (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer) {
+    return 'is a SharedArrayBuffer (shared memory is handed over by the engine, not sent in a message)';
+  }
+  if (v instanceof Promise) return 'is a Promise (await it and send the result)';
+  if (v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) return `is a ${name} (weak collections and references cannot be copied)`;
+  return `is an instance of class ${name} (only plain objects, arrays, Map, Set, Date, RegExp, Error, bigint, ` +
+    'typed arrays, ArrayBuffer and Addr can cross a boundary: send plain data)';
+}
+
+function className(proto: unknown): string {
+  try {
+    const ctor = (proto as { constructor?: { name?: unknown } } | null)?.constructor;
+    return typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : '(anonymous)';
+  } catch {
+    return '(unknown)';
+  }
+}
