@@ -9,7 +9,7 @@
  * dead or unknown actors are counted as dead letters, never thrown.
  */
 import {
-  Addr, ArgumentError, AskError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, SendError, SpawnError,
+  Addr, ArgumentError, AskError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, RegistryError, SendError, SpawnError,
   type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
@@ -683,7 +683,7 @@ export class Engine implements CellResolver {
     if (options?.register !== undefined) {
       validateName(options.register);
       const holder = this.registry.whereis(options.register);
-      if (holder !== undefined) throw new PdError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
+      if (holder !== undefined) throw new RegistryError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
     }
     const cell = new ActorCell(this, this.nextId++, parent, name, kind, behavior, options?.budget ?? this.options.budget);
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.cells.length;
