@@ -167,7 +167,7 @@ export class Registry {
 
   private requireLive(addr: AnyAddr, operation: string): ActorCell {
     const cell = this.cells.liveCell(addr, operation);
-    if (cell === null) throw new RegistryError('registry/invalid-name', `${operation}: ${String(addr)} is not a live actor`);
+    if (cell === null) throw new RegistryError('actor/invalid-state', `${operation}: ${String(addr)} is not a live actor`, { addr: String(addr) });
     return cell;
   }
 
