@@ -1,0 +1,4 @@
+import { createEngine } from '@pd/runtime';
+import { askSuite } from './suites/ask.suite.js';
+
+askSuite((o) => createEngine(o));

@@ -1,0 +1,4 @@
+import { createEngine } from '@pd/runtime';
+import { lifecycleSuite } from './suites/lifecycle.suite.js';
+
+lifecycleSuite((o) => createEngine(o));

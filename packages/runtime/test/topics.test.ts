@@ -1,0 +1,4 @@
+import { createEngine } from '@pd/runtime';
+import { topicsSuite } from './suites/topics.suite.js';
+
+topicsSuite((o) => createEngine(o));
