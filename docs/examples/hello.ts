@@ -23,10 +23,10 @@ export async function main(): Promise<{ total: number; greeting: string }> {
   const counter = engine.spawn(Counter);
   engine.send(counter, { type: 'add', by: 2 });
   engine.send(counter, { type: 'add', by: 3 });
-  const total = await engine.ask<CounterMsg, number>(counter, { type: 'get' });
+  const total: number = await engine.ask(counter, { type: 'get' });
 
   const greeter = engine.spawn<string>('greeter', { args: { greeting: 'Hello' } });
-  const greeting = await engine.ask<string, string>(greeter, 'Palladium');
+  const greeting: string = await engine.ask(greeter, 'Palladium');
 
   console.log(total, greeting); // 5 Hello, Palladium!
   await engine.shutdown();
