@@ -24,7 +24,7 @@ export async function main(): Promise<{ log: string[]; report: ShutdownReport }>
   engine.spawn({ receive() {}, stopping: () => new Promise<void>(() => {}) }, { name: 'stuck' });
   await engine.idle();
 
-  const report = await engine.shutdown({ deadlineMs: 50 });
+  const report = await engine.shutdown({ deadlineMs: 200 });
   console.log(log, report);
   // [ 'web (shutdown: parent-exiting)', 'db (shutdown: parent-exiting)',
   //   'app (shutdown: engine-shutdown)' ] { stopped: 3, killed: 1 }
