@@ -27,6 +27,9 @@ export const S_STOPPING = 3;
 export const S_DEAD = 4;
 
 export const STATUS_NAMES = ['starting', 'running', 'suspended', 'stopping', 'dead'] as const;
+
+/** The kind of client handles (`engine.client()`): pull actors whose "run" is outside code. */
+export const CLIENT_KIND = '$client';
 export type ActorStatus = (typeof STATUS_NAMES)[number] | 'waiting';
 
 // Flags.
@@ -275,7 +278,10 @@ export class ActorCell implements Context<any> {
     if ((this.flags & F_PULL) === 0) {
       return Promise.reject(new PdError('receive/invalid', `receive() is for pull actors (with run()); ${this.path} is a push actor: handle messages in receive(message, ctx)`));
     }
-    if (this.status >= S_STOPPING) return new Promise<T>(() => {}); // an exiting actor's run() is abandoned
+    if (this.status >= S_STOPPING) {
+      // An exiting actor's run() is abandoned; a closed client's caller is told.
+      return this.kind === CLIENT_KIND ? Promise.reject(this.closedError()) : new Promise<T>(() => {});
+    }
     const x = this.extras();
     if (x.waiter !== null) return Promise.reject(new PdError('receive/invalid', `${this.path} is already waiting in receive()`));
     const timeoutMs = options?.timeoutMs;
@@ -444,6 +450,9 @@ export class ActorCell implements Context<any> {
     if (waiter !== null) {
       x.waiter = null;
       if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
+      // Code outside the engine awaits a client's receive(): reject it rather than leave it
+      // hanging. (A pull actor's run() is abandoned instead, so no code of it runs on.)
+      if (this.kind === CLIENT_KIND) waiter.reject(this.closedError());
     }
     if (brutal) {
       this.killChildren();
@@ -469,6 +478,11 @@ export class ActorCell implements Context<any> {
   }
 
   // --- internal ---
+
+  private closedError(): PdError {
+    const reason = this.x?.exitReason;
+    return new PdError('actor/invalid-state', `receive: the client ${this.path} is closed${reason ? ` (${reason.type})` : ''}`);
+  }
 
   private assertAlive(operation: string): void {
     if (this.status === S_DEAD) {

@@ -15,7 +15,7 @@ import {
 } from '@pd/actor';
 import { addrTarget, mintAddr } from '@pd/actor/internal';
 import { PendingAsk } from './ask.js';
-import { ActorCell, S_DEAD, S_RUNNING, S_STOPPING, S_SUSPENDED, STATUS_NAMES, SysKind, type ActorStatus } from './cell.js';
+import { ActorCell, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, S_SUSPENDED, STATUS_NAMES, SysKind, type ActorStatus } from './cell.js';
 import { Client } from './client.js';
 import { type DeadLetterReason, type EngineEvent, EventStream } from './events.js';
 import {
@@ -828,7 +828,6 @@ class TimerHandle implements TimerRef {
 
 const NO_FAILURE = Symbol('no-failure');
 const FAILED_BEHAVIOR: Behavior = { receive() {} };
-const CLIENT_KIND = '$client';
 const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };
 
 
