@@ -1,0 +1,130 @@
+/**
+ * Inspection commands: `pd ps`, `pd tree`, `pd inspect`, `pd dead`, `pd registry`,
+ * `pd children`. Read-only: each is one or two control calls and a table or a tree.
+ */
+import type { Command } from '../command.js';
+import { UsageError } from '../exit.js';
+import { clock, drawTree, keyValues, table, type TreeNode } from '../output.js';
+
+const STATUSES = ['starting', 'running', 'suspended', 'waiting', 'stopping'];
+
+export const psCommand: Command = {
+  name: 'ps',
+  args: '',
+  summary: 'List live actors: path, kind, status, mailbox depth, messages handled, restarts, address.',
+  needsEngine: true,
+  options: {
+    path: { type: 'string', short: 'p', value: 'PATH', help: 'only actors at or under this path' },
+    status: { type: 'string', short: 's', value: 'STATUS', help: `only actors in this status (${STATUSES.join(', ')})` },
+    kind: { type: 'string', short: 'k', value: 'KIND', help: 'only actors of this kind' },
+    limit: { type: 'string', value: 'N', help: 'at most N actors (default 10000)' },
+  },
+  run: async (ctx) => {
+    ctx.noMoreArgs(0);
+    const status = ctx.string('status');
+    if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`pd ps: --status must be one of ${STATUSES.join(', ')}, got "${status}"`);
+    const params: Record<string, unknown> = { limit: ctx.integer('limit', 10_000, 1) };
+    for (const key of ['path', 'status', 'kind']) if (ctx.string(key) !== undefined) params[key] = ctx.string(key);
+    const result = await ctx.call('actor.list', params);
+    if (ctx.json) return ctx.output.data(result);
+    const rows = result.actors.map((a: any) => [a.path, a.kind, a.status, a.mailbox.depth, a.handled, a.restarts, a.addr]);
+    ctx.output.text(table(['PATH', 'KIND', 'STATUS', 'MAILBOX', 'HANDLED', 'RESTARTS', 'ADDR'], rows, ctx.output.streams.out.columns ?? 160));
+    if (result.total > result.actors.length) ctx.output.note(`(${result.total - result.actors.length} more; raise --limit)`);
+  },
+};
+
+export const treeCommand: Command = {
+  name: 'tree',
+  args: '[PATH]',
+  summary: 'Show the actor tree, from the roots or from PATH down.',
+  needsEngine: true,
+  options: {},
+  run: async (ctx) => {
+    ctx.noMoreArgs(1);
+    const path = ctx.positionals[0];
+    const result = await ctx.call('actor.tree', path === undefined ? {} : { path });
+    if (ctx.json) return ctx.output.data(result);
+    ctx.output.text(result.roots.length === 0 ? '(no live actors)' : drawTree(result.roots as TreeNode[]));
+  },
+};
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  args: 'TARGET',
+  summary: 'Show everything about one live actor (TARGET: address <n.c.s.g>, registered name, or path).',
+  needsEngine: true,
+  options: {},
+  run: async (ctx) => {
+    ctx.noMoreArgs(1);
+    const info = await ctx.call('actor.info', { target: ctx.arg(0, 'TARGET') });
+    if (ctx.json) return ctx.output.data(info);
+    const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
+    ctx.output.text(keyValues([
+      ['path', info.path], ['addr', info.addr], ['kind', info.kind], ['status', info.status],
+      ['mailbox', `${info.mailbox.depth} queued${info.mailbox.capacity === null ? ' (unbounded)' : ` of ${info.mailbox.capacity} (${info.mailbox.policy})`}`],
+      ['handled', String(info.handled)], ['restarts', String(info.restarts)], ['parent', info.parent ?? '-'],
+      ['children', list(info.children)], ['links', list(info.links)],
+      ['monitors', `${info.monitoredBy} watching it, it watches ${info.monitoring}`],
+      ['names', list(info.names)], ['paths', list(info.paths)], ['topics', list(info.topics)],
+      ['timers', String(info.timers)], ['trapExits', String(info.trapExits)],
+    ]));
+  },
+};
+
+export const deadCommand: Command = {
+  name: 'dead',
+  args: '',
+  summary: 'Show terminated actors (with exit reasons) and dead letters (counts and the latest).',
+  needsEngine: true,
+  options: {
+    limit: { type: 'string', value: 'N', help: 'at most N of each (default 20)' },
+    path: { type: 'string', short: 'p', value: 'PATH', help: 'only terminated actors at or under this path' },
+  },
+  run: async (ctx) => {
+    ctx.noMoreArgs(0);
+    const limit = ctx.integer('limit', 20, 1);
+    const path = ctx.string('path');
+    const terminated = await ctx.call('actor.terminated', { limit, ...(path !== undefined ? { path } : {}) });
+    const dead = await ctx.call('deadletters.list', { limit });
+    if (ctx.json) return ctx.output.data({ terminated: terminated.terminated, terminatedTotal: terminated.total, deadLetters: dead });
+    const t = terminated.terminated.map((s: any) => [clock(s.exitedAt), s.path, s.kind, s.reason.text, s.handled, s.addr]);
+    ctx.output.text(`terminated (${terminated.total} remembered):`);
+    ctx.output.text(t.length === 0 ? '  (none)' : table(['EXITED', 'PATH', 'KIND', 'REASON', 'HANDLED', 'ADDR'], t, ctx.output.streams.out.columns ?? 160));
+    const by = Object.entries(dead.byReason as Record<string, number>).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+    ctx.output.text(`\ndead letters: ${dead.total}${by ? ` (${by})` : ''}`);
+    if (dead.recent.length > 0) {
+      ctx.output.text(table(['AT', 'TO', 'REASON', 'MESSAGE'], dead.recent.map((d: any) => [clock(d.at), d.to, d.reason, JSON.stringify(d.message) ?? 'undefined']), ctx.output.streams.out.columns ?? 160));
+    }
+  },
+};
+
+export const registryCommand: Command = {
+  name: 'registry',
+  args: '[PREFIX]',
+  summary: 'List registered names and the paths bound under PREFIX in the path registry.',
+  needsEngine: true,
+  options: {},
+  run: async (ctx) => {
+    ctx.noMoreArgs(1);
+    const prefix = ctx.positionals[0];
+    const result = await ctx.call('registry.list', prefix === undefined ? {} : { prefix });
+    if (ctx.json) return ctx.output.data(result);
+    ctx.output.text(result.names.length === 0 ? 'names: (none)' : table(['NAME', 'PATH', 'ADDR'], result.names.map((n: any) => [n.name, n.path, n.addr])));
+    if (result.paths.length > 0) ctx.output.text(`\n${table(['REGISTERED PATH', 'ADDR'], result.paths.map((p: any) => [p.path, p.addr]))}`);
+  },
+};
+
+export const childrenCommand: Command = {
+  name: 'children',
+  args: 'SUPERVISOR',
+  summary: 'List the children of a supervisor: id, type, kind, status, restart policy, restarts.',
+  needsEngine: true,
+  options: {},
+  run: async (ctx) => {
+    ctx.noMoreArgs(1);
+    const result = await ctx.call('supervisor.children', { target: ctx.arg(0, 'SUPERVISOR') });
+    if (ctx.json) return ctx.output.data(result);
+    const rows = result.children.map((c: any) => [c.id, c.type, c.kind, c.status, c.restart, String(c.shutdown), c.restarts, c.path]);
+    ctx.output.text(rows.length === 0 ? '(no children)' : table(['ID', 'TYPE', 'KIND', 'STATUS', 'RESTART', 'SHUTDOWN', 'RESTARTS', 'PATH'], rows));
+  },
+};

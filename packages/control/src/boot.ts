@@ -1,0 +1,110 @@
+/**
+ * Booting an engine from a validated config: load the kind modules (every kind the tree
+ * names must exist), create the engine, start the tree, serve the control plane and write
+ * the state file; and the reverse on stop. Nothing starts when the config is wrong; when a
+ * later step fails, what was started is shut down again before the error is thrown.
+ */
+import type { Kind } from '@pd/actor';
+import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
+import { loadKinds } from './config/load.js';
+import type { PdConfig } from './config/types.js';
+import { ControlError } from './errors.js';
+import type { MethodTable } from './methods/types.js';
+import { ControlServer } from './server.js';
+import { type EngineState, newToken, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
+import { startTree, type TreeHost } from './tree.js';
+
+export interface BootOptions {
+  /** State folder; default: the config's `control.stateDir`, else {@link stateDir}'s default. */
+  readonly stateDir?: string;
+  /** Kinds besides those of the config's modules. */
+  readonly kinds?: readonly Kind[];
+  /** Where a detached engine's output goes, recorded in the state file. */
+  readonly log?: string | null;
+  /** More control methods (cluster, plugins). */
+  readonly methods?: MethodTable;
+}
+
+/** An engine started from a config, with its control plane. */
+export interface RunningEngine {
+  readonly engine: Engine;
+  readonly config: PdConfig;
+  readonly tree: TreeHost;
+  /** What the state file says; null when the control plane is disabled. */
+  readonly state: EngineState | null;
+  readonly stateFile: string | null;
+  /** Shut down gracefully (idempotent); also what `pd stop` triggers. */
+  stop(deadlineMs?: number): Promise<ShutdownReport>;
+  /** Settles once the engine has stopped, by {@link stop} or through the control plane. */
+  readonly stopped: Promise<ShutdownReport>;
+}
+
+/** Start what `config` declares. Throws a ConfigError for a bad config, a ControlError otherwise. */
+export async function bootEngine(config: PdConfig, options: BootOptions = {}): Promise<RunningEngine> {
+  const kinds = [...(await loadKinds(config)), ...(options.kinds ?? [])];
+  const dir = stateDir(options.stateDir ?? config.control.stateDir);
+  const id = config.engine.id;
+  if (config.control.enabled) await refuseIfRunning(dir, id);
+  const engine = createEngine(engineOptions(config, kinds));
+  const startedAt = Date.now();
+  let server: ControlServer | null = null;
+  let state: EngineState | null = null;
+  let file: string | null = null;
+  let stopping: Promise<ShutdownReport> | null = null;
+  let settle!: (report: ShutdownReport) => void;
+  const stopped = new Promise<ShutdownReport>((resolve) => (settle = resolve));
+  const stop = (deadlineMs?: number): Promise<ShutdownReport> => {
+    stopping ??= (async () => {
+      const report = await engine.shutdown({ deadlineMs: deadlineMs ?? config.engine.shutdownDeadlineMs });
+      await server?.close();
+      if (state !== null) await removeState(dir, id);
+      settle(report);
+      return report;
+    })();
+    return stopping;
+  };
+  try {
+    const tree = await startTree(engine, config.tree);
+    if (config.control.enabled) {
+      const c = config.control;
+      const token = newToken();
+      const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id) };
+      server = new ControlServer({ engine, tree, startedAt, details, requestStop: (ms) => void stop(ms) }, {
+        token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
+        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, ...(options.methods !== undefined ? { methods: options.methods } : {}),
+      });
+      const bound = await server.listen();
+      state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };
+      file = await writeState(dir, state);
+    }
+    return { engine, config, tree, state, stateFile: file, stop, stopped };
+  } catch (error) {
+    await stop(1000).catch(() => {});
+    throw error;
+  }
+}
+
+// --- internal ---
+
+function engineOptions(config: PdConfig, kinds: readonly Kind[]): EngineOptions {
+  const e = config.engine;
+  const pick = <K extends keyof typeof e>(k: K) => (e[k] === undefined ? {} : { [k]: e[k] });
+  return {
+    id: e.id, kinds, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
+    ...pick('stopTimeoutMs'), ...pick('terminatedHistory'), ...pick('deadLetterHistory'),
+  };
+}
+
+async function refuseIfRunning(dir: string, id: string): Promise<void> {
+  let state: EngineState | undefined;
+  try {
+    state = await readState(dir, id);
+  } catch {
+    return; // An unreadable file is replaced.
+  }
+  if (state !== undefined && state.pid !== process.pid && processAlive(state.pid)) {
+    throw new ControlError('engine/already-running', `an engine "${id}" is already running (pid ${state.pid}, ${state.url})`, {
+      hint: `stop it with \`pd stop --engine ${id}\`, or give this one another engine.id`,
+    });
+  }
+}

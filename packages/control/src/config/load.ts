@@ -1,0 +1,130 @@
+/**
+ * Reading a config file: bounded size, JSON with line:column on a syntax error, then
+ * {@link validateConfig}, then paths in the file (modules, stateDir) made absolute
+ * relative to the file's folder. Also loads the modules that define kinds and checks that
+ * every kind the tree names exists, before anything starts.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Kind } from '@pd/actor';
+import { ConfigError, validateConfig } from './validate.js';
+import type { ChildSpec, PdConfig } from './types.js';
+
+/** Largest config file read, bytes. */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/** Parse and validate config text; `file` names it in errors and anchors relative paths. */
+export function parseConfig(text: string, file?: string): PdConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([{ path: '(root)', message: `not valid JSON: ${jsonProblem(text, error)}` }], file);
+  }
+  const config = validateConfig(raw, file);
+  if (file === undefined) return config;
+  const base = dirname(file);
+  return {
+    ...config,
+    file,
+    modules: config.modules.map((m) => (isBareSpecifier(m) ? m : resolve(base, m))),
+    control: config.control.stateDir === undefined ? config.control : { ...config.control, stateDir: resolve(base, config.control.stateDir) },
+  };
+}
+
+/** Read, parse and validate a config file. */
+export async function loadConfig(path: string): Promise<PdConfig> {
+  const file = resolve(path);
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (error) {
+    throw new ConfigError([{ path: '(root)', message: `cannot read the config file: ${(error as Error).message}` }], file);
+  }
+  if (size > CONFIG_MAX_BYTES) throw new ConfigError([{ path: '(root)', message: `the file is ${size} bytes (at most ${CONFIG_MAX_BYTES})` }], file);
+  return parseConfig(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * Import the config's modules and collect their kinds, then check that every kind the tree
+ * names is among them. A module exports `kinds` (an array of kinds made with `defineKind`,
+ * or `{ name, create }` objects); a default export with `kinds` works too.
+ */
+export async function loadKinds(config: PdConfig): Promise<Kind[]> {
+  const kinds = new Map<string, { kind: Kind; from: number }>();
+  const issues: { path: string; message: string }[] = [];
+  for (const [i, specifier] of config.modules.entries()) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = await import(moduleUrl(specifier, config.file));
+    } catch (error) {
+      issues.push({ path: `modules[${i}]`, message: `cannot import ${specifier}: ${(error as Error).message}` });
+      continue;
+    }
+    const list = mod.kinds ?? (mod.default as { kinds?: unknown } | undefined)?.kinds;
+    if (!Array.isArray(list)) {
+      issues.push({ path: `modules[${i}]`, message: `${specifier} exports no "kinds" array (export const kinds = [defineKind(...), ...])` });
+      continue;
+    }
+    list.forEach((entry: unknown, j) => {
+      const kind = asKind(entry);
+      if (kind === null) issues.push({ path: `modules[${i}]`, message: `kinds[${j}] of ${specifier} is not a kind (defineKind(name, factory) or { name, create })` });
+      else if (kinds.has(kind.name) && kinds.get(kind.name)!.kind.create !== kind.create) {
+        issues.push({ path: `modules[${i}]`, message: `kind "${kind.name}" is also defined by modules[${kinds.get(kind.name)!.from}]` });
+      } else kinds.set(kind.name, { kind, from: i });
+    });
+  }
+  if (issues.length === 0) checkTreeKinds(config.tree.children, 'tree.children', new Set(kinds.keys()), issues);
+  if (issues.length > 0) throw new ConfigError(issues, config.file);
+  return [...kinds.values()].map((k) => k.kind);
+}
+
+// --- internal ---
+
+function checkTreeKinds(children: readonly ChildSpec[], at: string, known: Set<string>, issues: { path: string; message: string }[]): void {
+  children.forEach((child, i) => {
+    if (child.kind !== undefined && !known.has(child.kind)) {
+      const list = known.size === 0 ? 'no module defines any kind; list the modules in "modules"' : `known kinds: ${[...known].sort().join(', ')}`;
+      issues.push({ path: `${at}[${i}].kind`, message: `unknown kind "${child.kind}" (${list})` });
+    }
+    if (child.children !== undefined) checkTreeKinds(child.children, `${at}[${i}].children`, known, issues);
+  });
+}
+
+/** A Kind, or a look-alike from another copy of @pd/actor, rewrapped. */
+function asKind(entry: unknown): Kind | null {
+  if (entry instanceof Kind) return entry;
+  if (typeof entry === 'object' && entry !== null) {
+    const { name, create } = entry as { name?: unknown; create?: unknown };
+    if (typeof name === 'string' && typeof create === 'function') return new Kind(name, create as (args: unknown) => any);
+  }
+  return null;
+}
+
+/** A file path as a URL; a package name resolved from the config file's folder. */
+function moduleUrl(specifier: string, configFile: string | undefined): string {
+  if (!isBareSpecifier(specifier)) return pathToFileURL(resolve(specifier)).href;
+  if (configFile === undefined) return specifier;
+  try {
+    return pathToFileURL(createRequire(configFile).resolve(specifier)).href;
+  } catch {
+    return specifier;
+  }
+}
+
+function isBareSpecifier(s: string): boolean {
+  return !isAbsolute(s) && !s.startsWith('./') && !s.startsWith('../') && !s.startsWith('.\\') && !s.startsWith('..\\') && s !== '.' && s !== '..';
+}
+
+function jsonProblem(text: string, error: unknown): string {
+  const message = (error as Error).message;
+  const m = /position (\d+)/.exec(message);
+  if (m === null) return message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
+}

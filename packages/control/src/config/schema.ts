@@ -1,0 +1,128 @@
+/**
+ * The pd config contract, version 1, as a JSON Schema (draft-07, so editors validate it
+ * too: point `"$schema"` at the output of `pd schema`). This object is the single source
+ * of truth: the validator compiles it, `pd schema` prints it, docs/config.md explains it.
+ * Changing what a version-1 file means is a breaking change; new versions get new schemas.
+ */
+
+/** The config version this build reads. */
+export const CONFIG_VERSION = 1;
+
+/** Names: letters, digits and `_ - . : @ +`, as for actor names (@pd/actor path.ts). */
+const NAME = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_\\-.:@+]*$', minLength: 1, maxLength: 128 } as const;
+const POSITIVE_MS = { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000 } as const;
+
+/** The JSON Schema of a version-1 config file. */
+export const CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'urn:pd:config:1',
+  title: 'pd config (version 1)',
+  description: 'What `pd start --config FILE` starts: the engine, its control plane, the modules that define actor kinds, and the supervision tree.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  properties: {
+    $schema: { type: 'string', description: 'Where an editor finds this schema; ignored by pd.' },
+    version: { const: CONFIG_VERSION, description: 'The contract version. This build reads version 1.' },
+    engine: { $ref: '#/definitions/engine' },
+    control: { $ref: '#/definitions/control' },
+    modules: {
+      type: 'array',
+      description: 'ES modules that export `kinds` (an array of kinds); paths relative to the config file.',
+      maxItems: 64,
+      items: { type: 'string', minLength: 1, maxLength: 4096 },
+    },
+    tree: { $ref: '#/definitions/supervisor' },
+    metadata: {
+      type: 'object',
+      description: 'Free-form labels shown by `pd status`.',
+      maxProperties: 64,
+      additionalProperties: { type: 'string', maxLength: 1024 },
+    },
+  },
+  definitions: {
+    engine: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        id: {
+          type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', minLength: 1, maxLength: 64, default: 'engine',
+          description: 'The engine id: names the state file and selects the engine with `pd --engine ID`.',
+        },
+        mode: { enum: ['single', 'multi'], default: 'single', description: '`single`: one core on the main thread; `multi`: thread per core.' },
+        cores: { type: 'integer', minimum: 1, maximum: 1024, default: 1, description: 'Cores in `multi` mode; 1 in `single` mode.' },
+        seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Seed of the random streams; random when absent.' },
+        budget: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Messages an actor handles per turn before it yields.' },
+        sliceMs: { ...POSITIVE_MS, description: 'Longest an engine drain holds the event loop, ms.' },
+        askTimeoutMs: { ...POSITIVE_MS, description: 'Default ask timeout, ms.' },
+        stopTimeoutMs: { ...POSITIVE_MS, description: 'How long a stop hook may run before the actor is killed, ms.' },
+        shutdownDeadlineMs: { ...POSITIVE_MS, default: 10_000, description: 'Graceful shutdown deadline for `pd stop`, ms.' },
+        terminatedHistory: { type: 'integer', minimum: 0, maximum: 1_000_000, description: 'Terminated actors kept for `pd dead`.' },
+        deadLetterHistory: { type: 'integer', minimum: 0, maximum: 1_000_000, description: 'Dead letters kept for `pd dead`.' },
+      },
+    },
+    control: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the control plane (`pd` needs it).' },
+        host: { type: 'string', minLength: 1, maxLength: 253, default: '127.0.0.1', description: 'Address to bind; loopback unless allowRemote.' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'TCP port; 0 picks a free one (written to the state file).' },
+        allowRemote: { type: 'boolean', default: false, description: 'Allow a non-loopback host. The token then crosses the network in clear: use a tunnel.' },
+        stateDir: { type: 'string', minLength: 1, maxLength: 4096, description: 'Where the state file (endpoint and token, mode 0600) goes; relative to the config file.' },
+        maxConnections: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Connections served at once.' },
+        maxRequestBytes: { type: 'integer', minimum: 1024, maximum: 67_108_864, default: 1_048_576, description: 'Largest request frame, bytes.' },
+        maxInFlight: { type: 'integer', minimum: 1, maximum: 1024, default: 32, description: 'Requests in flight per connection.' },
+      },
+    },
+    restart: { enum: ['permanent', 'transient', 'temporary'], description: 'permanent: always restarted; transient: only after an abnormal exit; temporary: never.' },
+    shutdown: {
+      description: 'How a child is stopped: ms its stop hook may run before it is killed, `brutal_kill`, or `infinity`.',
+      anyOf: [{ type: 'integer', minimum: 0, maximum: 86_400_000 }, { enum: ['brutal_kill', 'infinity'] }],
+    },
+    supervisor: {
+      type: 'object',
+      description: 'A supervisor: its restart strategy and children. The top-level `tree` is the root supervisor.',
+      additionalProperties: false,
+      properties: {
+        id: { ...NAME, default: 'root', description: 'Path segment of the root supervisor under /user.' },
+        strategy: { $ref: '#/definitions/strategy' },
+        intensity: { $ref: '#/definitions/intensity' },
+        periodMs: { $ref: '#/definitions/periodMs' },
+        children: { type: 'array', maxItems: 10_000, items: { $ref: '#/definitions/child' } },
+      },
+    },
+    strategy: { enum: ['one_for_one', 'one_for_all', 'rest_for_one'], default: 'one_for_one' },
+    intensity: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 3, description: 'Restarts allowed within periodMs before the supervisor gives up.' },
+    periodMs: { ...POSITIVE_MS, default: 5000 },
+    child: {
+      type: 'object',
+      description: 'A child spec (after OTP): a worker has `kind`, a supervisor has `children`.',
+      additionalProperties: false,
+      required: ['id'],
+      oneOf: [{ required: ['kind'] }, { required: ['children'] }],
+      properties: {
+        id: { ...NAME, description: 'Unique among siblings; the path segment of the child.' },
+        kind: { ...NAME, description: 'Worker: the kind to start, from a module in `modules`.' },
+        args: { description: 'Worker: the arguments handed to the kind (JSON).' },
+        restart: { $ref: '#/definitions/restart' },
+        shutdown: { $ref: '#/definitions/shutdown' },
+        register: { ...NAME, description: 'Worker: a unique name to register it under.' },
+        mailbox: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            capacity: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+            overflow: { enum: ['drop-newest', 'drop-oldest', 'reject', 'backpressure'] },
+          },
+        },
+        budget: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        trapExits: { type: 'boolean' },
+        strategy: { $ref: '#/definitions/strategy' },
+        intensity: { $ref: '#/definitions/intensity' },
+        periodMs: { $ref: '#/definitions/periodMs' },
+        children: { type: 'array', maxItems: 10_000, items: { $ref: '#/definitions/child' } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,94 @@
+/**
+ * The TypeScript shape of a version-1 config, as the validator hands it on: what
+ * schema.ts allows, with the defaults the contract documents filled in by
+ * {@link withDefaults}. Plain data; no I/O.
+ */
+
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+export type Restart = 'permanent' | 'transient' | 'temporary';
+export type Shutdown = number | 'brutal_kill' | 'infinity';
+
+export interface EngineSection {
+  readonly id: string;
+  readonly mode: 'single' | 'multi';
+  readonly cores: number;
+  readonly seed?: number;
+  readonly budget?: number;
+  readonly sliceMs?: number;
+  readonly askTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  readonly shutdownDeadlineMs: number;
+  readonly terminatedHistory?: number;
+  readonly deadLetterHistory?: number;
+}
+
+export interface ControlSection {
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly allowRemote: boolean;
+  /** Absolute, once loaded from a file. */
+  readonly stateDir?: string;
+  readonly maxConnections: number;
+  readonly maxRequestBytes: number;
+  readonly maxInFlight: number;
+}
+
+/** A worker or supervisor child, as written in the config. */
+export interface ChildSpec {
+  readonly id: string;
+  readonly kind?: string;
+  readonly args?: unknown;
+  readonly restart?: Restart;
+  readonly shutdown?: Shutdown;
+  readonly register?: string;
+  readonly mailbox?: { readonly capacity?: number; readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure' };
+  readonly budget?: number;
+  readonly trapExits?: boolean;
+  readonly strategy?: Strategy;
+  readonly intensity?: number;
+  readonly periodMs?: number;
+  readonly children?: readonly ChildSpec[];
+}
+
+/** The root supervisor. */
+export interface TreeSection {
+  readonly id: string;
+  readonly strategy: Strategy;
+  readonly intensity: number;
+  readonly periodMs: number;
+  readonly children: readonly ChildSpec[];
+}
+
+/** A validated version-1 config with defaults applied. */
+export interface PdConfig {
+  readonly version: 1;
+  readonly engine: EngineSection;
+  readonly control: ControlSection;
+  /** Absolute module paths (or specifiers) once loaded from a file. */
+  readonly modules: readonly string[];
+  readonly tree: TreeSection;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The file it came from, absolute; undefined for a config built in code. */
+  readonly file?: string;
+}
+
+/** Defaults of the contract, in one place (they are also the schema's `default`s). */
+export const CONFIG_DEFAULTS = {
+  engine: { id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 },
+  control: { enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 },
+  tree: { id: 'root', strategy: 'one_for_one', intensity: 3, periodMs: 5000 },
+  child: { restart: 'permanent', shutdown: 5000, strategy: 'one_for_one', intensity: 3, periodMs: 5000 },
+} as const;
+
+/** Fill in the documented defaults of a schema-valid raw config. */
+export function withDefaults(raw: Record<string, any>): PdConfig {
+  return {
+    version: 1,
+    engine: { ...CONFIG_DEFAULTS.engine, ...raw.engine },
+    control: { ...CONFIG_DEFAULTS.control, ...raw.control },
+    modules: raw.modules ?? [],
+    tree: { ...CONFIG_DEFAULTS.tree, children: [], ...raw.tree },
+    metadata: raw.metadata ?? {},
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Config validation: a raw value (parsed JSON) becomes a {@link PdConfig} or a
+ * {@link ConfigError} listing every mistake with the path of the offending field
+ * (`tree.children[2].kind`). Two passes: the JSON Schema of schema.ts (types, unknown
+ * fields, ranges), then the rules a schema cannot say well (sibling ids, worker vs
+ * supervisor fields, loopback). Nothing here reads files or starts anything.
+ */
+import ajvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { CONFIG_SCHEMA, CONFIG_VERSION } from './schema.js';
+import { type ChildSpec, type PdConfig, withDefaults } from './types.js';
+import { isLoopbackHost } from '../loopback.js';
+
+/** One mistake in a config: where (a path like `engine.cores`) and what. */
+export interface ConfigIssue {
+  /** Dotted path of the field, `(root)` for the whole file. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A config that cannot be used; nothing was started. */
+export class ConfigError extends Error {
+  readonly code = 'config/invalid';
+  constructor(readonly issues: readonly ConfigIssue[], readonly file?: string) {
+    super(`${file === undefined ? 'config' : file}: ${issues.length === 1 ? 'invalid config' : `${issues.length} problems`}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validate a parsed config; throws a {@link ConfigError} naming every bad field. */
+export function validateConfig(raw: unknown, file?: string): PdConfig {
+  const issues = schemaIssues(raw);
+  if (issues.length === 0) issues.push(...ruleIssues(raw as Record<string, any>));
+  if (issues.length > 0) throw new ConfigError(issues, file);
+  return withDefaults(raw as Record<string, any>);
+}
+
+/** Turn a JSON Pointer (`/tree/children/0`) into a dotted path (`tree.children[0]`). */
+export function pointerToPath(pointer: string, extra?: string): string {
+  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segments.push(extra);
+  let out = '';
+  for (const s of segments) {
+    if (/^\d+$/.test(s)) out += `[${s}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += out === '' ? s : `.${s}`;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+// --- internal ---
+
+let compiled: ValidateFunction | null = null;
+
+function validator(): ValidateFunction {
+  if (compiled === null) {
+    const Ajv = ajvModule.default;
+    compiled = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(CONFIG_SCHEMA);
+  }
+  return compiled;
+}
+
+function schemaIssues(raw: unknown): ConfigIssue[] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return [{ path: '(root)', message: `a config is a JSON object with "version": ${CONFIG_VERSION}, got ${describe(raw)}` }];
+  }
+  const version = (raw as { version?: unknown }).version;
+  if (version !== undefined && version !== CONFIG_VERSION) {
+    // A different version means a different contract: report only that.
+    return [{ path: 'version', message: `this pd reads config version ${CONFIG_VERSION}, got ${describe(version)}` }];
+  }
+  const validate = validator();
+  if (validate(raw)) return [];
+  const out: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    const issue = issueFor(error);
+    if (issue === null) continue;
+    const key = `${issue.path}\0${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  return out;
+}
+
+function issueFor(e: ErrorObject): ConfigIssue | null {
+  // Branch failures of oneOf / anyOf are summarised by the oneOf / anyOf error itself.
+  if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) return null;
+  const at = pointerToPath(e.instancePath);
+  const p = e.params as Record<string, any>;
+  switch (e.keyword) {
+    case 'additionalProperty':
+    case 'additionalProperties': {
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const near = closest(p.additionalProperty, allowed);
+      const tail = near !== null ? `; did you mean "${near}"?` : allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : '';
+      return { path: pointerToPath(e.instancePath, p.additionalProperty), message: `unknown field "${p.additionalProperty}"${tail}` };
+    }
+    case 'required':
+      return { path: pointerToPath(e.instancePath, p.missingProperty), message: `required field "${p.missingProperty}" is missing` };
+    case 'type':
+      return { path: at, message: `expected ${article(p.type)}, got ${describe(e.data)}` };
+    case 'const':
+      return { path: at, message: `must be ${JSON.stringify(p.allowedValue)}, got ${describe(e.data)}` };
+    case 'enum':
+      return { path: at, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; got ${describe(e.data)}` };
+    case 'pattern':
+      return { path: at, message: patternMessage(String(e.data), p.pattern) };
+    case 'oneOf':
+      return { path: at, message: childShapeMessage(e.data) };
+    case 'anyOf':
+      return { path: at, message: `must be a whole number of ms (>= 0), "brutal_kill" or "infinity"; got ${describe(e.data)}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { path: at, message: `must be ${p.comparison} ${p.limit}, got ${describe(e.data)}` };
+    default:
+      return { path: at, message: e.message ?? `fails the ${e.keyword} rule` };
+  }
+}
+
+function childShapeMessage(data: unknown): string {
+  const d = data as Record<string, unknown>;
+  if ('kind' in d && 'children' in d) return 'a child has "kind" (a worker) or "children" (a supervisor), not both';
+  return 'a child needs "kind" (a worker) or "children" (a supervisor)';
+}
+
+function patternMessage(value: string, pattern: string): string {
+  if (pattern.includes(':@+')) return `${JSON.stringify(value)} is not a valid name: use letters, digits and _ - . : @ +, not starting with a symbol`;
+  if (pattern.includes('_.-')) return `${JSON.stringify(value)} is not a valid engine id: use letters, digits and _ . -, starting with a letter or digit`;
+  return `${JSON.stringify(value)} does not match ${pattern}`;
+}
+
+const WORKER_ONLY = ['kind', 'args', 'register', 'mailbox', 'budget', 'trapExits'] as const;
+const SUPERVISOR_ONLY = ['strategy', 'intensity', 'periodMs'] as const;
+const TREE_DEPTH_MAX = 16;
+
+function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const engine = raw.engine ?? {};
+  if (engine.mode === 'multi') out.push({ path: 'engine.mode', message: '"multi" is not available in this build yet; use "single"' });
+  else if ((engine.cores ?? 1) > 1) out.push({ path: 'engine.cores', message: `single mode runs on one core; got ${engine.cores} (set engine.mode to "multi" for more)` });
+  const control = raw.control ?? {};
+  if (control.host !== undefined && !isLoopbackHost(control.host) && control.allowRemote !== true) {
+    out.push({ path: 'control.host', message: `"${control.host}" is not a loopback address; the control plane binds loopback only unless control.allowRemote is true` });
+  }
+  if (raw.tree !== undefined) checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
+  return out;
+}
+
+function checkChildren(children: readonly ChildSpec[], at: string, depth: number, out: ConfigIssue[]): void {
+  const ids = new Map<string, number>();
+  children.forEach((child, i) => {
+    const path = `${at}[${i}]`;
+    const first = ids.get(child.id);
+    if (first !== undefined) out.push({ path: `${path}.id`, message: `duplicate id "${child.id}" (also ${at}[${first}].id); sibling ids must be unique` });
+    else ids.set(child.id, i);
+    const supervisor = child.children !== undefined;
+    for (const field of supervisor ? WORKER_ONLY : SUPERVISOR_ONLY) {
+      if (field in child) out.push({ path: `${path}.${field}`, message: supervisor ? `only a worker (a child with "kind") takes "${field}"` : `only a supervisor (a child with "children") takes "${field}"` });
+    }
+    if (supervisor) {
+      if (depth >= TREE_DEPTH_MAX) out.push({ path: `${path}.children`, message: `the tree is nested more than ${TREE_DEPTH_MAX} levels deep` });
+      else checkChildren(child.children!, `${path}.children`, depth + 1, out);
+    }
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  if (type === 'integer') return 'a whole number';
+  if (type === 'object' || type === 'array') return `an ${type}`;
+  return `a ${type}`;
+}
+
+/** The allowed name nearest to `name` (edit distance ≤ 2, or case-insensitive match). */
+function closest(name: string, allowed: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    if (candidate.toLowerCase() === name.toLowerCase()) return candidate;
+    const d = distance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,25 @@
+/**
+ * @pd/control: the control plane of a Palladium engine. A JSON-RPC 2.0 server over
+ * WebSocket (loopback, token, bounded), its client, the state file that lets `pd` find an
+ * engine, and the versioned config contract (`version: 1`, with a JSON Schema) that
+ * `pd start` boots an engine from.
+ */
+export { ControlServer, CONTROL_DEFAULTS, BUILTIN_METHODS, type ControlServerOptions } from './server.js';
+export { ControlClient, type ConnectOptions, type NotificationHandler } from './client.js';
+export { ControlError, ControlErrorCodes, type ControlErrorCode, type RpcErrorObject } from './errors.js';
+export type { ControlHost, Method, MethodTable, Session } from './methods/types.js';
+export { eventToWire } from './methods/events.js';
+export { Params } from './params.js';
+export { toWire, exitToWire, WIRE_LIMITS } from './wire.js';
+export { resolveTarget, findTarget, isAddressTarget } from './targets.js';
+export { isLoopbackHost } from './loopback.js';
+export {
+  type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
+} from './state.js';
+export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
+export { startTree, awaitExit, GROUP_KIND, type TreeHost, type TreeChild } from './tree.js';
+export { bootEngine, type BootOptions, type RunningEngine } from './boot.js';
+export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
+export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type ChildSpec, type Strategy, type Restart, type Shutdown } from './config/types.js';
+export { validateConfig, pointerToPath, ConfigError, type ConfigIssue } from './config/validate.js';
+export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';

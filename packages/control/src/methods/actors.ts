@@ -1,0 +1,143 @@
+/**
+ * Actor methods: list, info, tree, stop, kill, restart, spawn, terminated snapshots and
+ * supervisor children. Targets resolve through targets.ts; stop and kill wait for the
+ * exit (bounded) and report its reason, so a script knows the actor is gone on return.
+ */
+import { Exit, PdError, type AnyAddr } from '@pd/actor';
+import type { ActorInfo, ActorStatus, ActorTreeNode, Engine } from '@pd/runtime';
+import { ControlError } from '../errors.js';
+import { resolveTarget } from '../targets.js';
+import { awaitExit } from '../tree.js';
+import { exitToWire, toWire } from '../wire.js';
+import type { ControlHost, MethodTable } from './types.js';
+
+const STATUSES: readonly ActorStatus[] = ['starting', 'running', 'suspended', 'waiting', 'stopping'];
+/** How long stop and kill wait for the exit. */
+const EXIT_WAIT_MS = 60_000;
+
+export const actorMethods: MethodTable = {
+  'actor.list': {
+    params: ['path', 'status', 'kind', 'limit'],
+    summary: 'Live actors, sorted by path; filter by path prefix, status or kind.',
+    run: (p, host) => {
+      const path = p.string('path', true);
+      const status = p.oneOf('status', STATUSES);
+      const kind = p.string('kind', true);
+      const limit = p.number('limit', { min: 1, max: 100_000, integer: true }) ?? 10_000;
+      const all = host.engine.list({ ...(path !== undefined ? { path } : {}), ...(status !== undefined ? { status } : {}), ...(kind !== undefined ? { kind } : {}) });
+      all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return { total: all.length, actors: all.slice(0, limit).map((a) => infoToWire(a, host)) };
+    },
+  },
+  'actor.info': {
+    params: ['target'],
+    summary: 'Everything known about one live actor (address, name or path).',
+    run: (p, host) => {
+      const addr = resolveTarget(host.engine, p.string('target'));
+      return infoToWire(host.engine.info(addr)!, host);
+    },
+  },
+  'actor.tree': {
+    params: ['path'],
+    summary: 'The tree of live actors, from the roots or from one path down.',
+    run: (p, host) => {
+      const path = p.string('path', true);
+      const roots = host.engine.tree();
+      const nodes = path === undefined ? roots : findSubtree(roots, path);
+      if (nodes === null) throw new ControlError('target/unknown', `no live actor has the path "${path}"`, { hint: 'see `pd tree`' });
+      return { roots: toWire(nodes) };
+    },
+  },
+  'actor.stop': {
+    params: ['target', 'reason'],
+    summary: 'Ask an actor to stop (its stop hook runs) and wait for its exit.',
+    run: async (p, host) => {
+      const { engine } = host;
+      const addr = resolveTarget(engine, p.string('target'));
+      const path = engine.info(addr)!.path;
+      const reason = Exit.shutdown(p.string('reason', true) ?? 'pd stop');
+      const exit = await awaitExit(engine, addr, () => engine.stop(addr, reason), EXIT_WAIT_MS);
+      return { addr: addr.toString(), path, reason: exitToWire(exit) };
+    },
+  },
+  'actor.kill': {
+    params: ['target'],
+    summary: 'Kill an actor at once (untrappable, no stop hook) and wait for its exit.',
+    run: async (p, host) => {
+      const { engine } = host;
+      const addr = resolveTarget(engine, p.string('target'));
+      const path = engine.info(addr)!.path;
+      const exit = await awaitExit(engine, addr, () => engine.kill(addr), EXIT_WAIT_MS);
+      return { addr: addr.toString(), path, reason: exitToWire(exit) };
+    },
+  },
+  'actor.restart': {
+    params: ['target'],
+    summary: 'Stop an actor and start it again from its spec (config tree or pd spawn); a dead one is started again by path.',
+    run: async (p, host) => {
+      const result = await host.tree.restart(p.string('target'));
+      return { addr: result.addr.toString(), path: result.path, restarts: result.restarts, previous: result.previous === null ? null : exitToWire(result.previous) };
+    },
+  },
+  'actor.spawn': {
+    params: ['kind', 'args', 'name', 'register'],
+    summary: 'Spawn a top-level actor of a registered kind, with JSON args.',
+    run: (p, host) => {
+      const kind = p.string('kind');
+      const name = p.string('name', true);
+      const register = p.string('register', true);
+      const options = { ...(p.has('args') ? { args: p.value('args') } : {}), ...(name !== undefined ? { name } : {}), ...(register !== undefined ? { register } : {}) };
+      let addr: AnyAddr;
+      try {
+        addr = host.tree.spawn(kind, options);
+      } catch (error) {
+        throw spawnFailed(error, host.engine);
+      }
+      const info = host.engine.info(addr);
+      return { addr: addr.toString(), path: info?.path ?? null, kind, status: info?.status ?? 'dead' };
+    },
+  },
+  'actor.terminated': {
+    params: ['limit', 'path'],
+    summary: 'Snapshots of the latest terminated actors (newest last): path, kind, exit reason, counts.',
+    run: (p, host) => {
+      const limit = p.number('limit', { min: 1, max: 100_000, integer: true }) ?? 100;
+      const path = p.string('path', true);
+      const all = host.engine.terminated().filter((t) => path === undefined || t.path === path || t.path.startsWith(`${path}/`));
+      return {
+        total: all.length,
+        terminated: all.slice(-limit).map((t) => ({ ...(toWire(t) as object), reason: exitToWire(t.reason) })),
+      };
+    },
+  },
+  'supervisor.children': {
+    params: ['target'],
+    summary: 'The children of a supervisor: id, type, kind, path, status, restart policy, restarts.',
+    run: (p, host) => ({ supervised: host.tree.supervised, children: toWire(host.tree.children(p.string('target'))) }),
+  },
+};
+
+// --- internal ---
+
+function infoToWire(info: ActorInfo, host: ControlHost): unknown {
+  const wire = toWire(info) as Record<string, unknown>;
+  wire.restarts = Math.max(info.restarts, host.tree.restartsOf(info.path));
+  return wire;
+}
+
+function findSubtree(nodes: readonly ActorTreeNode[], path: string): ActorTreeNode[] | null {
+  for (const node of nodes) {
+    if (node.path === path) return [node];
+    if (path.startsWith(`${node.path}/`)) return findSubtree(node.children, path);
+  }
+  return null;
+}
+
+function spawnFailed(error: unknown, engine: Engine): ControlError {
+  if (error instanceof ControlError) return error;
+  const cause = error instanceof PdError ? error.code : undefined;
+  const hint = cause === 'spawn/unknown-kind'
+    ? `known kinds: ${engine.kinds.names().join(', ') || 'none'} (add a module to "modules" in the config)`
+    : cause === 'spawn/name-taken' || cause === 'registry/name-taken' ? 'pick another --name / --register, or stop the holder' : undefined;
+  return new ControlError('spawn/failed', (error as Error).message, { ...(hint !== undefined ? { hint } : {}), data: cause === undefined ? {} : { cause } });
+}

@@ -1,0 +1,108 @@
+/**
+ * The event stream over the wire: `events.subscribe` starts `events.event` notifications
+ * (filtered by type and path prefix), `events.unsubscribe` ends them. Events are queued per
+ * subscription and flushed on the next macrotask, never sent from inside the engine's
+ * emit; a full queue or a congested connection drops events and says how many, in an
+ * `events.dropped` notification, so a slow client never slows the engine (invariant 9).
+ */
+import { isUnderPath } from '@pd/actor';
+import type { EngineEvent, EngineEventType } from '@pd/runtime';
+import { ControlError } from '../errors.js';
+import { exitToWire, toWire } from '../wire.js';
+import type { MethodTable, Session } from './types.js';
+
+const EVENT_TYPES: readonly EngineEventType[] = ['spawned', 'exited', 'crashed', 'restarted', 'swapped', 'dead-letter', 'mailbox-overflow', 'supervisor'];
+/** Events queued per subscription before new ones are dropped. */
+export const EVENT_QUEUE_MAX = 1000;
+/** Subscriptions per connection. */
+export const SUBSCRIPTIONS_MAX = 8;
+
+let nextSubscription = 1;
+
+export const eventMethods: MethodTable = {
+  'events.subscribe': {
+    params: ['types', 'path'],
+    summary: 'Start `events.event` notifications (optionally only some types, or under a path).',
+    run: (p, host, session) => {
+      const types = p.strings('types', EVENT_TYPES.length);
+      const bad = types?.find((t) => !EVENT_TYPES.includes(t as EngineEventType));
+      if (bad !== undefined) throw new ControlError('rpc/invalid-params', `events.subscribe: unknown event type "${bad}" (types: ${EVENT_TYPES.join(', ')})`);
+      const path = p.string('path', true);
+      if ([...session.cleanups.keys()].filter((k) => k.startsWith('events:')).length >= SUBSCRIPTIONS_MAX) {
+        throw new ControlError('rpc/busy', `at most ${SUBSCRIPTIONS_MAX} event subscriptions per connection`, { hint: 'unsubscribe first' });
+      }
+      const id = nextSubscription++;
+      const feed = new Feed(id, session, path);
+      const off = host.engine.events.subscribe((e) => feed.push(e), types as EngineEventType[] | undefined);
+      session.cleanups.set(`events:${id}`, () => {
+        off();
+        feed.close();
+      });
+      return { subscription: id, types: types ?? EVENT_TYPES };
+    },
+  },
+  'events.unsubscribe': {
+    params: ['subscription'],
+    summary: 'Stop one event subscription.',
+    run: (p, _host, session) => {
+      const id = p.number('subscription', { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true });
+      const cleanup = session.cleanups.get(`events:${id}`);
+      if (cleanup === undefined) return { unsubscribed: false };
+      cleanup();
+      session.cleanups.delete(`events:${id}`);
+      return { unsubscribed: true };
+    },
+  },
+};
+
+/** The wire form of an engine event. */
+export function eventToWire(event: EngineEvent): Record<string, unknown> {
+  const out = toWire(event) as Record<string, unknown>;
+  if ('reason' in event && typeof event.reason === 'object') out.reason = exitToWire(event.reason);
+  return out;
+}
+
+// --- internal ---
+
+class Feed {
+  private queue: EngineEvent[] = [];
+  private dropped = 0;
+  private scheduled = false;
+  private closed = false;
+
+  constructor(private readonly id: number, private readonly session: Session, private readonly path: string | undefined) {}
+
+  push(event: EngineEvent): void {
+    if (this.closed) return;
+    if (this.path !== undefined) {
+      const at = 'path' in event ? event.path : 'to' in event ? event.to : 'supervisor' in event ? event.supervisor : undefined;
+      if (at === undefined || !isUnderPath(at, this.path)) return;
+    }
+    if (this.queue.length >= EVENT_QUEUE_MAX) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    for (const event of batch) {
+      if (this.closed) return;
+      if (this.dropped > 0 && this.session.notify('events.dropped', { subscription: this.id, count: this.dropped })) this.dropped = 0;
+      if (!this.session.notify('events.event', { subscription: this.id, event: eventToWire(event) })) this.dropped++;
+    }
+    if (this.dropped > 0 && this.session.notify('events.dropped', { subscription: this.id, count: this.dropped })) this.dropped = 0;
+  }
+}
