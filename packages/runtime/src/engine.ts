@@ -150,8 +150,8 @@ export class Engine implements CellResolver {
     this._userRandom = this.reactor.random('user');
     this.secrets = this.reactor.random('addr-secret');
     this.registry = new Registry(this);
-    this.terminatedRing = new BoundedRing(options.terminatedHistory ?? ENGINE_DEFAULTS.terminatedHistory);
-    this.deadLetterRing = new BoundedRing(options.deadLetterHistory ?? ENGINE_DEFAULTS.deadLetterHistory);
+    this.terminatedRing = new BoundedRing(nonNegativeInt(options.terminatedHistory, 'terminatedHistory', ENGINE_DEFAULTS.terminatedHistory));
+    this.deadLetterRing = new BoundedRing(nonNegativeInt(options.deadLetterHistory, 'deadLetterHistory', ENGINE_DEFAULTS.deadLetterHistory));
     for (const kind of options.kinds ?? []) this.kinds.register(kind);
   }
 
@@ -848,6 +848,12 @@ function copyState(from: object, to: object): void {
     const value = (from as Record<string, unknown>)[key];
     if (typeof value !== 'function') (to as Record<string, unknown>)[key] = value;
   }
+}
+
+function nonNegativeInt(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) throw new ArgumentError(`${name} must be an integer >= 0, got ${String(value)}`);
+  return value;
 }
 
 function positiveInt(value: number | undefined, name: string, fallback: number): number {
