@@ -1,0 +1,4 @@
+import { createEngine } from '@pd/runtime';
+import { introspectionSuite } from './suites/introspection.suite.js';
+
+introspectionSuite((o) => createEngine(o));
