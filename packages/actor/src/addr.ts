@@ -57,7 +57,7 @@ export class Addr<M = unknown> {
 
   /** True when both name the same actor incarnation. */
   equals(other: Addr<any> | null | undefined): boolean {
-    return other instanceof Addr && other.slot === this.slot && other.generation === this.generation &&
+    return Addr.is(other) && other.slot === this.slot && other.generation === this.generation &&
       other.node === this.node && other.core === this.core && other.#secret === this.#secret;
   }
 
@@ -74,6 +74,14 @@ export class Addr<M = unknown> {
     return this.toString();
   }
 
+  /**
+   * True when `value` really is an address minted by a runtime. A brand check, not
+   * `instanceof`: an object made with `Object.create(Addr.prototype)` is not one.
+   */
+  static is(value: unknown): value is Addr<any> {
+    return typeof value === 'object' && value !== null && #target in value;
+  }
+
   /** @internal */
   static _target(addr: Addr<any>): object | null {
     return addr.#target;
@@ -87,7 +95,7 @@ export class Addr<M = unknown> {
 
 /** True when `value` is an address minted by a runtime (not a look-alike object). */
 export function isAddr(value: unknown): value is Addr<any> {
-  return value instanceof Addr;
+  return Addr.is(value);
 }
 
 /** Any address, whatever it accepts. */

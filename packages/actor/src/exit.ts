@@ -1,9 +1,10 @@
 /**
  * Exit reasons: why an actor stopped. Structured values, never strings to parse.
  *
- * Semantics follow Erlang/OTP: `normal` and `shutdown` are clean exits (a linked actor
- * that does not trap exits ignores them; a transient child is not restarted); `killed`
- * and `error` are abnormal. `noproc` and `noconnection` only appear in DOWN messages.
+ * Semantics follow Erlang/OTP: `normal` is the only exit a linked actor that does not
+ * trap exits ignores; `normal` and `shutdown` are the clean exits after which a transient
+ * child is not restarted; `killed` and `error` are abnormal. `noproc` appears when linking
+ * to or monitoring an actor that is already gone, `noconnection` when its node went away.
  */
 
 export type ExitReason =

@@ -46,6 +46,8 @@ export interface SysSignal {
   readonly kind: SysKind;
   readonly reason?: ExitReason;
   readonly behavior?: AnyBehavior;
+  /** Swap: the kind name of the new behaviour. */
+  readonly kindName?: string;
 }
 
 interface ReceiveWaiter {
@@ -74,6 +76,19 @@ export class CellExtras {
   stopTimeoutMs = -1;
   restarts = 0;
   startedAt = 0;
+  /** Set by an actor that stops its own children in its own order (a supervisor). */
+  childShutdown: ChildShutdown | null = null;
+}
+
+/**
+ * A hook for actors that shut their children down themselves (supervisors: one at a time,
+ * in reverse start order). When set, a graceful exit with live children calls `start`
+ * instead of asking every child to stop at once, and reports each child's exit to `gone`;
+ * the exit goes on (stop hook, finalize) once the last child is gone, as without it.
+ */
+export interface ChildShutdown {
+  start(reason: ExitReason): void;
+  gone(child: ActorCell): void;
 }
 
 export class ActorCell implements Context<any> {
@@ -96,7 +111,7 @@ export class ActorCell implements Context<any> {
     /** @internal Engine-unique, increasing: used in generated path segments. */ readonly id: number,
     /** @internal */ readonly parentCell: ActorCell | null,
     /** @internal Path segment: the spawn name, or null for `$<id>`. */ readonly segment: string | null,
-    /** @internal */ readonly kind: string,
+    /** @internal Changes on a hot swap to another kind. */ public kind: string,
     behavior: AnyBehavior,
     budget: number,
   ) {
@@ -140,14 +155,21 @@ export class ActorCell implements Context<any> {
   // --- Context: messaging ---
 
   send<T>(to: Addr<T>, message: T, options?: SendOptions): SendResult {
+    // A killed actor's async handler may still be running: what it sends goes nowhere.
+    if (this.status === S_DEAD) return this.engine._sendFromDead(to, message);
     return this.engine.send(to, message, options);
   }
 
   sendWait<T>(to: Addr<T>, message: T, options?: SendOptions): Promise<SendResult> {
+    if (this.status === S_DEAD) return Promise.resolve(this.engine._sendFromDead(to, message));
     return this.engine.sendWait(to, message, options);
   }
 
   ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R> {
+    if (this.status === S_DEAD) {
+      this.engine._sendFromDead(to, message);
+      return Promise.reject(new PdError('actor/invalid-state', `ask: ${String(this.self)} has exited; its context can no longer ask`));
+    }
     return this.engine.ask<T, R>(to, message, options);
   }
 
@@ -462,6 +484,10 @@ export class ActorCell implements Context<any> {
     const children = this.children;
     if (children !== null && children.size > 0) {
       x.pendingChildren = children.size;
+      if (x.childShutdown !== null) {
+        x.childShutdown.start(reason);
+        return;
+      }
       const parentReason = Exit.shutdown('parent-exiting');
       for (const child of [...children].reverse()) this.engine._requestStop(child, parentReason);
       return;
@@ -474,6 +500,7 @@ export class ActorCell implements Context<any> {
     this.children?.delete(child);
     if (this.status !== S_STOPPING || (this.flags & F_HOOK) !== 0) return;
     const x = this.x!;
+    x.childShutdown?.gone(child);
     if (x.pendingChildren > 0 && --x.pendingChildren === 0) this.runStopHook();
   }
 
@@ -622,7 +649,7 @@ export class ActorCell implements Context<any> {
     while (sys.length > 0 && this.status < S_STOPPING) {
       const sig = sys.shift()!;
       if (sig.kind === SysKind.Stop) this.terminate(sig.reason!, false);
-      else this.engine._installBehavior(this, sig.behavior!);
+      else this.engine._installBehavior(this, sig.behavior!, sig.kindName);
     }
   }
 

@@ -26,6 +26,7 @@ import { Mailbox, MessageMeta } from './mailbox.js';
 import { NodeReactor } from './node-reactor.js';
 import type { RandomStream, Reactor } from './reactor.js';
 import { type CellResolver, Registry } from './registry.js';
+import { AddrRoute, routeOf } from './supervision/route.js';
 import { Scheduler } from './scheduler.js';
 import { TimerService, type TimerEntry } from './timers.js';
 import { Topics } from './topics.js';
@@ -127,7 +128,7 @@ export class Engine implements CellResolver {
   private readonly terminatedRing: BoundedRing<TerminatedSnapshot>;
   private readonly deadLetterRing: BoundedRing<DeadLetter>;
   private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0 };
-  private readonly deadLetterCounts: Record<DeadLetterReason, number> = { dead: 0, unknown: 0, expired: 0, dropped: 0, rejected: 0 };
+  private readonly deadLetterCounts: Record<DeadLetterReason, number> = { dead: 0, unknown: 0, expired: 0, dropped: 0, rejected: 0, 'sender-exited': 0 };
   private readonly options: Required<Pick<EngineOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
   private readonly askSettled = (ask: PendingAsk) => {
     this.pendingAsks--;
@@ -138,7 +139,7 @@ export class Engine implements CellResolver {
     this.id = options.id ?? 'engine';
     this.reactor = options.reactor ?? new NodeReactor(options.seed === undefined ? {} : { seed: options.seed });
     this.core = options.core ?? 0;
-    this.incarnation = (this.reactor.random('incarnation').nextU32() & 0x7fff0000) | (nextIncarnation++ & 0xffff);
+    this.incarnation = this.reactor.incarnation ?? ((this.reactor.random('incarnation').nextU32() & 0x7fff0000) | (nextIncarnation++ & 0xffff));
     this.options = {
       budget: positiveInt(options.budget, 'budget', ENGINE_DEFAULTS.budget),
       askTimeoutMs: positiveNumber(options.askTimeoutMs, 'askTimeoutMs', ENGINE_DEFAULTS.askTimeoutMs),
@@ -169,7 +170,7 @@ export class Engine implements CellResolver {
   /** Send a message; returns what happened to it. Throws only for a non-address target. */
   send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult {
     const cell = this.targetCell(to, 'send');
-    if (cell === null || cell.status === S_DEAD) return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+    if (cell === null || cell.status === S_DEAD) return this.undeliverable(to, message, cell, null, options);
     if (options === undefined) return cell.enqueue(message, null, undefined);
     return cell.enqueue(message, this.metaFor(options, null), options);
   }
@@ -177,7 +178,7 @@ export class Engine implements CellResolver {
   /** Send, waiting for room when the target's mailbox is bounded with policy `backpressure`. */
   sendWait<M>(to: Addr<M>, message: M, options?: SendOptions): Promise<SendResult> {
     const cell = this.targetCell(to, 'sendWait');
-    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
+    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.undeliverable(to, message, cell, null, options));
     const box = cell.box;
     if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
       return Promise.resolve(cell.enqueue(message, options === undefined ? null : this.metaFor(options, null), options));
@@ -198,8 +199,17 @@ export class Engine implements CellResolver {
     const ask = new PendingAsk(this.nextAskId++, this.askSettled);
     this.pendingAsks++;
     if (cell === null || cell.status === S_DEAD) {
-      this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
-      ask.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
+      // A routed address between incarnations may hold the request for the next one.
+      const held = this.undeliverable(to, message, cell, ask, options);
+      if (held === 'queued') {
+        ask.timer = this._timers.schedule(timeoutMs, 0, () => {
+          ask.failWith('ask/timeout', `no reply from ${String(to)} within ${timeoutMs} ms`, { to: String(to), timeoutMs });
+        });
+      } else if (held === 'dead') {
+        ask.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
+      } else {
+        ask.failWith('ask/rejected', `${String(to)} refused the request while it has no live incarnation (${held})`, { to: String(to) });
+      }
       return ask.promise as Promise<R>;
     }
     const result = cell.enqueue(message, new MessageMeta(Infinity, ask), options);
@@ -238,7 +248,7 @@ export class Engine implements CellResolver {
     const resolved = this.kinds.resolve(definition);
     const behavior = resolved.create === null ? (definition as AnyBehavior) : resolved.create(options?.args);
     if (typeof (behavior as Behavior).receive !== 'function') throw new SpawnError('spawn/invalid-definition', 'swap: the new behaviour has no receive()');
-    cell.signal({ kind: SysKind.Swap, behavior });
+    cell.signal({ kind: SysKind.Swap, behavior, kindName: resolved.create === null ? cell.kind : kindName(resolved) });
   }
 
   /** Deliver `message` to `to` after `delayMs`. */
@@ -550,7 +560,7 @@ export class Engine implements CellResolver {
   }
 
   /** @internal Hot swap: install `next` on `cell`, carrying state over. */
-  _installBehavior(cell: ActorCell, next: AnyBehavior): void {
+  _installBehavior(cell: ActorCell, next: AnyBehavior, kind?: string): void {
     if (cell.isPull) throw new PdError('actor/invalid-state', `${cell.path} is a pull actor; only push actors can change behaviour`);
     const previous = cell.behavior!;
     if (previous === next) return;
@@ -562,6 +572,7 @@ export class Engine implements CellResolver {
       return;
     }
     cell.behavior = next;
+    if (kind !== undefined) cell.kind = kind;
     if (this.events.active) this.emit({ type: 'swapped', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind });
   }
 
@@ -582,7 +593,11 @@ export class Engine implements CellResolver {
     if (current !== null && current.ask !== null) current.ask.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before replying`);
     cell.current = null;
     cell.box?.drain(
-      (_message, meta) => meta?.ask?.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before handling the request`),
+      (message, meta) => {
+        // Lost with the actor: counted and visible, never silent.
+        this.deadLetter(cell.self, message, 'dead');
+        meta?.ask?.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before handling the request`);
+      },
       (resolve, message) => {
         this.deadLetter(cell.self, message, 'dead');
         resolve('dead');
@@ -726,11 +741,13 @@ export class Engine implements CellResolver {
 
   /** The cell `addr` was minted for by this engine (live or dead), or null when unknown. */
   private targetCell(addr: unknown, operation: string): ActorCell | null {
-    if (!(addr instanceof Addr)) {
+    if (!Addr.is(addr)) {
       throw new SendError('send/not-an-address', `${operation}: expected an Addr minted by a runtime, got ${describeType(addr)}`);
     }
     const target = addrTarget(addr);
     if (target instanceof ActorCell && target.self === addr && target.engine === this) return target;
+    // A routed address (a stable address, a pool): the incarnation it points to now, if any.
+    if (target instanceof AddrRoute) return target.engine === this ? target.current() : null;
     // An address that crossed a boundary: look it up by identity and check the secret.
     if (addr.node !== this.incarnation || addr.core !== this.core) return null;
     const cell = this.cells[addr.slot];
@@ -778,6 +795,24 @@ export class Engine implements CellResolver {
     if (ttl === undefined) return ask === null ? null : new MessageMeta(Infinity, ask);
     if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
     return new MessageMeta(this.reactor.now() + ttl, ask);
+  }
+
+  /**
+   * Cold path of send and ask: a dead or unknown target makes a dead letter, except that a
+   * routed address with no live incarnation holds or refuses the message per its policy.
+   */
+  private undeliverable(to: AnyAddr, message: unknown, cell: ActorCell | null, ask: PendingAsk | null, options: SendOptions | undefined): SendResult {
+    const route = cell === null ? routeOf(to) : null;
+    if (route === null || route.engine !== this) return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+    const meta = ask !== null ? new MessageMeta(Infinity, ask) : options === undefined ? null : this.metaFor(options, null);
+    const result = route.hold(message, meta, options);
+    if (result !== 'queued') this.deadLetter(to, message, result);
+    return result;
+  }
+
+  /** @internal A send from an actor that has already exited: not delivered (invariant 6). */
+  _sendFromDead(to: AnyAddr, message: unknown): SendResult {
+    return this.deadLetter(to, message, 'sender-exited');
   }
 
   private deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {

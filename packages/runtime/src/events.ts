@@ -19,7 +19,19 @@ export type EngineEvent =
 export type EngineEventType = EngineEvent['type'];
 
 /** Why a message became a dead letter. */
-export type DeadLetterReason = 'dead' | 'unknown' | 'expired' | 'dropped' | 'rejected';
+export type DeadLetterReason =
+  /** The target had exited (or exited with the message still queued). */
+  | 'dead'
+  /** The address is not one this engine knows (another incarnation, a forged identity). */
+  | 'unknown'
+  /** Its `ttlMs` passed before it was handled. */
+  | 'expired'
+  /** A full mailbox dropped it (drop-newest, drop-oldest). */
+  | 'dropped'
+  /** A full mailbox refused it (reject, backpressure). */
+  | 'rejected'
+  /** Sent by an actor that had already exited (code left running in a killed actor's async handler). */
+  | 'sender-exited';
 
 export type EventListener = (event: EngineEvent) => void;
 

@@ -27,7 +27,7 @@ export class KindRegistry {
   register(kind: Kind): void {
     if (!(kind instanceof Kind)) throw new SpawnError('spawn/invalid-definition', `register expects a Kind from defineKind(), got ${describeType(kind)}`);
     const problem = nameProblem(kind.name);
-    if (problem !== null) throw new PdError('kind/duplicate', `invalid kind name: ${problem}`);
+    if (problem !== null) throw new PdError('registry/invalid-name', `invalid kind name: ${problem}`, { kind: kind.name });
     const existing = this.kinds.get(kind.name);
     if (existing !== undefined && existing !== kind && existing.create !== kind.create) {
       throw new PdError('kind/duplicate', `a different kind is already registered as "${kind.name}"`, { kind: kind.name });
