@@ -1,4 +1,4 @@
-import { describe, it, expect, vi } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { Addr } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
@@ -10,8 +10,6 @@ import { RingConsumer } from './ring-consumer.js';
 import { RingProducer } from './ring-producer.js';
 import { TransportError } from './errors.js';
 
-// See codec.test.ts: make `@pd/actor/internal` the same module instance as `@pd/actor`.
-vi.mock('@pd/actor/internal', () => import(/* @vite-ignore */ '../../actor/src/internal.js' as string));
 
 const codec = new Codec();
 const init: FrameInit = {
