@@ -41,7 +41,7 @@ export interface RunningEngine {
 
 /** Start what `config` declares. Throws a ConfigError for a bad config, a ControlError otherwise. */
 export async function bootEngine(config: PdConfig, options: BootOptions = {}): Promise<RunningEngine> {
-  const kinds = [...(await loadKinds(config)), ...(options.kinds ?? [])];
+  const kinds = await loadKinds(config, options.kinds);
   const dir = stateDir(options.stateDir ?? config.control.stateDir);
   const id = config.engine.id;
   if (config.control.enabled) await refuseIfRunning(dir, id);

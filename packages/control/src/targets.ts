@@ -20,8 +20,11 @@ export function resolveTarget(engine: Engine, target: string): AnyAddr {
   const addr = findTarget(engine, target);
   if (addr === undefined) {
     const how = isAddressTarget(target) ? 'address' : target.startsWith('/') ? 'path' : 'registered name';
+    const asPath = how === 'registered name' ? findTarget(engine, `/user/${target}`) : undefined;
     throw new ControlError('target/unknown', `no live actor has the ${how} "${target}"`, {
-      hint: 'list live actors with `pd ps`, registered names with `pd ps --json` or `pd tree`; exited ones with `pd dead`',
+      hint: asPath !== undefined
+        ? `a name without "/" is a registered name; did you mean the path /user/${target}?`
+        : 'list live actors with `pd ps`, registered names with `pd registry`; exited ones with `pd dead`',
       data: { target },
     });
   }

@@ -49,11 +49,12 @@ export async function loadConfig(path: string): Promise<PdConfig> {
 
 /**
  * Import the config's modules and collect their kinds, then check that every kind the tree
- * names is among them. A module exports `kinds` (an array of kinds made with `defineKind`,
+ * names is among them (`extra` kinds, given in code, count too). A module exports `kinds` (an array of kinds made with `defineKind`,
  * or `{ name, create }` objects); a default export with `kinds` works too.
  */
-export async function loadKinds(config: PdConfig): Promise<Kind[]> {
+export async function loadKinds(config: PdConfig, extra: readonly Kind[] = []): Promise<Kind[]> {
   const kinds = new Map<string, { kind: Kind; from: number }>();
+  for (const kind of extra) kinds.set(kind.name, { kind, from: -1 });
   const issues: { path: string; message: string }[] = [];
   for (const [i, specifier] of config.modules.entries()) {
     let mod: Record<string, unknown>;
@@ -72,7 +73,8 @@ export async function loadKinds(config: PdConfig): Promise<Kind[]> {
       const kind = asKind(entry);
       if (kind === null) issues.push({ path: `modules[${i}]`, message: `kinds[${j}] of ${specifier} is not a kind (defineKind(name, factory) or { name, create })` });
       else if (kinds.has(kind.name) && kinds.get(kind.name)!.kind.create !== kind.create) {
-        issues.push({ path: `modules[${i}]`, message: `kind "${kind.name}" is also defined by modules[${kinds.get(kind.name)!.from}]` });
+        const from = kinds.get(kind.name)!.from;
+        issues.push({ path: `modules[${i}]`, message: `kind "${kind.name}" is also defined ${from < 0 ? 'in code' : `by modules[${from}]`}` });
       } else kinds.set(kind.name, { kind, from: i });
     });
   }

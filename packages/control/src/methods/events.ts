@@ -18,6 +18,7 @@ export const EVENT_QUEUE_MAX = 1000;
 export const SUBSCRIPTIONS_MAX = 8;
 
 let nextSubscription = 1;
+const CLIENT_KIND = '$client';
 
 export const eventMethods: MethodTable = {
   'events.subscribe': {
@@ -74,6 +75,9 @@ class Feed {
 
   push(event: EngineEvent): void {
     if (this.closed) return;
+    // Clients (the control plane's own among them) are not actors: the engine reports
+    // their spawn but not their exit, so leave them out of the stream altogether.
+    if ('kind' in event && event.kind === CLIENT_KIND) return;
     if (this.path !== undefined) {
       const at = 'path' in event ? event.path : 'to' in event ? event.to : 'supervisor' in event ? event.supervisor : undefined;
       if (at === undefined || !isUnderPath(at, this.path)) return;

@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_SCHEMA, ConfigError, loadConfig, loadKinds, parseConfig, validateConfig } from '@pd/control';
+
+/** The issues `validateConfig` reports for `raw` (fails the test when it accepts it). */
+function issues(raw: unknown): { path: string; message: string }[] {
+  try {
+    validateConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).issues];
+  }
+  throw new Error(`accepted: ${JSON.stringify(raw)}`);
+}
+
+/** The single issue for `raw`, checked for its path and a message fragment. */
+function refused(raw: unknown, path: string, fragment: string | RegExp): void {
+  const found = issues(raw);
+  expect(found.map((i) => i.path)).toEqual([path]);
+  if (typeof fragment === 'string') expect(found[0]!.message).toContain(fragment);
+  else expect(found[0]!.message).toMatch(fragment);
+}
+
+const worker = (id: string, kind = 'k', extra: object = {}) => ({ id, kind, ...extra });
+const tree = (...children: object[]) => ({ version: 1, tree: { children } });
+
+describe('config: the documented examples', () => {
+  it('accepts every JSON example in docs/config.md', async () => {
+    const doc = await readFile(new URL('../../../../docs/config.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const block of blocks) expect(() => parseConfig(block)).not.toThrow();
+  });
+
+  it('fills in the documented defaults', () => {
+    const config = validateConfig({ version: 1 });
+    expect(config.engine).toEqual({ id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 });
+    expect(config.control).toMatchObject({ enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 });
+    expect(config.tree).toEqual({ id: 'root', strategy: 'one_for_one', intensity: 3, periodMs: 5000, children: [] });
+    expect(config.modules).toEqual([]);
+  });
+
+  it('publishes a draft-07 schema that names the version it reads', () => {
+    expect(CONFIG_SCHEMA.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(CONFIG_SCHEMA.properties.version).toEqual(expect.objectContaining({ const: 1 }));
+    expect(CONFIG_SCHEMA.additionalProperties).toBe(false);
+  });
+});
+
+describe('config: each kind of mistake is refused with the path of the field', () => {
+  it('not JSON, with line and column', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseConfig('{\n  "version": 1,\n  "engine": { "id": "x" \n  "tree": {}\n}', '/tmp/x.json');
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.issues[0]!.path).toBe('(root)');
+    expect(error!.issues[0]!.message).toMatch(/not valid JSON: .* at line 4, column \d+/);
+    expect(error!.message).toContain('/tmp/x.json');
+  });
+
+  it('not an object', () => refused([1, 2], '(root)', 'a config is a JSON object'));
+  it('another version: only that is reported', () => refused({ version: 2, engine: { nonsense: true } }, 'version', 'this pd reads config version 1, got the number 2'));
+  it('no version', () => refused({}, 'version', 'required field "version" is missing'));
+  it('an unknown field, with the nearest name', () => refused({ version: 1, engine: { idd: 'x' } }, 'engine.idd', 'unknown field "idd"; did you mean "id"?'));
+  it('an unknown top-level field, listing what is allowed', () => refused({ version: 1, plugins: [] }, 'plugins', /unknown field "plugins"; allowed here: .*engine/));
+  it('a wrong type', () => refused({ version: 1, engine: { cores: '4' } }, 'engine.cores', 'expected a whole number, got the string "4"'));
+  it('a number out of range', () => refused({ version: 1, control: { port: 70000 } }, 'control.port', 'must be <= 65535, got the number 70000'));
+  it('a zero where a positive number is needed', () => refused({ version: 1, engine: { askTimeoutMs: 0 } }, 'engine.askTimeoutMs', 'must be > 0'));
+  it('a value not in the enum', () => refused({ version: 1, tree: { strategy: 'one-for-one', children: [] } }, 'tree.strategy', 'must be one of "one_for_one", "one_for_all", "rest_for_one"'));
+  it('a bad actor name', () => refused(tree(worker('my actor')), 'tree.children[0].id', 'is not a valid name'));
+  it('a bad engine id', () => refused({ version: 1, engine: { id: '../etc' } }, 'engine.id', 'is not a valid engine id'));
+  it('a child without id', () => refused(tree({ kind: 'k' }), 'tree.children[0].id', 'required field "id" is missing'));
+  it('a child with neither kind nor children', () => refused(tree({ id: 'a' }), 'tree.children[0]', 'a child needs "kind" (a worker) or "children" (a supervisor)'));
+  it('a child with both kind and children', () => refused(tree({ id: 'a', kind: 'k', children: [] }), 'tree.children[0]', 'not both'));
+  it('a supervisor field on a worker', () => refused(tree(worker('a', 'k', { strategy: 'one_for_all' })), 'tree.children[0].strategy', 'only a supervisor'));
+  it('a worker field on a supervisor', () => refused(tree({ id: 's', args: {}, children: [] }), 'tree.children[0].args', 'only a worker'));
+  it('duplicate sibling ids', () => refused(tree(worker('a'), worker('b'), worker('a')), 'tree.children[2].id', 'duplicate id "a" (also tree.children[0].id)'));
+  it('same ids under different parents are fine', () => {
+    expect(() => validateConfig(tree({ id: 's1', children: [worker('a')] }, { id: 's2', children: [worker('a')] }))).not.toThrow();
+  });
+  it('a bad shutdown', () => refused(tree(worker('a', 'k', { shutdown: 'soon' })), 'tree.children[0].shutdown', 'a whole number of ms (>= 0), "brutal_kill" or "infinity"'));
+  it('deep inside the tree', () => {
+    const raw = tree({ id: 's', children: [worker('a'), worker('b', 'k', { mailbox: { capacity: 10, overflow: 'drop' } })] });
+    refused(raw, 'tree.children[0].children[1].mailbox.overflow', 'must be one of "drop-newest"');
+  });
+  it('a non-loopback host without allowRemote', () => refused({ version: 1, control: { host: '0.0.0.0' } }, 'control.host', 'not a loopback address'));
+  it('a non-loopback host with allowRemote is allowed', () => {
+    expect(validateConfig({ version: 1, control: { host: '0.0.0.0', allowRemote: true } }).control.host).toBe('0.0.0.0');
+  });
+  it('multi mode (not in this build) and several cores in single mode', () => {
+    refused({ version: 1, engine: { mode: 'multi', cores: 4 } }, 'engine.mode', 'not available in this build');
+    refused({ version: 1, engine: { cores: 4 } }, 'engine.cores', 'single mode runs on one core');
+  });
+  it('too deep a tree', () => {
+    let node: any = worker('leaf');
+    for (let i = 0; i < 20; i++) node = { id: `s${i}`, children: [node] };
+    const found = issues(tree(node));
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toContain('nested more than 16 levels');
+  });
+  it('every mistake at once', () => {
+    const found = issues({ version: 1, engine: { id: 3, cores: 'x', extra: 1 }, control: { port: -1 } });
+    expect(found.map((i) => i.path).sort()).toEqual(['control.port', 'engine.cores', 'engine.extra', 'engine.id']);
+  });
+});
+
+describe('config: files, modules and kinds', () => {
+  async function dir(files: Record<string, string>): Promise<string> {
+    const d = await mkdtemp(join(tmpdir(), 'pd-config-'));
+    for (const [name, text] of Object.entries(files)) await writeFile(join(d, name), text);
+    return d;
+  }
+  const KINDS = 'export const kinds = [{ name: "a", create: () => ({ receive() {} }) }, { name: "b", create: () => ({ receive() {} }) }];';
+
+  it('resolves modules and stateDir relative to the config file, and loads the kinds', async () => {
+    const d = await dir({ 'kinds.mjs': KINDS, 'pd.json': JSON.stringify({ version: 1, control: { stateDir: 'state' }, modules: ['./kinds.mjs'], tree: { children: [worker('x', 'a')] } }) });
+    const config = await loadConfig(join(d, 'pd.json'));
+    expect(config.file).toBe(join(d, 'pd.json'));
+    expect(config.modules).toEqual([join(d, 'kinds.mjs')]);
+    expect(config.control.stateDir).toBe(join(d, 'state'));
+    expect((await loadKinds(config)).map((k) => k.name)).toEqual(['a', 'b']);
+  });
+
+  it('refuses a kind no module defines, naming the field and the known kinds', async () => {
+    const d = await dir({ 'kinds.mjs': KINDS, 'pd.json': JSON.stringify({ version: 1, modules: ['./kinds.mjs'], tree: { children: [worker('x', 'a'), { id: 's', children: [worker('y', 'c')] }] } }) });
+    const error = await loadKinds(await loadConfig(join(d, 'pd.json'))).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues).toEqual([{ path: 'tree.children[1].children[0].kind', message: 'unknown kind "c" (known kinds: a, b)' }]);
+  });
+
+  it('refuses a module that cannot be imported or exports no kinds', async () => {
+    const d = await dir({ 'none.mjs': 'export const x = 1;', 'pd.json': JSON.stringify({ version: 1, modules: ['./missing.mjs', './none.mjs'] }) });
+    const error = await loadKinds(await loadConfig(join(d, 'pd.json'))).catch((e) => e);
+    expect(error.issues.map((i: { path: string }) => i.path)).toEqual(['modules[0]', 'modules[1]']);
+    expect(error.issues[0].message).toContain('cannot import');
+    expect(error.issues[1].message).toContain('exports no "kinds" array');
+  });
+
+  it('refuses a missing file and a file that is not JSON', async () => {
+    const d = await dir({ 'bad.json': 'version: 1' });
+    await expect(loadConfig(join(d, 'nope.json'))).rejects.toThrow(/cannot read the config file/);
+    await expect(loadConfig(join(d, 'bad.json'))).rejects.toThrow(/not valid JSON/);
+  });
+});
