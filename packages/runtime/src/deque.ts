@@ -120,6 +120,22 @@ export class Deque<V> {
     return value;
   }
 
+  /** The i-th oldest value (0-based), without removing it. */
+  at(i: number): V {
+    return this.buf[(this.head + i) & this.mask] as V;
+  }
+
+  /** Removes and returns the i-th oldest value, keeping the order of the rest: O(n), for simulation only. */
+  removeAt(i: number): V {
+    const mask = this.mask;
+    const buf = this.buf;
+    const value = buf[(this.head + i) & mask] as V;
+    for (let k = (this.head + i) & mask; k !== ((this.tail - 1) & mask); k = (k + 1) & mask) buf[k] = buf[(k + 1) & mask];
+    this.tail = (this.tail - 1) & mask;
+    buf[this.tail] = undefined;
+    return value;
+  }
+
   private grow(): void {
     const old = this.buf;
     const n = old.length;

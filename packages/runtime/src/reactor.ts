@@ -44,4 +44,21 @@ export interface Reactor {
   soon(callback: () => void): void;
   /** The random stream named `stream`, derived from {@link seed}; same name, same stream. */
   random(stream: string): RandomStream;
+
+  // Simulation hooks (src/sim): absent on the node reactor, so they cost nothing there.
+
+  /**
+   * Which of the `ready` queued actors runs next: an index in [0, ready), or -1 to end the
+   * drain here and yield. When present the scheduler calls it once per actor turn; an actor
+   * that re-queued itself still never overtakes those queued ahead of it.
+   */
+  pickNext?(ready: number): number;
+  /**
+   * Whether the named fault point fires now ("buggify"). Runtime code may guard a legal but
+   * rare behaviour with `reactor.buggify?.('area.point') === true` to have simulations
+   * exercise it; never true outside a simulation.
+   */
+  buggify?(point: string): boolean;
+  /** The incarnation engines on this reactor take, instead of a per-process counter (replayable). */
+  readonly incarnation?: number;
 }

@@ -27,6 +27,10 @@ export class Scheduler {
   inTurn = false;
   /** Turns run so far (introspection). */
   turns = 0;
+  /** Simulation only: the reactor's choice of the next actor (Reactor.pickNext), else null. */
+  private readonly pick: ((ready: number) => number) | null;
+  /** Simulation only: actors that re-queued themselves; they never overtake those ahead. */
+  private requeued: Set<Runnable> | null = null;
   private readonly drainNow = () => this.drain();
   private readonly drainAfterYield = () => {
     this.lastYieldAt = this.reactor.now();
@@ -35,6 +39,7 @@ export class Scheduler {
 
   constructor(private readonly reactor: Reactor, private readonly sliceMs: number) {
     this.lastYieldAt = reactor.now();
+    this.pick = reactor.pickNext === undefined ? null : (ready) => reactor.pickNext!(ready);
   }
 
   get queued(): number {
@@ -70,9 +75,13 @@ export class Scheduler {
     let turns = 0;
     this.inTurn = true;
     try {
-      for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-        r.runTurn();
-        if ((++turns & 31) === 0 && reactor.now() >= deadline) break;
+      if (this.pick !== null) {
+        turns = this.drainPicked(this.pick, deadline);
+      } else {
+        for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
+          r.runTurn();
+          if ((++turns & 31) === 0 && reactor.now() >= deadline) break;
+        }
       }
     } finally {
       this.inTurn = false;
@@ -86,5 +95,24 @@ export class Scheduler {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** The drain under simulation: the reactor picks each turn (or ends the drain with -1). */
+  private drainPicked(pick: (ready: number) => number, deadline: number): number {
+    const queue = this.queue;
+    const requeued = (this.requeued ??= new Set());
+    let turns = 0;
+    while (queue.length > 0) {
+      const i = pick(queue.length);
+      if (i < 0) break;
+      // An actor that re-queued itself (budget spent, self-send) waits for all queued ahead of it.
+      const r = i === 0 || i >= queue.length || requeued.has(queue.at(i)) ? queue.shift()! : queue.removeAt(i);
+      requeued.delete(r);
+      r.runTurn();
+      turns++;
+      if ((r.flags & RUNNABLE_QUEUED) !== 0) requeued.add(r);
+      if (this.reactor.now() >= deadline) break;
+    }
+    return turns;
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * A plan: everything that decides one simulated run besides the scenario's code. The seed
+ * decides everything not given explicitly; shrinking a failure makes the rest explicit and
+ * small (a smaller workload, fewer faults, no network faults). A plan prints as the exact
+ * `pnpm sim` command that replays it.
+ */
+import { ArgumentError } from '@pd/actor';
+import type { FaultEvent } from './faults.js';
+
+export interface SimPlan {
+  /** The seed (a 32-bit unsigned integer). */
+  readonly seed: number;
+  /** Workload size; default the scenario's `size`. */
+  readonly size?: number;
+  /** An explicit fault schedule replacing the one drawn from the seed ([] for none). */
+  readonly faults?: readonly FaultEvent[];
+  /** Network faults (latency spread, loss, duplication) when the scenario allows them; default true. */
+  readonly netFaults?: boolean;
+  /** Buggify fault points when the scenario allows them; default true. */
+  readonly buggify?: boolean;
+}
+
+/** The command that replays `plan` of `scenario`; with `hash`, it also checks the trace hash. */
+export function replayCommand(scenario: string, plan: SimPlan, hash?: string): string {
+  const parts = ['pnpm sim', `--scenario ${scenario}`, `--seed ${plan.seed}`];
+  if (plan.size !== undefined) parts.push(`--size ${plan.size}`);
+  if (plan.faults !== undefined) parts.push(`--faults '${JSON.stringify(plan.faults)}'`);
+  if (plan.netFaults === false) parts.push('--no-net-faults');
+  if (plan.buggify === false) parts.push('--no-buggify');
+  if (hash !== undefined) parts.push(`--expect-hash ${hash}`);
+  return parts.join(' ');
+}
+
+/** Check a seed given by a person or a command line. */
+export function parseSeed(text: string | number): number {
+  const n = typeof text === 'number' ? text : Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ArgumentError(`a seed is an integer in [0, 4294967295], got ${String(text)}`);
+  return n;
+}
