@@ -17,8 +17,8 @@ export const USAGE = `Usage: pnpm bench [-- options]
   --json FILE          also write the results as a JSON array to FILE
   --only a,b           workloads to run (${WORKLOADS.join(', ')})
   --impl a,b           implementations to run (${IMPLS.join(', ')})
-  --runs N             measured runs per implementation (default 5, quick 3)
-  --warmup N           unmeasured warm-up runs at a tenth of the size (default 1)
+  --runs N             measured runs (rounds over the implementations; default 5, quick 3)
+  --warmup N           unmeasured warm-up runs per process, a tenth of the size (default 1)
   --timeout SEC        per-process time limit (default 300, quick 120)
   --help               this text`;
 

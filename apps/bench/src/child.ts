@@ -4,7 +4,7 @@
  * prints one `@@RESULT {json}` line per measured run (or `@@SKIP reason`, `@@ERROR msg`).
  */
 import { loadImpl } from './impls/index.js';
-import { specOf, scaleParams } from './workloads.js';
+import { specOf, warmParams } from './workloads.js';
 import type { ImplName, Params, WorkloadName } from './types.js';
 
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     console.log(`@@SKIP ${impl.name} has no ${spec.name} workload`);
     return;
   }
-  for (let i = 0; i < warm; i++) await fn(scaleParams(spec, params, 0.1));
+  for (let i = 0; i < warm; i++) await fn(warmParams(spec, params));
   for (let i = 0; i < runs; i++) {
     const r = await fn(params);
     console.log(`@@RESULT ${JSON.stringify(r)}`);

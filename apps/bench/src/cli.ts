@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench`: runs every workload on every implementation, each implementation in its
- * own child process (`node --expose-gc`, or `erl` for BEAM), warm-up first, then several
- * measured runs; prints one table per workload with the median rate, min and max, and the
- * ratios to the bare-V8 ceiling and to BEAM; `--json FILE` writes the medians.
+ * `pnpm bench`: runs every workload on every implementation. Each measured run is a fresh
+ * child process (`node --expose-gc`, or `erl` for BEAM) that warms up first; the runs of
+ * one workload go round by round over the implementations. Prints one table per workload
+ * with the median rate, min and max, and the ratios to the bare-V8 ceiling and to BEAM;
+ * `--json FILE` writes the medians.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, platform } from 'node:os';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { USAGE, parseArgs, type Options } from './args.js';
 import { prepareBeam, runBeam, runProcess, type Beam, type ProcessOutput } from './beam.js';
 import { summarize, targetsTable, toJson, workloadTable, type Outcome } from './report.js';
-import { SPECS, paramsFor, scaleParams, type WorkloadSpec } from './workloads.js';
+import { SPECS, paramsFor, warmParams, type WorkloadSpec } from './workloads.js';
 import type { ImplName, JsonRecord, Params, RunResult } from './types.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -40,39 +41,53 @@ function machine(beam: Beam | string): string {
   ].join('\n');
 }
 
-async function runNode(spec: WorkloadSpec, impl: ImplName, params: Params, opts: Options): Promise<ProcessOutput> {
+/** One measured run (after the warm-ups) of one implementation, in a fresh process. */
+function runOnce(spec: WorkloadSpec, impl: ImplName, beam: Beam | string, params: Params, opts: Options): Promise<ProcessOutput> {
   const timeoutMs = opts.timeoutSec * 1000;
-  const args = (runs: number): string[] => [
-    '--expose-gc',
-    '--max-old-space-size=8192',
-    CHILD,
-    spec.name,
-    impl,
-    String(runs),
-    String(opts.warmups),
-    JSON.stringify(params),
-  ];
-  if (!spec.freshProcess) return runProcess(process.execPath, args(opts.runs), timeoutMs);
-  const results: RunResult[] = [];
-  for (let i = 0; i < opts.runs; i++) {
-    const out = await runProcess(process.execPath, args(1), timeoutMs);
-    results.push(...out.results);
-    if (out.skip || out.error) return { ...out, results };
+  if (impl === 'beam') {
+    if (typeof beam === 'string') return Promise.resolve({ results: [], skip: beam });
+    return runBeam(beam, spec.name, params, warmParams(spec, params), 1, opts.warmups, timeoutMs);
   }
-  return { results };
+  const args = ['--expose-gc', '--max-old-space-size=8192', CHILD, spec.name, impl, '1', String(opts.warmups), JSON.stringify(params)];
+  return runProcess(process.execPath, args, timeoutMs);
 }
 
-async function runBeamWorkload(spec: WorkloadSpec, beam: Beam, params: Params, opts: Options): Promise<ProcessOutput> {
-  const warm = scaleParams(spec, params, 0.1);
-  const timeoutMs = opts.timeoutSec * 1000;
-  if (!spec.freshProcess) return runBeam(beam, spec.name, params, warm, opts.runs, opts.warmups, timeoutMs);
-  const results: RunResult[] = [];
-  for (let i = 0; i < opts.runs; i++) {
-    const out = await runBeam(beam, spec.name, params, warm, 1, opts.warmups, timeoutMs);
-    results.push(...out.results);
-    if (out.error) return { ...out, results };
+/**
+ * Run one workload: `runs` rounds, each running every implementation once, so a change
+ * in machine load during the workload touches all of them alike (the ratios are what the
+ * suite is for). An implementation that skips or fails is not retried.
+ */
+async function runWorkload(spec: WorkloadSpec, impls: readonly ImplName[], beam: Beam | string, opts: Options): Promise<Outcome[]> {
+  const state = impls.map((impl) => ({
+    impl,
+    params: paramsFor(spec, impl, opts.quick),
+    results: [] as RunResult[],
+    skip: undefined as string | undefined,
+    error: undefined as string | undefined,
+    ms: 0,
+  }));
+  for (let round = 0; round < opts.runs; round++) {
+    for (const st of state) {
+      if (st.skip !== undefined || st.error !== undefined) continue;
+      const t0 = performance.now();
+      const out = await runOnce(spec, st.impl, beam, st.params, opts);
+      st.ms += performance.now() - t0;
+      st.results.push(...out.results);
+      st.skip = out.skip;
+      st.error = out.error;
+    }
   }
-  return { results };
+  return state.map((st) => {
+    const o: Outcome = {
+      workload: spec.name, impl: st.impl, params: st.params, runs: st.results,
+      ...(st.skip !== undefined ? { skip: st.skip } : {}),
+      ...(st.error !== undefined ? { error: st.error } : {}),
+    };
+    const s = summarize(o);
+    const took = (st.ms / 1000).toFixed(1);
+    log(`  ${spec.name} ${st.impl}: ${s ? `${Math.round(s.rate)} ${spec.unit} (${s.runs} runs)` : (st.error ?? `skipped: ${st.skip}`)} [${took}s]`);
+    return o;
+  });
 }
 
 async function main(): Promise<void> {
@@ -92,35 +107,17 @@ async function main(): Promise<void> {
   const started = performance.now();
   console.log(`## Palladium benchmarks${opts.quick ? ' (--quick)' : ''}\n`);
   console.log(machine(beam));
-  console.log(`- ${opts.runs} measured runs per implementation after ${opts.warmups} warm-up run(s); median, min and max of the rate\n`);
+  console.log(`- ${opts.runs} rounds; each runs every implementation once in a fresh process, after ${opts.warmups} warm-up run(s) at a tenth of the size; median, min and max of the rate\n`);
 
   const all: Outcome[] = [];
   try {
     for (const spec of SPECS) {
       if (!opts.only.includes(spec.name)) continue;
-      const outcomes: Outcome[] = [];
-      for (const impl of spec.impls) {
-        if (!opts.impls.includes(impl)) continue;
-        const params = paramsFor(spec, impl, opts.quick);
-        const t0 = performance.now();
-        let out: ProcessOutput;
-        if (impl === 'beam') {
-          out = typeof beam === 'string' ? { results: [], skip: beam } : await runBeamWorkload(spec, beam, params, opts);
-        } else {
-          out = await runNode(spec, impl, params, opts);
-        }
-        const o: Outcome = {
-          workload: spec.name, impl, params, runs: out.results,
-          ...(out.skip ? { skip: out.skip } : {}),
-          ...(out.error ? { error: out.error } : {}),
-        };
-        const s = summarize(o);
-        const took = ((performance.now() - t0) / 1000).toFixed(1);
-        log(`  ${spec.name} ${impl}: ${s ? `${Math.round(s.rate)} ${spec.unit} (${s.runs} runs)` : (out.error ?? `skipped: ${out.skip}`)} [${took}s]`);
-        outcomes.push(o);
-        all.push(o);
-      }
-      if (outcomes.length) console.log(`${workloadTable(spec, outcomes)}\n`);
+      const impls = spec.impls.filter((i) => opts.impls.includes(i));
+      if (impls.length === 0) continue;
+      const outcomes = await runWorkload(spec, impls, beam, opts);
+      all.push(...outcomes);
+      console.log(`${workloadTable(spec, outcomes)}\n`);
     }
   } finally {
     if (typeof beam !== 'string') beam.cleanup();

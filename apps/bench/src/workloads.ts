@@ -1,7 +1,7 @@
 /**
  * The workloads: what each measures, its sizes (full and `--quick`), which implementations
- * run it, and how (one process for all runs, or a fresh process per run where GC state
- * matters). The implementations live in `impls/`; the BEAM ones in `erlang/pd_bench.erl`.
+ * run it and against which baselines. The implementations live in `impls/`; the BEAM ones
+ * in `erlang/pd_bench.erl`. Every measured run is a fresh process (see ./cli.ts).
  */
 import type { ImplName, Params, WorkloadName } from './types.js';
 
@@ -17,10 +17,10 @@ export interface WorkloadSpec {
   readonly quick: Params;
   /** Keys scaled down for warm-up runs and for slow peers (the rest is structure). */
   readonly sizeKeys: readonly string[];
+  /** Structure keys also scaled down for the warm-up run (default none). */
+  readonly warmKeys?: readonly string[];
   /** Peers too slow for the full size run a fraction of it (the rate stays comparable). */
   readonly peerScale?: Partial<Record<ImplName, number>>;
-  /** Run each measured run in a fresh process (GC and heap state matter). */
-  readonly freshProcess: boolean;
   /** Ratio columns of the table. */
   readonly baselines: readonly ImplName[];
 }
@@ -37,8 +37,8 @@ export const SPECS: readonly WorkloadSpec[] = [
     full: { actors: 10_000, hops: 1_000_000 },
     quick: { actors: 10_000, hops: 200_000 },
     sizeKeys: ['hops'],
+    warmKeys: ['actors'],
     peerScale: { xstate: 0.5 },
-    freshProcess: false,
     baselines: CEILING,
   },
   {
@@ -50,7 +50,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     quick: { actors: 200_000 },
     sizeKeys: ['actors'],
     peerScale: { xstate: 0.1, comedy: 0.01 },
-    freshProcess: true,
     baselines: CEILING,
   },
   {
@@ -62,7 +61,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     quick: { rounds: 200_000 },
     sizeKeys: ['rounds'],
     peerScale: { xstate: 0.5, comedy: 0.2 },
-    freshProcess: false,
     baselines: CEILING,
   },
   {
@@ -75,7 +73,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     quick: { asks: 200_000, askers: 16 },
     sizeKeys: ['asks'],
     peerScale: { comedy: 0.05 },
-    freshProcess: false,
     baselines: CEILING,
   },
   {
@@ -87,7 +84,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     quick: { senders: 100, perSender: 20_000, chunk: 1_000 },
     sizeKeys: ['perSender'],
     peerScale: { xstate: 0.2, comedy: 0.05 },
-    freshProcess: false,
     baselines: CEILING,
   },
   {
@@ -99,7 +95,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     full: { swaps: 200_000, msgsPerSwap: 4, batch: 100 },
     quick: { swaps: 50_000, msgsPerSwap: 4, batch: 100 },
     sizeKeys: ['swaps'],
-    freshProcess: false,
     baselines: CEILING,
   },
   {
@@ -110,7 +105,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     full: { timers: 1_000_000 },
     quick: { timers: 200_000 },
     sizeKeys: ['timers'],
-    freshProcess: true,
     baselines: CEILING,
   },
   {
@@ -121,7 +115,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     full: { messages: 1_000_000 },
     quick: { messages: 200_000 },
     sizeKeys: ['messages'],
-    freshProcess: true,
     baselines: ['postMessage'],
   },
   {
@@ -132,7 +125,6 @@ export const SPECS: readonly WorkloadSpec[] = [
     full: { rounds: 100_000 },
     quick: { rounds: 20_000 },
     sizeKeys: ['rounds'],
-    freshProcess: true,
     baselines: ['postMessage'],
   },
 ];
@@ -145,9 +137,18 @@ export function specOf(name: WorkloadName): WorkloadSpec {
 
 /** Multiply the size keys of `p` by `factor` (at least 1 each). */
 export function scaleParams(spec: WorkloadSpec, p: Params, factor: number): Params {
+  return scaleKeys(spec.sizeKeys, p, factor);
+}
+
+/** The parameters of a warm-up run: a tenth of the size (and of the warm keys). */
+export function warmParams(spec: WorkloadSpec, p: Params): Params {
+  return scaleKeys([...spec.sizeKeys, ...(spec.warmKeys ?? [])], p, 0.1);
+}
+
+function scaleKeys(keys: readonly string[], p: Params, factor: number): Params {
   if (factor === 1) return p;
   const out: Record<string, number> = { ...p };
-  for (const k of spec.sizeKeys) {
+  for (const k of keys) {
     const v = p[k];
     if (v !== undefined) out[k] = Math.max(1, Math.round(v * factor));
   }

@@ -4,7 +4,7 @@ import { parseOutput } from '../src/beam.js';
 import { fmtRate, summarize, targetsTable, toJson, workloadTable, type Outcome } from '../src/report.js';
 import { Latencies, median, percentileSorted } from '../src/stats.js';
 import { IMPLS, WORKLOADS } from '../src/types.js';
-import { SPECS, paramsFor, scaleParams, specOf } from '../src/workloads.js';
+import { SPECS, paramsFor, scaleParams, specOf, warmParams } from '../src/workloads.js';
 
 describe('stats', () => {
   it('median and percentiles', () => {
@@ -50,6 +50,8 @@ describe('workloads', () => {
   it('scales size keys only', () => {
     const ring = specOf('ring');
     expect(scaleParams(ring, { actors: 10_000, hops: 1_000_000 }, 0.1)).toEqual({ actors: 10_000, hops: 100_000 });
+    expect(warmParams(ring, { actors: 10_000, hops: 1_000_000 })).toEqual({ actors: 1_000, hops: 100_000 });
+    expect(warmParams(specOf('ask'), { asks: 1_000, askers: 16 })).toEqual({ asks: 100, askers: 16 });
     expect(paramsFor(specOf('spawn'), 'comedy', false).actors).toBe(10_000);
     expect(paramsFor(specOf('spawn'), 'pd', true).actors).toBe(200_000);
   });
