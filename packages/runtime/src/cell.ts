@@ -336,7 +336,8 @@ export class ActorCell implements Context<any> {
         }
         this.current = meta;
         this.handled++;
-        return Promise.resolve(message as T);
+        // Through the engine: a pull loop fed from its own mailbox must still yield to I/O.
+        return new Promise<T>((resolve) => this.engine._resumePull(() => resolve(message as T)));
       }
     }
     return new Promise<T>((resolve, reject) => {
@@ -534,7 +535,8 @@ export class ActorCell implements Context<any> {
     if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
     this.current = meta;
     this.handled++;
-    waiter.resolve(message);
+    // Through the engine: pull actors handing messages to each other must still yield to I/O.
+    this.engine._resumePull(() => waiter.resolve(message));
     return true;
   }
 

@@ -432,6 +432,12 @@ export class Engine implements CellResolver {
     this.scheduler.schedule(cell);
   }
 
+  /** @internal Resume a pull actor with `resume`: now, or after a yield once the slice is spent (invariant 7). */
+  _resumePull(resume: () => void): void {
+    if (this.scheduler.sliceSpent()) this.scheduler.afterYield(resume);
+    else resume();
+  }
+
   /** @internal Ask `cell` to stop gracefully; it is killed if still stopping after its stop timeout. */
   _requestStop(cell: ActorCell, reason: ExitReason): void {
     if (cell.status >= S_STOPPING) return;

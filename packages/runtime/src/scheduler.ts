@@ -53,6 +53,23 @@ export class Scheduler {
     if (!this.pending) this.requestDrain();
   }
 
+  /**
+   * True when the event loop has been held for a whole slice since the last yield. Code
+   * that resumes actors outside the run queue (pull actors' receive) checks it, so a chain
+   * of resumptions cannot hold the loop longer than a drain could.
+   */
+  sliceSpent(): boolean {
+    return this.reactor.now() - this.lastYieldAt >= this.sliceMs;
+  }
+
+  /** Run `callback` after yielding to the host's event loop; starts a new slice. */
+  afterYield(callback: () => void): void {
+    this.reactor.yieldThen(() => {
+      this.lastYieldAt = this.reactor.now();
+      callback();
+    });
+  }
+
   /** Resolves once the run queue is empty. */
   idle(): Promise<void> {
     if (this.queue.length === 0 && !this.pending) return Promise.resolve();

@@ -31,13 +31,16 @@ async function main() {
     [`ring, ${batch} messages per frame, records on`]: () => viaRing(total, batch, 'batch', true),
   };
   console.log(`node ${process.version}, ${total} messages, median of ${runs} runs, ${navigatorCores()} cores`);
+  // Variants take turns within each round, so load that drifts during the run hits all alike.
+  const rates = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const [name, run] of Object.entries(variants)) rates[name].push(await run());
+  }
   const results = {};
-  for (const [name, run] of Object.entries(variants)) {
-    const rates = [];
-    for (let r = 0; r < runs; r++) rates.push(await run());
-    rates.sort((a, b) => a - b);
-    results[name] = rates[Math.floor(rates.length / 2)];
-    console.log(`${name.padEnd(52)} ${fmt(results[name])} msg/s   (runs: ${rates.map(fmt).join(', ')})`);
+  for (const [name, list] of Object.entries(rates)) {
+    const sorted = [...list].sort((a, b) => a - b);
+    results[name] = sorted[Math.floor(sorted.length / 2)];
+    console.log(`${name.padEnd(52)} ${fmt(results[name])} msg/s   (runs: ${list.map(fmt).join(', ')})`);
   }
   const best = results[`ring, ${batch} messages per frame, records on`];
   console.log(`ratio batched ring (records on) / postMessage per object: ${(best / results['postMessage, one object per call']).toFixed(2)}x`);

@@ -92,13 +92,17 @@ export class Codec {
 
   /** Encodes many messages as one msgpack array: one call into msgpackr for the lot. */
   encodeBatch(values: readonly unknown[]): Uint8Array {
-    let boxed: unknown[] | null = null;
-    for (let i = 0; i < values.length; i++) {
-      const scanned = scanValue(values[i], this.maxDepth);
-      if (scanned === Scan.refused) throw this.#refusal(values[i], `messages[${i}]`);
-      if (scanned === Scan.hasMap) (boxed ??= values.slice())[i] = boxMaps(values[i]);
+    const list = Object.getPrototypeOf(values) === Array.prototype ? values : Array.from(values);
+    // One scan of the whole list (one level deeper); per-message work only when it finds something.
+    const scanned = scanValue(list, this.maxDepth + 1);
+    if (scanned === Scan.plain) return this.#pack(list);
+    const boxed = list.slice();
+    for (let i = 0; i < list.length; i++) {
+      const one = scanValue(list[i], this.maxDepth);
+      if (one === Scan.refused) throw this.#refusal(list[i], `messages[${i}]`);
+      if (one === Scan.hasMap) boxed[i] = boxMaps(list[i]);
     }
-    return this.#pack(boxed ?? values);
+    return this.#pack(boxed);
   }
 
   /** Decodes one message from `bytes[offset, offset + length)`. */

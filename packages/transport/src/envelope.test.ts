@@ -185,6 +185,14 @@ describe('envelope writing', () => {
     });
   }
 
+  it('treats undefined optional fields from a JavaScript caller as absent', () => {
+    const loose = { ...plain, source: undefined, deadlineMs: undefined, trace: undefined } as unknown as EnvelopeInit;
+    const view = new DataView(new ArrayBuffer(100));
+    expect(writeEnvelope(view, 0, loose)).toBe(ENVELOPE_FIXED_BYTES);
+    expect(readEnvelope(view, 0)).toMatchObject({ source: null, deadlineMs: null, trace: null, flags: 0 });
+    expect(() => writeEnvelope(view, 0, { ...plain, destination: undefined } as unknown as EnvelopeInit)).toThrow(/destination is missing/);
+  });
+
   it('refuses a view too small for the header', () => {
     expect(codeOf(() => writeEnvelope(new DataView(new ArrayBuffer(80)), 10, plain))).toBe('envelope/invalid');
   });

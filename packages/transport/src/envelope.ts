@@ -90,7 +90,7 @@ export type EnvelopeInit = Omit<EnvelopeHeader, 'version'>;
 
 /** Header bytes for a header with or without a trace block. */
 export function envelopeHeaderLength(header: { readonly trace: TraceContext | null }): number {
-  return header.trace === null ? ENVELOPE_FIXED_BYTES : ENVELOPE_MAX_HEADER_BYTES;
+  return header.trace == null ? ENVELOPE_FIXED_BYTES : ENVELOPE_MAX_HEADER_BYTES;
 }
 
 /** True for kinds that are system signals (overtake user messages). */
@@ -105,8 +105,9 @@ export function isSystemKind(kind: number): boolean {
  */
 export function writeEnvelope(view: DataView, offset: number, header: EnvelopeInit): number {
   checkHeader(view, offset, header);
-  const derived = (header.deadlineMs === null ? 0 : F.hasDeadline) | (header.trace === null ? 0 : F.hasTrace) |
-    (header.source === null ? 0 : F.hasSource);
+  // `== null`: a JavaScript caller's undefined means absent, like null.
+  const derived = (header.deadlineMs == null ? 0 : F.hasDeadline) | (header.trace == null ? 0 : F.hasTrace) |
+    (header.source == null ? 0 : F.hasSource);
   view.setUint8(offset, ENVELOPE_VERSION);
   view.setUint8(offset + 1, (header.flags & CALLER_FLAGS) | derived);
   view.setUint8(offset + 2, header.kind);
@@ -114,9 +115,9 @@ export function writeEnvelope(view: DataView, offset: number, header: EnvelopeIn
   view.setUint32(offset + 4, header.payloadLength, true);
   writeU53(view, offset + 8, header.correlationId);
   view.setFloat64(offset + 16, header.deadlineMs ?? 0, true);
-  writeIdentity(view, offset + 24, header.source);
+  writeIdentity(view, offset + 24, header.source ?? null);
   writeIdentity(view, offset + 48, header.destination);
-  if (header.trace === null) return ENVELOPE_FIXED_BYTES;
+  if (header.trace == null) return ENVELOPE_FIXED_BYTES;
   writeTrace(view, offset + ENVELOPE_FIXED_BYTES, header.trace);
   return ENVELOPE_MAX_HEADER_BYTES;
 }
@@ -286,12 +287,13 @@ function headerProblem(h: EnvelopeInit): string | null {
   if ((h.priority & 3) !== h.priority) return `priority ${String(h.priority)} is not 0..3`;
   if ((h.payloadLength >>> 0) !== h.payloadLength) return `payloadLength ${String(h.payloadLength)} is not a u32`;
   if (!isU53(h.correlationId)) return `correlationId ${String(h.correlationId)} is not a safe non-negative integer`;
-  if (h.deadlineMs !== null && !Number.isFinite(h.deadlineMs)) return `deadlineMs ${String(h.deadlineMs)} is not finite`;
-  const badSource = h.source === null ? null : identityProblem(h.source);
+  if (h.deadlineMs != null && !Number.isFinite(h.deadlineMs)) return `deadlineMs ${String(h.deadlineMs)} is not finite`;
+  if (h.destination == null) return 'destination is missing';
+  const badSource = h.source == null ? null : identityProblem(h.source);
   if (badSource !== null) return `source.${badSource}`;
   const badDestination = identityProblem(h.destination);
   if (badDestination !== null) return `destination.${badDestination}`;
-  if (h.trace !== null && (h.trace.traceId.length !== 16 || h.trace.spanId.length !== 8 || (h.trace.traceFlags & 0xff) !== h.trace.traceFlags)) {
+  if (h.trace != null && (h.trace.traceId.length !== 16 || h.trace.spanId.length !== 8 || (h.trace.traceFlags & 0xff) !== h.trace.traceFlags)) {
     return 'trace needs a 16-byte traceId, an 8-byte spanId and a u8 traceFlags';
   }
   return null;

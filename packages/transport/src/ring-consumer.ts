@@ -56,7 +56,7 @@ export class RingConsumer extends RingEnd {
         }
         const pos = head & this.mask;
         const length = this.words[pos >> 2]!;
-        if (length === SKIP && pos !== 0) {
+        if (length === SKIP && pos !== 0 && ((tail - head) >>> 0) > this.capacity - pos) {
           head = (head + this.capacity - pos) >>> 0;
           continue;
         }

@@ -42,18 +42,32 @@ let limit = DEFAULT_MAX_DEPTH;
 let sawMap = false;
 
 function scan(v: unknown, depth: number): boolean {
-  if (typeof v !== 'object') return typeof v !== 'function' && typeof v !== 'symbol';
-  if (v === null) return true;
+  if (typeof v === 'object') return v === null || scanObject(v, depth);
+  return typeof v !== 'function' && typeof v !== 'symbol';
+}
+
+// Leaves are checked inline (no call per primitive): this scan runs on every message sent.
+function scanObject(v: object, depth: number): boolean {
   if (depth >= limit) return false;
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
     const o = v as Record<string, unknown>;
-    for (const key in o) if (!scan(o[key], depth + 1)) return false;
+    for (const key in o) {
+      const x = o[key];
+      if (typeof x === 'object') {
+        if (x !== null && !scanObject(x, depth + 1)) return false;
+      } else if (typeof x === 'function' || typeof x === 'symbol') return false;
+    }
     return true;
   }
   if (proto === Array.prototype) {
     const a = v as unknown[];
-    for (let i = 0; i < a.length; i++) if (!scan(a[i], depth + 1)) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x === 'object') {
+        if (x !== null && !scanObject(x, depth + 1)) return false;
+      } else if (typeof x === 'function' || typeof x === 'symbol') return false;
+    }
     return true;
   }
   return scanOther(v, proto, depth);
