@@ -44,7 +44,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   const kinds = await loadKinds(config, options.kinds);
   const dir = stateDir(options.stateDir ?? config.control.stateDir);
   const id = config.engine.id;
-  if (config.control.enabled) await refuseIfRunning(dir, id);
+  if (config.control.enabled) await assertNotRunning(dir, id);
   const engine = createEngine(engineOptions(config, kinds));
   const startedAt = Date.now();
   let server: ControlServer | null = null;
@@ -84,18 +84,8 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   }
 }
 
-// --- internal ---
-
-function engineOptions(config: PdConfig, kinds: readonly Kind[]): EngineOptions {
-  const e = config.engine;
-  const pick = <K extends keyof typeof e>(k: K) => (e[k] === undefined ? {} : { [k]: e[k] });
-  return {
-    id: e.id, kinds, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
-    ...pick('stopTimeoutMs'), ...pick('terminatedHistory'), ...pick('deadLetterHistory'),
-  };
-}
-
-async function refuseIfRunning(dir: string, id: string): Promise<void> {
+/** Throws `engine/already-running` when the state file of `id` in `dir` names a live process. */
+export async function assertNotRunning(dir: string, id: string): Promise<void> {
   let state: EngineState | undefined;
   try {
     state = await readState(dir, id);
@@ -107,4 +97,15 @@ async function refuseIfRunning(dir: string, id: string): Promise<void> {
       hint: `stop it with \`pd stop --engine ${id}\`, or give this one another engine.id`,
     });
   }
+}
+
+// --- internal ---
+
+function engineOptions(config: PdConfig, kinds: readonly Kind[]): EngineOptions {
+  const e = config.engine;
+  const pick = <K extends keyof typeof e>(k: K) => (e[k] === undefined ? {} : { [k]: e[k] });
+  return {
+    id: e.id, kinds, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
+    ...pick('stopTimeoutMs'), ...pick('terminatedHistory'), ...pick('deadLetterHistory'),
+  };
 }

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeExit } from '@pd/actor';
 import {
-  type EngineState, type PdConfig, type RunningEngine, bootEngine, loadConfig, loadKinds, stateDir, validateConfig,
+  type EngineState, type PdConfig, type RunningEngine, assertNotRunning, bootEngine, loadConfig, loadKinds, stateDir, validateConfig,
 } from '@pd/control';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError, exitCodeFor } from '../exit.js';
@@ -103,6 +103,7 @@ function logCrashes(ctx: CommandContext, running: RunningEngine): () => void {
 async function detach(ctx: CommandContext, config: PdConfig): Promise<number> {
   await loadKinds(config); // Refuse a bad module or kind here, before anything starts.
   const dir = resolve(stateDir(ctx.string('state-dir') ?? config.control.stateDir));
+  if (config.control.enabled) await assertNotRunning(dir, config.engine.id);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const log = resolve(ctx.string('log-file') ?? join(dir, `${config.engine.id}.log`));
   const handle = await open(log, 'a', 0o600);
