@@ -1,0 +1,99 @@
+/**
+ * `pd top` in a real terminal: run it under tmux against a real engine, read the screen
+ * with capture-pane, press keys with send-keys. Skips (saying so) when tmux is absent; CI
+ * installs it (.ci/run).
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, configDir, pd, requireBuild } from './helpers.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+const SOCKET = `pd-top-test-${process.pid}`;
+const ID = `top-${process.pid}`;
+let env: Record<string, string>;
+
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const screen = () => tmux('capture-pane', '-p', '-t', 'top');
+
+/** Poll the screen until `ok` holds (at most 15 s); returns the last screen. */
+async function waitForScreen(ok: (text: string) => boolean, what: string): Promise<string> {
+  const until = Date.now() + 15_000;
+  let text = '';
+  while (Date.now() < until) {
+    text = screen();
+    if (ok(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pd top never showed ${what}; the screen was:\n${text}`);
+}
+
+/** The data rows of the table on the screen: [path, kind, status, mailbox, rate, handled, restarts]. */
+function rows(text: string): string[][] {
+  const lines = text.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('PATH'));
+  return lines.slice(header + 1).filter((l) => l.startsWith('/')).map((l) => l.trim().split(/\s+/));
+}
+
+describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', () => {
+  beforeAll(async () => {
+    requireBuild();
+    const made = await configDir({
+      version: 1, engine: { id: ID, shutdownDeadlineMs: 500 },
+      tree: { id: 'app', children: [{ id: 'workers', children: [{ id: 'ticker', kind: 'ticker', args: { everyMs: 5 } }, { id: 'echo', kind: 'echo' }] }, { id: 'inbox', kind: 'inbox', register: 'inbox' }] },
+    });
+    env = { PD_STATE_DIR: made.stateDir };
+    const started = await pd(['start', '--config', made.file, '--detach'], env, { timeoutMs: 40_000 });
+    if (started.code !== 0) throw new Error(`pd start failed: ${started.stdout}${started.stderr}`);
+    for (let i = 0; i < 3; i++) await pd(['send', 'inbox', `{"n":${i}}`], env);
+    tmux('new-session', '-d', '-s', 'top', '-x', '140', '-y', '30', `env PD_STATE_DIR='${made.stateDir}' '${process.execPath}' '${BIN}' top --engine ${ID} --interval 200`);
+    tmux('set-option', '-t', 'top', 'remain-on-exit', 'on');
+  }, 60_000);
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    if (env !== undefined) await pd(['stop', '--engine', ID], env);
+  }, 30_000);
+
+  it('draws the busiest actors and refreshes in place', async () => {
+    const first = await waitForScreen((t) => t.includes(`pd top — engine ${ID}`) && rows(t).length === 5 && Number(rows(t)[0]![4]) > 0, 'five actors with a rate');
+    expect(first).toContain('sort: rate');
+    expect(rows(first)[0]!.slice(0, 3)).toEqual(['/user/app/workers/ticker', 'ticker', 'running']);
+    const handled = Number(rows(first)[0]![5]);
+    const later = await waitForScreen((t) => rows(t).length === 5 && Number(rows(t)[0]![5]) > handled, 'a higher handled count');
+    // One frame on the screen, redrawn where it was: the header once, the table once.
+    expect(later.split('\n').filter((l) => l.startsWith('pd top — engine')).length).toBe(1);
+    expect(later.split('\n').filter((l) => l.startsWith('PATH')).length).toBe(1);
+    expect(later.split('\n')[0]).toMatch(/^pd top — engine/);
+  });
+
+  it('sorts by mailbox depth on "m" and by rate again on "r"', async () => {
+    tmux('send-keys', '-t', 'top', 'm');
+    const byMailbox = await waitForScreen((t) => t.includes('sort: mailbox'), 'the mailbox sort');
+    expect(rows(byMailbox)[0]!.slice(0, 4)).toEqual(['/user/app/inbox', 'inbox', 'suspended', '3']);
+    tmux('send-keys', '-t', 'top', 'r');
+    const byRate = await waitForScreen((t) => t.includes('sort: rate'), 'the rate sort');
+    expect(rows(byRate)[0]![0]).toBe('/user/app/workers/ticker');
+  });
+
+  it('quits on "q" with status 0 and restores the screen', async () => {
+    tmux('send-keys', '-t', 'top', 'q');
+    const until = Date.now() + 10_000;
+    let state = '';
+    while (Date.now() < until) {
+      state = tmux('display-message', '-p', '-t', 'top', '#{pane_dead} #{pane_dead_status}').trim();
+      if (state.startsWith('1')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('1 0');
+    expect(screen()).not.toContain('sort: rate');
+  });
+});
+
+describe.skipIf(HAS_TMUX)('pd top in a terminal', () => {
+  it.skip('needs tmux, which is not installed here (apt-get install -y tmux); CI installs it', () => {});
+});
