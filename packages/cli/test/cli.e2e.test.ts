@@ -25,7 +25,7 @@ const CONFIG = {
     id: 'app',
     children: [
       { id: 'counter', kind: 'counter', args: { start: 10 }, register: 'counter' },
-      { id: 'workers', strategy: 'one_for_all', children: [{ id: 'echo', kind: 'echo' }, { id: 'ticker', kind: 'ticker', args: { everyMs: 5 } }] },
+      { id: 'workers', strategy: 'one-for-all', children: [{ id: 'echo', kind: 'echo' }, { id: 'ticker', kind: 'ticker', args: { everyMs: 5 } }] },
     ],
   },
   metadata: { suite: 'e2e' },

@@ -50,7 +50,8 @@ export const GROUP_KIND = 'pd:group';
 export async function startTree(engine: Engine, tree: TreeSection): Promise<TreeHost> {
   const host = new InterimTree(engine);
   if (tree.children.length > 0) {
-    const root: ChildSpec = { id: tree.id, strategy: tree.strategy, intensity: tree.intensity, periodMs: tree.periodMs, children: tree.children };
+    const { id, children, ...flags } = tree;
+    const root: ChildSpec = { id, ...flags, children };
     host.record(root, null, 'tree');
     engine.spawn(host.groupKind, { name: tree.id, args: { specs: tree.children, path: `/user/${tree.id}`, at: 'tree.children' } });
     await engine.idle();
@@ -187,7 +188,6 @@ function spawnOptions(spec: ChildSpec): SpawnOptions {
     ...(spec.register !== undefined ? { register: spec.register } : {}),
     ...(spec.mailbox !== undefined ? { mailbox: spec.mailbox } : {}),
     ...(spec.budget !== undefined ? { budget: spec.budget } : {}),
-    ...(spec.trapExits !== undefined ? { trapExits: spec.trapExits } : {}),
     ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}),
   };
 }
@@ -200,9 +200,9 @@ function specOf(kind: string, options: SpawnOptions): ChildSpec {
   };
 }
 
-/** Stop `addr` as its spec says (`brutal_kill` or 0: kill) and wait for its exit. */
+/** Stop `addr` as its spec says (`brutal` or 0: kill) and wait for its exit. */
 export async function stopAndWait(engine: Engine, addr: AnyAddr, shutdown: ChildSpec['shutdown'], reason: ExitReason = Exit.shutdown('pd restart')): Promise<ExitReason> {
-  const brutal = shutdown === 'brutal_kill' || shutdown === 0;
+  const brutal = shutdown === 'brutal' || shutdown === 0;
   return awaitExit(engine, addr, () => (brutal ? engine.kill(addr) : engine.stop(addr, reason)), 30_000);
 }
 

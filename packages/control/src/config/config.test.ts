@@ -38,7 +38,7 @@ describe('config: the documented examples', () => {
     const config = validateConfig({ version: 1 });
     expect(config.engine).toEqual({ id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 });
     expect(config.control).toMatchObject({ enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 });
-    expect(config.tree).toEqual({ id: 'root', strategy: 'one_for_one', intensity: 3, periodMs: 5000, children: [] });
+    expect(config.tree).toEqual({ id: 'root', children: [] });
     expect(config.modules).toEqual([]);
   });
 
@@ -71,19 +71,24 @@ describe('config: each kind of mistake is refused with the path of the field', (
   it('a wrong type', () => refused({ version: 1, engine: { cores: '4' } }, 'engine.cores', 'expected a whole number, got the string "4"'));
   it('a number out of range', () => refused({ version: 1, control: { port: 70000 } }, 'control.port', 'must be <= 65535, got the number 70000'));
   it('a zero where a positive number is needed', () => refused({ version: 1, engine: { askTimeoutMs: 0 } }, 'engine.askTimeoutMs', 'must be > 0'));
-  it('a value not in the enum', () => refused({ version: 1, tree: { strategy: 'one-for-one', children: [] } }, 'tree.strategy', 'must be one of "one_for_one", "one_for_all", "rest_for_one"'));
+  it('a value not in the enum', () => refused({ version: 1, tree: { strategy: 'one_for_one', children: [] } }, 'tree.strategy', 'must be one of "one-for-one", "one-for-all", "rest-for-one"'));
   it('a bad actor name', () => refused(tree(worker('my actor')), 'tree.children[0].id', 'is not a valid name'));
   it('a bad engine id', () => refused({ version: 1, engine: { id: '../etc' } }, 'engine.id', 'is not a valid engine id'));
   it('a child without id', () => refused(tree({ kind: 'k' }), 'tree.children[0].id', 'required field "id" is missing'));
   it('a child with neither kind nor children', () => refused(tree({ id: 'a' }), 'tree.children[0]', 'a child needs "kind" (a worker) or "children" (a supervisor)'));
   it('a child with both kind and children', () => refused(tree({ id: 'a', kind: 'k', children: [] }), 'tree.children[0]', 'not both'));
-  it('a supervisor field on a worker', () => refused(tree(worker('a', 'k', { strategy: 'one_for_all' })), 'tree.children[0].strategy', 'only a supervisor'));
+  it('a supervisor field on a worker', () => refused(tree(worker('a', 'k', { strategy: 'one-for-all' })), 'tree.children[0].strategy', 'only a supervisor'));
   it('a worker field on a supervisor', () => refused(tree({ id: 's', args: {}, children: [] }), 'tree.children[0].args', 'only a worker'));
   it('duplicate sibling ids', () => refused(tree(worker('a'), worker('b'), worker('a')), 'tree.children[2].id', 'duplicate id "a" (also tree.children[0].id)'));
   it('same ids under different parents are fine', () => {
     expect(() => validateConfig(tree({ id: 's1', children: [worker('a')] }, { id: 's2', children: [worker('a')] }))).not.toThrow();
   });
-  it('a bad shutdown', () => refused(tree(worker('a', 'k', { shutdown: 'soon' })), 'tree.children[0].shutdown', 'a whole number of ms (>= 0), "brutal_kill" or "infinity"'));
+  it('a bad shutdown', () => refused(tree(worker('a', 'k', { shutdown: 'soon' })), 'tree.children[0].shutdown', 'a whole number of ms (>= 0), "brutal" or "infinity"'));
+  it('a backoff that is true, or has a bad field', () => {
+    refused(tree(worker('a', 'k', { backoff: true })), 'tree.children[0].backoff', 'true is not a backoff');
+    refused({ version: 1, tree: { backoff: { factor: 0.5 }, children: [] } }, 'tree.backoff.factor', 'must be >= 1');
+    refused({ version: 1, tree: { backoff: { initalMs: 5 }, children: [] } }, 'tree.backoff.initalMs', 'did you mean "initialMs"?');
+  });
   it('deep inside the tree', () => {
     const raw = tree({ id: 's', children: [worker('a'), worker('b', 'k', { mailbox: { capacity: 10, overflow: 'drop' } })] });
     refused(raw, 'tree.children[0].children[1].mailbox.overflow', 'must be one of "drop-newest"');

@@ -4,9 +4,12 @@
  * {@link withDefaults}. Plain data; no I/O.
  */
 
-export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 export type Restart = 'permanent' | 'transient' | 'temporary';
-export type Shutdown = number | 'brutal_kill' | 'infinity';
+export type Shutdown = number | 'brutal' | 'infinity';
+
+/** Restart backoff (see the runtime's supervision); `false`: restart at once. */
+export type Backoff = false | { readonly initialMs?: number; readonly maxMs?: number; readonly factor?: number; readonly jitter?: number; readonly resetAfterMs?: number };
 
 export interface EngineSection {
   readonly id: string;
@@ -44,19 +47,20 @@ export interface ChildSpec {
   readonly register?: string;
   readonly mailbox?: { readonly capacity?: number; readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure' };
   readonly budget?: number;
-  readonly trapExits?: boolean;
+  readonly backoff?: Backoff;
   readonly strategy?: Strategy;
   readonly intensity?: number;
   readonly periodMs?: number;
   readonly children?: readonly ChildSpec[];
 }
 
-/** The root supervisor. */
+/** The root supervisor. Absent fields take the runtime's supervision defaults. */
 export interface TreeSection {
   readonly id: string;
-  readonly strategy: Strategy;
-  readonly intensity: number;
-  readonly periodMs: number;
+  readonly strategy?: Strategy;
+  readonly intensity?: number;
+  readonly periodMs?: number;
+  readonly backoff?: Backoff;
   readonly children: readonly ChildSpec[];
 }
 
@@ -77,8 +81,9 @@ export interface PdConfig {
 export const CONFIG_DEFAULTS = {
   engine: { id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 },
   control: { enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 },
-  tree: { id: 'root', strategy: 'one_for_one', intensity: 3, periodMs: 5000 },
-  child: { restart: 'permanent', shutdown: 5000, strategy: 'one_for_one', intensity: 3, periodMs: 5000 },
+  tree: { id: 'root' },
+  /** What the runtime's supervision uses for fields a child leaves out (documented in docs/config.md). */
+  child: { restart: 'permanent', workerShutdownMs: 5000, supervisorShutdown: 'infinity', strategy: 'one-for-one', intensity: 1, periodMs: 5000 },
 } as const;
 
 /** Fill in the documented defaults of a schema-valid raw config. */

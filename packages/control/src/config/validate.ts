@@ -56,7 +56,7 @@ function validator(): ValidateFunction {
   if (compiled === null) {
     // Loaded on first use: commands that never read a config start faster without it.
     const Ajv = (createRequire(import.meta.url)('ajv') as { default: new (options: object) => { compile(schema: object): ValidateFunction } }).default;
-    compiled = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(CONFIG_SCHEMA);
+    compiled = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(CONFIG_SCHEMA);
   }
   return compiled;
 }
@@ -112,7 +112,7 @@ function issueFor(e: ErrorObject): ConfigIssue | null {
     case 'oneOf':
       return { path: at, message: childShapeMessage(e.data) };
     case 'anyOf':
-      return { path: at, message: `must be a whole number of ms (>= 0), "brutal_kill" or "infinity"; got ${describe(e.data)}` };
+      return { path: at, message: `must be a whole number of ms (>= 0), "brutal" or "infinity"; got ${describe(e.data)}` };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -135,7 +135,7 @@ function patternMessage(value: string, pattern: string): string {
   return `${JSON.stringify(value)} does not match ${pattern}`;
 }
 
-const WORKER_ONLY = ['kind', 'args', 'register', 'mailbox', 'budget', 'trapExits'] as const;
+const WORKER_ONLY = ['kind', 'args', 'register', 'mailbox', 'budget'] as const;
 const SUPERVISOR_ONLY = ['strategy', 'intensity', 'periodMs'] as const;
 const TREE_DEPTH_MAX = 16;
 
@@ -148,7 +148,10 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   if (control.host !== undefined && !isLoopbackHost(control.host) && control.allowRemote !== true) {
     out.push({ path: 'control.host', message: `"${control.host}" is not a loopback address; the control plane binds loopback only unless control.allowRemote is true` });
   }
-  if (raw.tree !== undefined) checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
+  if (raw.tree !== undefined) {
+    if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
+    checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
+  }
   return out;
 }
 
@@ -160,6 +163,7 @@ function checkChildren(children: readonly ChildSpec[], at: string, depth: number
     if (first !== undefined) out.push({ path: `${path}.id`, message: `duplicate id "${child.id}" (also ${at}[${first}].id); sibling ids must be unique` });
     else ids.set(child.id, i);
     const supervisor = child.children !== undefined;
+    if ((child.backoff as unknown) === true) out.push({ path: `${path}.backoff`, message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     for (const field of supervisor ? WORKER_ONLY : SUPERVISOR_ONLY) {
       if (field in child) out.push({ path: `${path}.${field}`, message: supervisor ? `only a worker (a child with "kind") takes "${field}"` : `only a supervisor (a child with "children") takes "${field}"` });
     }
