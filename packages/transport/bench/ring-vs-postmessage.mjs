@@ -1,10 +1,12 @@
 // Throughput micro-measure (not a test): small messages from the main thread to a worker,
 // through the shared-memory ring versus worker_threads postMessage. Needs a build first
 // (`pnpm --filter @pd/transport run build`). Usage:
-//   node packages/transport/bench/ring-vs-postmessage.mjs [messages=1000000] [runs=3] [batch=256]
-// Each run gets a fresh worker; the clock runs from the first send until the worker has
-// decoded the last message and said so. Figures are messages per second, median of runs.
+//   node packages/transport/bench/ring-vs-postmessage.mjs [messages=1000000] [runs=5] [batch=256]
+// Each run: a fresh worker, a warm-up of 20% untimed, then the clock runs from the first timed
+// send until the worker has decoded the last message. Variants take turns within each round.
+/* global console, process, URL */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   Codec, MessageKind, RingConsumer, RingProducer, createRing, decodeFrame, stageBatchFrame, stageFrame,
@@ -21,110 +23,123 @@ else await worker();
 
 async function main() {
   const total = Number(process.argv[2] ?? 1_000_000);
-  const runs = Number(process.argv[3] ?? 3);
+  const runs = Number(process.argv[3] ?? 5);
   const batch = Number(process.argv[4] ?? 256);
-  const variants = {
-    'postMessage, one object per call': () => viaPostMessage(total, 1),
-    [`postMessage, arrays of ${batch}`]: () => viaPostMessage(total, batch),
-    'ring, one frame per message (publish per batch)': () => viaRing(total, batch, 'frames', false),
-    [`ring, ${batch} messages per frame, records off`]: () => viaRing(total, batch, 'batch', false),
-    [`ring, ${batch} messages per frame, records on`]: () => viaRing(total, batch, 'batch', true),
+  const names = {
+    pm: 'postMessage, one object per call',
+    pmBatch: `postMessage, arrays of ${batch}`,
+    ringFrames: 'ring, one frame per message (publish per batch)',
+    ringOff: `ring, ${batch} messages per frame, records off`,
+    ringOn: `ring, ${batch} messages per frame, records on`,
   };
-  console.log(`node ${process.version}, ${total} messages, median of ${runs} runs, ${navigatorCores()} cores`);
-  // Variants take turns within each round, so load that drifts during the run hits all alike.
-  const rates = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  const variants = {
+    pm: () => viaPostMessage(total, 1),
+    pmBatch: () => viaPostMessage(total, batch),
+    ringFrames: () => viaRing(total, batch, 'frames', false),
+    ringOff: () => viaRing(total, batch, 'batch', false),
+    ringOn: () => viaRing(total, batch, 'batch', true),
+  };
+  console.log(`node ${process.version}, ${availableParallelism()} cores, ${total} messages per run, median of ${runs} runs`);
+  const rates = Object.fromEntries(Object.keys(variants).map((key) => [key, []]));
   for (let r = 0; r < runs; r++) {
-    for (const [name, run] of Object.entries(variants)) rates[name].push(await run());
+    for (const [key, run] of Object.entries(variants)) rates[key].push(await run());
   }
-  const results = {};
-  for (const [name, list] of Object.entries(rates)) {
-    const sorted = [...list].sort((a, b) => a - b);
-    results[name] = sorted[Math.floor(sorted.length / 2)];
-    console.log(`${name.padEnd(52)} ${fmt(results[name])} msg/s   (runs: ${list.map(fmt).join(', ')})`);
+  const median = {};
+  for (const [key, list] of Object.entries(rates)) {
+    median[key] = [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+    console.log(`${names[key].padEnd(50)} ${fmt(median[key])} msg/s   (runs: ${list.map(fmt).join(', ')})`);
   }
-  const best = results[`ring, ${batch} messages per frame, records on`];
-  console.log(`ratio batched ring (records on) / postMessage per object: ${(best / results['postMessage, one object per call']).toFixed(2)}x`);
-  console.log(`ratio batched ring (records on) / postMessage arrays:     ${(best / results[`postMessage, arrays of ${batch}`]).toFixed(2)}x`);
-}
-
-function navigatorCores() {
-  return globalThis.navigator?.hardwareConcurrency ?? '?';
+  console.log(`batched ring (records on) / postMessage per object: ${(median.ringOn / median.pm).toFixed(2)}x`);
+  console.log(`batched ring (records on) / postMessage arrays:     ${(median.ringOn / median.pmBatch).toFixed(2)}x`);
 }
 
 function fmt(rate) {
   return `${(rate / 1e6).toFixed(2)}M`;
 }
 
+/** Starts a worker; `next()` resolves with its next message. */
 function spawn(data) {
   const w = new Worker(new URL(import.meta.url), { workerData: data });
-  const done = new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  });
-  return { w, done };
+  const inbox = [];
+  const waiting = [];
+  w.on('message', (m) => (waiting.length > 0 ? waiting.shift().resolve(m) : inbox.push(m)));
+  w.on('error', (error) => waiting.splice(0).forEach((p) => p.reject(error)));
+  const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((resolve, reject) => waiting.push({ resolve, reject })));
+  return { w, next };
 }
 
 async function viaPostMessage(total, batch) {
-  const { w, done } = spawn({ mode: 'postMessage', total });
-  await new Promise((resolve) => w.once('online', resolve));
-  const start = performance.now();
-  if (batch === 1) {
-    for (let i = 0; i < total; i++) w.postMessage(message(i));
-  } else {
-    for (let i = 0; i < total;) {
+  const warm = Math.floor(total / 5);
+  const { w, next } = spawn({ mode: 'postMessage', warm, total });
+  const send = (count) => {
+    if (batch === 1) {
+      for (let i = 0; i < count; i++) w.postMessage(message(i));
+      return;
+    }
+    for (let i = 0; i < count;) {
       const group = [];
-      for (let j = 0; j < batch && i < total; j++) group.push(message(i++));
+      for (let j = 0; j < batch && i < count; j++) group.push(message(i++));
       w.postMessage(group);
     }
-  }
-  const received = await done;
+  };
+  send(warm);
+  await next();
+  const start = performance.now();
+  send(total);
+  const received = await next();
   const rate = total / ((performance.now() - start) / 1000);
   await w.terminate();
-  if (received !== total) throw new Error(`postMessage: ${received} of ${total} arrived`);
+  if (received !== warm + total) throw new Error(`postMessage: ${received} of ${warm + total} arrived`);
   return rate;
 }
 
 async function viaRing(total, batch, mode, records) {
+  const warm = Math.floor(total / 5);
   const buffer = createRing(1 << 20);
-  const { w, done } = spawn({ mode, total, buffer });
-  await new Promise((resolve) => w.once('online', resolve));
+  const { w, next } = spawn({ mode, warm, total, buffer, records });
   const codec = new Codec({ records });
   const producer = new RingProducer(buffer);
   const group = [];
-  const start = performance.now();
-  for (let i = 0; i < total;) {
-    group.length = 0;
-    for (let j = 0; j < batch && i < total; j++) group.push(message(i++));
-    if (mode === 'batch') stageBatchFrame(producer, codec, HEADER, group);
-    else for (const m of group) stageFrame(producer, codec, HEADER, m);
-    producer.publish();
-    // Backpressure: keep overflow small by waiting (without blocking) for the consumer.
-    while (producer.overflowBytes > (1 << 20)) {
-      await producer.waitForSpace();
-      producer.flush();
+  const send = async (count) => {
+    for (let i = 0; i < count;) {
+      group.length = 0;
+      for (let j = 0; j < batch && i < count; j++) group.push(message(i++));
+      if (mode === 'batch') stageBatchFrame(producer, codec, HEADER, group);
+      else for (const m of group) stageFrame(producer, codec, HEADER, m);
+      producer.publish();
+      // Overflow is the safety net, not the plan: when the ring is full, wait (without blocking).
+      while (producer.overflowFrames > 0) {
+        await producer.waitForSpace();
+        producer.flush();
+      }
     }
-  }
-  while (!producer.flush()) await producer.waitForSpace();
-  const received = await done;
+  };
+  await send(warm);
+  await next();
+  const start = performance.now();
+  await send(total);
+  const received = await next();
   const rate = total / ((performance.now() - start) / 1000);
   await w.terminate();
-  if (received !== total) throw new Error(`ring: ${received} of ${total} arrived`);
+  if (received !== warm + total) throw new Error(`ring: ${received} of ${warm + total} arrived`);
+  if (process.env.RING_STATS) console.log(`  ${mode} records=${records}: ${JSON.stringify(producer.stats)}`);
   return rate;
 }
 
 async function worker() {
-  const { mode, total } = workerData;
+  const { mode, warm, total } = workerData;
+  const all = warm + total;
   if (mode === 'postMessage') {
     let count = 0;
     parentPort.on('message', (m) => {
       count += Array.isArray(m) ? m.length : 1;
-      if (count >= total) parentPort.postMessage(count);
+      if (count === warm || count === all) parentPort.postMessage(count);
     });
     return;
   }
   // The parentPort listener keeps this thread alive while it sits in Atomics.waitAsync.
   parentPort.on('message', () => {});
-  const codec = new Codec();
+  const codec = new Codec({ records: workerData.records });
   const consumer = new RingConsumer(workerData.buffer);
   let count = 0;
   let checksum = 0;
@@ -139,10 +154,11 @@ async function worker() {
       checksum += frame.body.seq;
       count++;
     }
+    if (count === warm) parentPort.postMessage(count);
   };
-  while (count < total) {
+  while (count < all) {
     if (consumer.read(256, onFrame) === 0) await consumer.waitAsync();
   }
-  if (checksum !== (total * (total - 1)) / 2) throw new Error('ring: checksum mismatch');
+  if (checksum !== (warm * (warm - 1)) / 2 + (total * (total - 1)) / 2) throw new Error('ring: checksum mismatch');
   parentPort.postMessage(count);
 }

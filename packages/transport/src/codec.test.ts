@@ -1,3 +1,5 @@
+// Codec behaviour: round trips of every supported type (property-based, records on and off),
+// refusal of each unsupported kind with its path, and hostile or broken input.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { SendError, isAddr, type Addr, type AddrIdentity } from '@pd/actor';

@@ -1,12 +1,9 @@
 /**
- * The codec: msgpack (msgpackr) for messages that cross a core or a node, one at a time
- * or in batches.
- *
- * Owns: the msgpackr settings (records and structured clone off, for every peer) and the
- * refusal of values that cannot cross (`SendError` 'send/not-serializable' naming the
- * value's path). Must not: know about envelopes or rings. Callers guarantee only that
- * bytes handed to `decode*` are not written to during the call; anything else in them is
- * untrusted and fails as `TransportError` 'codec/malformed', never as a crash.
+ * The codec: msgpackr for messages crossing a core or a node, one at a time or in batches.
+ * Owns: the msgpackr settings (structured clone off; records only when asked, for trusted
+ * cores) and refusing values that cannot cross (`SendError` 'send/not-serializable', naming
+ * the value's path). Must not: know about envelopes or rings. Bytes given to `decode*` are
+ * untrusted: anything wrong in them is `TransportError` 'codec/malformed', never a crash.
  */
 import { SendError } from '@pd/actor';
 import { Packr, Unpackr, type Options } from 'msgpackr';

@@ -1,3 +1,5 @@
+// Envelope behaviour: write/read round trips at any offset, the documented byte layout,
+// and rejection of truncated, garbled, foreign and random headers.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { AddrIdentity } from '@pd/actor';

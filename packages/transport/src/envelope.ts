@@ -1,10 +1,8 @@
 /**
- * The envelope: a fixed little-endian binary header in front of every payload that
- * crosses a core or a node (layout and version policy: docs/envelope.md).
- *
- * Owns: the byte layout, message kinds, flags, and the checked write/read of a header.
- * Must not: touch the payload (see codec.ts) or allocate on read beyond the header it
- * returns (`readEnvelopeInto` allocates nothing). Reading never trusts the bytes: a short,
+ * The envelope: the fixed little-endian header before every payload that crosses a core
+ * or a node (layout and version policy: docs/envelope.md). Owns: the layout, kinds, flags
+ * and the checked write/read. Must not: touch the payload, or allocate on read beyond the
+ * header it returns (`readEnvelopeInto`: nothing). Reads never trust the bytes: a short,
  * garbled or foreign header is a `TransportError`, never a crash.
  */
 import type { AddrIdentity } from '@pd/actor';

@@ -1,10 +1,8 @@
 /**
- * Typed errors for bytes that arrive broken and for misuse of a transport.
- *
- * Owns: the closed map of transport error codes and the `TransportError` class. Must not:
- * be used for a value refused at send (that is `SendError` 'send/not-serializable' from
- * `@pd/actor`). Every decoding failure of peer input surfaces as a `TransportError`, never
- * as a crash or a bare `RangeError`.
+ * Typed errors for broken bytes and transport misuse. Owns: the closed map of transport
+ * error codes and `TransportError`. Must not: stand in for a value refused at send (that
+ * is `SendError` 'send/not-serializable' from `@pd/actor`). Every decoding failure of peer
+ * input surfaces as a `TransportError`, never as a crash or a bare `RangeError`.
  */
 
 /** Every transport error code, with what it means. */

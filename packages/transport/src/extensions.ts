@@ -1,12 +1,9 @@
 /**
- * The msgpackr extensions this package adds: `Addr` (ext 0x41, 22 bytes of identity) and
- * `Map` (ext 0x4d, a flat key/value array), registered once, on first use of a Codec.
- *
- * Owns: those two wire formats and the decode-time address resolver slot. Must not:
- * register at import (the package is side-effect free) or trust the bytes it reads: a
- * wrong size or shape throws, and the caller turns that into `codec/malformed`.
- * msgpackr's extension table is process-global, so the resolver is a slot that
- * `Codec.decode` sets around each (synchronous) unpack.
+ * msgpackr extensions: `Addr` (ext 0x41, 22 bytes of identity) and `Map` (ext 0x4d, a flat
+ * key/value array). Owns: those two formats and the decode-time address resolver slot
+ * (msgpackr's extension table is process-global, so `Codec.decode` sets it around each
+ * synchronous unpack). Must not: register at import (the package is side-effect free), or
+ * trust what it reads: a wrong size or shape throws, which the codec reports as malformed.
  */
 import type { Addr, AddrIdentity } from '@pd/actor';
 import { Addr as AddrClass } from '@pd/actor';

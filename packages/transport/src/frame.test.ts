@@ -1,3 +1,5 @@
+// Frames: envelope plus payload standalone and through a ring, raw pass-through, batches,
+// and that a bad header or body leaves the ring untouched.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { Addr } from '@pd/actor';

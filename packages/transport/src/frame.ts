@@ -1,10 +1,8 @@
 /**
  * Frames: an envelope header followed by its payload, as a ring or a socket carries them.
- *
- * Owns: joining envelope.ts and codec.ts — a top-level `Uint8Array` body is passed
- * through as raw bytes (flag `raw`), a list of bodies can share one header (flag `batch`),
- * anything else is msgpack. Must not: decide where frames go. Decoding checks that the
- * header's payload fills the frame exactly, so trailing or missing bytes are errors.
+ * Owns: joining envelope.ts and codec.ts — a top-level `Uint8Array` body passes through as
+ * raw bytes, a list of bodies can share one header (`batch`), anything else is msgpack.
+ * Must not: decide where frames go. Decoding requires the payload to fill the frame exactly.
  */
 import type { Codec } from './codec.js';
 import {

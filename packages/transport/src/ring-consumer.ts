@@ -1,11 +1,8 @@
 /**
- * The consumer end of a ring: drains frames in batches into a callback and publishes
- * its read position once per batch.
- *
- * Owns: the read counter, the sleeping flag (set only after finding the ring empty, then
- * re-checked, so no wake-up is lost), and waking a producer that waits for space. Must
- * not: be used from two threads, or let a frame's bytes be used after its callback
- * returns (the producer reuses them). A corrupt ring is a `ring/invalid` error.
+ * The consumer end of a ring: drains frames in batches into a callback and frees them with
+ * one head store. Owns: the read counter, the sleeping flag (set only after finding the
+ * ring empty, then re-checked, so no wake-up is lost) and waking a producer that waits for
+ * space. Must not: be used from two threads, or let frame bytes outlive their callback.
  */
 import { TransportError } from './errors.js';
 import {

@@ -1,12 +1,9 @@
 /**
- * The producer end of a ring: stages frames, publishes them with one tail store, and
- * wakes the consumer only when it sleeps.
- *
- * Owns: the write counter, the skip marker at the wrap, and the overflow queue (a frame
- * that does not fit waits here, in order; nothing is dropped and nothing blocks). Must
- * not: be used from two threads, or hold the consumer's head (it reads it only when the
- * cached value says the ring is full). Overflow is unbounded by design; callers bound it
- * by watching `overflowBytes` and awaiting `waitForSpace()`.
+ * The producer end of a ring: stages frames, publishes a batch with one tail store, and
+ * notifies the consumer only when it sleeps. Owns: the write counter, skip markers at the
+ * wrap, and the overflow queue (a frame that does not fit waits there in order: nothing
+ * dropped, nothing blocks). Must not: be used from two threads. Overflow is unbounded;
+ * callers bound it by watching `overflowBytes` and awaiting `waitForSpace()`.
  */
 import { TransportError } from './errors.js';
 import {

@@ -1,3 +1,5 @@
+// Ring behaviour in one thread: layout, wrap-around, exact fills, overflow in order, FIFO
+// across random batches and counter wrap, corruption, and wake-ups only for sleepers.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { RingLayout, createRing, maxFrameBytes } from './ring.js';

@@ -1,3 +1,5 @@
+// The ring between two real threads (worker_threads), both directions: every frame once,
+// in order and intact, through wrap-around, full rings, overflow and sleeping ends.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

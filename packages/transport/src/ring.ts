@@ -1,11 +1,9 @@
 /**
- * A single-producer single-consumer ring of variable-length frames in a
- * SharedArrayBuffer: the channel between two cores (one ring per ordered pair).
- *
- * Owns: the shared layout (hot indices one cache line apart), creating and attaching to
- * a ring, and closing it. The two ends live in ring-producer.ts and ring-consumer.ts.
- * Must not: read a clock or schedule anything (time comes in as arguments). Callers
- * guarantee one producer and one consumer per ring, each used from one thread.
+ * A single-producer single-consumer ring of variable-length frames in a SharedArrayBuffer,
+ * one per ordered pair of cores. Owns: the shared layout (hot cells on separate cache
+ * lines), creating, attaching and closing; the two ends are ring-producer.ts and
+ * ring-consumer.ts. Must not: read a clock or schedule anything (timeouts come in as
+ * arguments). Callers guarantee one producer and one consumer, each on one thread.
  */
 import { TransportError } from './errors.js';
 

@@ -1,10 +1,8 @@
 /**
- * What may cross a boundary: the check run on every message before it is encoded.
- *
- * Owns: the rules (plain data, Date, Map, Set, bigint, typed arrays, ArrayBuffer, RegExp,
- * Error, Addr; nothing else) and the message that names a refused value by its path.
- * Must not: encode anything or allocate on the accepting path. The fast scan only says
- * yes or no; the slower `locateRefusal` runs only after a no, to say where and why.
+ * What may cross a boundary: the check run on every message before it is encoded. Owns:
+ * the rules (plain data, Date, Map, Set, bigint, typed arrays, ArrayBuffer, RegExp, Error,
+ * Addr; nothing else) and naming a refused value by its path. Must not: encode, or allocate
+ * on the accepting path: the fast scan only says yes or no; `locateRefusal` runs after a no.
  */
 import { isAddr } from '@pd/actor';
 
