@@ -24,7 +24,7 @@ export function prepareBeam(): Beam | string {
     encoding: 'utf8',
     timeout: 30_000,
   });
-  if (probe.error || probe.status !== 0) return `erl not found (${BEAM_INSTALL_HINT})`;
+  if (probe.error || probe.status !== 0) return `erl not found; ${BEAM_INSTALL_HINT}`;
   const otp = probe.stdout.trim();
   const dir = mkdtempSync(join(tmpdir(), 'pd-bench-beam-'));
   const src = fileURLToPath(new URL('../erlang/pd_bench.erl', import.meta.url));

@@ -7,7 +7,7 @@
  * `--json FILE` writes the medians.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem, release, platform } from 'node:os';
+import { cpus, loadavg, totalmem, release, platform } from 'node:os';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,12 +32,17 @@ function pkgVersion(name: string): string {
   }
 }
 
+function load(): string {
+  return loadavg().map((x) => x.toFixed(2)).join(', ');
+}
+
 function machine(beam: Beam | string): string {
   const c = cpus();
   return [
     `- CPU: ${c[0]?.model ?? 'unknown'} × ${c.length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${platform()} ${release()}`,
     `- Node ${process.version} (V8 ${process.versions.v8}); BEAM: ${typeof beam === 'string' ? `absent (${beam})` : `OTP ${beam.otp}`}`,
     `- peers: xstate ${pkgVersion('xstate')}, comedy ${pkgVersion('comedy')}`,
+    `- load average at start: ${load()} (other work on the machine skews every figure; the ratios less)`,
   ].join('\n');
 }
 
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
 
   const targets = targetsTable(all);
   if (targets) console.log(`### targets (pd, ratios within this run)\n\n${targets}\n`);
-  console.log(`total time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`total time ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end: ${load()}`);
 
   if (opts.json) {
     const records: JsonRecord[] = all.map(summarize).filter((s) => s !== null).map(toJson);
