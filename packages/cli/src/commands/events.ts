@@ -25,8 +25,13 @@ export const eventsCommand: Command = {
     const path = ctx.string('path');
     const { client, state } = await ctx.connect();
     let seen = 0;
-    let finish!: (code: number) => void;
-    const done = new Promise<number>((resolve) => (finish = resolve));
+    let ended = false;
+    let settle!: (code: number) => void;
+    const done = new Promise<number>((resolve) => (settle = resolve));
+    const finish = (code: number) => {
+      ended = true;
+      settle(code);
+    };
     client.on('events.event', ({ event }) => {
       if (count > 0 && seen >= count) return;
       seen++;
@@ -39,6 +44,7 @@ export const eventsCommand: Command = {
       else ctx.output.note(`pd: ${n} events dropped (the terminal could not keep up)`);
     });
     client.onClose(() => {
+      if (ended) return;
       ctx.output.note(`pd: the connection to engine ${state.id} closed`);
       finish(count > 0 ? EXIT.noEngine : EXIT.ok);
     });
