@@ -11,7 +11,7 @@
 import {
   type Addr, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type Context, type ExitReason,
   type PullBehavior, type ReceiveOptions, type ReplyHandle, type SelfInfo, type SendOptions, type SendResult,
-  type Spawnable, type SpawnOptions, type TimerRef, Down, ExitSignal, Exit, MonitorRef, PdError,
+  type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError,
 } from '@pd/actor';
 import type { Engine } from './engine.js';
 import { Mailbox, type MessageMeta } from './mailbox.js';
