@@ -14,3 +14,4 @@ export type { Reactor, RandomStream, ReactorTimer } from './reactor.js';
 export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';
 export { TimerService, TimerEntry } from './timers.js';
+export * from './supervision/index.js';

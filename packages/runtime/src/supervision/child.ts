@@ -1,0 +1,76 @@
+/**
+ * A supervised child: its spec, its current incarnation (if any), its stable address,
+ * restart count, last exit reason and backoff state. Plain bookkeeping owned by one
+ * supervisor; must not: spawn, stop or emit (the supervisor does, and keeps these fields
+ * consistent with the engine's view).
+ */
+import type { AnyAddr, ExitReason } from '@pd/actor';
+import { type ActorCell, S_DEAD } from '../cell.js';
+import { BackoffState } from './backoff.js';
+import type { RestartPolicy, ShutdownSpec } from './spec.js';
+import type { StableRoute } from './stable-addr.js';
+import type { NormalizedChild } from './validate.js';
+
+/**
+ * Where a child stands, as OTP's `which_children` would tell: `running`; `stopping` (the
+ * supervisor asked it to stop and waits for its exit); `restarting` (down, its restart is
+ * due, possibly after a backoff delay); `stopped` (down and not due to restart).
+ */
+export type ChildStatus = 'running' | 'stopping' | 'restarting' | 'stopped';
+
+/** What a supervisor tells about one child (plain data, safe to print or send). */
+export interface ChildInfo {
+  readonly id: string;
+  /** The live incarnation's address, or null while it has none. */
+  readonly addr: AnyAddr | null;
+  /** The stable address that follows the child across restarts. */
+  readonly stable: AnyAddr;
+  readonly status: ChildStatus;
+  readonly type: 'worker' | 'supervisor';
+  readonly kind: string;
+  readonly restart: RestartPolicy;
+  readonly shutdown: ShutdownSpec;
+  /** Incarnations started after the first one. */
+  readonly restarts: number;
+  /** Why the previous incarnation exited, if one did. */
+  readonly lastExit: ExitReason | null;
+  /** True for a child started on demand (simple-one-for-one, or `startChild`). */
+  readonly dynamic: boolean;
+}
+
+export class ChildRecord {
+  cell: ActorCell | null = null;
+  status: ChildStatus = 'stopped';
+  restarts = 0;
+  lastExit: ExitReason | null = null;
+  /** Reactor time the current incarnation started. */
+  startedAt = 0;
+  /** The pending delayed restart this child waits for; 0 when none. */
+  timerToken = 0;
+  readonly backoff: BackoffState | null;
+
+  constructor(
+    readonly id: string,
+    readonly spec: NormalizedChild,
+    readonly args: unknown,
+    readonly route: StableRoute,
+    readonly dynamic: boolean,
+  ) {
+    this.backoff = spec.backoff === null ? null : new BackoffState(spec.backoff);
+  }
+
+  get temporary(): boolean {
+    return this.spec.restart === 'temporary';
+  }
+
+  info(): ChildInfo {
+    const definition = this.spec.definition;
+    const kind = typeof definition === 'string' ? definition : typeof definition === 'function' ? definition.name : (definition as { name?: string }).name ?? '(unknown)';
+    return {
+      id: this.id, addr: this.cell !== null && this.cell.status < S_DEAD ? this.cell.self : null, stable: this.route.addr, status: this.status,
+      type: this.spec.isSupervisor ? 'supervisor' : 'worker', kind, restart: this.spec.restart, shutdown: this.spec.shutdown,
+      restarts: this.restarts, lastExit: this.lastExit, dynamic: this.dynamic,
+    };
+  }
+}
+
