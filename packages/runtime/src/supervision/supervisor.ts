@@ -341,12 +341,14 @@ export class SupervisorActor implements Behavior<unknown> {
       this.deferred.push({ message: new SupervisorOp(call), reply });
       return;
     }
+    let result: unknown;
     try {
-      const result = this.perform(call, reply);
-      if (result !== PENDING) reply?.resolve(result);
+      result = this.perform(call, reply);
     } catch (error) {
       reply?.reject(error);
+      return;
     }
+    if (result !== PENDING) reply?.resolve(result);
   }
 
   private perform(call: SupervisorCall, reply: ReplyHandle | null): unknown {
