@@ -15,10 +15,10 @@ import type { Engine, Target } from '../engine.js';
 import type { ChildInfo } from './child.js';
 import { SupervisorError } from './errors.js';
 import { type ChildCounts, type SupervisorCall, SupervisorOp } from './protocol.js';
-import type { ChildSpec, SupervisorSpec } from './spec.js';
+import type { ChildSpec, ShutdownSpec, SupervisorSpec } from './spec.js';
 import type { StableAddr } from './stable-addr.js';
 import { SupervisorActor, type SupervisorInfo } from './supervisor.js';
-import { type NormalizedSupervisorSpec, SUPERVISOR_SPEC, checkKinds, normalizeSupervisorSpec, supervisorSpecOf } from './validate.js';
+import { INFINITE_STOP_MS, type NormalizedSupervisorSpec, SUPERVISOR_SPEC, checkKinds, normalizeSupervisorSpec, supervisorSpecOf } from './validate.js';
 
 /** A supervisor definition: an actor class to spawn, or to use as a child spec's `kind`. */
 export type SupervisorDefinition = (new (args?: unknown) => SupervisorActor) & { readonly [SUPERVISOR_SPEC]: NormalizedSupervisorSpec };
@@ -50,6 +50,8 @@ export interface StartSupervisorOptions {
   readonly name?: string;
   /** A registry name for the supervisor. */
   readonly register?: string;
+  /** How long `stop` / engine shutdown give its subtree before killing it; default `infinity`, as for any supervisor. */
+  readonly shutdown?: ShutdownSpec;
 }
 
 /**
@@ -62,15 +64,27 @@ export function startSupervisor(engine: Engine, spec: SupervisorSpec | Superviso
   const normalized = supervisorSpecOf(definition);
   if (normalized === null) throw new SupervisorError('invalid-spec', 'startSupervisor expects a supervisor spec or a definition made by supervisor()');
   checkKinds(normalized, engine.kinds);
+  const shutdown = options.shutdown ?? 'infinity';
+  if (shutdown === 'brutal' || (shutdown !== 'infinity' && (typeof shutdown !== 'number' || !(shutdown > 0) || shutdown > INFINITE_STOP_MS))) {
+    throw new SupervisorError('invalid-spec', `startSupervisor: shutdown must be a positive number of ms or "infinity", got ${String(shutdown)}`);
+  }
   const spawnOptions: SpawnOptions = {
     trapExits: true,
+    stopTimeoutMs: shutdown === 'infinity' ? INFINITE_STOP_MS : shutdown,
     ...(options.name === undefined ? {} : { name: options.name }),
     ...(options.register === undefined ? {} : { register: options.register }),
   };
   const addr = engine.spawn(definition, spawnOptions);
-  const handle = new SupervisorHandle(engine, addr);
-  handle.actor(); // binds the records now, so stable addresses exist before the first turn
-  return handle;
+  const cell = addrTarget(addr) as ActorCell;
+  try {
+    // The whole tree is spawned now, depth first: stable addresses and paths exist on return.
+    (cell.behavior as SupervisorActor)._boot(cell);
+  } catch (error) {
+    cell.crash(error, 'start'); // stops the children already started, in order
+    engine._flushSignals();
+    throw error;
+  }
+  return new SupervisorHandle(engine, addr);
 }
 
 /** A handle on the live supervisor `target` (address, registered name or path). */

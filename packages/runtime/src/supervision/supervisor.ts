@@ -63,6 +63,7 @@ export class SupervisorActor implements Behavior<unknown> {
   private nextToken = 1;
   private nextDynamic = 1;
   private exiting = false;
+  private booted = false;
   private shutdownAnnounced = false;
 
   constructor(readonly spec: NormalizedSupervisorSpec) {
@@ -79,6 +80,26 @@ export class SupervisorActor implements Behavior<unknown> {
     this.engine = cell.engine;
     this.random = this.engine.reactor.random('supervision');
     if (!this.strategy.dynamic) for (const child of this.spec.children) this.addRecord(child, child.id, child.args, false);
+  }
+
+  /**
+   * @internal Start the children, in order; idempotent. Runs in `started`, or earlier, right
+   * after the spawn, when a parent supervisor or `startSupervisor` starts this one: then the
+   * whole subtree is spawned depth first, in OTP's start order, before the parent goes on.
+   * Throws a `failed-to-start` error when a child's spawn throws.
+   */
+  _boot(cell: ActorCell): void {
+    if (this.booted) return;
+    this.booted = true;
+    this._init(cell);
+    cell.trapExits(true);
+    cell.extras().childShutdown = new ShutdownSequencer(this.shutdownHost(), cell);
+    for (const rec of this.records) {
+      const failure = this.spawn(rec, false);
+      if (failure !== null) {
+        throw new SupervisorError('failed-to-start', `child "${rec.id}" of ${cell.path} failed to start: ${errorText(failure)}`, { id: rec.id }, { cause: failure });
+      }
+    }
   }
 
   /** @internal The stable address of child `id`. */
@@ -99,16 +120,7 @@ export class SupervisorActor implements Behavior<unknown> {
   // --- callbacks (the actor) ---
 
   started(ctx: Context<unknown>): void {
-    const cell = ctx as unknown as ActorCell;
-    this._init(cell);
-    cell.trapExits(true);
-    cell.extras().childShutdown = new ShutdownSequencer(this.shutdownHost(), cell);
-    for (const rec of this.records) {
-      const failure = this.spawn(rec, false);
-      if (failure !== null) {
-        throw new SupervisorError('failed-to-start', `child "${rec.id}" of ${cell.path} failed to start: ${errorText(failure)}`, { id: rec.id }, { cause: failure });
-      }
-    }
+    this._boot(ctx as unknown as ActorCell);
   }
 
   receive(message: unknown, ctx: Context<unknown>): void {
@@ -305,6 +317,7 @@ export class SupervisorActor implements Behavior<unknown> {
       const previous = rec.lastExit ?? Exit.normal;
       const addr = this.engine._spawn(spec.definition, options, this.cell!, restart ? { restarts: rec.restarts + 1, previous } : null);
       child = addrTarget(addr) as ActorCell;
+      if (child.behavior instanceof SupervisorActor && child.status !== S_DEAD) bootNested(child, child.behavior);
     } catch (error) {
       this.emit('start-failed', rec, { error });
       return error;
@@ -534,6 +547,16 @@ export function stopChild(engine: Engine, child: ActorCell, shutdown: Normalized
 }
 
 // --- internal ---
+
+/** Start a child supervisor's subtree now; if that fails, it dies at once (freeing its name) and the error is this child's start failure. */
+function bootNested(child: ActorCell, actor: SupervisorActor): void {
+  try {
+    actor._boot(child);
+  } catch (error) {
+    child.terminate(Exit.error(error, { phase: 'start', path: child.path }), true);
+    throw error;
+  }
+}
 
 interface Plan {
   /** Children still to stop, in order. */

@@ -6,7 +6,7 @@
  */
 import type { EngineEvent } from '@pd/runtime';
 import { type Engine, createEngine } from '@pd/runtime';
-import type { Kind } from '@pd/actor';
+import { type AnyAddr, Down, type ExitReason, type Kind } from '@pd/actor';
 import { ManualReactor } from './manual-reactor.js';
 
 export interface SupervisionHarness {
@@ -99,4 +99,35 @@ export class SupervisionLog {
     const reason = detail.reason != null && (e.action === 'exited' || e.action === 'terminated' || e.action === 'shutdown') ? `:${detail.reason.type}` : '';
     return `${e.action} ${child}${reason}`;
   }
+}
+
+/** Watch `addr` with a monitor: `reason` is its exit reason once the DOWN arrived, null before. */
+export function watchExit(h: SupervisionHarness, addr: AnyAddr): { readonly reason: ExitReason | null } {
+  const client = h.engine.client();
+  client.monitor(addr);
+  let reason: ExitReason | null = null;
+  client.receive<Down>({ match: (m): m is Down => m instanceof Down }).then(
+    (d) => {
+      reason = d.reason;
+      client.close();
+    },
+    () => {}, // the engine shut down first
+  );
+  return {
+    get reason() {
+      return reason;
+    },
+  };
+}
+
+/** Resolve `promise` if it settles while the engine settles; throws if it is still pending after. */
+export async function settled<T>(h: SupervisionHarness, promise: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = promise.finally(() => {
+    done = true;
+  });
+  tracked.catch(() => {});
+  await h.settle();
+  if (!done) throw new Error('the promise is still pending after the engine settled');
+  return tracked;
 }
