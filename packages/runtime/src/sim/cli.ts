@@ -9,7 +9,7 @@
 import { checkDeterminism } from './determinism.js';
 import { SIM_EXIT_CODES, type SimFailure } from './failure.js';
 import { summarizeFaults, validateFaults } from './faults.js';
-import { parseSeed, replayCommand, type SimPlan } from './plan.js';
+import { parseSeed, replayCommand, type SimPlan, validateWorkload } from './plan.js';
 import { runScenario, type Scenario, type SimResult } from './scenario.js';
 
 export interface SimCliOptions {
@@ -17,7 +17,7 @@ export interface SimCliOptions {
   /** Where lines go; default console.log. */
   readonly print?: (line: string) => void;
   /** Shrink a failing plan to a small one that still fails (tools/sim.mjs passes fast-check's). */
-  readonly shrink?: (scenario: Scenario, plan: SimPlan) => Promise<{ readonly plan: SimPlan; readonly runs: number }>;
+  readonly shrink?: (scenario: Scenario, plan: SimPlan, failure: SimFailure) => Promise<{ readonly plan: SimPlan; readonly runs: number }>;
   /** A start seed when none is given (default 1). */
   readonly randomSeed?: () => number;
   /** Wall-clock milliseconds, for printing durations only. */
@@ -28,6 +28,7 @@ interface Args {
   seeds: number[];
   scenarios: string[];
   size?: number;
+  workload?: SimPlan['workload'];
   faults?: SimPlan['faults'];
   netFaults: boolean;
   buggify: boolean;
@@ -41,13 +42,13 @@ interface Args {
 }
 
 export const SIM_USAGE = `usage: pnpm sim [--seeds N] [--from S] [--seed S]... [--scenario NAME]... [--check-determinism]
-       [--size K] [--faults JSON] [--no-net-faults] [--no-buggify] [--expect-hash H]
+       [--size K] [--workload JSON] [--faults JSON] [--no-net-faults] [--no-buggify] [--expect-hash H]
        [--json] [--no-shrink] [--keep-going] [--list]
   --seeds N            run N consecutive seeds (default 20) starting at --from (default: random)
   --seed S             run exactly seed S (repeatable)
   --scenario NAME      only this scenario (repeatable; default: every scenario not tagged planted)
   --check-determinism  run every seed twice and compare traces step by step
-  --size, --faults, --no-net-faults, --no-buggify   replay a shrunk plan exactly
+  --size, --workload, --faults, --no-net-faults, --no-buggify   replay a shrunk plan exactly
   --expect-hash H      fail unless the run's trace hash is H
 exit codes: 0 ok, 2 usage, ${Object.entries(SIM_EXIT_CODES).map(([k, v]) => `${v} ${k}`).join(', ')}`;
 
@@ -115,6 +116,7 @@ function planFor(seed: number, args: Args): SimPlan {
   return {
     seed,
     ...(args.size === undefined ? {} : { size: args.size }),
+    ...(args.workload === undefined ? {} : { workload: args.workload }),
     ...(args.faults === undefined ? {} : { faults: args.faults }),
     ...(args.netFaults ? {} : { netFaults: false }),
     ...(args.buggify ? {} : { buggify: false }),
@@ -141,8 +143,11 @@ async function reportFailure(print: (l: string) => void, scenario: Scenario, pla
   print(`  replay: ${replayCommand(r.scenario, plan, f.kind === 'nondeterminism' ? undefined : r.hash)}`);
   if (shrink === undefined || f.kind === 'nondeterminism' || f.kind === 'host') return;
   print('  shrinking...');
-  const explicit: SimPlan = { seed: plan.seed, size: r.size, faults: r.faults, netFaults: plan.netFaults ?? true, buggify: plan.buggify ?? true };
-  const shrunk = await shrink(scenario, explicit);
+  const explicit: SimPlan = {
+    seed: plan.seed, size: r.size, faults: r.faults, netFaults: plan.netFaults ?? true, buggify: plan.buggify ?? true,
+    ...(r.workload === undefined ? {} : { workload: r.workload }),
+  };
+  const shrunk = await shrink(scenario, explicit, f);
   const again = await runScenario(scenario, shrunk.plan);
   const still = again.failure === null ? 'NOT reproduced' : `${again.failure.kind}: ${again.failure.message.split('\n')[0]}`;
   print(`  shrunk in ${shrunk.runs} runs (${still})`);
@@ -198,6 +203,7 @@ function parseArgs(argv: readonly string[], randomSeed: () => number): Args {
       case '--scenario': a.scenarios.push(value()); break;
       case '--size': a.size = positive(value(), '--size'); break;
       case '--faults': a.faults = validateFaults(JSON.parse(value())); break;
+      case '--workload': a.workload = validateWorkload(JSON.parse(value())); break;
       case '--expect-hash': a.expectHash = value(); break;
       case '--no-net-faults': a.netFaults = false; break;
       case '--no-buggify': a.buggify = false; break;

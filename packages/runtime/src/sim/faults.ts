@@ -76,8 +76,8 @@ export function drawFaultSchedule(rng: RandomStream, mix: FaultMix, durationMs: 
   for (let at = gap(rng, mix.meanGapMs); at < durationMs && out.length < 1000; at += gap(rng, mix.meanGapMs)) {
     const kind = mix.kinds[rng.nextInt(mix.kinds.length)]!;
     const node = rng.nextInt(nodes);
-    const ms = round(pick(rng, [1, 10, 50, 200]) * (0.5 + rng.next()));
-    const t = round(at);
+    const ms = Math.max(1, Math.round(pick(rng, [1, 10, 50, 200]) * (0.5 + rng.next())));
+    const t = Math.floor(at);
     switch (kind) {
       case 'partition':
         out.push({ at: t, kind, mode: pick(rng, ['symmetric', 'one-way', 'isolate'] as const), pick: rng.nextU32(), ms });
@@ -108,7 +108,7 @@ export function validateFaults(value: unknown): FaultEvent[] {
     if (typeof f !== 'object' || f === null || !(kind in KIND_OF)) {
       throw new ArgumentError(`faults[${i}].kind must be one of ${Object.keys(KIND_OF).join(', ')}, got ${String(f?.kind)}`);
     }
-    if (typeof f.at !== 'number' || !(f.at >= 0)) throw new ArgumentError(`faults[${i}].at must be a virtual time >= 0 ms`);
+    if (!Number.isInteger(f.at) || (f.at as number) < 0) throw new ArgumentError(`faults[${i}].at must be a whole virtual time >= 0 ms`);
     return f as unknown as FaultEvent;
   });
 }
@@ -122,10 +122,6 @@ export function summarizeFaults(faults: readonly FaultEvent[]): string {
 
 function gap(rng: RandomStream, mean: number): number {
   return -Math.log(1 - rng.next()) * mean;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 function pick<T>(rng: RandomStream, options: readonly T[]): T {

@@ -20,5 +20,6 @@ export { replayCommand, parseSeed, type SimPlan } from './plan.js';
 export {
   defineScenario, runScenario, SCENARIO_DEFAULTS, type Scenario, type SimContext, type SimResult, type RunScenarioOptions,
 } from './scenario.js';
+export { shrinkGreedy } from './shrink.js';
 export { checkDeterminism, describeDivergence, type DeterminismReport } from './determinism.js';
 export { runSimCli, SIM_USAGE, type SimCliOptions } from './cli.js';

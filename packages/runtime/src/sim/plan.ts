@@ -12,6 +12,11 @@ export interface SimPlan {
   readonly seed: number;
   /** Workload size; default the scenario's `size`. */
   readonly size?: number;
+  /**
+   * Explicit workload draws (integers in [0, 1 000 000)) that `sim.workload()` returns
+   * instead of `size` draws from the seed: a shrinker can drop and lower them one by one.
+   */
+  readonly workload?: readonly number[];
   /** An explicit fault schedule replacing the one drawn from the seed ([] for none). */
   readonly faults?: readonly FaultEvent[];
   /** Network faults (latency spread, loss, duplication) when the scenario allows them; default true. */
@@ -24,11 +29,23 @@ export interface SimPlan {
 export function replayCommand(scenario: string, plan: SimPlan, hash?: string): string {
   const parts = ['pnpm sim', `--scenario ${scenario}`, `--seed ${plan.seed}`];
   if (plan.size !== undefined) parts.push(`--size ${plan.size}`);
+  if (plan.workload !== undefined) parts.push(`--workload '${JSON.stringify(plan.workload)}'`);
   if (plan.faults !== undefined) parts.push(`--faults '${JSON.stringify(plan.faults)}'`);
   if (plan.netFaults === false) parts.push('--no-net-faults');
   if (plan.buggify === false) parts.push('--no-buggify');
   if (hash !== undefined) parts.push(`--expect-hash ${hash}`);
   return parts.join(' ');
+}
+
+/** Workload draws are integers in [0, WORKLOAD_RANGE). */
+export const WORKLOAD_RANGE = 1_000_000;
+
+/** Check a workload read from a command line. */
+export function validateWorkload(value: unknown): number[] {
+  if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && v >= 0 && v < WORKLOAD_RANGE)) {
+    throw new ArgumentError(`a workload is a JSON array of integers in [0, ${WORKLOAD_RANGE}), got ${JSON.stringify(value)}`);
+  }
+  return value as number[];
 }
 
 /** Check a seed given by a person or a command line. */

@@ -20,7 +20,7 @@ import { describeViolations, HostGuard } from './guard-reactor.js';
 import { Nemesis } from './nemesis.js';
 import { CALM_NETWORK, type NetStats, type SimNetwork } from './network.js';
 import { SimNode } from './node.js';
-import { parseSeed, type SimPlan } from './plan.js';
+import { parseSeed, type SimPlan, WORKLOAD_RANGE } from './plan.js';
 import type { SchedulePolicy } from './schedule.js';
 import type { Trace } from './trace.js';
 import { SimWorld } from './world.js';
@@ -76,6 +76,12 @@ export interface SimContext {
   node(nameOrIndex: string | number): SimNode;
   /** A seeded stream for scenario code (workload choices). */
   random(name: string): RandomStream;
+  /**
+   * The workload: `size` integers in [0, 1 000 000) drawn from the seed, or the plan's
+   * explicit list. Shape a workload from these (not from `random`) and a shrunk failure
+   * can drop and simplify its parts one by one.
+   */
+  workload(): readonly number[];
   invariant(name: string, check: Invariant): void;
   always(condition: boolean, name: string, details?: unknown): void;
   sometimes(condition: boolean, name: string): void;
@@ -98,6 +104,8 @@ export interface SimResult {
   readonly hash: string;
   readonly steps: number;
   readonly virtualMs: number;
+  /** The workload of the run (explicit, or drawn if the scenario asked for one). */
+  readonly workload: readonly number[] | undefined;
   /** The fault schedule of the run (explicit or drawn from the seed). */
   readonly faults: readonly FaultEvent[];
   /** Faults that took effect. */
@@ -160,6 +168,7 @@ class ScenarioRun implements SimContext {
   private readonly nemesis: Nemesis;
   private readonly durationMs: number;
   private readonly quietMs: number;
+  private drawn: readonly number[] | undefined;
 
   constructor(private readonly scenario: Scenario, private readonly plan: SimPlan, options: RunScenarioOptions) {
     this.seed = plan.seed;
@@ -207,7 +216,7 @@ class ScenarioRun implements SimContext {
     const w = this.world;
     return {
       scenario: this.scenario.name, plan: this.plan, seed: this.seed, size: this.size, ok: w.failure === null, failure: w.failure,
-      hash: w.trace.hash, steps: w.steps, virtualMs: w.now, faults: this.schedule, applied: this.nemesis.applied, mix: this.mix,
+      hash: w.trace.hash, steps: w.steps, virtualMs: w.now, workload: this.drawn, faults: this.schedule, applied: this.nemesis.applied, mix: this.mix,
       policy: w.policy, buggify: w.buggify.report(), sometimes: this.checks.sometimesReport(), net: w.net.stats,
       nodeVersion: process.version, trace: w.trace,
     };
@@ -221,6 +230,14 @@ class ScenarioRun implements SimContext {
 
   random(name: string): RandomStream {
     return this.world.random(`scenario/${name}`);
+  }
+
+  workload(): readonly number[] {
+    if (this.drawn === undefined) {
+      const rng = this.world.random('scenario/$workload');
+      this.drawn = this.plan.workload ?? Array.from({ length: this.size }, () => rng.nextInt(WORKLOAD_RANGE));
+    }
+    return this.drawn;
   }
 
   invariant(name: string, check: Invariant): void {

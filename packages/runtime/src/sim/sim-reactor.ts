@@ -43,8 +43,9 @@ export class SimReactor implements Reactor {
   }
 
   setTimer(delayMs: number, callback: () => void): ReactorTimer {
-    // As Node's setTimeout: under 1 ms (or not a number) means 1 ms.
-    let delay = delayMs >= 1 ? delayMs : 1;
+    // As Node's setTimeout: under 1 ms (or not a number) means 1 ms (minTimerMs).
+    const min = this.world.minTimerMs;
+    let delay = delayMs >= min ? delayMs : min;
     // Timers may fire late, never early: a host under load does exactly this.
     if (this.world.buggify.fire('reactor.timer-late')) delay += 1 + this.random('$late').nextInt(50);
     return this.world.schedule(delay, EventKind.Timer, this.host, this.epoch, callback);

@@ -39,6 +39,8 @@ export interface SimWorldOptions {
   readonly autoRun?: boolean;
   /** Steps after which a run stops with a liveness failure; default 10 million. */
   readonly maxSteps?: number;
+  /** Shortest timer delay, ms; default 1 (as Node's setTimeout). */
+  readonly minTimerMs?: number;
 }
 
 export interface RunOptions {
@@ -77,6 +79,7 @@ export class SimWorld {
   readonly buggify: Buggify;
   readonly net: SimNetwork;
   readonly wallStartMs: number;
+  readonly minTimerMs: number;
   /** Virtual time, ms. */
   now = 0;
   /** Steps run so far. */
@@ -93,6 +96,9 @@ export class SimWorld {
   private seq = 0;
   private running = false;
   private kicked = false;
+  private pump: Promise<RunStop> | null = null;
+  /** Self-driven worlds: virtual time does not pass this (Infinity unless held). */
+  private horizonMs = Infinity;
   private autoRun: boolean;
   private disposed = false;
   private current: SimEvent | null = null;
@@ -110,6 +116,7 @@ export class SimWorld {
       this.trace.note(`buggify:${point}`);
     });
     this.wallStartMs = options.wallStartMs ?? SIM_WALL_START_MS;
+    this.minTimerMs = options.minTimerMs ?? 1;
     this.autoRun = options.autoRun === true;
     this.maxSteps = options.maxSteps ?? 10_000_000;
     this.net = new SimNetwork(this);
@@ -228,10 +235,43 @@ export class SimWorld {
     }
   }
 
+  /**
+   * Self-driven worlds: stop virtual time where it is; from now on it moves only with
+   * {@link advanceTime} (for tests that control time by hand). Events due now still run.
+   */
+  holdTime(): void {
+    this.horizonMs = this.now;
+  }
+
+  /** Held time: move it forward by `ms`, running everything due on the way, in order. */
+  async advanceTime(ms: number): Promise<void> {
+    this.horizonMs = Math.max(this.horizonMs, this.now) + ms;
+    await this.settle();
+    if (this.now < this.horizonMs) this.now = this.horizonMs;
+  }
+
+  /**
+   * Self-driven worlds: resolves once nothing is left to run: nothing referenced (as the
+   * pump), or, with time held, nothing due before the horizon.
+   */
+  async settle(): Promise<void> {
+    await nextMacrotask();
+    while (!this.disposed) {
+      if (this.pump !== null) {
+        await this.pump;
+        continue;
+      }
+      const next = this.queue.peek();
+      const held = this.horizonMs !== Infinity;
+      if (next === undefined || next.time > this.horizonMs || this.failure !== null || (!held && this.queue.refs === 0)) return;
+      this.startPump(!held);
+    }
+  }
+
   /** Switch self-driving on or off. */
   setAutoRun(on: boolean): void {
     this.autoRun = on;
-    if (on && !this.running && this.queue.refs > 0) this.kick();
+    if (on && !this.running && !this.kicked && this.queue.refs > 0) this.kick();
   }
 
   /** Drop every pending event and stop driving; the world cannot be used afterwards. */
@@ -313,7 +353,14 @@ export class SimWorld {
     void nextMacrotask().then(() => {
       this.kicked = false;
       if (this.running || !this.autoRun || this.disposed || this.queue.refs === 0) return;
-      void this.run({ stopWhenUnreferenced: true, continueAfterFailure: true });
+      this.startPump(true);
+    });
+  }
+
+  private startPump(stopWhenUnreferenced: boolean): void {
+    const untilMs = this.horizonMs;
+    this.pump = this.run({ stopWhenUnreferenced, continueAfterFailure: true, untilMs }).finally(() => {
+      this.pump = null;
     });
   }
 }

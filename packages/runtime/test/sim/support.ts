@@ -10,6 +10,7 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { MakeEngine } from '../suites/harness.js';
+import type { HarnessFactory } from '../supervision/harness.js';
 import { describeViolations, HostGuard, SimError, SimWorld, type SimWorldOptions } from '../../src/sim/index.js';
 
 export function simSeeds(defaultCount = 5): number[] {
@@ -42,6 +43,50 @@ export function describeUnderSim(name: string, suite: (make: MakeEngine) => void
       suite((engineOptions) => {
         if (world === null) throw new Error('make() outside a test');
         return world.engine(engineOptions);
+      });
+    });
+  }
+}
+
+/**
+ * `describe` a supervision conformance suite (a function of a `HarnessFactory`) once per
+ * seed. Its harness holds virtual time: time moves only with `advance(ms)`, as on the
+ * manual reactor the suite was written against, while scheduling is the simulation's.
+ */
+export function describeConformanceUnderSim(name: string, suite: (factory: HarnessFactory) => void, seeds: readonly number[]): void {
+  for (const seed of seeds) {
+    describe(`${name} [sim seed ${seed}]`, () => {
+      let worlds: SimWorld[] = [];
+      let guard: HostGuard | null = null;
+      beforeEach(() => {
+        guard = HostGuard.install();
+      });
+      afterEach(() => {
+        const failure = worlds.map((w) => w.failure).find((f) => f !== null);
+        const leaks = guard!.violations;
+        guard!.uninstall();
+        for (const w of worlds) w.dispose();
+        worlds = [];
+        if (failure != null) throw new Error(`simulation failure at seed ${seed}, step ${failure.step}: ${failure.message}`);
+        if (leaks.length > 0) throw new SimError('sim/host-leak', `seed ${seed}: ${describeViolations(leaks)}`);
+      });
+      suite((options = {}) => {
+        const world = new SimWorld({ seed: (seed + (options.seed ?? 0)) >>> 0, autoRun: true, minTimerMs: 0, schedule: { turnCostMs: 0 } });
+        world.holdTime();
+        worlds.push(world);
+        const engine = world.engine(options.kinds === undefined ? {} : { kinds: options.kinds });
+        return {
+          engine,
+          settle: () => world.settle(),
+          advance: (ms: number) => world.advanceTime(ms),
+          now: () => engine.reactor.now(),
+          delay: (ms: number) => new Promise<void>((resolve) => engine.reactor.setTimer(ms, resolve)),
+          async dispose(): Promise<void> {
+            const done = engine.shutdown({ deadlineMs: 1 });
+            for (let i = 0; i < 5; i++) await world.advanceTime(1);
+            await done;
+          },
+        };
       });
     });
   }
