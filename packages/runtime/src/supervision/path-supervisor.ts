@@ -65,10 +65,10 @@ export interface WatchedInfo {
   readonly owned: boolean;
 }
 
-/** Start a path supervisor at the top level. */
-export function startPathSupervisor(engine: Engine, spec: PathSupervisorSpec): PathSupervisorHandle {
+/** Start a path supervisor at the top level (`name`: its path segment under `/user`). */
+export function startPathSupervisor(engine: Engine, spec: PathSupervisorSpec, options: { readonly name?: string } = {}): PathSupervisorHandle {
   const definition = pathSupervisor(spec);
-  const addr = engine.spawn(definition, { trapExits: true });
+  const addr = engine.spawn(definition, { trapExits: true, stopTimeoutMs: INFINITE_STOP_MS, ...(options.name === undefined ? {} : { name: options.name }) });
   return new PathSupervisorHandle(engine, addr);
 }
 
@@ -128,6 +128,7 @@ class PathSupervisorActor implements Behavior<unknown> {
   private unwatch: (() => void) | null = null;
   private nextToken = 1;
   private exiting = false;
+  private announced = false;
 
   constructor(private readonly spec: CheckedSpec) {
     this.window = new IntensityWindow(spec.window.intensity, spec.window.periodMs);
@@ -157,7 +158,8 @@ class PathSupervisorActor implements Behavior<unknown> {
     else if (message instanceof RestartDue) this.onRestartDue(message.token);
   }
 
-  stopping(): void {
+  stopping(reason: ExitReason): void {
+    this.announce(reason);
     this.unwatch?.();
     this.unwatch = null;
   }
@@ -282,7 +284,7 @@ class PathSupervisorActor implements Behavior<unknown> {
       concurrent: false,
       begin: (reason: ExitReason) => {
         this.exiting = true;
-        this.emit('shutdown', '', { reason });
+        this.announce(reason);
       },
       order: () => [...this.byCell.values()].filter((w) => w.owned && w.cell.status !== S_DEAD).map((w) => w.cell),
       stop: (child: ActorCell) => {
@@ -296,6 +298,12 @@ class PathSupervisorActor implements Behavior<unknown> {
         this.emit('terminated', w?.key ?? child.path, { reason: child.x?.exitReason ?? Exit.normal });
       },
     };
+  }
+
+  private announce(reason: ExitReason): void {
+    if (this.announced) return;
+    this.announced = true;
+    this.emit('shutdown', '', { reason });
   }
 
   private emit(action: SupervisorAction, child: string, detail: Record<string, unknown>): void {

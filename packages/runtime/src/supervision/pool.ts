@@ -1,7 +1,7 @@
 /**
  * Worker pools: N identical workers under one supervisor, each behind a stable address,
  * and one pool address that spreads messages over them, round-robin or to the least loaded
- * (shortest mailbox). A worker that is restarting is skipped while another is live; when
+ * (shortest mailbox, counting a message in progress). A worker that is restarting is skipped while another is live; when
  * none is, the message waits in one worker's stable address (its restart-window policy).
  *
  * Owns: the pool route and the supervisor spec it runs under. Must not: restart anything
@@ -9,7 +9,7 @@
  */
 import { type Addr, type AnyBehavior, ArgumentError, type MailboxOptions, type SendOptions, type SendResult, type Spawnable } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import type { ActorCell } from '../cell.js';
+import { type ActorCell, S_SUSPENDED } from '../cell.js';
 import type { Engine } from '../engine.js';
 import type { MessageMeta } from '../mailbox.js';
 import { AddrRoute, routeOf, routeSlot } from './route.js';
@@ -140,7 +140,8 @@ class PoolRoute extends AddrRoute {
     for (let i = 0; i < n; i++) {
       const cell = this.members[(start + i) % n]!.current();
       if (cell === null) continue;
-      const depth = cell.box?.size ?? 0;
+      // Its queue, plus the message it is busy with (an async handler in flight).
+      const depth = (cell.box?.size ?? 0) + (cell.status === S_SUSPENDED ? 1 : 0);
       if (depth < bestDepth) {
         best = cell;
         bestDepth = depth;

@@ -1,0 +1,4 @@
+import { manualHarness } from './harness.js';
+import { addressingConformance } from './addressing.suite.js';
+
+addressingConformance(manualHarness);
