@@ -4,6 +4,7 @@
 // source, no build needed; prints one line per seed with its trace hash; on failure prints
 // the seed, the Node version and the command that replays it, shrinks it with fast-check,
 // and exits with the failure's code (127 crash, 128 liveness, 129 correctness, ...).
+/* global process, performance */
 import { readdirSync } from 'node:fs';
 import { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';

@@ -3,6 +3,7 @@
 // and `@pd/<pkg>/<subpath>` resolve to packages/<pkg>/src, a `.js` specifier falls back
 // to its `.ts` file, and `.ts` files are transpiled (no type check) with inline source
 // maps, so stack traces name the .ts lines. Registered by tools/ts-register.mjs.
+/* global URL */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';

@@ -8,7 +8,7 @@
  */
 import { type Addr, type AnyAddr, type Context, defineKind, Down, ExitSignal, type MonitorRef } from '@pd/actor';
 import type { Engine } from '@pd/runtime';
-import { defineScenario, type SimContext } from '../../../src/sim/index.js';
+import { defineScenario } from '../../../src/sim/index.js';
 import { perRun } from './per-run.js';
 
 interface Pair { head: AnyAddr; tail: AnyAddr | null }
