@@ -104,19 +104,22 @@ describe('pd against a real engine', () => {
     expect(human.stdout.trim()).toBe('15');
   });
 
-  it('a crash in a call, then dead shows it, and restart brings the actor back from its spec', async () => {
+  it('a crash in a call: the supervisor restarts the actor, dead shows the crash, restart restarts it again', async () => {
     const crash = await pdj(['call', 'counter', '{"type":"crash"}'], 1);
     expect(crash.error).toMatchObject({ code: 'call/crashed' });
     expect(crash.error.message).toContain('counter crashed on purpose');
     const dead = await pdj(['dead']);
     const last = dead.terminated.at(-1);
     expect(last).toMatchObject({ path: '/user/app/counter', kind: 'counter', reason: { type: 'error', text: 'error: Error: counter crashed on purpose' } });
-    const gone = await pdj(['call', 'counter', '{"type":"get"}'], 5);
-    expect(gone.error.code).toBe('target/unknown');
-    const restarted = await pdj(['restart', '/user/app/counter']);
-    expect(restarted).toMatchObject({ path: '/user/app/counter', restarts: 1, previous: null });
+    // Restarted by its supervisor with a fresh state (and its registered name back).
     expect(await pdj(['call', 'counter', '{"type":"get"}'])).toMatchObject({ reply: 10 });
     expect((await pdj(['inspect', 'counter'])).restarts).toBe(1);
+    await pdj(['send', 'counter', '{"type":"inc"}']);
+    const restarted = await pdj(['restart', '/user/app/counter']);
+    expect(restarted).toMatchObject({ path: '/user/app/counter', restarts: 2, previous: { type: 'shutdown' } });
+    expect(await pdj(['call', 'counter', '{"type":"get"}'])).toMatchObject({ reply: 10 });
+    const children = await pdj(['children', '/user/app']);
+    expect(children.children.map((c: any) => [c.id, c.type, c.status, c.restarts])).toEqual([['counter', 'worker', 'running', 2], ['workers', 'supervisor', 'running', 0]]);
   });
 
   it('spawn, stop and kill an actor', async () => {

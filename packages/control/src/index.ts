@@ -17,7 +17,7 @@ export {
   type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
 } from './state.js';
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
-export { startTree, awaitExit, GROUP_KIND, type TreeHost, type TreeChild } from './tree.js';
+export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
 export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type ChildSpec, type Strategy, type Restart, type Shutdown } from './config/types.js';

@@ -96,7 +96,7 @@ describe('control plane', () => {
 
   it('answers the status and lists its methods', async () => {
     const status = await client.call('engine.status');
-    expect(status).toMatchObject({ id: 'unit', status: 'running', pid: process.pid, mode: 'single', supervised: false });
+    expect(status).toMatchObject({ id: 'unit', status: 'running', pid: process.pid, mode: 'single', supervised: true });
     expect(status.kinds).toEqual(expect.arrayContaining(['echo', 'holder']));
     const { methods } = await client.call('rpc.methods');
     const names = methods.map((m: { name: string }) => m.name);
@@ -176,15 +176,36 @@ describe('control plane', () => {
     off();
   });
 
-  it('restarts what it knows how to start, and lists a supervisor\'s children', async () => {
+  it('restarts supervised children through their supervisor, and lists a supervisor\'s children', async () => {
     const before = await client.call('actor.info', { target: '/user/app/echo' });
     const restarted = await client.call('actor.restart', { target: '/user/app/echo' });
-    expect(restarted).toMatchObject({ path: '/user/app/echo', restarts: 1, previous: { type: 'shutdown', text: 'shutdown: pd restart' } });
+    expect(restarted).toMatchObject({ path: '/user/app/echo', restarts: 1, previous: { type: 'shutdown' } });
     expect(restarted.addr).not.toBe(before.addr);
-    const { children } = await client.call('supervisor.children', { target: '/user/app' });
-    expect(children.map((c: any) => [c.id, c.type, c.kind, c.status, c.restarts])).toEqual([['holder', 'worker', 'holder', 'running', 0], ['echo', 'worker', 'echo', 'running', 1]]);
+    expect((await client.call('actor.info', { target: '/user/app/echo' })).restarts).toBe(1);
+    const { supervised, children } = await client.call('supervisor.children', { target: '/user/app' });
+    expect(supervised).toBe(true);
+    expect(children.map((c: any) => [c.id, c.type, c.kind, c.status, c.restarts, c.path])).toEqual([
+      ['holder', 'worker', 'holder', 'running', 0, '/user/app/holder'], ['echo', 'worker', 'echo', 'running', 1, '/user/app/echo'],
+    ]);
     const notSup = await client.call('supervisor.children', { target: '/user/app/echo' }).catch((e) => e);
     expect(notSup.code).toBe('target/not-supervisor');
+    const spawned = await client.call('actor.spawn', { kind: 'echo', name: 'loose', args: { a: 1 } });
+    const again = await client.call('actor.restart', { target: spawned.path });
+    expect(again).toMatchObject({ path: '/user/loose', restarts: 1, previous: { type: 'shutdown' } });
+    expect((await client.call('actor.list', { path: '/user/loose' })).actors[0].restarts).toBe(1);
+    const plain = await client.call('actor.restart', { target: '/user/app/nope' }).catch((e) => e);
+    expect(plain.code).toBe('target/unknown');
+  });
+
+  it('lets the supervisor restart a crashed child on its own', async () => {
+    const before = await client.call('actor.info', { target: '/user/app/echo' });
+    const exited = new Promise<void>((resolve) => client.on('events.event', (p) => p.event.type === 'restarted' && p.event.path === '/user/app/echo' && resolve()));
+    await client.call('events.subscribe', { types: ['restarted'] });
+    await client.call('actor.kill', { target: '/user/app/echo' });
+    await exited;
+    const after = await client.call('actor.info', { target: '/user/app/echo' });
+    expect(after.addr).not.toBe(before.addr);
+    expect(after.restarts).toBe(before.restarts + 1);
   });
 
   it('refuses to bind a non-loopback host unless allowed', () => {

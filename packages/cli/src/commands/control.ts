@@ -62,7 +62,7 @@ export const killCommand: Command = {
 export const restartCommand: Command = {
   name: 'restart',
   args: 'TARGET',
-  summary: 'Stop an actor and start it again from its spec (config tree or pd spawn).',
+  summary: 'Restart an actor: a supervised one through its supervisor, a `pd spawn` one from its kind and args.',
   needsEngine: true,
   options: {},
   run: async (ctx) => {

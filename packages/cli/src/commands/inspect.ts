@@ -117,14 +117,14 @@ export const registryCommand: Command = {
 export const childrenCommand: Command = {
   name: 'children',
   args: 'SUPERVISOR',
-  summary: 'List the children of a supervisor: id, type, kind, status, restart policy, restarts.',
+  summary: 'List the children of a supervisor: id, type, kind, status, restart policy, restarts, last exit.',
   needsEngine: true,
   options: {},
   run: async (ctx) => {
     ctx.noMoreArgs(1);
     const result = await ctx.call('supervisor.children', { target: ctx.arg(0, 'SUPERVISOR') });
     if (ctx.json) return ctx.output.data(result);
-    const rows = result.children.map((c: any) => [c.id, c.type, c.kind, c.status, c.restart, String(c.shutdown), c.restarts, c.path]);
-    ctx.output.text(rows.length === 0 ? '(no children)' : table(['ID', 'TYPE', 'KIND', 'STATUS', 'RESTART', 'SHUTDOWN', 'RESTARTS', 'PATH'], rows));
+    const rows = result.children.map((c: any) => [c.id, c.type, c.kind, c.status, c.restart, String(c.shutdown), c.restarts, c.lastExit?.text ?? '-', c.path]);
+    ctx.output.text(rows.length === 0 ? '(no children)' : table(['ID', 'TYPE', 'KIND', 'STATUS', 'RESTART', 'SHUTDOWN', 'RESTARTS', 'LAST-EXIT', 'PATH'], rows));
   },
 };

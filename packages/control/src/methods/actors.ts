@@ -73,10 +73,10 @@ export const actorMethods: MethodTable = {
   },
   'actor.restart': {
     params: ['target'],
-    summary: 'Stop an actor and start it again from its spec (config tree or pd spawn); a dead one is started again by path.',
+    summary: 'Restart an actor: a supervised child through its supervisor (OTP restart_child), a `pd spawn` actor from its kind and args.',
     run: async (p, host) => {
       const result = await host.tree.restart(p.string('target'));
-      return { addr: result.addr.toString(), path: result.path, restarts: result.restarts, previous: result.previous === null ? null : exitToWire(result.previous) };
+      return { addr: result.addr?.toString() ?? null, path: result.path, restarts: result.restarts, previous: result.previous === null ? null : exitToWire(result.previous) };
     },
   },
   'actor.spawn': {
@@ -112,8 +112,11 @@ export const actorMethods: MethodTable = {
   },
   'supervisor.children': {
     params: ['target'],
-    summary: 'The children of a supervisor: id, type, kind, path, status, restart policy, restarts.',
-    run: (p, host) => ({ supervised: host.tree.supervised, children: toWire(host.tree.children(p.string('target'))) }),
+    summary: 'The children of a supervisor: id, type, kind, path, status, restart policy, restarts, last exit.',
+    run: async (p, host) => {
+      const children = await host.tree.children(p.string('target'));
+      return { supervised: host.tree.supervised, children: children.map((c) => ({ ...(toWire(c) as object), lastExit: c.lastExit === null ? null : exitToWire(c.lastExit) })) };
+    },
   },
 };
 
