@@ -78,6 +78,12 @@ export class CellExtras {
   startedAt = 0;
   /** Set by an actor that stops its own children in its own order (a supervisor). */
   childShutdown: ChildShutdown | null = null;
+  /** Live children in start order. */
+  children: Set<ActorCell> | null = null;
+  /** Path segment given at spawn; null for a generated `$<id>`. */
+  segment: string | null = null;
+  /** Messages per turn when not the engine default; 0 for the default. */
+  budget = 0;
 }
 
 /**
@@ -100,8 +106,6 @@ export class ActorCell implements Context<any> {
   /** @internal */ sys: Deque<SysSignal> | null = null;
   /** @internal The meta of the message being handled (its pending ask). */ current: MessageMeta | null = null;
   /** @internal */ handled = 0;
-  /** @internal */ budget: number;
-  /** @internal */ children: Set<ActorCell> | null = null;
   /** @internal */ x: CellExtras | null = null;
   /** @internal Assigned right after construction by the engine (the address needs the cell). */
   self!: Addr<any>;
@@ -110,20 +114,39 @@ export class ActorCell implements Context<any> {
     engine: Engine,
     /** @internal Engine-unique, increasing: used in generated path segments. */ readonly id: number,
     /** @internal */ readonly parentCell: ActorCell | null,
-    /** @internal Path segment: the spawn name, or null for `$<id>`. */ readonly segment: string | null,
+    segment: string | null,
     /** @internal Changes on a hot swap to another kind. */ public kind: string,
     behavior: AnyBehavior,
     budget: number,
   ) {
     this.engine = engine;
     this.behavior = behavior;
-    this.budget = budget;
+    // Rare settings live in the extras, so an idle actor stays small (bytes per actor).
+    if (segment !== null || budget !== engine._budget) {
+      const x = (this.x = new CellExtras());
+      x.segment = segment;
+      if (budget !== engine._budget) x.budget = budget;
+    }
     const isPull = typeof (behavior as PullBehavior).run === 'function' && typeof (behavior as Behavior).receive !== 'function';
     this.flags = isPull ? F_PULL : 0;
     this.status = isPull || behavior.started !== undefined || behavior.restarting !== undefined ? S_STARTING : S_RUNNING;
   }
 
   // --- Context: identity ---
+
+  /** @internal Path segment: the spawn name, or null for `$<id>`. */
+  get segment(): string | null {
+    return this.x === null ? null : this.x.segment;
+  }
+
+  /** @internal Live children in start order. */
+  get children(): Set<ActorCell> | null {
+    return this.x === null ? null : this.x.children;
+  }
+
+  set children(children: Set<ActorCell> | null) {
+    this.extras().children = children;
+  }
 
   get path(): string {
     return this.engine._pathOf(this);
@@ -410,7 +433,7 @@ export class ActorCell implements Context<any> {
     if (box === null || box.size === 0) return;
     const engine = this.engine;
     const behavior = this.behavior as Behavior;
-    let budget = this.budget;
+    let budget = this.x === null || this.x.budget === 0 ? engine._budget : this.x.budget;
     while (box.size > 0) {
       if (budget-- === 0) {
         engine._schedule(this);

@@ -108,11 +108,14 @@ export class Engine implements CellResolver {
   /** @internal */ readonly _topics = new Topics();
   /** @internal */ readonly _userRandom: RandomStream;
   /** @internal */ _signalsPending = false;
+  /** @internal Messages per actor turn unless the actor says otherwise. */
+  readonly _budget: number;
 
   private readonly scheduler: Scheduler;
   private readonly secrets: RandomStream;
   private readonly cells: (ActorCell | undefined)[] = [];
-  private readonly generations: number[] = [];
+  /** Last generation minted per slot (4 bytes a slot, not 8). */
+  private generations = new Uint32Array(1024);
   private readonly freeSlots: number[] = [];
   private readonly named = new Map<string, ActorCell>();
   private readonly signals: PendingSignal[] = [];
@@ -146,6 +149,7 @@ export class Engine implements CellResolver {
       maxPendingAsks: positiveInt(options.maxPendingAsks, 'maxPendingAsks', ENGINE_DEFAULTS.maxPendingAsks),
       stopTimeoutMs: positiveNumber(options.stopTimeoutMs, 'stopTimeoutMs', ENGINE_DEFAULTS.stopTimeoutMs),
     };
+    this._budget = this.options.budget;
     this.scheduler = new Scheduler(this.reactor, positiveNumber(options.sliceMs, 'sliceMs', ENGINE_DEFAULTS.sliceMs));
     this._timers = new TimerService(this.reactor);
     this._userRandom = this.reactor.random('user');
@@ -708,7 +712,12 @@ export class Engine implements CellResolver {
     }
     const cell = new ActorCell(this, this.nextId++, parent, name, kind, behavior, options?.budget ?? this.options.budget);
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.cells.length;
-    const generation = (this.generations[slot] ?? 0) + 1;
+    if (slot >= this.generations.length) {
+      const grown = new Uint32Array(this.generations.length * 2);
+      grown.set(this.generations);
+      this.generations = grown;
+    }
+    const generation = this.generations[slot]! + 1;
     this.generations[slot] = generation;
     this.cells[slot] = cell;
     cell.self = mintAddr({ node: this.incarnation, core: this.core, slot, generation, secret: this.secrets.nextU32() }, cell);
@@ -729,7 +738,7 @@ export class Engine implements CellResolver {
       x.exitReason = restart.previous;
       if (cell.status === S_RUNNING) x.exitReason = null;
     }
-    if (this.events.active) {
+    if (this.events.active && kind !== CLIENT_KIND) {
       this.emit({ type: 'spawned', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, parent: parent?.path ?? null });
       if (restart !== null) this.emit({ type: 'restarted', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, restarts: restart.restarts, reason: restart.previous });
     }
