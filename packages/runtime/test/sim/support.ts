@@ -53,7 +53,7 @@ export function describeUnderSim(name: string, suite: (make: MakeEngine) => void
  * seed. Its harness holds virtual time: time moves only with `advance(ms)`, as on the
  * manual reactor the suite was written against, while scheduling is the simulation's.
  */
-export function describeConformanceUnderSim(name: string, suite: (factory: HarnessFactory) => void, seeds: readonly number[]): void {
+export function describeConformanceUnderSim(name: string, suite: (factory: HarnessFactory) => void, seeds: readonly number[], options: Pick<SimWorldOptions, 'schedule'> = {}): void {
   for (const seed of seeds) {
     describe(`${name} [sim seed ${seed}]`, () => {
       let worlds: SimWorld[] = [];
@@ -70,11 +70,11 @@ export function describeConformanceUnderSim(name: string, suite: (factory: Harne
         if (failure != null) throw new Error(`simulation failure at seed ${seed}, step ${failure.step}: ${failure.message}`);
         if (leaks.length > 0) throw new SimError('sim/host-leak', `seed ${seed}: ${describeViolations(leaks)}`);
       });
-      suite((options = {}) => {
-        const world = new SimWorld({ seed: (seed + (options.seed ?? 0)) >>> 0, autoRun: true, minTimerMs: 0, schedule: { turnCostMs: 0 } });
+      suite((harness = {}) => {
+        const world = new SimWorld({ seed: (seed + (harness.seed ?? 0)) >>> 0, autoRun: true, minTimerMs: 0, schedule: { ...options.schedule, turnCostMs: 0 } });
         world.holdTime();
         worlds.push(world);
-        const engine = world.engine(options.kinds === undefined ? {} : { kinds: options.kinds });
+        const engine = world.engine(harness.kinds === undefined ? {} : { kinds: harness.kinds });
         return {
           engine,
           settle: () => world.settle(),
