@@ -93,7 +93,30 @@ export interface SpawnOptions<A = unknown> {
   readonly budget?: number;
   /** How long its stop hook may run when asked to stop before it is killed; default 5000 ms. */
   readonly stopTimeoutMs?: number;
+  /**
+   * Multi-core engines: which core runs the actor (default: the engine's placement policy,
+   * itself `local` unless configured). Only named kinds can run on another core. Ignored in
+   * single-core mode.
+   */
+  readonly placement?: Placement;
 }
+
+/**
+ * Where a multi-core engine runs a new actor:
+ * - `'local'`: the spawner's core (zero-copy messaging with it);
+ * - `'any'`: the next live core, round robin ("spawn by kind on any core");
+ * - `'hash'`: the core chosen by a hash of the actor's path (needs a `name`), so a path
+ *   always lands on the same core;
+ * - `{ core }`: that core; `{ hash }`: the core chosen by a hash of any key (an entity id);
+ * - `{ near }`: the core of another actor (co-location).
+ */
+export type Placement =
+  | 'local'
+  | 'any'
+  | 'hash'
+  | { readonly core: number }
+  | { readonly hash: string }
+  | { readonly near: AnyAddr };
 
 /** Stable information about the running actor. */
 export interface SelfInfo {

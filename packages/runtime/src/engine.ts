@@ -10,7 +10,7 @@
  */
 import {
   Addr, ArgumentError, AskError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, RegistryError, SendError, SpawnError,
-  type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
+  type AddrIdentity, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
 import { addrTarget, mintAddr } from '@pd/actor/internal';
@@ -26,6 +26,9 @@ import { Mailbox, MessageMeta } from './mailbox.js';
 import { NodeReactor } from './node-reactor.js';
 import type { RandomStream, Reactor } from './reactor.js';
 import { type CellResolver, Registry } from './registry.js';
+import type { MultiEngineOptions } from './multi/options.js';
+import { startMultiCore } from './multi/start.js';
+import type { RemoteAttachment, RemoteRouter } from './remote.js';
 import { AddrRoute, routeOf } from './supervision/route.js';
 import { Scheduler } from './scheduler.js';
 import { TimerService, type TimerEntry } from './timers.js';
@@ -51,7 +54,7 @@ export const ENGINE_DEFAULTS = {
   deadLetterHistory: 256,
 } as const;
 
-export interface EngineOptions {
+export interface EngineOptions extends MultiEngineOptions {
   /** A name for logs and the control plane; default `engine`. */
   readonly id?: string;
   /** Time, timers, randomness and task scheduling; default a {@link NodeReactor}. */
@@ -69,6 +72,11 @@ export interface EngineOptions {
   readonly deadLetterHistory?: number;
   /** Core index in a multi-core engine; 0 otherwise. */
   readonly core?: number;
+  /**
+   * Connects the engine to actors it does not host (the cores of a multi-core engine, the
+   * nodes of a cluster): called once at construction. Set by `mode: 'multi'`; extensions only.
+   */
+  readonly remote?: (engine: Engine) => RemoteAttachment;
 }
 
 export interface ShutdownOptions {
@@ -105,7 +113,8 @@ export class Engine implements CellResolver {
   readonly events = new EventStream();
 
   /** @internal */ readonly _timers: TimerService;
-  /** @internal */ readonly _topics = new Topics();
+  /** @internal */ readonly _topics: Topics;
+  /** @internal Reaches actors on other cores or nodes; null in a lone single-core engine. */ readonly _router: RemoteRouter | null;
   /** @internal */ readonly _userRandom: RandomStream;
   /** @internal */ _signalsPending = false;
   /** @internal Messages per actor turn unless the actor says otherwise. */
@@ -116,6 +125,10 @@ export class Engine implements CellResolver {
   private readonly cells: (ActorCell | undefined)[] = [];
   /** Last generation minted per slot (4 bytes a slot, not 8). */
   private generations = new Uint32Array(1024);
+  /** Table slots of cells living under an identity minted elsewhere (remote spawns). */
+  private leasedSlots: Map<ActorCell, number> | null = null;
+  /** Paths of the parents of cells spawned here by a parent on another core. */
+  private remoteParents: Map<ActorCell, string> | null = null;
   private readonly freeSlots: number[] = [];
   private readonly named = new Map<string, ActorCell>();
   private readonly signals: PendingSignal[] = [];
@@ -154,10 +167,13 @@ export class Engine implements CellResolver {
     this._timers = new TimerService(this.reactor);
     this._userRandom = this.reactor.random('user');
     this.secrets = this.reactor.random('addr-secret');
-    this.registry = new Registry(this);
     this.terminatedRing = new BoundedRing(nonNegativeInt(options.terminatedHistory, 'terminatedHistory', ENGINE_DEFAULTS.terminatedHistory));
     this.deadLetterRing = new BoundedRing(nonNegativeInt(options.deadLetterHistory, 'deadLetterHistory', ENGINE_DEFAULTS.deadLetterHistory));
     for (const kind of options.kinds ?? []) this.kinds.register(kind);
+    const attached = options.remote?.(this) ?? null;
+    this._router = attached?.router ?? null;
+    this.registry = attached?.registry ?? new Registry(this);
+    this._topics = attached?.topics ?? new Topics();
   }
 
   get status(): EngineStatus {
@@ -231,12 +247,14 @@ export class Engine implements CellResolver {
   stop(target: AnyAddr, reason: ExitReason = Exit.normal): void {
     const cell = this.targetCell(target, 'stop');
     if (cell !== null) this._requestStop(cell, reason);
+    else this.remoteFor(target)?.stop(target, reason);
   }
 
   /** Kill at once: untrappable, no stop hook, reason `killed`. */
   kill(target: AnyAddr): void {
     const cell = this.targetCell(target, 'kill');
     if (cell !== null) this.queueSignal(SigKind.Kill, cell, null, Exit.killed);
+    else this.remoteFor(target)?.kill(target);
   }
 
   /** Send an exit signal as Erlang's exit/2 (from no actor). */
@@ -247,6 +265,15 @@ export class Engine implements CellResolver {
   /** Hot swap: `target` handles its next message with a new behaviour; mailbox and state are kept. */
   swap<M>(target: Addr<M>, definition: Spawnable<M>, options?: { args?: unknown }): void {
     const cell = this.targetCell(target, 'swap');
+    const router = cell === null ? this.remoteFor(target) : null;
+    if (router !== null) {
+      const resolved = this.kinds.resolve(definition);
+      if (resolved.create === null || !this.kinds.has(kindName(resolved))) {
+        throw new SpawnError('spawn/invalid-definition', `swap: ${String(target)} runs on another core, where only a registered kind can go (got ${kindName(resolved)})`);
+      }
+      router.swap(target, kindName(resolved), options?.args);
+      return;
+    }
     if (cell === null || cell.status >= S_STOPPING) throw new PdError('actor/invalid-state', `swap: ${String(target)} is not alive`);
     if (cell.isPull) throw new PdError('actor/invalid-state', `swap: ${cell.path} is a pull actor; only push actors can be swapped`);
     const resolved = this.kinds.resolve(definition);
@@ -280,7 +307,7 @@ export class Engine implements CellResolver {
     this.assertRunning('publish');
     let n = 0;
     for (const cell of this._topics.subscribers(topic)) if (cell.status !== S_DEAD && cell.enqueue(message, null, undefined) === 'queued') n++;
-    return n;
+    return this._router === null ? n : n + this._router.publish(topic, message);
   }
 
   /** Topics with their subscriber counts. */
@@ -297,6 +324,11 @@ export class Engine implements CellResolver {
   /** Resolves when no actor has work queued (async handlers may still be in flight). */
   idle(): Promise<void> {
     return this.scheduler.idle();
+  }
+
+  /** Resolves when the engine is ready: in multi mode, once every core has loaded its kinds. */
+  ready(): Promise<void> {
+    return this._router === null ? Promise.resolve() : this._router.ready();
   }
 
   // --- API: introspection ---
@@ -365,7 +397,8 @@ export class Engine implements CellResolver {
     if (this.shutdownPromise !== null) return this.shutdownPromise;
     const deadlineMs = positiveNumber(options.deadlineMs, 'deadlineMs', ENGINE_DEFAULTS.shutdownDeadlineMs);
     this.state = 'stopping';
-    this.shutdownPromise = new Promise<ShutdownReport>((resolve) => {
+    const remote = this._router?.shutdown(deadlineMs) ?? null;
+    const local = new Promise<ShutdownReport>((resolve) => {
       const total = this.live;
       let killed = 0;
       const finish = () => {
@@ -396,6 +429,8 @@ export class Engine implements CellResolver {
       }
       this._flushSignals();
     });
+    this.shutdownPromise = remote === null ? local
+      : Promise.all([local, remote]).then(([a, b]) => ({ stopped: a.stopped + b.stopped, killed: a.killed + b.killed }));
     return this.shutdownPromise;
   }
 
@@ -410,8 +445,44 @@ export class Engine implements CellResolver {
   /** @internal */
   _spawn(definition: Spawnable, options: SpawnOptions | undefined, parent: ActorCell | null, restart: { restarts: number; previous: ExitReason } | null): Addr<any> {
     this.assertRunning('spawn');
-    const resolved = this.kinds.resolve(definition);
     if (options !== undefined) this.checkSpawnOptions(options, parent);
+    if (this._router !== null) {
+      const parentPath = parent === null ? null : parent.path;
+      const target = this._router.place(definition, options, parent === null ? null : parent.self, parentPath);
+      if (target !== null) {
+        const kind = typeof definition === 'string' ? definition : (definition as Kind).name;
+        return this._router.spawn(target, { kind, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
+      }
+    }
+    return this.spawnHere(definition, options, parent, restart, null);
+  }
+
+  /**
+   * @internal A spawn asked for by another core or node: the actor takes `identity` (minted
+   * by the spawner), and `parentPath` when its parent lives there. Never throws for a bad
+   * definition: the actor then exits at once with the error, which its watchers see.
+   */
+  _spawnAt(identity: AddrIdentity, kind: string, options: SpawnOptions, parentPath: string | null, restart: { restarts: number; previous: ExitReason } | null): ActorCell {
+    const at: LeasedSpawn = { identity, parentPath };
+    let failure: unknown = NO_FAILURE;
+    let cell: ActorCell;
+    try {
+      this.checkSpawnOptions(options, null);
+      cell = addrTarget(this.spawnHere(kind, options, null, restart, at)) as ActorCell;
+    } catch (error) {
+      // Unknown kind, taken name: the actor exists only long enough to exit with why.
+      failure = error;
+      cell = this.createCell(kind, FAILED_BEHAVIOR, undefined, null, restart, at);
+    }
+    if (failure !== NO_FAILURE) {
+      cell.crash(failure, 'create');
+      this._flushSignals();
+    }
+    return cell;
+  }
+
+  private spawnHere(definition: Spawnable, options: SpawnOptions | undefined, parent: ActorCell | null, restart: { restarts: number; previous: ExitReason } | null, at: LeasedSpawn | null): Addr<any> {
+    const resolved = this.kinds.resolve(definition);
     let behavior: AnyBehavior;
     let failure: unknown = NO_FAILURE;
     try {
@@ -423,7 +494,7 @@ export class Engine implements CellResolver {
       failure = error;
       behavior = FAILED_BEHAVIOR;
     }
-    const cell = this.createCell(kindName(resolved), behavior, options, parent, restart);
+    const cell = this.createCell(kindName(resolved), behavior, options, parent, restart, at);
     if (failure !== NO_FAILURE) {
       cell.crash(failure, 'create');
       this._flushSignals();
@@ -462,7 +533,7 @@ export class Engine implements CellResolver {
   /** @internal Exit signal as exit/2: `killed` is untrappable. */
   _exitSignal(target: AnyAddr, reason: ExitReason, from: ActorCell | null): void {
     const cell = this.targetCell(target, 'exit');
-    if (cell === null) return;
+    if (cell === null) return void this.remoteFor(target)?.exit(target, reason, from === null ? null : from.self);
     this.queueSignal(reason.type === 'killed' ? SigKind.Kill : SigKind.Exit, cell, from, reason);
   }
 
@@ -470,6 +541,7 @@ export class Engine implements CellResolver {
   _link(self: ActorCell, target: AnyAddr): void {
     const other = this.targetCell(target, 'link');
     if (other === self) return;
+    if (other === null && this.remoteFor(target) !== null) return void this._router!.link(self.self, target);
     if (other === null || other.status === S_DEAD) {
       this.queueSignal(SigKind.LinkExit, self, null, Exit.noproc, target);
       return;
@@ -481,7 +553,7 @@ export class Engine implements CellResolver {
   /** @internal */
   _unlink(self: ActorCell, target: AnyAddr): void {
     const other = this.targetCell(target, 'unlink');
-    if (other === null) return;
+    if (other === null) return void this.remoteFor(target)?.unlink(self.self, target);
     self.x?.links?.delete(other);
     other.x?.links?.delete(self);
   }
@@ -490,6 +562,10 @@ export class Engine implements CellResolver {
   _monitor(self: ActorCell, target: AnyAddr): MonitorRef {
     const other = this.targetCell(target, 'monitor');
     const ref = new MonitorRef(this.nextMonitorId++);
+    if (other === null && this.remoteFor(target) !== null) {
+      this._router!.monitor(self.self, target, ref);
+      return ref;
+    }
     if (other === null || other.status === S_DEAD) {
       self.deliverSystemMessage(new Down(ref, target, Exit.noproc));
       return ref;
@@ -502,7 +578,7 @@ export class Engine implements CellResolver {
   /** @internal */
   _demonitor(self: ActorCell, ref: MonitorRef): void {
     const target = self.x?.watching?.get(ref.id);
-    if (target === undefined) return;
+    if (target === undefined) return void this._router?.demonitor(self.self, ref);
     self.x!.watching!.delete(ref.id);
     target.x?.monitoredBy?.delete(ref.id);
   }
@@ -631,11 +707,13 @@ export class Engine implements CellResolver {
       for (const [id, target] of x.watching) target.x?.monitoredBy?.delete(id);
       x.watching = null;
     }
+    if (this._router !== null) this._router.exited(cell.self, reason);
     if (cell.segment !== null) this.named.delete(cell.path);
     const parent = cell.parentCell;
     if (parent !== null) parent.childGone(cell);
-    this.cells[cell.self.slot] = undefined;
-    this.freeSlots.push(cell.self.slot);
+    const slot = this.leasedSlots === null ? cell.self.slot : this.tableSlot(cell);
+    this.cells[slot] = undefined;
+    this.freeSlots.push(slot);
     this.live--;
     this.counters.exited++;
     this.counters.handledByExited += cell.handled;
@@ -673,7 +751,11 @@ export class Engine implements CellResolver {
   _pathOf(cell: ActorCell): string {
     const segment = cell.segment ?? `$${cell.id}`;
     const parent = cell.parentCell;
-    if (parent === null) return cell.kind === CLIENT_KIND ? `/client/${segment}` : `/user/${segment}`;
+    if (parent === null) {
+      const remoteParent = this.remoteParents?.get(cell);
+      if (remoteParent !== undefined) return `${remoteParent}/${segment}`;
+      return cell.kind === CLIENT_KIND ? `/client/${segment}` : `/user/${segment}`;
+    }
     return `${this._pathOf(parent)}/${segment}`;
   }
 
@@ -697,11 +779,12 @@ export class Engine implements CellResolver {
     options: SpawnOptions | undefined,
     parent: ActorCell | null,
     restart: { restarts: number; previous: ExitReason } | null,
+    at: LeasedSpawn | null = null,
   ): ActorCell {
     this.assertRunning('spawn');
     const name = options?.name ?? null;
     if (name !== null) {
-      const path = parent === null ? `/user/${name}` : `${parent.path}/${name}`;
+      const path = parent === null ? `${at?.parentPath ?? '/user'}/${name}` : `${parent.path}/${name}`;
       const holder = this.named.get(path);
       if (holder !== undefined) throw new SpawnError('spawn/name-taken', `a live actor already has the path ${path}`, { path });
     }
@@ -720,7 +803,13 @@ export class Engine implements CellResolver {
     const generation = this.generations[slot]! + 1;
     this.generations[slot] = generation;
     this.cells[slot] = cell;
-    cell.self = mintAddr({ node: this.incarnation, core: this.core, slot, generation, secret: this.secrets.nextU32() }, cell);
+    if (at === null) {
+      cell.self = mintAddr({ node: this.incarnation, core: this.core, slot, generation, secret: this.secrets.nextU32() }, cell);
+    } else {
+      cell.self = mintAddr(at.identity, cell);
+      (this.leasedSlots ??= new Map()).set(cell, slot);
+      if (at.parentPath !== null) (this.remoteParents ??= new Map()).set(cell, at.parentPath);
+    }
     this.live++;
     this.counters.spawned++;
     if (parent !== null) (parent.children ??= new Set()).add(cell);
@@ -765,7 +854,7 @@ export class Engine implements CellResolver {
     if (target instanceof AddrRoute) return target.engine === this ? target.current() : null;
     // An address that crossed a boundary: look it up by identity and check the secret.
     if (addr.node !== this.incarnation || addr.core !== this.core) return null;
-    const cell = this.cells[addr.slot];
+    const cell = this.cells[addr.slot] ?? this.leasedCell(addr);
     return cell !== undefined && cell.self.equals(addr) ? cell : null;
   }
 
@@ -817,6 +906,8 @@ export class Engine implements CellResolver {
    * routed address with no live incarnation holds or refuses the message per its policy.
    */
   private undeliverable(to: AnyAddr, message: unknown, cell: ActorCell | null, ask: PendingAsk | null, options: SendOptions | undefined): SendResult {
+    const router = cell === null ? this.remoteFor(to) : null;
+    if (router !== null) return ask === null ? router.send(to, message, options) : router.ask(to, message, ask, options);
     const route = cell === null ? routeOf(to) : null;
     if (route === null || route.engine !== this) return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
     const meta = ask !== null ? new MessageMeta(Infinity, ask) : options === undefined ? null : this.metaFor(options, null);
@@ -828,6 +919,76 @@ export class Engine implements CellResolver {
   /** @internal A send from an actor that has already exited: not delivered (invariant 6). */
   _sendFromDead(to: AnyAddr, message: unknown): SendResult {
     return this.deadLetter(to, message, 'sender-exited');
+  }
+
+  // --- boundary: used by remote routers (all @internal) ---
+
+  /**
+   * @internal A message that arrived from another core or node for a local actor: queued
+   * like a local send (bounds, dead letters), `ask` answered from here. `deadline` is on
+   * this engine's clock (Infinity for none).
+   */
+  _remoteDeliver(to: AnyAddr, message: unknown, ask: PendingAsk | null, deadline: number, options: SendOptions | undefined): SendResult {
+    const cell = this.targetCell(to, 'deliver');
+    if (cell === null || cell.status === S_DEAD) {
+      ask?.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
+      return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+    }
+    const meta = ask === null && deadline === Infinity ? null : new MessageMeta(deadline, ask);
+    const result = cell.enqueue(message, meta, options);
+    if (result !== 'queued') ask?.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
+    return result;
+  }
+
+  /**
+   * @internal An exit signal from a remote actor: `link` for a linked actor's exit (no-op
+   * unless abnormal or trapped), `exit` as exit/2, `kill` untrappable. False when the
+   * target is not a live local actor.
+   */
+  _remoteSignal(target: AnyAddr, kind: 'link' | 'exit' | 'kill', from: AnyAddr | null, reason: ExitReason): boolean {
+    const cell = this.liveCell(target, 'exit');
+    if (cell === null) return false;
+    const sig = kind === 'kill' || (kind === 'exit' && reason.type === 'killed') ? SigKind.Kill : kind === 'link' ? SigKind.LinkExit : SigKind.Exit;
+    this.queueSignal(sig, cell, null, sig === SigKind.Kill ? Exit.killed : reason, from ?? undefined);
+    return true;
+  }
+
+  /** @internal A remote actor that `watcher` monitors exited: deliver its Down. */
+  _remoteDown(watcher: AnyAddr, ref: MonitorRef, from: AnyAddr, reason: ExitReason): void {
+    this.liveCell(watcher, 'down')?.deliverSystemMessage(new Down(ref, from, reason));
+  }
+
+  /** @internal A message a router could not deliver: counted and kept like any dead letter. */
+  _countDeadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
+    return this.deadLetter(to, message, reason);
+  }
+
+  /** @internal Ask a local actor to stop (from another core or node). */
+  _remoteStop(target: AnyAddr, reason: ExitReason): void {
+    const cell = this.liveCell(target, 'stop');
+    if (cell !== null) this._requestStop(cell, reason);
+  }
+
+  /** The router that reaches `addr`, when it is not local; null otherwise (and in single mode). */
+  private remoteFor(addr: AnyAddr): RemoteRouter | null {
+    const router = this._router;
+    return router !== null && router.reaches(addr) ? router : null;
+  }
+
+  /** The table slot of a cell (its address slot, unless its identity was minted elsewhere). */
+  private tableSlot(cell: ActorCell): number {
+    const slot = this.leasedSlots!.get(cell);
+    if (slot === undefined) return cell.self.slot;
+    this.leasedSlots!.delete(cell);
+    this.remoteParents?.delete(cell);
+    return slot;
+  }
+
+  /** A cell living under an identity minted elsewhere, looked up through the router. */
+  private leasedCell(addr: AnyAddr): ActorCell | undefined {
+    const found = this._router?.localAt?.(addr);
+    const target = found === undefined ? null : addrTarget(found);
+    return target instanceof ActorCell && target.engine === this ? target : undefined;
   }
 
   private deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
@@ -869,6 +1030,12 @@ export class Engine implements CellResolver {
 }
 
 /** A timer handle returned to user code; wraps the engine's entry. */
+/** An identity minted elsewhere for a spawn here, and the path of its parent over there. */
+interface LeasedSpawn {
+  readonly identity: AddrIdentity;
+  readonly parentPath: string | null;
+}
+
 class TimerHandle implements TimerRef {
   constructor(/** @internal */ readonly entry: TimerEntry) {}
   get id(): number {
@@ -918,7 +1085,13 @@ function positiveNumber(value: number | undefined, name: string, fallback: numbe
   return value;
 }
 
-/** Create an engine. */
+/**
+ * Create an engine. With `mode: 'multi'` the calling thread becomes core 0 of a
+ * thread-per-core engine and the other cores start as worker threads (see docs/multi-core.md);
+ * `await engine.ready()` before relying on kinds loaded from `entry`.
+ */
 export function createEngine(options?: EngineOptions): Engine {
+  if (options?.mode === 'multi') return startMultiCore(options, (o) => new Engine(o));
+  if (options?.mode !== undefined && options.mode !== 'single') throw new ArgumentError(`mode must be 'single' or 'multi', got ${String(options.mode)}`);
   return new Engine(options);
 }

@@ -1,0 +1,44 @@
+/**
+ * What core 0 and its workers tell each other outside the rings (over the worker's message
+ * port): how a worker boots, core lifecycle (down, up, gone), shutdown and reports. Rings
+ * carry everything between actors; this channel carries only what must reach a core while
+ * its rings are being replaced. Must not: carry actor messages.
+ */
+import type { EngineOptions } from '../engine.js';
+import type { NormalizedPlacement } from './options.js';
+
+/** The serializable part of the engine options, as every worker core gets it. */
+export type CoreEngineOptions = Pick<EngineOptions,
+  'id' | 'budget' | 'sliceMs' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs' | 'terminatedHistory' | 'deadLetterHistory'>;
+
+/** A worker's `workerData`. */
+export interface WorkerBoot {
+  readonly core: number;
+  readonly cores: number;
+  readonly epoch: number;
+  readonly epochs: readonly number[];
+  readonly gone: readonly number[];
+  readonly incarnation: number;
+  readonly seed: number;
+  readonly originMs: number;
+  readonly entry: string | null;
+  readonly engine: CoreEngineOptions;
+  readonly placement: { readonly default: NormalizedPlacement['default']; readonly kinds: [string, unknown][] };
+  /** Rings this core reads, by peer core (null for itself). */
+  readonly inRings: readonly (SharedArrayBuffer | null)[];
+  /** Rings this core writes, by peer core (null for itself). */
+  readonly outRings: readonly (SharedArrayBuffer | null)[];
+}
+
+/** Core 0 → worker. */
+export type ToWorker =
+  | { readonly type: 'core-down'; readonly core: number; readonly detail: string }
+  | { readonly type: 'core-up'; readonly core: number; readonly epoch: number; readonly inRing: SharedArrayBuffer; readonly outRing: SharedArrayBuffer }
+  | { readonly type: 'core-gone'; readonly core: number }
+  | { readonly type: 'shutdown'; readonly deadlineMs: number };
+
+/** Worker → core 0. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'failed'; readonly error: string }
+  | { readonly type: 'report'; readonly stopped: number; readonly killed: number };

@@ -1,0 +1,41 @@
+/**
+ * The core-to-core channel: one direction between two cores, carrying envelope frames in
+ * order. Two implementations: shared-memory rings between worker threads (ring-channel.ts)
+ * and an in-memory channel driven by a simulated world (sim-channel.ts), so the same
+ * router runs on real threads and, under one seed, in one thread.
+ *
+ * Contract: frames arrive exactly once, in the order staged (per-pair FIFO), unless the
+ * channel is closed; a full channel keeps frames in order (overflow) and never drops or
+ * blocks. Must not: decide where frames go or what they mean (the router does).
+ */
+import type { ByteSource, FrameInit } from '@pd/transport';
+
+/** The sending end. */
+export interface FrameOut {
+  /** Stage one frame: `body` is one message, or (with `batch`) an array of messages sharing the header. */
+  stage(init: FrameInit, body: unknown, batch: boolean): void;
+  /** Make staged frames visible to the other core, waking it if it sleeps. */
+  publish(): void;
+  /** Frames waiting for room (overflow); they go out in order as the other core reads. */
+  readonly backlog: number;
+  /** Stop sending; wakes a waiting writer. Frames not yet read are lost. */
+  close(): void;
+}
+
+/** Receives one frame; `source.bytes[offset, offset + length)` is valid only during the call. */
+export type FrameSink = (source: ByteSource, offset: number, length: number) => void;
+
+/** The receiving end. */
+export interface FrameIn {
+  /** Hands up to `max` frames, in order, to `sink`; returns how many. */
+  read(max: number, sink: FrameSink): number;
+  /** Calls `wake` once when frames may be waiting (soon, if they already are). Idempotent while armed. */
+  arm(wake: () => void): void;
+  close(): void;
+}
+
+/** Both directions between this core and one peer. */
+export interface PeerChannel {
+  readonly out: FrameOut;
+  readonly in: FrameIn;
+}

@@ -1,0 +1,67 @@
+/**
+ * The endpoint of a core: what it does with control messages from other cores — spawn an
+ * actor under a leased identity, take a restarted peer's hello, registry claims and
+ * broadcasts, topic counts and publishes, introspection asks. Must not: trust the shape of
+ * a message beyond the protocol (a malformed one is counted and ignored by the caller).
+ */
+import { ArgumentError, type SpawnOptions } from '@pd/actor';
+import type { CoreRouter, Peer } from './core-router.js';
+import type { Inbound } from './inbound.js';
+import { leaseOf } from './leases.js';
+import { portableError, reviveReason } from './portable.js';
+import type { Control } from './protocol.js';
+import { inspectLocal } from './view.js';
+
+export function handleControl(router: CoreRouter, inbound: Inbound, from: Peer, message: Control, correlationId: number): void {
+  switch (message.op) {
+    case 'spawn':
+      return spawn(router, inbound, from, message);
+    case 'hello':
+      from.leaseSeen = message.next - 1;
+      from.known = true;
+      inbound.baseline(from);
+      return;
+    case 'claim':
+    case 'release':
+    case 'bind':
+    case 'unbind':
+    case 'refused':
+      router.registry.onControl(from.core, message);
+      return;
+    case 'topic':
+      router.topics.onCount(from.core, message.topic, message.count);
+      return;
+    case 'publish':
+      router.topics.deliverLocal(message.topic, message.message);
+      return;
+    case 'inspect': {
+      if (correlationId === 0) return;
+      let answer: readonly [0 | 1, unknown];
+      try {
+        answer = [0, inspectLocal(router, message.what, message.filter)];
+      } catch (error) {
+        answer = [1, portableError(router.codec, error)];
+      }
+      router.reply(from.core, correlationId, answer);
+      return;
+    }
+    default:
+      throw new ArgumentError(`unknown control message ${String((message as { op?: unknown }).op)}`);
+  }
+}
+
+// --- internal ---
+
+function spawn(router: CoreRouter, inbound: Inbound, from: Peer, m: Extract<Control, { op: 'spawn' }>): void {
+  const identity = { node: router.node, core: router.self, slot: m.slot, generation: m.generation, secret: m.secret };
+  const lease = leaseOf(identity);
+  if (lease.spawner !== from.core) throw new ArgumentError(`core ${from.core} spawned under core ${lease.spawner}'s lease`);
+  if (lease.epoch === from.epoch && lease.n > from.leaseSeen) from.leaseSeen = lease.n;
+  const key = `${m.slot}.${m.generation}`;
+  if (m.watch !== null) router.books.addWatchedBy(`${identity.node}.${identity.core}.${identity.slot}.${identity.generation}`, router.resolveAddr(m.watch.watcher), m.watch.ref);
+  const restart = m.restart === null ? null : { restarts: m.restart.restarts, previous: reviveReason(m.restart.previous) };
+  const cell = router.engine._spawnAt(identity, m.kind, m.options as SpawnOptions, m.parentPath, restart);
+  // It may have exited already (an unknown kind): then `exited` ran and there is nothing to keep.
+  if (cell.status !== 4) router.leasedHere.set(key, cell);
+  inbound.born(m.slot, m.generation);
+}

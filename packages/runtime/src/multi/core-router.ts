@@ -1,0 +1,508 @@
+/**
+ * The router of one core of a multi-core engine: the engine's {@link RemoteRouter} for
+ * addresses on the other cores. Outgoing, it turns sends, asks and signals into envelope
+ * frames on the outbox of the destination core; incoming (inbound.ts), it hands frames to
+ * local actors. It keeps the books of links, monitors and asks that span cores, and turns a
+ * crashed core into exits with reason {@link CORE_CRASHED}.
+ *
+ * Runs the same on a worker thread, on the main thread (core 0) and in a simulation: it
+ * sees channels (channel.ts) and the engine's reactor, never threads, timers or clocks.
+ * Must not: block, drop a frame silently (what is lost is counted), or reorder the frames
+ * of one pair of cores.
+ */
+import {
+  type AddrIdentity, type AnyAddr, type AskOptions, AskError, Exit, type ExitReason, type MonitorRef, type Priority as Lane,
+  type SendOptions, type SendResult, type SpawnOptions, ArgumentError,
+} from '@pd/actor';
+import { addrIdentity, mintAddr } from '@pd/actor/internal';
+import { Codec, EnvelopeFlags, MessageKind, type Priority } from '@pd/transport';
+import { ActorCell, S_DEAD } from '../cell.js';
+import type { Engine, ShutdownReport } from '../engine.js';
+import type { RandomStream } from '../reactor.js';
+import type { RemoteAskHandle, RemoteAttachment, RemoteRouter, RemoteSpawn } from '../remote.js';
+import { Books } from './books.js';
+import type { PeerChannel } from './channel.js';
+import { Inbound } from './inbound.js';
+import { endpointOf, isLeased, leasedIdentity } from './leases.js';
+import { MultiRegistry } from './multi-registry.js';
+import { MultiTopics } from './multi-topics.js';
+import { MULTI_DEFAULTS, type NormalizedPlacement } from './options.js';
+import { Outbox } from './outbox.js';
+import { Placer } from './placement.js';
+import { portableReason, portableValue } from './portable.js';
+import type { Control } from './protocol.js';
+import { StandIns } from './stand-in.js';
+
+/** The exit reason of every actor of a core whose worker died outside any handler. */
+export function coreCrashed(core: number, detail?: string): ExitReason {
+  return Exit.error('core-crashed', { core, ...(detail === undefined ? {} : { detail }) });
+}
+/** The reason's `error` field for a crashed core, for matching: `reason.error === CORE_CRASHED`. */
+export const CORE_CRASHED = 'core-crashed';
+
+export interface CoreRouterOptions {
+  readonly cores: number;
+  /** How many times this core was restarted (0 for the first start); part of leased identities. */
+  readonly epoch?: number;
+  /** This core restarted: its peers' lease baselines are unknown until their hellos. */
+  readonly restarted?: boolean;
+  readonly placement: NormalizedPlacement;
+  readonly maxBatch?: number;
+  readonly readFrames?: number;
+  /** Core 0: shut every other core down (the coordinator). Other cores leave it out. */
+  readonly shutdownOthers?: (deadlineMs: number) => Promise<ShutdownReport>;
+  /** Resolves when every core has loaded its kinds. */
+  readonly ready?: () => Promise<void>;
+  /** Whether this core's kinds are loaded (kind names can be checked at spawn). */
+  readonly kindsLoaded?: () => boolean;
+}
+
+export type PeerState = 'up' | 'down' | 'gone';
+
+/** What this core knows of one other core. */
+export class Peer {
+  state: PeerState = 'up';
+  in: PeerChannel['in'] | null = null;
+  /** The peer's restart count, as last told. */
+  epoch = 0;
+  /** Spawns from the peer onto this core: the highest sequence number seen (this epoch). */
+  leaseSeen = -1;
+  /** Whether `leaseSeen` is known (false on a restarted core until the peer's hello). */
+  known = true;
+  /** Spawns from this core onto the peer: the next sequence number. */
+  leaseNext = 0;
+  readonly sink: (source: import('@pd/transport').ByteSource, offset: number, length: number) => void;
+
+  constructor(readonly core: number, readonly outbox: Outbox, inbound: Inbound) {
+    this.sink = (source, offset, length) => inbound.frame(this, source, offset, length);
+  }
+}
+
+export class CoreRouter implements RemoteRouter {
+  readonly self: number;
+  readonly node: number;
+  readonly cores: number;
+  readonly epoch: number;
+  readonly codec: Codec;
+  readonly books = new Books();
+  readonly peers: (Peer | null)[] = [];
+  readonly registry: MultiRegistry;
+  readonly topics: MultiTopics;
+  readonly standIns: StandIns;
+  /** Cells living here under identities leased by other cores, by `slot.generation`. */
+  readonly leasedHere = new Map<string, ActorCell>();
+  readonly stats = { framesIn: 0, messagesIn: 0, badFrames: 0, deadLetters: 0 };
+  private readonly inbound: Inbound;
+  private readonly placer: Placer;
+  private readonly readFrames: number;
+  private flushQueued = false;
+  private pumpQueued = false;
+  private nextControlId = 2 ** 50;
+  private readonly secrets: RandomStream;
+
+  constructor(readonly engine: Engine, private readonly options: CoreRouterOptions) {
+    this.self = engine.core;
+    this.node = engine.incarnation;
+    this.cores = options.cores;
+    this.epoch = options.epoch ?? 0;
+    this.readFrames = options.readFrames ?? MULTI_DEFAULTS.readFrames;
+    this.codec = new Codec({ records: true, resolveAddr: (id) => this.resolveAddr(id) });
+    this.secrets = engine.reactor.random('lease-secret');
+    this.inbound = new Inbound(this);
+    const maxBatch = options.maxBatch ?? MULTI_DEFAULTS.maxBatch;
+    for (let core = 0; core < this.cores; core++) {
+      if (core === this.self) {
+        this.peers.push(null);
+        continue;
+      }
+      const peer = new Peer(core, new Outbox(maxBatch, this.scheduleFlush), this.inbound);
+      peer.known = options.restarted !== true;
+      this.peers.push(peer);
+    }
+    this.registry = new MultiRegistry(engine, this);
+    this.topics = new MultiTopics(this);
+    this.standIns = new StandIns(this);
+    this.placer = new Placer({
+      self: this.self, cores: this.cores, node: this.node,
+      alive: (core) => core === this.self || this.peers[core]?.state !== 'gone',
+      knowsKind: (name) => ((options.kindsLoaded?.() ?? true) ? engine.kinds.has(name) : null),
+    }, options.placement);
+  }
+
+  /** What the engine takes at construction. */
+  attachment(): RemoteAttachment {
+    return { router: this, registry: this.registry, topics: this.topics };
+  }
+
+  // --- RemoteRouter: outgoing ---
+
+  reaches(addr: AnyAddr): boolean {
+    return addr.node === this.node && addr.core !== this.self && addr.core < this.cores && addr.slot >= 0;
+  }
+
+  place(definition: unknown, options: SpawnOptions | undefined, _parent: AnyAddr | null, parentPath: string | null): number | null {
+    return this.placer.place(definition, options, parentPath);
+  }
+
+  spawn(target: number, spawn: RemoteSpawn): AnyAddr {
+    const peer = this.peers[target]!;
+    const { link: _link, placement: _placement, ...options } = spawn.options;
+    if (options.args !== undefined) this.codec.check(options.args, 'spawn args');
+    const identity = leasedIdentity(this.node, target, this.self, this.epoch, peer.leaseNext++, this.secrets.nextU32() || 1);
+    if (spawn.parent !== null) return this.standIns.spawnChild(peer, identity, spawn, options);
+    this.sendSpawn(peer, identity, spawn, options, null);
+    return mintAddr(identity, null);
+  }
+
+  send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
+    const peer = this.peers[to.core]!;
+    if (peer.state === 'gone') return this.deadLetter(to, message);
+    this.codec.check(message);
+    const lane = laneOf(options?.priority);
+    const ttl = options?.ttlMs;
+    if (ttl === undefined) {
+      peer.outbox.user(to, message, lane);
+    } else {
+      if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
+      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, this.engine.reactor.now() + ttl);
+    }
+    return 'queued';
+  }
+
+  ask(to: AnyAddr, message: unknown, ask: RemoteAskHandle, options: AskOptions | undefined): SendResult {
+    const peer = this.peers[to.core]!;
+    if (peer.state === 'gone') return 'dead';
+    this.codec.check(message);
+    this.books.pending.set(ask.id, { ask, core: to.core });
+    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority));
+    return 'queued';
+  }
+
+  link(local: AnyAddr, remote: AnyAddr): void {
+    if (this.peers[remote.core]!.state === 'gone') return void this.engine._remoteSignal(local, 'link', remote, Exit.noproc);
+    if (this.books.hasLink(local, remote)) return;
+    this.books.addLink(local, remote);
+    this.frame(remote, MessageKind.link, local, 0, null);
+  }
+
+  unlink(local: AnyAddr, remote: AnyAddr): void {
+    if (this.books.removeLink(local, remote)) this.frame(remote, MessageKind.unlink, local, 0, null);
+  }
+
+  monitor(watcher: AnyAddr, remote: AnyAddr, ref: MonitorRef): void {
+    this.watch(watcher, remote, ref, null);
+  }
+
+  demonitor(_watcher: AnyAddr, ref: MonitorRef): boolean {
+    const w = this.books.takeWatching(ref.id);
+    if (w === undefined) return false;
+    this.frame(w.target, MessageKind.demonitor, w.watcher, ref.id, null);
+    return true;
+  }
+
+  exit(target: AnyAddr, reason: ExitReason, from: AnyAddr | null): void {
+    this.frame(target, MessageKind.exit, from, 0, [portableReason(this.codec, reason), 0]);
+  }
+
+  stop(target: AnyAddr, reason: ExitReason): void {
+    this.frame(target, MessageKind.stop, null, 0, portableReason(this.codec, reason));
+  }
+
+  kill(target: AnyAddr): void {
+    this.frame(target, MessageKind.kill, null, 0, null);
+  }
+
+  swap(target: AnyAddr, kind: string, args: unknown): void {
+    if (args !== undefined) this.codec.check(args, 'swap args');
+    this.frame(target, MessageKind.swap, null, 0, [kind, args ?? null]);
+  }
+
+  publish(topic: string, message: unknown): number {
+    let n = 0;
+    let checked = false;
+    for (const [core, count] of this.topics.remoteCounts(topic)) {
+      const peer = this.peers[core];
+      if (peer === null || peer === undefined || peer.state === 'gone') continue;
+      if (!checked) {
+        this.codec.check(message);
+        checked = true;
+      }
+      this.control(core, { op: 'publish', topic, message });
+      n += count;
+    }
+    return n;
+  }
+
+  exited(local: AnyAddr, reason: ExitReason): void {
+    if (isLeased(local.slot)) this.leasedHere.delete(`${local.slot}.${local.generation}`);
+    this.standIns.exited(local);
+    const books = this.books;
+    if (books.links.size === 0 && books.watchedBy.size === 0 && !books.hasWatching) return;
+    const { links, watchers, watching } = books.takeLocal(local.key);
+    if (links.length + watchers.length + watching.length === 0) return;
+    const portable = portableReason(this.codec, reason);
+    for (const remote of links) this.frame(remote, MessageKind.exit, local, 0, [portable, 1]);
+    for (const w of watchers) this.frame(w.watcher, MessageKind.down, local, w.refId, portable);
+    for (const w of watching) this.frame(w.target, MessageKind.demonitor, w.watcher, w.ref.id, null);
+  }
+
+  ready(): Promise<void> {
+    return this.options.ready?.() ?? Promise.resolve();
+  }
+
+  shutdown(deadlineMs: number): Promise<ShutdownReport> {
+    return this.options.shutdownOthers?.(deadlineMs) ?? Promise.resolve({ stopped: 0, killed: 0 });
+  }
+
+  localAt(identity: AnyAddr): AnyAddr | undefined {
+    if (!isLeased(identity.slot)) return undefined;
+    return this.leasedHere.get(`${identity.slot}.${identity.generation}`)?.self;
+  }
+
+  // --- lifecycle: called by the coordinator, the worker glue or the simulation ---
+
+  /** Connect to `core` (at start, or after it restarted with `epoch`). */
+  connect(core: number, channel: PeerChannel, restart: { epoch: number } | null = null): void {
+    const peer = this.peers[core]!;
+    peer.in = channel.in;
+    peer.state = 'up';
+    if (restart !== null) {
+      peer.epoch = restart.epoch;
+      peer.leaseSeen = -1;
+      peer.known = true;
+    }
+    // The first frame after a peer restarted says where our spawns onto it stand.
+    peer.outbox.attach(channel.out, restart === null ? null : this.controlFrame(core, { op: 'hello', next: peer.leaseNext }));
+    if (restart !== null) {
+      this.registry.announceTo(core);
+      this.topics.announceTo(core);
+    }
+    this.schedulePump();
+  }
+
+  /**
+   * `core` died outside any handler: read what it left in its ring, then every link,
+   * monitor and ask that pointed there fires with {@link coreCrashed}. Frames for it wait
+   * until it is back ({@link connect}) or gone ({@link coreGone}).
+   */
+  coreDown(core: number, detail?: string): void {
+    const peer = this.peers[core];
+    if (peer === null || peer === undefined || peer.state !== 'up') return;
+    if (peer.in !== null) {
+      while (peer.in.read(this.readFrames, peer.sink) > 0);
+      peer.in.close();
+      peer.in = null;
+    }
+    peer.outbox.detach();
+    peer.state = 'down';
+    this.fail(core, coreCrashed(core, detail));
+    this.inbound.dropEmbryos((spawner, epoch) => spawner === core && epoch <= peer.epoch);
+  }
+
+  /** `core` will not come back: what waits for it becomes dead letters. */
+  coreGone(core: number): void {
+    const peer = this.peers[core];
+    if (peer === null || peer === undefined) return;
+    if (peer.state === 'up') this.coreDown(core);
+    peer.state = 'gone';
+    this.stats.deadLetters += peer.outbox.discard();
+    this.inbound.dropEmbryos((spawner) => spawner === core);
+  }
+
+  /** Stop reading and writing (after shutdown). */
+  close(): void {
+    for (const peer of this.peers) {
+      if (peer === null) continue;
+      peer.outbox.publish();
+      peer.outbox.detach();
+      peer.in?.close();
+      peer.in = null;
+    }
+  }
+
+  /** Read every channel until all are empty (before closing them). */
+  drain(): void {
+    for (let n = 1; n > 0;) {
+      n = 0;
+      for (const peer of this.peers) if (peer !== null && peer.in !== null) n += peer.in.read(this.readFrames, peer.sink);
+    }
+  }
+
+  /** Frames waiting to go out to other cores. */
+  get backlog(): number {
+    let n = 0;
+    for (const peer of this.peers) if (peer !== null) n += peer.outbox.backlog;
+    return n;
+  }
+
+  /** Publish what is staged now (the worker does before it exits). */
+  flushNow(): void {
+    this.flushQueued = false;
+    for (const peer of this.peers) if (peer !== null && peer.outbox.dirty) peer.outbox.publish();
+  }
+
+  // --- boundary: used by inbound, stand-ins, registry, topics, view ---
+
+  /** One frame of its own to the actor `to` (which lives on another core). */
+  frame(to: AnyAddr | AddrIdentity, kind: MessageKind, from: AnyAddr | null, correlationId: number, body: unknown, flags = 0): void {
+    const peer = this.peers[to.core];
+    if (peer === null || peer === undefined || peer.state === 'gone') return;
+    const destination = 'key' in to ? addrIdentity(to as AnyAddr) : to;
+    peer.outbox.frame(kind, from === null ? null : addrIdentity(from), destination, correlationId, body, 0, null, flags);
+  }
+
+  /** A control message to another core's endpoint. */
+  control(core: number, message: Control, correlationId = 0): void {
+    const peer = this.peers[core];
+    if (peer === null || peer === undefined || peer.state === 'gone') return;
+    peer.outbox.frame(correlationId === 0 ? MessageKind.user : MessageKind.ask, null, endpointOf(this.node, core), correlationId, message);
+  }
+
+  /** Ask another core's endpoint; resolves with its answer, rejects on timeout or crash. */
+  controlAsk(core: number, message: Control, timeoutMs: number): Promise<unknown> {
+    const id = this.nextControlId++;
+    let settled = false;
+    return new Promise((resolve, reject) => {
+      const timer = this.engine._timers.schedule(timeoutMs, 0, () => handle.fail(new AskError('ask/timeout', `core ${core} did not answer within ${timeoutMs} ms`)));
+      const handle: RemoteAskHandle = {
+        id,
+        get settled() {
+          return settled;
+        },
+        answer: (value) => {
+          if (settled) return false;
+          settled = true;
+          this.engine._timers.cancel(timer);
+          this.books.pending.delete(id);
+          resolve(value);
+          return true;
+        },
+        fail: (error) => {
+          if (settled) return false;
+          settled = true;
+          this.engine._timers.cancel(timer);
+          this.books.pending.delete(id);
+          reject(error);
+          return true;
+        },
+      };
+      const peer = this.peers[core];
+      if (peer === null || peer === undefined || peer.state !== 'up') return void handle.fail(new AskError('ask/target-exited', `core ${core} is ${peer === null ? 'this core' : peer?.state ?? 'unknown'}`));
+      this.books.pending.set(id, { ask: handle, core });
+      this.control(core, message, id);
+    });
+  }
+
+  /** The reply to an ask that came from `core`: `[0, value]` or `[1, portable error]`. */
+  reply(core: number, correlationId: number, body: readonly [0 | 1, unknown]): void {
+    const peer = this.peers[core];
+    if (peer === null || peer === undefined || peer.state === 'gone') return;
+    let payload = body;
+    if (body[0] === 0) {
+      try {
+        this.codec.check(body[1], 'reply');
+      } catch (error) {
+        payload = [1, portableValue(this.codec, error)];
+      }
+    }
+    peer.outbox.frame(MessageKind.reply, null, endpointOf(this.node, core), correlationId, payload, 0, null, EnvelopeFlags.response);
+  }
+
+  /** A monitor of a remote actor: a Down for `watcher`, or (internal watches) a callback. */
+  watch(watcher: AnyAddr, remote: AnyAddr, ref: MonitorRef, onDown: ((reason: ExitReason) => void) | null): void {
+    if (this.peers[remote.core]!.state === 'gone') {
+      if (onDown !== null) onDown(Exit.noproc);
+      else this.engine._remoteDown(watcher, ref, remote, Exit.noproc);
+      return;
+    }
+    this.books.addWatching({ watcher, target: remote, ref, onDown });
+    this.frame(remote, MessageKind.monitor, watcher, ref.id, null);
+  }
+
+  /** Send the spawn request for `identity` to `peer`; `watch` registers a monitor before the actor exists. */
+  sendSpawn(peer: Peer, identity: AddrIdentity, spawn: RemoteSpawn, options: SpawnOptions, watch: { watcher: AnyAddr; ref: number } | null): void {
+    const restart = spawn.restart === null || spawn.restart === undefined ? null
+      : { restarts: spawn.restart.restarts, previous: portableReason(this.codec, spawn.restart.previous) };
+    this.control(peer.core, {
+      op: 'spawn', slot: identity.slot, generation: identity.generation, secret: identity.secret, kind: spawn.kind, options,
+      parentPath: spawn.parentPath, restart, watch: watch === null ? null : { watcher: addrIdentity(watch.watcher), ref: watch.ref },
+    });
+  }
+
+  /** An address from a decoded identity: a local actor's own address when it is alive here. */
+  resolveAddr(id: AddrIdentity): AnyAddr {
+    if (id.node === this.node && id.core === this.self) {
+      const found = isLeased(id.slot) ? this.leasedHere.get(`${id.slot}.${id.generation}`) : this.engine.liveCell(mintAddr({ ...id }, null), 'decode');
+      if (found !== undefined && found !== null && found.status !== S_DEAD) {
+        const addr = mintAddr({ ...id }, null);
+        if (found.self.equals(addr)) return found.self;
+      }
+    }
+    return mintAddr({ ...id }, null);
+  }
+
+  deadLetter(to: AnyAddr, message: unknown): SendResult {
+    this.stats.deadLetters++;
+    return this.engine._countDeadLetter(to, message, 'dead');
+  }
+
+  schedulePump = (): void => {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    this.engine.reactor.soon(this.pump);
+  };
+
+  // --- internal ---
+
+  private scheduleFlush = (): void => {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    this.engine.reactor.soon(this.flush);
+  };
+
+  private flush = (): void => {
+    if (!this.flushQueued) return;
+    this.flushNow();
+  };
+
+  /** Read every peer's channel; keep going (after a yield) while frames come, else sleep. */
+  private pump = (): void => {
+    this.pumpQueued = false;
+    let n = 0;
+    for (const peer of this.peers) if (peer !== null && peer.in !== null) n += peer.in.read(this.readFrames, peer.sink);
+    if (n > 0) {
+      this.pumpQueued = true;
+      this.engine.reactor.yieldThen(this.pump);
+      return;
+    }
+    for (const peer of this.peers) if (peer !== null && peer.in !== null) peer.in.arm(this.schedulePump);
+  };
+
+  private controlFrame(core: number, message: Control): { kind: MessageKind; destination: AddrIdentity; body: unknown } {
+    return { kind: MessageKind.user, destination: endpointOf(this.node, core), body: message };
+  }
+
+  /** Everything that pointed at `core` fires with `reason`. */
+  private fail(core: number, reason: ExitReason): void {
+    const { links, watching, asks } = this.books.takeCore(core);
+    for (const [local, remote] of links) this.engine._remoteSignal(local, 'link', remote, reason);
+    for (const w of watching) {
+      if (w.onDown !== null) w.onDown(reason);
+      else this.engine._remoteDown(w.watcher, w.ref, w.target, reason);
+    }
+    for (const ask of asks) ask.fail(new AskError('ask/target-exited', `core ${core} crashed before the reply`, { core }));
+    this.registry.dropCore(core);
+    this.topics.dropCore(core);
+  }
+}
+
+const LANES: Record<Lane, Priority> = { normal: 0, low: 1, high: 2 };
+
+function laneOf(priority: Lane | undefined): Priority {
+  return priority === undefined ? 0 : LANES[priority] ?? 0;
+}
+
+/** The send options for a lane code read from a header (undefined for normal). */
+export const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priority: 'low' }, { priority: 'high' }, undefined];
+
+export { ActorCell };

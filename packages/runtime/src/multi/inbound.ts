@@ -1,0 +1,259 @@
+/**
+ * Incoming frames of one core: decodes each frame once and hands it to its destination —
+ * a local actor (messages, asks, signals), the asker's pending ask (replies), or this
+ * core's endpoint (control). A frame for an actor another core has spawned here but whose
+ * spawn request has not arrived yet (it travels on another ring) waits in that embryo's
+ * queue, in arrival order, and is delivered right after the spawn.
+ *
+ * Must not: let a malformed frame or a throwing handler escape (counted, never a crash), or
+ * deliver frames of one ring out of order.
+ */
+import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason } from '@pd/actor';
+import { mintAddr } from '@pd/actor/internal';
+import { type ByteSource, type EnvelopeHeader, MessageKind, decodeFrame } from '@pd/transport';
+import { S_DEAD } from '../cell.js';
+import type { CoreRouter, Peer } from './core-router.js';
+import { LANE_OPTIONS } from './core-router.js';
+import { handleControl } from './control.js';
+import { ENDPOINT_SLOT, isLeased, leaseOf } from './leases.js';
+import { portableError, portableReason, reviveError, reviveReason } from './portable.js';
+import { ForwardedAsk } from './forwarded-ask.js';
+import type { Control } from './protocol.js';
+
+/** A frame kept for an actor whose spawn has not arrived yet. */
+interface Held {
+  readonly from: Peer;
+  readonly kind: number;
+  readonly source: AddrIdentity | null;
+  readonly destination: AddrIdentity;
+  readonly correlationId: number;
+  readonly priority: number;
+  readonly deadlineMs: number | null;
+  readonly batch: boolean;
+  readonly body: unknown;
+}
+
+/** Frames held per embryo at most (invariant 9); more are dead letters. */
+const EMBRYO_MAX_FRAMES = 10_000;
+
+export class Inbound {
+  private readonly header: EnvelopeHeader = blankHeader();
+  /** Frames for actors not spawned yet, by `slot.generation`. */
+  private readonly embryos = new Map<string, Held[]>();
+
+  constructor(private readonly router: CoreRouter) {}
+
+  /** One frame from `from` (a ring sink). */
+  frame(from: Peer, source: ByteSource, offset: number, length: number): void {
+    const router = this.router;
+    router.stats.framesIn++;
+    let header: EnvelopeHeader;
+    let body: unknown;
+    try {
+      ({ header, body } = decodeFrame(router.codec, source, offset, length, this.header));
+    } catch {
+      router.stats.badFrames++;
+      return;
+    }
+    try {
+      this.dispatch(from, header.kind, header.source, header.destination, header.correlationId, header.priority, header.deadlineMs, (header.flags & 0x10) !== 0, body);
+    } catch {
+      router.stats.badFrames++;
+    }
+  }
+
+  /** Embryos whose spawner (and epoch) match `dead` will never be spawned: their frames fail now. */
+  dropEmbryos(dead: (spawner: number, epoch: number) => boolean): void {
+    for (const [key, held] of [...this.embryos]) {
+      const { spawner, epoch } = leaseOf(held[0]!.destination);
+      if (!dead(spawner, epoch)) continue;
+      this.embryos.delete(key);
+      for (const h of held) this.refuse(h.from, h.kind, h.destination, h.source, h.correlationId, h.batch, h.body);
+    }
+  }
+
+  /** A spawn arrived: deliver what waited for it, in order. */
+  born(slot: number, generation: number): void {
+    const key = `${slot}.${generation}`;
+    const held = this.embryos.get(key);
+    if (held === undefined) return;
+    this.embryos.delete(key);
+    for (const h of held) this.dispatch(h.from, h.kind, h.source, h.destination, h.correlationId, h.priority, h.deadlineMs, h.batch, h.body);
+  }
+
+  /** The peer's lease baseline became known (its hello): embryos it will never spawn fail now. */
+  baseline(peer: Peer): void {
+    for (const [key, held] of [...this.embryos]) {
+      const lease = leaseOf(held[0]!.destination);
+      if (lease.spawner !== peer.core || this.pendingLease(peer, lease.epoch, lease.n)) continue;
+      this.embryos.delete(key);
+      for (const h of held) this.refuse(h.from, h.kind, h.destination, h.source, h.correlationId, h.batch, h.body);
+    }
+  }
+
+  // --- internal ---
+
+  private dispatch(from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number, deadlineMs: number | null, batch: boolean, body: unknown): void {
+    const router = this.router;
+    if (kind === MessageKind.reply) return this.onReply(corr, body);
+    if (dst.node !== router.node || dst.core !== router.self) return void router.stats.badFrames++;
+    if (dst.slot === ENDPOINT_SLOT) return handleControl(router, this, from, body as Control, kind === MessageKind.ask ? corr : 0);
+    const target = this.target(dst);
+    if (target === EMBRYO) return this.hold({ from, kind, source: src === null ? null : { ...src }, destination: { ...dst }, correlationId: corr, priority, deadlineMs, batch, body });
+    if (target === null) return this.refuse(from, kind, dst, src, corr, batch, body);
+    const engine = router.engine;
+    const source = src === null ? null : router.resolveAddr(src);
+    switch (kind) {
+      case MessageKind.user: {
+        const options = LANE_OPTIONS[priority];
+        const deadline = deadlineMs ?? Infinity;
+        if (!batch) {
+          router.stats.messagesIn++;
+          engine._remoteDeliver(target, body, null, deadline, options);
+          return;
+        }
+        const bodies = body as unknown[];
+        router.stats.messagesIn += bodies.length;
+        for (let i = 0; i < bodies.length; i++) engine._remoteDeliver(target, bodies[i], null, deadline, options);
+        return;
+      }
+      case MessageKind.ask:
+        router.stats.messagesIn++;
+        engine._remoteDeliver(target, body, new ForwardedAsk(router, from.core, corr), deadlineMs ?? Infinity, LANE_OPTIONS[priority]);
+        return;
+      case MessageKind.link:
+        if (source === null) return;
+        if (engine.liveCell(target, 'link') === null) return void router.frame(source, MessageKind.exit, target, 0, [portableReason(router.codec, Exit.noproc), 1]);
+        router.books.addLink(target, source);
+        return;
+      case MessageKind.unlink:
+        if (source !== null) router.books.removeLink(target, source);
+        return;
+      case MessageKind.monitor:
+        if (source === null) return;
+        if (engine.liveCell(target, 'monitor') === null) return void router.frame(source, MessageKind.down, target, corr, portableReason(router.codec, Exit.noproc));
+        router.books.addWatchedBy(target.key, source, corr);
+        return;
+      case MessageKind.demonitor:
+        if (source !== null) router.books.removeWatchedBy(target.key, source, corr);
+        return;
+      case MessageKind.down:
+        return this.onDown(corr, body);
+      case MessageKind.exit: {
+        const [reason, isLink] = body as [unknown, number];
+        if (isLink === 1) {
+          // An exit over a link that was removed meanwhile is not delivered (as unlink/1).
+          if (source === null || !router.books.removeLink(target, source)) return;
+          engine._remoteSignal(target, 'link', source, reviveReason(reason));
+        } else {
+          engine._remoteSignal(target, 'exit', source, reviveReason(reason));
+        }
+        return;
+      }
+      case MessageKind.stop:
+        engine._remoteStop(target, reviveReason(body));
+        return;
+      case MessageKind.kill:
+        engine._remoteSignal(target, 'kill', null, Exit.killed);
+        return;
+      case MessageKind.swap: {
+        const [kindName, args] = body as [string, unknown];
+        try {
+          engine.swap(target, kindName, args === null ? undefined : { args });
+        } catch {
+          router.stats.badFrames++;
+        }
+        return;
+      }
+      default:
+        router.stats.badFrames++;
+    }
+  }
+
+  private onReply(corr: number, body: unknown): void {
+    const pending = this.router.books.pending.get(corr);
+    if (pending === undefined) return;
+    this.router.books.pending.delete(corr);
+    const [status, value] = body as [number, unknown];
+    if (status === 0) pending.ask.answer(value);
+    else pending.ask.fail(reviveError(value));
+  }
+
+  private onDown(corr: number, body: unknown): void {
+    const w = this.router.books.takeWatching(corr);
+    if (w === undefined) return;
+    const reason = reviveReason(body);
+    if (w.onDown !== null) w.onDown(reason);
+    else this.router.engine._remoteDown(w.watcher, w.ref, w.target, reason);
+  }
+
+  /** The local actor `dst` names: its address, null when dead or unknown, or EMBRYO. */
+  private target(dst: AddrIdentity): AnyAddr | null | typeof EMBRYO {
+    const router = this.router;
+    if (!isLeased(dst.slot)) {
+      const cell = router.engine.liveCell(mintAddr({ ...dst }, null), 'deliver');
+      return cell === null ? null : cell.self;
+    }
+    const cell = router.leasedHere.get(`${dst.slot}.${dst.generation}`);
+    if (cell !== undefined) return cell.status === S_DEAD || !cell.self.equals(mintAddr({ ...dst }, null)) ? null : cell.self;
+    const lease = leaseOf(dst);
+    if (lease.spawner === router.self) return null;
+    const peer = router.peers[lease.spawner];
+    if (peer === null || peer === undefined || peer.state === 'gone') return null;
+    return this.pendingLease(peer, lease.epoch, lease.n) ? EMBRYO : null;
+  }
+
+  /** Whether spawn `n` of the peer's `epoch` may still arrive. */
+  private pendingLease(peer: Peer, epoch: number, n: number): boolean {
+    if (epoch > peer.epoch) return true;
+    if (epoch < peer.epoch) return false;
+    return !peer.known || n > peer.leaseSeen;
+  }
+
+  private hold(h: Held): void {
+    const key = `${h.destination.slot}.${h.destination.generation}`;
+    let held = this.embryos.get(key);
+    if (held === undefined) this.embryos.set(key, (held = []));
+    if (held.length >= EMBRYO_MAX_FRAMES) return this.refuse(h.from, h.kind, h.destination, h.source, h.correlationId, h.batch, h.body);
+    held.push(h);
+  }
+
+  /** A frame for an actor that is not alive here: what its sender is owed (a dead letter, a noproc, an error reply). */
+  private refuse(from: Peer, kind: number, dst: AddrIdentity, src: AddrIdentity | null, corr: number, batch: boolean, body: unknown): void {
+    const router = this.router;
+    const addr = mintAddr({ ...dst }, null);
+    const source = src === null ? null : router.resolveAddr(src);
+    switch (kind) {
+      case MessageKind.user:
+        if (batch) for (const m of body as unknown[]) router.deadLetter(addr, m);
+        else router.deadLetter(addr, body);
+        return;
+      case MessageKind.ask:
+        router.deadLetter(addr, body);
+        router.reply(from.core, corr, [1, portableError(router.codec, new AskError('ask/target-exited', `${String(addr)} is not alive`, { to: String(addr) }))]);
+        return;
+      case MessageKind.link:
+        if (source !== null) router.frame(source, MessageKind.exit, addr, 0, [noproc(router), 1]);
+        return;
+      case MessageKind.monitor:
+        if (source !== null) router.frame(source, MessageKind.down, addr, corr, noproc(router));
+        return;
+      default:
+        // Signals for an actor that is gone have nobody to act on.
+        return;
+    }
+  }
+}
+
+const EMBRYO = Symbol('embryo');
+
+function noproc(router: CoreRouter): unknown {
+  return portableReason(router.codec, Exit.noproc as ExitReason);
+}
+
+function blankHeader(): EnvelopeHeader {
+  return {
+    version: 1, flags: 0, kind: MessageKind.user, priority: 0, source: null,
+    destination: { node: 0, core: 0, slot: 0, generation: 0, secret: 0 }, correlationId: 0, deadlineMs: null, trace: null, payloadLength: 0,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Control messages between cores: what one core's router sends to another core's endpoint
+ * (slot `ENDPOINT_SLOT`) rather than to an actor. They ride the same rings as user messages,
+ * as `user` frames (or `ask` frames for the ones that want an answer), so they keep per-pair
+ * FIFO with everything else and need no envelope kinds of their own.
+ *
+ * Owns: the shapes. Must not: carry anything but plain data (they cross the codec).
+ */
+import type { AddrIdentity, SpawnOptions } from '@pd/actor';
+
+/** Which registry a binding is in. */
+export type Space = 'name' | 'path';
+
+export type Control =
+  /** Run an actor under a leased identity (slot, generation minted by the sender). */
+  | {
+    readonly op: 'spawn'; readonly slot: number; readonly generation: number; readonly secret: number;
+    readonly kind: string; readonly options: SpawnOptions; readonly parentPath: string | null;
+    readonly restart: { readonly restarts: number; readonly previous: unknown } | null;
+    /** A monitor to hold from the start (a stand-in watching its remote child). */
+    readonly watch: { readonly watcher: AddrIdentity; readonly ref: number } | null;
+  }
+  /** First frame to a restarted core: the sender's next spawn sequence number for it. */
+  | { readonly op: 'hello'; readonly next: number }
+  /** To a name's home core: bind `key` to `addr` unless another live actor holds it. */
+  | { readonly op: 'claim'; readonly space: Space; readonly key: string; readonly addr: AddrIdentity }
+  /** To a name's home core: unbind `key` if it is bound to `addr`. */
+  | { readonly op: 'release'; readonly space: Space; readonly key: string; readonly addr: AddrIdentity }
+  /** From a home core to every core: `key` is now bound to `addr`. */
+  | { readonly op: 'bind'; readonly space: Space; readonly key: string; readonly addr: AddrIdentity }
+  /** From a home core to every core: `key` is no longer bound to `addr`. */
+  | { readonly op: 'unbind'; readonly space: Space; readonly key: string; readonly addr: AddrIdentity }
+  /** From a home core to a claimant: `key` was already bound to `holder`. */
+  | { readonly op: 'refused'; readonly space: Space; readonly key: string; readonly addr: AddrIdentity; readonly holder: AddrIdentity }
+  /** The sender now has `count` local subscribers of `topic`. */
+  | { readonly op: 'topic'; readonly topic: string; readonly count: number }
+  /** Deliver `message` to this core's subscribers of `topic`. */
+  | { readonly op: 'publish'; readonly topic: string; readonly message: unknown }
+  /** Introspection (an ask): this core's view, as plain data. */
+  | { readonly op: 'inspect'; readonly what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters'; readonly filter?: Readonly<Record<string, string>> };

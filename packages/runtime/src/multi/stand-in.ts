@@ -1,0 +1,101 @@
+/**
+ * Stand-ins: how a parent keeps a child that runs on another core. The child is spawned
+ * there under a leased identity; here, a small local actor stands in for it among the
+ * parent's children. The stand-in watches the child (from before it exists) and exits with
+ * the child's exit reason; stopping the stand-in stops the child and waits for it; killing
+ * it kills the child. So a supervisor, whose children are local cells, supervises a child
+ * on another core unchanged, and parent-child shutdown stays ordered across cores. The
+ * child's own address (returned by the spawn) reaches it directly; messages sent to the
+ * stand-in (a supervisor's stable address) are forwarded, asks included.
+ *
+ * Must not: outlive its child, or let the child outlive it.
+ */
+import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, type ExitReason, MonitorRef, SendError, type SpawnOptions } from '@pd/actor';
+import { addrTarget, mintAddr } from '@pd/actor/internal';
+import { ActorCell, S_DEAD, S_STOPPING } from '../cell.js';
+import type { RemoteSpawn } from '../remote.js';
+import type { CoreRouter, Peer } from './core-router.js';
+
+/** Longest a forwarded ask waits for the child (the original asker's own timeout governs). */
+const FORWARD_TIMEOUT_MS = 0x7fff_ffff;
+
+/** The behaviour of a stand-in: its kind shows as `RemoteChild` in introspection. */
+export class RemoteChild implements Behavior {
+  /** @internal */ child: AnyAddr | null = null;
+  /** @internal */ exited: ExitReason | null = null;
+  /** @internal */ waiters: (() => void)[] = [];
+
+  constructor(private readonly router: CoreRouter) {}
+
+  receive(message: unknown, ctx: Context): unknown {
+    const child = this.child!;
+    const reply = ctx.deferReply();
+    try {
+      if (reply === null) ctx.send(child, message);
+      else ctx.ask(child, message, { timeoutMs: FORWARD_TIMEOUT_MS }).then(reply.resolve, reply.reject);
+    } catch (error) {
+      // A message that cannot cross to the child's core: refused here, as at a direct send.
+      if (!(error instanceof SendError)) throw error;
+      if (reply !== null) reply.reject(error);
+      else this.router.deadLetter(child, message);
+    }
+    return undefined;
+  }
+
+  stopping(reason: ExitReason): Promise<void> | void {
+    if (this.exited !== null || this.child === null) return;
+    this.router.stop(this.child, reason);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+export class StandIns {
+  /** Stand-in address key → its behaviour. */
+  private readonly byKey = new Map<string, RemoteChild>();
+  private nextRef = -1;
+
+  constructor(private readonly router: CoreRouter) {}
+
+  /** Spawn `spawn` on `peer` as a child of a local parent; returns the child's address. */
+  spawnChild(peer: Peer, identity: AddrIdentity, spawn: RemoteSpawn, options: SpawnOptions): AnyAddr {
+    const router = this.router;
+    const engine = router.engine;
+    const parent = engine.liveCell(spawn.parent!, 'spawn')!;
+    const behavior = new RemoteChild(router);
+    const standInOptions: SpawnOptions = {
+      ...(options.name === undefined ? {} : { name: options.name }),
+      ...(spawn.options.link === true ? { link: true } : {}),
+      ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
+    };
+    const standIn = addrTarget(engine._spawn(behavior, standInOptions, parent, spawn.restart ?? null)) as ActorCell;
+    const child = mintAddr(identity, standIn);
+    behavior.child = child;
+    this.byKey.set(standIn.self.key, behavior);
+    // Watch from the start: the monitor rides in the spawn request, so even a child that
+    // fails to start reports its own reason, not noproc.
+    const ref = new MonitorRef(this.nextRef--);
+    router.books.addWatching({ watcher: standIn.self, target: child, ref, onDown: (reason) => this.childExited(standIn, behavior, reason) });
+    router.sendSpawn(peer, identity, spawn, options, { watcher: standIn.self, ref: ref.id });
+    return child;
+  }
+
+  /** A local actor exited: if it was a stand-in whose child still runs, the child is killed. */
+  exited(local: AnyAddr): void {
+    const behavior = this.byKey.get(local.key);
+    if (behavior === undefined) return;
+    this.byKey.delete(local.key);
+    if (behavior.exited === null && behavior.child !== null) this.router.kill(behavior.child);
+  }
+
+  // --- internal ---
+
+  private childExited(standIn: ActorCell, behavior: RemoteChild, reason: ExitReason): void {
+    behavior.exited = reason;
+    const waiters = behavior.waiters;
+    behavior.waiters = [];
+    for (const w of waiters) w();
+    if (standIn.status >= S_STOPPING || standIn.status === S_DEAD) return;
+    standIn.terminate(reason.type === 'killed' ? Exit.killed : reason, false);
+    standIn.engine._flushSignals();
+  }
+}
