@@ -78,6 +78,8 @@ export class CellExtras {
   startedAt = 0;
   /** Set by an actor that stops its own children in its own order (a supervisor). */
   childShutdown: ChildShutdown | null = null;
+  /** Called once when this incarnation has started (its `started` hook done); a stable address waits for it. */
+  onReady: (() => void) | null = null;
   /** Live children in start order. */
   children: Set<ActorCell> | null = null;
   /** Path segment given at spawn; null for a generated `$<id>`. */
@@ -607,6 +609,7 @@ export class ActorCell implements Context<any> {
     if (this.status !== S_SUSPENDED) return;
     if ((this.flags & F_PULL) !== 0) {
       let run: Promise<unknown>;
+      this.ready();
       try {
         run = (this.behavior as PullBehavior).run(this);
       } catch (error) {
@@ -629,6 +632,15 @@ export class ActorCell implements Context<any> {
     }
     this.status = S_RUNNING;
     if ((this.box !== null && this.box.size > 0) || (this.sys !== null && this.sys.length > 0)) this.engine._schedule(this);
+    this.ready();
+  }
+
+  private ready(): void {
+    const x = this.x;
+    if (x === null || x.onReady === null) return;
+    const onReady = x.onReady;
+    x.onReady = null;
+    onReady();
   }
 
   private suspend(pending: PromiseLike<unknown>, meta: MessageMeta | null): void {

@@ -9,7 +9,7 @@
  */
 import { type Addr, type AnyAddr, ArgumentError, type SendOptions, type SendResult } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import { type ActorCell, S_DEAD, S_STOPPING } from '../cell.js';
+import { type ActorCell, S_DEAD, S_RUNNING, S_STOPPING } from '../cell.js';
 import type { Engine } from '../engine.js';
 import type { MessageMeta } from '../mailbox.js';
 import { SupervisorError } from './errors.js';
@@ -23,6 +23,8 @@ export type StableAddr<M = unknown> = Addr<M>;
 export type StableState =
   /** Not bound to a child yet, or its supervisor exited: messages are held. */
   | 'unbound'
+  /** Its new incarnation is starting (`started` not done yet): messages are held until it is. */
+  | 'starting'
   /** Bound to a live (or just-exited, not yet handled) incarnation. */
   | 'live'
   /** Its child is being restarted: messages are held or refused per policy. */
@@ -96,7 +98,7 @@ export class StableRoute extends AddrRoute {
 
   current(): ActorCell | null {
     const cell = this.cell;
-    return cell !== null && cell.status < S_STOPPING ? cell : null;
+    return cell !== null && this.state === 'live' && cell.status < S_STOPPING ? cell : null;
   }
 
   hold(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult {
@@ -119,19 +121,21 @@ export class StableRoute extends AddrRoute {
     if (this.state === 'unbound') this.state = 'restarting';
   }
 
-  /** A new incarnation is live: deliver what was held, in order, then route to it. */
+  /**
+   * A new incarnation exists. The restart window lasts until it has started: messages are
+   * held until its `started` hook is done, then delivered in order, so an incarnation that
+   * fails to start (a dependency is down) loses none of them to its own crash.
+   */
   attach(cell: ActorCell): void {
     this.cell = cell;
-    this.state = 'live';
-    const held = this.held;
-    // A factory that threw leaves a cell that is already exiting: keep holding for the next one.
-    if (held.length === 0 || cell.status >= S_STOPPING) return;
-    this.held = [];
-    for (const h of held) {
-      if (cell.enqueue(h.message, h.meta, h.options) !== 'queued') {
-        h.meta?.ask?.failWith('ask/rejected', `${cell.path} refused the request held for it while it restarted (mailbox full)`);
-      }
+    if (cell.status === S_RUNNING) {
+      this.live(cell);
+      return;
     }
+    this.state = 'starting';
+    cell.extras().onReady = () => {
+      if (this.cell === cell && this.state === 'starting') this.live(cell);
+    };
   }
 
   /** The child is down and will be restarted: hold (or refuse) until the next `attach`. */
@@ -171,6 +175,18 @@ export class StableRoute extends AddrRoute {
   }
 
   // --- internal ---
+
+  private live(cell: ActorCell): void {
+    this.state = 'live';
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    for (const h of held) {
+      if (cell.enqueue(h.message, h.meta, h.options) !== 'queued') {
+        h.meta?.ask?.failWith('ask/rejected', `${cell.path} refused the request held for it while it restarted (mailbox full)`);
+      }
+    }
+  }
 
   private flushDead(why: string): void {
     const held = this.held;
