@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ArgumentError, AskError, EngineError, PdError, RegistryError, SendError, SpawnError, defineKind, type AnyAddr, type Context,
+  Addr, ArgumentError, AskError, Down, EngineError, PdError, RegistryError, SendError, SpawnError, defineKind, type AnyAddr, type Context,
 } from '@pd/actor';
 import { type MakeEngine, engineFixture, expectPdError, settle } from './harness.js';
 
@@ -17,6 +17,7 @@ const notAddresses: [unknown, string][] = [
   [undefined, 'undefined'],
   [42, 'number'],
   [{ node: 1, core: 0, slot: 0, generation: 1, key: '1.0.0.1' }, 'an object (Object)'],
+  [Object.create(Addr.prototype), 'an object (Addr)'],
 ];
 
 export function errorsSuite(make: MakeEngine): void {
@@ -52,7 +53,7 @@ export function errorsSuite(make: MakeEngine): void {
       const a = engine.spawn({ receive: (_m: unknown, ctx: Context) => ctx.send('somebody' as unknown as AnyAddr, 'hi') });
       client.monitor(a);
       engine.send(a, 'go');
-      const down = await client.receive<import('@pd/actor').Down>({ timeoutMs: 1000 });
+      const down = await client.receive<Down>({ timeoutMs: 1000 });
       expect(down.reason.type).toBe('error');
       const error = down.reason.type === 'error' ? down.reason.error : null;
       expect(error).toBeInstanceOf(SendError);
