@@ -295,6 +295,7 @@ export class Engine implements CellResolver {
   /** Cancel a timer from `sendAfter`/`sendEvery`; false if it already fired or was cancelled. */
   cancelTimer(ref: TimerRef): boolean {
     if (!(ref instanceof TimerHandle)) throw new ArgumentError(`cancelTimer expects a TimerRef from sendAfter/sendEvery, got ${describeType(ref)}`);
+    if (ref.timers !== this._timers) throw new ArgumentError(`cancelTimer: timer ${ref.id} belongs to another engine`);
     const entry = ref.entry;
     if (!this._timers.cancel(entry)) return false;
     const owner = entry.owner as ActorCell | null;
@@ -449,10 +450,7 @@ export class Engine implements CellResolver {
     if (this._router !== null) {
       const parentPath = parent === null ? null : parent.path;
       const target = this._router.place(definition, options, parent === null ? null : parent.self, parentPath);
-      if (target !== null) {
-        const kind = typeof definition === 'string' ? definition : (definition as Kind).name;
-        return this._router.spawn(target, { kind, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
-      }
+      if (target !== null) return this._router.spawn(target, { definition, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
     }
     return this.spawnHere(definition, options, parent, restart, null);
   }
@@ -605,7 +603,7 @@ export class Engine implements CellResolver {
       this._flushSignals();
     }, owner);
     if (owner !== null) (owner.extras().timers ??= new Set()).add(entry);
-    return new TimerHandle(entry);
+    return new TimerHandle(entry, this._timers);
   }
 
   /** @internal Overflow of a bounded mailbox: apply its policy. `queued` means "push it now". */
@@ -1037,7 +1035,7 @@ interface LeasedSpawn {
 }
 
 class TimerHandle implements TimerRef {
-  constructor(/** @internal */ readonly entry: TimerEntry) {}
+  constructor(/** @internal */ readonly entry: TimerEntry, /** @internal The service it lives in. */ readonly timers: TimerService) {}
   get id(): number {
     return this.entry.id;
   }
