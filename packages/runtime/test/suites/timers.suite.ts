@@ -122,5 +122,16 @@ export function timersSuite(make: MakeEngine): void {
       expectPdError(() => engine.sendEvery(a, 'x', 0), ArgumentError, 'arg/invalid', 'interval', '0');
       expectPdError(() => engine.cancelTimer({ id: 1 }), ArgumentError, 'arg/invalid', 'TimerRef');
     });
+
+    it('a timer of another engine is refused and left running', async () => {
+      const engine = engines.make();
+      const other = engines.make();
+      const client = other.client();
+      const ref = other.sendAfter(client.self, 'still here', 5);
+      expectPdError(() => engine.cancelTimer(ref), ArgumentError, 'arg/invalid', 'another engine');
+      expect(engine.stats().timers).toBe(0);
+      expect(other.stats().timers).toBe(1);
+      expect(await client.receive({ timeoutMs: 1000 })).toBe('still here');
+    });
   });
 }
