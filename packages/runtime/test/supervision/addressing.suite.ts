@@ -69,6 +69,28 @@ export function addressingConformance(make: HarnessFactory): void {
       await h.dispose();
     });
 
+    it('hold messages until the new incarnation has started: one that fails to start loses none of them', async () => {
+      const h = make();
+      const got: string[] = [];
+      let refusals = 2;
+      const Flaky = defineKind<string>('test.flaky', () => ({
+        started: () => {
+          if (refusals-- > 0) throw new Error('dependency down');
+        },
+        receive: (m: string) => void got.push(m),
+      }));
+      const sup = startSupervisor(h.engine, { intensity: 5, children: [{ id: 'f', kind: Flaky }] });
+      const stable = sup.stableAddr<string>('f');
+      expect(stableAddrInfo(stable).state).toBe('starting');
+      for (const m of ['one', 'two', 'three']) expect(h.engine.send(stable, m)).toBe('queued');
+      await h.settle();
+      expect(sup.inspect().children[0]!.restarts).toBe(2);
+      expect(got).toEqual(['one', 'two', 'three']);
+      expect(stableAddrInfo(stable).state).toBe('live');
+      expect(h.engine.deadLetters().total).toBe(0);
+      await h.dispose();
+    });
+
     it('whileRestarting: "reject" refuses during the window; the queue is bounded by capacity', async () => {
       const h = make();
       const rejecting = startSupervisor(h.engine, {
