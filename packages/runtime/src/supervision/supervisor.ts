@@ -13,7 +13,7 @@
  * re-pointed only once the new incarnation exists). Crashes of this actor itself are bugs.
  */
 import {
-  type Behavior, type Context, Exit, ExitSignal, type ExitReason, type ReplyHandle, type SpawnOptions, type TimerRef,
+  AskError, type Behavior, type Context, Exit, ExitSignal, type ExitReason, type ReplyHandle, type SpawnOptions, type TimerRef,
   describeExit, isCleanExit,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
@@ -59,6 +59,8 @@ export class SupervisorActor implements Behavior<unknown> {
   private readonly strategy: Strategy;
   private plan: Plan | null = null;
   private readonly deferred: Deferred[] = [];
+  /** Calls waiting for a plan to finish: refused if the supervisor exits first. */
+  private readonly waiting = new Set<ReplyHandle>();
   private readonly delayed = new Map<number, { ref: TimerRef; children: ChildRecord[] }>();
   private nextToken = 1;
   private nextDynamic = 1;
@@ -133,6 +135,7 @@ export class SupervisorActor implements Behavior<unknown> {
 
   stopping(reason: ExitReason): void {
     this.announceShutdown(reason);
+    this.refuseWaiting();
     for (const rec of this.records) rec.route.release();
   }
 
@@ -417,7 +420,7 @@ export class SupervisorActor implements Behavior<unknown> {
   private restartChild(rec: ChildRecord, ifRunning: 'error' | 'restart', reply: ReplyHandle | null): unknown {
     if (rec.status === 'running' || rec.status === 'stopping') {
       if (ifRunning === 'error') throw new SupervisorError('running', `child "${rec.id}" is running (use ifRunning: "restart" to restart it anyway)`, { id: rec.id });
-      this.runPlan({ stop: [rec], start: [rec], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(), done: () => reply?.resolve(rec.info()) });
+      this.runPlan({ stop: [rec], start: [rec], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(), done: this.answerLater(reply, () => rec.info()) });
       return PENDING;
     }
     this.cancelDelayed(rec);
@@ -433,7 +436,7 @@ export class SupervisorActor implements Behavior<unknown> {
     this.cancelDelayed(rec);
     const forget = remove || rec.dynamic;
     if (rec.cell !== null) {
-      this.runPlan({ stop: [rec], start: [], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(forget ? [rec] : []), done: () => reply?.resolve(undefined) });
+      this.runPlan({ stop: [rec], start: [], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(forget ? [rec] : []), done: this.answerLater(reply, () => undefined) });
       return PENDING;
     }
     if (forget) this.removeRecord(rec);
@@ -442,6 +445,24 @@ export class SupervisorActor implements Behavior<unknown> {
       rec.route.stopped();
     }
     return undefined;
+  }
+
+  /** Answer `reply` when the plan is done; until then it is refused if the supervisor exits. */
+  private answerLater(reply: ReplyHandle | null, value: () => unknown): () => void {
+    if (reply === null) return () => {};
+    this.waiting.add(reply);
+    return () => {
+      this.waiting.delete(reply);
+      reply.resolve(value());
+    };
+  }
+
+  /** The supervisor is exiting: calls still waiting get an answer now. */
+  private refuseWaiting(): void {
+    const why = () => new AskError('ask/target-exited', `${this.cell!.path} exited before completing the call`);
+    for (const reply of this.waiting) reply.reject(why());
+    this.waiting.clear();
+    for (const { reply } of this.deferred.splice(0)) reply?.reject(why());
   }
 
   private counts(): ChildCounts {
@@ -500,6 +521,7 @@ export class SupervisorActor implements Behavior<unknown> {
       begin: (reason: ExitReason) => {
         this.exiting = true;
         this.announceShutdown(reason);
+        this.refuseWaiting();
         for (const token of [...this.delayed.keys()]) this.cell!.cancelTimer(this.delayed.get(token)!.ref);
         this.delayed.clear();
       },

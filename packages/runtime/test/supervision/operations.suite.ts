@@ -153,6 +153,24 @@ export function operationsConformance(make: HarnessFactory): void {
       await h.dispose();
     });
 
+    it('calls still waiting when the supervisor exits are refused, not left to time out', async () => {
+      const h = make();
+      const sup = startSupervisor(h.engine, { children: [{ id: 'a', kind: Worker, args: { stopping: () => h.delay(1000) } }, { id: 'b', kind: Worker }] });
+      await h.settle();
+      const terminating = sup.terminateChild('a');
+      const queued = sup.terminateChild('b');
+      terminating.catch(() => {});
+      queued.catch(() => {});
+      await h.settle();
+      void sup.stop();
+      await h.settle();
+      await expect(terminating).rejects.toMatchObject({ code: 'ask/target-exited' });
+      await expect(queued).rejects.toMatchObject({ code: 'ask/target-exited' });
+      await h.advance(1000);
+      expect(h.engine.list()).toEqual([]);
+      await h.dispose();
+    });
+
     it('unknown children are reported as such', async () => {
       const h = make();
       const sup = startSupervisor(h.engine, { children: [{ id: 'a', kind: Worker }] });
