@@ -1,142 +1,129 @@
 /**
- * The demo engine: a small order pipeline on one core. Orders arrive on a timer; the
- * order desk asks the stock keeper to reserve items and the payment gateway to charge;
- * the gateway has a bug that makes it crash now and then. A watchdog monitors the gateway
- * and starts a fresh one under the same registered name, so the pipeline goes on.
- * It prints what happens, then the engine's own account: tree, stats, exits.
+ * The demo engine, the README's main job: an order pipeline booted the way `pd start`
+ * boots one — from a versioned config (demo.config.json) with a control plane — plus a
+ * pool of order desks and an order intake added in code.
  *
- * Run: `npm run demo` (or `node apps/demo/dist/main.js --orders 12`).
+ * The tree:
+ *   /user/shop                 supervisor (one-for-one) from the config
+ *     ledger                   tallies outcomes, prints progress every second
+ *     stock                    stock counts, registered as "stock", restocks on a timer
+ *     payments                 supervisor with restart backoff
+ *       gateway                the flaky dependency, registered as "payments"
+ *   /user/desks                worker pool supervisor: desk-0..3 behind one pool address
+ *   /user/intake               a new order every 20 ms, to the pool
+ *
+ * Run `npm run demo` (until Ctrl-C) or `node apps/demo/dist/main.js --duration 10`.
  */
-import { Actor, Down, defineKind, describeExit, type Addr, type Context } from '@pd/actor';
-import { createEngine, type EngineEvent } from '@pd/runtime';
+import { describeExit } from '@pd/actor';
+import { bootEngine, loadConfig, type RunningEngine } from '@pd/control';
+import { startSupervisor, workerPool, type EngineEvent } from '@pd/runtime';
+import { fileURLToPath } from 'node:url';
+import { kinds, ledger, orderDesk, orderIntake, type DeskMsg, type LedgerMsg, type Totals } from './kinds.js';
 
-type Order = { readonly id: number; readonly item: string; readonly qty: number; readonly cents: number };
-type StockMsg = { readonly type: 'reserve'; readonly item: string; readonly qty: number };
-type PaymentMsg = { readonly type: 'charge'; readonly order: number; readonly cents: number };
-type DeskMsg = { readonly type: 'order'; readonly order: Order } | { readonly type: 'tick' };
-
-/** Keeps stock counts; replies true when the reservation fits. */
-class StockKeeper extends Actor<StockMsg> {
-  private readonly stock = new Map<string, number>([['widget', 8], ['gadget', 5], ['gizmo', 3]]);
-  receive(msg: StockMsg): boolean {
-    const have = this.stock.get(msg.item) ?? 0;
-    if (have < msg.qty) return false;
-    this.stock.set(msg.item, have - msg.qty);
-    return true;
-  }
+export interface DemoOptions {
+  /** Stop after this long; default: run until SIGINT/SIGTERM. */
+  readonly durationMs?: number;
+  /** Serve the control plane (for `pd top`); default true. */
+  readonly control?: boolean;
+  /** Print progress; default true. */
+  readonly verbose?: boolean;
+  /** Where the control plane's state file goes (default: pd's state folder). */
+  readonly stateDir?: string;
 }
 
-/** Charges cards. Its bug: any amount that is a multiple of 7 dollars crashes it. */
-class Gateway extends Actor<PaymentMsg> {
-  charged = 0;
-  receive(msg: PaymentMsg): string {
-    if (msg.cents % 700 === 0) throw new Error(`card processor rejected amount ${msg.cents} (unhandled)`);
-    this.charged += msg.cents;
-    return `receipt-${msg.order}`;
-  }
+export interface DemoSummary {
+  readonly totals: Totals;
+  readonly gatewayRestarts: number;
+  readonly tree: string[];
 }
-const PaymentGateway = defineKind<PaymentMsg, void>('payment-gateway', Gateway);
 
-/** Takes orders: reserve stock, then charge through whatever gateway is registered now. */
-class OrderDesk extends Actor<DeskMsg> {
-  private readonly outcomes: string[] = [];
-  constructor(private readonly args: { stock: Addr<StockMsg>; orders: Order[]; done: (log: string[]) => void }) {
-    super();
+const CONFIG = fileURLToPath(new URL('../demo.config.json', import.meta.url));
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const verbose = options.verbose ?? true;
+  const say = (line: string) => verbose && console.log(line);
+  const loaded = await loadConfig(CONFIG);
+  // The kinds come from this build (the config's module is the same file when run from dist).
+  const config = { ...loaded, modules: [], control: { ...loaded.control, enabled: options.control ?? true }, tree: quietLedger(loaded.tree, !verbose) };
+  const running: RunningEngine = await bootEngine(config, { kinds, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) });
+  const { engine } = running;
+  let gatewayRestarts = 0;
+  engine.events.subscribe((e: EngineEvent) => {
+    if (e.type === 'crashed') say(`  crash: ${e.path}: ${(e.error as Error).message}`);
+    if (e.type === 'supervisor' && e.child === 'gateway') {
+      if (e.action === 'backoff') say(`  supervisor ${e.supervisor}: restarting gateway in ${Math.round((e.detail as { delayMs: number }).delayMs)} ms (backoff)`);
+      if (e.action === 'restarted') gatewayRestarts++;
+    }
+  }, ['crashed', 'supervisor']);
+
+  const pool = workerPool<DeskMsg, void>(engine, { size: 4, kind: orderDesk, routing: 'least-loaded', idPrefix: 'desk', backoff: { initialMs: 50 } });
+  startSupervisor(engine, pool.spec, { name: 'desks' });
+  engine.spawn(orderIntake, { name: 'intake', args: { desks: pool.addr, everyMs: 20 } });
+
+  say('Palladium demo: an order pipeline whose payment gateway crashes on one order in fifty.');
+  say('Its supervisor restarts it with exponential backoff; desks retry while it is down.\n');
+  if (running.state !== null) {
+    say(`Control plane on ${running.state.url}. From a second terminal, in this repository:`);
+    say('  pnpm pd top --engine demo      live view of the busiest actors');
+    say('  pnpm pd tree --engine demo     the supervision tree');
+    say('  pnpm pd dead --engine demo     exits and dead letters\n');
   }
-  async receive(msg: DeskMsg, ctx: Context<DeskMsg>): Promise<void> {
-    if (msg.type === 'tick') {
-      const next = this.args.orders.shift();
-      if (next === undefined) return this.args.done(this.outcomes);
-      ctx.send(ctx.self, { type: 'order', order: next });
-      ctx.sendAfter(ctx.self, { type: 'tick' }, 40);
+  say(options.durationMs === undefined ? 'Press Ctrl-C to stop.\n' : `Running for ${options.durationMs} ms.\n`);
+
+  await new Promise<void>((resolve) => {
+    if (options.durationMs !== undefined) {
+      const timer = setTimeout(resolve, options.durationMs);
+      void running.stopped.then(() => (clearTimeout(timer), resolve()));
       return;
     }
-    const { order } = msg;
-    const reserved = await ctx.ask<StockMsg, boolean>(this.args.stock, { type: 'reserve', item: order.item, qty: order.qty });
-    if (!reserved) return this.record(`order ${order.id}: ${order.qty} × ${order.item} — out of stock`);
-    const gateway = ctx.whereis<PaymentMsg>('payments');
-    if (gateway === undefined) return this.record(`order ${order.id}: no payment gateway right now, will retry later`);
-    try {
-      const receipt = await ctx.ask<PaymentMsg, string>(gateway, { type: 'charge', order: order.id, cents: order.cents }, { timeoutMs: 500 });
-      this.record(`order ${order.id}: ${order.qty} × ${order.item} — paid, ${receipt}`);
-    } catch (error) {
-      this.record(`order ${order.id}: payment failed (${(error as Error).message})`);
-    }
-  }
-  private record(line: string): void {
-    this.outcomes.push(line);
-    console.log(`  ${line}`);
-  }
-}
-
-/** Monitors the gateway; when it dies, starts a new one under the same name. */
-class Watchdog extends Actor<Down> {
-  restarts = 0;
-  started(ctx: Context<Down>): void {
-    this.startGateway(ctx);
-  }
-  receive(down: Down, ctx: Context<Down>): void {
-    console.log(`  watchdog: ${down.addr} exited (${describeExit(down.reason)}); starting a new gateway`);
-    this.restarts++;
-    this.startGateway(ctx);
-  }
-  private startGateway(ctx: Context<Down>): void {
-    const gateway = ctx.spawn(PaymentGateway, { name: `gateway-${this.restarts}`, register: 'payments' });
-    ctx.monitor(gateway);
-  }
-}
-
-export async function runDemo(orderCount = 12): Promise<{ outcomes: string[]; crashes: number }> {
-  const engine = createEngine({ id: 'demo', kinds: [PaymentGateway] });
-  let crashes = 0;
-  engine.events.subscribe((e: EngineEvent) => {
-    if (e.type === 'spawned') console.log(`  [event] spawned ${e.path} (${e.kind})`);
-    if (e.type === 'crashed') {
-      crashes++;
-      console.log(`  [event] crashed ${e.path}: ${(e.error as Error).message}`);
-    }
-  }, ['spawned', 'crashed']);
-
-  console.log('Palladium demo: an order pipeline on one core\n');
-  const items = ['widget', 'gadget', 'gizmo'];
-  const orders: Order[] = Array.from({ length: orderCount }, (_, i) => ({
-    id: i + 1, item: items[i % 3]!, qty: 1 + (i % 2), cents: 300 + ((i * 200) % 1000),
-  }));
-  const stock = engine.spawn(StockKeeper, { name: 'stock' });
-  engine.spawn(Watchdog, { name: 'watchdog' });
-  const finished = new Promise<string[]>((done) => {
-    const desk = engine.spawn(OrderDesk, { name: 'orders', args: { stock, orders, done } });
-    engine.send(desk, { type: 'tick' });
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    void running.stopped.then(stop);
   });
-  const outcomes = await finished;
 
-  console.log('\nThe live tree:');
-  const print = (nodes: ReturnType<typeof engine.tree>, depth: number): void => {
+  const ledgerAddr = engine.registry.whereis<LedgerMsg>('ledger');
+  const totals = ledgerAddr === undefined ? emptyTotals() : await engine.ask<LedgerMsg, Totals>(ledgerAddr, { type: 'totals' });
+  const tree: string[] = [];
+  const walk = (nodes: ReturnType<typeof engine.tree>, depth: number): void => {
     for (const n of nodes) {
-      console.log(`  ${'  '.repeat(depth)}${n.path}  [${n.kind}, ${n.status}]`);
-      print(n.children, depth + 1);
+      tree.push(`${'  '.repeat(depth)}${n.path.split('/').pop()}  (${n.kind})`);
+      walk(n.children, depth + 1);
     }
   };
-  print(engine.tree(), 0);
-  console.log('\nExited so far:');
-  for (const t of engine.terminated()) console.log(`  ${t.path} (${t.kind}) after ${t.handled} messages: ${describeExit(t.reason)}`);
-  const stats = engine.stats();
-  console.log(`\nStats: ${stats.spawned} spawned, ${stats.live} live, ${stats.crashed} crashed, ${stats.messagesHandled} messages handled, ${stats.deadLetters} dead letters`);
-  const report = await engine.shutdown({ deadlineMs: 2000 });
-  console.log(`Shutdown: ${report.stopped} actors stopped gracefully, ${report.killed} killed.`);
-  return { outcomes, crashes };
+  walk(engine.tree(), 0);
+  say('\nThe tree at the end:');
+  for (const line of tree) say(`  ${line}`);
+  const exits = engine.terminated().filter((t) => t.kind === 'payment-gateway');
+  if (exits.length > 0) say(`\nThe gateway exited ${exits.length} times; the last: ${describeExit(exits.at(-1)!.reason)}`);
+  say(`Totals: ${totals.paid} paid, ${totals['out-of-stock']} out of stock, ${totals.retried} retries, ${totals.failed} failed; gateway restarted ${gatewayRestarts} times.`);
+  const report = await running.stop();
+  say(`Shutdown: ${report.stopped} actors stopped gracefully, ${report.killed} killed.`);
+  return { totals, gatewayRestarts, tree };
+}
+
+function quietLedger<T extends { children: readonly { kind?: string }[] }>(tree: T, quiet: boolean): T {
+  if (!quiet) return tree;
+  return { ...tree, children: tree.children.map((c) => (c.kind === ledger.name ? { ...c, args: { quiet: true } } : c)) };
+}
+
+function emptyTotals(): Totals {
+  return { paid: 0, 'out-of-stock': 0, retried: 0, failed: 0, revenueCents: 0 };
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly) {
-  const i = process.argv.indexOf('--orders');
-  const count = i > 0 ? Number(process.argv[i + 1]) : 12;
-  if (!Number.isInteger(count) || count < 1) {
-    console.error(`demo: --orders takes a positive whole number, got ${process.argv[i + 1]}`);
+  const i = process.argv.indexOf('--duration');
+  const seconds = i > 0 ? Number(process.argv[i + 1]) : undefined;
+  if (seconds !== undefined && !(seconds > 0)) {
+    console.error(`demo: --duration takes a positive number of seconds, got ${process.argv[i + 1]}`);
     process.exit(2);
   }
-  runDemo(count).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  runDemo(seconds === undefined ? {} : { durationMs: seconds * 1000 }).then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }
