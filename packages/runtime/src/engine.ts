@@ -594,7 +594,8 @@ export class Engine implements CellResolver {
 
   /** @internal */
   _sendLater(to: AnyAddr, message: unknown, delayMs: number, repeatMs: number, owner: ActorCell | null): TimerRef {
-    this.assertRunning('sendAfter');
+    // Actors still finishing their work during a shutdown may set timers: they die with them.
+    if (owner === null || this.state === 'stopped') this.assertRunning('sendAfter');
     if (typeof delayMs !== 'number' || !(delayMs >= 0) || delayMs === Infinity) {
       throw new ArgumentError(`timer delay must be a finite number of milliseconds >= 0, got ${String(delayMs)}`);
     }
