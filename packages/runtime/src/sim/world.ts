@@ -148,9 +148,9 @@ export class SimWorld {
 
   /** An engine on a fresh host of its own (what a test's `make()` needs). */
   engine(options: EngineOptions & { readonly host?: string } = {}): Engine {
-    const host = options.host ?? `e${this.hosts.length}`;
-    const reactor = this.reactor(host, options.core ?? 0);
-    return createEngine({ id: host, ...options, reactor });
+    const { host: name, ...engineOptions } = options;
+    const host = name ?? `e${this.hosts.length}`;
+    return createEngine({ id: host, ...engineOptions, reactor: this.reactor(host, options.core ?? 0) });
   }
 
   /** Schedule `fn` after `delayMs` of virtual time. Events of a crashed host are dropped. */
