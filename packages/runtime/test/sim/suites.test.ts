@@ -17,19 +17,11 @@ const modules = {
 } as Record<string, SuiteModule>;
 
 const seeds = simSeeds(5);
-/**
- * The supervision conformance suites assert exact cross-actor orders that only a FIFO run
- * queue and Node's same-delay timer order produce (children's `started` hooks in start
- * order; simple-one-for-one children whose equal stop delays end in creation order), so
- * they run with FIFO picks and unshuffled ties (preemption, turn order across yields and
- * the seeded streams still vary). PD_SIM_FREE_PICKS=1 runs them with free picks.
- */
-const conformance = process.env.PD_SIM_FREE_PICKS === '1' ? {} : { schedule: { window: 1, shuffle: false } };
 for (const [file, mod] of Object.entries(modules).sort(([a], [b]) => a.localeCompare(b))) {
   for (const [name, suite] of Object.entries(mod)) {
     if (typeof suite !== 'function') continue;
     const title = `${file.replace(/^\.\.\//, '')}: ${name}`;
     if (name.endsWith('Suite')) describeUnderSim(title, suite as (make: MakeEngine) => void, seeds);
-    else if (name.endsWith('Conformance')) describeConformanceUnderSim(title, suite as (factory: HarnessFactory) => void, seeds, conformance);
+    else if (name.endsWith('Conformance')) describeConformanceUnderSim(title, suite as (factory: HarnessFactory) => void, seeds);
   }
 }
