@@ -20,7 +20,7 @@ import { type SupervisorHandle, startSupervisor } from './start.js';
 /** How a pool picks a worker for each message. */
 export type PoolRouting = 'round-robin' | 'least-loaded';
 
-export interface PoolSpec<A = unknown> {
+export interface PoolSpec<A = any> {
   /** Number of workers; a positive integer. */
   readonly size: number;
   /** The workers' kind (or give `factory`). */
@@ -58,7 +58,7 @@ export interface WorkerPool<M> {
  * Make a pool for `engine`: its addresses exist at once; the workers start when its
  * supervisor spec does (see {@link startPool} to do both).
  */
-export function workerPool<M, A = unknown>(engine: Engine, spec: PoolSpec<A>): WorkerPool<M> {
+export function workerPool<M, A = any>(engine: Engine, spec: PoolSpec<A>): WorkerPool<M> {
   if (!Number.isInteger(spec.size) || spec.size < 1) throw new ArgumentError(`pool size must be a positive integer, got ${String(spec.size)}`);
   const routing = spec.routing ?? 'round-robin';
   if (routing !== 'round-robin' && routing !== 'least-loaded') throw new ArgumentError(`pool routing must be "round-robin" or "least-loaded", got ${String(routing)}`);
@@ -90,7 +90,7 @@ export function workerPool<M, A = unknown>(engine: Engine, spec: PoolSpec<A>): W
 }
 
 /** Make a pool and start its supervisor at the top level. */
-export function startPool<M, A = unknown>(engine: Engine, spec: PoolSpec<A>): WorkerPool<M> & { readonly supervisor: SupervisorHandle } {
+export function startPool<M, A = any>(engine: Engine, spec: PoolSpec<A>): WorkerPool<M> & { readonly supervisor: SupervisorHandle } {
   const pool = workerPool<M, A>(engine, spec);
   return { ...pool, supervisor: startSupervisor(engine, pool.spec) };
 }

@@ -79,6 +79,6 @@ export const Worker = defineKind<WorkerMsg, WorkerArgs>('test.worker', (args) =>
 /** A promise that never settles: a stop hook that hangs until the shutdown timeout kills it. */
 export const never = (): Promise<void> => new Promise<void>(() => {});
 
-function tag(ctx: Context<unknown>): string {
+function tag(ctx: Context<any>): string {
   return ctx.path.slice(ctx.path.lastIndexOf('/') + 1);
 }

@@ -175,7 +175,8 @@ export function operationsConformance(make: HarnessFactory): void {
       const h = make();
       const sup = startSupervisor(h.engine, { children: [{ id: 'a', kind: Worker }] });
       await h.settle();
-      for (const call of [() => sup.terminateChild('nope'), () => sup.restartChild('nope'), () => sup.deleteChild('nope'), () => sup.removeChild('nope')]) {
+      const calls: (() => Promise<unknown>)[] = [() => sup.terminateChild('nope'), () => sup.restartChild('nope'), () => sup.deleteChild('nope'), () => sup.removeChild('nope')];
+      for (const call of calls) {
         await expect(settled(h, call())).rejects.toMatchObject({ reason: 'unknown-child', code: 'arg/invalid', message: expect.stringContaining('"nope"') });
       }
       expect(() => sup.stableAddr('nope')).toThrow(/no child "nope"/);
