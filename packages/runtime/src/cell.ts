@@ -13,6 +13,7 @@ import {
   type PullBehavior, type ReceiveOptions, type ReplyHandle, type SelfInfo, type SendOptions, type SendResult,
   type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError,
 } from '@pd/actor';
+import type { PendingAsk } from './ask.js';
 import type { Engine } from './engine.js';
 import { Mailbox, type MessageMeta } from './mailbox.js';
 import { Deque } from './deque.js';
@@ -86,6 +87,10 @@ export class CellExtras {
   segment: string | null = null;
   /** Messages per turn when not the engine default; 0 for the default. */
   budget = 0;
+  /** Asks whose reply this actor took with `deferReply` and has not given yet. */
+  deferred: Set<PendingAsk> | null = null;
+  /** The behaviour could not be built: the actor crashes with this on its first turn. */
+  startFailure: { readonly error: unknown } | null = null;
 }
 
 /**
@@ -211,7 +216,13 @@ export class ActorCell implements Context<any> {
     if (meta === null || meta.ask === null) return null;
     const ask = meta.ask;
     meta.ask = null;
-    return { resolve: (value: R) => void ask.answer(value), reject: (error: unknown) => void ask.fail(error) };
+    // Remembered so that the asker hears at once if this actor exits before answering.
+    const deferred = (this.extras().deferred ??= new Set());
+    deferred.add(ask);
+    return {
+      resolve: (value: R) => void (deferred.delete(ask), ask.answer(value)),
+      reject: (error: unknown) => void (deferred.delete(ask), ask.fail(error)),
+    };
   }
 
   // --- Context: lifecycle ---
@@ -399,7 +410,8 @@ export class ActorCell implements Context<any> {
     if (this.status === S_DEAD) return;
     const x = this.x;
     if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, null)) return;
-    (this.box ??= new Mailbox()).push(message, null, 'high');
+    // The normal lane: a Down or ExitSignal must not overtake what its sender sent before (per-pair FIFO).
+    (this.box ??= new Mailbox()).push(message, null, undefined);
     if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) this.engine._schedule(this);
   }
 
@@ -569,6 +581,11 @@ export class ActorCell implements Context<any> {
     const behavior = this.behavior!;
     const x = this.x;
     this.status = S_SUSPENDED;
+    if (x !== null && x.startFailure !== null) {
+      this.crash(x.startFailure.error, 'create');
+      this.engine._flushSignals();
+      return;
+    }
     let result: unknown;
     try {
       if (x !== null && x.exitReason !== null && behavior.restarting !== undefined) {
@@ -663,6 +680,18 @@ export class ActorCell implements Context<any> {
         this.engine._flushSignals();
       },
     );
+  }
+
+  /**
+   * @internal Building the behaviour threw: crash on the first turn rather than inside
+   * `spawn`, so whoever links or monitors right after spawning sees the real error.
+   */
+  failAtStart(error: unknown): void {
+    this.extras().startFailure = { error };
+    if (this.status === S_RUNNING) {
+      this.status = S_STARTING;
+      if ((this.flags & F_QUEUED) === 0) this.engine._schedule(this);
+    }
   }
 
   /** @internal A handler or hook threw: exit with an error reason (graceful: the stop hook runs). */

@@ -138,6 +138,8 @@ export class Engine implements CellResolver {
   private nextMonitorId = 1;
   private pendingAsks = 0;
   private live = 0;
+  /** Client handles among the live cells (not actors: left out of `stats().live`). */
+  private clients = 0;
   private state: EngineStatus = 'running';
   private shutdownPromise: Promise<ShutdownReport> | null = null;
   private onAllExited: (() => void) | null = null;
@@ -383,7 +385,7 @@ export class Engine implements CellResolver {
     let handledLive = 0;
     for (const cell of this.cells) if (cell !== undefined) handledLive += cell.handled;
     return {
-      live: this.live, spawned: this.counters.spawned, exited: this.counters.exited, crashed: this.counters.crashed,
+      live: this.live - this.clients, clients: this.clients, spawned: this.counters.spawned, exited: this.counters.exited, crashed: this.counters.crashed,
       messagesHandled: this.counters.handledByExited + handledLive,
       deadLetters: Object.values(this.deadLetterCounts).reduce((a, b) => a + b, 0),
       expired: this.counters.expired, dropped: this.counters.dropped, runQueue: this.scheduler.queued,
@@ -475,10 +477,7 @@ export class Engine implements CellResolver {
       failure = error;
       cell = this.createCell(kind, FAILED_BEHAVIOR, undefined, null, restart, at);
     }
-    if (failure !== NO_FAILURE) {
-      cell.crash(failure, 'create');
-      this._flushSignals();
-    }
+    if (failure !== NO_FAILURE) cell.failAtStart(failure);
     return cell;
   }
 
@@ -496,10 +495,7 @@ export class Engine implements CellResolver {
       behavior = FAILED_BEHAVIOR;
     }
     const cell = this.createCell(kindName(resolved), behavior, options, parent, restart, at);
-    if (failure !== NO_FAILURE) {
-      cell.crash(failure, 'create');
-      this._flushSignals();
-    }
+    if (failure !== NO_FAILURE) cell.failAtStart(failure);
     return cell.self;
   }
 
@@ -677,6 +673,10 @@ export class Engine implements CellResolver {
     }
     this._topics._removeCell(cell);
     this.registry._removeCell(cell);
+    if (x.deferred !== null) {
+      for (const ask of x.deferred) ask.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before giving the reply it deferred`);
+      x.deferred = null;
+    }
     const current = cell.current;
     if (current !== null && current.ask !== null) current.ask.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before replying`);
     cell.current = null;
@@ -717,6 +717,7 @@ export class Engine implements CellResolver {
     this.cells[slot] = undefined;
     this.freeSlots.push(slot);
     this.live--;
+    if (cell.kind === CLIENT_KIND) this.clients--;
     this.counters.exited++;
     this.counters.handledByExited += cell.handled;
     if (cell.kind !== CLIENT_KIND) {
@@ -813,6 +814,7 @@ export class Engine implements CellResolver {
       if (at.parentPath !== null) (this.remoteParents ??= new Map()).set(cell, at.parentPath);
     }
     this.live++;
+    if (kind === CLIENT_KIND) this.clients++;
     this.counters.spawned++;
     if (parent !== null) (parent.children ??= new Set()).add(cell);
     if (name !== null) this.named.set(cell.path, cell);

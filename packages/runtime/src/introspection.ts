@@ -63,7 +63,10 @@ export interface DeadLetterReport {
 }
 
 export interface EngineStats {
+  /** Live actors (client handles not counted). */
   readonly live: number;
+  /** Open client handles. */
+  readonly clients: number;
   readonly spawned: number;
   readonly exited: number;
   readonly crashed: number;

@@ -46,8 +46,9 @@ export class Scheduler {
     return this.queue.length;
   }
 
-  /** Put `r` at the tail of the run queue. Caller checks it is not already queued. */
+  /** Put `r` at the tail of the run queue, unless it is in line already. */
   schedule(r: Runnable): void {
+    if ((r.flags & RUNNABLE_QUEUED) !== 0) return; // already in line: one turn is enough
     r.flags |= RUNNABLE_QUEUED;
     this.queue.push(r);
     if (!this.pending) this.requestDrain();

@@ -21,6 +21,8 @@ export class TimerEntry {
   ) {}
 }
 
+const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
+
 export class TimerService {
   private heap: TimerEntry[] = [];
   private live = 0;
@@ -111,7 +113,8 @@ export class TimerService {
     if (this.armed !== null && due >= this.armedDue) return;
     this.disarm();
     this.armedDue = due;
-    this.armed = this.reactor.setTimer(Math.max(0, due - this.reactor.now()), this.onReactorTimer);
+    // Hosts take at most 2^31-1 ms (Node fires a longer delay after 1 ms): wake up then and re-arm.
+    this.armed = this.reactor.setTimer(Math.min(MAX_HOST_DELAY_MS, Math.max(0, due - this.reactor.now())), this.onReactorTimer);
   }
 
   private disarm(): void {

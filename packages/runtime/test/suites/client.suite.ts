@@ -95,12 +95,15 @@ export function clientSuite(make: MakeEngine): void {
       await expectPdRejection(pending, PdError, 'actor/invalid-state', 'closed');
     });
 
-    it('clients do not show in list or tree but do in stats().live', () => {
+    it('clients do not show in list, tree or stats().live, but are counted in stats().clients', () => {
       const engine = engines.make();
-      engine.client();
+      const client = engine.client();
       expect(engine.list()).toEqual([]);
       expect(engine.tree()).toEqual([]);
-      expect(engine.stats().live).toBe(1);
+      expect(engine.stats().live).toBe(0);
+      expect(engine.stats().clients).toBe(1);
+      client.close();
+      expect(engine.stats().clients).toBe(0);
     });
   });
 }

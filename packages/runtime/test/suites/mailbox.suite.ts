@@ -257,7 +257,7 @@ export function mailboxSuite(make: MakeEngine): void {
       expect(log).toEqual([0, 1, 2, 3]);
     });
 
-    it('system messages (ExitSignal, Down) ignore the bound and come first', async () => {
+    it('system messages (ExitSignal, Down) ignore the bound and keep their place in line', async () => {
       const engine = engines.make();
       const log: unknown[] = [];
       const gate = deferred();
@@ -284,9 +284,27 @@ export function mailboxSuite(make: MakeEngine): void {
       expect(engine.info(watcher)?.mailbox.depth).toBe(3);
       gate.resolve();
       await until(engine, () => log.length === 3, 'three messages');
-      expect(log[0]).toBeInstanceOf(ExitSignal);
-      expect(log[1]).toBeInstanceOf(Down);
-      expect(log[2]).toBe('fill');
+      expect(log[0]).toBe('fill');
+      expect(log[1]).toBeInstanceOf(ExitSignal);
+      expect(log[2]).toBeInstanceOf(Down);
+    });
+
+    it('a Down never overtakes what the dead actor sent before it died (per-pair FIFO)', async () => {
+      const engine = engines.make();
+      const client = engine.client();
+      const sender = engine.spawn({
+        receive(n: number, ctx: Context<number>) {
+          for (let i = 0; i < n; i++) ctx.send(client.self, i);
+          ctx.stop();
+        },
+      });
+      const ref = client.monitor(sender);
+      engine.send(sender, 5);
+      const got: unknown[] = [];
+      for (let i = 0; i < 6; i++) got.push(await client.receive({ timeoutMs: 1000 }));
+      expect(got.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
+      expect(got[5]).toBeInstanceOf(Down);
+      expect((got[5] as Down).ref).toBe(ref);
     });
 
     it('an invalid bound or policy is refused with arg/invalid naming it', () => {
