@@ -452,10 +452,7 @@ export class Engine implements CellResolver {
     if (this._router !== null) {
       const parentPath = parent === null ? null : parent.path;
       const target = this._router.place(definition, options, parent === null ? null : parent.self, parentPath);
-      if (target !== null) {
-        const kind = typeof definition === 'string' ? definition : (definition as Kind).name;
-        return this._router.spawn(target, { kind, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
-      }
+      if (target !== null) return this._router.spawn(target, { definition, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
     }
     return this.spawnHere(definition, options, parent, restart, null);
   }

@@ -1,7 +1,7 @@
 /**
  * @pd/runtime: the Palladium engine. Create one with {@link createEngine}, spawn actors,
  * send and ask, supervise, inspect. Single-core mode runs every actor on the calling
- * thread under one reactor.
+ * thread under one reactor; multi-core mode (`mode: 'multi'`) runs one per worker thread.
  */
 export { Engine, createEngine, ENGINE_DEFAULTS, type EngineOptions, type EngineStatus, type ShutdownOptions, type ShutdownReport, type Target } from './engine.js';
 export { Client } from './client.js';
@@ -15,3 +15,9 @@ export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';
 export { TimerService, TimerEntry } from './timers.js';
 export * from './supervision/index.js';
+export type { RemoteRouter, RemoteAttachment, RemoteSpawn, RemoteAskHandle } from './remote.js';
+export { MULTI_DEFAULTS, type MultiEngineOptions, type CoreRestartPolicy, type PlacementPolicy } from './multi/options.js';
+export { multiCore, MultiCore, type CoreStats, type CoreStatus } from './multi/view.js';
+export { CORE_CRASHED, coreCrashed } from './multi/core-router.js';
+export { SimCores, type SimCoresOptions } from './multi/sim-cores.js';
+export type { SimLinkOptions } from './multi/sim-channel.js';

@@ -27,9 +27,10 @@ export interface RemoteAskHandle {
   fail(error: unknown): boolean;
 }
 
-/** A spawn the router carries out elsewhere: the kind by name and serializable arguments. */
+/** A spawn the router carries out elsewhere: a named kind (or its name) and serializable arguments. */
 export interface RemoteSpawn {
-  readonly kind: string;
+  /** What `spawn` was given; the router accepted it in `place`. */
+  readonly definition: unknown;
   readonly options: SpawnOptions;
   /** The local parent (a `ctx.spawn`), or null for a top-level spawn. */
   readonly parent: AnyAddr | null;

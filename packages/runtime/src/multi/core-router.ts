@@ -11,13 +11,14 @@
  * of one pair of cores.
  */
 import {
-  type AddrIdentity, type AnyAddr, type AskOptions, AskError, Exit, type ExitReason, type MonitorRef, type Priority as Lane,
+  type AddrIdentity, type AnyAddr, type AskOptions, AskError, Exit, type ExitReason, MonitorRef, type Priority as Lane,
   type SendOptions, type SendResult, type SpawnOptions, ArgumentError,
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { Codec, EnvelopeFlags, MessageKind, type Priority } from '@pd/transport';
 import { ActorCell, S_DEAD } from '../cell.js';
 import type { Engine, ShutdownReport } from '../engine.js';
+import { Mailbox } from '../mailbox.js';
 import type { RandomStream } from '../reactor.js';
 import type { RemoteAskHandle, RemoteAttachment, RemoteRouter, RemoteSpawn } from '../remote.js';
 import { Books } from './books.js';
@@ -28,7 +29,7 @@ import { MultiRegistry } from './multi-registry.js';
 import { MultiTopics } from './multi-topics.js';
 import { MULTI_DEFAULTS, type NormalizedPlacement } from './options.js';
 import { Outbox } from './outbox.js';
-import { Placer } from './placement.js';
+import { Placer, kindNameOf } from './placement.js';
 import { portableReason, portableValue } from './portable.js';
 import type { Control } from './protocol.js';
 import { StandIns } from './stand-in.js';
@@ -55,6 +56,11 @@ export interface CoreRouterOptions {
   readonly ready?: () => Promise<void>;
   /** Whether this core's kinds are loaded (kind names can be checked at spawn). */
   readonly kindsLoaded?: () => boolean;
+  /**
+   * Simulation only (all cores in one thread): make a closure or class spawnable on `core`
+   * and return the kind name to spawn it by. Real cores never move closures.
+   */
+  readonly moveClosure?: (definition: unknown, core: number, args: unknown) => string;
 }
 
 export type PeerState = 'up' | 'down' | 'gone';
@@ -91,13 +97,24 @@ export class CoreRouter implements RemoteRouter {
   readonly standIns: StandIns;
   /** Cells living here under identities leased by other cores, by `slot.generation`. */
   readonly leasedHere = new Map<string, ActorCell>();
-  readonly stats = { framesIn: 0, messagesIn: 0, badFrames: 0, deadLetters: 0 };
+  /**
+   * Frames read, messages delivered from them, frames that failed to decode or dispatch,
+   * errors caught at the engine boundary, and frames that waited for a spawn still on its
+   * way (an embryo). Undeliverable messages are the engine's dead letters.
+   */
+  readonly stats = { framesIn: 0, messagesIn: 0, badFrames: 0, errors: 0, heldForSpawn: 0 };
+  /** The last error the router caught instead of throwing into the engine (for diagnosis). */
+  lastError: unknown = null;
   private readonly inbound: Inbound;
   private readonly placer: Placer;
   private readonly readFrames: number;
   private flushQueued = false;
   private pumpQueued = false;
   private nextControlId = 2 ** 50;
+  /** Ids of the router's own monitors: above any the engine hands out, below 2^53 (they ride in headers). */
+  private nextRef = 2 ** 51;
+  /** This core's endpoint, as the watcher of the router's own monitors. */
+  readonly endpoint: AnyAddr;
   private readonly secrets: RandomStream;
 
   constructor(readonly engine: Engine, private readonly options: CoreRouterOptions) {
@@ -108,6 +125,7 @@ export class CoreRouter implements RemoteRouter {
     this.readFrames = options.readFrames ?? MULTI_DEFAULTS.readFrames;
     this.codec = new Codec({ records: true, resolveAddr: (id) => this.resolveAddr(id) });
     this.secrets = engine.reactor.random('lease-secret');
+    this.endpoint = mintAddr(endpointOf(this.node, this.self), null);
     this.inbound = new Inbound(this);
     const maxBatch = options.maxBatch ?? MULTI_DEFAULTS.maxBatch;
     for (let core = 0; core < this.cores; core++) {
@@ -126,6 +144,7 @@ export class CoreRouter implements RemoteRouter {
       self: this.self, cores: this.cores, node: this.node,
       alive: (core) => core === this.self || this.peers[core]?.state !== 'gone',
       knowsKind: (name) => ((options.kindsLoaded?.() ?? true) ? engine.kinds.has(name) : null),
+      movesClosures: options.moveClosure !== undefined,
     }, options.placement);
   }
 
@@ -146,11 +165,20 @@ export class CoreRouter implements RemoteRouter {
 
   spawn(target: number, spawn: RemoteSpawn): AnyAddr {
     const peer = this.peers[target]!;
-    const { link: _link, placement: _placement, ...options } = spawn.options;
-    if (options.args !== undefined) this.codec.check(options.args, 'spawn args');
+    const { link: _link, placement: _placement, register, ...options } = spawn.options;
+    if (options.args !== undefined && this.options.moveClosure === undefined) this.codec.check(options.args, 'spawn args');
+    if (options.mailbox !== undefined) new Mailbox(options.mailbox);
+    if (register !== undefined) this.registry.checkFree(register);
+    const kind = this.options.moveClosure?.(spawn.definition, target, options.args) ?? kindNameOf(spawn.definition)!;
     const identity = leasedIdentity(this.node, target, this.self, this.epoch, peer.leaseNext++, this.secrets.nextU32() || 1);
-    if (spawn.parent !== null) return this.standIns.spawnChild(peer, identity, spawn, options);
-    this.sendSpawn(peer, identity, spawn, options, null);
+    const addr = spawn.parent !== null ? this.standIns.spawnChild(peer, identity, kind, spawn, options) : this.spawnPlain(peer, identity, kind, spawn, options);
+    // The spawner registers the name itself: visible here at once, claimed at its home core.
+    if (register !== undefined) this.registry.register(register, addr);
+    return addr;
+  }
+
+  private spawnPlain(peer: Peer, identity: AddrIdentity, kind: string, spawn: RemoteSpawn, options: SpawnOptions): AnyAddr {
+    this.sendSpawn(peer, identity, kind, spawn, options, null);
     return mintAddr(identity, null);
   }
 
@@ -234,6 +262,16 @@ export class CoreRouter implements RemoteRouter {
   }
 
   exited(local: AnyAddr, reason: ExitReason): void {
+    // Called from inside the engine's exit bookkeeping: it must not throw.
+    try {
+      this.tellExit(local, reason);
+    } catch (error) {
+      this.stats.errors++;
+      this.lastError = error;
+    }
+  }
+
+  private tellExit(local: AnyAddr, reason: ExitReason): void {
     if (isLeased(local.slot)) this.leasedHere.delete(`${local.slot}.${local.generation}`);
     this.standIns.exited(local);
     const books = this.books;
@@ -305,7 +343,7 @@ export class CoreRouter implements RemoteRouter {
     if (peer === null || peer === undefined) return;
     if (peer.state === 'up') this.coreDown(core);
     peer.state = 'gone';
-    this.stats.deadLetters += peer.outbox.discard();
+    for (let n = peer.outbox.discard(); n > 0; n--) this.engine._countDeadLetter(this.endpoint, '(a frame for a core that is gone)', 'dead');
     this.inbound.dropEmbryos((spawner) => spawner === core);
   }
 
@@ -408,6 +446,11 @@ export class CoreRouter implements RemoteRouter {
     peer.outbox.frame(MessageKind.reply, null, endpointOf(this.node, core), correlationId, payload, 0, null, EnvelopeFlags.response);
   }
 
+  /** A fresh id for a monitor the router holds itself (stand-ins, registry). */
+  internalRef(): MonitorRef {
+    return new MonitorRef(this.nextRef++);
+  }
+
   /** A monitor of a remote actor: a Down for `watcher`, or (internal watches) a callback. */
   watch(watcher: AnyAddr, remote: AnyAddr, ref: MonitorRef, onDown: ((reason: ExitReason) => void) | null): void {
     if (this.peers[remote.core]!.state === 'gone') {
@@ -420,11 +463,11 @@ export class CoreRouter implements RemoteRouter {
   }
 
   /** Send the spawn request for `identity` to `peer`; `watch` registers a monitor before the actor exists. */
-  sendSpawn(peer: Peer, identity: AddrIdentity, spawn: RemoteSpawn, options: SpawnOptions, watch: { watcher: AnyAddr; ref: number } | null): void {
+  sendSpawn(peer: Peer, identity: AddrIdentity, kind: string, spawn: RemoteSpawn, options: SpawnOptions, watch: { watcher: AnyAddr; ref: number } | null): void {
     const restart = spawn.restart === null || spawn.restart === undefined ? null
       : { restarts: spawn.restart.restarts, previous: portableReason(this.codec, spawn.restart.previous) };
     this.control(peer.core, {
-      op: 'spawn', slot: identity.slot, generation: identity.generation, secret: identity.secret, kind: spawn.kind, options,
+      op: 'spawn', slot: identity.slot, generation: identity.generation, secret: identity.secret, kind, options,
       parentPath: spawn.parentPath, restart, watch: watch === null ? null : { watcher: addrIdentity(watch.watcher), ref: watch.ref },
     });
   }
@@ -442,7 +485,6 @@ export class CoreRouter implements RemoteRouter {
   }
 
   deadLetter(to: AnyAddr, message: unknown): SendResult {
-    this.stats.deadLetters++;
     return this.engine._countDeadLetter(to, message, 'dead');
   }
 

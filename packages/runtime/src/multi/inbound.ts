@@ -96,6 +96,8 @@ export class Inbound {
   private dispatch(from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number, deadlineMs: number | null, batch: boolean, body: unknown): void {
     const router = this.router;
     if (kind === MessageKind.reply) return this.onReply(corr, body);
+    // Downs for the router's own monitors come to the endpoint; all are found by ref id.
+    if (kind === MessageKind.down) return this.onDown(corr, body);
     if (dst.node !== router.node || dst.core !== router.self) return void router.stats.badFrames++;
     if (dst.slot === ENDPOINT_SLOT) return handleControl(router, this, from, body as Control, kind === MessageKind.ask ? corr : 0);
     const target = this.target(dst);
@@ -137,8 +139,6 @@ export class Inbound {
       case MessageKind.demonitor:
         if (source !== null) router.books.removeWatchedBy(target.key, source, corr);
         return;
-      case MessageKind.down:
-        return this.onDown(corr, body);
       case MessageKind.exit: {
         const [reason, isLink] = body as [unknown, number];
         if (isLink === 1) {
@@ -215,6 +215,7 @@ export class Inbound {
     let held = this.embryos.get(key);
     if (held === undefined) this.embryos.set(key, (held = []));
     if (held.length >= EMBRYO_MAX_FRAMES) return this.refuse(h.from, h.kind, h.destination, h.source, h.correlationId, h.batch, h.body);
+    this.router.stats.heldForSpawn++;
     held.push(h);
   }
 

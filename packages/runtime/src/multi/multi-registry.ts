@@ -44,8 +44,15 @@ export class MultiRegistry extends Registry {
     validateName(name);
     this.refuseTaken('name', name, addr);
     if (this.isLocal(addr)) super.register(name, addr);
-    else this.replica.name.set(name, addr);
+    else this.bindRemote('name', name, addr);
     this.claim('name', name, addr);
+  }
+
+  /** Throws unless `name` is valid and free as far as this core knows (a remote spawn's `register`). */
+  checkFree(name: string): void {
+    validateName(name);
+    const holder = this.whereis(name);
+    if (holder !== undefined) throw new RegistryError('registry/name-taken', `the name "${name}" is already registered to ${holder}`, { name });
   }
 
   override unregister(name: string, addr?: AnyAddr): boolean {
@@ -80,7 +87,7 @@ export class MultiRegistry extends Registry {
     if (this.isLocal(addr)) {
       super.registerPath(path, addr);
     } else {
-      this.replica.path.set(path, addr);
+      this.bindRemote('path', path, addr);
       this.notifyRemote('registered', path, addr);
     }
     this.claim('path', path, addr);
@@ -173,6 +180,20 @@ export class MultiRegistry extends Registry {
 
   // --- internal ---
 
+  /**
+   * This core registers an actor of another core: bound here at once, and released when
+   * that actor exits (watched, since its own core does not know it holds the binding).
+   */
+  private bindRemote(space: Space, key: string, addr: AnyAddr): void {
+    this.replica[space].set(key, addr);
+    this.router.watch(this.router.endpoint, addr, this.router.internalRef(), () => {
+      if (!this.replica[space].get(key)?.equals(addr)) return;
+      this.replica[space].delete(key);
+      if (space === 'path') this.notifyRemote('unregistered', key, addr);
+      this.release(space, key, addr);
+    });
+  }
+
   private isLocal(addr: AnyAddr): boolean {
     return addr.node === this.engine.incarnation && addr.core === this.engine.core;
   }
@@ -251,19 +272,20 @@ export class MultiRegistry extends Registry {
 
   /** Our claim lost the race at the home core: withdraw it; a local claimant exits (its register "threw"). */
   private refused(space: Space, key: string, addr: AnyAddr, holder: AnyAddr): void {
-    if (!this.isLocal(addr)) {
-      if (this.replica[space].get(key)?.equals(addr)) {
-        this.replica[space].delete(key);
-        if (space === 'path') this.notifyRemote('unregistered', key, addr);
-      }
-      return;
-    }
-    const removed = space === 'name' ? super.unregister(key, addr) : super.unregisterPath(key, addr);
-    if (!removed) return;
     const error = space === 'name'
       ? new RegistryError('registry/name-taken', `the name "${key}" was registered to ${holder} on another core first`, { name: key })
       : new RegistryError('registry/path-taken', `the path "${key}" was registered to ${holder} on another core first`, { path: key });
-    this.engine._remoteSignal(addr, 'exit', null, Exit.error(error, { phase: 'register' }));
+    const reason = Exit.error(error, { phase: 'register' });
+    if (!this.isLocal(addr)) {
+      if (!this.replica[space].get(key)?.equals(addr)) return;
+      this.replica[space].delete(key);
+      if (space === 'path') this.notifyRemote('unregistered', key, addr);
+      this.router.exit(addr, reason, null);
+    } else {
+      const removed = space === 'name' ? super.unregister(key, addr) : super.unregisterPath(key, addr);
+      if (!removed) return;
+      this.engine._remoteSignal(addr, 'exit', null, reason);
+    }
     this.applyBind(space, key, holder);
   }
 

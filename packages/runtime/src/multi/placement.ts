@@ -20,6 +20,8 @@ export interface CoreSet {
   alive(core: number): boolean;
   /** Whether `name` is a kind this core knows, or null while kinds are still loading. */
   knowsKind(name: string): boolean | null;
+  /** Simulation only: closures and classes may move (all cores share one thread). */
+  readonly movesClosures?: boolean;
 }
 
 export class Placer {
@@ -34,6 +36,7 @@ export class Placer {
     const placement: Placement = explicit ?? (name === null ? undefined : this.policy.kinds.get(name)) ?? this.policy.default;
     const core = this.coreFor(placement, options, parentPath);
     if (core === this.set.self) return null;
+    if (name === null && this.set.movesClosures === true) return core;
     if (name === null || (typeof definition === 'string' && this.set.knowsKind(name) === false)) {
       if (explicit === undefined) return null;
       if (name !== null) throw new SpawnError('spawn/unknown-kind', `no kind named "${name}" is registered (placement on core ${core})`, { kind: name });

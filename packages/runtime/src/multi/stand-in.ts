@@ -10,7 +10,7 @@
  *
  * Must not: outlive its child, or let the child outlive it.
  */
-import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, type ExitReason, MonitorRef, SendError, type SpawnOptions } from '@pd/actor';
+import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, type ExitReason, SendError, type SpawnOptions } from '@pd/actor';
 import { addrTarget, mintAddr } from '@pd/actor/internal';
 import { ActorCell, S_DEAD, S_STOPPING } from '../cell.js';
 import type { RemoteSpawn } from '../remote.js';
@@ -52,30 +52,30 @@ export class RemoteChild implements Behavior {
 export class StandIns {
   /** Stand-in address key → its behaviour. */
   private readonly byKey = new Map<string, RemoteChild>();
-  private nextRef = -1;
 
   constructor(private readonly router: CoreRouter) {}
 
   /** Spawn `spawn` on `peer` as a child of a local parent; returns the child's address. */
-  spawnChild(peer: Peer, identity: AddrIdentity, spawn: RemoteSpawn, options: SpawnOptions): AnyAddr {
+  spawnChild(peer: Peer, identity: AddrIdentity, kind: string, spawn: RemoteSpawn, options: SpawnOptions): AnyAddr {
     const router = this.router;
     const engine = router.engine;
     const parent = engine.liveCell(spawn.parent!, 'spawn')!;
-    const behavior = new RemoteChild(router);
     const standInOptions: SpawnOptions = {
+      args: router, placement: 'local',
       ...(options.name === undefined ? {} : { name: options.name }),
       ...(spawn.options.link === true ? { link: true } : {}),
       ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
     };
-    const standIn = addrTarget(engine._spawn(behavior, standInOptions, parent, spawn.restart ?? null)) as ActorCell;
+    const standIn = addrTarget(engine._spawn(RemoteChild, standInOptions, parent, spawn.restart ?? null)) as ActorCell;
+    const behavior = standIn.behavior as RemoteChild;
     const child = mintAddr(identity, standIn);
     behavior.child = child;
     this.byKey.set(standIn.self.key, behavior);
     // Watch from the start: the monitor rides in the spawn request, so even a child that
     // fails to start reports its own reason, not noproc.
-    const ref = new MonitorRef(this.nextRef--);
+    const ref = router.internalRef();
     router.books.addWatching({ watcher: standIn.self, target: child, ref, onDown: (reason) => this.childExited(standIn, behavior, reason) });
-    router.sendSpawn(peer, identity, spawn, options, { watcher: standIn.self, ref: ref.id });
+    router.sendSpawn(peer, identity, kind, spawn, options, { watcher: standIn.self, ref: ref.id });
     return child;
   }
 

@@ -18,6 +18,10 @@ export interface CoreStats extends EngineStats {
   readonly framesIn: number;
   readonly messagesIn: number;
   readonly badFrames: number;
+  /** Errors the router caught at the engine boundary (bugs; see `lastError` on the router). */
+  readonly errors: number;
+  /** Frames that waited for a spawn still on its way on another ring. */
+  readonly heldForSpawn: number;
   /** Frames waiting to go out (held for a restarting core, or in a full ring's overflow). */
   readonly backlog: number;
 }

@@ -1,0 +1,65 @@
+/**
+ * The multi-core suite on real worker threads (`mode: 'multi'`): core 0 is the test's
+ * thread, the other cores are workers that load fixtures/kinds.mjs and run the built
+ * runtime (`dist`; the test command builds first). Plus what only real threads can show:
+ * a worker that dies outside any handler.
+ */
+import { describe, expect, it } from 'vitest';
+import { Down, type AnyAddr } from '@pd/actor';
+import { CORE_CRASHED, createEngine, multiCore } from '@pd/runtime';
+import { FIXTURES, type Report, eventually, expectSameAddr, multiFixture, realThreads } from './harness.js';
+import { multiSuite } from './multi.suite.js';
+
+describe('multi-core behaviour [worker threads]', () => multiSuite(realThreads));
+
+describe('a core that dies [worker threads]', () => {
+  const fixture = multiFixture(realThreads);
+
+  it('its actors exit with core-crashed for their links and monitors, the other cores go on, the core comes back', async () => {
+    const h = await fixture.make({ cores: 3 });
+    const { engine } = h;
+    const client = engine.client();
+    const doomed = engine.spawn('dier', { placement: { core: 1 } });
+    const survivor = engine.spawn('echo', { placement: { core: 2 } });
+    const linked = engine.spawn('probe', { placement: { core: 2 }, args: { report: client.self, trap: true } });
+    await engine.ask(linked, { do: 'link', target: doomed });
+    const ref = client.monitor(doomed);
+    expect(await engine.ask(doomed, 'alive')).toBe('alive');
+    engine.send(doomed, 'die');
+    const got = [await client.receive<Down | Report>({ timeoutMs: 5000 }), await client.receive<Down | Report>({ timeoutMs: 5000 })];
+    const down = got.find((m): m is Down => m instanceof Down)!;
+    const signal = got.find((m): m is Report => !(m instanceof Down))!;
+    expect(down.ref).toBe(ref);
+    expect(down.reason).toMatchObject({ type: 'error', error: CORE_CRASHED, metadata: { core: 1 } });
+    expect(signal.sig).toBe('exit');
+    expectSameAddr(signal.from, doomed);
+    expect(signal.reason).toMatchObject({ type: 'error', error: CORE_CRASHED });
+    expect(await engine.ask(survivor, 'still here')).toBe('still here');
+    await eventually(h, () => multiCore(engine).status()[1]!.state === 'up', 'core 1 back', 5000);
+    expect(multiCore(engine).status()[1]!.epoch).toBe(1);
+    const reborn = engine.spawn('echo', { placement: { core: 1 } });
+    expect(await engine.ask(reborn, 'where', { timeoutMs: 5000 })).toBe(1);
+    await expect(engine.ask(doomed, 'anyone?', { timeoutMs: 2000 })).rejects.toMatchObject({ code: 'ask/target-exited' });
+    // Core 2 reaches the restarted core 1 too.
+    expect(await engine.ask(linked, { do: 'ask', to: reborn, message: 'via core 2' })).toBe('via core 2');
+  });
+
+  it('with coreRestart "never" the core stays gone: sends to it are dead letters, spawns go elsewhere', async () => {
+    const engine = createEngine({ mode: 'multi', cores: 2, entry: FIXTURES, coreRestart: 'never' });
+    try {
+      await engine.ready();
+      const doomed = engine.spawn('dier', { placement: { core: 1 } });
+      const client = engine.client();
+      client.monitor(doomed);
+      engine.send(doomed, 'die');
+      expect((await client.receive<Down>({ timeoutMs: 5000 })).reason).toMatchObject({ error: CORE_CRASHED });
+      await new Promise((resolve) => engine.reactor.setTimer(20, resolve));
+      expect(multiCore(engine).status()[1]!.state).toBe('gone');
+      expect(engine.send(doomed, 'hello')).toBe('dead');
+      const elsewhere: AnyAddr = engine.spawn('echo', { placement: 'any' });
+      expect(elsewhere.core).toBe(0);
+    } finally {
+      await engine.shutdown({ deadlineMs: 1000 });
+    }
+  });
+});
