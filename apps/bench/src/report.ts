@@ -139,13 +139,16 @@ export function workloadTable(spec: WorkloadSpec, outcomes: readonly Outcome[]):
 
 interface Target {
   readonly workload: WorkloadName;
+  /** The implementation the target is for (default pd). */
+  readonly impl?: ImplName;
   readonly text: string;
   check(pd: Summary, get: (impl: ImplName) => Summary | undefined): { measured: string; met: boolean } | null;
 }
 
-const ratioTarget = (workload: WorkloadName, base: ImplName, min: number): Target => ({
+const ratioTarget = (workload: WorkloadName, base: ImplName, min: number, impl: ImplName = 'pd'): Target => ({
   workload,
-  text: `${workload}: pd ≥ ${min}× ${base}`,
+  impl,
+  text: `${workload}: ${impl} ≥ ${min}× ${base}`,
   check: (pd, get) => {
     const b = get(base);
     if (!b) return null;
@@ -174,6 +177,9 @@ export const TARGETS: readonly Target[] = [
   rateTarget('ask', 1e6, 'round trips/s'),
   ratioTarget('fanin', 'beam', 2),
   rateTarget('hotswap', 150e3, 'swaps/s'),
+  ratioTarget('cross-core', 'postMessage', 5, 'pd-multi'),
+  // 0.8·K× one core, K = 2.
+  ratioTarget('multi-scale', 'pd', 1.6, 'pd-multi'),
 ];
 
 export function targetsTable(all: readonly Outcome[]): string | null {
@@ -181,7 +187,7 @@ export function targetsTable(all: readonly Outcome[]): string | null {
   const get = (w: WorkloadName, i: ImplName): Summary | undefined => sums.find((s) => s.workload === w && s.impl === i);
   const rows: string[][] = [];
   for (const t of TARGETS) {
-    const pd = get(t.workload, 'pd');
+    const pd = get(t.workload, t.impl ?? 'pd');
     if (!pd) continue;
     const r = t.check(pd, (i) => get(t.workload, i));
     rows.push([t.text, r ? r.measured : '-', r ? (r.met ? 'yes' : 'NO') : 'n/a (peer missing)']);

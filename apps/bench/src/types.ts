@@ -10,6 +10,7 @@ export const WORKLOADS = [
   'timers',
   'cross-core',
   'cross-core-rtt',
+  'multi-scale',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 

@@ -127,6 +127,17 @@ export const SPECS: readonly WorkloadSpec[] = [
     sizeKeys: ['rounds'],
     baselines: ['postMessage'],
   },
+  {
+    name: 'multi-scale',
+    unit: 'round trips/s',
+    measures:
+      'Independent work over `cores` cores: `pairs` ping-pong pairs, `rounds` round trips in all, each pair on one core; the pd row runs it all on one core, so × pd is the scaling.',
+    impls: ['pd-multi', 'pd'],
+    full: { cores: 2, pairs: 64, rounds: 8_000_000 },
+    quick: { cores: 2, pairs: 64, rounds: 2_000_000 },
+    sizeKeys: ['rounds'],
+    baselines: ['pd'],
+  },
 ];
 
 export function specOf(name: WorkloadName): WorkloadSpec {

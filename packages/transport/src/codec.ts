@@ -78,6 +78,16 @@ export class Codec {
   }
 
   /**
+   * As {@link check}, and tells whether `value` is plain: true when it holds no Map, so a
+   * batch of plain values may skip the encoder's own scan (`encodeBatch(values, true)`).
+   */
+  checkPlain(value: unknown, label = 'message'): boolean {
+    const scanned = scanValue(value, this.maxDepth);
+    if (scanned === Scan.refused) throw this.#refusal(value, label);
+    return scanned === Scan.plain;
+  }
+
+  /**
    * Encodes one message. The bytes are a view into msgpackr's output slab and stay valid
    * (the slab is never rewritten); copy them only to keep a small message alive long.
    */
@@ -87,9 +97,14 @@ export class Codec {
     return this.#pack(scanned === Scan.hasMap ? boxMaps(value) : value);
   }
 
-  /** Encodes many messages as one msgpack array: one call into msgpackr for the lot. */
-  encodeBatch(values: readonly unknown[]): Uint8Array {
+  /**
+   * Encodes many messages as one msgpack array: one call into msgpackr for the lot. With
+   * `plain`, the caller vouches that every value passed {@link checkPlain} with true (and was
+   * not changed since): the scan is skipped. A value that still cannot be encoded throws.
+   */
+  encodeBatch(values: readonly unknown[], plain = false): Uint8Array {
     const list = Object.getPrototypeOf(values) === Array.prototype ? values : Array.from(values);
+    if (plain) return this.#pack(list);
     // One scan of the whole list (one level deeper); per-message work only when it finds something.
     const scanned = scanValue(list, this.maxDepth + 1);
     if (scanned === Scan.plain) return this.#pack(list);

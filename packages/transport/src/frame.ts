@@ -39,8 +39,8 @@ export function encodeFrame(codec: Codec, init: FrameInit, body: unknown): Uint8
 }
 
 /** Encodes `bodies` as one frame whose payload is a msgpack array sharing `init`'s header. */
-export function encodeBatchFrame(codec: Codec, init: FrameInit, bodies: readonly unknown[]): Uint8Array {
-  const payload = codec.encodeBatch(bodies);
+export function encodeBatchFrame(codec: Codec, init: FrameInit, bodies: readonly unknown[], plain = false): Uint8Array {
+  const payload = codec.encodeBatch(bodies, plain);
   const header = headerFor(init, payload.length, EnvelopeFlags.batch);
   const headerLength = envelopeHeaderLength(header);
   const frame = new Uint8Array(headerLength + payload.length);
@@ -59,9 +59,12 @@ export function stageFrame(producer: RingProducer, codec: Codec, init: FrameInit
   return stagePayload(producer, headerFor(init, payload.length, body instanceof Uint8Array ? EnvelopeFlags.raw : 0), payload);
 }
 
-/** Like {@link stageFrame} for a batch of bodies sharing one header. */
-export function stageBatchFrame(producer: RingProducer, codec: Codec, init: FrameInit, bodies: readonly unknown[]): boolean {
-  const payload = codec.encodeBatch(bodies);
+/**
+ * Like {@link stageFrame} for a batch of bodies sharing one header. `plain`: every body
+ * passed `codec.checkPlain` with true (see `Codec.encodeBatch`).
+ */
+export function stageBatchFrame(producer: RingProducer, codec: Codec, init: FrameInit, bodies: readonly unknown[], plain = false): boolean {
+  const payload = codec.encodeBatch(bodies, plain);
   return stagePayload(producer, headerFor(init, payload.length, EnvelopeFlags.batch), payload);
 }
 

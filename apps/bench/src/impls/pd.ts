@@ -9,6 +9,7 @@
 import { Actor, type Addr, type Behavior, type Context } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
+import { multiScaleOn } from './pd-multi.js';
 import type { Impl, Params, RunResult } from '../types.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -218,5 +219,6 @@ const timers = (p: Params): Promise<RunResult> =>
 export const impl: Impl = {
   name: 'pd',
   available: async () => null,
-  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers },
+  // multi-scale: the one-core baseline of pd-multi's scaling (same work, ./pd-multi.ts).
+  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p) },
 };

@@ -24,6 +24,7 @@ export interface WorkerBoot {
   readonly entry: string | null;
   readonly engine: CoreEngineOptions;
   readonly placement: { readonly default: NormalizedPlacement['default']; readonly kinds: [string, unknown][] };
+  readonly idleSpinMs: number;
   /** Rings this core reads, by peer core (null for itself). */
   readonly inRings: readonly (SharedArrayBuffer | null)[];
   /** Rings this core writes, by peer core (null for itself). */

@@ -12,8 +12,11 @@ import type { ByteSource, FrameInit } from '@pd/transport';
 
 /** The sending end. */
 export interface FrameOut {
-  /** Stage one frame: `body` is one message, or (with `batch`) an array of messages sharing the header. */
-  stage(init: FrameInit, body: unknown, batch: boolean): void;
+  /**
+   * Stage one frame: `body` is one message, or (with `batch`) an array of messages sharing
+   * the header. `plain`: every message passed `codec.checkPlain` (the encoder skips its scan).
+   */
+  stage(init: FrameInit, body: unknown, batch: boolean, plain?: boolean): void;
   /** Make staged frames visible to the other core, waking it if it sleeps. */
   publish(): void;
   /** Frames waiting for room (overflow); they go out in order as the other core reads. */

@@ -50,6 +50,8 @@ export interface CoreRouterOptions {
   readonly placement: NormalizedPlacement;
   readonly maxBatch?: number;
   readonly readFrames?: number;
+  /** How long the core keeps polling its rings after the last frame before it sleeps, ms (0: sleep at once). */
+  readonly idleSpinMs?: number;
   /** Core 0: shut every other core down (the coordinator). Other cores leave it out. */
   readonly shutdownOthers?: (deadlineMs: number) => Promise<ShutdownReport>;
   /** Resolves when every core has loaded its kinds. */
@@ -108,6 +110,9 @@ export class CoreRouter implements RemoteRouter {
   private readonly inbound: Inbound;
   private readonly placer: Placer;
   private readonly readFrames: number;
+  private readonly idleSpinMs: number;
+  /** Reactor time of the last pump that read a frame. */
+  private lastFrameAt = -Infinity;
   private flushQueued = false;
   private pumpQueued = false;
   private nextControlId = 2 ** 50;
@@ -123,6 +128,7 @@ export class CoreRouter implements RemoteRouter {
     this.cores = options.cores;
     this.epoch = options.epoch ?? 0;
     this.readFrames = options.readFrames ?? MULTI_DEFAULTS.readFrames;
+    this.idleSpinMs = options.idleSpinMs ?? 0;
     this.codec = new Codec({ records: true, resolveAddr: (id) => this.resolveAddr(id) });
     this.secrets = engine.reactor.random('lease-secret');
     this.endpoint = mintAddr(endpointOf(this.node, this.self), null);
@@ -185,11 +191,15 @@ export class CoreRouter implements RemoteRouter {
   send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return this.deadLetter(to, message);
-    this.codec.check(message);
-    const lane = laneOf(options?.priority);
-    const ttl = options?.ttlMs;
+    const plain = this.codec.checkPlain(message);
+    if (options === undefined) {
+      peer.outbox.user(to, message, 0, plain);
+      return 'queued';
+    }
+    const lane = laneOf(options.priority);
+    const ttl = options.ttlMs;
     if (ttl === undefined) {
-      peer.outbox.user(to, message, lane);
+      peer.outbox.user(to, message, lane, plain);
     } else {
       if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
       peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, this.engine.reactor.now() + ttl);
@@ -507,14 +517,20 @@ export class CoreRouter implements RemoteRouter {
     this.flushNow();
   };
 
-  /** Read every peer's channel; keep going (after a yield) while frames come, else sleep. */
+  /**
+   * Read every peer's channel; keep going (after a yield) while frames come, and for
+   * `idleSpinMs` after the last one, then sleep. Polling a little longer spares the other
+   * cores the wake-up (a notify, and often a context switch) for every batch of a stream.
+   */
   private pump = (): void => {
     this.pumpQueued = false;
     let n = 0;
     for (const peer of this.peers) if (peer !== null && peer.in !== null) n += peer.in.read(this.readFrames, peer.sink);
-    if (n > 0) {
+    const reactor = this.engine.reactor;
+    if (n > 0 || (this.idleSpinMs > 0 && reactor.now() - this.lastFrameAt < this.idleSpinMs)) {
+      if (n > 0 && this.idleSpinMs > 0) this.lastFrameAt = reactor.now();
       this.pumpQueued = true;
-      this.engine.reactor.yieldThen(this.pump);
+      reactor.yieldThen(this.pump);
       return;
     }
     for (const peer of this.peers) if (peer !== null && peer.in !== null) peer.in.arm(this.schedulePump);

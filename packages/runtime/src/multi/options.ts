@@ -39,6 +39,13 @@ export interface MultiEngineOptions {
   readonly ringBytes?: number;
   /** Placement of spawns that name none. */
   readonly placement?: PlacementPolicy;
+  /**
+   * How long a core keeps polling its rings after the last frame before it sleeps, ms.
+   * Waking a sleeping core costs its sender a notify (and, on a busy machine, often a
+   * context switch); polling costs the idle core CPU, and on a machine with fewer free cores
+   * than busy threads it steals time from the work. Default 0: sleep at once.
+   */
+  readonly idleSpinMs?: number;
 }
 
 export const MULTI_DEFAULTS = {
@@ -53,6 +60,8 @@ export const MULTI_DEFAULTS = {
   maxCores: 64,
   /** Extra time after the shutdown deadline before a core's worker is terminated, ms. */
   shutdownGraceMs: 2000,
+  /** How long an idle core polls before it sleeps, ms. */
+  idleSpinMs: 0,
 } as const;
 
 /** Validated multi-core settings. */
@@ -63,6 +72,7 @@ export interface MultiSettings {
   readonly maxRestarts: number;
   readonly restartWithinMs: number;
   readonly placement: NormalizedPlacement;
+  readonly idleSpinMs: number;
 }
 
 export interface NormalizedPlacement {
@@ -87,7 +97,9 @@ export function multiSettings(options: MultiEngineOptions): MultiSettings {
   const restartWithinMs = restart === 'never' ? 1 : restart.withinMs ?? MULTI_DEFAULTS.restartWithinMs;
   if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new ArgumentError(`coreRestart.maxRestarts must be an integer >= 0, got ${String(maxRestarts)}`);
   if (typeof restartWithinMs !== 'number' || !(restartWithinMs > 0)) throw new ArgumentError(`coreRestart.withinMs must be a positive number, got ${String(restartWithinMs)}`);
-  return { cores, entry: entryHref(options.entry), ringBytes, maxRestarts, restartWithinMs, placement: normalizePlacement(options.placement, cores) };
+  const idleSpinMs = options.idleSpinMs ?? MULTI_DEFAULTS.idleSpinMs;
+  if (typeof idleSpinMs !== 'number' || !(idleSpinMs >= 0) || idleSpinMs > 1000) throw new ArgumentError(`idleSpinMs must be a number of ms from 0 to 1000, got ${String(idleSpinMs)}`);
+  return { cores, entry: entryHref(options.entry), ringBytes, maxRestarts, restartWithinMs, placement: normalizePlacement(options.placement, cores), idleSpinMs };
 }
 
 /** The placement policy with defaults applied; checks explicit cores against `cores`. */

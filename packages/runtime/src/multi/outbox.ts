@@ -13,10 +13,14 @@ import { addrIdentity } from '@pd/actor/internal';
 import { type FrameInit, MessageKind, type Priority } from '@pd/transport';
 import type { FrameOut } from './channel.js';
 
+/** Full batches staged before they are published, at most. */
+const PUBLISH_EVERY_BATCHES = 8;
+
 interface Held {
   readonly init: FrameInit;
   readonly body: unknown;
   readonly batch: boolean;
+  readonly plain: boolean;
 }
 
 export class Outbox {
@@ -30,6 +34,10 @@ export class Outbox {
   private runId: AddrIdentity | null = null;
   private runPriority: Priority = 0;
   private runBodies: unknown[] = [];
+  /** Every message of the open batch passed the codec's check without a Map. */
+  private runPlain = true;
+  /** Full batches staged since the last publish. */
+  private fullBatches = 0;
 
   constructor(private readonly maxBatch: number, private readonly onDirty: () => void) {}
 
@@ -42,8 +50,11 @@ export class Outbox {
     return this.out !== null;
   }
 
-  /** A plain send (no deadline): coalesced with the sends before it to the same actor. */
-  user(to: AnyAddr, message: unknown, priority: Priority): void {
+  /**
+   * A plain send (no deadline): coalesced with the sends before it to the same actor.
+   * `plain`: the message passed `codec.checkPlain` with true.
+   */
+  user(to: AnyAddr, message: unknown, priority: Priority, plain: boolean): void {
     this.messages++;
     if (this.runTo !== to || this.runPriority !== priority) {
       this.closeRun();
@@ -51,20 +62,21 @@ export class Outbox {
       this.runId = addrIdentity(to);
       this.runPriority = priority;
     }
+    if (!plain) this.runPlain = false;
     this.runBodies.push(message);
-    if (this.runBodies.length >= this.maxBatch) {
-      this.closeRun();
-      this.publish();
-    } else {
-      this.markDirty();
-    }
+    if (this.runBodies.length < this.maxBatch) return this.markDirty();
+    // A full batch is staged at once; it is published with the next few (a wake-up of a
+    // sleeping core costs far more than a store), and at the latest at the end of the turn.
+    this.closeRun();
+    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) this.publish();
+    else this.markDirty();
   }
 
   /** One frame of its own (ask, reply, signal, control, a send with a deadline). */
   frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0): void {
     this.messages++;
     this.closeRun();
-    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace: null }, body, false);
+    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace: null }, body, false, false);
     this.markDirty();
   }
 
@@ -72,6 +84,7 @@ export class Outbox {
   publish(): void {
     this.closeRun();
     this.dirty = false;
+    this.fullBatches = 0;
     this.out?.publish();
   }
 
@@ -82,7 +95,7 @@ export class Outbox {
     if (first !== null) out.stage({ flags: 0, kind: first.kind, priority: 0, source: null, destination: first.destination, correlationId: 0, deadlineMs: null, trace: null }, first.body, false);
     const held = this.held;
     this.held = [];
-    for (const h of held) out.stage(h.init, h.body, h.batch);
+    for (const h of held) out.stage(h.init, h.body, h.batch, h.plain);
     this.markDirty();
   }
 
@@ -109,16 +122,17 @@ export class Outbox {
     const bodies = this.runBodies;
     const batch = bodies.length > 1;
     this.emit({ flags: 0, kind: MessageKind.user, priority: this.runPriority, source: null, destination: this.runId!, correlationId: 0, deadlineMs: null, trace: null },
-      batch ? bodies : bodies[0], batch);
+      batch ? bodies : bodies[0], batch, this.runPlain);
+    this.runPlain = true;
     this.runTo = null;
     this.runId = null;
     this.runBodies = batch ? [] : bodies;
     if (!batch) bodies.length = 0;
   }
 
-  private emit(init: FrameInit, body: unknown, batch: boolean): void {
-    if (this.out === null) this.held.push({ init, body, batch });
-    else this.out.stage(init, body, batch);
+  private emit(init: FrameInit, body: unknown, batch: boolean, plain: boolean): void {
+    if (this.out === null) this.held.push({ init, body, batch, plain });
+    else this.out.stage(init, body, batch, plain);
   }
 
   private markDirty(): void {

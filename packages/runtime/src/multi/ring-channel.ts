@@ -26,13 +26,13 @@ export class RingOut implements FrameOut {
     return this.producer.overflowFrames;
   }
 
-  stage(init: FrameInit, body: unknown, batch: boolean): void {
+  stage(init: FrameInit, body: unknown, batch: boolean, plain = false): void {
     if (this.closed || this.producer.closed) {
       this.closed = true;
       this.lost++;
       return;
     }
-    if (batch) stageBatchFrame(this.producer, this.codec, init, body as unknown[]);
+    if (batch) stageBatchFrame(this.producer, this.codec, init, body as unknown[], plain);
     else stageFrame(this.producer, this.codec, init, body);
   }
 

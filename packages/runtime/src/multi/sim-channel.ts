@@ -128,8 +128,8 @@ class SimOut implements FrameOut {
     return this.link.backlog;
   }
 
-  stage(init: FrameInit, body: unknown, batch: boolean): void {
-    this.link.stageBytes(batch ? encodeBatchFrame(this.codec, init, body as unknown[]) : encodeFrame(this.codec, init, body));
+  stage(init: FrameInit, body: unknown, batch: boolean, plain = false): void {
+    this.link.stageBytes(batch ? encodeBatchFrame(this.codec, init, body as unknown[], plain) : encodeFrame(this.codec, init, body));
   }
 
   publish(): void {

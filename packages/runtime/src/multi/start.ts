@@ -30,7 +30,7 @@ export function startMultiCore(options: EngineOptions, construct: (options: Engi
     ...coreOptions(options), ...(options.reactor === undefined ? {} : { reactor: options.reactor }), ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.kinds === undefined ? {} : { kinds: options.kinds }), core: 0,
     remote: (e) => (router = new CoreRouter(e, {
-      cores: settings.cores, placement: settings.placement,
+      cores: settings.cores, placement: settings.placement, idleSpinMs: settings.idleSpinMs,
       shutdownOthers: (deadlineMs) => coordinator.shutdown(deadlineMs),
       ready: () => coordinator.ready(),
       kindsLoaded: () => coordinator.kindsLoaded,
@@ -75,7 +75,8 @@ class Coordinator {
     this.router = router;
     if (this.settings.entry !== null) {
       this.mainKinds = loadKinds(this.settings.entry).then((kinds: Kind[]) => {
-        for (const kind of kinds) engine.kinds.register(kind);
+        // Kinds given explicitly (`kinds`) win over the entry's of the same name.
+        for (const kind of kinds) if (!engine.kinds.has(kind.name)) engine.kinds.register(kind);
         this.kindsLoaded = true;
       });
       this.mainKinds.catch(() => undefined);
@@ -118,6 +119,7 @@ class Coordinator {
       entry: this.settings.entry,
       engine: coreOptions(this.options),
       placement: { default: this.settings.placement.default, kinds: [...this.settings.placement.kinds] as [string, unknown][] },
+      idleSpinMs: this.settings.idleSpinMs,
       inRings: this.rings.map((row) => row[core] ?? null),
       outRings: this.rings[core]!.map((ring) => ring),
     };

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   let router!: CoreRouter;
   const engine = new Engine({
     ...boot.engine, id: `${boot.engine.id ?? 'engine'}/${boot.core}`, core: boot.core, reactor, kinds,
-    remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement })).attachment(),
+    remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement, idleSpinMs: boot.idleSpinMs })).attachment(),
   });
   for (let core = 0; core < boot.cores; core++) {
     const peer = router.peers[core];
