@@ -36,6 +36,18 @@ export class Books {
   readonly watchedBy = new Map<string, Map<string, WatchedBy>>();
   /** Asks sent to another core, by correlation id, with the core they went to. */
   readonly pending = new Map<number, { readonly ask: RemoteAskHandle; readonly core: number }>();
+  /** Size at which settled asks (timed out, never answered) are swept from `pending`. */
+  private sweepAt = 1024;
+
+  /** Remember an ask sent to `core`; asks that settled without a reply are dropped now and then. */
+  addPending(ask: RemoteAskHandle, core: number): void {
+    const pending = this.pending;
+    if (pending.size >= this.sweepAt) {
+      for (const [id, p] of pending) if (p.ask.settled) pending.delete(id);
+      this.sweepAt = Math.max(1024, pending.size * 2);
+    }
+    pending.set(ask.id, { ask, core });
+  }
 
   /** Whether any local actor monitors a remote one. */
   get hasWatching(): boolean {

@@ -4,7 +4,9 @@
  * broadcasts, topic counts and publishes, introspection asks. Must not: trust the shape of
  * a message beyond the protocol (a malformed one is counted and ignored by the caller).
  */
-import { ArgumentError, type SpawnOptions } from '@pd/actor';
+import { ArgumentError, Exit, type SpawnOptions } from '@pd/actor';
+import { mintAddr } from '@pd/actor/internal';
+import { S_DEAD } from '../cell.js';
 import type { CoreRouter, Peer } from './core-router.js';
 import type { Inbound } from './inbound.js';
 import { leaseOf } from './leases.js';
@@ -60,8 +62,14 @@ function spawn(router: CoreRouter, inbound: Inbound, from: Peer, m: Extract<Cont
   const key = `${m.slot}.${m.generation}`;
   if (m.watch !== null) router.books.addWatchedBy(`${identity.node}.${identity.core}.${identity.slot}.${identity.generation}`, router.resolveAddr(m.watch.watcher), m.watch.ref);
   const restart = m.restart === null ? null : { restarts: m.restart.restarts, previous: reviveReason(m.restart.previous) };
-  const cell = router.engine._spawnAt(identity, m.kind, m.options as SpawnOptions, m.parentPath, restart);
-  // It may have exited already (an unknown kind): then `exited` ran and there is nothing to keep.
-  if (cell.status !== 4) router.leasedHere.set(key, cell);
+  try {
+    const cell = router.engine._spawnAt(identity, m.kind, m.options as SpawnOptions, m.parentPath, restart);
+    // It may have exited already (an unknown kind): then `exited` ran and there is nothing to keep.
+    if (cell.status !== S_DEAD) router.leasedHere.set(key, cell);
+  } catch {
+    // The engine here is shutting down and spawns nothing: the actor never lives, and its
+    // watcher (a stand-in) learns it now rather than at its stop timeout.
+    router.exited(mintAddr(identity, null), Exit.shutdown('engine-stopping'));
+  }
   inbound.born(m.slot, m.generation);
 }

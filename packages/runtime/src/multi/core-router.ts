@@ -211,7 +211,7 @@ export class CoreRouter implements RemoteRouter {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return 'dead';
     this.codec.check(message);
-    this.books.pending.set(ask.id, { ask, core: to.core });
+    this.books.addPending(ask, to.core);
     peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority));
     return 'queued';
   }
@@ -436,7 +436,7 @@ export class CoreRouter implements RemoteRouter {
       };
       const peer = this.peers[core];
       if (peer === null || peer === undefined || peer.state !== 'up') return void handle.fail(new AskError('ask/target-exited', `core ${core} is ${peer === null ? 'this core' : peer?.state ?? 'unknown'}`));
-      this.books.pending.set(id, { ask: handle, core });
+      this.books.addPending(handle, core);
       this.control(core, message, id);
     });
   }

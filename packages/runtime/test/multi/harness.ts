@@ -4,6 +4,7 @@
  * and on simulated cores in one thread (SimCores, across seeds). Helpers wait on the
  * engine's reactor (virtual time under simulation), never on global timers.
  */
+import { existsSync } from 'node:fs';
 import { afterEach, expect } from 'vitest';
 import type { AnyAddr, ExitReason, Kind } from '@pd/actor';
 import { createEngine, type Engine, type PlacementPolicy, SimCores } from '@pd/runtime';
@@ -29,8 +30,13 @@ export type MakeMulti = (options?: MultiOptions) => Promise<MultiHarness>;
 
 export const FIXTURES = new URL('./fixtures/kinds.mjs', import.meta.url);
 
+const WORKER_SCRIPT = new URL('../../dist/multi/worker.js', import.meta.url);
+
 /** Real worker threads. Workers run the built runtime (`dist`), so build before testing. */
 export const realThreads: MakeMulti = async (options = {}) => {
+  if (!existsSync(WORKER_SCRIPT)) {
+    throw new Error(`worker threads run the built runtime, and ${WORKER_SCRIPT.pathname} is missing: run \`pnpm --filter @pd/runtime run build\` (pnpm test builds first)`);
+  }
   const engine = createEngine({ mode: 'multi', cores: options.cores ?? 3, entry: FIXTURES, ...(options.placement ? { placement: options.placement } : {}) });
   await engine.ready();
   return {
