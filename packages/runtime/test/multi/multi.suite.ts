@@ -46,6 +46,18 @@ export function multiSuite(make: MakeMulti): void {
       expect(() => engine.send(echo, { nested: { callback: () => 1 } })).toThrow(/message\.nested\.callback is a function/);
     });
 
+    it('lanes and deadlines cross with the message', async () => {
+      const h = await fixture.make({ cores: 2 });
+      const { engine } = h;
+      const sink = engine.spawn('log', { placement: { core: 1 } });
+      expect(engine.send(sink, 'high', { priority: 'high' })).toBe('queued');
+      expect(engine.send(sink, 'low', { priority: 'low' })).toBe('queued');
+      expect(engine.send(sink, 'fresh', { ttlMs: 60_000 })).toBe('queued');
+      expect(() => engine.send(sink, 'x', { ttlMs: 0 })).toThrow(/ttlMs/);
+      await eventually(h, async () => (await engine.ask<string, unknown[]>(sink, 'dump')).length === 3, 'three messages');
+      expect((await engine.ask<string, string[]>(sink, 'dump')).sort()).toEqual(['fresh', 'high', 'low']);
+    });
+
     it('a timer delivers to an actor on another core', async () => {
       const h = await fixture.make({ cores: 2 });
       const sink = h.engine.spawn('log', { placement: { core: 1 } });

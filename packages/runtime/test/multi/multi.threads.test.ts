@@ -44,6 +44,15 @@ describe('a core that dies [worker threads]', () => {
     expect(await engine.ask(linked, { do: 'ask', to: reborn, message: 'via core 2' })).toBe('via core 2');
   });
 
+  it('an entry module that fails to load makes ready() reject, naming it', async () => {
+    const engine = createEngine({ mode: 'multi', cores: 2, entry: new URL('./fixtures/broken-entry.mjs', import.meta.url) });
+    try {
+      await expect(engine.ready()).rejects.toThrow(/broken on purpose/);
+    } finally {
+      await engine.shutdown({ deadlineMs: 500 });
+    }
+  });
+
   it('with coreRestart "never" the core stays gone: sends to it are dead letters, spawns go elsewhere', async () => {
     const engine = createEngine({ mode: 'multi', cores: 2, entry: FIXTURES, coreRestart: 'never' });
     try {
