@@ -232,15 +232,20 @@ export class ActorCell implements Context<any> {
     return this.engine._spawn(definition, options, this, null);
   }
 
+  // A killed actor's async code may still be running: nothing it does reaches anyone.
+
   stop(target?: AnyAddr, reason?: ExitReason): void {
+    if (this.status === S_DEAD) return;
     this.engine.stop(target ?? this.self, reason);
   }
 
   kill(target: AnyAddr): void {
+    if (this.status === S_DEAD) return;
     this.engine.kill(target);
   }
 
   exit(target: AnyAddr, reason: ExitReason): void {
+    if (this.status === S_DEAD) return;
     this.engine._exitSignal(target, reason, this);
   }
 
@@ -250,6 +255,7 @@ export class ActorCell implements Context<any> {
   }
 
   unlink(target: AnyAddr): void {
+    if (this.status === S_DEAD) return;
     this.engine._unlink(this, target);
   }
 
@@ -279,6 +285,7 @@ export class ActorCell implements Context<any> {
   }
 
   cancelTimer(ref: TimerRef): boolean {
+    if (this.status === S_DEAD) return false;
     return this.engine.cancelTimer(ref);
   }
 
@@ -292,6 +299,7 @@ export class ActorCell implements Context<any> {
   }
 
   publish(topic: string, message: unknown): number {
+    if (this.status === S_DEAD) return 0;
     return this.engine.publish(topic, message);
   }
 
@@ -469,10 +477,13 @@ export class ActorCell implements Context<any> {
         return;
       }
       this.handled++;
-      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-        this.suspend(result as PromiseLike<unknown>, meta);
-        engine._flushSignals();
-        return;
+      if (result !== undefined) {
+        const pending = toPromise(result);
+        if (pending !== null) {
+          this.suspend(pending, meta);
+          engine._flushSignals();
+          return;
+        }
       }
       if (meta !== null && meta.ask !== null) {
         const ask = meta.ask;
@@ -480,10 +491,9 @@ export class ActorCell implements Context<any> {
         ask.answer(result);
       }
       this.current = null;
-      if (engine._signalsPending) {
-        engine._flushSignals();
-        if (this.status !== S_RUNNING) return;
-      }
+      if (engine._signalsPending) engine._flushSignals();
+      // The handler may have ended this actor (a failed become, a stop of itself): no more messages.
+      if (this.status !== S_RUNNING) return;
       if (this.behavior !== behavior || (this.sys !== null && this.sys.length > 0)) {
         // A swap or stop arrived: handle it before the next message, on a fresh turn.
         engine._schedule(this);
@@ -499,6 +509,9 @@ export class ActorCell implements Context<any> {
     if (this.status === S_STOPPING) {
       if (brutal) {
         x.exitReason = reason.type === 'killed' ? reason : x.exitReason ?? reason;
+        // Killed while waiting for its children: no stop hook runs when the last one goes.
+        this.flags |= F_HOOK;
+        x.pendingChildren = 0;
         this.killChildren();
         this.finalize();
       }
@@ -563,6 +576,7 @@ export class ActorCell implements Context<any> {
         ok = waiter.match(message);
       } catch (error) {
         x.waiter = null;
+        if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
         waiter.reject(error);
         return false;
       }
@@ -592,8 +606,9 @@ export class ActorCell implements Context<any> {
         const previous = x.exitReason;
         x.exitReason = null;
         result = behavior.restarting(previous, this);
-        if (isThenable(result)) {
-          result.then(() => this.afterRestarting(), (e) => this.crash(e, 'restarting'));
+        const pending = toPromise(result);
+        if (pending !== null) {
+          pending.then(() => this.afterRestarting(), (e) => this.crash(e, 'restarting'));
           return;
         }
       }
@@ -615,8 +630,9 @@ export class ActorCell implements Context<any> {
       this.crash(error, 'started');
       return;
     }
-    if (isThenable(result)) {
-      result.then(() => this.afterStarted(), (e) => this.crash(e, 'started'));
+    const pending = toPromise(result);
+    if (pending !== null) {
+      pending.then(() => this.afterStarted(), (e) => this.crash(e, 'started'));
     } else {
       this.afterStarted();
     }
@@ -660,7 +676,7 @@ export class ActorCell implements Context<any> {
     onReady();
   }
 
-  private suspend(pending: PromiseLike<unknown>, meta: MessageMeta | null): void {
+  private suspend(pending: Promise<unknown>, meta: MessageMeta | null): void {
     this.status = S_SUSPENDED;
     pending.then(
       (value) => {
@@ -742,8 +758,9 @@ export class ActorCell implements Context<any> {
       this.finalize();
       return;
     }
-    if (isThenable(result)) {
-      result.then(() => this.finalize(), (error) => {
+    const pending = toPromise(result);
+    if (pending !== null) {
+      pending.then(() => this.finalize(), (error) => {
         this.engine._crashed(this, error, 'stopping');
         this.finalize();
       });
@@ -760,10 +777,28 @@ export class ActorCell implements Context<any> {
   }
 }
 
+/** A one-line description of anything thrown; never throws itself. */
 function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+/**
+ * A native promise for `value` when it is a thenable, else null. Never throws: a `then`
+ * getter that throws gives a rejected promise, and a thenable that calls back twice (or
+ * throws from `then`) is tamed by `Promise.resolve`, so user code cannot break a turn.
+ */
+function toPromise(value: unknown): Promise<unknown> | null {
+  if (value instanceof Promise && value.constructor === Promise) return value;
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return null;
+  let then: unknown;
+  try {
+    then = (value as { then?: unknown }).then;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return typeof then === 'function' ? Promise.resolve(value) : null;
 }

@@ -98,7 +98,7 @@ export type Target = AnyAddr | string;
 
 const SigKind = { Exit: 0, LinkExit: 1, Kill: 2 } as const;
 type SigKind = (typeof SigKind)[keyof typeof SigKind];
-interface PendingSignal { kind: SigKind; target: ActorCell; from: ActorCell | null; reason: ExitReason }
+interface PendingSignal { kind: SigKind; target: ActorCell; from: ActorCell | null; reason: ExitReason; fromAddr: AnyAddr | undefined }
 
 let nextIncarnation = 1;
 
@@ -165,7 +165,11 @@ export class Engine implements CellResolver {
       stopTimeoutMs: positiveNumber(options.stopTimeoutMs, 'stopTimeoutMs', ENGINE_DEFAULTS.stopTimeoutMs),
     };
     this._budget = this.options.budget;
-    this.scheduler = new Scheduler(this.reactor, positiveNumber(options.sliceMs, 'sliceMs', ENGINE_DEFAULTS.sliceMs));
+    this.scheduler = new Scheduler(this.reactor, positiveNumber(options.sliceMs, 'sliceMs', ENGINE_DEFAULTS.sliceMs), (r, error) => {
+      const cell = r as ActorCell;
+      if (cell.status < S_STOPPING) cell.crash(error, 'runtime');
+      else if (cell.status !== S_DEAD) cell.terminate(Exit.error(error, { phase: 'runtime' }), true);
+    });
     this._timers = new TimerService(this.reactor);
     this._userRandom = this.reactor.random('user');
     this.secrets = this.reactor.random('addr-secret');
@@ -214,6 +218,7 @@ export class Engine implements CellResolver {
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs === Infinity) {
       throw new ArgumentError(`ask timeoutMs must be a positive finite number of milliseconds, got ${String(timeoutMs)}`);
     }
+    checkPriority(options?.priority);
     const cell = this.targetCell(to, 'ask');
     if (this.pendingAsks >= this.options.maxPendingAsks) {
       return Promise.reject(new AskError('ask/rejected', `too many asks awaiting replies (${this.pendingAsks}, limit maxPendingAsks)`));
@@ -448,6 +453,10 @@ export class Engine implements CellResolver {
   /** @internal */
   _spawn(definition: Spawnable, options: SpawnOptions | undefined, parent: ActorCell | null, restart: { restarts: number; previous: ExitReason } | null): Addr<any> {
     this.assertRunning('spawn');
+    if (parent !== null && parent.status >= S_STOPPING) {
+      // Children never outlive their parent: an exiting actor starts none.
+      throw new PdError('actor/invalid-state', `spawn: ${parent.path} is exiting; it cannot start children now`);
+    }
     if (options !== undefined) this.checkSpawnOptions(options, parent);
     if (this._router !== null) {
       const parentPath = parent === null ? null : parent.path;
@@ -596,7 +605,11 @@ export class Engine implements CellResolver {
     this.targetCell(to, 'sendAfter');
     const entry = this._timers.schedule(delayMs, repeatMs, (e) => {
       if (e.repeatMs === 0) (e.owner as ActorCell | null)?.x?.timers?.delete(e);
-      this.send(to, message);
+      // A periodic timer whose target is gone for good stops, instead of minting dead letters forever.
+      if (this.send(to, message) === 'dead' && e.repeatMs > 0 && !e.cancelled) {
+        this._timers.cancel(e);
+        (e.owner as ActorCell | null)?.x?.timers?.delete(e);
+      }
       this._flushSignals();
     }, owner);
     if (owner !== null) (owner.extras().timers ??= new Set()).add(entry);
@@ -660,6 +673,11 @@ export class Engine implements CellResolver {
   /** @internal Everything an exit implies. Called once per cell, by the cell. */
   _finalize(cell: ActorCell, reason: ExitReason): void {
     const x = cell.x!;
+    // Children never outlive their parent, whatever path the exit took.
+    if (x.children !== null && x.children.size > 0) {
+      const orphaned = Exit.shutdown('parent-exited');
+      for (const child of [...x.children].reverse()) child.terminate(orphaned, true);
+    }
     if (x.stopTimer !== null) {
       this._timers.cancel(x.stopTimer);
       x.stopTimer = null;
@@ -708,8 +726,6 @@ export class Engine implements CellResolver {
     }
     if (this._router !== null) this._router.exited(cell.self, reason);
     if (cell.segment !== null) this.named.delete(cell.path);
-    const parent = cell.parentCell;
-    if (parent !== null) parent.childGone(cell);
     const slot = this.leasedSlots === null ? cell.self.slot : this.tableSlot(cell);
     this.cells[slot] = undefined;
     this.freeSlots.push(slot);
@@ -721,8 +737,16 @@ export class Engine implements CellResolver {
       this.terminatedRing.push({ addr: cell.self, path: cell.path, kind: cell.kind, reason, handled: cell.handled, restarts: x.restarts, exitedAt: this.reactor.wallTime() });
       if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, reason });
     }
+    // A tombstone: addresses, Down messages and the history may keep the cell, not its state.
     cell.box = null;
     cell.sys = null;
+    cell.behavior = null;
+    cell.current = null;
+    x.children = null;
+    x.exitReason = reason;
+    // The parent hears last, once this exit is fully recorded (its own exit may continue now).
+    const parent = cell.parentCell;
+    if (parent !== null) parent.childGone(cell);
     if (this.live === 0 && this.onAllExited !== null) {
       const done = this.onAllExited;
       this.onAllExited = null;
@@ -842,6 +866,7 @@ export class Engine implements CellResolver {
     if (options.budget !== undefined) positiveInt(options.budget, 'budget', 1);
     if (options.stopTimeoutMs !== undefined) positiveNumber(options.stopTimeoutMs, 'stopTimeoutMs', 1);
     if (options.link === true && parent === null) throw new ArgumentError('spawn option link: only an actor can link to what it spawns (use ctx.spawn)');
+    if (options.mailbox !== undefined) new Mailbox(options.mailbox); // refuses a bad bound before any state changes
   }
 
   /** The cell `addr` was minted for by this engine (live or dead), or null when unknown. */
@@ -896,6 +921,7 @@ export class Engine implements CellResolver {
   }
 
   private metaFor(options: SendOptions, ask: PendingAsk | null): MessageMeta | null {
+    checkPriority(options.priority);
     const ttl = options.ttlMs;
     if (ttl === undefined) return ask === null ? null : new MessageMeta(Infinity, ask);
     if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
@@ -1001,7 +1027,14 @@ export class Engine implements CellResolver {
   }
 
   private queueSignal(kind: SigKind, target: ActorCell, from: ActorCell | null, reason: ExitReason, fromAddr?: AnyAddr): void {
-    this.signals.push({ kind, target, from, reason, ...(fromAddr === undefined ? {} : { fromAddr }) } as PendingSignal);
+    if (kind !== SigKind.Kill && target.trapping && target.status !== S_DEAD) {
+      // A trapped exit is only a message: queue it now, so it keeps its place among what
+      // the same sender sends next (per-pair FIFO). Only exits that end the target wait
+      // for the running turn to finish.
+      target.deliverSystemMessage(new ExitSignal(from?.self ?? fromAddr ?? target.self, reason));
+      return;
+    }
+    this.signals.push({ kind, target, from, reason, fromAddr });
     this._signalsPending = true;
     if (!this.scheduler.inTurn) this._flushSignals();
   }
@@ -1015,7 +1048,7 @@ export class Engine implements CellResolver {
     }
     const reason = s.reason;
     if (cell.trapping) {
-      const from = s.from?.self ?? (s as { fromAddr?: AnyAddr }).fromAddr ?? cell.self;
+      const from = s.from?.self ?? s.fromAddr ?? cell.self;
       cell.deliverSystemMessage(new ExitSignal(from, reason));
       return;
     }
@@ -1072,6 +1105,13 @@ function nonNegativeInt(value: number | undefined, name: string, fallback: numbe
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 0) throw new ArgumentError(`${name} must be an integer >= 0, got ${String(value)}`);
   return value;
+}
+
+/** Refuse a bad priority at the API boundary, before any state changes. */
+function checkPriority(priority: unknown): void {
+  if (priority !== undefined && priority !== 'high' && priority !== 'normal' && priority !== 'low') {
+    throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
+  }
 }
 
 function positiveInt(value: number | undefined, name: string, fallback: number): number {

@@ -37,7 +37,12 @@ export class Scheduler {
     this.drain();
   };
 
-  constructor(private readonly reactor: Reactor, private readonly sliceMs: number) {
+  constructor(
+    private readonly reactor: Reactor,
+    private readonly sliceMs: number,
+    /** Called when a turn throws (it should not): the engine ends that actor. */
+    private readonly onTurnError: (r: Runnable, error: unknown) => void = () => {},
+  ) {
     this.lastYieldAt = reactor.now();
     this.pick = reactor.pickNext === undefined ? null : (ready) => reactor.pickNext!(ready);
   }
@@ -86,7 +91,8 @@ export class Scheduler {
   }
 
   private drain(): void {
-    this.pending = false;
+    // `pending` stays true for the whole drain: what is scheduled meanwhile is run by this
+    // loop, so no second drain is requested (requests used to multiply under steady load).
     const queue = this.queue;
     const reactor = this.reactor;
     const deadline = this.lastYieldAt + this.sliceMs;
@@ -97,21 +103,32 @@ export class Scheduler {
         turns = this.drainPicked(this.pick, deadline);
       } else {
         for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-          r.runTurn();
+          this.runGuarded(r);
           if ((++turns & 31) === 0 && reactor.now() >= deadline) break;
         }
       }
     } finally {
       this.inTurn = false;
       this.turns += turns;
+      if (queue.length > 0) {
+        reactor.yieldThen(this.drainAfterYield);
+      } else {
+        this.pending = false;
+        if (this.idleWaiters.length > 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      }
     }
-    if (queue.length > 0) {
-      this.pending = true;
-      reactor.yieldThen(this.drainAfterYield);
-    } else if (this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+  }
+
+  /** One turn; a throw that escaped the turn (a runtime defect) ends that actor, never the drain. */
+  private runGuarded(r: Runnable): void {
+    try {
+      r.runTurn();
+    } catch (error) {
+      this.onTurnError(r, error);
     }
   }
 
@@ -126,7 +143,7 @@ export class Scheduler {
       // An actor that re-queued itself (budget spent, self-send) waits for all queued ahead of it.
       const r = i === 0 || i >= queue.length || requeued.has(queue.at(i)) ? queue.shift()! : queue.removeAt(i);
       requeued.delete(r);
-      r.runTurn();
+      this.runGuarded(r);
       turns++;
       if ((r.flags & RUNNABLE_QUEUED) !== 0) requeued.add(r);
       if (this.reactor.now() >= deadline) break;

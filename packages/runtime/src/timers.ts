@@ -32,7 +32,13 @@ export class TimerService {
   private armedDue = Infinity;
   private readonly onReactorTimer = () => this.fireDue();
 
-  constructor(private readonly reactor: Reactor) {}
+  private firing = false;
+
+  constructor(
+    private readonly reactor: Reactor,
+    /** Where a throwing callback goes (callbacks should not throw; the engine wraps its own). */
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   /** Number of timers that have not fired (one-shot) or been cancelled. */
   get size(): number {
@@ -57,7 +63,7 @@ export class TimerService {
       // usually reuses it, which saves a host timer per request.
       this.heap.length = 0;
       if (this.armed !== null) this.reactor.keepAlive(this.armed, false);
-    } else if (this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
+    } else if (!this.firing && this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
       this.compact();
     }
     return true;
@@ -78,28 +84,37 @@ export class TimerService {
     this.armedDue = Infinity;
     // Fire what is due now, but not entries scheduled by the callbacks themselves at the
     // same instant: they wait for the next round, so a zero-interval timer cannot spin.
+    // Callbacks may cancel timers: no compaction while firing (the heap is read afresh).
     const now = this.reactor.now();
     const limitSeq = this.nextSeq;
-    const heap = this.heap;
-    while (heap.length > 0) {
-      const top = heap[0]!;
-      if (top.cancelled) {
+    this.firing = true;
+    try {
+      while (this.heap.length > 0) {
+        const top = this.heap[0]!;
+        if (top.cancelled) {
+          this.pop();
+          continue;
+        }
+        if (top.due > now || top.seq >= limitSeq) break;
         this.pop();
-        continue;
+        if (top.repeatMs > 0) {
+          top.due = Math.max(top.due + top.repeatMs, now);
+          top.seq = this.nextSeq++;
+          this.push(top);
+        } else {
+          top.cancelled = true;
+          this.live--;
+        }
+        try {
+          top.fire(top);
+        } catch (error) {
+          this.onError(error);
+        }
       }
-      if (top.due > now || top.seq >= limitSeq) break;
-      this.pop();
-      if (top.repeatMs > 0) {
-        top.due = Math.max(top.due + top.repeatMs, now);
-        top.seq = this.nextSeq++;
-        this.push(top);
-      } else {
-        top.cancelled = true;
-        this.live--;
-      }
-      top.fire(top);
+    } finally {
+      this.firing = false;
+      this.arm();
     }
-    this.arm();
   }
 
   private arm(): void {
