@@ -206,7 +206,11 @@ export interface Behavior<M = unknown> {
   started?(ctx: Context<M>): void | Promise<void>;
   /** Handle one message. For an ask, the returned (or resolved) value is the reply unless `ctx.reply` ran. */
   receive(message: M, ctx: Context<M>): unknown;
-  /** Called when the actor stops for any reason but `killed`; bounded by the stop timeout. */
+  /**
+   * Called when the actor ends gracefully: asked to stop, returned (pull), crashed in a
+   * handler, or its parent stopped. Not called when it is killed, nor when an untrapped exit
+   * signal from a linked actor ends it (as in OTP). Bounded by its stop timeout.
+   */
   stopping?(reason: ExitReason, ctx: Context<M>): void | Promise<void>;
   /** Called on a fresh instance that replaces a crashed one, before `started`. */
   restarting?(previous: ExitReason, ctx: Context<M>): void | Promise<void>;

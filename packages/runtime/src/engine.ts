@@ -172,7 +172,7 @@ export class Engine implements CellResolver {
     });
     this._timers = new TimerService(this.reactor);
     this._userRandom = this.reactor.random('user');
-    this.secrets = this.reactor.random('addr-secret');
+    this.secrets = this.reactor.entropy?.() ?? this.reactor.random('addr-secret');
     this.terminatedRing = new BoundedRing(nonNegativeInt(options.terminatedHistory, 'terminatedHistory', ENGINE_DEFAULTS.terminatedHistory));
     this.deadLetterRing = new BoundedRing(nonNegativeInt(options.deadLetterHistory, 'deadLetterHistory', ENGINE_DEFAULTS.deadLetterHistory));
     for (const kind of options.kinds ?? []) this.kinds.register(kind);
@@ -312,7 +312,7 @@ export class Engine implements CellResolver {
 
   /** Deliver to every subscriber of `topic`; returns how many queued it. */
   publish(topic: string, message: unknown): number {
-    this.assertRunning('publish');
+    if (this.state === 'stopped') this.assertRunning('publish'); // actors finishing during a shutdown may still publish
     let n = 0;
     for (const cell of this._topics.subscribers(topic)) if (cell.status !== S_DEAD && cell.enqueue(message, null, undefined) === 'queued') n++;
     return this._router === null ? n : n + this._router.publish(topic, message);

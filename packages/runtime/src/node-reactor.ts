@@ -3,7 +3,7 @@
  * {@link Reactor} interface. This file (and other *reactor* files) is the only place in the
  * runtime allowed to touch them; an ESLint rule enforces it.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { deriveStream } from './random.js';
 import type { RandomStream, Reactor, ReactorTimer } from './reactor.js';
@@ -17,6 +17,7 @@ export class NodeReactor implements Reactor {
   readonly kind = 'node';
   readonly seed: number;
   private readonly streams = new Map<string, RandomStream>();
+  private entropyStream: RandomStream | null = null;
 
   constructor(options: NodeReactorOptions = {}) {
     this.seed = options.seed === undefined ? randomBytes(4).readUInt32LE(0) : options.seed >>> 0;
@@ -52,6 +53,10 @@ export class NodeReactor implements Reactor {
     queueMicrotask(callback);
   }
 
+  entropy(): RandomStream {
+    return (this.entropyStream ??= new EntropyStream());
+  }
+
   random(stream: string): RandomStream {
     let s = this.streams.get(stream);
     if (s === undefined) {
@@ -59,5 +64,27 @@ export class NodeReactor implements Reactor {
       this.streams.set(stream, s);
     }
     return s;
+  }
+}
+
+/** Numbers from the OS entropy pool, fetched 4 KiB at a time. */
+class EntropyStream implements RandomStream {
+  private readonly pool = new Uint32Array(1024);
+  private cursor = this.pool.length;
+
+  nextU32(): number {
+    if (this.cursor === this.pool.length) {
+      randomFillSync(this.pool);
+      this.cursor = 0;
+    }
+    return this.pool[this.cursor++]!;
+  }
+
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  nextInt(bound: number): number {
+    return Math.floor(this.next() * bound);
   }
 }

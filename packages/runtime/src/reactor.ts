@@ -44,6 +44,12 @@ export interface Reactor {
   soon(callback: () => void): void;
   /** The random stream named `stream`, derived from {@link seed}; same name, same stream. */
   random(stream: string): RandomStream;
+  /**
+   * Unpredictable numbers for secrets (address secrets), not derived from the seed, so a
+   * printed seed does not let anyone forge an address. A simulation leaves it out: the
+   * engine then uses the seeded stream `addr-secret`, and runs stay replayable.
+   */
+  entropy?(): RandomStream;
 
   // Simulation hooks (src/sim): absent on the node reactor, so they cost nothing there.
 
