@@ -70,7 +70,7 @@ export class KindRegistry {
       return kind;
     }
     if (definition instanceof Kind) {
-      this.register(definition);
+      if (this.kinds.get(definition.name) !== definition) this.register(definition); // checked once, not per spawn
       return definition;
     }
     throw new SpawnError('spawn/invalid-definition', `spawn expects an actor class, a Kind, a kind name or an object with receive() or run(); got ${describeType(definition)}`);

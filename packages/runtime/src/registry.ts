@@ -56,7 +56,7 @@ export class Registry {
   /** Remove `name`; with `addr`, only if it is bound to that actor. Returns whether it was removed. */
   unregister(name: string, addr?: AnyAddr): boolean {
     const holder = this.names.get(name);
-    if (holder === undefined || (addr !== undefined && holder.self !== addr)) return false;
+    if (holder === undefined || (addr !== undefined && !holder.self.equals(addr))) return false;
     this.names.delete(name);
     const names = holder.x?.names;
     if (names) names.splice(names.indexOf(name), 1);
@@ -101,7 +101,7 @@ export class Registry {
   /** Unbind `path`; with `addr`, only if bound to that actor. */
   unregisterPath(path: string, addr?: AnyAddr): boolean {
     const node = this.find(path);
-    if (node === null || node.cell === null || (addr !== undefined && node.cell.self !== addr)) return false;
+    if (node === null || node.cell === null || (addr !== undefined && !node.cell.self.equals(addr))) return false;
     const cell = node.cell;
     node.cell = null;
     const paths = cell.x?.paths;
