@@ -47,7 +47,10 @@ interface CoreHandle {
   state: 'starting' | 'up' | 'gone';
   epoch: number;
   restarts: number[];
+  /** Settles once: when the core is first ready, or when it fails to boot (rejects). */
   ready: Promise<void>;
+  markReady: () => void;
+  markFailed: (error: Error) => void;
   report: ShutdownReport | null;
 }
 
@@ -84,7 +87,7 @@ class Coordinator {
     this.handles.push(null);
     for (let core = 1; core < this.settings.cores; core++) {
       router.connect(core, this.channel(0, core));
-      this.handles.push({ worker: null, state: 'starting', epoch: 0, restarts: [], ready: Promise.resolve(), report: null });
+      this.handles.push(newHandle());
       this.launch(core);
     }
   }
@@ -127,20 +130,17 @@ class Coordinator {
     handle.worker = worker;
     handle.state = 'starting';
     let failure: string | null = null;
-    handle.ready = new Promise<void>((resolve, reject) => {
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') {
-          handle.state = 'up';
-          resolve();
-        } else if (message.type === 'failed') {
-          failure = message.error;
-          reject(new ArgumentError(`core ${core} could not load the entry module ${this.settings.entry}: ${message.error}`));
-        } else if (message.type === 'report') {
-          handle.report = { stopped: message.stopped, killed: message.killed };
-        }
-      });
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') {
+        handle.state = 'up';
+        handle.markReady();
+      } else if (message.type === 'failed') {
+        failure = message.error;
+        handle.markFailed(new ArgumentError(`core ${core} could not load the entry module ${this.settings.entry}: ${message.error}`));
+      } else if (message.type === 'report') {
+        handle.report = { stopped: message.stopped, killed: message.killed };
+      }
     });
-    handle.ready.catch(() => undefined);
     worker.on('error', (error) => {
       failure ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     });
@@ -161,6 +161,8 @@ class Coordinator {
     handle.restarts = handle.restarts.filter((t) => now - t < this.settings.restartWithinMs);
     if (bootFailed || handle.restarts.length >= this.settings.maxRestarts) {
       handle.state = 'gone';
+      // A core that never became ready will not: ready() fails rather than waits forever.
+      handle.markFailed(new ArgumentError(`core ${core} died before it was ready (${detail}) and will not be restarted`));
       this.router.coreGone(core);
       this.broadcast({ type: 'core-gone', core }, core);
       return;
@@ -211,6 +213,17 @@ class Coordinator {
     }
     return { stopped, killed };
   }
+}
+
+function newHandle(): CoreHandle {
+  let markReady!: () => void;
+  let markFailed!: (error: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => undefined);
+  return { worker: null, state: 'starting', epoch: 0, restarts: [], ready, markReady, markFailed, report: null };
 }
 
 /** The serializable engine options every core gets. */
