@@ -130,7 +130,9 @@ export class CoreRouter implements RemoteRouter {
     this.readFrames = options.readFrames ?? MULTI_DEFAULTS.readFrames;
     this.idleSpinMs = options.idleSpinMs ?? 0;
     this.codec = new Codec({ records: true, resolveAddr: (id) => this.resolveAddr(id) });
-    this.secrets = engine.reactor.random('lease-secret');
+    // Secrets of leased addresses are as unpredictable as the engine's own (OS entropy under
+    // the node reactor; the seeded stream where there is none, e.g. under simulation).
+    this.secrets = engine.reactor.entropy?.() ?? engine.reactor.random('lease-secret');
     this.endpoint = mintAddr(endpointOf(this.node, this.self), null);
     this.inbound = new Inbound(this);
     const maxBatch = options.maxBatch ?? MULTI_DEFAULTS.maxBatch;
