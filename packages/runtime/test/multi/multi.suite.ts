@@ -5,7 +5,9 @@
  * core and shutdown with a deadline. Runs on real worker threads and on simulated cores.
  */
 import { describe, expect, it } from 'vitest';
-import { AskError, Down, Exit, RegistryError, SendError, SpawnError, type AnyAddr } from '@pd/actor';
+import {
+  AskError, Down, Exit, ExitSignal, MonitorRef, RegistryError, SendError, SpawnError, type AnyAddr, type ErrorExit,
+} from '@pd/actor';
 import { multiCore, startSupervisor, supervisor } from '@pd/runtime';
 import { type MakeMulti, type Report, errorOf, eventually, expectSameAddr, multiFixture } from './harness.js';
 
@@ -159,6 +161,52 @@ export function multiSuite(make: MakeMulti): void {
       const noproc = await client.receive<Down>({ timeoutMs: 2000 });
       expect(noproc.ref).toBe(late);
       expect(noproc.reason).toEqual(Exit.noproc);
+    });
+  });
+
+  describe('signals as messages across cores', () => {
+    it('a Down and an ExitSignal forwarded from another core arrive whole: ref, address and reason', async () => {
+      const h = await fixture.make({ cores: 3 });
+      const { engine } = h;
+      const client = engine.client();
+      const relay = engine.spawn('relay', { placement: { core: 1 }, args: { to: client.self } });
+      const watched = engine.spawn('probe', { placement: { core: 2 }, args: { report: client.self } });
+      const refId = await engine.ask<unknown, number>(relay, { watch: watched });
+      await engine.ask(watched, { do: 'noop' });
+      engine.send(watched, { do: 'crash' });
+      const got = [await client.receive<unknown>({ timeoutMs: 2000 }), await client.receive<unknown>({ timeoutMs: 2000 })];
+      const exit = got.find((m): m is ExitSignal => m instanceof ExitSignal)!;
+      const down = got.find((m): m is Down => m instanceof Down)!;
+      expect(exit).toBeInstanceOf(ExitSignal);
+      expect(down).toBeInstanceOf(Down);
+      expect(down.ref).toBeInstanceOf(MonitorRef);
+      expect(down.ref.id).toBe(refId);
+      expectSameAddr(down.addr, watched);
+      expectSameAddr(exit.from, watched);
+      for (const reason of [down.reason, exit.reason]) {
+        expect(reason.type).toBe('error');
+        const error = (reason as ErrorExit).error as Error;
+        expect(error).toBeInstanceOf(Error);
+        expect(error.message).toBe('crash on request');
+        expect(error.stack).toContain('crash on request');
+      }
+    });
+
+    it('an exit reason whose thrown value cannot cross is forwarded as its description, not refused', async () => {
+      const h = await fixture.make({ cores: 2 });
+      const { engine } = h;
+      const client = engine.client();
+      const relay = engine.spawn('relay', { placement: { core: 1 }, args: { to: client.self } });
+      const watched = engine.spawn('probe', { placement: { core: 1 }, args: { report: client.self } });
+      await engine.ask(relay, { watch: watched });
+      engine.send(watched, { do: 'crash-weird' });
+      const down = await client.receive<Down>({ timeoutMs: 2000, match: (m): m is Down => m instanceof Down });
+      const error = (down.reason as ErrorExit).error as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('Object');
+      expect(error.message).toBe('Object weird');
+      const exit = await client.receive<ExitSignal>({ timeoutMs: 2000, match: (m): m is ExitSignal => m instanceof ExitSignal });
+      expect(((exit.reason as ErrorExit).error as Error).message).toBe('Object weird');
     });
   });
 
