@@ -164,6 +164,40 @@ export function multiSuite(make: MakeMulti): void {
     });
   });
 
+  describe('sendWait across cores', () => {
+    it('waits for room in a backpressure mailbox on another core, and delivers in order', async () => {
+      const h = await fixture.make({ cores: 3 });
+      const { engine } = h;
+      const client = engine.client();
+      const latch = engine.spawn('latch', { placement: { core: 1 } });
+      const box = engine.spawn('held', { placement: { core: 2 }, mailbox: { capacity: 2, overflow: 'backpressure' } });
+      expect(await client.sendWait(box, { hold: latch })).toBe('queued');
+      // The actor is blocked on the latch: a, b fill the mailbox (or a and the hold), c waits.
+      const waits = ['a', 'b', 'c'].map((m) => client.sendWait(box, m));
+      const done: unknown[] = [];
+      waits.forEach((p, i) => void p.then(() => done.push(i)));
+      await h.sleep(50);
+      expect(done).not.toContain(2);
+      engine.send(latch, 'open');
+      expect(await Promise.all(waits)).toEqual(['queued', 'queued', 'queued']);
+      let items: unknown[] = [];
+      await eventually(h, async () => (items = await engine.ask<string, unknown[]>(box, 'dump')).length === 4, 'every waiting message');
+      expect(items.slice(1)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('resolves dead for a dead actor on another core, and checks the message and options at the call', async () => {
+      const h = await fixture.make({ cores: 2 });
+      const { engine } = h;
+      const client = engine.client();
+      const echo = engine.spawn('echo', { placement: { core: 1 } });
+      expect(await client.sendWait(echo, 'hi', { priority: 'high', ttlMs: 60_000 })).toBe('queued');
+      expect(() => engine.sendWait(echo, { f: () => 1 })).toThrow(/message\.f is a function/);
+      expect(() => engine.sendWait(echo, 'x', { ttlMs: -1 })).toThrow(/ttlMs/);
+      engine.stop(echo);
+      await eventually(h, async () => (await client.sendWait(echo, 'late')) === 'dead', 'a dead letter');
+    });
+  });
+
   describe('signals as messages across cores', () => {
     it('a Down and an ExitSignal forwarded from another core arrive whole: ref, address and reason', async () => {
       const h = await fixture.make({ cores: 3 });
