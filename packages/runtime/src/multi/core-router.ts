@@ -222,6 +222,7 @@ export class CoreRouter implements RemoteRouter {
     const ttl = options?.ttlMs;
     if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
     const deadline = ttl === undefined ? null : this.engine.reactor.now() + ttl;
+    const lane = laneOf(options?.priority);
     const id = this.nextControlId++;
     return new Promise((resolve) => {
       let settled = false;
@@ -240,7 +241,7 @@ export class CoreRouter implements RemoteRouter {
         answer: (value) => settle(SEND_RESULTS.has(value as SendResult) ? value as SendResult : 'dead'),
         fail: () => settle('dead'),
       }, to.core);
-      this.control(to.core, { op: 'sendWait', to: addrIdentity(to), message, lane: laneOf(options?.priority), deadline }, id);
+      this.control(to.core, { op: 'sendWait', to: addrIdentity(to), message, lane, deadline }, id);
     });
   }
 
@@ -594,8 +595,13 @@ export class CoreRouter implements RemoteRouter {
 const LANES: Record<Lane, Priority> = { normal: 0, low: 1, high: 2 };
 const SEND_RESULTS: ReadonlySet<SendResult> = new Set<SendResult>(['queued', 'dropped', 'rejected', 'dead']);
 
+/** The lane code of a priority; an unknown one is refused, as a local send refuses it. */
 function laneOf(priority: Lane | undefined): Priority {
-  return priority === undefined ? 0 : LANES[priority] ?? 0;
+  if (priority === undefined) return 0;
+  if (priority !== 'normal' && priority !== 'low' && priority !== 'high') {
+    throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
+  }
+  return LANES[priority];
 }
 
 /** The send options for a lane code read from a header (undefined for normal). */

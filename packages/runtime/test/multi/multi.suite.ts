@@ -56,6 +56,9 @@ export function multiSuite(make: MakeMulti): void {
       expect(engine.send(sink, 'low', { priority: 'low' })).toBe('queued');
       expect(engine.send(sink, 'fresh', { ttlMs: 60_000 })).toBe('queued');
       expect(() => engine.send(sink, 'x', { ttlMs: 0 })).toThrow(/ttlMs/);
+      // An unknown priority is refused as on one core, not sent on the normal lane.
+      expect(() => engine.send(sink, 'x', { priority: 'urgent' as never })).toThrow(/priority must be/);
+      expect(() => engine.sendWait(sink, 'x', { priority: 'urgent' as never })).toThrow(/priority must be/);
       await eventually(h, async () => (await engine.ask<string, unknown[]>(sink, 'dump')).length === 3, 'three messages');
       expect((await engine.ask<string, string[]>(sink, 'dump')).sort()).toEqual(['fresh', 'high', 'low']);
     });
