@@ -204,7 +204,11 @@ export class Engine implements CellResolver {
   /** Send, waiting for room when the target's mailbox is bounded with policy `backpressure`. */
   sendWait<M>(to: Addr<M>, message: M, options?: SendOptions): Promise<SendResult> {
     const cell = this.targetCell(to, 'sendWait');
-    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.undeliverable(to, message, cell, null, options));
+    if (cell === null || cell.status === S_DEAD) {
+      const router = cell === null ? this.remoteFor(to) : null;
+      if (router?.sendWait !== undefined) return router.sendWait(to, message, options);
+      return Promise.resolve(this.undeliverable(to, message, cell, null, options));
+    }
     const box = cell.box;
     if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
       return Promise.resolve(cell.enqueue(message, options === undefined ? null : this.metaFor(options, null), options));
@@ -965,6 +969,22 @@ export class Engine implements CellResolver {
     const result = cell.enqueue(message, meta, options);
     if (result !== 'queued') ask?.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
     return result;
+  }
+
+  /**
+   * @internal A `sendWait` from another core or node for a local actor: as
+   * {@link _remoteDeliver}, but it waits for room in a `backpressure` mailbox, like a
+   * local `sendWait`, and resolves with the result.
+   */
+  _remoteSendWait(to: AnyAddr, message: unknown, deadline: number, options: SendOptions | undefined): Promise<SendResult> {
+    const cell = this.targetCell(to, 'deliver');
+    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
+    const meta = deadline === Infinity ? null : new MessageMeta(deadline, null);
+    const box = cell.box;
+    if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
+      return Promise.resolve(cell.enqueue(message, meta, options));
+    }
+    return new Promise((resolve) => box.wait(message, meta, options?.priority, resolve));
   }
 
   /**

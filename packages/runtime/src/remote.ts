@@ -57,6 +57,12 @@ export interface RemoteRouter {
   /** Spawn on `target` (from {@link place}); the address is usable at once (messages wait for the actor). */
   spawn(target: number, spawn: RemoteSpawn): AnyAddr;
   send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult;
+  /**
+   * A send that resolves once the message is in the target's mailbox (waiting there for
+   * room when it is bounded with `backpressure`), or with why it is not. Without it, the
+   * engine's `sendWait` to a remote actor is a plain {@link send}.
+   */
+  sendWait?(to: AnyAddr, message: unknown, options: SendOptions | undefined): Promise<SendResult>;
   /** Send a request; the reply (or its failure) settles `ask` on this engine. */
   ask(to: AnyAddr, message: unknown, ask: RemoteAskHandle, options: AskOptions | undefined): SendResult;
   link(local: AnyAddr, remote: AnyAddr): void;

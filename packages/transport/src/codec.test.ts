@@ -2,7 +2,9 @@
 // refusal of each unsupported kind with its path, and hostile or broken input.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { SendError, isAddr, type Addr, type AddrIdentity } from '@pd/actor';
+import {
+  Down, Exit, ExitSignal, MonitorRef, RegistryError, SendError, isAddr, type Addr, type AddrIdentity, type ErrorExit, type ExitReason,
+} from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { Codec } from './codec.js';
 import { TransportError } from './errors.js';
@@ -256,5 +258,86 @@ describe('codec on untrusted bytes', () => {
         expect(error).toBeInstanceOf(TransportError);
       }
     }), { numRuns: 3000 });
+  });
+});
+
+describe('codec: the runtime\'s signals (Down, ExitSignal, MonitorRef)', () => {
+  const watched = mintAddr({ node: 3, core: 1, slot: 12, generation: 2, secret: 2 ** 40 + 5 }, null);
+  const plainReason = fc.oneof(
+    fc.constant(Exit.normal), fc.constant(Exit.killed), fc.constant(Exit.noproc), fc.constant(Exit.noconnection), fc.constant(Exit.shutdown()),
+    value.map((d) => Exit.shutdown(d)),
+    fc.tuple(value, fc.option(fc.dictionary(key, value, { maxKeys: 3, noNullPrototype: true }), { nil: undefined }))
+      .filter(([e]) => e !== undefined && !(e instanceof Error))
+      .map(([e, m]) => Exit.error(e, m)),
+  );
+  const sameReason = (out: ExitReason, expected: ExitReason): void => {
+    expect(Object.isFrozen(out)).toBe(true);
+    expect(out).toStrictEqual(expected.type === 'shutdown' && expected.detail === undefined ? Exit.shutdown() : expected);
+  };
+
+  it('round-trips a Down, an ExitSignal and a MonitorRef with any plain reason, records on and off', () => {
+    fc.assert(fc.property(plainReason, fc.maxSafeNat(), addr, (reason, id, from) => {
+      for (const c of [codec, recordsCodec]) {
+        const [down, exit, ref] = c.decode(c.encode([new Down(new MonitorRef(id), from, reason), new ExitSignal(from, reason), new MonitorRef(id)])) as [Down, ExitSignal, MonitorRef];
+        expect(down).toBeInstanceOf(Down);
+        expect(down.ref).toBeInstanceOf(MonitorRef);
+        expect(down.ref.id).toBe(id);
+        expect(down.addr.equals(from)).toBe(true);
+        sameReason(down.reason, reason);
+        expect(exit).toBeInstanceOf(ExitSignal);
+        expect(exit.from.equals(from)).toBe(true);
+        sameReason(exit.reason, reason);
+        expect(ref).toStrictEqual(new MonitorRef(id));
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('keeps an error\'s name, message and stack, and a PdError\'s class and code', () => {
+    const thrown = new TypeError('x is undefined');
+    const out = roundTrip(new Down(new MonitorRef(7), watched, Exit.error(thrown, { step: 3 }))) as Down;
+    const reason = out.reason as ErrorExit;
+    expect(reason.type).toBe('error');
+    expect(reason.error).toBeInstanceOf(Error);
+    expect((reason.error as Error).name).toBe('TypeError');
+    expect((reason.error as Error).message).toBe('x is undefined');
+    expect((reason.error as Error).stack).toBe(thrown.stack);
+    expect(reason.metadata).toStrictEqual({ step: 3 });
+    const pd = roundTrip(new ExitSignal(watched, Exit.error(new RegistryError('registry/name-taken', 'taken', { name: 'a' })))) as ExitSignal;
+    const error = (pd.reason as ErrorExit).error as RegistryError;
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.code).toBe('registry/name-taken');
+    expect(error.message).toBe(new RegistryError('registry/name-taken', 'taken').message);
+    expect(error.details).toStrictEqual({ name: 'a' });
+  });
+
+  it('sends a thrown value that cannot be encoded as a description, never refusing the message', () => {
+    class Weird { toString(): string { return 'weird thing'; } }
+    const reasons = [
+      Exit.error(new Weird(), { callback: () => 1, n: 1 }), Exit.error(() => 2), Exit.error(Symbol('s')),
+      Exit.shutdown({ fn: () => 3 }),
+    ];
+    for (const reason of reasons) {
+      const out = recordsCodec.decode(recordsCodec.encode({ forwarded: new ExitSignal(watched, reason) })) as { forwarded: ExitSignal };
+      expect(out.forwarded.reason.type).toBe(reason.type);
+    }
+    const weird = (roundTrip(new Down(new MonitorRef(1), watched, reasons[0]!)) as Down).reason as ErrorExit;
+    expect(weird.error).toBeInstanceOf(Error);
+    expect((weird.error as Error).name).toBe('Weird');
+    expect((weird.error as Error).message).toBe('Weird weird thing');
+    expect(weird.metadata).toStrictEqual({ $unserializable: 'Object [object Object]' });
+    expect(codec.encodeBatch([new Down(new MonitorRef(1), watched, reasons[1]!)], true)).toBeInstanceOf(Uint8Array);
+  });
+
+  it('refuses malformed signal extensions as codec/malformed', () => {
+    const ext = (type: number, body: unknown): Uint8Array => {
+      const inner = codec.encode(body);
+      return new Uint8Array([0xc7, inner.length, type, ...inner]);
+    };
+    for (const bytes of [
+      ext(0x52, -1), ext(0x52, 'x'), ext(0x44, [1, 2]), ext(0x44, [1, 'not an addr', ['normal']]), ext(0x58, [watched, ['bogus']]),
+      ext(0x58, [watched, ['error', [9]]]), ext(0x58, [watched, 'normal']), ext(0x58, [watched, ['error', [0, 'e'], 5]]),
+    ]) {
+      expect(() => codec.decode(bytes)).toThrow(TransportError);
+    }
   });
 });

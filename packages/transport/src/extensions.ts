@@ -1,6 +1,6 @@
 /**
  * msgpackr extensions: `Addr` (ext 0x41, 22 bytes of identity) and `Map` (ext 0x4d, a flat
- * key/value array). Owns: those two formats and the decode-time address resolver slot
+ * key/value array); the runtime's signals are in signal-extensions.ts. Owns: those two formats and the decode-time address resolver slot
  * (msgpackr's extension table is process-global, so `Codec.decode` sets it around each
  * synchronous unpack). Must not: register at import (the package is side-effect free), or
  * trust what it reads: a wrong size or shape throws, which the codec reports as malformed.
@@ -9,6 +9,7 @@ import type { Addr, AddrIdentity } from '@pd/actor';
 import { Addr as AddrClass } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { addExtension } from 'msgpackr';
+import { registerSignalExtensions } from './signal-extensions.js';
 
 /** Extension type of an encoded address. */
 export const ADDR_EXT_TYPE = 0x41;
@@ -34,6 +35,7 @@ export function ensureExtensions(): void {
   registered = true;
   addExtension({ Class: AddrClass, type: ADDR_EXT_TYPE, pack: packAddr, unpack: unpackAddr });
   addExtension({ Class: MapBox, type: MAP_EXT_TYPE, write: (box: MapBox) => box.entries, read: readMap });
+  registerSignalExtensions(boxMaps);
 }
 
 /** Sets the resolver used while decoding; returns the previous one, to restore after. */

@@ -11,6 +11,7 @@ export {
 } from './envelope.js';
 export { Codec, type CodecOptions, type AddrResolver } from './codec.js';
 export { DEFAULT_MAX_DEPTH } from './serializable.js';
+export { DOWN_EXT_TYPE, EXIT_SIGNAL_EXT_TYPE, MONITOR_REF_EXT_TYPE } from './signal-extensions.js';
 export {
   encodeFrame, encodeBatchFrame, stageFrame, stageBatchFrame, decodeFrame, byteSource,
   type FrameInit, type ByteSource, type DecodedFrame,

@@ -1,10 +1,10 @@
 /**
  * What may cross a boundary: the check run on every message before it is encoded. Owns:
  * the rules (plain data, Date, Map, Set, bigint, typed arrays, ArrayBuffer, RegExp, Error,
- * Addr; nothing else) and naming a refused value by its path. Must not: encode, or allocate
+ * Addr, and the runtime's Down, ExitSignal, MonitorRef; nothing else) and naming a refused value by its path. Must not: encode, or allocate
  * on the accepting path: the fast scan only says yes or no; `locateRefusal` runs after a no.
  */
-import { isAddr } from '@pd/actor';
+import { Down, ExitSignal, MonitorRef, isAddr } from '@pd/actor';
 
 /** Default for the deepest nesting a message may have; deeper (or circular) is refused. */
 export const DEFAULT_MAX_DEPTH = 64;
@@ -89,8 +89,9 @@ function scanOther(v: object, proto: unknown, depth: number): boolean {
 /** Objects that encode as a whole, with nothing inside to check. */
 function isLeafObject(v: object, proto: unknown): boolean {
   // A typed array over shared memory is accepted: its bytes are copied like any other.
+  // Down, ExitSignal and MonitorRef: their extensions make whatever they hold encodable.
   return isAddr(v) || proto === Date.prototype || ArrayBuffer.isView(v) || proto === ArrayBuffer.prototype ||
-    proto === RegExp.prototype;
+    proto === RegExp.prototype || proto === Down.prototype || proto === ExitSignal.prototype || proto === MonitorRef.prototype;
 }
 
 // --- internal: locating a refusal (slow path, only after a refused scan) ---
@@ -175,7 +176,7 @@ function describeRefusedObject(v: object, proto: unknown): string {
   if (v instanceof Promise) return 'is a Promise (await it and send the result)';
   if (v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) return `is a ${name} (weak collections and references cannot be copied)`;
   return `is an instance of class ${name} (only plain objects, arrays, Map, Set, Date, RegExp, Error, bigint, ` +
-    'typed arrays, ArrayBuffer and Addr can cross a boundary: send plain data)';
+    'typed arrays, ArrayBuffer, Addr, Down, ExitSignal and MonitorRef can cross a boundary: send plain data)';
 }
 
 function className(proto: unknown): string {

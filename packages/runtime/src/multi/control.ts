@@ -1,7 +1,7 @@
 /**
  * The endpoint of a core: what it does with control messages from other cores — spawn an
  * actor under a leased identity, take a restarted peer's hello, registry claims and
- * broadcasts, topic counts and publishes, introspection asks. Must not: trust the shape of
+ * broadcasts, topic counts and publishes, sendWaits, introspection asks. Must not: trust the shape of
  * a message beyond the protocol (a malformed one is counted and ignored by the caller).
  */
 import { ArgumentError, Exit, type SpawnOptions } from '@pd/actor';
@@ -36,6 +36,9 @@ export function handleControl(router: CoreRouter, inbound: Inbound, from: Peer, 
     case 'publish':
       router.topics.deliverLocal(message.topic, message.message);
       return;
+    case 'sendWait':
+      if (correlationId === 0) return;
+      return inbound.sendWait(from, message, correlationId);
     case 'inspect': {
       if (correlationId === 0) return;
       let answer: readonly [0 | 1, unknown];

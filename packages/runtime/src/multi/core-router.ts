@@ -209,6 +209,42 @@ export class CoreRouter implements RemoteRouter {
     return 'queued';
   }
 
+  /**
+   * A send the target's core answers with its SendResult once the message is in the
+   * mailbox — after waiting for room in a `backpressure` one — so the sender waits as it
+   * would on one core. It rides as a control ask to the target's core, in its place among
+   * this core's frames for the target. A core that crashes before answering gives 'dead'.
+   */
+  sendWait(to: AnyAddr, message: unknown, options: SendOptions | undefined): Promise<SendResult> {
+    const peer = this.peers[to.core]!;
+    if (peer.state === 'gone') return Promise.resolve(this.deadLetter(to, message));
+    this.codec.check(message);
+    const ttl = options?.ttlMs;
+    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
+    const deadline = ttl === undefined ? null : this.engine.reactor.now() + ttl;
+    const lane = laneOf(options?.priority);
+    const id = this.nextControlId++;
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (result: SendResult): boolean => {
+        if (settled) return false;
+        settled = true;
+        this.books.pending.delete(id);
+        resolve(result);
+        return true;
+      };
+      this.books.addPending({
+        id,
+        get settled() {
+          return settled;
+        },
+        answer: (value) => settle(SEND_RESULTS.has(value as SendResult) ? value as SendResult : 'dead'),
+        fail: () => settle('dead'),
+      }, to.core);
+      this.control(to.core, { op: 'sendWait', to: addrIdentity(to), message, lane, deadline }, id);
+    });
+  }
+
   ask(to: AnyAddr, message: unknown, ask: RemoteAskHandle, options: AskOptions | undefined): SendResult {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return 'dead';
@@ -557,9 +593,15 @@ export class CoreRouter implements RemoteRouter {
 }
 
 const LANES: Record<Lane, Priority> = { normal: 0, low: 1, high: 2 };
+const SEND_RESULTS: ReadonlySet<SendResult> = new Set<SendResult>(['queued', 'dropped', 'rejected', 'dead']);
 
+/** The lane code of a priority; an unknown one is refused, as a local send refuses it. */
 function laneOf(priority: Lane | undefined): Priority {
-  return priority === undefined ? 0 : LANES[priority] ?? 0;
+  if (priority === undefined) return 0;
+  if (priority !== 'normal' && priority !== 'low' && priority !== 'high') {
+    throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
+  }
+  return LANES[priority];
 }
 
 /** The send options for a lane code read from a header (undefined for normal). */

@@ -8,7 +8,7 @@
  * Must not: let a malformed frame or a throwing handler escape (counted, never a crash), or
  * deliver frames of one ring out of order.
  */
-import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason } from '@pd/actor';
+import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason, type SendResult } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
 import { type ByteSource, type EnvelopeHeader, MessageKind, decodeFrame } from '@pd/transport';
 import { S_DEAD } from '../cell.js';
@@ -60,6 +60,14 @@ export class Inbound {
     } catch {
       router.stats.badFrames++;
     }
+  }
+
+  /**
+   * A `sendWait` from `from` (a control ask): delivered in its place among the frames for
+   * its target (held with them for an embryo); the answer is the SendResult, once it has one.
+   */
+  sendWait(from: Peer, m: Extract<Control, { op: 'sendWait' }>, corr: number): void {
+    this.dispatch(from, SEND_WAIT, null, m.to, corr, m.lane, m.deadline, false, m.message);
   }
 
   /** Embryos whose spawner (and epoch) match `dead` will never be spawned: their frames fail now. */
@@ -117,6 +125,12 @@ export class Inbound {
         const bodies = body as unknown[];
         router.stats.messagesIn += bodies.length;
         for (let i = 0; i < bodies.length; i++) engine._remoteDeliver(target, bodies[i], null, deadline, options);
+        return;
+      }
+      case SEND_WAIT: {
+        router.stats.messagesIn++;
+        const answer = (result: SendResult): void => router.reply(from.core, corr, [0, result]);
+        engine._remoteSendWait(target, body, deadlineMs ?? Infinity, LANE_OPTIONS[priority]).then(answer, () => answer('dead'));
         return;
       }
       case MessageKind.ask:
@@ -229,6 +243,9 @@ export class Inbound {
         if (batch) for (const m of body as unknown[]) router.deadLetter(addr, m);
         else router.deadLetter(addr, body);
         return;
+      case SEND_WAIT:
+        router.reply(from.core, corr, [0, router.deadLetter(addr, body)]);
+        return;
       case MessageKind.ask:
         router.deadLetter(addr, body);
         router.reply(from.core, corr, [1, portableError(router.codec, new AskError('ask/target-exited', `${String(addr)} is not alive`, { to: String(addr) }))]);
@@ -247,6 +264,8 @@ export class Inbound {
 }
 
 const EMBRYO = Symbol('embryo');
+/** Not an envelope kind: a `sendWait` control ask, dispatched like a frame for its target. */
+const SEND_WAIT = -1;
 
 function noproc(router: CoreRouter): unknown {
   return portableReason(router.codec, Exit.noproc as ExitReason);

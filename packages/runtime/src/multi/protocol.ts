@@ -36,5 +36,10 @@ export type Control =
   | { readonly op: 'topic'; readonly topic: string; readonly count: number }
   /** Deliver `message` to this core's subscribers of `topic`. */
   | { readonly op: 'publish'; readonly topic: string; readonly message: unknown }
+  /**
+   * A `sendWait` (an ask): put `message` in the mailbox of `to` (a lane, an absolute
+   * deadline or null), waiting for room if it is `backpressure`; the answer is the SendResult.
+   */
+  | { readonly op: 'sendWait'; readonly to: AddrIdentity; readonly message: unknown; readonly lane: number; readonly deadline: number | null }
   /** Introspection (an ask): this core's view, as plain data. */
   | { readonly op: 'inspect'; readonly what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters'; readonly filter?: Readonly<Record<string, string>> };

@@ -5,7 +5,9 @@
  * core and shutdown with a deadline. Runs on real worker threads and on simulated cores.
  */
 import { describe, expect, it } from 'vitest';
-import { AskError, Down, Exit, RegistryError, SendError, SpawnError, type AnyAddr } from '@pd/actor';
+import {
+  AskError, Down, Exit, ExitSignal, MonitorRef, RegistryError, SendError, SpawnError, type AnyAddr, type ErrorExit,
+} from '@pd/actor';
 import { multiCore, startSupervisor, supervisor } from '@pd/runtime';
 import { type MakeMulti, type Report, errorOf, eventually, expectSameAddr, multiFixture } from './harness.js';
 
@@ -54,6 +56,9 @@ export function multiSuite(make: MakeMulti): void {
       expect(engine.send(sink, 'low', { priority: 'low' })).toBe('queued');
       expect(engine.send(sink, 'fresh', { ttlMs: 60_000 })).toBe('queued');
       expect(() => engine.send(sink, 'x', { ttlMs: 0 })).toThrow(/ttlMs/);
+      // An unknown priority is refused as on one core, not sent on the normal lane.
+      expect(() => engine.send(sink, 'x', { priority: 'urgent' as never })).toThrow(/priority must be/);
+      expect(() => engine.sendWait(sink, 'x', { priority: 'urgent' as never })).toThrow(/priority must be/);
       await eventually(h, async () => (await engine.ask<string, unknown[]>(sink, 'dump')).length === 3, 'three messages');
       expect((await engine.ask<string, string[]>(sink, 'dump')).sort()).toEqual(['fresh', 'high', 'low']);
     });
@@ -159,6 +164,86 @@ export function multiSuite(make: MakeMulti): void {
       const noproc = await client.receive<Down>({ timeoutMs: 2000 });
       expect(noproc.ref).toBe(late);
       expect(noproc.reason).toEqual(Exit.noproc);
+    });
+  });
+
+  describe('sendWait across cores', () => {
+    it('waits for room in a backpressure mailbox on another core, and delivers in order', async () => {
+      const h = await fixture.make({ cores: 3 });
+      const { engine } = h;
+      const client = engine.client();
+      const latch = engine.spawn('latch', { placement: { core: 1 } });
+      const box = engine.spawn('held', { placement: { core: 2 }, mailbox: { capacity: 2, overflow: 'backpressure' } });
+      expect(await client.sendWait(box, { hold: latch })).toBe('queued');
+      // The actor is blocked on the latch: a, b fill the mailbox (or a and the hold), c waits.
+      const waits = ['a', 'b', 'c'].map((m) => client.sendWait(box, m));
+      const done: unknown[] = [];
+      waits.forEach((p, i) => void p.then(() => done.push(i)));
+      await h.sleep(50);
+      expect(done).not.toContain(2);
+      engine.send(latch, 'open');
+      expect(await Promise.all(waits)).toEqual(['queued', 'queued', 'queued']);
+      let items: unknown[] = [];
+      await eventually(h, async () => (items = await engine.ask<string, unknown[]>(box, 'dump')).length === 4, 'every waiting message');
+      expect(items.slice(1)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('resolves dead for a dead actor on another core, and checks the message and options at the call', async () => {
+      const h = await fixture.make({ cores: 2 });
+      const { engine } = h;
+      const client = engine.client();
+      const echo = engine.spawn('echo', { placement: { core: 1 } });
+      expect(await client.sendWait(echo, 'hi', { priority: 'high', ttlMs: 60_000 })).toBe('queued');
+      expect(() => engine.sendWait(echo, { f: () => 1 })).toThrow(/message\.f is a function/);
+      expect(() => engine.sendWait(echo, 'x', { ttlMs: -1 })).toThrow(/ttlMs/);
+      engine.stop(echo);
+      await eventually(h, async () => (await client.sendWait(echo, 'late')) === 'dead', 'a dead letter');
+    });
+  });
+
+  describe('signals as messages across cores', () => {
+    it('a Down and an ExitSignal forwarded from another core arrive whole: ref, address and reason', async () => {
+      const h = await fixture.make({ cores: 3 });
+      const { engine } = h;
+      const client = engine.client();
+      const relay = engine.spawn('relay', { placement: { core: 1 }, args: { to: client.self } });
+      const watched = engine.spawn('probe', { placement: { core: 2 }, args: { report: client.self } });
+      const refId = await engine.ask<unknown, number>(relay, { watch: watched });
+      await engine.ask(watched, { do: 'noop' });
+      engine.send(watched, { do: 'crash' });
+      const got = [await client.receive<unknown>({ timeoutMs: 2000 }), await client.receive<unknown>({ timeoutMs: 2000 })];
+      const exit = got.find((m): m is ExitSignal => m instanceof ExitSignal)!;
+      const down = got.find((m): m is Down => m instanceof Down)!;
+      expect(exit).toBeInstanceOf(ExitSignal);
+      expect(down).toBeInstanceOf(Down);
+      expect(down.ref).toBeInstanceOf(MonitorRef);
+      expect(down.ref.id).toBe(refId);
+      expectSameAddr(down.addr, watched);
+      expectSameAddr(exit.from, watched);
+      for (const reason of [down.reason, exit.reason]) {
+        expect(reason.type).toBe('error');
+        const error = (reason as ErrorExit).error as Error;
+        expect(error).toBeInstanceOf(Error);
+        expect(error.message).toBe('crash on request');
+        expect(error.stack).toContain('crash on request');
+      }
+    });
+
+    it('an exit reason whose thrown value cannot cross is forwarded as its description, not refused', async () => {
+      const h = await fixture.make({ cores: 2 });
+      const { engine } = h;
+      const client = engine.client();
+      const relay = engine.spawn('relay', { placement: { core: 1 }, args: { to: client.self } });
+      const watched = engine.spawn('probe', { placement: { core: 1 }, args: { report: client.self } });
+      await engine.ask(relay, { watch: watched });
+      engine.send(watched, { do: 'crash-weird' });
+      const down = await client.receive<Down>({ timeoutMs: 2000, match: (m): m is Down => m instanceof Down });
+      const error = (down.reason as ErrorExit).error as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('Object');
+      expect(error.message).toBe('Object weird');
+      const exit = await client.receive<ExitSignal>({ timeoutMs: 2000, match: (m): m is ExitSignal => m instanceof ExitSignal });
+      expect(((exit.reason as ErrorExit).error as Error).message).toBe('Object weird');
     });
   });
 

@@ -44,6 +44,24 @@ describe('a core that dies [worker threads]', () => {
     expect(await engine.ask(linked, { do: 'ask', to: reborn, message: 'via core 2' })).toBe('via core 2');
   });
 
+  it('a sendWait waiting for room on a core that dies resolves dead', async () => {
+    const h = await fixture.make({ cores: 3 });
+    const { engine } = h;
+    const client = engine.client();
+    const latch = engine.spawn('latch', { placement: { core: 2 } });
+    const box = engine.spawn('held', { placement: { core: 1 }, mailbox: { capacity: 1, overflow: 'backpressure' } });
+    const doomed = engine.spawn('dier', { placement: { core: 1 } });
+    expect(await client.sendWait(box, { hold: latch })).toBe('queued');
+    const waits = ['a', 'b'].map((m) => client.sendWait(box, m));
+    const last = waits[1]!;
+    let settled = false;
+    void last.then(() => (settled = true));
+    await h.sleep(50);
+    expect(settled).toBe(false);
+    engine.send(doomed, 'die');
+    expect(await last).toBe('dead');
+  });
+
   it('an entry module that fails to load makes ready() reject, naming it', async () => {
     const engine = createEngine({ mode: 'multi', cores: 2, entry: new URL('./fixtures/broken-entry.mjs', import.meta.url) });
     try {

@@ -53,7 +53,14 @@ const Trapper = defineKind('race.trapper', () => ({
   },
 }));
 
-const KINDS: Kind[] = [Log, Relay, Burst, Trapper];
+/** `sendWait`s `{ note }` to `to`, then reports the result to `report`. */
+const WaitRelay = defineKind('race.wait-relay', () => ({
+  async receive(m: { to: AnyAddr; note: string; report: AnyAddr }, ctx: Context) {
+    ctx.send(m.report, await ctx.sendWait(m.to, m.note));
+  },
+}));
+
+const KINDS: Kind[] = [Log, Relay, Burst, Trapper, WaitRelay];
 
 async function inWorld<T>(seed: number, body: (engine: Engine, cores: SimCores) => Promise<T>): Promise<T> {
   const world = new SimWorld({ seed, autoRun: true });
@@ -85,6 +92,29 @@ describe('cross-core races over seeds', () => {
       if (held > 0) overtaken++;
     }
     // The race is real: on some seeds the relayed message arrived before the spawn request.
+    if (seeds.length >= 20) expect(overtaken).toBeGreaterThan(0);
+  });
+
+  it('a sendWait that overtakes the spawn of its target waits for it, is delivered and resolves queued', async () => {
+    let overtaken = 0;
+    for (const seed of seeds) {
+      const held = await inWorld(seed, async (engine, cores) => {
+        const report = engine.spawn(Log, { placement: { core: 0 } });
+        const target = engine.spawn(Log, { placement: { core: 2 } });
+        const relay = engine.spawn(WaitRelay, { placement: { core: 1 } });
+        engine.send(relay, { to: target, note: 'waited', report });
+        let results: unknown[] = [];
+        // (The report is local: each round trip to core 2 lets the simulation move on.)
+        for (let i = 0; i < 50 && results.length < 1; i++) {
+          await engine.ask(target, 'dump');
+          results = await engine.ask<string, unknown[]>(report, 'dump');
+        }
+        expect(results, `seed ${seed}`).toEqual(['queued']);
+        expect(await engine.ask(target, 'dump'), `seed ${seed}`).toEqual(['waited']);
+        return cores.routers[2]!.stats.heldForSpawn;
+      });
+      if (held > 0) overtaken++;
+    }
     if (seeds.length >= 20) expect(overtaken).toBeGreaterThan(0);
   });
 

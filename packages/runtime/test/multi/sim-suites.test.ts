@@ -8,9 +8,11 @@
  *
  * Only the suites that hold as written across cores run here. The others check, right
  * after an operation, what on several cores arrives one ring hop later (`engine.info` of an
- * actor on another core, a name just freed there, a spawn error raised there), or forward
- * ExitSignal/Down objects between cores (they stay on their core); their cross-core
- * counterparts are in multi.suite.ts (links, monitors, supervision, registry, pub-sub, ...).
+ * actor on another core, a name just freed there, a spawn error raised there — the links
+ * suite among them: 11 of its 16 tests pass over cores, the other 5 read a remote actor's
+ * state, `info` or children, synchronously); their cross-core counterparts are in
+ * multi.suite.ts (links, monitors, Down and ExitSignal forwarded between cores,
+ * supervision, registry, pub-sub, ...).
  */
 import { afterAll, afterEach, beforeEach, describe, expect } from 'vitest';
 import { SimCores } from '@pd/runtime';
