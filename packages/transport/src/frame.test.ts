@@ -20,7 +20,8 @@ const init: FrameInit = {
 };
 const body = fc.oneof(
   fc.jsonValue(),
-  fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.date({ noInvalidDate: true }), fc.bigInt()), { noNullPrototype: true }),
+  // An own "__proto__" key is refused at send (codec.test.ts), so it is not a round-trip case.
+  fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.oneof(fc.integer(), fc.date({ noInvalidDate: true }), fc.bigInt()), { noNullPrototype: true }),
   fc.uint8Array({ maxLength: 300 }),
 );
 

@@ -51,6 +51,8 @@ function scanObject(v: object, depth: number): boolean {
   if (proto === Object.prototype || proto === null) {
     const o = v as Record<string, unknown>;
     for (const key in o) {
+      // An own "__proto__" key would be renamed on the way (so it cannot reach a prototype): refuse it rather than lose it.
+      if (key === '__proto__') return false;
       const x = o[key];
       if (typeof x === 'object') {
         if (x !== null && !scanObject(x, depth + 1)) return false;
@@ -124,6 +126,7 @@ function locateInside(v: object, at: string, trail: Trail): Refusal | null {
   if (proto === Object.prototype || proto === null) {
     const o = v as Record<string, unknown>;
     for (const key in o) {
+      if (key === '__proto__') return { path: at + propertyPath(key), problem: 'is an own "__proto__" key, which cannot cross safely (a receiver would have it renamed)' };
       const found = locate(o[key], at + propertyPath(key), trail);
       if (found) return found;
     }
