@@ -19,7 +19,7 @@ const init: FrameInit = {
   destination: { node: 1, core: 1, slot: 7, generation: 3, secret: 12345 }, correlationId: 0, deadlineMs: null, trace: null,
 };
 const body = fc.oneof(
-  fc.jsonValue(),
+  fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')),
   // An own "__proto__" key is refused at send (codec.test.ts), so it is not a round-trip case.
   fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.oneof(fc.integer(), fc.date({ noInvalidDate: true }), fc.bigInt()), { noNullPrototype: true }),
   fc.uint8Array({ maxLength: 300 }),
