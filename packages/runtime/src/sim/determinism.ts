@@ -2,7 +2,7 @@
  * The determinism check: run one plan twice and compare the traces step by step. Equal
  * hashes mean equal runs; on a mismatch the report names the first step at which the two
  * runs diverged, what each run did there, and the steps just before. Something that
- * differs between runs of one seed (a real clock, Math.random, a GC-dependent WeakRef,
+ * differs between runs of one seed (a real clock, the global random source, a GC-dependent WeakRef,
  * state left in a module between runs) shows up here.
  */
 import { type Divergence } from './trace.js';

@@ -14,7 +14,7 @@ export const SIM_EXIT_CODES = {
   correctness: 129,
   /** The same seed produced a different trace. */
   nondeterminism: 130,
-  /** Simulated code used a real timer, socket, file request, clock or Math.random. */
+  /** Simulated code used a real timer, socket, file request, clock or the global random source. */
   host: 131,
 } as const;
 
@@ -23,7 +23,7 @@ export type SimFailureKind = keyof typeof SIM_EXIT_CODES;
 /** Every simulation error code, with what it means. */
 export const SimErrorCodes = {
   'sim/failed': 'a simulated run failed (see the failure kind)',
-  'sim/host-leak': 'simulated code reached for a real timer, socket, file, clock or Math.random',
+  'sim/host-leak': 'simulated code reached for a real timer, socket, file, clock or the global random source',
   'sim/busy': 'the world is already being driven',
   'sim/disposed': 'the world was disposed',
   'sim/unknown-scenario': 'no scenario has that name',

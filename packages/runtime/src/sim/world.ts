@@ -39,7 +39,7 @@ export interface SimWorldOptions {
   readonly autoRun?: boolean;
   /** Steps after which a run stops with a liveness failure; default 10 million. */
   readonly maxSteps?: number;
-  /** Shortest timer delay, ms; default 1 (as Node's setTimeout). */
+  /** Shortest timer delay, ms; default 1 (as Node's timers). */
   readonly minTimerMs?: number;
 }
 

@@ -2,7 +2,7 @@
  * Restart backoff (OTP has none): exponential delays with jitter, a cap, and a reset once a
  * child has been stable. The n-th consecutive restart waits `min(maxMs, initialMs * factor^n)`
  * less a random part of up to `jitter` of it; a child that ran `resetAfterMs` before
- * exiting counts from n = 0 again. Must not: read a clock or Math.random; callers pass
+ * exiting counts from n = 0 again. Must not: read a clock or the global random source; callers pass
  * reactor time and the engine's seeded random stream, so simulation replays it exactly.
  */
 import type { RandomStream } from '../reactor.js';
