@@ -22,4 +22,5 @@ export {
 } from './ring.js';
 export { RingProducer } from './ring-producer.js';
 export { RingConsumer, type FrameHandler } from './ring-consumer.js';
+export type { FrameOut, FrameIn, FrameSink, PeerChannel } from './channel.js';
 export { TransportError, TransportErrorCodes, isTransportError, type TransportErrorCode } from './errors.js';

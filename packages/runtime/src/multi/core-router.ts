@@ -22,7 +22,7 @@ import { Mailbox } from '../mailbox.js';
 import type { RandomStream } from '../reactor.js';
 import type { RemoteAskHandle, RemoteAttachment, RemoteRouter, RemoteSpawn } from '../remote.js';
 import { Books } from './books.js';
-import type { PeerChannel } from './channel.js';
+import type { PeerChannel } from '@pd/transport';
 import { Inbound } from './inbound.js';
 import { endpointOf, isLeased, leasedIdentity } from './leases.js';
 import { MultiRegistry } from './multi-registry.js';

@@ -11,7 +11,7 @@
 import type { AddrIdentity, AnyAddr } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
 import { type FrameInit, MessageKind, type Priority } from '@pd/transport';
-import type { FrameOut } from './channel.js';
+import type { FrameOut } from '@pd/transport';
 
 /** Full batches staged before they are published, at most. */
 const PUBLISH_EVERY_BATCHES = 8;

@@ -8,7 +8,7 @@
  * thread alive: the core's reactor holds a handle), or be used from two threads per end.
  */
 import { type Codec, type FrameInit, RingConsumer, RingProducer, stageBatchFrame, stageFrame } from '@pd/transport';
-import type { FrameIn, FrameOut, FrameSink } from './channel.js';
+import type { FrameIn, FrameOut, FrameSink } from '@pd/transport';
 
 /** The sending end over a ring this core produces into. */
 export class RingOut implements FrameOut {

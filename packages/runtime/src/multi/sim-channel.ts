@@ -12,7 +12,7 @@ import { type Codec, type FrameInit, byteSource, encodeBatchFrame, encodeFrame }
 import type { RandomStream } from '../reactor.js';
 import { EventKind } from '../sim/event-queue.js';
 import type { SimHost, SimWorld } from '../sim/world.js';
-import type { FrameIn, FrameOut, FrameSink } from './channel.js';
+import type { FrameIn, FrameOut, FrameSink } from '@pd/transport';
 
 export interface SimLinkOptions {
   /** One-way latency range per publish, ms of virtual time. Default [0, 0.2]. */

@@ -1,14 +1,15 @@
 /**
- * The core-to-core channel: one direction between two cores, carrying envelope frames in
- * order. Two implementations: shared-memory rings between worker threads (ring-channel.ts)
- * and an in-memory channel driven by a simulated world (sim-channel.ts), so the same
- * router runs on real threads and, under one seed, in one thread.
+ * The channel contract: one direction between two engines (cores of one process, or nodes
+ * over a network), carrying envelope frames in order. Implementations: shared-memory rings
+ * between worker threads and an in-memory channel driven by a simulated world (both in
+ * @pd/runtime's multi/), and network transports — so the same router runs on real threads,
+ * over sockets and, under one seed, in one thread.
  *
  * Contract: frames arrive exactly once, in the order staged (per-pair FIFO), unless the
  * channel is closed; a full channel keeps frames in order (overflow) and never drops or
  * blocks. Must not: decide where frames go or what they mean (the router does).
  */
-import type { ByteSource, FrameInit } from '@pd/transport';
+import type { ByteSource, FrameInit } from './frame.js';
 
 /** The sending end. */
 export interface FrameOut {
