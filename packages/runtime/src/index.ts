@@ -3,17 +3,17 @@
  * send and ask, supervise, inspect. Single-core mode runs every actor on the calling
  * thread under one reactor; multi-core mode (`mode: 'multi'`) runs one per worker thread.
  */
-export { Engine, createEngine, ENGINE_DEFAULTS, type EngineOptions, type EngineStatus, type ShutdownOptions, type ShutdownReport, type Target } from './engine.js';
-export { Client } from './client.js';
-export { EventStream, type EngineEvent, type EngineEventType, type EventListener, type DeadLetterReason } from './events.js';
-export type { ActorInfo, ActorTreeNode, TerminatedSnapshot, DeadLetter, DeadLetterReport, EngineStats } from './introspection.js';
-export type { ActorStatus } from './cell.js';
-export { Registry, type RegistryChange, type PathWatcher } from './registry.js';
-export { KindRegistry } from './kinds.js';
+export { Engine, createEngine, ENGINE_DEFAULTS, type EngineOptions, type EngineStatus, type ShutdownOptions, type ShutdownReport, type Target } from './kernel/engine.js';
+export { Client } from './kernel/client.js';
+export { EventStream, type EngineEvent, type EngineEventType, type EventListener, type DeadLetterReason } from './kernel/events.js';
+export type { ActorInfo, ActorTreeNode, TerminatedSnapshot, DeadLetter, DeadLetterReport, EngineStats } from './kernel/introspection.js';
+export type { ActorStatus } from './kernel/cell.js';
+export { Registry, type RegistryChange, type PathWatcher } from './kernel/registry.js';
+export { KindRegistry } from './kernel/kinds.js';
 export type { Reactor, RandomStream, ReactorTimer } from './reactor.js';
 export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';
-export { TimerService, TimerEntry } from './timers.js';
+export { TimerService, TimerEntry } from './kernel/timers.js';
 export * from './supervision/index.js';
 export type { RemoteRouter, RemoteAttachment, RemoteSpawn, RemoteAskHandle } from './remote.js';
 export { MULTI_DEFAULTS, type MultiEngineOptions, type CoreRestartPolicy, type PlacementPolicy } from './multi/options.js';

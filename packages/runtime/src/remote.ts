@@ -12,9 +12,9 @@
 import type {
   AnyAddr, AskOptions, ExitReason, MonitorRef, SendOptions, SendResult, SpawnOptions,
 } from '@pd/actor';
-import type { Registry } from './registry.js';
-import type { ShutdownReport } from './engine.js';
-import type { Topics } from './topics.js';
+import type { Registry } from './kernel/registry.js';
+import type { ShutdownReport } from './kernel/engine.js';
+import type { Topics } from './kernel/topics.js';
 
 /** A request awaiting its reply on the asker's engine (the engine's pending ask). */
 export interface RemoteAskHandle {

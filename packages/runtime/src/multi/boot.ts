@@ -4,7 +4,7 @@
  * carry everything between actors; this channel carries only what must reach a core while
  * its rings are being replaced. Must not: carry actor messages.
  */
-import type { EngineOptions } from '../engine.js';
+import type { EngineOptions } from '../kernel/engine.js';
 import type { NormalizedPlacement } from './options.js';
 
 /** The serializable part of the engine options, as every worker core gets it. */

@@ -6,7 +6,7 @@
  */
 import { ArgumentError, Exit, type SpawnOptions } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import { S_DEAD } from '../cell.js';
+import { S_DEAD } from '../kernel/cell.js';
 import type { CoreRouter, Peer } from './core-router.js';
 import type { Inbound } from './inbound.js';
 import { leaseOf } from './leases.js';

@@ -16,9 +16,9 @@ import {
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { Codec, EnvelopeFlags, MessageKind, type Priority } from '@pd/transport';
-import { ActorCell, S_DEAD } from '../cell.js';
-import type { Engine, ShutdownReport } from '../engine.js';
-import { Mailbox } from '../mailbox.js';
+import { ActorCell, S_DEAD } from '../kernel/cell.js';
+import type { Engine, ShutdownReport } from '../kernel/engine.js';
+import { Mailbox } from '../kernel/mailbox.js';
 import type { RandomStream } from '../reactor.js';
 import type { RemoteAskHandle, RemoteAttachment, RemoteRouter, RemoteSpawn } from '../remote.js';
 import { Books } from './books.js';

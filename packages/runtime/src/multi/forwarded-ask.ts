@@ -4,7 +4,7 @@
  * where the real pending ask lives and its timeout runs. Must not: settle twice, or hold a
  * timer of its own (the asker's timeout governs).
  */
-import { PendingAsk } from '../ask.js';
+import { PendingAsk } from '../kernel/ask.js';
 import type { CoreRouter } from './core-router.js';
 import { portableError } from './portable.js';
 

@@ -11,7 +11,7 @@
 import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason, type SendResult } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
 import { type ByteSource, type EnvelopeHeader, MessageKind, decodeFrame } from '@pd/transport';
-import { S_DEAD } from '../cell.js';
+import { S_DEAD } from '../kernel/cell.js';
 import type { CoreRouter, Peer } from './core-router.js';
 import { LANE_OPTIONS } from './core-router.js';
 import { handleControl } from './control.js';

@@ -18,10 +18,10 @@ import {
   type Addr, type AddrIdentity, type AnyAddr, Exit, RegistryError, isUnderPath, pathSegments, validateName, validatePath,
 } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
-import type { ActorCell } from '../cell.js';
-import type { Engine } from '../engine.js';
+import type { ActorCell } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
 import { hashName } from '../random.js';
-import { type PathWatcher, Registry } from '../registry.js';
+import { type PathWatcher, Registry } from '../kernel/registry.js';
 import type { CoreRouter } from './core-router.js';
 import type { Control, Space } from './protocol.js';
 

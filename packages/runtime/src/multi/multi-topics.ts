@@ -8,9 +8,9 @@
  * Must not: forward a publish that came from another core (no loops), or keep counts of a
  * crashed core.
  */
-import type { ActorCell } from '../cell.js';
-import { S_DEAD } from '../cell.js';
-import { Topics } from '../topics.js';
+import type { ActorCell } from '../kernel/cell.js';
+import { S_DEAD } from '../kernel/cell.js';
+import { Topics } from '../kernel/topics.js';
 import type { CoreRouter } from './core-router.js';
 
 const NONE: ReadonlyMap<number, number> = new Map();

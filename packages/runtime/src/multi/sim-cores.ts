@@ -9,7 +9,7 @@
  * when `moveClosures` says so, a test aid no real engine has).
  */
 import { Kind } from '@pd/actor';
-import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '../engine.js';
+import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '../kernel/engine.js';
 import type { SimWorld } from '../sim/world.js';
 import { CoreRouter } from './core-router.js';
 import { normalizePlacement, type PlacementPolicy } from './options.js';

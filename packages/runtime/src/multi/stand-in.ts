@@ -12,7 +12,7 @@
  */
 import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, type ExitReason, SendError, type SpawnOptions } from '@pd/actor';
 import { addrTarget, mintAddr } from '@pd/actor/internal';
-import { ActorCell, S_DEAD, S_STOPPING } from '../cell.js';
+import { ActorCell, S_DEAD, S_STOPPING } from '../kernel/cell.js';
 import type { RemoteSpawn } from '../remote.js';
 import type { CoreRouter, Peer } from './core-router.js';
 

@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { ArgumentError, type Kind } from '@pd/actor';
 import { createRing } from '@pd/transport';
-import type { Engine, EngineOptions, ShutdownReport } from '../engine.js';
+import type { Engine, EngineOptions, ShutdownReport } from '../kernel/engine.js';
 import { deriveStream } from '../random.js';
 import type { CoreEngineOptions, FromWorker, ToWorker, WorkerBoot } from './boot.js';
 import { threadTimeOrigin } from './core-reactor.js';

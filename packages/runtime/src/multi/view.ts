@@ -5,9 +5,9 @@
  * timeout) or reach into another core's memory.
  */
 import { type AnyAddr, ArgumentError } from '@pd/actor';
-import type { ActorStatus } from '../cell.js';
-import type { Engine } from '../engine.js';
-import type { ActorInfo, ActorTreeNode, DeadLetterReport, EngineStats, TerminatedSnapshot } from '../introspection.js';
+import type { ActorStatus } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
+import type { ActorInfo, ActorTreeNode, DeadLetterReport, EngineStats, TerminatedSnapshot } from '../kernel/introspection.js';
 import { CoreRouter } from './core-router.js';
 import { portableValue } from './portable.js';
 

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Kind } from '@pd/actor';
-import { Engine } from '../engine.js';
+import { Engine } from '../kernel/engine.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './boot.js';
 import { CoreReactor } from './core-reactor.js';
 import { CoreRouter } from './core-router.js';

@@ -7,8 +7,8 @@
  * Must not: crash an actor the scenario did not mark crashable.
  */
 import { Exit } from '@pd/actor';
-import type { ActorInfo } from '../introspection.js';
-import type { Engine } from '../engine.js';
+import type { ActorInfo } from '../kernel/introspection.js';
+import type { Engine } from '../kernel/engine.js';
 import { EventKind, type SimEvent } from './event-queue.js';
 import type { FaultEvent } from './faults.js';
 import type { SimNode } from './node.js';

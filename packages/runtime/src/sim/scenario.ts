@@ -9,8 +9,8 @@
  * Must not: let a run touch the real host (the host guard is on for the whole run), or
  * leave anything behind: the world is disposed at the end, pass or fail.
  */
-import type { ActorInfo } from '../introspection.js';
-import type { EngineOptions } from '../engine.js';
+import type { ActorInfo } from '../kernel/introspection.js';
+import type { EngineOptions } from '../kernel/engine.js';
 import type { RandomStream } from '../reactor.js';
 import type { BuggifyPointReport } from './buggify.js';
 import { Checks, type Invariant } from './checks.js';

@@ -5,7 +5,7 @@
  * consistent with the engine's view).
  */
 import type { AnyAddr, ExitReason } from '@pd/actor';
-import { type ActorCell, S_DEAD } from '../cell.js';
+import { type ActorCell, S_DEAD } from '../kernel/cell.js';
 import { BackoffState } from './backoff.js';
 import type { RestartPolicy, ShutdownSpec } from './spec.js';
 import type { StableRoute } from './stable-addr.js';

@@ -3,8 +3,8 @@
  * supervisor action, so a test, the CLI or a log can replay what a tree did. Costs nothing
  * without listeners (the stream's `active` flag is checked first). Must not: decide anything.
  */
-import type { ActorCell } from '../cell.js';
-import type { Engine } from '../engine.js';
+import type { ActorCell } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
 
 /**
  * What a supervisor did, in the order it did it:

@@ -13,9 +13,9 @@ import {
   type Spawnable, isCleanExit, validatePath,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
-import { type ActorCell, S_DEAD, SysKind } from '../cell.js';
-import type { Engine } from '../engine.js';
-import type { RegistryChange } from '../registry.js';
+import { type ActorCell, S_DEAD, SysKind } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
+import type { RegistryChange } from '../kernel/registry.js';
 import { BackoffState } from './backoff.js';
 import { SupervisorError } from './errors.js';
 import { type SupervisorAction, emitSupervisorEvent } from './events.js';

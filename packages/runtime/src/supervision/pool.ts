@@ -9,10 +9,10 @@
  */
 import { type Addr, type AnyBehavior, ArgumentError, type MailboxOptions, type SendOptions, type SendResult, type Spawnable } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import { type ActorCell, S_SUSPENDED } from '../cell.js';
-import type { Engine } from '../engine.js';
-import type { MessageMeta } from '../mailbox.js';
-import { AddrRoute, routeOf, routeSlot } from './route.js';
+import { type ActorCell, S_SUSPENDED } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
+import type { MessageMeta } from '../kernel/mailbox.js';
+import { AddrRoute, routeOf, routeSlot } from '../kernel/route.js';
 import type { BackoffSpec, ChildSpec, RestartPolicy, ShutdownSpec, StableSpec, SupervisorSpec } from './spec.js';
 import { type StableAddr, StableRoute, createStableAddr } from './stable-addr.js';
 import { type SupervisorHandle, startSupervisor } from './start.js';

@@ -9,7 +9,7 @@
  * loop (the supervisor is already exiting), so it is driven by the engine's `gone` calls.
  */
 import type { ExitReason } from '@pd/actor';
-import { type ActorCell, type ChildShutdown, S_DEAD } from '../cell.js';
+import { type ActorCell, type ChildShutdown, S_DEAD } from '../kernel/cell.js';
 
 /** What the sequencer needs from the supervisor it shuts down. */
 export interface ShutdownHost {

@@ -9,11 +9,11 @@
  */
 import { type Addr, type AnyAddr, ArgumentError, type SendOptions, type SendResult } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import { type ActorCell, S_DEAD, S_RUNNING, S_STOPPING } from '../cell.js';
-import type { Engine } from '../engine.js';
-import type { MessageMeta } from '../mailbox.js';
+import { type ActorCell, S_DEAD, S_RUNNING, S_STOPPING } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
+import type { MessageMeta } from '../kernel/mailbox.js';
 import { SupervisorError } from './errors.js';
-import { AddrRoute, routeOf, routeSlot } from './route.js';
+import { AddrRoute, routeOf, routeSlot } from '../kernel/route.js';
 import { type RestartWindowPolicy, SUPERVISOR_DEFAULTS } from './spec.js';
 
 /** An address that follows a supervised child across restarts (an `Addr` in every API). */

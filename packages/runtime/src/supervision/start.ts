@@ -10,8 +10,8 @@
  */
 import { type AnyAddr, type AskOptions, type Addr, Down, Exit, type ExitReason, type SpawnOptions } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
-import { ActorCell, S_DEAD } from '../cell.js';
-import type { Engine, Target } from '../engine.js';
+import { ActorCell, S_DEAD } from '../kernel/cell.js';
+import type { Engine, Target } from '../kernel/engine.js';
 import type { ChildInfo } from './child.js';
 import { SupervisorError } from './errors.js';
 import { type ChildCounts, type SupervisorCall, SupervisorOp } from './protocol.js';

@@ -17,8 +17,8 @@ import {
   describeExit, isCleanExit,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
-import { type ActorCell, S_DEAD, SysKind } from '../cell.js';
-import type { Engine } from '../engine.js';
+import { type ActorCell, S_DEAD, SysKind } from '../kernel/cell.js';
+import type { Engine } from '../kernel/engine.js';
 import type { RandomStream } from '../reactor.js';
 import { type ChildInfo, ChildRecord } from './child.js';
 import { SupervisorError } from './errors.js';
@@ -28,7 +28,7 @@ import { type ChildCounts, RestartDue, StartFailed, type SupervisorCall, Supervi
 import { ShutdownSequencer } from './shutdown.js';
 import type { ChildSpec } from './spec.js';
 import { StableRoute, isStableAddr } from './stable-addr.js';
-import { routeOf } from './route.js';
+import { routeOf } from '../kernel/route.js';
 import { STRATEGIES, type Strategy } from './strategies/index.js';
 import { type NormalizedChild, type NormalizedSupervisorSpec, normalizeChildSpec } from './validate.js';
 

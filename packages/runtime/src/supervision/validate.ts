@@ -5,8 +5,8 @@
  * in {@link checkKinds}. Must not: spawn, or keep any state between calls.
  */
 import { type AnyAddr, type AnyBehavior, Kind, type MailboxOptions, type Spawnable, describeType, nameProblem } from '@pd/actor';
-import type { KindRegistry } from '../kinds.js';
-import { Mailbox } from '../mailbox.js';
+import type { KindRegistry } from '../kernel/kinds.js';
+import { Mailbox } from '../kernel/mailbox.js';
 import { SupervisorError } from './errors.js';
 import {
   type BackoffSpec, type ChildSpec, type RestartPolicy, type RestartWindowPolicy, SUPERVISOR_DEFAULTS, type ShutdownSpec,

@@ -9,7 +9,7 @@
  * one slice. The scheduler knows nothing of mailboxes: it calls `runTurn`.
  */
 import { Deque } from './deque.js';
-import type { Reactor } from './reactor.js';
+import type { Reactor } from '../reactor.js';
 
 export interface Runnable {
   flags: number;

@@ -5,7 +5,7 @@
  * million timers cost a million heap entries, not a million host timers. Callers
  * guarantee callbacks do not throw (the engine wraps user-facing work).
  */
-import type { Reactor, ReactorTimer } from './reactor.js';
+import type { Reactor, ReactorTimer } from '../reactor.js';
 
 /** One scheduled callback. `repeatMs > 0` makes it periodic. */
 export class TimerEntry {

@@ -9,8 +9,8 @@
  */
 import type { AnyAddr, SendOptions, SendResult } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
-import type { ActorCell } from '../cell.js';
-import type { MessageMeta } from '../mailbox.js';
+import type { ActorCell } from './cell.js';
+import type { MessageMeta } from './mailbox.js';
 
 export abstract class AddrRoute {
   /** The engine whose actors this route reaches. */
