@@ -3,6 +3,11 @@
  * ("subsystem/what") and a message that names the problem, so callers can branch on the
  * code and people can read the message. Actor crashes are not errors thrown at callers:
  * they become exit reasons (see exit.ts).
+ *
+ * This is the one map of codes for every package of the runtime: the transport's
+ * (`envelope/*`, `codec/*`, `ring/*`) and the simulator's (`sim/*`) codes live here too,
+ * and their error classes (`TransportError`, `SimError`, `SupervisorError`) extend
+ * {@link PdError}, so one `err instanceof PdError && err.code === ...` branch serves all.
  */
 
 /** Every error code, with what it means. */
@@ -43,6 +48,36 @@ export const ErrorCodes = {
   'receive/timeout': 'no matching message before the timeout',
   /** The operation is not possible in the actor's current state. */
   'actor/invalid-state': 'the actor is not in a state that allows this',
+  /** A broken internal invariant (a failed `assert`): a bug in the runtime, never bad input. */
+  'internal/invariant': 'an internal invariant does not hold (a bug)',
+  // --- transport (@pd/transport: TransportError) ---
+  /** Fewer bytes than the header or its declared payload needs. */
+  'envelope/truncated': 'the envelope header or its payload runs past the end of the bytes',
+  /** A header written by a version this reader does not speak. */
+  'envelope/version': 'the envelope version is not supported by this reader',
+  /** A header field out of range (unknown kind, reserved bits set, bad identity...). */
+  'envelope/invalid': 'an envelope header field is out of range',
+  /** Payload bytes that are not a valid encoded message. */
+  'codec/malformed': 'the payload is not a valid encoded message',
+  /** A frame larger than the ring can ever hold (more than half its capacity). */
+  'ring/frame-too-large': 'the frame is larger than the ring can carry',
+  /** A ring used after either side closed it. */
+  'ring/closed': 'the ring is closed',
+  /** A buffer that is not a ring of this layout, or a ring whose contents are corrupt. */
+  'ring/invalid': 'not a ring of this layout, or its contents are corrupt',
+  // --- simulation (@pd/runtime/sim: SimError) ---
+  /** A simulated run failed (see the failure kind). */
+  'sim/failed': 'a simulated run failed (see the failure kind)',
+  /** Simulated code reached for a real timer, socket, file, clock or the global random source. */
+  'sim/host-leak': 'simulated code reached for a real timer, socket, file, clock or the global random source',
+  /** The world is already being driven. */
+  'sim/busy': 'the world is already being driven',
+  /** The world was disposed. */
+  'sim/disposed': 'the world was disposed',
+  /** No scenario has that name. */
+  'sim/unknown-scenario': 'no scenario has that name',
+  /** A plan or replay argument is malformed. */
+  'sim/invalid-plan': 'a plan or replay argument is malformed',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

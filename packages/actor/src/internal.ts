@@ -5,3 +5,4 @@
  * checks every address against its own tables and secrets.
  */
 export { mintAddr, addrTarget, addrIdentity } from './addr.js';
+export { assert, InvariantError } from './assert.js';

@@ -3,7 +3,8 @@
  * send and ask, supervise, inspect. Single-core mode runs every actor on the calling
  * thread under one reactor; multi-core mode (`mode: 'multi'`) runs one per worker thread.
  */
-export { Engine, createEngine, ENGINE_DEFAULTS, type EngineOptions, type EngineStatus, type ShutdownOptions, type ShutdownReport, type Target } from './kernel/engine.js';
+export { Engine, ENGINE_DEFAULTS, type KernelOptions, type EngineStatus, type ShutdownOptions, type Target } from './kernel/engine.js';
+export { createEngine, type EngineOptions } from './create.js';
 export { Client } from './kernel/client.js';
 export { EventStream, type EngineEvent, type EngineEventType, type EventListener, type DeadLetterReason } from './kernel/events.js';
 export type { ActorInfo, ActorTreeNode, TerminatedSnapshot, DeadLetter, DeadLetterReport, EngineStats } from './kernel/introspection.js';
@@ -15,7 +16,8 @@ export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';
 export { TimerService, TimerEntry } from './kernel/timers.js';
 export * from './supervision/index.js';
-export type { RemoteRouter, RemoteAttachment, RemoteSpawn, RemoteAskHandle } from './remote.js';
+export type { RemoteRouter, RemoteSpawn, RemoteAskHandle, RemoteHost, RemoteRestart, RouterFactory, ShutdownReport } from './remote.js';
+export type { RemoteAttachment } from './kernel/remote-host.js';
 export { MULTI_DEFAULTS, type MultiEngineOptions, type CoreRestartPolicy, type PlacementPolicy } from './multi/options.js';
 export { multiCore, MultiCore, type CoreStats, type CoreStatus } from './multi/view.js';
 export { CORE_CRASHED, coreCrashed } from './multi/core-router.js';

@@ -1,20 +1,29 @@
 /**
  * The remote seam: how an engine reaches actors it does not host (another core of a
- * multi-core engine today, another node of a cluster later). The engine calls a
- * {@link RemoteRouter} only on its slow paths — when an address's (node, core) is not its
- * own — so a plain local send never pays for it.
+ * multi-core engine today, another node of a cluster later). Outbound, the engine calls
+ * {@link RemoteRouter}s only on its slow paths — when an address is not one of its own —
+ * so a plain local send never pays for them. Inbound, a router hands traffic to the engine
+ * through the {@link RemoteHost} it was given at construction.
  *
- * Owns: the contract both sides keep. Must not: hold engine state; routers keep their own
- * books (remote links, monitors, pending asks) and deliver through the engine's `_remote*`
- * internals. Callers guarantee that every address handed to a router method is one
- * `reaches` accepted.
+ * Owns: the contract both sides keep, in exported types only, so a package outside
+ * @pd/runtime implements a router with no casts (see docs/architecture.md, "How to write a
+ * router"). Must not: import the kernel's classes; routers keep their own books (remote
+ * links, monitors, pending asks). Callers guarantee that every address handed to a router
+ * method is one its `reaches` accepted.
  */
 import type {
-  AnyAddr, AskOptions, ExitReason, MonitorRef, SendOptions, SendResult, SpawnOptions,
+  AddrIdentity, AnyAddr, AskOptions, ExitReason, MonitorRef, SendOptions, SendResult, SpawnOptions,
 } from '@pd/actor';
-import type { Registry } from './kernel/registry.js';
-import type { ShutdownReport } from './kernel/engine.js';
-import type { Topics } from './kernel/topics.js';
+import type { DeadLetterReason } from './kernel/events.js';
+import type { Reactor } from './reactor.js';
+
+/** What a graceful shutdown did: actors that stopped in time, and actors killed at the deadline. */
+export interface ShutdownReport {
+  /** Actors that stopped gracefully. */
+  readonly stopped: number;
+  /** Actors killed at the deadline. */
+  readonly killed: number;
+}
 
 /** A request awaiting its reply on the asker's engine (the engine's pending ask). */
 export interface RemoteAskHandle {
@@ -37,7 +46,7 @@ export interface RemoteSpawn {
   /** The parent's path, for the child's path on the other side. */
   readonly parentPath: string | null;
   /** A supervisor's restart of a child: its restart count and the previous exit. */
-  readonly restart: { readonly restarts: number; readonly previous: ExitReason } | null;
+  readonly restart: RemoteRestart | null;
 }
 
 /**
@@ -88,11 +97,64 @@ export interface RemoteRouter {
   localAt?(addr: AnyAddr): AnyAddr | undefined;
 }
 
-/** What an engine hands to a router factory, and what the router may replace. */
-export interface RemoteAttachment {
-  readonly router: RemoteRouter;
-  /** An engine-wide registry in place of the local one. */
-  readonly registry?: Registry;
-  /** Engine-wide topics in place of the local ones. */
-  readonly topics?: Topics;
+/** A restart a supervisor asked for: the count so far and why the previous incarnation exited. */
+export interface RemoteRestart {
+  readonly restarts: number;
+  readonly previous: ExitReason;
 }
+
+/**
+ * The inbound port of an engine: what a router may do to the actors the engine hosts. A
+ * router factory receives it once, at engine construction. Nothing here throws for a dead
+ * or unknown target: that is a dead letter (counted), a `false`, or a `Down` with
+ * `noproc`, as documented per method.
+ */
+export interface RemoteHost {
+  /** The engine's name (for logs). */
+  readonly id: string;
+  /** The engine's incarnation: the `node` of every address it mints. */
+  readonly incarnation: number;
+  /** The engine's core (0 outside a multi-core engine). */
+  readonly core: number;
+  /** The engine's reactor: the only clock, timers and random source a router may use. */
+  readonly reactor: Reactor;
+  /** Whether a kind of this name is registered here (spawnable by name). */
+  hasKind(name: string): boolean;
+  /**
+   * A message for a local actor, queued like a local send (bounds, dead letters). With
+   * `ask`, settling the request settles `ask` (its `answer`/`fail` send the reply back).
+   * `deadline` is on this engine's clock (Infinity for none).
+   */
+  deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions): SendResult;
+  /** As {@link deliver}, but waiting for room in a `backpressure` mailbox, like a local `sendWait`. */
+  sendWait(to: AnyAddr, message: unknown, deadline: number, options?: SendOptions): Promise<SendResult>;
+  /**
+   * An exit signal from a remote actor: `link` for a linked actor's exit (no effect unless
+   * abnormal or trapped), `exit` as exit/2, `kill` untrappable. False when `target` is not
+   * a live local actor.
+   */
+  signal(target: AnyAddr, kind: 'link' | 'exit' | 'kill', from: AnyAddr | null, reason: ExitReason): boolean;
+  /** A remote actor that `watcher` monitors (with `ref`) exited: deliver its `Down`. */
+  down(watcher: AnyAddr, ref: MonitorRef, from: AnyAddr, reason: ExitReason): void;
+  /** Ask a local actor to stop, as `engine.stop` would. */
+  stop(target: AnyAddr, reason: ExitReason): void;
+  /** Hot swap a local actor to the registered kind `kind`. */
+  swap(target: AnyAddr, kind: string, args: unknown): void;
+  /** A message the router could not deliver: counted and kept like any dead letter; returns `dead`. */
+  deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult;
+  /**
+   * Spawn here under `identity`, minted by the spawner elsewhere; `parentPath` when the
+   * parent lives there. Never throws for a bad kind: the actor then exits at once with the
+   * error (its watchers see it). Throws only when the engine is stopping.
+   */
+  spawnAt(identity: AddrIdentity, kind: string, options: SpawnOptions, parentPath: string | null, restart: RemoteRestart | null): AnyAddr;
+  /** Whether `addr` is a live actor of this engine. */
+  isLive(addr: AnyAddr): boolean;
+}
+
+/**
+ * Makes a router for one engine: called once, at construction, with the engine's inbound
+ * port. Pass factories as `createEngine({ routers: [...] })`; the engine asks its routers
+ * in order whether they reach an address, and the first that does carries the message.
+ */
+export type RouterFactory = (host: RemoteHost) => RemoteRouter;

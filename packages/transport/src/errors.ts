@@ -1,45 +1,35 @@
 /**
  * Typed errors for broken bytes and transport misuse. Owns: the closed map of transport
- * error codes and `TransportError`. Must not: stand in for a value refused at send (that
+ * error codes and `TransportError` (a `PdError`). Must not: stand in for a value refused at send (that
  * is `SendError` 'send/not-serializable' from `@pd/actor`). Every decoding failure of peer
  * input surfaces as a `TransportError`, never as a crash or a bare `RangeError`.
  */
+import { type ErrorCode, ErrorCodes, PdError } from '@pd/actor';
 
-/** Every transport error code, with what it means. */
+/** The transport's error codes, with what they mean (a part of `@pd/actor`'s one {@link ErrorCodes} map). */
 export const TransportErrorCodes = {
-  /** Fewer bytes than the header or its declared payload needs. */
-  'envelope/truncated': 'the envelope header or its payload runs past the end of the bytes',
-  /** A header written by a version this reader does not speak. */
-  'envelope/version': 'the envelope version is not supported by this reader',
-  /** A header field out of range (unknown kind, reserved bits set, bad identity...). */
-  'envelope/invalid': 'an envelope header field is out of range',
-  /** Payload bytes that are not a valid encoded message. */
-  'codec/malformed': 'the payload is not a valid encoded message',
-  /** A frame larger than the ring can ever hold (more than half its capacity). */
-  'ring/frame-too-large': 'the frame is larger than the ring can carry',
-  /** A ring used after either side closed it. */
-  'ring/closed': 'the ring is closed',
-  /** A buffer that is not a ring of this layout, or a ring whose contents are corrupt. */
-  'ring/invalid': 'not a ring of this layout, or its contents are corrupt',
-} as const;
+  'envelope/truncated': ErrorCodes['envelope/truncated'],
+  'envelope/version': ErrorCodes['envelope/version'],
+  'envelope/invalid': ErrorCodes['envelope/invalid'],
+  'codec/malformed': ErrorCodes['codec/malformed'],
+  'ring/frame-too-large': ErrorCodes['ring/frame-too-large'],
+  'ring/closed': ErrorCodes['ring/closed'],
+  'ring/invalid': ErrorCodes['ring/invalid'],
+} as const satisfies Partial<Record<ErrorCode, string>>;
 
 /** A transport error code ("subsystem/what"). */
 export type TransportErrorCode = keyof typeof TransportErrorCodes;
 
 /**
  * A failure of the transport layer: a header or payload that does not decode, or a ring
- * used outside its contract. `message` starts with the code; `details` names the field,
- * offset or sizes involved.
+ * used outside its contract. A {@link PdError}: `message` starts with the code; `details`
+ * names the field, offset or sizes involved.
  */
-export class TransportError extends Error {
-  readonly code: TransportErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
+export class TransportError extends PdError {
+  declare readonly code: TransportErrorCode;
 
   constructor(code: TransportErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.name = 'TransportError';
-    this.code = code;
-    this.details = details;
+    super(code, message, details, options);
   }
 }
 

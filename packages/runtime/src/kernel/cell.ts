@@ -6,7 +6,9 @@
  *
  * Must not: run two handlers of one actor at once (invariant 6), deliver to a stale
  * incarnation, or throw into the scheduler. Rarely used state sits in `x` (CellExtras),
- * allocated on first use, so an idle actor stays small.
+ * allocated on first use, so an idle actor stays small. The cell reaches its engine only
+ * through {@link CellHost}, which it declares: the engine implements it, and this file never
+ * imports the engine.
  */
 import {
   type Addr, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type Context, type ExitReason,
@@ -14,10 +16,59 @@ import {
   type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError,
 } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
-import type { Engine } from './engine.js';
+import type { RandomStream, Reactor } from '../reactor.js';
 import { Mailbox, type MessageMeta } from './mailbox.js';
 import { Deque } from './deque.js';
-import type { TimerEntry } from './timers.js';
+import type { TimerEntry, TimerService } from './timers.js';
+
+/**
+ * What a cell may ask of its engine: the engine implements it (the only implementation),
+ * and the cell depends on nothing else of the engine. Members with `_` are kernel-internal.
+ */
+export interface CellHost {
+  readonly reactor: Reactor;
+  /** Names and paths, for `ctx.register` and friends. */
+  readonly registry: {
+    register(name: string, addr: AnyAddr): void;
+    unregister(name: string, addr?: AnyAddr): boolean;
+    whereis<T = unknown>(name: string): Addr<T> | undefined;
+    registerPath(path: string, addr: AnyAddr): void;
+    whereisPath<T = unknown>(path: string): Addr<T> | undefined;
+  };
+  readonly _topics: { subscribe(topic: string, cell: ActorCell): void; unsubscribe(topic: string, cell: ActorCell): void };
+  readonly _timers: TimerService;
+  readonly _userRandom: RandomStream;
+  /** Messages per turn unless the actor says otherwise. */
+  readonly _budget: number;
+  /** Set while exit signals wait to be applied. */
+  readonly _signalsPending: boolean;
+  send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult;
+  sendWait<M>(to: Addr<M>, message: M, options?: SendOptions): Promise<SendResult>;
+  ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R>;
+  stop(target: AnyAddr, reason?: ExitReason): void;
+  kill(target: AnyAddr): void;
+  publish(topic: string, message: unknown): number;
+  cancelTimer(ref: TimerRef): boolean;
+  _spawn(definition: Spawnable, options: SpawnOptions | undefined, parent: ActorCell | null, restart: { restarts: number; previous: ExitReason } | null): Addr<any>;
+  _schedule(cell: ActorCell): void;
+  _resumePull(resume: () => void): void;
+  _requestStop(cell: ActorCell, reason: ExitReason): void;
+  _exitSignal(target: AnyAddr, reason: ExitReason, from: ActorCell | null): void;
+  _link(self: ActorCell, target: AnyAddr): void;
+  _unlink(self: ActorCell, target: AnyAddr): void;
+  _monitor(self: ActorCell, target: AnyAddr): MonitorRef;
+  _demonitor(self: ActorCell, ref: MonitorRef): void;
+  _sendLater(to: AnyAddr, message: unknown, delayMs: number, repeatMs: number, owner: ActorCell | null): TimerRef;
+  _sendEvery(to: AnyAddr, message: unknown, intervalMs: number, owner: ActorCell | null): TimerRef;
+  _sendFromDead(to: AnyAddr, message: unknown): SendResult;
+  _overflow(cell: ActorCell, box: Mailbox, message: unknown, meta: MessageMeta | null): SendResult;
+  _expired(cell: ActorCell, message: unknown, meta: MessageMeta): void;
+  _crashed(cell: ActorCell, error: unknown, phase: string): void;
+  _installBehavior(cell: ActorCell, next: AnyBehavior, kind?: string): void;
+  _finalize(cell: ActorCell, reason: ExitReason): void;
+  _flushSignals(): void;
+  _pathOf(cell: ActorCell): string;
+}
 
 // Status, in lifecycle order.
 export const S_STARTING = 0;
@@ -105,7 +156,7 @@ export interface ChildShutdown {
 }
 
 export class ActorCell implements Context<any> {
-  /** @internal */ readonly engine: Engine;
+  /** @internal */ readonly engine: CellHost;
   /** @internal */ status: number;
   /** @internal */ flags: number;
   /** @internal */ behavior: AnyBehavior | null;
@@ -118,7 +169,7 @@ export class ActorCell implements Context<any> {
   self!: Addr<any>;
 
   constructor(
-    engine: Engine,
+    engine: CellHost,
     /** @internal Engine-unique, increasing: used in generated path segments. */ readonly id: number,
     /** @internal */ readonly parentCell: ActorCell | null,
     segment: string | null,

@@ -1,9 +1,12 @@
 /**
- * The engine: owns the actor table, the scheduler, timers, registry, topics, events and
- * introspection of one reactor, and is the single entry point for sending, asking,
- * spawning and stopping. It validates every address it is handed (only addresses this
- * engine minted, for a live incarnation, reach an actor; anything else is a dead letter),
- * applies exit signals outside actor turns, and shuts down leaves-first with a deadline.
+ * The engine: the facade of one reactor's kernel, and the single entry point for sending,
+ * asking, spawning and stopping. It validates every address it is handed (only addresses
+ * this engine minted, for a live incarnation, reach an actor; anything else is a dead
+ * letter) and shuts down leaves-first with a deadline. The mechanisms sit in files of their
+ * own: the actor table (actor-table.ts), exits, links and monitors (exits.ts), dead letters
+ * (dead-letters.ts), the routers and their inbound port (remote-host.ts), the scheduler,
+ * timers, registry, topics, events. Modes (multi-core, later cluster) are chosen outside
+ * the kernel (create.ts) and attach as routers; the kernel never imports them.
  *
  * Callers guarantee nothing: bad input gets a typed error naming the problem, and sends to
  * dead or unknown actors are counted as dead letters, never thrown.
@@ -13,26 +16,30 @@ import {
   type AddrIdentity, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
-import { addrTarget, mintAddr } from '@pd/actor/internal';
+import { addrTarget } from '@pd/actor/internal';
+import { NodeReactor } from '../node-reactor.js';
+import type { RandomStream, Reactor } from '../reactor.js';
+import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
+import { ActorTable, type LeasedSpawn } from './actor-table.js';
 import { PendingAsk } from './ask.js';
-import { ActorCell, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, S_SUSPENDED, STATUS_NAMES, SysKind, type ActorStatus } from './cell.js';
+import { ActorCell, type CellHost, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, S_SUSPENDED, STATUS_NAMES, SysKind, type ActorStatus } from './cell.js';
 import { Client } from './client.js';
+import { DeadLetters } from './dead-letters.js';
 import { type DeadLetterReason, type EngineEvent, EventStream } from './events.js';
+import { Exits, type ExitsHost, SigKind } from './exits.js';
 import {
-  type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetter, type DeadLetterReport, type EngineStats, type TerminatedSnapshot,
+  type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetterReport, type EngineStats, type TerminatedSnapshot,
 } from './introspection.js';
 import { KindRegistry, kindName } from './kinds.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
-import { NodeReactor } from '../node-reactor.js';
-import type { RandomStream, Reactor } from '../reactor.js';
 import { type CellResolver, Registry } from './registry.js';
-import type { MultiEngineOptions } from '../multi/options.js';
-import { startMultiCore } from '../multi/start.js';
-import type { RemoteAttachment, RemoteRouter } from '../remote.js';
+import { type RemoteAttachment, RemoteHostPort, type RemoteHostKernel } from './remote-host.js';
 import { AddrRoute, routeOf } from './route.js';
 import { Scheduler } from './scheduler.js';
 import { TimerService, type TimerEntry } from './timers.js';
 import { Topics } from './topics.js';
+
+export type { ShutdownReport } from '../remote.js';
 
 /** Defaults, in one place. */
 export const ENGINE_DEFAULTS = {
@@ -54,7 +61,11 @@ export const ENGINE_DEFAULTS = {
   deadLetterHistory: 256,
 } as const;
 
-export interface EngineOptions extends MultiEngineOptions {
+/**
+ * The options the kernel reads. `createEngine` takes these plus the mode's own (see
+ * `KernelOptions` in create.ts); the engine ignores what it does not know.
+ */
+export interface KernelOptions {
   /** A name for logs and the control plane; default `engine`. */
   readonly id?: string;
   /** Time, timers, randomness and task scheduling; default a {@link NodeReactor}. */
@@ -73,8 +84,15 @@ export interface EngineOptions extends MultiEngineOptions {
   /** Core index in a multi-core engine; 0 otherwise. */
   readonly core?: number;
   /**
-   * Connects the engine to actors it does not host (the cores of a multi-core engine, the
-   * nodes of a cluster): called once at construction. Set by `mode: 'multi'`; extensions only.
+   * Routers to actors this engine does not host (the nodes of a cluster, a test double):
+   * each factory is called once at construction with the engine's inbound port. The engine
+   * asks its routers in order whether they reach an address; the first that does carries
+   * the message. See docs/architecture.md, "How to write a router".
+   */
+  readonly routers?: readonly RouterFactory[];
+  /**
+   * @internal The multi-core attachment (set by `mode: 'multi'`): a router asked before
+   * the `routers`, with an engine-wide registry and topics. Extensions inside @pd/runtime only.
    */
   readonly remote?: (engine: Engine) => RemoteAttachment;
 }
@@ -84,25 +102,14 @@ export interface ShutdownOptions {
   readonly deadlineMs?: number;
 }
 
-export interface ShutdownReport {
-  /** Actors that stopped gracefully. */
-  readonly stopped: number;
-  /** Actors killed at the deadline. */
-  readonly killed: number;
-}
-
 export type EngineStatus = 'running' | 'stopping' | 'stopped';
 
 /** Where an introspection or control call points: an address, a registered name, or a path. */
 export type Target = AnyAddr | string;
 
-const SigKind = { Exit: 0, LinkExit: 1, Kill: 2 } as const;
-type SigKind = (typeof SigKind)[keyof typeof SigKind];
-interface PendingSignal { kind: SigKind; target: ActorCell; from: ActorCell | null; reason: ExitReason; fromAddr: AnyAddr | undefined }
-
 let nextIncarnation = 1;
 
-export class Engine implements CellResolver {
+export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKernel {
   readonly id: string;
   readonly reactor: Reactor;
   /** This engine's incarnation: part of every address it mints. */
@@ -114,46 +121,39 @@ export class Engine implements CellResolver {
 
   /** @internal */ readonly _timers: TimerService;
   /** @internal */ readonly _topics: Topics;
-  /** @internal Reaches actors on other cores or nodes; null in a lone single-core engine. */ readonly _router: RemoteRouter | null;
+  /** @internal The routers to actors on other cores or nodes, and their inbound port. */ readonly _remote: RemoteHostPort;
   /** @internal */ readonly _userRandom: RandomStream;
   /** @internal */ _signalsPending = false;
   /** @internal Messages per actor turn unless the actor says otherwise. */
   readonly _budget: number;
 
   private readonly scheduler: Scheduler;
-  private readonly secrets: RandomStream;
-  private readonly cells: (ActorCell | undefined)[] = [];
-  /** Last generation minted per slot (4 bytes a slot, not 8). */
-  private generations = new Uint32Array(1024);
-  /** Table slots of cells living under an identity minted elsewhere (remote spawns). */
-  private leasedSlots: Map<ActorCell, number> | null = null;
-  /** Paths of the parents of cells spawned here by a parent on another core. */
-  private remoteParents: Map<ActorCell, string> | null = null;
-  private readonly freeSlots: number[] = [];
-  private readonly named = new Map<string, ActorCell>();
-  private readonly signals: PendingSignal[] = [];
-  private flushing = false;
+  private readonly table: ActorTable;
+  private readonly exits: Exits;
+  private readonly dead: DeadLetters;
+  /** Whether any router is attached: a local exit skips the routers when none is. */
+  private hasRouters = false;
   private nextId = 1;
   private nextAskId = 1;
   private nextMonitorId = 1;
   private pendingAsks = 0;
-  private live = 0;
-  /** Client handles among the live cells (not actors: left out of `stats().live`). */
-  private clients = 0;
+  /**
+   * The last event listener that threw (it was unsubscribed; `stats().listenerFailures`
+   * counts them all), or null.
+   */
+  lastListenerFailure: { readonly error: unknown; readonly eventType: EngineEvent['type']; readonly at: number } | null = null;
   private state: EngineStatus = 'running';
   private shutdownPromise: Promise<ShutdownReport> | null = null;
   private onAllExited: (() => void) | null = null;
   private readonly terminatedRing: BoundedRing<TerminatedSnapshot>;
-  private readonly deadLetterRing: BoundedRing<DeadLetter>;
-  private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0 };
-  private readonly deadLetterCounts: Record<DeadLetterReason, number> = { dead: 0, unknown: 0, expired: 0, dropped: 0, rejected: 0, 'sender-exited': 0 };
-  private readonly options: Required<Pick<EngineOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
+  private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0, listenerFailures: 0 };
+  private readonly options: Required<Pick<KernelOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
   private readonly askSettled = (ask: PendingAsk) => {
     this.pendingAsks--;
     if (ask.timer !== null) this._timers.cancel(ask.timer);
   };
 
-  constructor(options: EngineOptions = {}) {
+  constructor(options: KernelOptions = {}) {
     this.id = options.id ?? 'engine';
     this.reactor = options.reactor ?? new NodeReactor(options.seed === undefined ? {} : { seed: options.seed });
     this.core = options.core ?? 0;
@@ -172,14 +172,22 @@ export class Engine implements CellResolver {
     });
     this._timers = new TimerService(this.reactor);
     this._userRandom = this.reactor.random('user');
-    this.secrets = this.reactor.entropy?.() ?? this.reactor.random('addr-secret');
+    this.table = new ActorTable(this.incarnation, this.core, this.reactor.entropy?.() ?? this.reactor.random('addr-secret'));
+    this.exits = new Exits(this);
     this.terminatedRing = new BoundedRing(nonNegativeInt(options.terminatedHistory, 'terminatedHistory', ENGINE_DEFAULTS.terminatedHistory));
-    this.deadLetterRing = new BoundedRing(nonNegativeInt(options.deadLetterHistory, 'deadLetterHistory', ENGINE_DEFAULTS.deadLetterHistory));
+    this.dead = new DeadLetters(nonNegativeInt(options.deadLetterHistory, 'deadLetterHistory', ENGINE_DEFAULTS.deadLetterHistory), this.reactor, this.events);
+    this.events._onListenerError = (error, event) => this.listenerFailed(error, event);
     for (const kind of options.kinds ?? []) this.kinds.register(kind);
+    this._remote = new RemoteHostPort(this);
     const attached = options.remote?.(this) ?? null;
-    this._router = attached?.router ?? null;
+    if (attached !== null) this._remote.routers.push(attached.router);
     this.registry = attached?.registry ?? new Registry(this);
     this._topics = attached?.topics ?? new Topics();
+    for (const factory of options.routers ?? []) {
+      if (typeof factory !== 'function') throw new ArgumentError(`routers must be router factories (functions of the engine's RemoteHost), got ${describeType(factory)}`);
+      this._remote.routers.push(factory(this._remote));
+    }
+    this.hasRouters = this._remote.routers.length > 0;
   }
 
   get status(): EngineStatus {
@@ -264,7 +272,7 @@ export class Engine implements CellResolver {
   /** Kill at once: untrappable, no stop hook, reason `killed`. */
   kill(target: AnyAddr): void {
     const cell = this.targetCell(target, 'kill');
-    if (cell !== null) this.queueSignal(SigKind.Kill, cell, null, Exit.killed);
+    if (cell !== null) this.exits.queue(SigKind.Kill, cell, null, Exit.killed);
     else this.remoteFor(target)?.kill(target);
   }
 
@@ -319,7 +327,7 @@ export class Engine implements CellResolver {
     if (this.state === 'stopped') this.assertRunning('publish'); // actors finishing during a shutdown may still publish
     let n = 0;
     for (const cell of this._topics.subscribers(topic)) if (cell.status !== S_DEAD && cell.enqueue(message, null, undefined) === 'queued') n++;
-    return this._router === null ? n : n + this._router.publish(topic, message);
+    return this.hasRouters ? n + this._remote.publish(topic, message) : n;
   }
 
   /** Topics with their subscriber counts. */
@@ -340,7 +348,7 @@ export class Engine implements CellResolver {
 
   /** Resolves when the engine is ready: in multi mode, once every core has loaded its kinds. */
   ready(): Promise<void> {
-    return this._router === null ? Promise.resolve() : this._router.ready();
+    return this._remote.ready();
   }
 
   // --- API: introspection ---
@@ -353,7 +361,7 @@ export class Engine implements CellResolver {
   /** Live actors, optionally only those under a path prefix or in a status. */
   list(filter: { path?: string; status?: ActorStatus; kind?: string } = {}): ActorInfo[] {
     const out: ActorInfo[] = [];
-    for (const cell of this.cells) {
+    for (const cell of this.table.cells) {
       if (cell === undefined || cell.kind === CLIENT_KIND) continue;
       if (filter.kind !== undefined && cell.kind !== filter.kind) continue;
       if (filter.path !== undefined && !isUnderPath(cell.path, filter.path)) continue;
@@ -376,7 +384,7 @@ export class Engine implements CellResolver {
       path: cell.path, kind: cell.kind, status: statusOf(cell), addr: cell.self,
       children: cell.children === null ? [] : [...cell.children].map(node),
     });
-    return this.roots().filter((c) => c.kind !== CLIENT_KIND).map(node);
+    return this.table.roots().filter((c) => c.kind !== CLIENT_KIND).map(node);
   }
 
   /** The latest terminated actors, oldest first. */
@@ -385,20 +393,18 @@ export class Engine implements CellResolver {
   }
 
   deadLetters(): DeadLetterReport {
-    const byReason = { ...this.deadLetterCounts };
-    const total = Object.values(byReason).reduce((a, b) => a + b, 0);
-    return { total, byReason, recent: this.deadLetterRing.toArray() };
+    return this.dead.report();
   }
 
   stats(): EngineStats {
     let handledLive = 0;
-    for (const cell of this.cells) if (cell !== undefined) handledLive += cell.handled;
+    for (const cell of this.table.cells) if (cell !== undefined) handledLive += cell.handled;
     return {
-      live: this.live - this.clients, clients: this.clients, spawned: this.counters.spawned, exited: this.counters.exited, crashed: this.counters.crashed,
+      live: this.table.live - this.table.clients, clients: this.table.clients, spawned: this.counters.spawned, exited: this.counters.exited, crashed: this.counters.crashed,
       messagesHandled: this.counters.handledByExited + handledLive,
-      deadLetters: Object.values(this.deadLetterCounts).reduce((a, b) => a + b, 0),
+      deadLetters: this.dead.total,
       expired: this.counters.expired, dropped: this.counters.dropped, runQueue: this.scheduler.queued,
-      timers: this._timers.size, pendingAsks: this.pendingAsks, turns: this.scheduler.turns,
+      timers: this._timers.size, pendingAsks: this.pendingAsks, turns: this.scheduler.turns, listenerFailures: this.counters.listenerFailures,
     };
   }
 
@@ -409,21 +415,21 @@ export class Engine implements CellResolver {
     if (this.shutdownPromise !== null) return this.shutdownPromise;
     const deadlineMs = positiveNumber(options.deadlineMs, 'deadlineMs', ENGINE_DEFAULTS.shutdownDeadlineMs);
     this.state = 'stopping';
-    const remote = this._router?.shutdown(deadlineMs) ?? null;
+    const remote = this._remote.shutdown(deadlineMs);
     const local = new Promise<ShutdownReport>((resolve) => {
-      const total = this.live;
+      const total = this.table.live;
       let killed = 0;
       const finish = () => {
         this._timers.clear();
         this.state = 'stopped';
         resolve({ stopped: total - killed, killed });
       };
-      if (this.live === 0) {
+      if (this.table.live === 0) {
         finish();
         return;
       }
       const deadline = this.reactor.setTimer(deadlineMs, () => {
-        for (const cell of this.roots()) {
+        for (const cell of this.table.roots()) {
           killed += countLive(cell);
           cell.terminate(Exit.killed, true);
         }
@@ -434,7 +440,7 @@ export class Engine implements CellResolver {
         finish();
       };
       const reason = Exit.shutdown('engine-shutdown');
-      for (const cell of this.roots().reverse()) {
+      for (const cell of this.table.roots().reverse()) {
         // Clients have no loop that would see a stop request: they close at once.
         if (cell.kind === CLIENT_KIND) cell.terminate(reason, true);
         else this._requestStop(cell, reason);
@@ -462,10 +468,10 @@ export class Engine implements CellResolver {
       throw new PdError('actor/invalid-state', `spawn: ${parent.path} is exiting; it cannot start children now`);
     }
     if (options !== undefined) this.checkSpawnOptions(options, parent);
-    if (this._router !== null) {
+    if (this.hasRouters) {
       const parentPath = parent === null ? null : parent.path;
-      const target = this._router.place(definition, options, parent === null ? null : parent.self, parentPath);
-      if (target !== null) return this._router.spawn(target, { definition, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
+      const placed = this._remote.place(definition, options, parent === null ? null : parent.self, parentPath);
+      if (placed !== null) return placed.router.spawn(placed.target, { definition, options: options ?? {}, parent: parent?.self ?? null, parentPath, restart });
     }
     return this.spawnHere(definition, options, parent, restart, null);
   }
@@ -541,53 +547,49 @@ export class Engine implements CellResolver {
   _exitSignal(target: AnyAddr, reason: ExitReason, from: ActorCell | null): void {
     const cell = this.targetCell(target, 'exit');
     if (cell === null) return void this.remoteFor(target)?.exit(target, reason, from === null ? null : from.self);
-    this.queueSignal(reason.type === 'killed' ? SigKind.Kill : SigKind.Exit, cell, from, reason);
+    this.exits.queue(reason.type === 'killed' ? SigKind.Kill : SigKind.Exit, cell, from, reason);
   }
 
   /** @internal */
   _link(self: ActorCell, target: AnyAddr): void {
     const other = this.targetCell(target, 'link');
     if (other === self) return;
-    if (other === null && this.remoteFor(target) !== null) return void this._router!.link(self.self, target);
+    const router = other === null ? this.remoteFor(target) : null;
+    if (router !== null) return void router.link(self.self, target);
     if (other === null || other.status === S_DEAD) {
-      this.queueSignal(SigKind.LinkExit, self, null, Exit.noproc, target);
+      this.exits.queue(SigKind.LinkExit, self, null, Exit.noproc, target);
       return;
     }
-    (self.extras().links ??= new Set()).add(other);
-    (other.extras().links ??= new Set()).add(self);
+    this.exits.link(self, other);
   }
 
   /** @internal */
   _unlink(self: ActorCell, target: AnyAddr): void {
     const other = this.targetCell(target, 'unlink');
     if (other === null) return void this.remoteFor(target)?.unlink(self.self, target);
-    self.x?.links?.delete(other);
-    other.x?.links?.delete(self);
+    this.exits.unlink(self, other);
   }
 
   /** @internal */
   _monitor(self: ActorCell, target: AnyAddr): MonitorRef {
     const other = this.targetCell(target, 'monitor');
     const ref = new MonitorRef(this.nextMonitorId++);
-    if (other === null && this.remoteFor(target) !== null) {
-      this._router!.monitor(self.self, target, ref);
+    const router = other === null ? this.remoteFor(target) : null;
+    if (router !== null) {
+      router.monitor(self.self, target, ref);
       return ref;
     }
     if (other === null || other.status === S_DEAD) {
       self.deliverSystemMessage(new Down(ref, target, Exit.noproc));
       return ref;
     }
-    (other.extras().monitoredBy ??= new Map()).set(ref.id, { watcher: self, ref });
-    (self.extras().watching ??= new Map()).set(ref.id, other);
+    this.exits.monitor(self, other, ref);
     return ref;
   }
 
   /** @internal */
   _demonitor(self: ActorCell, ref: MonitorRef): void {
-    const target = self.x?.watching?.get(ref.id);
-    if (target === undefined) return void this._router?.demonitor(self.self, ref);
-    self.x!.watching!.delete(ref.id);
-    target.x?.monitoredBy?.delete(ref.id);
+    if (!this.exits.demonitor(self, ref) && this.hasRouters) this._remote.demonitor(self.self, ref);
   }
 
   /** @internal A periodic timer; an interval of 0 is refused (it would make a one-shot timer). */
@@ -630,16 +632,16 @@ export class Engine implements CellResolver {
         const evicted = box.evictOldest();
         this.counters.dropped++;
         evicted.meta?.ask?.failWith('ask/rejected', `${cell.path} dropped the request (mailbox full, policy drop-oldest)`);
-        this.deadLetter(cell.self, evicted.message, 'dropped');
+        this.dead.record(cell.self, evicted.message, 'dropped');
         return 'queued';
       }
       case 'drop-newest':
         this.counters.dropped++;
-        this.deadLetter(cell.self, message, 'dropped');
+        this.dead.record(cell.self, message, 'dropped');
         void meta;
         return 'dropped';
       default:
-        this.deadLetter(cell.self, message, 'rejected');
+        this.dead.record(cell.self, message, 'rejected');
         return 'rejected';
     }
   }
@@ -648,7 +650,7 @@ export class Engine implements CellResolver {
   _expired(cell: ActorCell, message: unknown, meta: MessageMeta): void {
     this.counters.expired++;
     meta.ask?.failWith('ask/timeout', `the request to ${cell.path} expired before it was handled`);
-    this.deadLetter(cell.self, message, 'expired');
+    this.dead.record(cell.self, message, 'expired');
   }
 
   /** @internal */
@@ -676,103 +678,67 @@ export class Engine implements CellResolver {
 
   /** @internal Everything an exit implies. Called once per cell, by the cell. */
   _finalize(cell: ActorCell, reason: ExitReason): void {
-    const x = cell.x!;
-    // Children never outlive their parent, whatever path the exit took.
-    if (x.children !== null && x.children.size > 0) {
-      const orphaned = Exit.shutdown('parent-exited');
-      for (const child of [...x.children].reverse()) child.terminate(orphaned, true);
-    }
-    if (x.stopTimer !== null) {
-      this._timers.cancel(x.stopTimer);
-      x.stopTimer = null;
-    }
-    if (x.timers !== null) {
-      for (const t of x.timers) this._timers.cancel(t);
-      x.timers = null;
-    }
-    this._topics._removeCell(cell);
-    this.registry._removeCell(cell);
-    if (x.deferred !== null) {
-      for (const ask of x.deferred) ask.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before giving the reply it deferred`);
-      x.deferred = null;
-    }
-    const current = cell.current;
-    if (current !== null && current.ask !== null) current.ask.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before replying`);
-    cell.current = null;
-    cell.box?.drain(
-      (message, meta) => {
-        // Lost with the actor: counted and visible, never silent.
-        this.deadLetter(cell.self, message, 'dead');
-        meta?.ask?.failWith('ask/target-exited', `${cell.path} exited (${reason.type}) before handling the request`);
-      },
-      (resolve, message) => {
-        this.deadLetter(cell.self, message, 'dead');
-        resolve('dead');
-      },
-    );
-    if (x.links !== null) {
-      for (const other of x.links) {
-        other.x?.links?.delete(cell);
-        this.queueSignal(SigKind.LinkExit, other, cell, reason);
-      }
-      x.links = null;
-    }
-    if (x.monitoredBy !== null) {
-      for (const { watcher, ref } of x.monitoredBy.values()) {
-        watcher.x?.watching?.delete(ref.id);
-        watcher.deliverSystemMessage(new Down(ref, cell.self, reason));
-      }
-      x.monitoredBy = null;
-    }
-    if (x.watching !== null) {
-      for (const [id, target] of x.watching) target.x?.monitoredBy?.delete(id);
-      x.watching = null;
-    }
-    if (this._router !== null) this._router.exited(cell.self, reason);
-    if (cell.segment !== null) this.named.delete(cell.path);
-    const slot = this.leasedSlots === null ? cell.self.slot : this.tableSlot(cell);
-    this.cells[slot] = undefined;
-    this.freeSlots.push(slot);
-    this.live--;
-    if (cell.kind === CLIENT_KIND) this.clients--;
-    this.counters.exited++;
-    this.counters.handledByExited += cell.handled;
-    if (cell.kind !== CLIENT_KIND) {
-      this.terminatedRing.push({ addr: cell.self, path: cell.path, kind: cell.kind, reason, handled: cell.handled, restarts: x.restarts, exitedAt: this.reactor.wallTime() });
-      if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, reason });
-    }
-    // A tombstone: addresses, Down messages and the history may keep the cell, not its state.
-    cell.box = null;
-    cell.sys = null;
-    cell.behavior = null;
-    cell.current = null;
-    x.children = null;
-    x.exitReason = reason;
-    // The parent hears last, once this exit is fully recorded (its own exit may continue now).
-    const parent = cell.parentCell;
-    if (parent !== null) parent.childGone(cell);
-    if (this.live === 0 && this.onAllExited !== null) {
-      const done = this.onAllExited;
-      this.onAllExited = null;
-      done();
-    }
-    if (!this.scheduler.inTurn) this._flushSignals();
+    this.exits.finalize(cell, reason);
   }
 
   /** @internal Apply queued exit signals; safe to call any time, re-entrant calls are no-ops. */
   _flushSignals(): void {
-    if (this.flushing || this.signals.length === 0) return;
-    this.flushing = true;
-    try {
-      for (let i = 0; i < this.signals.length; i++) {
-        const s = this.signals[i]!;
-        this.applySignal(s);
-      }
-      this.signals.length = 0;
-      this._signalsPending = false;
-    } finally {
-      this.flushing = false;
+    this.exits.flush();
+  }
+
+  // --- boundary: used by the exit mechanism (exits.ts; all @internal) ---
+
+  /** @internal */
+  _inTurn(): boolean {
+    return this.scheduler.inTurn;
+  }
+
+  /** @internal An exiting cell leaves the registry and its topics. */
+  _forget(cell: ActorCell): void {
+    this._topics._removeCell(cell);
+    this.registry._removeCell(cell);
+  }
+
+  /** @internal */
+  _exitedRemotely(addr: AnyAddr, reason: ExitReason): void {
+    if (this.hasRouters) this._remote.exited(addr, reason);
+  }
+
+  /** @internal Free an exited cell's slot and record its exit. */
+  _retire(cell: ActorCell, reason: ExitReason): void {
+    this.table.release(cell);
+    this.counters.exited++;
+    this.counters.handledByExited += cell.handled;
+    if (cell.kind !== CLIENT_KIND) {
+      this.terminatedRing.push({ addr: cell.self, path: cell.path, kind: cell.kind, reason, handled: cell.handled, restarts: cell.x!.restarts, exitedAt: this.reactor.wallTime() });
+      if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, reason });
     }
+  }
+
+  /** @internal */
+  _afterExit(): void {
+    if (this.table.live === 0 && this.onAllExited !== null) {
+      const done = this.onAllExited;
+      this.onAllExited = null;
+      done();
+    }
+  }
+
+  /** @internal Count and keep a message that reached nobody; returns `dead`. */
+  _deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
+    return this.dead.record(to, message, reason);
+  }
+
+  // --- boundary: used by the remote host (remote-host.ts; all @internal) ---
+
+  /** @internal The cell `addr` was minted for here (live or dead), or null. */
+  _cellOf(addr: AnyAddr, operation: string): ActorCell | null {
+    return this.targetCell(addr, operation);
+  }
+
+  /** @internal */
+  _queueSignal(kind: SigKind, target: ActorCell, reason: ExitReason, from: AnyAddr | undefined): void {
+    this.exits.queue(kind, target, null, reason, from);
   }
 
   /** @internal The path of a cell, computed from its parents (cached for named ones). */
@@ -780,7 +746,7 @@ export class Engine implements CellResolver {
     const segment = cell.segment ?? `$${cell.id}`;
     const parent = cell.parentCell;
     if (parent === null) {
-      const remoteParent = this.remoteParents?.get(cell);
+      const remoteParent = this.table.remoteParentOf(cell);
       if (remoteParent !== undefined) return `${remoteParent}/${segment}`;
       return cell.kind === CLIENT_KIND ? `/client/${segment}` : `/user/${segment}`;
     }
@@ -794,13 +760,6 @@ export class Engine implements CellResolver {
 
   // --- internal ---
 
-  /** Live top-level actors in start order (a scan: only introspection and shutdown need it). */
-  private roots(): ActorCell[] {
-    const out: ActorCell[] = [];
-    for (const cell of this.cells) if (cell !== undefined && cell.parentCell === null) out.push(cell);
-    return out.sort((a, b) => a.id - b.id);
-  }
-
   private createCell(
     kind: string,
     behavior: AnyBehavior,
@@ -813,7 +772,7 @@ export class Engine implements CellResolver {
     const name = options?.name ?? null;
     if (name !== null) {
       const path = parent === null ? `${at?.parentPath ?? '/user'}/${name}` : `${parent.path}/${name}`;
-      const holder = this.named.get(path);
+      const holder = this.table.named.get(path);
       if (holder !== undefined) throw new SpawnError('spawn/name-taken', `a live actor already has the path ${path}`, { path });
     }
     if (options?.register !== undefined) {
@@ -822,27 +781,10 @@ export class Engine implements CellResolver {
       if (holder !== undefined) throw new RegistryError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
     }
     const cell = new ActorCell(this, this.nextId++, parent, name, kind, behavior, options?.budget ?? this.options.budget);
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.cells.length;
-    if (slot >= this.generations.length) {
-      const grown = new Uint32Array(this.generations.length * 2);
-      grown.set(this.generations);
-      this.generations = grown;
-    }
-    const generation = this.generations[slot]! + 1;
-    this.generations[slot] = generation;
-    this.cells[slot] = cell;
-    if (at === null) {
-      cell.self = mintAddr({ node: this.incarnation, core: this.core, slot, generation, secret: this.secrets.nextU32() }, cell);
-    } else {
-      cell.self = mintAddr(at.identity, cell);
-      (this.leasedSlots ??= new Map()).set(cell, slot);
-      if (at.parentPath !== null) (this.remoteParents ??= new Map()).set(cell, at.parentPath);
-    }
-    this.live++;
-    if (kind === CLIENT_KIND) this.clients++;
+    this.table.admit(cell, at);
     this.counters.spawned++;
     if (parent !== null) (parent.children ??= new Set()).add(cell);
-    if (name !== null) this.named.set(cell.path, cell);
+    if (name !== null) this.table.named.set(cell.path, cell);
     if (options !== undefined) {
       if (options.mailbox !== undefined) cell.box = new Mailbox(options.mailbox);
       if (options.trapExits === true) cell.trapExits(true);
@@ -884,14 +826,14 @@ export class Engine implements CellResolver {
     if (target instanceof AddrRoute) return target.engine === this ? target.current() : null;
     // An address that crossed a boundary: look it up by identity and check the secret.
     if (addr.node !== this.incarnation || addr.core !== this.core) return null;
-    const cell = this.cells[addr.slot] ?? this.leasedCell(addr);
+    const cell = this.table.cells[addr.slot] ?? (this.hasRouters ? this._remote.leasedCell(addr, this) : undefined);
     return cell !== undefined && cell.self.equals(addr) ? cell : null;
   }
 
   private findCell(target: Target): ActorCell | null {
     if (typeof target === 'string') {
       const cell = target.startsWith('/')
-        ? this.named.get(target) ?? this.cellForPath(target)
+        ? this.table.named.get(target) ?? this.cellForPath(target)
         : (() => { const a = this.registry.whereis(target); return a === undefined ? null : this.targetCell(a, 'info'); })();
       return cell === null || cell === undefined || cell.status === S_DEAD ? null : cell;
     }
@@ -905,8 +847,7 @@ export class Engine implements CellResolver {
     const m = /\/\$(\d+)$/.exec(path);
     if (m === null) return null;
     const id = Number(m[1]);
-    for (const cell of this.cells) if (cell !== undefined && cell.id === id && cell.path === path) return cell;
-    return null;
+    return this.table.findById(id, path);
   }
 
   private describe(cell: ActorCell): ActorInfo {
@@ -940,140 +881,27 @@ export class Engine implements CellResolver {
     const router = cell === null ? this.remoteFor(to) : null;
     if (router !== null) return ask === null ? router.send(to, message, options) : router.ask(to, message, ask, options);
     const route = cell === null ? routeOf(to) : null;
-    if (route === null || route.engine !== this) return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+    if (route === null || route.engine !== this) return this.dead.record(to, message, cell === null ? 'unknown' : 'dead');
     const meta = ask !== null ? new MessageMeta(Infinity, ask) : options === undefined ? null : this.metaFor(options, null);
     const result = route.hold(message, meta, options);
-    if (result !== 'queued') this.deadLetter(to, message, result);
+    if (result !== 'queued') this.dead.record(to, message, result);
     return result;
   }
 
   /** @internal A send from an actor that has already exited: not delivered (invariant 6). */
   _sendFromDead(to: AnyAddr, message: unknown): SendResult {
-    return this.deadLetter(to, message, 'sender-exited');
+    return this.dead.record(to, message, 'sender-exited');
   }
 
-  // --- boundary: used by remote routers (all @internal) ---
-
-  /**
-   * @internal A message that arrived from another core or node for a local actor: queued
-   * like a local send (bounds, dead letters), `ask` answered from here. `deadline` is on
-   * this engine's clock (Infinity for none).
-   */
-  _remoteDeliver(to: AnyAddr, message: unknown, ask: PendingAsk | null, deadline: number, options: SendOptions | undefined): SendResult {
-    const cell = this.targetCell(to, 'deliver');
-    if (cell === null || cell.status === S_DEAD) {
-      ask?.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
-      return this.deadLetter(to, message, cell === null ? 'unknown' : 'dead');
-    }
-    const meta = ask === null && deadline === Infinity ? null : new MessageMeta(deadline, ask);
-    const result = cell.enqueue(message, meta, options);
-    if (result !== 'queued') ask?.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
-    return result;
-  }
-
-  /**
-   * @internal A `sendWait` from another core or node for a local actor: as
-   * {@link _remoteDeliver}, but it waits for room in a `backpressure` mailbox, like a
-   * local `sendWait`, and resolves with the result.
-   */
-  _remoteSendWait(to: AnyAddr, message: unknown, deadline: number, options: SendOptions | undefined): Promise<SendResult> {
-    const cell = this.targetCell(to, 'deliver');
-    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
-    const meta = deadline === Infinity ? null : new MessageMeta(deadline, null);
-    const box = cell.box;
-    if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
-      return Promise.resolve(cell.enqueue(message, meta, options));
-    }
-    return new Promise((resolve) => box.wait(message, meta, options?.priority, resolve));
-  }
-
-  /**
-   * @internal An exit signal from a remote actor: `link` for a linked actor's exit (no-op
-   * unless abnormal or trapped), `exit` as exit/2, `kill` untrappable. False when the
-   * target is not a live local actor.
-   */
-  _remoteSignal(target: AnyAddr, kind: 'link' | 'exit' | 'kill', from: AnyAddr | null, reason: ExitReason): boolean {
-    const cell = this.liveCell(target, 'exit');
-    if (cell === null) return false;
-    const sig = kind === 'kill' || (kind === 'exit' && reason.type === 'killed') ? SigKind.Kill : kind === 'link' ? SigKind.LinkExit : SigKind.Exit;
-    this.queueSignal(sig, cell, null, sig === SigKind.Kill ? Exit.killed : reason, from ?? undefined);
-    return true;
-  }
-
-  /** @internal A remote actor that `watcher` monitors exited: deliver its Down. */
-  _remoteDown(watcher: AnyAddr, ref: MonitorRef, from: AnyAddr, reason: ExitReason): void {
-    this.liveCell(watcher, 'down')?.deliverSystemMessage(new Down(ref, from, reason));
-  }
-
-  /** @internal A message a router could not deliver: counted and kept like any dead letter. */
-  _countDeadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
-    return this.deadLetter(to, message, reason);
-  }
-
-  /** @internal Ask a local actor to stop (from another core or node). */
-  _remoteStop(target: AnyAddr, reason: ExitReason): void {
-    const cell = this.liveCell(target, 'stop');
-    if (cell !== null) this._requestStop(cell, reason);
-  }
-
-  /** The router that reaches `addr`, when it is not local; null otherwise (and in single mode). */
+  /** The router that reaches `addr`, when it is not local; null otherwise (and with no router). */
   private remoteFor(addr: AnyAddr): RemoteRouter | null {
-    const router = this._router;
-    return router !== null && router.reaches(addr) ? router : null;
+    return this.hasRouters ? this._remote.reaching(addr) : null;
   }
 
-  /** The table slot of a cell (its address slot, unless its identity was minted elsewhere). */
-  private tableSlot(cell: ActorCell): number {
-    const slot = this.leasedSlots!.get(cell);
-    if (slot === undefined) return cell.self.slot;
-    this.leasedSlots!.delete(cell);
-    this.remoteParents?.delete(cell);
-    return slot;
-  }
-
-  /** A cell living under an identity minted elsewhere, looked up through the router. */
-  private leasedCell(addr: AnyAddr): ActorCell | undefined {
-    const found = this._router?.localAt?.(addr);
-    const target = found === undefined ? null : addrTarget(found);
-    return target instanceof ActorCell && target.engine === this ? target : undefined;
-  }
-
-  private deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
-    this.deadLetterCounts[reason]++;
-    const entry = { to: String(to), reason, message, at: this.reactor.wallTime() };
-    this.deadLetterRing.push(entry);
-    if (this.events.active) this.emit({ type: 'dead-letter', ...entry });
-    return 'dead';
-  }
-
-  private queueSignal(kind: SigKind, target: ActorCell, from: ActorCell | null, reason: ExitReason, fromAddr?: AnyAddr): void {
-    if (kind !== SigKind.Kill && target.trapping && target.status !== S_DEAD) {
-      // A trapped exit is only a message: queue it now, so it keeps its place among what
-      // the same sender sends next (per-pair FIFO). Only exits that end the target wait
-      // for the running turn to finish.
-      target.deliverSystemMessage(new ExitSignal(from?.self ?? fromAddr ?? target.self, reason));
-      return;
-    }
-    this.signals.push({ kind, target, from, reason, fromAddr });
-    this._signalsPending = true;
-    if (!this.scheduler.inTurn) this._flushSignals();
-  }
-
-  private applySignal(s: PendingSignal): void {
-    const cell = s.target;
-    if (cell.status === S_DEAD) return;
-    if (s.kind === SigKind.Kill) {
-      cell.terminate(Exit.killed, true);
-      return;
-    }
-    const reason = s.reason;
-    if (cell.trapping) {
-      const from = s.from?.self ?? s.fromAddr ?? cell.self;
-      cell.deliverSystemMessage(new ExitSignal(from, reason));
-      return;
-    }
-    if (reason.type === 'normal') return;
-    cell.terminate(reason, true);
+  /** A listener threw: it is unsubscribed, counted, and its failure kept, so it is never silent. */
+  private listenerFailed(error: unknown, event: EngineEvent): void {
+    this.counters.listenerFailures++;
+    this.lastListenerFailure = { error, eventType: event.type, at: this.reactor.wallTime() };
   }
 
   private assertRunning(operation: string): void {
@@ -1084,12 +912,6 @@ export class Engine implements CellResolver {
 }
 
 /** A timer handle returned to user code; wraps the engine's entry. */
-/** An identity minted elsewhere for a spawn here, and the path of its parent over there. */
-interface LeasedSpawn {
-  readonly identity: AddrIdentity;
-  readonly parentPath: string | null;
-}
-
 class TimerHandle implements TimerRef {
   constructor(/** @internal */ readonly entry: TimerEntry, /** @internal The service it lives in. */ readonly timers: TimerService) {}
   get id(): number {
@@ -1147,12 +969,11 @@ function positiveNumber(value: number | undefined, name: string, fallback: numbe
 }
 
 /**
- * Create an engine. With `mode: 'multi'` the calling thread becomes core 0 of a
- * thread-per-core engine and the other cores start as worker threads (see docs/multi-core.md);
- * `await engine.ready()` before relying on kinds loaded from `entry`.
+ * The engine a cell belongs to. Every cell's host is an {@link Engine} (the only
+ * {@link CellHost}); extensions that start from a cell (a supervisor) reach its engine here.
  */
-export function createEngine(options?: EngineOptions): Engine {
-  if (options?.mode === 'multi') return startMultiCore(options, (o) => new Engine(o));
-  if (options?.mode !== undefined && options.mode !== 'single') throw new ArgumentError(`mode must be 'single' or 'multi', got ${String(options.mode)}`);
-  return new Engine(options);
+export function engineOf(cell: ActorCell): Engine {
+  const host = cell.engine;
+  if (!(host instanceof Engine)) throw new PdError('internal/invariant', `${cell.path} is hosted by something other than an Engine`);
+  return host;
 }

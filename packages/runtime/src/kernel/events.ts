@@ -2,7 +2,8 @@
  * The engine's event stream: lifecycle, supervision and delivery events for tools and
  * tests. It costs nothing without subscribers: emitters check {@link EventStream.active}
  * before building an event. A listener that throws is unsubscribed, never allowed to
- * disturb the engine.
+ * disturb the engine, and reported: the engine counts it (`stats().listenerFailures`) and
+ * keeps the last failure (`engine.lastListenerFailure`).
  */
 import type { AnyAddr, ExitReason } from '@pd/actor';
 
@@ -51,15 +52,19 @@ export class EventStream {
     };
   }
 
+  /** @internal Told of every listener that threw (set by the engine). */
+  _onListenerError: ((error: unknown, event: EngineEvent) => void) | null = null;
+
   /** @internal */
   emit(event: EngineEvent): void {
     for (const l of this.listeners) {
       if (l.types !== null && !l.types.has(event.type)) continue;
       try {
         l.fn(event);
-      } catch {
+      } catch (error) {
         this.listeners = this.listeners.filter((x) => x !== l);
         this.active = this.listeners.length > 0;
+        this._onListenerError?.(error, event);
       }
     }
   }

@@ -78,6 +78,8 @@ export interface EngineStats {
   readonly timers: number;
   readonly pendingAsks: number;
   readonly turns: number;
+  /** Event listeners that threw (each was unsubscribed; see `engine.lastListenerFailure`). */
+  readonly listenerFailures: number;
 }
 
 /** A fixed-size ring that keeps the latest `capacity` items. */

@@ -4,11 +4,11 @@
  * carry everything between actors; this channel carries only what must reach a core while
  * its rings are being replaced. Must not: carry actor messages.
  */
-import type { EngineOptions } from '../kernel/engine.js';
+import type { KernelOptions } from '../kernel/engine.js';
 import type { NormalizedPlacement } from './options.js';
 
 /** The serializable part of the engine options, as every worker core gets it. */
-export type CoreEngineOptions = Pick<EngineOptions,
+export type CoreEngineOptions = Pick<KernelOptions,
   'id' | 'budget' | 'sliceMs' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs' | 'terminatedHistory' | 'deadLetterHistory'>;
 
 /** A worker's `workerData`. */

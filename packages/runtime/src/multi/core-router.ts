@@ -17,10 +17,11 @@ import {
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { Codec, EnvelopeFlags, MessageKind, type Priority } from '@pd/transport';
 import { ActorCell, S_DEAD } from '../kernel/cell.js';
-import type { Engine, ShutdownReport } from '../kernel/engine.js';
+import type { Engine } from '../kernel/engine.js';
+import type { RemoteAttachment } from '../kernel/remote-host.js';
 import { Mailbox } from '../kernel/mailbox.js';
 import type { RandomStream } from '../reactor.js';
-import type { RemoteAskHandle, RemoteAttachment, RemoteRouter, RemoteSpawn } from '../remote.js';
+import type { RemoteAskHandle, RemoteRouter, RemoteSpawn, ShutdownReport } from '../remote.js';
 import { Books } from './books.js';
 import type { PeerChannel } from '@pd/transport';
 import { Inbound } from './inbound.js';
@@ -255,7 +256,7 @@ export class CoreRouter implements RemoteRouter {
   }
 
   link(local: AnyAddr, remote: AnyAddr): void {
-    if (this.peers[remote.core]!.state === 'gone') return void this.engine._remoteSignal(local, 'link', remote, Exit.noproc);
+    if (this.peers[remote.core]!.state === 'gone') return void this.engine._remote.signal(local, 'link', remote, Exit.noproc);
     if (this.books.hasLink(local, remote)) return;
     this.books.addLink(local, remote);
     this.frame(remote, MessageKind.link, local, 0, null);
@@ -391,7 +392,7 @@ export class CoreRouter implements RemoteRouter {
     if (peer === null || peer === undefined) return;
     if (peer.state === 'up') this.coreDown(core);
     peer.state = 'gone';
-    for (let n = peer.outbox.discard(); n > 0; n--) this.engine._countDeadLetter(this.endpoint, '(a frame for a core that is gone)', 'dead');
+    for (let n = peer.outbox.discard(); n > 0; n--) this.engine._remote.deadLetter(this.endpoint, '(a frame for a core that is gone)', 'dead');
     this.inbound.dropEmbryos((spawner) => spawner === core);
   }
 
@@ -503,7 +504,7 @@ export class CoreRouter implements RemoteRouter {
   watch(watcher: AnyAddr, remote: AnyAddr, ref: MonitorRef, onDown: ((reason: ExitReason) => void) | null): void {
     if (this.peers[remote.core]!.state === 'gone') {
       if (onDown !== null) onDown(Exit.noproc);
-      else this.engine._remoteDown(watcher, ref, remote, Exit.noproc);
+      else this.engine._remote.down(watcher, ref, remote, Exit.noproc);
       return;
     }
     this.books.addWatching({ watcher, target: remote, ref, onDown });
@@ -533,7 +534,7 @@ export class CoreRouter implements RemoteRouter {
   }
 
   deadLetter(to: AnyAddr, message: unknown): SendResult {
-    return this.engine._countDeadLetter(to, message, 'dead');
+    return this.engine._remote.deadLetter(to, message, 'dead');
   }
 
   schedulePump = (): void => {
@@ -581,10 +582,10 @@ export class CoreRouter implements RemoteRouter {
   /** Everything that pointed at `core` fires with `reason`. */
   private fail(core: number, reason: ExitReason): void {
     const { links, watching, asks } = this.books.takeCore(core);
-    for (const [local, remote] of links) this.engine._remoteSignal(local, 'link', remote, reason);
+    for (const [local, remote] of links) this.engine._remote.signal(local, 'link', remote, reason);
     for (const w of watching) {
       if (w.onDown !== null) w.onDown(reason);
-      else this.engine._remoteDown(w.watcher, w.ref, w.target, reason);
+      else this.engine._remote.down(w.watcher, w.ref, w.target, reason);
     }
     for (const ask of asks) ask.fail(new AskError('ask/target-exited', `core ${core} crashed before the reply`, { core }));
     this.registry.dropCore(core);
@@ -607,4 +608,3 @@ function laneOf(priority: Lane | undefined): Priority {
 /** The send options for a lane code read from a header (undefined for normal). */
 export const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priority: 'low' }, { priority: 'high' }, undefined];
 
-export { ActorCell };

@@ -119,23 +119,23 @@ export class Inbound {
         const deadline = deadlineMs ?? Infinity;
         if (!batch) {
           router.stats.messagesIn++;
-          engine._remoteDeliver(target, body, null, deadline, options);
+          engine._remote.deliver(target, body, null, deadline, options);
           return;
         }
         const bodies = body as unknown[];
         router.stats.messagesIn += bodies.length;
-        for (let i = 0; i < bodies.length; i++) engine._remoteDeliver(target, bodies[i], null, deadline, options);
+        for (let i = 0; i < bodies.length; i++) engine._remote.deliver(target, bodies[i], null, deadline, options);
         return;
       }
       case SEND_WAIT: {
         router.stats.messagesIn++;
         const answer = (result: SendResult): void => router.reply(from.core, corr, [0, result]);
-        engine._remoteSendWait(target, body, deadlineMs ?? Infinity, LANE_OPTIONS[priority]).then(answer, () => answer('dead'));
+        engine._remote.sendWait(target, body, deadlineMs ?? Infinity, LANE_OPTIONS[priority]).then(answer, () => answer('dead'));
         return;
       }
       case MessageKind.ask:
         router.stats.messagesIn++;
-        engine._remoteDeliver(target, body, new ForwardedAsk(router, from.core, corr), deadlineMs ?? Infinity, LANE_OPTIONS[priority]);
+        engine._remote.deliver(target, body, new ForwardedAsk(router, from.core, corr), deadlineMs ?? Infinity, LANE_OPTIONS[priority]);
         return;
       case MessageKind.link:
         if (source === null) return;
@@ -158,17 +158,17 @@ export class Inbound {
         if (isLink === 1) {
           // An exit over a link that was removed meanwhile is not delivered (as unlink/1).
           if (source === null || !router.books.removeLink(target, source)) return;
-          engine._remoteSignal(target, 'link', source, reviveReason(reason));
+          engine._remote.signal(target, 'link', source, reviveReason(reason));
         } else {
-          engine._remoteSignal(target, 'exit', source, reviveReason(reason));
+          engine._remote.signal(target, 'exit', source, reviveReason(reason));
         }
         return;
       }
       case MessageKind.stop:
-        engine._remoteStop(target, reviveReason(body));
+        engine._remote.stop(target, reviveReason(body));
         return;
       case MessageKind.kill:
-        engine._remoteSignal(target, 'kill', null, Exit.killed);
+        engine._remote.signal(target, 'kill', null, Exit.killed);
         return;
       case MessageKind.swap: {
         const [kindName, args] = body as [string, unknown];
@@ -198,7 +198,7 @@ export class Inbound {
     if (w === undefined) return;
     const reason = reviveReason(body);
     if (w.onDown !== null) w.onDown(reason);
-    else this.router.engine._remoteDown(w.watcher, w.ref, w.target, reason);
+    else this.router.engine._remote.down(w.watcher, w.ref, w.target, reason);
   }
 
   /** The local actor `dst` names: its address, null when dead or unknown, or EMBRYO. */

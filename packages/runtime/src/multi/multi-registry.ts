@@ -284,7 +284,7 @@ export class MultiRegistry extends Registry {
     } else {
       const removed = space === 'name' ? super.unregister(key, addr) : super.unregisterPath(key, addr);
       if (!removed) return;
-      this.engine._remoteSignal(addr, 'exit', null, reason);
+      this.engine._remote.signal(addr, 'exit', null, reason);
     }
     this.applyBind(space, key, holder);
   }

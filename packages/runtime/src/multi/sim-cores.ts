@@ -9,13 +9,14 @@
  * when `moveClosures` says so, a test aid no real engine has).
  */
 import { Kind } from '@pd/actor';
-import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '../kernel/engine.js';
+import { Engine, type KernelOptions } from '../kernel/engine.js';
+import type { ShutdownReport } from '../remote.js';
 import type { SimWorld } from '../sim/world.js';
 import { CoreRouter } from './core-router.js';
 import { normalizePlacement, type PlacementPolicy } from './options.js';
 import { SimLink, type SimLinkOptions } from './sim-channel.js';
 
-export interface SimCoresOptions extends Omit<EngineOptions, 'reactor' | 'core' | 'remote' | 'mode' | 'cores' | 'entry' | 'placement'> {
+export interface SimCoresOptions extends Omit<KernelOptions, 'reactor' | 'core' | 'remote'> {
   /** How many cores (default 2). */
   readonly cores?: number;
   /** The simulated host they share (default `cores`). */
@@ -46,7 +47,7 @@ export class SimCores {
     const normalized = normalizePlacement(placement, cores);
     for (let core = 0; core < cores; core++) {
       let router!: CoreRouter;
-      const engine = createEngine({
+      const engine = new Engine({
         ...engineOptions, id: core === 0 ? engineOptions.id ?? hostName : `${engineOptions.id ?? hostName}/${core}`, core, reactor: world.reactor(host, core),
         remote: (e) => (router = new CoreRouter(e, {
           cores, placement: normalized,

@@ -11,24 +11,28 @@
 import { Worker } from 'node:worker_threads';
 import { ArgumentError, type Kind } from '@pd/actor';
 import { createRing } from '@pd/transport';
-import type { Engine, EngineOptions, ShutdownReport } from '../kernel/engine.js';
+import type { Engine, KernelOptions } from '../kernel/engine.js';
+import type { ShutdownReport } from '../remote.js';
 import { deriveStream } from '../random.js';
 import type { CoreEngineOptions, FromWorker, ToWorker, WorkerBoot } from './boot.js';
 import { threadTimeOrigin } from './core-reactor.js';
 import { CoreRouter } from './core-router.js';
 import { loadKinds } from './kinds-entry.js';
-import { MULTI_DEFAULTS, type MultiSettings, multiSettings } from './options.js';
+import { MULTI_DEFAULTS, type MultiEngineOptions, type MultiSettings, multiSettings } from './options.js';
+
+/** What `createEngine({ mode: 'multi' })` was given: the kernel's options and the multi-core ones. */
+type EngineOptions = KernelOptions & MultiEngineOptions;
 import { RingIn, RingOut } from './ring-channel.js';
 
 /** Build core 0's engine with `construct` and start the worker cores. */
-export function startMultiCore(options: EngineOptions, construct: (options: EngineOptions) => Engine): Engine {
+export function startMultiCore(options: EngineOptions, construct: (options: KernelOptions) => Engine): Engine {
   const settings = multiSettings(options);
   if (options.reactor?.kind === 'sim') throw new ArgumentError("mode 'multi' runs worker threads; to simulate cores in one thread use SimCores (docs/multi-core.md)");
   const coordinator = new Coordinator(settings, options);
   let router!: CoreRouter;
   const engine = construct({
     ...coreOptions(options), ...(options.reactor === undefined ? {} : { reactor: options.reactor }), ...(options.seed === undefined ? {} : { seed: options.seed }),
-    ...(options.kinds === undefined ? {} : { kinds: options.kinds }), core: 0,
+    ...(options.kinds === undefined ? {} : { kinds: options.kinds }), ...(options.routers === undefined ? {} : { routers: options.routers }), core: 0,
     remote: (e) => (router = new CoreRouter(e, {
       cores: settings.cores, placement: settings.placement, idleSpinMs: settings.idleSpinMs,
       shutdownOthers: (deadlineMs) => coordinator.shutdown(deadlineMs),

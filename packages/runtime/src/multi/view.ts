@@ -98,7 +98,7 @@ export class MultiCore {
 
 /** The multi-core view of `engine`; throws for a single-core engine. */
 export function multiCore(engine: Engine, options: { timeoutMs?: number } = {}): MultiCore {
-  const router = engine._router;
+  const router = engine._remote.routers.find((r) => r instanceof CoreRouter);
   if (!(router instanceof CoreRouter)) throw new ArgumentError(`multiCore: the engine "${engine.id}" is not a multi-core engine (create it with mode: 'multi')`);
   return new MultiCore(router, options.timeoutMs ?? 5000);
 }

@@ -3,6 +3,7 @@
  * (after TigerBeetle's VOPR: crash 127, liveness 128, correctness 129), and the typed error
  * thrown for simulation failures and misuse.
  */
+import { type ErrorCode, ErrorCodes, PdError } from '@pd/actor';
 
 /** Kinds of failure and the exit code the runner uses for each. */
 export const SIM_EXIT_CODES = {
@@ -20,25 +21,24 @@ export const SIM_EXIT_CODES = {
 
 export type SimFailureKind = keyof typeof SIM_EXIT_CODES;
 
-/** Every simulation error code, with what it means. */
+/** The simulator's error codes, with what they mean (a part of `@pd/actor`'s one {@link ErrorCodes} map). */
 export const SimErrorCodes = {
-  'sim/failed': 'a simulated run failed (see the failure kind)',
-  'sim/host-leak': 'simulated code reached for a real timer, socket, file, clock or the global random source',
-  'sim/busy': 'the world is already being driven',
-  'sim/disposed': 'the world was disposed',
-  'sim/unknown-scenario': 'no scenario has that name',
-  'sim/invalid-plan': 'a plan or replay argument is malformed',
-} as const;
+  'sim/failed': ErrorCodes['sim/failed'],
+  'sim/host-leak': ErrorCodes['sim/host-leak'],
+  'sim/busy': ErrorCodes['sim/busy'],
+  'sim/disposed': ErrorCodes['sim/disposed'],
+  'sim/unknown-scenario': ErrorCodes['sim/unknown-scenario'],
+  'sim/invalid-plan': ErrorCodes['sim/invalid-plan'],
+} as const satisfies Partial<Record<ErrorCode, string>>;
 
 export type SimErrorCode = keyof typeof SimErrorCodes;
 
-export class SimError extends Error {
-  readonly code: SimErrorCode;
+/** A simulation failure or misuse; a {@link PdError} whose code is one of {@link SimErrorCodes}. */
+export class SimError extends PdError {
+  declare readonly code: SimErrorCode;
 
   constructor(code: SimErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options);
-    this.name = 'SimError';
-    this.code = code;
+    super(code, message, undefined, options);
   }
 }
 

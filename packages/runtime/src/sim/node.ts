@@ -8,7 +8,8 @@
  * restart (old ones are dead letters, as after a real restart).
  */
 import { PdError } from '@pd/actor';
-import { createEngine, type Engine, type EngineOptions } from '../kernel/engine.js';
+import { createEngine, type EngineOptions } from '../create.js';
+import type { Engine } from '../kernel/engine.js';
 import type { PacketHandler } from './network.js';
 import type { SimHost, SimWorld } from './world.js';
 

@@ -10,7 +10,7 @@
  * leave anything behind: the world is disposed at the end, pass or fail.
  */
 import type { ActorInfo } from '../kernel/introspection.js';
-import type { EngineOptions } from '../kernel/engine.js';
+import type { EngineOptions } from '../create.js';
 import type { RandomStream } from '../reactor.js';
 import type { BuggifyPointReport } from './buggify.js';
 import { Checks, type Invariant } from './checks.js';

@@ -13,7 +13,8 @@
  * Must not: read real time or use real timers (the pump's macrotask lives in sim-reactor.ts).
  */
 import { ArgumentError } from '@pd/actor';
-import { createEngine, type Engine, type EngineOptions } from '../kernel/engine.js';
+import { createEngine, type EngineOptions } from '../create.js';
+import type { Engine } from '../kernel/engine.js';
 import { deriveStream } from '../random.js';
 import type { RandomStream } from '../reactor.js';
 import { Buggify, type BuggifyOptions } from './buggify.js';

@@ -14,7 +14,7 @@ import {
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import { type ActorCell, S_DEAD, SysKind } from '../kernel/cell.js';
-import type { Engine } from '../kernel/engine.js';
+import { type Engine, engineOf } from '../kernel/engine.js';
 import type { RegistryChange } from '../kernel/registry.js';
 import { BackoffState } from './backoff.js';
 import { SupervisorError } from './errors.js';
@@ -136,7 +136,7 @@ class PathSupervisorActor implements Behavior<unknown> {
 
   started(ctx: Context<unknown>): void {
     const cell = (this.cell = ctx as unknown as ActorCell);
-    this.engine = cell.engine;
+    this.engine = engineOf(cell);
     cell.trapExits(true);
     cell.extras().childShutdown = new ShutdownSequencer(this.shutdownHost(), cell);
     const registry = this.engine.registry;

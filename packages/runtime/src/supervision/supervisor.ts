@@ -18,7 +18,7 @@ import {
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import { type ActorCell, S_DEAD, SysKind } from '../kernel/cell.js';
-import type { Engine } from '../kernel/engine.js';
+import { type Engine, engineOf } from '../kernel/engine.js';
 import type { RandomStream } from '../reactor.js';
 import { type ChildInfo, ChildRecord } from './child.js';
 import { SupervisorError } from './errors.js';
@@ -79,7 +79,7 @@ export class SupervisorActor implements Behavior<unknown> {
   _init(cell: ActorCell): void {
     if (this.cell !== null) return;
     this.cell = cell;
-    this.engine = cell.engine;
+    this.engine = engineOf(cell);
     this.random = this.engine.reactor.random('supervision');
     if (!this.strategy.dynamic) for (const child of this.spec.children) this.addRecord(child, child.id, child.args, false);
   }

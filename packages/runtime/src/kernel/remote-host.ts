@@ -1,0 +1,223 @@
+/**
+ * The remote host: the engine's side of the remote seam. It holds the engine's routers, in
+ * order (the first whose `reaches` accepts an address carries what goes there), and
+ * implements the {@link RemoteHost} inbound port they were given: deliveries, signals,
+ * downs, stops and spawns from other cores or nodes land here and go on to the kernel.
+ *
+ * Must not: be on a local send's path (the engine asks it only for addresses that are not
+ * its own), throw for a dead or unknown target (a dead letter, `false` or `noproc`), or
+ * trust a router's ask handle beyond its documented methods.
+ */
+import {
+  type AddrIdentity, type AnyAddr, Down, Exit, type ExitReason, type MonitorRef, type SendOptions, type SendResult, type SpawnOptions,
+} from '@pd/actor';
+import { addrTarget } from '@pd/actor/internal';
+import type { Reactor } from '../reactor.js';
+import type { RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
+import { PendingAsk } from './ask.js';
+import { type ActorCell, S_DEAD } from './cell.js';
+import type { DeadLetterReason } from './events.js';
+import { SigKind } from './exits.js';
+import { MessageMeta } from './mailbox.js';
+import type { Registry } from './registry.js';
+import type { Topics } from './topics.js';
+
+/**
+ * What an extension inside @pd/runtime (the multi-core router) hands the engine at
+ * construction: its router, and optionally an engine-wide registry and topics in place of
+ * the local ones.
+ */
+export interface RemoteAttachment {
+  readonly router: RemoteRouter;
+  /** An engine-wide registry in place of the local one. */
+  readonly registry?: Registry;
+  /** Engine-wide topics in place of the local ones. */
+  readonly topics?: Topics;
+}
+
+/** What the remote host needs from its engine. */
+export interface RemoteHostKernel {
+  readonly id: string;
+  readonly incarnation: number;
+  readonly core: number;
+  readonly reactor: Reactor;
+  readonly kinds: { has(name: string): boolean };
+  /** The cell `addr` was minted for here (live or dead), or null. */
+  _cellOf(addr: AnyAddr, operation: string): ActorCell | null;
+  _deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult;
+  _queueSignal(kind: SigKind, target: ActorCell, reason: ExitReason, from: AnyAddr | undefined): void;
+  _requestStop(cell: ActorCell, reason: ExitReason): void;
+  _spawnAt(identity: AddrIdentity, kind: string, options: SpawnOptions, parentPath: string | null, restart: RemoteRestart | null): ActorCell;
+  swap(target: AnyAddr, definition: string, options?: { args?: unknown }): void;
+}
+
+/** The engine's routers and the inbound port they deliver through. */
+export class RemoteHostPort implements RemoteHost {
+  /** The routers, in the order they are asked. Empty in a lone single-core engine. */
+  readonly routers: RemoteRouter[] = [];
+  readonly id: string;
+  readonly incarnation: number;
+  readonly core: number;
+  readonly reactor: Reactor;
+
+  constructor(private readonly kernel: RemoteHostKernel) {
+    this.id = kernel.id;
+    this.incarnation = kernel.incarnation;
+    this.core = kernel.core;
+    this.reactor = kernel.reactor;
+  }
+
+  // --- the routers, in order ---
+
+  /** The first router that reaches `addr`, or null (always null with no router). */
+  reaching(addr: AnyAddr): RemoteRouter | null {
+    const routers = this.routers;
+    for (let i = 0; i < routers.length; i++) if (routers[i]!.reaches(addr)) return routers[i]!;
+    return null;
+  }
+
+  /** Where a spawn goes: the first router that places it elsewhere, or null for here. */
+  place(definition: unknown, options: SpawnOptions | undefined, parent: AnyAddr | null, parentPath: string | null): { router: RemoteRouter; target: number } | null {
+    for (const router of this.routers) {
+      const target = router.place(definition, options, parent, parentPath);
+      if (target !== null) return { router, target };
+    }
+    return null;
+  }
+
+  /** Subscribers every router knows of elsewhere. */
+  publish(topic: string, message: unknown): number {
+    let n = 0;
+    for (const router of this.routers) n += router.publish(topic, message);
+    return n;
+  }
+
+  ready(): Promise<void> {
+    if (this.routers.length === 0) return Promise.resolve();
+    return Promise.all(this.routers.map((r) => r.ready())).then(() => undefined);
+  }
+
+  /** Shut down what each router connects; null with no router. */
+  shutdown(deadlineMs: number): Promise<ShutdownReport> | null {
+    if (this.routers.length === 0) return null;
+    return Promise.all(this.routers.map((r) => r.shutdown(deadlineMs)))
+      .then((reports) => reports.reduce((a, b) => ({ stopped: a.stopped + b.stopped, killed: a.killed + b.killed }), { stopped: 0, killed: 0 }));
+  }
+
+  /** A local actor exited: every router tells its remote linkers and watchers. */
+  exited(local: AnyAddr, reason: ExitReason): void {
+    const routers = this.routers;
+    for (let i = 0; i < routers.length; i++) routers[i]!.exited(local, reason);
+  }
+
+  /** A remote monitor `ref` of `watcher`, dropped by the router that holds it. */
+  demonitor(watcher: AnyAddr, ref: MonitorRef): void {
+    for (const router of this.routers) if (router.demonitor(watcher, ref)) return;
+  }
+
+  /** The local cell living under `addr`, an identity minted elsewhere, if a router knows it. */
+  leasedCell(addr: AnyAddr, owner: object): ActorCell | undefined {
+    for (const router of this.routers) {
+      const found = router.localAt?.(addr);
+      if (found === undefined) continue;
+      const target = addrTarget(found) as ActorCell | null;
+      if (target !== null && (target as { engine?: unknown }).engine === owner) return target;
+    }
+    return undefined;
+  }
+
+  // --- RemoteHost: the inbound port ---
+
+  hasKind(name: string): boolean {
+    return this.kernel.kinds.has(name);
+  }
+
+  deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions): SendResult {
+    const pending = ask === null ? null : ask instanceof PendingAsk ? ask : new RelayedAsk(ask);
+    const cell = this.kernel._cellOf(to, 'deliver');
+    if (cell === null || cell.status === S_DEAD) {
+      pending?.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
+      return this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead');
+    }
+    const meta = pending === null && deadline === Infinity ? null : new MessageMeta(deadline, pending);
+    const result = cell.enqueue(message, meta, options);
+    if (result !== 'queued') pending?.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
+    return result;
+  }
+
+  sendWait(to: AnyAddr, message: unknown, deadline: number, options?: SendOptions): Promise<SendResult> {
+    const cell = this.kernel._cellOf(to, 'deliver');
+    if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
+    const meta = deadline === Infinity ? null : new MessageMeta(deadline, null);
+    const box = cell.box;
+    if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
+      return Promise.resolve(cell.enqueue(message, meta, options));
+    }
+    return new Promise((resolve) => box.wait(message, meta, options?.priority, resolve));
+  }
+
+  signal(target: AnyAddr, kind: 'link' | 'exit' | 'kill', from: AnyAddr | null, reason: ExitReason): boolean {
+    const cell = this.liveCell(target, 'exit');
+    if (cell === null) return false;
+    const sig = kind === 'kill' || (kind === 'exit' && reason.type === 'killed') ? SigKind.Kill : kind === 'link' ? SigKind.LinkExit : SigKind.Exit;
+    this.kernel._queueSignal(sig, cell, sig === SigKind.Kill ? Exit.killed : reason, from ?? undefined);
+    return true;
+  }
+
+  down(watcher: AnyAddr, ref: MonitorRef, from: AnyAddr, reason: ExitReason): void {
+    this.liveCell(watcher, 'down')?.deliverSystemMessage(new Down(ref, from, reason));
+  }
+
+  stop(target: AnyAddr, reason: ExitReason): void {
+    const cell = this.liveCell(target, 'stop');
+    if (cell !== null) this.kernel._requestStop(cell, reason);
+  }
+
+  swap(target: AnyAddr, kind: string, args: unknown): void {
+    this.kernel.swap(target, kind, args === undefined ? undefined : { args });
+  }
+
+  deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
+    return this.kernel._deadLetter(to, message, reason);
+  }
+
+  spawnAt(identity: AddrIdentity, kind: string, options: SpawnOptions, parentPath: string | null, restart: RemoteRestart | null): AnyAddr {
+    return this.kernel._spawnAt(identity, kind, options, parentPath, restart).self;
+  }
+
+  isLive(addr: AnyAddr): boolean {
+    return this.liveCell(addr, 'isLive') !== null;
+  }
+
+  // --- internal ---
+
+  private liveCell(addr: AnyAddr, operation: string): ActorCell | null {
+    const cell = this.kernel._cellOf(addr, operation);
+    return cell === null || cell.status === S_DEAD ? null : cell;
+  }
+}
+
+const NO_SETTLE = (): void => undefined;
+
+/**
+ * A request from elsewhere whose asker keeps its own pending ask: it sits in the local
+ * mailbox like any pending ask, and settling it settles the router's handle (which sends
+ * the reply back). It holds no timer: the asker's timeout governs.
+ */
+class RelayedAsk extends PendingAsk {
+  constructor(private readonly handle: RemoteAskHandle) {
+    super(handle.id, NO_SETTLE);
+  }
+
+  override answer(value: unknown): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return this.handle.answer(value);
+  }
+
+  override fail(error: unknown): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return this.handle.fail(error);
+  }
+}
