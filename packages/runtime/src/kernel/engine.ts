@@ -12,7 +12,7 @@
  * dead or unknown actors are counted as dead letters, never thrown.
  */
 import {
-  Addr, ArgumentError, AskError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, RegistryError, SendError, SpawnError,
+  Addr, ArgumentError, AskError, EngineError, Exit, Down, MonitorRef, PdError, RegistryError, SendError, SpawnError,
   type AddrIdentity, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';

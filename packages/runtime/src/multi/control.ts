@@ -7,14 +7,24 @@
 import { ArgumentError, Exit, type SpawnOptions } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
 import { S_DEAD } from '../kernel/cell.js';
-import type { CoreRouter, Peer } from './core-router.js';
-import type { Inbound } from './inbound.js';
+import type { Peer } from './peer.js';
+import type { CorePort } from './port.js';
 import { leaseOf } from './leases.js';
 import { portableError, reviveReason } from './portable.js';
 import type { Control } from './protocol.js';
-import { inspectLocal } from './view.js';
+import { inspectLocal } from './inspect.js';
 
-export function handleControl(router: CoreRouter, inbound: Inbound, from: Peer, message: Control, correlationId: number): void {
+/** What the endpoint needs of the core's inbound side (inbound.ts implements it). */
+export interface InboundPort {
+  /** A restarted peer said where its spawns onto this core stand. */
+  baseline(peer: Peer): void;
+  /** A sendWait from another core: deliver, then answer with the result. */
+  sendWait(from: Peer, m: Extract<Control, { op: 'sendWait' }>, corr: number): void;
+  /** The actor leased as `slot.generation` now exists: deliver what waited for it. */
+  born(slot: number, generation: number): void;
+}
+
+export function handleControl(router: CorePort, inbound: InboundPort, from: Peer, message: Control, correlationId: number): void {
   switch (message.op) {
     case 'spawn':
       return spawn(router, inbound, from, message);
@@ -57,7 +67,7 @@ export function handleControl(router: CoreRouter, inbound: Inbound, from: Peer, 
 
 // --- internal ---
 
-function spawn(router: CoreRouter, inbound: Inbound, from: Peer, m: Extract<Control, { op: 'spawn' }>): void {
+function spawn(router: CorePort, inbound: InboundPort, from: Peer, m: Extract<Control, { op: 'spawn' }>): void {
   const identity = { node: router.node, core: router.self, slot: m.slot, generation: m.generation, secret: m.secret };
   const lease = leaseOf(identity);
   if (lease.spawner !== from.core) throw new ArgumentError(`core ${from.core} spawned under core ${lease.spawner}'s lease`);

@@ -11,11 +11,11 @@
  * of one pair of cores.
  */
 import {
-  type AddrIdentity, type AnyAddr, type AskOptions, AskError, Exit, type ExitReason, MonitorRef, type Priority as Lane,
+  type AddrIdentity, type AnyAddr, type AskOptions, AskError, Exit, type ExitReason, MonitorRef,
   type SendOptions, type SendResult, type SpawnOptions, ArgumentError,
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
-import { Codec, EnvelopeFlags, MessageKind, type Priority } from '@pd/transport';
+import { Codec, EnvelopeFlags, MessageKind } from '@pd/transport';
 import { ActorCell, S_DEAD } from '../kernel/cell.js';
 import type { Engine } from '../kernel/engine.js';
 import type { RemoteAttachment } from '../kernel/remote-host.js';
@@ -25,6 +25,9 @@ import type { RemoteAskHandle, RemoteRouter, RemoteSpawn, ShutdownReport } from 
 import { Books } from './books.js';
 import type { PeerChannel } from '@pd/transport';
 import { Inbound } from './inbound.js';
+import { laneOf } from './lanes.js';
+import { Peer } from './peer.js';
+import type { CorePort } from './port.js';
 import { endpointOf, isLeased, leasedIdentity } from './leases.js';
 import { MultiRegistry } from './multi-registry.js';
 import { MultiTopics } from './multi-topics.js';
@@ -66,28 +69,7 @@ export interface CoreRouterOptions {
   readonly moveClosure?: (definition: unknown, core: number, args: unknown) => string;
 }
 
-export type PeerState = 'up' | 'down' | 'gone';
-
-/** What this core knows of one other core. */
-export class Peer {
-  state: PeerState = 'up';
-  in: PeerChannel['in'] | null = null;
-  /** The peer's restart count, as last told. */
-  epoch = 0;
-  /** Spawns from the peer onto this core: the highest sequence number seen (this epoch). */
-  leaseSeen = -1;
-  /** Whether `leaseSeen` is known (false on a restarted core until the peer's hello). */
-  known = true;
-  /** Spawns from this core onto the peer: the next sequence number. */
-  leaseNext = 0;
-  readonly sink: (source: import('@pd/transport').ByteSource, offset: number, length: number) => void;
-
-  constructor(readonly core: number, readonly outbox: Outbox, inbound: Inbound) {
-    this.sink = (source, offset, length) => inbound.frame(this, source, offset, length);
-  }
-}
-
-export class CoreRouter implements RemoteRouter {
+export class CoreRouter implements RemoteRouter, CorePort {
   readonly self: number;
   readonly node: number;
   readonly cores: number;
@@ -142,7 +124,8 @@ export class CoreRouter implements RemoteRouter {
         this.peers.push(null);
         continue;
       }
-      const peer = new Peer(core, new Outbox(maxBatch, this.scheduleFlush), this.inbound);
+      const inbound = this.inbound;
+      const peer = new Peer(core, new Outbox(maxBatch, this.scheduleFlush), (from, source, offset, length) => inbound.frame(from, source, offset, length));
       peer.known = options.restarted !== true;
       this.peers.push(peer);
     }
@@ -593,18 +576,4 @@ export class CoreRouter implements RemoteRouter {
   }
 }
 
-const LANES: Record<Lane, Priority> = { normal: 0, low: 1, high: 2 };
 const SEND_RESULTS: ReadonlySet<SendResult> = new Set<SendResult>(['queued', 'dropped', 'rejected', 'dead']);
-
-/** The lane code of a priority; an unknown one is refused, as a local send refuses it. */
-function laneOf(priority: Lane | undefined): Priority {
-  if (priority === undefined) return 0;
-  if (priority !== 'normal' && priority !== 'low' && priority !== 'high') {
-    throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
-  }
-  return LANES[priority];
-}
-
-/** The send options for a lane code read from a header (undefined for normal). */
-export const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priority: 'low' }, { priority: 'high' }, undefined];
-

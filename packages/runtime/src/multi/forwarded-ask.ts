@@ -5,13 +5,13 @@
  * timer of its own (the asker's timeout governs).
  */
 import { PendingAsk } from '../kernel/ask.js';
-import type { CoreRouter } from './core-router.js';
+import type { CorePort } from './port.js';
 import { portableError } from './portable.js';
 
 const NO_SETTLE = (): void => undefined;
 
 export class ForwardedAsk extends PendingAsk {
-  constructor(private readonly router: CoreRouter, private readonly core: number, correlationId: number) {
+  constructor(private readonly router: CorePort, private readonly core: number, correlationId: number) {
     super(correlationId, NO_SETTLE);
   }
 

@@ -12,9 +12,10 @@ import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason, type 
 import { mintAddr } from '@pd/actor/internal';
 import { type ByteSource, type EnvelopeHeader, MessageKind, decodeFrame } from '@pd/transport';
 import { S_DEAD } from '../kernel/cell.js';
-import type { CoreRouter, Peer } from './core-router.js';
-import { LANE_OPTIONS } from './core-router.js';
-import { handleControl } from './control.js';
+import { LANE_OPTIONS } from './lanes.js';
+import type { Peer } from './peer.js';
+import type { CorePort } from './port.js';
+import { type InboundPort, handleControl } from './control.js';
 import { ENDPOINT_SLOT, isLeased, leaseOf } from './leases.js';
 import { portableError, portableReason, reviveError, reviveReason } from './portable.js';
 import { ForwardedAsk } from './forwarded-ask.js';
@@ -36,12 +37,12 @@ interface Held {
 /** Frames held per embryo at most (invariant 9); more are dead letters. */
 const EMBRYO_MAX_FRAMES = 10_000;
 
-export class Inbound {
+export class Inbound implements InboundPort {
   private readonly header: EnvelopeHeader = blankHeader();
   /** Frames for actors not spawned yet, by `slot.generation`. */
   private readonly embryos = new Map<string, Held[]>();
 
-  constructor(private readonly router: CoreRouter) {}
+  constructor(private readonly router: CorePort) {}
 
   /** One frame from `from` (a ring sink). */
   frame(from: Peer, source: ByteSource, offset: number, length: number): void {
@@ -267,7 +268,7 @@ const EMBRYO = Symbol('embryo');
 /** Not an envelope kind: a `sendWait` control ask, dispatched like a frame for its target. */
 const SEND_WAIT = -1;
 
-function noproc(router: CoreRouter): unknown {
+function noproc(router: CorePort): unknown {
   return portableReason(router.codec, Exit.noproc as ExitReason);
 }
 

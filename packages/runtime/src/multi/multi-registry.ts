@@ -22,7 +22,7 @@ import type { ActorCell } from '../kernel/cell.js';
 import type { Engine } from '../kernel/engine.js';
 import { hashName } from '../random.js';
 import { type PathWatcher, Registry } from '../kernel/registry.js';
-import type { CoreRouter } from './core-router.js';
+import type { CorePort } from './port.js';
 import type { Control, Space } from './protocol.js';
 
 type Bindings = Map<string, AnyAddr>;
@@ -34,7 +34,7 @@ export class MultiRegistry extends Registry {
   private readonly home: Record<Space, Bindings> = { name: new Map(), path: new Map() };
   private remoteWatchers: { prefix: string; fn: PathWatcher }[] = [];
 
-  constructor(private readonly engine: Engine, private readonly router: CoreRouter) {
+  constructor(private readonly engine: Engine, private readonly router: CorePort) {
     super(engine);
   }
 

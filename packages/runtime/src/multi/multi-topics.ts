@@ -11,7 +11,7 @@
 import type { ActorCell } from '../kernel/cell.js';
 import { S_DEAD } from '../kernel/cell.js';
 import { Topics } from '../kernel/topics.js';
-import type { CoreRouter } from './core-router.js';
+import type { CorePort } from './port.js';
 
 const NONE: ReadonlyMap<number, number> = new Map();
 
@@ -21,7 +21,7 @@ export class MultiTopics extends Topics {
   /** topic → local subscribers as last announced. */
   private readonly announced = new Map<string, number>();
 
-  constructor(private readonly router: CoreRouter) {
+  constructor(private readonly router: CorePort) {
     super();
   }
 

@@ -14,7 +14,8 @@ import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, typ
 import { addrTarget, mintAddr } from '@pd/actor/internal';
 import { ActorCell, S_DEAD, S_STOPPING } from '../kernel/cell.js';
 import type { RemoteSpawn } from '../remote.js';
-import type { CoreRouter, Peer } from './core-router.js';
+import type { Peer } from './peer.js';
+import type { CorePort } from './port.js';
 
 /** Longest a forwarded ask waits for the child (the original asker's own timeout governs). */
 const FORWARD_TIMEOUT_MS = 0x7fff_ffff;
@@ -25,7 +26,7 @@ export class RemoteChild implements Behavior {
   /** @internal */ exited: ExitReason | null = null;
   /** @internal */ waiters: (() => void)[] = [];
 
-  constructor(private readonly router: CoreRouter) {}
+  constructor(private readonly router: CorePort) {}
 
   receive(message: unknown, ctx: Context): unknown {
     const child = this.child!;
@@ -53,7 +54,7 @@ export class StandIns {
   /** Stand-in address key → its behaviour. */
   private readonly byKey = new Map<string, RemoteChild>();
 
-  constructor(private readonly router: CoreRouter) {}
+  constructor(private readonly router: CorePort) {}
 
   /** Spawn `spawn` on `peer` as a child of a local parent; returns the child's address. */
   spawnChild(peer: Peer, identity: AddrIdentity, kind: string, spawn: RemoteSpawn, options: SpawnOptions): AnyAddr {

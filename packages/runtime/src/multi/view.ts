@@ -9,7 +9,7 @@ import type { ActorStatus } from '../kernel/cell.js';
 import type { Engine } from '../kernel/engine.js';
 import type { ActorInfo, ActorTreeNode, DeadLetterReport, EngineStats, TerminatedSnapshot } from '../kernel/introspection.js';
 import { CoreRouter } from './core-router.js';
-import { portableValue } from './portable.js';
+import { inspectLocal } from './inspect.js';
 
 /** One core's counters: the engine's, plus what crossed its rings. */
 export interface CoreStats extends EngineStats {
@@ -101,25 +101,4 @@ export function multiCore(engine: Engine, options: { timeoutMs?: number } = {}):
   const router = engine._remote.routers.find((r) => r instanceof CoreRouter);
   if (!(router instanceof CoreRouter)) throw new ArgumentError(`multiCore: the engine "${engine.id}" is not a multi-core engine (create it with mode: 'multi')`);
   return new MultiCore(router, options.timeoutMs ?? 5000);
-}
-
-/** This core's answer to an inspect request, as plain data that crosses the codec. */
-export function inspectLocal(router: CoreRouter, what: string, filter?: Readonly<Record<string, string>>): unknown {
-  const engine = router.engine;
-  switch (what) {
-    case 'list':
-      return engine.list((filter ?? {}) as { path?: string; status?: ActorStatus; kind?: string });
-    case 'tree':
-      return engine.tree();
-    case 'stats':
-      return { core: router.self, ...engine.stats(), ...router.stats, backlog: router.backlog };
-    case 'terminated':
-      return engine.terminated().map((t) => ({ ...t, reason: portableValue(router.codec, t.reason) }));
-    case 'dead-letters': {
-      const report = engine.deadLetters();
-      return { ...report, recent: report.recent.map((d) => ({ ...d, message: portableValue(router.codec, d.message) })) };
-    }
-    default:
-      throw new ArgumentError(`inspect: unknown view "${what}"`);
-  }
 }
