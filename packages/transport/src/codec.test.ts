@@ -3,12 +3,13 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
-  Down, Exit, ExitSignal, MonitorRef, RegistryError, SendError, isAddr, type Addr, type AddrIdentity, type ErrorExit, type ExitReason,
+  Down, Exit, ExitSignal, MonitorRef, PdError, RegistryError, SendError, isAddr, type Addr, type AddrIdentity, type ErrorExit, type ExitReason,
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { Packr } from 'msgpackr';
 import { Codec } from './codec.js';
 import { TransportError } from './errors.js';
+import { readError, readReason, wireError, wireReason } from './reasons.js';
 
 
 const codec = new Codec();
@@ -293,6 +294,30 @@ describe('codec: the runtime\'s signals (Down, ExitSignal, MonitorRef)', () => {
         expect(ref).toStrictEqual(new MonitorRef(id));
       }
     }), { numRuns: 200 });
+  });
+
+  it('one wire format: wireReason and readReason are a pair, directly and through the codec (the pair multi-core and the extensions share)', () => {
+    fc.assert(fc.property(plainReason, (reason) => {
+      const wire = wireReason(reason);
+      sameReason(readReason(wire), reason);
+      for (const c of [codec, recordsCodec]) sameReason(readReason(c.decode(c.encode(wire))), reason);
+    }), { numRuns: 200 });
+    const pd = readError(codec.decode(codec.encode(wireError(new TransportError('ring/closed', 'closed', { ring: 1 }))))) as TransportError;
+    expect(pd).toBeInstanceOf(TransportError);
+    expect(pd).toBeInstanceOf(PdError);
+    expect(pd.code).toBe('ring/closed');
+    expect(pd.details).toStrictEqual({ ring: 1 });
+  });
+
+  it('refuses a malformed wire reason with codec/malformed, never a crash', () => {
+    for (const bad of [null, 7, [], [3], ['error'], ['error', [9]], ['error', [2, 'SendError', 5, 'x', null]], ['error', [1, 'E', 'm', null], 'meta'], ['what']]) {
+      expect(() => readReason(bad)).toThrow(TransportError);
+      try {
+        readReason(bad);
+      } catch (error) {
+        expect((error as TransportError).code).toBe('codec/malformed');
+      }
+    }
   });
 
   it('keeps an error\'s name, message and stack, and a PdError\'s class and code', () => {

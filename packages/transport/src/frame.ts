@@ -4,6 +4,7 @@
  * raw bytes, a list of bodies can share one header (`batch`), anything else is msgpack.
  * Must not: decide where frames go. Decoding requires the payload to fill the frame exactly.
  */
+import { assert } from '@pd/actor/internal';
 import type { Codec } from './codec.js';
 import {
   EnvelopeFlags, envelopeHeaderLength, readEnvelopeInto, writeEnvelope,
@@ -33,7 +34,7 @@ export function encodeFrame(codec: Codec, init: FrameInit, body: unknown): Uint8
   const header = headerFor(init, payload.length, body instanceof Uint8Array ? EnvelopeFlags.raw : 0);
   const headerLength = envelopeHeaderLength(header);
   const frame = new Uint8Array(headerLength + payload.length);
-  writeEnvelope(new DataView(frame.buffer), 0, header);
+  assert(writeEnvelope(new DataView(frame.buffer), 0, header) === headerLength, 'frame: the header takes the length it announced');
   frame.set(payload, headerLength);
   return frame;
 }
@@ -44,7 +45,7 @@ export function encodeBatchFrame(codec: Codec, init: FrameInit, bodies: readonly
   const header = headerFor(init, payload.length, EnvelopeFlags.batch);
   const headerLength = envelopeHeaderLength(header);
   const frame = new Uint8Array(headerLength + payload.length);
-  writeEnvelope(new DataView(frame.buffer), 0, header);
+  assert(writeEnvelope(new DataView(frame.buffer), 0, header) === headerLength, 'frame: the header takes the length it announced');
   frame.set(payload, headerLength);
   return frame;
 }

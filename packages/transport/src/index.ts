@@ -12,6 +12,7 @@ export {
 export { Codec, type CodecOptions, type AddrResolver } from './codec.js';
 export { DEFAULT_MAX_DEPTH } from './serializable.js';
 export { DOWN_EXT_TYPE, EXIT_SIGNAL_EXT_TYPE, MONITOR_REF_EXT_TYPE } from './signal-extensions.js';
+export { wireReason, readReason, wireError, readError, describeValue, type WireBox } from './reasons.js';
 export {
   encodeFrame, encodeBatchFrame, stageFrame, stageBatchFrame, decodeFrame, byteSource,
   type FrameInit, type ByteSource, type DecodedFrame,
