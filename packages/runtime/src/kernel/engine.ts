@@ -683,7 +683,8 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
 
   /** @internal Apply queued exit signals; safe to call any time, re-entrant calls are no-ops. */
   _flushSignals(): void {
-    this.exits.flush();
+    // The flag is checked here, so a turn with no signal pays one field read, as before the split.
+    if (this._signalsPending) this.exits.flush();
   }
 
   // --- boundary: used by the exit mechanism (exits.ts; all @internal) ---
