@@ -5,6 +5,7 @@
  * dropped, nothing blocks). Must not: be used from two threads. Overflow is unbounded;
  * callers bound it by watching `overflowBytes` and awaiting `waitForSpace()`.
  */
+import { assert } from '@pd/actor/internal';
 import { TransportError } from './errors.js';
 import {
   AWAKE, CONSUMER_STATE, HEAD, PRODUCER_STATE, RingEnd, SKIP, SLEEPING, TAIL, checkTimeout, recordBytes, waitAsync,
@@ -98,7 +99,7 @@ export class RingProducer extends RingEnd {
 
   /** Abandons the current reservation, as if it had never been made. */
   cancel(): void {
-    if (this.#reserved < 0) throw new Error('ring: cancel() without reserve()');
+    assert(this.#reserved >= 0, 'ring: cancel() without reserve()');
     this.#tail = this.#tailBeforeReserve;
     this.#reserved = -1;
   }
@@ -106,7 +107,7 @@ export class RingProducer extends RingEnd {
   /** Ends a reservation: the frame holds the first `usedLength` (at most the reserved length) bytes. */
   commit(usedLength: number = this.#reserved): void {
     const reserved = this.#reserved;
-    if (reserved < 0) throw new Error('ring: commit() without reserve()');
+    assert(reserved >= 0, 'ring: commit() without reserve()');
     if (!Number.isInteger(usedLength) || usedLength < 0 || usedLength > reserved) {
       throw new RangeError(`ring: commit(${usedLength}) outside the reserved ${reserved} bytes`);
     }
@@ -119,7 +120,7 @@ export class RingProducer extends RingEnd {
 
   /** Makes staged frames visible (one tail store) and wakes the consumer if, and only if, it sleeps. */
   publish(): void {
-    if (this.#reserved >= 0) throw new Error('ring: commit() the reservation before publishing');
+    assert(this.#reserved < 0, 'ring: commit() the reservation before publishing');
     if (this.#tail === this.#published) return;
     Atomics.store(this.control, TAIL, this.#tail | 0);
     this.#published = this.#tail;
@@ -167,7 +168,7 @@ export class RingProducer extends RingEnd {
   }
 
   #checkWritable(length: number): void {
-    if (this.#reserved >= 0) throw new Error('ring: commit() the reservation before staging more');
+    assert(this.#reserved < 0, 'ring: commit() the reservation before staging more');
     if (!(length <= this.maxFrameBytes && length >= 0)) {
       throw new TransportError('ring/frame-too-large', `a ${length}-byte frame does not fit a ring of ${this.capacity} bytes (max ${this.maxFrameBytes})`,
         { length, maxFrameBytes: this.maxFrameBytes });

@@ -22,13 +22,13 @@ import type { RandomStream, Reactor } from '../reactor.js';
 import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
 import { ActorTable, type LeasedSpawn } from './actor-table.js';
 import { PendingAsk } from './ask.js';
-import { ActorCell, type CellHost, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, S_SUSPENDED, STATUS_NAMES, SysKind, type ActorStatus } from './cell.js';
+import { ActorCell, type CellHost, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, SysKind, type ActorStatus } from './cell.js';
 import { Client } from './client.js';
 import { DeadLetters } from './dead-letters.js';
 import { type DeadLetterReason, type EngineEvent, EventStream } from './events.js';
 import { Exits, type ExitsHost, SigKind } from './exits.js';
 import {
-  type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetterReport, type EngineStats, type TerminatedSnapshot,
+  type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetterReport, type EngineStats, type TerminatedSnapshot, describeCell, treeNodeOf,
 } from './introspection.js';
 import { KindRegistry, kindName } from './kinds.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
@@ -365,7 +365,7 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
       if (cell === undefined || cell.kind === CLIENT_KIND) continue;
       if (filter.kind !== undefined && cell.kind !== filter.kind) continue;
       if (filter.path !== undefined && !isUnderPath(cell.path, filter.path)) continue;
-      const info = this.describe(cell);
+      const info = describeCell(cell);
       if (filter.status !== undefined && info.status !== filter.status) continue;
       out.push(info);
     }
@@ -375,16 +375,12 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
   /** Everything known about one live actor, or undefined. */
   info(target: Target): ActorInfo | undefined {
     const cell = this.findCell(target);
-    return cell === null ? undefined : this.describe(cell);
+    return cell === null ? undefined : describeCell(cell);
   }
 
   /** The tree of live actors from the roots down. */
   tree(): ActorTreeNode[] {
-    const node = (cell: ActorCell): ActorTreeNode => ({
-      path: cell.path, kind: cell.kind, status: statusOf(cell), addr: cell.self,
-      children: cell.children === null ? [] : [...cell.children].map(node),
-    });
-    return this.table.roots().filter((c) => c.kind !== CLIENT_KIND).map(node);
+    return this.table.roots().filter((c) => c.kind !== CLIENT_KIND).map(treeNodeOf);
   }
 
   /** The latest terminated actors, oldest first. */
@@ -851,21 +847,6 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
     return this.table.findById(id, path);
   }
 
-  private describe(cell: ActorCell): ActorInfo {
-    const x = cell.x;
-    const box = cell.box;
-    return {
-      addr: cell.self, id: cell.id, path: cell.path, kind: cell.kind, status: statusOf(cell),
-      mailbox: { depth: box?.size ?? 0, capacity: box === null || box.capacity === Infinity ? null : box.capacity, policy: box?.policy ?? 'drop-newest' },
-      handled: cell.handled, restarts: x?.restarts ?? 0, parent: cell.parentCell?.path ?? null,
-      children: cell.children === null ? [] : [...cell.children].map((c) => c.path),
-      links: x?.links ? [...x.links].map((c) => c.path) : [],
-      monitoredBy: x?.monitoredBy?.size ?? 0, monitoring: x?.watching?.size ?? 0,
-      names: x?.names ? [...x.names] : [], paths: x?.paths ? [...x.paths] : [], topics: x?.topics ? [...x.topics] : [],
-      timers: x?.timers?.size ?? 0, trapExits: cell.trapping,
-    };
-  }
-
   private metaFor(options: SendOptions, ask: PendingAsk | null): MessageMeta | null {
     checkPriority(options.priority);
     const ttl = options.ttlMs;
@@ -924,11 +905,6 @@ const NO_FAILURE = Symbol('no-failure');
 const FAILED_BEHAVIOR: Behavior = { receive() {} };
 const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };
 
-
-function statusOf(cell: ActorCell): ActorStatus {
-  if (cell.isPull && cell.status === S_SUSPENDED && cell.x?.waiter != null) return 'waiting';
-  return STATUS_NAMES[cell.status]!;
-}
 
 function countLive(cell: ActorCell): number {
   let n = cell.status === S_DEAD ? 0 : 1;

@@ -1,10 +1,11 @@
 /**
  * What the engine tells about itself: per-actor info, the actor tree, a bounded ring of
  * terminated actors (post-mortem), dead letters (counted, the latest kept), and counters.
- * Plain data, safe to print or send over the control plane.
+ * Plain data, safe to print or send over the control plane; `describeCell` and `treeNodeOf`
+ * make it from live cells.
  */
 import type { AnyAddr, ExitReason } from '@pd/actor';
-import type { ActorStatus } from './cell.js';
+import { type ActorCell, type ActorStatus, S_SUSPENDED, STATUS_NAMES } from './cell.js';
 import type { DeadLetterReason } from './events.js';
 
 export interface ActorInfo {
@@ -100,4 +101,34 @@ export class BoundedRing<T> {
     if (this.items.length < this.capacity) return [...this.items];
     return [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
   }
+}
+
+/** Everything known about one live actor, as plain data. */
+export function describeCell(cell: ActorCell): ActorInfo {
+  const x = cell.x;
+  const box = cell.box;
+  return {
+    addr: cell.self, id: cell.id, path: cell.path, kind: cell.kind, status: statusOf(cell),
+    mailbox: { depth: box?.size ?? 0, capacity: box === null || box.capacity === Infinity ? null : box.capacity, policy: box?.policy ?? 'drop-newest' },
+    handled: cell.handled, restarts: x?.restarts ?? 0, parent: cell.parentCell?.path ?? null,
+    children: cell.children === null ? [] : [...cell.children].map((c) => c.path),
+    links: x?.links ? [...x.links].map((c) => c.path) : [],
+    monitoredBy: x?.monitoredBy?.size ?? 0, monitoring: x?.watching?.size ?? 0,
+    names: x?.names ? [...x.names] : [], paths: x?.paths ? [...x.paths] : [], topics: x?.topics ? [...x.topics] : [],
+    timers: x?.timers?.size ?? 0, trapExits: cell.trapping,
+  };
+}
+
+/** The tree of live actors under `cell`. */
+export function treeNodeOf(cell: ActorCell): ActorTreeNode {
+  return {
+    path: cell.path, kind: cell.kind, status: statusOf(cell), addr: cell.self,
+    children: cell.children === null ? [] : [...cell.children].map(treeNodeOf),
+  };
+}
+
+/** The status an actor reports (a pull actor blocked in receive is `waiting`). */
+export function statusOf(cell: ActorCell): ActorStatus {
+  if (cell.isPull && cell.status === S_SUSPENDED && cell.x?.waiter != null) return 'waiting';
+  return STATUS_NAMES[cell.status]!;
 }
