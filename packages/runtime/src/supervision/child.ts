@@ -14,7 +14,9 @@ import type { NormalizedChild } from './validate.js';
 /**
  * Where a child stands, as OTP's `which_children` would tell: `running`; `stopping` (the
  * supervisor asked it to stop and waits for its exit); `restarting` (down, its restart is
- * due, possibly after a backoff delay); `stopped` (down and not due to restart).
+ * due, possibly after a backoff delay); `stopped` (down and not due to restart). Calls are
+ * answered only once a stop is done, so `stopping` (and `restarting` within a group
+ * restart) shows only in the synchronous `inspect()`.
  */
 export type ChildStatus = 'running' | 'stopping' | 'restarting' | 'stopped';
 
