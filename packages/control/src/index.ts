@@ -21,5 +21,5 @@ export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
 export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type ChildSpec, type Strategy, type Restart, type Shutdown } from './config/types.js';
-export { validateConfig, pointerToPath, ConfigError, type ConfigIssue } from './config/validate.js';
+export { validateConfig, pointerToPath, ConfigError, CONFIG_MAX_NESTING, type ConfigIssue } from './config/validate.js';
 export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';
