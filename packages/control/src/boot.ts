@@ -11,7 +11,7 @@ import type { PdConfig } from './config/types.js';
 import { ControlError } from './errors.js';
 import type { MethodTable } from './methods/types.js';
 import { ControlServer } from './server.js';
-import { type EngineState, newToken, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
+import { type EngineState, newToken, prepareStateDir, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
 import { startTree, type TreeHost } from './tree.js';
 
 export interface BootOptions {
@@ -44,7 +44,11 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   const kinds = await loadKinds(config, options.kinds);
   const dir = stateDir(options.stateDir ?? config.control.stateDir);
   const id = config.engine.id;
-  if (config.control.enabled) await assertNotRunning(dir, id);
+  if (config.control.enabled) {
+    // Refused before anything starts: the token must not go to a folder others control.
+    await prepareStateDir(dir);
+    await assertNotRunning(dir, id);
+  }
   const engine = createEngine(engineOptions(config, kinds));
   const startedAt = Date.now();
   let server: ControlServer | null = null;

@@ -15,6 +15,7 @@ export { resolveTarget, findTarget, isAddressTarget } from './targets.js';
 export { isLoopbackHost } from './loopback.js';
 export {
   type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
+  prepareStateDir, stateDirProblem, openPrivate,
 } from './state.js';
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';

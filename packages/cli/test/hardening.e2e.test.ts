@@ -1,0 +1,39 @@
+/**
+ * pd end to end, against what a hostile local user or a careless operator can do (issue
+ * #17): refusals that say why, with their own exit status, through the real binary.
+ */
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configDir, pd, requireBuild } from './helpers.js';
+
+beforeAll(() => requireBuild());
+
+describe('pd start refuses what would be unsafe or unbounded', () => {
+  it('a state folder others can write to: exit 9, naming the folder, nothing written', async () => {
+    const made = await configDir({ version: 1, engine: { id: 'shared-dir' } });
+    const shared = join(made.dir, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const run = await pd(['start', '--config', made.file, '--detach'], { PD_STATE_DIR: shared }, { timeoutMs: 40_000 });
+    expect(run.code).toBe(9);
+    expect(run.stderr).toContain(`refusing the state folder ${shared}: others can write to it (mode 1777)`);
+    expect(await readdir(shared)).toEqual([]);
+    const fg = await pd(['start', '--config', made.file, '--json'], { PD_STATE_DIR: shared }, { timeoutMs: 40_000 });
+    expect(fg.code).toBe(9);
+    expect(fg.json.error.code).toBe('state/unsafe-dir');
+  });
+
+  it('a config nested 1000 levels deep: exit 6 naming the field, not a stack overflow', async () => {
+    let node: any = { id: 'leaf', kind: 'echo' };
+    for (let i = 0; i < 1000; i++) node = { id: `s${i}`, children: [node] };
+    const made = await configDir({ version: 1, engine: { id: 'deep' } });
+    await writeFile(made.file, JSON.stringify({ version: 1, engine: { id: 'deep' }, tree: { children: [node] } }));
+    const run = await pd(['start', '--config', made.file, '--json'], { PD_STATE_DIR: made.stateDir }, { timeoutMs: 40_000 });
+    expect(run.code).toBe(6);
+    expect(run.json.error.code).toBe('config/invalid');
+    expect(run.json.error.issues).toHaveLength(1);
+    expect(run.json.error.issues[0].path).toMatch(/^tree\.children\[0\]\.children/);
+    expect(run.json.error.issues[0].message).toContain('nested more than 64 levels deep');
+  });
+});
