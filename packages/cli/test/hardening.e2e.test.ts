@@ -2,9 +2,11 @@
  * pd end to end, against what a hostile local user or a careless operator can do (issue
  * #17): refusals that say why, with their own exit status, through the real binary.
  */
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ControlClient } from '@pd/control';
 import { configDir, pd, requireBuild } from './helpers.js';
 
 beforeAll(() => requireBuild());
@@ -37,3 +39,43 @@ describe('pd start refuses what would be unsafe or unbounded', () => {
     expect(run.json.error.issues[0].message).toContain('nested more than 64 levels deep');
   });
 });
+
+describe('pd status against an engine that turns connections away', () => {
+  it('says "engine busy" (exit 8), not "no engine", when every slot is taken', async () => {
+    const made = await configDir({ version: 1, engine: { id: 'busy' }, control: { maxConnections: 1, maxPendingConnections: 2, handshakeTimeoutMs: 60_000 } });
+    const env = { PD_STATE_DIR: made.stateDir };
+    const started = await pd(['start', '--config', made.file, '--detach', '--json'], env, { timeoutMs: 40_000 });
+    expect(started.code).toBe(0);
+    try {
+      const state = JSON.parse(await readFile(join(made.stateDir, 'busy.json'), 'utf8'));
+      // Every authenticated slot taken.
+      const holder = await ControlClient.connect({ url: state.url, token: state.token });
+      const full = await pd(['status'], env);
+      expect(full.code).toBe(8);
+      expect(full.stderr).toContain('engine busy');
+      expect(full.stderr).toContain('too many connections (at most 1)');
+      await holder.close();
+      // Idle sockets without a token fill only their own slots, and pd says so.
+      const idle = await Promise.all([0, 1, 2].map(() => idleSocket(state.port)));
+      let run = await pd(['status', '--json'], env);
+      for (let i = 0; i < 20 && run.code !== 8; i++) run = await pd(['status', '--json'], env);
+      expect(run.code).toBe(8);
+      expect(run.json.error.code).toBe('conn/busy');
+      for (const socket of idle) socket.destroy();
+      let ok = await pd(['status', '--json'], env);
+      for (let i = 0; i < 20 && ok.code !== 0; i++) ok = await pd(['status', '--json'], env);
+      expect(ok.code).toBe(0);
+    } finally {
+      await pd(['stop', '--engine', 'busy'], env);
+    }
+  }, 90_000);
+});
+
+function idleSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.resume();
+    socket.on('error', () => {});
+    socket.once('error', reject);
+  });
+}

@@ -75,7 +75,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
       const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id) };
       server = new ControlServer({ engine, tree, startedAt, details, requestStop: (ms) => void stop(ms) }, {
         token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
-        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, ...(options.methods !== undefined ? { methods: options.methods } : {}),
+        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, ...(options.methods !== undefined ? { methods: options.methods } : {}),
       });
       const bound = await server.listen();
       state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };

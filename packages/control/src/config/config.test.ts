@@ -37,7 +37,7 @@ describe('config: the documented examples', () => {
   it('fills in the documented defaults', () => {
     const config = validateConfig({ version: 1 });
     expect(config.engine).toEqual({ id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 });
-    expect(config.control).toMatchObject({ enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 });
+    expect(config.control).toMatchObject({ enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32, handshakeTimeoutMs: 5000, maxPendingConnections: 64 });
     expect(config.tree).toEqual({ id: 'root', children: [] });
     expect(config.modules).toEqual([]);
   });
