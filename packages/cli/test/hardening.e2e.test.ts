@@ -7,7 +7,10 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '@pd/control';
-import { configDir, pd, requireBuild } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import { KINDS, configDir, pd, requireBuild } from './helpers.js';
+
+const REGISTRAR = fileURLToPath(new URL('./fixtures/registrar.mjs', import.meta.url));
 
 beforeAll(() => requireBuild());
 
@@ -79,3 +82,26 @@ function idleSocket(port: number): Promise<Socket> {
     socket.once('error', reject);
   });
 }
+
+describe('operator commands say what they did', () => {
+  it('pd spawn waits for the start and reports a failed one (exit 1), naming the cause', async () => {
+    const made = await configDir({ version: 1, modules: [KINDS, REGISTRAR], engine: { id: 'spawner' }, tree: { id: 'app', children: [{ id: 'counter', kind: 'counter', register: 'counter' }] } });
+    const env = { PD_STATE_DIR: made.stateDir };
+    const started = await pd(['start', '--config', made.file, '--detach', '--json'], env, { timeoutMs: 40_000 });
+    expect(started.code).toBe(0);
+    try {
+      const taken = await pd(['spawn', 'registrar', '{"name":"counter"}', '--name', 'dup', '--json'], env);
+      expect(taken.code).toBe(1);
+      expect(taken.json.error).toMatchObject({ code: 'spawn/failed', data: { cause: 'registry/name-taken', path: '/user/dup' } });
+      expect(taken.json.error.message).toContain('/user/dup exited while starting');
+      const human = await pd(['spawn', 'registrar', '{"name":"counter"}', '--name', 'dup2'], env);
+      expect(human.code).toBe(1);
+      expect(human.stderr).toContain('exited while starting');
+      const fine = await pd(['spawn', 'echo', '--name', 'fine', '--json'], env);
+      expect(fine.code).toBe(0);
+      expect(fine.json).toMatchObject({ path: '/user/fine', status: 'running' });
+    } finally {
+      await pd(['stop', '--engine', 'spawner'], env);
+    }
+  }, 90_000);
+});
