@@ -105,3 +105,31 @@ describe('operator commands say what they did', () => {
     }
   }, 90_000);
 });
+
+describe('an escalation an operator command sets off is reported', () => {
+  it('pd kill that makes a supervisor reach its restart intensity says so (json and human)', async () => {
+    const made = await configDir({
+      version: 1, engine: { id: 'escalate' },
+      tree: { id: 'app', intensity: 10, periodMs: 60_000, children: [
+        { id: 'keep', kind: 'counter' },
+        { id: 'desks', intensity: 1, periodMs: 60_000, children: [{ id: 'd0', kind: 'counter' }, { id: 'd1', kind: 'counter' }] },
+      ] },
+    });
+    const env = { PD_STATE_DIR: made.stateDir };
+    const started = await pd(['start', '--config', made.file, '--detach', '--json'], env, { timeoutMs: 40_000 });
+    expect(started.code).toBe(0);
+    try {
+      const first = await pd(['kill', '/user/app/desks/d0', '--json'], env);
+      expect(first.code).toBe(0);
+      expect(first.json.escalations).toEqual([]);
+      const second = await pd(['kill', '/user/app/desks/d1'], env);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('escalation: /user/app/desks reached its restart intensity');
+      expect(second.stdout).toContain('took its whole subtree down');
+      const dead = await pd(['dead', '--json'], env);
+      expect(JSON.stringify(dead.json)).toContain('reached-max-restart-intensity');
+    } finally {
+      await pd(['stop', '--engine', 'escalate'], env);
+    }
+  }, 90_000);
+});

@@ -17,6 +17,7 @@ export {
   type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
   prepareStateDir, stateDirProblem, openPrivate,
 } from './state.js';
+export { withEscalations, describeEscalation, type Escalation } from './escalations.js';
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';

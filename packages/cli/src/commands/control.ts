@@ -4,7 +4,13 @@
  * `{"$addr": TARGET}` inside a message stands for that actor's address.
  */
 import type { Command } from '../command.js';
+import { describeEscalation, type Escalation } from '@pd/control';
 import { EXIT, UsageError } from '../exit.js';
+
+/** What an operation set off beyond the exit it asked for (a supervisor that gave up). */
+export function escalationLines(result: { escalations?: readonly Escalation[] }): string[] {
+  return (result.escalations ?? []).map((e) => `escalation: ${describeEscalation(e)}`);
+}
 
 export const sendCommand: Command = {
   name: 'send',
@@ -55,7 +61,7 @@ export const killCommand: Command = {
     ctx.noMoreArgs(1);
     const result = await ctx.call('actor.kill', { target: ctx.arg(0, 'TARGET') }, 120_000);
     if (ctx.json) ctx.output.data(result);
-    else ctx.output.text(`killed ${result.path} ${result.addr}`);
+    else ctx.output.text([`killed ${result.path} ${result.addr}`, ...escalationLines(result)].join('\n'));
   },
 };
 

@@ -7,6 +7,7 @@ import { Exit, PdError, describeExit, type AnyAddr, type ExitReason } from '@pd/
 import type { ActorInfo, ActorStatus, ActorTreeNode, Engine } from '@pd/runtime';
 import { ControlError } from '../errors.js';
 import { resolveTarget } from '../targets.js';
+import { withEscalations } from '../escalations.js';
 import { awaitExit, awaitStart } from '../tree.js';
 import { exitToWire, toWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
@@ -58,8 +59,8 @@ export const actorMethods: MethodTable = {
       const addr = resolveTarget(engine, p.string('target'));
       const path = engine.info(addr)!.path;
       const reason = Exit.shutdown(p.string('reason', true) ?? 'pd stop');
-      const exit = await awaitExit(engine, addr, () => engine.stop(addr, reason), EXIT_WAIT_MS);
-      return { addr: addr.toString(), path, reason: exitToWire(exit) };
+      const { result: exit, escalations } = await withEscalations(engine, () => awaitExit(engine, addr, () => engine.stop(addr, reason), EXIT_WAIT_MS));
+      return { addr: addr.toString(), path, reason: exitToWire(exit), escalations };
     },
   },
   'actor.kill': {
@@ -69,8 +70,8 @@ export const actorMethods: MethodTable = {
       const { engine } = host;
       const addr = resolveTarget(engine, p.string('target'));
       const path = engine.info(addr)!.path;
-      const exit = await awaitExit(engine, addr, () => engine.kill(addr), EXIT_WAIT_MS);
-      return { addr: addr.toString(), path, reason: exitToWire(exit) };
+      const { result: exit, escalations } = await withEscalations(engine, () => awaitExit(engine, addr, () => engine.kill(addr), EXIT_WAIT_MS));
+      return { addr: addr.toString(), path, reason: exitToWire(exit), escalations };
     },
   },
   'actor.restart': {
