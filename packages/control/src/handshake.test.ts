@@ -5,7 +5,7 @@
  * Real sockets; deadlines are set short through options and waited for generously.
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '@pd/runtime';
 import { ControlClient, ControlError, ControlServer, startTree, validateConfig } from '@pd/control';
 
