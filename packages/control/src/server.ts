@@ -66,6 +66,8 @@ export class ControlServer {
   private readonly sockets = new Set<WebSocket>();
   /** Connections not (yet) authenticated, with the timer that closes them at the deadline. */
   private readonly pending = new Map<Socket, NodeJS.Timeout>();
+  /** Connections answered 503 at once: whatever they send next is ignored. */
+  private readonly turnedAway = new WeakSet<Duplex>();
   private readonly limits: { maxConnections: number; maxInFlight: number; maxBufferedBytes: number; handshakeTimeoutMs: number; maxPendingConnections: number };
   private nextSession = 1;
   private closing = false;
@@ -149,6 +151,7 @@ export class ControlServer {
   private admit(socket: Socket): void {
     socket.on('error', () => socket.destroy());
     if (this.pending.size >= this.limits.maxPendingConnections) {
+      this.turnedAway.add(socket);
       socket.end(httpResponse(503, `too many connections in their handshake (at most ${this.limits.maxPendingConnections})`), () => socket.destroy());
       return;
     }
@@ -171,6 +174,7 @@ export class ControlServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    if (this.turnedAway.has(socket)) return void socket.destroy();
     if (this.closing) return refuse(socket, 503, 'the engine is stopping');
     // Browsers cannot set the Authorization header on a WebSocket, but refuse them anyway:
     // no page may drive an engine (cross-site WebSocket hijacking).

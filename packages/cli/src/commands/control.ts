@@ -94,7 +94,7 @@ export const spawnCommand: Command = {
     const params: Record<string, unknown> = { kind };
     if (ctx.positionals[1] !== undefined) params.args = ctx.jsonArg(1, 'ARGS');
     for (const key of ['name', 'register']) if (ctx.string(key) !== undefined) params[key] = ctx.string(key);
-    const result = await ctx.call('actor.spawn', params);
+    const result = await ctx.call('actor.spawn', params, 60_000);
     if (ctx.json) ctx.output.data(result);
     else ctx.output.text(`spawned ${result.path} ${result.addr} (${result.kind}, ${result.status})`);
   },

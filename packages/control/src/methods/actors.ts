@@ -15,8 +15,8 @@ import type { ControlHost, MethodTable } from './types.js';
 const STATUSES: readonly ActorStatus[] = ['starting', 'running', 'suspended', 'waiting', 'stopping'];
 /** How long stop and kill wait for the exit. */
 const EXIT_WAIT_MS = 60_000;
-/** How long spawn waits for the new actor to finish starting. */
-const START_WAIT_MS = 30_000;
+/** How long spawn waits for the new actor to finish starting (well within a client's call timeout). */
+const START_WAIT_MS = 10_000;
 
 export const actorMethods: MethodTable = {
   'actor.list': {
