@@ -29,7 +29,7 @@ import { type CellResolver, Registry } from './registry.js';
 import type { MultiEngineOptions } from './multi/options.js';
 import { startMultiCore } from './multi/start.js';
 import type { RemoteAttachment, RemoteRouter } from './remote.js';
-import { AddrRoute, routeOf } from './supervision/route.js';
+import { AddrRoute, printableTarget, routeOf } from './supervision/route.js';
 import { Scheduler } from './scheduler.js';
 import { TimerService, type TimerEntry } from './timers.js';
 import { Topics } from './topics.js';
@@ -1040,7 +1040,7 @@ export class Engine implements CellResolver {
 
   private deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult {
     this.deadLetterCounts[reason]++;
-    const entry = { to: String(to), reason, message, at: this.reactor.wallTime() };
+    const entry = { to: printableTarget(to), reason, message, at: this.reactor.wallTime() };
     this.deadLetterRing.push(entry);
     if (this.events.active) this.emit({ type: 'dead-letter', ...entry });
     return 'dead';
