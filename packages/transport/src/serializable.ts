@@ -21,12 +21,24 @@ export interface Refusal {
 export const Scan = { refused: 0, plain: 1, hasMap: 2 } as const;
 export type Scan = (typeof Scan)[keyof typeof Scan];
 
-/** Fast yes/no check of `value` (no allocation). */
+/** Fast yes/no check of `value` (no allocation); see {@link scannedBytes} for its size. */
 export function scanValue(value: unknown, maxDepth: number): Scan {
   limit = maxDepth;
   sawMap = false;
+  bytes = 0;
+  unbounded = false;
   if (!scan(value, 0)) return Scan.refused;
   return sawMap ? Scan.hasMap : Scan.plain;
+}
+
+/**
+ * An upper bound of the encoded size, in bytes, of the value the last {@link scanValue}
+ * accepted (on this thread): as a map or a record, a batch member or alone. Infinity when it
+ * holds something with no cheap bound (an Error, a RegExp, a runtime signal, a huge bigint):
+ * encode it to know.
+ */
+export function scannedBytes(): number {
+  return unbounded ? Infinity : bytes;
 }
 
 /** Finds the first refused value under `value`, naming it from `label`; null if none. */
@@ -38,10 +50,23 @@ export function locateRefusal(value: unknown, label: string, maxDepth: number): 
 
 let limit = DEFAULT_MAX_DEPTH;
 let sawMap = false;
+// The size bound: msgpack writes a string of n UTF-16 units in at most 3n bytes after a
+// header of at most 5; any number, boolean, null or undefined in at most 9; an object or
+// record, an array, a Map or a Set adds a header (a record's definition repeats its keys,
+// which are counted per object anyway).
+let bytes = 0;
+let unbounded = false;
+const CONTAINER_BYTES = 16;
+const LEAF_BYTES = 9;
+const EXT_BYTES = 16;
 
 function scan(v: unknown, depth: number): boolean {
-  if (typeof v === 'object') return v === null || scanObject(v, depth);
-  return typeof v !== 'function' && typeof v !== 'symbol';
+  if (typeof v === 'object' && v !== null) return scanObject(v, depth);
+  if (typeof v === 'string') bytes += v.length * 3 + 5;
+  else if (typeof v === 'function' || typeof v === 'symbol') return false;
+  else if (typeof v === 'bigint') addBigint(v);
+  else bytes += LEAF_BYTES;
+  return true;
 }
 
 // Leaves are checked inline (no call per primitive): this scan runs on every message sent.
@@ -50,23 +75,34 @@ function scanObject(v: object, depth: number): boolean {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
     const o = v as Record<string, unknown>;
+    bytes += CONTAINER_BYTES;
     for (const key in o) {
       // An own "__proto__" key would be renamed on the way (so it cannot reach a prototype): refuse it rather than lose it.
       if (key === '__proto__') return false;
+      bytes += key.length * 3 + 5;
       const x = o[key];
       if (typeof x === 'object') {
-        if (x !== null && !scanObject(x, depth + 1)) return false;
-      } else if (typeof x === 'function' || typeof x === 'symbol') return false;
+        if (x === null) bytes += LEAF_BYTES;
+        else if (!scanObject(x, depth + 1)) return false;
+      } else if (typeof x === 'string') bytes += x.length * 3 + 5;
+      else if (typeof x === 'function' || typeof x === 'symbol') return false;
+      else if (typeof x === 'bigint') addBigint(x);
+      else bytes += LEAF_BYTES;
     }
     return true;
   }
   if (proto === Array.prototype) {
     const a = v as unknown[];
+    bytes += CONTAINER_BYTES;
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       if (typeof x === 'object') {
-        if (x !== null && !scanObject(x, depth + 1)) return false;
-      } else if (typeof x === 'function' || typeof x === 'symbol') return false;
+        if (x === null) bytes += LEAF_BYTES;
+        else if (!scanObject(x, depth + 1)) return false;
+      } else if (typeof x === 'string') bytes += x.length * 3 + 5;
+      else if (typeof x === 'function' || typeof x === 'symbol') return false;
+      else if (typeof x === 'bigint') addBigint(x);
+      else bytes += LEAF_BYTES;
     }
     return true;
   }
@@ -74,7 +110,11 @@ function scanObject(v: object, depth: number): boolean {
 }
 
 function scanOther(v: object, proto: unknown, depth: number): boolean {
-  if (isLeafObject(v, proto)) return true;
+  if (isLeafObject(v, proto)) {
+    addLeafObject(v, proto);
+    return true;
+  }
+  bytes += CONTAINER_BYTES;
   if (proto === Map.prototype) {
     sawMap = true;
     for (const [key, value] of v as Map<unknown, unknown>) if (!scan(key, depth + 1) || !scan(value, depth + 1)) return false;
@@ -84,7 +124,10 @@ function scanOther(v: object, proto: unknown, depth: number): boolean {
     for (const item of v as Set<unknown>) if (!scan(item, depth + 1)) return false;
     return true;
   }
-  if (v instanceof Error) return !('cause' in v) || scan(v.cause, depth + 1);
+  if (v instanceof Error) {
+    unbounded = true;
+    return !('cause' in v) || scan(v.cause, depth + 1);
+  }
   return false;
 }
 
@@ -94,6 +137,20 @@ function isLeafObject(v: object, proto: unknown): boolean {
   // Down, ExitSignal and MonitorRef: their extensions make whatever they hold encodable.
   return isAddr(v) || proto === Date.prototype || ArrayBuffer.isView(v) || proto === ArrayBuffer.prototype ||
     proto === RegExp.prototype || proto === Down.prototype || proto === ExitSignal.prototype || proto === MonitorRef.prototype;
+}
+
+function addLeafObject(v: object, proto: unknown): void {
+  if (ArrayBuffer.isView(v) || proto === ArrayBuffer.prototype) bytes += (v as ArrayBufferLike).byteLength + EXT_BYTES;
+  else if (proto === RegExp.prototype || proto === Down.prototype || proto === ExitSignal.prototype) unbounded = true;
+  else bytes += EXT_BYTES + 16; // an address (22 bytes), a Date or a MonitorRef
+}
+
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function addBigint(x: bigint): void {
+  if (x >= INT64_MIN && x <= UINT64_MAX) bytes += LEAF_BYTES;
+  else unbounded = true;
 }
 
 // --- internal: locating a refusal (slow path, only after a refused scan) ---
