@@ -17,7 +17,10 @@ export interface Refusal {
   readonly problem: string;
 }
 
-/** Result of {@link scanValue}: refused, accepted, or accepted and containing a Map. */
+/**
+ * Result of {@link scanValue}: refused, accepted, or accepted and holding something the
+ * encoder must box first (a Map, or the number -0: see `boxMaps`).
+ */
 export const Scan = { refused: 0, plain: 1, hasMap: 2 } as const;
 export type Scan = (typeof Scan)[keyof typeof Scan];
 
@@ -62,10 +65,15 @@ const EXT_BYTES = 16;
 
 function scan(v: unknown, depth: number): boolean {
   if (typeof v === 'object' && v !== null) return scanObject(v, depth);
-  if (typeof v === 'string') bytes += v.length * 3 + 5;
-  else if (typeof v === 'function' || typeof v === 'symbol') return false;
+  if (typeof v === 'string') {
+    if (!wellFormed(v)) return false;
+    bytes += v.length * 3 + 5;
+  } else if (typeof v === 'function' || typeof v === 'symbol') return false;
   else if (typeof v === 'bigint') addBigint(v);
-  else bytes += LEAF_BYTES;
+  else {
+    bytes += LEAF_BYTES;
+    if (v === 0 && 1 / (v as number) < 0) sawMap = true;
+  }
   return true;
 }
 
@@ -78,18 +86,23 @@ function scanObject(v: object, depth: number): boolean {
     bytes += CONTAINER_BYTES;
     for (const key in o) {
       // An own "__proto__" key would be renamed on the way (so it cannot reach a prototype): refuse it rather than lose it.
-      if (key === '__proto__') return false;
+      if (key === '__proto__' || !wellFormed(key)) return false;
       bytes += key.length * 3 + 5;
       const x = o[key];
       if (typeof x === 'object') {
         if (x === null) bytes += LEAF_BYTES;
         else if (!scanObject(x, depth + 1)) return false;
-      } else if (typeof x === 'string') bytes += x.length * 3 + 5;
-      else if (typeof x === 'function' || typeof x === 'symbol') return false;
+      } else if (typeof x === 'string') {
+        if (!wellFormed(x)) return false;
+        bytes += x.length * 3 + 5;
+      } else if (typeof x === 'function' || typeof x === 'symbol') return false;
       else if (typeof x === 'bigint') addBigint(x);
-      else bytes += LEAF_BYTES;
+      else {
+        bytes += LEAF_BYTES;
+        if (x === 0 && 1 / (x as number) < 0) sawMap = true;
+      }
     }
-    return true;
+    return !hasSymbolKeys(o);
   }
   if (proto === Array.prototype) {
     const a = v as unknown[];
@@ -99,12 +112,17 @@ function scanObject(v: object, depth: number): boolean {
       if (typeof x === 'object') {
         if (x === null) bytes += LEAF_BYTES;
         else if (!scanObject(x, depth + 1)) return false;
-      } else if (typeof x === 'string') bytes += x.length * 3 + 5;
-      else if (typeof x === 'function' || typeof x === 'symbol') return false;
+      } else if (typeof x === 'string') {
+        if (!wellFormed(x)) return false;
+        bytes += x.length * 3 + 5;
+      } else if (typeof x === 'function' || typeof x === 'symbol') return false;
       else if (typeof x === 'bigint') addBigint(x);
-      else bytes += LEAF_BYTES;
+      else {
+        bytes += LEAF_BYTES;
+        if (x === 0 && 1 / (x as number) < 0) sawMap = true;
+      }
     }
-    return true;
+    return namedArrayKey(a) === null && !hasSymbolKeys(a);
   }
   return scanOther(v, proto, depth);
 }
@@ -145,6 +163,39 @@ function addLeafObject(v: object, proto: unknown): void {
   else bytes += EXT_BYTES + 16; // an address (22 bytes), a Date or a MonitorRef
 }
 
+interface MaybeWellFormed {
+  isWellFormed(): boolean;
+}
+
+/** False for a string holding a lone UTF-16 surrogate: UTF-8 cannot carry it (it would arrive as U+FFFD). */
+function wellFormed(s: string): boolean {
+  return (s as unknown as MaybeWellFormed).isWellFormed();
+}
+
+/** Whether `o` has an enumerable symbol-keyed property (the encoder would leave it out). */
+function hasSymbolKeys(o: object): boolean {
+  const symbols = Object.getOwnPropertySymbols(o);
+  for (let i = 0; i < symbols.length; i++) if (Object.prototype.propertyIsEnumerable.call(o, symbols[i]!)) return true;
+  return false;
+}
+
+/**
+ * The first enumerable property of array `a` that is not an element (`a.note = ...`), which
+ * the encoder would leave out; null if none. Keys list indices first, so the last tells.
+ */
+function namedArrayKey(a: unknown[]): string | null {
+  const keys = Object.keys(a);
+  const n = keys.length;
+  if (n === 0 || isIndex(keys[n - 1]!, a.length)) return null;
+  for (let i = 0; i < n; i++) if (!isIndex(keys[i]!, a.length)) return keys[i]!;
+  return null;
+}
+
+function isIndex(key: string, length: number): boolean {
+  const i = Number(key);
+  return Number.isInteger(i) && i >= 0 && i < length && String(i) === key;
+}
+
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
@@ -162,6 +213,7 @@ interface Trail {
 }
 
 function locate(v: unknown, at: string, trail: Trail): Refusal | null {
+  if (typeof v === 'string') return wellFormed(v) ? null : { path: at, problem: `is a string with ${LONE_SURROGATE}` };
   if (typeof v === 'function') return { path: at, problem: `is a function${v.name && !at.endsWith(`.${v.name}`) ? ` (${v.name})` : ''}` };
   if (typeof v === 'symbol') return { path: at, problem: `is a symbol (${String(v)})` };
   if (typeof v !== 'object' || v === null) return null;
@@ -184,17 +236,36 @@ function locateInside(v: object, at: string, trail: Trail): Refusal | null {
     const o = v as Record<string, unknown>;
     for (const key in o) {
       if (key === '__proto__') return { path: at + propertyPath(key), problem: 'is an own "__proto__" key, which cannot cross safely (a receiver would have it renamed)' };
+      if (!wellFormed(key)) return { path: at + propertyPath(key), problem: `is a key with ${LONE_SURROGATE}` };
       const found = locate(o[key], at + propertyPath(key), trail);
       if (found) return found;
     }
-    return null;
+    return locateSymbolKey(o, at);
   }
-  if (proto === Array.prototype) return locateEach(v as unknown[], (i) => `${at}[${i}]`, trail);
+  if (proto === Array.prototype) {
+    const a = v as unknown[];
+    const found = locateEach(a, (i) => `${at}[${i}]`, trail);
+    if (found) return found;
+    const named = namedArrayKey(a);
+    if (named !== null) return { path: at + propertyPath(named), problem: 'is a named property of an array, which cannot cross (only elements do): use an object' };
+    return locateSymbolKey(a, at);
+  }
   if (isLeafObject(v, proto)) return null;
   if (proto === Map.prototype) return locateMap(v as Map<unknown, unknown>, at, trail);
   if (proto === Set.prototype) return locateEach([...(v as Set<unknown>)], (i) => `${at}<item ${i}>`, trail);
   if (v instanceof Error) return 'cause' in v ? locate(v.cause, `${at}.cause`, trail) : null;
   return { path: at, problem: describeRefusedObject(v, proto) };
+}
+
+const LONE_SURROGATE = 'a lone UTF-16 surrogate, which is not Unicode text and cannot cross unchanged (send bytes instead)';
+
+function locateSymbolKey(o: object, at: string): Refusal | null {
+  for (const symbol of Object.getOwnPropertySymbols(o)) {
+    if (Object.prototype.propertyIsEnumerable.call(o, symbol)) {
+      return { path: `${at}[${String(symbol)}]`, problem: 'is a symbol-keyed property, which cannot cross (symbols are local to a thread): use a string key' };
+    }
+  }
+  return null;
 }
 
 function locateEach(items: readonly unknown[], pathOf: (i: number) => string, trail: Trail): Refusal | null {
