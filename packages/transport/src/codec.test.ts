@@ -352,8 +352,8 @@ describe('codec: values that used to cross changed', () => {
       const c = new Codec({ records });
       expect([...c.encode(-0)]).toEqual([0xcb, 0x80, 0, 0, 0, 0, 0, 0, 0]);
       expect(Object.is(new Packr().unpack(Buffer.from(c.encode(-0))), -0)).toBe(true);
-      const back = c.decode(c.encode({ a: [0, -0], m: new Map([[-0, 1]]) })) as { a: number[]; m: Map<number, number> };
-      expect(Object.is(back.a[0], 0) && Object.is(back.a[1], -0) && Object.is([...back.m.keys()][0], -0)).toBe(true);
+      const back = c.decode(c.encode({ a: [0, -0], m: new Map([[1, -0]]) })) as { a: number[]; m: Map<number, number> };
+      expect(Object.is(back.a[0], 0) && Object.is(back.a[1], -0) && Object.is(back.m.get(1), -0)).toBe(true);
       const batch = c.decodeBatch(c.encodeBatch([-0, { z: -0 }, 1]));
       expect(Object.is(batch[0], -0) && Object.is((batch[1] as { z: number }).z, -0)).toBe(true);
       expect(c.checkPlain({ z: -0 })).toBe(false); // a batch holding it is boxed, not packed as it is
