@@ -232,7 +232,15 @@ export class Engine implements CellResolver {
     this.pendingAsks++;
     if (cell === null || cell.status === S_DEAD) {
       // A routed address between incarnations may hold the request for the next one.
-      const held = this.undeliverable(to, message, cell, ask, options);
+      let held: SendResult;
+      try {
+        held = this.undeliverable(to, message, cell, ask, options);
+      } catch (error) {
+        // Refused at the call (a message that cannot cross): settle it so it holds no pending slot.
+        ask.fail(error);
+        void ask.promise.catch(() => undefined);
+        throw error;
+      }
       if (held === 'queued') {
         ask.timer = this._timers.schedule(timeoutMs, 0, () => {
           ask.failWith('ask/timeout', `no reply from ${String(to)} within ${timeoutMs} ms`, { to: String(to), timeoutMs });

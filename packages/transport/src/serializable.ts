@@ -1,8 +1,12 @@
 /**
  * What may cross a boundary: the check run on every message before it is encoded. Owns:
  * the rules (plain data, Date, Map, Set, bigint, typed arrays, ArrayBuffer, RegExp, Error,
- * Addr, and the runtime's Down, ExitSignal, MonitorRef; nothing else) and naming a refused value by its path. Must not: encode, or allocate
- * on the accepting path: the fast scan only says yes or no; `locateRefusal` runs after a no.
+ * Addr, and the runtime's Down, ExitSignal, MonitorRef; nothing else; and nothing the
+ * encoder would carry changed: symbol keys, named array properties, lone surrogates), an
+ * upper bound of the encoded size, and naming a refused value by its path. Must not: encode,
+ * or do more than say yes or no (and add up the size) on the accepting path: `locateRefusal`
+ * runs after a no. The one allocation per object or array is the list of its symbol keys
+ * (and an array's keys): no cheaper way exists to see them.
  */
 import { Down, ExitSignal, MonitorRef, isAddr } from '@pd/actor';
 

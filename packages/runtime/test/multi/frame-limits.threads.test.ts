@@ -53,7 +53,9 @@ describe('frames larger than a ring carries [worker threads]', () => {
     expect((error as SendError).message).toMatch(/send\/too-large: message takes \d+ bytes encoded; a frame carries at most \d+ bytes/);
     expect(() => engine.send(tally, big, { ttlMs: 60_000 })).toThrow(/send\/too-large/);
     expect(() => engine.sendWait(tally, big)).toThrow(/send\/too-large/);
+    const pending = engine.stats().pendingAsks;
     await expect(async () => engine.ask(tally, big)).rejects.toThrow(/send\/too-large/);
+    expect(engine.stats().pendingAsks).toBe(pending); // the refused ask holds no pending slot
     // The engine and the target are still there, and a message that fits goes through.
     expect(engine.send(tally, { seq: 1, pad: 'y'.repeat(100) })).toBe('queued');
     expect(await countOf(engine, tally, 1)).toEqual({ n: 1, chars: 100 });
