@@ -202,7 +202,8 @@ export function multiSuite(make: MakeMulti): void {
       engine.send(latch, 'open');
       expect(await Promise.all(waits)).toEqual(['queued', 'queued']);
       let items: unknown[] = [];
-      await eventually(h, async () => (items = await engine.ask<string, unknown[]>(box, 'dump')).length === 4, 'the admitted messages');
+      // A dump asked while the mailbox (capacity 1) is still full is refused: ask again.
+      await eventually(h, async () => (items = await engine.ask<string, unknown[]>(box, 'dump').catch(() => [])).length === 4, 'the admitted messages');
       expect(items.slice(1)).toEqual(['fills', 'a', 'b']);
     });
 
