@@ -10,6 +10,7 @@ export type { ActorInfo, ActorTreeNode, TerminatedSnapshot, DeadLetter, DeadLett
 export type { ActorStatus } from './cell.js';
 export { Registry, type RegistryChange, type PathWatcher } from './registry.js';
 export { KindRegistry } from './kinds.js';
+export { MAILBOX_DEFAULTS } from './mailbox.js';
 export type { Reactor, RandomStream, ReactorTimer } from './reactor.js';
 export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';

@@ -129,6 +129,7 @@ export const CONFIG_SCHEMA = {
           properties: {
             capacity: { type: 'integer', minimum: 1, maximum: 100_000_000 },
             overflow: { enum: ['drop-newest', 'drop-oldest', 'reject', 'backpressure'] },
+            maxWaiters: { type: 'integer', minimum: 0, maximum: 100_000_000 },
           },
         },
         budget: { type: 'integer', minimum: 1, maximum: 1_000_000 },

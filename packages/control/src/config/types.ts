@@ -49,7 +49,12 @@ export interface ChildSpec {
   readonly restart?: Restart;
   readonly shutdown?: Shutdown;
   readonly register?: string;
-  readonly mailbox?: { readonly capacity?: number; readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure' };
+  readonly mailbox?: {
+    readonly capacity?: number;
+    readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure';
+    /** `backpressure`: `sendWait` callers that may wait at once (default 10 000). */
+    readonly maxWaiters?: number;
+  };
   readonly budget?: number;
   readonly backoff?: Backoff;
   readonly strategy?: Strategy;
