@@ -13,6 +13,12 @@
  *   /user/intake               a new order every 20 ms, to the pool
  *
  * Run `npm run demo` (until Ctrl-C) or `node apps/demo/dist/main.js --duration 10`.
+ *
+ * It reports truthfully what happened, whoever caused it: a supervisor that gives up (it
+ * reached its restart intensity and took its subtree down, say after `pd kill` on two
+ * desks) is announced when it happens and in the summary; and when the engine is stopped
+ * from outside (`pd stop --engine demo`) the summary gives the last totals and tree seen
+ * before the stop, saying so, instead of an empty tree and zero totals.
  */
 import { describeExit } from '@pd/actor';
 import { bootEngine, loadConfig, type RunningEngine } from '@pd/control';
@@ -35,7 +41,14 @@ export interface DemoSummary {
   readonly totals: Totals;
   readonly gatewayRestarts: number;
   readonly tree: string[];
+  /** Supervisors that gave up (reached their restart intensity), one line each. */
+  readonly escalations: string[];
+  /** Who stopped the engine: the demo at its end, or someone else (`pd stop`). */
+  readonly stoppedBy: 'demo' | 'outside';
 }
+
+/** How often the demo notes the totals and the tree, so a stop from outside loses little, ms. */
+const SNAPSHOT_EVERY_MS = 250;
 
 const CONFIG = fileURLToPath(new URL('../demo.config.json', import.meta.url));
 
@@ -48,8 +61,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const running: RunningEngine = await bootEngine(config, { kinds, ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }) });
   const { engine } = running;
   let gatewayRestarts = 0;
+  const escalations: string[] = [];
   engine.events.subscribe((e: EngineEvent) => {
     if (e.type === 'crashed') say(`  crash: ${e.path}: ${(e.error as Error).message}`);
+    if (e.type === 'supervisor' && e.action === 'intensity') {
+      const d = e.detail as { restarts: number; intensity: number; periodMs: number };
+      const line = `${e.supervisor} reached its restart intensity (${d.restarts} restarts of ${e.child} within ${d.periodMs} ms, at most ${d.intensity}) and took its whole subtree down`;
+      escalations.push(line);
+      say(`  ESCALATION: ${line}`);
+      if (e.supervisor === '/user/desks') say('  the order desks are gone: new orders to the pool are held, then become dead letters (`pd dead --engine demo`)');
+    }
     if (e.type === 'supervisor' && e.child === 'gateway') {
       if (e.action === 'backoff') say(`  supervisor ${e.supervisor}: restarting gateway in ${Math.round((e.detail as { delayMs: number }).delayMs)} ms (backoff)`);
       if (e.action === 'restarted') gatewayRestarts++;
@@ -70,6 +91,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   }
   say(options.durationMs === undefined ? 'Press Ctrl-C to stop.\n' : `Running for ${options.durationMs} ms.\n`);
 
+  let last: Snapshot = { totals: emptyTotals(), tree: [], at: Date.now() };
+  const snapshots = setInterval(() => void snapshot(running).then((s) => (s !== null ? (last = s) : undefined)), SNAPSHOT_EVERY_MS);
+
   await new Promise<void>((resolve) => {
     if (options.durationMs !== undefined) {
       const timer = setTimeout(resolve, options.durationMs);
@@ -82,8 +106,42 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     void running.stopped.then(stop);
   });
 
+  clearInterval(snapshots);
+  // Still running: the demo ends it. Stopping or stopped: someone else did (pd stop).
+  const stoppedBy = engine.status === 'running' ? 'demo' : 'outside';
+  const now = stoppedBy === 'demo' ? await snapshot(running) : null;
+  const { totals, tree } = now ?? last;
+  if (stoppedBy === 'outside') {
+    say(`\nThe engine was stopped from outside (pd stop). The last state seen, ${Date.now() - last.at} ms before the end:`);
+    say('The tree then:');
+  } else say(now === null ? `\nThe tree ${Date.now() - last.at} ms before the end:` : '\nThe tree at the end:');
+  for (const line of tree) say(`  ${line}`);
+  if (escalations.length > 0) say(`\n${escalations.length} supervisor(s) gave up during the run:\n${escalations.map((l) => `  ${l}`).join('\n')}`);
+  const exits = engine.terminated().filter((t) => t.kind === 'payment-gateway');
+  if (exits.length > 0) say(`\nThe gateway exited ${exits.length} times; the last: ${describeExit(exits.at(-1)!.reason)}`);
+  say(`Totals: ${totals.paid} paid, ${totals['out-of-stock']} out of stock, ${totals.retried} retries, ${totals.failed} failed; gateway restarted ${gatewayRestarts} times.`);
+  const report = await running.stop();
+  say(`Shutdown: ${report.stopped} actors stopped gracefully, ${report.killed} killed.`);
+  return { totals, gatewayRestarts, tree, escalations, stoppedBy };
+}
+
+interface Snapshot {
+  readonly totals: Totals;
+  readonly tree: string[];
+  readonly at: number;
+}
+
+/** The ledger's totals and the tree now; null once the engine is stopping or stopped. */
+async function snapshot(running: RunningEngine): Promise<Snapshot | null> {
+  const { engine } = running;
+  if (engine.status !== 'running') return null;
   const ledgerAddr = engine.registry.whereis<LedgerMsg>('ledger');
-  const totals = ledgerAddr === undefined ? emptyTotals() : await engine.ask<LedgerMsg, Totals>(ledgerAddr, { type: 'totals' });
+  let totals = emptyTotals();
+  try {
+    if (ledgerAddr !== undefined) totals = await engine.ask<LedgerMsg, Totals>(ledgerAddr, { type: 'totals' }, { timeoutMs: 1000 });
+  } catch {
+    return null; // Stopping under us: keep the previous snapshot.
+  }
   const tree: string[] = [];
   const walk = (nodes: ReturnType<typeof engine.tree>, depth: number): void => {
     for (const n of nodes) {
@@ -92,14 +150,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
   };
   walk(engine.tree(), 0);
-  say('\nThe tree at the end:');
-  for (const line of tree) say(`  ${line}`);
-  const exits = engine.terminated().filter((t) => t.kind === 'payment-gateway');
-  if (exits.length > 0) say(`\nThe gateway exited ${exits.length} times; the last: ${describeExit(exits.at(-1)!.reason)}`);
-  say(`Totals: ${totals.paid} paid, ${totals['out-of-stock']} out of stock, ${totals.retried} retries, ${totals.failed} failed; gateway restarted ${gatewayRestarts} times.`);
-  const report = await running.stop();
-  say(`Shutdown: ${report.stopped} actors stopped gracefully, ${report.killed} killed.`);
-  return { totals, gatewayRestarts, tree };
+  return { totals, tree, at: Date.now() };
 }
 
 function quietLedger<T extends { children: readonly { kind?: string }[] }>(tree: T, quiet: boolean): T {

@@ -67,6 +67,13 @@ export interface MailboxOptions {
   readonly capacity?: number;
   /** Default `drop-newest`. */
   readonly overflow?: OverflowPolicy;
+  /**
+   * With `backpressure`: how many `sendWait` callers may wait for room at once. One more
+   * does not wait: its `sendWait` resolves `'rejected'` at once (dead letter `rejected`), as
+   * a plain send to the full mailbox would. An integer >= 0; default 10 000
+   * (`MAILBOX_DEFAULTS.maxWaiters` in @pd/runtime). 0: `sendWait` never waits.
+   */
+  readonly maxWaiters?: number;
 }
 
 /** A reply promised for later: `deferReply()` returns one; answer it once. */

@@ -18,6 +18,11 @@ export const ErrorCodes = {
   'send/mailbox-full': 'the target mailbox is full',
   /** A value that cannot cross a core or node boundary. */
   'send/not-serializable': 'the message cannot be encoded to cross a boundary',
+  /**
+   * A message whose encoding is larger than one frame carries (for rings, about half the
+   * ring: `ringBytes / 2` less the envelope). `details`: `path`, `bytes`, `limit`.
+   */
+  'send/too-large': 'the encoded message is larger than a frame can carry',
   /** No reply within the ask timeout. */
   'ask/timeout': 'no reply before the timeout',
   /** The asked actor was dead, or died before replying. */

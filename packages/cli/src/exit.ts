@@ -23,6 +23,10 @@ export const EXIT = {
   badConfig: 6,
   /** `pd start`: an engine with that id is already running. */
   alreadyRunning: 7,
+  /** The engine answered but refused the connection for now: every connection slot is taken. Try again later. */
+  busy: 8,
+  /** The state folder is unsafe (another user's, or writable by others) or a file is in the way; nothing was started. */
+  unsafeState: 9,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -55,6 +59,10 @@ export function exitCodeFor(error: unknown): ExitCode {
         return EXIT.unknownTarget;
       case 'engine/already-running':
         return EXIT.alreadyRunning;
+      case 'conn/busy':
+        return EXIT.busy;
+      case 'state/unsafe-dir':
+        return EXIT.unsafeState;
       default:
         return EXIT.failed;
     }

@@ -82,7 +82,7 @@ function toParseArgs(specs: Record<string, OptionSpec>): Record<string, { type: 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
   const list = COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`).join('\n');
-  return `pd — start, inspect and steer Palladium engines\n\nusage: pd COMMAND [ARGS] [options]\n\ncommands:\n${list}\n\nEvery command takes --json (output for scripts) and --help. Commands that talk to an engine take\n--engine ID and --state-dir DIR. Exit codes: 0 ok, 1 failed, 2 usage, 3 no engine, 4 bad token,\n5 unknown target, 6 invalid config, 7 already running. See docs/cli.md.\n`;
+  return `pd — start, inspect and steer Palladium engines\n\nusage: pd COMMAND [ARGS] [options]\n\ncommands:\n${list}\n\nEvery command takes --json (output for scripts) and --help. Commands that talk to an engine take\n--engine ID and --state-dir DIR. Exit codes: 0 ok, 1 failed, 2 usage, 3 no engine, 4 bad token,\n5 unknown target, 6 invalid config, 7 already running, 8 engine busy,\n9 unsafe state folder. See docs/cli.md.\n`;
 }
 
 function version(): string {

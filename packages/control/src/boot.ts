@@ -11,7 +11,7 @@ import type { PdConfig } from './config/types.js';
 import { ControlError } from './errors.js';
 import type { MethodTable } from './methods/types.js';
 import { ControlServer } from './server.js';
-import { type EngineState, newToken, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
+import { type EngineState, newToken, prepareStateDir, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
 import { startTree, type TreeHost } from './tree.js';
 
 export interface BootOptions {
@@ -44,7 +44,11 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   const kinds = await loadKinds(config, options.kinds);
   const dir = stateDir(options.stateDir ?? config.control.stateDir);
   const id = config.engine.id;
-  if (config.control.enabled) await assertNotRunning(dir, id);
+  if (config.control.enabled) {
+    // Refused before anything starts: the token must not go to a folder others control.
+    await prepareStateDir(dir);
+    await assertNotRunning(dir, id);
+  }
   const engine = createEngine(engineOptions(config, kinds));
   const startedAt = Date.now();
   let server: ControlServer | null = null;
@@ -71,7 +75,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
       const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id) };
       server = new ControlServer({ engine, tree, startedAt, details, requestStop: (ms) => void stop(ms) }, {
         token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
-        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, ...(options.methods !== undefined ? { methods: options.methods } : {}),
+        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, ...(options.methods !== undefined ? { methods: options.methods } : {}),
       });
       const bound = await server.listen();
       state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };

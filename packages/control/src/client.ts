@@ -15,6 +15,9 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
 }
 
+/** Socket errors that mean something listens at the endpoint but dropped the connection. */
+const ANSWERED_BUT_DROPPED = new Set(['ECONNRESET', 'EPIPE']);
+
 export type NotificationHandler = (params: any) => void;
 
 export class ControlClient {
@@ -59,10 +62,17 @@ export class ControlClient {
         res.on('end', () => {
           const why = body.trim() || `HTTP ${res.statusCode}`;
           if (res.statusCode === 401) fail(new ControlError('conn/bad-token', `the engine at ${options.url} refused the token (${why})`, { hint: 'the token is in the state file; is it the state file of this engine? (`pd doctor`)' }));
+          else if (res.statusCode === 503) fail(busy(options.url, why));
           else fail(new ControlError('conn/unreachable', `the engine at ${options.url} refused the connection: ${why}`));
         });
       });
       ws.once('error', (error: NodeJS.ErrnoException) => {
+        // Something accepted the connection and then dropped it, or never finished the
+        // handshake: the engine is there but refuses for now (its slots are taken).
+        if (ANSWERED_BUT_DROPPED.has(error.code ?? '') || /handshake has timed out/.test(error.message)) {
+          fail(busy(options.url, `the connection was closed before the handshake finished (${error.code ?? error.message})`));
+          return;
+        }
         fail(new ControlError('conn/unreachable', `cannot reach ${options.url}: ${error.code ?? error.message}`, { hint: 'is the engine running? start it with `pd start`, check with `pd doctor`' }));
       });
     });
@@ -135,4 +145,11 @@ export class ControlClient {
       else p.resolve(r.result);
     }
   }
+}
+
+/** The engine answered but refused the connection for now. */
+function busy(url: string, why: string): ControlError {
+  return new ControlError('conn/busy', `engine busy: the engine at ${url} answered but refused the connection (${why})`, {
+    hint: 'every connection slot is taken (other pd clients, or connections that never authenticate); try again shortly, check `control.maxConnections`',
+  });
 }

@@ -35,6 +35,8 @@ export const ControlErrorCodes = {
   'engine/stopped': { rpc: -32007, text: 'the engine is not running' },
   /** An engine with that id is already running (its state file names a live process). */
   'engine/already-running': { rpc: -32009, text: 'an engine with that id is already running' },
+  /** The state folder is unsafe for a token (not ours, writable by others) or a file is in the way. */
+  'state/unsafe-dir': { rpc: -32010, text: 'the state folder is not safe to use' },
   /** An operation did not finish within its bound. */
   'op/timeout': { rpc: -32008, text: 'the operation timed out' },
   /** The client could not reach the endpoint (nothing listening, refused). Client side only. */
@@ -43,6 +45,8 @@ export const ControlErrorCodes = {
   'conn/bad-token': { rpc: -32101, text: 'the control endpoint refused the token' },
   /** The connection closed before the reply. Client side only. */
   'conn/closed': { rpc: -32102, text: 'the connection closed' },
+  /** The engine answered but refused the connection for now (every slot taken). Client side only. */
+  'conn/busy': { rpc: -32105, text: 'the engine is busy' },
   /** No running engine could be found (no state file, stale state file). Client side only. */
   'conn/no-engine': { rpc: -32103, text: 'no running engine found' },
   /** Several engines are running and none was chosen. Client side only. */

@@ -15,11 +15,13 @@ export { resolveTarget, findTarget, isAddressTarget } from './targets.js';
 export { isLoopbackHost } from './loopback.js';
 export {
   type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
+  prepareStateDir, stateDirProblem, openPrivate,
 } from './state.js';
+export { withEscalations, describeEscalation, type Escalation } from './escalations.js';
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
 export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type ChildSpec, type Strategy, type Restart, type Shutdown } from './config/types.js';
-export { validateConfig, pointerToPath, ConfigError, type ConfigIssue } from './config/validate.js';
+export { validateConfig, pointerToPath, ConfigError, CONFIG_MAX_NESTING, type ConfigIssue } from './config/validate.js';
 export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';

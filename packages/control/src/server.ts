@@ -2,12 +2,14 @@
  * The control-plane server: JSON-RPC 2.0 over WebSocket (`ws`), bound to loopback unless
  * told otherwise, a bearer token required on every connection, bounded everywhere
  * (invariant 9): connections, request frame size, requests in flight per connection,
- * batch size, and notification backlog. It owns connections and framing only; what each
+ * batch size, and notification backlog. A connection that has not finished an
+ * authenticated handshake costs little: it is closed at a short deadline, and such
+ * connections have their own cap, so idle sockets from anyone cannot lock `pd` out. It owns connections and framing only; what each
  * method does lives in methods/. A request can never crash the engine: every failure
  * becomes a JSON-RPC error (invariant 8).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PdError } from '@pd/actor';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -30,6 +32,10 @@ export const CONTROL_DEFAULTS = {
   maxInFlight: 32,
   /** Bytes a connection may have waiting to be sent before notifications are dropped. */
   maxBufferedBytes: 4 * 1_048_576,
+  /** How long a connection may take to finish its authenticated handshake, ms. */
+  handshakeTimeoutMs: 5000,
+  /** Connections not yet authenticated, at once. */
+  maxPendingConnections: 64,
 } as const;
 
 export interface ControlServerOptions {
@@ -42,6 +48,10 @@ export interface ControlServerOptions {
   readonly maxConnections?: number;
   readonly maxRequestBytes?: number;
   readonly maxInFlight?: number;
+  /** A connection not upgraded and authenticated within this many ms is closed. */
+  readonly handshakeTimeoutMs?: number;
+  /** Connections still in their handshake at once; more are answered 503 and closed. */
+  readonly maxPendingConnections?: number;
   /** More methods (cluster, plugins) added to the built-in ones. */
   readonly methods?: MethodTable;
 }
@@ -54,7 +64,11 @@ export class ControlServer {
   private readonly wss: WebSocketServer;
   private readonly methods: Record<string, Method>;
   private readonly sockets = new Set<WebSocket>();
-  private readonly limits: { maxConnections: number; maxInFlight: number; maxBufferedBytes: number };
+  /** Connections not (yet) authenticated, with the timer that closes them at the deadline. */
+  private readonly pending = new Map<Socket, NodeJS.Timeout>();
+  /** Connections answered 503 at once: whatever they send next is ignored. */
+  private readonly turnedAway = new WeakSet<Duplex>();
+  private readonly limits: { maxConnections: number; maxInFlight: number; maxBufferedBytes: number; handshakeTimeoutMs: number; maxPendingConnections: number };
   private nextSession = 1;
   private closing = false;
 
@@ -68,6 +82,8 @@ export class ControlServer {
       maxConnections: options.maxConnections ?? CONTROL_DEFAULTS.maxConnections,
       maxInFlight: options.maxInFlight ?? CONTROL_DEFAULTS.maxInFlight,
       maxBufferedBytes: CONTROL_DEFAULTS.maxBufferedBytes,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? CONTROL_DEFAULTS.handshakeTimeoutMs,
+      maxPendingConnections: options.maxPendingConnections ?? CONTROL_DEFAULTS.maxPendingConnections,
     };
     this.methods = { ...BUILTIN_METHODS, ...options.methods, 'rpc.methods': this.listMethods() };
     this.http = createServer((_req, res) => {
@@ -75,6 +91,7 @@ export class ControlServer {
       res.end('pd control plane: connect with a WebSocket JSON-RPC 2.0 client (pd) and a bearer token\n');
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxRequestBytes ?? CONTROL_DEFAULTS.maxRequestBytes });
+    this.http.on('connection', (socket: Socket) => this.admit(socket));
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
   }
 
@@ -92,15 +109,25 @@ export class ControlServer {
     });
   }
 
-  /** Connections open now. */
+  /** Authenticated connections open now. */
   get connections(): number {
     return this.sockets.size;
+  }
+
+  /** Connections open now that have not (yet) finished an authenticated handshake. */
+  get pendingConnections(): number {
+    return this.pending.size;
   }
 
   /** Close every connection (code 1001) and stop listening. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    for (const [socket, timer] of this.pending) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.pending.clear();
     for (const ws of this.sockets) ws.close(1001, 'engine stopping');
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
@@ -116,8 +143,38 @@ export class ControlServer {
 
   // --- boundary: connections ---
 
+  /**
+   * Every TCP connection starts unauthenticated: it is counted against its own cap and
+   * closed at the handshake deadline unless {@link accept} takes it first. Over the cap it
+   * is told 503 and closed at once, so a flood of idle sockets holds no descriptors.
+   */
+  private admit(socket: Socket): void {
+    socket.on('error', () => socket.destroy());
+    if (this.pending.size >= this.limits.maxPendingConnections) {
+      this.turnedAway.add(socket);
+      socket.end(httpResponse(503, `too many connections in their handshake (at most ${this.limits.maxPendingConnections})`), () => socket.destroy());
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(socket);
+      socket.destroy();
+    }, this.limits.handshakeTimeoutMs);
+    timer.unref();
+    this.pending.set(socket, timer);
+    socket.once('close', () => this.settle(socket));
+  }
+
+  /** `socket` is authenticated or gone: it no longer counts as pending. */
+  private settle(socket: Duplex): void {
+    const timer = this.pending.get(socket as Socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.pending.delete(socket as Socket);
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    if (this.turnedAway.has(socket)) return void socket.destroy();
     if (this.closing) return refuse(socket, 503, 'the engine is stopping');
     // Browsers cannot set the Authorization header on a WebSocket, but refuse them anyway:
     // no page may drive an engine (cross-site WebSocket hijacking).
@@ -126,6 +183,7 @@ export class ControlServer {
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
     if (!tokensEqual(token, this.options.token)) return refuse(socket, 401, token === '' ? 'a bearer token is required' : 'bad token');
     if (this.sockets.size >= this.limits.maxConnections) return refuse(socket, 503, `too many connections (at most ${this.limits.maxConnections})`);
+    this.settle(socket);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
 
@@ -248,7 +306,11 @@ function rawText(data: RawData): string {
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(httpResponse(status, reason));
+}
+
+function httpResponse(status: number, reason: string): string {
   const text = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[status] ?? 'Error';
   const body = `${reason}\n`;
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }

@@ -3,12 +3,19 @@
  * `<stateDir>/<engine-id>.json`, holding the endpoint, the token and the pid, written
  * atomically with mode 0600 in a folder with mode 0700, and removed on shutdown. Only the
  * user who started the engine can read the token; the file is the credential.
+ *
+ * The folder must belong to this user and be writable by nobody else: in a shared folder
+ * another user could plant a symlink where the file goes (and have the token written
+ * through it) or a state file of their own. Files are created exclusively and never
+ * through a symlink (O_EXCL | O_NOFOLLOW), so even a folder that changes hands after the
+ * check cannot redirect a write.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ControlError } from './errors.js';
 
 /** What the state file records about a running engine. */
 export interface EngineState {
@@ -55,20 +62,75 @@ export function tokensEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Write the state file atomically, mode 0600, in a folder made with mode 0700. */
+/**
+ * Make the state folder if it is missing (mode 0700) and check that it is safe to hold a
+ * token: a folder, owned by this user, not writable by group or others. Throws
+ * `state/unsafe-dir` naming the folder and what is wrong; returns the folder.
+ */
+export async function prepareStateDir(dir: string): Promise<string> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new ControlError('state/unsafe-dir', `cannot make the state folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'pass another folder with --state-dir (or $PD_STATE_DIR)', data: { dir },
+    });
+  }
+  const problem = stateDirProblem(await stat(dir), currentUid());
+  if (problem !== null) {
+    throw new ControlError('state/unsafe-dir', `refusing the state folder ${dir}: ${problem}; another user could plant files in it and have the token written where they choose`, {
+      hint: `use a private folder (mode 700, yours): pass --state-dir DIR, set $PD_STATE_DIR, or fix it with \`chmod 700 ${dir}\``, data: { dir },
+    });
+  }
+  return dir;
+}
+
+/** What makes a folder with `st` unsafe for state files of user `uid`; null when it is safe. */
+export function stateDirProblem(st: { mode: number; uid: number; isDirectory(): boolean }, uid: number | null): string | null {
+  if (!st.isDirectory()) return 'it is not a folder';
+  if (uid !== null && st.uid !== uid) return `it belongs to uid ${st.uid}, not to this user (uid ${uid})`;
+  if ((st.mode & 0o022) !== 0) return `others can write to it (mode ${(st.mode & 0o7777).toString(8)})`;
+  return null;
+}
+
+/**
+ * Create `file` for writing: exclusively (an existing file or symlink is an error, never
+ * followed or truncated) with mode 0600. `append` opens an existing regular file instead,
+ * still without following a symlink (for logs).
+ */
+export function openPrivate(file: string, options: { append?: boolean } = {}): Promise<FileHandle> {
+  const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
+  const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+  const flags = options.append === true ? O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW : O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+  return open(file, flags, 0o600);
+}
+
+/**
+ * Write the state file atomically, mode 0600, in a safe folder (see {@link prepareStateDir}):
+ * a fresh temporary file, created exclusively and never through a symlink, renamed into place.
+ */
 export async function writeState(dir: string, state: EngineState): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await prepareStateDir(dir);
   const file = stateFile(dir, state.id);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  let handle: FileHandle;
+  try {
+    handle = await openPrivate(tmp);
+  } catch (error) {
+    throw new ControlError('state/unsafe-dir', `cannot create ${tmp}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (a file or symlink is in the way)`, {
+      hint: `something else writes to ${dir}; use a private state folder (--state-dir)`, data: { dir },
+    });
+  }
   try {
     await handle.chmod(0o600);
     await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
-  } finally {
+  } catch (error) {
     await handle.close();
+    await unlink(tmp).catch(() => {});
+    throw error;
   }
+  await handle.close();
+  // rename replaces whatever has the name (a symlink included) without following it.
   await rename(tmp, file);
-  await chmod(file, 0o600);
   return file;
 }
 
@@ -105,6 +167,11 @@ export async function removeState(dir: string, id: string, pid: number = process
   } catch {
     // Already gone or unreadable: nothing of ours to remove.
   }
+}
+
+/** This process's uid; null where the platform has none (Windows). */
+function currentUid(): number | null {
+  return typeof process.getuid === 'function' ? process.getuid() : null;
 }
 
 /** True when a process with `pid` exists and is not a zombie (it may belong to another user). */

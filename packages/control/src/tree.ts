@@ -82,6 +82,32 @@ export async function awaitExit(engine: Engine, addr: AnyAddr, action: () => voi
   }
 }
 
+/**
+ * Wait (at most `timeoutMs`) until `addr` has finished starting: resolves with null once it
+ * has left `starting`, or with its exit reason when it exited first (a start hook that
+ * threw, a name already registered). An actor still starting at the bound resolves null.
+ */
+export async function awaitStart(engine: Engine, addr: AnyAddr, timeoutMs: number): Promise<ExitReason | null> {
+  const client = engine.client();
+  try {
+    const ref = client.monitor(addr);
+    const step = 50;
+    for (let waited = 0; waited <= timeoutMs; waited += step) {
+      const status = engine.info(addr)?.status;
+      if (status !== undefined && status !== 'starting') return null;
+      try {
+        const down = await client.receive<Down>({ match: (m): m is Down => m instanceof Down && m.ref === ref, timeoutMs: step });
+        return down.reason;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'receive/timeout') throw error;
+      }
+    }
+    return null;
+  } finally {
+    if (!client.closed) client.close();
+  }
+}
+
 // --- internal ---
 
 interface Spawned {

@@ -11,6 +11,7 @@ export type { ActorInfo, ActorTreeNode, TerminatedSnapshot, DeadLetter, DeadLett
 export type { ActorStatus } from './kernel/cell.js';
 export { Registry, type RegistryChange, type PathWatcher } from './kernel/registry.js';
 export { KindRegistry } from './kernel/kinds.js';
+export { MAILBOX_DEFAULTS } from './kernel/mailbox.js';
 export type { Reactor, RandomStream, ReactorTimer } from './reactor.js';
 export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';

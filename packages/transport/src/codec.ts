@@ -9,7 +9,8 @@ import { SendError } from '@pd/actor';
 import { Packr, Unpackr, type Options } from 'msgpackr';
 import { TransportError } from './errors.js';
 import { boxMaps, defaultResolveAddr, ensureExtensions, swapResolver, type AddrResolver } from './extensions.js';
-import { DEFAULT_MAX_DEPTH, Scan, locateRefusal, scanValue } from './serializable.js';
+import { tooLarge } from './frame-limit.js';
+import { DEFAULT_MAX_DEPTH, Scan, locateRefusal, scanValue, scannedBytes } from './serializable.js';
 
 export type { AddrResolver } from './extensions.js';
 
@@ -51,6 +52,8 @@ const MSGPACK_OPTIONS: Options = {
   int64AsType: 'bigint', encodeUndefinedAsNil: false,
 };
 
+const EXACT_SLACK_BYTES = 16;
+
 /** Encodes and decodes messages. One per thread is enough; it is not reentrant across threads. */
 export class Codec {
   readonly maxDepth: number;
@@ -72,18 +75,32 @@ export class Codec {
     this.#unpackr = new Unpackr({ ...MSGPACK_OPTIONS, trusted: false } as Options);
   }
 
-  /** Throws `SendError` 'send/not-serializable' naming the first value under `value` that cannot cross. */
-  check(value: unknown, label = 'message'): void {
-    if (scanValue(value, this.maxDepth) === Scan.refused) throw this.#refusal(value, label);
+  /**
+   * Bytes the value last passed to {@link check} or {@link checkPlain} with a `maxBytes`
+   * takes encoded, at most (an upper bound, or its exact size plus batch slack when the
+   * bound was over `maxBytes`). Batching adds these up to keep frames within their limit.
+   */
+  lastBytes = 0;
+
+  /**
+   * Throws `SendError` 'send/not-serializable' naming the first value under `value` that
+   * cannot cross; with `maxBytes`, 'send/too-large' when its encoding is larger (see
+   * {@link lastBytes}).
+   */
+  check(value: unknown, label = 'message', maxBytes = Infinity): void {
+    const scanned = scanValue(value, this.maxDepth);
+    if (scanned === Scan.refused) throw this.#refusal(value, label);
+    if (maxBytes !== Infinity) this.#fit(value, scanned, label, maxBytes);
   }
 
   /**
    * As {@link check}, and tells whether `value` is plain: true when it holds no Map, so a
    * batch of plain values may skip the encoder's own scan (`encodeBatch(values, true)`).
    */
-  checkPlain(value: unknown, label = 'message'): boolean {
+  checkPlain(value: unknown, label = 'message', maxBytes = Infinity): boolean {
     const scanned = scanValue(value, this.maxDepth);
     if (scanned === Scan.refused) throw this.#refusal(value, label);
+    if (maxBytes !== Infinity) this.#fit(value, scanned, label, maxBytes);
     return scanned === Scan.plain;
   }
 
@@ -137,6 +154,19 @@ export class Codec {
     } catch (error) {
       throw new SendError('send/not-serializable', `message could not be encoded: ${(error as Error).message}`, undefined, { cause: error });
     }
+  }
+
+  /** Sets {@link lastBytes}: the scan's bound when it is within `maxBytes`, else the exact size (slow path). */
+  #fit(value: unknown, scanned: Scan, label: string, maxBytes: number): void {
+    const bound = scannedBytes();
+    if (bound <= maxBytes) {
+      this.lastBytes = bound;
+      return;
+    }
+    const exact = this.#pack(scanned === Scan.hasMap ? boxMaps(value) : value).length;
+    if (exact > maxBytes) throw tooLarge(label, exact, maxBytes);
+    // Inside a batch a message may take a few bytes more than alone (a record id, for one).
+    this.lastBytes = Math.min(exact + EXACT_SLACK_BYTES, maxBytes);
   }
 
   #refusal(value: unknown, label: string): SendError {

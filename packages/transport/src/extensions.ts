@@ -15,6 +15,12 @@ import { registerSignalExtensions } from './signal-extensions.js';
 export const ADDR_EXT_TYPE = 0x41;
 /** Extension type of an encoded Map. */
 export const MAP_EXT_TYPE = 0x4d;
+/**
+ * Extension type reserved for the number -0. It is never written: -0 goes out as a standard
+ * msgpack float64 (0xcb, which every decoder reads back as -0); reading this type with no
+ * data also gives -0.
+ */
+export const NEGATIVE_ZERO_EXT_TYPE = 0x5a;
 /** Bytes of an encoded address: node u32, core u16, slot u32, generation u32, secret u64 (LE). */
 export const ADDR_EXT_BYTES = 22;
 
@@ -29,12 +35,21 @@ export class MapBox {
   constructor(readonly entries: unknown[]) {}
 }
 
+/**
+ * Stands for -0 in a boxed message: msgpackr writes any integral number as an integer, which
+ * has no -0; this writes a float64 instead.
+ */
+export class NegativeZero {}
+const NEGATIVE_ZERO = new NegativeZero();
+
 /** Registers the extensions once; later calls do nothing. */
 export function ensureExtensions(): void {
   if (registered) return;
   registered = true;
   addExtension({ Class: AddrClass, type: ADDR_EXT_TYPE, pack: packAddr, unpack: unpackAddr });
   addExtension({ Class: MapBox, type: MAP_EXT_TYPE, write: (box: MapBox) => box.entries, read: readMap });
+  // msgpackr's typings omit the second argument of `pack` (write in place, no extension header).
+  addExtension({ Class: NegativeZero, type: NEGATIVE_ZERO_EXT_TYPE, pack: packNegativeZero as unknown as (zero: NegativeZero) => Uint8Array, unpack: unpackNegativeZero });
   registerSignalExtensions(boxMaps);
 }
 
@@ -46,11 +61,12 @@ export function swapResolver(resolver: AddrResolver): AddrResolver {
 }
 
 /**
- * A copy of `value` in which every Map (at any depth) is a {@link MapBox}. Only called for
- * messages the scan saw a Map in; other containers are copied only on the way to one.
+ * A copy of `value` in which every Map (at any depth) is a {@link MapBox} and every -0 a
+ * {@link NegativeZero}. Only called for messages the scan saw one in; other containers are
+ * copied only on the way to one.
  */
 export function boxMaps(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null) return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Map.prototype) {
     const entries: unknown[] = [];
@@ -106,6 +122,20 @@ function unpackAddr(data: Uint8Array): Addr<any> {
     secret: secretHigh * TWO_32 + u32(data, 14),
   };
   return activeResolver(identity);
+}
+
+type Allocate = (size: number) => { target: Uint8Array; targetView: DataView; position: number };
+
+function packNegativeZero(_zero: NegativeZero, allocate: Allocate): undefined {
+  const { target, targetView, position } = allocate(9);
+  target[position] = 0xcb;
+  targetView.setFloat64(position + 1, -0);
+  return undefined;
+}
+
+function unpackNegativeZero(data: Uint8Array): number {
+  if (data.length !== 0) throw new Error('a -0 extension holds no data');
+  return -0;
 }
 
 function u32(data: Uint8Array, at: number): number {

@@ -2,6 +2,9 @@
  * Frames: an envelope header followed by its payload, as a ring or a socket carries them.
  * Owns: joining envelope.ts and codec.ts — a top-level `Uint8Array` body passes through as
  * raw bytes, a list of bodies can share one header (`batch`), anything else is msgpack.
+ * A batch whose encoding comes out larger than the frame limit is split in halves (callers
+ * size batches with `Codec.lastBytes`; this is the guard behind that), so no frame over the
+ * limit is ever built from a batch; a single message over it is the caller's to refuse.
  * Must not: decide where frames go. Decoding requires the payload to fill the frame exactly.
  */
 import { assert } from '@pd/actor/internal';
@@ -51,6 +54,20 @@ export function encodeBatchFrame(codec: Codec, init: FrameInit, bodies: readonly
 }
 
 /**
+ * Like {@link encodeBatchFrame}, split into as many frames as it takes for each to be at most
+ * `maxFrameBytes` (in order). A single message too large for a frame throws
+ * `ring/frame-too-large`.
+ */
+export function encodeBatchFrames(codec: Codec, init: FrameInit, bodies: readonly unknown[], plain: boolean, maxFrameBytes: number): Uint8Array[] {
+  const frame = encodeBatchFrame(codec, init, bodies, plain);
+  if (frame.length <= maxFrameBytes) return [frame];
+  if (bodies.length < 2) throw frameTooLarge(frame.length, maxFrameBytes);
+  const half = bodies.length >> 1;
+  return [...encodeBatchFrames(codec, init, bodies.slice(0, half), plain, maxFrameBytes),
+    ...encodeBatchFrames(codec, init, bodies.slice(half), plain, maxFrameBytes)];
+}
+
+/**
  * Writes one message into a ring (staged: call `producer.publish()` after a batch). The
  * header is written in place and the payload copied once; when the ring is full the frame
  * goes to the producer's overflow queue. True when it went straight into the ring.
@@ -66,7 +83,13 @@ export function stageFrame(producer: RingProducer, codec: Codec, init: FrameInit
  */
 export function stageBatchFrame(producer: RingProducer, codec: Codec, init: FrameInit, bodies: readonly unknown[], plain = false): boolean {
   const payload = codec.encodeBatch(bodies, plain);
-  return stagePayload(producer, headerFor(init, payload.length, EnvelopeFlags.batch), payload);
+  const header = headerFor(init, payload.length, EnvelopeFlags.batch);
+  if (envelopeHeaderLength(header) + payload.length > producer.maxFrameBytes && bodies.length > 1) {
+    const half = bodies.length >> 1;
+    const first = stageBatchFrame(producer, codec, init, bodies.slice(0, half), plain);
+    return stageBatchFrame(producer, codec, init, bodies.slice(half), plain) && first;
+  }
+  return stagePayload(producer, header, payload);
 }
 
 /**
@@ -97,6 +120,10 @@ export function byteSource(bytes: Uint8Array): ByteSource {
 // --- internal ---
 
 const BODY_FLAGS = EnvelopeFlags.raw | EnvelopeFlags.batch;
+
+function frameTooLarge(length: number, maxFrameBytes: number): TransportError {
+  return new TransportError('ring/frame-too-large', `a ${length}-byte frame is over the ${maxFrameBytes}-byte limit`, { length, maxFrameBytes });
+}
 
 function payloadOf(codec: Codec, body: unknown): Uint8Array {
   return body instanceof Uint8Array ? body : codec.encode(body);

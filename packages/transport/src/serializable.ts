@@ -1,8 +1,12 @@
 /**
  * What may cross a boundary: the check run on every message before it is encoded. Owns:
  * the rules (plain data, Date, Map, Set, bigint, typed arrays, ArrayBuffer, RegExp, Error,
- * Addr, and the runtime's Down, ExitSignal, MonitorRef; nothing else) and naming a refused value by its path. Must not: encode, or allocate
- * on the accepting path: the fast scan only says yes or no; `locateRefusal` runs after a no.
+ * Addr, and the runtime's Down, ExitSignal, MonitorRef; nothing else; and nothing the
+ * encoder would carry changed: symbol keys, named array properties, lone surrogates), an
+ * upper bound of the encoded size, and naming a refused value by its path. Must not: encode,
+ * or do more than say yes or no (and add up the size) on the accepting path: `locateRefusal`
+ * runs after a no. The one allocation per object or array is the list of its symbol keys
+ * (and an array's keys): no cheaper way exists to see them.
  */
 import { Down, ExitSignal, MonitorRef, isAddr } from '@pd/actor';
 
@@ -17,16 +21,31 @@ export interface Refusal {
   readonly problem: string;
 }
 
-/** Result of {@link scanValue}: refused, accepted, or accepted and containing a Map. */
+/**
+ * Result of {@link scanValue}: refused, accepted, or accepted and holding something the
+ * encoder must box first (a Map, or the number -0: see `boxMaps`).
+ */
 export const Scan = { refused: 0, plain: 1, hasMap: 2 } as const;
 export type Scan = (typeof Scan)[keyof typeof Scan];
 
-/** Fast yes/no check of `value` (no allocation). */
+/** Fast yes/no check of `value` (no allocation); see {@link scannedBytes} for its size. */
 export function scanValue(value: unknown, maxDepth: number): Scan {
   limit = maxDepth;
   sawMap = false;
+  bytes = 0;
+  unbounded = false;
   if (!scan(value, 0)) return Scan.refused;
   return sawMap ? Scan.hasMap : Scan.plain;
+}
+
+/**
+ * An upper bound of the encoded size, in bytes, of the value the last {@link scanValue}
+ * accepted (on this thread): as a map or a record, a batch member or alone. Infinity when it
+ * holds something with no cheap bound (an Error, a RegExp, a runtime signal, a huge bigint):
+ * encode it to know.
+ */
+export function scannedBytes(): number {
+  return unbounded ? Infinity : bytes;
 }
 
 /** Finds the first refused value under `value`, naming it from `label`; null if none. */
@@ -38,10 +57,28 @@ export function locateRefusal(value: unknown, label: string, maxDepth: number): 
 
 let limit = DEFAULT_MAX_DEPTH;
 let sawMap = false;
+// The size bound: msgpack writes a string of n UTF-16 units in at most 3n bytes after a
+// header of at most 5; any number, boolean, null or undefined in at most 9; an object or
+// record, an array, a Map or a Set adds a header (a record's definition repeats its keys,
+// which are counted per object anyway).
+let bytes = 0;
+let unbounded = false;
+const CONTAINER_BYTES = 16;
+const LEAF_BYTES = 9;
+const EXT_BYTES = 16;
 
 function scan(v: unknown, depth: number): boolean {
-  if (typeof v === 'object') return v === null || scanObject(v, depth);
-  return typeof v !== 'function' && typeof v !== 'symbol';
+  if (typeof v === 'object' && v !== null) return scanObject(v, depth);
+  if (typeof v === 'string') {
+    if (!wellFormed(v)) return false;
+    bytes += v.length * 3 + 5;
+  } else if (typeof v === 'function' || typeof v === 'symbol') return false;
+  else if (typeof v === 'bigint') addBigint(v);
+  else {
+    bytes += LEAF_BYTES;
+    if (v === 0 && 1 / (v as number) < 0) sawMap = true;
+  }
+  return true;
 }
 
 // Leaves are checked inline (no call per primitive): this scan runs on every message sent.
@@ -50,31 +87,56 @@ function scanObject(v: object, depth: number): boolean {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
     const o = v as Record<string, unknown>;
+    bytes += CONTAINER_BYTES;
     for (const key in o) {
       // An own "__proto__" key would be renamed on the way (so it cannot reach a prototype): refuse it rather than lose it.
-      if (key === '__proto__') return false;
+      if (key === '__proto__' || !wellFormed(key)) return false;
+      bytes += key.length * 3 + 5;
       const x = o[key];
       if (typeof x === 'object') {
-        if (x !== null && !scanObject(x, depth + 1)) return false;
+        if (x === null) bytes += LEAF_BYTES;
+        else if (!scanObject(x, depth + 1)) return false;
+      } else if (typeof x === 'string') {
+        if (!wellFormed(x)) return false;
+        bytes += x.length * 3 + 5;
       } else if (typeof x === 'function' || typeof x === 'symbol') return false;
+      else if (typeof x === 'bigint') addBigint(x);
+      else {
+        bytes += LEAF_BYTES;
+        if (x === 0 && 1 / (x as number) < 0) sawMap = true;
+      }
     }
-    return true;
+    return !hasSymbolKeys(o);
   }
   if (proto === Array.prototype) {
     const a = v as unknown[];
+    bytes += CONTAINER_BYTES;
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       if (typeof x === 'object') {
-        if (x !== null && !scanObject(x, depth + 1)) return false;
+        if (x === null) bytes += LEAF_BYTES;
+        else if (!scanObject(x, depth + 1)) return false;
+      } else if (typeof x === 'string') {
+        if (!wellFormed(x)) return false;
+        bytes += x.length * 3 + 5;
       } else if (typeof x === 'function' || typeof x === 'symbol') return false;
+      else if (typeof x === 'bigint') addBigint(x);
+      else {
+        bytes += LEAF_BYTES;
+        if (x === 0 && 1 / (x as number) < 0) sawMap = true;
+      }
     }
-    return true;
+    return namedArrayKey(a) === null && !hasSymbolKeys(a);
   }
   return scanOther(v, proto, depth);
 }
 
 function scanOther(v: object, proto: unknown, depth: number): boolean {
-  if (isLeafObject(v, proto)) return true;
+  if (isLeafObject(v, proto)) {
+    addLeafObject(v, proto);
+    return true;
+  }
+  bytes += CONTAINER_BYTES;
   if (proto === Map.prototype) {
     sawMap = true;
     for (const [key, value] of v as Map<unknown, unknown>) if (!scan(key, depth + 1) || !scan(value, depth + 1)) return false;
@@ -84,7 +146,10 @@ function scanOther(v: object, proto: unknown, depth: number): boolean {
     for (const item of v as Set<unknown>) if (!scan(item, depth + 1)) return false;
     return true;
   }
-  if (v instanceof Error) return !('cause' in v) || scan(v.cause, depth + 1);
+  if (v instanceof Error) {
+    unbounded = true;
+    return !('cause' in v) || scan(v.cause, depth + 1);
+  }
   return false;
 }
 
@@ -96,6 +161,53 @@ function isLeafObject(v: object, proto: unknown): boolean {
     proto === RegExp.prototype || proto === Down.prototype || proto === ExitSignal.prototype || proto === MonitorRef.prototype;
 }
 
+function addLeafObject(v: object, proto: unknown): void {
+  if (ArrayBuffer.isView(v) || proto === ArrayBuffer.prototype) bytes += (v as ArrayBufferLike).byteLength + EXT_BYTES;
+  else if (proto === RegExp.prototype || proto === Down.prototype || proto === ExitSignal.prototype) unbounded = true;
+  else bytes += EXT_BYTES + 16; // an address (22 bytes), a Date or a MonitorRef
+}
+
+interface MaybeWellFormed {
+  isWellFormed(): boolean;
+}
+
+/** False for a string holding a lone UTF-16 surrogate: UTF-8 cannot carry it (it would arrive as U+FFFD). */
+function wellFormed(s: string): boolean {
+  return (s as unknown as MaybeWellFormed).isWellFormed();
+}
+
+/** Whether `o` has an enumerable symbol-keyed property (the encoder would leave it out). */
+function hasSymbolKeys(o: object): boolean {
+  const symbols = Object.getOwnPropertySymbols(o);
+  for (let i = 0; i < symbols.length; i++) if (Object.prototype.propertyIsEnumerable.call(o, symbols[i]!)) return true;
+  return false;
+}
+
+/**
+ * The first enumerable property of array `a` that is not an element (`a.note = ...`), which
+ * the encoder would leave out; null if none. Keys list indices first, so the last tells.
+ */
+function namedArrayKey(a: unknown[]): string | null {
+  const keys = Object.keys(a);
+  const n = keys.length;
+  if (n === 0 || isIndex(keys[n - 1]!, a.length)) return null;
+  for (let i = 0; i < n; i++) if (!isIndex(keys[i]!, a.length)) return keys[i]!;
+  return null;
+}
+
+function isIndex(key: string, length: number): boolean {
+  const i = Number(key);
+  return Number.isInteger(i) && i >= 0 && i < length && String(i) === key;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function addBigint(x: bigint): void {
+  if (x >= INT64_MIN && x <= UINT64_MAX) bytes += LEAF_BYTES;
+  else unbounded = true;
+}
+
 // --- internal: locating a refusal (slow path, only after a refused scan) ---
 
 interface Trail {
@@ -105,6 +217,7 @@ interface Trail {
 }
 
 function locate(v: unknown, at: string, trail: Trail): Refusal | null {
+  if (typeof v === 'string') return wellFormed(v) ? null : { path: at, problem: `is a string with ${LONE_SURROGATE}` };
   if (typeof v === 'function') return { path: at, problem: `is a function${v.name && !at.endsWith(`.${v.name}`) ? ` (${v.name})` : ''}` };
   if (typeof v === 'symbol') return { path: at, problem: `is a symbol (${String(v)})` };
   if (typeof v !== 'object' || v === null) return null;
@@ -127,17 +240,36 @@ function locateInside(v: object, at: string, trail: Trail): Refusal | null {
     const o = v as Record<string, unknown>;
     for (const key in o) {
       if (key === '__proto__') return { path: at + propertyPath(key), problem: 'is an own "__proto__" key, which cannot cross safely (a receiver would have it renamed)' };
+      if (!wellFormed(key)) return { path: at + propertyPath(key), problem: `is a key with ${LONE_SURROGATE}` };
       const found = locate(o[key], at + propertyPath(key), trail);
       if (found) return found;
     }
-    return null;
+    return locateSymbolKey(o, at);
   }
-  if (proto === Array.prototype) return locateEach(v as unknown[], (i) => `${at}[${i}]`, trail);
+  if (proto === Array.prototype) {
+    const a = v as unknown[];
+    const found = locateEach(a, (i) => `${at}[${i}]`, trail);
+    if (found) return found;
+    const named = namedArrayKey(a);
+    if (named !== null) return { path: at + propertyPath(named), problem: 'is a named property of an array, which cannot cross (only elements do): use an object' };
+    return locateSymbolKey(a, at);
+  }
   if (isLeafObject(v, proto)) return null;
   if (proto === Map.prototype) return locateMap(v as Map<unknown, unknown>, at, trail);
   if (proto === Set.prototype) return locateEach([...(v as Set<unknown>)], (i) => `${at}<item ${i}>`, trail);
   if (v instanceof Error) return 'cause' in v ? locate(v.cause, `${at}.cause`, trail) : null;
   return { path: at, problem: describeRefusedObject(v, proto) };
+}
+
+const LONE_SURROGATE = 'a lone UTF-16 surrogate, which is not Unicode text and cannot cross unchanged (send bytes instead)';
+
+function locateSymbolKey(o: object, at: string): Refusal | null {
+  for (const symbol of Object.getOwnPropertySymbols(o)) {
+    if (Object.prototype.propertyIsEnumerable.call(o, symbol)) {
+      return { path: `${at}[${String(symbol)}]`, problem: 'is a symbol-keyed property, which cannot cross (symbols are local to a thread): use a string key' };
+    }
+  }
+  return null;
 }
 
 function locateEach(items: readonly unknown[], pathOf: (i: number) => string, trail: Trail): Refusal | null {

@@ -4,7 +4,13 @@
  * `{"$addr": TARGET}` inside a message stands for that actor's address.
  */
 import type { Command } from '../command.js';
+import { describeEscalation, type Escalation } from '@pd/control';
 import { EXIT, UsageError } from '../exit.js';
+
+/** What an operation set off beyond the exit it asked for (a supervisor that gave up). */
+export function escalationLines(result: { escalations?: readonly Escalation[] }): string[] {
+  return (result.escalations ?? []).map((e) => `escalation: ${describeEscalation(e)}`);
+}
 
 export const sendCommand: Command = {
   name: 'send',
@@ -55,7 +61,7 @@ export const killCommand: Command = {
     ctx.noMoreArgs(1);
     const result = await ctx.call('actor.kill', { target: ctx.arg(0, 'TARGET') }, 120_000);
     if (ctx.json) ctx.output.data(result);
-    else ctx.output.text(`killed ${result.path} ${result.addr}`);
+    else ctx.output.text([`killed ${result.path} ${result.addr}`, ...escalationLines(result)].join('\n'));
   },
 };
 
@@ -88,7 +94,7 @@ export const spawnCommand: Command = {
     const params: Record<string, unknown> = { kind };
     if (ctx.positionals[1] !== undefined) params.args = ctx.jsonArg(1, 'ARGS');
     for (const key of ['name', 'register']) if (ctx.string(key) !== undefined) params[key] = ctx.string(key);
-    const result = await ctx.call('actor.spawn', params);
+    const result = await ctx.call('actor.spawn', params, 60_000);
     if (ctx.json) ctx.output.data(result);
     else ctx.output.text(`spawned ${result.path} ${result.addr} (${result.kind}, ${result.status})`);
   },

@@ -6,6 +6,7 @@
 import { CONFIG_SCHEMA, processAlive } from '@pd/control';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit.js';
+import { escalationLines } from './control.js';
 import { bytes, duration, keyValues } from '../output.js';
 
 export const statusCommand: Command = {
@@ -53,7 +54,7 @@ export const stopCommand: Command = {
       const reason = ctx.string('reason');
       const result = await ctx.call('actor.stop', { target, ...(reason !== undefined ? { reason } : {}) }, 120_000);
       if (ctx.json) return ctx.output.data(result);
-      return ctx.output.text(`stopped ${result.path} ${result.addr}: ${result.reason.text}`);
+      return ctx.output.text([`stopped ${result.path} ${result.addr}: ${result.reason.text}`, ...escalationLines(result)].join('\n'));
     }
     const deadline = ctx.string('timeout') === undefined ? undefined : ctx.integer('timeout', 0, 1);
     const { state } = await ctx.connect();

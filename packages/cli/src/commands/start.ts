@@ -6,12 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeExit } from '@pd/actor';
 import {
-  type EngineState, type PdConfig, type RunningEngine, assertNotRunning, bootEngine, loadConfig, loadKinds, stateDir, validateConfig,
+  type EngineState, type PdConfig, type RunningEngine, assertNotRunning, bootEngine, loadConfig, loadKinds, openPrivate, prepareStateDir, stateDir, validateConfig,
 } from '@pd/control';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError, exitCodeFor } from '../exit.js';
@@ -103,10 +102,12 @@ function logCrashes(ctx: CommandContext, running: RunningEngine): () => void {
 async function detach(ctx: CommandContext, config: PdConfig): Promise<number> {
   await loadKinds(config); // Refuse a bad module or kind here, before anything starts.
   const dir = resolve(stateDir(ctx.string('state-dir') ?? config.control.stateDir));
+  await prepareStateDir(dir);
   if (config.control.enabled) await assertNotRunning(dir, config.engine.id);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const log = resolve(ctx.string('log-file') ?? join(dir, `${config.engine.id}.log`));
-  const handle = await open(log, 'a', 0o600);
+  const handle = await openPrivate(log, { append: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`pd start: cannot open the log file ${log}: ${error.code === 'ELOOP' ? 'it is a symlink (refused: it could point anywhere)' : (error.code ?? error.message)}`, 'pass another file with --log-file');
+  });
   const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
   const args = [bin, 'start', '--foreground', '--state-dir', dir, '--log-file', log, ...(config.file !== undefined ? ['--config', config.file] : [])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', handle.fd, handle.fd, 'ipc'], env: ctx.env });

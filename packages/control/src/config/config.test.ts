@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SCHEMA, ConfigError, loadConfig, loadKinds, parseConfig, validateConfig } from '@pd/control';
+import { CONFIG_MAX_NESTING, CONFIG_SCHEMA, ConfigError, loadConfig, loadKinds, parseConfig, validateConfig } from '@pd/control';
 
 /** The issues `validateConfig` reports for `raw` (fails the test when it accepts it). */
 function issues(raw: unknown): { path: string; message: string }[] {
@@ -37,7 +37,7 @@ describe('config: the documented examples', () => {
   it('fills in the documented defaults', () => {
     const config = validateConfig({ version: 1 });
     expect(config.engine).toEqual({ id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 });
-    expect(config.control).toMatchObject({ enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 });
+    expect(config.control).toMatchObject({ enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32, handshakeTimeoutMs: 5000, maxPendingConnections: 64 });
     expect(config.tree).toEqual({ id: 'root', children: [] });
     expect(config.modules).toEqual([]);
   });
@@ -107,6 +107,18 @@ describe('config: each kind of mistake is refused with the path of the field', (
     const found = issues(tree(node));
     expect(found).toHaveLength(1);
     expect(found[0]!.message).toContain('nested more than 16 levels');
+  });
+  it('too deep a nesting is refused by path before validation, not by a stack overflow', () => {
+    let node: any = worker('leaf');
+    for (let i = 0; i < 1000; i++) node = { id: `s${i}`, children: [node] };
+    const found = issues(tree(node));
+    expect(found).toHaveLength(1);
+    expect(found[0]!.path).toMatch(/^tree\.children\[0\](\.children\[0\])+\.children$/);
+    expect(found[0]!.message).toContain(`nested more than ${CONFIG_MAX_NESTING} levels deep`);
+    let args: any = 1;
+    for (let i = 0; i < 5000; i++) args = { a: args };
+    const inArgs = issues(tree(worker('w', 'k', { args })));
+    expect(inArgs.map((i) => i.path)).toEqual([`tree.children[0].args${'.a'.repeat(CONFIG_MAX_NESTING - 4)}`]);
   });
   it('every mistake at once', () => {
     const found = issues({ version: 1, engine: { id: 3, cores: 'x', extra: 1 }, control: { port: -1 } });

@@ -73,6 +73,8 @@ export const CONFIG_SCHEMA = {
         maxConnections: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Connections served at once.' },
         maxRequestBytes: { type: 'integer', minimum: 1024, maximum: 67_108_864, default: 1_048_576, description: 'Largest request frame, bytes.' },
         maxInFlight: { type: 'integer', minimum: 1, maximum: 1024, default: 32, description: 'Requests in flight per connection.' },
+        handshakeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 5000, description: 'How long a connection may take to finish its authenticated WebSocket handshake before it is closed, ms.' },
+        maxPendingConnections: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'Connections still in their handshake (not yet authenticated) at once; more are refused with HTTP 503.' },
       },
     },
     restart: { enum: ['permanent', 'transient', 'temporary'], description: 'permanent: always restarted; transient: only after an abnormal exit; temporary: never.' },
@@ -127,6 +129,7 @@ export const CONFIG_SCHEMA = {
           properties: {
             capacity: { type: 'integer', minimum: 1, maximum: 100_000_000 },
             overflow: { enum: ['drop-newest', 'drop-oldest', 'reject', 'backpressure'] },
+            maxWaiters: { type: 'integer', minimum: 0, maximum: 100_000_000 },
           },
         },
         budget: { type: 'integer', minimum: 1, maximum: 1_000_000 },

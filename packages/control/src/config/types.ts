@@ -35,6 +35,10 @@ export interface ControlSection {
   readonly maxConnections: number;
   readonly maxRequestBytes: number;
   readonly maxInFlight: number;
+  /** How long a connection may take to finish its handshake, ms. */
+  readonly handshakeTimeoutMs: number;
+  /** Connections in their handshake (not yet authenticated) at once. */
+  readonly maxPendingConnections: number;
 }
 
 /** A worker or supervisor child, as written in the config. */
@@ -45,7 +49,12 @@ export interface ChildSpec {
   readonly restart?: Restart;
   readonly shutdown?: Shutdown;
   readonly register?: string;
-  readonly mailbox?: { readonly capacity?: number; readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure' };
+  readonly mailbox?: {
+    readonly capacity?: number;
+    readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure';
+    /** `backpressure`: `sendWait` callers that may wait at once (default 10 000). */
+    readonly maxWaiters?: number;
+  };
   readonly budget?: number;
   readonly backoff?: Backoff;
   readonly strategy?: Strategy;
@@ -80,7 +89,7 @@ export interface PdConfig {
 /** Defaults of the contract, in one place (they are also the schema's `default`s). */
 export const CONFIG_DEFAULTS = {
   engine: { id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 },
-  control: { enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32 },
+  control: { enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32, handshakeTimeoutMs: 5000, maxPendingConnections: 64 },
   tree: { id: 'root' },
   /** What the runtime's supervision uses for fields a child leaves out (documented in docs/config.md). */
   child: { restart: 'permanent', workerShutdownMs: 5000, supervisorShutdown: 'infinity', strategy: 'one-for-one', intensity: 1, periodMs: 5000 },

@@ -29,6 +29,10 @@ export class ConfigError extends Error {
 
 /** Validate a parsed config; throws a {@link ConfigError} naming every bad field. */
 export function validateConfig(raw: unknown, file?: string): PdConfig {
+  // Bounded before anything recursive (the schema validator, the rules) walks the value:
+  // a deeply nested file must be refused by name, not overflow the stack.
+  const tooDeep = nestingIssue(raw);
+  if (tooDeep !== null) throw new ConfigError([tooDeep], file);
   const issues = schemaIssues(raw);
   if (issues.length === 0) issues.push(...ruleIssues(raw as Record<string, any>));
   if (issues.length > 0) throw new ConfigError(issues, file);
@@ -48,7 +52,30 @@ export function pointerToPath(pointer: string, extra?: string): string {
   return out === '' ? '(root)' : out;
 }
 
+/** How deeply objects and arrays may nest in a config, counting the root object as 1. */
+export const CONFIG_MAX_NESTING = 64;
+
 // --- internal ---
+
+/**
+ * The first value nested deeper than {@link CONFIG_MAX_NESTING}, as an issue naming its
+ * path; null when the value is within the bound. Iterative, so it cannot overflow itself.
+ */
+function nestingIssue(raw: unknown): ConfigIssue | null {
+  type Frame = { value: unknown; depth: number; key: string; parent: Frame | null };
+  const stack: Frame[] = [{ value: raw, depth: 1, key: '', parent: null }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    if (typeof frame.value !== 'object' || frame.value === null) continue;
+    if (frame.depth > CONFIG_MAX_NESTING) {
+      const keys: string[] = [];
+      for (let f: Frame | null = frame; f !== null && f.parent !== null; f = f.parent) keys.unshift(f.key.replace(/~/g, '~0').replace(/\//g, '~1'));
+      return { path: pointerToPath(keys.length === 0 ? '' : `/${keys.join('/')}`), message: `nested more than ${CONFIG_MAX_NESTING} levels deep (objects and arrays count); flatten the config` };
+    }
+    for (const key of Object.keys(frame.value)) stack.push({ value: (frame.value as Record<string, unknown>)[key], depth: frame.depth + 1, key, parent: frame });
+  }
+  return null;
+}
 
 let compiled: ValidateFunction | null = null;
 

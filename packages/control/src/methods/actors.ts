@@ -3,17 +3,20 @@
  * supervisor children. Targets resolve through targets.ts; stop and kill wait for the
  * exit (bounded) and report its reason, so a script knows the actor is gone on return.
  */
-import { Exit, PdError, type AnyAddr } from '@pd/actor';
+import { Exit, PdError, describeExit, type AnyAddr, type ExitReason } from '@pd/actor';
 import type { ActorInfo, ActorStatus, ActorTreeNode, Engine } from '@pd/runtime';
 import { ControlError } from '../errors.js';
 import { resolveTarget } from '../targets.js';
-import { awaitExit } from '../tree.js';
+import { withEscalations } from '../escalations.js';
+import { awaitExit, awaitStart } from '../tree.js';
 import { exitToWire, toWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
 
 const STATUSES: readonly ActorStatus[] = ['starting', 'running', 'suspended', 'waiting', 'stopping'];
 /** How long stop and kill wait for the exit. */
 const EXIT_WAIT_MS = 60_000;
+/** How long spawn waits for the new actor to finish starting (well within a client's call timeout). */
+const START_WAIT_MS = 10_000;
 
 export const actorMethods: MethodTable = {
   'actor.list': {
@@ -56,8 +59,8 @@ export const actorMethods: MethodTable = {
       const addr = resolveTarget(engine, p.string('target'));
       const path = engine.info(addr)!.path;
       const reason = Exit.shutdown(p.string('reason', true) ?? 'pd stop');
-      const exit = await awaitExit(engine, addr, () => engine.stop(addr, reason), EXIT_WAIT_MS);
-      return { addr: addr.toString(), path, reason: exitToWire(exit) };
+      const { result: exit, escalations } = await withEscalations(engine, () => awaitExit(engine, addr, () => engine.stop(addr, reason), EXIT_WAIT_MS));
+      return { addr: addr.toString(), path, reason: exitToWire(exit), escalations };
     },
   },
   'actor.kill': {
@@ -67,8 +70,8 @@ export const actorMethods: MethodTable = {
       const { engine } = host;
       const addr = resolveTarget(engine, p.string('target'));
       const path = engine.info(addr)!.path;
-      const exit = await awaitExit(engine, addr, () => engine.kill(addr), EXIT_WAIT_MS);
-      return { addr: addr.toString(), path, reason: exitToWire(exit) };
+      const { result: exit, escalations } = await withEscalations(engine, () => awaitExit(engine, addr, () => engine.kill(addr), EXIT_WAIT_MS));
+      return { addr: addr.toString(), path, reason: exitToWire(exit), escalations };
     },
   },
   'actor.restart': {
@@ -82,7 +85,7 @@ export const actorMethods: MethodTable = {
   'actor.spawn': {
     params: ['kind', 'args', 'name', 'register'],
     summary: 'Spawn a top-level actor of a registered kind, with JSON args.',
-    run: (p, host) => {
+    run: async (p, host) => {
       const kind = p.string('kind');
       const name = p.string('name', true);
       const register = p.string('register', true);
@@ -93,8 +96,12 @@ export const actorMethods: MethodTable = {
       } catch (error) {
         throw spawnFailed(error, host.engine);
       }
+      const path = host.engine.info(addr)?.path ?? null;
+      // Report what became of it: an actor that dies while starting was not spawned.
+      const exit = await awaitStart(host.engine, addr, START_WAIT_MS);
+      if (exit !== null) throw startFailed(path ?? addr.toString(), exit);
       const info = host.engine.info(addr);
-      return { addr: addr.toString(), path: info?.path ?? null, kind, status: info?.status ?? 'dead' };
+      return { addr: addr.toString(), path: info?.path ?? path, kind, status: info?.status ?? 'dead' };
     },
   },
   'actor.terminated': {
@@ -134,6 +141,13 @@ function findSubtree(nodes: readonly ActorTreeNode[], path: string): ActorTreeNo
     if (path.startsWith(`${node.path}/`)) return findSubtree(node.children, path);
   }
   return null;
+}
+
+function startFailed(path: string, exit: ExitReason): ControlError {
+  const error = exit.type === 'error' ? exit.error : undefined;
+  const cause = typeof (error as { code?: unknown } | undefined)?.code === 'string' ? (error as { code: string }).code : undefined;
+  const hint = cause === 'registry/name-taken' ? 'pick another --register name, or stop the holder (`pd registry` lists them)' : 'see its exit with `pd dead`';
+  return new ControlError('spawn/failed', `${path} exited while starting: ${describeExit(exit)}`, { hint, data: { path, exit: exitToWire(exit), ...(cause !== undefined ? { cause } : {}) } });
 }
 
 function spawnFailed(error: unknown, engine: Engine): ControlError {

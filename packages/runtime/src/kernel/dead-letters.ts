@@ -7,6 +7,7 @@
 import type { AnyAddr } from '@pd/actor';
 import type { DeadLetterReason, EventStream } from './events.js';
 import { type DeadLetter, type DeadLetterReport, BoundedRing } from './introspection.js';
+import { printableTarget } from './route.js';
 import type { Reactor } from '../reactor.js';
 
 export class DeadLetters {
@@ -20,7 +21,7 @@ export class DeadLetters {
   /** Count and keep one; always `dead`, so a send path can return it. */
   record(to: AnyAddr, message: unknown, reason: DeadLetterReason): 'dead' {
     this.counts[reason]++;
-    const entry = { to: String(to), reason, message, at: this.reactor.wallTime() };
+    const entry = { to: printableTarget(to), reason, message, at: this.reactor.wallTime() };
     this.ring.push(entry);
     if (this.events.active) this.events.emit({ type: 'dead-letter', ...entry });
     return 'dead';

@@ -218,7 +218,8 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
       return Promise.resolve(this.undeliverable(to, message, cell, null, options));
     }
     const box = cell.box;
-    if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
+    // At the waiters' bound (mailbox maxWaiters) the send is made now and refused like a plain one.
+    if (box === null || !box.mustWait()) {
       return Promise.resolve(cell.enqueue(message, options === undefined ? null : this.metaFor(options, null), options));
     }
     return new Promise((resolve) => box.wait(message, options === undefined ? null : this.metaFor(options, null), options?.priority, resolve));
@@ -239,7 +240,15 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
     this.pendingAsks++;
     if (cell === null || cell.status === S_DEAD) {
       // A routed address between incarnations may hold the request for the next one.
-      const held = this.undeliverable(to, message, cell, ask, options);
+      let held: SendResult;
+      try {
+        held = this.undeliverable(to, message, cell, ask, options);
+      } catch (error) {
+        // Refused at the call (a message that cannot cross): settle it so it holds no pending slot.
+        ask.fail(error);
+        void ask.promise.catch(() => undefined);
+        throw error;
+      }
       if (held === 'queued') {
         ask.timer = this._timers.schedule(timeoutMs, 0, () => {
           ask.failWith('ask/timeout', `no reply from ${String(to)} within ${timeoutMs} ms`, { to: String(to), timeoutMs });

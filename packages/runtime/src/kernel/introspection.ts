@@ -51,6 +51,7 @@ export interface TerminatedSnapshot {
 }
 
 export interface DeadLetter {
+  /** The address as printed; for a stable or pool address, the path it stands for (a target tools accept). */
   readonly to: string;
   readonly reason: DeadLetterReason;
   readonly message: unknown;

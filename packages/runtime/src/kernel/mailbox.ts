@@ -19,6 +19,15 @@ export class MessageMeta {
   ) {}
 }
 
+/** Defaults of the mailbox options. */
+export const MAILBOX_DEFAULTS = {
+  /**
+   * `sendWait` callers a `backpressure` mailbox keeps waiting, at most (invariant 9: each
+   * holds its message and a promise, a few hundred bytes; 10 000 is a few MiB per mailbox).
+   */
+  maxWaiters: 10_000,
+} as const;
+
 /** A sender waiting for room in a `backpressure` mailbox. */
 interface RoomWaiter {
   readonly message: unknown;
@@ -38,11 +47,20 @@ export class Mailbox {
   lastMeta: MessageMeta | null = null;
   readonly capacity: number;
   readonly policy: OverflowPolicy;
+  /** `sendWait` callers that may wait for room at once (`backpressure`). */
+  readonly maxWaiters: number;
 
   constructor(options?: MailboxOptions) {
     this.capacity = Infinity;
     this.policy = 'drop-newest';
+    this.maxWaiters = MAILBOX_DEFAULTS.maxWaiters;
     if (options !== undefined) {
+      if (options.maxWaiters !== undefined) {
+        if (!Number.isInteger(options.maxWaiters) || options.maxWaiters < 0) {
+          throw new ArgumentError(`mailbox.maxWaiters must be an integer >= 0, got ${String(options.maxWaiters)}`);
+        }
+        this.maxWaiters = options.maxWaiters;
+      }
       if (options.capacity !== undefined) {
         if (!Number.isInteger(options.capacity) || options.capacity < 1) {
           throw new ArgumentError(`mailbox.capacity must be a positive integer, got ${String(options.capacity)}`);
@@ -73,7 +91,17 @@ export class Mailbox {
     this.size++;
   }
 
-  /** Queue a waiting sender (backpressure); it is resolved when room appears. */
+  /**
+   * Whether a `sendWait` must wait for room: a full (or already waited on) `backpressure`
+   * mailbox with fewer than `maxWaiters` waiting. False with the waiters at their bound: the
+   * send is then made at once and refused like a plain one.
+   */
+  mustWait(): boolean {
+    if (this.policy !== 'backpressure' || (this.size < this.capacity && !this.hasWaiters)) return false;
+    return (this.waiters?.length ?? 0) < this.maxWaiters;
+  }
+
+  /** Queue a waiting sender (backpressure; check {@link mustWait} first); it is resolved when room appears. */
   wait(message: unknown, meta: MessageMeta | null, priority: Priority | undefined, resolve: (r: SendResult) => void): void {
     (this.waiters ??= new Deque<RoomWaiter>(4)).push({ message, meta, priority, resolve });
   }

@@ -150,9 +150,8 @@ export class RemoteHostPort implements RemoteHost {
     if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
     const meta = deadline === Infinity ? null : new MessageMeta(deadline, null);
     const box = cell.box;
-    if (box === null || box.policy !== 'backpressure' || (box.size < box.capacity && !box.hasWaiters)) {
-      return Promise.resolve(cell.enqueue(message, meta, options));
-    }
+    // At the waiters' bound (mailbox maxWaiters) the send is made now and refused like a plain one.
+    if (box === null || !box.mustWait()) return Promise.resolve(cell.enqueue(message, meta, options));
     return new Promise((resolve) => box.wait(message, meta, options?.priority, resolve));
   }
 

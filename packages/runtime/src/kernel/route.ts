@@ -22,6 +22,20 @@ export abstract class AddrRoute {
    * (`rejected`, `dropped`, `dead`; the engine then counts it as a dead letter).
    */
   abstract hold(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult;
+  /**
+   * What the address stands for, printably (the child's or the pool's path), or null while
+   * it stands for nothing yet. A routed address's own slot is negative (so it never names
+   * an actor table slot) and no tool accepts it as a target: reports name this instead.
+   */
+  abstract describe(): string | null;
+}
+
+/**
+ * How a report (a dead letter) names `addr`: the path a routed address stands for, else
+ * the address as printed.
+ */
+export function printableTarget(addr: AnyAddr): string {
+  return routeOf(addr)?.describe() ?? String(addr);
 }
 
 /** The route an address was minted for, or null for a plain actor address. */

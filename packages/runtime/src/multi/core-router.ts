@@ -15,7 +15,7 @@ import {
   type SendOptions, type SendResult, type SpawnOptions, ArgumentError,
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
-import { Codec, EnvelopeFlags, MessageKind } from '@pd/transport';
+import { Codec, EnvelopeFlags, type FrameInit, MessageKind, maxFrameBytes, maxPayloadBytes } from '@pd/transport';
 import { ActorCell, S_DEAD } from '../kernel/cell.js';
 import type { Engine } from '../kernel/engine.js';
 import type { RemoteAttachment } from '../kernel/remote-host.js';
@@ -53,6 +53,11 @@ export interface CoreRouterOptions {
   readonly restarted?: boolean;
   readonly placement: NormalizedPlacement;
   readonly maxBatch?: number;
+  /**
+   * The largest frame the channels to the other cores carry (a ring's `maxFrameBytes`);
+   * default: that of a ring of the default `ringBytes`. Larger messages are refused at send.
+   */
+  readonly maxFrameBytes?: number;
   readonly readFrames?: number;
   /** How long the core keeps polling its rings after the last frame before it sleeps, ms (0: sleep at once). */
   readonly idleSpinMs?: number;
@@ -90,6 +95,10 @@ export class CoreRouter implements RemoteRouter, CorePort {
   readonly stats = { framesIn: 0, messagesIn: 0, badFrames: 0, errors: 0, heldForSpawn: 0 };
   /** The last error the router caught instead of throwing into the engine (for diagnosis). */
   lastError: unknown = null;
+  /** Encoded bytes one message to another core may take (user sends, asks, replies). */
+  readonly maxMessageBytes: number;
+  /** As {@link maxMessageBytes}, for a value that rides inside a control message (sendWait, publish, spawn args). */
+  readonly maxControlBytes: number;
   private readonly inbound: Inbound;
   private readonly placer: Placer;
   private readonly readFrames: number;
@@ -119,13 +128,15 @@ export class CoreRouter implements RemoteRouter, CorePort {
     this.endpoint = mintAddr(endpointOf(this.node, this.self), null);
     this.inbound = new Inbound(this);
     const maxBatch = options.maxBatch ?? MULTI_DEFAULTS.maxBatch;
+    this.maxMessageBytes = maxPayloadBytes(options.maxFrameBytes ?? maxFrameBytes(MULTI_DEFAULTS.ringBytes));
+    this.maxControlBytes = this.maxMessageBytes - CONTROL_OVERHEAD_BYTES;
     for (let core = 0; core < this.cores; core++) {
       if (core === this.self) {
         this.peers.push(null);
         continue;
       }
       const inbound = this.inbound;
-      const peer = new Peer(core, new Outbox(maxBatch, this.scheduleFlush), (from, source, offset, length) => inbound.frame(from, source, offset, length));
+      const peer = new Peer(core, new Outbox(maxBatch, this.maxMessageBytes, this.scheduleFlush, this.frameLost), (from, source, offset, length) => inbound.frame(from, source, offset, length));
       peer.known = options.restarted !== true;
       this.peers.push(peer);
     }
@@ -158,7 +169,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
   spawn(target: number, spawn: RemoteSpawn): AnyAddr {
     const peer = this.peers[target]!;
     const { link: _link, placement: _placement, register, ...options } = spawn.options;
-    if (options.args !== undefined && this.options.moveClosure === undefined) this.codec.check(options.args, 'spawn args');
+    if (options.args !== undefined && this.options.moveClosure === undefined) this.codec.check(options.args, 'spawn args', this.maxControlBytes);
     if (options.mailbox !== undefined) new Mailbox(options.mailbox);
     if (register !== undefined) this.registry.checkFree(register);
     const kind = this.options.moveClosure?.(spawn.definition, target, options.args) ?? kindNameOf(spawn.definition)!;
@@ -177,15 +188,15 @@ export class CoreRouter implements RemoteRouter, CorePort {
   send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return this.deadLetter(to, message);
-    const plain = this.codec.checkPlain(message);
+    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     if (options === undefined) {
-      peer.outbox.user(to, message, 0, plain);
+      peer.outbox.user(to, message, 0, plain, this.codec.lastBytes);
       return 'queued';
     }
     const lane = laneOf(options.priority);
     const ttl = options.ttlMs;
     if (ttl === undefined) {
-      peer.outbox.user(to, message, lane, plain);
+      peer.outbox.user(to, message, lane, plain, this.codec.lastBytes);
     } else {
       if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
       peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, this.engine.reactor.now() + ttl);
@@ -202,7 +213,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
   sendWait(to: AnyAddr, message: unknown, options: SendOptions | undefined): Promise<SendResult> {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return Promise.resolve(this.deadLetter(to, message));
-    this.codec.check(message);
+    this.codec.check(message, 'message', this.maxControlBytes);
     const ttl = options?.ttlMs;
     if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
     const deadline = ttl === undefined ? null : this.engine.reactor.now() + ttl;
@@ -232,7 +243,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
   ask(to: AnyAddr, message: unknown, ask: RemoteAskHandle, options: AskOptions | undefined): SendResult {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return 'dead';
-    this.codec.check(message);
+    this.codec.check(message, 'message', this.maxMessageBytes);
     this.books.addPending(ask, to.core);
     peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority));
     return 'queued';
@@ -273,7 +284,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
   }
 
   swap(target: AnyAddr, kind: string, args: unknown): void {
-    if (args !== undefined) this.codec.check(args, 'swap args');
+    if (args !== undefined) this.codec.check(args, 'swap args', this.maxControlBytes);
     this.frame(target, MessageKind.swap, null, 0, [kind, args ?? null]);
   }
 
@@ -284,7 +295,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
       const peer = this.peers[core];
       if (peer === null || peer === undefined || peer.state === 'gone') continue;
       if (!checked) {
-        this.codec.check(message);
+        this.codec.check(message, 'message', this.maxControlBytes);
         checked = true;
       }
       this.control(core, { op: 'publish', topic, message });
@@ -470,7 +481,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
     let payload = body;
     if (body[0] === 0) {
       try {
-        this.codec.check(body[1], 'reply');
+        this.codec.check(body[1], 'reply', this.maxMessageBytes);
       } catch (error) {
         payload = [1, portableValue(this.codec, error)];
       }
@@ -528,6 +539,17 @@ export class CoreRouter implements RemoteRouter, CorePort {
 
   // --- internal ---
 
+  /**
+   * A frame the channel refused at flush (over the frame limit, or a message changed after
+   * it was checked at send): its messages become dead letters, counted, never a crash.
+   */
+  private frameLost = (error: unknown, init: FrameInit, messages: readonly unknown[]): void => {
+    this.stats.errors++;
+    this.lastError = error;
+    const to = mintAddr({ ...init.destination }, null);
+    for (const message of messages) this.engine._remote.deadLetter(to, message, 'dropped');
+  };
+
   private scheduleFlush = (): void => {
     if (this.flushQueued) return;
     this.flushQueued = true;
@@ -575,5 +597,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
     this.topics.dropCore(core);
   }
 }
+
+/** Bytes a control message adds around the value it carries (sendWait, publish, spawn), at most. */
+const CONTROL_OVERHEAD_BYTES = 1024;
 
 const SEND_RESULTS: ReadonlySet<SendResult> = new Set<SendResult>(['queued', 'dropped', 'rejected', 'dead']);

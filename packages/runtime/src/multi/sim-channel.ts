@@ -8,7 +8,7 @@
  * Must not: reorder the frames of one direction, read real time, or deliver into a host
  * incarnation that crashed after the publish.
  */
-import { type Codec, type FrameInit, byteSource, encodeBatchFrame, encodeFrame } from '@pd/transport';
+import { type Codec, type FrameInit, TransportError, byteSource, encodeBatchFrames, encodeFrame, maxFrameBytes } from '@pd/transport';
 import type { RandomStream } from '../reactor.js';
 import { EventKind } from '../sim/event-queue.js';
 import type { SimHost, SimWorld } from '../sim/world.js';
@@ -19,6 +19,12 @@ export interface SimLinkOptions {
   readonly latencyMs?: readonly [number, number];
   /** Frames in flight or unread at most; more wait in overflow. Default 8. */
   readonly capacityFrames?: number;
+  /**
+   * The largest frame, in bytes, as a ring of this many bytes carries (half of it, less a
+   * length word): larger batches are split and a larger single frame is refused, as on a
+   * ring. Default 1 MiB, the default `ringBytes`.
+   */
+  readonly ringBytes?: number;
 }
 
 /** One direction between two simulated cores: both ends share it. */
@@ -34,6 +40,8 @@ export class SimLink {
   private readonly epoch: number;
   private readonly latency: readonly [number, number];
   private readonly capacity: number;
+  /** The largest frame this link carries. */
+  readonly maxFrameBytes: number;
   /** Frames published so far, and frames that ever waited in overflow. */
   readonly stats = { frames: 0, overflowed: 0 };
 
@@ -41,6 +49,7 @@ export class SimLink {
     this.epoch = host.epoch;
     this.latency = options.latencyMs ?? [0, 0.2];
     this.capacity = options.capacityFrames ?? 8;
+    this.maxFrameBytes = maxFrameBytes(options.ringBytes ?? 1 << 20);
   }
 
   /** The sending end, encoding with `codec`. */
@@ -129,7 +138,16 @@ class SimOut implements FrameOut {
   }
 
   stage(init: FrameInit, body: unknown, batch: boolean, plain = false): void {
-    this.link.stageBytes(batch ? encodeBatchFrame(this.codec, init, body as unknown[], plain) : encodeFrame(this.codec, init, body));
+    const max = this.link.maxFrameBytes;
+    if (batch) {
+      for (const frame of encodeBatchFrames(this.codec, init, body as unknown[], plain, max)) this.link.stageBytes(frame);
+      return;
+    }
+    const frame = encodeFrame(this.codec, init, body);
+    if (frame.length > max) {
+      throw new TransportError('ring/frame-too-large', `a ${frame.length}-byte frame is over the ${max}-byte limit`, { length: frame.length, maxFrameBytes: max });
+    }
+    this.link.stageBytes(frame);
   }
 
   publish(): void {

@@ -13,7 +13,8 @@ import { Engine, type KernelOptions } from '../kernel/engine.js';
 import type { ShutdownReport } from '../remote.js';
 import type { SimWorld } from '../sim/world.js';
 import { CoreRouter } from './core-router.js';
-import { normalizePlacement, type PlacementPolicy } from './options.js';
+import { maxFrameBytes } from '@pd/transport';
+import { MULTI_DEFAULTS, normalizePlacement, type PlacementPolicy } from './options.js';
 import { SimLink, type SimLinkOptions } from './sim-channel.js';
 
 export interface SimCoresOptions extends Omit<KernelOptions, 'reactor' | 'core' | 'remote'> {
@@ -50,7 +51,7 @@ export class SimCores {
       const engine = new Engine({
         ...engineOptions, id: core === 0 ? engineOptions.id ?? hostName : `${engineOptions.id ?? hostName}/${core}`, core, reactor: world.reactor(host, core),
         remote: (e) => (router = new CoreRouter(e, {
-          cores, placement: normalized,
+          cores, placement: normalized, maxFrameBytes: maxFrameBytes(link?.ringBytes ?? MULTI_DEFAULTS.ringBytes),
           ...(core === 0 ? { shutdownOthers: (deadlineMs: number) => this.shutdownOthers(deadlineMs) } : {}),
           ...(moveClosures === true ? { moveClosure: (definition: unknown, target: number) => this.moveClosure(definition, target) } : {}),
         })).attachment(),

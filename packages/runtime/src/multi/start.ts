@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ArgumentError, type Kind } from '@pd/actor';
-import { createRing } from '@pd/transport';
+import { createRing, maxFrameBytes } from '@pd/transport';
 import type { Engine, KernelOptions } from '../kernel/engine.js';
 import type { ShutdownReport } from '../remote.js';
 import { deriveStream } from '../random.js';
@@ -34,7 +34,7 @@ export function startMultiCore(options: EngineOptions, construct: (options: Kern
     ...coreOptions(options), ...(options.reactor === undefined ? {} : { reactor: options.reactor }), ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.kinds === undefined ? {} : { kinds: options.kinds }), ...(options.routers === undefined ? {} : { routers: options.routers }), core: 0,
     remote: (e) => (router = new CoreRouter(e, {
-      cores: settings.cores, placement: settings.placement, idleSpinMs: settings.idleSpinMs,
+      cores: settings.cores, placement: settings.placement, idleSpinMs: settings.idleSpinMs, maxFrameBytes: maxFrameBytes(settings.ringBytes),
       shutdownOthers: (deadlineMs) => coordinator.shutdown(deadlineMs),
       ready: () => coordinator.ready(),
       kindsLoaded: () => coordinator.kindsLoaded,

@@ -14,6 +14,7 @@ import type { FromWorker, ToWorker, WorkerBoot } from './boot.js';
 import { CoreReactor } from './core-reactor.js';
 import { CoreRouter } from './core-router.js';
 import { loadKinds } from './kinds-entry.js';
+import { RingLayout, maxFrameBytes } from '@pd/transport';
 import type { NormalizedPlacement } from './options.js';
 import { RingIn, RingOut } from './ring-channel.js';
 
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
   let router!: CoreRouter;
   const engine = new Engine({
     ...boot.engine, id: `${boot.engine.id ?? 'engine'}/${boot.core}`, core: boot.core, reactor, kinds,
-    remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement, idleSpinMs: boot.idleSpinMs })).attachment(),
+    remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement, idleSpinMs: boot.idleSpinMs,
+      maxFrameBytes: ringFrameLimit(boot.outRings) })).attachment(),
   });
   for (let core = 0; core < boot.cores; core++) {
     const peer = router.peers[core];
@@ -77,6 +79,12 @@ async function shutdown(engine: Engine, router: CoreRouter, reactor: CoreReactor
   router.close();
   reactor.release();
   port.close();
+}
+
+/** The largest frame this core's rings carry (all rings of an engine have one size). */
+function ringFrameLimit(rings: readonly (SharedArrayBuffer | null)[]): number {
+  const ring = rings.find((r) => r !== null);
+  return ring === undefined ? maxFrameBytes(1 << 20) : maxFrameBytes(ring.byteLength - RingLayout.dataByte);
 }
 
 void main();

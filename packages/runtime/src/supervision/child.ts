@@ -4,7 +4,7 @@
  * supervisor; must not: spawn, stop or emit (the supervisor does, and keeps these fields
  * consistent with the engine's view).
  */
-import type { AnyAddr, ExitReason } from '@pd/actor';
+import type { AnyAddr, ExitReason, MonitorRef } from '@pd/actor';
 import { type ActorCell, S_DEAD } from '../kernel/cell.js';
 import { BackoffState } from './backoff.js';
 import type { RestartPolicy, ShutdownSpec } from './spec.js';
@@ -14,7 +14,9 @@ import type { NormalizedChild } from './validate.js';
 /**
  * Where a child stands, as OTP's `which_children` would tell: `running`; `stopping` (the
  * supervisor asked it to stop and waits for its exit); `restarting` (down, its restart is
- * due, possibly after a backoff delay); `stopped` (down and not due to restart).
+ * due, possibly after a backoff delay); `stopped` (down and not due to restart). Calls are
+ * answered only once a stop is done, so `stopping` (and `restarting` within a group
+ * restart) shows only in the synchronous `inspect()`.
  */
 export type ChildStatus = 'running' | 'stopping' | 'restarting' | 'stopped';
 
@@ -38,6 +40,14 @@ export interface ChildInfo {
   readonly dynamic: boolean;
 }
 
+/**
+ * Where a child's record comes from: the supervisor's spec (started with it), a
+ * simple-one-for-one template (`startChild(args)`), or `startChild(spec)` on any other
+ * supervisor. The last two are dynamic; only template children are forgotten once they end
+ * (OTP: a child added with `start_child` stays a spec of its own until `delete_child`).
+ */
+export type ChildOrigin = 'spec' | 'template' | 'start-child';
+
 export class ChildRecord {
   cell: ActorCell | null = null;
   status: ChildStatus = 'stopped';
@@ -47,6 +57,8 @@ export class ChildRecord {
   startedAt = 0;
   /** The pending delayed restart this child waits for; 0 when none. */
   timerToken = 0;
+  /** The supervisor's monitor on the incarnation it is stopping; null when not stopping it. */
+  monitor: MonitorRef | null = null;
   readonly backoff: BackoffState | null;
 
   constructor(
@@ -54,13 +66,23 @@ export class ChildRecord {
     readonly spec: NormalizedChild,
     readonly args: unknown,
     readonly route: StableRoute,
-    readonly dynamic: boolean,
+    readonly origin: ChildOrigin,
   ) {
     this.backoff = spec.backoff === null ? null : new BackoffState(spec.backoff);
   }
 
   get temporary(): boolean {
     return this.spec.restart === 'temporary';
+  }
+
+  /** A child of a simple-one-for-one template: removed when it ends, never deleted by id. */
+  get templated(): boolean {
+    return this.origin === 'template';
+  }
+
+  /** Started on demand rather than with the supervisor. */
+  get dynamic(): boolean {
+    return this.origin !== 'spec';
   }
 
   info(): ChildInfo {

@@ -5,7 +5,7 @@
  */
 export { SUPERVISOR_DEFAULTS, type BackoffSpec, type ChildSpec, type RestartPolicy, type RestartWindowPolicy, type ShutdownSpec, type StableSpec, type StrategyName, type SupervisorSpec } from './spec.js';
 export { SupervisorError, SupervisorErrorReasons, type SupervisorErrorReason } from './errors.js';
-export { supervisor, startSupervisor, supervisorHandle, inspectSupervisor, SupervisorHandle, type SupervisorDefinition, type StartSupervisorOptions } from './start.js';
+export { supervisor, startSupervisor, supervisorHandle, inspectSupervisor, SupervisorHandle, type SupervisorCallOptions, type SupervisorDefinition, type StartSupervisorOptions } from './start.js';
 export { INTENSITY_EXCEEDED, type SupervisorInfo } from './supervisor.js';
 export type { ChildInfo, ChildStatus } from './child.js';
 export type { ChildCounts } from './protocol.js';

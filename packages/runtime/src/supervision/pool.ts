@@ -111,6 +111,12 @@ class PoolRoute extends AddrRoute {
     return this.routing === 'round-robin' ? this.roundRobin() : this.leastLoaded();
   }
 
+  /** The pool supervisor's path: the folder of its members' paths. */
+  describe(): string | null {
+    const member = this.members[0]!.describe();
+    return member === null ? null : member.slice(0, member.lastIndexOf('/')) || null;
+  }
+
   hold(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult {
     const member = this.members[this.next]!;
     this.next = (this.next + 1) % this.members.length;

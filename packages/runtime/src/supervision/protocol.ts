@@ -33,10 +33,12 @@ export class StartFailed {
 
 /** OTP's `count_children`. */
 export interface ChildCounts {
-  /** All children, running or not. */
+  /** Child specs, running or not; for simple-one-for-one, 1 (the template), as OTP. */
   readonly specs: number;
   /** Children with a live incarnation. */
   readonly active: number;
+  /** Children (running or not) that are supervisors. */
   readonly supervisors: number;
+  /** Children (running or not) that are workers. */
   readonly workers: number;
 }

@@ -169,6 +169,10 @@ export class StableRoute extends AddrRoute {
     if (this.state !== 'closed') this.state = 'unbound';
   }
 
+  describe(): string | null {
+    return this.label;
+  }
+
   info(): StableAddrInfo {
     if (this.owner !== null && this.owner.status === S_DEAD) this.release();
     return { state: this.state, current: this.current()?.self ?? null, held: this.held.length, boundTo: this.label };

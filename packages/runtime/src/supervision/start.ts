@@ -8,7 +8,7 @@
  * Must not: reach into a supervisor's state except through its messages, or through the
  * synchronous read-only `inspect` (same thread, so a consistent snapshot).
  */
-import { type AnyAddr, type AskOptions, type Addr, Down, Exit, type ExitReason, type SpawnOptions } from '@pd/actor';
+import { type AnyAddr, type Addr, ArgumentError, Down, Exit, type ExitReason, type SpawnOptions } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import { ActorCell, S_DEAD } from '../kernel/cell.js';
 import type { Engine, Target } from '../kernel/engine.js';
@@ -87,13 +87,30 @@ export function startSupervisor(engine: Engine, spec: SupervisorSpec | Superviso
   return new SupervisorHandle(engine, addr);
 }
 
-/** A handle on the live supervisor `target` (address, registered name or path). */
-export function supervisorHandle(engine: Engine, target: Target): SupervisorHandle {
+/**
+ * A handle on the live supervisor `target` (address, registered name or path); `options`
+ * apply to each of its calls that does not set its own.
+ */
+export function supervisorHandle(engine: Engine, target: Target, options: SupervisorCallOptions = {}): SupervisorHandle {
   const addr = engine.resolve(target);
   if (addr === undefined || !(supervisorActorOf(engine, addr) instanceof SupervisorActor)) {
     throw new SupervisorError('not-a-supervisor', `${String(target)} is not a live supervisor`, { target: String(target) });
   }
-  return new SupervisorHandle(engine, addr);
+  return new SupervisorHandle(engine, addr, options);
+}
+
+/** Options of a runtime call on a supervisor. */
+export interface SupervisorCallOptions {
+  /**
+   * How long to wait for the answer, in ms; default `Infinity`, as OTP's supervisor calls
+   * (`infinity`): the call is answered once the supervisor has done the work, which the
+   * shutdown specs of the children it stops bound (a child with `shutdown: 'infinity'` may
+   * take for ever), or refused with `ask/target-exited` if the supervisor exits first. With
+   * a number, the call rejects with `ask/timeout` when it is up; the supervisor still
+   * finishes the work. `Infinity` waits at most 2^31 - 1 ms (about 24.8 days, the longest
+   * engine timer).
+   */
+  readonly timeoutMs?: number;
 }
 
 /** Inspect a supervisor synchronously: strategy, intensity window and every child's state. */
@@ -103,30 +120,39 @@ export function inspectSupervisor(engine: Engine, target: Target): SupervisorInf
 
 /**
  * The runtime operations on a live supervisor, with OTP's names and results. Each is an
- * `ask`, answered in order with the supervisor's other work, so a call made during a group
- * restart sees its outcome. Errors are {@link SupervisorError}s (`unknown-child`,
- * `running`, `restarting`, ...) or, if the supervisor is gone, `ask/target-exited`.
+ * `ask`, answered in turn with the supervisor's other work: a call made while the
+ * supervisor stops children (a group restart, an earlier `terminateChild`) is answered once
+ * that is done, reads included, so it sees the outcome. By default a call waits as long as
+ * that takes (OTP's `infinity`; see {@link SupervisorCallOptions}). Errors are
+ * {@link SupervisorError}s (`unknown-child`, `running`, `restarting`, ...) or, if the
+ * supervisor is gone, `ask/target-exited`; `ask/timeout` only with a caller's `timeoutMs`.
  */
 export class SupervisorHandle {
-  constructor(readonly engine: Engine, readonly addr: AnyAddr, private readonly askOptions: AskOptions = {}) {}
+  private readonly defaults: SupervisorCallOptions;
 
-  /** OTP `which_children`: every child with its status, addresses, restarts and last exit. */
-  whichChildren(): Promise<ChildInfo[]> {
-    return this.call({ op: 'which' });
+  /** `options` apply to every call that does not set its own. */
+  constructor(readonly engine: Engine, readonly addr: AnyAddr, options: SupervisorCallOptions = {}) {
+    checkCallOptions(options);
+    this.defaults = { ...options };
   }
 
-  /** OTP `count_children`. */
-  countChildren(): Promise<ChildCounts> {
-    return this.call({ op: 'count' });
+  /** OTP `which_children`: every child with its status, addresses, restarts and last exit. */
+  whichChildren(options?: SupervisorCallOptions): Promise<ChildInfo[]> {
+    return this.call({ op: 'which' }, options);
+  }
+
+  /** OTP `count_children`: for simple-one-for-one, `specs` is 1 (the template). */
+  countChildren(options?: SupervisorCallOptions): Promise<ChildCounts> {
+    return this.call({ op: 'count' }, options);
   }
 
   /**
    * OTP `start_child`: add a child from `spec` and start it (one-for-one, one-for-all,
    * rest-for-one), or, for simple-one-for-one, start a new child of the template with `args`.
    */
-  startChild(specOrArgs?: ChildSpec | unknown): Promise<ChildInfo> {
+  startChild(specOrArgs?: ChildSpec | unknown, options?: SupervisorCallOptions): Promise<ChildInfo> {
     const dynamic = this.inspect().strategy === 'simple-one-for-one';
-    return this.call(dynamic ? { op: 'start', args: specOrArgs } : { op: 'start', spec: specOrArgs as ChildSpec });
+    return this.call(dynamic ? { op: 'start', args: specOrArgs } : { op: 'start', spec: specOrArgs as ChildSpec }, options);
   }
 
   /**
@@ -134,23 +160,26 @@ export class SupervisorHandle {
    * A running child is an error (`running`) unless `ifRunning: 'restart'`, which stops it
    * per its shutdown spec first. Operator restarts do not count against the intensity.
    */
-  restartChild(id: string, options: { ifRunning?: 'error' | 'restart' } = {}): Promise<ChildInfo> {
-    return this.call({ op: 'restart', id, ifRunning: options.ifRunning ?? 'error' });
+  restartChild(id: string, options: SupervisorCallOptions & { ifRunning?: 'error' | 'restart' } = {}): Promise<ChildInfo> {
+    return this.call({ op: 'restart', id, ifRunning: options.ifRunning ?? 'error' }, options);
   }
 
-  /** OTP `terminate_child`: stop it per its shutdown spec and do not restart it (a dynamic child is also removed). */
-  terminateChild(id: string): Promise<void> {
-    return this.call({ op: 'terminate', id });
+  /**
+   * OTP `terminate_child`: stop it per its shutdown spec and do not restart it (a child of a
+   * simple-one-for-one template is also removed). Answered once the child has exited.
+   */
+  terminateChild(id: string, options?: SupervisorCallOptions): Promise<void> {
+    return this.call({ op: 'terminate', id }, options);
   }
 
   /** OTP `delete_child`: forget a stopped child's spec (`running` / `restarting` errors otherwise). */
-  deleteChild(id: string): Promise<void> {
-    return this.call({ op: 'delete', id });
+  deleteChild(id: string, options?: SupervisorCallOptions): Promise<void> {
+    return this.call({ op: 'delete', id }, options);
   }
 
   /** Terminate (if running) and delete, in one call. */
-  removeChild(id: string): Promise<void> {
-    return this.call({ op: 'remove', id });
+  removeChild(id: string, options?: SupervisorCallOptions): Promise<void> {
+    return this.call({ op: 'remove', id }, options);
   }
 
   /** The stable address of child `id`: follows it across restarts. */
@@ -183,12 +212,22 @@ export class SupervisorHandle {
     return actor;
   }
 
-  private call<R>(call: SupervisorCall): Promise<R> {
-    return this.engine.ask<unknown, R>(this.addr as Addr<unknown>, new SupervisorOp(call), this.askOptions);
+  private call<R>(call: SupervisorCall, options: SupervisorCallOptions = {}): Promise<R> {
+    checkCallOptions(options);
+    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? Infinity;
+    // The engine's asks need a finite timeout: "infinity" is its longest timer.
+    return this.engine.ask<unknown, R>(this.addr as Addr<unknown>, new SupervisorOp(call), { timeoutMs: Math.min(timeoutMs, INFINITE_STOP_MS) });
   }
 }
 
 // --- internal ---
+
+function checkCallOptions(options: SupervisorCallOptions): void {
+  const timeoutMs = options.timeoutMs;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new ArgumentError(`supervisor call: timeoutMs must be a positive number of ms or Infinity, got ${String(timeoutMs)}`, { timeoutMs: String(timeoutMs) });
+  }
+}
 
 function supervisorActorOf(engine: Engine, addr: AnyAddr): SupervisorActor | null {
   const live = engine.resolve(addr);

@@ -6,21 +6,24 @@
  * parent decides) when the window overflows. Restarts may be delayed by a backoff.
  *
  * Stopping children for a group restart or an operator call is asynchronous here (OTP
- * blocks): while such a plan runs, other child exits and operator calls wait in order and
- * are handled once it completes, so the result is the one OTP's blocking loop gives.
+ * blocks): while such a plan runs, other child exits and every operator call wait in order
+ * (call-queue.ts) and are handled once it completes, so the result and the answers are the
+ * ones OTP's blocking loop gives. A child being stopped is also monitored, as OTP does, so
+ * its exit is seen even if it unlinked itself from the supervisor.
  *
  * Must not: run user code, block, or deliver to a stale incarnation (stable addresses are
  * re-pointed only once the new incarnation exists). Crashes of this actor itself are bugs.
  */
 import {
-  AskError, type Behavior, type Context, Exit, ExitSignal, type ExitReason, type ReplyHandle, type SpawnOptions, type TimerRef,
+  AskError, type Behavior, type Context, Down, Exit, ExitSignal, type ExitReason, type ReplyHandle, type SpawnOptions, type TimerRef,
   describeExit, isCleanExit,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import { type ActorCell, S_DEAD, SysKind } from '../kernel/cell.js';
 import { type Engine, engineOf } from '../kernel/engine.js';
 import type { RandomStream } from '../reactor.js';
-import { type ChildInfo, ChildRecord } from './child.js';
+import { CallQueue } from './call-queue.js';
+import { type ChildInfo, type ChildOrigin, ChildRecord } from './child.js';
 import { SupervisorError } from './errors.js';
 import { type SupervisorAction, emitSupervisorEvent } from './events.js';
 import { IntensityWindow } from './intensity.js';
@@ -58,9 +61,8 @@ export class SupervisorActor implements Behavior<unknown> {
   private readonly window: IntensityWindow;
   private readonly strategy: Strategy;
   private plan: Plan | null = null;
-  private readonly deferred: Deferred[] = [];
-  /** Calls waiting for a plan to finish: refused if the supervisor exits first. */
-  private readonly waiting = new Set<ReplyHandle>();
+  /** Work that waits for the running plan, and calls it will answer. */
+  private readonly calls = new CallQueue();
   private readonly delayed = new Map<number, { ref: TimerRef; children: ChildRecord[] }>();
   private nextToken = 1;
   private nextDynamic = 1;
@@ -81,7 +83,7 @@ export class SupervisorActor implements Behavior<unknown> {
     this.cell = cell;
     this.engine = engineOf(cell);
     this.random = this.engine.reactor.random('supervision');
-    if (!this.strategy.dynamic) for (const child of this.spec.children) this.addRecord(child, child.id, child.args, false);
+    if (!this.strategy.dynamic) for (const child of this.spec.children) this.addRecord(child, child.id, child.args, 'spec');
   }
 
   /**
@@ -127,6 +129,7 @@ export class SupervisorActor implements Behavior<unknown> {
 
   receive(message: unknown, ctx: Context<unknown>): void {
     if (message instanceof ExitSignal) this.onExitSignal(message);
+    else if (message instanceof Down) this.onDown(message);
     else if (message instanceof SupervisorOp) this.onCall(message.call, ctx.deferReply());
     else if (message instanceof RestartDue) this.onRestartDue(message);
     else if (message instanceof StartFailed) this.onStartFailed(message);
@@ -151,27 +154,42 @@ export class SupervisorActor implements Behavior<unknown> {
     const target = addrTarget(signal.from) as ActorCell | null;
     const rec = target === null ? undefined : this.byCell.get(target);
     if (rec === undefined) return; // a stale or foreign exit: ignored, as OTP does
+    this.childDown(rec, target!, signal, signal.reason);
+  }
+
+  /** The monitor set while stopping a child fired: the child is down even if it unlinked itself. */
+  private onDown(down: Down): void {
+    const target = addrTarget(down.addr) as ActorCell | null;
+    const rec = target === null ? undefined : this.byCell.get(target);
+    if (rec === undefined || rec.monitor === null || rec.monitor.id !== down.ref.id) return; // its exit signal came first
+    // A child that was already dead when monitored gives `noproc`: its own exit reason is truer.
+    this.childDown(rec, target!, down, target!.x?.exitReason ?? down.reason);
+  }
+
+  /** Child `rec`'s incarnation `target` exited with `reason` (`message` told, through its link or a monitor). */
+  private childDown(rec: ChildRecord, target: ActorCell, message: ExitSignal | Down, reason: ExitReason): void {
     const plan = this.plan;
     if (plan !== null && rec.status !== 'stopping' && !plan.stop.includes(rec)) {
-      this.deferred.push({ message: signal, reply: null });
+      this.calls.defer(message, null);
       return;
     }
-    this.byCell.delete(target!);
+    this.unwatch(rec);
+    this.byCell.delete(target);
     rec.cell = null;
-    rec.lastExit = signal.reason;
+    rec.lastExit = reason;
     if (plan !== null) {
-      this.stoppedInPlan(plan, rec, signal.reason);
+      this.stoppedInPlan(plan, rec, reason);
       return;
     }
-    this.emit('exited', rec, { reason: signal.reason });
-    this.decide(rec, signal.reason);
+    this.emit('exited', rec, { reason });
+    this.decide(rec, reason);
   }
 
   /** A child exited on its own: forget it, keep it stopped, or restart it. */
   private decide(rec: ChildRecord, reason: ExitReason): void {
     const policy = rec.spec.restart;
     if (policy === 'temporary' || (policy === 'transient' && isCleanExit(reason))) {
-      if (policy === 'temporary' || rec.dynamic) this.removeRecord(rec);
+      if (policy === 'temporary' || rec.templated) this.removeRecord(rec);
       else {
         rec.status = 'stopped';
         rec.route.stopped();
@@ -197,7 +215,7 @@ export class SupervisorActor implements Behavior<unknown> {
     const rec = this.byId.get(message.id);
     if (rec === undefined || rec.timerToken !== -message.token || rec.cell !== null) return;
     if (this.plan !== null) {
-      this.deferred.push({ message, reply: null });
+      this.calls.defer(message, null);
       return;
     }
     rec.timerToken = 0;
@@ -255,7 +273,17 @@ export class SupervisorActor implements Behavior<unknown> {
     const shutdown = rec.spec.shutdown;
     rec.status = 'stopping';
     this.emit('terminating', rec, { shutdown });
+    // OTP's shutdown/2 monitors the child: a child that unlinked itself is still seen to exit
+    // (one already dead answers at once, `noproc`). Whichever of exit signal and DOWN comes
+    // first ends the wait; the other is then ignored.
+    rec.monitor = this.cell!.monitor(cell.self);
     stopChild(this.engine, cell, shutdown);
+  }
+
+  private unwatch(rec: ChildRecord): void {
+    if (rec.monitor === null) return;
+    this.cell!.demonitor(rec.monitor);
+    rec.monitor = null;
   }
 
   private delay(plan: Plan): void {
@@ -271,7 +299,7 @@ export class SupervisorActor implements Behavior<unknown> {
     const entry = this.delayed.get(message.token);
     if (entry === undefined) return;
     if (this.plan !== null) {
-      this.deferred.push({ message, reply: null });
+      this.calls.defer(message, null);
       return;
     }
     this.delayed.delete(message.token);
@@ -343,18 +371,21 @@ export class SupervisorActor implements Behavior<unknown> {
   }
 
   private drainDeferred(): void {
-    while (this.plan === null && !this.exiting && this.deferred.length > 0) {
-      const { message, reply } = this.deferred.shift()!;
-      if (message instanceof SupervisorOp) this.onCall(message.call, reply);
-      else this.receive(message, this.cell!);
+    while (this.plan === null && !this.exiting) {
+      const next = this.calls.next();
+      if (next === undefined) return;
+      if (next.message instanceof SupervisorOp) this.onCall(next.message.call, next.reply);
+      else this.receive(next.message, this.cell!);
     }
   }
 
   // --- internal: operator calls ---
 
   private onCall(call: SupervisorCall, reply: ReplyHandle | null): void {
-    if (this.plan !== null && call.op !== 'which' && call.op !== 'count') {
-      this.deferred.push({ message: new SupervisorOp(call), reply });
+    // Every call waits its turn, reads included: OTP's supervisor answers none while it
+    // stops children, so a which made after a terminate never sees it half done.
+    if (this.plan !== null) {
+      this.calls.defer(new SupervisorOp(call), reply);
       return;
     }
     let result: unknown;
@@ -383,7 +414,7 @@ export class SupervisorActor implements Behavior<unknown> {
         return this.terminateChild(this.find(call.id), true, reply);
       case 'delete': {
         const rec = this.find(call.id);
-        if (rec.dynamic) throw new SupervisorError('wrong-strategy', `deleteChild does not apply to the dynamic child "${rec.id}" of a simple-one-for-one supervisor; use terminateChild`, { id: rec.id });
+        if (rec.templated) throw new SupervisorError('wrong-strategy', `deleteChild does not apply to the dynamic child "${rec.id}" of a simple-one-for-one supervisor; use terminateChild`, { id: rec.id });
         if (rec.status === 'running' || rec.status === 'stopping') throw new SupervisorError('running', `child "${rec.id}" is running; terminate it first`, { id: rec.id });
         if (rec.status === 'restarting') throw new SupervisorError('restarting', `child "${rec.id}" is waiting to be restarted; terminate it first`, { id: rec.id });
         this.removeRecord(rec);
@@ -399,7 +430,7 @@ export class SupervisorActor implements Behavior<unknown> {
     let rec: ChildRecord;
     if (this.strategy.dynamic) {
       const template = this.spec.children[0]!;
-      rec = this.addRecord(template, `${template.id}-${this.nextDynamic++}`, args === undefined ? template.args : args, true);
+      rec = this.addRecord(template, `${template.id}-${this.nextDynamic++}`, args === undefined ? template.args : args, 'template');
     } else {
       if (spec === undefined) throw new SupervisorError('invalid-spec', `startChild on a ${this.spec.strategy} supervisor needs a child spec`);
       const normalized = normalizeChildSpec(spec, this.spec.backoff);
@@ -407,7 +438,7 @@ export class SupervisorActor implements Behavior<unknown> {
         const existing = this.byId.get(normalized.id)!;
         throw new SupervisorError('duplicate-child', `${this.cell!.path} already has a child "${normalized.id}" (${existing.status})`, { id: normalized.id });
       }
-      rec = this.addRecord(normalized, normalized.id, normalized.args, false);
+      rec = this.addRecord(normalized, normalized.id, normalized.args, 'start-child');
     }
     const failure = this.spawn(rec, false);
     if (failure !== null) {
@@ -420,7 +451,7 @@ export class SupervisorActor implements Behavior<unknown> {
   private restartChild(rec: ChildRecord, ifRunning: 'error' | 'restart', reply: ReplyHandle | null): unknown {
     if (rec.status === 'running' || rec.status === 'stopping') {
       if (ifRunning === 'error') throw new SupervisorError('running', `child "${rec.id}" is running (use ifRunning: "restart" to restart it anyway)`, { id: rec.id });
-      this.runPlan({ stop: [rec], start: [rec], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(), done: this.answerLater(reply, () => rec.info()) });
+      this.runPlan({ stop: [rec], start: [rec], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(), done: this.calls.answerLater(reply, () => rec.info()) });
       return PENDING;
     }
     this.cancelDelayed(rec);
@@ -434,9 +465,9 @@ export class SupervisorActor implements Behavior<unknown> {
 
   private terminateChild(rec: ChildRecord, remove: boolean, reply: ReplyHandle | null): unknown {
     this.cancelDelayed(rec);
-    const forget = remove || rec.dynamic;
+    const forget = remove || rec.templated;
     if (rec.cell !== null) {
-      this.runPlan({ stop: [rec], start: [], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(forget ? [rec] : []), done: this.answerLater(reply, () => undefined) });
+      this.runPlan({ stop: [rec], start: [], delayMs: 0, attempt: 0, trigger: rec, remove: new Set(forget ? [rec] : []), done: this.calls.answerLater(reply, () => undefined) });
       return PENDING;
     }
     if (forget) this.removeRecord(rec);
@@ -447,24 +478,12 @@ export class SupervisorActor implements Behavior<unknown> {
     return undefined;
   }
 
-  /** Answer `reply` when the plan is done; until then it is refused if the supervisor exits. */
-  private answerLater(reply: ReplyHandle | null, value: () => unknown): () => void {
-    if (reply === null) return () => {};
-    this.waiting.add(reply);
-    return () => {
-      this.waiting.delete(reply);
-      reply.resolve(value());
-    };
-  }
-
   /** The supervisor is exiting: calls still waiting get an answer now. */
   private refuseWaiting(): void {
-    const why = () => new AskError('ask/target-exited', `${this.cell!.path} exited before completing the call`);
-    for (const reply of this.waiting) reply.reject(why());
-    this.waiting.clear();
-    for (const { reply } of this.deferred.splice(0)) reply?.reject(why());
+    this.calls.refuseAll(() => new AskError('ask/target-exited', `${this.cell!.path} exited before completing the call`));
   }
 
+  /** OTP's count_children: a simple-one-for-one supervisor has one spec, its template, however many children. */
   private counts(): ChildCounts {
     let active = 0;
     let supervisors = 0;
@@ -472,21 +491,22 @@ export class SupervisorActor implements Behavior<unknown> {
       if (r.cell !== null && r.cell.status !== S_DEAD) active++;
       if (r.spec.isSupervisor) supervisors++;
     }
-    return { specs: this.records.length, active, supervisors, workers: this.records.length - supervisors };
+    const specs = this.strategy.dynamic ? 1 : this.records.length;
+    return { specs, active, supervisors, workers: this.records.length - supervisors };
   }
 
   // --- internal: records ---
 
-  private addRecord(spec: NormalizedChild, id: string, args: unknown, dynamic: boolean): ChildRecord {
+  private addRecord(spec: NormalizedChild, id: string, args: unknown, origin: ChildOrigin): ChildRecord {
     const cell = this.cell!;
     let route: StableRoute;
-    if (spec.stable !== null && !dynamic && isStableAddr(spec.stable)) {
+    if (spec.stable !== null && origin !== 'template' && isStableAddr(spec.stable)) {
       route = routeOf(spec.stable) as StableRoute;
     } else {
       route = new StableRoute(this.engine, this.spec.whileRestarting, this.spec.stableCapacity, true);
     }
     route.bind(cell, `${cell.path}/${id}`);
-    const rec = new ChildRecord(id, spec, args, route, dynamic);
+    const rec = new ChildRecord(id, spec, args, route, origin);
     this.records.push(rec);
     this.byId.set(id, rec);
     return rec;
@@ -497,6 +517,7 @@ export class SupervisorActor implements Behavior<unknown> {
     if (i >= 0) this.records.splice(i, 1);
     this.byId.delete(rec.id);
     if (rec.cell !== null) this.byCell.delete(rec.cell);
+    this.unwatch(rec);
     this.cancelDelayed(rec);
     rec.status = 'stopped';
     if (rec.route.ownedBySupervisor) rec.route.close();
@@ -591,11 +612,6 @@ interface Plan {
   /** Children forgotten once stopped (temporary ones, removals). */
   readonly remove: Set<ChildRecord>;
   readonly done: (() => void) | null;
-}
-
-interface Deferred {
-  readonly message: unknown;
-  readonly reply: ReplyHandle | null;
 }
 
 const PENDING = Symbol('pending');

@@ -188,6 +188,25 @@ export function multiSuite(make: MakeMulti): void {
       expect(items.slice(1)).toEqual(['a', 'b', 'c']);
     });
 
+    // Issue #17 (item 4): the waiters of a backpressure mailbox are bounded on every core.
+    it('beyond the mailbox maxWaiters, a sendWait from another core resolves rejected at once', async () => {
+      const h = await fixture.make({ cores: 3 });
+      const { engine } = h;
+      const client = engine.client();
+      const latch = engine.spawn('latch', { placement: { core: 1 } });
+      const box = engine.spawn('held', { placement: { core: 2 }, mailbox: { capacity: 1, overflow: 'backpressure', maxWaiters: 2 } });
+      expect(await client.sendWait(box, { hold: latch })).toBe('queued');
+      expect(await client.sendWait(box, 'fills')).toBe('queued');
+      const waits = ['a', 'b'].map((m) => client.sendWait(box, m));
+      expect(await client.sendWait(box, 'c')).toBe('rejected');
+      engine.send(latch, 'open');
+      expect(await Promise.all(waits)).toEqual(['queued', 'queued']);
+      let items: unknown[] = [];
+      // A dump asked while the mailbox (capacity 1) is still full is refused: ask again.
+      await eventually(h, async () => (items = await engine.ask<string, unknown[]>(box, 'dump').catch(() => [])).length === 4, 'the admitted messages');
+      expect(items.slice(1)).toEqual(['fills', 'a', 'b']);
+    });
+
     it('resolves dead for a dead actor on another core, and checks the message and options at the call', async () => {
       const h = await fixture.make({ cores: 2 });
       const { engine } = h;

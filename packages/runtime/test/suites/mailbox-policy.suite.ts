@@ -4,11 +4,12 @@
  * held inside an async handler, the model predicts each send's result, which asks fail
  * with ask/rejected, the dropped/rejected counts, and the order the actor then handles
  * the survivors in (priority lanes, FIFO within a lane, backpressure waiters admitted in
- * order as room appears).
+ * order as room appears, and a sendWait beyond `maxWaiters` refused at once).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AskError, type OverflowPolicy, type Priority, type SendResult } from '@pd/actor';
+import { MAILBOX_DEFAULTS } from '@pd/runtime';
 import { type MakeEngine, deferred, settle, until, withEngine } from './harness.js';
 
 type OpKind = 'send' | 'sendWait' | 'ask';
@@ -26,7 +27,7 @@ interface Prediction {
   rejected: number;
 }
 
-function predict(capacity: number, policy: OverflowPolicy, ops: readonly Op[]): Prediction {
+function predict(capacity: number, policy: OverflowPolicy, maxWaiters: number, ops: readonly Op[]): Prediction {
   const lanes = new Map<Priority, number[]>(LANES.map((p) => [p, []]));
   const waiters: number[] = [];
   const results: Prediction['results'] = [];
@@ -40,7 +41,7 @@ function predict(capacity: number, policy: OverflowPolicy, ops: readonly Op[]): 
   };
   ops.forEach((op, i) => {
     const full = size() >= capacity || waiters.length > 0;
-    if (op.kind === 'sendWait' && policy === 'backpressure' && full) {
+    if (op.kind === 'sendWait' && policy === 'backpressure' && full && waiters.length < maxWaiters) {
       waiters.push(i);
       results[i] = 'queued';
       return;
@@ -92,9 +93,10 @@ export function mailboxPolicySuite(make: MakeEngine): void {
         policy: fc.constantFrom<OverflowPolicy>('drop-newest', 'drop-oldest', 'reject', 'backpressure'),
         ops: fc.array(op, { minLength: 0, maxLength: 16, size: 'medium' }),
         budget: fc.integer({ min: 1, max: 4 }),
+        maxWaiters: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
       });
-      await fc.assert(fc.asyncProperty(arb, async ({ capacity, policy, ops, budget }) => {
-        const model = predict(capacity, policy, ops);
+      await fc.assert(fc.asyncProperty(arb, async ({ capacity, policy, ops, budget, maxWaiters }) => {
+        const model = predict(capacity, policy, maxWaiters ?? MAILBOX_DEFAULTS.maxWaiters, ops);
         await withEngine(make, undefined, async (engine) => {
           const gate = deferred();
           const handled: number[] = [];
@@ -104,7 +106,7 @@ export function mailboxPolicySuite(make: MakeEngine): void {
               handled.push(m);
               return `reply:${m}`;
             },
-          }, { mailbox: { capacity, overflow: policy }, budget });
+          }, { mailbox: { capacity, overflow: policy, ...(maxWaiters === undefined ? {} : { maxWaiters }) }, budget });
           engine.send(target, 'gate');
           await settle(engine, 1);
           const outcomes: Promise<SendResult | 'ask-rejected' | string>[] = ops.map((o, i) => {
@@ -126,6 +128,27 @@ export function mailboxPolicySuite(make: MakeEngine): void {
           expect(engine.deadLetters().byReason.dropped).toBe(model.dropped);
         });
       }), { numRuns: 60 });
+    });
+
+    // Issue #17 (item 4): waiters were unbounded (1M pending sendWaits held ~300 MiB).
+    it('sendWait callers beyond the bound (default 10 000) do not wait: they resolve rejected at once, as dead letters', async () => {
+      await withEngine(make, undefined, async (engine) => {
+        const gate = deferred();
+        const target = engine.spawn({ receive: (m: string) => (m === 'gate' ? gate.promise : undefined) }, { mailbox: { capacity: 1, overflow: 'backpressure' } });
+        engine.send(target, 'gate');
+        await settle(engine, 1);
+        expect(engine.send(target, 'fills')).toBe('queued');
+        const bound = MAILBOX_DEFAULTS.maxWaiters;
+        let settled = 0;
+        const waits = Array.from({ length: bound + 50 }, () => engine.sendWait(target, 'w').then((r) => (settled++, r)));
+        await settle(engine, 1);
+        expect(settled).toBe(50);
+        expect(await Promise.all(waits.slice(bound))).toEqual(Array(50).fill('rejected'));
+        expect(engine.deadLetters().byReason.rejected).toBe(50);
+        expect(() => engine.spawn({ receive: () => {} }, { mailbox: { maxWaiters: -1 } })).toThrow(/mailbox\.maxWaiters must be an integer >= 0/);
+        gate.resolve();
+        expect(await Promise.all(waits.slice(0, 3))).toEqual(['queued', 'queued', 'queued']);
+      });
     });
   });
 }

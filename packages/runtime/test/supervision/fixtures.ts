@@ -1,7 +1,8 @@
 /**
  * Test actors for the supervision suites: a worker that does what it is told (crash, exit
- * with a reason, link, trap exits, answer pings) and writes its lifecycle to a shared log
- * (`start:a`, `restarting:a:error`, `stop:a`), with an optional slow or endless stop hook.
+ * with a reason, link, unlink from its supervisor, trap exits, answer pings) and writes its
+ * lifecycle to a shared log (`start:a`, `restarting:a:error`, `stop:a`), with an optional
+ * slow or endless stop hook.
  */
 import { type AnyAddr, type Behavior, type Context, Exit, type ExitReason, ExitSignal, defineKind } from '@pd/actor';
 
@@ -13,6 +14,7 @@ export type WorkerMsg =
   | { readonly t: 'record'; readonly v: unknown }
   | { readonly t: 'link'; readonly to: AnyAddr }
   | { readonly t: 'trap' }
+  | { readonly t: 'unlink-parent' }
   | { readonly t: 'who' };
 
 export interface WorkerArgs {
@@ -61,6 +63,10 @@ export class TestWorker implements Behavior<WorkerMsg> {
         return undefined;
       case 'trap':
         ctx.trapExits(true);
+        return undefined;
+      case 'unlink-parent':
+        // OTP's naughty_child: its supervisor no longer hears of its exit through the link.
+        if (ctx.parent !== null) ctx.unlink(ctx.parent);
         return undefined;
       case 'who':
         return { path: ctx.path, restarts: ctx.info.restarts };
