@@ -1,7 +1,7 @@
 // The ring between two real threads (worker_threads), both directions: every frame once,
 // in order and intact, through wrap-around, full rings, overflow and sleeping ends.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +20,9 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pd-ring-'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  // The ring modules import @pd/actor (their errors are PdErrors): the built package, as in production.
+  mkdirSync(join(dir, 'node_modules', '@pd'), { recursive: true });
+  symlinkSync(fileURLToPath(new URL('../../actor', import.meta.url)), join(dir, 'node_modules', '@pd', 'actor'), 'dir');
   for (const name of MODULES) {
     const source = readFileSync(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), 'utf8');
     const { outputText } = ts.transpileModule(source, {
