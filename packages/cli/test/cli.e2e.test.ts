@@ -12,6 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '@pd/control';
 import { BIN, ROOT, cleanEnv, configDir, pd, requireBuild, type Run } from './helpers.js';
 
+// Each test runs several pd processes one after another (each a Node start-up): a busy machine
+// stretches that to tens of seconds, so a generous limit rather than vitest's 30 s default.
+const E2E_TIMEOUT_MS = 120_000;
+
 const ID = `e2e-${process.pid}`;
 let env: Record<string, string>;
 let stateDir: string;
@@ -60,7 +64,7 @@ afterAll(async () => {
   }
 }, 30_000);
 
-describe('pd against a real engine', () => {
+describe('pd against a real engine', { timeout: E2E_TIMEOUT_MS }, () => {
   it('start --detach reports the ready engine, without its token, and writes a private state file', async () => {
     const s = started.json;
     expect(s).toMatchObject({ ready: true, id: ID, host: '127.0.0.1', config: configFile, stateFile: join(stateDir, `${ID}.json`) });
@@ -255,7 +259,7 @@ describe('pd against a real engine', () => {
   });
 });
 
-describe('pd start refuses bad configs before anything starts', () => {
+describe('pd start refuses bad configs before anything starts', { timeout: E2E_TIMEOUT_MS }, () => {
   it('with the path of each offending field (exit 6)', async () => {
     const bad = await configDir({ version: 1, engine: { id: 'bad-one', cores: 'two' }, control: { prot: 1 }, tree: { children: [{ id: 'x', kind: 'cuonter' }] } });
     const run = await pd(['start', '--config', bad.file, '--json'], { PD_STATE_DIR: bad.stateDir });
@@ -283,7 +287,7 @@ describe('pd start refuses bad configs before anything starts', () => {
   });
 });
 
-describe('pd start --foreground', () => {
+describe('pd start --foreground', { timeout: E2E_TIMEOUT_MS }, () => {
   it('runs until SIGTERM, then stops gracefully', async () => {
     const made = await configDir({ version: 1, engine: { id: 'fg' }, tree: { children: [{ id: 'c', kind: 'counter' }] } });
     const child = spawn(process.execPath, [BIN, 'start', '--config', made.file, '--json'], { env: cleanEnv({ PD_STATE_DIR: made.stateDir }) });
