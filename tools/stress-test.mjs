@@ -10,6 +10,7 @@
 // the failing tests (read from vitest's output). The busy workers are ended by their process
 // ids when the runs are done, on failure and on Ctrl-C; each one also exits by itself once
 // this script is gone. Exits 0 only if every run passed.
+/* global console, process, setInterval, clearInterval */
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
