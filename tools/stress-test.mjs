@@ -137,6 +137,15 @@ function runOnce(command, onChild) {
 
 const fmtLoad = (l) => l.toFixed(2);
 
+/** One run's result as the summary shows it: a line, then one line per failure. */
+function describeRun(r) {
+  const status = r.passed ? 'PASS' : `FAIL (exit ${r.code})`;
+  const lines = [`  run ${r.run}: ${status}  ${r.seconds.toFixed(1)} s  load avg ${fmtLoad(r.load)} at end, ${fmtLoad(r.peakLoad)} peak${r.counts === null ? '' : `  ${r.counts}`}`];
+  for (const f of r.failures) lines.push(`    failed: ${f}`);
+  if (!r.passed && r.failures.length === 0) lines.push('    failed: (no test named in the output; see the log above)');
+  return lines.join('\n');
+}
+
 async function main() {
   let options;
   try {
@@ -151,6 +160,7 @@ async function main() {
   }
   const workers = startBusy(options.busy);
   let current = null;
+  const results = [];
   const abort = (signal) => {
     stopBusy(workers);
     if (current !== null && current.exitCode === null) {
@@ -160,7 +170,8 @@ async function main() {
         // already gone
       }
     }
-    console.error(`\nstress-test: ${signal}, busy workers ended`);
+    console.error(`\nstress-test: ${signal}, busy workers ended; runs completed before it:`);
+    for (const r of results) console.error(describeRun(r));
     process.exit(130);
   };
   process.on('SIGINT', abort);
@@ -169,7 +180,6 @@ async function main() {
 
   const cmd = options.command.join(' ');
   console.log(`stress-test: ${options.busy} busy workers on ${availableParallelism()} cores (pids ${workers.map((w) => w.pid).join(' ')}); running \`${cmd}\` ${options.runs}×`);
-  const results = [];
   try {
     for (let run = 1; run <= options.runs; run++) {
       console.log(`\nstress-test: run ${run}/${options.runs} starts, load average ${loadavg().map(fmtLoad).join(' ')}`);
@@ -186,18 +196,14 @@ async function main() {
         failures: parseFailures(r.output),
         counts: parseTestCounts(r.output),
       });
+      console.log(`\nstress-test: run ${run}/${options.runs} ended:\n${describeRun(results.at(-1))}`);
     }
   } finally {
     stopBusy(workers);
   }
 
   console.log(`\nstress-test summary: \`${cmd}\`, ${options.busy} busy workers, ${availableParallelism()} cores`);
-  for (const r of results) {
-    const status = r.passed ? 'PASS' : `FAIL (exit ${r.code})`;
-    console.log(`  run ${r.run}: ${status}  ${r.seconds.toFixed(1)} s  load avg ${fmtLoad(r.load)} at end, ${fmtLoad(r.peakLoad)} peak${r.counts === null ? '' : `  ${r.counts}`}`);
-    for (const f of r.failures) console.log(`    failed: ${f}`);
-    if (!r.passed && r.failures.length === 0) console.log('    failed: (no test named in the output; see the log above)');
-  }
+  for (const r of results) console.log(describeRun(r));
   const failed = results.filter((r) => !r.passed).length;
   console.log(failed === 0 ? `all ${results.length} runs passed` : `${failed} of ${results.length} runs failed`);
   process.exitCode = failed === 0 ? 0 : 1;
