@@ -5,7 +5,7 @@
  * clock (the connection owns the timeout). Must not: accept a frame before both proofs
  * check out, or say why authentication failed in more detail than "auth".
  */
-import { type Hello, proof, proofMatches, readHello, readReason, records, writeHello } from './hello.js';
+import { type Hello, type Resume, copy, proof, proofMatches, readAuth, readHello, readReason, records, writeHello, writeResume } from './hello.js';
 import { RecordType, RefuseReason, reasonName, type RefuseReasonName } from './wire.js';
 
 /** What this side brings to a handshake. */
@@ -21,16 +21,15 @@ export interface HandshakeLocal {
   readonly nonce: Uint8Array;
 }
 
-/** The resume context this side has about a peer: its last known incarnation and the frames received from it. */
-export interface ResumeInfo {
-  readonly knownIncarnation: number;
-  readonly received: number;
-}
 
 /** Hooks into the node that owns the connection. */
 export interface HandshakeHooks {
-  /** Resume context for `peerId` (zeros when unknown). */
-  resume(peerId: string): ResumeInfo;
+  /**
+   * Resume counts for `peer`, read just before this side's AUTH leaves (zeros when unknown).
+   * The acceptor calls it only after the dialer proved itself, so the node may first close
+   * an older connection from that peer (its count is then final).
+   */
+  resume(peer: Hello): Resume;
   /** Acceptor only: whether to take this dialer (0), or why not (duplicate, busy...). */
   admit(hello: Hello): { reason: RefuseReason; text: string } | null;
   /** Acceptor under mutual TLS: whether the transport verified the client's certificate. */
@@ -40,6 +39,8 @@ export interface HandshakeHooks {
 /** A finished handshake. */
 export interface HandshakeOutcome {
   readonly peer: Hello;
+  /** The peer's resume counts about this node. */
+  readonly peerResume: Resume;
   readonly version: number;
   readonly features: number;
 }
@@ -111,14 +112,13 @@ export class Handshake {
     if (hello.cluster !== l.cluster) return this.fail('cluster', `peer is in cluster '${hello.cluster}', this node in '${l.cluster}'`, false, true);
     if (hello.nodeId === l.nodeId) return this.fail('wrongNode', `peer has this node's own id '${l.nodeId}'`, false, true);
     this.peer = hello;
-    this.peerHelloBytes = body.slice();
+    this.peerHelloBytes = copy(body, 0, body.length);
     if (this.role === 'dialer') {
       if (this.wanted !== '' && hello.nodeId !== this.wanted) {
         return this.fail('wrongNode', `dialed '${this.wanted}' but '${hello.nodeId}' answered`, false, true);
       }
       this.state = 'await-auth';
-      const mac = l.secret === null ? new Uint8Array(0) : proof(l.secret, 'dialer', this.ownHello!, this.peerHelloBytes);
-      this.send(records.auth(mac));
+      this.sendAuth('dialer', this.ownHello!, this.peerHelloBytes);
       return true;
     }
     if (hello.wanted !== '' && hello.wanted !== l.nodeId) {
@@ -134,29 +134,33 @@ export class Handshake {
     return true;
   }
 
-  private onAuth(mac: Uint8Array): boolean {
+  private onAuth(body: Uint8Array): boolean {
     const l = this.local;
+    const auth = readAuth(body);
+    if (auth === null) return this.fail('malformed', 'not an AUTH of this protocol', false, true);
+    const [dialer, acceptor] = this.role === 'dialer' ? [this.ownHello!, this.peerHelloBytes!] : [this.peerHelloBytes!, this.ownHello!];
     if (l.secret !== null) {
-      const [dialer, acceptor] = this.role === 'dialer' ? [this.ownHello!, this.peerHelloBytes!] : [this.peerHelloBytes!, this.ownHello!];
-      const expected = proof(l.secret, this.role === 'dialer' ? 'acceptor' : 'dialer', dialer, acceptor);
-      if (!proofMatches(expected, mac)) return this.fail('auth', 'the peer did not prove it holds the cluster secret', false, true);
-      if (this.role === 'acceptor') this.send(records.auth(proof(l.secret, 'acceptor', dialer, acceptor)));
-    } else if (this.role === 'acceptor') {
-      this.send(records.auth(new Uint8Array(0)));
+      const expected = proof(l.secret, this.role === 'dialer' ? 'acceptor' : 'dialer', dialer, acceptor, auth.resumeBytes);
+      if (!proofMatches(expected, auth.mac)) return this.fail('auth', 'the peer did not prove it holds the cluster secret', false, true);
     }
+    if (this.role === 'acceptor') this.sendAuth('acceptor', dialer, acceptor);
     this.state = 'done';
     const peer = this.peer!;
-    this.outcome = { peer, version: Math.min(l.versionMax, peer.versionMax), features: l.features & peer.features };
+    this.outcome = { peer, peerResume: auth.resume, version: Math.min(l.versionMax, peer.versionMax), features: l.features & peer.features };
     return true;
+  }
+
+  private sendAuth(role: 'dialer' | 'acceptor', dialer: Uint8Array, acceptor: Uint8Array): void {
+    const secret = this.local.secret;
+    const resume = writeResume(this.hooks.resume(this.peer!));
+    this.send(records.auth(secret === null ? new Uint8Array(0) : proof(secret, role, dialer, acceptor, resume), resume));
   }
 
   private sendHello(wanted: string): void {
     const l = this.local;
-    const resume = wanted === '' && this.peer === null ? { knownIncarnation: 0, received: 0 } : this.hooks.resume(wanted || this.peer!.nodeId);
     this.ownHello = writeHello({
       versionMin: l.versionMin, versionMax: l.versionMax, features: l.features, incarnation: l.incarnation,
-      knownPeerIncarnation: resume.knownIncarnation, receivedFromPeer: resume.received, nonce: l.nonce,
-      cluster: l.cluster, nodeId: l.nodeId, wanted,
+      nonce: l.nonce, cluster: l.cluster, nodeId: l.nodeId, wanted,
     });
     this.send(records.hello(this.ownHello));
   }

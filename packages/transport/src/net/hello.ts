@@ -13,10 +13,6 @@ export interface Hello {
   readonly versionMax: number;
   readonly features: number;
   readonly incarnation: number;
-  /** The incarnation of the receiver this sender knew before (0 = none): the context of `receivedFromPeer`. */
-  readonly knownPeerIncarnation: number;
-  /** Frames the sender received from (receiver, knownPeerIncarnation) so far. */
-  readonly receivedFromPeer: number;
   readonly nonce: Uint8Array;
   readonly cluster: string;
   readonly nodeId: string;
@@ -24,7 +20,7 @@ export interface Hello {
   readonly wanted: string;
 }
 
-const HELLO_FIXED = 60;
+const HELLO_FIXED = 48;
 const NAME_MAX = 255;
 const MAC_LABEL_DIALER = Buffer.from('pd-wire/1 dialer\0');
 const MAC_LABEL_ACCEPTOR = Buffer.from('pd-wire/1 acceptor\0');
@@ -53,9 +49,7 @@ export function writeHello(hello: Hello): Uint8Array {
   v.setUint16(6, hello.versionMax, true);
   v.setUint32(8, hello.features >>> 0, true);
   v.setUint32(12, hello.incarnation >>> 0, true);
-  v.setUint32(16, hello.knownPeerIncarnation >>> 0, true);
-  v.setFloat64(20, hello.receivedFromPeer, true);
-  body.set(hello.nonce.subarray(0, 32), 28);
+  body.set(hello.nonce.subarray(0, 32), 16);
   let at = HELLO_FIXED;
   for (const name of [cluster, node, wanted]) {
     body[at++] = name.length;
@@ -70,8 +64,6 @@ export function readHello(bytes: Uint8Array): Hello | null {
   if (bytes.length < HELLO_FIXED + 3) return null;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== HELLO_MAGIC) return null;
-  const receivedFromPeer = v.getFloat64(20, true);
-  if (!Number.isSafeInteger(receivedFromPeer) || receivedFromPeer < 0) return null;
   const names: string[] = [];
   let at = HELLO_FIXED;
   for (let i = 0; i < 3; i++) {
@@ -88,19 +80,58 @@ export function readHello(bytes: Uint8Array): Hello | null {
   if (at !== bytes.length || names[1] === '') return null;
   return {
     versionMin: v.getUint16(4, true), versionMax: v.getUint16(6, true), features: v.getUint32(8, true),
-    incarnation: v.getUint32(12, true), knownPeerIncarnation: v.getUint32(16, true), receivedFromPeer,
-    nonce: bytes.slice(28, 60), cluster: names[0]!, nodeId: names[1]!, wanted: names[2]!,
+    incarnation: v.getUint32(12, true), nonce: copy(bytes, 16, 48), cluster: names[0]!, nodeId: names[1]!, wanted: names[2]!,
   };
 }
 
+/** What an AUTH carries besides the proof: the resume counts that make losses across a reconnect exact. */
+export interface Resume {
+  /** The receiver's incarnation as the sender last knew it (0 = none): the context of `received`. */
+  readonly knownIncarnation: number;
+  /** Frames the sender received from (receiver, knownIncarnation) so far. */
+  readonly received: number;
+}
+
+const RESUME_BYTES = 12;
+
 /**
  * The proof one side sends: HMAC-SHA256(secret, label ‖ dialer's HELLO body ‖ acceptor's
- * HELLO body). Both nonces and every negotiated field are inside, so a proof can be neither
- * replayed nor moved to another negotiation.
+ * HELLO body ‖ the sender's resume counts). Both nonces and every negotiated field are
+ * inside, so a proof can be neither replayed nor moved to another negotiation.
  */
-export function proof(secret: Uint8Array, role: 'dialer' | 'acceptor', dialerHello: Uint8Array, acceptorHello: Uint8Array): Uint8Array {
+export function proof(secret: Uint8Array, role: 'dialer' | 'acceptor', dialerHello: Uint8Array, acceptorHello: Uint8Array, resume: Uint8Array): Uint8Array {
   return createHmac('sha256', secret).update(role === 'dialer' ? MAC_LABEL_DIALER : MAC_LABEL_ACCEPTOR)
-    .update(dialerHello).update(acceptorHello).digest();
+    .update(dialerHello).update(acceptorHello).update(resume).digest();
+}
+
+/** The resume counts as bytes: u32 known incarnation, f64 frames received. */
+export function writeResume(resume: Resume): Uint8Array {
+  const out = new Uint8Array(RESUME_BYTES);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, resume.knownIncarnation >>> 0, true);
+  v.setFloat64(4, resume.received, true);
+  return out;
+}
+
+/** An AUTH body: u8 proof length (0 or 32), the proof, the resume counts. */
+export function writeAuth(mac: Uint8Array, resume: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + mac.length + RESUME_BYTES);
+  out[0] = mac.length;
+  out.set(mac, 1);
+  out.set(resume, 1 + mac.length);
+  return out;
+}
+
+/** Reads an AUTH body; null when malformed. */
+export function readAuth(bytes: Uint8Array): { mac: Uint8Array; resumeBytes: Uint8Array; resume: Resume } | null {
+  if (bytes.length < 1) return null;
+  const n = bytes[0]!;
+  if ((n !== 0 && n !== 32) || bytes.length !== 1 + n + RESUME_BYTES) return null;
+  const resumeBytes = copy(bytes, 1 + n, bytes.length);
+  const v = new DataView(resumeBytes.buffer);
+  const received = v.getFloat64(4, true);
+  if (!Number.isSafeInteger(received) || received < 0) return null;
+  return { mac: copy(bytes, 1, 1 + n), resumeBytes, resume: { knownIncarnation: v.getUint32(0, true), received } };
 }
 
 /** Constant-time comparison of a received proof with the expected one. */
@@ -133,8 +164,13 @@ export function readReason(bytes: Uint8Array): { reason: number; text: string } 
 /** Record helpers. */
 export const records = {
   hello: (body: Uint8Array) => record(RecordType.hello, body),
-  auth: (mac: Uint8Array) => record(RecordType.auth, mac),
+  auth: (mac: Uint8Array, resume: Uint8Array) => record(RecordType.auth, writeAuth(mac, resume)),
   refuse: (reason: RefuseReason, text: string) => record(RecordType.refuse, writeReason(reason, text)),
   goodbye: (reason: RefuseReason, text: string) => record(RecordType.goodbye, writeReason(reason, text)),
   heartbeat: () => record(RecordType.heartbeat, new Uint8Array(0)),
 };
+
+/** A copy in its own memory (a Buffer's `slice` is a view, which would share the socket's chunk). */
+export function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
+}

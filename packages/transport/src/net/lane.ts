@@ -63,7 +63,8 @@ export class Lane {
       if (this.bytes[at + RECORD_PREFIX_BYTES] === RecordType.frame) frames++;
       at += size;
     }
-    const out = { bytes: this.bytes.slice(0, at), frames };
+    // A copy: the rest moves to the front of this buffer, and the socket owns what it was given.
+    const out = { bytes: Uint8Array.prototype.slice.call(this.bytes, 0, at), frames };
     this.bytes.copyWithin(0, at, this.length);
     this.length -= at;
     this.frames -= frames;

@@ -168,9 +168,14 @@ export class NetNode {
 
   private hooks(port: StreamPort, conn: () => Connection): HandshakeHooks {
     return {
-      resume: (peerId) => {
-        const p = this.peers.get(peerId);
-        return p === undefined ? { knownIncarnation: 0, received: 0 } : { knownIncarnation: p.incarnation, received: p.received };
+      resume: (hello) => {
+        const p = this.peers.get(hello.nodeId);
+        if (p === undefined) return { knownIncarnation: 0, received: 0 };
+        // The peer proved itself and dialed anew: its older connection is dead to it. Close
+        // ours first, so the count reported is final and losses are counted exactly.
+        const c = conn();
+        if (c.role === 'acceptor' && p.conn !== null) p.conn.close('replaced', 'a newer connection from the same node replaced this one');
+        return { knownIncarnation: p.incarnation, received: p.received };
       },
       admit: (hello) => this.admit(hello, conn()),
       peerCertificateVerified: () => port.peerCertificateVerified,
@@ -236,8 +241,9 @@ export class NetNode {
     else if (peer.dialing === conn) peer.dialing = null;
     this.stats.handshakes.ok++;
     const old = peer.conn;
-    const knownByPeer = hello.knownPeerIncarnation === this.incarnation ? hello.knownPeerIncarnation : 0;
-    const { restarted } = peer.up(conn, hello.incarnation, knownByPeer, hello.receivedFromPeer);
+    const resume = outcome.peerResume;
+    const knownByPeer = resume.knownIncarnation === this.incarnation ? resume.knownIncarnation : 0;
+    const { restarted } = peer.up(conn, hello.incarnation, knownByPeer, resume.received);
     if (old !== null && old !== conn) old.close('replaced', 'a newer connection from the same node replaced this one');
     this.emit({ type: 'up', peer: hello.nodeId, incarnation: hello.incarnation, restarted, role: conn.role });
   }
