@@ -117,7 +117,12 @@ function pipe(): [StreamPort, StreamPort, () => void] {
   const pump = (): void => {
     for (let moved = true; moved;) {
       moved = false;
-      for (const i of [0, 1] as const) while (queues[i].length > 0) (moved = true, events[i]!.data(queues[i].shift()!));
+      for (const i of [0, 1] as const) {
+        while (queues[i].length > 0) {
+          moved = true;
+          events[i]!.data(queues[i].shift()!);
+        }
+      }
     }
   };
   return [make(0), make(1), pump];
