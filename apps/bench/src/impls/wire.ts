@@ -67,19 +67,35 @@ async function runBare(p: Params): Promise<RunResult> {
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
   const server = createServer({ noDelay: true }, (socket: Socket) => {
-    let carry: Buffer | null = null;
+    // A bare length-prefix walk that copies nothing: the ceiling for a receiver that only
+    // finds record boundaries (a record split across chunks is skipped, not reassembled).
+    let pending = 0;
+    const prefix = Buffer.alloc(4);
+    let prefixHave = 0;
     socket.on('data', (chunk: Buffer) => {
       if (t0 === 0) t0 = nowSec();
-      let buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
       let at = 0;
-      while (buf.length - at >= 4) {
-        const size = buf.readUInt32LE(at);
-        if (buf.length - at < 4 + size) break;
-        at += 4 + size;
-        count++;
+      while (at < chunk.length) {
+        if (pending > 0) {
+          const take = Math.min(pending, chunk.length - at);
+          pending -= take;
+          at += take;
+          if (pending === 0) count++;
+          continue;
+        }
+        if (prefixHave > 0 || chunk.length - at < 4) {
+          const take = Math.min(4 - prefixHave, chunk.length - at);
+          chunk.copy(prefix, prefixHave, at, at + take);
+          prefixHave += take;
+          at += take;
+          if (prefixHave < 4) break;
+          prefixHave = 0;
+          pending = prefix.readUInt32LE(0);
+          continue;
+        }
+        pending = chunk.readUInt32LE(at);
+        at += 4;
       }
-      buf = buf.subarray(at);
-      carry = buf.length > 0 ? Buffer.from(buf) : null;
       if (count >= n) finish();
     });
   });
