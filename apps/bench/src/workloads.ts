@@ -138,6 +138,17 @@ export const SPECS: readonly WorkloadSpec[] = [
     sizeKeys: ['rounds'],
     baselines: ['pd'],
   },
+  {
+    name: 'wire',
+    unit: 'msgs/s',
+    measures:
+      'Envelope frames of a small message, one way between two processes over loopback, `batch` per event-loop turn: pd network transports (TCP, TLS, ws) against a bare node:net loop writing the same bytes in the same batches.',
+    impls: ['pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp'],
+    full: { messages: 2_000_000, batch: 256 },
+    quick: { messages: 400_000, batch: 256 },
+    sizeKeys: ['messages'],
+    baselines: ['bare-tcp'],
+  },
 ];
 
 export function specOf(name: WorkloadName): WorkloadSpec {
