@@ -11,10 +11,11 @@ export const WORKLOADS = [
   'cross-core',
   'cross-core-rtt',
   'multi-scale',
+  'telemetry-overhead',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-otel-api', 'pd-otel-metrics'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */

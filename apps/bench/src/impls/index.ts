@@ -16,6 +16,8 @@ const MODULES: Partial<Record<ImplName, string>> = {
   xstate: './xstate.js',
   comedy: './comedy.js',
   postMessage: './postmessage.js',
+  'pd-otel-api': './pd-otel-api.js',
+  'pd-otel-metrics': './pd-otel-metrics.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */
