@@ -5,7 +5,8 @@
  * `attach(engine)` once it does, `setReady` when its tree is up, `close` after it stopped.
  * Must not: start anything the options turned off, or outlive `close`.
  */
-import { metrics, trace } from '@opentelemetry/api';
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -95,7 +96,11 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const tracerProvider = tracing(options, resource);
   if (options.registerGlobal !== false) {
     if (meterProvider !== null) metrics.setGlobalMeterProvider(meterProvider);
-    if (tracerProvider !== null) trace.setGlobalTracerProvider(tracerProvider);
+    if (tracerProvider !== null) {
+      trace.setGlobalTracerProvider(tracerProvider);
+      // Without a context manager no span is ever "active" (and logs carry no trace ids).
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    }
   }
   const health = { ready: false, stopping: false };
   let endpoint: Endpoint | null = null;

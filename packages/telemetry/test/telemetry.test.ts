@@ -154,3 +154,32 @@ describe('logs', () => {
     expect(lines.map((l) => JSON.parse(l)).map((r) => [r.level, r.msg, r.n])).toEqual([['warn', 'shown', 1]]);
   });
 });
+
+describe('trace ids in logs', () => {
+  it('a record written inside an active span carries trace_id, span_id and trace_flags', async () => {
+    const { context, trace } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const tracer = new BasicTracerProvider().getTracer('t');
+      const lines: string[] = [];
+      const logger = createLogger({ engineId: 't1', format: 'json', destination: { write: (l: string) => lines.push(l) } });
+      let ids!: { traceId: string; spanId: string };
+      await tracer.startActiveSpan('work', async (span) => {
+        ids = span.spanContext();
+        await Promise.resolve();
+        logger.info('inside');
+        span.end();
+      });
+      logger.info('outside');
+      const [inside, outside] = lines.map((l) => JSON.parse(l));
+      expect(inside).toMatchObject({ msg: 'inside', trace_id: ids.traceId, span_id: ids.spanId, trace_flags: '01' });
+      expect(outside.trace_id).toBeUndefined();
+      expect(trace.getActiveSpan()).toBeUndefined();
+    } finally {
+      context.disable();
+    }
+  });
+});
