@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlClient, connectToEngine } from '@pd/control';
-import { ROOT, pd, requireBuild, type Run } from './helpers.js';
+import { createServer } from 'node:net';
+import { ROOT, configDir, pd, requireBuild, type Run } from './helpers.js';
 
 const DEMO_CONFIG = join(ROOT, 'apps/demo/demo.config.json');
 const GATEWAY = '/user/shop/payments/gateway';
@@ -170,6 +171,29 @@ describe('pd start with the demo config (telemetry on)', () => {
         await browser.close();
       }
     }, 60_000);
+  });
+});
+
+describe('pd start with telemetry refuses cleanly', () => {
+  it('a bad config binds no metrics port and the process ends (exit 6)', async () => {
+    const bad = await configDir({ version: 1, engine: { id: 'tel-bad' }, telemetry: { enabled: true, metrics: { port: 0 } }, tree: { children: [{ id: 'x', kind: 'nope' }] } });
+    const run = await pd(['start', '--foreground', '--config', bad.file, '--state-dir', bad.stateDir], {}, { timeoutMs: 30_000 });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('unknown kind "nope"');
+  });
+
+  it('a metrics port in use is an error that says so, and the engine does not start', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const cfg = await configDir({ version: 1, engine: { id: 'tel-busy' }, telemetry: { enabled: true, metrics: { port } } });
+      const run = await pd(['start', '--foreground', '--config', cfg.file, '--state-dir', cfg.stateDir], {}, { timeoutMs: 30_000 });
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain(`telemetry: cannot serve metrics and health on 127.0.0.1:${port}: the address is in use`);
+      expect(existsSync(join(cfg.stateDir, 'tel-busy.json'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
   });
 });
 

@@ -30,9 +30,13 @@ export function serveTelemetry(host: string, port: number, exporter: PrometheusE
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'the address is in use (another engine? set telemetry.metrics.port, 0 for a free one)' : error.message;
+      reject(new Error(`telemetry: cannot serve metrics and health on ${host}:${port}: ${why}`, { cause: error }));
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const bound = (server.address() as AddressInfo).port;
       const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
       resolve({ host, port: bound, base: `http://${urlHost}:${bound}`, close: () => closeServer(server) });

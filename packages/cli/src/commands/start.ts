@@ -61,20 +61,21 @@ function publicState(state: EngineState | null, stateFile: string | null, config
 async function foreground(ctx: CommandContext, config: PdConfig): Promise<number> {
   const ipc = typeof process.send === 'function';
   let running: RunningEngine;
-  let logger: Logger;
-  let metrics: unknown = null;
+  // Started by bootEngine once the config, its kinds and the state folder checked out (and
+  // closed by it when a later step fails), so a refused config binds no metrics port.
+  type Started = Awaited<ReturnType<typeof startInstrumentation>>;
+  let started: Started | null = null;
   try {
-    const started = await startInstrumentation(config);
-    logger = started.logger;
-    metrics = started.instrumentation.describe?.().metrics ?? null;
     running = await bootEngine(config, {
       ...(ctx.string('state-dir') !== undefined ? { stateDir: ctx.string('state-dir') } : {}), log: ctx.string('log-file') ?? null,
-      instrument: () => Promise.resolve(started.instrumentation),
+      instrument: async (c) => (started = await startInstrumentation(c)).instrumentation,
     });
   } catch (error) {
     if (ipc) await sendIpc({ type: 'error', error: describeError(error), exit: exitCodeFor(error) });
     throw error;
   }
+  const { logger, instrumentation } = started as unknown as Started;
+  const metrics = instrumentation.describe?.().metrics ?? null;
   const ready = publicState(running.state, running.stateFile, config, metrics);
   if (ctx.json) ctx.output.line(ready);
   else ctx.output.text(`engine ${config.engine.id} running (pid ${process.pid})${running.state ? `, control ${running.state.url}` : ', control plane disabled'}\n${running.stateFile ? `state file: ${running.stateFile}\n` : ''}${metricsLine(metrics)}stop it with \`pd stop${config.engine.id === 'engine' ? '' : ` --engine ${config.engine.id}`}\` or Ctrl-C`);
