@@ -149,6 +149,18 @@ export const SPECS: readonly WorkloadSpec[] = [
     sizeKeys: ['messages'],
     baselines: ['bare-tcp'],
   },
+  {
+    name: 'telemetry-overhead',
+    unit: 'msgs/s',
+    measures:
+      'The ring then the ask workload on one engine: uninstrumented (pd), instrumented through @opentelemetry/api with no SDK (pd-otel-api), and with @pd/telemetry\'s SDK metrics and 1 % trace sampling (pd-otel-metrics); × pd is the overhead.',
+    impls: ['pd', 'pd-otel-api', 'pd-otel-metrics'],
+    full: { actors: 10_000, hops: 1_000_000, asks: 200_000, askers: 16 },
+    quick: { actors: 10_000, hops: 200_000, asks: 50_000, askers: 16 },
+    sizeKeys: ['hops', 'asks'],
+    warmKeys: ['actors'],
+    baselines: ['pd'],
+  },
 ];
 
 export function specOf(name: WorkloadName): WorkloadSpec {

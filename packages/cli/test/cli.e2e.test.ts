@@ -253,7 +253,12 @@ describe('pd against a real engine', { timeout: E2E_TIMEOUT_MS }, () => {
     expect((await pd(['status', '--json'], env)).code).toBe(3);
     const log = await readFile(join(stateDir, `${ID}.log`), 'utf8');
     expect(log).toContain(`engine ${ID} running (pid ${started.json.pid})`);
-    expect(log).toContain('pd: /user/app/counter (counter) exited: error: Error: counter crashed on purpose');
+    // Log records are JSON lines (pino): the crash with its stack, then the exit.
+    const records = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.msg === 'actor /user/app/counter crashed')).toEqual([
+      expect.objectContaining({ level: 'error', engine: ID, path: '/user/app/counter', kind: 'counter', reason: 'Error: counter crashed on purpose', stack: expect.stringContaining('Error: counter crashed on purpose\n') }),
+    ]);
+    expect(records).toContainEqual(expect.objectContaining({ level: 'warn', msg: '/user/app/counter (counter) exited: error: Error: counter crashed on purpose' }));
     expect(log).toContain(`engine ${ID} stopped`);
     expect(log).not.toContain('already running');
   });

@@ -20,6 +20,8 @@ const MODULES: Partial<Record<ImplName, string>> = {
   'pd-tls': './wire.js',
   'pd-ws': './wire.js',
   'bare-tcp': './wire.js',
+  'pd-otel-api': './pd-otel-api.js',
+  'pd-otel-metrics': './pd-otel-metrics.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */
