@@ -55,11 +55,13 @@ export const MAX_PENDING_TIMERS = 1024;
 
 /** The `pd` import object for one instance. */
 export function hostCalls(frame: HostCallFrame, holdings: Holdings): Record<string, (...args: number[]) => number> {
-  const guard = (fn: (ctx: Context) => number) => {
+  const guard = (fn: (ctx: Context) => number, counted = true) => {
     const ctx = frame.ctx;
     if (ctx === null) return Status.NO_ASK;
-    if (frame.quota <= 0) return Status.LIMIT;
-    frame.quota--;
+    if (counted) {
+      if (frame.quota <= 0) return Status.LIMIT;
+      frame.quota--;
+    }
     try {
       return fn(ctx);
     } catch (error) {
@@ -79,7 +81,7 @@ export function hostCalls(frame: HostCallFrame, holdings: Holdings): Record<stri
       const msg = readMessage(frame, msgPtr, msgLen);
       if (msg.status !== Status.OK) return msg.status;
       return ctx.reply(msg.value) ? Status.OK : Status.NO_ASK;
-    }),
+    }, false), // outside the quota: a flood of sends must not cost the guest its reply
     self: (outPtrPtr, outLenPtr) => guard((ctx) => writeOut(frame, frame.codec.encode(ctx.self), outPtrPtr, outLenPtr)),
     spawn: (kindPtr, kindLen, argsPtr, argsLen, outPtrPtr, outLenPtr) => guard((ctx) => spawn(frame, holdings, ctx, [kindPtr, kindLen, argsPtr, argsLen, outPtrPtr, outLenPtr])),
     send_after: (toPtr, toLen, msgPtr, msgLen, delayMs) => guard((ctx) => {
@@ -114,9 +116,9 @@ export function hostCalls(frame: HostCallFrame, holdings: Holdings): Record<stri
 type Decoded = { status: number; value: unknown };
 
 function readMessage(frame: HostCallFrame, ptr: number, len: number): Decoded {
-  if ((len >>> 0) > frame.limits.maxMessageBytes) return { status: Status.TOO_LARGE, value: undefined };
   const bytes = frame.memory.read(ptr, len);
   if (bytes === null) return { status: Status.BAD_POINTER, value: undefined };
+  if (bytes.length > frame.limits.maxMessageBytes) return { status: Status.TOO_LARGE, value: undefined };
   try {
     return { status: Status.OK, value: frame.codec.decode(bytes) };
   } catch {
