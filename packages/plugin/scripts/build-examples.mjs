@@ -26,8 +26,10 @@ export async function buildCounter() {
   return join(dir, 'build/counter.wasm');
 }
 
+/** Whether clang and wasm-ld (lld) are both on PATH. */
 export function haveClang() {
-  return spawnSync('clang', ['--version'], { encoding: 'utf8' }).status === 0;
+  return spawnSync('clang', ['--version'], { encoding: 'utf8' }).status === 0
+    && spawnSync('wasm-ld', ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
 export function buildRateLimiter() {
@@ -41,6 +43,12 @@ export function buildRateLimiter() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildCounter();
-  if (haveClang()) buildRateLimiter();
-  else console.log('build-examples: clang not found, examples/rate-limiter-c not built (apt-get install -y clang lld)');
+  if (!haveClang()) console.log('build-examples: clang/wasm-ld not found, examples/rate-limiter-c not built (apt-get install -y clang lld)');
+  else {
+    try {
+      buildRateLimiter();
+    } catch (error) {
+      console.log(`build-examples: examples/rate-limiter-c not built: ${error.message}`);
+    }
+  }
 }
