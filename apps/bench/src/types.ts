@@ -11,10 +11,11 @@ export const WORKLOADS = [
   'cross-core',
   'cross-core-rtt',
   'multi-scale',
+  'plugin-msg',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-wasm-fuel', 'pd-wasm'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */

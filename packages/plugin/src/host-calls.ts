@@ -5,7 +5,7 @@
  * with a status code. Owns: argument checks and quotas. Must not: throw at the guest,
  * except the meter's stop (which must unwind the guest): every other failure is a status.
  */
-import { type AnyAddr, type Context, Down, isAddr } from '@pd/actor';
+import { type AnyAddr, type Context, Down, type ReplyHandle, isAddr } from '@pd/actor';
 import type { Codec } from '@pd/transport';
 import { LOG_LEVEL_NAMES, Status } from './abi.js';
 import { MeterStop } from './fuel-meter.js';
@@ -32,6 +32,8 @@ export interface HostCallFrame {
   ctx: Context | null;
   /** Host calls left in this call. */
   quota: number;
+  /** This call's reply duty: not yet looked at (undefined), not an ask (null), taken, or given ('done'). */
+  reply: ReplyHandle | null | 'done' | undefined;
   /** Allocates `size` bytes in the guest (its `pd_alloc`); 0 when it cannot. */
   alloc(size: number): number;
   onLog?: ((entry: PluginLogEntry) => void) | undefined;
@@ -78,9 +80,17 @@ export function hostCalls(frame: HostCallFrame, holdings: Holdings): Record<stri
       return sendStatus(ctx.send(to, msg.value));
     }),
     reply: (msgPtr, msgLen) => guard((ctx) => {
+      if (!frame.memory.inBounds(msgPtr, msgLen)) return Status.BAD_POINTER;
+      // Taking the reply duty first tells a plain send (no decoding) from an ask; it stays
+      // with the call until a reply decodes (the instance answers undefined at the end otherwise).
+      if (frame.reply === undefined) frame.reply = ctx.deferReply();
+      const handle = frame.reply;
+      if (handle === null || handle === 'done') return Status.NO_ASK;
       const msg = readMessage(frame, msgPtr, msgLen);
       if (msg.status !== Status.OK) return msg.status;
-      return ctx.reply(msg.value) ? Status.OK : Status.NO_ASK;
+      handle.resolve(msg.value);
+      frame.reply = 'done';
+      return Status.OK;
     }, false), // outside the quota: a flood of sends must not cost the guest its reply
     self: (outPtrPtr, outLenPtr) => guard((ctx) => writeOut(frame, frame.codec.encode(ctx.self), outPtrPtr, outLenPtr)),
     spawn: (kindPtr, kindLen, argsPtr, argsLen, outPtrPtr, outLenPtr) => guard((ctx) => spawn(frame, holdings, ctx, [kindPtr, kindLen, argsPtr, argsLen, outPtrPtr, outLenPtr])),

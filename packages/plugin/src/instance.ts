@@ -6,7 +6,7 @@
  * not: outlive a failure: after a trap or a stop the instance is never called again (its
  * memory may be half-written), the supervisor starts a fresh one.
  */
-import type { AnyAddr, Context } from '@pd/actor';
+import type { AnyAddr, Context, ReplyHandle } from '@pd/actor';
 import type { Codec } from '@pd/transport';
 import { Status, statusName } from './abi.js';
 import { PluginError } from './errors.js';
@@ -49,6 +49,7 @@ export class PluginInstance implements HostCallFrame {
   /** The actor this instance serves, once started. */
   self: AnyAddr | null = null;
   quota = 0;
+  reply: ReplyHandle | null | 'done' | undefined = undefined;
   /** Set once the instance failed or stopped: it is never called again. */
   dead = false;
   private instance: WasmInstance | null = null;
@@ -122,6 +123,7 @@ export class PluginInstance implements HostCallFrame {
     if (this.dead) throw new PluginError('plugin/trap', `plugin "${this.plugin}" was called after it failed`, { plugin: this.plugin });
     this.ctx = ctx;
     this.quota = this.limits.hostCallsPerMessage;
+    this.reply = undefined;
     this.meter.begin(this.counter);
     let status: number;
     try {
@@ -133,7 +135,11 @@ export class PluginInstance implements HostCallFrame {
       this.options.stats.fuelUsed += this.meter.end(this.counter);
       this.ctx = null;
     }
-    if (status === Status.OK || status === Status.STOP) return status;
+    if (status === Status.OK || status === Status.STOP) {
+      const duty = this.reply;
+      if (duty !== undefined && duty !== null && duty !== 'done') duty.resolve(undefined); // taken, never given: as a handler returning nothing
+      return status;
+    }
     this.close();
     this.options.stats.failures['guest-status']++;
     throw new PluginError('plugin/guest-status', `plugin "${this.plugin}" ${entry} returned ${statusName(status)}`, { plugin: this.plugin, status });

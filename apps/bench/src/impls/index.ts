@@ -16,6 +16,8 @@ const MODULES: Partial<Record<ImplName, string>> = {
   xstate: './xstate.js',
   comedy: './comedy.js',
   postMessage: './postmessage.js',
+  'pd-wasm-fuel': './pd-wasm-fuel.js',
+  'pd-wasm': './pd-wasm.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */

@@ -10,6 +10,7 @@ import { Actor, type Addr, type Behavior, type Context } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
 import { multiScaleOn } from './pd-multi.js';
+import { pluginMsg } from './plugin-msg.js';
 import type { Impl, Params, RunResult } from '../types.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -220,5 +221,5 @@ export const impl: Impl = {
   name: 'pd',
   available: async () => null,
   // multi-scale: the one-core baseline of pd-multi's scaling (same work, ./pd-multi.ts).
-  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p) },
+  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p), 'plugin-msg': (p) => pluginMsg('ts', p) },
 };
