@@ -136,7 +136,7 @@ export class PluginInstance implements HostCallFrame {
       this.ctx = null;
     }
     if (status === Status.OK || status === Status.STOP) {
-      const duty = this.reply;
+      const duty = this.reply as PluginInstance['reply']; // host calls set it while fn ran
       if (duty !== undefined && duty !== null && duty !== 'done') duty.resolve(undefined); // taken, never given: as a handler returning nothing
       return status;
     }
