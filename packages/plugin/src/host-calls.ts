@@ -136,10 +136,24 @@ function readMessage(frame: HostCallFrame, ptr: number, len: number): Decoded {
   }
 }
 
+/** The last address decoded per frame: a guest sending in a loop sends to the same one. */
+const lastAddr = new WeakMap<HostCallFrame, { bytes: Uint8Array; addr: AnyAddr }>();
+
 function readAddr(frame: HostCallFrame, ptr: number, len: number): AnyAddr | number {
+  const bytes = frame.memory.read(ptr, len);
+  const last = lastAddr.get(frame);
+  if (bytes !== null && last !== undefined && sameBytes(bytes, last.bytes)) return last.addr;
   const decoded = readMessage(frame, ptr, len);
   if (decoded.status !== Status.OK) return decoded.status;
-  return isAddr(decoded.value) ? decoded.value : Status.BAD_ENCODING;
+  if (!isAddr(decoded.value)) return Status.BAD_ENCODING;
+  lastAddr.set(frame, { bytes: bytes!.slice(), addr: decoded.value });
+  return decoded.value;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sendStatus(result: string): number {
