@@ -21,6 +21,7 @@ const TOY: Record<string, Params> = {
 // Workloads only the pd implementations run (not BEAM): multi-scale's one-core row.
 const PD_ONLY_TOY: Record<string, Params> = {
   'multi-scale': { cores: 1, pairs: 8, rounds: 4_000 },
+  'plugin-msg': { messages: 2_000, chunk: 100 },
 };
 
 for (const impl of [bare, pd, xstate, comedy] as Impl[]) {

@@ -35,8 +35,9 @@ describe('plugin lifecycle', () => {
     host.load(await versioned(1), { name: 'v' });
     const a = host.spawn('v');
     expect(await engine.ask(a, 0)).toBe(1);
+    const v2 = await versioned(2); // before queueing: nothing may run between the asks and the reload
     const queued = [engine.ask(a, 1), engine.ask(a, 2), engine.ask(a, 3)];
-    const result = host.reload('v', await versioned(2));
+    const result = host.reload('v', v2);
     expect(result).toMatchObject({ swapped: 1, version: 2 });
     expect(await Promise.all(queued)).toEqual([2, 2, 2]); // the swap overtakes queued messages
     expect(engine.info(a)).toMatchObject({ restarts: 0, kind: 'v' });
