@@ -61,3 +61,35 @@ for (const [label, limits] of [['unmetered', { fuel: false, timeoutMs: false, un
     console.log(`${label}: ${name}: ${((ms - base) * 1e6 / calls).toFixed(0)} ns per call (loop alone ${(base * 1e6 / calls).toFixed(1)} ns/iteration)`);
   }
 }
+
+// Metering on compute: one message running a tight arithmetic loop (a hash of the counter),
+// uninstrumented against fuel on. The worst case for the counter: every iteration is one
+// short run plus a loop-header check.
+const ITERATIONS = 20_000_000;
+const compute = toBytes(`(module
+  (memory (export "memory") 1) (func (export "pd_abi_version_1"))
+  (func (export "pd_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "pd_on_message") (param $p i32) (param $n i32) (result i32) (local $i i32) (local $h i32)
+    (loop $l
+      (local.set $h (i32.mul (i32.xor (local.get $h) (local.get $i)) (i32.const 16777619)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const ${ITERATIONS}))))
+    (i32.store (i32.const 0) (local.get $h))
+    (i32.const 0)))`);
+const computeMs = {};
+for (const [label, limits] of [['unmetered', { fuel: false, timeoutMs: false, unmetered: true }], ['fuel on', { fuel: 2 ** 40, timeoutMs: false }], ['fuel on + 1 s deadline', { fuel: 2 ** 40, timeoutMs: 1000 }]]) {
+  const engine = createEngine();
+  const host = new PluginHost(engine);
+  host.load(compute, { name: 'c', limits });
+  const a = host.spawn('c');
+  await engine.ask(a, 0);
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    await engine.ask(a, 0);
+    best = Math.min(best, performance.now() - t0);
+  }
+  computeMs[label] = best;
+  console.log(`compute loop, ${label}: ${(best * 1e6 / ITERATIONS).toFixed(2)} ns per iteration (best of 5), ${(best / computeMs.unmetered).toFixed(2)}× unmetered; fuel per message ${host.info('c').fuelUsed / 6}`);
+  await engine.shutdown();
+}
