@@ -5,7 +5,7 @@
  * they become exit reasons (see exit.ts).
  *
  * This is the one map of codes for every package of the runtime: the transport's
- * (`envelope/*`, `codec/*`, `ring/*`) and the simulator's (`sim/*`) codes live here too,
+ * (`envelope/*`, `codec/*`, `ring/*`, `net/*`) and the simulator's (`sim/*`) codes live here too,
  * and their error classes (`TransportError`, `SimError`, `SupervisorError`) extend
  * {@link PdError}, so one `err instanceof PdError && err.code === ...` branch serves all.
  */
@@ -70,6 +70,16 @@ export const ErrorCodes = {
   'ring/closed': 'the ring is closed',
   /** A buffer that is not a ring of this layout, or a ring whose contents are corrupt. */
   'ring/invalid': 'not a ring of this layout, or its contents are corrupt',
+  /** A frame larger than the network frame ceiling (`limits.maxFrameBytes`), refused at send. */
+  'net/frame-too-large': 'the frame is larger than the network frame ceiling',
+  /** The peer's outbound queue is full and its policy is `error`. */
+  'net/queue-full': 'the outbound queue to this peer is full',
+  /** A network channel or node used after it was closed. */
+  'net/closed': 'the network transport is closed',
+  /** A network transport configuration that cannot work (names the field). */
+  'net/config': 'the network transport configuration is invalid',
+  /** A secret, key or certificate that cannot be loaded or is exposed (file permissions). */
+  'net/secret': 'a secret, key or certificate could not be loaded safely',
   // --- simulation (@pd/runtime/sim: SimError) ---
   /** A simulated run failed (see the failure kind). */
   'sim/failed': 'a simulated run failed (see the failure kind)',

@@ -15,6 +15,11 @@ export const TransportErrorCodes = {
   'ring/frame-too-large': ErrorCodes['ring/frame-too-large'],
   'ring/closed': ErrorCodes['ring/closed'],
   'ring/invalid': ErrorCodes['ring/invalid'],
+  'net/frame-too-large': ErrorCodes['net/frame-too-large'],
+  'net/queue-full': ErrorCodes['net/queue-full'],
+  'net/closed': ErrorCodes['net/closed'],
+  'net/config': ErrorCodes['net/config'],
+  'net/secret': ErrorCodes['net/secret'],
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
 /** A transport error code ("subsystem/what"). */
