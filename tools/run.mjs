@@ -25,12 +25,38 @@ function pnpmCommand() {
 
 const [pnpmBin, pnpmPre] = pnpmCommand();
 const pnpm = (...args) => run(pnpmBin, [...pnpmPre, ...args]);
+/** pnpm with its output on stderr: for the builds in front of a command whose stdout is read. */
+const pnpmQuiet = (...args) => run(pnpmBin, [...pnpmPre, ...args], { stdio: ['ignore', process.stderr, process.stderr] });
 
-function ensureInstalled() {
+/** The newest modification time under dir (0 when it does not exist). */
+function newest(dir) {
+  let latest = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    latest = Math.max(latest, e.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+/** The CLI's build is missing, or older than a source it is built from. */
+function cliStale() {
+  const bin = join(root, 'packages/cli/dist/bin.js');
+  if (!existsSync(bin)) return true;
+  const built = statSync(bin).mtimeMs;
+  return ['actor', 'runtime', 'transport', 'control', 'cli'].some((pkg) => newest(join(root, 'packages', pkg, 'src')) > built);
+}
+
+function ensureInstalled(install = pnpm) {
   const marker = join(root, 'node_modules', '.modules.yaml');
   const lock = join(root, 'pnpm-lock.yaml');
   const fresh = existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
-  if (!fresh) pnpm('install', '--frozen-lockfile', '--reporter=append-only');
+  if (!fresh) install('install', '--frozen-lockfile', '--reporter=append-only');
 }
 
 switch (job) {
@@ -40,8 +66,19 @@ switch (job) {
     break;
   case 'demo':
     ensureInstalled();
-    pnpm('exec', 'turbo', 'run', 'build', '--filter=@pd/demo...', '--output-logs=errors-only');
+    // the CLI too: the demo tells you to watch it with `npm run pd -- top --engine demo`
+    pnpm('exec', 'turbo', 'run', 'build', '--filter=@pd/demo...', '--filter=@pd/cli...', '--output-logs=errors-only');
     run(process.execPath, [join(root, 'apps/demo/dist/main.js'), ...rest]);
+    break;
+  case 'pd':
+    ensureInstalled(pnpmQuiet);
+    if (cliStale()) pnpmQuiet('exec', 'turbo', 'run', 'build', '--filter=@pd/cli...', '--output-logs=errors-only');
+    run(process.execPath, [join(root, 'packages/cli/dist/bin.js'), ...rest]);
+    break;
+  case 'bench':
+    ensureInstalled();
+    pnpm('exec', 'turbo', 'run', 'build', '--filter=@pd/bench...', '--output-logs=errors-only');
+    run(process.execPath, [join(root, 'apps/bench/dist/cli.js'), ...rest]);
     break;
   case 'test':
     ensureInstalled();
@@ -49,6 +86,6 @@ switch (job) {
     pnpm('exec', 'vitest', 'run', ...rest);
     break;
   default:
-    console.error(`tools/run.mjs: unknown job "${job}" (expected demo, test or setup)`);
+    console.error(`tools/run.mjs: unknown job "${job}" (expected demo, test, setup, pd or bench)`);
     process.exit(2);
 }
