@@ -67,9 +67,10 @@ describe('docs embed the examples verbatim', () => {
 });
 
 /**
- * Examples that are type-checked but not run, and why. multi-core-main starts worker
- * threads that import the built `kinds.js` next to it (TypeScript source cannot be loaded
- * there); the multi-core suites run the same calls on real threads.
+ * Examples that are type-checked but not run by themselves, and why. multi-core-main starts
+ * worker threads that import the built `kinds.js` next to it (TypeScript source cannot be
+ * loaded there; the multi-core suites make the same calls on real threads);
+ * multi-core-kinds has no `main` of its own: multi-core-sim runs its kind.
  */
 const TYPE_CHECKED_ONLY = new Set(['multi-core-kinds', 'multi-core-main']);
 const runnable = exampleNames.filter((n) => !TYPE_CHECKED_ONLY.has(n));
@@ -125,6 +126,7 @@ const expectations: Record<string, (result: any) => void> = {
   }),
   'failure-links': (r) => expect(r).toEqual({ plain: 'error: Error: disk full', trapped: 'trapped error: Error: disk full', killed: 'killed' }),
   'failure-monitors': (r) => expect(r).toEqual({ sameRef: true, first: 'normal', late: 'noproc' }),
+  'multi-core-sim': (r) => expect(r).toBe(1),
   'failure-shutdown': (r) => expect(r).toEqual({
     log: ['web (shutdown: parent-exiting)', 'db (shutdown: parent-exiting)', 'app (shutdown: engine-shutdown)'],
     report: { stopped: 3, killed: 1 },

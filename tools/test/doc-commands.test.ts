@@ -157,7 +157,8 @@ function nodeAndNpmOnly(dir: string): string {
     const from = join(nodeDir, tool);
     if (existsSync(from)) symlinkSync(from, join(bin, tool));
   }
-  for (const tool of ['sh', 'mkdir', 'rm', 'cat', 'ls', 'env', 'cp', 'mv', 'sed', 'uname']) {
+  // The POSIX basics every machine has (npm's and pnpm's bin shims use some); no pnpm, no yarn.
+  for (const tool of ['sh', 'mkdir', 'rm', 'cat', 'ls', 'env', 'cp', 'mv', 'sed', 'uname', 'dirname', 'basename', 'expr', 'tr', 'head', 'tail', 'grep', 'cut', 'sleep', 'chmod', 'touch', 'readlink', 'realpath', 'tar', 'gzip']) {
     const from = ['/bin', '/usr/bin'].map((d) => join(d, tool)).find((p) => existsSync(p));
     if (from !== undefined) symlinkSync(from, join(bin, tool));
   }
