@@ -88,7 +88,7 @@ const PLAN: Record<string, Step> = {
   'npm run pd -- dead --engine demo': { withDemo: true },
   'npm run sim -- --seeds 100': { as: 'npm run sim -- --seeds 2', why: SIM_BOUNDED },
   'npm run bench': bench(),
-  'npm run bench -- --only cross-core,cross-core-rtt,multi-scale --runs 5': { as: 'npm run bench -- --quick --only cross-core --impl pd-multi --runs 1', why: BENCH_BOUNDED },
+  'npm run bench -- --only cross-core,cross-core-rtt,multi-scale --runs 5': bench(),
   'npm run sim': { as: 'npm run sim -- --seeds 2', why: SIM_BOUNDED },
   'npm run build': { skip: 'what npm run setup just did' },
   'npm run lint': { skip: 'run by npm test' },
@@ -109,7 +109,7 @@ const PLAN: Record<string, Step> = {
   'npm run bench -- --json results.json': bench(' --json results.json'),
   'npm run bench -- --only ring,spawn': bench(),
   'npm run bench -- --impl pd,bare-v8': bench(),
-  'npm run bench -- --runs 7 --warmup 2 --timeout 600': bench(' --warmup 2 --timeout 600'),
+  'npm run bench -- --runs 7 --warmup 2 --timeout 600': bench(),
   'npm run bench -- --help': {},
   // config.md, cli.md
   'npm run -s pd -- schema > pd.schema.json': {},
