@@ -16,6 +16,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'docs/**/*.test.ts', 'tools/**/*.test.ts'],
     pool: 'forks',
+    setupFiles: ['tools/vitest-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -4,10 +4,12 @@ export async function main(): Promise<{ order: string[]; ticks: number; cancelle
   const engine = createEngine();
   const inbox = engine.client<string>();
 
-  // One heap orders every timer by due time, whatever order they were set in.
-  engine.sendAfter(inbox.self, 'third', 30);
-  engine.sendAfter(inbox.self, 'first', 10);
-  const second = engine.sendAfter(inbox.self, 'second', 20);
+  // One heap orders every timer by due time, whatever order they were set in. A due time
+  // is the clock when the timer is set plus its delay: the delays are far apart, so the
+  // order holds even if a busy machine pauses this code between two calls.
+  engine.sendAfter(inbox.self, 'third', 300);
+  engine.sendAfter(inbox.self, 'first', 100);
+  const second = engine.sendAfter(inbox.self, 'second', 200);
   const order: string[] = [];
   for (let i = 0; i < 3; i++) order.push(await inbox.receive({ timeoutMs: 1000 }));
   const late = engine.cancelTimer(second); // false: it already fired

@@ -180,6 +180,7 @@ export const TARGETS: readonly Target[] = [
   ratioTarget('cross-core', 'postMessage', 5, 'pd-multi'),
   // 0.8·K× one core, K = 2.
   ratioTarget('multi-scale', 'pd', 1.6, 'pd-multi'),
+  ratioTarget('wire', 'bare-tcp', 0.7, 'pd-tcp'),
 ];
 
 export function targetsTable(all: readonly Outcome[]): string | null {

@@ -11,10 +11,12 @@ export const WORKLOADS = [
   'cross-core',
   'cross-core-rtt',
   'multi-scale',
+  'wire',
+  'telemetry-overhead',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */

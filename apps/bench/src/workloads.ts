@@ -138,6 +138,29 @@ export const SPECS: readonly WorkloadSpec[] = [
     sizeKeys: ['rounds'],
     baselines: ['pd'],
   },
+  {
+    name: 'wire',
+    unit: 'msgs/s',
+    measures:
+      'Envelope frames of a small message, one way between two processes over loopback, `batch` per event-loop turn: pd network transports (TCP, TLS, ws) against a bare node:net loop writing the same bytes in the same batches.',
+    impls: ['pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp'],
+    full: { messages: 2_000_000, batch: 256 },
+    quick: { messages: 400_000, batch: 256 },
+    sizeKeys: ['messages'],
+    baselines: ['bare-tcp'],
+  },
+  {
+    name: 'telemetry-overhead',
+    unit: 'msgs/s',
+    measures:
+      'The ring then the ask workload on one engine: uninstrumented (pd), instrumented through @opentelemetry/api with no SDK (pd-otel-api), and with @pd/telemetry\'s SDK metrics and 1 % trace sampling (pd-otel-metrics); × pd is the overhead.',
+    impls: ['pd', 'pd-otel-api', 'pd-otel-metrics'],
+    full: { actors: 10_000, hops: 1_000_000, asks: 200_000, askers: 16 },
+    quick: { actors: 10_000, hops: 200_000, asks: 50_000, askers: 16 },
+    sizeKeys: ['hops', 'asks'],
+    warmKeys: ['actors'],
+    baselines: ['pd'],
+  },
 ];
 
 export function specOf(name: WorkloadName): WorkloadSpec {

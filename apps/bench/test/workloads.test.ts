@@ -6,6 +6,8 @@ import { prepareBeam, runBeam } from '../src/beam.js';
 import { impl as bare } from '../src/impls/bare.js';
 import { impl as comedy } from '../src/impls/comedy.js';
 import { impl as pd } from '../src/impls/pd.js';
+import { impl as pdOtelApi } from '../src/impls/pd-otel-api.js';
+import { impl as pdOtelMetrics } from '../src/impls/pd-otel-metrics.js';
 import { impl as xstate } from '../src/impls/xstate.js';
 import type { Impl, Params, WorkloadName } from '../src/types.js';
 
@@ -21,9 +23,10 @@ const TOY: Record<string, Params> = {
 // Workloads only the pd implementations run (not BEAM): multi-scale's one-core row.
 const PD_ONLY_TOY: Record<string, Params> = {
   'multi-scale': { cores: 1, pairs: 8, rounds: 4_000 },
+  'telemetry-overhead': { actors: 50, hops: 1_000, asks: 400, askers: 4 },
 };
 
-for (const impl of [bare, pd, xstate, comedy] as Impl[]) {
+for (const impl of [bare, pd, xstate, comedy, pdOtelApi, pdOtelMetrics] as Impl[]) {
   describe(impl.name, () => {
     for (const [name, fn] of Object.entries(impl.workloads)) {
       it(name, async () => {

@@ -10,7 +10,11 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '@pd/control';
-import { BIN, ROOT, cleanEnv, configDir, pd, requireBuild, type Run } from './helpers.js';
+import { BIN, PD_TIMEOUT_MS, ROOT, cleanEnv, configDir, pd, requireBuild, type Run } from './helpers.js';
+
+// Each test runs several pd processes one after another (each a Node start-up): a busy machine
+// stretches that to tens of seconds, so a generous limit rather than vitest's 30 s default.
+const E2E_TIMEOUT_MS = 2 * PD_TIMEOUT_MS;
 
 const ID = `e2e-${process.pid}`;
 let env: Record<string, string>;
@@ -44,9 +48,9 @@ beforeAll(async () => {
   stateDir = made.stateDir;
   configFile = made.file;
   env = { PD_STATE_DIR: stateDir };
-  started = await pd(['start', '--config', configFile, '--detach', '--json'], env, { timeoutMs: 40_000 });
+  started = await pd(['start', '--config', configFile, '--detach', '--json'], env, { timeoutMs: PD_TIMEOUT_MS });
   if (started.code !== 0) throw new Error(`pd start failed (${started.code}): ${started.stdout}${started.stderr}`);
-}, 60_000);
+}, 3 * PD_TIMEOUT_MS);
 
 afterAll(async () => {
   const pid = started?.json?.pid;
@@ -58,9 +62,9 @@ afterAll(async () => {
       // Already gone.
     }
   }
-}, 30_000);
+}, 2 * PD_TIMEOUT_MS);
 
-describe('pd against a real engine', () => {
+describe('pd against a real engine', { timeout: E2E_TIMEOUT_MS }, () => {
   it('start --detach reports the ready engine, without its token, and writes a private state file', async () => {
     const s = started.json;
     expect(s).toMatchObject({ ready: true, id: ID, host: '127.0.0.1', config: configFile, stateFile: join(stateDir, `${ID}.json`) });
@@ -199,7 +203,7 @@ describe('pd against a real engine', () => {
   });
 
   it('refuses to start a second engine with the same id (exit 7)', async () => {
-    const again = await pd(['start', '--config', configFile, '--detach', '--json'], env, { timeoutMs: 40_000 });
+    const again = await pd(['start', '--config', configFile, '--detach', '--json'], env, { timeoutMs: PD_TIMEOUT_MS });
     expect(again.code).toBe(7);
     expect(again.json.error.code).toBe('engine/already-running');
   });
@@ -249,13 +253,18 @@ describe('pd against a real engine', () => {
     expect((await pd(['status', '--json'], env)).code).toBe(3);
     const log = await readFile(join(stateDir, `${ID}.log`), 'utf8');
     expect(log).toContain(`engine ${ID} running (pid ${started.json.pid})`);
-    expect(log).toContain('pd: /user/app/counter (counter) exited: error: Error: counter crashed on purpose');
+    // Log records are JSON lines (pino): the crash with its stack, then the exit.
+    const records = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.msg === 'actor /user/app/counter crashed')).toEqual([
+      expect.objectContaining({ level: 'error', engine: ID, path: '/user/app/counter', kind: 'counter', reason: 'Error: counter crashed on purpose', stack: expect.stringContaining('Error: counter crashed on purpose\n') }),
+    ]);
+    expect(records).toContainEqual(expect.objectContaining({ level: 'warn', msg: '/user/app/counter (counter) exited: error: Error: counter crashed on purpose' }));
     expect(log).toContain(`engine ${ID} stopped`);
     expect(log).not.toContain('already running');
   });
 });
 
-describe('pd start refuses bad configs before anything starts', () => {
+describe('pd start refuses bad configs before anything starts', { timeout: E2E_TIMEOUT_MS }, () => {
   it('with the path of each offending field (exit 6)', async () => {
     const bad = await configDir({ version: 1, engine: { id: 'bad-one', cores: 'two' }, control: { prot: 1 }, tree: { children: [{ id: 'x', kind: 'cuonter' }] } });
     const run = await pd(['start', '--config', bad.file, '--json'], { PD_STATE_DIR: bad.stateDir });
@@ -275,7 +284,7 @@ describe('pd start refuses bad configs before anything starts', () => {
 
   it('a tree whose actor dies at start: the engine stops again (exit 1)', async () => {
     const bad = await configDir({ version: 1, engine: { id: 'bad-three' }, tree: { children: [{ id: 'b', kind: 'broken' }] } });
-    const run = await pd(['start', '--config', bad.file, '--detach', '--json'], { PD_STATE_DIR: bad.stateDir }, { timeoutMs: 40_000 });
+    const run = await pd(['start', '--config', bad.file, '--detach', '--json'], { PD_STATE_DIR: bad.stateDir }, { timeoutMs: PD_TIMEOUT_MS });
     expect(run.code).toBe(1);
     expect(run.json.error.code).toBe('spawn/failed');
     expect(run.json.error.message).toContain('tree.children[0] (/user/root/b): it exited (error: Error: broken on purpose)');
@@ -283,7 +292,7 @@ describe('pd start refuses bad configs before anything starts', () => {
   });
 });
 
-describe('pd start --foreground', () => {
+describe('pd start --foreground', { timeout: E2E_TIMEOUT_MS }, () => {
   it('runs until SIGTERM, then stops gracefully', async () => {
     const made = await configDir({ version: 1, engine: { id: 'fg' }, tree: { children: [{ id: 'c', kind: 'counter' }] } });
     const child = spawn(process.execPath, [BIN, 'start', '--config', made.file, '--json'], { env: cleanEnv({ PD_STATE_DIR: made.stateDir }) });

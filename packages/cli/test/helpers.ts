@@ -26,6 +26,14 @@ export interface Run {
   readonly json: any;
 }
 
+/**
+ * How long one pd process may take before the test gives up on it. A limit only for a pd
+ * that hangs: a busy machine (several pd processes started at once beside other work) took
+ * over 20 s for a plain `pd status`, so it is generous, and below the e2e tests' own limit
+ * so that a hang is reported with pd's output.
+ */
+export const PD_TIMEOUT_MS = 90_000;
+
 /** Run `pd ARGS` with `env` on top of a clean environment; resolves when it exits. */
 export function pd(args: readonly string[], env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -36,8 +44,8 @@ export function pd(args: readonly string[], env: Record<string, string>, options
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pd ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 20_000);
+      reject(new Error(`pd ${args.join(' ')} did not finish within ${options.timeoutMs ?? PD_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? PD_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

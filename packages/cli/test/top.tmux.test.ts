@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, configDir, pd, requireBuild } from './helpers.js';
+import { BIN, PD_TIMEOUT_MS, configDir, pd, requireBuild } from './helpers.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 const SOCKET = `pd-top-test-${process.pid}`;
@@ -23,9 +23,9 @@ function tmux(...args: string[]): string {
 
 const screen = () => tmux('capture-pane', '-p', '-t', 'top');
 
-/** Poll the screen until `ok` holds (at most 15 s); returns the last screen. */
+/** Poll the screen until `ok` holds (at most 60 s: a busy machine is slow to start pd top); returns the last screen. */
 async function waitForScreen(ok: (text: string) => boolean, what: string): Promise<string> {
-  const until = Date.now() + 15_000;
+  const until = Date.now() + 60_000;
   let text = '';
   while (Date.now() < until) {
     text = screen();
@@ -42,7 +42,7 @@ function rows(text: string): string[][] {
   return lines.slice(header + 1).filter((l) => l.startsWith('/')).map((l) => l.trim().split(/\s+/));
 }
 
-describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', () => {
+describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', { timeout: 3 * PD_TIMEOUT_MS }, () => {
   beforeAll(async () => {
     requireBuild();
     const made = await configDir({
@@ -50,7 +50,7 @@ describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', () => {
       tree: { id: 'app', children: [{ id: 'workers', children: [{ id: 'ticker', kind: 'ticker', args: { everyMs: 5 } }, { id: 'echo', kind: 'echo' }] }, { id: 'inbox', kind: 'inbox', register: 'inbox' }] },
     });
     env = { PD_STATE_DIR: made.stateDir };
-    const started = await pd(['start', '--config', made.file, '--detach'], env, { timeoutMs: 40_000 });
+    const started = await pd(['start', '--config', made.file, '--detach'], env, { timeoutMs: PD_TIMEOUT_MS });
     if (started.code !== 0) throw new Error(`pd start failed: ${started.stdout}${started.stderr}`);
     for (let i = 0; i < 3; i++) await pd(['send', 'inbox', `{"n":${i}}`], env);
     statusFile = join(made.dir, 'top.status');
@@ -58,12 +58,12 @@ describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', () => {
     tmux('new-session', '-d', '-s', 'top', '-x', '140', '-y', '30',
       `env PD_STATE_DIR='${made.stateDir}' '${process.execPath}' '${BIN}' top --engine ${ID} --interval 200; echo $? > '${statusFile}'`);
     tmux('set-option', '-t', 'top', 'remain-on-exit', 'on');
-  }, 60_000);
+  }, 3 * PD_TIMEOUT_MS);
 
   afterAll(async () => {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
     if (env !== undefined) await pd(['stop', '--engine', ID], env);
-  }, 30_000);
+  }, 2 * PD_TIMEOUT_MS);
 
   it('draws the busiest actors and refreshes in place', async () => {
     const first = await waitForScreen((t) => t.includes(`pd top — engine ${ID}`) && rows(t).length === 5 && Number(rows(t)[0]![4]) > 0, 'five actors with a rate');
@@ -88,7 +88,7 @@ describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', () => {
 
   it('quits on "q" with status 0 and restores the screen', async () => {
     tmux('send-keys', '-t', 'top', 'q');
-    const until = Date.now() + 10_000;
+    const until = Date.now() + 60_000;
     while (!existsSync(statusFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     expect(readFileSync(statusFile, 'utf8').trim()).toBe('0');
     expect(screen()).not.toContain('sort: rate');

@@ -9,6 +9,7 @@ import { createEngine, type Engine, type EngineOptions, type ShutdownReport } fr
 import { loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
 import { ControlError } from './errors.js';
+import type { Instrument, Instrumentation } from './instrument.js';
 import type { MethodTable } from './methods/types.js';
 import { ControlServer } from './server.js';
 import { type EngineState, newToken, prepareStateDir, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
@@ -23,6 +24,8 @@ export interface BootOptions {
   readonly log?: string | null;
   /** More control methods (cluster, plugins). */
   readonly methods?: MethodTable;
+  /** Observability (metrics, health, logs): the CLI passes @pd/telemetry's. */
+  readonly instrument?: Instrument;
 }
 
 /** An engine started from a config, with its control plane. */
@@ -49,7 +52,15 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     await prepareStateDir(dir);
     await assertNotRunning(dir, id);
   }
-  const engine = createEngine(engineOptions(config, kinds));
+  const inst: Instrumentation | null = options.instrument === undefined ? null : await options.instrument(config);
+  let engine: Engine;
+  try {
+    engine = createEngine({ ...engineOptions(config, kinds), ...(inst?.logger === undefined ? {} : { logger: inst.logger }) });
+  } catch (error) {
+    await inst?.close().catch(() => {});
+    throw error;
+  }
+  inst?.attach?.(engine);
   const startedAt = Date.now();
   let server: ControlServer | null = null;
   let state: EngineState | null = null;
@@ -59,8 +70,10 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   const stopped = new Promise<ShutdownReport>((resolve) => (settle = resolve));
   const stop = (deadlineMs?: number): Promise<ShutdownReport> => {
     stopping ??= (async () => {
+      inst?.stopping?.();
       const report = await engine.shutdown({ deadlineMs: deadlineMs ?? config.engine.shutdownDeadlineMs });
       await server?.close();
+      await inst?.close().catch(() => {});
       if (state !== null) await removeState(dir, id);
       settle(report);
       return report;
@@ -69,13 +82,14 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   };
   try {
     const tree = await startTree(engine, config.tree);
+    inst?.ready?.();
     if (config.control.enabled) {
       const c = config.control;
       const token = newToken();
-      const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id) };
+      const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id), ...inst?.describe?.() };
       server = new ControlServer({ engine, tree, startedAt, details, requestStop: (ms) => void stop(ms) }, {
         token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
-        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, ...(options.methods !== undefined ? { methods: options.methods } : {}),
+        maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, observer: config.telemetry.observer, ...(options.methods !== undefined ? { methods: options.methods } : {}),
       });
       const bound = await server.listen();
       state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };

@@ -8,7 +8,7 @@
  * method does lives in methods/. A request can never crash the engine: every failure
  * becomes a JSON-RPC error (invariant 8).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { PdError } from '@pd/actor';
@@ -19,6 +19,7 @@ import { actorMethods } from './methods/actors.js';
 import { engineMethods } from './methods/engine.js';
 import { eventMethods } from './methods/events.js';
 import { messageMethods } from './methods/messages.js';
+import { isObserverRequest, serveObserver } from './observer/http.js';
 import type { ControlHost, Method, MethodTable, Session } from './methods/types.js';
 import { Params } from './params.js';
 import { tokensEqual } from './state.js';
@@ -54,6 +55,8 @@ export interface ControlServerOptions {
   readonly maxPendingConnections?: number;
   /** More methods (cluster, plugins) added to the built-in ones. */
   readonly methods?: MethodTable;
+  /** Serve the web observer at `/observer/` (same token; see observer/http.ts). Default false. */
+  readonly observer?: boolean;
 }
 
 /** The built-in methods, by name. */
@@ -86,7 +89,8 @@ export class ControlServer {
       maxPendingConnections: options.maxPendingConnections ?? CONTROL_DEFAULTS.maxPendingConnections,
     };
     this.methods = { ...BUILTIN_METHODS, ...options.methods, 'rpc.methods': this.listMethods() };
-    this.http = createServer((_req, res) => {
+    this.http = createServer((req, res) => {
+      if (options.observer === true && isObserverRequest(req.url)) return this.observe(req, res);
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
       res.end('pd control plane: connect with a WebSocket JSON-RPC 2.0 client (pd) and a bearer token\n');
     });
@@ -138,6 +142,37 @@ export class ControlServer {
         resolve();
       });
       this.http.closeAllConnections?.();
+    });
+  }
+
+  // --- boundary: the observer (HTTP) ---
+
+  /** Observer requests share one in-flight budget, and run through the same methods. */
+  private observerInFlight = 0;
+
+  private observe(req: IncomingMessage, res: ServerResponse): void {
+    serveObserver(req, res, {
+      token: this.options.token,
+      maxRequestBytes: this.options.maxRequestBytes ?? CONTROL_DEFAULTS.maxRequestBytes,
+      bound: () => {
+        const a = this.http.address() as AddressInfo | null;
+        return a === null ? null : { host: this.options.host ?? CONTROL_DEFAULTS.host, port: a.port };
+      },
+      call: async (body) => {
+        // A session per request: no notifications over plain HTTP, cleanups run at once.
+        const session: Session = { id: this.nextSession++, cleanups: new Map(), notify: () => false };
+        try {
+          return await this.onMessage(session, body, false, () => this.observerInFlight, (d) => (this.observerInFlight += d));
+        } finally {
+          for (const cleanup of session.cleanups.values()) {
+            try {
+              cleanup();
+            } catch {
+              // As for WebSocket sessions: one failing cleanup must not stop the others.
+            }
+          }
+        }
+      },
     });
   }
 

@@ -12,7 +12,7 @@ describe('toWire', () => {
   });
 
   it('gives errors, dates, maps, sets, bigints and bytes plain shapes', () => {
-    expect(toWire(new PdError('arg/invalid', 'bad'))).toEqual({ name: 'PdError', message: 'arg/invalid: bad', code: 'arg/invalid' });
+    expect(toWire(new PdError('arg/invalid', 'bad'))).toEqual({ name: 'PdError', message: 'arg/invalid: bad', code: 'arg/invalid', stack: expect.stringMatching(/^PdError: arg\/invalid: bad\n/) });
     expect(toWire(new Date(0))).toBe('1970-01-01T00:00:00.000Z');
     expect(toWire(new Map([['k', 1]]))).toEqual({ $map: [['k', 1]] });
     expect(toWire(new Set([1, 2]))).toEqual([1, 2]);
@@ -35,7 +35,7 @@ describe('toWire', () => {
   });
 
   it('adds a text to exit reasons', () => {
-    expect(exitToWire(Exit.error(new TypeError('boom')))).toEqual({ type: 'error', error: { name: 'TypeError', message: 'boom' }, text: 'error: TypeError: boom' });
+    expect(exitToWire(Exit.error(new TypeError('boom')))).toEqual({ type: 'error', error: { name: 'TypeError', message: 'boom', stack: expect.stringMatching(/^TypeError: boom\n/) }, text: 'error: TypeError: boom' });
     expect(exitToWire(Exit.shutdown('why'))).toEqual({ type: 'shutdown', detail: 'why', text: 'shutdown: why' });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Turning engine values into JSON for the wire: addresses print as `<node.core.slot.gen>`
  * (never their secret), exit reasons gain a one-line `text`, errors become
- * `{ name, message, code }`, and Map, Set, Date, bigint and typed arrays get plain shapes.
+ * `{ name, message, code, stack }`, and Map, Set, Date, bigint and typed arrays get plain shapes.
  * Bounded (invariant 9): depth, array length, key count and string length are capped, and
  * cycles are cut, so any message or reply can be shown without risk. Never throws.
  */
@@ -13,6 +13,8 @@ export const WIRE_LIMITS = {
   arrayItems: 1000,
   objectKeys: 200,
   stringChars: 64 * 1024,
+  /** Characters of an error's stack kept. */
+  stackChars: 16 * 1024,
 } as const;
 
 /** A JSON-safe copy of `value`, bounded by {@link WIRE_LIMITS}. */
@@ -65,6 +67,8 @@ function convertObject(obj: object, depth: number, seen: Set<object>): unknown {
   if (obj instanceof Error) {
     const out: Record<string, unknown> = { name: obj.name, message: obj.message };
     if (obj instanceof PdError || typeof (obj as { code?: unknown }).code === 'string') out.code = (obj as unknown as { code: string }).code;
+    // The stack makes a crash actionable from `pd dead` and the event stream alone.
+    if (typeof obj.stack === 'string') out.stack = obj.stack.length > WIRE_LIMITS.stackChars ? `${obj.stack.slice(0, WIRE_LIMITS.stackChars)}…` : obj.stack;
     return out;
   }
   if (Array.isArray(obj)) return convertList(obj, depth, seen);

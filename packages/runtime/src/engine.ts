@@ -22,6 +22,7 @@ import {
   type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetter, type DeadLetterReport, type EngineStats, type TerminatedSnapshot,
 } from './introspection.js';
 import { KindRegistry, kindName } from './kinds.js';
+import { type EngineLogger, defaultLogger, reportCrash } from './logger.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
 import { NodeReactor } from './node-reactor.js';
 import type { RandomStream, Reactor } from './reactor.js';
@@ -70,6 +71,8 @@ export interface EngineOptions extends MultiEngineOptions {
   readonly stopTimeoutMs?: number;
   readonly terminatedHistory?: number;
   readonly deadLetterHistory?: number;
+  /** Where crash reports go (default: {@link defaultLogger}, stderr for crashes, silent otherwise). */
+  readonly logger?: EngineLogger;
   /** Core index in a multi-core engine; 0 otherwise. */
   readonly core?: number;
   /**
@@ -111,6 +114,8 @@ export class Engine implements CellResolver {
   readonly kinds = new KindRegistry();
   readonly registry: Registry;
   readonly events = new EventStream();
+  /** Where this engine's crash reports go. */
+  readonly logger: EngineLogger;
 
   /** @internal */ readonly _timers: TimerService;
   /** @internal */ readonly _topics: Topics;
@@ -155,6 +160,7 @@ export class Engine implements CellResolver {
 
   constructor(options: EngineOptions = {}) {
     this.id = options.id ?? 'engine';
+    this.logger = options.logger ?? defaultLogger();
     this.reactor = options.reactor ?? new NodeReactor(options.seed === undefined ? {} : { seed: options.seed });
     this.core = options.core ?? 0;
     this.incarnation = this.reactor.incarnation ?? ((this.reactor.random('incarnation').nextU32() & 0x7fff0000) | (nextIncarnation++ & 0xffff));
@@ -663,6 +669,7 @@ export class Engine implements CellResolver {
   /** @internal */
   _crashed(cell: ActorCell, error: unknown, phase: string): void {
     this.counters.crashed++;
+    reportCrash(this.logger, this.reactor.wallTime(), this.id, cell.path, cell.kind, phase, error);
     if (this.events.active) this.emit({ type: 'crashed', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, phase, error });
   }
 

@@ -22,3 +22,5 @@ export { multiCore, MultiCore, type CoreStats, type CoreStatus } from './multi/v
 export { CORE_CRASHED, coreCrashed } from './multi/core-router.js';
 export { SimCores, type SimCoresOptions } from './multi/sim-cores.js';
 export type { SimLinkOptions } from './multi/sim-channel.js';
+export { type EngineLogger, type CrashReport, type LogLevel, silentLogger, stderrCrashLogger, defaultLogger, setDefaultLogger, formatCrash, describeThrown, stackOf } from './logger.js';
+export * from './telemetry/index.js';

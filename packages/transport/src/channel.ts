@@ -5,9 +5,16 @@
  * @pd/runtime's multi/), and network transports — so the same router runs on real threads,
  * over sockets and, under one seed, in one thread.
  *
- * Contract: frames arrive exactly once, in the order staged (per-pair FIFO), unless the
- * channel is closed; a full channel keeps frames in order (overflow) and never drops or
- * blocks. Must not: decide where frames go or what they mean (the router does).
+ * Contract: frames arrive at most once, in the order staged (per-pair FIFO), and never
+ * block the sender. Between cores (rings, sim links) they arrive exactly once unless the
+ * channel is closed, and a full channel keeps frames in order (overflow) instead of
+ * dropping. Across a network (net/), delivery is at-most-once as in Erlang: a frame lost to
+ * a broken connection, a restarted peer or a full bounded queue is counted in the node's
+ * `stats.dropped`, never silent, and `stage` may throw a `TransportError` for a frame above
+ * the frame ceiling (`net/frame-too-large`) or, by policy, a full queue (`net/queue-full`).
+ * A system-signal frame may overtake user frames staged before it (separate lanes), as
+ * signals overtake user messages in a mailbox. Must not: decide where frames go or what they
+ * mean (the router does).
  */
 import type { ByteSource, FrameInit } from './frame.js';
 

@@ -21,6 +21,16 @@ export const TransportErrorCodes = {
   'ring/closed': 'the ring is closed',
   /** A buffer that is not a ring of this layout, or a ring whose contents are corrupt. */
   'ring/invalid': 'not a ring of this layout, or its contents are corrupt',
+  /** A frame larger than the network frame ceiling (`limits.maxFrameBytes`), refused at send. */
+  'net/frame-too-large': 'the frame is larger than the network frame ceiling',
+  /** The peer's outbound queue is full and its policy is `error`. */
+  'net/queue-full': 'the outbound queue to this peer is full',
+  /** A network channel or node used after it was closed. */
+  'net/closed': 'the network transport is closed',
+  /** A network transport configuration that cannot work (names the field). */
+  'net/config': 'the network transport configuration is invalid',
+  /** A secret, key or certificate that cannot be loaded or is exposed (file permissions). */
+  'net/secret': 'a secret, key or certificate could not be loaded safely',
 } as const;
 
 /** A transport error code ("subsystem/what"). */

@@ -25,3 +25,4 @@ export { RingProducer } from './ring-producer.js';
 export { RingConsumer, type FrameHandler } from './ring-consumer.js';
 export type { FrameOut, FrameIn, FrameSink, PeerChannel } from './channel.js';
 export { TransportError, TransportErrorCodes, isTransportError, type TransportErrorCode } from './errors.js';
+export * from './net/index.js';

@@ -16,6 +16,12 @@ const MODULES: Partial<Record<ImplName, string>> = {
   xstate: './xstate.js',
   comedy: './comedy.js',
   postMessage: './postmessage.js',
+  'pd-tcp': './wire.js',
+  'pd-tls': './wire.js',
+  'pd-ws': './wire.js',
+  'bare-tcp': './wire.js',
+  'pd-otel-api': './pd-otel-api.js',
+  'pd-otel-metrics': './pd-otel-metrics.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */
@@ -23,8 +29,10 @@ export async function loadImpl(name: ImplName): Promise<Impl | string> {
   const path = MODULES[name];
   if (!path) return `${name} is not an in-process implementation`;
   try {
-    const mod = (await import(path)) as { impl: Impl };
-    return mod.impl;
+    // A module serves one implementation (`impl`) or several by name (`impls`).
+    const mod = (await import(path)) as { impl?: Impl; impls?: Partial<Record<ImplName, Impl>> };
+    const impl = mod.impls?.[name] ?? mod.impl;
+    return impl ?? `${name} is not exported by ${path}`;
   } catch (e) {
     return `${name} could not be loaded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
   }

@@ -10,6 +10,7 @@ import { Actor, type Addr, type Behavior, type Context } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
 import { multiScaleOn } from './pd-multi.js';
+import { telemetryOverhead } from './pd-telemetry.js';
 import type { Impl, Params, RunResult } from '../types.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -27,8 +28,11 @@ async function withEngine<T>(body: (engine: Engine) => Promise<T>): Promise<T> {
   }
 }
 
-const ring = (p: Params): Promise<RunResult> =>
-  withEngine(async (engine) => {
+const ring = (p: Params): Promise<RunResult> => withEngine((engine) => ringIn(engine, p));
+
+/** The ring workload on a given engine (telemetry-overhead runs it on instrumented ones). */
+export async function ringIn(engine: Engine, p: Params): Promise<RunResult> {
+  {
     const n = p.actors!, hops = p.hops!;
     const done = deferred();
     class RingNode extends Actor<number> {
@@ -50,7 +54,8 @@ const ring = (p: Params): Promise<RunResult> =>
     engine.send(addrs[0]!, hops);
     await done.promise;
     return { ops: hops, seconds: nowSec() - t0 };
-  });
+  }
+}
 
 class Idle extends Actor<unknown> {
   receive(): void {}
@@ -97,8 +102,11 @@ const pingpong = (p: Params): Promise<RunResult> =>
     return { ops: rounds, seconds: nowSec() - t0 };
   });
 
-const ask = (p: Params): Promise<RunResult> =>
-  withEngine(async (engine) => {
+const ask = (p: Params): Promise<RunResult> => withEngine((engine) => askIn(engine, p));
+
+/** The ask workload on a given engine. */
+export async function askIn(engine: Engine, p: Params): Promise<RunResult> {
+  {
     const total = p.asks!, askers = p.askers!;
     const server = engine.spawn<number>({ receive: (m: number) => m });
     const per = Math.floor(total / askers);
@@ -114,7 +122,8 @@ const ask = (p: Params): Promise<RunResult> =>
     const t0 = nowSec();
     await Promise.all(Array.from({ length: askers }, client));
     return { ops: per * askers, seconds: nowSec() - t0, ...lat.summary() };
-  });
+  }
+}
 
 const fanin = (p: Params): Promise<RunResult> =>
   withEngine(async (engine) => {
@@ -220,5 +229,5 @@ export const impl: Impl = {
   name: 'pd',
   available: async () => null,
   // multi-scale: the one-core baseline of pd-multi's scaling (same work, ./pd-multi.ts).
-  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p) },
+  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p), 'telemetry-overhead': (p) => telemetryOverhead('off', p) },
 };

@@ -33,6 +33,8 @@ export const statusCommand: Command = {
       ['kinds', status.kinds.join(', ') || '(none)'],
       ['control', state.url],
       ['config', status.config ?? '(none)'],
+      ...(status.metrics?.url ? [['metrics', `${status.metrics.url} (health: /healthz, /readyz)`] as const] : []),
+      ...(status.observer ? [['observer', 'served: `pd observer` prints its URL'] as const] : []),
       ...(status.metadata && Object.keys(status.metadata).length > 0 ? [['metadata', Object.entries(status.metadata).map(([k, v]) => `${k}=${String(v)}`).join(', ')] as const] : []),
     ]));
   },

@@ -7,12 +7,13 @@ import { doctorCommand } from './doctor.js';
 import { schemaCommand, statusCommand, stopCommand } from './engine.js';
 import { eventsCommand } from './events.js';
 import { childrenCommand, deadCommand, inspectCommand, psCommand, registryCommand, treeCommand } from './inspect.js';
+import { observerCommand } from './observer.js';
 import { startCommand } from './start.js';
 import { topCommand } from './top.js';
 
 export const COMMANDS: readonly Command[] = [
   startCommand, stopCommand, statusCommand,
-  psCommand, treeCommand, inspectCommand, topCommand, eventsCommand, deadCommand, registryCommand, childrenCommand,
+  psCommand, treeCommand, inspectCommand, topCommand, eventsCommand, deadCommand, registryCommand, childrenCommand, observerCommand,
   sendCommand, callCommand, killCommand, restartCommand, spawnCommand,
   doctorCommand, schemaCommand, rpcCommand,
 ];

@@ -79,6 +79,7 @@ export const deadCommand: Command = {
   options: {
     limit: { type: 'string', value: 'N', help: 'at most N of each (default 20)' },
     path: { type: 'string', short: 'p', value: 'PATH', help: 'only terminated actors at or under this path' },
+    stack: { type: 'boolean', short: 's', help: 'print the stack of each crash (--json always carries it)' },
   },
   run: async (ctx) => {
     ctx.noMoreArgs(0);
@@ -90,6 +91,12 @@ export const deadCommand: Command = {
     const t = terminated.terminated.map((s: any) => [clock(s.exitedAt), s.path, s.kind, s.reason.text, s.handled, s.addr]);
     ctx.output.text(`terminated (${terminated.total} remembered):`);
     ctx.output.text(t.length === 0 ? '  (none)' : table(['EXITED', 'PATH', 'KIND', 'REASON', 'HANDLED', 'ADDR'], t, ctx.output.streams.out.columns ?? 160));
+    if (ctx.options.stack === true) {
+      for (const s of terminated.terminated as any[]) {
+        const stack = s.reason?.error?.stack;
+        if (typeof stack === 'string') ctx.output.text(`\n${clock(s.exitedAt)} ${s.path}:\n${stack.split('\n').map((l: string) => `    ${l.trimStart()}`).join('\n')}`);
+      }
+    }
     const by = Object.entries(dead.byReason as Record<string, number>).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
     ctx.output.text(`\ndead letters: ${dead.total}${by ? ` (${by})` : ''}`);
     if (dead.recent.length > 0) {

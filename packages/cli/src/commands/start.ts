@@ -15,6 +15,8 @@ import {
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError, exitCodeFor } from '../exit.js';
 import { describeError, keyValues } from '../output.js';
+import { startInstrumentation } from '../telemetry.js';
+import type { Logger } from '@pd/telemetry';
 
 /** How long `--detach` waits for the engine to report ready, ms. */
 const DETACH_READY_TIMEOUT_MS = 30_000;
@@ -49,29 +51,39 @@ async function readConfig(ctx: CommandContext): Promise<PdConfig> {
 }
 
 /** What `pd start` prints about a ready engine: the state without its token. */
-function publicState(state: EngineState | null, stateFile: string | null, config: PdConfig): Record<string, unknown> {
-  if (state === null) return { ready: true, id: config.engine.id, pid: process.pid, url: null, stateFile: null, log: null, config: config.file ?? null };
+function publicState(state: EngineState | null, stateFile: string | null, config: PdConfig, metrics: unknown): Record<string, unknown> {
+  if (state === null) return { ready: true, id: config.engine.id, pid: process.pid, url: null, stateFile: null, log: null, config: config.file ?? null, metrics };
   const { token: _token, ...rest } = state;
-  return { ready: true, ...rest, stateFile };
+  return { ready: true, ...rest, stateFile, metrics };
 }
 
 async function foreground(ctx: CommandContext, config: PdConfig): Promise<number> {
   const ipc = typeof process.send === 'function';
   let running: RunningEngine;
+  // Started by bootEngine once the config, its kinds and the state folder checked out (and
+  // closed by it when a later step fails), so a refused config binds no metrics port.
+  type Started = Awaited<ReturnType<typeof startInstrumentation>>;
+  let started: Started | null = null;
   try {
-    running = await bootEngine(config, { ...(ctx.string('state-dir') !== undefined ? { stateDir: ctx.string('state-dir') } : {}), log: ctx.string('log-file') ?? null });
+    running = await bootEngine(config, {
+      ...(ctx.string('state-dir') !== undefined ? { stateDir: ctx.string('state-dir') } : {}), log: ctx.string('log-file') ?? null,
+      instrument: async (c) => (started = await startInstrumentation(c)).instrumentation,
+    });
   } catch (error) {
     if (ipc) await sendIpc({ type: 'error', error: describeError(error), exit: exitCodeFor(error) });
     throw error;
   }
-  const ready = publicState(running.state, running.stateFile, config);
+  const { logger, instrumentation } = started as unknown as Started;
+  const metrics = instrumentation.describe?.().metrics ?? null;
+  const ready = publicState(running.state, running.stateFile, config, metrics);
   if (ctx.json) ctx.output.line(ready);
-  else ctx.output.text(`engine ${config.engine.id} running (pid ${process.pid})${running.state ? `, control ${running.state.url}` : ', control plane disabled'}\n${running.stateFile ? `state file: ${running.stateFile}\n` : ''}stop it with \`pd stop${config.engine.id === 'engine' ? '' : ` --engine ${config.engine.id}`}\` or Ctrl-C`);
+  else ctx.output.text(`engine ${config.engine.id} running (pid ${process.pid})${running.state ? `, control ${running.state.url}` : ', control plane disabled'}\n${running.stateFile ? `state file: ${running.stateFile}\n` : ''}${metricsLine(metrics)}stop it with \`pd stop${config.engine.id === 'engine' ? '' : ` --engine ${config.engine.id}`}\` or Ctrl-C`);
   if (ipc) {
     await sendIpc({ type: 'ready', state: ready });
     process.disconnect?.();
   }
-  const off = ctx.json ? () => {} : logCrashes(ctx, running);
+  logger.info({ control: running.state?.url ?? null, metrics: (metrics as { url?: string | null } | null)?.url ?? null }, `engine ${config.engine.id} running`);
+  const off = logExits(logger, running);
   // Without a control plane nothing else holds the process open.
   const keepAlive = running.state === null ? setInterval(() => {}, 1 << 30) : null;
   let signals = 0;
@@ -87,16 +99,24 @@ async function foreground(ctx: CommandContext, config: PdConfig): Promise<number
   if (keepAlive !== null) clearInterval(keepAlive);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  logger.info({ actorsStopped: report.stopped, actorsKilled: report.killed }, `engine ${config.engine.id} stopped`);
   if (ctx.json) ctx.output.line({ stopped: true, id: config.engine.id, actorsStopped: report.stopped, actorsKilled: report.killed });
   else ctx.output.text(`engine ${config.engine.id} stopped (${report.stopped} actors stopped, ${report.killed} killed)`);
   return EXIT.ok;
 }
 
-/** Foreground mode tells people about crashes on stderr. */
-function logCrashes(ctx: CommandContext, running: RunningEngine): () => void {
+/** Abnormal exits as log records (the crash itself, with its stack, is the engine logger's record). */
+function logExits(logger: Logger, running: RunningEngine): () => void {
   return running.engine.events.subscribe((e) => {
-    if (e.type === 'exited' && (e.reason.type === 'error' || e.reason.type === 'killed')) ctx.output.note(`pd: ${e.path} (${e.kind}) exited: ${describeExit(e.reason)}`);
+    if (e.type === 'exited' && (e.reason.type === 'error' || e.reason.type === 'killed')) {
+      logger.warn({ path: e.path, kind: e.kind, reason: describeExit(e.reason) }, `${e.path} (${e.kind}) exited: ${describeExit(e.reason)}`);
+    }
   }, ['exited']);
+}
+
+function metricsLine(metrics: unknown): string {
+  const url = (metrics as { url?: string | null } | null)?.url;
+  return typeof url === 'string' ? `metrics: ${url} (health: /healthz, /readyz)\n` : '';
 }
 
 async function detach(ctx: CommandContext, config: PdConfig): Promise<number> {

@@ -33,6 +33,7 @@ export const CONFIG_SCHEMA = {
       items: { type: 'string', minLength: 1, maxLength: 4096 },
     },
     tree: { $ref: '#/definitions/supervisor' },
+    telemetry: { $ref: '#/definitions/telemetry' },
     metadata: {
       type: 'object',
       description: 'Free-form labels shown by `pd status`.',
@@ -75,6 +76,41 @@ export const CONFIG_SCHEMA = {
         maxInFlight: { type: 'integer', minimum: 1, maximum: 1024, default: 32, description: 'Requests in flight per connection.' },
         handshakeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 5000, description: 'How long a connection may take to finish its authenticated WebSocket handshake before it is closed, ms.' },
         maxPendingConnections: { type: 'integer', minimum: 1, maximum: 4096, default: 64, description: 'Connections still in their handshake (not yet authenticated) at once; more are refused with HTTP 503.' },
+      },
+    },
+    telemetry: {
+      type: 'object',
+      description: 'Observability: a Prometheus endpoint with health checks, OTLP export, sampled tracing, logs, and the web observer (docs/observability.md).',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: false, description: 'Serve metrics and health (`/metrics`, `/healthz`, `/readyz`) and start the OpenTelemetry SDK.' },
+        metrics: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            host: { type: 'string', minLength: 1, maxLength: 253, default: '127.0.0.1', description: 'Address of the metrics and health endpoint; loopback unless allowRemote.' },
+            port: { type: 'integer', minimum: 0, maximum: 65535, default: 9464, description: 'TCP port of the metrics and health endpoint; 0 picks a free one (shown by `pd status`).' },
+            allowRemote: { type: 'boolean', default: false, description: 'Allow a non-loopback host for the metrics endpoint (it has no token).' },
+          },
+        },
+        otlp: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['endpoint'],
+          properties: {
+            endpoint: { type: 'string', pattern: '^https?://', minLength: 8, maxLength: 2048, description: 'OTLP/HTTP base URL (metrics to /v1/metrics, spans to /v1/traces), e.g. http://127.0.0.1:4318.' },
+          },
+        },
+        sampling: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Fraction of root traces sampled (0: no spans).' },
+        log: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info', description: 'Least severe level logged.' },
+            format: { enum: ['json', 'pretty', 'auto'], default: 'auto', description: '`json`: one JSON object per line; `pretty`: human lines; `auto`: pretty for `--foreground` on a terminal, else JSON.' },
+          },
+        },
+        observer: { type: 'boolean', default: false, description: 'Serve the web observer at /observer/ on the control-plane endpoint (loopback and token, like `pd`).' },
       },
     },
     restart: { enum: ['permanent', 'transient', 'temporary'], description: 'permanent: always restarted; transient: only after an abnormal exit; temporary: never.' },

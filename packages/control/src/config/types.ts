@@ -41,6 +41,16 @@ export interface ControlSection {
   readonly maxPendingConnections: number;
 }
 
+/** Observability (docs/observability.md). */
+export interface TelemetrySection {
+  readonly enabled: boolean;
+  readonly metrics: { readonly host: string; readonly port: number; readonly allowRemote: boolean };
+  readonly otlp?: { readonly endpoint: string };
+  readonly sampling: number;
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'; readonly format: 'json' | 'pretty' | 'auto' };
+  readonly observer: boolean;
+}
+
 /** A worker or supervisor child, as written in the config. */
 export interface ChildSpec {
   readonly id: string;
@@ -82,6 +92,7 @@ export interface PdConfig {
   readonly modules: readonly string[];
   readonly tree: TreeSection;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly telemetry: TelemetrySection;
   /** The file it came from, absolute; undefined for a config built in code. */
   readonly file?: string;
 }
@@ -91,6 +102,7 @@ export const CONFIG_DEFAULTS = {
   engine: { id: 'engine', mode: 'single', cores: 1, shutdownDeadlineMs: 10_000 },
   control: { enabled: true, host: '127.0.0.1', port: 0, allowRemote: false, maxConnections: 16, maxRequestBytes: 1_048_576, maxInFlight: 32, handshakeTimeoutMs: 5000, maxPendingConnections: 64 },
   tree: { id: 'root' },
+  telemetry: { enabled: false, sampling: 0, observer: false, metrics: { host: '127.0.0.1', port: 9464, allowRemote: false }, log: { level: 'info', format: 'auto' } },
   /** What the runtime's supervision uses for fields a child leaves out (documented in docs/config.md). */
   child: { restart: 'permanent', workerShutdownMs: 5000, supervisorShutdown: 'infinity', strategy: 'one-for-one', intensity: 1, periodMs: 5000 },
 } as const;
@@ -104,5 +116,11 @@ export function withDefaults(raw: Record<string, any>): PdConfig {
     modules: raw.modules ?? [],
     tree: { ...CONFIG_DEFAULTS.tree, children: [], ...raw.tree },
     metadata: raw.metadata ?? {},
+    telemetry: telemetryWithDefaults(raw.telemetry ?? {}),
   };
+}
+
+function telemetryWithDefaults(t: Record<string, any>): TelemetrySection {
+  const d = CONFIG_DEFAULTS.telemetry;
+  return { ...d, ...t, metrics: { ...d.metrics, ...t.metrics }, log: { ...d.log, ...t.log } };
 }

@@ -175,11 +175,18 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   if (control.host !== undefined && !isLoopbackHost(control.host) && control.allowRemote !== true) {
     out.push({ path: 'control.host', message: `"${control.host}" is not a loopback address; the control plane binds loopback only unless control.allowRemote is true` });
   }
+  out.push(...telemetryIssues(raw.telemetry));
   if (raw.tree !== undefined) {
     if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
   }
   return out;
+}
+
+function telemetryIssues(telemetry: Record<string, any> | undefined): ConfigIssue[] {
+  const host = telemetry?.metrics?.host;
+  if (host === undefined || isLoopbackHost(host) || telemetry?.metrics?.allowRemote === true) return [];
+  return [{ path: 'telemetry.metrics.host', message: `"${host}" is not a loopback address; the metrics endpoint binds loopback only unless telemetry.metrics.allowRemote is true` }];
 }
 
 function checkChildren(children: readonly ChildSpec[], at: string, depth: number, out: ConfigIssue[]): void {

@@ -28,7 +28,7 @@ export function startMultiCore(options: EngineOptions, construct: (options: Engi
   let router!: CoreRouter;
   const engine = construct({
     ...coreOptions(options), ...(options.reactor === undefined ? {} : { reactor: options.reactor }), ...(options.seed === undefined ? {} : { seed: options.seed }),
-    ...(options.kinds === undefined ? {} : { kinds: options.kinds }), core: 0,
+    ...(options.kinds === undefined ? {} : { kinds: options.kinds }), ...(options.logger === undefined ? {} : { logger: options.logger }), core: 0,
     remote: (e) => (router = new CoreRouter(e, {
       cores: settings.cores, placement: settings.placement, idleSpinMs: settings.idleSpinMs, maxFrameBytes: maxFrameBytes(settings.ringBytes),
       shutdownOthers: (deadlineMs) => coordinator.shutdown(deadlineMs),

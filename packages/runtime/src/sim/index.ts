@@ -7,6 +7,7 @@
 export { SimWorld, SimHost, SIM_WALL_START_MS, type SimWorldOptions, type RunOptions, type RunStop } from './world.js';
 export { SimReactor } from './sim-reactor.js';
 export { SimNetwork, CALM_NETWORK, type NetFaults, type NetStats, type PacketHandler } from './network.js';
+export { simNetCarrier } from './net-carrier.js';
 export { SimNode } from './node.js';
 export { FIFO_POLICY, drawSchedulePolicy, type SchedulePolicy } from './schedule.js';
 export { Buggify, type BuggifyOptions, type BuggifyPointReport } from './buggify.js';

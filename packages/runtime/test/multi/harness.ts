@@ -91,8 +91,12 @@ export function multiFixture(make: MakeMulti): { make(options?: MultiOptions): P
   };
 }
 
-/** Poll `condition` every few ms of engine time until it holds (fails after `timeoutMs`). */
-export async function eventually(h: MultiHarness, condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
+/**
+ * Poll `condition` every few ms of engine time until it holds (fails after `timeoutMs`). It
+ * returns as soon as the condition holds, so the limit is generous: on real threads a busy
+ * machine can leave a worker core unscheduled for a good part of a second.
+ */
+export async function eventually(h: MultiHarness, condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const start = h.engine.reactor.now();
   while (!(await condition())) {
     if (h.engine.reactor.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

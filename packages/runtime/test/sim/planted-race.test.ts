@@ -15,7 +15,9 @@ import { plantedLostUpdate } from './scenarios/planted-lost-update.scenario.js';
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAX_SEEDS = 200;
 
-describe('planted race', () => {
+// Up to 200 seeded runs, a shrink and a replay in another process: seconds of CPU that a busy
+// machine stretches, so a generous limit rather than vitest's 30 s default.
+describe('planted race', { timeout: 120_000 }, () => {
   it('is found within the seed bound, shrunk, and replayed from the printed command', async () => {
     const lines: string[] = [];
     const code = await runSimCli(['--scenario', 'planted-lost-update', '--seeds', String(MAX_SEEDS), '--from', '1'], {

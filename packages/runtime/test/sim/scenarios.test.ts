@@ -20,7 +20,9 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SCENARIOS: Scenario[] = [netEcho, supervisedWorkers, linksMonitors, timersClock, ordering];
 const SEEDS = Array.from({ length: Number(process.env.PD_SIM_SEEDS ?? 4) }, (_, i) => 1000 + i * 7919);
 
-describe('simulation scenarios', () => {
+// Each test runs many seeded worlds (one starts another Node process): seconds of CPU that a
+// busy machine stretches, so they get a generous limit rather than vitest's 30 s default.
+describe('simulation scenarios', { timeout: 120_000 }, () => {
   for (const scenario of SCENARIOS) {
     it(`${scenario.name} holds its invariants and converges for ${SEEDS.length} seeds`, async () => {
       for (const seed of SEEDS) {

@@ -59,6 +59,42 @@ export async function until(engine: Engine, condition: () => boolean, what: stri
   }
 }
 
+/** The engine time within which a timer is due: [now before scheduling, now after] + its delay. */
+export interface DueWindow {
+  readonly earliest: number;
+  readonly latest: number;
+}
+
+/**
+ * Schedule one timer of `delayMs` through `schedule` and return the window in which it is
+ * due. On virtual time the window is one instant; on real time a busy machine can pause the
+ * test between two schedules, so the window is what the test can know of the due time.
+ */
+export function scheduleTimer(engine: Engine, delayMs: number, schedule: () => void): DueWindow {
+  const before = engine.reactor.now();
+  schedule();
+  return { earliest: before + delayMs, latest: engine.reactor.now() + delayMs };
+}
+
+/**
+ * Assert that `fired` (indexes into `windows`, in firing order) is every timer once, in due
+ * order, ties in scheduling order (index order): for each pair whose windows fix which is
+ * due first, that one fired first. On virtual time every pair is fixed, so this is the exact
+ * order; on real time a pair scheduled across a pause of the test may be due either way.
+ */
+export function expectDueOrder(fired: readonly number[], windows: readonly DueWindow[]): void {
+  expect([...fired].sort((x, y) => x - y)).toEqual(windows.map((_, i) => i));
+  const position = new Map(fired.map((timer, at) => [timer, at]));
+  for (let i = 0; i < windows.length; i++) {
+    for (let j = i + 1; j < windows.length; j++) {
+      const [a, b] = [windows[i]!, windows[j]!];
+      // i was scheduled first: it fires first unless j is surely due earlier.
+      if (a.latest <= b.earliest) expect(position.get(i)!, `timer ${i} (due by ${a.latest}) before timer ${j} (due from ${b.earliest})`).toBeLessThan(position.get(j)!);
+      else if (b.latest < a.earliest) expect(position.get(j)!, `timer ${j} (due by ${b.latest}) before timer ${i} (due from ${a.earliest})`).toBeLessThan(position.get(i)!);
+    }
+  }
+}
+
 /** Record engine events (all, or only `types`) until `stop()`. */
 export function collectEvents(engine: Engine, types?: readonly EngineEventType[]): {
   readonly events: EngineEvent[];

@@ -1,0 +1,172 @@
+/**
+ * Engine metrics through the OpenTelemetry API: counters fed by the engine's event stream
+ * (spawns, exits, restarts, crashes, overflows, supervisor actions) and observable
+ * instruments read from its counters and introspection at collection time (mailbox
+ * length and live actors per kind, dead letters by reason, messages handled, asks, timers,
+ * per-core ring traffic). The runtime depends on `@opentelemetry/api` only, so without an
+ * SDK every instrument is a no-op; the cost of the event subscription is paid only by
+ * engines that call {@link instrumentEngine}. Must not: label by actor id or path (kinds
+ * only, capped), or throw into the engine.
+ */
+import { type Attributes, type BatchObservableResult, type Meter, type Observable, metrics } from '@opentelemetry/api';
+import type { Engine } from '../engine.js';
+import type { EngineEvent } from '../events.js';
+import { CoreRouter } from '../multi/core-router.js';
+import { multiCore } from '../multi/view.js';
+import { ATTR, METRIC, SCOPE } from './names.js';
+
+export interface EngineMetricsOptions {
+  /** The meter to record with; default: the global provider's meter for `@pd/runtime`. */
+  readonly meter?: Meter;
+  /** Distinct kinds labelled before further ones are counted as `(other)` (bounded cardinality). */
+  readonly maxKinds?: number;
+}
+
+/** What {@link instrumentEngine} returns: stop recording. */
+export interface EngineMetrics {
+  close(): void;
+}
+
+/** Defaults, in one place. */
+export const METRICS_DEFAULTS = { maxKinds: 256 } as const;
+
+/** Record `engine`'s metrics with `options.meter` (or the global one) until `close()`. */
+export function instrumentEngine(engine: Engine, options: EngineMetricsOptions = {}): EngineMetrics {
+  const meter = options.meter ?? metrics.getMeter(SCOPE);
+  const kinds = new KindLabels(options.maxKinds ?? METRICS_DEFAULTS.maxKinds);
+  const offEvents = countEvents(engine, meter, kinds);
+  const offObserved = observeEngine(engine, meter, kinds);
+  let closed = false;
+  return {
+    close: () => {
+      if (closed) return;
+      closed = true;
+      offEvents();
+      offObserved();
+    },
+  };
+}
+
+// --- internal ---
+
+const SYSTEM = { [ATTR.messagingSystem]: 'pd' } as const;
+const CLIENT_KIND = '$client';
+
+/** Kind labels, cached as attribute objects, capped at `max` distinct kinds. */
+class KindLabels {
+  private readonly byKind = new Map<string, Attributes>();
+  private readonly other: Attributes = { [ATTR.kind]: '(other)' };
+  constructor(private readonly max: number) {}
+
+  of(kind: string): Attributes {
+    const known = this.byKind.get(kind);
+    if (known !== undefined) return known;
+    if (this.byKind.size >= this.max) return this.other;
+    const attrs = { [ATTR.kind]: kind };
+    this.byKind.set(kind, attrs);
+    return attrs;
+  }
+
+  with(kind: string, key: string, value: string): Attributes {
+    return { ...this.of(kind), [key]: value };
+  }
+}
+
+function countEvents(engine: Engine, meter: Meter, kinds: KindLabels): () => void {
+  const spawn = meter.createCounter(METRIC.actorSpawn, { unit: '{actor}', description: 'Actors spawned (restarts included), by kind.' });
+  const stopped = meter.createCounter(METRIC.actorStopped, { unit: '{actor}', description: 'Actors that exited, by kind and exit reason type.' });
+  const restarted = meter.createCounter(METRIC.actorRestarted, { unit: '{actor}', description: 'Actors restarted by their supervisor, by kind.' });
+  const failure = meter.createCounter(METRIC.actorFailure, { unit: '{crash}', description: 'Actor crashes (a throw or rejection in actor code), by kind and phase.' });
+  const overflow = meter.createCounter(METRIC.mailboxOverflow, { unit: '{event}', description: 'Times a bounded mailbox was full, by overflow policy.' });
+  const supRestart = meter.createCounter(METRIC.supervisorRestart, { unit: '{restart}', description: 'Children restarted by supervisors.' });
+  const escalation = meter.createCounter(METRIC.supervisorEscalation, { unit: '{escalation}', description: 'Supervisors that gave up (restart intensity exceeded) and exited, escalating to their parent.' });
+  const onEvent = (e: EngineEvent): void => {
+    switch (e.type) {
+      case 'spawned':
+        if (e.kind !== CLIENT_KIND) spawn.add(1, kinds.of(e.kind));
+        return;
+      case 'exited':
+        stopped.add(1, kinds.with(e.kind, ATTR.exitReason, e.reason.type));
+        return;
+      case 'restarted':
+        restarted.add(1, kinds.of(e.kind));
+        return;
+      case 'crashed':
+        failure.add(1, kinds.with(e.kind, ATTR.phase, e.phase));
+        return;
+      case 'mailbox-overflow':
+        overflow.add(1, { [ATTR.overflowPolicy]: e.policy });
+        return;
+      case 'supervisor':
+        if (e.action === 'restarted') supRestart.add(1, SYSTEM);
+        else if (e.action === 'intensity') escalation.add(1, SYSTEM);
+        return;
+      default:
+        return;
+    }
+  };
+  return engine.events.subscribe(onEvent, ['spawned', 'exited', 'restarted', 'crashed', 'mailbox-overflow', 'supervisor']);
+}
+
+function observeEngine(engine: Engine, meter: Meter, kinds: KindLabels): () => void {
+  const live = meter.createObservableGauge(METRIC.actorLive, { unit: '{actor}', description: 'Live actors, by kind.' });
+  const mailbox = meter.createObservableGauge(METRIC.mailboxLength, { unit: '{message}', description: 'Messages waiting in mailboxes, summed by kind.' });
+  const dead = meter.createObservableCounter(METRIC.deadLetters, { unit: '{message}', description: 'Messages that reached no actor, by reason.' });
+  const handled = meter.createObservableCounter(METRIC.messagesHandled, { unit: '{message}', description: 'Messages handled by actors (engine-wide).' });
+  const asks = meter.createObservableGauge(METRIC.asksPending, { unit: '{request}', description: 'Asks awaiting a reply.' });
+  const timers = meter.createObservableGauge(METRIC.timersActive, { unit: '{timer}', description: 'Timers scheduled and not yet fired or cancelled.' });
+  const runQueue = meter.createObservableGauge(METRIC.runQueue, { unit: '{actor}', description: 'Actors waiting for a turn.' });
+  const turns = meter.createObservableCounter(METRIC.turns, { unit: '{turn}', description: 'Actor turns run by the scheduler.' });
+  const observables: Observable[] = [live, mailbox, dead, handled, asks, timers, runQueue, turns];
+  const callback = (r: BatchObservableResult): void => {
+    const stats = engine.stats();
+    r.observe(handled, stats.messagesHandled, SYSTEM);
+    r.observe(asks, stats.pendingAsks, SYSTEM);
+    r.observe(timers, stats.timers, SYSTEM);
+    r.observe(runQueue, stats.runQueue, SYSTEM);
+    r.observe(turns, stats.turns, SYSTEM);
+    for (const [reason, n] of Object.entries(engine.deadLetters().byReason)) r.observe(dead, n, { [ATTR.deadLetterReason]: reason });
+    const perKind = new Map<string, { live: number; depth: number }>();
+    for (const a of engine.list()) {
+      if (a.kind === CLIENT_KIND) continue;
+      const attrs = kinds.of(a.kind);
+      const key = attrs[ATTR.kind] as string;
+      const k = perKind.get(key) ?? { live: 0, depth: 0 };
+      k.live++;
+      k.depth += a.mailbox.depth;
+      perKind.set(key, k);
+    }
+    for (const [kind, k] of perKind) {
+      r.observe(live, k.live, kinds.of(kind));
+      r.observe(mailbox, k.depth, kinds.of(kind));
+    }
+  };
+  meter.addBatchObservableCallback(callback, observables);
+  const offCores = engine._router instanceof CoreRouter ? observeCores(engine, meter) : () => {};
+  return () => {
+    meter.removeBatchObservableCallback(callback, observables);
+    offCores();
+  };
+}
+
+/** Per-core ring traffic of a multi-core engine, gathered from every core at collection. */
+function observeCores(engine: Engine, meter: Meter): () => void {
+  const view = multiCore(engine, { timeoutMs: 1000 });
+  const framesIn = meter.createObservableCounter(METRIC.coreFramesIn, { unit: '{frame}', description: 'Ring frames read from other cores, by core.' });
+  const messagesIn = meter.createObservableCounter(METRIC.coreMessagesIn, { unit: '{message}', description: 'Messages read from other cores\' rings, by core.' });
+  const bad = meter.createObservableCounter(METRIC.coreBadFrames, { unit: '{frame}', description: 'Ring frames that failed to decode or dispatch, by core.' });
+  const backlog = meter.createObservableGauge(METRIC.coreBacklog, { unit: '{frame}', description: 'Frames waiting to go out (full ring overflow, restarting core), by core.' });
+  const observables: Observable[] = [framesIn, messagesIn, bad, backlog];
+  const callback = async (r: BatchObservableResult): Promise<void> => {
+    for (const s of await view.stats()) {
+      const attrs = { [ATTR.core]: s.core };
+      r.observe(framesIn, s.framesIn, attrs);
+      r.observe(messagesIn, s.messagesIn, attrs);
+      r.observe(bad, s.badFrames, attrs);
+      r.observe(backlog, s.backlog, attrs);
+    }
+  };
+  meter.addBatchObservableCallback(callback, observables);
+  return () => meter.removeBatchObservableCallback(callback, observables);
+}
+

@@ -1,0 +1,224 @@
+// Fuzzing the receive path with seeded random and mutated input: the stream decoder alone
+// (random chunking of valid streams must reassemble exactly; random bytes must never throw,
+// hang or buffer more than one record), then a whole open connection fed mutated frames,
+// each delivered frame decoded as the router would: only TransportErrors, never a crash.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Codec } from '../codec.js';
+import { MessageKind } from '../envelope.js';
+import { isTransportError } from '../errors.js';
+import { decodeFrame, encodeFrame } from '../frame.js';
+import type { NetClock, NetTimer } from './clock.js';
+import { Connection, type ConnectionOwner } from './connection.js';
+import { StreamDecoder } from './decoder.js';
+import type { HandshakeHooks, HandshakeLocal } from './handshake.js';
+import type { StreamEvents, StreamPort } from './stream.js';
+import { RECORD_PREFIX_BYTES, WIRE_FEATURES } from './wire.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = (s = (s + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
+  };
+}
+const int = (r: () => number, n: number): number => Math.floor(r() * n);
+
+function recordOf(type: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RECORD_PREFIX_BYTES + 1 + body.length);
+  new DataView(out.buffer).setUint32(0, 1 + body.length, true);
+  out[4] = type;
+  out.set(body, 5);
+  return out;
+}
+
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const totals = { records: 0, chunks: 0, connectionRecords: 0 };
+afterAll(() => {
+  // What the run covered, for the record (sized for CI: about ten seconds on a quiet machine).
+  console.log(`decoder fuzz: ${totals.records} records reassembled, ${totals.chunks} random/mutated chunks, ${totals.connectionRecords} frames through connections`);
+});
+
+describe('stream decoder fuzz', () => {
+  it.each(SEEDS)('seed %i: valid streams cut at random points reassemble exactly', (seed) => {
+    const r = rng(seed);
+    const ceiling = 4096;
+    let records = 0;
+    for (let round = 0; round < 60; round++) {
+      const sent: Uint8Array[] = [];
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const body = new Uint8Array(int(r, r() < 0.05 ? ceiling - 1 : 64));
+        for (let j = 0; j < body.length; j += 7) body[j] = int(r, 256);
+        sent.push(body);
+        parts.push(recordOf(1 + int(r, 3), body));
+      }
+      const stream = Buffer.concat(parts);
+      const decoder = new StreamDecoder(ceiling);
+      const got: Uint8Array[] = [];
+      for (let at = 0; at < stream.length;) {
+        const n = Math.min(stream.length - at, 1 + int(r, r() < 0.3 ? 8 : 3000));
+        // Plain checks in the hot loop: expect() per chunk would cost more than the decoder.
+        check(decoder.push(stream.subarray(at, at + n), (_t, s, o, l) => (got.push(s.bytes.subarray(o, o + l)), true)) === 0, 'a valid stream failed');
+        check(decoder.bufferedBytes <= ceiling + RECORD_PREFIX_BYTES, 'buffered more than one record');
+        at += n;
+      }
+      expect(got.length).toBe(sent.length);
+      for (let i = 0; i < sent.length; i++) check(Buffer.compare(got[i]!, sent[i]!) === 0, `record ${i} differs`);
+      records += got.length;
+    }
+    expect(records).toBe(60_000);
+    totals.records += records;
+  });
+
+  it.each(SEEDS)('seed %i: random and mutated bytes never throw, hang or buffer more than one record', (seed) => {
+    const r = rng(seed * 7919);
+    const ceiling = 1024;
+    const valid = Buffer.concat(Array.from({ length: 64 }, (_, i) => recordOf(1, new Uint8Array(i * 13 % 900))));
+    let chunks = 0;
+    for (let round = 0; round < 1500; round++) {
+      const decoder = new StreamDecoder(ceiling);
+      const input = r() < 0.5 ? randomBytes(r, 1 + int(r, 4000)) : mutate(valid, r);
+      let seen = 0;
+      for (let at = 0; at < input.length;) {
+        const n = 1 + int(r, 512);
+        const failure = decoder.push(input.subarray(at, at + n), (_t, _s, _o, l) => {
+          seen += l + 1 + RECORD_PREFIX_BYTES;
+          return true;
+        });
+        chunks++;
+        check(decoder.bufferedBytes <= ceiling + RECORD_PREFIX_BYTES, 'buffered more than one record');
+        if (failure !== 0) {
+          check(decoder.push(new Uint8Array(8), () => true) === failure, 'a failed decoder went on');
+          break;
+        }
+        at += n;
+      }
+      check(seen <= input.length, 'handed up more bytes than it was given');
+    }
+    expect(chunks).toBeGreaterThan(5_000);
+    totals.chunks += chunks;
+  });
+});
+
+// --- a whole connection, fed mutated frames after a real handshake ---
+
+/** Two ports joined in memory; writes are delivered when the test pumps. */
+function pipe(): [StreamPort, StreamPort, () => void] {
+  const queues: [Uint8Array[], Uint8Array[]] = [[], []];
+  const events: [StreamEvents | null, StreamEvents | null] = [null, null];
+  const make = (me: 0 | 1): StreamPort => ({
+    remote: `mem:${me}`, peerCertificateVerified: false,
+    attach: (e) => void (events[me] = e),
+    write: (b) => (queues[1 - me]!.push(b), true),
+    end: () => {}, destroy: () => {}, pause: () => {}, resume: () => {},
+  });
+  const pump = (): void => {
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const i of [0, 1] as const) {
+        while (queues[i].length > 0) {
+          moved = true;
+          events[i]!.data(queues[i].shift()!);
+        }
+      }
+    }
+  };
+  return [make(0), make(1), pump];
+}
+
+const stillClock: NetClock = {
+  now: () => 0, setTimer: (): NetTimer => ({}), clearTimer: () => {}, soon: (f) => f(),
+  random: () => ({ next: () => 0.5, nextU32: () => 1 }),
+};
+
+function local(nodeId: string): HandshakeLocal {
+  return { nodeId, cluster: 'fuzz', incarnation: 1, versionMin: 1, versionMax: 1, features: WIRE_FEATURES, secret: new Uint8Array(16).fill(9), nonce: new Uint8Array(32).fill(nodeId.charCodeAt(0)) };
+}
+const hooks: HandshakeHooks = { resume: () => ({ knownIncarnation: 0, received: 0 }), admit: () => null, peerCertificateVerified: () => false };
+
+describe('connection fuzz', () => {
+  it.each(SEEDS)('seed %i: mutated frames on an open connection close it or decode; nothing else', (seed) => {
+    const r = rng(seed * 104_729);
+    const codec = new Codec();
+    const frames = Array.from({ length: 32 }, (_, i) => encodeFrame(codec, {
+      flags: 0, kind: i % 5 === 0 ? MessageKind.exit : MessageKind.user, priority: 0, source: null,
+      destination: { node: 1, core: 0, slot: i, generation: 1, secret: 3 }, correlationId: i, deadlineMs: i % 3 === 0 ? 5 : null, trace: null,
+    }, i % 4 === 0 ? new Uint8Array(i) : { i, text: 'x'.repeat(i), list: [i, [i], { i }], when: new Date(i) }));
+    const stream = Buffer.concat(frames.map((f) => recordOf(1, f)));
+    let decoded = 0;
+    let refused = 0;
+    let records = 0;
+    for (let round = 0; round < 120; round++) {
+      const [dialPort, acceptPort, pump] = pipe();
+      let closedWith = '';
+      const owner: ConnectionOwner = {
+        established: () => {}, writable: () => {}, idle: () => {},
+        frame: (_c, source, offset, length) => {
+          records++;
+          try {
+            decodeFrame(codec, source, offset, length);
+            decoded++;
+          } catch (error) {
+            if (!isTransportError(error)) throw error;
+            refused++;
+          }
+        },
+        closed: (_c, reason) => void (closedWith = reason),
+      };
+      const times = { handshakeTimeoutMs: 1000, heartbeatMs: 100, idleTimeoutMs: 1000 };
+      const acceptor = new Connection('acceptor', acceptPort, stillClock, times, 4096, local('b'), hooks, owner);
+      const dialer = new Connection('dialer', dialPort, stillClock, times, 4096, local('a'), hooks, { ...owner, frame: () => {} }, 'b');
+      acceptor.start();
+      dialer.start();
+      pump();
+      expect(acceptor.state).toBe('open');
+      for (let burst = 0; burst < 20 && acceptor.state === 'open'; burst++) {
+        const input = r() < 0.8 ? mutate(stream, r) : stream;
+        for (let at = 0; at < input.length && acceptor.state === 'open';) {
+          const n = 1 + int(r, 2048);
+          deliver(acceptor, input.subarray(at, at + n));
+          at += n;
+        }
+      }
+      expect(['', 'malformed', 'frameTooLarge']).toContain(closedWith);
+    }
+    expect(records).toBeGreaterThan(1000);
+    expect(decoded + refused).toBe(records);
+    totals.connectionRecords += records;
+  });
+});
+
+function randomBytes(r: () => number, n: number): Uint8Array {
+  const out = new Uint8Array(n + 3 & ~3);
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < words.length; i++) words[i] = r() * 0x1_0000_0000;
+  return out.subarray(0, n);
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(what);
+}
+
+/** Hands bytes to a connection as its port would. */
+function deliver(conn: Connection, chunk: Uint8Array): void {
+  (conn as unknown as { data(chunk: Uint8Array): void }).data(chunk);
+}
+
+/** A copy of `input` with a few random mutations: byte flips, a cut, a spliced run, a huge length. */
+function mutate(input: Uint8Array, r: () => number): Uint8Array {
+  let out = Uint8Array.from(input);
+  const n = 1 + int(r, 4);
+  for (let i = 0; i < n; i++) {
+    const what = int(r, 4);
+    if (what === 0) out[int(r, out.length)] = int(r, 256);
+    else if (what === 1) out = out.slice(0, int(r, out.length));
+    else if (what === 2) {
+      const at = int(r, out.length);
+      out = Buffer.concat([out.subarray(0, at), out.subarray(int(r, out.length))]);
+    } else if (out.length >= 4) new DataView(out.buffer, out.byteOffset).setUint32(int(r, out.length - 3), int(r, 0x1_0000_0000), true);
+    if (out.length === 0) break;
+  }
+  return out;
+}

@@ -1,0 +1,297 @@
+/**
+ * A network node: one engine's end of the mesh. Listens, dials the peers it knows, runs a
+ * handshake per connection (capped), resolves simultaneous connects (the connection dialed
+ * by the lower node id wins), and hands each peer out as a {@link PeerChannel} that
+ * survives reconnects, so the router above never learns which carrier or connection
+ * carries it. Owns: connections, peers, refusals (reason, counted, reported). Must not: read
+ * real time (the clock), decide where frames go, or log secrets.
+ */
+import type { PeerChannel } from '../channel.js';
+import type { Codec } from '../codec.js';
+import { TransportError } from '../errors.js';
+import type { ByteSource } from '../frame.js';
+import { type NetClock, nonceFrom } from './clock.js';
+import { Connection, type ConnectionOwner } from './connection.js';
+import type { HandshakeHooks, HandshakeLocal, HandshakeOutcome } from './handshake.js';
+import type { Hello } from './hello.js';
+import { type NetLimits, resolveLimits } from './limits.js';
+import { PeerLink, type PeerHost } from './peer.js';
+import { bump, emptyStats, type NetStats } from './stats.js';
+import type { Carrier, Listening, NetAddress, StreamPort } from './stream.js';
+import { RefuseReason, WIRE_FEATURES, WIRE_VERSION_MAX, WIRE_VERSION_MIN, type RefuseReasonName } from './wire.js';
+
+/** Something worth a log line. Never carries a secret. */
+export type NetEvent =
+  | { readonly type: 'up'; readonly peer: string; readonly incarnation: number; readonly restarted: boolean; readonly role: 'dialer' | 'acceptor' }
+  | { readonly type: 'down'; readonly peer: string; readonly reason: RefuseReasonName; readonly text: string; readonly byPeer: boolean }
+  | { readonly type: 'refused'; readonly peer: string | null; readonly remote: string; readonly reason: RefuseReasonName; readonly text: string; readonly byPeer: boolean };
+
+export interface NetNodeOptions {
+  readonly clock: NetClock;
+  readonly codec: Codec;
+  readonly carrier: Carrier;
+  /** This node's id: unique in the cluster, at most 255 UTF-8 bytes. Lower ids dial in a simultaneous connect. */
+  readonly nodeId: string;
+  readonly cluster: string;
+  /** This run of the node (a restarted node has a new one); a u32, not 0. */
+  readonly incarnation: number;
+  /** The shared cluster secret (at least 16 bytes), or null when mutual TLS alone authenticates. */
+  readonly secret: Uint8Array | null;
+  /** Where to listen; none for a node that only dials. */
+  readonly listen?: NetAddress;
+  readonly limits?: Partial<NetLimits>;
+  readonly onEvent?: (event: NetEvent) => void;
+  /** Protocol version range offered (tests of refusal; default this code's range). */
+  readonly versions?: readonly [number, number];
+}
+
+export class NetNode {
+  readonly stats: NetStats = emptyStats();
+  readonly limits: NetLimits;
+  readonly clock: NetClock;
+  readonly codec: Codec;
+  readonly nodeId: string;
+  readonly incarnation: number;
+  closed = false;
+  private listening: Listening | null = null;
+  // A private field: util.inspect and JSON never show it.
+  readonly #secret: Uint8Array | null;
+  private readonly peers = new Map<string, PeerLink>();
+  private readonly handshaking = new Set<Connection>();
+  private readonly all = new Set<Connection>();
+  private readonly host: PeerHost;
+  private readonly owner: ConnectionOwner;
+
+  private readonly options: NetNodeOptions;
+
+  constructor(options: NetNodeOptions) {
+    checkOptions(options);
+    this.#secret = options.secret;
+    this.options = { ...options, secret: null };
+    this.limits = resolveLimits(options.limits);
+    this.clock = options.clock;
+    this.codec = options.codec;
+    this.nodeId = options.nodeId;
+    this.incarnation = options.incarnation;
+    const node = this;
+    this.host = {
+      clock: this.clock, codec: this.codec, limits: this.limits, stats: this.stats,
+      get closed() { return node.closed; },
+      dial: (peer) => this.dial(peer),
+    };
+    this.owner = {
+      established: (conn, outcome) => this.established(conn, outcome),
+      frame: (conn, source, offset, length) => this.frame(conn, source, offset, length),
+      writable: (conn) => this.linkOf(conn)?.flush(),
+      idle: (conn) => this.linkOf(conn)?.heartbeat(),
+      closed: (conn, reason, text, byPeer, handshaking) => this.connectionClosed(conn, reason, text, byPeer, handshaking),
+    };
+  }
+
+  /** The carrier's kind (`tcp`, `tls`, `ws`, `sim`). */
+  get carrierKind(): string {
+    return this.options.carrier.kind;
+  }
+
+  /** Starts listening (if configured); resolves with the bound address. */
+  async start(): Promise<NetAddress | null> {
+    if (this.options.listen === undefined) return null;
+    this.listening = await this.options.carrier.listen(this.options.listen, (port) => this.accept(port), (remote, text) => {
+      // Refused by the carrier itself (a TLS client without a valid certificate).
+      bump(this.stats.handshakes.refused, 'auth');
+      this.emit({ type: 'refused', peer: null, remote, reason: 'auth', text, byPeer: false });
+    });
+    return { host: this.listening.host, port: this.listening.port };
+  }
+
+  /** The bound address, once started. */
+  get address(): NetAddress | null {
+    return this.listening === null ? null : { host: this.listening.host, port: this.listening.port };
+  }
+
+  /** Know `peerId` at `address`: dial it now and whenever the connection is lost. */
+  connect(peerId: string, address: NetAddress): PeerChannel {
+    const peer = this.link(peerId);
+    peer.address = address;
+    peer.ensureConnected();
+    return peer;
+  }
+
+  /** The channel to `peerId` (made on first use; frames wait until a connection is up). */
+  channel(peerId: string): PeerChannel {
+    return this.link(peerId);
+  }
+
+  /** What this node knows of `peerId`, for introspection and tests. */
+  peer(peerId: string): { connected: boolean; incarnation: number; queuedFrames: number; queuedBytes: number; received: number; written: number } | null {
+    const p = this.peers.get(peerId);
+    if (p === undefined) return null;
+    return { connected: p.conn !== null, incarnation: p.incarnation, queuedFrames: p.queuedFrames, queuedBytes: p.queuedBytes, received: p.received, written: p.written };
+  }
+
+  /** Handshakes in progress. */
+  get handshakesInFlight(): number {
+    return this.handshaking.size;
+  }
+
+  /** Says goodbye on every connection and stops listening. Queued frames are lost (counted). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const peer of this.peers.values()) peer.stop();
+    for (const conn of [...this.all]) conn.close('shutdown', 'the node is shutting down');
+    await this.listening?.close();
+  }
+
+  // --- internal ---
+
+  private link(peerId: string): PeerLink {
+    if (this.closed) throw new TransportError('net/closed', `node '${this.nodeId}' is closed`);
+    if (peerId === this.nodeId) throw new TransportError('net/config', `peer id '${peerId}' is this node's own id`, { field: 'peer' });
+    let peer = this.peers.get(peerId);
+    if (peer === undefined) this.peers.set(peerId, (peer = new PeerLink(peerId, this.host)));
+    return peer;
+  }
+
+  private linkOf(conn: Connection): PeerLink | undefined {
+    const id = conn.outcome?.peer.nodeId;
+    return id === undefined ? undefined : this.peers.get(id);
+  }
+
+  private local(): HandshakeLocal {
+    const [versionMin, versionMax] = this.options.versions ?? [WIRE_VERSION_MIN, WIRE_VERSION_MAX];
+    return {
+      nodeId: this.nodeId, cluster: this.options.cluster, incarnation: this.incarnation, versionMin, versionMax,
+      features: WIRE_FEATURES, secret: this.#secret, nonce: nonceFrom(this.clock),
+    };
+  }
+
+  private hooks(port: StreamPort, conn: () => Connection): HandshakeHooks {
+    return {
+      resume: (hello) => {
+        const p = this.peers.get(hello.nodeId);
+        if (p === undefined) return { knownIncarnation: 0, received: 0 };
+        // The peer proved itself and dialed anew: its older connection is dead to it. Close
+        // ours first, so the count reported is final and losses are counted exactly.
+        const c = conn();
+        if (c.role === 'acceptor' && p.conn !== null) p.conn.close('replaced', 'a newer connection from the same node replaced this one');
+        return { knownIncarnation: p.incarnation, received: p.received };
+      },
+      admit: (hello) => this.admit(hello, conn()),
+      peerCertificateVerified: () => port.peerCertificateVerified,
+    };
+  }
+
+  private newConnection(role: 'dialer' | 'acceptor', port: StreamPort, wanted: string): Connection {
+    const l = this.limits;
+    const conn: Connection = new Connection(role, port, this.clock, l, l.maxFrameBytes, this.local(), this.hooks(port, () => conn), this.owner, wanted);
+    this.all.add(conn);
+    this.handshaking.add(conn);
+    return conn;
+  }
+
+  private accept(port: StreamPort): void {
+    if (this.closed) {
+      port.destroy();
+      return;
+    }
+    if (this.handshaking.size >= this.limits.maxHandshakes) {
+      // Refused before reading a byte: a flood of half-open handshakes costs one write each.
+      const conn: Connection = new Connection('acceptor', port, this.clock, this.limits, this.limits.maxFrameBytes, this.local(), this.hooks(port, () => conn), this.owner);
+      this.all.add(conn);
+      conn.start();
+      conn.close('busy', `${this.handshaking.size} handshakes in flight (limit ${this.limits.maxHandshakes})`);
+      return;
+    }
+    this.newConnection('acceptor', port, '').start();
+  }
+
+  private dial(peer: PeerLink): void {
+    const port = this.options.carrier.dial(peer.address!);
+    const conn = this.newConnection('dialer', port, peer.id);
+    peer.dialing = conn;
+    conn.start();
+  }
+
+  /** Acceptor: whether to take a dialer that said hello (simultaneous connects decided here). */
+  private admit(hello: Hello, conn: Connection): { reason: RefuseReason; text: string } | null {
+    // Unknown peers get a link only once authenticated (established), so HELLOs cannot fill memory.
+    const peer = this.peers.get(hello.nodeId);
+    if (this.closed) return { reason: RefuseReason.shutdown, text: 'the node is shutting down' };
+    if (peer === undefined) return null;
+    if (peer.stopped) return { reason: RefuseReason.shutdown, text: 'this node no longer talks to that peer' };
+    if (peer.dialing !== null) {
+      if (this.nodeId < hello.nodeId) {
+        return { reason: RefuseReason.duplicate, text: `simultaneous connect: the connection dialed by '${this.nodeId}' (the lower id) wins` };
+      }
+      const mine = peer.dialing;
+      peer.dialing = null;
+      mine.close('duplicate', `simultaneous connect: the connection dialed by '${hello.nodeId}' (the lower id) wins`);
+    }
+    if (peer.accepting !== null) peer.accepting.close('replaced', 'a newer handshake from the same node');
+    peer.accepting = conn;
+    return null;
+  }
+
+  private established(conn: Connection, outcome: HandshakeOutcome): void {
+    this.handshaking.delete(conn);
+    const hello = outcome.peer;
+    const peer = this.peers.get(hello.nodeId) ?? this.link(hello.nodeId);
+    if (conn.role === 'acceptor') peer.accepting = null;
+    else if (peer.dialing === conn) peer.dialing = null;
+    this.stats.handshakes.ok++;
+    const old = peer.conn;
+    const resume = outcome.peerResume;
+    const knownByPeer = resume.knownIncarnation === this.incarnation ? resume.knownIncarnation : 0;
+    const { restarted } = peer.up(conn, hello.incarnation, knownByPeer, resume.received);
+    if (old !== null && old !== conn) old.close('replaced', 'a newer connection from the same node replaced this one');
+    this.emit({ type: 'up', peer: hello.nodeId, incarnation: hello.incarnation, restarted, role: conn.role });
+  }
+
+  private frame(conn: Connection, source: ByteSource, offset: number, length: number): void {
+    const peer = this.linkOf(conn);
+    if (peer === undefined) this.stats.dropped.staleInbound++;
+    else peer.frame(conn, source, offset, length);
+  }
+
+  private connectionClosed(conn: Connection, reason: RefuseReasonName, text: string, byPeer: boolean, handshaking: boolean): void {
+    this.all.delete(conn);
+    this.handshaking.delete(conn);
+    const peerId = conn.outcome?.peer.nodeId ?? conn.handshake.peerId ?? null;
+    const peer = peerId === null ? undefined : this.peers.get(peerId);
+    if (handshaking) {
+      if (byPeer) bump(this.stats.handshakes.refusedByPeer, reason);
+      else bump(this.stats.handshakes.refused, reason);
+      this.emit({ type: 'refused', peer: peerId, remote: conn.port.remote, reason, text, byPeer });
+    } else {
+      bump(this.stats.disconnects, reason);
+      if (peer?.conn === conn) this.emit({ type: 'down', peer: peerId!, reason, text, byPeer });
+    }
+    if (peer === undefined) return;
+    const wasCurrent = peer.conn === conn || peer.dialing === conn || peer.accepting === conn;
+    peer.down(conn);
+    // Lost the simultaneous-connect race: the other connection should arrive; look again later.
+    if (wasCurrent && reason === 'duplicate') peer.scheduleReconnect();
+  }
+
+  private emit(event: NetEvent): void {
+    const on = this.options.onEvent;
+    if (on === undefined) return;
+    try {
+      on(event);
+    } catch {
+      // A throwing listener must not break a connection.
+    }
+  }
+}
+
+function checkOptions(o: NetNodeOptions): void {
+  const bad = (field: string, why: string): never => {
+    throw new TransportError('net/config', `${field} ${why}`, { field });
+  };
+  if (typeof o.nodeId !== 'string' || o.nodeId === '' || Buffer.byteLength(o.nodeId) > 255) bad('nodeId', 'must be a non-empty string of at most 255 bytes');
+  if (typeof o.cluster !== 'string' || o.cluster === '' || Buffer.byteLength(o.cluster) > 255) bad('cluster', 'must be a non-empty string of at most 255 bytes');
+  if (!Number.isInteger(o.incarnation) || o.incarnation < 1 || o.incarnation > 0xffff_ffff) bad('incarnation', `must be an integer in [1, 2^32), got ${o.incarnation}`);
+  if (o.secret !== null && (!(o.secret instanceof Uint8Array) || o.secret.length < 16)) bad('secret', 'must be at least 16 bytes');
+  if (o.secret === null && o.carrier.kind !== 'tls' && o.carrier.kind !== 'sim') bad('secret', 'is required unless mutual TLS authenticates peers');
+}
