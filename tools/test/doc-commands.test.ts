@@ -74,6 +74,7 @@ type Step =
 const SIM_BOUNDED = 'a bounded variant: 2 seeds instead of hundreds (each seed is a full simulated run)';
 const BENCH_BOUNDED = 'a bounded variant: one quick run of one workload (the full suite takes minutes)';
 const bench = (extra = ''): Step => ({ as: `npm run bench -- --quick --only ring --impl pd --runs 1${extra}`, why: BENCH_BOUNDED });
+const OBSERVED = 'npm run -s pd -- start --config apps/demo/demo.config.json --detach && npm run -s pd -- observer --engine demo; c=$?; npm run -s pd -- stop --engine demo; exit $c';
 const OWN = 'getting-started "your own project" (packs and installs from the registry): run with PD_DOCS_OWN_PROJECT=1';
 
 /** Every printed command, and how it is checked. A missing entry fails the test. */
@@ -113,6 +114,10 @@ const PLAN: Record<string, Step> = {
   'npm run bench -- --help': {},
   // config.md, cli.md
   'npm run -s pd -- schema > pd.schema.json': {},
+  // observability.md (installed-form `pd`, run through npm here; the engine detached, then stopped)
+  'pd start --config apps/demo/demo.config.json': { as: OBSERVED, why: 'runs until stopped: detached, then pd observer, then pd stop' },
+  'pd observer': { as: OBSERVED, why: 'needs the engine above' },
+  'npm run bench -- --only telemetry-overhead': bench(),
   // getting-started: your own project (one script, below)
   'mkdir -p ../pd-packs': { skip: OWN },
   'for p in actor transport runtime control cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
