@@ -13,10 +13,11 @@ export const WORKLOADS = [
   'multi-scale',
   'wire',
   'telemetry-overhead',
+  'plugin-msg',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */

@@ -161,6 +161,16 @@ export const SPECS: readonly WorkloadSpec[] = [
     warmKeys: ['actors'],
     baselines: ['pd'],
   },
+  {
+    name: 'plugin-msg',
+    unit: 'msgs/s',
+    measures: 'Messages through one counter actor: a WASM plugin (AssemblyScript) with fuel metering, without, and the same counter in TypeScript.',
+    impls: ['pd-wasm-fuel', 'pd-wasm', 'pd'],
+    full: { messages: 1_000_000, chunk: 1_000 },
+    quick: { messages: 200_000, chunk: 1_000 },
+    sizeKeys: ['messages'],
+    baselines: ['pd-wasm'],
+  },
 ];
 
 export function specOf(name: WorkloadName): WorkloadSpec {

@@ -24,6 +24,7 @@ const TOY: Record<string, Params> = {
 const PD_ONLY_TOY: Record<string, Params> = {
   'multi-scale': { cores: 1, pairs: 8, rounds: 4_000 },
   'telemetry-overhead': { actors: 50, hops: 1_000, asks: 400, askers: 4 },
+  'plugin-msg': { messages: 2_000, chunk: 100 },
 };
 
 for (const impl of [bare, pd, xstate, comedy, pdOtelApi, pdOtelMetrics] as Impl[]) {

@@ -22,6 +22,8 @@ const MODULES: Partial<Record<ImplName, string>> = {
   'bare-tcp': './wire.js',
   'pd-otel-api': './pd-otel-api.js',
   'pd-otel-metrics': './pd-otel-metrics.js',
+  'pd-wasm-fuel': './pd-wasm-fuel.js',
+  'pd-wasm': './pd-wasm.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */

@@ -11,6 +11,7 @@ import { createEngine, type Engine } from '@pd/runtime';
 import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
 import { multiScaleOn } from './pd-multi.js';
 import { telemetryOverhead } from './pd-telemetry.js';
+import { pluginMsg } from './plugin-msg.js';
 import type { Impl, Params, RunResult } from '../types.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -229,5 +230,5 @@ export const impl: Impl = {
   name: 'pd',
   available: async () => null,
   // multi-scale: the one-core baseline of pd-multi's scaling (same work, ./pd-multi.ts).
-  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p), 'telemetry-overhead': (p) => telemetryOverhead('off', p) },
+  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => multiScaleOn(1, p), 'telemetry-overhead': (p) => telemetryOverhead('off', p), 'plugin-msg': (p) => pluginMsg('ts', p) },
 };
