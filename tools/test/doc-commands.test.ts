@@ -46,7 +46,7 @@ function printedCommands(): Printed[] {
     const text = readFileSync(file, 'utf8');
     const page = relative(repoRoot, file);
     for (const m of text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
-      for (const line of m[1]!.split('\n')) {
+      for (const line of m[1]!.replace(/\\\n\s*/g, '').split('\n')) { // a trailing \ continues the line
         const command = commandOf(line);
         if (command !== '') out.push({ page, command });
       }
@@ -118,6 +118,11 @@ const PLAN: Record<string, Step> = {
   'pd start --config apps/demo/demo.config.json': { as: OBSERVED, why: 'runs until stopped: detached, then pd observer, then pd stop' },
   'pd observer': { as: OBSERVED, why: 'needs the engine above' },
   'npm run bench -- --only telemetry-overhead': bench(),
+  // plugins.md: building a WebAssembly plugin needs a C or AssemblyScript toolchain
+  'npm run bench -- --only plugin-msg': bench(),
+  'apt-get install -y clang lld': { skip: 'a system package (root), not Node.js or npm' },
+  'clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry -I packages/plugin/include -o rate-limiter.wasm rate_limiter.c': { skip: 'needs clang (the page says so)' },
+  'npx asc assembly/index.ts -o build/counter.wasm --runtime stub --use abort= -O3 --noAssert': { skip: 'an AssemblyScript project of your own, not this repository' },
   // getting-started: your own project (one script, below)
   'mkdir -p ../pd-packs': { skip: OWN },
   'for p in actor transport runtime control cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
