@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@pd\/([a-z-]+)\/internal$/, replacement: `${packages}$1/src/internal.ts` },
+      { find: /^@pd\/runtime\/sim$/, replacement: `${packages}runtime/src/sim/index.ts` },
+      { find: /^@pd\/runtime\/sim\/fast-check$/, replacement: `${packages}runtime/src/sim/fast-check.ts` },
       { find: /^@pd\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },

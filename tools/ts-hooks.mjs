@@ -1,5 +1,5 @@
 // Module hooks that let plain `node` run the workspace's TypeScript sources, for the sim
-// runner (`pnpm sim`) and for tests that replay a seed in a second process. `@pd/<pkg>`
+// runner (`npm run sim`) and for tests that replay a seed in a second process. `@pd/<pkg>`
 // and `@pd/<pkg>/<subpath>` resolve to packages/<pkg>/src, a `.js` specifier falls back
 // to its `.ts` file, and `.ts` files are transpiled (no type check) with inline source
 // maps, so stack traces name the .ts lines. Registered by tools/ts-register.mjs.

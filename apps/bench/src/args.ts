@@ -1,4 +1,4 @@
-/** Command-line options of `pnpm bench`. */
+/** Command-line options of `npm run bench -- …`. */
 import { IMPLS, WORKLOADS, type ImplName, type WorkloadName } from './types.js';
 
 export interface Options {
@@ -12,7 +12,7 @@ export interface Options {
   readonly help: boolean;
 }
 
-export const USAGE = `Usage: pnpm bench [-- options]
+export const USAGE = `Usage: npm run bench -- [options]
   --quick              short run (smaller sizes, 3 runs): about 2 minutes
   --json FILE          also write the results as a JSON array to FILE
   --only a,b           workloads to run (${WORKLOADS.join(', ')})

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench`: runs every workload on every implementation. Each measured run is a fresh
+ * `npm run bench`: runs every workload on every implementation. Each measured run is a fresh
  * child process (`node --expose-gc`, or `erl` for BEAM) that warms up first; the runs of
  * one workload go round by round over the implementations. Prints one table per workload
  * with the median rate, min and max, and the ratios to the bare-V8 ceiling and to BEAM;

@@ -85,9 +85,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   say('Its supervisor restarts it with exponential backoff; desks retry while it is down.\n');
   if (running.state !== null) {
     say(`Control plane on ${running.state.url}. From a second terminal, in this repository:`);
-    say('  pnpm pd top --engine demo      live view of the busiest actors');
-    say('  pnpm pd tree --engine demo     the supervision tree');
-    say('  pnpm pd dead --engine demo     exits and dead letters\n');
+    say('  npm run pd -- top --engine demo      live view of the busiest actors');
+    say('  npm run pd -- tree --engine demo     the supervision tree');
+    say('  npm run pd -- dead --engine demo     exits and dead letters\n');
   }
   say(options.durationMs === undefined ? 'Press Ctrl-C to stop.\n' : `Running for ${options.durationMs} ms.\n`);
 

@@ -150,6 +150,17 @@ describe('config: files, modules and kinds', () => {
     expect(error.issues).toEqual([{ path: 'tree.children[1].children[0].kind', message: 'unknown kind "c" (known kinds: a, b)' }]);
   });
 
+  it('reports an unknown kind together with the schema mistakes (every mistake at once)', async () => {
+    const d = await dir({
+      'kinds.mjs': KINDS,
+      'pd.json': JSON.stringify({ version: 1, engine: { cores: '4' }, control: { prot: 1 }, modules: ['./kinds.mjs'], tree: { children: [worker('x', 'a'), worker('y', 'paymnets')] } }),
+    });
+    const error = await loadConfig(join(d, 'pd.json')).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['control.prot', 'engine.cores', 'tree.children[1].kind']);
+    expect(error.issues.find((i: { path: string }) => i.path === 'tree.children[1].kind').message).toBe('unknown kind "paymnets" (known kinds: a, b)');
+  });
+
   it('refuses a module that cannot be imported or exports no kinds', async () => {
     const d = await dir({ 'none.mjs': 'export const x = 1;', 'pd.json': JSON.stringify({ version: 1, modules: ['./missing.mjs', './none.mjs'] }) });
     const error = await loadKinds(await loadConfig(join(d, 'pd.json'))).catch((e) => e);

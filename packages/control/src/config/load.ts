@@ -44,7 +44,50 @@ export async function loadConfig(path: string): Promise<PdConfig> {
     throw new ConfigError([{ path: '(root)', message: `cannot read the config file: ${(error as Error).message}` }], file);
   }
   if (size > CONFIG_MAX_BYTES) throw new ConfigError([{ path: '(root)', message: `the file is ${size} bytes (at most ${CONFIG_MAX_BYTES})` }], file);
-  return parseConfig(await readFile(file, 'utf8'), file);
+  const text = await readFile(file, 'utf8');
+  try {
+    return parseConfig(text, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw await withKindIssues(error, text, file);
+  }
+}
+
+/**
+ * A file with schema mistakes may name unknown kinds too: report them in the same report
+ * (every mistake at once), as far as the file's `modules` and `tree` can be read.
+ */
+async function withKindIssues(error: ConfigError, text: string, file: string): Promise<ConfigError> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return error;
+  }
+  if (typeof raw !== 'object' || raw === null) return error;
+  const { modules = [], tree } = raw as { modules?: unknown; tree?: unknown };
+  if (!Array.isArray(modules) || !modules.every((m) => typeof m === 'string' && m.length > 0)) return error;
+  if (error.issues.some((i) => i.path === '(root)' || i.path.startsWith('modules'))) return error;
+  const base = dirname(file);
+  const specifiers = (modules as string[]).map((m) => (isBareSpecifier(m) ? m : resolve(base, m)));
+  const { kinds, issues } = await collectKinds(specifiers, file, []);
+  if (issues.length === 0) checkLooseTreeKinds(tree, 'tree', new Set(kinds.keys()), issues, 0);
+  const reported = new Set(error.issues.map((i) => i.path));
+  const more = issues.filter((i) => !reported.has(i.path));
+  return more.length === 0 ? error : new ConfigError([...error.issues, ...more], file);
+}
+
+/** checkTreeKinds over a tree that failed validation: only what can be read, bounded in depth. */
+function checkLooseTreeKinds(node: unknown, at: string, known: Set<string>, issues: { path: string; message: string }[], depth: number): void {
+  if (typeof node !== 'object' || node === null || depth > 16) return;
+  const children = (node as { children?: unknown }).children;
+  if (!Array.isArray(children)) return;
+  children.forEach((child: unknown, i) => {
+    if (typeof child !== 'object' || child === null) return;
+    const kind = (child as { kind?: unknown }).kind;
+    if (typeof kind === 'string' && !known.has(kind)) issues.push({ path: `${at}.children[${i}].kind`, message: unknownKind(kind, known) });
+    checkLooseTreeKinds(child, `${at}.children[${i}]`, known, issues, depth + 1);
+  });
 }
 
 /**
@@ -53,13 +96,23 @@ export async function loadConfig(path: string): Promise<PdConfig> {
  * or `{ name, create }` objects); a default export with `kinds` works too.
  */
 export async function loadKinds(config: PdConfig, extra: readonly Kind[] = []): Promise<Kind[]> {
+  const { kinds, issues } = await collectKinds(config.modules, config.file, extra);
+  if (issues.length === 0) checkTreeKinds(config.tree.children, 'tree.children', new Set(kinds.keys()), issues);
+  if (issues.length > 0) throw new ConfigError(issues, config.file);
+  return [...kinds.values()].map((k) => k.kind);
+}
+
+// --- internal ---
+
+/** Import the modules and gather their kinds, with an issue for each module that fails. */
+async function collectKinds(modules: readonly string[], file: string | undefined, extra: readonly Kind[]): Promise<{ kinds: Map<string, { kind: Kind; from: number }>; issues: { path: string; message: string }[] }> {
   const kinds = new Map<string, { kind: Kind; from: number }>();
   for (const kind of extra) kinds.set(kind.name, { kind, from: -1 });
   const issues: { path: string; message: string }[] = [];
-  for (const [i, specifier] of config.modules.entries()) {
+  for (const [i, specifier] of modules.entries()) {
     let mod: Record<string, unknown>;
     try {
-      mod = await import(moduleUrl(specifier, config.file));
+      mod = await import(moduleUrl(specifier, file));
     } catch (error) {
       issues.push({ path: `modules[${i}]`, message: `cannot import ${specifier}: ${(error as Error).message}` });
       continue;
@@ -78,21 +131,19 @@ export async function loadKinds(config: PdConfig, extra: readonly Kind[] = []): 
       } else kinds.set(kind.name, { kind, from: i });
     });
   }
-  if (issues.length === 0) checkTreeKinds(config.tree.children, 'tree.children', new Set(kinds.keys()), issues);
-  if (issues.length > 0) throw new ConfigError(issues, config.file);
-  return [...kinds.values()].map((k) => k.kind);
+  return { kinds, issues };
 }
-
-// --- internal ---
 
 function checkTreeKinds(children: readonly ChildSpec[], at: string, known: Set<string>, issues: { path: string; message: string }[]): void {
   children.forEach((child, i) => {
-    if (child.kind !== undefined && !known.has(child.kind)) {
-      const list = known.size === 0 ? 'no module defines any kind; list the modules in "modules"' : `known kinds: ${[...known].sort().join(', ')}`;
-      issues.push({ path: `${at}[${i}].kind`, message: `unknown kind "${child.kind}" (${list})` });
-    }
+    if (child.kind !== undefined && !known.has(child.kind)) issues.push({ path: `${at}[${i}].kind`, message: unknownKind(child.kind, known) });
     if (child.children !== undefined) checkTreeKinds(child.children, `${at}[${i}].children`, known, issues);
   });
+}
+
+function unknownKind(kind: string, known: Set<string>): string {
+  const list = known.size === 0 ? 'no module defines any kind; list the modules in "modules"' : `known kinds: ${[...known].sort().join(', ')}`;
+  return `unknown kind "${kind}" (${list})`;
 }
 
 /** A Kind, or a look-alike from another copy of @pd/actor, rewrapped. */

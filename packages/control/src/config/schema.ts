@@ -51,7 +51,7 @@ export const CONFIG_SCHEMA = {
           description: 'The engine id: names the state file and selects the engine with `pd --engine ID`.',
         },
         mode: { enum: ['single', 'multi'], default: 'single', description: '`single`: one core on the main thread; `multi`: thread per core.' },
-        cores: { type: 'integer', minimum: 1, maximum: 1024, default: 1, description: 'Cores in `multi` mode; 1 in `single` mode.' },
+        cores: { type: 'integer', minimum: 1, maximum: 64, default: 1, description: 'Cores in `multi` mode (at most 64, the runtime\'s cap); 1 in `single` mode.' },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Seed of the random streams; random when absent.' },
         budget: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Messages an actor handles per turn before it yields.' },
         sliceMs: { ...POSITIVE_MS, description: 'Longest an engine drain holds the event loop, ms.' },

@@ -1,5 +1,5 @@
 /**
- * The simulation runner behind `pnpm sim`: runs scenarios over many seeds, one line per
+ * The simulation runner behind `npm run sim`: runs scenarios over many seeds, one line per
  * seed with its trace hash; on failure prints the seed, the scenario, the Node version and
  * the exact command that replays it, shrinks the failure when a shrinker is given, and
  * exits non-zero with the failure's code (see SIM_EXIT_CODES).
@@ -22,6 +22,11 @@ export interface SimCliOptions {
   readonly randomSeed?: () => number;
   /** Wall-clock milliseconds, for printing durations only. */
   readonly clock?: () => number;
+  /**
+   * The `--module FILE` a scenario was loaded from, when the runner would not find it by
+   * itself: its replay commands must load the file again.
+   */
+  readonly moduleOf?: (scenario: Scenario) => string | undefined;
 }
 
 interface Args {
@@ -41,15 +46,17 @@ interface Args {
   help: boolean;
 }
 
-export const SIM_USAGE = `usage: pnpm sim [--seeds N] [--from S] [--seed S]... [--scenario NAME]... [--check-determinism]
-       [--size K] [--workload JSON] [--faults JSON] [--no-net-faults] [--no-buggify] [--expect-hash H]
-       [--json] [--no-shrink] [--keep-going] [--list]
-  --seeds N            run N consecutive seeds (default 20) starting at --from (default: random)
+export const SIM_USAGE = `usage: npm run sim -- [--seeds N] [--from S] [--seed S]... [--scenario NAME]... [--module FILE]...
+       [--check-determinism] [--size K] [--workload JSON] [--faults JSON] [--no-net-faults] [--no-buggify]
+       [--expect-hash H] [--json] [--no-shrink] [--keep-going] [--list]
+  --seeds N            N runs (default 20), seeds counting up from --from (default: random);
+                       the scenarios take the seeds in turn (seed mod the number of scenarios)
   --seed S             run exactly seed S (repeatable)
   --scenario NAME      only this scenario (repeatable; default: every scenario not tagged planted)
+  --module FILE        also load the scenarios FILE exports (repeatable; a .ts or .js file)
   --check-determinism  run every seed twice and compare traces step by step
   --size, --workload, --faults, --no-net-faults, --no-buggify   replay a shrunk plan exactly
-  --expect-hash H      fail unless the run's trace hash is H
+  --expect-hash H      fail with exit 130 unless the run's trace hash is H (whatever else happened)
 exit codes: 0 ok, 2 usage, ${Object.entries(SIM_EXIT_CODES).map(([k, v]) => `${v} ${k}`).join(', ')}`;
 
 /** Run the CLI; resolves with the process exit code. */
@@ -81,14 +88,15 @@ export async function runSimCli(argv: readonly string[], options: SimCliOptions)
     const plan = planFor(seed, args);
     const t0 = clock();
     const { result, failure } = await runOne(scenario, plan, args);
+    const moduleFile = options.moduleOf?.(scenario);
     tally.set(scenario.name, (tally.get(scenario.name) ?? 0) + 1);
     noteCoverage(never, scenario.name, result.sometimes);
-    if (args.json) print(JSON.stringify(jsonLine(result, failure, plan)));
+    if (args.json) print(JSON.stringify(jsonLine(result, failure, plan, moduleFile)));
     else print(seedLine(result, failure, clock() - t0));
     if (failure === null) continue;
     failures++;
     if (exitCode === 0) exitCode = SIM_EXIT_CODES[failure.kind];
-    if (!args.json) await reportFailure(print, scenario, plan, result, failure, args.shrink ? options.shrink : undefined);
+    if (!args.json) await reportFailure(print, scenario, plan, result, failure, args.shrink ? options.shrink : undefined, moduleFile);
     if (!args.keepGoing) break;
   }
   if (!args.json) printSummary(print, args.seeds.length, failures, tally, never, clock() - started);
@@ -105,9 +113,12 @@ async function runOne(scenario: Scenario, plan: SimPlan, args: Args): Promise<{ 
     return { result: r, failure: r.failure };
   }
   const result = await runScenario(scenario, plan);
-  if (result.failure === null && args.expectHash !== undefined && result.hash !== args.expectHash) {
-    const message = `expected trace hash ${args.expectHash}, got ${result.hash} (same Node version as the recording? this is ${process.version})`;
-    return { result, failure: { kind: 'nondeterminism', message, step: result.steps, timeMs: result.virtualMs } };
+  // A replay whose trace differs is not the recorded run, whatever else it did: say so first
+  // (exit 130), and name its own failure too, which may be a different one.
+  if (args.expectHash !== undefined && result.hash !== args.expectHash) {
+    const also = result.failure === null ? '' : `\nthis run also failed (${result.failure.kind}): ${result.failure.message}`;
+    const message = `expected trace hash ${args.expectHash}, got ${result.hash} (same Node version as the recording? this is ${process.version})${also}`;
+    return { result, failure: { kind: 'nondeterminism', message, step: result.failure?.step ?? result.steps, timeMs: result.failure?.timeMs ?? result.virtualMs } };
   }
   return { result, failure: result.failure };
 }
@@ -128,19 +139,19 @@ function seedLine(r: SimResult, failure: SimFailure | null, wallMs: number): str
   return `seed ${String(r.seed).padEnd(10)} ${r.scenario.padEnd(22)} ${verdict.padEnd(5)} hash ${r.hash}  steps ${String(r.steps).padStart(7)}  vt ${r.virtualMs.toFixed(0).padStart(6)}ms  faults ${summarizeFaults(r.applied)}  ${(wallMs / 1000).toFixed(2)}s`;
 }
 
-function jsonLine(r: SimResult, failure: SimFailure | null, plan: SimPlan): object {
+function jsonLine(r: SimResult, failure: SimFailure | null, plan: SimPlan, moduleFile: string | undefined): object {
   return {
     seed: r.seed, scenario: r.scenario, ok: failure === null, hash: r.hash, steps: r.steps, virtualMs: r.virtualMs, node: r.nodeVersion,
     failure: failure === null ? null : { kind: failure.kind, code: SIM_EXIT_CODES[failure.kind], message: failure.message, step: failure.step },
-    replay: replayCommand(r.scenario, plan, r.hash),
+    replay: replayCommand(r.scenario, plan, r.hash, moduleFile),
   };
 }
 
-async function reportFailure(print: (l: string) => void, scenario: Scenario, plan: SimPlan, r: SimResult, f: SimFailure, shrink: SimCliOptions['shrink']): Promise<void> {
+async function reportFailure(print: (l: string) => void, scenario: Scenario, plan: SimPlan, r: SimResult, f: SimFailure, shrink: SimCliOptions['shrink'], moduleFile: string | undefined): Promise<void> {
   print(`\nFAIL seed ${r.seed}, scenario ${r.scenario}: ${f.kind} (exit ${SIM_EXIT_CODES[f.kind]}) at step ${f.step}, t=${f.timeMs.toFixed(3)} ms`);
   for (const line of f.message.split('\n').slice(0, 30)) print(`  ${line}`);
   print(`  node ${r.nodeVersion} · trace hash ${r.hash} · faults applied: ${summarizeFaults(r.applied)}`);
-  print(`  replay: ${replayCommand(r.scenario, plan, f.kind === 'nondeterminism' ? undefined : r.hash)}`);
+  print(`  replay: ${replayCommand(r.scenario, plan, f.kind === 'nondeterminism' ? undefined : r.hash, moduleFile)}`);
   if (shrink === undefined || f.kind === 'nondeterminism' || f.kind === 'host') return;
   print('  shrinking...');
   const explicit: SimPlan = {
@@ -151,7 +162,7 @@ async function reportFailure(print: (l: string) => void, scenario: Scenario, pla
   const again = await runScenario(scenario, shrunk.plan);
   const still = again.failure === null ? 'NOT reproduced' : `${again.failure.kind}: ${again.failure.message.split('\n')[0]}`;
   print(`  shrunk in ${shrunk.runs} runs (${still})`);
-  print(`  replay: ${replayCommand(r.scenario, shrunk.plan, again.failure === null ? undefined : again.hash)}`);
+  print(`  replay: ${replayCommand(r.scenario, shrunk.plan, again.failure === null ? undefined : again.hash, moduleFile)}`);
 }
 
 function printSummary(print: (l: string) => void, seeds: number, failures: number, tally: Map<string, number>, never: Map<string, Set<string>>, wallMs: number): void {
@@ -212,6 +223,7 @@ function parseArgs(argv: readonly string[], randomSeed: () => number): Args {
       case '--no-shrink': a.shrink = false; break;
       case '--keep-going': a.keepGoing = true; break;
       case '--list': a.list = true; break;
+      case '--module': value(); break; // loaded by the entry point (tools/sim.mjs) before the run
       case '--help': case '-h': a.help = true; break;
       case '--': break;
       default: throw new Error(`unknown argument ${arg}`);

@@ -2,7 +2,7 @@
  * A plan: everything that decides one simulated run besides the scenario's code. The seed
  * decides everything not given explicitly; shrinking a failure makes the rest explicit and
  * small (a smaller workload, fewer faults, no network faults). A plan prints as the exact
- * `pnpm sim` command that replays it.
+ * `npm run sim -- …` command that replays it.
  */
 import { ArgumentError } from '@pd/actor';
 import type { FaultEvent } from './faults.js';
@@ -25,9 +25,14 @@ export interface SimPlan {
   readonly buggify?: boolean;
 }
 
-/** The command that replays `plan` of `scenario`; with `hash`, it also checks the trace hash. */
-export function replayCommand(scenario: string, plan: SimPlan, hash?: string): string {
-  const parts = ['pnpm sim', `--scenario ${scenario}`, `--seed ${plan.seed}`];
+/**
+ * The command that replays `plan` of `scenario`; with `hash`, it also checks the trace hash;
+ * with `module`, it loads the scenario from that file (one the runner does not find itself).
+ */
+export function replayCommand(scenario: string, plan: SimPlan, hash?: string, module?: string): string {
+  const parts = ['npm run sim --'];
+  if (module !== undefined) parts.push(`--module ${shellWord(module)}`);
+  parts.push(`--scenario ${scenario}`, `--seed ${plan.seed}`);
   if (plan.size !== undefined) parts.push(`--size ${plan.size}`);
   if (plan.workload !== undefined) parts.push(`--workload '${JSON.stringify(plan.workload)}'`);
   if (plan.faults !== undefined) parts.push(`--faults '${JSON.stringify(plan.faults)}'`);
@@ -35,6 +40,11 @@ export function replayCommand(scenario: string, plan: SimPlan, hash?: string): s
   if (plan.buggify === false) parts.push('--no-buggify');
   if (hash !== undefined) parts.push(`--expect-hash ${hash}`);
   return parts.join(' ');
+}
+
+/** A path as one shell word: bare when it is plain, single-quoted otherwise. */
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** Workload draws are integers in [0, WORKLOAD_RANGE). */

@@ -61,13 +61,32 @@ describe('sim runner CLI', () => {
     const { out } = await cli(['--scenario', 'ordering', '--seed', '5', '--json']);
     const line = JSON.parse(out[0]!);
     expect(line).toMatchObject({ seed: 5, scenario: 'ordering', ok: true, node: process.version, failure: null });
-    expect(line.replay).toBe(`pnpm sim --scenario ordering --seed 5 --expect-hash ${line.hash}`);
+    expect(line.replay).toBe(`npm run sim -- --scenario ordering --seed 5 --expect-hash ${line.hash}`);
   });
 
   it('--expect-hash fails a run whose trace differs, with exit code 130', async () => {
     const { code, out } = await cli(['--scenario', 'ordering', '--seed', '5', '--expect-hash', '0000000000000000']);
     expect(code).toBe(130);
     expect(out.join('\n')).toMatch(/expected trace hash 0000000000000000, got [0-9a-f]{16}/);
+  });
+
+  it('--expect-hash says the trace differs (exit 130) even when the run also fails another way', async () => {
+    const { code, out } = await cli(['--scenario', 'planted-lost-update', '--seed', '2', '--no-shrink', '--expect-hash', '0000000000000000']);
+    expect(code).toBe(130);
+    const text = out.join('\n');
+    expect(text).toMatch(/FAIL seed 2, scenario planted-lost-update: nondeterminism \(exit 130\)/);
+    expect(text).toMatch(/expected trace hash 0000000000000000, got [0-9a-f]{16}/);
+    expect(text).toMatch(/this run also failed \(correctness\): final check failed: lost update/);
+  });
+
+  it('names the --module file of a scenario in its replay lines, and accepts --module in the arguments', async () => {
+    const out: string[] = [];
+    const code = await runSimCli(['--module', 'my.scenario.ts', '--scenario', 'planted-lost-update', '--seed', '2', '--no-shrink'], {
+      scenarios: [plantedLostUpdate], print: (l) => out.push(...l.split('\n')), moduleOf: (s) => (s === plantedLostUpdate ? 'my.scenario.ts' : undefined),
+    });
+    expect(code).toBe(129);
+    expect(out.find((l) => l.includes('replay:'))).toMatch(/replay: npm run sim -- --module my\.scenario\.ts --scenario planted-lost-update --seed 2 --expect-hash [0-9a-f]{16}$/);
+    expect(SIM_USAGE).toContain('--module FILE');
   });
 
   it('--check-determinism runs each seed twice and names the step where they diverge', async () => {

@@ -32,7 +32,7 @@ describe('fast-check integration', () => {
     expect(out.failed).toBe(true);
     const plan = out.counterexample![0];
     expect(plan.workload).toHaveLength(2);
-    expect(String(out.errorInstance)).toContain('replay: pnpm sim --scenario planted-lost-update --seed');
+    expect(String(out.errorInstance)).toContain('replay: npm run sim -- --scenario planted-lost-update --seed');
     // The shrunk counterexample replays.
     const again = await runScenario(plantedLostUpdate, plan);
     expect(again.failure?.message).toContain('the counter is 1 after 2 increments');

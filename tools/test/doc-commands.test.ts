@@ -1,0 +1,292 @@
+/**
+ * Every shell command the README and docs/ print works as printed, on a fresh clone, with
+ * only Node.js and npm on the PATH (issue #18). The commands are read from the pages:
+ * every ```sh block, and every inline `npm run …` / `npx …` in the prose. Each one must have
+ * an entry in PLAN saying how it is run here (as printed, or a bounded variant of a
+ * long-running one, or why it is not run), so a new command on a page fails this test until
+ * someone decides how to check it. Where a page shows a command's output (a ```text block
+ * right after `<!-- output of: COMMAND -->`), the output must still match, with what the
+ * page says varies (hashes, step counts, timings, Node version) masked.
+ *
+ * One clone (`git clone` of this repository's HEAD: commit what you want tested), one
+ * install and build (`npm run setup`, reusing turbo's local cache when there is one), then
+ * the commands. Set PD_DOCS_COMMANDS=0 to skip, PD_DOCS_OWN_PROJECT=1 to also run
+ * getting-started's "your own project" (packs, installs from the registry: minutes).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// --- what the pages print ---
+
+interface Printed { readonly page: string; readonly command: string; readonly output?: string }
+
+function pages(): string[] {
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((entry) => {
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) return entry === 'node_modules' || entry === 'examples' ? [] : walk(full);
+    return entry.endsWith('.md') ? [full] : [];
+  });
+  return [join(repoRoot, 'README.md'), ...walk(join(repoRoot, 'docs'))];
+}
+
+/** A line of a sh block without its trailing comment. */
+function commandOf(line: string): string {
+  return line.replace(/\s+#\s.*$/, '').trim();
+}
+
+function printedCommands(): Printed[] {
+  const out: Printed[] = [];
+  for (const file of pages()) {
+    const text = readFileSync(file, 'utf8');
+    const page = relative(repoRoot, file);
+    for (const m of text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
+      for (const line of m[1]!.replace(/\\\n\s*/g, '').split('\n')) { // a trailing \ continues the line
+        const command = commandOf(line);
+        if (command !== '') out.push({ page, command });
+      }
+    }
+    for (const m of text.matchAll(/^<!-- output of: (.+?) -->\n```text\n([\s\S]*?)^```$/gm)) {
+      out.push({ page, command: m[1]!, output: m[2]! });
+    }
+    // Inline commands in prose, whole ones only (no placeholders such as … or COMMAND).
+    const prose = text.replace(/^```[\s\S]*?^```$/gm, '');
+    for (const m of prose.matchAll(/`((?:npm run|npx) [^`]+)`/g)) {
+      const command = m[1]!.replace(/\s+/g, ' ');
+      if (/…|\.\.\.|[A-Z]{3,}|NAME/.test(command)) continue;
+      out.push({ page, command });
+    }
+  }
+  return out;
+}
+
+// --- how each is run here ---
+
+type Step =
+  | { readonly as?: string; readonly code?: number; readonly withDemo?: true; readonly why?: string }
+  | { readonly skip: string };
+
+const SIM_BOUNDED = 'a bounded variant: 2 seeds instead of hundreds (each seed is a full simulated run)';
+const BENCH_BOUNDED = 'a bounded variant: one quick run of one workload (the full suite takes minutes)';
+const bench = (extra = ''): Step => ({ as: `npm run bench -- --quick --only ring --impl pd --runs 1${extra}`, why: BENCH_BOUNDED });
+const OBSERVED = 'npm run -s pd -- start --config apps/demo/demo.config.json --detach && npm run -s pd -- observer --engine demo; c=$?; npm run -s pd -- stop --engine demo; exit $c';
+const OWN = 'getting-started "your own project" (packs and installs from the registry): run with PD_DOCS_OWN_PROJECT=1';
+
+/** Every printed command, and how it is checked. A missing entry fails the test. */
+const PLAN: Record<string, Step> = {
+  // README and getting-started
+  'npm run setup': { why: 'the install every other command relies on (run first, in beforeAll)' },
+  'npm test': { skip: 'the whole suite, of which this test is part' },
+  'npm run demo': { as: 'npm run demo -- --duration 3', why: 'runs until Ctrl-C: bounded' },
+  'npm run demo -- --duration 10': { as: 'npm run demo -- --duration 3', why: 'shorter' },
+  'npm run pd -- top --engine demo': { withDemo: true },
+  'npm run pd -- tree --engine demo': { withDemo: true },
+  'npm run pd -- dead --engine demo': { withDemo: true },
+  'npm run sim -- --seeds 100': { as: 'npm run sim -- --seeds 2', why: SIM_BOUNDED },
+  'npm run bench': bench(),
+  'npm run bench -- --only cross-core,cross-core-rtt,multi-scale --runs 5': bench(),
+  'npm run sim': { as: 'npm run sim -- --seeds 2', why: SIM_BOUNDED },
+  'npm run build': { skip: 'what npm run setup just did' },
+  'npm run lint': { skip: 'run by npm test' },
+  'npm run typecheck': { skip: 'run by npm test' },
+  'npx vitest run': { skip: 'the whole suite, of which this test is part' },
+  'npm run changeset': { skip: 'interactive (asks which packages changed)' },
+  'npx vitest run docs/examples': { skip: 'docs/examples/examples.test.ts runs in the same suite' },
+  'npx vitest run docs/examples -t hello': {},
+  // simulation.md
+  'npm run sim -- --scenario net-echo --seeds 500': { as: 'npm run sim -- --scenario net-echo --seeds 2', why: SIM_BOUNDED },
+  'npm run sim -- --seed 3141 --scenario ordering': {},
+  'npm run sim -- --seeds 50 --check-determinism': { as: 'npm run sim -- --seeds 2 --check-determinism', why: SIM_BOUNDED },
+  'npm run sim -- --list': {},
+  'npm run sim -- --help': {},
+  'npm run sim -- --scenario planted-lost-update --seed 2': { code: 129 },
+  // benchmarks.md
+  'npm run bench -- --quick': bench(),
+  'npm run bench -- --json results.json': bench(' --json results.json'),
+  'npm run bench -- --only ring,spawn': bench(),
+  'npm run bench -- --impl pd,bare-v8': bench(),
+  'npm run bench -- --runs 7 --warmup 2 --timeout 600': bench(),
+  'npm run bench -- --help': {},
+  // config.md, cli.md
+  'npm run -s pd -- schema > pd.schema.json': {},
+  // observability.md (installed-form `pd`, run through npm here; the engine detached, then stopped)
+  'pd start --config apps/demo/demo.config.json': { as: OBSERVED, why: 'runs until stopped: detached, then pd observer, then pd stop' },
+  'pd observer': { as: OBSERVED, why: 'needs the engine above' },
+  'npm run bench -- --only telemetry-overhead': bench(),
+  // plugins.md: building a WebAssembly plugin needs a C or AssemblyScript toolchain
+  'npm run bench -- --only plugin-msg': bench(),
+  'apt-get install -y clang lld': { skip: 'a system package (root), not Node.js or npm' },
+  'clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry -I packages/plugin/include -o rate-limiter.wasm rate_limiter.c': { skip: 'needs clang (the page says so)' },
+  'npx asc assembly/index.ts -o build/counter.wasm --runtime stub --use abort= -O3 --noAssert': { skip: 'an AssemblyScript project of your own, not this repository' },
+  // getting-started: your own project (one script, below)
+  'mkdir -p ../pd-packs': { skip: OWN },
+  'for p in actor transport runtime control cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
+  'cd .. && mkdir my-app && cd my-app': { skip: OWN },
+  'npm init -y': { skip: OWN },
+  'npm pkg set type=module': { skip: OWN },
+  'npm install ../pd-packs/pd-actor-0.1.0.tgz ../pd-packs/pd-transport-0.1.0.tgz ../pd-packs/pd-runtime-0.1.0.tgz ../pd-packs/pd-control-0.1.0.tgz ../pd-packs/pd-cli-0.1.0.tgz': { skip: OWN },
+  'npm install --save-dev typescript@5.9.3 @types/node@20.19.43': { skip: OWN },
+  'npx tsc': { skip: OWN },
+  'node dist/main.js': { skip: OWN },
+  'npx pd --help': { skip: OWN },
+  'npx tsx src/main.ts': { skip: 'needs Node.js 22.6+ or tsx from the registry' },
+};
+
+/** What a page says varies between runs and Node versions, masked before comparing. */
+function normalize(text: string): string {
+  return text
+    .replace(/\b[0-9a-f]{16}\b/g, '<hash>')
+    .replace(/\bv\d+\.\d+\.\d+\b/g, '<node>')
+    .replace(/\b\d+\.\d+s\b/g, '<time>')
+    .replace(/steps +\d+/g, 'steps <n>')
+    .replace(/at step \d+/g, 'at step <n>')
+    .replace(/shrunk in \d+ runs/g, 'shrunk in <n> runs')
+    .replace(/--size \d+ --workload '\[[\d,]*\]'/g, '--size <n> --workload <w>')
+    .replace(/ +$/gm, '')
+    .trim();
+}
+
+// --- the fresh clone ---
+
+const enabled = process.env.PD_DOCS_COMMANDS !== '0';
+let work = '';
+let clone = '';
+let env: NodeJS.ProcessEnv = {};
+
+/** A folder holding node, npm and npx (and the shell's basics), and nothing else. */
+function nodeAndNpmOnly(dir: string): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const nodeDir = dirname(process.execPath);
+  for (const tool of ['node', 'npm', 'npx']) {
+    const from = join(nodeDir, tool);
+    if (existsSync(from)) symlinkSync(from, join(bin, tool));
+  }
+  // The POSIX basics every machine has (npm's and pnpm's bin shims use some); no pnpm, no yarn.
+  for (const tool of ['sh', 'mkdir', 'rm', 'cat', 'ls', 'env', 'cp', 'mv', 'sed', 'uname', 'dirname', 'basename', 'expr', 'tr', 'head', 'tail', 'grep', 'cut', 'sleep', 'chmod', 'touch', 'readlink', 'realpath', 'tar', 'gzip']) {
+    const from = ['/bin', '/usr/bin'].map((d) => join(d, tool)).find((p) => existsSync(p));
+    if (from !== undefined) symlinkSync(from, join(bin, tool));
+  }
+  return bin;
+}
+
+interface Ran { readonly code: number | null; readonly stdout: string; readonly stderr: string }
+
+function sh(command: string, timeoutMs: number): { child: ChildProcess; done: Promise<Ran> } {
+  const child = spawn('/bin/sh', ['-c', command], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Ran>((resolveRun) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch { /* gone */ }
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code: signal !== null ? null : code, stdout, stderr: signal !== null ? `${stderr}\n(killed: ${signal}, after ${timeoutMs} ms at most)` : stderr });
+    });
+  });
+  return { child, done };
+}
+
+async function run(command: string, timeoutMs = 240_000): Promise<Ran> {
+  return sh(command, timeoutMs).done;
+}
+
+const printed = printedCommands();
+
+describe.skipIf(!enabled)('the commands the docs print', () => {
+  it('each has a plan here (run as printed, bounded, or skipped with a reason)', () => {
+    const missing = [...new Set(printed.filter((p) => p.output === undefined && !(p.command in PLAN)).map((p) => `${p.page}: ${p.command}`))];
+    expect(missing, 'add these to PLAN in tools/test/doc-commands.test.ts').toEqual([]);
+    const stale = Object.keys(PLAN).filter((c) => !printed.some((p) => p.command === c));
+    expect(stale, 'PLAN entries no page prints any more: remove them').toEqual([]);
+  });
+
+  describe('on a fresh clone with only Node.js and npm', () => {
+    beforeAll(async () => {
+      work = mkdtempSync(join(tmpdir(), 'pd-doc-commands-'));
+      clone = join(work, 'palladium-ts');
+      execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, clone], { stdio: 'pipe' });
+      const common = resolve(repoRoot, execFileSync('git', ['rev-parse', '--git-common-dir'], { cwd: repoRoot, encoding: 'utf8' }).trim());
+      const turboCache = join(dirname(common), '.turbo', 'cache');
+      const stateDir = join(work, 'state');
+      mkdirSync(stateDir, { mode: 0o700 });
+      env = {
+        PATH: nodeAndNpmOnly(work),
+        HOME: process.env.HOME,
+        PD_STATE_DIR: stateDir,
+        ...(existsSync(turboCache) ? { TURBO_CACHE_DIR: turboCache } : {}),
+        TURBO_TELEMETRY_DISABLED: '1',
+        ...(process.env.npm_config_cache === undefined ? {} : { npm_config_cache: process.env.npm_config_cache }),
+      };
+      const pnpm = await run('command -v pnpm', 10_000);
+      expect(pnpm.code, 'pnpm must not be on the PATH of this test').not.toBe(0);
+      const setup = await run('npm run setup', 600_000);
+      expect(setup.code, `npm run setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0);
+    }, 660_000);
+
+    afterAll(() => {
+      if (work !== '') rmSync(work, { recursive: true, force: true });
+    });
+
+    const direct = Object.entries(PLAN).filter(([c, s]) => !('skip' in s) && !('withDemo' in s && s.withDemo) && c !== 'npm run setup' && printed.some((p) => p.command === c));
+    // Bounded variants that stand for several printed commands run once.
+    const runs = [...new Map(direct.map(([c, s]) => [('as' in s && s.as) || c, { printedAs: c, step: s as Exclude<Step, { skip: string }> }])).entries()];
+
+    it.each(runs)('%s', async (command, { step }) => {
+      const r = await run(command);
+      expect(r.code, `${command}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`).toBe(step.code ?? 0);
+      const shown = printed.find((p) => p.output !== undefined && p.command === command);
+      if (shown !== undefined) {
+        const lines = r.stdout.split('\n').filter((l) => !l.startsWith('> ') && l.trim() !== '').join('\n');
+        expect(normalize(lines), `${shown.page} shows other output for ${command}`).toBe(normalize(shown.output!.split('\n').filter((l) => l.trim() !== '').join('\n')));
+      }
+    }, 300_000);
+
+    it('the README\'s "watch it" commands work while the demo runs', async () => {
+      const demo = sh('npm run demo -- --duration 60', 120_000);
+      try {
+        const stateFile = join(env.PD_STATE_DIR!, 'demo.json');
+        for (let i = 0; i < 600 && !existsSync(stateFile); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(existsSync(stateFile), 'the demo wrote no state file within 60 s').toBe(true);
+        for (const [command] of Object.entries(PLAN).filter(([, s]) => 'withDemo' in s && s.withDemo)) {
+          const r = await run(command, 60_000);
+          expect(r.code, `${command}\n${r.stdout}\n${r.stderr}`).toBe(0);
+          expect(r.stdout.length).toBeGreaterThan(0);
+        }
+      } finally {
+        await run('npm run -s pd -- stop --engine demo', 60_000);
+        const ended = await demo.done;
+        expect(ended.code, `the demo, stopped by pd stop:\n${ended.stdout}\n${ended.stderr}`).toBe(0);
+      }
+    }, 240_000);
+
+    it.runIf(process.env.PD_DOCS_OWN_PROJECT === '1')('getting-started: your own project', async () => {
+      const text = readFileSync(join(repoRoot, 'docs', 'getting-started.md'), 'utf8');
+      const section = text.slice(text.indexOf('## Your own project'), text.indexOf('## Next'));
+      const blocks = [...section.matchAll(/^```(sh|json)\n([\s\S]*?)^```$/gm)];
+      const [packs, project, tsconfig, compile] = blocks.map((b) => b[2]!);
+      const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+      const first = /## A first engine\n\n```ts\n([\s\S]*?)^```$/m.exec(readme)![1]!;
+      const script = [
+        packs!.split('\n').map(commandOf).filter(Boolean).slice(1).join('\n'), // setup is done
+        project!.split('\n').map(commandOf).filter(Boolean).join('\n'),
+        `cat > tsconfig.json <<'EOF'\n${tsconfig}EOF`,
+        `mkdir -p src && cat > src/main.ts <<'EOF'\n${first}EOF`,
+        compile!.split('\n').map(commandOf).filter(Boolean).join('\n'),
+      ].join('\nset -e\n');
+      const r = await run(`set -e\n${script}`, 600_000);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^2$/m);
+    }, 660_000);
+  });
+});
