@@ -4,6 +4,7 @@
  * code and people can read the message. Actor crashes are not errors thrown at callers:
  * they become exit reasons (see exit.ts).
  */
+import { brandAcrossCopies } from './brand.js';
 
 /** Every error code, with what it means. */
 export const ErrorCodes = {
@@ -81,3 +82,9 @@ export class ArgumentError extends PdError {
     super('arg/invalid', message, details);
   }
 }
+
+// Errors are thrown by the runtime's copy of @pd/actor and caught with the caller's.
+for (const [cls, name] of [
+  [PdError, 'PdError'], [SendError, 'SendError'], [AskError, 'AskError'], [SpawnError, 'SpawnError'],
+  [RegistryError, 'RegistryError'], [EngineError, 'EngineError'], [ArgumentError, 'ArgumentError'],
+] as const) brandAcrossCopies(cls, name);
