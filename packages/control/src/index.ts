@@ -13,6 +13,7 @@ export { Params } from './params.js';
 export { toWire, exitToWire, WIRE_LIMITS } from './wire.js';
 export { resolveTarget, findTarget, isAddressTarget } from './targets.js';
 export { isLoopbackHost } from './loopback.js';
+export { closestName, editDistance } from './suggest.js';
 export {
   type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
   prepareStateDir, stateDirProblem, openPrivate,
