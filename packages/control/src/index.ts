@@ -23,6 +23,6 @@ export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
-export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type ChildSpec, type Strategy, type Restart, type Shutdown } from './config/types.js';
+export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type ChildSpec, type Strategy, type Restart, type Shutdown, type Backoff } from './config/types.js';
 export { validateConfig, pointerToPath, ConfigError, CONFIG_MAX_NESTING, type ConfigIssue } from './config/validate.js';
 export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';
