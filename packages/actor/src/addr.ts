@@ -66,15 +66,9 @@ export interface AddrIdentity {
  * {@link Addr.equals}, print as `<node.core.slot.generation>`, and never reveal their
  * secret through enumeration or `JSON.stringify`.
  */
-export class Addr<M = unknown, R = any> {
+export class Addr<M = unknown> {
   /** Phantom: makes `Addr` contravariant in `M`, so an address accepting more may stand in for one accepting less. */
   declare readonly __accepts?: (message: M) => void;
-  /**
-   * Phantom: what the actor answers an ask with, as its definition declares it (`spawn`
-   * infers it from what `receive` returns). `any` (the default) means not declared: an ask
-   * then resolves to `unknown`, and an address with a declared reply still fits `Addr<M>`.
-   */
-  declare readonly __replies?: () => R;
 
   readonly node: number;
   readonly core: number;
@@ -163,13 +157,7 @@ export function isAddr(value: unknown): value is Addr<any> {
 export type AnyAddr = Addr<any>;
 
 /** The message type an address accepts. */
-export type MessageOf<A> = A extends Addr<infer M, any> ? M : never;
-
-/** The reply an ask to an address declaring `R` resolves with: `R`, or `unknown` when undeclared. */
-export type AskReply<R> = unknown extends R ? unknown : R;
-
-/** The reply type an address declares (`unknown` when it declares none). */
-export type ReplyOf<A> = A extends Addr<any, infer R> ? AskReply<R> : never;
+export type MessageOf<A> = A extends Addr<infer M> ? M : never;
 
 // --- internal (re-exported only from @pd/actor/internal) ---
 

@@ -13,7 +13,7 @@
  * The runtime calls one hook at a time per actor (invariant 6), catches every throw and
  * rejection, and turns it into an exit reason (invariant 8). Nothing here does I/O.
  */
-import type { Addr, AnyAddr, AskReply } from './addr.js';
+import type { Addr, AnyAddr } from './addr.js';
 import type { ExitReason } from './exit.js';
 import type { MonitorRef, TimerRef } from './signals.js';
 import { brandAcrossCopies } from './brand.js';
@@ -149,18 +149,15 @@ export interface Context<M = unknown> {
   send<T>(to: Addr<T>, message: T, options?: SendOptions): SendResult;
   /** Send, waiting for room in a `backpressure` mailbox. */
   sendWait<T>(to: Addr<T>, message: T, options?: SendOptions): Promise<SendResult>;
-  /**
-   * Request-response: resolves with the reply, rejects with an {@link AskError}. The reply
-   * has the type the address declares (see {@link DefinitionReply}); `unknown` when none.
-   */
-  ask<T, R = any>(to: Addr<T, R>, message: T, options?: AskOptions): Promise<AskReply<R>>;
+  /** Request-response: resolves with the reply, rejects with an {@link AskError}. */
+  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R>;
   /** Reply to the message being handled, if it came from `ask`. Returns false otherwise. */
   reply(value: unknown): boolean;
   /** Take the reply duty of the current ask, to answer later. Null if it was not an ask. */
   deferReply<R = unknown>(): ReplyHandle<R> | null;
 
   /** Spawn a child: it stops when this actor stops. */
-  spawn<T, A = unknown, D extends Spawnable<T, A> = Spawnable<T, A>>(definition: D & Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T, DefinitionReply<D>>;
+  spawn<T, A = unknown>(definition: Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T>;
   /** Ask `target` (default: this actor) to stop after its current message, with `reason` (default normal). */
   stop(target?: AnyAddr, reason?: ExitReason): void;
   /** Kill `target` at once: untrappable, no stop hook. */
@@ -263,18 +260,6 @@ export function defineKind<M, A = void>(name: string, factory: ((args: A) => Any
   const create = isClass(factory) ? (args: A) => new factory(args) : factory as (args: A) => AnyBehavior<M>;
   return new Kind<M, A>(name, create);
 }
-
-/**
- * The reply an actor definition declares: what its `receive` returns, awaited, with
- * `void`/`undefined` left out (returning nothing is not answering). `any` (undeclared) for
- * kinds, names and definitions whose `receive` returns `unknown`.
- */
-export type DefinitionReply<D> =
-  D extends new (...args: any[]) => { receive(...args: any[]): infer R } ? DeclaredReply<R>
-    : D extends { receive(...args: any[]): infer R } ? DeclaredReply<R>
-      : any;
-
-type DeclaredReply<R> = unknown extends R ? any : Exclude<Awaited<R>, void | undefined>;
 
 /** Anything `spawn` accepts. */
 export type Spawnable<M = any, A = any> = Kind<M, A> | ActorClass<M, A> | AnyBehavior<M> | string;

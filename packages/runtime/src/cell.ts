@@ -11,7 +11,7 @@
 import {
   type Addr, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type Context, type ExitReason,
   type PullBehavior, type ReceiveOptions, type ReplyHandle, type SelfInfo, type SendOptions, type SendResult,
-  type Spawnable, type AskReply, type DefinitionReply, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError,
+  type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError,
 } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
 import type { Engine } from './engine.js';
@@ -195,7 +195,7 @@ export class ActorCell implements Context<any> {
     return this.engine.sendWait(to, message, options);
   }
 
-  ask<T, R = any>(to: Addr<T, R>, message: T, options?: AskOptions): Promise<AskReply<R>> {
+  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R> {
     if (this.status === S_DEAD) {
       this.engine._sendFromDead(to, message);
       return Promise.reject(new PdError('actor/invalid-state', `ask: ${String(this.self)} has exited; its context can no longer ask`));
@@ -227,7 +227,7 @@ export class ActorCell implements Context<any> {
 
   // --- Context: lifecycle ---
 
-  spawn<T, A = unknown, D extends Spawnable<T, A> = Spawnable<T, A>>(definition: D & Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T, DefinitionReply<D>> {
+  spawn<T, A = unknown>(definition: Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T> {
     this.assertAlive('spawn');
     return this.engine._spawn(definition, options, this, null);
   }

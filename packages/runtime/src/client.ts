@@ -3,7 +3,7 @@
  * the engine with an address of its own, to send, ask, monitor and receive. A client is
  * a pull actor whose "run" is the calling code; `close()` removes it.
  */
-import type { Addr, AnyAddr, AskOptions, AskReply, ExitReason, MonitorRef, ReceiveOptions, SendOptions, SendResult } from '@pd/actor';
+import type { Addr, AnyAddr, AskOptions, ExitReason, MonitorRef, ReceiveOptions, SendOptions, SendResult } from '@pd/actor';
 import { Exit } from '@pd/actor';
 import type { ActorCell } from './cell.js';
 
@@ -24,7 +24,7 @@ export class Client<M = unknown> {
     return this.cell.sendWait(to, message, options);
   }
 
-  ask<T, R = any>(to: Addr<T, R>, message: T, options?: AskOptions): Promise<AskReply<R>> {
+  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R> {
     return this.cell.ask<T, R>(to, message, options);
   }
 

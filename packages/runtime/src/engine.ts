@@ -11,7 +11,7 @@
 import {
   Addr, ArgumentError, AskError, EngineError, Exit, ExitSignal, Down, MonitorRef, PdError, RegistryError, SendError, SpawnError,
   type AddrIdentity, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
-  type SendResult, type AskReply, type DefinitionReply, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
+  type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
 import { addrTarget, mintAddr } from '@pd/actor/internal';
 import { PendingAsk } from './ask.js';
@@ -189,7 +189,7 @@ export class Engine implements CellResolver {
   // --- API: actors ---
 
   /** Spawn a top-level actor (under `/user`). */
-  spawn<M = any, A = any, D extends Spawnable<M, A> = Spawnable<M, A>>(definition: D & Spawnable<M, A>, options?: SpawnOptions<A>): Addr<M, DefinitionReply<D>> {
+  spawn<M = any, A = any>(definition: Spawnable<M, A>, options?: SpawnOptions<A>): Addr<M> {
     return this._spawn(definition, options, null, null);
   }
 
@@ -217,13 +217,8 @@ export class Engine implements CellResolver {
     return new Promise((resolve) => box.wait(message, options === undefined ? null : this.metaFor(options, null), options?.priority, resolve));
   }
 
-  /**
-   * Request-response: resolves with the reply; rejects with an AskError on timeout, exit or
-   * refusal. The reply has the type the address declares: `spawn` infers it from what the
-   * definition's `receive` returns, so `const s: string = await engine.ask(counter, …)` does
-   * not compile when the counter answers a number. `unknown` when the address declares none.
-   */
-  ask<M, R = any>(to: Addr<M, R>, message: M, options?: AskOptions): Promise<AskReply<R>> {
+  /** Request-response: resolves with the reply; rejects with an AskError on timeout, exit or refusal. */
+  ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R> {
     const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs === Infinity) {
       throw new ArgumentError(`ask timeoutMs must be a positive finite number of milliseconds, got ${String(timeoutMs)}`);
@@ -255,7 +250,7 @@ export class Engine implements CellResolver {
       } else {
         ask.failWith('ask/rejected', `${String(to)} refused the request while it has no live incarnation (${held})`, { to: String(to) });
       }
-      return ask.promise as Promise<AskReply<R>>;
+      return ask.promise as Promise<R>;
     }
     const result = cell.enqueue(message, new MessageMeta(Infinity, ask), options);
     if (result !== 'queued') {
@@ -265,7 +260,7 @@ export class Engine implements CellResolver {
         ask.failWith('ask/timeout', `no reply from ${cell.status === S_DEAD ? String(to) : cell.path} within ${timeoutMs} ms`, { to: String(to), timeoutMs });
       });
     }
-    return ask.promise as Promise<AskReply<R>>;
+    return ask.promise as Promise<R>;
   }
 
   /** Ask `target` to stop after its current message, with `reason` (default normal). */
