@@ -24,6 +24,7 @@ import { describeExit } from '@pd/actor';
 import { bootEngine, loadConfig, type RunningEngine } from '@pd/control';
 import { startSupervisor, workerPool, type EngineEvent } from '@pd/runtime';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { kinds, ledger, orderDesk, orderIntake, type DeskMsg, type LedgerMsg, type Totals } from './kinds.js';
 
 export interface DemoOptions {
@@ -163,14 +164,40 @@ function emptyTotals(): Totals {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly) {
-  const i = process.argv.indexOf('--duration');
-  const seconds = i > 0 ? Number(process.argv[i + 1]) : undefined;
-  if (seconds !== undefined && !(seconds > 0)) {
-    console.error(`demo: --duration takes a positive number of seconds, got ${process.argv[i + 1]}`);
-    process.exit(2);
+/** `--help` text: what the demo is and the one option it takes. */
+export const DEMO_USAGE = `usage: npm run demo [-- --duration SECONDS]   (or: node apps/demo/dist/main.js [options])
+
+The demo engine: an order pipeline under a supervision tree whose payment gateway keeps
+crashing. It serves the control plane as engine "demo"; watch it from another terminal
+with \`npm run pd -- top --engine demo\` (tree, dead, ps, inspect: see docs/cli.md).
+
+options:
+  --duration SECONDS   stop after this many seconds (default: run until Ctrl-C)
+  -h, --help           show this help
+`;
+
+/** The demo's command line: its options, or the exit status and message to leave with. */
+export function parseDemoArgs(argv: readonly string[]): { options: DemoOptions } | { exit: number; message: string } {
+  let values: { duration?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { duration: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { exit: 2, message: `demo: ${(error as Error).message}\n\n${DEMO_USAGE}` };
   }
-  runDemo(seconds === undefined ? {} : { durationMs: seconds * 1000 }).then(
+  if (values.help === true) return { exit: 0, message: DEMO_USAGE };
+  if (values.duration === undefined) return { options: {} };
+  const seconds = Number(values.duration);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) return { exit: 2, message: `demo: --duration takes a positive number of seconds, got ${values.duration}` };
+  return { options: { durationMs: seconds * 1000 } };
+}
+
+if (invokedDirectly) {
+  const parsed = parseDemoArgs(process.argv.slice(2));
+  if ('exit' in parsed) {
+    (parsed.exit === 0 ? console.log : console.error)(parsed.message);
+    process.exit(parsed.exit);
+  }
+  runDemo(parsed.options).then(
     () => process.exit(0),
     (error) => {
       console.error(error);

@@ -11,6 +11,41 @@
 
 const MINT_TOKEN: unique symbol = Symbol('pd.addr.mint');
 
+/**
+ * How one copy of this package reads its own addresses. npm may install two copies of
+ * `@pd/actor` (versions drift); each has its own private fields, so every copy registers
+ * its accessors in a list shared through a `Symbol.for` key, and an address minted by one
+ * copy is an `Addr` to the others. Minting stays private to each copy (MINT_TOKEN), and
+ * the accessors give nothing `@pd/actor/internal` does not already give: whoever holds an
+ * address can read it, nobody can make one the runtime's tables and secrets accept.
+ */
+interface AddrCopy {
+  readonly owns: (value: object) => boolean;
+  readonly target: (addr: object) => object | null;
+  readonly secret: (addr: object) => number;
+}
+
+const COPIES_KEY = Symbol.for('@pd/actor:addr-copies@1');
+
+function sharedCopies(): AddrCopy[] {
+  const holder = globalThis as unknown as Record<symbol, unknown>;
+  const existing = holder[COPIES_KEY];
+  if (Array.isArray(existing)) return existing as AddrCopy[];
+  const list: AddrCopy[] = [];
+  // Not writable, not configurable: a later copy joins the list, it cannot replace it.
+  Object.defineProperty(globalThis, COPIES_KEY, { value: list });
+  return list;
+}
+
+const copies = sharedCopies();
+let ownCopy: AddrCopy;
+
+/** The copy that minted `value`, when another copy of this package did. */
+function foreignCopy(value: object): AddrCopy | null {
+  for (const copy of copies) if (copy !== ownCopy && copy.owns(value)) return copy;
+  return null;
+}
+
 /** The wire identity of an address: what an encoded address carries. */
 export interface AddrIdentity {
   /** Incarnation of the engine (node) that minted it; a restarted engine has a new one. */
@@ -42,7 +77,7 @@ export class Addr<M = unknown> {
   readonly #secret: number;
   readonly #target: object | null;
 
-  /** @internal Use the runtime; addresses cannot be constructed by hand. */
+  /** Use the runtime: addresses cannot be constructed by hand (the token is private to this package). */
   constructor(token: typeof MINT_TOKEN, id: AddrIdentity, target: object | null) {
     if (token !== MINT_TOKEN) {
       throw new TypeError('addr: addresses are minted by the runtime, not constructed');
@@ -58,7 +93,7 @@ export class Addr<M = unknown> {
   /** True when both name the same actor incarnation. */
   equals(other: Addr<any> | null | undefined): boolean {
     return Addr.is(other) && other.slot === this.slot && other.generation === this.generation &&
-      other.node === this.node && other.core === this.core && other.#secret === this.#secret;
+      other.node === this.node && other.core === this.core && Addr._secret(other) === this.#secret;
   }
 
   /** A stable string key (no secret) for maps and logs. */
@@ -75,21 +110,41 @@ export class Addr<M = unknown> {
   }
 
   /**
-   * True when `value` really is an address minted by a runtime. A brand check, not
-   * `instanceof`: an object made with `Object.create(Addr.prototype)` is not one.
+   * True when `value` really is an address minted by a runtime (with this copy of
+   * `@pd/actor` or another one). A brand check: an object made with
+   * `Object.create(Addr.prototype)` is not one.
    */
   static is(value: unknown): value is Addr<any> {
-    return typeof value === 'object' && value !== null && #target in value;
+    if (typeof value !== 'object' || value === null) return false;
+    return #target in value || foreignCopy(value) !== null;
+  }
+
+  /** `instanceof Addr` is the brand check {@link Addr.is}, so it holds across copies too. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return Addr.is(value);
   }
 
   /** @internal */
   static _target(addr: Addr<any>): object | null {
-    return addr.#target;
+    if (#target in addr) return addr.#target;
+    return foreignCopy(addr)?.target(addr) ?? null;
   }
 
   /** @internal */
   static _secret(addr: Addr<any>): number {
-    return addr.#secret;
+    if (#secret in addr) return addr.#secret;
+    const copy = foreignCopy(addr);
+    if (copy === null) throw new TypeError('addr: not an address minted by a runtime');
+    return copy.secret(addr);
+  }
+
+  static {
+    ownCopy = Object.freeze({
+      owns: (value: object) => #target in value,
+      target: (addr: object) => (addr as Addr).#target,
+      secret: (addr: object) => (addr as Addr).#secret,
+    });
+    copies.push(ownCopy);
   }
 }
 
@@ -106,15 +161,15 @@ export type MessageOf<A> = A extends Addr<infer M> ? M : never;
 
 // --- internal (re-exported only from @pd/actor/internal) ---
 
-/** @internal Mint an address. Runtime use only. */
+/** Mint an address. Runtime use only, through `@pd/actor/internal`. */
 export function mintAddr<M>(id: AddrIdentity, target: object | null): Addr<M> {
   return new Addr<M>(MINT_TOKEN, id, target);
 }
 
-/** @internal The local target object an address was minted with (null for remote ones). */
+/** Runtime use only, through `@pd/actor/internal`: the local target object an address was minted with (null for remote ones). */
 export const addrTarget: (addr: Addr<any>) => object | null = Addr._target;
 
-/** @internal The identity of an address, secret included, for encoding. */
+/** Runtime use only, through `@pd/actor/internal`: the identity of an address, secret included, for encoding. */
 export function addrIdentity(addr: Addr<any>): AddrIdentity {
   return { node: addr.node, core: addr.core, slot: addr.slot, generation: addr.generation, secret: Addr._secret(addr) };
 }

@@ -16,6 +16,7 @@
 import type { Addr, AnyAddr } from './addr.js';
 import type { ExitReason } from './exit.js';
 import type { MonitorRef, TimerRef } from './signals.js';
+import { brandAcrossCopies } from './brand.js';
 
 /** Message priority lane; `high` is served before `normal`, `normal` before `low`. */
 export type Priority = 'high' | 'normal' | 'low';
@@ -250,6 +251,9 @@ export type ActorClass<M = any, A = any> = new (args: A) => AnyBehavior<M>;
 export class Kind<M = any, A = any> {
   constructor(readonly name: string, readonly create: (args: A) => AnyBehavior<M>) {}
 }
+
+// A kind defined with the application's copy of @pd/actor is spawned by the runtime's.
+brandAcrossCopies(Kind, 'Kind');
 
 /** Define a named kind from a factory (or a class). */
 export function defineKind<M, A = void>(name: string, factory: ((args: A) => AnyBehavior<M>) | ActorClass<M, A>): Kind<M, A> {

@@ -9,6 +9,7 @@
  * and their error classes (`TransportError`, `SimError`, `SupervisorError`) extend
  * {@link PdError}, so one `err instanceof PdError && err.code === ...` branch serves all.
  */
+import { brandAcrossCopies } from './brand.js';
 
 /** Every error code, with what it means. */
 export const ErrorCodes = {
@@ -126,3 +127,9 @@ export class ArgumentError extends PdError {
     super('arg/invalid', message, details);
   }
 }
+
+// Errors are thrown by the runtime's copy of @pd/actor and caught with the caller's.
+for (const [cls, name] of [
+  [PdError, 'PdError'], [SendError, 'SendError'], [AskError, 'AskError'], [SpawnError, 'SpawnError'],
+  [RegistryError, 'RegistryError'], [EngineError, 'EngineError'], [ArgumentError, 'ArgumentError'],
+] as const) brandAcrossCopies(cls, name);

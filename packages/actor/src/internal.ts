@@ -1,5 +1,5 @@
 /**
- * @internal Runtime-only entry point (`@pd/actor/internal`): address minting and the
+ * Runtime-only entry point (`@pd/actor/internal`): address minting and the
  * identity accessors a transport needs. Not part of the public API; application code that
  * imports it still cannot reach an actor it holds no address for, because the runtime
  * checks every address against its own tables and secrets.

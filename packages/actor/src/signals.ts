@@ -1,10 +1,12 @@
 /**
  * Messages the runtime itself puts in an actor's mailbox: an exit from a linked actor
  * (only when the receiver traps exits) and a DOWN from a monitored one. They are classes,
- * so a handler tells them apart with `instanceof` whatever shape its own messages have.
+ * so a handler tells them apart with `instanceof` whatever shape its own messages have —
+ * also when npm installed two copies of this package (see brand.ts).
  */
 import type { Addr } from './addr.js';
 import type { ExitReason } from './exit.js';
+import { brandAcrossCopies } from './brand.js';
 
 /** Identifies one monitor; `demonitor(ref)` cancels it. */
 export class MonitorRef {
@@ -23,6 +25,11 @@ export class ExitSignal {
 export class Down {
   constructor(readonly ref: MonitorRef, readonly addr: Addr<any>, readonly reason: ExitReason) {}
 }
+
+// The runtime makes these with its copy of @pd/actor; a handler checks them with its own.
+brandAcrossCopies(MonitorRef, 'MonitorRef');
+brandAcrossCopies(ExitSignal, 'ExitSignal');
+brandAcrossCopies(Down, 'Down');
 
 /** A handle on a scheduled message; `cancelTimer(ref)` cancels it. */
 export interface TimerRef {

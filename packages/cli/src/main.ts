@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { closestName } from '@pd/control';
 import { COMMANDS } from './commands/index.js';
 import { COMMON_OPTIONS, CommandContext, ENGINE_OPTIONS, type Command, type OptionSpec } from './command.js';
 import { EXIT, UsageError, exitCodeFor } from './exit.js';
@@ -23,10 +24,18 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const output = new Output(streams, wantsJson);
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    const topic = name === 'help' ? rest[0] : undefined;
-    const command = topic === undefined ? undefined : COMMANDS.find((c) => c.name === topic);
-    output.text(command === undefined ? generalHelp() : commandHelp(command));
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    const topic = name === 'help' ? rest.find((a) => !a.startsWith('-')) : undefined;
+    if (topic === undefined) {
+      output.text(generalHelp());
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === topic);
+    if (command === undefined) {
+      output.error(new UsageError(`pd help: unknown command "${topic}"${suggest(topic)}`, 'see `pd help` for the commands'));
+      return EXIT.usage;
+    }
+    output.text(commandHelp(command));
+    return EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
     output.text(version());
@@ -94,9 +103,11 @@ function version(): string {
   }
 }
 
+/** "; did you mean …?" for a misspelt command: a prefix either way, else the nearest by edit distance. */
 function suggest(name: string): string {
-  const near = COMMANDS.map((c) => c.name).find((c) => c.startsWith(name) || name.startsWith(c));
-  return near === undefined ? '' : `; did you mean "${near}"?`;
+  const names = COMMANDS.map((c) => c.name);
+  const near = names.find((c) => c.startsWith(name) || name.startsWith(c)) ?? closestName(name, names);
+  return near === null || near === undefined ? '' : `; did you mean "${near}"?`;
 }
 
 /** A promise that resolves on the first SIGINT, installed only when a command asks for it. */

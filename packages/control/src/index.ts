@@ -13,6 +13,7 @@ export { Params } from './params.js';
 export { toWire, exitToWire, WIRE_LIMITS } from './wire.js';
 export { resolveTarget, findTarget, isAddressTarget } from './targets.js';
 export { isLoopbackHost } from './loopback.js';
+export { closestName, editDistance } from './suggest.js';
 export {
   type EngineState, stateDir, stateFile, newToken, tokensEqual, writeState, readState, listStates, removeState, processAlive,
   prepareStateDir, stateDirProblem, openPrivate,
@@ -24,6 +25,6 @@ export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } fr
 export type { Instrument, Instrumentation } from './instrument.js';
 export { OBSERVER_PATH, observerUrl } from './observer/http.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
-export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type TelemetrySection, type ChildSpec, type Strategy, type Restart, type Shutdown } from './config/types.js';
+export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type TelemetrySection, type ChildSpec, type Strategy, type Restart, type Shutdown, type Backoff } from './config/types.js';
 export { validateConfig, pointerToPath, ConfigError, CONFIG_MAX_NESTING, type ConfigIssue } from './config/validate.js';
 export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';

@@ -14,6 +14,8 @@ import type { Engine } from '@pd/runtime';
 import { ControlError } from './errors.js';
 
 const ADDR_RE = /^<?(\d+)\.(\d+)\.(\d+)\.(\d+)>?$/;
+/** Written like an address (in brackets, or dotted numbers) though not a well-formed one. */
+const ADDR_LIKE_RE = /^<.*>$|^\d+(\.\d+)+$/;
 /** The runtime's kind name of client handles (engine.client()). */
 const CLIENT_KIND = '$client';
 
@@ -28,6 +30,11 @@ export function resolveTarget(engine: Engine, target: string): AnyAddr {
   if (addr === undefined && isInternal(engine, target)) {
     throw new ControlError('target/unknown', `"${target}" is an internal client actor of the engine (the caller side of a call in flight); it is not a target`, {
       hint: 'list the actors you can target with `pd ps`', data: { target, internal: true },
+    });
+  }
+  if (addr === undefined && !isAddressTarget(target) && ADDR_LIKE_RE.test(target)) {
+    throw new ControlError('target/unknown', `"${target}" is not a well-formed address: an address is four numbers, <node.core.slot.generation>`, {
+      hint: 'copy an address as `pd ps` prints it, e.g. <1.0.12.1>', data: { target },
     });
   }
   if (addr === undefined) {

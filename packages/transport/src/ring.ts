@@ -60,7 +60,7 @@ export function maxFrameBytes(capacityBytes: number): number {
 
 /**
  * What both ends share: views of the buffer and the closed flag.
- * @internal Use {@link RingProducer} or {@link RingConsumer}.
+ * Applications use {@link RingProducer} or {@link RingConsumer}.
  */
 export abstract class RingEnd {
   /** The whole shared buffer (post it to the other thread). */

@@ -66,10 +66,11 @@ export const topCommand: Command = {
       await sleep(intervalMs);
       const frame = await sampler.frame(sortOption as TopSort);
       if (ctx.json) ctx.output.data({ ...frame, rows: frame.rows.slice(0, ctx.integer('limit', 10_000, 1)) });
-      else ctx.output.text(renderFrame(frame, { width: out.columns ?? 120, rows: ctx.integer('limit', 20, 1) + 4 }).join('\n'));
+      else ctx.output.text(renderFrame(frame, { width: terminalSize(out, 120, 24).width, rows: ctx.integer('limit', 20, 1) + 4 }).join('\n'));
       return EXIT.ok;
     }
-    return runLive(ctx, sampler, intervalMs, sortOption as TopSort);
+    const limit = ctx.string('limit') === undefined ? Infinity : ctx.integer('limit', 20, 1);
+    return runLive(ctx, sampler, intervalMs, sortOption as TopSort, limit);
   },
 };
 
@@ -132,7 +133,16 @@ function toPrevious(snap: any): { at: number; handled: Map<string, number>; tota
   return { at: snap.at, handled: new Map(snap.actors.map((a: any) => [a.addr, a.handled])), total: snap.stats.messagesHandled };
 }
 
-async function runLive(ctx: CommandContext, sampler: Sampler, intervalMs: number, initial: TopSort): Promise<number> {
+/**
+ * The size to draw for: what the terminal reports, or the fallback when it reports
+ * nothing or 0 (some terminals and multiplexers do while resizing), so a frame is never blank.
+ */
+export function terminalSize(out: { columns?: number; rows?: number }, fallbackColumns: number, fallbackRows: number): { width: number; rows: number } {
+  const usable = (n: number | undefined): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  return { width: usable(out.columns) ? out.columns : fallbackColumns, rows: usable(out.rows) ? out.rows : fallbackRows };
+}
+
+async function runLive(ctx: CommandContext, sampler: Sampler, intervalMs: number, initial: TopSort, limit: number): Promise<number> {
   const out = ctx.output.streams.out;
   const stdin = process.stdin;
   let sort = initial;
@@ -140,7 +150,9 @@ async function runLive(ctx: CommandContext, sampler: Sampler, intervalMs: number
   const stopped = new Promise<number>((resolve) => (stop = resolve));
   const draw = (frame: TopFrame | null) => {
     if (frame === null) return;
-    const lines = renderFrame(frame, { width: out.columns ?? 80, rows: out.rows ?? 24 });
+    const size = terminalSize(out, 80, 24);
+    // --limit N caps the actor rows (a frame has 4 header lines); the terminal caps them too.
+    const lines = renderFrame(frame, { width: size.width, rows: Math.min(size.rows, limit + 4) });
     out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\r\n')}\x1b[J`);
   };
   const onKey = (data: Buffer) => {

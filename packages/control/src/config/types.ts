@@ -1,7 +1,7 @@
 /**
  * The TypeScript shape of a version-1 config, as the validator hands it on: what
  * schema.ts allows, with the defaults the contract documents filled in by
- * {@link withDefaults}. Plain data; no I/O.
+ * `withDefaults`. Plain data; no I/O.
  */
 
 export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';

@@ -10,6 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CONFIG_SCHEMA, CONFIG_VERSION } from './schema.js';
 import { type ChildSpec, type PdConfig, withDefaults } from './types.js';
 import { isLoopbackHost } from '../loopback.js';
+import { closestName } from '../suggest.js';
 
 /** One mistake in a config: where (a path like `engine.cores`) and what. */
 export interface ConfigIssue {
@@ -122,7 +123,7 @@ function issueFor(e: ErrorObject): ConfigIssue | null {
     case 'additionalProperty':
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const near = closest(p.additionalProperty, allowed);
+      const near = closestName(p.additionalProperty, allowed);
       const tail = near !== null ? `; did you mean "${near}"?` : allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : '';
       return { path: pointerToPath(e.instancePath, p.additionalProperty), message: `unknown field "${p.additionalProperty}"${tail}` };
     }
@@ -221,34 +222,4 @@ function article(type: string): string {
   if (type === 'integer') return 'a whole number';
   if (type === 'object' || type === 'array') return `an ${type}`;
   return `a ${type}`;
-}
-
-/** The allowed name nearest to `name` (edit distance ≤ 2, or case-insensitive match). */
-function closest(name: string, allowed: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of allowed) {
-    if (candidate.toLowerCase() === name.toLowerCase()) return candidate;
-    const d = distance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }

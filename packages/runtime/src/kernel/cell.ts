@@ -165,7 +165,7 @@ export class ActorCell implements Context<any> {
   /** @internal The meta of the message being handled (its pending ask). */ current: MessageMeta | null = null;
   /** @internal */ handled = 0;
   /** @internal */ x: CellExtras | null = null;
-  /** @internal Assigned right after construction by the engine (the address needs the cell). */
+  /** This actor's address (part of `Context`). Assigned right after construction by the engine (the address needs the cell). */
   self!: Addr<any>;
 
   constructor(

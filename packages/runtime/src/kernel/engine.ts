@@ -463,9 +463,9 @@ export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKern
     return this.shutdownPromise;
   }
 
-  // --- boundary: used by cells, clients, registry (all @internal) ---
+  // --- boundary: used by cells, clients, registry (runtime use only) ---
 
-  /** @internal */
+  /** Runtime use only (`CellResolver`): the live cell `addr` names, or null. */
   liveCell(addr: AnyAddr, operation: string): ActorCell | null {
     const cell = this.targetCell(addr, operation);
     return cell === null || cell.status === S_DEAD ? null : cell;

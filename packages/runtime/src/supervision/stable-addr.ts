@@ -80,7 +80,7 @@ export function stableAddrInfo(addr: AnyAddr): StableAddrInfo {
 
 interface Held { readonly message: unknown; readonly meta: MessageMeta | null; readonly options: SendOptions | undefined }
 
-/** @internal The route behind a stable address. */
+/** The route behind a stable address (runtime use only; not exported from the package). */
 export class StableRoute extends AddrRoute {
   readonly engine: Engine;
   readonly addr: AnyAddr;
