@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
-const PACKAGES = ['actor', 'transport', 'runtime', 'control', 'cli'];
+const PACKAGES = ['actor', 'transport', 'runtime', 'control', 'telemetry', 'cli'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(cmd, args, cwd, { expectOutput } = {}) {
@@ -96,7 +96,7 @@ function main() {
   try {
     const tarballs = join(work, 'tarballs');
     mkdirSync(tarballs);
-    run('npx', ['-y', 'pnpm@10.34.9', '--filter', './packages/*', '-r', 'pack', '--pack-destination', tarballs], root);
+    run('npx', ['-y', 'pnpm@10.34.9', ...PACKAGES.flatMap((p) => ['--filter', `./packages/${p}`]), '-r', 'pack', '--pack-destination', tarballs], root);
     const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).map((f) => join(tarballs, f));
     if (files.length !== PACKAGES.length) throw new Error(`pack-check: expected ${PACKAGES.length} tarballs, got ${files.join(', ')}`);
 

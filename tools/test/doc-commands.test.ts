@@ -95,6 +95,7 @@ const PLAN: Record<string, Step> = {
   'npm run lint': { skip: 'run by npm test' },
   'npm run typecheck': { skip: 'run by npm test' },
   'npx vitest run': { skip: 'the whole suite, of which this test is part' },
+  'npm run docs:api': { skip: 'writes the typedoc API reference into docs/api (minutes); not part of the fresh-clone check' },
   'npm run changeset': { skip: 'interactive (asks which packages changed)' },
   'npx vitest run docs/examples': { skip: 'docs/examples/examples.test.ts runs in the same suite' },
   'npx vitest run docs/examples -t hello': {},

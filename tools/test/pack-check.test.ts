@@ -10,6 +10,6 @@ const script = fileURLToPath(new URL('../pack-check.mjs', import.meta.url));
 
 it('the packed packages install and work outside the workspace', () => {
   const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 280_000 });
-  expect(`${r.stdout}${r.stderr}`).toMatch(/5 tarballs installed and used outside the workspace/);
+  expect(`${r.stdout}${r.stderr}`).toMatch(/\d+ tarballs installed and used outside the workspace/);
   expect(r.status).toBe(0);
 }, 300_000);

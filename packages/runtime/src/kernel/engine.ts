@@ -112,7 +112,14 @@ export type Target = AnyAddr | string;
 
 let nextIncarnation = 1;
 
-export class Engine implements CellResolver, CellHost, ExitsHost, RemoteHostKernel {
+// The kernel's host interfaces are checked here rather than in an `implements` clause: their
+// members are @internal, and a published .d.ts (stripInternal) keeps the clause but not them.
+function kernelHostsOf(engine: Engine): [CellResolver, CellHost, ExitsHost, RemoteHostKernel] {
+  return [engine, engine, engine, engine];
+}
+void kernelHostsOf;
+
+export class Engine {
   readonly id: string;
   readonly reactor: Reactor;
   /** This engine's incarnation: part of every address it mints. */
