@@ -104,6 +104,14 @@ export async function eventually(h: MultiHarness, condition: () => boolean | Pro
   }
 }
 
+/**
+ * Waits until one ask waits on `latch` (the fixtures' `latch` kind): the actor that sent it has
+ * taken its hold out of its mailbox and blocks, and an `open` sent now cannot overtake the `wait`.
+ */
+export async function heldOn(h: MultiHarness, latch: AnyAddr): Promise<void> {
+  await eventually(h, async () => (await h.engine.ask<string, number>(latch, 'waiters')) === 1, 'the held actor blocked on the latch');
+}
+
 /** The `error` message of an exit reason (errors cross cores as Error with the same message). */
 export function errorOf(reason: ExitReason): unknown {
   return reason.type === 'error' ? (reason.error instanceof Error ? reason.error.message : reason.error) : undefined;

@@ -9,7 +9,7 @@ import {
   AskError, Down, Exit, ExitSignal, MonitorRef, RegistryError, SendError, SpawnError, type AnyAddr, type ErrorExit,
 } from '@pd/actor';
 import { multiCore, startSupervisor, supervisor } from '@pd/runtime';
-import { type MakeMulti, type Report, errorOf, eventually, expectSameAddr, multiFixture } from './harness.js';
+import { type MakeMulti, type Report, errorOf, eventually, expectSameAddr, heldOn, multiFixture } from './harness.js';
 
 export function multiSuite(make: MakeMulti): void {
   const fixture = multiFixture(make);
@@ -175,11 +175,13 @@ export function multiSuite(make: MakeMulti): void {
       const latch = engine.spawn('latch', { placement: { core: 1 } });
       const box = engine.spawn('held', { placement: { core: 2 }, mailbox: { capacity: 2, overflow: 'backpressure' } });
       expect(await client.sendWait(box, { hold: latch })).toBe('queued');
-      // The actor is blocked on the latch: a, b fill the mailbox (or a and the hold), c waits.
+      await heldOn(h, latch);
+      // The actor is blocked on the latch, its mailbox empty: a and b fill it, c waits.
       const waits = ['a', 'b', 'c'].map((m) => client.sendWait(box, m));
       const done: unknown[] = [];
       waits.forEach((p, i) => void p.then(() => done.push(i)));
-      await h.sleep(50);
+      expect(await Promise.all(waits.slice(0, 2))).toEqual(['queued', 'queued']);
+      await h.sleep(20);
       expect(done).not.toContain(2);
       engine.send(latch, 'open');
       expect(await Promise.all(waits)).toEqual(['queued', 'queued', 'queued']);
@@ -196,6 +198,9 @@ export function multiSuite(make: MakeMulti): void {
       const latch = engine.spawn('latch', { placement: { core: 1 } });
       const box = engine.spawn('held', { placement: { core: 2 }, mailbox: { capacity: 1, overflow: 'backpressure', maxWaiters: 2 } });
       expect(await client.sendWait(box, { hold: latch })).toBe('queued');
+      // Only once the actor has taken the hold out of its mailbox (and blocks on the latch) is
+      // there room for 'fills'; before that, 'fills' would wait for a latch nobody opens.
+      await heldOn(h, latch);
       expect(await client.sendWait(box, 'fills')).toBe('queued');
       const waits = ['a', 'b'].map((m) => client.sendWait(box, m));
       expect(await client.sendWait(box, 'c')).toBe('rejected');

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Down, type AnyAddr } from '@pd/actor';
 import { CORE_CRASHED, createEngine, multiCore } from '@pd/runtime';
-import { FIXTURES, type Report, eventually, expectSameAddr, multiFixture, realThreads } from './harness.js';
+import { FIXTURES, type Report, eventually, expectSameAddr, heldOn, multiFixture, realThreads } from './harness.js';
 import { multiSuite } from './multi.suite.js';
 
 describe('multi-core behaviour [worker threads]', () => multiSuite(realThreads));
@@ -52,6 +52,7 @@ describe('a core that dies [worker threads]', () => {
     const box = engine.spawn('held', { placement: { core: 1 }, mailbox: { capacity: 1, overflow: 'backpressure' } });
     const doomed = engine.spawn('dier', { placement: { core: 1 } });
     expect(await client.sendWait(box, { hold: latch })).toBe('queued');
+    await heldOn(h, latch);
     const waits = ['a', 'b'].map((m) => client.sendWait(box, m));
     const last = waits[1]!;
     let settled = false;
