@@ -11,6 +11,13 @@ import { createEngine, type Engine, type PlacementPolicy, SimCores } from '@pd/r
 import { loadKinds } from '../../src/multi/kinds-entry.js';
 import { describeViolations, HostGuard, SimError, SimWorld } from '../../src/sim/index.js';
 
+/**
+ * How long a test waits for something that must come (a reply, a Down): only a bound on a
+ * failure, never a measure, so it is generous — worker threads on a loaded machine can stall
+ * for seconds. Under simulation it is virtual time and costs nothing.
+ */
+export const PATIENCE_MS = 20_000;
+
 /** A running multi-core engine for one test (core 0 is `engine`). */
 export interface MultiHarness {
   readonly engine: Engine;
@@ -96,7 +103,7 @@ export function multiFixture(make: MakeMulti): { make(options?: MultiOptions): P
  * returns as soon as the condition holds, so the limit is generous: on real threads a busy
  * machine can leave a worker core unscheduled for a good part of a second.
  */
-export async function eventually(h: MultiHarness, condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function eventually(h: MultiHarness, condition: () => boolean | Promise<boolean>, what: string, timeoutMs = PATIENCE_MS): Promise<void> {
   const start = h.engine.reactor.now();
   while (!(await condition())) {
     if (h.engine.reactor.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

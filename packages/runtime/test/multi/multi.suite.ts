@@ -9,7 +9,7 @@ import {
   AskError, Down, Exit, ExitSignal, MonitorRef, RegistryError, SendError, SpawnError, type AnyAddr, type ErrorExit,
 } from '@pd/actor';
 import { multiCore, startSupervisor, supervisor } from '@pd/runtime';
-import { type MakeMulti, type Report, errorOf, eventually, expectSameAddr, heldOn, multiFixture } from './harness.js';
+import { type MakeMulti, type Report, PATIENCE_MS, errorOf, eventually, expectSameAddr, heldOn, multiFixture } from './harness.js';
 
 export function multiSuite(make: MakeMulti): void {
   const fixture = multiFixture(make);
@@ -112,7 +112,7 @@ export function multiSuite(make: MakeMulti): void {
       await engine.ask(plain, { do: 'link', target: victim, sync: { do: 'noop' } });
       client.monitor(plain);
       engine.send(victim, { do: 'crash' });
-      const got = [await client.receive<Report | Down>({ timeoutMs: 2000 }), await client.receive<Report | Down>({ timeoutMs: 2000 })];
+      const got = [await client.receive<Report | Down>({ timeoutMs: PATIENCE_MS }), await client.receive<Report | Down>({ timeoutMs: PATIENCE_MS })];
       const signal = got.find((m): m is Report => !(m instanceof Down))!;
       const down = got.find((m): m is Down => m instanceof Down)!;
       expect(signal.sig).toBe('exit');
@@ -134,7 +134,7 @@ export function multiSuite(make: MakeMulti): void {
       await h.sleep(20);
       expect(client.pending).toBe(0);
       await engine.ask(a, { do: 'link', target: b });
-      const noproc = await client.receive<Report>({ timeoutMs: 2000 });
+      const noproc = await client.receive<Report>({ timeoutMs: PATIENCE_MS });
       expect(noproc.sig).toBe('exit');
       expect(noproc.reason).toEqual(Exit.noproc);
     });
@@ -152,16 +152,16 @@ export function multiSuite(make: MakeMulti): void {
       const direct = client.monitor(target);
       engine.stop(target, Exit.shutdown('enough'));
       engine.stop(cancelled);
-      const down = await client.receive<Down>({ timeoutMs: 2000, match: (m): m is Down => m instanceof Down });
+      const down = await client.receive<Down>({ timeoutMs: PATIENCE_MS, match: (m): m is Down => m instanceof Down });
       expect(down.ref).toBe(direct);
       expect(down.addr).toBe(target);
       expect(down.reason).toEqual(Exit.shutdown('enough'));
-      const report = await client.receive<Report>({ timeoutMs: 2000 });
+      const report = await client.receive<Report>({ timeoutMs: PATIENCE_MS });
       expect(report).toMatchObject({ sig: 'down', ref: refId, reason: Exit.shutdown('enough') });
       await h.sleep(20);
       expect(client.pending).toBe(0);
       const late = client.monitor(target);
-      const noproc = await client.receive<Down>({ timeoutMs: 2000 });
+      const noproc = await client.receive<Down>({ timeoutMs: PATIENCE_MS });
       expect(noproc.ref).toBe(late);
       expect(noproc.reason).toEqual(Exit.noproc);
     });
@@ -235,7 +235,7 @@ export function multiSuite(make: MakeMulti): void {
       const refId = await engine.ask<unknown, number>(relay, { watch: watched });
       await engine.ask(watched, { do: 'noop' });
       engine.send(watched, { do: 'crash' });
-      const got = [await client.receive<unknown>({ timeoutMs: 2000 }), await client.receive<unknown>({ timeoutMs: 2000 })];
+      const got = [await client.receive<unknown>({ timeoutMs: PATIENCE_MS }), await client.receive<unknown>({ timeoutMs: PATIENCE_MS })];
       const exit = got.find((m): m is ExitSignal => m instanceof ExitSignal)!;
       const down = got.find((m): m is Down => m instanceof Down)!;
       expect(exit).toBeInstanceOf(ExitSignal);
@@ -261,12 +261,12 @@ export function multiSuite(make: MakeMulti): void {
       const watched = engine.spawn('probe', { placement: { core: 1 }, args: { report: client.self } });
       await engine.ask(relay, { watch: watched });
       engine.send(watched, { do: 'crash-weird' });
-      const down = await client.receive<Down>({ timeoutMs: 2000, match: (m): m is Down => m instanceof Down });
+      const down = await client.receive<Down>({ timeoutMs: PATIENCE_MS, match: (m): m is Down => m instanceof Down });
       const error = (down.reason as ErrorExit).error as Error;
       expect(error).toBeInstanceOf(Error);
       expect(error.name).toBe('Object');
       expect(error.message).toBe('Object weird');
-      const exit = await client.receive<ExitSignal>({ timeoutMs: 2000, match: (m): m is ExitSignal => m instanceof ExitSignal });
+      const exit = await client.receive<ExitSignal>({ timeoutMs: PATIENCE_MS, match: (m): m is ExitSignal => m instanceof ExitSignal });
       expect(((exit.reason as ErrorExit).error as Error).message).toBe('Object weird');
     });
   });
@@ -289,7 +289,7 @@ export function multiSuite(make: MakeMulti): void {
       const client = engine.client();
       client.monitor(remote.addr);
       expect((await handle.stop()).type).toBe('shutdown');
-      expect((await client.receive<Down>({ timeoutMs: 2000 })).reason.type).toBe('shutdown');
+      expect((await client.receive<Down>({ timeoutMs: PATIENCE_MS })).reason.type).toBe('shutdown');
     });
 
     it('a child spawned on another core is stopped with its parent and reports its own exit reason', async () => {
@@ -300,13 +300,13 @@ export function multiSuite(make: MakeMulti): void {
       const child = await engine.ask<unknown, AnyAddr>(parent, { do: 'spawn', kind: 'probe', options: { placement: { core: 1 }, name: 'kid', link: true, args: { report: client.self } } });
       expect(child.core).toBe(1);
       engine.send(child, { do: 'crash' });
-      const signal = await client.receive<Report>({ timeoutMs: 2000 });
+      const signal = await client.receive<Report>({ timeoutMs: PATIENCE_MS });
       expect(signal.sig).toBe('exit');
       expect(errorOf(signal.reason!)).toBe('crash on request');
       const second = await engine.ask<unknown, AnyAddr>(parent, { do: 'spawn', kind: 'echo', options: { placement: { core: 1 }, name: 'kid2' } });
       const ref = client.monitor(second);
       engine.stop(parent);
-      const down = await client.receive<Down>({ timeoutMs: 2000, match: (m): m is Down => m instanceof Down && m.ref === ref });
+      const down = await client.receive<Down>({ timeoutMs: PATIENCE_MS, match: (m): m is Down => m instanceof Down && m.ref === ref });
       expect(down.reason).toEqual(Exit.shutdown('parent-exiting'));
     });
   });
@@ -342,7 +342,7 @@ export function multiSuite(make: MakeMulti): void {
       const loser = leader.equals(a!) ? b! : a!;
       if (results.every((r) => r === 'ok')) {
         // Both claims raced to the home core: the loser exits.
-        const down = await client.receive<Down>({ timeoutMs: 2000 });
+        const down = await client.receive<Down>({ timeoutMs: PATIENCE_MS });
         expectSameAddr(down.addr, loser);
         expect((down.reason.type === 'error' ? down.reason.error : null)).toBeInstanceOf(RegistryError);
       } else {
@@ -375,7 +375,7 @@ export function multiSuite(make: MakeMulti): void {
       await eventually(h, () => engine.topics().find((t) => t.topic === 'news')?.subscribers === 4, 'four subscribers known');
       expect(engine.publish('news', { n: 1 })).toBe(4);
       const got: Report[] = [];
-      for (let i = 0; i < 4; i++) got.push(await client.receive<Report>({ timeoutMs: 2000 }));
+      for (let i = 0; i < 4; i++) got.push(await client.receive<Report>({ timeoutMs: PATIENCE_MS }));
       expect(got.map((r) => r.got)).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }, { n: 1 }]);
       expect(new Set(got.map((r) => r.at.key)).size).toBe(4);
     });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Down, type AnyAddr } from '@pd/actor';
 import { CORE_CRASHED, createEngine, multiCore } from '@pd/runtime';
-import { FIXTURES, type Report, eventually, expectSameAddr, heldOn, multiFixture, realThreads } from './harness.js';
+import { FIXTURES, type Report, PATIENCE_MS, eventually, expectSameAddr, heldOn, multiFixture, realThreads } from './harness.js';
 import { multiSuite } from './multi.suite.js';
 
 describe('multi-core behaviour [worker threads]', () => multiSuite(realThreads));
@@ -26,7 +26,7 @@ describe('a core that dies [worker threads]', () => {
     const ref = client.monitor(doomed);
     expect(await engine.ask(doomed, 'alive')).toBe('alive');
     engine.send(doomed, 'die');
-    const got = [await client.receive<Down | Report>({ timeoutMs: 5000 }), await client.receive<Down | Report>({ timeoutMs: 5000 })];
+    const got = [await client.receive<Down | Report>({ timeoutMs: PATIENCE_MS }), await client.receive<Down | Report>({ timeoutMs: PATIENCE_MS })];
     const down = got.find((m): m is Down => m instanceof Down)!;
     const signal = got.find((m): m is Report => !(m instanceof Down))!;
     expect(down.ref).toBe(ref);
@@ -38,8 +38,8 @@ describe('a core that dies [worker threads]', () => {
     await eventually(h, () => multiCore(engine).status()[1]!.state === 'up', 'core 1 back', 20_000); // a new worker thread loads the runtime: slow on a busy machine
     expect(multiCore(engine).status()[1]!.epoch).toBe(1);
     const reborn = engine.spawn('echo', { placement: { core: 1 } });
-    expect(await engine.ask(reborn, 'where', { timeoutMs: 5000 })).toBe(1);
-    await expect(engine.ask(doomed, 'anyone?', { timeoutMs: 2000 })).rejects.toMatchObject({ code: 'ask/target-exited' });
+    expect(await engine.ask(reborn, 'where', { timeoutMs: PATIENCE_MS })).toBe(1);
+    await expect(engine.ask(doomed, 'anyone?', { timeoutMs: PATIENCE_MS })).rejects.toMatchObject({ code: 'ask/target-exited' });
     // Core 2 reaches the restarted core 1 too.
     expect(await engine.ask(linked, { do: 'ask', to: reborn, message: 'via core 2' })).toBe('via core 2');
   });
@@ -80,7 +80,7 @@ describe('a core that dies [worker threads]', () => {
       const client = engine.client();
       client.monitor(doomed);
       engine.send(doomed, 'die');
-      expect((await client.receive<Down>({ timeoutMs: 5000 })).reason).toMatchObject({ error: CORE_CRASHED });
+      expect((await client.receive<Down>({ timeoutMs: PATIENCE_MS })).reason).toMatchObject({ error: CORE_CRASHED });
       await new Promise((resolve) => engine.reactor.setTimer(20, resolve));
       expect(multiCore(engine).status()[1]!.state).toBe('gone');
       expect(engine.send(doomed, 'hello')).toBe('dead');
