@@ -128,8 +128,8 @@ export function multiSuite(make: MakeMulti): void {
       const client = engine.client();
       const a = engine.spawn('probe', { placement: { core: 1 }, args: { report: client.self, trap: true } });
       const b = engine.spawn('probe', { placement: { core: 0 }, args: { report: client.self } });
-      await engine.ask(a, { do: 'link', target: b });
-      await engine.ask(a, { do: 'unlink', target: b });
+      await engine.ask(a, { do: 'link', target: b, sync: { do: 'noop' } });
+      await engine.ask(a, { do: 'unlink', target: b, sync: { do: 'noop' } });
       engine.send(b, { do: 'crash' });
       await h.sleep(20);
       expect(client.pending).toBe(0);
@@ -232,8 +232,7 @@ export function multiSuite(make: MakeMulti): void {
       const client = engine.client();
       const relay = engine.spawn('relay', { placement: { core: 1 }, args: { to: client.self } });
       const watched = engine.spawn('probe', { placement: { core: 2 }, args: { report: client.self } });
-      const refId = await engine.ask<unknown, number>(relay, { watch: watched });
-      await engine.ask(watched, { do: 'noop' });
+      const refId = await engine.ask<unknown, number>(relay, { watch: watched, sync: { do: 'noop' } });
       engine.send(watched, { do: 'crash' });
       const got = [await client.receive<unknown>({ timeoutMs: PATIENCE_MS }), await client.receive<unknown>({ timeoutMs: PATIENCE_MS })];
       const exit = got.find((m): m is ExitSignal => m instanceof ExitSignal)!;

@@ -22,7 +22,7 @@ describe('a core that dies [worker threads]', () => {
     const doomed = engine.spawn('dier', { placement: { core: 1 } });
     const survivor = engine.spawn('echo', { placement: { core: 2 } });
     const linked = engine.spawn('probe', { placement: { core: 2 }, args: { report: client.self, trap: true } });
-    await engine.ask(linked, { do: 'link', target: doomed });
+    await engine.ask(linked, { do: 'link', target: doomed, sync: 'alive' });
     const ref = client.monitor(doomed);
     expect(await engine.ask(doomed, 'alive')).toBe('alive');
     engine.send(doomed, 'die');

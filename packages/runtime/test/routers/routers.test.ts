@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 /** Poll `condition` on `engine`'s clock (virtual under simulation). */
-async function until(engine: Engine, condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+async function until(engine: Engine, condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const start = engine.reactor.now();
   while (!condition()) {
     if (engine.reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);

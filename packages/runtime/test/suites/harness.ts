@@ -51,7 +51,7 @@ export async function settle(engine: Engine, rounds = 3): Promise<void> {
  * Poll `condition` every `stepMs` of engine time until it holds; fails the test after
  * `timeoutMs` of engine time with `what` in the message.
  */
-export async function until(engine: Engine, condition: () => boolean, what: string, timeoutMs = 5000, stepMs = 1): Promise<void> {
+export async function until(engine: Engine, condition: () => boolean, what: string, timeoutMs = 20_000, stepMs = 1): Promise<void> {
   const start = engine.reactor.now();
   while (!condition()) {
     if (engine.reactor.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
