@@ -11,7 +11,7 @@
  * One clone (`git clone` of this repository's HEAD: commit what you want tested), one
  * install and build (`npm run setup`, reusing turbo's local cache when there is one), shared
  * by every command. The commands then run in lanes: those that share state (the demo engine
- * and its state folder; the bench's builds) one after another in their lane, the lanes side
+ * and its state folder; the benchmarks) one after another in their lane, the lanes side
  * by side (at most LANES_AT_ONCE), each command killed at COMMAND_MS. Every command that runs
  * is its own test; the skipped ones are listed in PLAN with their reason.
  *
@@ -39,7 +39,8 @@ interface Printed { readonly page: string; readonly command: string; readonly ou
 function pages(): string[] {
   const walk = (dir: string): string[] => readdirSync(dir).flatMap((entry) => {
     const full = join(dir, entry);
-    if (statSync(full).isDirectory()) return entry === 'node_modules' || entry === 'examples' ? [] : walk(full);
+    // docs/api is typedoc's output (`npm run docs:api`, not in git): it copies package READMEs.
+    if (statSync(full).isDirectory()) return entry === 'node_modules' || entry === 'examples' || full === join(repoRoot, 'docs', 'api') ? [] : walk(full);
     return entry.endsWith('.md') ? [full] : [];
   });
   return [join(repoRoot, 'README.md'), ...walk(join(repoRoot, 'docs'))];
@@ -221,14 +222,14 @@ const LANES_AT_ONCE = Math.min(4, Math.max(2, availableParallelism()));
 
 /**
  * Which commands must not overlap. `demo`: the demo engine and `pd start` of the demo
- * config share the engine name `demo` and its state file; `bench`: the bench builds and
- * writes results.json; `sim`: the first run fills the transpile cache the others read
+ * config share the engine name `demo` and its state file; `bench`: benchmarks measure, one
+ * at a time; `sim`: the first run fills the transpile cache the others read
  * (tools/ts-hooks.mjs), and one at a time keeps each run's own timeouts honest; the rest
- * share nothing.
+ * share nothing. (`npm run setup` built everything, so no command starts a build.)
  */
 function laneOf(command: string): string {
   if (command.startsWith('npm run demo') || command.includes('--config apps/demo/')) return 'demo';
-  if (command.startsWith('npm run bench')) return 'bench';
+  if (command.startsWith('npm run bench') && !command.endsWith('--help')) return 'bench';
   if (command.startsWith('npm run sim')) return 'sim';
   return 'other';
 }
