@@ -5,10 +5,11 @@
 // maps, so stack traces name the .ts lines. Registered by tools/ts-register.mjs.
 //
 // Transpiling the ~150 source files is most of a run's start-up (seconds of CPU, more on a
-// busy machine), so each output is cached under node_modules/.cache/pd-ts-hooks, keyed by
-// a hash of the file's path and content, the TypeScript version and the options below; a
-// warm start loads no TypeScript at all. Entries are written to a temporary name and renamed,
-// so runs in parallel never read half a file; a stale or unreadable entry is just a miss.
+// busy machine), so each output is cached under node_modules/.cache/pd-ts-hooks: one entry
+// per source file (so the cache stays as big as the sources), named by a hash of its path,
+// the TypeScript version and the options below, and holding the hash of the content it was
+// made from; a warm start loads no TypeScript at all. Entries are written to a temporary name
+// and renamed, so runs in parallel never read half a file; a stale or unreadable entry is a miss.
 /* global URL, process */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -55,16 +56,21 @@ export async function load(url, context, next) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
   const path = fileURLToPath(url);
   const source = readFileSync(path, 'utf8');
-  const entry = `${cacheDir}${createHash('sha256').update(salt).update(path).update('\0').update(source).digest('hex')}.js`;
-  let output;
+  const entry = `${cacheDir}${createHash('sha256').update(salt).update(path).digest('hex')}.js`;
+  const stamp = `//${createHash('sha256').update(source).digest('hex')}\n`;
+  let output = null;
   try {
-    output = readFileSync(entry, 'utf8');
+    const cached = readFileSync(entry, 'utf8');
+    if (cached.startsWith(stamp)) output = cached.slice(stamp.length);
   } catch {
+    // not cached yet
+  }
+  if (output === null) {
     output = transpile(path, source);
     try {
       mkdirSync(cacheDir, { recursive: true });
       const temp = `${entry}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-      writeFileSync(temp, output);
+      writeFileSync(temp, stamp + output);
       renameSync(temp, entry);
     } catch {
       // A read-only or full disk: run without the cache.
