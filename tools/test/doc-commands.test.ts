@@ -16,12 +16,12 @@
  * is its own test; the skipped ones are listed in PLAN with their reason.
  *
  * getting-started's "your own project" (pack the packages, install the tarballs into a new
- * npm project, compile and run there) runs only with PD_DOCS_OWN_PROJECT=1: its npm install
- * needs the registry for the third-party dependencies (msgpackr, ws, ajv, OpenTelemetry,
- * TypeScript…) unless npm's cache holds them, and costs a minute or two more; the same flow,
- * from the same tarballs, is what tools/pack-check.mjs (pack-check.test.ts) checks in every
- * run. What that flow cannot see, the page's own list of packages, is checked here by default:
- * it must name every package the installed ones depend on. Set PD_DOCS_COMMANDS=0 to skip.
+ * npm project next to the clone, compile and run there) runs as one script in a lane of its
+ * own. Its npm install prefers npm's cache (`prefer-offline`) but needs the registry for the
+ * third-party dependencies (msgpackr, ws, ajv, OpenTelemetry, TypeScript…) when the cache
+ * lacks them, as pack-check.test.ts does; PD_DOCS_OWN_PROJECT=0 leaves it out (the page's
+ * list of packages is still checked against their dependencies). PD_DOCS_COMMANDS=0 skips
+ * the whole file.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -86,7 +86,7 @@ const SIM_BOUNDED = 'a bounded variant: 2 seeds instead of hundreds (each seed i
 const BENCH_BOUNDED = 'a bounded variant: one quick run of one workload (the full suite takes minutes)';
 const bench = (extra = ''): Step => ({ as: `npm run bench -- --quick --only ring --impl pd --runs 1${extra}`, why: BENCH_BOUNDED });
 const OBSERVED = 'npm run -s pd -- start --config apps/demo/demo.config.json --detach && npm run -s pd -- observer --engine demo; c=$?; npm run -s pd -- stop --engine demo; exit $c';
-const OWN = 'getting-started "your own project" (packs, installs from the registry): run with PD_DOCS_OWN_PROJECT=1; pack-check.test.ts runs the same flow';
+const OWN = 'run together, in order, by the test "getting-started: your own project" (PD_DOCS_OWN_PROJECT=0 leaves it out)';
 
 /** Every printed command, and how it is checked. A missing entry fails the test. */
 const PLAN: Record<string, Step> = {
@@ -316,7 +316,7 @@ const direct = Object.entries(PLAN).filter(([c, s]) => !('skip' in s) && !('with
 const runs = [...new Map(direct.map(([c, s]) => [('as' in s && s.as) || c, { printedAs: c, step: s as Exclude<Step, { skip: string }> }])).entries()];
 const WATCH = 'the README\'s "watch it" commands while the demo runs';
 const OWN_PROJECT = 'getting-started: your own project';
-const ownProjectEnabled = process.env.PD_DOCS_OWN_PROJECT === '1';
+const ownProjectEnabled = process.env.PD_DOCS_OWN_PROJECT !== '0';
 let outcomes = new Map<string, Promise<Outcome<unknown>>>();
 
 async function outcomeOf(name: string): Promise<unknown> {
@@ -362,6 +362,8 @@ describe.skipIf(!enabled)('the commands the docs print', () => {
         PD_STATE_DIR: stateDir,
         ...(existsSync(turboCache) ? { TURBO_CACHE_DIR: turboCache } : {}),
         TURBO_TELEMETRY_DISABLED: '1',
+        // npx's pnpm and the own project's install from npm's cache when it has them.
+        npm_config_prefer_offline: 'true',
         ...(process.env.npm_config_cache === undefined ? {} : { npm_config_cache: process.env.npm_config_cache }),
       };
       const pnpm = await run('command -v pnpm', 10_000);
