@@ -17,7 +17,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
-const PACKAGES = ['actor', 'transport', 'runtime', 'control', 'telemetry', 'cli'];
+// Every publishable package (not private) under packages/: a new one is packed without an edit here.
+const PACKAGES = readdirSync(join(root, 'packages'))
+  .filter((p) => existsSync(join(root, 'packages', p, 'package.json')))
+  .filter((p) => JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8')).private !== true)
+  .sort();
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(cmd, args, cwd, { expectOutput } = {}) {
@@ -123,7 +127,12 @@ function main() {
     run(process.execPath, ['out/example.cjs'], app, { expectOutput: /^2$/m });
 
     // Every entry point through require() (Node 20.19+ loads ESM synchronously when it has no top-level await).
-    const entries = ['@pd/actor', '@pd/actor/internal', '@pd/transport', '@pd/runtime', '@pd/runtime/sim', '@pd/control', '@pd/cli'];
+    // Every export of every package (but ./package.json, and @pd/runtime/sim/fast-check,
+    // which imports its optional peer fast-check that this project does not install).
+    const entries = PACKAGES.flatMap((p) => {
+      const pkg = JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8'));
+      return Object.keys(pkg.exports).map((k) => pkg.name + k.slice(1));
+    }).filter((e) => !e.endsWith('/package.json') && e !== '@pd/runtime/sim/fast-check');
     writeFileSync(join(app, 'require-all.cjs'), entries.map((e) => `if (Object.keys(require(${JSON.stringify(e)})).length === 0) throw new Error('empty: ${e}');`).join('\n') + '\nconsole.log("require ok");\n');
     run(process.execPath, ['require-all.cjs'], app, { expectOutput: /require ok/ });
 

@@ -2,9 +2,11 @@
 // The README's entry points. Needs only Node.js 20+ and npm: it installs pnpm through npx
 // when the machine has none, installs the workspace once (again when the lockfile
 // changes), then runs the job. `node tools/run.mjs demo|test|setup|pd|bench [args...]`:
-// `npm run pd -- ARGS` and `npm run bench -- ARGS` build what they need first (pd: only when
-// its build is missing or older than a source it is built from), with the build's output
-// on stderr so theirs stays clean.
+// `npm run demo`, `npm run pd -- ARGS` and `npm run bench -- ARGS` build what they need first,
+// only when its build is missing or older than a source it is built from (starting pnpm and
+// turbo just to find every task cached costs seconds, more on a busy machine), with the
+// build's output on stderr so theirs stays clean.
+/* global console, process */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,16 +22,18 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+let pnpmFound = null;
+/** The pnpm on the PATH when it is a 10.x, else pnpm through npx; looked for only when needed. */
 function pnpmCommand() {
+  if (pnpmFound !== null) return pnpmFound;
   const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-  if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm', []];
-  return ['npx', ['-y', `pnpm@${PNPM_VERSION}`]];
+  pnpmFound = probe.status === 0 && probe.stdout.trim().startsWith('10.') ? ['pnpm', []] : ['npx', ['-y', `pnpm@${PNPM_VERSION}`]];
+  return pnpmFound;
 }
 
-const [pnpmBin, pnpmPre] = pnpmCommand();
-const pnpm = (...args) => run(pnpmBin, [...pnpmPre, ...args]);
+const pnpm = (...args) => run(pnpmCommand()[0], [...pnpmCommand()[1], ...args]);
 /** pnpm with its output on stderr: for the builds in front of a command whose stdout is read. */
-const pnpmQuiet = (...args) => run(pnpmBin, [...pnpmPre, ...args], { stdio: ['ignore', process.stderr, process.stderr] });
+const pnpmQuiet = (...args) => run(pnpmCommand()[0], [...pnpmCommand()[1], ...args], { stdio: ['ignore', process.stderr, process.stderr] });
 
 /** The newest modification time under dir (0 when it does not exist). */
 function newest(dir) {
@@ -47,13 +51,24 @@ function newest(dir) {
   return latest;
 }
 
-/** The CLI's build is missing, or older than a source it is built from. */
-function cliStale() {
-  const bin = join(root, 'packages/cli/dist/bin.js');
-  if (!existsSync(bin)) return true;
-  const built = statSync(bin).mtimeMs;
-  // Every package, not only the CLI's dependencies of today: cheaper than being wrong.
-  return readdirSync(join(root, 'packages')).some((pkg) => newest(join(root, 'packages', pkg, 'src')) > built);
+/** A build (`output`, relative to the root) is missing, or older than a source it is built from. */
+function stale(output, app) {
+  const file = join(root, output);
+  if (!existsSync(file)) return true;
+  const built = statSync(file).mtimeMs;
+  // Every package, not only the dependencies of today: cheaper than being wrong.
+  const sources = readdirSync(join(root, 'packages')).map((pkg) => join(root, 'packages', pkg, 'src'));
+  if (app !== undefined) sources.push(join(root, 'apps', app, 'src'));
+  return sources.some((dir) => newest(dir) > built);
+}
+
+/** Builds `filters` (no filter: everything, always) when one of `outputs` is stale, then marks them all checked. */
+function buildIfStale(outputs, filters, build = pnpmQuiet) {
+  if (filters.length > 0 && !outputs.some(([output, app]) => stale(output, app))) return;
+  build('exec', 'turbo', 'run', 'build', ...filters.map((f) => `--filter=${f}`), '--output-logs=errors-only');
+  // A build turbo replays from its cache may leave the files' times as they were.
+  const now = new Date();
+  for (const [output] of outputs) utimesSync(join(root, output), now, now);
 }
 
 function ensureInstalled(install = pnpm) {
@@ -66,27 +81,23 @@ function ensureInstalled(install = pnpm) {
 switch (job) {
   case 'setup':
     ensureInstalled();
-    pnpm('exec', 'turbo', 'run', 'build', '--output-logs=errors-only');
+    // Everything, so the demo, pd and bench find their builds fresh and start no build of their own.
+    buildIfStale([['apps/demo/dist/main.js', 'demo'], ['packages/cli/dist/bin.js'], ['apps/bench/dist/cli.js', 'bench']], [], pnpm);
     break;
   case 'demo':
     ensureInstalled();
     // the CLI too: the demo tells you to watch it with `npm run pd -- top --engine demo`
-    pnpm('exec', 'turbo', 'run', 'build', '--filter=@pd/demo...', '--filter=@pd/cli...', '--output-logs=errors-only');
+    buildIfStale([['apps/demo/dist/main.js', 'demo'], ['packages/cli/dist/bin.js']], ['@pd/demo...', '@pd/cli...'], pnpm);
     run(process.execPath, [join(root, 'apps/demo/dist/main.js'), ...rest]);
     break;
   case 'pd':
     ensureInstalled(pnpmQuiet);
-    if (cliStale()) {
-      pnpmQuiet('exec', 'turbo', 'run', 'build', '--filter=@pd/cli...', '--output-logs=errors-only');
-      // A build turbo replays from its cache may leave the file's time as it was: mark it checked.
-      const now = new Date();
-      utimesSync(join(root, 'packages/cli/dist/bin.js'), now, now);
-    }
+    buildIfStale([['packages/cli/dist/bin.js']], ['@pd/cli...']);
     run(process.execPath, [join(root, 'packages/cli/dist/bin.js'), ...rest]);
     break;
   case 'bench':
     ensureInstalled();
-    pnpm('exec', 'turbo', 'run', 'build', '--filter=@pd/bench...', '--output-logs=errors-only');
+    buildIfStale([['apps/bench/dist/cli.js', 'bench']], ['@pd/bench...'], pnpm);
     run(process.execPath, [join(root, 'apps/bench/dist/cli.js'), ...rest]);
     break;
   case 'test':

@@ -3,10 +3,18 @@
 // and `@pd/<pkg>/<subpath>` resolve to packages/<pkg>/src, a `.js` specifier falls back
 // to its `.ts` file, and `.ts` files are transpiled (no type check) with inline source
 // maps, so stack traces name the .ts lines. Registered by tools/ts-register.mjs.
-/* global URL */
-import { existsSync, readFileSync } from 'node:fs';
+//
+// Transpiling the ~150 source files is most of a run's start-up (seconds of CPU, more on a
+// busy machine), so each output is cached under node_modules/.cache/pd-ts-hooks: one entry
+// per source file (so the cache stays as big as the sources), named by a hash of its path,
+// the TypeScript version and the options below, and holding the hash of the content it was
+// made from; a warm start loads no TypeScript at all. Entries are written to a temporary name
+// and renamed, so runs in parallel never read half a file; a stale or unreadable entry is a miss.
+/* global URL, process */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
 
 const packages = new URL('../packages/', import.meta.url);
 const SUBPATHS = { '': 'index.ts', internal: 'internal.ts', sim: 'sim/index.ts', 'sim/fast-check': 'sim/fast-check.ts' };
@@ -27,17 +35,48 @@ export async function resolve(specifier, context, next) {
   return next(specifier, context);
 }
 
-export async function load(url, context, next) {
-  if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
-  const path = fileURLToPath(url);
-  const out = ts.transpileModule(readFileSync(path, 'utf8'), {
+const require = createRequire(import.meta.url);
+const cacheDir = fileURLToPath(new URL('../node_modules/.cache/pd-ts-hooks/', import.meta.url));
+// Part of every key: a new TypeScript or a change to the options below is a new cache.
+const salt = `v1 ${JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')).version} ES2022 ESNext verbatim inline-map define-fields\n`;
+let ts = null;
+
+function transpile(path, source) {
+  ts ??= require('typescript');
+  return ts.transpileModule(source, {
     fileName: path,
     compilerOptions: {
       target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true,
       inlineSourceMap: true, inlineSources: false, useDefineForClassFields: true,
     },
-  });
-  return { format: 'module', source: out.outputText, shortCircuit: true };
+  }).outputText;
+}
+
+export async function load(url, context, next) {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return next(url, context);
+  const path = fileURLToPath(url);
+  const source = readFileSync(path, 'utf8');
+  const entry = `${cacheDir}${createHash('sha256').update(salt).update(path).digest('hex')}.js`;
+  const stamp = `//${createHash('sha256').update(source).digest('hex')}\n`;
+  let output = null;
+  try {
+    const cached = readFileSync(entry, 'utf8');
+    if (cached.startsWith(stamp)) output = cached.slice(stamp.length);
+  } catch {
+    // not cached yet
+  }
+  if (output === null) {
+    output = transpile(path, source);
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      const temp = `${entry}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      writeFileSync(temp, stamp + output);
+      renameSync(temp, entry);
+    } catch {
+      // A read-only or full disk: run without the cache.
+    }
+  }
+  return { format: 'module', source: output, shortCircuit: true };
 }
 
 export { pathToFileURL };

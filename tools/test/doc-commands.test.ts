@@ -9,13 +9,23 @@
  * page says varies (hashes, step counts, timings, Node version) masked.
  *
  * One clone (`git clone` of this repository's HEAD: commit what you want tested), one
- * install and build (`npm run setup`, reusing turbo's local cache when there is one), then
- * the commands. Set PD_DOCS_COMMANDS=0 to skip, PD_DOCS_OWN_PROJECT=1 to also run
- * getting-started's "your own project" (packs, installs from the registry: minutes).
+ * install and build (`npm run setup`, reusing turbo's local cache when there is one), shared
+ * by every command. The commands then run in lanes: those that share state (the demo engine
+ * and its state folder; the benchmarks) one after another in their lane, the lanes side
+ * by side (at most LANES_AT_ONCE), each command killed at COMMAND_MS. Every command that runs
+ * is its own test; the skipped ones are listed in PLAN with their reason.
+ *
+ * getting-started's "your own project" (pack the packages, install the tarballs into a new
+ * npm project next to the clone, compile and run there) runs as one script in a lane of its
+ * own. Its npm install prefers npm's cache (`prefer-offline`) but needs the registry for the
+ * third-party dependencies (msgpackr, ws, ajv, OpenTelemetry, TypeScript…) when the cache
+ * lacks them, as pack-check.test.ts does; PD_DOCS_OWN_PROJECT=0 leaves it out (the page's
+ * list of packages is still checked against their dependencies). PD_DOCS_COMMANDS=0 skips
+ * the whole file.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +39,8 @@ interface Printed { readonly page: string; readonly command: string; readonly ou
 function pages(): string[] {
   const walk = (dir: string): string[] => readdirSync(dir).flatMap((entry) => {
     const full = join(dir, entry);
-    if (statSync(full).isDirectory()) return entry === 'node_modules' || entry === 'examples' ? [] : walk(full);
+    // docs/api is typedoc's output (`npm run docs:api`, not in git): it copies package READMEs.
+    if (statSync(full).isDirectory()) return entry === 'node_modules' || entry === 'examples' || full === join(repoRoot, 'docs', 'api') ? [] : walk(full);
     return entry.endsWith('.md') ? [full] : [];
   });
   return [join(repoRoot, 'README.md'), ...walk(join(repoRoot, 'docs'))];
@@ -75,7 +86,7 @@ const SIM_BOUNDED = 'a bounded variant: 2 seeds instead of hundreds (each seed i
 const BENCH_BOUNDED = 'a bounded variant: one quick run of one workload (the full suite takes minutes)';
 const bench = (extra = ''): Step => ({ as: `npm run bench -- --quick --only ring --impl pd --runs 1${extra}`, why: BENCH_BOUNDED });
 const OBSERVED = 'npm run -s pd -- start --config apps/demo/demo.config.json --detach && npm run -s pd -- observer --engine demo; c=$?; npm run -s pd -- stop --engine demo; exit $c';
-const OWN = 'getting-started "your own project" (packs and installs from the registry): run with PD_DOCS_OWN_PROJECT=1';
+const OWN = 'run together, in order, by the test "getting-started: your own project" (PD_DOCS_OWN_PROJECT=0 leaves it out)';
 
 /** Every printed command, and how it is checked. A missing entry fails the test. */
 const PLAN: Record<string, Step> = {
@@ -126,11 +137,11 @@ const PLAN: Record<string, Step> = {
   'npx asc assembly/index.ts -o build/counter.wasm --runtime stub --use abort= -O3 --noAssert': { skip: 'an AssemblyScript project of your own, not this repository' },
   // getting-started: your own project (one script, below)
   'mkdir -p ../pd-packs': { skip: OWN },
-  'for p in actor transport runtime control cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
+  'for p in actor transport runtime control telemetry cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
   'cd .. && mkdir my-app && cd my-app': { skip: OWN },
   'npm init -y': { skip: OWN },
   'npm pkg set type=module': { skip: OWN },
-  'npm install ../pd-packs/pd-actor-0.1.0.tgz ../pd-packs/pd-transport-0.1.0.tgz ../pd-packs/pd-runtime-0.1.0.tgz ../pd-packs/pd-control-0.1.0.tgz ../pd-packs/pd-cli-0.1.0.tgz': { skip: OWN },
+  'npm install ../pd-packs/pd-actor-0.1.0.tgz ../pd-packs/pd-transport-0.1.0.tgz ../pd-packs/pd-runtime-0.1.0.tgz ../pd-packs/pd-control-0.1.0.tgz ../pd-packs/pd-telemetry-0.1.0.tgz ../pd-packs/pd-cli-0.1.0.tgz': { skip: OWN },
   'npm install --save-dev typescript@5.9.3 @types/node@20.19.43': { skip: OWN },
   'npx tsc': { skip: OWN },
   'node dist/main.js': { skip: OWN },
@@ -198,11 +209,121 @@ function sh(command: string, timeoutMs: number): { child: ChildProcess; done: Pr
   return { child, done };
 }
 
-async function run(command: string, timeoutMs = 240_000): Promise<Ran> {
+async function run(command: string, timeoutMs = COMMAND_MS): Promise<Ran> {
   return sh(command, timeoutMs).done;
 }
 
+// --- running them side by side ---
+
+/** The longest one command may run before it is killed (the bounded variants take seconds). */
+const COMMAND_MS = 180_000;
+/** Lanes running at once: the commands are mostly start-up and waiting, but not only. */
+const LANES_AT_ONCE = Math.min(4, Math.max(2, availableParallelism()));
+
+/**
+ * Which commands must not overlap. `demo`: the demo engine and `pd start` of the demo
+ * config share the engine name `demo` and its state file; `bench`: benchmarks measure, one
+ * at a time; `sim`: the first run fills the transpile cache the others read
+ * (tools/ts-hooks.mjs), and one at a time keeps each run's own timeouts honest; the rest
+ * share nothing. (`npm run setup` built everything, so no command starts a build.)
+ */
+function laneOf(command: string): string {
+  if (command.startsWith('npm run demo') || command.includes('--config apps/demo/')) return 'demo';
+  if (command.startsWith('npm run bench') && !command.endsWith('--help')) return 'bench';
+  if (command.startsWith('npm run sim')) return 'sim';
+  return 'other';
+}
+
+interface Outcome<T> { readonly value?: T; readonly error?: unknown }
+
+/**
+ * Runs every job of each lane in order, the lanes side by side (at most `atOnce` at a time);
+ * returns each job's outcome by name, as a promise that never rejects.
+ */
+function runLanes(jobs: readonly { name: string; lane: string; job: () => Promise<unknown> }[], atOnce: number): Map<string, Promise<Outcome<unknown>>> {
+  const outcomes = new Map<string, Promise<Outcome<unknown>>>();
+  const lanes = new Map<string, { name: string; job: () => Promise<unknown>; settle: (o: Outcome<unknown>) => void }[]>();
+  for (const { name, lane, job } of jobs) {
+    let settle!: (o: Outcome<unknown>) => void;
+    outcomes.set(name, new Promise((r) => (settle = r)));
+    lanes.set(lane, [...(lanes.get(lane) ?? []), { name, job, settle }]);
+  }
+  const waiting = [...lanes.values()];
+  const worker = async (): Promise<void> => {
+    for (let lane = waiting.shift(); lane !== undefined; lane = waiting.shift()) {
+      for (const { job, settle } of lane) {
+        try {
+          settle({ value: await job() });
+        } catch (error) {
+          settle({ error });
+        }
+      }
+    }
+  };
+  for (let i = 0; i < atOnce; i++) void worker();
+  return outcomes;
+}
+
+/** The README's "watch it": the demo runs, each `withDemo` command works while it does. */
+async function watchTheDemo(): Promise<void> {
+  const demo = sh('npm run demo -- --duration 60', 120_000);
+  try {
+    const stateFile = join(env.PD_STATE_DIR!, 'demo.json');
+    // Until the demo has written its state file (or has ended without: reported below).
+    let ended = false;
+    void demo.done.then(() => (ended = true));
+    while (!existsSync(stateFile) && !ended) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(stateFile), 'the demo ended without writing its state file').toBe(true);
+    for (const [command] of Object.entries(PLAN).filter(([, s]) => 'withDemo' in s && s.withDemo)) {
+      const r = await run(command, 60_000);
+      expect(r.code, `${command}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    }
+  } finally {
+    await run('npm run -s pd -- stop --engine demo', 60_000);
+    const ended = await demo.done;
+    expect(ended.code, `the demo, stopped by pd stop:\n${ended.stdout}\n${ended.stderr}`).toBe(0);
+  }
+}
+
+/** getting-started's "your own project" section: its code blocks. */
+function ownProject(): { packs: string; project: string; tsconfig: string; compile: string } {
+  const text = readFileSync(join(repoRoot, 'docs', 'getting-started.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Your own project'), text.indexOf('## Next'));
+  const [packs, project, tsconfig, compile] = [...section.matchAll(/^```(sh|json)\n([\s\S]*?)^```$/gm)].map((b) => b[2]!);
+  return { packs: packs!, project: project!, tsconfig: tsconfig!, compile: compile! };
+}
+
+async function runOwnProject(): Promise<void> {
+  const { packs, project, tsconfig, compile } = ownProject();
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const first = /## A first engine\n\n```ts\n([\s\S]*?)^```$/m.exec(readme)![1]!;
+  const script = [
+    packs.split('\n').map(commandOf).filter(Boolean).slice(1).join('\n'), // setup is done
+    project.split('\n').map(commandOf).filter(Boolean).join('\n'),
+    `cat > tsconfig.json <<'EOF'\n${tsconfig}EOF`,
+    `mkdir -p src && cat > src/main.ts <<'EOF'\n${first}EOF`,
+    compile.split('\n').map(commandOf).filter(Boolean).join('\n'),
+  ].join('\nset -e\n');
+  const r = await run(`set -e\n${script}`, 600_000);
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  expect(r.stdout).toMatch(/^2$/m);
+}
+
 const printed = printedCommands();
+const direct = Object.entries(PLAN).filter(([c, s]) => !('skip' in s) && !('withDemo' in s && s.withDemo) && c !== 'npm run setup' && printed.some((p) => p.command === c));
+// Bounded variants that stand for several printed commands run once.
+const runs = [...new Map(direct.map(([c, s]) => [('as' in s && s.as) || c, { printedAs: c, step: s as Exclude<Step, { skip: string }> }])).entries()];
+const WATCH = 'the README\'s "watch it" commands while the demo runs';
+const OWN_PROJECT = 'getting-started: your own project';
+const ownProjectEnabled = process.env.PD_DOCS_OWN_PROJECT !== '0';
+let outcomes = new Map<string, Promise<Outcome<unknown>>>();
+
+async function outcomeOf(name: string): Promise<unknown> {
+  const outcome = await outcomes.get(name)!;
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}
 
 describe.skipIf(!enabled)('the commands the docs print', () => {
   it('each has a plan here (run as printed, bounded, or skipped with a reason)', () => {
@@ -210,6 +331,20 @@ describe.skipIf(!enabled)('the commands the docs print', () => {
     expect(missing, 'add these to PLAN in tools/test/doc-commands.test.ts').toEqual([]);
     const stale = Object.keys(PLAN).filter((c) => !printed.some((p) => p.command === c));
     expect(stale, 'PLAN entries no page prints any more: remove them').toEqual([]);
+    const skipped = Object.entries(PLAN).filter(([, s]) => 'skip' in s);
+    expect(skipped.filter(([, s]) => 'skip' in s && s.skip.trim() === ''), 'a skipped command needs its reason').toEqual([]);
+  });
+
+  it('getting-started\'s own project packs and installs every package the installed ones need', () => {
+    const { packs, project } = ownProject();
+    const packed = /for p in ([a-z ]+); do/.exec(packs)?.[1]?.split(' ') ?? [];
+    const installed = [...project.matchAll(/pd-packs\/pd-([a-z]+)-[\d.]+\.tgz/g)].map((m) => m[1]!);
+    expect(packed.length, 'the page packs no package').toBeGreaterThan(0);
+    expect([...installed].sort(), 'the page installs other packages than it packs').toEqual([...packed].sort());
+    const version = (p: string) => JSON.parse(readFileSync(join(repoRoot, 'packages', p, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+    const needed = installed.flatMap((p) => Object.keys(version(p).dependencies ?? {}).filter((d) => d.startsWith('@pd/')).map((d) => d.slice(4)));
+    expect(needed.filter((d) => !installed.includes(d)), 'npm would look for these on the registry').toEqual([]);
+    for (const p of installed) expect(project, `the tarball name of @pd/${p}`).toContain(`pd-${p}-${version(p).version}.tgz`);
   });
 
   describe('on a fresh clone with only Node.js and npm', () => {
@@ -227,67 +362,44 @@ describe.skipIf(!enabled)('the commands the docs print', () => {
         PD_STATE_DIR: stateDir,
         ...(existsSync(turboCache) ? { TURBO_CACHE_DIR: turboCache } : {}),
         TURBO_TELEMETRY_DISABLED: '1',
+        // npx's pnpm and the own project's install from npm's cache when it has them.
+        npm_config_prefer_offline: 'true',
         ...(process.env.npm_config_cache === undefined ? {} : { npm_config_cache: process.env.npm_config_cache }),
       };
       const pnpm = await run('command -v pnpm', 10_000);
       expect(pnpm.code, 'pnpm must not be on the PATH of this test').not.toBe(0);
       const setup = await run('npm run setup', 600_000);
       expect(setup.code, `npm run setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0);
+      // Everything from here on runs at once, lane by lane; each test below waits for its own.
+      outcomes = runLanes([
+        ...runs.map(([command]) => ({ name: command, lane: laneOf(command), job: () => run(command) })),
+        { name: WATCH, lane: 'demo', job: watchTheDemo },
+        ...(ownProjectEnabled ? [{ name: OWN_PROJECT, lane: 'own', job: runOwnProject }] : []),
+      ], LANES_AT_ONCE);
     }, 660_000);
 
-    afterAll(() => {
+    afterAll(async () => {
+      // Let every started command end (each is bounded by its kill timer) before the clone goes.
+      await Promise.all(outcomes.values());
       if (work !== '') rmSync(work, { recursive: true, force: true });
-    });
-
-    const direct = Object.entries(PLAN).filter(([c, s]) => !('skip' in s) && !('withDemo' in s && s.withDemo) && c !== 'npm run setup' && printed.some((p) => p.command === c));
-    // Bounded variants that stand for several printed commands run once.
-    const runs = [...new Map(direct.map(([c, s]) => [('as' in s && s.as) || c, { printedAs: c, step: s as Exclude<Step, { skip: string }> }])).entries()];
+    }, 660_000);
 
     it.each(runs)('%s', async (command, { step }) => {
-      const r = await run(command);
+      const r = (await outcomeOf(command)) as Ran;
       expect(r.code, `${command}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`).toBe(step.code ?? 0);
       const shown = printed.find((p) => p.output !== undefined && p.command === command);
       if (shown !== undefined) {
         const lines = r.stdout.split('\n').filter((l) => !l.startsWith('> ') && l.trim() !== '').join('\n');
         expect(normalize(lines), `${shown.page} shows other output for ${command}`).toBe(normalize(shown.output!.split('\n').filter((l) => l.trim() !== '').join('\n')));
       }
-    }, 300_000);
+    }, 660_000);
 
-    it('the README\'s "watch it" commands work while the demo runs', async () => {
-      const demo = sh('npm run demo -- --duration 60', 120_000);
-      try {
-        const stateFile = join(env.PD_STATE_DIR!, 'demo.json');
-        for (let i = 0; i < 600 && !existsSync(stateFile); i++) await new Promise((r) => setTimeout(r, 100));
-        expect(existsSync(stateFile), 'the demo wrote no state file within 60 s').toBe(true);
-        for (const [command] of Object.entries(PLAN).filter(([, s]) => 'withDemo' in s && s.withDemo)) {
-          const r = await run(command, 60_000);
-          expect(r.code, `${command}\n${r.stdout}\n${r.stderr}`).toBe(0);
-          expect(r.stdout.length).toBeGreaterThan(0);
-        }
-      } finally {
-        await run('npm run -s pd -- stop --engine demo', 60_000);
-        const ended = await demo.done;
-        expect(ended.code, `the demo, stopped by pd stop:\n${ended.stdout}\n${ended.stderr}`).toBe(0);
-      }
-    }, 240_000);
+    it(WATCH, async () => {
+      await outcomeOf(WATCH);
+    }, 660_000);
 
-    it.runIf(process.env.PD_DOCS_OWN_PROJECT === '1')('getting-started: your own project', async () => {
-      const text = readFileSync(join(repoRoot, 'docs', 'getting-started.md'), 'utf8');
-      const section = text.slice(text.indexOf('## Your own project'), text.indexOf('## Next'));
-      const blocks = [...section.matchAll(/^```(sh|json)\n([\s\S]*?)^```$/gm)];
-      const [packs, project, tsconfig, compile] = blocks.map((b) => b[2]!);
-      const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-      const first = /## A first engine\n\n```ts\n([\s\S]*?)^```$/m.exec(readme)![1]!;
-      const script = [
-        packs!.split('\n').map(commandOf).filter(Boolean).slice(1).join('\n'), // setup is done
-        project!.split('\n').map(commandOf).filter(Boolean).join('\n'),
-        `cat > tsconfig.json <<'EOF'\n${tsconfig}EOF`,
-        `mkdir -p src && cat > src/main.ts <<'EOF'\n${first}EOF`,
-        compile!.split('\n').map(commandOf).filter(Boolean).join('\n'),
-      ].join('\nset -e\n');
-      const r = await run(`set -e\n${script}`, 600_000);
-      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-      expect(r.stdout).toMatch(/^2$/m);
+    it.runIf(ownProjectEnabled)(OWN_PROJECT, async () => {
+      await outcomeOf(OWN_PROJECT);
     }, 660_000);
   });
 });

@@ -75,12 +75,19 @@ export interface KernelOptions {
   readonly seed?: number;
   /** Kinds spawnable by name. */
   readonly kinds?: readonly Kind[];
+  /** Messages an actor handles per turn before it yields (a positive integer; default {@link ENGINE_DEFAULTS}.budget, 128). */
   readonly budget?: number;
+  /** Longest one drain of the engine holds the event loop before yielding, ms (default 4). */
   readonly sliceMs?: number;
+  /** Timeout of an `ask` that names none, ms (default 5000). */
   readonly askTimeoutMs?: number;
+  /** Asks that may await replies at once; more are refused with `ask/rejected` (default 1 000 000). */
   readonly maxPendingAsks?: number;
+  /** How long an actor's stop hook may run before the actor is killed, ms (default 5000). */
   readonly stopTimeoutMs?: number;
+  /** Terminated actors remembered for {@link Engine.terminated} (default 1000; 0 keeps none). */
   readonly terminatedHistory?: number;
+  /** Dead letters remembered for {@link Engine.deadLetters} (default 256; all are counted). */
   readonly deadLetterHistory?: number;
   /** Where crash reports go (default: {@link defaultLogger}, stderr for crashes, silent otherwise). */
   readonly logger?: EngineLogger;
@@ -119,14 +126,47 @@ function kernelHostsOf(engine: Engine): [CellResolver, CellHost, ExitsHost, Remo
 }
 void kernelHostsOf;
 
+/**
+ * An engine: the actors of one reactor (one thread, or one core of a multi-core engine),
+ * with their mailboxes, links, monitors, timers, registry, topics and event stream.
+ *
+ * Applications create one with `createEngine()` (which also builds multi-core and
+ * simulated engines) rather than with `new Engine()`. Non-actor code talks to actors through
+ * the engine (`send`, `ask`, `stop`) or through a {@link Client}; actors use their context.
+ * Every method is synchronous and safe to call from any callback of the engine's thread; the
+ * ones that wait return promises. An engine runs until {@link Engine.shutdown}.
+ *
+ * @example
+ * ```ts
+ * class Counter extends Actor<{ type: 'add'; by: number } | { type: 'get' }> {
+ *   private total = 0;
+ *   receive(msg: { type: 'add'; by: number } | { type: 'get' }): number | void {
+ *     if (msg.type === 'add') this.total += msg.by;
+ *     else return this.total; // the return value answers an ask
+ *   }
+ * }
+ *
+ * const engine = createEngine();
+ * const counter = engine.spawn(Counter, { name: 'counter' });
+ * engine.send(counter, { type: 'add', by: 2 });
+ * console.log(await engine.ask(counter, { type: 'get' })); // 2
+ * await engine.shutdown();
+ * ```
+ */
 export class Engine {
+  /** The engine's name (`EngineOptions.id`, default `'engine'`): in events, logs and the control plane. */
   readonly id: string;
+  /** The reactor that runs this engine's turns and timers: the Node event loop, or a simulated one. */
   readonly reactor: Reactor;
   /** This engine's incarnation: part of every address it mints. */
   readonly incarnation: number;
+  /** Which core of a multi-core engine this is (0 for the calling thread, and for a single-core engine). */
   readonly core: number;
+  /** The actor kinds this engine can spawn by name (from `EngineOptions.kinds`, or registered later). */
   readonly kinds = new KindRegistry();
+  /** Registered names and paths of this engine's actors (engine-wide across the cores of a multi-core engine). */
   readonly registry: Registry;
+  /** The engine's event stream (spawns, exits, dead letters…); costs nothing while no one listens. */
   readonly events = new EventStream();
   /** Where this engine's crash reports go. */
   readonly logger: EngineLogger;
@@ -151,7 +191,8 @@ export class Engine {
   private pendingAsks = 0;
   /**
    * The last event listener that threw (it was unsubscribed; `stats().listenerFailures`
-   * counts them all), or null.
+   * counts them all), or null: what it threw (`error`), the type of the event it was
+   * handling (`eventType`) and when (`at`, the reactor's clock in ms).
    */
   lastListenerFailure: { readonly error: unknown; readonly eventType: EngineEvent['type']; readonly at: number } | null = null;
   private state: EngineStatus = 'running';
@@ -165,6 +206,12 @@ export class Engine {
     if (ask.timer !== null) this._timers.cancel(ask.timer);
   };
 
+  /**
+   * A single-core engine on its reactor. Prefer `createEngine()`, which takes the same
+   * options and builds multi-core and simulated engines too.
+   *
+   * @throws ArgumentError when an option is out of range (named in the message), or a router is not a factory.
+   */
   constructor(options: KernelOptions = {}) {
     this.id = options.id ?? 'engine';
     this.logger = options.logger ?? defaultLogger();
@@ -203,6 +250,7 @@ export class Engine {
     this.hasRouters = this._remote.routers.length > 0;
   }
 
+  /** `'running'`, then `'stopping'` once {@link Engine.shutdown} is called, then `'stopped'`. */
   get status(): EngineStatus {
     return this.state;
   }
@@ -410,10 +458,12 @@ export class Engine {
     return this.terminatedRing.toArray();
   }
 
+  /** Messages and signals that reached no live actor: totals by reason and the latest ones (`deadLetterHistory`). */
   deadLetters(): DeadLetterReport {
     return this.dead.report();
   }
 
+  /** Counters of this engine (live actors, spawns, exits, crashes, messages handled, timers, asks…), taken now. */
   stats(): EngineStats {
     let handledLive = 0;
     for (const cell of this.table.cells) if (cell !== undefined) handledLive += cell.handled;
@@ -472,7 +522,7 @@ export class Engine {
 
   // --- boundary: used by cells, clients, registry (runtime use only) ---
 
-  /** Runtime use only (`CellResolver`): the live cell `addr` names, or null. */
+  /** @internal Runtime use only (`CellResolver`): the live cell `addr` names, or null. */
   liveCell(addr: AnyAddr, operation: string): ActorCell | null {
     const cell = this.targetCell(addr, operation);
     return cell === null || cell.status === S_DEAD ? null : cell;
