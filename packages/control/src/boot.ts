@@ -6,7 +6,7 @@
  */
 import type { Kind } from '@pd/actor';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
-import { loadKinds } from './config/load.js';
+import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
 import { ControlError } from './errors.js';
 import type { Instrument, Instrumentation } from './instrument.js';
@@ -81,6 +81,9 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     return stopping;
   };
   try {
+    // Multi mode: every core must have loaded the config's kinds before the tree spawns
+    // them there (a core that cannot load them fails this, and the engine is shut down).
+    if (config.engine.mode === 'multi') await engine.ready();
     const tree = await startTree(engine, config.tree);
     inst?.ready?.();
     if (config.control.enabled) {
@@ -122,8 +125,11 @@ export async function assertNotRunning(dir: string, id: string): Promise<void> {
 function engineOptions(config: PdConfig, kinds: readonly Kind[]): EngineOptions {
   const e = config.engine;
   const pick = <K extends keyof typeof e>(k: K) => (e[k] === undefined ? {} : { [k]: e[k] });
+  // Multi mode: core 0 gets the kinds already loaded here; every other core imports the
+  // same modules through the entry module (kinds given in code stay on core 0).
+  const multi = e.mode === 'multi' ? { mode: 'multi' as const, cores: e.cores, entry: kindsEntryUrl(config), ...pick('placement') } : {};
   return {
-    id: e.id, kinds, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
+    id: e.id, kinds, ...multi, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
     ...pick('stopTimeoutMs'), ...pick('terminatedHistory'), ...pick('deadLetterHistory'),
   };
 }

@@ -7,7 +7,7 @@
 import { AskError, PdError, type Priority } from '@pd/actor';
 import type { Engine } from '@pd/runtime';
 import { ControlError } from '../errors.js';
-import { resolveTarget } from '../targets.js';
+import { resolveTarget, resolveTargetInfo } from '../targets.js';
 import { toWire } from '../wire.js';
 import type { MethodTable } from './types.js';
 
@@ -19,9 +19,9 @@ export const messageMethods: MethodTable = {
   'msg.send': {
     params: ['target', 'message', 'priority'],
     summary: 'Send a JSON message; returns queued, dropped, rejected or dead.',
-    run: (p, host) => {
+    run: async (p, host) => {
       const { engine } = host;
-      const addr = resolveTarget(engine, p.string('target'));
+      const { addr } = await resolveTargetInfo(engine, p.string('target'));
       const message = withAddresses(engine, p.require('message'), 0);
       const priority = p.oneOf('priority', PRIORITIES);
       const result = engine.send(addr, message, priority === undefined ? undefined : { priority });
@@ -33,7 +33,7 @@ export const messageMethods: MethodTable = {
     summary: 'Ask with a JSON message and wait for the reply (default timeout 5000 ms).',
     run: async (p, host) => {
       const { engine } = host;
-      const addr = resolveTarget(engine, p.string('target'));
+      const { addr } = await resolveTargetInfo(engine, p.string('target'));
       const message = withAddresses(engine, p.require('message'), 0);
       const timeoutMs = p.number('timeoutMs', { min: 1, max: CALL_TIMEOUT_MAX_MS }) ?? 5000;
       try {
