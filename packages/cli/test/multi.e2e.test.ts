@@ -102,6 +102,14 @@ describe('pd against a multi-core engine', { timeout: E2E_TIMEOUT_MS }, () => {
     expect((await pdj(['call', 'counter', '{"type":"get"}'])).reply).toBe(10);
   });
 
+  it('spawn follows the placement policy to core 1, and the new actor is a target like any other', async () => {
+    const spawned = await pdj(['spawn', 'counter', '{"start":3}', '--name', 'extra']);
+    expect(spawned).toMatchObject({ path: '/user/extra', kind: 'counter', status: 'running', core: 1 });
+    expect(await pdj(['inspect', '/user/extra'])).toMatchObject({ addr: spawned.addr, core: 1, parent: null });
+    expect((await pdj(['call', '/user/extra', '{"type":"get"}'])).reply).toBe(3);
+    expect((await pdj(['stop', '/user/extra'])).reason).toMatchObject({ type: 'shutdown' });
+  });
+
   it('stop an actor of core 1: it exits there, its supervisor restarts it on core 1, dead shows the exit', async () => {
     const before = await pdj(['inspect', '/user/app/workers/tally']);
     const stopped = await pdj(['stop', '/user/app/workers/tally', '--reason', 'done']);

@@ -9,7 +9,7 @@
  */
 import { Down, Exit, PdError, describeExit, type AnyAddr, type ExitReason, type SpawnOptions } from '@pd/actor';
 import {
-  type ChildSpec as RuntimeChild, type Engine, SupervisorError, type SupervisorSpec, startSupervisor, supervisor, supervisorHandle,
+  type ActorStatus, type ChildSpec as RuntimeChild, type Engine, SupervisorError, type SupervisorSpec, startSupervisor, supervisor, supervisorHandle,
 } from '@pd/runtime';
 import type { ChildSpec, TreeSection } from './config/types.js';
 import { ControlError } from './errors.js';
@@ -87,13 +87,15 @@ export async function awaitExit(engine: Engine, addr: AnyAddr, action: () => voi
  * has left `starting`, or with its exit reason when it exited first (a start hook that
  * threw, a name already registered). An actor still starting at the bound resolves null.
  */
-export async function awaitStart(engine: Engine, addr: AnyAddr, timeoutMs: number): Promise<ExitReason | null> {
+export async function awaitStart(
+  engine: Engine, addr: AnyAddr, timeoutMs: number, statusOf: (addr: AnyAddr) => ActorStatus | undefined | Promise<ActorStatus | undefined> = (a) => engine.info(a)?.status,
+): Promise<ExitReason | null> {
   const client = engine.client();
   try {
     const ref = client.monitor(addr);
     const step = 50;
     for (let waited = 0; waited <= timeoutMs; waited += step) {
-      const status = engine.info(addr)?.status;
+      const status = await statusOf(addr);
       if (status !== undefined && status !== 'starting') return null;
       try {
         const down = await client.receive<Down>({ match: (m): m is Down => m instanceof Down && m.ref === ref, timeoutMs: step });

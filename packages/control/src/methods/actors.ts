@@ -94,12 +94,14 @@ export const actorMethods: MethodTable = {
       } catch (error) {
         throw spawnFailed(error, host.engine);
       }
-      const path = host.engine.info(addr)?.path ?? null;
+      // On a multi-core engine the placement policy may have put it on another core.
+      const view = EngineView.of(host.engine);
+      const path = (await view.info(addr))?.path ?? null;
       // Report what became of it: an actor that dies while starting was not spawned.
-      const exit = await awaitStart(host.engine, addr, START_WAIT_MS);
+      const exit = await awaitStart(host.engine, addr, START_WAIT_MS, async (a) => (await view.info(a))?.status);
       if (exit !== null) throw startFailed(path ?? addr.toString(), exit);
-      const info = host.engine.info(addr);
-      return { addr: addr.toString(), path: info?.path ?? path, kind, status: info?.status ?? 'dead' };
+      const info = await view.info(addr);
+      return { addr: addr.toString(), path: info?.path ?? path, kind, status: info?.status ?? 'dead', ...(view.multi && info !== undefined ? { core: info.core } : {}) };
     },
   },
   'actor.terminated': {
