@@ -8,7 +8,8 @@
  *
  * Nothing here depends on speed: every step waits for the answer of the one before.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PD_TIMEOUT_MS, configDir, pd, requireBuild, type Run } from './helpers.js';
 
@@ -131,5 +132,21 @@ describe('pd against a multi-core engine', { timeout: E2E_TIMEOUT_MS }, () => {
     const stopped = await pdj(['stop']);
     expect(stopped).toEqual({ stopped: true, id: ID, pid: started.json.pid });
     expect(await readdir(stateDir)).toEqual([]);
+  });
+});
+
+describe('pd start with a module that fails on the worker cores', { timeout: E2E_TIMEOUT_MS }, () => {
+  it('is a config error at `modules` naming the core and its error, and nothing keeps running', async () => {
+    const made = await configDir({ version: 1, engine: { id: 'multi-bad', mode: 'multi', cores: 2 }, modules: ['./main-only.mjs'], tree: { children: [{ id: 'c', kind: 'counter' }] } });
+    // Loads on the main thread (so the config checks out), throws on a worker thread.
+    await writeFile(join(made.dir, 'main-only.mjs'), [
+      "import { isMainThread } from 'node:worker_threads';",
+      "if (!isMainThread) throw new Error('not on a worker');",
+      'export const kinds = [{ name: "counter", create: () => ({ receive() {} }) }];',
+    ].join('\n'));
+    const run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir });
+    expect(run.code).toBe(6);
+    expect(run.json.error.issues).toEqual([{ path: 'modules', message: 'core 1 (a worker thread) cannot load them: Error: not on a worker' }]);
+    expect((await readdir(made.stateDir)).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 });
