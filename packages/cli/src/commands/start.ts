@@ -103,7 +103,8 @@ async function foreground(ctx: CommandContext, config: PdConfig): Promise<number
   logger.info({ actorsStopped: report.stopped, actorsKilled: report.killed }, `engine ${config.engine.id} stopped`);
   if (ctx.json) ctx.output.line({ stopped: true, id: config.engine.id, actorsStopped: report.stopped, actorsKilled: report.killed });
   else ctx.output.text(`engine ${config.engine.id} stopped (${report.stopped} actors stopped, ${report.killed} killed)`);
-  if (exits.abnormal === 0 && report.killed === 0) await removeDefaultLog(ctx, config);
+  // Crashes counted by the engine too: those before `exits` subscribed (while the tree started).
+  if (exits.abnormal === 0 && report.killed === 0 && running.engine.stats().crashed === 0) await removeDefaultLog(ctx, config);
   return EXIT.ok;
 }
 
