@@ -135,7 +135,19 @@ describe('pd against a multi-core engine', { timeout: E2E_TIMEOUT_MS }, () => {
   });
 });
 
-describe('pd start with a module that fails on the worker cores', { timeout: E2E_TIMEOUT_MS }, () => {
+describe('pd start refuses what cannot start on the worker cores', { timeout: E2E_TIMEOUT_MS }, () => {
+  it('a tree whose child on core 1 crashes as it starts: the engine stops again and says which child and why (exit 1)', async () => {
+    const made = await configDir({
+      version: 1, engine: { id: 'multi-broken', mode: 'multi', cores: 2, placement: { kinds: { broken: { core: 1 } } } },
+      tree: { id: 'app', children: [{ id: 'b', kind: 'broken' }] },
+    });
+    const run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir });
+    expect(run.code).toBe(1);
+    expect(run.json.error.message).toContain('the config tree did not start:\n  tree.children[0] (/user/app/b): it exited (error: Error: broken on purpose)');
+    expect((await readdir(made.stateDir)).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
+
   it('is a config error at `modules` naming the core and its error, and nothing keeps running', async () => {
     const made = await configDir({ version: 1, engine: { id: 'multi-bad', mode: 'multi', cores: 2 }, modules: ['./main-only.mjs'], tree: { children: [{ id: 'c', kind: 'counter' }] } });
     // Loads on the main thread (so the config checks out), throws on a worker thread.

@@ -19,7 +19,7 @@ import {
 } from '@pd/runtime';
 
 /** The kind name the runtime gives stand-ins (its `RemoteChild` behaviour). */
-const STAND_IN_KIND = 'RemoteChild';
+export const STAND_IN_KIND = 'RemoteChild';
 /** How long one core may take to answer, ms: generous, for a busy machine. */
 const CORE_ANSWER_MS = 15_000;
 
