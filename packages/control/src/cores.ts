@@ -77,6 +77,11 @@ export class EngineView {
       const info = this.engine.info(addr);
       return info === undefined ? undefined : { ...info, core: 0 };
     }
+    // An actor of this core needs no other core's answer, unless it is a stand-in or the
+    // child of an actor on another core (its parent is known there, through its stand-in).
+    const here = this.engine.info(addr);
+    const ownParent = here !== undefined && (here.parent !== null || here.path.split('/').length <= 3);
+    if (here !== undefined && here.kind !== STAND_IN_KIND && ownParent) return { ...here, core: here.addr.core };
     const raw = await this.cores.list();
     const hit = raw.find((a) => a.addr.key === addr.key);
     if (hit === undefined) return undefined;

@@ -73,7 +73,8 @@ describe('control plane over a multi-core engine', () => {
     const counter = await client.call<any>('actor.info', { target: '/user/app/counter' });
     expect(counter).toMatchObject({ kind: 'counter', core: 1, parent: '/user/app' });
     expect((await client.call<any>('actor.info', { target: 'count' })).addr).toBe(counter.addr);
-    expect((await client.call<any>('actor.info', { target: '/user/p/leaf' })).core).toBe(0);
+    expect(await client.call<any>('actor.info', { target: '/user/p/leaf' })).toMatchObject({ core: 0, parent: '/user/p' });
+    expect(await client.call<any>('actor.info', { target: '/user/app' })).toMatchObject({ core: 0, parent: null, children: ['/user/app/counter'] });
     expect((await client.call<any>('actor.info', { target: counter.addr })).path).toBe('/user/app/counter');
     await client.call('msg.send', { target: 'count', message: 'inc' });
     expect((await client.call<any>('msg.call', { target: '/user/app/counter', message: 'get' })).reply).toBe(1);
