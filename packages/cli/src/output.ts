@@ -127,19 +127,23 @@ export interface TreeNode {
   readonly kind: string;
   readonly status: string;
   readonly addr: string;
+  /** A multi-core engine's: the core the actor runs on. */
+  readonly core?: number;
   readonly children: readonly TreeNode[];
 }
 
 /** Draw a tree with box characters: the last segment of each path, its kind and status. */
 export function drawTree(roots: readonly TreeNode[]): string {
   const lines: string[] = [];
-  const walk = (node: TreeNode, prefix: string, last: boolean, top: boolean) => {
+  // A multi-core engine's nodes carry their core: said where it changes from the parent's.
+  const walk = (node: TreeNode, prefix: string, last: boolean, top: boolean, parentCore: number) => {
     const name = top ? node.path : node.path.slice(node.path.lastIndexOf('/') + 1);
     const status = node.status === 'running' ? '' : ` [${node.status}]`;
-    lines.push(`${prefix}${top ? '' : last ? '└─ ' : '├─ '}${name}  (${node.kind})${status}  ${node.addr}`);
+    const core = node.core !== undefined && node.core !== parentCore ? `  core ${node.core}` : '';
+    lines.push(`${prefix}${top ? '' : last ? '└─ ' : '├─ '}${name}  (${node.kind})${status}${core}  ${node.addr}`);
     const next = top ? prefix : `${prefix}${last ? '   ' : '│  '}`;
-    node.children.forEach((c, i) => walk(c, next, i === node.children.length - 1, false));
+    node.children.forEach((c, i) => walk(c, next, i === node.children.length - 1, false, node.core ?? 0));
   };
-  roots.forEach((r) => walk(r, '', true, true));
+  roots.forEach((r) => walk(r, '', true, true, 0));
   return lines.join('\n');
 }

@@ -248,7 +248,8 @@ describe('pd against a real engine', { timeout: E2E_TIMEOUT_MS }, () => {
 
   it('stop ends the engine process and removes its state file', async () => {
     const stopped = await pdj(['stop']);
-    expect(stopped).toEqual({ stopped: true, id: ID, pid: started.json.pid });
+    // The counter crashed during the run, so its log is kept, and stop says where (#18).
+    expect(stopped).toEqual({ stopped: true, id: ID, pid: started.json.pid, log: join(stateDir, `${ID}.log`) });
     await expect(stat(join(stateDir, `${ID}.json`))).rejects.toThrow();
     expect((await pd(['status', '--json'], env)).code).toBe(3);
     const log = await readFile(join(stateDir, `${ID}.log`), 'utf8');

@@ -6,8 +6,9 @@
  */
 import type { Kind } from '@pd/actor';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
-import { loadKinds } from './config/load.js';
+import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
+import { ConfigError } from './config/validate.js';
 import { ControlError } from './errors.js';
 import type { Instrument, Instrumentation } from './instrument.js';
 import type { MethodTable } from './methods/types.js';
@@ -81,6 +82,9 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     return stopping;
   };
   try {
+    // Multi mode: every core must have loaded the config's kinds before the tree spawns
+    // them there (a core that cannot load them fails this, and the engine is shut down).
+    if (config.engine.mode === 'multi') await engine.ready().catch((error: unknown) => { throw coresFailed(config, error); });
     const tree = await startTree(engine, config.tree);
     inst?.ready?.();
     if (config.control.enabled) {
@@ -122,8 +126,23 @@ export async function assertNotRunning(dir: string, id: string): Promise<void> {
 function engineOptions(config: PdConfig, kinds: readonly Kind[]): EngineOptions {
   const e = config.engine;
   const pick = <K extends keyof typeof e>(k: K) => (e[k] === undefined ? {} : { [k]: e[k] });
+  // Multi mode: core 0 gets the kinds already loaded here; every other core imports the
+  // same modules through the entry module (kinds given in code stay on core 0).
+  const multi = e.mode === 'multi' ? { mode: 'multi' as const, cores: e.cores, entry: kindsEntryUrl(config), ...pick('placement') } : {};
   return {
-    id: e.id, kinds, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
+    id: e.id, kinds, ...multi, ...pick('seed'), ...pick('budget'), ...pick('sliceMs'), ...pick('askTimeoutMs'),
     ...pick('stopTimeoutMs'), ...pick('terminatedHistory'), ...pick('deadLetterHistory'),
   };
+}
+
+/**
+ * A core that could not load the config's modules (they loaded on the main thread, so they
+ * behave differently on a worker thread): a mistake of the modules, reported at `modules`
+ * like any module that fails, with the core's own error and without the entry module's URL.
+ */
+function coresFailed(config: PdConfig, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const m = /core (\d+) could not load the entry module \S+: ([\s\S]*)$/.exec(message);
+  if (m === null) return error;
+  return new ConfigError([{ path: 'modules', message: `core ${m[1]} (a worker thread) cannot load them: ${m[2]}` }], config.file);
 }

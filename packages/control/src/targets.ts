@@ -11,6 +11,7 @@
  */
 import type { AnyAddr } from '@pd/actor';
 import type { Engine } from '@pd/runtime';
+import { type CoreActorInfo, EngineView } from './cores.js';
 import { ControlError } from './errors.js';
 
 const ADDR_RE = /^<?(\d+)\.(\d+)\.(\d+)\.(\d+)>?$/;
@@ -74,10 +75,46 @@ function isInternal(engine: Engine, target: string): boolean {
   return addr !== undefined && engine.info(addr)?.kind === CLIENT_KIND;
 }
 
+function whereis(engine: Engine, name: string): AnyAddr | undefined {
+  try {
+    return engine.registry.whereis(name);
+  } catch {
+    return undefined;
+  }
+}
+
 function lookup(engine: Engine, target: string): AnyAddr | undefined {
   try {
     return engine.resolve(target);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The live actor `target` names on any core of the engine, with what is known about it:
+ * as {@link resolveTarget} on this core, then — on a multi-core engine — an address or a
+ * path of an actor on another core. A stand-in's address or path (a child on another core
+ * than its parent) gives the actor it stands for. Throws as {@link resolveTarget}.
+ */
+export async function resolveTargetInfo(engine: Engine, target: string): Promise<{ addr: AnyAddr; info: CoreActorInfo }> {
+  const view = EngineView.of(engine);
+  const local = findTarget(engine, target);
+  let info: CoreActorInfo | undefined;
+  if (local !== undefined) info = await view.info(local);
+  else if (view.multi && target.length > 0 && target.length <= 1024) {
+    const m = ADDR_RE.exec(target);
+    if (m !== null) info = await view.byKey(`${m[1]}.${m[2]}.${m[3]}.${m[4]}`);
+    else if (target.startsWith('/')) info = await view.byPath(target);
+    else {
+      // The registry is engine-wide: a name held by an actor of another core resolves here.
+      const named = whereis(engine, target);
+      if (named !== undefined) info = await view.info(named);
+    }
+  }
+  if (info === undefined) {
+    resolveTarget(engine, target); // Throws the error that says why, or the actor exited meanwhile:
+    throw new ControlError('target/unknown', `no live actor has the target "${target}" (it exited)`, { hint: 'see `pd dead`', data: { target } });
+  }
+  return { addr: info.addr, info };
 }

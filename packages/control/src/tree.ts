@@ -9,9 +9,10 @@
  */
 import { Down, Exit, PdError, describeExit, type AnyAddr, type ExitReason, type SpawnOptions } from '@pd/actor';
 import {
-  type ChildSpec as RuntimeChild, type Engine, SupervisorError, type SupervisorSpec, startSupervisor, supervisor, supervisorHandle,
+  type ActorStatus, type ChildSpec as RuntimeChild, type Engine, SupervisorError, type SupervisorSpec, startSupervisor, supervisor, supervisorHandle,
 } from '@pd/runtime';
 import type { ChildSpec, TreeSection } from './config/types.js';
+import { EngineView, STAND_IN_KIND } from './cores.js';
 import { ControlError } from './errors.js';
 import { findTarget } from './targets.js';
 
@@ -55,6 +56,7 @@ export async function startTree(engine: Engine, tree: TreeSection): Promise<Tree
       throw new ControlError('spawn/failed', `the config tree cannot start: ${(error as Error).message}`, { data: { cause: (error as PdError).code } });
     }
     await engine.idle();
+    await host.settled();
     host.checkStarted();
   }
   return host;
@@ -87,13 +89,15 @@ export async function awaitExit(engine: Engine, addr: AnyAddr, action: () => voi
  * has left `starting`, or with its exit reason when it exited first (a start hook that
  * threw, a name already registered). An actor still starting at the bound resolves null.
  */
-export async function awaitStart(engine: Engine, addr: AnyAddr, timeoutMs: number): Promise<ExitReason | null> {
+export async function awaitStart(
+  engine: Engine, addr: AnyAddr, timeoutMs: number, statusOf: (addr: AnyAddr) => ActorStatus | undefined | Promise<ActorStatus | undefined> = (a) => engine.info(a)?.status,
+): Promise<ExitReason | null> {
   const client = engine.client();
   try {
     const ref = client.monitor(addr);
     const step = 50;
     for (let waited = 0; waited <= timeoutMs; waited += step) {
-      const status = engine.info(addr)?.status;
+      const status = await statusOf(addr);
       if (status !== undefined && status !== 'starting') return null;
       try {
         const down = await client.receive<Down>({ match: (m): m is Down => m instanceof Down && m.ref === ref, timeoutMs: step });
@@ -109,6 +113,9 @@ export async function awaitStart(engine: Engine, addr: AnyAddr, timeoutMs: numbe
 }
 
 // --- internal ---
+
+/** Longest the tree's start waits for the actors of other cores, ms. */
+const SETTLE_MS = 30_000;
 
 interface Spawned {
   kind: string;
@@ -188,6 +195,27 @@ class SupervisedTree implements TreeHost {
     return this.spawned.get(path)?.restarts ?? 0;
   }
 
+  /**
+   * On a multi-core engine, `idle()` is core 0's alone: a child on another core may still be
+   * starting there, or crashing while it starts (its exit reaches its supervisor later). Wait
+   * until every configured actor has left `starting` on its core, or the root has exited
+   * (then checkStarted says why). The bound is for a start hook that never finishes: after
+   * it the tree counts as started, as a single-core one whose hooks are still running does.
+   */
+  async settled(): Promise<void> {
+    const view = EngineView.of(this.engine);
+    if (!view.multi) return;
+    const expected = [...this.where.keys()];
+    for (const until = Date.now() + SETTLE_MS; Date.now() < until;) {
+      if (this.engine.resolve(this.rootPath) === undefined) return;
+      // A stand-in left unfolded is one whose actor has not answered yet: not started.
+      const started = new Set((await view.list({ path: this.rootPath })).filter((a) => a.status !== 'starting' && a.kind !== STAND_IN_KIND).map((a) => a.path));
+      if (expected.every((path) => started.has(path))) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await this.engine.idle();
+    }
+  }
+
   /** After the first start: the root supervisor must be alive; otherwise say what died. */
   checkStarted(): void {
     if (this.engine.resolve(this.rootPath) !== undefined) return;
@@ -243,6 +271,7 @@ class SupervisedTree implements TreeHost {
     const previous = live === undefined ? null : await stopAndWait(this.engine, live, 'infinity');
     const handle = startSupervisor(this.engine, this.rootSpec(), { name: this.tree.id });
     await this.engine.idle();
+    await this.settled();
     this.rootRestarts++;
     return { addr: this.engine.resolve(this.rootPath) ?? handle.addr, path: this.rootPath, restarts: this.rootRestarts, previous };
   }

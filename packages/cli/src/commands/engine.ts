@@ -3,6 +3,7 @@
  * `pd schema`. Stopping the engine waits until its process is gone, so a script can start
  * a new one right after.
  */
+import { existsSync } from 'node:fs';
 import { CONFIG_SCHEMA, processAlive } from '@pd/control';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit.js';
@@ -28,6 +29,7 @@ export const statusCommand: Command = {
       ['uptime', duration(status.uptimeMs)],
       ['mode', `${status.mode ?? 'single'}, ${status.cores ?? 1} core(s), reactor ${status.reactor}, seed ${status.seed}`],
       ['actors', `${s.live} live, ${s.spawned} spawned, ${s.exited} exited, ${s.crashed} crashed`],
+      ...(Array.isArray(status.coreStats) ? [['cores', status.coreStats.map((c: any) => `${c.core}: ${c.live} live`).join(', ')] as const] : []),
       ['messages', `${s.messagesHandled} handled, ${s.deadLetters} dead letters, ${s.pendingAsks} asks pending`],
       ['memory', `rss ${bytes(metrics.process.rssBytes)}, heap ${bytes(metrics.process.heapUsedBytes)}`],
       ['kinds', status.kinds.join(', ') || '(none)'],
@@ -63,9 +65,11 @@ export const stopCommand: Command = {
     const reply = await ctx.call('engine.stop', deadline === undefined ? {} : { deadlineMs: deadline });
     const waitMs = (deadline ?? 60_000) + 5_000;
     const gone = await waitForExit(reply.pid, waitMs);
-    const result = { stopped: gone, id: state.id, pid: reply.pid };
+    // A clean run's log went with the engine (pd start); one that is still there was kept on purpose.
+    const log = gone && state.log !== null && existsSync(state.log) ? state.log : null;
+    const result = { stopped: gone, id: state.id, pid: reply.pid, ...(log !== null ? { log } : {}) };
     if (ctx.json) ctx.output.data(result);
-    else ctx.output.text(gone ? `engine ${state.id} stopped (pid ${reply.pid})` : `engine ${state.id} is still stopping after ${waitMs} ms (pid ${reply.pid})`);
+    else ctx.output.text(gone ? `engine ${state.id} stopped (pid ${reply.pid})${log !== null ? `; its log is kept: ${log}` : ''}` : `engine ${state.id} is still stopping after ${waitMs} ms (pid ${reply.pid})`);
     return gone ? EXIT.ok : EXIT.failed;
   },
 };

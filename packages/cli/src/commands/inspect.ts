@@ -27,8 +27,10 @@ export const psCommand: Command = {
     for (const key of ['path', 'status', 'kind']) if (ctx.string(key) !== undefined) params[key] = ctx.string(key);
     const result = await ctx.call('actor.list', params);
     if (ctx.json) return ctx.output.data(result);
-    const rows = result.actors.map((a: any) => [a.path, a.kind, a.status, a.mailbox.depth, a.handled, a.restarts, a.addr]);
-    ctx.output.text(table(['PATH', 'KIND', 'STATUS', 'MAILBOX', 'HANDLED', 'RESTARTS', 'ADDR'], rows, ctx.output.streams.out.columns ?? 160));
+    // A multi-core engine says which core each actor runs on.
+    const cores = result.actors.some((a: any) => a.core !== undefined);
+    const rows = result.actors.map((a: any) => [a.path, a.kind, a.status, ...(cores ? [a.core] : []), a.mailbox.depth, a.handled, a.restarts, a.addr]);
+    ctx.output.text(table(['PATH', 'KIND', 'STATUS', ...(cores ? ['CORE'] : []), 'MAILBOX', 'HANDLED', 'RESTARTS', 'ADDR'], rows, ctx.output.streams.out.columns ?? 160));
     if (result.total > result.actors.length) ctx.output.note(`(${result.total - result.actors.length} more; raise --limit)`);
   },
 };
@@ -60,7 +62,7 @@ export const inspectCommand: Command = {
     if (ctx.json) return ctx.output.data(info);
     const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
     ctx.output.text(keyValues([
-      ['path', info.path], ['addr', info.addr], ['kind', info.kind], ['status', info.status],
+      ['path', info.path], ['addr', info.addr], ['kind', info.kind], ['status', info.status], ...(info.core !== undefined ? [['core', String(info.core)] as [string, string]] : []),
       ['mailbox', `${info.mailbox.depth} queued${info.mailbox.capacity === null ? ' (unbounded)' : ` of ${info.mailbox.capacity} (${info.mailbox.policy})`}`],
       ['handled', String(info.handled)], ['restarts', String(info.restarts)], ['parent', info.parent ?? '-'],
       ['children', list(info.children)], ['links', list(info.links)],
@@ -88,9 +90,10 @@ export const deadCommand: Command = {
     const terminated = await ctx.call('actor.terminated', { limit, ...(path !== undefined ? { path } : {}) });
     const dead = await ctx.call('deadletters.list', { limit });
     if (ctx.json) return ctx.output.data({ terminated: terminated.terminated, terminatedTotal: terminated.total, deadLetters: dead });
-    const t = terminated.terminated.map((s: any) => [clock(s.exitedAt), s.path, s.kind, s.reason.text, s.handled, s.addr]);
+    const cores = terminated.terminated.some((s: any) => s.core !== undefined);
+    const t = terminated.terminated.map((s: any) => [clock(s.exitedAt), s.path, s.kind, ...(cores ? [s.core] : []), s.reason.text, s.handled, s.addr]);
     ctx.output.text(`terminated (${terminated.total} remembered):`);
-    ctx.output.text(t.length === 0 ? '  (none)' : table(['EXITED', 'PATH', 'KIND', 'REASON', 'HANDLED', 'ADDR'], t, ctx.output.streams.out.columns ?? 160));
+    ctx.output.text(t.length === 0 ? '  (none)' : table(['EXITED', 'PATH', 'KIND', ...(cores ? ['CORE'] : []), 'REASON', 'HANDLED', 'ADDR'], t, ctx.output.streams.out.columns ?? 160));
     if (ctx.options.stack === true) {
       for (const s of terminated.terminated as any[]) {
         const stack = s.reason?.error?.stack;

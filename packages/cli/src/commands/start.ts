@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeExit } from '@pd/actor';
@@ -83,7 +84,7 @@ async function foreground(ctx: CommandContext, config: PdConfig): Promise<number
     process.disconnect?.();
   }
   logger.info({ control: running.state?.url ?? null, metrics: (metrics as { url?: string | null } | null)?.url ?? null }, `engine ${config.engine.id} running`);
-  const off = logExits(logger, running);
+  const exits = logExits(logger, running);
   // Without a control plane nothing else holds the process open.
   const keepAlive = running.state === null ? setInterval(() => {}, 1 << 30) : null;
   let signals = 0;
@@ -95,23 +96,46 @@ async function foreground(ctx: CommandContext, config: PdConfig): Promise<number
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const report = await running.stopped;
-  off();
+  exits.off();
   if (keepAlive !== null) clearInterval(keepAlive);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   logger.info({ actorsStopped: report.stopped, actorsKilled: report.killed }, `engine ${config.engine.id} stopped`);
   if (ctx.json) ctx.output.line({ stopped: true, id: config.engine.id, actorsStopped: report.stopped, actorsKilled: report.killed });
   else ctx.output.text(`engine ${config.engine.id} stopped (${report.stopped} actors stopped, ${report.killed} killed)`);
+  // Crashes counted by the engine too: those before `exits` subscribed (while the tree started).
+  if (exits.abnormal === 0 && report.killed === 0 && running.engine.stats().crashed === 0) await removeDefaultLog(ctx, config);
   return EXIT.ok;
 }
 
-/** Abnormal exits as log records (the crash itself, with its stack, is the engine logger's record). */
-function logExits(logger: Logger, running: RunningEngine): () => void {
-  return running.engine.events.subscribe((e) => {
+/**
+ * After a clean run — stopped on request, no actor exited abnormally, none killed at the
+ * deadline — the log `--detach` chose in the state folder goes with the engine, so a
+ * state folder holds only what is running. Kept otherwise: a run with a crash (or an engine
+ * process that died, which removes nothing) leaves its log for the operator, and `pd stop`
+ * says where. A log file the operator named is theirs and always kept.
+ */
+async function removeDefaultLog(ctx: CommandContext, config: PdConfig): Promise<void> {
+  const log = ctx.string('log-file');
+  const dir = ctx.string('state-dir');
+  if (log === undefined || dir === undefined || resolve(log) !== resolve(dir, `${config.engine.id}.log`)) return;
+  await unlink(log).catch(() => {}); // Already gone, or not ours to remove: nothing to do.
+}
+
+/**
+ * Abnormal exits as log records (the crash itself, with its stack, is the engine logger's
+ * record), counted. On a multi-core engine these are core 0's exits, which include a stand-in's
+ * for every supervised child on another core (it exits with its child's reason).
+ */
+function logExits(logger: Logger, running: RunningEngine): { off: () => void; readonly abnormal: number } {
+  const seen = { abnormal: 0, off: () => {} };
+  seen.off = running.engine.events.subscribe((e) => {
     if (e.type === 'exited' && (e.reason.type === 'error' || e.reason.type === 'killed')) {
+      seen.abnormal++;
       logger.warn({ path: e.path, kind: e.kind, reason: describeExit(e.reason) }, `${e.path} (${e.kind}) exited: ${describeExit(e.reason)}`);
     }
   }, ['exited']);
+  return seen;
 }
 
 function metricsLine(metrics: unknown): string {

@@ -97,9 +97,19 @@ describe('config: each kind of mistake is refused with the path of the field', (
   it('a non-loopback host with allowRemote is allowed', () => {
     expect(validateConfig({ version: 1, control: { host: '0.0.0.0', allowRemote: true } }).control.host).toBe('0.0.0.0');
   });
-  it('multi mode (not in this build) and several cores in single mode', () => {
-    refused({ version: 1, engine: { mode: 'multi', cores: 4 } }, 'engine.mode', 'not available in this build');
+  it('several cores need multi mode; multi mode takes 1 to 64 cores, the runtime\'s cap', () => {
     refused({ version: 1, engine: { cores: 4 } }, 'engine.cores', 'single mode runs on one core');
+    expect(validateConfig({ version: 1, engine: { mode: 'multi', cores: 64 } }).engine).toMatchObject({ mode: 'multi', cores: 64 });
+    refused({ version: 1, engine: { mode: 'multi', cores: 65 } }, 'engine.cores', 'must be <= 64, got the number 65');
+    refused({ version: 1, engine: { mode: 'multi', cores: 0 } }, 'engine.cores', 'must be >= 1, got the number 0');
+  });
+  it('placement: multi mode only, by field path, cores within the engine\'s', () => {
+    const placement = { default: 'any', kinds: { counter: { core: 1 }, echo: 'hash' } };
+    expect(validateConfig({ version: 1, engine: { mode: 'multi', cores: 2, placement } }).engine.placement).toEqual(placement);
+    refused({ version: 1, engine: { placement: { default: 'any' } } }, 'engine.placement', 'needs engine.mode "multi"');
+    refused({ version: 1, engine: { mode: 'multi', cores: 2, placement: { kinds: { counter: { core: 2 } } } } }, 'engine.placement.kinds.counter.core', 'the engine has 2 core(s) (0 to 1); got core 2');
+    refused({ version: 1, engine: { mode: 'multi', cores: 2, placement: { kinds: { counter: 'near' } } } }, 'engine.placement.kinds.counter', 'must be "local", "any", "hash" or { "core": N }');
+    refused({ version: 1, engine: { mode: 'multi', cores: 2, placement: { defualt: 'any' } } }, 'engine.placement.defualt', 'did you mean "default"?');
   });
   it('too deep a tree', () => {
     let node: any = worker('leaf');

@@ -8,7 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Kind } from '@pd/actor';
+import type { Kind } from '@pd/actor';
+import { asKind, exportedKinds } from './kind-shape.js';
 import { ConfigError, validateConfig } from './validate.js';
 import type { ChildSpec, PdConfig } from './types.js';
 
@@ -102,6 +103,19 @@ export async function loadKinds(config: PdConfig, extra: readonly Kind[] = []): 
   return [...kinds.values()].map((k) => k.kind);
 }
 
+/**
+ * The entry module a multi-core engine booted from `config` gives every core (the runtime's
+ * `entry` option): entry.ts, with the config's modules (as URLs) in its query. From the
+ * built package it sits next to this file; run from TypeScript source (tests), the workers
+ * get the built `dist` twin, as worker threads cannot load TypeScript.
+ */
+export function kindsEntryUrl(config: PdConfig): string {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL(here.replace(/\/src\/config\/load\.ts$/, '/dist/config/entry.js')) : new URL('./entry.js', here);
+  url.search = `?modules=${encodeURIComponent(JSON.stringify(config.modules.map((m) => moduleUrl(m, config.file))))}`;
+  return url.href;
+}
+
 // --- internal ---
 
 /** Import the modules and gather their kinds, with an issue for each module that fails. */
@@ -117,7 +131,7 @@ async function collectKinds(modules: readonly string[], file: string | undefined
       issues.push({ path: `modules[${i}]`, message: `cannot import ${specifier}: ${(error as Error).message}` });
       continue;
     }
-    const list = mod.kinds ?? (mod.default as { kinds?: unknown } | undefined)?.kinds;
+    const list = exportedKinds(mod);
     if (!Array.isArray(list)) {
       issues.push({ path: `modules[${i}]`, message: `${specifier} exports no "kinds" array (export const kinds = [defineKind(...), ...])` });
       continue;
@@ -144,16 +158,6 @@ function checkTreeKinds(children: readonly ChildSpec[], at: string, known: Set<s
 function unknownKind(kind: string, known: Set<string>): string {
   const list = known.size === 0 ? 'no module defines any kind; list the modules in "modules"' : `known kinds: ${[...known].sort().join(', ')}`;
   return `unknown kind "${kind}" (${list})`;
-}
-
-/** A Kind, or a look-alike from another copy of @pd/actor, rewrapped. */
-function asKind(entry: unknown): Kind | null {
-  if (entry instanceof Kind) return entry;
-  if (typeof entry === 'object' && entry !== null) {
-    const { name, create } = entry as { name?: unknown; create?: unknown };
-    if (typeof name === 'string' && typeof create === 'function') return new Kind(name, create as (args: unknown) => any);
-  }
-  return null;
 }
 
 /** A file path as a URL; a package name resolved from the config file's folder. */

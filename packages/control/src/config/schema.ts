@@ -52,6 +52,25 @@ export const CONFIG_SCHEMA = {
         },
         mode: { enum: ['single', 'multi'], default: 'single', description: '`single`: one core on the main thread; `multi`: thread per core.' },
         cores: { type: 'integer', minimum: 1, maximum: 64, default: 1, description: 'Cores in `multi` mode (at most 64, the runtime\'s cap); 1 in `single` mode.' },
+        placement: {
+          type: 'object',
+          additionalProperties: false,
+          description: '`multi` mode: the core each spawn without a placement runs on — `default` for every kind, `kinds` per kind name (a supervisor\'s children follow their kind).',
+          properties: {
+            default: { enum: ['local', 'any', 'hash'], default: 'local', description: '`local`: the spawner\'s core; `any`: round robin; `hash`: by the actor\'s path.' },
+            kinds: {
+              type: 'object',
+              maxProperties: 1024,
+              description: 'Per kind name: `local`, `any`, `hash` or `{ "core": N }`.',
+              additionalProperties: {
+                anyOf: [
+                  { enum: ['local', 'any', 'hash'] },
+                  { type: 'object', additionalProperties: false, required: ['core'], properties: { core: { type: 'integer', minimum: 0, maximum: 63 } } },
+                ],
+              },
+            },
+          },
+        },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Seed of the random streams; random when absent.' },
         budget: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Messages an actor handles per turn before it yields.' },
         sliceMs: { ...POSITIVE_MS, description: 'Longest an engine drain holds the event loop, ms.' },

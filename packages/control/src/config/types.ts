@@ -15,6 +15,11 @@ export interface EngineSection {
   readonly id: string;
   readonly mode: 'single' | 'multi';
   readonly cores: number;
+  /** `multi` mode: where spawns without a placement run (the runtime's placement policy). */
+  readonly placement?: {
+    readonly default?: 'local' | 'any' | 'hash';
+    readonly kinds?: Readonly<Record<string, 'local' | 'any' | 'hash' | { readonly core: number }>>;
+  };
   readonly seed?: number;
   readonly budget?: number;
   readonly sliceMs?: number;

@@ -140,6 +140,7 @@ function issueFor(e: ErrorObject): ConfigIssue | null {
     case 'oneOf':
       return { path: at, message: childShapeMessage(e.data) };
     case 'anyOf':
+      if (e.schemaPath.includes('/placement/')) return { path: at, message: `must be "local", "any", "hash" or { "core": N } (N from 0 to 63); got ${describe(e.data)}` };
       return { path: at, message: `must be a whole number of ms (>= 0), "brutal" or "infinity"; got ${describe(e.data)}` };
     case 'minimum':
     case 'maximum':
@@ -170,8 +171,11 @@ const TREE_DEPTH_MAX = 16;
 function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const engine = raw.engine ?? {};
-  if (engine.mode === 'multi') out.push({ path: 'engine.mode', message: '"multi" is not available in this build yet; use "single"' });
-  else if ((engine.cores ?? 1) > 1) out.push({ path: 'engine.cores', message: `single mode runs on one core; got ${engine.cores} (set engine.mode to "multi" for more)` });
+  if (engine.mode === 'multi') out.push(...placementIssues(engine.placement, engine.cores ?? 1));
+  else {
+    if ((engine.cores ?? 1) > 1) out.push({ path: 'engine.cores', message: `single mode runs on one core; got ${engine.cores} (set engine.mode to "multi" for more)` });
+    if (engine.placement !== undefined) out.push({ path: 'engine.placement', message: 'placement spreads actors over cores: it needs engine.mode "multi"' });
+  }
   const control = raw.control ?? {};
   if (control.host !== undefined && !isLoopbackHost(control.host) && control.allowRemote !== true) {
     out.push({ path: 'control.host', message: `"${control.host}" is not a loopback address; the control plane binds loopback only unless control.allowRemote is true` });
@@ -180,6 +184,18 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   if (raw.tree !== undefined) {
     if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
+  }
+  return out;
+}
+
+/** An explicit `{ core }` must name one of the engine's cores (the schema knows only the runtime's cap). */
+function placementIssues(placement: { kinds?: Record<string, unknown> } | undefined, cores: number): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const [name, p] of Object.entries(placement?.kinds ?? {})) {
+    const core = typeof p === 'object' && p !== null ? (p as { core: number }).core : undefined;
+    if (core !== undefined && core >= cores) {
+      out.push({ path: pointerToPath(`/engine/placement/kinds/${name.replace(/~/g, '~0').replace(/\//g, '~1')}/core`), message: `the engine has ${cores} core(s) (0 to ${cores - 1}); got core ${core}` });
+    }
   }
   return out;
 }

@@ -4,9 +4,10 @@
  * exit (bounded) and report its reason, so a script knows the actor is gone on return.
  */
 import { Exit, PdError, describeExit, type AnyAddr, type ExitReason } from '@pd/actor';
-import type { ActorInfo, ActorStatus, ActorTreeNode, Engine } from '@pd/runtime';
+import type { ActorStatus, Engine } from '@pd/runtime';
+import { type CoreActorInfo, EngineView } from '../cores.js';
 import { ControlError } from '../errors.js';
-import { resolveTarget } from '../targets.js';
+import { resolveTargetInfo } from '../targets.js';
 import { withEscalations } from '../escalations.js';
 import { awaitExit, awaitStart } from '../tree.js';
 import { exitToWire, toWire } from '../wire.js';
@@ -22,12 +23,12 @@ export const actorMethods: MethodTable = {
   'actor.list': {
     params: ['path', 'status', 'kind', 'limit'],
     summary: 'Live actors, sorted by path; filter by path prefix, status or kind.',
-    run: (p, host) => {
+    run: async (p, host) => {
       const path = p.string('path', true);
       const status = p.oneOf('status', STATUSES);
       const kind = p.string('kind', true);
       const limit = p.number('limit', { min: 1, max: 100_000, integer: true }) ?? 10_000;
-      const all = host.engine.list({ ...(path !== undefined ? { path } : {}), ...(status !== undefined ? { status } : {}), ...(kind !== undefined ? { kind } : {}) });
+      const all = await EngineView.of(host.engine).list({ ...(path !== undefined ? { path } : {}), ...(status !== undefined ? { status } : {}), ...(kind !== undefined ? { kind } : {}) });
       all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       return { total: all.length, actors: all.slice(0, limit).map((a) => infoToWire(a, host)) };
     },
@@ -35,17 +36,16 @@ export const actorMethods: MethodTable = {
   'actor.info': {
     params: ['target'],
     summary: 'Everything known about one live actor (address, name or path).',
-    run: (p, host) => {
-      const addr = resolveTarget(host.engine, p.string('target'));
-      return infoToWire(host.engine.info(addr)!, host);
-    },
+    run: async (p, host) => infoToWire((await resolveTargetInfo(host.engine, p.string('target'))).info, host),
   },
   'actor.tree': {
     params: ['path'],
     summary: 'The tree of live actors, from the roots or from one path down.',
-    run: (p, host) => {
+    run: async (p, host) => {
       const path = p.string('path', true);
-      const roots = host.engine.tree();
+      const view = EngineView.of(host.engine);
+      // Each node with its `core` on a multi-core engine; a single-core engine's tree as it is.
+      const roots: readonly TreeNode[] = view.multi ? await view.tree() : host.engine.tree();
       const nodes = path === undefined ? roots : findSubtree(roots, path);
       if (nodes === null) throw new ControlError('target/unknown', `no live actor has the path "${path}"`, { hint: 'see `pd tree`' });
       return { roots: toWire(nodes) };
@@ -56,8 +56,7 @@ export const actorMethods: MethodTable = {
     summary: 'Ask an actor to stop (its stop hook runs) and wait for its exit.',
     run: async (p, host) => {
       const { engine } = host;
-      const addr = resolveTarget(engine, p.string('target'));
-      const path = engine.info(addr)!.path;
+      const { addr, info: { path } } = await resolveTargetInfo(engine, p.string('target'));
       const reason = Exit.shutdown(p.string('reason', true) ?? 'pd stop');
       const { result: exit, escalations } = await withEscalations(engine, () => awaitExit(engine, addr, () => engine.stop(addr, reason), EXIT_WAIT_MS));
       return { addr: addr.toString(), path, reason: exitToWire(exit), escalations };
@@ -68,8 +67,7 @@ export const actorMethods: MethodTable = {
     summary: 'Kill an actor at once (untrappable, no stop hook) and wait for its exit.',
     run: async (p, host) => {
       const { engine } = host;
-      const addr = resolveTarget(engine, p.string('target'));
-      const path = engine.info(addr)!.path;
+      const { addr, info: { path } } = await resolveTargetInfo(engine, p.string('target'));
       const { result: exit, escalations } = await withEscalations(engine, () => awaitExit(engine, addr, () => engine.kill(addr), EXIT_WAIT_MS));
       return { addr: addr.toString(), path, reason: exitToWire(exit), escalations };
     },
@@ -96,21 +94,24 @@ export const actorMethods: MethodTable = {
       } catch (error) {
         throw spawnFailed(error, host.engine);
       }
-      const path = host.engine.info(addr)?.path ?? null;
+      // On a multi-core engine the placement policy may have put it on another core.
+      const view = EngineView.of(host.engine);
+      const path = (await view.info(addr))?.path ?? null;
       // Report what became of it: an actor that dies while starting was not spawned.
-      const exit = await awaitStart(host.engine, addr, START_WAIT_MS);
+      const exit = await awaitStart(host.engine, addr, START_WAIT_MS, async (a) => (await view.info(a))?.status);
       if (exit !== null) throw startFailed(path ?? addr.toString(), exit);
-      const info = host.engine.info(addr);
-      return { addr: addr.toString(), path: info?.path ?? path, kind, status: info?.status ?? 'dead' };
+      const info = await view.info(addr);
+      return { addr: addr.toString(), path: info?.path ?? path, kind, status: info?.status ?? 'dead', ...(view.multi && info !== undefined ? { core: info.core } : {}) };
     },
   },
   'actor.terminated': {
     params: ['limit', 'path'],
     summary: 'Snapshots of the latest terminated actors (newest last): path, kind, exit reason, counts.',
-    run: (p, host) => {
+    run: async (p, host) => {
       const limit = p.number('limit', { min: 1, max: 100_000, integer: true }) ?? 100;
       const path = p.string('path', true);
-      const all = host.engine.terminated().filter((t) => path === undefined || t.path === path || t.path.startsWith(`${path}/`));
+      const view = EngineView.of(host.engine);
+      const all = (await view.terminated()).map((t) => (view.multi ? t : withoutCore(t))).filter((t) => path === undefined || t.path === path || t.path.startsWith(`${path}/`));
       return {
         total: all.length,
         terminated: all.slice(-limit).map((t) => ({ ...(toWire(t) as object), reason: exitToWire(t.reason) })),
@@ -129,13 +130,21 @@ export const actorMethods: MethodTable = {
 
 // --- internal ---
 
-function infoToWire(info: ActorInfo, host: ControlHost): unknown {
-  const wire = toWire(info) as Record<string, unknown>;
+/** The wire form of an actor; `core` only on a multi-core engine (a single-core one has core 0 alone). */
+function infoToWire(info: CoreActorInfo, host: ControlHost): unknown {
+  const wire = toWire(EngineView.of(host.engine).multi ? info : withoutCore(info)) as Record<string, unknown>;
   wire.restarts = Math.max(info.restarts, host.tree.restartsOf(info.path));
   return wire;
 }
 
-function findSubtree(nodes: readonly ActorTreeNode[], path: string): ActorTreeNode[] | null {
+function withoutCore<T extends { core: number }>(value: T): Omit<T, 'core'> {
+  const { core: _core, ...rest } = value;
+  return rest;
+}
+
+type TreeNode = { readonly path: string; readonly children: readonly TreeNode[] };
+
+function findSubtree(nodes: readonly TreeNode[], path: string): TreeNode[] | null {
   for (const node of nodes) {
     if (node.path === path) return [node];
     if (path.startsWith(`${node.path}/`)) return findSubtree(node.children, path);

@@ -7,7 +7,7 @@
 import { AskError, PdError, type Priority } from '@pd/actor';
 import type { Engine } from '@pd/runtime';
 import { ControlError } from '../errors.js';
-import { resolveTarget } from '../targets.js';
+import { resolveTargetInfo } from '../targets.js';
 import { toWire } from '../wire.js';
 import type { MethodTable } from './types.js';
 
@@ -19,10 +19,10 @@ export const messageMethods: MethodTable = {
   'msg.send': {
     params: ['target', 'message', 'priority'],
     summary: 'Send a JSON message; returns queued, dropped, rejected or dead.',
-    run: (p, host) => {
+    run: async (p, host) => {
       const { engine } = host;
-      const addr = resolveTarget(engine, p.string('target'));
-      const message = withAddresses(engine, p.require('message'), 0);
+      const { addr } = await resolveTargetInfo(engine, p.string('target'));
+      const message = await withAddresses(engine, p.require('message'), 0);
       const priority = p.oneOf('priority', PRIORITIES);
       const result = engine.send(addr, message, priority === undefined ? undefined : { priority });
       return { addr: addr.toString(), result };
@@ -33,8 +33,8 @@ export const messageMethods: MethodTable = {
     summary: 'Ask with a JSON message and wait for the reply (default timeout 5000 ms).',
     run: async (p, host) => {
       const { engine } = host;
-      const addr = resolveTarget(engine, p.string('target'));
-      const message = withAddresses(engine, p.require('message'), 0);
+      const { addr } = await resolveTargetInfo(engine, p.string('target'));
+      const message = await withAddresses(engine, p.require('message'), 0);
       const timeoutMs = p.number('timeoutMs', { min: 1, max: CALL_TIMEOUT_MAX_MS }) ?? 5000;
       try {
         const reply = await engine.ask(addr, message, { timeoutMs });
@@ -48,16 +48,20 @@ export const messageMethods: MethodTable = {
 
 // --- internal ---
 
-/** Replace `{ "$addr": TARGET }` objects with live addresses (bounded depth). */
-function withAddresses(engine: Engine, value: unknown, depth: number): unknown {
+/** Replace `{ "$addr": TARGET }` objects with live addresses, on any core (bounded depth). */
+async function withAddresses(engine: Engine, value: unknown, depth: number): Promise<unknown> {
   if (typeof value !== 'object' || value === null || depth > 32) return value;
-  if (Array.isArray(value)) return value.map((v) => withAddresses(engine, v, depth + 1));
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) out.push(await withAddresses(engine, v, depth + 1)); // One at a time: each may ask every core.
+    return out;
+  }
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === '$addr' && typeof (value as { $addr: unknown }).$addr === 'string') {
-    return resolveTarget(engine, (value as { $addr: string }).$addr);
+    return (await resolveTargetInfo(engine, (value as { $addr: string }).$addr)).addr;
   }
   const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = withAddresses(engine, (value as Record<string, unknown>)[key], depth + 1);
+  for (const key of keys) out[key] = await withAddresses(engine, (value as Record<string, unknown>)[key], depth + 1);
   return out;
 }
 

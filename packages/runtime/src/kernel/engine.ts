@@ -776,12 +776,15 @@ export class Engine {
 
   /** @internal Free an exited cell's slot and record its exit. */
   _retire(cell: ActorCell, reason: ExitReason): void {
+    // The path first: releasing the slot forgets a remote parent (a child spawned here by
+    // another core), and with it the path's prefix.
+    const path = cell.kind === CLIENT_KIND ? '' : cell.path;
     this.table.release(cell);
     this.counters.exited++;
     this.counters.handledByExited += cell.handled;
     if (cell.kind !== CLIENT_KIND) {
-      this.terminatedRing.push({ addr: cell.self, path: cell.path, kind: cell.kind, reason, handled: cell.handled, restarts: cell.x!.restarts, exitedAt: this.reactor.wallTime() });
-      if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind, reason });
+      this.terminatedRing.push({ addr: cell.self, path, kind: cell.kind, reason, handled: cell.handled, restarts: cell.x!.restarts, exitedAt: this.reactor.wallTime() });
+      if (this.events.active) this.emit({ type: 'exited', at: this.reactor.wallTime(), addr: cell.self, path, kind: cell.kind, reason });
     }
   }
 

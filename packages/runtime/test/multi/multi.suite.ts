@@ -283,6 +283,9 @@ export function multiSuite(make: MakeMulti): void {
       const [child] = await handle.whichChildren();
       expect(child).toMatchObject({ id: 'w', status: 'running', restarts: 1 });
       expect(errorOf(child!.lastExit!)).toBe('worker crash');
+      // Its core remembers the crashed incarnation under its whole path, the parent's part included.
+      const crashed = (await multiCore(engine).terminated()).filter((t) => t.kind === 'worker');
+      expect(crashed.map((t) => [t.core, t.path])).toEqual([[1, '/user/sup/w']]);
       const remote = (await multiCore(engine).list({ kind: 'worker' }))[0]!;
       expect(remote.core).toBe(1);
       const client = engine.client();
