@@ -70,7 +70,7 @@ describe('plugins through the control plane', () => {
 
   it('unload stops the plugin\'s actors with shutdown / plugin-unloaded and waits for them', async () => {
     const result = await client.call('plugin.unload', { name: 'counter' });
-    expect(result).toEqual({ name: 'counter', stopped: 1, reason: { type: 'shutdown', reason: 'plugin-unloaded' }, escalations: [] });
+    expect(result).toEqual({ name: 'counter', stopped: 1, reason: { type: 'shutdown', detail: 'plugin-unloaded', text: 'shutdown: plugin-unloaded' }, escalations: [] });
     expect((await client.call('actor.list', { kind: 'counter' })).total).toBe(0);
     expect((await client.call('plugin.list')).plugins.map((p: { name: string }) => p.name)).toEqual(['counter2']);
     expect((await client.call('plugin.unload', { name: 'counter' }).catch((e) => e)).code).toBe('plugin/not-loaded');

@@ -6,11 +6,12 @@
  * reports any supervisor that gave up because of it; reload answers once every running
  * actor of the plugin has been swapped to the new version.
  */
-import { Down } from '@pd/actor';
+import { Down, type ExitReason } from '@pd/actor';
 import type { PluginHost, PluginInfo, PluginLimits } from '@pd/plugin';
 import { ControlError, type ControlErrorCode } from '../errors.js';
 import { withEscalations } from '../escalations.js';
 import type { Params } from '../params.js';
+import { exitToWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
 
 /** How long unload waits for the plugin's actors to exit, ms. */
@@ -52,6 +53,7 @@ export const pluginMethods: MethodTable = {
       const name = p.string('name');
       guard(() => plugins.info(name));
       const { engine } = host;
+      let reason: ExitReason | null = null; // what the actors exited with (shutdown / plugin-unloaded)
       const { result, escalations } = await withEscalations(engine, async () => {
         const client = engine.client();
         try {
@@ -64,13 +66,14 @@ export const pluginMethods: MethodTable = {
               throw new ControlError('op/timeout', `${refs.size} actors of plugin "${name}" did not exit within ${UNLOAD_WAIT_MS} ms`, { hint: 'see `pd ps`; `pd kill` them' });
             });
             refs.delete(down.ref);
+            reason ??= down.reason;
           }
           return result;
         } finally {
           if (!client.closed) client.close();
         }
       });
-      return { name, stopped: result.stopped, reason: { type: 'shutdown', reason: 'plugin-unloaded' }, escalations };
+      return { name, stopped: result.stopped, reason: reason === null ? null : exitToWire(reason), escalations };
     },
   },
   'plugin.reload': {
