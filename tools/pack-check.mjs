@@ -131,7 +131,7 @@ function main() {
     // which imports its optional peer fast-check that this project does not install).
     const entries = PACKAGES.flatMap((p) => {
       const pkg = JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8'));
-      return Object.keys(pkg.exports).map((k) => pkg.name + k.slice(1));
+      return Object.keys(pkg.exports ?? {}).map((k) => pkg.name + k.slice(1));
     }).filter((e) => !e.endsWith('/package.json') && e !== '@pd/runtime/sim/fast-check');
     writeFileSync(join(app, 'require-all.cjs'), entries.map((e) => `if (Object.keys(require(${JSON.stringify(e)})).length === 0) throw new Error('empty: ${e}');`).join('\n') + '\nconsole.log("require ok");\n');
     run(process.execPath, ['require-all.cjs'], app, { expectOutput: /require ok/ });

@@ -1,10 +1,12 @@
 /**
  * Booting an engine from a validated config: load the kind modules (every kind the tree
- * names must exist), create the engine, start the tree, serve the control plane and write
+ * names must exist) and compile the plugins, create the engine, load the plugins into its
+ * plugin host, start the tree, serve the control plane and write
  * the state file; and the reverse on stop. Nothing starts when the config is wrong; when a
  * later step fails, what was started is shut down again before the error is thrown.
  */
 import type { Kind } from '@pd/actor';
+import type { PluginHost } from '@pd/plugin';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
 import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
@@ -12,6 +14,7 @@ import { ConfigError } from './config/validate.js';
 import { ControlError } from './errors.js';
 import type { Instrument, Instrumentation } from './instrument.js';
 import type { MethodTable } from './methods/types.js';
+import { compileConfigPlugins, startPluginHost } from './plugins.js';
 import { ControlServer } from './server.js';
 import { type EngineState, newToken, prepareStateDir, processAlive, readState, removeState, stateDir, stateFile, writeState } from './state.js';
 import { startTree, type TreeHost } from './tree.js';
@@ -34,6 +37,8 @@ export interface RunningEngine {
   readonly engine: Engine;
   readonly config: PdConfig;
   readonly tree: TreeHost;
+  /** The engine's WebAssembly plugins: the config's, and those loaded through the control plane. */
+  readonly plugins: PluginHost;
   /** What the state file says; null when the control plane is disabled. */
   readonly state: EngineState | null;
   readonly stateFile: string | null;
@@ -46,6 +51,7 @@ export interface RunningEngine {
 /** Start what `config` declares. Throws a ConfigError for a bad config, a ControlError otherwise. */
 export async function bootEngine(config: PdConfig, options: BootOptions = {}): Promise<RunningEngine> {
   const kinds = await loadKinds(config, options.kinds);
+  const compiledPlugins = await compileConfigPlugins(config);
   const dir = stateDir(options.stateDir ?? config.control.stateDir);
   const id = config.engine.id;
   if (config.control.enabled) {
@@ -85,13 +91,14 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     // Multi mode: every core must have loaded the config's kinds before the tree spawns
     // them there (a core that cannot load them fails this, and the engine is shut down).
     if (config.engine.mode === 'multi') await engine.ready().catch((error: unknown) => { throw coresFailed(config, error); });
+    const plugins = await startPluginHost(engine, compiledPlugins);
     const tree = await startTree(engine, config.tree);
     inst?.ready?.();
     if (config.control.enabled) {
       const c = config.control;
       const token = newToken();
       const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id), ...inst?.describe?.() };
-      server = new ControlServer({ engine, tree, startedAt, details, requestStop: (ms) => void stop(ms) }, {
+      server = new ControlServer({ engine, tree, plugins, startedAt, details, requestStop: (ms) => void stop(ms) }, {
         token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
         maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, observer: config.telemetry.observer, ...(options.methods !== undefined ? { methods: options.methods } : {}),
       });
@@ -99,7 +106,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
       state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };
       file = await writeState(dir, state);
     }
-    return { engine, config, tree, state, stateFile: file, stop, stopped };
+    return { engine, config, tree, plugins, state, stateFile: file, stop, stopped };
   } catch (error) {
     await stop(1000).catch(() => {});
     throw error;

@@ -37,6 +37,14 @@ export const ControlErrorCodes = {
   'engine/already-running': { rpc: -32009, text: 'an engine with that id is already running' },
   /** The state folder is unsafe for a token (not ours, writable by others) or a file is in the way. */
   'state/unsafe-dir': { rpc: -32010, text: 'the state folder is not safe to use' },
+  /** A plugin module (or its limits) was refused at load or reload; `data.cause` has the @pd/plugin code. */
+  'plugin/refused': { rpc: -32020, text: 'the plugin was refused' },
+  /** No plugin is loaded under that name. */
+  'plugin/not-loaded': { rpc: -32021, text: 'no plugin is loaded under that name' },
+  /** A plugin (or another kind) already has that name. */
+  'plugin/name-taken': { rpc: -32022, text: 'a plugin or kind already has that name' },
+  /** This engine serves no plugins (its host did not start a plugin host). */
+  'plugin/unavailable': { rpc: -32023, text: 'this engine has no plugin host' },
   /** An operation did not finish within its bound. */
   'op/timeout': { rpc: -32008, text: 'the operation timed out' },
   /** The client could not reach the endpoint (nothing listening, refused). Client side only. */

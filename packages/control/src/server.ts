@@ -19,6 +19,7 @@ import { actorMethods } from './methods/actors.js';
 import { engineMethods } from './methods/engine.js';
 import { eventMethods } from './methods/events.js';
 import { messageMethods } from './methods/messages.js';
+import { pluginMethods } from './methods/plugins.js';
 import { isObserverRequest, serveObserver } from './observer/http.js';
 import type { ControlHost, Method, MethodTable, Session } from './methods/types.js';
 import { Params } from './params.js';
@@ -60,7 +61,7 @@ export interface ControlServerOptions {
 }
 
 /** The built-in methods, by name. */
-export const BUILTIN_METHODS: MethodTable = { ...engineMethods, ...actorMethods, ...messageMethods, ...eventMethods };
+export const BUILTIN_METHODS: MethodTable = { ...engineMethods, ...actorMethods, ...messageMethods, ...eventMethods, ...pluginMethods };
 
 export class ControlServer {
   private readonly http: Server;

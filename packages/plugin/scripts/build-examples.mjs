@@ -21,6 +21,9 @@ export async function buildCounter() {
   mkdirSync(join(dir, 'build'), { recursive: true });
   const { error, stderr } = await asc.main([
     join(dir, 'assembly/index.ts'), '-o', join(dir, 'build/counter.wasm'), '--runtime', 'stub', '--use', 'abort=', '-O3', '--noAssert',
+    // asc looks for packages (the SDK, @pd/plugin-sdk-as) in node_modules above its working
+    // folder; the tests build from the repository root, so name this package's too.
+    '--path', join(root, 'node_modules'),
   ]);
   if (error) throw new Error(`counter-as: ${error.message}\n${stderr.toString()}`);
   return join(dir, 'build/counter.wasm');

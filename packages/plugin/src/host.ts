@@ -16,7 +16,7 @@ import { PluginBehavior } from './behavior.js';
 import { PluginError } from './errors.js';
 import { kindOf } from './kind.js';
 import { type PluginLimits, describeLimits } from './limits.js';
-import { compilePlugin } from './loader.js';
+import { type CompiledPlugin, compilePlugin } from './loader.js';
 import { type PluginHooks, PluginSource } from './source.js';
 
 /** What `info` and `list` tell about a loaded plugin. */
@@ -56,9 +56,13 @@ export class PluginHost {
 
   constructor(readonly engine: Engine, private readonly hooks: PluginHooks = {}) {}
 
-  /** Loads a plugin from bytes or a `.wasm` path and registers its kind. Throws `PluginError` when refused. */
-  load(wasm: Uint8Array | string, options: LoadOptions = {}): PluginInfo {
-    const name = options.name ?? (typeof wasm === 'string' ? basename(wasm).replace(/\.wasm$/, '') : undefined);
+  /**
+   * Loads a plugin from bytes, a `.wasm` path, or a plugin already checked by
+   * {@link compilePlugin} (its own name and limits then apply), and registers its kind.
+   * Throws `PluginError` when refused; nothing changes then.
+   */
+  load(wasm: Uint8Array | string | CompiledPlugin, options: LoadOptions = {}): PluginInfo {
+    const name = options.name ?? (isCompiled(wasm) ? wasm.name : typeof wasm === 'string' ? basename(wasm).replace(/\.wasm$/, '') : undefined);
     if (name === undefined) throw new PluginError('plugin/invalid-options', 'load: a plugin given as bytes needs a name');
     const problem = nameProblem(name);
     if (problem !== null) throw new PluginError('plugin/invalid-options', `load: invalid plugin name: ${problem}`, { name });
@@ -66,7 +70,7 @@ export class PluginHost {
     if (!this.kinds.has(name) && this.engine.kinds.has(name)) {
       throw new PluginError('plugin/name-taken', `"${name}" is already the name of a kind that is not a plugin`, { plugin: name });
     }
-    const source = new PluginSource(compilePlugin(name, bytesOf(wasm), options.limits), this.hooks);
+    const source = new PluginSource(compiledFrom(name, wasm, options.limits), this.hooks);
     this.sources.set(name, source);
     let kind = this.kinds.get(name);
     if (kind === undefined) {
@@ -107,9 +111,9 @@ export class PluginHost {
    * next message on (mailbox, links, monitors, children and spawn arguments kept; a fresh
    * guest instance, which gets `pd_on_start` again). A refused module changes nothing.
    */
-  reload(name: string, wasm: Uint8Array | string, options: { limits?: PluginLimits } = {}): PluginInfo & { swapped: number } {
+  reload(name: string, wasm: Uint8Array | string | CompiledPlugin, options: { limits?: PluginLimits } = {}): PluginInfo & { swapped: number } {
     const old = this.source(name);
-    const compiled = compilePlugin(name, bytesOf(wasm), options.limits ?? limitsOf(old));
+    const compiled = compiledFrom(name, wasm, options.limits ?? (isCompiled(wasm) ? undefined : limitsOf(old)));
     old.compiled = compiled;
     old.version++;
     const actors = this.engine.list({ kind: name });
@@ -144,6 +148,18 @@ export class PluginHost {
       fuelUsed: stats.fuelUsed, messages: stats.messages, memoryBytes, failures: { ...stats.failures },
     };
   }
+}
+
+function isCompiled(wasm: Uint8Array | string | CompiledPlugin): wasm is CompiledPlugin {
+  return typeof wasm === 'object' && !(wasm instanceof Uint8Array) && wasm !== null && 'abi' in wasm && 'module' in wasm;
+}
+
+/** The compiled plugin for `wasm` under `name`: compiled now, or checked to fit. */
+function compiledFrom(name: string, wasm: Uint8Array | string | CompiledPlugin, limits: PluginLimits | undefined): CompiledPlugin {
+  if (!isCompiled(wasm)) return compilePlugin(name, bytesOf(wasm), limits);
+  if (wasm.name !== name) throw new PluginError('plugin/invalid-options', `plugin compiled as "${wasm.name}" cannot be loaded as "${name}" (its fuel and log entries name it)`, { plugin: name });
+  if (limits !== undefined) throw new PluginError('plugin/invalid-options', `plugin "${name}" is already compiled with its limits; give limits to compilePlugin instead`, { plugin: name });
+  return wasm;
 }
 
 function bytesOf(wasm: Uint8Array | string): Uint8Array {

@@ -2,7 +2,7 @@
 import { Down, Exit } from '@pd/actor';
 import { createEngine } from '@pd/runtime';
 import { describe, expect, it } from 'vitest';
-import { PLUGIN_UNLOADED, PluginHost, isPluginError } from '../src/index.js';
+import { PLUGIN_UNLOADED, PluginHost, compilePlugin, isPluginError } from '../src/index.js';
 import { plugin } from './wat.js';
 
 /** Replies with `version` (a positive fixint) to every message. */
@@ -23,9 +23,23 @@ describe('plugin lifecycle', () => {
     expect(await engine.ask(a, 'x')).toBe(1);
     expect(host.list().map((p) => [p.name, p.actors, p.messages])).toEqual([['v', 1, 1]]);
     expect(host.info('v').memoryBytes).toBe(65536);
+    expect(host.info('v').fuelUsed).toBeGreaterThan(0);
     expect(engine.info(a)?.kind).toBe('v');
     expect(() => host.load(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), { name: 'v' })).toThrow(/plugin\/name-taken/);
     expect(() => host.info('nope')).toThrow(/plugin\/not-loaded: no plugin named "nope" is loaded \(loaded: v\)/);
+    await engine.shutdown();
+  });
+
+  it('load and reload take a plugin compiled beforehand (as `pd start` checks its config first)', async () => {
+    const engine = createEngine();
+    const host = new PluginHost(engine);
+    const compiled = compilePlugin('pre', await versioned(4), { fuel: 5000 });
+    expect(host.load(compiled)).toMatchObject({ name: 'pre', version: 1, limits: { fuel: 5000 } });
+    const a = host.spawn('pre');
+    expect(await engine.ask(a, 0)).toBe(4);
+    expect(() => host.load(compiled, { name: 'other' })).toThrow(/compiled as "pre" cannot be loaded as "other"/);
+    expect(host.reload('pre', compilePlugin('pre', await versioned(5)))).toMatchObject({ swapped: 1, version: 2 });
+    expect(await engine.ask(a, 0)).toBe(5);
     await engine.shutdown();
   });
 

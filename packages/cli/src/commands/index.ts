@@ -8,6 +8,7 @@ import { schemaCommand, statusCommand, stopCommand } from './engine.js';
 import { eventsCommand } from './events.js';
 import { childrenCommand, deadCommand, inspectCommand, psCommand, registryCommand, treeCommand } from './inspect.js';
 import { observerCommand } from './observer.js';
+import { pluginCommand } from './plugin.js';
 import { startCommand } from './start.js';
 import { topCommand } from './top.js';
 
@@ -15,5 +16,6 @@ export const COMMANDS: readonly Command[] = [
   startCommand, stopCommand, statusCommand,
   psCommand, treeCommand, inspectCommand, topCommand, eventsCommand, deadCommand, registryCommand, childrenCommand, observerCommand,
   sendCommand, callCommand, killCommand, restartCommand, spawnCommand,
+  pluginCommand,
   doctorCommand, schemaCommand, rpcCommand,
 ];

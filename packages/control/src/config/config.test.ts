@@ -67,7 +67,7 @@ describe('config: each kind of mistake is refused with the path of the field', (
   it('another version: only that is reported', () => refused({ version: 2, engine: { nonsense: true } }, 'version', 'this pd reads config version 1, got the number 2'));
   it('no version', () => refused({}, 'version', 'required field "version" is missing'));
   it('an unknown field, with the nearest name', () => refused({ version: 1, engine: { idd: 'x' } }, 'engine.idd', 'unknown field "idd"; did you mean "id"?'));
-  it('an unknown top-level field, listing what is allowed', () => refused({ version: 1, plugins: [] }, 'plugins', /unknown field "plugins"; allowed here: .*engine/));
+  it('an unknown top-level field, listing what is allowed', () => refused({ version: 1, extensions: [] }, 'extensions', /unknown field "extensions"; allowed here: .*engine/));
   it('a wrong type', () => refused({ version: 1, engine: { cores: '4' } }, 'engine.cores', 'expected a whole number, got the string "4"'));
   it('a number out of range', () => refused({ version: 1, control: { port: 70000 } }, 'control.port', 'must be <= 65535, got the number 70000'));
   it('a zero where a positive number is needed', () => refused({ version: 1, engine: { askTimeoutMs: 0 } }, 'engine.askTimeoutMs', 'must be > 0'));

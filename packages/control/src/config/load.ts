@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Kind } from '@pd/actor';
 import { asKind, exportedKinds } from './kind-shape.js';
+import { loosePluginNames, resolvePluginFiles } from './plugins.js';
 import { ConfigError, validateConfig } from './validate.js';
 import type { ChildSpec, PdConfig } from './types.js';
 
@@ -32,6 +33,7 @@ export function parseConfig(text: string, file?: string): PdConfig {
     file,
     modules: config.modules.map((m) => (isBareSpecifier(m) ? m : resolve(base, m))),
     control: config.control.stateDir === undefined ? config.control : { ...config.control, stateDir: resolve(base, config.control.stateDir) },
+    plugins: resolvePluginFiles(config.plugins, (f) => resolve(base, f)),
   };
 }
 
@@ -66,13 +68,13 @@ async function withKindIssues(error: ConfigError, text: string, file: string): P
     return error;
   }
   if (typeof raw !== 'object' || raw === null) return error;
-  const { modules = [], tree } = raw as { modules?: unknown; tree?: unknown };
+  const { modules = [], tree, plugins } = raw as { modules?: unknown; tree?: unknown; plugins?: unknown };
   if (!Array.isArray(modules) || !modules.every((m) => typeof m === 'string' && m.length > 0)) return error;
   if (error.issues.some((i) => i.path === '(root)' || i.path.startsWith('modules'))) return error;
   const base = dirname(file);
   const specifiers = (modules as string[]).map((m) => (isBareSpecifier(m) ? m : resolve(base, m)));
   const { kinds, issues } = await collectKinds(specifiers, file, []);
-  if (issues.length === 0) checkLooseTreeKinds(tree, 'tree', new Set(kinds.keys()), issues, 0);
+  if (issues.length === 0) checkLooseTreeKinds(tree, 'tree', new Set([...kinds.keys(), ...loosePluginNames(plugins)]), issues, 0);
   const reported = new Set(error.issues.map((i) => i.path));
   const more = issues.filter((i) => !reported.has(i.path));
   return more.length === 0 ? error : new ConfigError([...error.issues, ...more], file);
@@ -93,12 +95,16 @@ function checkLooseTreeKinds(node: unknown, at: string, known: Set<string>, issu
 
 /**
  * Import the config's modules and collect their kinds, then check that every kind the tree
- * names is among them (`extra` kinds, given in code, count too). A module exports `kinds` (an array of kinds made with `defineKind`,
+ * names is among them (`extra` kinds, given in code, and the config's plugins count too; a
+ * plugin may not take a module kind's name). A module exports `kinds` (an array of kinds made with `defineKind`,
  * or `{ name, create }` objects); a default export with `kinds` works too.
  */
 export async function loadKinds(config: PdConfig, extra: readonly Kind[] = []): Promise<Kind[]> {
   const { kinds, issues } = await collectKinds(config.modules, config.file, extra);
-  if (issues.length === 0) checkTreeKinds(config.tree.children, 'tree.children', new Set(kinds.keys()), issues);
+  config.plugins.forEach((p, i) => {
+    if (kinds.has(p.name)) issues.push({ path: `plugins[${i}].name`, message: `"${p.name}" is already a kind ${kinds.get(p.name)!.from < 0 ? 'given in code' : `of modules[${kinds.get(p.name)!.from}]`}; give the plugin another name` });
+  });
+  if (issues.length === 0) checkTreeKinds(config.tree.children, 'tree.children', new Set([...kinds.keys(), ...config.plugins.map((p) => p.name)]), issues);
   if (issues.length > 0) throw new ConfigError(issues, config.file);
   return [...kinds.values()].map((k) => k.kind);
 }

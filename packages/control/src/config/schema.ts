@@ -5,6 +5,8 @@
  * Changing what a version-1 file means is a breaking change; new versions get new schemas.
  */
 
+import { PLUGIN_DEFINITIONS, PLUGINS_PROPERTY } from './plugins.js';
+
 /** The config version this build reads. */
 export const CONFIG_VERSION = 1;
 
@@ -34,6 +36,7 @@ export const CONFIG_SCHEMA = {
     },
     tree: { $ref: '#/definitions/supervisor' },
     telemetry: { $ref: '#/definitions/telemetry' },
+    plugins: PLUGINS_PROPERTY,
     metadata: {
       type: 'object',
       description: 'Free-form labels shown by `pd status`.',
@@ -42,6 +45,7 @@ export const CONFIG_SCHEMA = {
     },
   },
   definitions: {
+    ...PLUGIN_DEFINITIONS,
     engine: {
       type: 'object',
       additionalProperties: false,

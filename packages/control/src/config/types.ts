@@ -3,6 +3,7 @@
  * schema.ts allows, with the defaults the contract documents filled in by
  * `withDefaults`. Plain data; no I/O.
  */
+import { type PluginSpec, pluginsWithDefaults } from './plugins.js';
 
 export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 export type Restart = 'permanent' | 'transient' | 'temporary';
@@ -98,6 +99,8 @@ export interface PdConfig {
   readonly tree: TreeSection;
   readonly metadata: Readonly<Record<string, string>>;
   readonly telemetry: TelemetrySection;
+  /** WebAssembly plugins loaded before the tree starts (config/plugins.ts). */
+  readonly plugins: readonly PluginSpec[];
   /** The file it came from, absolute; undefined for a config built in code. */
   readonly file?: string;
 }
@@ -122,6 +125,7 @@ export function withDefaults(raw: Record<string, any>): PdConfig {
     tree: { ...CONFIG_DEFAULTS.tree, children: [], ...raw.tree },
     metadata: raw.metadata ?? {},
     telemetry: telemetryWithDefaults(raw.telemetry ?? {}),
+    plugins: pluginsWithDefaults(raw.plugins),
   };
 }
 

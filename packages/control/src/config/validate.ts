@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CONFIG_SCHEMA, CONFIG_VERSION } from './schema.js';
 import { type ChildSpec, type PdConfig, withDefaults } from './types.js';
+import { pluginIssues } from './plugins.js';
 import { isLoopbackHost } from '../loopback.js';
 import { closestName } from '../suggest.js';
 
@@ -130,7 +131,7 @@ function issueFor(e: ErrorObject): ConfigIssue | null {
     case 'required':
       return { path: pointerToPath(e.instancePath, p.missingProperty), message: `required field "${p.missingProperty}" is missing` };
     case 'type':
-      return { path: at, message: `expected ${article(p.type)}, got ${describe(e.data)}` };
+      return { path: at, message: `expected ${String(p.type).split(',').map(article).join(' or ')}, got ${describe(e.data)}` };
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(p.allowedValue)}, got ${describe(e.data)}` };
     case 'enum':
@@ -181,6 +182,7 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
     out.push({ path: 'control.host', message: `"${control.host}" is not a loopback address; the control plane binds loopback only unless control.allowRemote is true` });
   }
   out.push(...telemetryIssues(raw.telemetry));
+  out.push(...pluginIssues(raw.plugins));
   if (raw.tree !== undefined) {
     if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);

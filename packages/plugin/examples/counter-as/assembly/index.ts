@@ -1,8 +1,8 @@
 // A counter plugin in AssemblyScript. Messages: an integer adds to the count; "get" reads
 // it; "reset" sets it to 0. Every message that comes as an ask is answered with the count.
-import { OK, beginOut, done, isInt, readFrom, readInt, readStrIs, replyOut, writeInt } from "../../../sdk/assemblyscript/pd";
+import { OK, beginOut, done, isInt, readFrom, readInt, readStrIs, replyOut, writeInt } from "@pd/plugin-sdk-as";
 
-export { pd_abi_version_1, pd_alloc } from "../../../sdk/assemblyscript/pd";
+export { pd_abi_version_1, pd_alloc } from "@pd/plugin-sdk-as";
 
 let count: i64 = 0;
 

@@ -1,7 +1,7 @@
 // The AssemblyScript SDK of the Palladium plugin ABI v1 (docs/plugin-abi.md).
 //
-// Re-export the ABI exports from your entry file:
-//   export { pd_abi_version_1, pd_alloc } from "<path>/sdk/assemblyscript/pd";
+// Package @pd/plugin-sdk-as. Re-export the ABI exports from your entry file:
+//   export { pd_abi_version_1, pd_alloc } from "@pd/plugin-sdk-as";
 // and write `export function pd_on_message(ptr: usize, len: usize): i32`, ending with
 // `return done(OK)`. Build with `--runtime stub --use abort=` (no imports outside `pd`).
 //
