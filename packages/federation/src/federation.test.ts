@@ -1,0 +1,309 @@
+/**
+ * Engines as nodes of one cluster, in one process over real loopback TCP: send, ask,
+ * sendWait, signals, spawn and whereis on a named node, links and monitors across nodes
+ * (noconnection when a node goes away, dead letters for a restarted node's old addresses),
+ * forged addresses, and the policy. Every wait is for an observable condition, never a
+ * duration.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AnyAddr, type Context, Down, Exit, ExitSignal, defineKind, PdError } from '@pd/actor';
+import { mintAddr, addrIdentity } from '@pd/actor/internal';
+import type { Engine } from '@pd/runtime';
+import { type FederationNode, type FederationOptions, StaticMembership, startNode, createFederation } from './index.js';
+
+const SECRET = 'federation-test-secret-0123456789';
+const open: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of open.splice(0).reverse()) await close().catch(() => undefined);
+});
+
+/** Poll `condition` on the engine's clock. Long bound: only a hang fails it. */
+async function until(engine: Engine, condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const start = engine.reactor.now();
+  while (!condition()) {
+    if (engine.reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => engine.reactor.setTimer(2, resolve));
+  }
+}
+
+type Command =
+  | { readonly do: 'send'; readonly to: AnyAddr; readonly message: unknown }
+  | { readonly do: 'ask'; readonly to: AnyAddr; readonly message: unknown }
+  | { readonly do: 'monitor' | 'link' | 'unlink'; readonly target: AnyAddr }
+  | { readonly do: 'crash' }
+  | { readonly do: 'report'; readonly to: AnyAddr };
+
+/** Shared by every probe of the process, by name (the same process hosts every node here). */
+const seenBy = new Map<string, unknown[]>();
+
+/** A kind that records what it gets (in `seenBy` under its tag), answers asks and obeys commands. */
+const Probe = defineKind<unknown, { tag: string; trap?: boolean }>('probe', ({ tag }) => {
+  const seen: unknown[] = [];
+  seenBy.set(tag, seen);
+  return {
+    async receive(m: unknown, ctx: Context) {
+      if (typeof m === 'object' && m !== null && 'do' in m) {
+        const c = m as Command;
+        if (c.do === 'send') ctx.send(c.to, c.message);
+        else if (c.do === 'ask') seen.push({ answer: await ctx.ask(c.to, c.message, { timeoutMs: 20_000 }) });
+        else if (c.do === 'monitor') ctx.monitor(c.target);
+        else if (c.do === 'link') ctx.link(c.target);
+        else if (c.do === 'unlink') ctx.unlink(c.target);
+        else if (c.do === 'report') ctx.send(c.to, { from: tag, count: seen.length });
+        else throw new Error('told to crash');
+        return 'done';
+      }
+      seen.push(m);
+      return { echo: m };
+    },
+  };
+});
+
+let tags = 0;
+function spawnProbe(engine: Engine, options: { trap?: boolean; name?: string } = {}): { addr: AnyAddr; seen: unknown[] } {
+  const tag = `p${++tags}`;
+  const addr = engine.spawn(Probe, { args: { tag }, ...(options.trap === true ? { trapExits: true } : {}), ...(options.name === undefined ? {} : { name: options.name }) });
+  return { addr, seen: seenBy.get(tag)! };
+}
+
+/** Nodes on loopback, each knowing every other (static membership, filled once all listen). */
+async function cluster(ids: readonly string[], extra: (id: string) => Partial<FederationOptions> = () => ({})): Promise<Map<string, FederationNode & { membership: StaticMembership }>> {
+  const nodes = new Map<string, FederationNode & { membership: StaticMembership }>();
+  for (const id of ids) {
+    const membership = new StaticMembership();
+    const node = await startNode({
+      federation: { nodeId: id, cluster: 'test', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, ...extra(id) },
+      engine: { id, kinds: [Probe], askTimeoutMs: 20_000 },
+    });
+    open.push(() => node.stop({ deadlineMs: 200 }));
+    nodes.set(id, { ...node, membership });
+  }
+  for (const [id, node] of nodes) {
+    for (const [other, peer] of nodes) if (other !== id) node.membership.add({ id: other, host: '127.0.0.1', port: peer.address!.port });
+  }
+  return nodes;
+}
+
+function downOf(seen: readonly unknown[]): Down | undefined {
+  return seen.find((m): m is Down => m instanceof Down);
+}
+
+function exitOf(seen: readonly unknown[]): ExitSignal | undefined {
+  return seen.find((m): m is ExitSignal => m instanceof ExitSignal);
+}
+
+describe('federation over loopback TCP', () => {
+  it('spawns a kind on a named node, then sends in order and asks across, both ways', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'remote-1' } });
+    expect(remote.node).toBe(b.engine.incarnation);
+    expect(a.federation.nodeOf(remote)).toBe('b');
+    for (let i = 0; i < 200; i++) a.engine.send(remote, i);
+    await until(b.engine, () => (seenBy.get('remote-1')?.length ?? 0) === 200, 'the 200 sends on b');
+    expect(seenBy.get('remote-1')).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(await a.engine.ask(remote, 'question')).toEqual({ echo: 'question' });
+    // b's actor asks an actor of a: the address crossed inside a message.
+    const local = spawnProbe(a.engine);
+    a.engine.send(remote, { do: 'ask', to: local.addr, message: 'back' });
+    await until(b.engine, () => seenBy.get('remote-1')!.some((m) => typeof m === 'object' && m !== null && 'answer' in m), 'the answer from a');
+    expect(seenBy.get('remote-1')).toContainEqual({ answer: { echo: 'back' } });
+    expect(await a.engine.sendWait(remote, 'waited')).toBe('queued');
+    expect(a.engine.deadLetters().total).toBe(0);
+    expect(b.engine.deadLetters().total).toBe(0);
+    const stats = a.federation.stats();
+    expect(stats.peers.find((p) => p.id === 'b')).toMatchObject({ state: 'up', incarnation: b.engine.incarnation, member: true });
+    expect(stats.router.badFrames).toBe(0);
+  });
+
+  it('whereis finds names and paths on another node; spawn errors come back with their code', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const named = b.engine.spawn(Probe, { args: { tag: 'named' }, name: 'svc', register: 'service' });
+    expect((await a.federation.whereis('service', { node: 'b' }))?.equals(named)).toBe(true);
+    expect((await a.federation.whereis('/user/svc', { node: 'b' }))?.equals(named)).toBe(true);
+    expect(await a.federation.whereis('nobody', { node: 'b' })).toBeUndefined();
+    await expect(a.federation.spawn('no-such-kind', { node: 'b' })).rejects.toMatchObject({ code: 'spawn/unknown-kind' });
+    await expect(a.federation.spawn('probe', { node: 'b', args: { tag: 'dup' }, register: 'service' })).rejects.toBeInstanceOf(PdError);
+    await expect(a.federation.spawn('probe', { node: 'nowhere' })).rejects.toThrow(/node 'nowhere' is not a known peer/);
+  });
+
+  it('exit, stop and kill reach actors on another node; links and monitors carry exit reasons', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const target = await a.federation.spawn('probe', { node: 'b', args: { tag: 'target' } });
+    const watcher = spawnProbe(a.engine);
+    const linker = spawnProbe(a.engine, { trap: true });
+    a.engine.send(watcher.addr, { do: 'monitor', target });
+    a.engine.send(linker.addr, { do: 'link', target });
+    await until(a.engine, () => a.federation.stats().books.watching === 1 && a.federation.stats().books.links === 1, 'the books on a');
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 1 && b.federation.stats().books.links === 1, 'the books on b');
+    a.engine.send(target, { do: 'crash' });
+    await until(a.engine, () => downOf(watcher.seen) !== undefined && exitOf(linker.seen) !== undefined, 'the Down and the exit signal');
+    const down = downOf(watcher.seen)!;
+    expect(down.addr.equals(target)).toBe(true);
+    expect(down.reason.type).toBe('error');
+    expect(exitOf(linker.seen)!.reason.type).toBe('error');
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 0 && b.federation.stats().books.links === 0, 'b forgets its books');
+
+    // A local actor linked to a remote one that traps exits: the remote gets the local exit.
+    const trapper = await a.federation.spawn('probe', { node: 'b', args: { tag: 'trapper' }, trapExits: true });
+    const doomed = spawnProbe(a.engine);
+    a.engine.send(doomed.addr, { do: 'link', target: trapper });
+    await until(b.engine, () => b.federation.stats().books.links === 1, 'the link on b');
+    a.engine.exit(doomed.addr, Exit.shutdown('bye'));
+    await until(b.engine, () => exitOf(seenBy.get('trapper')!) !== undefined, 'the exit on b');
+    expect(exitOf(seenBy.get('trapper')!)!.reason).toMatchObject({ type: 'shutdown', detail: 'bye' });
+    expect(exitOf(seenBy.get('trapper')!)!.from.equals(doomed.addr)).toBe(true);
+
+    // exit/2, stop and kill across.
+    const victims = await Promise.all(['v1', 'v2', 'v3'].map((tag) => a.federation.spawn('probe', { node: 'b', args: { tag } })));
+    const watchers = victims.map((v) => {
+      const w = spawnProbe(a.engine);
+      a.engine.send(w.addr, { do: 'monitor', target: v });
+      return w;
+    });
+    await until(a.engine, () => a.federation.stats().books.watching === 3, 'three monitors');
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 3, 'three watched on b');
+    a.engine.exit(victims[0]!, Exit.shutdown('exit-2'));
+    a.engine.stop(victims[1]!, Exit.shutdown('stopped'));
+    a.engine.kill(victims[2]!);
+    await until(a.engine, () => watchers.every((w) => downOf(w.seen) !== undefined), 'three Downs');
+    expect(watchers.map((w) => downOf(w.seen)!.reason)).toEqual([Exit.shutdown('exit-2'), Exit.shutdown('stopped'), Exit.killed]);
+  });
+
+  it('a monitor or link of an actor already gone on the other node is noproc', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const gone = await a.federation.spawn('probe', { node: 'b', args: { tag: 'gone' } });
+    const watcher = spawnProbe(a.engine);
+    a.engine.send(watcher.addr, { do: 'monitor', target: gone });
+    await until(a.engine, () => a.federation.stats().books.watching === 1, 'the monitor');
+    a.engine.stop(gone);
+    await until(a.engine, () => downOf(watcher.seen) !== undefined, 'the first Down');
+    const late = spawnProbe(a.engine, { trap: true });
+    a.engine.send(late.addr, { do: 'monitor', target: gone });
+    a.engine.send(late.addr, { do: 'link', target: gone });
+    await until(a.engine, () => downOf(late.seen) !== undefined && exitOf(late.seen) !== undefined, 'noproc Down and exit');
+    expect(downOf(late.seen)!.reason).toEqual(Exit.noproc);
+    expect(exitOf(late.seen)!.reason).toEqual(Exit.noproc);
+  });
+
+  it('a node that goes away gives every link an exit and every monitor a Down with noconnection; its restart makes old addresses dead letters', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'far' } });
+    const watcher = spawnProbe(a.engine);
+    const linker = spawnProbe(a.engine, { trap: true });
+    a.engine.send(watcher.addr, { do: 'monitor', target: remote });
+    a.engine.send(linker.addr, { do: 'link', target: remote });
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 1 && b.federation.stats().books.links === 1, 'the books on b');
+    const pending = a.engine.ask(remote, { do: 'report', to: remote }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    // b goes away without its actors exiting first: only the connection's loss tells a.
+    await b.federation.close();
+    await until(a.engine, () => downOf(watcher.seen) !== undefined && exitOf(linker.seen) !== undefined, 'noconnection');
+    expect(downOf(watcher.seen)!.reason).toEqual(Exit.noconnection);
+    expect(exitOf(linker.seen)!.reason).toEqual(Exit.noconnection);
+    expect(a.federation.stats().books).toMatchObject({ links: 0, watching: 0 });
+    const settled = await pending;
+    // The ask was answered before the close, or failed with the connection.
+    if (settled instanceof Error) expect(settled).toMatchObject({ code: 'ask/target-exited' });
+    await b.engine.shutdown({ deadlineMs: 100 });
+
+    // b comes back: a new engine, a new incarnation, on the same id and port.
+    const port = b.address!.port;
+    const b2 = await startNode({
+      federation: { nodeId: 'b', cluster: 'test', secret: SECRET, listen: { host: '127.0.0.1', port }, peers: [{ id: 'a', host: '127.0.0.1', port: a.address!.port }] },
+      engine: { id: 'b2', kinds: [Probe] },
+    });
+    open.push(() => b2.stop({ deadlineMs: 200 }));
+    expect(b2.engine.incarnation).not.toBe(b.engine.incarnation);
+    const fresh = await a.federation.spawn('probe', { node: 'b', args: { tag: 'fresh' } });
+    expect(fresh.node).toBe(b2.engine.incarnation);
+    // The old address names the old incarnation: a dead letter here, never the new actor.
+    const before = a.engine.deadLetters().total;
+    expect(a.engine.send(remote, 'to the old b')).toBe('dead');
+    expect(a.engine.deadLetters().total).toBe(before + 1);
+    a.engine.send(fresh, 'hello new b');
+    await until(b2.engine, () => seenBy.get('fresh')!.includes('hello new b'), 'the new actor');
+  });
+
+  it('a forged address (wrong secret) is a dead letter on the node that hosts it, never another actor', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const real = await a.federation.spawn('probe', { node: 'b', args: { tag: 'real' } });
+    const id = addrIdentity(real);
+    const forged = mintAddr({ ...id, secret: (id.secret + 1) >>> 0 || 1 }, null);
+    const guessed = mintAddr({ ...id, generation: id.generation + 1 }, null);
+    expect(a.engine.send(forged, 'forged')).toBe('queued');
+    a.engine.send(guessed, 'guessed');
+    a.engine.send(real, 'genuine');
+    await until(b.engine, () => b.engine.deadLetters().total === 2 && seenBy.get('real')!.length === 1, 'two dead letters on b');
+    expect(seenBy.get('real')).toEqual(['genuine']);
+    expect(b.engine.deadLetters().byReason.unknown).toBe(2);
+  });
+
+  it('the policy refuses sends and spawns outside the allowed prefixes, counted', async () => {
+    const nodes = await cluster(['a', 'b'], (id) => (id === 'b' ? { policy: { send: { allow: ['/user/open'] }, spawn: { allow: ['/user/open'], deny: ['/user/open/secret'] } } } : {}));
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const open1 = b.engine.spawn(Probe, { args: { tag: 'open' }, name: 'open' });
+    const closed = b.engine.spawn(Probe, { args: { tag: 'closed' }, name: 'closed' });
+    // a learns b's incarnation at the handshake; until then b's addresses are unknown to it.
+    await a.federation.connect('b');
+    a.engine.send(closed, 'refused');
+    a.engine.send(open1, 'allowed');
+    await expect(a.engine.ask(closed, 'refused too')).rejects.toMatchObject({ code: 'ask/rejected' });
+    await until(b.engine, () => seenBy.get('open')!.length === 1, 'the allowed send');
+    expect(seenBy.get('closed')).toEqual([]);
+    expect(b.federation.stats().refused.send).toBe(2);
+    expect(b.engine.deadLetters().byReason.rejected).toBe(2);
+    await expect(a.federation.spawn('probe', { node: 'b', args: { tag: 'x' }, name: 'elsewhere' })).rejects.toThrow(/policy/);
+    await expect(a.federation.spawn('probe', { node: 'b', args: { tag: 'y' } })).rejects.toThrow(/policy/);
+    expect(b.federation.stats().refused.spawn).toBe(2);
+  });
+
+  it('an address of a third node, passed in a message, is reachable from a node connected to that node', async () => {
+    const nodes = await cluster(['a', 'b', 'c']);
+    const a = nodes.get('a')!;
+    const c = nodes.get('c')!;
+    const onC = await a.federation.spawn('probe', { node: 'c', args: { tag: 'on-c' } });
+    const onB = await a.federation.spawn('probe', { node: 'b', args: { tag: 'on-b' } });
+    // b connects to c (any use by node id does), then learns c's actor from a message and sends to it.
+    await nodes.get('b')!.federation.connect('c');
+    a.engine.send(onB, { do: 'send', to: onC, message: 'via b' });
+    await until(c.engine, () => seenBy.get('on-c')!.includes('via b'), 'the message b sent to c');
+  });
+});
+
+describe('options', () => {
+  it('bad options are refused naming the field', () => {
+    expect(() => createFederation({ nodeId: '' })).toThrow(/nodeId/);
+    expect(() => createFederation({ nodeId: 'a', peers: [{ id: 'b', host: 'x', port: 70000 }] })).toThrow(/peers\[0\]\.port/);
+    expect(() => createFederation({ nodeId: 'a', peers: [{ id: 'a', host: 'x', port: 1 }] })).toThrow(/peers\[0\]\.id/);
+    expect(() => createFederation({ nodeId: 'a', policy: { send: { allow: ['user'] } } })).toThrow(/policy\.send\.allow\[0\]/);
+    expect(() => createFederation({ nodeId: 'a', transport: 'udp' as never })).toThrow(/transport/);
+    expect(() => createFederation({ nodeId: 'a', lisen: {} } as never)).toThrow(/lisen is not a federation option/);
+    expect(() => createFederation({ nodeId: 'a', requestTimeoutMs: -1 })).toThrow(/requestTimeoutMs/);
+    try {
+      createFederation({ nodeId: 'a', listen: { port: -3 } });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'arg/invalid', details: { field: 'listen.port' } });
+    }
+  });
+
+  it('start refuses an engine made without the federation router; a short secret is refused naming it', async () => {
+    const { createEngine } = await import('@pd/runtime');
+    const fed = createFederation({ nodeId: 'a', secret: SECRET });
+    const other = createEngine();
+    open.push(() => other.shutdown({ deadlineMs: 1 }));
+    await expect(fed.start(other)).rejects.toThrow(/routers: \[federation.router\]/);
+    await expect(startNode({ federation: { nodeId: 'a', secret: 'short' } })).rejects.toThrow(/secret/);
+  });
+});
