@@ -268,16 +268,17 @@ describe('federation over loopback TCP', () => {
     expect(b.federation.stats().refused.spawn).toBe(2);
   });
 
-  it('an address of a third node, passed in a message, is reachable from a node connected to that node', async () => {
+  it('an address of a third node, passed in a message, is routed there (connecting on first use)', async () => {
     const nodes = await cluster(['a', 'b', 'c']);
     const a = nodes.get('a')!;
     const c = nodes.get('c')!;
     const onC = await a.federation.spawn('probe', { node: 'c', args: { tag: 'on-c' } });
+    // a is connected to c, then to b: it tells b c's incarnation at that handshake.
     const onB = await a.federation.spawn('probe', { node: 'b', args: { tag: 'on-b' } });
-    // b connects to c (any use by node id does), then learns c's actor from a message and sends to it.
-    await nodes.get('b')!.federation.connect('c');
+    // b, never connected to c, learns c's actor from a message and sends to it: b connects on first use.
     a.engine.send(onB, { do: 'send', to: onC, message: 'via b' });
     await until(c.engine, () => seenBy.get('on-c')!.includes('via b'), 'the message b sent to c');
+    expect(nodes.get('b')!.federation.stats().peers.find((p) => p.id === 'c')).toMatchObject({ state: 'up', incarnation: c.engine.incarnation });
   });
 });
 

@@ -95,7 +95,7 @@ export class Federation {
       if (this.nodeRouter !== null) {
         throw new ArgumentError(`federation '${this.nodeId}' is already attached to an engine (one federation per single-core engine)`);
       }
-      this.nodeRouter = new NodeRouter(host, this.gate, timeout);
+      this.nodeRouter = new NodeRouter(host, this.gate, timeout, this.nodeId);
       return this.nodeRouter;
     };
   }

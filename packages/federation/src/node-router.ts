@@ -106,7 +106,7 @@ export class NodeRouter implements RemoteRouter {
   private closed = false;
   private readonly readers = new Map<string, () => void>();
 
-  constructor(readonly host: RemoteHost, policy: PolicyGate, private readonly requestTimeoutMs: number) {
+  constructor(readonly host: RemoteHost, policy: PolicyGate, private readonly requestTimeoutMs: number, private readonly selfId: string) {
     this.node = host.incarnation;
     this.gate = policy;
   }
@@ -133,8 +133,10 @@ export class NodeRouter implements RemoteRouter {
   peerConnected(id: string, incarnation: number): void {
     const peer = this.peerOf(id);
     if (peer.incarnation !== 0 && peer.incarnation !== incarnation) {
-      // Restarted: its old actors are gone. Anything still linked to them hears it now.
+      // Restarted (or a hint from another node was stale): the old run's actors are gone,
+      // and anything still linked to them hears it now.
       if (peer.state === 'up') this.nodeDown(peer, 'restarted');
+      else this.breakBooks(peer.incarnation);
       this.incarnations.set(peer.incarnation, null);
     }
     if (incarnation === this.node || this.incarnations.get(incarnation) === null) {
@@ -146,6 +148,37 @@ export class NodeRouter implements RemoteRouter {
     this.incarnations.set(incarnation, peer);
     this.ensureChannel(peer);
     for (const done of peer.waiters.splice(0)) done();
+    this.sharePeers(peer);
+  }
+
+  /**
+   * Tell `peer` the incarnations of the other nodes this one is connected to, and them of
+   * `peer`, so an address of a third node that arrives in a message can be routed there.
+   */
+  private sharePeers(peer: Peer): void {
+    const others = [...this.peers.values()].filter((p) => p !== peer && p.state === 'up');
+    if (others.length === 0) return;
+    const notice: Notice = { op: 'peers', peers: others.map((p) => [p.id, p.incarnation] as const) };
+    this.stage(peer, MessageKind.user, endpointOf(0), null, 0, notice, 0, null);
+    const about: Notice = { op: 'peers', peers: [[peer.id, peer.incarnation]] };
+    for (const other of others) this.stage(other, MessageKind.user, endpointOf(0), null, 0, about, 0, null);
+  }
+
+  /** Incarnations a peer told of: routable if the node is a member (its address known) and this one has no newer word. */
+  private learnPeers(list: unknown): void {
+    if (!Array.isArray(list)) throw badShape('a peers notice without a list');
+    for (const item of list.slice(0, 1024)) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || !Number.isInteger(item[1]) || item[1] <= 0 || item[1] > 0xffff_ffff) continue;
+      const [id, incarnation] = item as [string, number];
+      if (id === this.selfId || incarnation === this.node || this.incarnations.has(incarnation)) continue;
+      if (this.membership?.addressOf(id) === undefined) continue;
+      const peer = this.peerOf(id);
+      // Only a hint: the handshake has the last word (a different incarnation there makes this one gone).
+      if (peer.state === 'up' || peer.state === 'down') continue;
+      if (peer.incarnation !== 0) this.incarnations.delete(peer.incarnation);
+      peer.incarnation = incarnation;
+      this.incarnations.set(incarnation, peer);
+    }
   }
 
   /** The network lost the connection to `id`. */
@@ -254,7 +287,7 @@ export class NodeRouter implements RemoteRouter {
 
   link(local: AnyAddr, remote: AnyAddr): void {
     const peer = this.livePeer(remote);
-    if (peer === null || peer.state !== 'up') {
+    if (peer === null || peer.state === 'down') {
       // Erlang: linking to an actor on a node that cannot be reached is an exit `noconnection`.
       this.host.signal(local, 'link', remote, peer === null ? Exit.noproc : Exit.noconnection);
       return;
@@ -271,7 +304,7 @@ export class NodeRouter implements RemoteRouter {
 
   monitor(watcher: AnyAddr, remote: AnyAddr, ref: MonitorRef): void {
     const peer = this.livePeer(remote);
-    if (peer === null || peer.state !== 'up') {
+    if (peer === null || peer.state === 'down') {
       this.host.down(watcher, ref, remote, peer === null ? Exit.noproc : Exit.noconnection);
       return;
     }
@@ -484,6 +517,10 @@ export class NodeRouter implements RemoteRouter {
     }
     if (typeof body !== 'object' || body === null) throw badShape('a control message that is not an object');
     const op = (body as { op?: unknown }).op;
+    if (kind === MessageKind.user && op === 'peers') {
+      this.learnPeers((body as { peers?: unknown }).peers);
+      return;
+    }
     if (kind === MessageKind.user && op === 'publish') {
       const { topic, message } = body as { topic: unknown; message: unknown };
       if (typeof topic !== 'string') throw badShape('a publish without a topic');
@@ -722,7 +759,21 @@ export class NodeRouter implements RemoteRouter {
    */
   private nodeDown(peer: Peer, why: string): void {
     peer.state = 'down';
-    const node = peer.incarnation;
+    this.breakBooks(peer.incarnation);
+    for (const [id, entry] of this.pending) {
+      if (entry.peer !== peer) continue;
+      this.pending.delete(id);
+      const error = new AskError('ask/target-exited', `the connection to node '${peer.id}' was lost (noconnection: ${why})`, { node: peer.id, reason: 'noconnection' });
+      if (entry.kind === 'ask') entry.handle.fail(error);
+      else {
+        this.host.reactor.clearTimer(entry.timer as never);
+        entry.reject(error);
+      }
+    }
+  }
+
+  /** Links and monitors with actors of incarnation `node`: exits and Downs with `noconnection` here, forgotten. */
+  private breakBooks(node: number): void {
     const host = this.host;
     for (const [key, entry] of this.links) {
       for (const [remoteKey, remote] of entry.remotes) {
@@ -740,17 +791,7 @@ export class NodeRouter implements RemoteRouter {
     for (const [key, watchers] of this.watchedBy) {
       const kept = watchers.filter((w) => w.watcher.node !== node);
       if (kept.length === 0) this.watchedBy.delete(key);
-      else this.watchedBy.set(key, kept);
-    }
-    for (const [id, entry] of this.pending) {
-      if (entry.peer !== peer) continue;
-      this.pending.delete(id);
-      const error = new AskError('ask/target-exited', `the connection to node '${peer.id}' was lost (noconnection: ${why})`, { node: peer.id, reason: 'noconnection' });
-      if (entry.kind === 'ask') entry.handle.fail(error);
-      else {
-        host.reactor.clearTimer(entry.timer as never);
-        entry.reject(error);
-      }
+      else if (kept.length !== watchers.length) this.watchedBy.set(key, kept);
     }
   }
 }

@@ -37,7 +37,12 @@ export type Request =
 /** A one-way control message (a `user` frame to the endpoint). */
 export type Notice =
   /** Deliver `message` to this node's subscribers of `topic`. */
-  { readonly op: 'publish'; readonly topic: string; readonly message: unknown };
+  | { readonly op: 'publish'; readonly topic: string; readonly message: unknown }
+  /**
+   * The sender is connected to these nodes, running as these incarnations: the receiver
+   * can route addresses of theirs it learns from messages (connecting on first use).
+   */
+  | { readonly op: 'peers'; readonly peers: readonly (readonly [id: string, incarnation: number])[] };
 
 /** The body of a `reply` frame: `[0, value]`, or `[1, error]` with the error as `wireError` wrote it. */
 export type Answer = readonly [0, unknown] | readonly [1, unknown];
