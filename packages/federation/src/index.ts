@@ -8,8 +8,8 @@
  */
 export { Federation, createFederation, startNode, type FederationNode, type FederationStats, type PeerStats, type RemoteSpawnOptions } from './federation.js';
 export {
-  FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PeerAddress, type PrefixPolicy,
+  FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PrefixPolicy,
 } from './options.js';
-export { StaticMembership, type Membership, type MembershipListener } from './membership.js';
+export { StaticMembership, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
 export type { PolicyRefusals } from './policy.js';
 export type { PeerState, RouterCounters } from './node-router.js';

@@ -5,7 +5,13 @@
  * interface. Owns: the contract and the static implementation. Must not: open connections
  * (the router connects lazily, on first use, to the addresses it learns here).
  */
-import type { PeerAddress } from './options.js';
+
+/** A node this one may talk to: its id (unique in the cluster) and where it listens. */
+export interface PeerAddress {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+}
 
 /** What a membership tells its listener. */
 export interface MembershipListener {

@@ -23,8 +23,7 @@ import {
   type ByteSource, type Codec, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, EnvelopeFlags,
   TransportError, decodeFrame, readError, readReason, wireError, wireReason,
 } from '@pd/transport';
-import type { Membership, MembershipListener } from './membership.js';
-import type { PeerAddress } from './options.js';
+import type { Membership, MembershipListener, PeerAddress } from './membership.js';
 import { PolicyGate } from './policy.js';
 import { type Answer, ENDPOINT_SLOT, ExitMode, type Notice, type Request, endpointOf } from './protocol.js';
 

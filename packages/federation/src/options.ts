@@ -6,14 +6,7 @@
  */
 import { ArgumentError, describeType } from '@pd/actor';
 import type { NetLimits, SecretSource } from '@pd/transport';
-import type { Membership } from './membership.js';
-
-/** A node this one may talk to: its id (unique in the cluster) and where it listens. */
-export interface PeerAddress {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-}
+import type { Membership, PeerAddress } from './membership.js';
 
 /** Path prefixes (segment-wise: `/user/a` covers `/user/a/b`, not `/user/ab`). */
 export interface PrefixPolicy {
