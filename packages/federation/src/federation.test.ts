@@ -31,6 +31,7 @@ type Command =
   | { readonly do: 'ask'; readonly to: AnyAddr; readonly message: unknown }
   | { readonly do: 'monitor' | 'link' | 'unlink'; readonly target: AnyAddr }
   | { readonly do: 'crash' }
+  | { readonly do: 'subscribe'; readonly topic: string }
   | { readonly do: 'report'; readonly to: AnyAddr };
 
 /** Shared by every probe of the process, by name (the same process hosts every node here). */
@@ -50,6 +51,7 @@ const Probe = defineKind<unknown, { tag: string; trap?: boolean }>('probe', ({ t
         else if (c.do === 'link') ctx.link(c.target);
         else if (c.do === 'unlink') ctx.unlink(c.target);
         else if (c.do === 'report') ctx.send(c.to, { from: tag, count: seen.length });
+        else if (c.do === 'subscribe') ctx.subscribe(c.topic);
         else throw new Error('told to crash');
         return 'done';
       }
@@ -58,6 +60,14 @@ const Probe = defineKind<unknown, { tag: string; trap?: boolean }>('probe', ({ t
     },
   };
 });
+
+/** What a probe becomes after a hot swap: it records messages as `{ v2 }`. */
+const ProbeV2 = defineKind<unknown, { tag: string }>('probe-v2', ({ tag }) => ({
+  receive(m: unknown) {
+    seenBy.get(tag)!.push({ v2: m });
+    return undefined;
+  },
+}));
 
 let tags = 0;
 function spawnProbe(engine: Engine, options: { trap?: boolean; name?: string } = {}): { addr: AnyAddr; seen: unknown[] } {
@@ -73,7 +83,7 @@ async function cluster(ids: readonly string[], extra: (id: string) => Partial<Fe
     const membership = new StaticMembership();
     const node = await startNode({
       federation: { nodeId: id, cluster: 'test', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, ...extra(id) },
-      engine: { id, kinds: [Probe], askTimeoutMs: 20_000 },
+      engine: { id, kinds: [Probe, ProbeV2], askTimeoutMs: 20_000 },
     });
     open.push(() => node.stop({ deadlineMs: 200 }));
     nodes.set(id, { ...node, membership });
@@ -279,6 +289,44 @@ describe('federation over loopback TCP', () => {
     a.engine.send(onB, { do: 'send', to: onC, message: 'via b' });
     await until(c.engine, () => seenBy.get('on-c')!.includes('via b'), 'the message b sent to c');
     expect(nodes.get('b')!.federation.stats().peers.find((p) => p.id === 'c')).toMatchObject({ state: 'up', incarnation: c.engine.incarnation });
+  });
+});
+
+describe('federation: publish, swap, and what cannot cross', () => {
+  it('publish reaches subscribers on connected nodes; swap by kind name reaches across', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'sub' } });
+    a.engine.send(remote, { do: 'subscribe', topic: 'news' });
+    expect(await a.engine.ask(remote, 'sync')).toEqual({ echo: 'sync' });
+    a.engine.publish('news', 'extra');
+    await until(b.engine, () => seenBy.get('sub')!.includes('extra'), 'the publish on b');
+    a.engine.swap(remote, 'probe-v2', { args: { tag: 'sub' } });
+    a.engine.send(remote, 'after swap');
+    await until(b.engine, () => seenBy.get('sub')!.some((m) => typeof m === 'object' && m !== null && 'v2' in m), 'the swapped behaviour');
+    expect(seenBy.get('sub')!.at(-1)).toEqual({ v2: 'after swap' });
+  });
+
+  it('a value that cannot be encoded, or is larger than a frame, is refused at the send', async () => {
+    const nodes = await cluster(['a', 'b'], () => ({ limits: { maxFrameBytes: 64 * 1024 } }));
+    const a = nodes.get('a')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'refuses' } });
+    expect(() => a.engine.send(remote, { f: () => 1 })).toThrow(expect.objectContaining({ code: 'send/not-serializable' }));
+    expect(() => a.engine.send(remote, 'x'.repeat(100_000))).toThrow(expect.objectContaining({ code: 'send/too-large' }));
+    expect(await a.engine.ask(remote, 'still fine')).toEqual({ echo: 'still fine' });
+  });
+
+  it('the send policy covers stop and kill from remote nodes', async () => {
+    const nodes = await cluster(['a', 'b'], (id) => (id === 'b' ? { policy: { send: { deny: ['/user/guarded'] } } } : {}));
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const guarded = b.engine.spawn(Probe, { args: { tag: 'guarded' }, name: 'guarded' });
+    await a.federation.connect('b');
+    a.engine.stop(guarded);
+    a.engine.kill(guarded);
+    await until(b.engine, () => b.federation.stats().refused.send === 2, 'two refusals');
+    expect(b.engine.info(guarded)?.status).toBe('running');
   });
 });
 

@@ -449,7 +449,7 @@ export class NodeRouter implements RemoteRouter {
           if (from === null) throw badShape('a link exit without a source');
           this.dropLink(to, from);
           host.signal(to, 'link', from, reason);
-        } else {
+        } else if (this.mayReceive(to)) {
           host.signal(to, mode === ExitMode.kill ? 'kill' : 'exit', from, reason);
         }
         return;
@@ -493,15 +493,15 @@ export class NodeRouter implements RemoteRouter {
         return;
       }
       case MessageKind.stop:
-        host.stop(to, readReason(body));
+        if (this.mayReceive(to)) host.stop(to, readReason(body));
         return;
       case MessageKind.kill:
-        host.signal(to, 'kill', from, Exit.killed);
+        if (this.mayReceive(to)) host.signal(to, 'kill', from, Exit.killed);
         return;
       case MessageKind.swap: {
         const [kindName, args] = pair(body);
         if (typeof kindName !== 'string') throw badShape('a swap without a kind name');
-        host.swap(to, kindName, args ?? undefined);
+        if (this.mayReceive(to)) host.swap(to, kindName, args ?? undefined);
         return;
       }
       default:
