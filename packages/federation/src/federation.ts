@@ -9,7 +9,7 @@
  */
 import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOptions } from '@pd/actor';
 import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
-import { Codec, type NetAddress, type NetEvent, type NetNode, type NetStats, createNetNode } from '@pd/transport';
+import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
 import { NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
 import { FEDERATION_DEFAULTS, type FederationOptions, validateFederationOptions } from './options.js';
@@ -109,14 +109,20 @@ export class Federation {
     if (this.state !== 'new') throw new EngineError('engine/stopped', `federation '${this.nodeId}' is ${this.state}; create a new one`);
     this.state = 'starting';
     const o = this.options;
-    const net = await createNetNode({
-      transport: o.transport ?? FEDERATION_DEFAULTS.transport, nodeId: o.nodeId, cluster: o.cluster ?? FEDERATION_DEFAULTS.cluster,
-      incarnation: engine.incarnation, ...(o.listen === undefined ? {} : { listen: o.listen }), ...(o.secret === undefined ? {} : { secret: o.secret }),
-      ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.limits === undefined ? {} : { limits: o.limits }),
-    }, {
-      clock: engine.reactor, codec: new Codec(), ...(o.env === undefined ? {} : { env: o.env }),
-      onEvent: (event) => this.onNetEvent(event),
-    });
+    const cluster = o.cluster ?? FEDERATION_DEFAULTS.cluster;
+    const onEvent = (event: NetEvent): void => this.onNetEvent(event);
+    const net = o.carrier !== undefined
+      ? new NetNode({
+        clock: engine.reactor, codec: new Codec(), carrier: o.carrier, nodeId: o.nodeId, cluster, incarnation: engine.incarnation,
+        secret: await loadSecret(o.secret ?? { env: SECRET_ENV }, 'secret', o.env ?? process.env), onEvent,
+        ...(o.listen === undefined ? {} : { listen: { host: o.listen.host ?? '127.0.0.1', port: o.listen.port } }),
+        ...(o.limits === undefined ? {} : { limits: o.limits }),
+      })
+      : await createNetNode({
+        transport: o.transport ?? FEDERATION_DEFAULTS.transport, nodeId: o.nodeId, cluster,
+        incarnation: engine.incarnation, ...(o.listen === undefined ? {} : { listen: o.listen }), ...(o.secret === undefined ? {} : { secret: o.secret }),
+        ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.limits === undefined ? {} : { limits: o.limits }),
+      }, { clock: engine.reactor, codec: new Codec(), ...(o.env === undefined ? {} : { env: o.env }), onEvent });
     this.net = net;
     this.engine = engine;
     const address = await net.start();

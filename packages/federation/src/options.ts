@@ -5,7 +5,7 @@
  * unchanged. Must not: load secrets or open sockets (node-router.ts and federation.ts do).
  */
 import { ArgumentError, describeType } from '@pd/actor';
-import type { NetLimits, SecretSource } from '@pd/transport';
+import type { Carrier, NetLimits, SecretSource } from '@pd/transport';
 import type { Membership, PeerAddress } from './membership.js';
 
 /** Path prefixes (segment-wise: `/user/a` covers `/user/a/b`, not `/user/ab`). */
@@ -56,6 +56,11 @@ export interface FederationOptions {
   readonly limits?: Partial<NetLimits>;
   /** Environment to read secrets from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A byte-stream carrier in place of `transport` (the simulator's `simNetCarrier` from
+   * `@pd/runtime/sim`, or a test's); the wire protocol runs over it unchanged.
+   */
+  readonly carrier?: Carrier;
 }
 
 /** Defaults, in one place. */
@@ -66,7 +71,7 @@ export const FEDERATION_DEFAULTS = {
 } as const;
 
 const KNOWN_FIELDS = new Set([
-  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env',
+  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier',
 ]);
 
 /**
@@ -131,6 +136,12 @@ export function validateFederationOptions(options: unknown): asserts options is 
   }
   if (o.limits !== undefined && (typeof o.limits !== 'object' || o.limits === null)) bad('limits', `must be an object, got ${describeType(o.limits)}`);
   if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) bad('env', `must be an object, got ${describeType(o.env)}`);
+  if (o.carrier !== undefined) {
+    const c = o.carrier as Record<string, unknown> | null;
+    if (typeof c !== 'object' || c === null || typeof c.kind !== 'string' || typeof c.listen !== 'function' || typeof c.dial !== 'function') {
+      bad('carrier', 'must be a Carrier { kind, listen, dial }');
+    }
+  }
 }
 
 function checkId(value: unknown, field: string, bad: (field: string, why: string) => never): void {
