@@ -95,12 +95,18 @@ async function run(seed: number): Promise<Outcome> {
   world.at(7000, () => {
     a.federation.spawn('sink', { node: 'b', args: 'after-heal' }).then(() => (healedSpawn = true), (error: unknown) => (failure = error));
   });
+  let badFrames = -1;
+  let closed = false;
+  world.at(11_000, () => {
+    badFrames = [...nodes.values()].reduce((sum, n) => sum + n.federation.stats().router.badFrames, 0);
+    // Closing takes turns of the nodes' reactors: inside the run.
+    Promise.all([...nodes.values()].map((n) => n.federation.close())).then(() => (closed = true), (error: unknown) => (failure = error));
+  });
   await world.run({ untilMs: 12_000 });
   if (failure !== null) throw failure;
-  const badFrames = [...nodes.values()].reduce((sum, n) => sum + n.federation.stats().router.badFrames, 0);
+  expect(closed).toBe(true);
   const hash = world.trace.hash;
   const steps = world.steps;
-  for (const n of nodes.values()) await n.federation.close();
   world.dispose();
   return { got, answers, downs, exits, healedSpawn, badFrames, hash, steps };
 }

@@ -317,6 +317,19 @@ describe('federation: publish, swap, and what cannot cross', () => {
     expect(await a.engine.ask(remote, 'still fine')).toEqual({ echo: 'still fine' });
   });
 
+  it('a node that stops gracefully sends its actors\' exit reasons before its connections close', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'graceful' } });
+    const watcher = spawnProbe(a.engine);
+    a.engine.send(watcher.addr, { do: 'monitor', target: remote });
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 1, 'the monitor on b');
+    await b.stop({ deadlineMs: 1000 });
+    await until(a.engine, () => downOf(watcher.seen) !== undefined, 'the Down');
+    expect(downOf(watcher.seen)!.reason.type).toBe('shutdown');
+  });
+
   it('the send policy covers stop and kill from remote nodes', async () => {
     const nodes = await cluster(['a', 'b'], (id) => (id === 'b' ? { policy: { send: { deny: ['/user/guarded'] } } } : {}));
     const a = nodes.get('a')!;

@@ -206,6 +206,10 @@ export class Federation {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    const engine = this.engine;
+    // Exits and Downs staged just before (a shutdown's last actors) leave in the flush the
+    // network scheduled with `soon`; this turn comes after it, so they go out first.
+    if (engine !== null) await new Promise<void>((resolve) => engine.reactor.soon(resolve));
     this.nodeRouter?.close();
     await this.net?.close();
   }

@@ -487,7 +487,8 @@ export class NodeRouter implements RemoteRouter {
       }
       case MessageKind.down: {
         const entry = this.watching.get(correlationId);
-        if (entry === undefined || !entry.watcher.equals(to)) return;
+        // Only the node hosting the watched actor may say it is down.
+        if (entry === undefined || !entry.watcher.equals(to) || entry.remote.node !== peer.incarnation) return;
         this.watching.delete(correlationId);
         host.down(entry.watcher, entry.ref, entry.remote, readReason(body));
         return;
