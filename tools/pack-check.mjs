@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
-const PACKAGES = ['actor', 'transport', 'runtime', 'control', 'telemetry', 'cli'];
+const PACKAGES = ['actor', 'transport', 'runtime', 'federation', 'control', 'telemetry', 'cli'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(cmd, args, cwd, { expectOutput } = {}) {
@@ -123,7 +123,7 @@ function main() {
     run(process.execPath, ['out/example.cjs'], app, { expectOutput: /^2$/m });
 
     // Every entry point through require() (Node 20.19+ loads ESM synchronously when it has no top-level await).
-    const entries = ['@pd/actor', '@pd/actor/internal', '@pd/transport', '@pd/runtime', '@pd/runtime/sim', '@pd/control', '@pd/cli'];
+    const entries = ['@pd/actor', '@pd/actor/internal', '@pd/transport', '@pd/runtime', '@pd/runtime/sim', '@pd/federation', '@pd/control', '@pd/cli'];
     writeFileSync(join(app, 'require-all.cjs'), entries.map((e) => `if (Object.keys(require(${JSON.stringify(e)})).length === 0) throw new Error('empty: ${e}');`).join('\n') + '\nconsole.log("require ok");\n');
     run(process.execPath, ['require-all.cjs'], app, { expectOutput: /require ok/ });
 
