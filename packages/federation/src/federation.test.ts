@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, Down, Exit, ExitSignal, defineKind, PdError } from '@pd/actor';
 import { mintAddr, addrIdentity } from '@pd/actor/internal';
 import type { Engine } from '@pd/runtime';
+import { Codec, MessageKind, NetNode, tcpCarrier, hostNetClock, type FrameInit } from '@pd/transport';
 import { type FederationNode, type FederationOptions, StaticMembership, startNode, createFederation } from './index.js';
 
 const SECRET = 'federation-test-secret-0123456789';
@@ -82,7 +83,8 @@ async function cluster(ids: readonly string[], extra: (id: string) => Partial<Fe
   for (const id of ids) {
     const membership = new StaticMembership();
     const node = await startNode({
-      federation: { nodeId: id, cluster: 'test', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, ...extra(id) },
+      // Generous request timeout: a loaded machine must not fail a test by being slow.
+      federation: { nodeId: id, cluster: 'test', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, requestTimeoutMs: 30_000, ...extra(id) },
       engine: { id, kinds: [Probe, ProbeV2], askTimeoutMs: 20_000 },
     });
     open.push(() => node.stop({ deadlineMs: 200 }));
@@ -340,6 +342,59 @@ describe('federation: publish, swap, and what cannot cross', () => {
     a.engine.kill(guarded);
     await until(b.engine, () => b.federation.stats().refused.send === 2, 'two refusals');
     expect(b.engine.info(guarded)?.status).toBe('running');
+  });
+});
+
+describe('federation: what a peer cannot do', () => {
+  it('a node with another secret is refused; the error of a request to it says why', async () => {
+    const nodes = await cluster(['a', 'b'], (id) => (id === 'b' ? { secret: 'another-secret-0123456789abcdef' } : { requestTimeoutMs: 300 }));
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const connecting = a.federation.connect('b').catch((error: unknown) => error);
+    await until(a.engine, () => a.federation.recentEvents().some((e) => e.type === 'refused' && e.peer === 'b' && e.reason === 'auth'), 'the refusal');
+    expect(await connecting).toMatchObject({ code: 'ask/timeout' });
+    await expect(a.federation.spawn('probe', { node: 'b', args: { tag: 'never' } })).rejects.toThrow(/did not answer spawn .*not connected: refused .*auth/);
+    expect(b.federation.stats().peers.filter((p) => p.state === 'up')).toEqual([]);
+    expect(a.federation.stats().peers.find((p) => p.id === 'b')?.state).not.toBe('up');
+  });
+
+  it('frames of wrong shapes, or speaking for another node, are counted and dropped; the node goes on', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const target = b.engine.spawn(Probe, { args: { tag: 'target-of-evil' } });
+    const evil = new NetNode({
+      clock: hostNetClock(), codec: new Codec(), carrier: tcpCarrier(), nodeId: 'evil', cluster: 'test', incarnation: 4242,
+      secret: new TextEncoder().encode(SECRET),
+    });
+    open.push(() => evil.close());
+    const out = evil.connect('b', { host: '127.0.0.1', port: b.address!.port }).out;
+    const frame = (kind: number, destination: FrameInit['destination'], source: FrameInit['source'], body: unknown, correlationId = 0): void => {
+      out.stage({ flags: 0, kind: kind as FrameInit['kind'], priority: 0, source, destination, correlationId, deadlineMs: null, trace: null }, body, false);
+    };
+    const endpoint = { node: 0, core: 0, slot: 0xffff_ffff, generation: 0, secret: 0 };
+    const dst = addrIdentity(target);
+    frame(MessageKind.user, endpoint, null, 'not an object');
+    frame(MessageKind.user, endpoint, null, { op: 'peers', peers: 'nope' });
+    frame(MessageKind.ask, endpoint, null, { op: 'spawn', kind: 42 }, 7);
+    frame(MessageKind.ask, endpoint, null, { op: 'nonsense' }, 8);
+    frame(MessageKind.exit, dst, null, 'garbage');
+    frame(MessageKind.swap, dst, null, [null]);
+    frame(MessageKind.stop, dst, null, ['no-such-reason']);
+    // A source on another node than the sender's: refused whatever it says.
+    frame(MessageKind.kill, dst, { node: b.engine.incarnation, core: 0, slot: 1, generation: 1, secret: 1 }, null);
+    frame(MessageKind.link, dst, null, null);
+    frame(MessageKind.user, dst, null, 'a plain message from a peer with the secret');
+    out.publish();
+    await until(b.engine, () => seenBy.get('target-of-evil')!.length === 1, 'the evil peer\'s last frame');
+    const counters = b.federation.stats().router;
+    expect(counters.badFrames).toBe(1);
+    // Six frames of wrong shapes; the two bad requests were answered with their errors instead.
+    expect(counters.errors).toBe(6);
+    expect(b.engine.info(target)?.status).toBe('running');
+    // b still serves a.
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'after-evil' } });
+    expect(await a.engine.ask(remote, 'still')).toEqual({ echo: 'still' });
   });
 });
 

@@ -41,8 +41,9 @@ export interface PeerStats {
   /** Frames this node sent it and received from it. */
   readonly sent: number;
   readonly received: number;
-  /** Frames waiting in its outbound queues. */
+  /** Frames and bytes waiting in its outbound queues. */
   readonly queuedFrames: number;
+  readonly queuedBytes: number;
 }
 
 /** What {@link Federation.stats} returns. */
@@ -186,7 +187,10 @@ export class Federation {
     const net = this.net;
     return {
       nodeId: this.nodeId, incarnation: this.incarnation,
-      peers: (router?.peerList() ?? []).map((p) => ({ ...p, queuedFrames: net?.peer(p.id)?.queuedFrames ?? 0 })),
+      peers: (router?.peerList() ?? []).map((p) => {
+        const link = net?.peer(p.id);
+        return { ...p, queuedFrames: link?.queuedFrames ?? 0, queuedBytes: link?.queuedBytes ?? 0 };
+      }),
       refused: { ...this.gate.refused },
       router: { ...(router?.counters ?? { framesIn: 0, badFrames: 0, staleSends: 0, errors: 0 }) },
       books: router?.books() ?? { links: 0, watching: 0, watchedBy: 0, pending: 0 },
@@ -227,7 +231,10 @@ export class Federation {
     const router = this.nodeRouter;
     if (router === null) return;
     if (event.type === 'up') router.peerConnected(event.peer, event.incarnation);
-    else if (event.type === 'down') router.peerDisconnected(event.peer);
+    else if (event.type === 'down') {
+      router.peerTrouble(event.peer, event.reason, event.text, event.byPeer);
+      router.peerDisconnected(event.peer);
+    } else if (event.peer !== null) router.peerTrouble(event.peer, event.reason, event.text, event.byPeer);
   }
 }
 

@@ -104,6 +104,8 @@ export class NodeRouter implements RemoteRouter {
   private publishingInbound = false;
   private closed = false;
   private readonly readers = new Map<string, () => void>();
+  /** The last handshake refusal or connection loss per peer (for error messages). */
+  private readonly lastTrouble = new Map<string, string>();
 
   constructor(readonly host: RemoteHost, policy: PolicyGate, private readonly requestTimeoutMs: number, private readonly selfId: string) {
     this.node = host.incarnation;
@@ -195,7 +197,7 @@ export class NodeRouter implements RemoteRouter {
         const i = peer.waiters.indexOf(done);
         if (i < 0) return;
         peer.waiters.splice(i, 1);
-        reject(new AskError('ask/timeout', `node '${id}' did not connect within ${this.requestTimeoutMs} ms`, { node: id, timeoutMs: this.requestTimeoutMs }));
+        reject(new AskError('ask/timeout', `node '${id}' did not connect within ${this.requestTimeoutMs} ms${this.whyNotUp(peer)}`, { node: id, timeoutMs: this.requestTimeoutMs }));
       });
       const done = (): void => {
         this.host.reactor.clearTimer(timer);
@@ -672,6 +674,19 @@ export class NodeRouter implements RemoteRouter {
     return peer.channel!;
   }
 
+  /** For an error about a peer that never answered: the last refusal or loss the network reported, if it is not up. */
+  private whyNotUp(peer: Peer): string {
+    if (peer.state === 'up') return '';
+    const why = this.lastTrouble.get(peer.id);
+    return why === undefined ? ` (not connected: state ${peer.state})` : ` (not connected: ${why})`;
+  }
+
+  /** The network refused a handshake with `id` or lost its connection: kept for error messages. */
+  peerTrouble(id: string, reason: string, text: string, byPeer: boolean): void {
+    if (!this.peers.has(id)) return;
+    this.lastTrouble.set(id, `${byPeer ? 'refused by the peer' : 'refused here'}: ${reason}${text === '' ? '' : ` (${text})`}`);
+  }
+
   /** Make sure frames from `peer` are read. */
   private ensureChannel(peer: Peer): void {
     if (this.net === null || this.closed) return;
@@ -718,7 +733,7 @@ export class NodeRouter implements RemoteRouter {
       const id = this.nextRequestId++;
       const entry: Pending = { kind: 'request', peer, resolve, reject, timer: null };
       entry.timer = this.host.reactor.setTimer(this.requestTimeoutMs, () => {
-        if (this.pending.delete(id)) reject(new AskError('ask/timeout', `node '${peer.id}' did not answer ${body.op} within ${this.requestTimeoutMs} ms`, { node: peer.id, timeoutMs: this.requestTimeoutMs }));
+        if (this.pending.delete(id)) reject(new AskError('ask/timeout', `node '${peer.id}' did not answer ${body.op} within ${this.requestTimeoutMs} ms${this.whyNotUp(peer)}`, { node: peer.id, timeoutMs: this.requestTimeoutMs }));
       });
       this.pending.set(id, entry);
       try {
