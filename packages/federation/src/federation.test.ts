@@ -70,6 +70,21 @@ const ProbeV2 = defineKind<unknown, { tag: string }>('probe-v2', ({ tag }) => ({
   },
 }));
 
+/** Held gates of {@link Gate} actors, by tag: calling one lets the actor go on. */
+const gates = new Map<string, () => void>();
+/** Records what it gets; on 'hold' it stays in that handler until its gate is opened. */
+const Gate = defineKind<unknown, { tag: string }>('gate', ({ tag }) => {
+  const seen: unknown[] = [];
+  seenBy.set(tag, seen);
+  return {
+    async receive(m: unknown) {
+      seen.push(m);
+      if (m === 'hold') await new Promise<void>((resolve) => gates.set(tag, resolve));
+      return undefined;
+    },
+  };
+});
+
 let tags = 0;
 function spawnProbe(engine: Engine, options: { trap?: boolean; name?: string } = {}): { addr: AnyAddr; seen: unknown[] } {
   const tag = `p${++tags}`;
@@ -85,7 +100,7 @@ async function cluster(ids: readonly string[], extra: (id: string) => Partial<Fe
     const node = await startNode({
       // Generous request timeout: a loaded machine must not fail a test by being slow.
       federation: { nodeId: id, cluster: 'test', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, requestTimeoutMs: 30_000, ...extra(id) },
-      engine: { id, kinds: [Probe, ProbeV2], askTimeoutMs: 20_000 },
+      engine: { id, kinds: [Probe, ProbeV2, Gate], askTimeoutMs: 20_000 },
     });
     open.push(() => node.stop({ deadlineMs: 200 }));
     nodes.set(id, { ...node, membership });
@@ -244,6 +259,20 @@ describe('federation over loopback TCP', () => {
     await until(b2.engine, () => seenBy.get('fresh')!.includes('hello new b'), 'the new actor');
   });
 
+  it('a node the membership reports down is noconnection for every link and monitor to it', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'left' } });
+    const watcher = spawnProbe(a.engine, { trap: true });
+    a.engine.send(watcher.addr, { do: 'monitor', target: remote });
+    a.engine.send(watcher.addr, { do: 'link', target: remote });
+    await until(a.engine, () => a.federation.stats().books.watching === 1 && a.federation.stats().books.links === 1, 'the books');
+    a.membership.remove('b', 'declared dead');
+    await until(a.engine, () => downOf(watcher.seen) !== undefined && exitOf(watcher.seen) !== undefined, 'noconnection');
+    expect([downOf(watcher.seen)!.reason, exitOf(watcher.seen)!.reason]).toEqual([Exit.noconnection, Exit.noconnection]);
+    expect(a.federation.stats().peers.find((p) => p.id === 'b')).toMatchObject({ state: 'down', member: false });
+  });
+
   it('a forged address (wrong secret) is a dead letter on the node that hosts it, never another actor', async () => {
     const nodes = await cluster(['a', 'b']);
     const a = nodes.get('a')!;
@@ -308,6 +337,25 @@ describe('federation: publish, swap, and what cannot cross', () => {
     a.engine.send(remote, 'after swap');
     await until(b.engine, () => seenBy.get('sub')!.some((m) => typeof m === 'object' && m !== null && 'v2' in m), 'the swapped behaviour');
     expect(seenBy.get('sub')!.at(-1)).toEqual({ v2: 'after swap' });
+  });
+
+  it('sendWait to a full backpressure mailbox on another node waits there for room', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const gated = await a.federation.spawn('gate', { node: 'b', args: { tag: 'gated' }, mailbox: { capacity: 1, overflow: 'backpressure' } });
+    a.engine.send(gated, 'hold');
+    await until(b.engine, () => gates.has('gated'), 'the actor held');
+    expect(await a.engine.sendWait(gated, 'fill')).toBe('queued');
+    await until(b.engine, () => b.engine.info(gated)?.mailbox.depth === 1, 'the full mailbox');
+    const waited = a.engine.sendWait(gated, 'waited');
+    // A plain send finds no room: refused on b (a dead letter there), as locally.
+    a.engine.send(gated, 'refused');
+    await until(b.engine, () => b.engine.deadLetters().byReason.rejected === 1, 'the refusal on b');
+    gates.get('gated')!();
+    expect(await waited).toBe('queued');
+    await until(b.engine, () => seenBy.get('gated')!.length === 3, 'everything handled');
+    expect(seenBy.get('gated')).toEqual(['hold', 'fill', 'waited']);
   });
 
   it('a value that cannot be encoded, or is larger than a frame, is refused at the send', async () => {
