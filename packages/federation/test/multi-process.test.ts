@@ -84,7 +84,7 @@ function recorder(engine: Engine): { addr: AnyAddr; seen: unknown[] } {
 }
 
 describe('federation across processes', () => {
-  it('three processes: spawn, ask and relay across; a killed node is noconnection; its restart makes old addresses dead letters', async () => {
+  it('three processes: spawn, ask and relay across; a killed node is noconnection; its restart makes old addresses dead letters', { timeout: 120_000 }, async () => {
     const common = { cluster: 'mp', secret: SECRET, requestTimeoutMs: 30_000, limits: { reconnectMinMs: 20, reconnectMaxMs: 200 } };
     const c = await startChild({ ...common, nodeId: 'c', listen: { host: '127.0.0.1', port: 0 } });
     const bOptions = (port: number): object => ({ ...common, nodeId: 'b', listen: { host: '127.0.0.1', port }, peers: [{ id: 'c', host: '127.0.0.1', port: c.port }] });
