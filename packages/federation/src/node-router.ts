@@ -103,7 +103,6 @@ export class NodeRouter implements RemoteRouter {
   /** Set while delivering a remote publish here, so it is not published back out. */
   private publishingInbound = false;
   private closed = false;
-  private readonly readers = new Map<string, () => void>();
   /** The last handshake refusal or connection loss per peer (for error messages). */
   private readonly lastTrouble = new Map<string, string>();
 
@@ -700,7 +699,6 @@ export class NodeRouter implements RemoteRouter {
       channel.in.read(1024, sink);
       channel.in.arm(pump);
     };
-    this.readers.set(peer.id, pump);
     channel.in.arm(pump);
   }
 
