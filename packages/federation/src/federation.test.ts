@@ -470,5 +470,9 @@ describe('options', () => {
     open.push(() => other.shutdown({ deadlineMs: 1 }));
     await expect(fed.start(other)).rejects.toThrow(/routers: \[federation.router\]/);
     await expect(startNode({ federation: { nodeId: 'a', secret: 'short' } })).rejects.toThrow(/secret/);
+    // A port in use: the start fails with the listener's error and leaves nothing open.
+    const taken = await startNode({ federation: { nodeId: 'x', secret: SECRET, listen: { host: '127.0.0.1', port: 0 } } });
+    open.push(() => taken.stop({ deadlineMs: 1 }));
+    await expect(startNode({ federation: { nodeId: 'y', secret: SECRET, listen: { host: '127.0.0.1', port: taken.address!.port } } })).rejects.toThrow(/EADDRINUSE/);
   });
 });

@@ -109,6 +109,17 @@ export class Federation {
     }
     if (this.state !== 'new') throw new EngineError('engine/stopped', `federation '${this.nodeId}' is ${this.state}; create a new one`);
     this.state = 'starting';
+    try {
+      return await this.open(engine, router);
+    } catch (error) {
+      // A start that failed (a secret that does not load, a port in use) leaves nothing open.
+      this.state = 'closed';
+      await this.net?.close();
+      throw error;
+    }
+  }
+
+  private async open(engine: Engine, router: NodeRouter): Promise<NetAddress | null> {
     const o = this.options;
     const cluster = o.cluster ?? FEDERATION_DEFAULTS.cluster;
     const onEvent = (event: NetEvent): void => this.onNetEvent(event);
@@ -126,8 +137,9 @@ export class Federation {
       }, { clock: engine.reactor, codec: new Codec(), ...(o.env === undefined ? {} : { env: o.env }), onEvent });
     this.net = net;
     this.engine = engine;
-    const address = await net.start();
+    // Attached before listening: a peer's handshake can then never find the router unready.
     router.attach(net, engine, this.membership);
+    const address = await net.start();
     this.state = 'started';
     return address;
   }
