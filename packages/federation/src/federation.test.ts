@@ -202,6 +202,24 @@ describe('federation over loopback TCP', () => {
     expect(watchers.map((w) => downOf(w.seen)!.reason)).toEqual([Exit.shutdown('exit-2'), Exit.shutdown('stopped'), Exit.killed]);
   });
 
+  it('a remote actor that exits normally sends its normal exit: a Down, and an exit signal a trapping linker sees', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'normal' } });
+    const trapper = spawnProbe(a.engine, { trap: true });
+    const plain = spawnProbe(a.engine);
+    a.engine.send(trapper.addr, { do: 'monitor', target: remote });
+    a.engine.send(trapper.addr, { do: 'link', target: remote });
+    a.engine.send(plain.addr, { do: 'link', target: remote });
+    await until(b.engine, () => b.federation.stats().books.links === 2 && b.federation.stats().books.watchedBy === 1, 'the books on b');
+    b.engine.stop(remote);
+    await until(a.engine, () => downOf(trapper.seen) !== undefined && exitOf(trapper.seen) !== undefined, 'the normal exit');
+    expect([downOf(trapper.seen)!.reason, exitOf(trapper.seen)!.reason]).toEqual([Exit.normal, Exit.normal]);
+    // A normal exit does nothing to a linked actor that does not trap exits.
+    expect(await a.engine.ask(plain.addr, 'alive?')).toEqual({ echo: 'alive?' });
+  });
+
   it('a monitor or link of an actor already gone on the other node is noproc', async () => {
     const nodes = await cluster(['a', 'b']);
     const a = nodes.get('a')!;
