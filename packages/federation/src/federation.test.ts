@@ -220,6 +220,19 @@ describe('federation over loopback TCP', () => {
     expect(await a.engine.ask(plain.addr, 'alive?')).toEqual({ echo: 'alive?' });
   });
 
+  it('a watcher that exits first is forgotten on the node it watched', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const remote = await a.federation.spawn('probe', { node: 'b', args: { tag: 'watched' } });
+    const watcher = spawnProbe(a.engine);
+    a.engine.send(watcher.addr, { do: 'monitor', target: remote });
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 1, 'the monitor on b');
+    a.engine.stop(watcher.addr);
+    await until(b.engine, () => b.federation.stats().books.watchedBy === 0, 'b forgets the watcher');
+    expect(a.federation.stats().books.watching).toBe(0);
+  });
+
   it('a monitor or link of an actor already gone on the other node is noproc', async () => {
     const nodes = await cluster(['a', 'b']);
     const a = nodes.get('a')!;

@@ -96,6 +96,8 @@ export class NodeRouter implements RemoteRouter {
   private readonly links = new Map<string, { readonly local: AnyAddr; readonly remotes: Map<string, AnyAddr> }>();
   /** Monitors held by local actors on actors elsewhere, by ref id. */
   private readonly watching = new Map<number, { readonly watcher: AnyAddr; readonly remote: AnyAddr; readonly ref: MonitorRef }>();
+  /** The refs of {@link watching} held by each local watcher, by its key (to drop them when it exits). */
+  private readonly watchingBy = new Map<string, Set<number>>();
   /** Watchers elsewhere of local actors, by the local actor's key. */
   private readonly watchedBy = new Map<string, { watcher: AnyAddr; refId: number }[]>();
   private readonly pending = new Map<number, Pending>();
@@ -309,13 +311,16 @@ export class NodeRouter implements RemoteRouter {
       return;
     }
     this.watching.set(ref.id, { watcher, remote, ref });
+    let refs = this.watchingBy.get(watcher.key);
+    if (refs === undefined) this.watchingBy.set(watcher.key, (refs = new Set()));
+    refs.add(ref.id);
     this.stage(peer, MessageKind.monitor, addrIdentity(remote), addrIdentity(watcher), ref.id, null, 0, null);
   }
 
   demonitor(watcher: AnyAddr, ref: MonitorRef): boolean {
     const entry = this.watching.get(ref.id);
     if (entry === undefined || !entry.watcher.equals(watcher)) return false;
-    this.watching.delete(ref.id);
+    this.unwatch(ref.id, entry.watcher);
     const peer = this.livePeer(entry.remote);
     if (peer !== null) this.stage(peer, MessageKind.demonitor, addrIdentity(entry.remote), addrIdentity(watcher), ref.id, null, 0, null);
     return true;
@@ -356,6 +361,19 @@ export class NodeRouter implements RemoteRouter {
         for (const remote of entry.remotes.values()) {
           const peer = this.livePeer(remote);
           if (peer !== null) this.stage(peer, MessageKind.exit, addrIdentity(remote), addrIdentity(local), 0, [ExitMode.link, wireReason(reason)], 0, null);
+        }
+      }
+    }
+    if (this.watchingBy.size > 0) {
+      // Its monitors of actors elsewhere: the nodes holding them forget them (no Down for a dead watcher).
+      const refs = this.watchingBy.get(local.key);
+      if (refs !== undefined) {
+        for (const refId of [...refs]) {
+          const entry = this.watching.get(refId);
+          if (entry === undefined || !entry.watcher.equals(local)) continue;
+          this.unwatch(refId, local);
+          const peer = this.livePeer(entry.remote);
+          if (peer !== null && peer.state !== 'down') this.stage(peer, MessageKind.demonitor, addrIdentity(entry.remote), addrIdentity(local), refId, null, 0, null);
         }
       }
     }
@@ -490,7 +508,7 @@ export class NodeRouter implements RemoteRouter {
         const entry = this.watching.get(correlationId);
         // Only the node hosting the watched actor may say it is down.
         if (entry === undefined || !entry.watcher.equals(to) || entry.remote.node !== peer.incarnation) return;
-        this.watching.delete(correlationId);
+        this.unwatch(correlationId, entry.watcher);
         host.down(entry.watcher, entry.ref, entry.remote, readReason(body));
         return;
       }
@@ -745,6 +763,14 @@ export class NodeRouter implements RemoteRouter {
     });
   }
 
+  private unwatch(refId: number, watcher: AnyAddr): void {
+    this.watching.delete(refId);
+    const refs = this.watchingBy.get(watcher.key);
+    if (refs === undefined) return;
+    refs.delete(refId);
+    if (refs.size === 0) this.watchingBy.delete(watcher.key);
+  }
+
   private addLink(local: AnyAddr, remote: AnyAddr): void {
     let entry = this.links.get(local.key);
     if (entry === undefined || !entry.local.equals(local)) this.links.set(local.key, (entry = { local, remotes: new Map() }));
@@ -798,7 +824,7 @@ export class NodeRouter implements RemoteRouter {
     }
     for (const [refId, entry] of this.watching) {
       if (entry.remote.node !== node) continue;
-      this.watching.delete(refId);
+      this.unwatch(refId, entry.watcher);
       host.down(entry.watcher, entry.ref, entry.remote, Exit.noconnection);
     }
     for (const [key, watchers] of this.watchedBy) {
