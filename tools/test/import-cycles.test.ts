@@ -10,12 +10,18 @@ import { findCycles, unexpectedCycles } from '../import-cycles.mjs';
 
 const RUNTIME_SRC = new URL('../../packages/runtime/src', import.meta.url).pathname;
 const SIM_TRIANGLE = ['sim/network.ts', 'sim/sim-reactor.ts', 'sim/world.ts'];
+const FEDERATION_SRC = new URL('../../packages/federation/src', import.meta.url).pathname;
 
 describe('import cycles of @pd/runtime', () => {
   it('has no circle but the sim triangle, and the kernel none at all', () => {
     const { circles } = findCycles(RUNTIME_SRC) as { circles: string[][] };
     expect(unexpectedCycles(circles, [SIM_TRIANGLE])).toEqual([]);
     expect(circles.flat().filter((f) => f.startsWith('kernel/'))).toEqual([]);
+  });
+
+  it('@pd/federation has no circle at all', () => {
+    const { circles } = findCycles(FEDERATION_SRC) as { circles: string[][] };
+    expect(circles).toEqual([]);
   });
 
   it('sees a circle made only of type imports (the check is not blind)', () => {

@@ -1,0 +1,292 @@
+/**
+ * The federation of one node: what a user (or `pd start`, later) holds to make an engine a
+ * node of a cluster. It validates the options, hands the engine its node router (through
+ * the engine's `routers` seam: the runtime never imports this package), opens the network
+ * node (@pd/transport) on `start`, and offers what the engine's own API cannot: spawning on
+ * a named node and looking a name up there, both asynchronous because the node may not be
+ * connected yet. Owns: the lifecycle (create, start, close) and the stats view. Must not:
+ * carry traffic itself (node-router.ts does).
+ */
+import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOptions } from '@pd/actor';
+import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
+import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret } from '@pd/transport';
+import { type Membership, StaticMembership } from './membership.js';
+import { NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
+import { FEDERATION_DEFAULTS, type FederationOptions, validateFederationOptions } from './options.js';
+import { PolicyGate, type PolicyRefusals } from './policy.js';
+
+/** Options of {@link Federation.spawn}: a registered kind's spawn, on `node`. */
+export interface RemoteSpawnOptions<A = unknown> {
+  /** The node to spawn on (its id); this node's own id spawns here. */
+  readonly node: string;
+  /** Arguments for the kind's factory: they cross the network, so plain data and addresses only. */
+  readonly args?: A;
+  /** A name under `/user` on that node. */
+  readonly name?: string;
+  /** Register the actor under this name in that node's registry. */
+  readonly register?: string;
+  readonly trapExits?: boolean;
+  readonly mailbox?: MailboxOptions;
+}
+
+/** One peer as this node sees it. */
+export interface PeerStats {
+  readonly id: string;
+  /** `idle`: never used; `connecting`: dialed, no handshake yet; `up`; `down`: lost (reconnecting if it is a member). */
+  readonly state: PeerState;
+  /** The incarnation of its current run (0 before the first handshake). */
+  readonly incarnation: number;
+  /** Whether the membership lists it. */
+  readonly member: boolean;
+  /** Frames this node sent it and received from it. */
+  readonly sent: number;
+  readonly received: number;
+  /** Frames and bytes waiting in its outbound queues. */
+  readonly queuedFrames: number;
+  readonly queuedBytes: number;
+}
+
+/** What {@link Federation.stats} returns. */
+export interface FederationStats {
+  readonly nodeId: string;
+  readonly incarnation: number;
+  readonly peers: readonly PeerStats[];
+  /** Requests from remote nodes refused by the policy. */
+  readonly refused: Readonly<PolicyRefusals>;
+  readonly router: Readonly<RouterCounters>;
+  /** Links and monitors spanning nodes held now, and requests awaiting answers. */
+  readonly books: { readonly links: number; readonly watching: number; readonly watchedBy: number; readonly pending: number };
+  /** The network node's counters (handshakes, frames, bytes, drops by cause). */
+  readonly net: NetStats | null;
+}
+
+/**
+ * One node's federation. Make it, pass {@link router} to `createEngine`, then
+ * `await federation.start(engine)`:
+ *
+ * ```ts
+ * const federation = createFederation({ nodeId: 'a', listen: { port: 7400 }, peers: [{ id: 'b', host: '10.0.0.2', port: 7400 }] });
+ * const engine = createEngine({ kinds: [Counter], routers: [federation.router] });
+ * await federation.start(engine);
+ * const counter = await federation.spawn('counter', { node: 'b' });
+ * engine.send(counter, { type: 'inc' });
+ * ```
+ */
+export class Federation {
+  readonly options: FederationOptions;
+  readonly nodeId: string;
+  /** The router factory: pass it in `createEngine({ routers: [federation.router] })`. */
+  readonly router: RouterFactory;
+  private nodeRouter: NodeRouter | null = null;
+  private net: NetNode | null = null;
+  private engine: Engine | null = null;
+  private readonly gate: PolicyGate;
+  private readonly membership: Membership;
+  private readonly events: NetEvent[] = [];
+  private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+
+  constructor(options: FederationOptions) {
+    validateFederationOptions(options);
+    this.options = options;
+    this.nodeId = options.nodeId;
+    this.gate = new PolicyGate(options.policy);
+    this.membership = options.membership ?? new StaticMembership(options.peers ?? []);
+    const timeout = options.requestTimeoutMs ?? FEDERATION_DEFAULTS.requestTimeoutMs;
+    this.router = (host) => {
+      if (this.nodeRouter !== null) {
+        throw new ArgumentError(`federation '${this.nodeId}' is already attached to an engine (one federation per single-core engine)`);
+      }
+      this.nodeRouter = new NodeRouter(host, this.gate, timeout, this.nodeId);
+      return this.nodeRouter;
+    };
+  }
+
+  /** Opens the network (listening if `listen` is set) for `engine`, which must have been created with {@link router}. */
+  async start(engine: Engine): Promise<NetAddress | null> {
+    const router = this.nodeRouter;
+    if (router === null || router.node !== engine.incarnation) {
+      throw new ArgumentError(`federation '${this.nodeId}': start(engine) needs the engine created with createEngine({ routers: [federation.router] })`);
+    }
+    if (this.state !== 'new') throw new EngineError('engine/stopped', `federation '${this.nodeId}' is ${this.state}; create a new one`);
+    this.state = 'starting';
+    try {
+      return await this.open(engine, router);
+    } catch (error) {
+      // A start that failed (a secret that does not load, a port in use) leaves nothing open.
+      this.state = 'closed';
+      await this.net?.close();
+      throw error;
+    }
+  }
+
+  private async open(engine: Engine, router: NodeRouter): Promise<NetAddress | null> {
+    const o = this.options;
+    const cluster = o.cluster ?? FEDERATION_DEFAULTS.cluster;
+    const onEvent = (event: NetEvent): void => this.onNetEvent(event);
+    const net = o.carrier !== undefined
+      ? new NetNode({
+        clock: engine.reactor, codec: new Codec(), carrier: o.carrier, nodeId: o.nodeId, cluster, incarnation: engine.incarnation,
+        secret: await loadSecret(o.secret ?? { env: SECRET_ENV }, 'secret', o.env ?? process.env), onEvent,
+        ...(o.listen === undefined ? {} : { listen: { host: o.listen.host ?? '127.0.0.1', port: o.listen.port } }),
+        ...(o.limits === undefined ? {} : { limits: o.limits }),
+      })
+      : await createNetNode({
+        transport: o.transport ?? FEDERATION_DEFAULTS.transport, nodeId: o.nodeId, cluster,
+        incarnation: engine.incarnation, ...(o.listen === undefined ? {} : { listen: o.listen }), ...(o.secret === undefined ? {} : { secret: o.secret }),
+        ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.limits === undefined ? {} : { limits: o.limits }),
+      }, { clock: engine.reactor, codec: new Codec(), ...(o.env === undefined ? {} : { env: o.env }), onEvent });
+    this.net = net;
+    this.engine = engine;
+    // Attached before listening: a peer's handshake can then never find the router unready.
+    router.attach(net, engine, this.membership);
+    const address = await net.start();
+    this.state = 'started';
+    return address;
+  }
+
+  /** Where this node listens, once started (null when it only dials). */
+  get address(): NetAddress | null {
+    return this.net?.address ?? null;
+  }
+
+  /** This node's incarnation (the `node` of every address its engine mints), once attached. */
+  get incarnation(): number {
+    return this.nodeRouter?.node ?? 0;
+  }
+
+  /**
+   * Spawn the registered kind `kind` on node `options.node`; resolves with its address
+   * (usable at once from any node that can reach that one). Rejects with the spawn's error
+   * as that node raised it (`spawn/unknown-kind`, a policy refusal, `registry/name-taken`),
+   * with `ask/timeout` after `requestTimeoutMs`, or `ask/target-exited` when the connection
+   * is lost first.
+   */
+  async spawn<M = unknown, A = unknown>(kind: string, options: RemoteSpawnOptions<A>): Promise<Addr<M>> {
+    const engine = this.started('spawn');
+    if (typeof kind !== 'string' || kind === '') throw new ArgumentError(`spawn: kind must be a registered kind's name, got ${String(kind)}`);
+    if (typeof options !== 'object' || options === null) throw new ArgumentError('spawn: options { node } are required');
+    const { node, ...rest } = options;
+    if (node === this.nodeId) return engine.spawn<M>(kind, rest as never);
+    return this.nodeRouter!.spawnOn(node, kind, rest) as Promise<Addr<M>>;
+  }
+
+  /** The address registered under `name` (or, for a name starting with `/`, at that path) on node `options.node`. */
+  async whereis<M = unknown>(name: string, options: { readonly node: string }): Promise<Addr<M> | undefined> {
+    const engine = this.started('whereis');
+    if (typeof name !== 'string' || name === '') throw new ArgumentError(`whereis: name must be a non-empty string, got ${String(name)}`);
+    if (options?.node === this.nodeId) return engine.resolve(name);
+    return this.nodeRouter!.whereisOn(options?.node, name) as Promise<Addr<M> | undefined>;
+  }
+
+  /**
+   * Connect to `node` now instead of at first use; resolves once the handshake is done (its
+   * incarnation known), rejects with `ask/timeout` after `requestTimeoutMs`.
+   */
+  async connect(node: string): Promise<void> {
+    this.started('connect');
+    await this.nodeRouter!.connect(node);
+  }
+
+  /** The node id whose actor `addr` is, if this node knows it (its own id for a local address). */
+  nodeOf(addr: AnyAddr): string | undefined {
+    if (addr.node === this.incarnation) return this.nodeId;
+    return this.nodeRouter?.peerList().find((p) => p.incarnation === addr.node)?.id;
+  }
+
+  /** Peers, refusals, books, network counters. */
+  stats(): FederationStats {
+    const router = this.nodeRouter;
+    const net = this.net;
+    return {
+      nodeId: this.nodeId, incarnation: this.incarnation,
+      peers: (router?.peerList() ?? []).map((p) => {
+        const link = net?.peer(p.id);
+        return { ...p, queuedFrames: link?.queuedFrames ?? 0, queuedBytes: link?.queuedBytes ?? 0 };
+      }),
+      refused: { ...this.gate.refused },
+      router: { ...(router?.counters ?? { framesIn: 0, badFrames: 0, staleSends: 0, errors: 0 }) },
+      books: router?.books() ?? { links: 0, watching: 0, watchedBy: 0, pending: 0 },
+      net: net === null ? null : structuredClone(net.stats),
+    };
+  }
+
+  /** The last network events (up, down, refused), oldest first, at most 64. */
+  recentEvents(): readonly NetEvent[] {
+    return [...this.events];
+  }
+
+  /**
+   * Leave the cluster: links and monitors across nodes get `noconnection` here, peers see
+   * this node's connections close (and theirs fire there). Does not shut the engine down.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    const engine = this.engine;
+    // Exits and Downs staged just before (a shutdown's last actors) leave in the flush the
+    // network scheduled with `soon`; this turn comes after it, so they go out first.
+    if (engine !== null) await new Promise<void>((resolve) => engine.reactor.soon(resolve));
+    this.nodeRouter?.close();
+    await this.net?.close();
+  }
+
+  private started(operation: string): Engine {
+    if (this.state !== 'started' || this.engine === null) {
+      throw new EngineError('engine/stopped', `${operation}: federation '${this.nodeId}' is ${this.state === 'closed' ? 'closed' : 'not started (await federation.start(engine))'}`);
+    }
+    return this.engine;
+  }
+
+  private onNetEvent(event: NetEvent): void {
+    this.events.push(event);
+    if (this.events.length > 64) this.events.shift();
+    const router = this.nodeRouter;
+    if (router === null) return;
+    if (event.type === 'up') router.peerConnected(event.peer, event.incarnation);
+    else if (event.type === 'down') {
+      router.peerTrouble(event.peer, event.reason, event.text, event.byPeer);
+      router.peerDisconnected(event.peer);
+    } else if (event.peer !== null) router.peerTrouble(event.peer, event.reason, event.text, event.byPeer);
+  }
+}
+
+/** Validates `options` (errors name the field) and makes a {@link Federation}; see its example. */
+export function createFederation(options: FederationOptions): Federation {
+  return new Federation(options);
+}
+
+/** A started node: its engine and federation. */
+export interface FederationNode {
+  readonly engine: Engine;
+  readonly federation: Federation;
+  /** Where it listens (null when it only dials). */
+  readonly address: NetAddress | null;
+  /** Shut the engine down, then leave the cluster. */
+  stop(options?: { readonly deadlineMs?: number }): Promise<void>;
+}
+
+/**
+ * Create a single-core engine that is a node of a cluster, and start its federation.
+ * `engine` takes the engine's options (kinds, id, ...) except `routers` and `mode`.
+ */
+export async function startNode(options: { readonly federation: FederationOptions; readonly engine?: Omit<EngineOptions, 'routers' | 'mode'> }): Promise<FederationNode> {
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('startNode: options { federation, engine? } are required');
+  const engineOptions = options.engine as (EngineOptions | undefined);
+  if (engineOptions?.mode === 'multi') throw new ArgumentError('startNode: engine.mode "multi" is not supported by the federation yet (single-core nodes only)', { field: 'engine.mode' });
+  const federation = createFederation(options.federation);
+  const engine = createEngine({ ...engineOptions, routers: [...(engineOptions?.routers ?? []), federation.router] });
+  let address: NetAddress | null;
+  try {
+    address = await federation.start(engine);
+  } catch (error) {
+    await engine.shutdown({ deadlineMs: 1 });
+    throw error;
+  }
+  return {
+    engine, federation, address,
+    stop: async (stopOptions) => {
+      await engine.shutdown(stopOptions?.deadlineMs === undefined ? {} : { deadlineMs: stopOptions.deadlineMs });
+      await federation.close();
+    },
+  };
+}

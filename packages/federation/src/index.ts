@@ -1,0 +1,15 @@
+/**
+ * @pd/federation: engines on different machines as one actor system. A node router (a
+ * second `RemoteRouter` beside the multi-core one) carries send, ask, sendWait, exit,
+ * stop, kill, swap and publish to actors on other nodes over @pd/transport's network
+ * carriers (TCP, TLS, WebSocket), with links and monitors across nodes (Erlang's
+ * semantics, `noconnection` on a lost connection), spawn and whereis on a named node, and a
+ * policy of what remote nodes may do here. See docs/federation.md.
+ */
+export { Federation, createFederation, startNode, type FederationNode, type FederationStats, type PeerStats, type RemoteSpawnOptions } from './federation.js';
+export {
+  FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PrefixPolicy,
+} from './options.js';
+export { StaticMembership, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
+export type { PolicyRefusals } from './policy.js';
+export type { PeerState, RouterCounters } from './node-router.js';

@@ -1,0 +1,48 @@
+/**
+ * What nodes say to each other above the wire protocol: envelope frames (docs/envelope.md)
+ * whose kinds mean what they mean inside an engine (user, ask, reply, exit, link, unlink,
+ * monitor, demonitor, down, stop, kill, swap), plus control requests to a node's
+ * *endpoint* (slot {@link ENDPOINT_SLOT}) for what no actor answers: spawn, whereis,
+ * sendWait, publish. Control requests ride `ask` frames and their answers `reply` frames,
+ * so they keep per-pair order with everything else and need no kinds of their own.
+ *
+ * Owns: the shapes and the endpoint identity. Must not: trust what it reads (every shape
+ * is checked by the router before use; a wrong one is a bad frame, counted).
+ */
+import type { AddrIdentity } from '@pd/actor';
+
+/** The slot of a node's endpoint: no actor has it (slots are table indexes). */
+export const ENDPOINT_SLOT = 0xffff_ffff;
+
+/** The endpoint of the node of incarnation `node` (0 while the peer's incarnation is unknown). */
+export function endpointOf(node: number): AddrIdentity {
+  return { node, core: 0, slot: ENDPOINT_SLOT, generation: 0, secret: 0 };
+}
+
+/** How an `exit` frame's signal acts (its body is `[mode, reason]`). */
+export const ExitMode = { link: 0, exit: 1, kill: 2 } as const;
+
+/** A control request (an `ask` frame to the endpoint); the answer is a {@link Answer}. */
+export type Request =
+  /** Spawn a registered kind here; the answer is its address. */
+  | {
+    readonly op: 'spawn'; readonly kind: string; readonly args?: unknown; readonly name?: string; readonly register?: string;
+    readonly trapExits?: boolean; readonly mailbox?: unknown;
+  }
+  /** The address registered under `name` (or at a path starting with `/`), or null. */
+  | { readonly op: 'whereis'; readonly name: string }
+  /** Put `message` in the mailbox of `to`, waiting for room if it is `backpressure`; the answer is the SendResult. */
+  | { readonly op: 'sendWait'; readonly to: unknown; readonly message: unknown; readonly priority?: string };
+
+/** A one-way control message (a `user` frame to the endpoint). */
+export type Notice =
+  /** Deliver `message` to this node's subscribers of `topic`. */
+  | { readonly op: 'publish'; readonly topic: string; readonly message: unknown }
+  /**
+   * The sender is connected to these nodes, running as these incarnations: the receiver
+   * can route addresses of theirs it learns from messages (connecting on first use).
+   */
+  | { readonly op: 'peers'; readonly peers: readonly (readonly [id: string, incarnation: number])[] };
+
+/** The body of a `reply` frame: `[0, value]`, or `[1, error]` with the error as `wireError` wrote it. */
+export type Answer = readonly [0, unknown] | readonly [1, unknown];
