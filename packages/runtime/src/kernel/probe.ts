@@ -1,0 +1,32 @@
+/**
+ * The message probe: the one seam through which telemetry sees each user message — when it
+ * is queued, and around its handler — and carries trace context across routers. The kernel
+ * declares it and never implements it (telemetry/probe.ts does); an engine holds at most one,
+ * and with none installed the kernel pays one predictable `null` branch where a message is
+ * queued and one where it is handled: no clock read, no allocation.
+ *
+ * Must not (implementations): throw into the kernel except by letting the handler's own throw
+ * through, or call the handler other than exactly once.
+ */
+import type { Behavior } from '@pd/actor';
+import type { TraceContext } from '@pd/transport';
+import type { ActorCell } from './cell.js';
+import type { MessageMeta } from './mailbox.js';
+
+export interface MessageProbe {
+  /**
+   * A user message is being queued for `cell`, in the sender's context. Returns the meta to
+   * queue it with: `meta` stamped (enqueue time, trace), a new meta when `meta` is null and
+   * the probe needs one, or null.
+   */
+  queued(cell: ActorCell, meta: MessageMeta | null): MessageMeta | null;
+  /**
+   * Run `behavior.receive(message, cell)` — exactly once — observing it (wait time, duration,
+   * a consumer span). Returns what the handler returned; a throw goes through unchanged.
+   */
+  handle(cell: ActorCell, behavior: Behavior, message: unknown, meta: MessageMeta | null): unknown;
+  /** For routers: the trace block a send leaving this engine now carries, or null. */
+  outgoing(): TraceContext | null;
+  /** For routers: the meta `trace` for a message that arrived with `trace` (null: none). */
+  incoming(trace: TraceContext | null): unknown;
+}

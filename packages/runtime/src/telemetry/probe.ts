@@ -1,0 +1,151 @@
+/**
+ * The telemetry message probe (the kernel's {@link MessageProbe}): times each user message's
+ * wait in its mailbox and its handler (histograms by actor kind), and carries trace context
+ * with messages — on the message's meta within an engine (the span context object itself,
+ * no encoding), in the envelope's trace block across cores (the routers ask {@link outgoing}).
+ * A message queued inside a sampled span carries that span's context; its handler runs inside
+ * a `process <kind>` CONSUMER span, a child of that context and linked to it (OpenTelemetry
+ * messaging conventions), so what the handler sends carries the trace on.
+ *
+ * Installed only when something records: an engine without telemetry has no probe and pays
+ * nothing per message. Must not: allocate for a message when neither timing nor a sampled
+ * trace needs it, or swallow or rethrow differently what a handler throws.
+ */
+import {
+  type Attributes, type Histogram, type Span, type SpanContext, type Tracer, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags,
+  context, isSpanContextValid, trace,
+} from '@opentelemetry/api';
+import type { Behavior } from '@pd/actor';
+import type { TraceContext } from '@pd/transport';
+import type { ActorCell } from '../kernel/cell.js';
+import { MessageMeta } from '../kernel/mailbox.js';
+import type { MessageProbe } from '../kernel/probe.js';
+import type { KindLabels } from './kind-labels.js';
+import { ATTR } from './names.js';
+import { spanContextFromTrace, traceFromSpanContext } from './trace-context.js';
+
+/** What the probe records with; either part may be absent (not both: then no probe is installed). */
+export interface ProbeSetup {
+  /** Mailbox time and handler duration, in seconds, by kind; null: no timing (no clock read per message). */
+  readonly timing: { readonly wait: Histogram; readonly duration: Histogram; readonly kinds: KindLabels } | null;
+  /** Consumer spans and context propagation; null: no tracing. */
+  readonly tracer: Tracer | null;
+  /** The engine's clock, in ms. */
+  readonly now: () => number;
+}
+
+/** `meta.trace` when the probe looked for a context and found none (a frame without a trace block). */
+const NO_TRACE = false;
+
+export class TelemetryProbe implements MessageProbe {
+  private readonly timing: ProbeSetup['timing'];
+  private readonly tracer: Tracer | null;
+  private readonly now: () => number;
+
+  constructor(setup: ProbeSetup) {
+    this.timing = setup.timing;
+    this.tracer = setup.tracer;
+    this.now = setup.now;
+  }
+
+  queued(_cell: ActorCell, meta: MessageMeta | null): MessageMeta | null {
+    if (this.timing !== null) {
+      meta ??= new MessageMeta(Infinity, null);
+      // A message held for a restarting address and queued later keeps its first time.
+      if (meta.queuedAt < 0) meta.queuedAt = this.now();
+    }
+    if (this.tracer !== null && (meta === null || meta.trace === null)) {
+      const sender = sampledContext(trace.getSpanContext(context.active()));
+      if (sender !== null) (meta ??= new MessageMeta(Infinity, null)).trace = sender;
+    }
+    return meta;
+  }
+
+  handle(cell: ActorCell, behavior: Behavior, message: unknown, meta: MessageMeta | null): unknown {
+    const timing = this.timing;
+    let start = 0;
+    let labels: Attributes | null = null;
+    if (timing !== null) {
+      start = this.now();
+      labels = timing.kinds.of(cell.kind);
+      if (meta !== null && meta.queuedAt >= 0) timing.wait.record(Math.max(0, start - meta.queuedAt) / 1000, labels);
+    }
+    const parent = this.tracer === null || meta === null ? null : meta.trace;
+    if (parent !== null && parent !== NO_TRACE) return this.traced(cell, behavior, message, parent as SpanContext, start, labels);
+    let result: unknown;
+    try {
+      // A context that leaked into this turn (a drain queued from inside a span) is not this message's.
+      result = this.tracer === null || context.active() === ROOT_CONTEXT ? behavior.receive(message, cell) : context.with(ROOT_CONTEXT, () => behavior.receive(message, cell));
+    } catch (error) {
+      if (labels !== null) this.recordDuration(start, labels);
+      throw error;
+    }
+    if (labels !== null) this.afterHandler(result, start, labels, null);
+    return result;
+  }
+
+  outgoing(): TraceContext | null {
+    if (this.tracer === null) return null;
+    return traceFromSpanContext(sampledContext(trace.getSpanContext(context.active())) ?? undefined);
+  }
+
+  incoming(block: TraceContext | null): unknown {
+    if (this.tracer === null || block === null) return NO_TRACE;
+    return sampledContext(spanContextFromTrace(block) ?? undefined) ?? NO_TRACE;
+  }
+
+  // --- internal ---
+
+  private traced(cell: ActorCell, behavior: Behavior, message: unknown, parent: SpanContext, start: number, labels: Attributes | null): unknown {
+    const span = this.tracer!.startSpan(`process ${cell.kind}`, {
+      kind: SpanKind.CONSUMER,
+      links: [{ context: parent }],
+      attributes: { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'process', [ATTR.messagingOperationType]: 'process', [ATTR.messagingDestination]: cell.kind },
+    }, trace.setSpanContext(ROOT_CONTEXT, parent));
+    let result: unknown;
+    try {
+      result = context.with(trace.setSpan(ROOT_CONTEXT, span), () => behavior.receive(message, cell));
+    } catch (error) {
+      if (labels !== null) this.recordDuration(start, labels);
+      endWithError(span, error);
+      throw error;
+    }
+    this.afterHandler(result, start, labels, span);
+    return result;
+  }
+
+  /** Duration and span end when the handler is done: now, or when its promise settles. */
+  private afterHandler(result: unknown, start: number, labels: Attributes | null, span: Span | null): void {
+    if (result instanceof Promise) {
+      result.then(
+        () => {
+          if (labels !== null) this.recordDuration(start, labels);
+          span?.end();
+        },
+        (error: unknown) => {
+          if (labels !== null) this.recordDuration(start, labels);
+          if (span !== null) endWithError(span, error);
+        },
+      );
+      return;
+    }
+    if (labels !== null) this.recordDuration(start, labels);
+    span?.end();
+  }
+
+  private recordDuration(start: number, labels: Attributes): void {
+    this.timing!.duration.record(Math.max(0, this.now() - start) / 1000, labels);
+  }
+}
+
+/** `span` when it is a valid, sampled context; null otherwise (an unsampled trace carries nothing). */
+function sampledContext(span: SpanContext | undefined | null): SpanContext | null {
+  if (span === undefined || span === null || (span.traceFlags & TraceFlags.SAMPLED) === 0 || !isSpanContextValid(span)) return null;
+  return span;
+}
+
+function endWithError(span: Span, error: unknown): void {
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setAttribute('error.type', error instanceof Error ? error.name : typeof error);
+  span.end();
+}
