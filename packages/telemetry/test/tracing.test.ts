@@ -1,7 +1,7 @@
-// Trace propagation with the SDK's in-memory exporter: a send inside a sampled span carries
-// its context to the receiving actor (same core: on the message; across cores: in the
-// envelope's trace block), whose handler runs in a `process <kind>` consumer span, a child
-// of the sender's span and linked to it. Two simulated cores in one thread, so every core's
+// Trace propagation with the SDK's in-memory exporter: a send inside a sampled span makes a
+// `send` producer span whose context the message carries to the receiving actor (same core:
+// on the message; across cores: in the envelope's trace block), whose handler runs in a
+// `process <kind>` consumer span, a child of the producer and linked to it. Two simulated cores in one thread, so every core's
 // spans reach the one exporter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
@@ -66,22 +66,26 @@ describe('message tracing', () => {
       for (let i = 0; i < 100 && hops < 1; i++) hops = await engine.ask<string, number>(sink, 'count');
       expect(hops).toBe(1);
 
+      const [sendRelay] = spans('send trace.relay');
       const [relaySpan] = spans('process trace.relay');
+      const [sendSink] = spans('send');
       const [sinkSpan] = spans('process trace.sink');
-      expect(relaySpan).toBeDefined();
-      expect(sinkSpan).toBeDefined();
+      for (const s of [sendRelay, relaySpan, sendSink, sinkSpan]) expect(s).toBeDefined();
       const traceId = root.spanContext().traceId;
-      // One trace: root → process relay (core 0) → process sink (core 1, via the envelope).
-      expect(relaySpan!.spanContext().traceId).toBe(traceId);
-      expect(sinkSpan!.spanContext().traceId).toBe(traceId);
-      expect(relaySpan!.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
-      expect(sinkSpan!.parentSpanContext?.spanId).toBe(relaySpan!.spanContext().spanId);
+      // One trace: root → send → process relay (core 0) → send → process sink (core 1, via the envelope).
+      for (const s of [sendRelay, relaySpan, sendSink, sinkSpan]) expect(s!.spanContext().traceId).toBe(traceId);
+      const parentOf = (s: typeof sinkSpan) => s!.parentSpanContext?.spanId;
+      expect(parentOf(sendRelay)).toBe(root.spanContext().spanId);
+      expect(parentOf(relaySpan)).toBe(sendRelay!.spanContext().spanId);
+      expect(parentOf(sendSink)).toBe(relaySpan!.spanContext().spanId);
+      expect(parentOf(sinkSpan)).toBe(sendSink!.spanContext().spanId);
       expect(sinkSpan!.parentSpanContext?.isRemote).toBe(true);
-      // Consumer spans linked to their producer, per the messaging conventions.
-      expect(relaySpan!.kind).toBe(SpanKind.CONSUMER);
-      expect(sinkSpan!.kind).toBe(SpanKind.CONSUMER);
-      expect(relaySpan!.links.map((l) => l.context.spanId)).toEqual([root.spanContext().spanId]);
-      expect(sinkSpan!.links.map((l) => l.context.spanId)).toEqual([relaySpan!.spanContext().spanId]);
+      // Producer and consumer spans, the consumer linked to its producer (messaging conventions).
+      expect([sendRelay!.kind, sendSink!.kind]).toEqual([SpanKind.PRODUCER, SpanKind.PRODUCER]);
+      expect([relaySpan!.kind, sinkSpan!.kind]).toEqual([SpanKind.CONSUMER, SpanKind.CONSUMER]);
+      expect(relaySpan!.links.map((l) => l.context.spanId)).toEqual([sendRelay!.spanContext().spanId]);
+      expect(sinkSpan!.links.map((l) => l.context.spanId)).toEqual([sendSink!.spanContext().spanId]);
+      expect(sendRelay!.attributes).toMatchObject({ 'messaging.system': 'pd', 'messaging.operation.type': 'send', 'messaging.destination.name': 'trace.relay' });
       expect(sinkSpan!.attributes).toMatchObject({ 'messaging.system': 'pd', 'messaging.operation.type': 'process', 'messaging.destination.name': 'trace.sink' });
       // The asks made outside any span were not traced.
       expect(spans('process trace.sink')).toHaveLength(1);
@@ -106,6 +110,7 @@ describe('message tracing', () => {
       });
       const handled = spans('process (inline)');
       expect(handled).toHaveLength(2);
+      expect(spans('send (inline)')).toHaveLength(2);
       expect(handled.map((s) => s.status.code)).toEqual([0, 2]); // UNSET, ERROR
       expect(new Set(handled.map((s) => s.spanContext().traceId)).size).toBe(1);
     } finally {

@@ -3,9 +3,10 @@
  * wait in its mailbox and its handler (histograms by actor kind), and carries trace context
  * with messages — on the message's meta within an engine (the span context object itself,
  * no encoding), in the envelope's trace block across cores (the routers ask {@link outgoing}).
- * A message queued inside a sampled span carries that span's context; its handler runs inside
- * a `process <kind>` CONSUMER span, a child of that context and linked to it (OpenTelemetry
- * messaging conventions), so what the handler sends carries the trace on.
+ * After the OpenTelemetry messaging conventions, a message sent inside a sampled span gets a
+ * `send <kind>` PRODUCER span (`send` across cores, where the kind is not known) and carries
+ * its context; its handler runs inside a `process <kind>` CONSUMER span, a child of the
+ * producer and linked to it, so what the handler sends carries the trace on.
  *
  * Installed only when something records: an engine without telemetry has no probe and pays
  * nothing per message. Must not: allocate for a message when neither timing nor a sampled
@@ -34,6 +35,8 @@ export interface ProbeSetup {
   readonly now: () => number;
 }
 
+const SEND = { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'send', [ATTR.messagingOperationType]: 'send' } as const;
+
 /** `meta.trace` when the probe looked for a context and found none (a frame without a trace block). */
 const NO_TRACE = false;
 
@@ -48,15 +51,15 @@ export class TelemetryProbe implements MessageProbe {
     this.now = setup.now;
   }
 
-  queued(_cell: ActorCell, meta: MessageMeta | null): MessageMeta | null {
+  queued(cell: ActorCell, meta: MessageMeta | null): MessageMeta | null {
     if (this.timing !== null) {
       meta ??= new MessageMeta(Infinity, null);
       // A message held for a restarting address and queued later keeps its first time.
       if (meta.queuedAt < 0) meta.queuedAt = this.now();
     }
     if (this.tracer !== null && (meta === null || meta.trace === null)) {
-      const sender = sampledContext(trace.getSpanContext(context.active()));
-      if (sender !== null) (meta ??= new MessageMeta(Infinity, null)).trace = sender;
+      const producer = this.produce(`send ${cell.kind}`, cell.kind);
+      if (producer !== null) (meta ??= new MessageMeta(Infinity, null)).trace = producer;
     }
     return meta;
   }
@@ -86,7 +89,8 @@ export class TelemetryProbe implements MessageProbe {
 
   outgoing(): TraceContext | null {
     if (this.tracer === null) return null;
-    return traceFromSpanContext(sampledContext(trace.getSpanContext(context.active())) ?? undefined);
+    const producer = this.produce('send', null);
+    return producer === null ? null : traceFromSpanContext(producer);
   }
 
   incoming(block: TraceContext | null): unknown {
@@ -95,6 +99,19 @@ export class TelemetryProbe implements MessageProbe {
   }
 
   // --- internal ---
+
+  /**
+   * Inside a sampled span: a PRODUCER span for one send, ended at once (a send is done when
+   * it is queued or framed), whose context the message carries; null otherwise (the cheap,
+   * usual case: one context lookup, no allocation).
+   */
+  private produce(name: string, kind: string | null): SpanContext | null {
+    const active = context.active();
+    if (sampledContext(trace.getSpanContext(active)) === null) return null;
+    const span = this.tracer!.startSpan(name, { kind: SpanKind.PRODUCER, attributes: kind === null ? SEND : { ...SEND, [ATTR.messagingDestination]: kind } }, active);
+    span.end();
+    return sampledContext(span.spanContext());
+  }
 
   private traced(cell: ActorCell, behavior: Behavior, message: unknown, parent: SpanContext, start: number, labels: Attributes | null): unknown {
     const span = this.tracer!.startSpan(`process ${cell.kind}`, {
