@@ -58,7 +58,7 @@ export class TelemetryProbe implements MessageProbe {
       if (meta.queuedAt < 0) meta.queuedAt = this.now();
     }
     if (this.tracer !== null && (meta === null || meta.trace === null)) {
-      const producer = this.produce(`send ${cell.kind}`, cell.kind);
+      const producer = this.produce(cell.kind);
       if (producer !== null) (meta ??= new MessageMeta(Infinity, null)).trace = producer;
     }
     return meta;
@@ -89,7 +89,7 @@ export class TelemetryProbe implements MessageProbe {
 
   outgoing(): TraceContext | null {
     if (this.tracer === null) return null;
-    const producer = this.produce('send', null);
+    const producer = this.produce(null);
     return producer === null ? null : traceFromSpanContext(producer);
   }
 
@@ -105,10 +105,10 @@ export class TelemetryProbe implements MessageProbe {
    * it is queued or framed), whose context the message carries; null otherwise (the cheap,
    * usual case: one context lookup, no allocation).
    */
-  private produce(name: string, kind: string | null): SpanContext | null {
+  private produce(kind: string | null): SpanContext | null {
     const active = context.active();
     if (sampledContext(trace.getSpanContext(active)) === null) return null;
-    const span = this.tracer!.startSpan(name, { kind: SpanKind.PRODUCER, attributes: kind === null ? SEND : { ...SEND, [ATTR.messagingDestination]: kind } }, active);
+    const span = this.tracer!.startSpan(kind === null ? 'send' : `send ${kind}`, { kind: SpanKind.PRODUCER, attributes: kind === null ? SEND : { ...SEND, [ATTR.messagingDestination]: kind } }, active);
     span.end();
     return sampledContext(span.spanContext());
   }
