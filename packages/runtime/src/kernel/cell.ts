@@ -458,7 +458,7 @@ export class ActorCell implements Context<any> {
     const x = this.x;
     if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, meta)) return 'queued';
     const probe = this.engine._probe;
-    if (probe !== null) meta = probe.queued(this, meta);
+    if (probe !== null) meta = probe.queued(this.kind, meta);
     const box = (this.box ??= new Mailbox());
     if (box.size >= box.capacity || box.hasWaiters) {
       const overflow = this.engine._overflow(this, box, message, meta);
@@ -527,7 +527,7 @@ export class ActorCell implements Context<any> {
       this.current = meta;
       let result: unknown;
       try {
-        result = probe === null ? behavior.receive(message, this) : probe.handle(this, behavior, message, meta);
+        result = probe === null ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
       } catch (error) {
         this.crash(error, 'receive');
         engine._flushSignals();

@@ -8,23 +8,23 @@
  * Must not (implementations): throw into the kernel except by letting the handler's own throw
  * through, or call the handler other than exactly once.
  */
-import type { Behavior } from '@pd/actor';
+import type { Behavior, Context } from '@pd/actor';
 import type { TraceContext } from '@pd/transport';
-import type { ActorCell } from './cell.js';
 import type { MessageMeta } from './mailbox.js';
 
 export interface MessageProbe {
   /**
-   * A user message is being queued for `cell`, in the sender's context. Returns the meta to
+   * A user message is being queued for an actor of `kind`, in the sender's context. Returns the meta to
    * queue it with: `meta` stamped (enqueue time, trace), a new meta when `meta` is null and
    * the probe needs one, or null.
    */
-  queued(cell: ActorCell, meta: MessageMeta | null): MessageMeta | null;
+  queued(kind: string, meta: MessageMeta | null): MessageMeta | null;
   /**
-   * Run `behavior.receive(message, cell)` — exactly once — observing it (wait time, duration,
-   * a consumer span). Returns what the handler returned; a throw goes through unchanged.
+   * Run `behavior.receive(message, ctx)` — exactly once — for an actor of `kind`, observing it
+   * (wait time, duration, a consumer span). Returns what the handler returned; a throw goes
+   * through unchanged.
    */
-  handle(cell: ActorCell, behavior: Behavior, message: unknown, meta: MessageMeta | null): unknown;
+  handle(kind: string, behavior: Behavior, message: unknown, ctx: Context<any>, meta: MessageMeta | null): unknown;
   /** For routers: the trace block a send leaving this engine now carries, or null. */
   outgoing(): TraceContext | null;
   /** For routers: the meta `trace` for a message that arrived with `trace` (null: none). */

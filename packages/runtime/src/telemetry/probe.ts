@@ -16,9 +16,8 @@ import {
   type Attributes, type Histogram, type Span, type SpanContext, type Tracer, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags,
   context, isSpanContextValid, trace,
 } from '@opentelemetry/api';
-import type { Behavior } from '@pd/actor';
+import type { Behavior, Context } from '@pd/actor';
 import type { TraceContext } from '@pd/transport';
-import type { ActorCell } from '../kernel/cell.js';
 import { MessageMeta } from '../kernel/mailbox.js';
 import type { MessageProbe } from '../kernel/probe.js';
 import type { KindLabels } from './kind-labels.js';
@@ -51,34 +50,34 @@ export class TelemetryProbe implements MessageProbe {
     this.now = setup.now;
   }
 
-  queued(cell: ActorCell, meta: MessageMeta | null): MessageMeta | null {
+  queued(kind: string, meta: MessageMeta | null): MessageMeta | null {
     if (this.timing !== null) {
       meta ??= new MessageMeta(Infinity, null);
       // A message held for a restarting address and queued later keeps its first time.
       if (meta.queuedAt < 0) meta.queuedAt = this.now();
     }
     if (this.tracer !== null && (meta === null || meta.trace === null)) {
-      const producer = this.produce(cell.kind);
+      const producer = this.produce(kind);
       if (producer !== null) (meta ??= new MessageMeta(Infinity, null)).trace = producer;
     }
     return meta;
   }
 
-  handle(cell: ActorCell, behavior: Behavior, message: unknown, meta: MessageMeta | null): unknown {
+  handle(kind: string, behavior: Behavior, message: unknown, ctx: Context<any>, meta: MessageMeta | null): unknown {
     const timing = this.timing;
     let start = 0;
     let labels: Attributes | null = null;
     if (timing !== null) {
       start = this.now();
-      labels = timing.kinds.of(cell.kind);
+      labels = timing.kinds.of(kind);
       if (meta !== null && meta.queuedAt >= 0) timing.wait.record(Math.max(0, start - meta.queuedAt) / 1000, labels);
     }
     const parent = this.tracer === null || meta === null ? null : meta.trace;
-    if (parent !== null && parent !== NO_TRACE) return this.traced(cell, behavior, message, parent as SpanContext, start, labels);
+    if (parent !== null && parent !== NO_TRACE) return this.traced(kind, behavior, message, ctx, parent as SpanContext, start, labels);
     let result: unknown;
     try {
       // A context that leaked into this turn (a drain queued from inside a span) is not this message's.
-      result = this.tracer === null || context.active() === ROOT_CONTEXT ? behavior.receive(message, cell) : context.with(ROOT_CONTEXT, () => behavior.receive(message, cell));
+      result = this.tracer === null || context.active() === ROOT_CONTEXT ? behavior.receive(message, ctx) : context.with(ROOT_CONTEXT, () => behavior.receive(message, ctx));
     } catch (error) {
       if (labels !== null) this.recordDuration(start, labels);
       throw error;
@@ -113,15 +112,15 @@ export class TelemetryProbe implements MessageProbe {
     return sampledContext(span.spanContext());
   }
 
-  private traced(cell: ActorCell, behavior: Behavior, message: unknown, parent: SpanContext, start: number, labels: Attributes | null): unknown {
-    const span = this.tracer!.startSpan(`process ${cell.kind}`, {
+  private traced(kind: string, behavior: Behavior, message: unknown, ctx: Context<any>, parent: SpanContext, start: number, labels: Attributes | null): unknown {
+    const span = this.tracer!.startSpan(`process ${kind}`, {
       kind: SpanKind.CONSUMER,
       links: [{ context: parent }],
-      attributes: { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'process', [ATTR.messagingOperationType]: 'process', [ATTR.messagingDestination]: cell.kind },
+      attributes: { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'process', [ATTR.messagingOperationType]: 'process', [ATTR.messagingDestination]: kind },
     }, trace.setSpanContext(ROOT_CONTEXT, parent));
     let result: unknown;
     try {
-      result = context.with(trace.setSpan(ROOT_CONTEXT, span), () => behavior.receive(message, cell));
+      result = context.with(trace.setSpan(ROOT_CONTEXT, span), () => behavior.receive(message, ctx));
     } catch (error) {
       if (labels !== null) this.recordDuration(start, labels);
       endWithError(span, error);
