@@ -131,12 +131,12 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   // --- RemoteHost: the inbound port ---
+
   /** The trace block a send leaving this engine now should carry (routers call it per message); null when untraced. */
   outgoingTrace(): TraceContext | null {
     const probe = this.kernel._probe;
     return probe === null ? null : probe.outgoing();
   }
-
 
   hasKind(name: string): boolean {
     return this.kernel.kinds.has(name);
