@@ -76,7 +76,7 @@ describe('metrics endpoint', () => {
     const exporter = new PrometheusExporter({ preventServerStart: true });
     const provider = new MeterProvider({ readers: [exporter] });
     engine = createEngine();
-    const off = instrumentEngine(engine, { meter: provider.getMeter('t') });
+    const off = instrumentEngine(engine, { meter: provider.getMeter('t'), timingEvery: 1 });
     try {
       const w = engine.spawn(worker);
       for (let i = 0; i < 10; i++) engine.send(w, 'ok');
@@ -105,6 +105,23 @@ describe('metrics endpoint', () => {
       off.close();
       await provider.shutdown();
     }
+  });
+
+  it('times one message in timingEvery (the first, then every n-th), and refuses a bad ratio', async () => {
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const provider = new MeterProvider({ readers: [exporter] });
+    engine = createEngine();
+    expect(() => instrumentEngine(engine!, { meter: provider.getMeter('t'), timingEvery: 0 })).toThrow('timingEvery must be a positive integer, got 0');
+    const off = instrumentEngine(engine, { meter: provider.getMeter('t'), timingEvery: 4 });
+    const w = engine.spawn(worker);
+    for (let i = 0; i < 9; i++) engine.send(w, 'ok');
+    await engine.idle();
+    const text = new PrometheusSerializer().serialize((await exporter.collect()).resourceMetrics);
+    expect(text).toContain('pd_actor_mailbox_time_count{pd_actor_kind="worker",otel_scope_name="t"} 3');
+    expect(text).toContain('pd_actor_message_duration_count{pd_actor_kind="worker",otel_scope_name="t"} 3');
+    expect(text).toContain('pd_message_handled_total{messaging_system="pd",otel_scope_name="t"} 9');
+    off.close();
+    await provider.shutdown();
   });
 
   it('one engine takes one message-timing instrumentation at a time', async () => {

@@ -14,6 +14,12 @@ import type { MessageMeta } from './mailbox.js';
 
 export interface MessageProbe {
   /**
+   * Whether it carries trace context. If so, every message's handler runs through
+   * {@link handle} and a message from a router is marked with what it arrived with, even
+   * none; if not, only messages {@link queued} gave a meta do.
+   */
+  readonly traces: boolean;
+  /**
    * A user message is being queued for an actor of `kind`, in the sender's context. Returns the meta to
    * queue it with: `meta` stamped (enqueue time, trace), a new meta when `meta` is null and
    * the probe needs one, or null.

@@ -151,7 +151,7 @@ export class RemoteHostPort implements RemoteHost {
     }
     let meta = pending === null && deadline === Infinity ? null : new MessageMeta(deadline, pending);
     const probe = this.kernel._probe;
-    if (probe !== null) {
+    if (probe !== null && probe.traces) {
       // The sender's context came in the envelope: what is active here (a frame's callback) is not it.
       meta ??= new MessageMeta(deadline, null);
       meta.trace = probe.incoming(trace ?? null);

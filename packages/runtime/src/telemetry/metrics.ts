@@ -27,9 +27,15 @@ export interface EngineMetricsOptions {
   readonly maxKinds?: number;
   /**
    * Record the per-message histograms (mailbox time, handler duration): two clock reads and
-   * two recordings per message. Default true; skipped anyway when `meter` is the API's no-op.
+   * two recordings per timed message. Default true; skipped anyway when `meter` is the API's no-op.
    */
   readonly histograms?: boolean;
+  /**
+   * Time one message in this many for the histograms (default {@link METRICS_DEFAULTS}.timingEvery;
+   * 1 times every message). Their `_count` then counts timed messages; `pd.message.handled`
+   * counts all of them.
+   */
+  readonly timingEvery?: number;
   /**
    * Trace messages (opt-in, default false): `true` for the global provider's tracer, or a
    * tracer. A message sent inside a sampled span carries its context (across cores in the
@@ -45,7 +51,14 @@ export interface EngineMetrics {
 }
 
 /** Defaults, in one place. */
-export const METRICS_DEFAULTS = { maxKinds: 256 } as const;
+export const METRICS_DEFAULTS = {
+  maxKinds: 256,
+  /**
+   * One message in this many is timed for the histograms. A clock read costs about as much
+   * as handling a small message, so timing every one would slow a busy engine several-fold.
+   */
+  timingEvery: 64,
+} as const;
 
 /**
  * Record `engine`'s metrics with `options.meter` (or the global one), and trace its messages
@@ -84,11 +97,13 @@ const NOOP_HISTOGRAM = createNoopMeter().createHistogram('noop').constructor;
 
 /** The engine's message probe for these options, or null when it would record nothing. */
 function messageProbe(engine: Engine, meter: Meter, kinds: KindLabels, options: EngineMetricsOptions): TelemetryProbe | null {
+  const every = options.timingEvery ?? METRICS_DEFAULTS.timingEvery;
+  if (!Number.isInteger(every) || every < 1) throw new ArgumentError(`instrumentEngine: timingEvery must be a positive integer, got ${String(every)}`);
   let timing = null;
   if (options.histograms !== false) {
     const wait = meter.createHistogram(METRIC.mailboxTime, { unit: 's', description: 'Time a message waited in its mailbox before its handler began, by kind.', advice: { explicitBucketBoundaries: MESSAGE_BUCKETS } });
     const duration = meter.createHistogram(METRIC.messageDuration, { unit: 's', description: 'Time an actor\'s handler took (an async one: until its promise settled), by kind.', advice: { explicitBucketBoundaries: MESSAGE_BUCKETS } });
-    if (wait.constructor !== NOOP_HISTOGRAM) timing = { wait, duration, kinds };
+    if (wait.constructor !== NOOP_HISTOGRAM) timing = { wait, duration, kinds, every };
   }
   const tracing = options.tracing ?? false;
   const tracer = tracing === false ? null : tracing === true ? trace.getTracer(SCOPE) : tracing;

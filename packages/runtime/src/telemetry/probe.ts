@@ -26,8 +26,11 @@ import { spanContextFromTrace, traceFromSpanContext } from './trace-context.js';
 
 /** What the probe records with; either part may be absent (not both: then no probe is installed). */
 export interface ProbeSetup {
-  /** Mailbox time and handler duration, in seconds, by kind; null: no timing (no clock read per message). */
-  readonly timing: { readonly wait: Histogram; readonly duration: Histogram; readonly kinds: KindLabels } | null;
+  /**
+   * Mailbox time and handler duration, in seconds, by kind, of one message in `every` (a
+   * clock read costs about as much as handling a small message); null: no timing.
+   */
+  readonly timing: { readonly wait: Histogram; readonly duration: Histogram; readonly kinds: KindLabels; readonly every: number } | null;
   /** Consumer spans and context propagation; null: no tracing. */
   readonly tracer: Tracer | null;
   /** The engine's clock, in ms. */
@@ -40,18 +43,24 @@ const SEND = { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'sen
 const NO_TRACE = false;
 
 export class TelemetryProbe implements MessageProbe {
+  readonly traces: boolean;
   private readonly timing: ProbeSetup['timing'];
   private readonly tracer: Tracer | null;
   private readonly now: () => number;
+  /** Messages until the next one is timed: the first message is, then one in `every`. */
+  private untilTimed = 1;
 
   constructor(setup: ProbeSetup) {
     this.timing = setup.timing;
     this.tracer = setup.tracer;
+    this.traces = setup.tracer !== null;
     this.now = setup.now;
   }
 
   queued(kind: string, meta: MessageMeta | null): MessageMeta | null {
-    if (this.timing !== null) {
+    const timing = this.timing;
+    if (timing !== null && --this.untilTimed === 0) {
+      this.untilTimed = timing.every;
       meta ??= new MessageMeta(Infinity, null);
       // A message held for a restarting address and queued later keeps its first time.
       if (meta.queuedAt < 0) meta.queuedAt = this.now();
@@ -67,10 +76,11 @@ export class TelemetryProbe implements MessageProbe {
     const timing = this.timing;
     let start = 0;
     let labels: Attributes | null = null;
-    if (timing !== null) {
+    // Timed when it was stamped at queueing (one in `every`); the rest cost no clock read.
+    if (timing !== null && meta !== null && meta.queuedAt >= 0) {
       start = this.now();
       labels = timing.kinds.of(kind);
-      if (meta !== null && meta.queuedAt >= 0) timing.wait.record(Math.max(0, start - meta.queuedAt) / 1000, labels);
+      timing.wait.record(Math.max(0, start - meta.queuedAt) / 1000, labels);
     }
     const parent = this.tracer === null || meta === null ? null : meta.trace;
     if (parent !== null && parent !== NO_TRACE) return this.traced(kind, behavior, message, ctx, parent as SpanContext, start, labels);
