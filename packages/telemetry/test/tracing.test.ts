@@ -119,6 +119,32 @@ describe('message tracing', () => {
     }
   });
 
+  it('an untraced message handled in a drain that a traced send started stays untraced', async () => {
+    exporter.reset();
+    const engine = createEngine({ kinds: [Relay, Sink] });
+    const traced = instrumentEngine(engine, { tracing: tracer });
+    try {
+      const first = engine.spawn(Sink);
+      const relay = engine.spawn(Relay);
+      const sink = engine.spawn(Sink);
+      // The traced send schedules the engine's drain from inside the span: the drain inherits
+      // that async context, but the relay's message (sent outside the span) is not part of it.
+      tracer.startActiveSpan('traced', (span) => {
+        engine.send(first, 'hop');
+        span.end();
+      });
+      engine.send(relay, { to: sink });
+      await engine.idle();
+      expect(await engine.ask(sink, 'count')).toBe(1);
+      expect(spans('process trace.sink')).toHaveLength(1); // the traced 'hop' to `first` only
+      expect(spans('process trace.relay')).toHaveLength(0);
+      expect(spans('send trace.sink')).toHaveLength(1);
+    } finally {
+      traced.close();
+      await engine.shutdown();
+    }
+  });
+
   it('leaves untraced messages alone: no span outside a sampled context, none without the option', async () => {
     exporter.reset();
     const engine = createEngine({ kinds: [Sink] });

@@ -527,8 +527,8 @@ export class ActorCell implements Context<any> {
       this.current = meta;
       let result: unknown;
       try {
-        // Observed when a probe timed or traced this message at queueing (it then has a meta), or traces at all.
-        result = probe === null || (meta === null && !probe.traces) ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
+        // Observed when the probe timed or traced this message at queueing (then it has a meta).
+        result = probe === null || meta === null ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
       } catch (error) {
         this.crash(error, 'receive');
         engine._flushSignals();

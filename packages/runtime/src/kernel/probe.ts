@@ -13,11 +13,7 @@ import type { TraceContext } from '@pd/transport';
 import type { MessageMeta } from './mailbox.js';
 
 export interface MessageProbe {
-  /**
-   * Whether it carries trace context. If so, every message's handler runs through
-   * {@link handle} and a message from a router is marked with what it arrived with, even
-   * none; if not, only messages {@link queued} gave a meta do.
-   */
+  /** Whether it carries trace context: then a message from a router is marked with what it arrived with, even none. */
   readonly traces: boolean;
   /**
    * A user message is being queued for an actor of `kind`, in the sender's context. Returns the meta to
@@ -27,7 +23,8 @@ export interface MessageProbe {
   queued(kind: string, meta: MessageMeta | null): MessageMeta | null;
   /**
    * Run `behavior.receive(message, ctx)` — exactly once — for an actor of `kind`, observing it
-   * (wait time, duration, a consumer span). Returns what the handler returned; a throw goes
+   * (wait time, duration, a consumer span). Called only for messages with a meta (the probe
+   * gives one to those it times or traces). Returns what the handler returned; a throw goes
    * through unchanged.
    */
   handle(kind: string, behavior: Behavior, message: unknown, ctx: Context<any>, meta: MessageMeta | null): unknown;

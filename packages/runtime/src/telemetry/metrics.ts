@@ -109,7 +109,7 @@ function messageProbe(engine: Engine, meter: Meter, kinds: KindLabels, options: 
   const tracer = tracing === false ? null : tracing === true ? trace.getTracer(SCOPE) : tracing;
   if (timing === null && tracer === null) return null;
   const reactor = engine.reactor;
-  return new TelemetryProbe({ timing, tracer, now: () => reactor.now() });
+  return new TelemetryProbe({ timing, tracer, now: () => reactor.now(), inTurn: () => engine._inTurn() });
 }
 
 const SYSTEM = { [ATTR.messagingSystem]: 'pd' } as const;

@@ -8,12 +8,18 @@
  * its context; its handler runs inside a `process <kind>` CONSUMER span, a child of the
  * producer and linked to it, so what the handler sends carries the trace on.
  *
+ * Which span a send belongs to: inside an actor turn, the probe's own record of the traced
+ * handler running now (none for an untraced one) — not the async context, which a drain may
+ * have inherited from whichever traced code scheduled it, and which costs a lookup per send;
+ * outside a turn (code outside actors, the continuation of an async handler), the active
+ * OpenTelemetry context.
+ *
  * Installed only when something records: an engine without telemetry has no probe and pays
  * nothing per message. Must not: allocate for a message when neither timing nor a sampled
  * trace needs it, or swallow or rethrow differently what a handler throws.
  */
 import {
-  type Attributes, type Histogram, type Span, type SpanContext, type Tracer, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags,
+  type Attributes, type Context as OtelContext, type Histogram, type Span, type SpanContext, type Tracer, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags,
   context, isSpanContextValid, trace,
 } from '@opentelemetry/api';
 import type { Behavior, Context } from '@pd/actor';
@@ -35,6 +41,8 @@ export interface ProbeSetup {
   readonly tracer: Tracer | null;
   /** The engine's clock, in ms. */
   readonly now: () => number;
+  /** Whether the engine is running an actor turn now (its scheduler's drain). */
+  readonly inTurn: () => boolean;
 }
 
 const SEND = { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'send', [ATTR.messagingOperationType]: 'send' } as const;
@@ -47,14 +55,18 @@ export class TelemetryProbe implements MessageProbe {
   private readonly timing: ProbeSetup['timing'];
   private readonly tracer: Tracer | null;
   private readonly now: () => number;
+  private readonly inTurn: () => boolean;
   /** Messages until the next one is timed: the first message is, then one in `every`. */
   private untilTimed = 1;
+  /** The context of the traced handler whose synchronous part runs now; null in an untraced one. */
+  private current: OtelContext | null = null;
 
   constructor(setup: ProbeSetup) {
     this.timing = setup.timing;
     this.tracer = setup.tracer;
     this.traces = setup.tracer !== null;
     this.now = setup.now;
+    this.inTurn = setup.inTurn;
   }
 
   queued(kind: string, meta: MessageMeta | null): MessageMeta | null {
@@ -86,8 +98,7 @@ export class TelemetryProbe implements MessageProbe {
     if (parent !== null && parent !== NO_TRACE) return this.traced(kind, behavior, message, ctx, parent as SpanContext, start, labels);
     let result: unknown;
     try {
-      // A context that leaked into this turn (a drain queued from inside a span) is not this message's.
-      result = this.tracer === null || context.active() === ROOT_CONTEXT ? behavior.receive(message, ctx) : context.with(ROOT_CONTEXT, () => behavior.receive(message, ctx));
+      result = behavior.receive(message, ctx);
     } catch (error) {
       if (labels !== null) this.recordDuration(start, labels);
       throw error;
@@ -112,11 +123,11 @@ export class TelemetryProbe implements MessageProbe {
   /**
    * Inside a sampled span: a PRODUCER span for one send, ended at once (a send is done when
    * it is queued or framed), whose context the message carries; null otherwise (the cheap,
-   * usual case: one context lookup, no allocation).
+   * usual case: in a turn one field read, outside one a context lookup; no allocation).
    */
   private produce(kind: string | null): SpanContext | null {
-    const active = context.active();
-    if (sampledContext(trace.getSpanContext(active)) === null) return null;
+    const active = this.inTurn() ? this.current : context.active();
+    if (active === null || sampledContext(trace.getSpanContext(active)) === null) return null;
     const span = this.tracer!.startSpan(kind === null ? 'send' : `send ${kind}`, { kind: SpanKind.PRODUCER, attributes: kind === null ? SEND : { ...SEND, [ATTR.messagingDestination]: kind } }, active);
     span.end();
     return sampledContext(span.spanContext());
@@ -128,13 +139,19 @@ export class TelemetryProbe implements MessageProbe {
       links: [{ context: parent }],
       attributes: { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'process', [ATTR.messagingOperationType]: 'process', [ATTR.messagingDestination]: kind },
     }, trace.setSpanContext(ROOT_CONTEXT, parent));
+    const active = trace.setSpan(ROOT_CONTEXT, span);
+    const outer = this.current;
+    this.current = active;
     let result: unknown;
     try {
-      result = context.with(trace.setSpan(ROOT_CONTEXT, span), () => behavior.receive(message, ctx));
+      // The async context too: an async handler's code after an `await` runs outside the turn.
+      result = context.with(active, () => behavior.receive(message, ctx));
     } catch (error) {
       if (labels !== null) this.recordDuration(start, labels);
       endWithError(span, error);
       throw error;
+    } finally {
+      this.current = outer;
     }
     this.afterHandler(result, start, labels, span);
     return result;
