@@ -57,7 +57,7 @@ export const METRICS_DEFAULTS = {
    * One message in this many is timed for the histograms. A clock read costs about as much
    * as handling a small message, so timing every one would slow a busy engine several-fold.
    */
-  timingEvery: 64,
+  timingEvery: 1024,
 } as const;
 
 /**
