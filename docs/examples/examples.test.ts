@@ -128,6 +128,10 @@ const expectations: Record<string, (result: any) => void> = {
   'failure-monitors': (r) => expect(r).toEqual({ sameRef: true, first: 'normal', late: 'noproc' }),
   'multi-core-sim': (r) => expect(r).toBe(1),
   'federation-two-nodes': (r) => expect(r).toEqual({ count: 3, on: 'b', down: 'noconnection' }),
+  'observability-tracing': (r) => expect(r).toEqual({
+    total: 1500, traces: 1,
+    names: ['send cart', 'send pricing', 'process pricing', 'send pricing', 'process pricing', 'process cart', 'checkout'],
+  }),
   'failure-shutdown': (r) => expect(r).toEqual({
     log: ['web (shutdown: parent-exiting)', 'db (shutdown: parent-exiting)', 'app (shutdown: engine-shutdown)'],
     report: { stopped: 3, killed: 1 },

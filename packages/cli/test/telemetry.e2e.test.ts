@@ -111,6 +111,12 @@ describe('pd start with the demo config (telemetry on)', () => {
     expect(m.get('pd_timer_active{messaging_system="pd"}')).toBeGreaterThanOrEqual(2);
     expect(m.get('pd_ask_pending{messaging_system="pd"}')).toBe(0);
     expect(m.get('pd_scheduler_turns_total{messaging_system="pd"}')).toBeGreaterThan(0);
+    expect(m.get('pd_ask_started_total{messaging_system="pd"}')).toBeGreaterThanOrEqual(0);
+    expect(m.get('pd_ask_timeout_total{messaging_system="pd"}')).toBeGreaterThanOrEqual(0);
+    // The histograms time one message in 1024, the engine's first among them.
+    const timed = (name: string) => [...m].filter(([k]) => k.startsWith(`${name}{`)).reduce((n, [, v]) => n + v, 0);
+    expect(timed('pd_actor_message_duration_count')).toBeGreaterThanOrEqual(1);
+    expect(timed('pd_actor_mailbox_time_count')).toBeGreaterThanOrEqual(1);
   });
 
   it('the crash is one JSON log line with path, kind, reason and stack', async () => {

@@ -14,6 +14,7 @@
 import type {
   AddrIdentity, AnyAddr, AskOptions, ExitReason, MonitorRef, SendOptions, SendResult, SpawnOptions,
 } from '@pd/actor';
+import type { TraceContext } from '@pd/transport';
 import type { DeadLetterReason } from './kernel/events.js';
 import type { Reactor } from './reactor.js';
 
@@ -123,9 +124,16 @@ export interface RemoteHost {
   /**
    * A message for a local actor, queued like a local send (bounds, dead letters). With
    * `ask`, settling the request settles `ask` (its `answer`/`fail` send the reply back).
-   * `deadline` is on this engine's clock (Infinity for none).
+   * `deadline` is on this engine's clock (Infinity for none). `trace`: the W3C trace context
+   * the message carried (its envelope's trace block), if any; the handler then runs in a span
+   * of that trace when telemetry traces this engine.
    */
-  deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions): SendResult;
+  deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions, trace?: TraceContext | null): SendResult;
+  /**
+   * The trace context a message this router sends now should carry in its envelope, or null
+   * (always null unless telemetry traces this engine and the sender is inside a sampled span).
+   */
+  outgoingTrace(): TraceContext | null;
   /** As {@link deliver}, but waiting for room in a `backpressure` mailbox, like a local `sendWait`. */
   sendWait(to: AnyAddr, message: unknown, deadline: number, options?: SendOptions): Promise<SendResult>;
   /**

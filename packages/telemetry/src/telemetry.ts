@@ -5,7 +5,7 @@
  * `attach(engine)` once it does, `setReady` when its tree is up, `close` after it stopped.
  * Must not: start anything the options turned off, or outlive `close`.
  */
-import { context, metrics, trace } from '@opentelemetry/api';
+import { context, createNoopMeter, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -52,10 +52,16 @@ export class Telemetry {
     return { metrics: { url: this.metricsUrl }, health: base === null ? null : { live: `${base}/healthz`, ready: `${base}/readyz` } };
   }
 
-  /** Record `engine`'s metrics (a no-op when metrics are off). */
+  /**
+   * Record `engine`'s metrics, and trace its messages when sampling is on (nothing when both
+   * are off: the engine then pays nothing per message).
+   */
   attach(engine: Engine): void {
-    if (this.meterProvider === null || this.closed) return;
-    this.attached.push(instrumentEngine(engine, { meter: this.meterProvider.getMeter(SCOPE) }));
+    if (this.closed || (this.meterProvider === null && this.tracerProvider === null)) return;
+    this.attached.push(instrumentEngine(engine, {
+      meter: this.meterProvider?.getMeter(SCOPE) ?? createNoopMeter(),
+      tracing: this.tracerProvider === null ? false : this.tracerProvider.getTracer(SCOPE),
+    }));
   }
 
   /** Ready for `/readyz` (the supervision tree is up). */

@@ -72,6 +72,68 @@ describe('metrics endpoint', () => {
     expect(lines.filter((l) => JSON.parse(l).msg === 'actor /user/w0 crashed')).toHaveLength(1);
   });
 
+  it('times messages in the mailbox and in the handler, by kind, and counts asks started and timed out', async () => {
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const provider = new MeterProvider({ readers: [exporter] });
+    engine = createEngine();
+    const off = instrumentEngine(engine, { meter: provider.getMeter('t'), timingEvery: 1 });
+    try {
+      const w = engine.spawn(worker);
+      for (let i = 0; i < 10; i++) engine.send(w, 'ok');
+      // A handler that never replies: the ask times out (whenever the timer fires; no speed assumed).
+      const silent = engine.spawn(defineKind<string, void>('silent', () => ({ receive: (_m: string, ctx) => void ctx.deferReply() })));
+      await expect(engine.ask(silent, 'hello?', { timeoutMs: 5 })).rejects.toThrow(/no reply/);
+      const { gate, def } = gated();
+      const held = engine.spawn(def);
+      engine.send(held, 'first');
+      await engine.idle();
+      gate();
+      await engine.idle();
+      const text = new PrometheusSerializer().serialize((await exporter.collect()).resourceMetrics);
+      const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}()]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      expect(value('pd_actor_mailbox_time_count{pd_actor_kind="worker",otel_scope_name="t"}')).toBe(10);
+      expect(value('pd_actor_message_duration_count{pd_actor_kind="worker",otel_scope_name="t"}')).toBe(10);
+      expect(value('pd_actor_message_duration_count{pd_actor_kind="silent",otel_scope_name="t"}')).toBe(1);
+      // An async handler counts once it settled.
+      expect(value('pd_actor_message_duration_count{pd_actor_kind="(inline)",otel_scope_name="t"}')).toBe(1);
+      expect(value('pd_actor_mailbox_time_sum{pd_actor_kind="worker",otel_scope_name="t"}')).toBeGreaterThanOrEqual(0);
+      expect(text).toContain('pd_actor_message_duration_bucket{pd_actor_kind="worker",otel_scope_name="t",le="0.00001"}');
+      expect(text).toContain('# UNIT pd_actor_mailbox_time s');
+      expect(value('pd_ask_started_total{messaging_system="pd",otel_scope_name="t"}')).toBe(1);
+      expect(value('pd_ask_timeout_total{messaging_system="pd",otel_scope_name="t"}')).toBe(1);
+    } finally {
+      off.close();
+      await provider.shutdown();
+    }
+  });
+
+  it('times one message in timingEvery (the first, then every n-th), and refuses a bad ratio', async () => {
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const provider = new MeterProvider({ readers: [exporter] });
+    engine = createEngine();
+    expect(() => instrumentEngine(engine!, { meter: provider.getMeter('t'), timingEvery: 0 })).toThrow('timingEvery must be a positive integer, got 0');
+    const off = instrumentEngine(engine, { meter: provider.getMeter('t'), timingEvery: 4 });
+    const w = engine.spawn(worker);
+    for (let i = 0; i < 9; i++) engine.send(w, 'ok');
+    await engine.idle();
+    const text = new PrometheusSerializer().serialize((await exporter.collect()).resourceMetrics);
+    expect(text).toContain('pd_actor_mailbox_time_count{pd_actor_kind="worker",otel_scope_name="t"} 3');
+    expect(text).toContain('pd_actor_message_duration_count{pd_actor_kind="worker",otel_scope_name="t"} 3');
+    expect(text).toContain('pd_message_handled_total{messaging_system="pd",otel_scope_name="t"} 9');
+    off.close();
+    await provider.shutdown();
+  });
+
+  it('one engine takes one message-timing instrumentation at a time', async () => {
+    const provider = new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true })] });
+    engine = createEngine({ id: 'twice' });
+    const first = instrumentEngine(engine, { meter: provider.getMeter('a') });
+    expect(() => instrumentEngine(engine!, { meter: provider.getMeter('b') })).toThrow('engine "twice" already has its messages timed or traced');
+    first.close();
+    instrumentEngine(engine, { meter: provider.getMeter('b') }).close();
+    await provider.shutdown();
+  });
+
   it('labels at most maxKinds kinds, the rest as (other)', async () => {
     const exporter = new PrometheusExporter({ preventServerStart: true });
     const provider = new MeterProvider({ readers: [exporter] });

@@ -18,6 +18,7 @@ import {
 import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import { Mailbox, type MessageMeta } from './mailbox.js';
+import type { MessageProbe } from './probe.js';
 import { Deque } from './deque.js';
 import type { TimerEntry, TimerService } from './timers.js';
 
@@ -42,6 +43,8 @@ export interface CellHost {
   readonly _budget: number;
   /** Set while exit signals wait to be applied. */
   readonly _signalsPending: boolean;
+  /** Telemetry's view of each user message; null (the usual case) costs one branch per message. */
+  readonly _probe: MessageProbe | null;
   send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult;
   sendWait<M>(to: Addr<M>, message: M, options?: SendOptions): Promise<SendResult>;
   ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R>;
@@ -454,6 +457,8 @@ export class ActorCell implements Context<any> {
   enqueue(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult {
     const x = this.x;
     if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, meta)) return 'queued';
+    const probe = this.engine._probe;
+    if (probe !== null) meta = probe.queued(this.kind, meta);
     const box = (this.box ??= new Mailbox());
     if (box.size >= box.capacity || box.hasWaiters) {
       const overflow = this.engine._overflow(this, box, message, meta);
@@ -506,6 +511,7 @@ export class ActorCell implements Context<any> {
     if (box === null || box.size === 0) return;
     const engine = this.engine;
     const behavior = this.behavior as Behavior;
+    const probe = engine._probe;
     let budget = this.x === null || this.x.budget === 0 ? engine._budget : this.x.budget;
     while (box.size > 0) {
       if (budget-- === 0) {
@@ -521,7 +527,8 @@ export class ActorCell implements Context<any> {
       this.current = meta;
       let result: unknown;
       try {
-        result = behavior.receive(message, this);
+        // Observed when the probe timed or traced this message at queueing (then it has a meta).
+        result = probe === null || meta === null ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
       } catch (error) {
         this.crash(error, 'receive');
         engine._flushSignals();

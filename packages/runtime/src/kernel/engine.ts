@@ -33,6 +33,7 @@ import {
 import { KindRegistry, kindName } from './kinds.js';
 import { type EngineLogger, defaultLogger, reportCrash } from '../logger.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
+import type { MessageProbe } from './probe.js';
 import { type CellResolver, Registry } from './registry.js';
 import { type RemoteAttachment, RemoteHostPort, type RemoteHostKernel } from './remote-host.js';
 import { AddrRoute, routeOf } from './route.js';
@@ -176,6 +177,8 @@ export class Engine {
   /** @internal The routers to actors on other cores or nodes, and their inbound port. */ readonly _remote: RemoteHostPort;
   /** @internal */ readonly _userRandom: RandomStream;
   /** @internal */ _signalsPending = false;
+  /** @internal Telemetry's message probe (telemetry/metrics.ts installs it); null when nothing observes messages. */
+  _probe: MessageProbe | null = null;
   /** @internal Messages per actor turn unless the actor says otherwise. */
   readonly _budget: number;
 
@@ -199,7 +202,7 @@ export class Engine {
   private shutdownPromise: Promise<ShutdownReport> | null = null;
   private onAllExited: (() => void) | null = null;
   private readonly terminatedRing: BoundedRing<TerminatedSnapshot>;
-  private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0, listenerFailures: 0 };
+  private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0, listenerFailures: 0, asks: 0, askTimeouts: 0 };
   private readonly options: Required<Pick<KernelOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
   private readonly askSettled = (ask: PendingAsk) => {
     this.pendingAsks--;
@@ -299,6 +302,7 @@ export class Engine {
     }
     const ask = new PendingAsk(this.nextAskId++, this.askSettled);
     this.pendingAsks++;
+    this.counters.asks++;
     if (cell === null || cell.status === S_DEAD) {
       // A routed address between incarnations may hold the request for the next one.
       let held: SendResult;
@@ -312,7 +316,7 @@ export class Engine {
       }
       if (held === 'queued') {
         ask.timer = this._timers.schedule(timeoutMs, 0, () => {
-          ask.failWith('ask/timeout', `no reply from ${String(to)} within ${timeoutMs} ms`, { to: String(to), timeoutMs });
+          if (ask.failWith('ask/timeout', `no reply from ${String(to)} within ${timeoutMs} ms`, { to: String(to), timeoutMs })) this.counters.askTimeouts++;
         });
       } else if (held === 'dead') {
         ask.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
@@ -326,7 +330,7 @@ export class Engine {
       ask.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
     } else if (!ask.settled) {
       ask.timer = this._timers.schedule(timeoutMs, 0, () => {
-        ask.failWith('ask/timeout', `no reply from ${cell.status === S_DEAD ? String(to) : cell.path} within ${timeoutMs} ms`, { to: String(to), timeoutMs });
+        if (ask.failWith('ask/timeout', `no reply from ${cell.status === S_DEAD ? String(to) : cell.path} within ${timeoutMs} ms`, { to: String(to), timeoutMs })) this.counters.askTimeouts++;
       });
     }
     return ask.promise as Promise<R>;
@@ -472,7 +476,8 @@ export class Engine {
       messagesHandled: this.counters.handledByExited + handledLive,
       deadLetters: this.dead.total,
       expired: this.counters.expired, dropped: this.counters.dropped, runQueue: this.scheduler.queued,
-      timers: this._timers.size, pendingAsks: this.pendingAsks, turns: this.scheduler.turns, listenerFailures: this.counters.listenerFailures,
+      timers: this._timers.size, pendingAsks: this.pendingAsks, asks: this.counters.asks, askTimeouts: this.counters.askTimeouts,
+      turns: this.scheduler.turns, listenerFailures: this.counters.listenerFailures,
     };
   }
 

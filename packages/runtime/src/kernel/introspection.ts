@@ -79,6 +79,10 @@ export interface EngineStats {
   readonly runQueue: number;
   readonly timers: number;
   readonly pendingAsks: number;
+  /** Asks started by this engine (each `ask` call, refused ones included). */
+  readonly asks: number;
+  /** Asks that failed because no reply came within their timeout. */
+  readonly askTimeouts: number;
   readonly turns: number;
   /** Event listeners that threw (each was unsubscribed; see `engine.lastListenerFailure`). */
   readonly listenerFailures: number;

@@ -9,7 +9,7 @@ import { ArgumentError } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
 import { Deque, PairDeque } from './deque.js';
 
-/** Extra facts about one message; absent (null) for a plain `send`. */
+/** Extra facts about one message; absent (null) for a plain `send` unless a message probe is installed. */
 export class MessageMeta {
   constructor(
     /** Reactor time after which the message is dropped as expired; Infinity for never. */
@@ -17,6 +17,14 @@ export class MessageMeta {
     /** The ask to answer, if the message came from `ask` (set to null once replied or deferred). */
     public ask: PendingAsk | null,
   ) {}
+
+  /** Reactor time the message was queued, for the mailbox-time histogram; -1 unless a probe stamped it. */
+  queuedAt = -1;
+  /**
+   * The trace context the message carries, opaque to the kernel (a message probe's own form);
+   * null when none was looked for, and a probe's "none" marker when it looked and found none.
+   */
+  trace: unknown = null;
 }
 
 /** Defaults of the mailbox options. */

@@ -12,6 +12,7 @@ import {
   type AddrIdentity, type AnyAddr, Down, Exit, type ExitReason, type MonitorRef, type SendOptions, type SendResult, type SpawnOptions,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
+import type { TraceContext } from '@pd/transport';
 import type { Reactor } from '../reactor.js';
 import type { RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
 import { PendingAsk } from './ask.js';
@@ -19,6 +20,7 @@ import { type ActorCell, S_DEAD } from './cell.js';
 import type { DeadLetterReason } from './events.js';
 import { SigKind } from './exits.js';
 import { MessageMeta } from './mailbox.js';
+import type { MessageProbe } from './probe.js';
 import type { Registry } from './registry.js';
 import type { Topics } from './topics.js';
 
@@ -42,6 +44,8 @@ export interface RemoteHostKernel {
   readonly core: number;
   readonly reactor: Reactor;
   readonly kinds: { has(name: string): boolean };
+  /** Telemetry's message probe, or null. */
+  readonly _probe: MessageProbe | null;
   /** The cell `addr` was minted for here (live or dead), or null. */
   _cellOf(addr: AnyAddr, operation: string): ActorCell | null;
   _deadLetter(to: AnyAddr, message: unknown, reason: DeadLetterReason): SendResult;
@@ -128,18 +132,30 @@ export class RemoteHostPort implements RemoteHost {
 
   // --- RemoteHost: the inbound port ---
 
+  /** The trace block a send leaving this engine now should carry (routers call it per message); null when untraced. */
+  outgoingTrace(): TraceContext | null {
+    const probe = this.kernel._probe;
+    return probe === null ? null : probe.outgoing();
+  }
+
   hasKind(name: string): boolean {
     return this.kernel.kinds.has(name);
   }
 
-  deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions): SendResult {
+  deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions, trace?: TraceContext | null): SendResult {
     const pending = ask === null ? null : ask instanceof PendingAsk ? ask : new RelayedAsk(ask);
     const cell = this.kernel._cellOf(to, 'deliver');
     if (cell === null || cell.status === S_DEAD) {
       pending?.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
       return this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead');
     }
-    const meta = pending === null && deadline === Infinity ? null : new MessageMeta(deadline, pending);
+    let meta = pending === null && deadline === Infinity ? null : new MessageMeta(deadline, pending);
+    const probe = this.kernel._probe;
+    if (probe !== null && probe.traces) {
+      // The sender's context came in the envelope: what is active here (a frame's callback) is not it.
+      meta ??= new MessageMeta(deadline, null);
+      meta.trace = probe.incoming(trace ?? null);
+    }
     const result = cell.enqueue(message, meta, options);
     if (result !== 'queued') pending?.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
     return result;

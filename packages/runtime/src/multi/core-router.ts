@@ -189,17 +189,19 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const peer = this.peers[to.core]!;
     if (peer.state === 'gone') return this.deadLetter(to, message);
     const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
-    if (options === undefined) {
+    // A traced send (telemetry on, inside a sampled span) goes in a frame of its own with the trace block.
+    const trace = this.engine._probe === null ? null : this.engine._remote.outgoingTrace();
+    if (options === undefined && trace === null) {
       peer.outbox.user(to, message, 0, plain, this.codec.lastBytes);
       return 'queued';
     }
-    const lane = laneOf(options.priority);
-    const ttl = options.ttlMs;
-    if (ttl === undefined) {
+    const lane = laneOf(options?.priority);
+    const ttl = options?.ttlMs;
+    if (ttl === undefined && trace === null) {
       peer.outbox.user(to, message, lane, plain, this.codec.lastBytes);
     } else {
-      if (typeof ttl !== 'number' || !(ttl > 0)) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
-      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, this.engine.reactor.now() + ttl);
+      if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
+      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace);
     }
     return 'queued';
   }
@@ -245,7 +247,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
     if (peer.state === 'gone') return 'dead';
     this.codec.check(message, 'message', this.maxMessageBytes);
     this.books.addPending(ask, to.core);
-    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority));
+    const trace = this.engine._probe === null ? null : this.engine._remote.outgoingTrace();
+    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace);
     return 'queued';
   }
 

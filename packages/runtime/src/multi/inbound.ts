@@ -10,7 +10,7 @@
  */
 import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason, type SendResult } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import { type ByteSource, type EnvelopeHeader, MessageKind, decodeFrame } from '@pd/transport';
+import { type ByteSource, type EnvelopeHeader, MessageKind, type TraceContext, decodeFrame } from '@pd/transport';
 import { S_DEAD } from '../kernel/cell.js';
 import { LANE_OPTIONS } from './lanes.js';
 import type { Peer } from './peer.js';
@@ -32,6 +32,7 @@ interface Held {
   readonly deadlineMs: number | null;
   readonly batch: boolean;
   readonly body: unknown;
+  readonly trace: TraceContext | null;
 }
 
 /** Frames held per embryo at most (invariant 9); more are dead letters. */
@@ -57,7 +58,7 @@ export class Inbound implements InboundPort {
       return;
     }
     try {
-      this.dispatch(from, header.kind, header.source, header.destination, header.correlationId, header.priority, header.deadlineMs, (header.flags & 0x10) !== 0, body);
+      this.dispatch(from, header.kind, header.source, header.destination, header.correlationId, header.priority, header.deadlineMs, (header.flags & 0x10) !== 0, body, header.trace);
     } catch {
       router.stats.badFrames++;
     }
@@ -68,7 +69,7 @@ export class Inbound implements InboundPort {
    * its target (held with them for an embryo); the answer is the SendResult, once it has one.
    */
   sendWait(from: Peer, m: Extract<Control, { op: 'sendWait' }>, corr: number): void {
-    this.dispatch(from, SEND_WAIT, null, m.to, corr, m.lane, m.deadline, false, m.message);
+    this.dispatch(from, SEND_WAIT, null, m.to, corr, m.lane, m.deadline, false, m.message, null);
   }
 
   /** Embryos whose spawner (and epoch) match `dead` will never be spawned: their frames fail now. */
@@ -87,7 +88,7 @@ export class Inbound implements InboundPort {
     const held = this.embryos.get(key);
     if (held === undefined) return;
     this.embryos.delete(key);
-    for (const h of held) this.dispatch(h.from, h.kind, h.source, h.destination, h.correlationId, h.priority, h.deadlineMs, h.batch, h.body);
+    for (const h of held) this.dispatch(h.from, h.kind, h.source, h.destination, h.correlationId, h.priority, h.deadlineMs, h.batch, h.body, h.trace);
   }
 
   /** The peer's lease baseline became known (its hello): embryos it will never spawn fail now. */
@@ -102,7 +103,9 @@ export class Inbound implements InboundPort {
 
   // --- internal ---
 
-  private dispatch(from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number, deadlineMs: number | null, batch: boolean, body: unknown): void {
+  /** `trace`: the envelope's trace block (the reused header's: copied before it is kept). */
+  private dispatch(from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number, deadlineMs: number | null, batch: boolean, body: unknown,
+    trace: TraceContext | null): void {
     const router = this.router;
     if (kind === MessageKind.reply) return this.onReply(corr, body);
     // Downs for the router's own monitors come to the endpoint; all are found by ref id.
@@ -110,7 +113,7 @@ export class Inbound implements InboundPort {
     if (dst.node !== router.node || dst.core !== router.self) return void router.stats.badFrames++;
     if (dst.slot === ENDPOINT_SLOT) return handleControl(router, this, from, body as Control, kind === MessageKind.ask ? corr : 0);
     const target = this.target(dst);
-    if (target === EMBRYO) return this.hold({ from, kind, source: src === null ? null : { ...src }, destination: { ...dst }, correlationId: corr, priority, deadlineMs, batch, body });
+    if (target === EMBRYO) return this.hold({ from, kind, source: src === null ? null : { ...src }, destination: { ...dst }, correlationId: corr, priority, deadlineMs, batch, body, trace: copyTrace(trace) });
     if (target === null) return this.refuse(from, kind, dst, src, corr, batch, body);
     const engine = router.engine;
     const source = src === null ? null : router.resolveAddr(src);
@@ -120,7 +123,7 @@ export class Inbound implements InboundPort {
         const deadline = deadlineMs ?? Infinity;
         if (!batch) {
           router.stats.messagesIn++;
-          engine._remote.deliver(target, body, null, deadline, options);
+          engine._remote.deliver(target, body, null, deadline, options, copyTrace(trace));
           return;
         }
         const bodies = body as unknown[];
@@ -136,7 +139,7 @@ export class Inbound implements InboundPort {
       }
       case MessageKind.ask:
         router.stats.messagesIn++;
-        engine._remote.deliver(target, body, new ForwardedAsk(router, from.core, corr), deadlineMs ?? Infinity, LANE_OPTIONS[priority]);
+        engine._remote.deliver(target, body, new ForwardedAsk(router, from.core, corr), deadlineMs ?? Infinity, LANE_OPTIONS[priority], copyTrace(trace));
         return;
       case MessageKind.link:
         if (source === null) return;
@@ -267,6 +270,11 @@ export class Inbound implements InboundPort {
 const EMBRYO = Symbol('embryo');
 /** Not an envelope kind: a `sendWait` control ask, dispatched like a frame for its target. */
 const SEND_WAIT = -1;
+
+/** A trace block that outlives the frame (the header and its trace object are reused per frame). */
+function copyTrace(trace: TraceContext | null): TraceContext | null {
+  return trace === null ? null : { traceId: trace.traceId.slice(), spanId: trace.spanId.slice(), traceFlags: trace.traceFlags };
+}
 
 function noproc(router: CorePort): unknown {
   return portableReason(router.codec, Exit.noproc as ExitReason);

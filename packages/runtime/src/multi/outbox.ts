@@ -13,7 +13,7 @@
  */
 import type { AddrIdentity, AnyAddr } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
-import { type FrameInit, MessageKind, type Priority } from '@pd/transport';
+import { type FrameInit, MessageKind, type Priority, type TraceContext } from '@pd/transport';
 import type { FrameOut } from '@pd/transport';
 
 /** A frame the channel refused (`error`): its header and its messages. */
@@ -87,11 +87,12 @@ export class Outbox {
     else this.markDirty();
   }
 
-  /** One frame of its own (ask, reply, signal, control, a send with a deadline). */
-  frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0): void {
+  /** One frame of its own (ask, reply, signal, control, a send with a deadline or a trace context). */
+  frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0,
+    trace: TraceContext | null = null): void {
     this.messages++;
     this.closeRun();
-    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace: null }, body, false, false);
+    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, false);
     this.markDirty();
   }
 

@@ -1,25 +1,48 @@
 /**
- * Engine metrics through the OpenTelemetry API: counters fed by the engine's event stream
- * (spawns, exits, restarts, crashes, overflows, supervisor actions) and observable
- * instruments read from its counters and introspection at collection time (mailbox
- * length and live actors per kind, dead letters by reason, messages handled, asks, timers,
- * per-core ring traffic). The runtime depends on `@opentelemetry/api` only, so without an
- * SDK every instrument is a no-op; the cost of the event subscription is paid only by
- * engines that call {@link instrumentEngine}. Must not: label by actor id or path (kinds
- * only, capped), or throw into the engine.
+ * Engine metrics (and, opt-in, traces) through the OpenTelemetry API: counters fed by the
+ * engine's event stream (spawns, exits, restarts, crashes, overflows, supervisor actions),
+ * observable instruments read from its counters and introspection at collection time
+ * (mailbox length and live actors per kind, dead letters by reason, messages handled, asks,
+ * timers, per-core ring traffic), and per-message histograms (mailbox time, handler
+ * duration) plus trace propagation through the engine's message probe (probe.ts). The
+ * runtime depends on `@opentelemetry/api` only, so without an SDK every instrument is a
+ * no-op; the per-message probe is installed only for a meter that records (not the API's
+ * no-op) or when tracing is asked for, so an engine that nobody instruments pays nothing.
+ * Must not: label by actor id or path (kinds only, capped), or throw into the engine.
  */
-import { type Attributes, type BatchObservableResult, type Meter, type Observable, metrics } from '@opentelemetry/api';
+import { type BatchObservableResult, type Meter, type Observable, type Tracer, createNoopMeter, metrics, trace } from '@opentelemetry/api';
+import { ArgumentError } from '@pd/actor';
 import type { Engine } from '../kernel/engine.js';
 import type { EngineEvent } from '../kernel/events.js';
 import { CoreRouter } from '../multi/core-router.js';
 import { multiCore } from '../multi/view.js';
+import { KindLabels } from './kind-labels.js';
 import { ATTR, METRIC, SCOPE } from './names.js';
+import { TelemetryProbe } from './probe.js';
 
 export interface EngineMetricsOptions {
   /** The meter to record with; default: the global provider's meter for `@pd/runtime`. */
   readonly meter?: Meter;
   /** Distinct kinds labelled before further ones are counted as `(other)` (bounded cardinality). */
   readonly maxKinds?: number;
+  /**
+   * Record the per-message histograms (mailbox time, handler duration): two clock reads and
+   * two recordings per timed message. Default true; skipped anyway when `meter` is the API's no-op.
+   */
+  readonly histograms?: boolean;
+  /**
+   * Time one message in this many for the histograms (default {@link METRICS_DEFAULTS}.timingEvery;
+   * 1 times every message). Their `_count` then counts timed messages; `pd.message.handled`
+   * counts all of them.
+   */
+  readonly timingEvery?: number;
+  /**
+   * Trace messages (opt-in, default false): `true` for the global provider's tracer, or a
+   * tracer. A message sent inside a sampled span carries its context (across cores in the
+   * envelope's trace block) and its handler runs inside a `process <kind>` consumer span.
+   * Sampling is the tracer provider's (for example a ratio sampler at the root).
+   */
+  readonly tracing?: boolean | Tracer;
 }
 
 /** What {@link instrumentEngine} returns: stop recording. */
@@ -28,12 +51,28 @@ export interface EngineMetrics {
 }
 
 /** Defaults, in one place. */
-export const METRICS_DEFAULTS = { maxKinds: 256 } as const;
+export const METRICS_DEFAULTS = {
+  maxKinds: 256,
+  /**
+   * One message in this many is timed for the histograms. A clock read costs about as much
+   * as handling a small message, so timing every one would slow a busy engine several-fold.
+   */
+  timingEvery: 1024,
+} as const;
 
-/** Record `engine`'s metrics with `options.meter` (or the global one) until `close()`. */
+/**
+ * Record `engine`'s metrics with `options.meter` (or the global one), and trace its messages
+ * when `options.tracing` asks, until `close()`. One instrumentation per engine at a time when
+ * it times or traces messages (the engine has one message probe): a second is refused.
+ */
 export function instrumentEngine(engine: Engine, options: EngineMetricsOptions = {}): EngineMetrics {
   const meter = options.meter ?? metrics.getMeter(SCOPE);
   const kinds = new KindLabels(options.maxKinds ?? METRICS_DEFAULTS.maxKinds);
+  const probe = messageProbe(engine, meter, kinds, options);
+  if (probe !== null) {
+    if (engine._probe !== null) throw new ArgumentError(`instrumentEngine: engine "${engine.id}" already has its messages timed or traced; close that instrumentation first`);
+    engine._probe = probe;
+  }
   const offEvents = countEvents(engine, meter, kinds);
   const offObserved = observeEngine(engine, meter, kinds);
   let closed = false;
@@ -41,6 +80,7 @@ export function instrumentEngine(engine: Engine, options: EngineMetricsOptions =
     close: () => {
       if (closed) return;
       closed = true;
+      if (probe !== null && engine._probe === probe) engine._probe = null;
       offEvents();
       offObserved();
     },
@@ -49,28 +89,31 @@ export function instrumentEngine(engine: Engine, options: EngineMetricsOptions =
 
 // --- internal ---
 
+/** Bucket bounds of the per-message histograms, in seconds: actor messages take microseconds to seconds. */
+const MESSAGE_BUCKETS = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The API's no-op histogram class: a meter whose histograms are these records nothing. */
+const NOOP_HISTOGRAM = createNoopMeter().createHistogram('noop').constructor;
+
+/** The engine's message probe for these options, or null when it would record nothing. */
+function messageProbe(engine: Engine, meter: Meter, kinds: KindLabels, options: EngineMetricsOptions): TelemetryProbe | null {
+  const every = options.timingEvery ?? METRICS_DEFAULTS.timingEvery;
+  if (!Number.isInteger(every) || every < 1) throw new ArgumentError(`instrumentEngine: timingEvery must be a positive integer, got ${String(every)}`);
+  let timing = null;
+  if (options.histograms !== false) {
+    const wait = meter.createHistogram(METRIC.mailboxTime, { unit: 's', description: 'Time a message waited in its mailbox before its handler began, by kind.', advice: { explicitBucketBoundaries: MESSAGE_BUCKETS } });
+    const duration = meter.createHistogram(METRIC.messageDuration, { unit: 's', description: 'Time an actor\'s handler took (an async one: until its promise settled), by kind.', advice: { explicitBucketBoundaries: MESSAGE_BUCKETS } });
+    if (wait.constructor !== NOOP_HISTOGRAM) timing = { wait, duration, kinds, every };
+  }
+  const tracing = options.tracing ?? false;
+  const tracer = tracing === false ? null : tracing === true ? trace.getTracer(SCOPE) : tracing;
+  if (timing === null && tracer === null) return null;
+  const reactor = engine.reactor;
+  return new TelemetryProbe({ timing, tracer, now: () => reactor.now(), inTurn: () => engine._inTurn() });
+}
+
 const SYSTEM = { [ATTR.messagingSystem]: 'pd' } as const;
 const CLIENT_KIND = '$client';
-
-/** Kind labels, cached as attribute objects, capped at `max` distinct kinds. */
-class KindLabels {
-  private readonly byKind = new Map<string, Attributes>();
-  private readonly other: Attributes = { [ATTR.kind]: '(other)' };
-  constructor(private readonly max: number) {}
-
-  of(kind: string): Attributes {
-    const known = this.byKind.get(kind);
-    if (known !== undefined) return known;
-    if (this.byKind.size >= this.max) return this.other;
-    const attrs = { [ATTR.kind]: kind };
-    this.byKind.set(kind, attrs);
-    return attrs;
-  }
-
-  with(kind: string, key: string, value: string): Attributes {
-    return { ...this.of(kind), [key]: value };
-  }
-}
 
 function countEvents(engine: Engine, meter: Meter, kinds: KindLabels): () => void {
   const spawn = meter.createCounter(METRIC.actorSpawn, { unit: '{actor}', description: 'Actors spawned (restarts included), by kind.' });
@@ -114,14 +157,18 @@ function observeEngine(engine: Engine, meter: Meter, kinds: KindLabels): () => v
   const dead = meter.createObservableCounter(METRIC.deadLetters, { unit: '{message}', description: 'Messages that reached no actor, by reason.' });
   const handled = meter.createObservableCounter(METRIC.messagesHandled, { unit: '{message}', description: 'Messages handled by actors (engine-wide).' });
   const asks = meter.createObservableGauge(METRIC.asksPending, { unit: '{request}', description: 'Asks awaiting a reply.' });
+  const asksStarted = meter.createObservableCounter(METRIC.asksStarted, { unit: '{request}', description: 'Asks started (requests sent expecting a reply).' });
+  const askTimeouts = meter.createObservableCounter(METRIC.askTimeouts, { unit: '{request}', description: 'Asks that failed because no reply came within their timeout.' });
   const timers = meter.createObservableGauge(METRIC.timersActive, { unit: '{timer}', description: 'Timers scheduled and not yet fired or cancelled.' });
   const runQueue = meter.createObservableGauge(METRIC.runQueue, { unit: '{actor}', description: 'Actors waiting for a turn.' });
   const turns = meter.createObservableCounter(METRIC.turns, { unit: '{turn}', description: 'Actor turns run by the scheduler.' });
-  const observables: Observable[] = [live, mailbox, dead, handled, asks, timers, runQueue, turns];
+  const observables: Observable[] = [live, mailbox, dead, handled, asks, asksStarted, askTimeouts, timers, runQueue, turns];
   const callback = (r: BatchObservableResult): void => {
     const stats = engine.stats();
     r.observe(handled, stats.messagesHandled, SYSTEM);
     r.observe(asks, stats.pendingAsks, SYSTEM);
+    r.observe(asksStarted, stats.asks, SYSTEM);
+    r.observe(askTimeouts, stats.askTimeouts, SYSTEM);
     r.observe(timers, stats.timers, SYSTEM);
     r.observe(runQueue, stats.runQueue, SYSTEM);
     r.observe(turns, stats.turns, SYSTEM);

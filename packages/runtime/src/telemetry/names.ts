@@ -13,9 +13,15 @@ export const METRIC = {
   actorLive: 'pd.actor.live',
   mailboxLength: 'pd.actor.mailbox.length',
   mailboxOverflow: 'pd.actor.mailbox.overflow',
+  /** Histogram, seconds: how long a message waited in its mailbox before its handler began. */
+  mailboxTime: 'pd.actor.mailbox.time',
+  /** Histogram, seconds: how long a handler took (an async one: until its promise settled). */
+  messageDuration: 'pd.actor.message.duration',
   deadLetters: 'pd.deadletter',
   messagesHandled: 'pd.message.handled',
   asksPending: 'pd.ask.pending',
+  asksStarted: 'pd.ask.started',
+  askTimeouts: 'pd.ask.timeout',
   timersActive: 'pd.timer.active',
   runQueue: 'pd.scheduler.run_queue',
   turns: 'pd.scheduler.turns',
@@ -40,6 +46,11 @@ export const ATTR = {
   core: 'pd.core',
   /** OpenTelemetry messaging conventions: the system is `pd`. */
   messagingSystem: 'messaging.system',
+  /** Messaging conventions, on spans: `process`. */
+  messagingOperationName: 'messaging.operation.name',
+  messagingOperationType: 'messaging.operation.type',
+  /** Messaging conventions, on spans: the receiving actor's kind (never its id: bounded span names). */
+  messagingDestination: 'messaging.destination.name',
 } as const;
 
 /** The instrumentation scope of the engine's metrics and spans. */

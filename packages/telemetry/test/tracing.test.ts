@@ -1,0 +1,173 @@
+// Trace propagation with the SDK's in-memory exporter: a send inside a sampled span makes a
+// `send` producer span whose context the message carries to the receiving actor (same core:
+// on the message; across cores: in the envelope's trace block), whose handler runs in a
+// `process <kind>` consumer span, a child of the producer and linked to it. Two simulated cores in one thread, so every core's
+// spans reach the one exporter.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { type AnyAddr, type Context, defineKind } from '@pd/actor';
+import { SimCores, createEngine, instrumentEngine, silentLogger } from '@pd/runtime';
+import { SimWorld } from '@pd/runtime/sim';
+
+/** Forwards `{ to }` as a `hop` to `to`. */
+const Relay = defineKind('trace.relay', () => ({
+  receive(m: { to: AnyAddr }, ctx: Context) {
+    ctx.send(m.to, 'hop');
+  },
+}));
+
+/** Counts hops; `count` answers how many. */
+const Sink = defineKind('trace.sink', () => ({
+  hops: 0,
+  receive(m: string) {
+    if (m === 'count') return this.hops;
+    this.hops++;
+    return undefined;
+  },
+}));
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const tracer = provider.getTracer('test');
+const manager = new AsyncLocalStorageContextManager();
+
+beforeAll(() => {
+  context.setGlobalContextManager(manager.enable());
+});
+afterAll(async () => {
+  context.disable();
+  await provider.shutdown();
+});
+
+/** The spans named `name`. */
+function spans(name: string) {
+  return exporter.getFinishedSpans().filter((s) => s.name === name);
+}
+
+describe('message tracing', () => {
+  it('carries one trace from a root span through an actor on core 0 to an actor on core 1', async () => {
+    exporter.reset();
+    const world = new SimWorld({ seed: 1, autoRun: true });
+    const cores = new SimCores(world, { cores: 2, kinds: [Relay, Sink] });
+    const instrumented = cores.engines.map((e) => instrumentEngine(e, { tracing: tracer }));
+    try {
+      const engine = cores.engine;
+      await engine.ready();
+      const relay = engine.spawn(Relay, { placement: { core: 0 } });
+      const sink = engine.spawn(Sink, { placement: { core: 1 } });
+      const root = tracer.startActiveSpan('root', (span) => {
+        engine.send(relay, { to: sink });
+        span.end();
+        return span;
+      });
+      let hops = 0;
+      for (let i = 0; i < 100 && hops < 1; i++) hops = await engine.ask<string, number>(sink, 'count');
+      expect(hops).toBe(1);
+
+      const [sendRelay] = spans('send trace.relay');
+      const [relaySpan] = spans('process trace.relay');
+      const [sendSink] = spans('send');
+      const [sinkSpan] = spans('process trace.sink');
+      for (const s of [sendRelay, relaySpan, sendSink, sinkSpan]) expect(s).toBeDefined();
+      const traceId = root.spanContext().traceId;
+      // One trace: root → send → process relay (core 0) → send → process sink (core 1, via the envelope).
+      for (const s of [sendRelay, relaySpan, sendSink, sinkSpan]) expect(s!.spanContext().traceId).toBe(traceId);
+      const parentOf = (s: typeof sinkSpan) => s!.parentSpanContext?.spanId;
+      expect(parentOf(sendRelay)).toBe(root.spanContext().spanId);
+      expect(parentOf(relaySpan)).toBe(sendRelay!.spanContext().spanId);
+      expect(parentOf(sendSink)).toBe(relaySpan!.spanContext().spanId);
+      expect(parentOf(sinkSpan)).toBe(sendSink!.spanContext().spanId);
+      expect(sinkSpan!.parentSpanContext?.isRemote).toBe(true);
+      // Producer and consumer spans, the consumer linked to its producer (messaging conventions).
+      expect([sendRelay!.kind, sendSink!.kind]).toEqual([SpanKind.PRODUCER, SpanKind.PRODUCER]);
+      expect([relaySpan!.kind, sinkSpan!.kind]).toEqual([SpanKind.CONSUMER, SpanKind.CONSUMER]);
+      expect(relaySpan!.links.map((l) => l.context.spanId)).toEqual([sendRelay!.spanContext().spanId]);
+      expect(sinkSpan!.links.map((l) => l.context.spanId)).toEqual([sendSink!.spanContext().spanId]);
+      expect(sendRelay!.attributes).toMatchObject({ 'messaging.system': 'pd', 'messaging.operation.type': 'send', 'messaging.destination.name': 'trace.relay' });
+      expect(sinkSpan!.attributes).toMatchObject({ 'messaging.system': 'pd', 'messaging.operation.type': 'process', 'messaging.destination.name': 'trace.sink' });
+      // The asks made outside any span were not traced.
+      expect(spans('process trace.sink')).toHaveLength(1);
+      await engine.shutdown({ deadlineMs: 100 });
+      if (world.failure !== null) throw new Error(`simulation failure: ${world.failure.message}`);
+    } finally {
+      for (const i of instrumented) i.close();
+      world.dispose();
+    }
+  });
+
+  it('traces asks, and a handler that throws ends its span with an error', async () => {
+    exporter.reset();
+    const engine = createEngine({ kinds: [Sink], logger: silentLogger });
+    const metrics = instrumentEngine(engine, { tracing: tracer });
+    try {
+      const echo = engine.spawn({ receive: (m: string) => { if (m === 'boom') throw new Error('bad input'); return m; } });
+      await tracer.startActiveSpan('asker', async (span) => {
+        expect(await engine.ask(echo, 'hi')).toBe('hi');
+        await expect(engine.ask(echo, 'boom')).rejects.toThrow(/crashed/);
+        span.end();
+      });
+      const handled = spans('process (inline)');
+      expect(handled).toHaveLength(2);
+      expect(spans('send (inline)')).toHaveLength(2);
+      expect(handled.map((s) => s.status.code)).toEqual([0, 2]); // UNSET, ERROR
+      expect(new Set(handled.map((s) => s.spanContext().traceId)).size).toBe(1);
+    } finally {
+      metrics.close();
+      await engine.shutdown();
+    }
+  });
+
+  it('an untraced message handled in a drain that a traced send started stays untraced', async () => {
+    exporter.reset();
+    const engine = createEngine({ kinds: [Relay, Sink] });
+    const traced = instrumentEngine(engine, { tracing: tracer });
+    try {
+      const first = engine.spawn(Sink);
+      const relay = engine.spawn(Relay);
+      const sink = engine.spawn(Sink);
+      // The traced send schedules the engine's drain from inside the span: the drain inherits
+      // that async context, but the relay's message (sent outside the span) is not part of it.
+      tracer.startActiveSpan('traced', (span) => {
+        engine.send(first, 'hop');
+        span.end();
+      });
+      engine.send(relay, { to: sink });
+      await engine.idle();
+      expect(await engine.ask(sink, 'count')).toBe(1);
+      expect(spans('process trace.sink')).toHaveLength(1); // the traced 'hop' to `first` only
+      expect(spans('process trace.relay')).toHaveLength(0);
+      expect(spans('send trace.sink')).toHaveLength(1);
+    } finally {
+      traced.close();
+      await engine.shutdown();
+    }
+  });
+
+  it('leaves untraced messages alone: no span outside a sampled context, none without the option', async () => {
+    exporter.reset();
+    const engine = createEngine({ kinds: [Sink] });
+    const sink = engine.spawn(Sink);
+    // Instrumented with a no-op meter and no tracing: no per-message probe at all.
+    const plain = instrumentEngine(engine);
+    expect((engine as unknown as { _probe: unknown })._probe).toBeNull();
+    tracer.startActiveSpan('ignored', (span) => {
+      engine.send(sink, 'hop');
+      span.end();
+    });
+    await engine.idle();
+    plain.close();
+    const traced = instrumentEngine(engine, { tracing: tracer });
+    try {
+      context.with(ROOT_CONTEXT, () => engine.send(sink, 'hop'));
+      await engine.idle();
+      expect(await engine.ask(sink, 'count')).toBe(2);
+      expect(spans('process trace.sink')).toHaveLength(0);
+      expect(trace.getActiveSpan()).toBeUndefined();
+    } finally {
+      traced.close();
+      await engine.shutdown();
+    }
+  });
+});
