@@ -92,7 +92,9 @@ console.log('duplicate ok');
 
 function main() {
   for (const name of PACKAGES) {
-    if (!existsSync(join(root, 'packages', name, 'dist', 'index.js'))) {
+    // A package of sources only (the AssemblyScript SDK ships its .ts) has nothing to build.
+    const built = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')).files?.includes('dist') ?? true;
+    if (built && !existsSync(join(root, 'packages', name, 'dist', 'index.js'))) {
       throw new Error(`pack-check: packages/${name}/dist is missing; build first (npm run setup)`);
     }
   }
