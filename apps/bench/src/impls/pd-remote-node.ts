@@ -1,8 +1,9 @@
 /**
  * The far node of the pd-remote workloads, a process of its own:
  * `node dist/impls/pd-remote-node.js` with the cluster secret in `$PD_CLUSTER_SECRET`.
- * It starts a federation node `far` on a free loopback port, prints one JSON line
- * `{ "port": N }` once it listens, and serves the sinks and echoes the bench process spawns
+ * It starts a federation node `far` on a free loopback port, prints one line
+ * `@@PORT { "port": N }` once it listens (other output, such as node's `--trace-gc`, may come
+ * before it), and serves the sinks and echoes the bench process spawns
  * on it. It exits when its stdin closes: the bench process holds the other end, so a bench
  * process that dies in any way (killed on a timeout, Ctrl-C, a crash) takes it along.
  */
@@ -14,7 +15,7 @@ const node = await startNode({
   federation: { nodeId: 'far', cluster: 'bench', listen: { host: '127.0.0.1', port: 0 } },
   engine: { id: 'far', kinds: farKinds, logger: silentLogger },
 });
-process.stdout.write(`${JSON.stringify({ port: node.address!.port })}\n`);
+process.stdout.write(`@@PORT ${JSON.stringify({ port: node.address!.port })}\n`);
 
 let stopping = false;
 function stop(): void {

@@ -60,20 +60,35 @@ function startFar(secret: string): Promise<{ child: ChildProcess; port: number }
   child.on('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     let out = '';
+    let listening = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('the far node did not start listening in time'));
     }, WAIT_MS);
+    // The far node's output goes to this process's stderr (its own output, `--trace-gc`, ...),
+    // but for the one line that says where it listens.
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (listening) {
+        process.stderr.write(chunk);
+        return;
+      }
       out += chunk;
-      const eol = out.indexOf('\n');
-      if (eol < 0) return;
-      clearTimeout(timer);
-      try {
-        resolve({ child, port: (JSON.parse(out.slice(0, eol)) as { port: number }).port });
-      } catch (error) {
-        child.kill('SIGKILL');
-        reject(new Error(`the far node printed ${JSON.stringify(out.slice(0, eol))}, not its port: ${String(error)}`));
+      for (let eol = out.indexOf('\n'); eol >= 0 && !listening; eol = out.indexOf('\n')) {
+        const line = out.slice(0, eol);
+        out = out.slice(eol + 1);
+        if (!line.startsWith('@@PORT ')) {
+          process.stderr.write(`${line}\n`);
+          continue;
+        }
+        listening = true;
+        clearTimeout(timer);
+        const port = (JSON.parse(line.slice(7)) as { port?: unknown }).port;
+        if (typeof port === 'number') resolve({ child, port });
+        else {
+          child.kill('SIGKILL');
+          reject(new Error(`the far node printed ${JSON.stringify(line)}, not its port`));
+        }
+        if (out !== '') process.stderr.write(out);
       }
     });
     child.on('error', (error) => {
