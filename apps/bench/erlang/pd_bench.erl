@@ -4,10 +4,13 @@
 %% where Params and WarmParams are "key=value,key=value". Prints one line per measured run:
 %%   @@RESULT {"ops":N,"seconds":S[,"bytesPerActor":B][,"p50Us":X,"p99Us":Y]}
 %% Each workload mirrors the JavaScript one of the same name in apps/bench/src/impls.
+%% The remote workloads need a distributed node (the suite adds `-name ...@127.0.0.1
+%% -setcookie ...`); this node then starts the far node itself, with peer (OTP 25+).
 -module(pd_bench).
 -behaviour(gen_server).
 
 -export([main/1]).
+-export([remote_sink/2, remote_echo/0]).
 -export([init/1, handle_call/3, handle_cast/2]).
 
 main([W, Runs, Warmups, ParamStr, WarmStr]) ->
@@ -15,9 +18,14 @@ main([W, Runs, Warmups, ParamStr, WarmStr]) ->
     Params = parse_params(ParamStr),
     WarmParams = parse_params(WarmStr),
     try
-        [run(Workload, WarmParams) || _ <- lists:seq(1, list_to_integer(Warmups))],
-        [emit(run(Workload, Params)) || _ <- lists:seq(1, list_to_integer(Runs))],
-        ok
+        Peer = setup(Workload),
+        try
+            [run(Workload, WarmParams) || _ <- lists:seq(1, list_to_integer(Warmups))],
+            [emit(run(Workload, Params)) || _ <- lists:seq(1, list_to_integer(Runs))],
+            ok
+        after
+            teardown(Peer)
+        end
     catch
         Class:Reason:Stack ->
             io:format("@@ERROR ~p:~p ~P~n", [Class, Reason, Stack, 8])
@@ -34,6 +42,25 @@ now_us() -> erlang:monotonic_time(microsecond).
 
 emit({Ops, Us, Extra}) ->
     io:format("@@RESULT {\"ops\":~b,\"seconds\":~.6f~s}~n", [Ops, Us / 1.0e6, Extra]).
+
+%% The remote workloads run between this node and a far node on loopback, started here as
+%% a child OS process with peer: the same cookie, this module's directory in its code path
+%% (processes are spawned there by MFA). A peer halts when it loses its control connection
+%% (the distribution connection to this node), so a run that is killed leaves no node behind.
+setup(W) when W =:= remote; W =:= 'remote-rtt' ->
+    is_alive() orelse error({not_distributed, "start erl with -name and -setcookie (the suite does)"}),
+    [_, Host] = string:split(atom_to_list(node()), "@"),
+    Name = list_to_atom("pd_bench_far_" ++ os:getpid()),
+    Dir = filename:dirname(code:which(?MODULE)),
+    {ok, Peer, Far} = peer:start_link(#{name => Name, host => Host,
+                                        args => ["-setcookie", atom_to_list(erlang:get_cookie()), "-pa", Dir]}),
+    pong = net_adm:ping(Far),
+    put(pd_bench_far, Far),
+    Peer;
+setup(_) -> none.
+
+teardown(none) -> ok;
+teardown(Peer) -> peer:stop(Peer).
 
 %% Wait until the processes of a previous run have exited.
 settle(Count) ->
@@ -127,6 +154,28 @@ workload(hotswap, #{swaps := Swaps, msgsPerSwap := PerSwap}) ->
     Worker ! stop,
     {Swaps, Us, ""};
 
+%% ---- remote: one-way messages to a process on the far node (anchors/erlang/dist.erl) ----
+workload(remote, #{messages := N}) ->
+    Self = self(),
+    Sink = spawn(get(pd_bench_far), ?MODULE, remote_sink, [N, Self]),
+    %% The sink runs on the far node before the clock starts.
+    Sink ! {ready_q, Self},
+    receive {ready, Sink} -> ok end,
+    T0 = now_us(),
+    send_m(Sink, N),
+    receive {remote_done, Sink} -> ok end,
+    {N, now_us() - T0, ""};
+
+%% ---- remote-rtt: sequential asks to a process on the far node ----
+workload('remote-rtt', #{rounds := R}) ->
+    Echo = spawn(get(pd_bench_far), ?MODULE, remote_echo, []),
+    -1 = remote_ask(Echo, -1),
+    T0 = now_us(),
+    Lats = remote_asks(Echo, R, []),
+    Us = now_us() - T0,
+    Echo ! stop,
+    {R, Us, latency_extra(lists:sort(Lats))};
+
 %% ---- timers: schedule N delayed messages, cancel them all ----
 workload(timers, #{timers := N}) ->
     Self = self(),
@@ -196,6 +245,44 @@ drive(Worker, K, PerSwap, V1, V2) ->
 
 send_ones(_, 0) -> ok;
 send_ones(W, K) -> W ! 1, send_ones(W, K - 1).
+
+remote_sink(N, Parent) ->
+    receive {ready_q, From} -> From ! {ready, self()} end,
+    remote_count(N, Parent).
+
+remote_count(0, Parent) -> Parent ! {remote_done, self()};
+remote_count(K, Parent) -> receive {m, _} -> remote_count(K - 1, Parent) end.
+
+send_m(_, 0) -> ok;
+send_m(S, K) -> S ! {m, K}, send_m(S, K - 1).
+
+remote_asks(_, 0, Acc) -> Acc;
+remote_asks(Echo, K, Acc) ->
+    T = erlang:monotonic_time(),
+    K = remote_ask(Echo, K),
+    remote_asks(Echo, K - 1, [erlang:monotonic_time() - T | Acc]).
+
+%% An ask as pd's: the request carries a fresh reference, the reply is matched on it, with
+%% a timeout. (gen_server:call would also monitor the far process: two more messages over
+%% the network per call, which pd's ask does not send.)
+remote_ask(Echo, M) ->
+    Ref = make_ref(),
+    Echo ! {ask, self(), Ref, M},
+    receive {Ref, Reply} -> Reply after 60000 -> error(remote_ask_timeout) end.
+
+remote_echo() ->
+    receive
+        {ask, From, Ref, M} -> From ! {Ref, M}, remote_echo();
+        stop -> ok
+    end.
+
+%% p50 and p99 of sorted native-unit latencies, as the JSON tail of a result line.
+latency_extra(Sorted) ->
+    Len = length(Sorted),
+    P50 = lists:nth(max(1, ceil(0.5 * Len)), Sorted),
+    P99 = lists:nth(max(1, ceil(0.99 * Len)), Sorted),
+    ToUs = fun(D) -> erlang:convert_time_unit(D, native, nanosecond) / 1000 end,
+    io_lib:format(",\"p50Us\":~.3f,\"p99Us\":~.3f", [ToUs(P50), ToUs(P99)]).
 
 %% gen_server callbacks for the ask workload: echo the request.
 init([]) -> {ok, nostate}.

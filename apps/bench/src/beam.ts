@@ -4,6 +4,7 @@
  * not installed the suite skips BEAM with a note (Debian: `apt-get install -y erlang-base`).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,21 @@ export function runProcess(cmd: string, args: readonly string[], timeoutMs: numb
   });
 }
 
+/** Workloads between two Erlang nodes: the `erl` is a distributed node, and starts the far one itself. */
+const DISTRIBUTED: ReadonlySet<WorkloadName> = new Set(['remote', 'remote-rtt']);
+
+/**
+ * The `erl` flags that make the measuring process a named node on loopback, with a cookie of
+ * its own (the far node, started by pd_bench.erl with `peer`, gets the same cookie). `-name`
+ * starts epmd if it is not running (Erlang's port mapper, a system daemon that outlives the
+ * run, as with any distributed Erlang); the far node halts when the measuring node goes.
+ */
+export function distributionArgs(workload: WorkloadName): string[] {
+  if (!DISTRIBUTED.has(workload)) return [];
+  const tag = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  return ['-name', `pd_bench_${tag}@127.0.0.1`, '-setcookie', `pd_bench_${randomBytes(12).toString('hex')}`];
+}
+
 /** Run `runs` measured runs of one workload in one `erl`, after `warmups` at `warmParams`. */
 export function runBeam(
   beam: Beam,
@@ -103,6 +119,7 @@ export function runBeam(
   const args = [
     '+P', '4000000',
     '-noshell',
+    ...distributionArgs(workload),
     '-pa', beam.dir,
     '-run', 'pd_bench', 'main', workload, String(runs), String(warmups), paramString(params), paramString(warmParams),
     '-s', 'init', 'stop',

@@ -157,11 +157,18 @@ const ratioTarget = (workload: WorkloadName, base: ImplName, min: number, impl: 
   },
 });
 
-const rateTarget = (workload: WorkloadName, min: number, unit: string): Target => ({
+const rateTarget = (workload: WorkloadName, min: number, unit: string, impl: ImplName = 'pd', note = ''): Target => ({
   workload,
-  text: `${workload}: pd ≥ ${fmtRate(min)} ${unit}`,
+  impl,
+  text: `${workload}: ${impl} ≥ ${fmtRate(min)} ${unit}${note}`,
   check: (pd) => ({ measured: fmtRate(pd.rate), met: pd.rate >= min }),
 });
+
+/** Sequential round trips: the mean round trip is the inverse of the rate. */
+const meanRttUs = (s: Summary): number => 1e6 / s.rate;
+
+/** BEAM distribution on loopback, measured by anchors/erlang/dist.erl on the project's 2-core machine (REFERENCES-cluster-plugins-telemetry.md): for runs without `erl`. */
+export const BEAM_DIST_ANCHOR = { oneWayPerSec: 233_000, meanRttUs: 114 } as const;
 
 /** The issue's figures to reach (ratios measured in the same run). */
 export const TARGETS: readonly Target[] = [
@@ -181,6 +188,25 @@ export const TARGETS: readonly Target[] = [
   // 0.8·K× one core, K = 2.
   ratioTarget('multi-scale', 'pd', 1.6, 'pd-multi'),
   ratioTarget('wire', 'bare-tcp', 0.7, 'pd-tcp'),
+  ratioTarget('remote', 'beam', 4, 'pd-remote'),
+  {
+    workload: 'remote-rtt',
+    impl: 'pd-remote',
+    text: 'remote-rtt: pd-remote mean round trip ≤ beam\'s',
+    check: (pd, get) => {
+      const b = get('beam');
+      if (!b) return null;
+      return { measured: `${fmtUs(meanRttUs(pd))} vs ${fmtUs(meanRttUs(b))}`, met: meanRttUs(pd) <= meanRttUs(b) };
+    },
+  },
+  // The same goals against BEAM's figures from another run (the anchor), for runs without `erl`.
+  rateTarget('remote', 4 * BEAM_DIST_ANCHOR.oneWayPerSec, 'msgs/s', 'pd-remote', ' (4× the BEAM anchor, not this run)'),
+  {
+    workload: 'remote-rtt',
+    impl: 'pd-remote',
+    text: `remote-rtt: pd-remote mean round trip ≤ ${BEAM_DIST_ANCHOR.meanRttUs} µs (the BEAM anchor, not this run)`,
+    check: (pd) => ({ measured: fmtUs(meanRttUs(pd)), met: meanRttUs(pd) <= BEAM_DIST_ANCHOR.meanRttUs }),
+  },
 ];
 
 export function targetsTable(all: readonly Outcome[]): string | null {

@@ -14,10 +14,12 @@ export const WORKLOADS = [
   'wire',
   'telemetry-overhead',
   'plugin-msg',
+  'remote',
+  'remote-rtt',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm', 'pd-remote'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */

@@ -171,6 +171,27 @@ export const SPECS: readonly WorkloadSpec[] = [
     sizeKeys: ['messages'],
     baselines: ['pd-wasm'],
   },
+  {
+    name: 'remote',
+    unit: 'msgs/s',
+    measures:
+      'One-way actor-to-actor messages between two engine processes on loopback (pd: two federated nodes over TCP; BEAM: two named nodes over Erlang distribution), until the actor on the far node has counted them all.',
+    impls: ['pd-remote', 'beam'],
+    full: { messages: 1_000_000, window: 65_536, ackEvery: 8_192 },
+    quick: { messages: 200_000, window: 65_536, ackEvery: 8_192 },
+    sizeKeys: ['messages'],
+    baselines: ['beam'],
+  },
+  {
+    name: 'remote-rtt',
+    unit: 'round trips/s',
+    measures: 'Sequential ask round trips to an actor in another engine process on loopback, one at a time; rate and round-trip latency.',
+    impls: ['pd-remote', 'beam'],
+    full: { rounds: 100_000 },
+    quick: { rounds: 20_000 },
+    sizeKeys: ['rounds'],
+    baselines: ['beam'],
+  },
 ];
 
 export function specOf(name: WorkloadName): WorkloadSpec {

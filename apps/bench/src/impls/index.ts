@@ -3,9 +3,9 @@
  * process, so a missing optional dependency (or a runtime not built yet) skips only it.
  * BEAM is not here: it runs in `erl`, driven by ../beam.ts.
  *
- * Extension points: `pd-multi` (../impls/pd-multi.ts) for the multi-core engine, and a
- * future `pd-remote` for two engines over loopback, both slot in here plus a row in
- * ../workloads.ts.
+ * Extension points: `pd-multi` (../impls/pd-multi.ts) for the multi-core engine and
+ * `pd-remote` (../impls/pd-remote.ts) for two engines in two processes over loopback show
+ * the pattern: a module here plus a row in ../workloads.ts.
  */
 import type { Impl, ImplName } from '../types.js';
 
@@ -24,6 +24,7 @@ const MODULES: Partial<Record<ImplName, string>> = {
   'pd-otel-metrics': './pd-otel-metrics.js',
   'pd-wasm-fuel': './pd-wasm-fuel.js',
   'pd-wasm': './pd-wasm.js',
+  'pd-remote': './pd-remote.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */
