@@ -52,7 +52,7 @@ export interface SwimOptions {
   readonly cluster?: string;
   /** Where this node's federation listens: what peers learn as its `PeerAddress`. */
   readonly advertise: { readonly host: string; readonly port: number };
-  /** Where this node's membership endpoint listens (its own port, like memberlist's 7946). */
+  /** Where this node's membership endpoint listens (its own port, like memberlist's 7946; 0: any free port). */
   readonly gossip: GossipAddress;
   /** Membership endpoints to join through (any live member will do). May include this node's own. */
   readonly seeds?: readonly GossipAddress[];
@@ -114,7 +114,7 @@ export function validateSwimOptions(options: unknown): Required<SwimTiming> {
   checkId(o.nodeId, 'nodeId', bad);
   if (o.cluster !== undefined) checkId(o.cluster, 'cluster', bad);
   checkEndpoint(o.advertise, 'advertise', bad);
-  checkEndpoint(o.gossip, 'gossip', bad);
+  checkEndpoint(o.gossip, 'gossip', bad, 0);
   if (o.seeds !== undefined) {
     if (!Array.isArray(o.seeds)) bad('seeds', `must be an array of { host, port }, got ${describeType(o.seeds)}`);
     (o.seeds as unknown[]).forEach((seed, i) => checkEndpoint(seed, `seeds[${i}]`, bad));
@@ -150,11 +150,13 @@ function checkId(value: unknown, field: string, bad: (field: string, why: string
   if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > 255) bad(field, `must be a non-empty string of at most 255 bytes, got ${describeValue(value)}`);
 }
 
-function checkEndpoint(value: unknown, field: string, bad: (field: string, why: string) => never): void {
+function checkEndpoint(value: unknown, field: string, bad: (field: string, why: string) => never, minPort = 1): void {
   if (typeof value !== 'object' || value === null) bad(field, `must be an object { host, port }, got ${describeType(value)}`);
   const v = value as Record<string, unknown>;
   if (typeof v.host !== 'string' || v.host === '' || v.host.length > 255) bad(`${field}.host`, `must be a non-empty string, got ${describeValue(v.host)}`);
-  if (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < 1 || v.port > 65535) bad(`${field}.port`, `must be an integer in [1, 65535], got ${describeValue(v.port)}`);
+  if (typeof v.port !== 'number' || !Number.isInteger(v.port) || v.port < minPort || v.port > 65535) {
+    bad(`${field}.port`, `must be an integer in [${minPort}, 65535], got ${describeValue(v.port)}`);
+  }
 }
 
 function describeValue(value: unknown): string {

@@ -14,8 +14,8 @@ import type { Reactor } from '@pd/runtime';
 
 /** Moves membership messages between endpoints, best effort (a message may be lost, never altered or split). */
 export interface SwimTransport {
-  /** Start receiving messages for the endpoint `address`; `receive` gets each one whole. */
-  listen(address: { readonly host: string; readonly port: number }, reactor: Reactor, receive: (bytes: Uint8Array) => void): Promise<void>;
+  /** Start receiving messages for the endpoint `address` (port 0: any free one); `receive` gets each one whole. Resolves with the bound address. */
+  listen(address: { readonly host: string; readonly port: number }, reactor: Reactor, receive: (bytes: Uint8Array) => void): Promise<{ readonly host: string; readonly port: number }>;
   /** Send one message to the endpoint `to`; failures are silent (the protocol's timeouts notice them). */
   send(to: { readonly host: string; readonly port: number }, bytes: Uint8Array): void;
   /** Stop listening and sending. */
@@ -43,7 +43,7 @@ export function carrierSwimTransport(carrier: Carrier, limits: CarrierSwimLimits
   const open = new Set<StreamPort>();
   return {
     async listen(address, reactor, receive) {
-      listening = await carrier.listen({ host: address.host, port: address.port }, (port) => {
+      const bound = await carrier.listen({ host: address.host, port: address.port }, (port) => {
         if (closed || inbound >= maxInbound) {
           port.attach({ data() {}, drain() {}, closed() {} });
           port.destroy();
@@ -87,6 +87,8 @@ export function carrierSwimTransport(carrier: Carrier, limits: CarrierSwimLimits
           },
         });
       });
+      listening = bound;
+      return { host: address.host, port: bound.port };
     },
     send(to, bytes) {
       if (closed || bytes.length > maxBytes) return;

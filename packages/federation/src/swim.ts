@@ -127,7 +127,7 @@ export class SwimMembership implements Membership {
     probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0,
   };
   private readonly cluster: string;
-  private readonly self: { host: string; port: number; gHost: string; gPort: number };
+  private readonly self: { readonly host: string; readonly port: number; readonly gHost: string; gPort: number };
   private readonly seeds: readonly GossipAddress[];
   private readonly transport: SwimTransport;
   private readonly codec: SwimCodec;
@@ -180,7 +180,8 @@ export class SwimMembership implements Membership {
     this.state = 'running';
     this.reactor = reactor;
     this.random = reactor.random('swim');
-    await this.transport.listen({ host: this.self.gHost, port: this.self.gPort }, reactor, (bytes) => this.receive(bytes));
+    const bound = await this.transport.listen({ host: this.self.gHost, port: this.self.gPort }, reactor, (bytes) => this.receive(bytes));
+    this.self.gPort = bound.port;
     this.joinSeeds();
     this.every(() => this.timing.probeIntervalMs * this.multiplier(), () => this.probeTick());
     this.every(() => this.timing.gossipIntervalMs, () => this.gossipTick());
@@ -210,6 +211,11 @@ export class SwimMembership implements Membership {
     this.stopTimers();
     for (const m of this.members.values()) this.clearSuspicion(m);
     await this.transport.close();
+  }
+
+  /** Where this node's membership endpoint listens (its port is known once started, when `gossip.port` was 0). */
+  get gossipAddress(): GossipAddress {
+    return { host: this.self.gHost, port: this.self.gPort };
   }
 
   /** Every member this node knows (itself first), for display. */
