@@ -182,6 +182,8 @@ export class SwimMembership implements Membership {
     this.random = reactor.random('swim');
     const bound = await this.transport.listen({ host: this.self.gHost, port: this.self.gPort }, reactor, (bytes) => this.receive(bytes));
     this.self.gPort = bound.port;
+    // Announce itself (memberlist's setAlive): the seeds are not the only ones to spread the word.
+    this.enqueue(this.selfUpdate('alive'));
     this.joinSeeds();
     this.every(() => this.timing.probeIntervalMs * this.multiplier(), () => this.probeTick());
     this.every(() => this.timing.gossipIntervalMs, () => this.gossipTick());
@@ -272,7 +274,8 @@ export class SwimMembership implements Membership {
   }
 
   private probeNode(target: Member): void {
-    this.finishProbe();
+    // The next tick and the last probe's deadline fall on the same instant: conclude that probe first, never drop it.
+    if (this.probe !== null) this.failProbe(this.probe);
     this.stats.probes++;
     const mult = this.multiplier();
     const seq = ++this.seq;
@@ -300,15 +303,18 @@ export class SwimMembership implements Membership {
         this.send(h.gossip, { t: 'ping-req', seq, target: target.id, tHost: target.gossip.host, tPort: target.gossip.port });
       }
     }));
-    probe.timers.push(this.timer(this.timing.probeIntervalMs * mult, () => {
-      if (probe.acked || this.probe !== probe) return;
-      this.finishProbe();
-      this.stats.failedProbes++;
-      // Lifeguard: missing nacks mean the trouble may be here, not there; with no helpers, any failure counts.
-      this.adjustHealth(probe.expectedNacks > 0 ? probe.expectedNacks - probe.nacks : 1);
-      const m = this.members.get(probe.target);
-      if (m !== undefined && live(m.status)) this.apply({ ...this.updateOf(m), status: 'suspect', by: this.nodeId });
-    }));
+    probe.timers.push(this.timer(this.timing.probeIntervalMs * mult, () => this.failProbe(probe)));
+  }
+
+  /** The end of the interval came with no ack: Lifeguard's health update, then suspicion. */
+  private failProbe(probe: Probe): void {
+    if (probe.acked || this.probe !== probe) return;
+    this.finishProbe();
+    this.stats.failedProbes++;
+    // Lifeguard: missing nacks mean the trouble may be here, not there; with no helpers, any failure counts.
+    this.adjustHealth(probe.expectedNacks > 0 ? probe.expectedNacks - probe.nacks : 1);
+    const m = this.members.get(probe.target);
+    if (m !== undefined && live(m.status)) this.apply({ ...this.updateOf(m), status: 'suspect', by: this.nodeId });
   }
 
   private finishProbe(): void {
@@ -430,8 +436,8 @@ export class SwimMembership implements Membership {
 
   // --- the member table ---
 
-  /** Merge one update (memberlist's aliveNode / suspectNode / deadNode). */
-  private apply(u: Update): void {
+  /** Merge one update (memberlist's aliveNode / suspectNode / deadNode); `own`: this node's own suspicion timed out. */
+  private apply(u: Update, own = false): void {
     if (u.id === this.nodeId) {
       this.aboutSelf(u);
       return;
@@ -491,6 +497,16 @@ export class SwimMembership implements Membership {
       case 'dead':
       case 'left': {
         if (m === undefined || u.incarnation < m.incarnation || !live(m.status)) return;
+        if (u.status === 'dead' && !own) {
+          // Another node's verdict is a suspicion (or a confirmation of one) here: each node buries a
+          // member on its own suspicion timer only, so the member gets the whole timeout to refute.
+          // After a partition heals each side's verdicts on the other arrive; taken as final (as
+          // memberlist does) they would take down members that were reachable here all along.
+          // Verdicts from several nodes are independent confirmations, so a member that really died
+          // is still declared within about the shortest suspicion timeout.
+          this.apply({ ...u, status: 'suspect' });
+          return;
+        }
         this.clearSuspicion(m);
         m.status = u.status;
         m.incarnation = u.incarnation;
@@ -522,7 +538,7 @@ export class SwimMembership implements Membership {
     s.timer = this.timer(Math.max(0, s.deadline - this.reactor!.now()), () => {
       if (m.suspicion !== s || m.status !== 'suspect') return;
       this.stats.declaredDead++;
-      this.apply({ ...this.updateOf(m), status: 'dead', by: this.nodeId });
+      this.apply({ ...this.updateOf(m), status: 'dead', by: this.nodeId }, true);
     });
   }
 
