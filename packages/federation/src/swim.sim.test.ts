@@ -6,10 +6,10 @@
  * fires `noconnection`, driven by the membership, not by the connection's idle timeout,
  * which is set far beyond the run); a 3 | 2 partition (each side suspects, then declares
  * the other dead, and after the heal everyone is alive again, no one having been declared
- * dead by its own side); a slow node whose packets
- * stall for 1.5 s every 3 s (suspected, refutes, never declared dead: Lifeguard). The same
- * seed gives the same run, step by step. Nothing reads real time.
- */
+ * dead by its own side); a slow node whose packets stall for 2.5 s every 5 s (suspected,
+ * refutes, never declared dead: Lifeguard); a node whose event loop stalls 2 s three times
+ * (its late timers raise its health score; no one is declared dead). The same seed gives
+ * the same run, step by step. Nothing reads real time. */
 import { describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, Down, ExitSignal, defineKind } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
@@ -21,7 +21,7 @@ const SECRET = 'sim-federation-secret-0123456789';
 const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 1000, idleTimeoutMs: 3_600_000, reconnectMinMs: 20, reconnectMaxMs: 200 };
 const IDS = ['a', 'b', 'c', 'd', 'e'];
 
-type Scenario = 'crash' | 'partition' | 'slow';
+type Scenario = 'crash' | 'partition' | 'slow' | 'stall';
 
 interface Node {
   engine: Engine;
@@ -42,6 +42,8 @@ interface Outcome {
   detectedAfter: number;
   refutations: number;
   badMessages: number;
+  /** Late probe ticks seen (stalls), all nodes. */
+  stalls: number;
   healed: boolean;
   /** Virtual ms after convergence at which the partition healed (partition scenario). */
   healAt: number;
@@ -164,6 +166,12 @@ async function run(seed: number, scenario: Scenario): Promise<Outcome> {
     // Push-pull also tries a dead member every 30 s: the halves find each other and refute.
     await world.run({ untilMs: world.now + 120_000, until: () => failure !== null || allSee(IDS, IDS, 'alive') });
     healed = allSee(IDS, IDS, 'alive');
+  } else if (scenario === 'stall') {
+    // e's event loop stalls for 2 s, three times: its timers fire late, all at once (as after a GC pause).
+    faultAt = world.now;
+    for (let t = 1000; t < 16_000; t += 5000) world.at(t, () => world.jumpClock(world.host('he'), 2000));
+    await world.run({ untilMs: world.now + 20_000, until: () => failure !== null });
+    detectedAfter = world.now - faultAt;
   } else {
     faultAt = world.now;
     const others = ['ha', 'hb', 'hc', 'hd'];
@@ -175,10 +183,11 @@ async function run(seed: number, scenario: Scenario): Promise<Outcome> {
   sample();
   const refutations = [...nodes.values()].reduce((sum, n) => sum + n.swim.stats.refutations, 0);
   const badMessages = [...nodes.values()].reduce((sum, n) => sum + n.swim.stats.badMessages, 0);
+  const stalls = [...nodes.values()].reduce((sum, n) => sum + n.swim.stats.stalls, 0);
   const hash = world.trace.hash;
   const steps = world.steps;
   world.dispose();
-  return { convergedAt, firstSeen, downs, signals, detectedAfter, refutations, badMessages, healed, healAt, hash, steps };
+  return { convergedAt, firstSeen, downs, signals, detectedAfter, refutations, badMessages, stalls, healed, healAt, hash, steps };
 }
 
 describe('SWIM membership in the simulator', () => {
@@ -223,6 +232,13 @@ describe('SWIM membership in the simulator', () => {
     const o = await run(seed, 'slow');
     expect(Object.keys(o.firstSeen).filter((k) => k.endsWith('>e:suspect')).length).toBeGreaterThan(0);
     expect(o.refutations).toBeGreaterThan(0);
+    expect(o.downs).toEqual([]);
+    expect(Object.keys(o.firstSeen).filter((k) => k.endsWith(':dead'))).toEqual([]);
+  });
+
+  it.each([1, 2, 3])('seed %i: a node whose event loop stalls 2 s notices (its health score rises) and no one is declared dead', async (seed) => {
+    const o = await run(seed, 'stall');
+    expect(o.stalls).toBeGreaterThanOrEqual(3);
     expect(o.downs).toEqual([]);
     expect(Object.keys(o.firstSeen).filter((k) => k.endsWith(':dead'))).toEqual([]);
   });

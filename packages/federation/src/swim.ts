@@ -58,6 +58,8 @@ export interface SwimStats {
   messagesOut: number;
   /** Messages dropped: bad MAC, bad JSON, wrong shape or cluster. */
   badMessages: number;
+  /** Probe ticks that fired more than a probe timeout late (a stalled event loop): each raised the health score. */
+  stalls: number;
 }
 
 class Suspicion {
@@ -124,7 +126,7 @@ export class SwimMembership implements Membership {
   readonly nodeId: string;
   readonly timing: Required<SwimTiming>;
   readonly stats: SwimStats = {
-    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0,
+    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, stalls: 0,
   };
   private readonly cluster: string;
   private readonly self: { readonly host: string; readonly port: number; readonly gHost: string; gPort: number };
@@ -185,7 +187,7 @@ export class SwimMembership implements Membership {
     // Announce itself (memberlist's setAlive): the seeds are not the only ones to spread the word.
     this.enqueue(this.selfUpdate('alive'));
     this.joinSeeds();
-    this.every(() => this.timing.probeIntervalMs * this.multiplier(), () => this.probeTick());
+    this.every(() => this.timing.probeIntervalMs * this.multiplier(), (late) => this.probeTick(late));
     this.every(() => this.timing.gossipIntervalMs, () => this.gossipTick());
     if (this.timing.pushPullIntervalMs > 0) this.every(() => this.timing.pushPullIntervalMs, () => this.pushPullTick());
   }
@@ -253,7 +255,13 @@ export class SwimMembership implements Membership {
 
   // --- probing ---
 
-  private probeTick(): void {
+  private probeTick(lateMs: number): void {
+    // Lifeguard fed by the event loop: a tick that fires well after its time means this process
+    // stalled (GC, a blocking call, an overloaded host), and its own verdicts deserve less haste.
+    if (lateMs > this.timing.probeTimeoutMs) {
+      this.stats.stalls++;
+      this.adjustHealth(Math.ceil(lateMs / this.timing.probeIntervalMs));
+    }
     if (!this.hasLiveMember()) this.joinSeeds();
     const target = this.nextTarget();
     if (target === undefined) return;
@@ -599,13 +607,19 @@ export class SwimMembership implements Membership {
     return t;
   }
 
-  /** A periodic tick whose period is read again each time (the probe interval stretches with the health score). */
-  private every(period: () => number, fn: () => void): void {
+  /**
+   * A periodic tick whose period is read again each time (the probe interval stretches with
+   * the health score); `fn` gets how late the tick fired, ms.
+   */
+  private every(period: () => number, fn: (lateMs: number) => void): void {
     const index = this.ticks.length;
     const arm = (): void => {
-      this.ticks[index] = this.timer(period(), () => {
+      const delay = period();
+      const due = this.reactor!.now() + delay;
+      this.ticks[index] = this.timer(delay, () => {
+        const late = this.reactor!.now() - due;
         arm();
-        fn();
+        fn(late);
       });
     };
     arm();
