@@ -258,14 +258,23 @@ export class SwimMembership implements Membership {
   private probeTick(lateMs: number): void {
     // Lifeguard fed by the event loop: a tick that fires well after its time means this process
     // stalled (GC, a blocking call, an overloaded host), and its own verdicts deserve less haste.
-    if (lateMs > this.timing.probeTimeoutMs) {
-      this.stats.stalls++;
-      this.adjustHealth(Math.ceil(lateMs / this.timing.probeIntervalMs));
-    }
+    if (this.stalled(lateMs)) this.finishProbe();
     if (!this.hasLiveMember()) this.joinSeeds();
     const target = this.nextTarget();
     if (target === undefined) return;
     this.probeNode(target);
+  }
+
+  /**
+   * Whether a timer that fired `lateMs` late means this process stalled; then the health
+   * score rises, and what the timer would conclude from silence is not concluded: the answers
+   * may be waiting unread (Node runs due timers before it reads sockets).
+   */
+  private stalled(lateMs: number): boolean {
+    if (lateMs <= this.timing.probeTimeoutMs) return false;
+    this.stats.stalls++;
+    this.adjustHealth(Math.ceil(lateMs / this.timing.probeIntervalMs));
+    return true;
   }
 
   /** Round-robin over a shuffled list; reshuffled after each pass (memberlist's `nextProbe`). */
@@ -311,7 +320,14 @@ export class SwimMembership implements Membership {
         this.send(h.gossip, { t: 'ping-req', seq, target: target.id, tHost: target.gossip.host, tPort: target.gossip.port });
       }
     }));
-    probe.timers.push(this.timer(this.timing.probeIntervalMs * mult, () => this.failProbe(probe)));
+    const deadline = this.reactor!.now() + this.timing.probeIntervalMs * mult;
+    probe.timers.push(this.timer(this.timing.probeIntervalMs * mult, () => {
+      if (this.stalled(this.reactor!.now() - deadline)) {
+        if (this.probe === probe) this.finishProbe();
+        return;
+      }
+      this.failProbe(probe);
+    }));
   }
 
   /** The end of the interval came with no ack: Lifeguard's health update, then suspicion. */
@@ -545,6 +561,12 @@ export class SwimMembership implements Membership {
     if (s.timer !== null) this.reactor!.clearTimer(s.timer);
     s.timer = this.timer(Math.max(0, s.deadline - this.reactor!.now()), () => {
       if (m.suspicion !== s || m.status !== 'suspect') return;
+      if (this.stalled(this.reactor!.now() - s.deadline)) {
+        // A refutation may be waiting unread: give it one probe interval.
+        s.deadline = this.reactor!.now() + this.timing.probeIntervalMs;
+        this.armSuspicion(m);
+        return;
+      }
       this.stats.declaredDead++;
       this.apply({ ...this.updateOf(m), status: 'dead', by: this.nodeId }, true);
     });
