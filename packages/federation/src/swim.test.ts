@@ -1,9 +1,8 @@
 /**
  * SWIM membership outside the simulator: option validation naming the bad field, hostile
- * input (garbage, a wrong MAC, another cluster) dropped and counted, and three nodes on
- * loopback TCP joining through one seed, then one leaving gracefully. Waits are on
- * observable conditions, never on elapsed time.
- */
+ * input (garbage, a wrong MAC, another secret) dropped and counted, a throwing listener
+ * counted, and three nodes on loopback TCP joining through one seed, then one leaving
+ * gracefully. Waits are on observable conditions, never on elapsed time. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeReactor } from '@pd/runtime';
 import { tcpCarrier } from '@pd/transport';
@@ -77,9 +76,13 @@ describe('SWIM on loopback TCP', () => {
     const downs: string[] = [];
     a.subscribe({ peerUp() {}, peerDown: (id, reason) => downs.push(`${id}:${reason}`) });
     const b = await node('b', [a.gossipAddress]);
+    // A listener that throws is counted; the protocol goes on.
+    b.subscribe({ peerUp() { throw new Error('a listener bug'); }, peerDown() {} });
     const c = await node('c', [a.gossipAddress]);
     await until(() => [a, b, c].every((m) => m.memberList().filter((x) => x.status === 'alive').length === 3), 'all three alive everywhere');
     expect(a.addressOf('c')).toEqual({ id: 'c', host: '127.0.0.1', port: 7400 });
+    expect(b.stats.errors).toBeGreaterThan(0);
+    expect(String(b.lastError)).toContain('a listener bug');
 
     // Hostile input: not JSON, a wrong MAC, another secret's well-formed message.
     const raw = carrierSwimTransport(tcpCarrier());

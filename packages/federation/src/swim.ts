@@ -60,6 +60,8 @@ export interface SwimStats {
   badMessages: number;
   /** Probe ticks that fired more than a probe timeout late (a stalled event loop): each raised the health score. */
   stalls: number;
+  /** Errors caught instead of thrown (a membership listener that threw, say); the last is `lastError`. */
+  errors: number;
 }
 
 class Suspicion {
@@ -126,8 +128,10 @@ export class SwimMembership implements Membership {
   readonly nodeId: string;
   readonly timing: Required<SwimTiming>;
   readonly stats: SwimStats = {
-    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, stalls: 0,
+    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, stalls: 0, errors: 0,
   };
+  /** The last error counted in `stats.errors`, for diagnosis. */
+  lastError: unknown = null;
   private readonly cluster: string;
   private readonly self: { readonly host: string; readonly port: number; readonly gHost: string; gPort: number };
   private readonly seeds: readonly GossipAddress[];
@@ -405,6 +409,16 @@ export class SwimMembership implements Membership {
   }
 
   private receive(bytes: Uint8Array): void {
+    try {
+      this.handle(bytes);
+    } catch (error) {
+      // A listener's bug (or this one's) must not reach the carrier that delivered the message.
+      this.stats.errors++;
+      this.lastError = error;
+    }
+  }
+
+  private handle(bytes: Uint8Array): void {
     if (this.state !== 'running') return;
     const e = this.codec.decode(bytes, this.cluster);
     if (e === null || e.from === this.nodeId) {
@@ -538,7 +552,7 @@ export class SwimMembership implements Membership {
         m.changedAt = now;
         this.enqueue(u);
         const reason = u.status === 'left' ? 'left' : `declared dead by ${u.by}`;
-        for (const l of [...this.listeners]) l.peerDown(m.id, reason);
+        this.emitDown(m.id, reason);
         return;
       }
     }
@@ -578,7 +592,21 @@ export class SwimMembership implements Membership {
   }
 
   private emitUp(m: Member): void {
-    for (const l of [...this.listeners]) l.peerUp(m.peer);
+    for (const l of [...this.listeners]) this.guard(() => l.peerUp(m.peer));
+  }
+
+  private emitDown(id: string, reason: string): void {
+    for (const l of [...this.listeners]) this.guard(() => l.peerDown(id, reason));
+  }
+
+  /** Runs a listener: one that throws is counted, and neither stops the others nor the protocol. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.stats.errors++;
+      this.lastError = error;
+    }
   }
 
   // --- helpers ---
@@ -623,7 +651,7 @@ export class SwimMembership implements Membership {
 
   private timer(delayMs: number, fn: () => void): ReactorTimer {
     const t = this.reactor!.setTimer(delayMs, () => {
-      if (this.state === 'running') fn();
+      if (this.state === 'running') this.guard(fn);
     });
     this.reactor!.keepAlive(t, false);
     return t;
