@@ -13,3 +13,7 @@ export {
 export { StaticMembership, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
 export type { PolicyRefusals } from './policy.js';
 export type { PeerState, RouterCounters } from './node-router.js';
+export { SwimMembership, type MemberInfo, type SwimStats } from './swim.js';
+export { SWIM_DEFAULTS, validateSwimOptions, type GossipAddress, type SwimOptions, type SwimTiming } from './swim-options.js';
+export { carrierSwimTransport, type CarrierSwimLimits, type SwimTransport } from './swim-transport.js';
+export type { MemberStatus } from './swim-wire.js';
