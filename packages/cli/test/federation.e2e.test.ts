@@ -88,6 +88,17 @@ describe('pd with two engines federated on loopback', { timeout: E2E_TIMEOUT_MS 
     expect(a.federation.listen.port).toBeGreaterThan(0);
     expect(b.federation).toMatchObject({ nodeId: 'b', incarnation: b.incarnation });
     expect(b.federation.listen.port).not.toBe(a.federation.listen.port);
+    const text = await pd(['status', '--engine', A], env);
+    expect(text.stdout).toMatch(/federation: +node a \(incarnation \d+\), tcp on 127\.0\.0\.1:\d+/);
+  });
+
+  it('a node that would listen on a port another holds: a config error at federation.listen (exit 6)', async () => {
+    const port = (await pdj(['status', '--engine', A])).federation.listen.port;
+    const made = await configDir({ version: 1, engine: { id: `fed-taken-${process.pid}` }, federation: { nodeId: 'c', secretFile: join(dir, 'cluster.secret'), listen: { port } } });
+    const run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir });
+    expect(run.code).toBe(6);
+    expect(run.json.error.issues).toEqual([{ path: 'federation.listen', message: `cannot listen on 127.0.0.1:${port}: EADDRINUSE, the port is in use (give another, or 0 for a free one)` }]);
+    expect((await readdir(made.stateDir).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
   it('send and call from b reach the counter registered on a, in order', async () => {
@@ -155,6 +166,14 @@ describe('pd start refuses a federation it cannot run', { timeout: E2E_TIMEOUT_M
     expect(run.code).toBe(6);
     expect(run.json.error.issues).toEqual([{ path: 'federation.secretFile', message: `the cluster secret file ${join(made.dir, 'open.secret')} is readable by group or others (mode 644); run chmod 600 on it` }]);
     expect((await readdir(made.stateDir).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
+  it('a secret shorter than 16 bytes: a config error at federation.secretFile (exit 6)', async () => {
+    const made = await configDir({ version: 1, engine: { id: `fed-short-${process.pid}` }, federation: { nodeId: 'x', secretFile: 'short.secret' } });
+    await writeFile(join(made.dir, 'short.secret'), 'short\n', { mode: 0o600 });
+    const run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir });
+    expect(run.code).toBe(6);
+    expect(run.json.error.issues).toEqual([{ path: 'federation.secretFile', message: `secret: from ${join(made.dir, 'short.secret')} is shorter than 16 bytes` }]);
   });
 
   it('a federation on a multi-core engine: a config error at engine.mode (exit 6)', async () => {

@@ -15,7 +15,7 @@ import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError } from './config/validate.js';
 import { ControlError } from './errors.js';
-import { createConfigFederation, federationDetails } from './federation.js';
+import { createConfigFederation, federationDetails, startConfigFederation } from './federation.js';
 import type { Instrument, Instrumentation } from './instrument.js';
 import type { MethodTable } from './methods/types.js';
 import { compileConfigPlugins, startPluginHost } from './plugins.js';
@@ -104,7 +104,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     // them there (a core that cannot load them fails this, and the engine is shut down).
     if (config.engine.mode === 'multi') await engine.ready().catch((error: unknown) => { throw coresFailed(config, error); });
     // Before the tree: its actors may talk to other nodes as they start.
-    if (federation !== null) await federation.start(engine);
+    if (federation !== null) await startConfigFederation(federation, engine, config);
     const plugins = await startPluginHost(engine, compiledPlugins);
     const tree = await startTree(engine, config.tree);
     inst?.ready?.();

@@ -7,7 +7,9 @@
  * imported here on first use only.
  */
 import { stat } from 'node:fs/promises';
+import { PdError } from '@pd/actor';
 import type { Federation } from '@pd/federation';
+import type { Engine } from '@pd/runtime';
 import { federationOptions } from './config/federation.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError, type ConfigIssue } from './config/validate.js';
@@ -32,6 +34,31 @@ export async function createConfigFederation(config: PdConfig): Promise<Federati
   if (issues.length > 0) throw new ConfigError(issues, config.file);
   const { createFederation } = await import('@pd/federation');
   return createFederation(federationOptions(section));
+}
+
+/**
+ * Start `federation` on `engine`. What the config must change to fix is a
+ * {@link ConfigError} naming the field: a secret that does not load (too short, an unset
+ * `$PD_CLUSTER_SECRET`) at `federation.secretFile`, a certificate at `federation.tls.*`, a
+ * listen address in use or not this machine's at `federation.listen`.
+ */
+export async function startConfigFederation(federation: Federation, engine: Engine, config: PdConfig): Promise<void> {
+  try {
+    await federation.start(engine);
+  } catch (error) {
+    const field = error instanceof PdError ? error.details?.field : undefined;
+    if (typeof field === 'string') {
+      const path = `federation.${field === 'secret' ? 'secretFile' : field}`;
+      throw new ConfigError([{ path, message: (error as PdError).message.replace(/^[a-z-]+\/[a-z-]+: /, '') }], config.file);
+    }
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      const { host, port } = config.federation!.listen;
+      const why = code === 'EADDRINUSE' ? 'the port is in use (give another, or 0 for a free one)' : code === 'EACCES' ? 'not allowed to bind it' : 'the host is not an address of this machine';
+      throw new ConfigError([{ path: 'federation.listen', message: `cannot listen on ${host}:${port}: ${code}, ${why}` }], config.file);
+    }
+    throw error;
+  }
 }
 
 /** What `engine.status` reports of the node (static once the federation has started). */
