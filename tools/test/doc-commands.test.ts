@@ -137,11 +137,11 @@ const PLAN: Record<string, Step> = {
   'npx asc assembly/index.ts -o build/counter.wasm --runtime stub --use abort= -O3 --noAssert': { skip: 'an AssemblyScript project of your own, not this repository' },
   // getting-started: your own project (one script, below)
   'mkdir -p ../pd-packs': { skip: OWN },
-  'for p in actor transport runtime plugin control telemetry cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
+  'for p in actor transport runtime plugin federation control telemetry cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },
   'cd .. && mkdir my-app && cd my-app': { skip: OWN },
   'npm init -y': { skip: OWN },
   'npm pkg set type=module': { skip: OWN },
-  'npm install ../pd-packs/pd-actor-0.1.0.tgz ../pd-packs/pd-transport-0.1.0.tgz ../pd-packs/pd-runtime-0.1.0.tgz ../pd-packs/pd-plugin-0.1.0.tgz ../pd-packs/pd-control-0.1.0.tgz ../pd-packs/pd-telemetry-0.1.0.tgz ../pd-packs/pd-cli-0.1.0.tgz': { skip: OWN },
+  'npm install ../pd-packs/pd-actor-0.1.0.tgz ../pd-packs/pd-transport-0.1.0.tgz ../pd-packs/pd-runtime-0.1.0.tgz ../pd-packs/pd-plugin-0.1.0.tgz ../pd-packs/pd-federation-0.1.0.tgz ../pd-packs/pd-control-0.1.0.tgz ../pd-packs/pd-telemetry-0.1.0.tgz ../pd-packs/pd-cli-0.1.0.tgz': { skip: OWN },
   'npm install --save-dev typescript@5.9.3 @types/node@20.19.43': { skip: OWN },
   'npx tsc': { skip: OWN },
   'node dist/main.js': { skip: OWN },

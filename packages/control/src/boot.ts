@@ -1,17 +1,21 @@
 /**
  * Booting an engine from a validated config: load the kind modules (every kind the tree
  * names must exist) and compile the plugins, create the engine, load the plugins into its
- * plugin host, start the tree, serve the control plane and write
- * the state file; and the reverse on stop. Nothing starts when the config is wrong; when a
+ * plugin host, start the federation when the config makes the engine a node of a cluster,
+ * start the tree, serve the control plane and write the state file; and the reverse on stop
+ * (the federation closes after the engine has shut down, so its last exits and Downs reach
+ * the peers). Nothing starts when the config is wrong; when a
  * later step fails, what was started is shut down again before the error is thrown.
  */
 import type { Kind } from '@pd/actor';
+import type { Federation } from '@pd/federation';
 import type { PluginHost } from '@pd/plugin';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
 import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError } from './config/validate.js';
 import { ControlError } from './errors.js';
+import { createConfigFederation, federationDetails, startConfigFederation } from './federation.js';
 import type { Instrument, Instrumentation } from './instrument.js';
 import type { MethodTable } from './methods/types.js';
 import { compileConfigPlugins, startPluginHost } from './plugins.js';
@@ -39,6 +43,8 @@ export interface RunningEngine {
   readonly tree: TreeHost;
   /** The engine's WebAssembly plugins: the config's, and those loaded through the control plane. */
   readonly plugins: PluginHost;
+  /** The node's federation, when the config has a `federation` section; started. */
+  readonly federation: Federation | null;
   /** What the state file says; null when the control plane is disabled. */
   readonly state: EngineState | null;
   readonly stateFile: string | null;
@@ -59,10 +65,15 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     await prepareStateDir(dir);
     await assertNotRunning(dir, id);
   }
+  // Created (its files checked) before anything starts; its router goes into the engine.
+  const federation = await createConfigFederation(config);
   const inst: Instrumentation | null = options.instrument === undefined ? null : await options.instrument(config);
   let engine: Engine;
   try {
-    engine = createEngine({ ...engineOptions(config, kinds), ...(inst?.logger === undefined ? {} : { logger: inst.logger }) });
+    engine = createEngine({
+      ...engineOptions(config, kinds), ...(inst?.logger === undefined ? {} : { logger: inst.logger }),
+      ...(federation === null ? {} : { routers: [federation.router] }),
+    });
   } catch (error) {
     await inst?.close().catch(() => {});
     throw error;
@@ -79,6 +90,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     stopping ??= (async () => {
       inst?.stopping?.();
       const report = await engine.shutdown({ deadlineMs: deadlineMs ?? config.engine.shutdownDeadlineMs });
+      await federation?.close().catch(() => {});
       await server?.close();
       await inst?.close().catch(() => {});
       if (state !== null) await removeState(dir, id);
@@ -91,14 +103,19 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     // Multi mode: every core must have loaded the config's kinds before the tree spawns
     // them there (a core that cannot load them fails this, and the engine is shut down).
     if (config.engine.mode === 'multi') await engine.ready().catch((error: unknown) => { throw coresFailed(config, error); });
+    // Before the tree: its actors may talk to other nodes as they start.
+    if (federation !== null) await startConfigFederation(federation, engine, config);
     const plugins = await startPluginHost(engine, compiledPlugins);
     const tree = await startTree(engine, config.tree);
     inst?.ready?.();
     if (config.control.enabled) {
       const c = config.control;
       const token = newToken();
-      const details = { mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id), ...inst?.describe?.() };
-      server = new ControlServer({ engine, tree, plugins, startedAt, details, requestStop: (ms) => void stop(ms) }, {
+      const details = {
+        mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id),
+        ...(federation === null ? {} : { federation: federationDetails(federation, config) }), ...inst?.describe?.(),
+      };
+      server = new ControlServer({ engine, tree, plugins, ...(federation === null ? {} : { federation }), startedAt, details, requestStop: (ms) => void stop(ms) }, {
         token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
         maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, observer: config.telemetry.observer, ...(options.methods !== undefined ? { methods: options.methods } : {}),
       });
@@ -106,7 +123,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
       state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };
       file = await writeState(dir, state);
     }
-    return { engine, config, tree, plugins, state, stateFile: file, stop, stopped };
+    return { engine, config, tree, plugins, federation, state, stateFile: file, stop, stopped };
   } catch (error) {
     await stop(1000).catch(() => {});
     throw error;

@@ -45,6 +45,10 @@ export const ControlErrorCodes = {
   'plugin/name-taken': { rpc: -32022, text: 'a plugin or kind already has that name' },
   /** This engine serves no plugins (its host did not start a plugin host). */
   'plugin/unavailable': { rpc: -32023, text: 'this engine has no plugin host' },
+  /** This engine is not a node of a cluster (its config has no `federation` section). */
+  'cluster/unavailable': { rpc: -32030, text: 'this engine is not a node of a cluster' },
+  /** A remote node could not be asked (unknown node, unreachable, timed out); `data.cause` has the runtime code. */
+  'cluster/failed': { rpc: -32031, text: 'the remote node could not be asked' },
   /** An operation did not finish within its bound. */
   'op/timeout': { rpc: -32008, text: 'the operation timed out' },
   /** The client could not reach the endpoint (nothing listening, refused). Client side only. */

@@ -16,6 +16,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ControlError, type RpcErrorObject } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
 import { actorMethods } from './methods/actors.js';
+import { clusterMethods } from './methods/cluster.js';
 import { engineMethods } from './methods/engine.js';
 import { eventMethods } from './methods/events.js';
 import { messageMethods } from './methods/messages.js';
@@ -61,7 +62,7 @@ export interface ControlServerOptions {
 }
 
 /** The built-in methods, by name. */
-export const BUILTIN_METHODS: MethodTable = { ...engineMethods, ...actorMethods, ...messageMethods, ...eventMethods, ...pluginMethods };
+export const BUILTIN_METHODS: MethodTable = { ...engineMethods, ...actorMethods, ...messageMethods, ...eventMethods, ...pluginMethods, ...clusterMethods };
 
 export class ControlServer {
   private readonly http: Server;

@@ -12,6 +12,9 @@ export function escalationLines(result: { escalations?: readonly Escalation[] })
   return (result.escalations ?? []).map((e) => `escalation: ${describeEscalation(e)}`);
 }
 
+/** `--node`: the target is a name or path on that node of the engine's cluster. */
+const NODE_OPTION = { type: 'string', value: 'NODE', help: 'the target is a registered name or path on this node of the engine\'s cluster (federation)' } as const;
+
 export const sendCommand: Command = {
   name: 'send',
   args: 'TARGET JSON',
@@ -19,13 +22,15 @@ export const sendCommand: Command = {
   needsEngine: true,
   options: {
     priority: { type: 'string', value: 'LANE', help: 'mailbox lane: high, normal (default) or low' },
+    node: NODE_OPTION,
   },
   run: async (ctx) => {
     ctx.noMoreArgs(2);
     const target = ctx.arg(0, 'TARGET');
     const message = ctx.jsonArg(1, 'JSON');
     const priority = ctx.string('priority');
-    const result = await ctx.call('msg.send', { target, message, ...(priority !== undefined ? { priority } : {}) });
+    const node = ctx.string('node');
+    const result = await ctx.call('msg.send', { target, message, ...(priority !== undefined ? { priority } : {}), ...(node !== undefined ? { node } : {}) });
     if (ctx.json) ctx.output.data(result);
     else ctx.output.text(`${result.result} (${target} ${result.addr})`);
     return result.result === 'queued' ? EXIT.ok : EXIT.failed;
@@ -39,13 +44,15 @@ export const callCommand: Command = {
   needsEngine: true,
   options: {
     timeout: { type: 'string', short: 't', value: 'MS', help: 'how long to wait for the reply (default 5000)' },
+    node: NODE_OPTION,
   },
   run: async (ctx) => {
     ctx.noMoreArgs(2);
     const target = ctx.arg(0, 'TARGET');
     const message = ctx.jsonArg(1, 'JSON');
     const timeoutMs = ctx.integer('timeout', 5000, 1);
-    const result = await ctx.call('msg.call', { target, message, timeoutMs }, timeoutMs + 10_000);
+    const node = ctx.string('node');
+    const result = await ctx.call('msg.call', { target, message, timeoutMs, ...(node !== undefined ? { node } : {}) }, timeoutMs + 10_000);
     if (ctx.json) ctx.output.data(result);
     else ctx.output.text(typeof result.reply === 'string' ? result.reply : JSON.stringify(result.reply, null, 2));
   },

@@ -34,6 +34,7 @@ export const statusCommand: Command = {
       ['memory', `rss ${bytes(metrics.process.rssBytes)}, heap ${bytes(metrics.process.heapUsedBytes)}`],
       ['kinds', status.kinds.join(', ') || '(none)'],
       ['control', state.url],
+      ...(status.federation ? [['federation', `node ${status.federation.nodeId} (incarnation ${status.federation.incarnation}), ${status.federation.transport} on ${status.federation.listen === null ? '(dials only)' : `${status.federation.listen.host}:${status.federation.listen.port}`}; see \`pd cluster status\``] as const] : []),
       ['config', status.config ?? '(none)'],
       ...(status.metrics?.url ? [['metrics', `${status.metrics.url} (health: /healthz, /readyz)`] as const] : []),
       ...(status.observer ? [['observer', 'served: `pd observer` prints its URL'] as const] : []),

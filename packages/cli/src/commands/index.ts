@@ -2,6 +2,7 @@
  * Every `pd` command, in the order `pd help` lists them.
  */
 import type { Command } from '../command.js';
+import { clusterCommand } from './cluster.js';
 import { callCommand, killCommand, restartCommand, rpcCommand, sendCommand, spawnCommand } from './control.js';
 import { doctorCommand } from './doctor.js';
 import { schemaCommand, statusCommand, stopCommand } from './engine.js';
@@ -16,6 +17,6 @@ export const COMMANDS: readonly Command[] = [
   startCommand, stopCommand, statusCommand,
   psCommand, treeCommand, inspectCommand, topCommand, eventsCommand, deadCommand, registryCommand, childrenCommand, observerCommand,
   sendCommand, callCommand, killCommand, restartCommand, spawnCommand,
-  pluginCommand,
+  pluginCommand, clusterCommand,
   doctorCommand, schemaCommand, rpcCommand,
 ];

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Kind } from '@pd/actor';
 import { asKind, exportedKinds } from './kind-shape.js';
+import { resolveFederationFiles } from './federation.js';
 import { loosePluginNames, resolvePluginFiles } from './plugins.js';
 import { ConfigError, validateConfig } from './validate.js';
 import type { ChildSpec, PdConfig } from './types.js';
@@ -34,6 +35,7 @@ export function parseConfig(text: string, file?: string): PdConfig {
     modules: config.modules.map((m) => (isBareSpecifier(m) ? m : resolve(base, m))),
     control: config.control.stateDir === undefined ? config.control : { ...config.control, stateDir: resolve(base, config.control.stateDir) },
     plugins: resolvePluginFiles(config.plugins, (f) => resolve(base, f)),
+    ...(config.federation === undefined ? {} : { federation: resolveFederationFiles(config.federation, (f) => resolve(base, f))! }),
   };
 }
 

@@ -5,6 +5,7 @@
  * Changing what a version-1 file means is a breaking change; new versions get new schemas.
  */
 
+import { FEDERATION_DEFINITIONS, FEDERATION_PROPERTY } from './federation.js';
 import { PLUGIN_DEFINITIONS, PLUGINS_PROPERTY } from './plugins.js';
 
 /** The config version this build reads. */
@@ -37,6 +38,7 @@ export const CONFIG_SCHEMA = {
     tree: { $ref: '#/definitions/supervisor' },
     telemetry: { $ref: '#/definitions/telemetry' },
     plugins: PLUGINS_PROPERTY,
+    federation: FEDERATION_PROPERTY,
     metadata: {
       type: 'object',
       description: 'Free-form labels shown by `pd status`.',
@@ -46,6 +48,7 @@ export const CONFIG_SCHEMA = {
   },
   definitions: {
     ...PLUGIN_DEFINITIONS,
+    ...FEDERATION_DEFINITIONS,
     engine: {
       type: 'object',
       additionalProperties: false,

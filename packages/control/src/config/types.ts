@@ -3,6 +3,7 @@
  * schema.ts allows, with the defaults the contract documents filled in by
  * `withDefaults`. Plain data; no I/O.
  */
+import { type FederationSection, federationWithDefaults } from './federation.js';
 import { type PluginSpec, pluginsWithDefaults } from './plugins.js';
 
 export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
@@ -101,6 +102,8 @@ export interface PdConfig {
   readonly telemetry: TelemetrySection;
   /** WebAssembly plugins loaded before the tree starts (config/plugins.ts). */
   readonly plugins: readonly PluginSpec[];
+  /** Present when the engine is a node of a cluster (config/federation.ts). */
+  readonly federation?: FederationSection;
   /** The file it came from, absolute; undefined for a config built in code. */
   readonly file?: string;
 }
@@ -126,6 +129,7 @@ export function withDefaults(raw: Record<string, any>): PdConfig {
     metadata: raw.metadata ?? {},
     telemetry: telemetryWithDefaults(raw.telemetry ?? {}),
     plugins: pluginsWithDefaults(raw.plugins),
+    ...(raw.federation === undefined ? {} : { federation: federationWithDefaults(raw.federation)! }),
   };
 }
 

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { CONFIG_SCHEMA, CONFIG_VERSION } from './schema.js';
 import { type ChildSpec, type PdConfig, withDefaults } from './types.js';
+import { federationIssues } from './federation.js';
 import { pluginIssues } from './plugins.js';
 import { isLoopbackHost } from '../loopback.js';
 import { closestName } from '../suggest.js';
@@ -183,6 +184,7 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   }
   out.push(...telemetryIssues(raw.telemetry));
   out.push(...pluginIssues(raw.plugins));
+  out.push(...federationIssues(raw));
   if (raw.tree !== undefined) {
     if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);

@@ -2,14 +2,18 @@
  * Message methods: `msg.send` (fire and forget, reports what happened to the message) and
  * `msg.call` (an ask with a bounded timeout). Messages are JSON; an object
  * `{ "$addr": TARGET }` anywhere inside becomes the address of that live actor, so an
- * operator can hand one actor another's address.
+ * operator can hand one actor another's address. With `node`, the target is a registered
+ * name or a path on that node of the engine's cluster, looked up there through the
+ * federation (`federation.whereis`); the message then crosses the network as any send does.
  */
 import { AskError, PdError, type Priority } from '@pd/actor';
+import type { AnyAddr } from '@pd/actor';
 import type { Engine } from '@pd/runtime';
 import { ControlError } from '../errors.js';
 import { resolveTargetInfo } from '../targets.js';
 import { toWire } from '../wire.js';
-import type { MethodTable } from './types.js';
+import type { ControlHost, MethodTable } from './types.js';
+import type { Params } from '../params.js';
 
 const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 /** Longest `msg.call` may wait, ms. */
@@ -17,11 +21,11 @@ export const CALL_TIMEOUT_MAX_MS = 300_000;
 
 export const messageMethods: MethodTable = {
   'msg.send': {
-    params: ['target', 'message', 'priority'],
-    summary: 'Send a JSON message; returns queued, dropped, rejected or dead.',
+    params: ['target', 'message', 'priority', 'node'],
+    summary: 'Send a JSON message; returns queued, dropped, rejected or dead. With `node`: to a name or path on that node of the cluster.',
     run: async (p, host) => {
       const { engine } = host;
-      const { addr } = await resolveTargetInfo(engine, p.string('target'));
+      const addr = await messageTarget(p, host);
       const message = await withAddresses(engine, p.require('message'), 0);
       const priority = p.oneOf('priority', PRIORITIES);
       const result = engine.send(addr, message, priority === undefined ? undefined : { priority });
@@ -29,11 +33,11 @@ export const messageMethods: MethodTable = {
     },
   },
   'msg.call': {
-    params: ['target', 'message', 'timeoutMs'],
-    summary: 'Ask with a JSON message and wait for the reply (default timeout 5000 ms).',
+    params: ['target', 'message', 'timeoutMs', 'node'],
+    summary: 'Ask with a JSON message and wait for the reply (default timeout 5000 ms). With `node`: a name or path on that node of the cluster.',
     run: async (p, host) => {
       const { engine } = host;
-      const { addr } = await resolveTargetInfo(engine, p.string('target'));
+      const addr = await messageTarget(p, host);
       const message = await withAddresses(engine, p.require('message'), 0);
       const timeoutMs = p.number('timeoutMs', { min: 1, max: CALL_TIMEOUT_MAX_MS }) ?? 5000;
       try {
@@ -47,6 +51,35 @@ export const messageMethods: MethodTable = {
 };
 
 // --- internal ---
+
+/** The actor `target` names: here, or with `node` on that node of the cluster. */
+async function messageTarget(p: Params, host: ControlHost): Promise<AnyAddr> {
+  const target = p.string('target');
+  const node = p.string('node', true);
+  if (node === undefined) return (await resolveTargetInfo(host.engine, target)).addr;
+  const federation = host.federation;
+  if (federation === undefined) {
+    throw new ControlError('cluster/unavailable', `this engine is not a node of a cluster, so it cannot reach node "${node}"`, {
+      hint: 'give its config a "federation" section (docs/config.md), or leave out --node',
+    });
+  }
+  if (target.length === 0 || target.length > 1024) throw new ControlError('rpc/invalid-params', 'target: a name or path of at most 1024 characters');
+  let addr: AnyAddr | undefined;
+  try {
+    addr = await federation.whereis(target, { node });
+  } catch (error) {
+    const code = error instanceof PdError ? error.code : undefined;
+    throw new ControlError('cluster/failed', `cannot look "${target}" up on node "${node}": ${(error as Error).message}`, {
+      ...(code === undefined ? {} : { data: { cause: code } }), hint: 'see the node\'s connection with `pd cluster peers`',
+    });
+  }
+  if (addr === undefined) {
+    throw new ControlError('target/unknown', `no live actor has the ${target.startsWith('/') ? 'path' : 'registered name'} "${target}" on node "${node}"`, {
+      hint: "list that node's names with `pd registry` against its engine", data: { target, node },
+    });
+  }
+  return addr;
+}
 
 /** Replace `{ "$addr": TARGET }` objects with live addresses, on any core (bounded depth). */
 async function withAddresses(engine: Engine, value: unknown, depth: number): Promise<unknown> {

@@ -3,6 +3,7 @@
  * host, and its own connection (for notifications). Methods are plain objects in tables,
  * one table per area (engine, actors, messages, events); the server owns none of them.
  */
+import type { Federation } from '@pd/federation';
 import type { PluginHost } from '@pd/plugin';
 import type { Engine } from '@pd/runtime';
 import type { Params } from '../params.js';
@@ -16,6 +17,8 @@ export interface ControlHost {
   readonly startedAt: number;
   /** The engine's WebAssembly plugins (`plugin.*` methods); absent: those methods say so. */
   readonly plugins?: PluginHost | undefined;
+  /** The engine's federation, when it is a node of a cluster (`cluster.*` methods); absent: those methods say so. */
+  readonly federation?: Federation | undefined;
   /** Extra fields for `engine.status` (mode, cores, config file, metadata). */
   readonly details: Readonly<Record<string, unknown>>;
   /** Shut the engine down (after the reply is sent) and end the hosting process. */

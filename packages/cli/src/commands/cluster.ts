@@ -1,0 +1,66 @@
+/**
+ * `pd cluster status` and `pd cluster peers`: the engine's federation through the
+ * `cluster.*` control methods — this node (id, incarnation, listen address, refusals,
+ * network counters) and each peer (connection state, frames each way, queue depth).
+ */
+import type { Command, CommandContext } from '../command.js';
+import { UsageError } from '../exit.js';
+import { bytes, keyValues, table } from '../output.js';
+
+const SUBCOMMANDS = ['status', 'peers'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+export const clusterCommand: Command = {
+  name: 'cluster',
+  args: 'status | peers',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, or each peer\'s connection, frames each way and queue depth.',
+  needsEngine: true,
+  options: {},
+  run: async (ctx) => {
+    const sub = ctx.arg(0, 'SUBCOMMAND: status or peers');
+    if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
+      throw new UsageError(`pd cluster: unknown subcommand "${sub}" (status, peers)`, `usage: pd cluster ${clusterCommand.args}`);
+    }
+    ctx.noMoreArgs(1);
+    return RUN[sub as Subcommand](ctx);
+  },
+};
+
+// --- internal ---
+
+interface Peer {
+  readonly id: string;
+  readonly state: string;
+  readonly incarnation: number;
+  readonly member: boolean;
+  readonly sent: number;
+  readonly received: number;
+  readonly queuedFrames: number;
+  readonly queuedBytes: number;
+}
+
+const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void>> = {
+  status: async (ctx) => {
+    const s = await ctx.call('cluster.status');
+    if (ctx.json) return ctx.output.data(s);
+    const states = Object.entries(s.peers.byState as Record<string, number>).map(([k, v]) => `${v} ${k}`).join(', ');
+    const refused = Object.entries(s.refused as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ');
+    ctx.output.text(keyValues([
+      ['node', `${s.nodeId} (incarnation ${s.incarnation})`],
+      ['cluster', `${s.cluster}, ${s.transport}`],
+      ['listen', s.listen === null ? '(dials only)' : `${s.listen.host}:${s.listen.port}`],
+      ['peers', `${s.peers.total}${states === '' ? '' : ` (${states})`}`],
+      ['refused', refused || 'none'],
+      ['across nodes', `${s.books.links} links, ${s.books.watching} monitoring, ${s.books.watchedBy} monitored by, ${s.books.pending} requests pending`],
+      ...(s.net === null ? [] : [['network', `${s.net.frames.sent} frames sent, ${s.net.frames.received} received, ${bytes(s.net.bytesWritten)} written, ${s.net.handshakes.ok} handshakes`] as const]),
+    ]));
+  },
+  peers: async (ctx) => {
+    const { nodeId, peers } = await ctx.call('cluster.peers');
+    if (ctx.json) return ctx.output.data({ nodeId, peers });
+    if (peers.length === 0) return ctx.output.text(`node ${nodeId} knows no peers (list them in the config's federation.peers)`);
+    ctx.output.text(table(['PEER', 'STATE', 'INCARNATION', 'MEMBER', 'SENT', 'RECEIVED', 'QUEUED', 'QUEUED BYTES'], peers.map((p: Peer) => [
+      p.id, p.state, p.incarnation, p.member ? 'yes' : 'no', p.sent, p.received, p.queuedFrames, bytes(p.queuedBytes),
+    ])));
+  },
+};

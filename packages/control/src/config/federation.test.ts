@@ -1,0 +1,62 @@
+// The config's `federation` section: defaults, files relative to the config, the mistakes it
+// names by field path (the library's own checks included), and no federation on a
+// multi-core engine.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_SCHEMA, ConfigError, loadConfig, validateConfig } from '@pd/control';
+
+function issues(raw: unknown): { path: string; message: string }[] {
+  try {
+    validateConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).issues];
+  }
+  throw new Error(`accepted: ${JSON.stringify(raw)}`);
+}
+
+const withFederation = (federation: Record<string, unknown>, engine?: Record<string, unknown>) => ({ version: 1, ...(engine === undefined ? {} : { engine }), federation });
+
+describe('config: federation', () => {
+  it('is absent by default; present, it listens on loopback over tcp with no peers unless told', () => {
+    expect(validateConfig({ version: 1 }).federation).toBeUndefined();
+    expect(validateConfig(withFederation({ nodeId: 'a' })).federation).toEqual({ nodeId: 'a', cluster: 'pd', transport: 'tcp', listen: { host: '127.0.0.1', port: 0 }, peers: [] });
+    const full = validateConfig(withFederation({
+      nodeId: 'a', listen: { port: 7400 }, peers: [{ id: 'b', host: '10.0.0.2', port: 7400 }], secretFile: 'secret',
+      policy: { send: { allow: ['/user/public'] }, spawn: { deny: ['/user'] } }, requestTimeoutMs: 2000,
+    })).federation;
+    expect(full).toMatchObject({ listen: { host: '127.0.0.1', port: 7400 }, peers: [{ id: 'b', host: '10.0.0.2', port: 7400 }], secretFile: 'secret', requestTimeoutMs: 2000 });
+    expect(CONFIG_SCHEMA.properties.federation).toEqual({ $ref: '#/definitions/federation' });
+  });
+
+  it('names each mistake by its field path, with the library\'s own checks at federation.<field>', () => {
+    expect(issues(withFederation({}))).toEqual([{ path: 'federation.nodeId', message: 'required field "nodeId" is missing' }]);
+    expect(issues(withFederation({ nodeId: 'a', peers: [{ id: 'b', host: 'h', port: 0 }] }))[0]!.path).toBe('federation.peers[0].port');
+    expect(issues(withFederation({ nodeId: 'a', secret: 'x' }))[0]).toEqual({ path: 'federation.secret', message: expect.stringMatching(/^unknown field "secret"; allowed here: .*secretFile/) });
+    expect(issues(withFederation({ nodeId: 'a', transport: 'udp' }))[0]!.path).toBe('federation.transport');
+    expect(issues(withFederation({ nodeId: 'a', peers: [{ id: 'b', host: 'h', port: 1 }, { id: 'b', host: 'h', port: 2 }] }))).toEqual([
+      { path: 'federation.peers[1].id', message: "'b' is listed twice" },
+    ]);
+    expect(issues(withFederation({ nodeId: 'a', peers: [{ id: 'a', host: 'h', port: 1 }] }))).toEqual([{ path: 'federation.peers[0].id', message: "is this node's own id 'a'" }]);
+    expect(issues(withFederation({ nodeId: 'a', transport: 'tls' }))).toEqual([{ path: 'federation.tls', message: "is required with transport 'tls' (cert and key)" }]);
+    expect(issues(withFederation({ nodeId: 'a', policy: { send: { allow: ['user/x'] } } }))).toEqual([
+      { path: 'federation.policy.send.allow[0]', message: 'must be an absolute path such as \'/user/workers\' (no trailing slash), got "user/x"' },
+    ]);
+  });
+
+  it('refuses a federation on a multi-core engine, naming engine.mode and why', () => {
+    expect(issues(withFederation({ nodeId: 'a' }, { mode: 'multi', cores: 2 }))).toEqual([
+      { path: 'engine.mode', message: 'a federation attaches to single-core engines only today: remove "federation" or set engine.mode to "single"' },
+    ]);
+  });
+
+  it('makes the secret and certificate files absolute, relative to the config file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-fed-config-'));
+    const file = join(dir, 'pd.json');
+    await writeFile(file, JSON.stringify(withFederation({ nodeId: 'a', transport: 'tls', secretFile: 'secret', tls: { cert: 'tls/cert.pem', key: '/etc/pd/key.pem', ca: 'ca.pem' } })));
+    const config = await loadConfig(file);
+    expect(config.federation).toMatchObject({ secretFile: join(dir, 'secret'), tls: { cert: join(dir, 'tls/cert.pem'), key: '/etc/pd/key.pem', ca: join(dir, 'ca.pem') } });
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The `federation` section of a version-1 config: what makes the engine `pd start` boots a
+ * node of a cluster (@pd/federation). Owns: the section's JSON Schema fragment, its
+ * TypeScript shape and defaults, the rules a schema cannot say (run through
+ * `validateFederationOptions`, so the config and the library refuse the same things with
+ * the same field names), the refusal of `engine.mode: "multi"` beside it, making the
+ * section's files absolute, and turning it into `FederationOptions`. Must not: read the
+ * secret or certificate files, or open sockets (../federation.ts does, at boot).
+ */
+import { ArgumentError } from '@pd/actor';
+import { type FederationOptions, validateFederationOptions } from '@pd/federation';
+
+/** A path-prefix policy as written in a config. */
+export interface PrefixPolicySpec {
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+}
+
+/** The `federation` section with defaults applied. */
+export interface FederationSection {
+  /** This node's id, unique in the cluster. */
+  readonly nodeId: string;
+  readonly cluster: string;
+  readonly transport: 'tcp' | 'tls' | 'ws';
+  /** Where the node listens; port 0 picks a free one (`pd status` and `pd cluster status` show it). */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** The peers this node dials on first use. */
+  readonly peers: readonly { readonly id: string; readonly host: string; readonly port: number }[];
+  /** The cluster secret's file (mode 0600; absolute once loaded from a file); absent: `$PD_CLUSTER_SECRET`. */
+  readonly secretFile?: string;
+  /** Certificate files for `transport: "tls"` (absolute once loaded from a file). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly mutual?: boolean; readonly servername?: string };
+  /** What remote nodes may do here. */
+  readonly policy?: { readonly send?: PrefixPolicySpec; readonly spawn?: PrefixPolicySpec };
+  readonly requestTimeoutMs?: number;
+}
+
+/** Defaults of the section (also the schema's `default`s). */
+export const FEDERATION_SECTION_DEFAULTS = {
+  cluster: 'pd',
+  transport: 'tcp',
+  listen: { host: '127.0.0.1', port: 0 },
+} as const;
+
+const ID = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const HOST = { type: 'string', minLength: 1, maxLength: 253 } as const;
+const FILE = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+const PREFIXES = { type: 'array', maxItems: 1024, items: { type: 'string', minLength: 1, maxLength: 1024 } } as const;
+
+/** The schema of the top-level `federation` field. */
+export const FEDERATION_PROPERTY = { $ref: '#/definitions/federation' } as const;
+
+/** Definitions the `federation` field refers to, merged into the config schema's `definitions`. */
+export const FEDERATION_DEFINITIONS = {
+  federation: {
+    type: 'object',
+    description: 'Make this engine a node of a cluster (@pd/federation, docs/federation.md): single-core engines only.',
+    additionalProperties: false,
+    required: ['nodeId'],
+    properties: {
+      nodeId: { ...ID, description: 'This node\'s id: unique in the cluster, at most 255 bytes.' },
+      cluster: { ...ID, default: FEDERATION_SECTION_DEFAULTS.cluster, description: 'The cluster\'s name: nodes of another cluster are refused at handshake.' },
+      transport: { enum: ['tcp', 'tls', 'ws'], default: FEDERATION_SECTION_DEFAULTS.transport, description: 'The carrier between nodes; `tls` needs `tls`.' },
+      listen: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Where this node listens for its peers.',
+        properties: {
+          host: { ...HOST, default: FEDERATION_SECTION_DEFAULTS.listen.host, description: 'Address to bind (loopback by default: give the machine\'s address for peers on other machines).' },
+          port: { type: 'integer', minimum: 0, maximum: 65535, default: FEDERATION_SECTION_DEFAULTS.listen.port, description: 'TCP port; 0 picks a free one (shown by `pd status`).' },
+        },
+      },
+      peers: {
+        type: 'array',
+        maxItems: 4096,
+        description: 'The nodes this one knows, dialed on first use and kept.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'host', 'port'],
+          properties: {
+            id: { ...ID, description: 'The peer\'s node id.' },
+            host: { ...HOST, description: 'Its host name or address.' },
+            port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Its federation port.' },
+          },
+        },
+      },
+      secretFile: { ...FILE, description: 'File holding the cluster secret (at least 16 bytes; mode 0600: a file others can read is refused); relative to the config file. Absent: $PD_CLUSTER_SECRET.' },
+      tls: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cert', 'key'],
+        description: 'Certificates for `transport: "tls"` (PEM files, relative to the config file).',
+        properties: {
+          cert: { ...FILE, description: 'This node\'s certificate chain.' },
+          key: { ...FILE, description: 'Its private key (mode 0600).' },
+          ca: { ...FILE, description: 'CA bundle peers\' certificates are checked against (default: the system\'s).' },
+          mutual: { type: 'boolean', description: 'Require and check the peer\'s certificate on accepted connections.' },
+          servername: { ...HOST, description: 'The name checked in a peer\'s certificate (default: the peer\'s host).' },
+        },
+      },
+      policy: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'What remote nodes may do here: path prefixes (`/user/public`) allowed and denied; absent lists allow everything.',
+        properties: {
+          send: { $ref: '#/definitions/federationPrefixes' },
+          spawn: { $ref: '#/definitions/federationPrefixes' },
+        },
+      },
+      requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000, description: 'How long a remote spawn, whereis or sendWait waits for the other node, ms (default 5000).' },
+    },
+  },
+  federationPrefixes: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      allow: { ...PREFIXES, description: 'Only paths under one of these are allowed.' },
+      deny: { ...PREFIXES, description: 'Paths under one of these are refused, even when allowed.' },
+    },
+  },
+} as const;
+
+/** The section with defaults applied, or undefined when the config has none. */
+export function federationWithDefaults(raw: Record<string, any> | undefined): FederationSection | undefined {
+  if (raw === undefined) return undefined;
+  const d = FEDERATION_SECTION_DEFAULTS;
+  return { ...d, peers: [], ...raw, listen: { ...d.listen, ...raw.listen } } as unknown as FederationSection;
+}
+
+/**
+ * Rules beyond the schema, for a schema-valid raw config: the library's own checks (peer
+ * ids unique and not this node's, `tls` with transport `tls`, absolute prefixes), reported
+ * at `federation.<field>`, and no federation on a multi-core engine.
+ */
+export function federationIssues(raw: Record<string, any>): { path: string; message: string }[] {
+  const section = federationWithDefaults(raw.federation);
+  if (section === undefined) return [];
+  const out: { path: string; message: string }[] = [];
+  if (raw.engine?.mode === 'multi') {
+    out.push({ path: 'engine.mode', message: 'a federation attaches to single-core engines only today: remove "federation" or set engine.mode to "single"' });
+  }
+  try {
+    validateFederationOptions(federationOptions(section));
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    const field = String(error.details?.field ?? '(root)');
+    const message = error.message.replace(/^arg\/invalid: /, '').replace(`federation option ${field} `, '');
+    out.push({ path: `federation.${configField(field)}`, message });
+  }
+  return out;
+}
+
+/** The section with its files made absolute by `absolute` (relative to the config file). */
+export function resolveFederationFiles(section: FederationSection | undefined, absolute: (file: string) => string): FederationSection | undefined {
+  if (section === undefined) return undefined;
+  const tls = section.tls === undefined ? {} : {
+    tls: { ...section.tls, cert: absolute(section.tls.cert), key: absolute(section.tls.key), ...(section.tls.ca === undefined ? {} : { ca: absolute(section.tls.ca) }) },
+  };
+  return { ...section, ...(section.secretFile === undefined ? {} : { secretFile: absolute(section.secretFile) }), ...tls };
+}
+
+/** The options `createFederation` takes for this section (files as `{ file }` sources). */
+export function federationOptions(section: FederationSection): FederationOptions {
+  const t = section.tls;
+  return {
+    nodeId: section.nodeId, cluster: section.cluster, transport: section.transport, listen: section.listen, peers: section.peers,
+    ...(section.secretFile === undefined ? {} : { secret: { file: section.secretFile } }),
+    ...(t === undefined ? {} : {
+      tls: {
+        cert: { file: t.cert }, key: { file: t.key }, ...(t.ca === undefined ? {} : { ca: { file: t.ca } }),
+        ...(t.mutual === undefined ? {} : { mutual: t.mutual }), ...(t.servername === undefined ? {} : { servername: t.servername }),
+      },
+    }),
+    ...(section.policy === undefined ? {} : { policy: section.policy }),
+    ...(section.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: section.requestTimeoutMs }),
+  };
+}
+
+// --- internal ---
+
+/** The config's name of a library option (`secret` is written `secretFile`). */
+function configField(field: string): string {
+  return field === 'secret' ? 'secretFile' : field;
+}

@@ -1,0 +1,50 @@
+/**
+ * Cluster methods: what the engine's federation (@pd/federation) says about this node and
+ * its peers, read-only, from `federation.stats()` and `recentEvents()`. An engine that is
+ * not a node of a cluster answers `cluster/unavailable`.
+ */
+import type { Federation, PeerStats } from '@pd/federation';
+import { ControlError } from '../errors.js';
+import type { ControlHost, MethodTable } from './types.js';
+
+export const clusterMethods: MethodTable = {
+  'cluster.status': {
+    params: [],
+    summary: 'This node: id, incarnation, listen address, peers by state, policy refusals, links and monitors across nodes, network counters, recent network events.',
+    run: (_p, host) => {
+      const federation = federationOf(host);
+      const stats = federation.stats();
+      const byState: Record<string, number> = {};
+      for (const peer of stats.peers) byState[peer.state] = (byState[peer.state] ?? 0) + 1;
+      const address = federation.address;
+      return {
+        nodeId: stats.nodeId, incarnation: stats.incarnation,
+        cluster: federation.options.cluster ?? 'pd', transport: federation.options.transport ?? 'tcp',
+        listen: address === null ? null : { host: address.host, port: address.port },
+        peers: { total: stats.peers.length, byState },
+        refused: stats.refused, router: stats.router, books: stats.books, net: stats.net,
+        events: federation.recentEvents(),
+      };
+    },
+  },
+  'cluster.peers': {
+    params: [],
+    summary: 'Each peer: connection state, incarnation, membership, frames (messages and signals) each way, frames and bytes queued to it.',
+    run: (_p, host) => ({ nodeId: federationOf(host).nodeId, peers: federationOf(host).stats().peers.map(peerToWire) }),
+  },
+};
+
+// --- internal ---
+
+function federationOf(host: ControlHost): Federation {
+  if (host.federation === undefined) {
+    throw new ControlError('cluster/unavailable', 'this engine is not a node of a cluster', {
+      hint: 'give its config a "federation" section (docs/config.md) and start it again with `pd start`',
+    });
+  }
+  return host.federation;
+}
+
+function peerToWire(p: PeerStats): Record<string, unknown> {
+  return { id: p.id, state: p.state, incarnation: p.incarnation, member: p.member, sent: p.sent, received: p.received, queuedFrames: p.queuedFrames, queuedBytes: p.queuedBytes };
+}
