@@ -130,6 +130,7 @@ const PLAN: Record<string, Step> = {
   'pd start --config apps/demo/demo.config.json': { as: OBSERVED, why: 'runs until stopped: detached, then pd observer, then pd stop' },
   'pd observer': { as: OBSERVED, why: 'needs the engine above' },
   'npm run bench -- --only telemetry-overhead': bench(),
+  'npm run bench -- --only remote,remote-rtt': { as: 'npm run bench -- --quick --only remote,remote-rtt --impl pd-remote --runs 1', why: BENCH_BOUNDED },
   // plugins.md: building a WebAssembly plugin needs a C or AssemblyScript toolchain
   'npm run bench -- --only plugin-msg': bench(),
   'apt-get install -y clang lld': { skip: 'a system package (root), not Node.js or npm' },
