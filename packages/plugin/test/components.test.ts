@@ -3,7 +3,8 @@
 // bomb), refused imports and inputs that are not components. After each, the engine is
 // alive and other actors' work is unaffected.
 import { type AnyAddr, Down, type ExitReason } from '@pd/actor';
-import { type Engine, createEngine } from '@pd/runtime';
+import { type Engine, createEngine, startSupervisor } from '@pd/runtime';
+import { SimWorld } from '@pd/runtime/sim';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +120,33 @@ describe('the example component (AssemblyScript, built from source)', () => {
     await engine.shutdown();
   });
 
+  it('the same calls use the same fuel on every run, and under simulation across seeds', async () => {
+    const greeter = await loadComponent('greeter-fuel', wasm);
+    const calls = [componentCall('add', 1, 2), componentCall('fib', 50), componentCall('greet', 'x'), componentCall('fib', 500), componentCall('stamp')];
+    async function fuelOf(engine: Engine): Promise<number[]> {
+      const a = engine.spawn(greeter.kind);
+      const used: number[] = [];
+      for (const call of calls) {
+        const before = greeter.stats.fuelUsed;
+        await engine.ask(a, call, { timeoutMs: PATIENCE });
+        used.push(greeter.stats.fuelUsed - before);
+      }
+      return used;
+    }
+    const engine = createEngine();
+    const first = await fuelOf(engine);
+    expect(await fuelOf(engine)).toEqual(first);
+    await engine.shutdown();
+    expect(first[3]).toBeGreaterThan(first[1]!); // fib(500) loops ten times as long as fib(50)
+    for (const seed of [1, 2]) {
+      const world = new SimWorld({ seed, autoRun: true });
+      const simEngine = world.engine();
+      expect(await fuelOf(simEngine)).toEqual(first);
+      await simEngine.shutdown();
+      world.dispose();
+    }
+  });
+
   it('componentKind gives a kind spawnable by name from the registry', async () => {
     const kind = await componentKind('greeter2', readFileSync(wasm));
     const engine = createEngine();
@@ -179,6 +207,26 @@ describe('hostile components', () => {
     expect(pluginExitReason(reason)).toBe('fuel-exhausted');
     expect((reason as { error: PluginError }).error.details?.fuelUsed).toBeGreaterThan(100_000);
     expect(await r.engine.ask(other, componentCall('add', 2, 3), { timeoutMs: PATIENCE })).toBe(5);
+  });
+
+  it('under a supervisor, an actor ended by its component is restarted with a fresh instance', async () => {
+    r = rig();
+    const c = await loadComponent('sup-spin', bytes, { limits: { fuel: 50_000 } });
+    r.engine.kinds.register(c.kind);
+    const sup = startSupervisor(r.engine, { name: 'components', strategy: 'one-for-one', children: [{ id: 'c', kind: 'sup-spin' }] });
+    const first = (await sup.whichChildren())[0]!.addr!;
+    expect(await r.engine.ask(first, componentCall('add', 1, 1), { timeoutMs: PATIENCE })).toBe(2);
+    const reason = await exitOf(r.engine, first, () => r.engine.send(first, componentCall('spin')));
+    expect(pluginExitReason(reason)).toBe('fuel-exhausted');
+    const deadline = Date.now() + PATIENCE;
+    let child = (await sup.whichChildren())[0]!;
+    while (child.restarts < 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      child = (await sup.whichChildren())[0]!;
+    }
+    expect(child.restarts).toBe(1);
+    expect(await r.engine.ask(child.stable, componentCall('add', 2, 2), { timeoutMs: PATIENCE })).toBe(4);
+    expect(c.stats.instancesStarted).toBe(2);
   });
 
   it('a trap ends the actor with trap', async () => {
