@@ -52,12 +52,18 @@ export class ComponentMeter {
     if (slot !== undefined && counter !== undefined) slot.counter = counter;
   }
 
-  /** Starts a call: a fresh budget and deadline; every counter empty (the first check refills). */
+  /**
+   * Starts a call: a fresh budget and deadline. Each counter starts with an equal share of
+   * a slice (never more than the budget in all), so a short call makes no refill at all.
+   */
   begin(): void {
     this.deadline = this.timeoutMs === Infinity ? Infinity : this.clock() + this.timeoutMs;
+    let attached = 0;
+    for (const slot of this.slots) if (slot.counter !== null) attached++;
+    const share = attached === 0 ? 0 : Math.floor(Math.min(this.slice, this.budget / attached));
     for (const slot of this.slots) {
-      slot.granted = 0;
-      if (slot.counter !== null) slot.counter.value = 0;
+      slot.granted = slot.counter === null ? 0 : share;
+      if (slot.counter !== null) slot.counter.value = share;
     }
   }
 
