@@ -257,6 +257,14 @@ describe('hostile components', () => {
     expect(await r.engine.ask(a, componentCall('check', 1))).toBe(1);
   });
 
+  it('a component that spins while it is instantiated is stopped, at load, by the wall-time cap', async () => {
+    r = rig();
+    const spinner = await component(`(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "run")))`,
+      'package test:start; world w { export run: func(); }');
+    await rejectsWith(loadComponent('spin-start', spinner, { limits: { fuel: false, timeoutMs: 50, checkEveryFuel: 10_000 } }),
+      'plugin/timeout', /component "spin-start" ran past 50 ms in instantiation/);
+  });
+
   it('a component starting with more memory than its cap is refused at load', async () => {
     r = rig();
     const big = await component(HOSTILE_CORE.replace('(memory (export "memory") 1)', '(memory (export "memory") 20)'), HOSTILE_WIT);
