@@ -101,11 +101,11 @@ describe('the example component (AssemblyScript, built from source)', () => {
     expect(greeter.wit).toMatch(/export greet: func\(name: string\) -> string;/);
     const engine = createEngine();
     const a = engine.spawn(greeter.kind);
-    expect(await engine.ask(a, componentCall('add', 2, 40))).toBe(42);
-    expect(await engine.ask(a, componentCall('greet', 'wörld'))).toBe('hello, wörld!');
-    expect(await engine.ask(a, componentCall('greet', 'again'))).toBe('hello, again!');
-    expect(await engine.ask(a, componentCall('fib', 90))).toBe(2880067194370816120n);
-    const stamp = await engine.ask(a, componentCall('stamp'));
+    expect(await engine.ask(a, componentCall('add', 2, 40), { timeoutMs: PATIENCE })).toBe(42);
+    expect(await engine.ask(a, componentCall('greet', 'wörld'), { timeoutMs: PATIENCE })).toBe('hello, wörld!');
+    expect(await engine.ask(a, componentCall('greet', 'again'), { timeoutMs: PATIENCE })).toBe('hello, again!');
+    expect(await engine.ask(a, componentCall('fib', 90), { timeoutMs: PATIENCE })).toBe(2880067194370816120n);
+    const stamp = await engine.ask(a, componentCall('stamp'), { timeoutMs: PATIENCE });
     expect(typeof stamp).toBe('number');
     expect(logs.map((e) => [e.plugin, e.level, e.text])).toEqual([['greeter', 'info', 'greeting wörld'], ['greeter', 'info', 'greeting again']]);
     expect(logs[0]!.path).toBe(engine.info(a)?.path);
@@ -113,10 +113,10 @@ describe('the example component (AssemblyScript, built from source)', () => {
     expect(greeter.stats.fuelUsed).toBeGreaterThan(0);
     // A second actor runs its own instance.
     const b = engine.spawn(greeter.kind);
-    expect(await engine.ask(b, componentCall('add', 1, 1))).toBe(2);
+    expect(await engine.ask(b, componentCall('add', 1, 1), { timeoutMs: PATIENCE })).toBe(2);
     // Many calls: greet's allocations are dropped after each (cabi_post_greet).
     for (let i = 0; i < 500; i++) engine.send(a, componentCall('greet', `n${i}`));
-    expect(await engine.ask(a, componentCall('greet', 'last'))).toBe('hello, last!');
+    expect(await engine.ask(a, componentCall('greet', 'last'), { timeoutMs: PATIENCE })).toBe('hello, last!');
     await engine.shutdown();
   });
 
@@ -152,7 +152,7 @@ describe('the example component (AssemblyScript, built from source)', () => {
     const engine = createEngine();
     engine.kinds.register(kind);
     const a = engine.spawn('greeter2');
-    expect(await engine.ask(a, { call: 'add', args: [20, 22] })).toBe(42);
+    expect(await engine.ask(a, { call: 'add', args: [20, 22] }, { timeoutMs: PATIENCE })).toBe(42);
     await engine.shutdown();
   });
 
@@ -160,11 +160,11 @@ describe('the example component (AssemblyScript, built from source)', () => {
     const greeter = await loadComponent('greeter3', wasm);
     const engine = createEngine();
     const a = engine.spawn(greeter.kind);
-    await rejectsWith(engine.ask(a, componentCall('nope')), 'plugin/component-export', /exports no function "nope" \(it exports: add, fib, greet, stamp\)/);
-    await rejectsWith(engine.ask(a, componentCall('add', 1)), 'plugin/component-call', /add takes 2 arguments, got 1/);
-    await rejectsWith(engine.ask(a, 'hello'), 'plugin/component-call', /expects \{ call: string, args\?: unknown\[\] \}, got "hello"/);
-    await rejectsWith(engine.ask(a, componentCall('greet', 42)), 'plugin/component-call', /greet: TypeError/);
-    expect(await engine.ask(a, componentCall('add', 1, 2))).toBe(3);
+    await rejectsWith(engine.ask(a, componentCall('nope'), { timeoutMs: PATIENCE }), 'plugin/component-export', /exports no function "nope" \(it exports: add, fib, greet, stamp\)/);
+    await rejectsWith(engine.ask(a, componentCall('add', 1), { timeoutMs: PATIENCE }), 'plugin/component-call', /add takes 2 arguments, got 1/);
+    await rejectsWith(engine.ask(a, 'hello', { timeoutMs: PATIENCE }), 'plugin/component-call', /expects \{ call: string, args\?: unknown\[\] \}, got "hello"/);
+    await rejectsWith(engine.ask(a, componentCall('greet', 42), { timeoutMs: PATIENCE }), 'plugin/component-call', /greet: TypeError/);
+    expect(await engine.ask(a, componentCall('add', 1, 2), { timeoutMs: PATIENCE })).toBe(3);
     expect(greeter.stats.refused).toBe(4);
     await engine.shutdown();
   });
@@ -252,9 +252,9 @@ describe('hostile components', () => {
     const c = await loadComponent('check', bytes);
     const a = r.engine.spawn(c.kind);
     expect(await r.engine.ask(a, componentCall('check', 7), { timeoutMs: PATIENCE })).toBe(7);
-    const error = await rejectsWith(r.engine.ask(a, componentCall('check', -1)), 'plugin/component-error', /check returned an error: "negative"/);
+    const error = await rejectsWith(r.engine.ask(a, componentCall('check', -1), { timeoutMs: PATIENCE }), 'plugin/component-error', /check returned an error: "negative"/);
     expect(error.details?.payload).toBe('negative');
-    expect(await r.engine.ask(a, componentCall('check', 1))).toBe(1);
+    expect(await r.engine.ask(a, componentCall('check', 1), { timeoutMs: PATIENCE })).toBe(1);
   });
 
   it('a component that spins while it is instantiated is stopped, at load, by the wall-time cap', async () => {
