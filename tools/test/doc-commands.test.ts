@@ -136,6 +136,7 @@ const PLAN: Record<string, Step> = {
   'apt-get install -y clang lld': { skip: 'a system package (root), not Node.js or npm' },
   'clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry -I packages/plugin/include -o rate-limiter.wasm rate_limiter.c': { skip: 'needs clang (the page says so)' },
   'npx asc assembly/index.ts -o build/counter.wasm --runtime stub --use abort= -O3 --noAssert': { skip: 'an AssemblyScript project of your own, not this repository' },
+  'npm install @bytecodealliance/jco-transpile@^0.15.0': { skip: 'your own project; here it is a dev dependency of @pd/plugin, installed by setup' },
   // getting-started: your own project (one script, below)
   'mkdir -p ../pd-packs': { skip: OWN },
   'for p in actor transport runtime plugin federation control telemetry cli; do (cd packages/$p && npx -y pnpm@10.34.9 pack --pack-destination ../../../pd-packs); done': { skip: OWN },

@@ -35,6 +35,16 @@ export const PluginErrorCodes = {
   'plugin/name-taken': 'a plugin is already loaded under that name',
   /** The plugin was unloaded: its actors stop, its kind no longer spawns. */
   'plugin/unloaded': 'the plugin was unloaded',
+  /** Components: the bytes are a core module, not a component (load it with `pluginKind`, or wrap it with jco's `componentNew`). */
+  'plugin/not-component': 'the bytes are a core WebAssembly module, not a component',
+  /** Components: the optional peer `@bytecodealliance/jco-transpile` is not installed. */
+  'plugin/jco-missing': 'components need the optional peer @bytecodealliance/jco-transpile',
+  /** Components: a call names a function the component does not export. */
+  'plugin/component-export': 'the component exports no such function',
+  /** Components: a call message that is not `{ call, args }`, or arguments the function's types refuse. */
+  'plugin/component-call': 'the call message or its arguments are invalid',
+  /** Components: the function returned the error case of its `result` (payload in `details.payload`). */
+  'plugin/component-error': 'the component function returned an error result',
 } as const;
 
 export type PluginErrorCode = keyof typeof PluginErrorCodes;
