@@ -40,7 +40,7 @@ import type { Order, PaymentMsg, StockMsg } from './kinds.js';
 export interface ClusterDemoOptions {
   /** Nodes besides the director, 2 to 9; default 3. */
   readonly nodes?: number;
-  /** Stop after this long; default: run until SIGINT/SIGTERM. */
+  /** Stop placing orders this long after the cluster is up (starting it comes first); default: run until SIGINT/SIGTERM. */
   readonly durationMs?: number;
   /** Kill a node every so often; default true. */
   readonly faults?: boolean;
@@ -134,6 +134,8 @@ const NODE_STOP_TIMEOUT_MS = 10_000;
 const DESK_TIMEOUT_MS = 10_000;
 /** Tries of one order before it counts as failed. */
 const ORDER_ATTEMPTS = 12;
+/** How long an actor that moved home leaves its stand-in to finish what it holds, ms. */
+const RETIRE_AFTER_MS = 5000;
 /** How long the end waits for orders in flight and a recovery under way, ms. */
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -227,6 +229,14 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     const director = running;
     const federation = director.federation as Federation;
     const { engine } = director;
+    // `pd stop --engine demo` stops the director: the demo ends as on Ctrl-C.
+    let finished = false;
+    void director.stopped.then(() => {
+      if (finished || interrupted) return;
+      interrupted = true;
+      stamp('the director was stopped from outside (pd stop): ending the demo');
+      wake();
+    });
     stamp(`starting nodes ${ids.join(', ')}…`);
     await Promise.all(nodes.map((n) => startNode(n, runDir, pids)));
     await Promise.all(nodes.map(async (n) => {
@@ -250,6 +260,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     // The cluster-wide registry lookup.
     const directory = new Directory(federation, () => nodes.filter((n) => n.up).map((n) => n.id));
     let stopping = false;
+    const retiring = new Set<ReturnType<typeof setTimeout>>();
     // Supervisor actions run one at a time, in order.
     let queue: Promise<void> = Promise.resolve();
     const serially = (job: () => Promise<void>): Promise<void> => (queue = queue.then(job, job).catch((error: unknown) => stamp(`cluster supervisor: ${(error as Error).message}`)));
@@ -277,8 +288,9 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         try {
           await place(role, on);
           restarts.push({ role: role.name, from, to: on, why, atMs: now() });
-          const fault = faultLog.find((f) => f.node === from && !f.rejoined && f.hosted.includes(role.name));
-          if (why === 'noconnection' && fault !== undefined) fault.restarted.push({ role: role.name, on });
+          // Part of a node failure's recovery (also a crash whose Down was on its way when the node was killed).
+          const fault = faultLog.find((f) => f.node === from && !f.rejoined && f.hosted.includes(role.name) && !f.restarted.some((r) => r.role === role.name));
+          if (fault !== undefined && on !== from) fault.restarted.push({ role: role.name, on });
           if (why !== 'crash') stamp(`  restarted ${role.name} on node ${on} (was on ${from})`);
           return;
         } catch (error) {
@@ -325,11 +337,16 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         try {
           onDown(await watcher.receive({ timeoutMs: 250 }));
         } catch {
-          // A receive timeout: look again (or stop).
+          // A receive timeout: look again (or stop). Stopped from outside: nothing more comes.
+          if (engine.status !== 'running') {
+            await sleep(250);
+            continue;
+          }
         }
         for (const n of nodes) {
           const peer = federation.stats().peers.find((p) => p.id === n.id);
-          if (n.up && peer !== undefined && peer.state === 'down') detected(n.id, 'connection-down');
+          // Only for a node that hosts nothing monitored: otherwise its monitors tell (noconnection).
+          if (n.up && peer !== undefined && peer.state === 'down' && !roles.some((r) => r.node === n.id && r.ref !== null)) detected(n.id, 'connection-down');
         }
       }
     })();
@@ -349,7 +366,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     say(`  npm run pd -- top --engine demo-b${sd}              the busiest actors of node b`);
     say(`  npm run pd -- tree --engine demo-c${sd}             what node c hosts now`);
     say('');
-    say(options.durationMs === undefined ? 'Press Ctrl-C to stop.' : `Running for ${options.durationMs / 1000} s${faults ? `, a node killed every ${faultEveryMs / 1000} s or so` : ', no faults'}.`);
+    say(options.durationMs === undefined ? 'Press Ctrl-C to stop.' : `Running for ${options.durationMs / 1000} s from now${faults ? `, a node killed every ${faultEveryMs / 1000} s or so` : ', no faults'}.`);
 
     // --- orders ---
     const totals: ClusterTotals = { placed: 0, paid: 0, outOfStock: 0, failed: 0, lost: 0, lostReasons: {}, inFlight: 0 };
@@ -386,8 +403,13 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         }
         if (reply === 'paid') {
           totals.paid++;
-          const tally = await directory.get<number>('tally');
-          if (tally !== undefined) engine.send(tally, 1);
+          // Best effort: the tally counts what it saw since it last started.
+          const tally = await directory.get<number>('tally').catch(() => undefined);
+          try {
+            if (tally !== undefined) engine.send(tally, 1);
+          } catch {
+            // The director is closing (pd stop): the order is paid all the same.
+          }
           return;
         }
         if (reply === 'out-of-stock') return void totals.outOfStock++;
@@ -453,7 +475,9 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
             continue;
           }
           if (old.ref !== null) watcher.demonitor(old.ref);
-          if (old.addr !== null) engine.stop(old.addr);
+          // New work goes to the new one now; the stand-in gets a few seconds to finish what it holds.
+          const retired = old.addr;
+          if (retired !== null) retiring.add(setTimeout(() => engine.status === 'running' && engine.stop(retired), RETIRE_AFTER_MS));
           restarts.push({ role: role.name, from: old.node ?? '?', to: victim.id, why: 'home', atMs: now() });
           stamp(`  moved ${role.name} home to node ${victim.id}`);
         }
@@ -462,8 +486,8 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       stamp(`whereis, cluster-wide: ${where.join(', ')}`);
     };
 
-    // --- the run ---
-    const until = options.durationMs === undefined ? Infinity : t0 + options.durationMs;
+    // --- the run: the duration counts from here, the cluster up and the orders flowing ---
+    const until = options.durationMs === undefined ? Infinity : Date.now() + options.durationMs;
     let nextFault = Date.now() + faultEveryMs;
     while (!interrupted && Date.now() < until) {
       await new Promise<void>((r) => {
@@ -485,10 +509,15 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     clearInterval(progress);
     await queue;
     let tally: number | null = null;
-    const tallyAddr = await directory.get<number>('tally');
-    if (tallyAddr !== undefined) tally = await engine.ask<number, number>(tallyAddr, 0, { timeoutMs: 3000 }).catch(() => null);
+    const tallyAddr = engine.status === 'running' ? await directory.get<number>('tally').catch(() => undefined) : undefined;
+    try {
+      if (tallyAddr !== undefined) tally = await engine.ask<number, number>(tallyAddr, 0, { timeoutMs: 3000 });
+    } catch {
+      tally = null; // its node is restarting, or the director was stopped from outside
+    }
     stopping = true;
     await watching;
+    for (const timer of retiring) clearTimeout(timer);
     const placement = Object.fromEntries(roles.map((r) => [r.name, r.node ?? 'nowhere']));
     const balanced = totals.placed === totals.paid + totals.outOfStock + totals.failed + totals.lost;
 
@@ -502,6 +531,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     for (const [why, n] of Object.entries(totals.lostReasons)) say(`  lost: ${n}: ${why}`);
     if (tally !== null) say(`The WASM tally on node ${placement.tally} counted ${tally} paid orders since it last started.`);
 
+    finished = true;
     const forcedStops = await stopNodes(nodes);
     await director.stop();
     running = null;

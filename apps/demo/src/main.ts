@@ -180,7 +180,8 @@ federation attaches to single-core engines only today).
 
 options:
   --nodes N            cluster nodes, 2 to 9 (default 3)
-  --duration SECONDS   stop after this many seconds (default: run until Ctrl-C)
+  --duration SECONDS   stop after this many seconds (of orders, once the cluster is up;
+                       default: run until Ctrl-C)
   --fault-every SECONDS  time between node kills (default 10)
   --no-faults          kill no node
   --json               print the final summary as JSON on stdout (the narrative goes to stderr)
