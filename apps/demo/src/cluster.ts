@@ -526,7 +526,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     for (const f of faultLog) {
       say(`  node ${f.node} killed at ${(f.killedAtMs / 1000).toFixed(1)} s hosting ${f.hosted.join(', ')}: ${f.detected ? `detected after ${f.detectedAfterMs} ms (${f.detectedBy})` : 'NOT detected'}; restarted ${f.restarted.map((r) => `${r.role} on ${r.on}`).join(', ') || 'nothing'}; ${f.rejoined ? `rejoined after ${((f.rejoinedAfterMs ?? 0) / 1000).toFixed(1)} s, incarnation ${f.incarnationBefore} → ${f.incarnationAfter}` : 'did not rejoin'}`);
     }
-    say(`The gateway crashed ${gatewayCrashes} times (its bug) and was restarted each time.`);
+    say(`The gateway crashed ${gatewayCrashes} time${gatewayCrashes === 1 ? '' : 's'} (its bug)${gatewayCrashes > 0 ? ', restarted by the cluster supervisor each time' : ''}.`);
     say(`Orders: ${totals.placed} placed = ${totals.paid} paid + ${totals.outOfStock} out of stock + ${totals.failed} failed + ${totals.lost} lost${balanced ? '' : '  (DOES NOT ADD UP)'}`);
     for (const [why, n] of Object.entries(totals.lostReasons)) say(`  lost: ${n}: ${why}`);
     if (tally !== null) say(`The WASM tally on node ${placement.tally} counted ${tally} paid orders since it last started.`);

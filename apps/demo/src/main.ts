@@ -1,9 +1,11 @@
 /**
- * The demo engine, the README's main job: an order pipeline booted the way `pd start`
- * boots one — from a versioned config (demo.config.json) with a control plane — plus a
- * pool of order desks and an order intake added in code.
+ * The demo, the README's main job. By default the cluster demo (./cluster.ts): three engine
+ * processes on loopback as one cluster that survives losing a node. With `--single`, the
+ * single-engine demo below: an order pipeline booted the way `pd start` boots one — from a
+ * versioned config (demo.config.json) with a control plane — plus a pool of order desks and
+ * an order intake added in code.
  *
- * The tree:
+ * The single engine's tree:
  *   /user/shop                 supervisor (one-for-one) from the config
  *     ledger                   tallies outcomes, prints progress every second
  *     stock                    stock counts, registered as "stock", restocks on a timer
@@ -12,9 +14,10 @@
  *   /user/desks                worker pool supervisor: desk-0..3 behind one pool address
  *   /user/intake               a new order every 20 ms, to the pool
  *
- * Run `npm run demo` (until Ctrl-C) or `node apps/demo/dist/main.js --duration 10`.
+ * Run `npm run demo` (until Ctrl-C), `npm run demo -- --single`, or
+ * `node apps/demo/dist/main.js --help`.
  *
- * It reports truthfully what happened, whoever caused it: a supervisor that gives up (it
+ * The single demo reports truthfully what happened, whoever caused it: a supervisor that gives up (it
  * reached its restart intensity and took its subtree down, say after `pd kill` on two
  * desks) is announced when it happens and in the summary; and when the engine is stopped
  * from outside (`pd stop --engine demo`) the summary gives the last totals and tree seen
@@ -56,6 +59,7 @@ const SNAPSHOT_EVERY_MS = 250;
 
 const CONFIG = fileURLToPath(new URL('../demo.config.json', import.meta.url));
 
+/** Run the single-engine demo until `durationMs`, SIGINT/SIGTERM or `pd stop`; resolves with its summary. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const verbose = options.verbose ?? true;
   const print = options.say ?? ((line: string) => console.log(line));
