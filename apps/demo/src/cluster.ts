@@ -456,7 +456,15 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       await serially(async () => {});
       await sleep(1000);
       stamp(`restarting node ${victim.id}…`);
-      await startNode(victim, runDir, pids);
+      try {
+        await startNode(victim, runDir, pids);
+      } catch (error) {
+        // Once more (a busy machine, a port another process took for a moment); a second failure ends the demo.
+        stamp(`node ${victim.id} did not start: ${(error as Error).message}; trying once more`);
+        victim.proc?.kill('SIGKILL');
+        await victim.exited;
+        await startNode(victim, runDir, pids);
+      }
       await connectWithRetry(federation, victim.id);
       victim.incarnation = incarnationOf(federation, victim.id);
       victim.up = true;
