@@ -134,7 +134,7 @@ const NODE_STOP_TIMEOUT_MS = 10_000;
 const DESK_TIMEOUT_MS = 10_000;
 /** Tries of one order before it counts as failed. */
 const ORDER_ATTEMPTS = 12;
-/** How long an actor that moved home leaves its stand-in to finish what it holds, ms. */
+/** How long a desk that moved home leaves its stand-in to finish the orders it holds, ms. */
 const RETIRE_AFTER_MS = 5000;
 /** How long the end waits for orders in flight and a recovery under way, ms. */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -399,7 +399,8 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         } catch (error) {
           const code = (error as { code?: string }).code ?? 'error';
           const reason = (error as { details?: { reason?: string } }).details?.reason;
-          return lose(reason === 'noconnection' ? 'its desk\'s node died with the order in it' : `its desk did not answer (${code})`);
+          if (reason === 'noconnection') return lose('its desk\'s node died with the order in it');
+          return lose(code === 'ask/timeout' ? `its desk did not answer within ${DESK_TIMEOUT_MS / 1000} s (outcome unknown)` : `its desk did not answer (${code})`);
         }
         if (reply === 'paid') {
           totals.paid++;
@@ -483,9 +484,12 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
             continue;
           }
           if (old.ref !== null) watcher.demonitor(old.ref);
-          // New work goes to the new one now; the stand-in gets a few seconds to finish what it holds.
+          // New work goes to the new one now. A stand-in desk gets a few seconds to finish the
+          // orders it holds; any other stand-in stops at once, so its name resolves only at home
+          // (a desk asking it meanwhile is told to retry, and asks the one at home).
           const retired = old.addr;
-          if (retired !== null) retiring.add(setTimeout(() => engine.status === 'running' && engine.stop(retired), RETIRE_AFTER_MS));
+          if (retired !== null && role.kind === 'cluster-desk') retiring.add(setTimeout(() => engine.status === 'running' && engine.stop(retired), RETIRE_AFTER_MS));
+          else if (retired !== null) engine.stop(retired);
           restarts.push({ role: role.name, from: old.node ?? '?', to: victim.id, why: 'home', atMs: now() });
           stamp(`  moved ${role.name} home to node ${victim.id}`);
         }
