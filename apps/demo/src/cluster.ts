@@ -541,7 +541,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     say(`The gateway crashed ${gatewayCrashes} time${gatewayCrashes === 1 ? '' : 's'} (its bug)${gatewayCrashes > 0 ? ', restarted by the cluster supervisor each time' : ''}.`);
     say(`Orders: ${totals.placed} placed = ${totals.paid} paid + ${totals.outOfStock} out of stock + ${totals.failed} failed + ${totals.lost} lost${balanced ? '' : '  (DOES NOT ADD UP)'}`);
     for (const [why, n] of Object.entries(totals.lostReasons)) say(`  lost: ${n}: ${why}`);
-    if (tally !== null) say(`The WASM tally on node ${placement.tally} counted ${tally} paid orders since it last started.`);
+    if (tally !== null) say(`The WASM tally on node ${placement.tally} counted ${tally} paid order${tally === 1 ? '' : 's'} since it last started.`);
 
     finished = true;
     const forcedStops = await stopNodes(nodes);
