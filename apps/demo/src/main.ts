@@ -1,9 +1,11 @@
 /**
- * The demo engine, the README's main job: an order pipeline booted the way `pd start`
- * boots one — from a versioned config (demo.config.json) with a control plane — plus a
- * pool of order desks and an order intake added in code.
+ * The demo, the README's main job. By default the cluster demo (./cluster.ts): three engine
+ * processes on loopback as one cluster that survives losing a node. With `--single`, the
+ * single-engine demo below: an order pipeline booted the way `pd start` boots one — from a
+ * versioned config (demo.config.json) with a control plane — plus a pool of order desks and
+ * an order intake added in code.
  *
- * The tree:
+ * The single engine's tree:
  *   /user/shop                 supervisor (one-for-one) from the config
  *     ledger                   tallies outcomes, prints progress every second
  *     stock                    stock counts, registered as "stock", restocks on a timer
@@ -12,9 +14,10 @@
  *   /user/desks                worker pool supervisor: desk-0..3 behind one pool address
  *   /user/intake               a new order every 20 ms, to the pool
  *
- * Run `npm run demo` (until Ctrl-C) or `node apps/demo/dist/main.js --duration 10`.
+ * Run `npm run demo` (until Ctrl-C), `npm run demo -- --single`, or
+ * `node apps/demo/dist/main.js --help`.
  *
- * It reports truthfully what happened, whoever caused it: a supervisor that gives up (it
+ * The single demo reports truthfully what happened, whoever caused it: a supervisor that gives up (it
  * reached its restart intensity and took its subtree down, say after `pd kill` on two
  * desks) is announced when it happens and in the summary; and when the engine is stopped
  * from outside (`pd stop --engine demo`) the summary gives the last totals and tree seen
@@ -25,6 +28,7 @@ import { bootEngine, loadConfig, type RunningEngine } from '@pd/control';
 import { startSupervisor, workerPool, type EngineEvent } from '@pd/runtime';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runClusterDemo, type ClusterDemoOptions } from './cluster.js';
 import { kinds, ledger, orderDesk, orderIntake, type DeskMsg, type LedgerMsg, type Totals } from './kinds.js';
 
 export interface DemoOptions {
@@ -36,6 +40,8 @@ export interface DemoOptions {
   readonly verbose?: boolean;
   /** Where the control plane's state file goes (default: pd's state folder). */
   readonly stateDir?: string;
+  /** Where the narrative goes (one line per call); default console.log. */
+  readonly say?: (line: string) => void;
 }
 
 export interface DemoSummary {
@@ -53,9 +59,11 @@ const SNAPSHOT_EVERY_MS = 250;
 
 const CONFIG = fileURLToPath(new URL('../demo.config.json', import.meta.url));
 
+/** Run the single-engine demo until `durationMs`, SIGINT/SIGTERM or `pd stop`; resolves with its summary. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const verbose = options.verbose ?? true;
-  const say = (line: string) => verbose && console.log(line);
+  const print = options.say ?? ((line: string) => console.log(line));
+  const say = (line: string) => verbose && print(line);
   const loaded = await loadConfig(CONFIG);
   // The kinds come from this build (the config's module is the same file when run from dist).
   const config = { ...loaded, modules: [], control: { ...loaded.control, enabled: options.control ?? true }, tree: quietLedger(loaded.tree, !verbose) };
@@ -164,31 +172,79 @@ function emptyTotals(): Totals {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-/** `--help` text: what the demo is and the one option it takes. */
-export const DEMO_USAGE = `usage: npm run demo [-- --duration SECONDS]   (or: node apps/demo/dist/main.js [options])
+/** `--help` text: the two modes and their options. */
+export const DEMO_USAGE = `usage: npm run demo [-- options]   (or: node apps/demo/dist/main.js [options])
 
-The demo engine: an order pipeline under a supervision tree whose payment gateway keeps
-crashing. It serves the control plane as engine "demo"; watch it from another terminal
-with \`npm run pd -- top --engine demo\` (tree, dead, ps, inspect: see docs/cli.md).
+The demo: an order pipeline on a cluster of three engine processes on loopback (nodes a, b,
+c, each started like \`pd start\` from apps/demo/cluster/), plus the director (this
+process). Every so often one node is killed with SIGKILL: the cluster notices
+(noconnection), what it hosted is restarted on the survivors, the node restarts and
+rejoins. Order totals show that nothing is lost silently. Nodes are single-core (a
+federation attaches to single-core engines only today).
 
 options:
-  --duration SECONDS   stop after this many seconds (default: run until Ctrl-C)
+  --nodes N            cluster nodes, 2 to 9 (default 3)
+  --duration SECONDS   stop after this many seconds (of orders, once the cluster is up;
+                       default: run until Ctrl-C)
+  --fault-every SECONDS  time between node kills (default 10)
+  --no-faults          kill no node
+  --json               print the final summary as JSON on stdout (the narrative goes to stderr)
+  --single             the single-engine demo instead: one engine, a supervision tree, a
+                       flaky payment gateway restarted with backoff (engine "demo")
   -h, --help           show this help
+
+Watch a running demo with \`npm run pd -- cluster status --engine demo\`,
+\`npm run pd -- top --engine demo-a\` and the other commands it prints (docs/cli.md).
 `;
 
-/** The demo's command line: its options, or the exit status and message to leave with. */
-export function parseDemoArgs(argv: readonly string[]): { options: DemoOptions } | { exit: number; message: string } {
-  let values: { duration?: string; help?: boolean };
+/** What the command line asks for: the cluster demo (default) or the single-engine one. */
+export type DemoRequest =
+  | { readonly mode: 'single'; readonly options: DemoOptions; readonly json: boolean }
+  | { readonly mode: 'cluster'; readonly options: ClusterDemoOptions; readonly json: boolean };
+
+/** The demo's command line: what to run, or the exit status and message to leave with. */
+export function parseDemoArgs(argv: readonly string[]): DemoRequest | { exit: number; message: string } {
+  let values: { duration?: string; help?: boolean; nodes?: string; 'fault-every'?: string; 'no-faults'?: boolean; json?: boolean; single?: boolean };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { duration: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        duration: { type: 'string' }, help: { type: 'boolean', short: 'h' }, nodes: { type: 'string' }, 'fault-every': { type: 'string' },
+        'no-faults': { type: 'boolean' }, json: { type: 'boolean' }, single: { type: 'boolean' },
+      },
+      strict: true, allowPositionals: false,
+    }));
   } catch (error) {
     return { exit: 2, message: `demo: ${(error as Error).message}\n\n${DEMO_USAGE}` };
   }
   if (values.help === true) return { exit: 0, message: DEMO_USAGE };
-  if (values.duration === undefined) return { options: {} };
-  const seconds = Number(values.duration);
-  if (!(seconds > 0) || !Number.isFinite(seconds)) return { exit: 2, message: `demo: --duration takes a positive number of seconds, got ${values.duration}` };
-  return { options: { durationMs: seconds * 1000 } };
+  const positive = (flag: string, value: string | undefined): number | string | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    return n > 0 && Number.isFinite(n) ? n : `demo: --${flag} takes a positive number of seconds, got ${value}`;
+  };
+  const duration = positive('duration', values.duration);
+  if (typeof duration === 'string') return { exit: 2, message: duration };
+  const json = values.json === true;
+  if (values.single === true) {
+    const clusterOnly = (['nodes', 'fault-every', 'no-faults'] as const).filter((f) => values[f] !== undefined);
+    if (clusterOnly.length > 0) return { exit: 2, message: `demo: --${clusterOnly[0]} is for the cluster demo, not --single` };
+    return { mode: 'single', options: duration === undefined ? {} : { durationMs: duration * 1000 }, json };
+  }
+  const faultEvery = positive('fault-every', values['fault-every']);
+  if (typeof faultEvery === 'string') return { exit: 2, message: faultEvery };
+  let nodes: number | undefined;
+  if (values.nodes !== undefined) {
+    nodes = Number(values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 2 || nodes > 9) return { exit: 2, message: `demo: --nodes takes a whole number from 2 to 9, got ${values.nodes}` };
+  }
+  const options: ClusterDemoOptions = {
+    ...(duration === undefined ? {} : { durationMs: duration * 1000 }),
+    ...(nodes === undefined ? {} : { nodes }),
+    ...(faultEvery === undefined ? {} : { faultEveryMs: faultEvery * 1000 }),
+    ...(values['no-faults'] === true ? { faults: false } : {}),
+  };
+  return { mode: 'cluster', options, json };
 }
 
 if (invokedDirectly) {
@@ -197,10 +253,18 @@ if (invokedDirectly) {
     (parsed.exit === 0 ? console.log : console.error)(parsed.message);
     process.exit(parsed.exit);
   }
-  runDemo(parsed.options).then(
-    () => process.exit(0),
+  // With --json, stdout carries only the summary; the narrative goes to stderr.
+  const say = parsed.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const run: Promise<unknown> = parsed.mode === 'single'
+    ? runDemo({ ...parsed.options, ...(parsed.json ? { verbose: false } : {}) }).then((summary) => ({ mode: 'single', ...summary }))
+    : runClusterDemo({ ...parsed.options, say });
+  run.then(
+    (summary) => {
+      if (parsed.json) console.log(JSON.stringify(summary, null, 2));
+      process.exit(0);
+    },
     (error) => {
-      console.error(error);
+      console.error(error instanceof Error ? `demo: ${error.message}` : error);
       process.exit(1);
     },
   );

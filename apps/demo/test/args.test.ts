@@ -4,10 +4,24 @@ import { parseDemoArgs } from '../src/main.js';
 describe('demo: command line', () => {
   it('--help prints the usage and exits 0; unknown options exit 2', () => {
     expect(parseDemoArgs(['--help'])).toMatchObject({ exit: 0, message: expect.stringContaining('--duration SECONDS') });
-    expect(parseDemoArgs(['-h'])).toMatchObject({ exit: 0 });
+    expect(parseDemoArgs(['-h'])).toMatchObject({ exit: 0, message: expect.stringContaining('--single') });
     expect(parseDemoArgs(['--durration', '3'])).toMatchObject({ exit: 2, message: expect.stringContaining('--durration') });
     expect(parseDemoArgs(['--duration', '0'])).toMatchObject({ exit: 2 });
-    expect(parseDemoArgs(['--duration', '2'])).toEqual({ options: { durationMs: 2000 } });
-    expect(parseDemoArgs([])).toEqual({ options: {} });
+  });
+
+  it('runs the cluster by default, with its options', () => {
+    expect(parseDemoArgs([])).toEqual({ mode: 'cluster', options: {}, json: false });
+    expect(parseDemoArgs(['--duration', '2'])).toEqual({ mode: 'cluster', options: { durationMs: 2000 }, json: false });
+    expect(parseDemoArgs(['--nodes', '4', '--no-faults', '--json'])).toEqual({ mode: 'cluster', options: { nodes: 4, faults: false }, json: true });
+    expect(parseDemoArgs(['--fault-every', '5'])).toEqual({ mode: 'cluster', options: { faultEveryMs: 5000 }, json: false });
+    expect(parseDemoArgs(['--nodes', '1'])).toMatchObject({ exit: 2, message: expect.stringContaining('--nodes') });
+    expect(parseDemoArgs(['--nodes', '2.5'])).toMatchObject({ exit: 2 });
+    expect(parseDemoArgs(['--fault-every', '-1'])).toMatchObject({ exit: 2, message: expect.stringContaining('--fault-every') });
+  });
+
+  it('--single keeps the single-engine demo, and refuses the cluster-only options', () => {
+    expect(parseDemoArgs(['--single'])).toEqual({ mode: 'single', options: {}, json: false });
+    expect(parseDemoArgs(['--single', '--duration', '2'])).toEqual({ mode: 'single', options: { durationMs: 2000 }, json: false });
+    expect(parseDemoArgs(['--single', '--nodes', '3'])).toMatchObject({ exit: 2, message: expect.stringContaining('--nodes') });
   });
 });

@@ -1,0 +1,691 @@
+/**
+ * The cluster demo, what `npm run demo` runs: three engine processes on loopback (nodes a,
+ * b, c; `--nodes N` for more), each started with `pd start` from a versioned config in
+ * ../cluster/, forming one cluster with the demo's own process, the director (itself a node,
+ * booted from ../cluster/director.json, never killed).
+ *
+ * - The order pipeline is spread across the nodes: the stock keeper lives on a, the flaky
+ *   payment gateway on b, the WASM tally (the AssemblyScript counter plugin) on c, and one
+ *   order desk on every node. The director spawns them there (`federation.spawn`) and
+ *   monitors each: that is the demo's cluster supervisor (the runtime has no supervised
+ *   children on other nodes yet).
+ * - The director places orders and asks a desk to process each, with the stock keeper's
+ *   and gateway's addresses resolved cluster-wide by registered name (`federation.whereis`
+ *   on every live node; the registry itself is per node).
+ * - Every few seconds a fault: one node's process is killed with SIGKILL. The monitors of
+ *   what it hosted fire with `noconnection`; the cluster supervisor respawns those actors on
+ *   the surviving nodes; the demo restarts the node process, which rejoins with a new
+ *   incarnation, and its actors move back home.
+ * - Every order placed ends up paid, out of stock, failed (gave up after retries) or lost
+ *   (its desk's node died while the order was there, its outcome unknown): counted, said,
+ *   and summed up at the end (`--json` for the summary as JSON).
+ *
+ * Nodes are single-core: a federation attaches only to single-core engines today.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Addr, AnyAddr, Down, MonitorRef } from '@pd/actor';
+import { bootEngine, loadConfig, observerUrl, type RunningEngine } from '@pd/control';
+import type { Federation } from '@pd/federation';
+import type { DeskReply, DeskRequest } from './cluster-kinds.js';
+import type { Order, PaymentMsg, StockMsg } from './kinds.js';
+
+/** Options of {@link runClusterDemo}. */
+export interface ClusterDemoOptions {
+  /** Nodes besides the director, 2 to 9; default 3. */
+  readonly nodes?: number;
+  /** Stop placing orders this long after the cluster is up (starting it comes first); default: run until SIGINT/SIGTERM. */
+  readonly durationMs?: number;
+  /** Kill a node every so often; default true. */
+  readonly faults?: boolean;
+  /** Time between faults (counted from the previous node's rejoin), ms; default 10 000. */
+  readonly faultEveryMs?: number;
+  /** A new order every so often, ms; default 50. */
+  readonly orderEveryMs?: number;
+  /** Where the narrative goes (one line per call); default console.log. */
+  readonly say?: (line: string) => void;
+  /** Where the nodes' state files go (default: pd's state folder, where `npm run pd -- … --engine demo-a` looks). */
+  readonly stateDir?: string;
+}
+
+/** One node failure, from the kill to the rejoin. */
+export interface FaultRecord {
+  readonly node: string;
+  readonly pid: number;
+  /** ms since the demo started. */
+  readonly killedAtMs: number;
+  readonly incarnationBefore: number;
+  /** The actors (roles) the node hosted when it was killed. */
+  readonly hosted: string[];
+  /** Whether the cluster noticed: a monitor fired `noconnection`, or the connection went down. */
+  detected: boolean;
+  detectedBy: 'noconnection' | 'connection-down' | null;
+  detectedAfterMs: number | null;
+  /** Where each hosted role was restarted. */
+  readonly restarted: { role: string; on: string }[];
+  rejoined: boolean;
+  incarnationAfter: number | null;
+  rejoinedAfterMs: number | null;
+}
+
+/** An actor the cluster supervisor (re)started on some node. */
+export interface RestartRecord {
+  readonly role: string;
+  readonly from: string;
+  readonly to: string;
+  /** `noconnection` (its node was lost), `crash` (it failed: the gateway's bug) or `home` (moved back to its rejoined node). */
+  readonly why: 'noconnection' | 'crash' | 'home';
+  readonly atMs: number;
+}
+
+/** Order totals: placed = paid + outOfStock + failed + lost once the run is over. */
+export interface ClusterTotals {
+  placed: number;
+  paid: number;
+  outOfStock: number;
+  /** Gave up after every retry. */
+  failed: number;
+  /** Outcome unknown: the desk's node died with the order in it (or it was still unanswered at the end). */
+  lost: number;
+  /** Why each lost order was lost, counted. */
+  lostReasons: Record<string, number>;
+  /** Orders still being processed (0 in the final summary unless the drain timed out: those count as lost). */
+  inFlight: number;
+}
+
+/** What {@link runClusterDemo} resolves with (and `--json` prints). */
+export interface ClusterSummary {
+  readonly mode: 'cluster';
+  readonly nodes: string[];
+  readonly durationMs: number;
+  readonly faults: FaultRecord[];
+  readonly restarts: RestartRecord[];
+  readonly gatewayCrashes: number;
+  readonly totals: ClusterTotals;
+  /** placed === paid + outOfStock + failed + lost. */
+  readonly balanced: boolean;
+  /** Where each role ran at the end. */
+  readonly placement: Record<string, string>;
+  /** The WASM tally's count at the end (paid orders since its last start), or null if it could not be asked. */
+  readonly tally: number | null;
+  /** The node processes' ids, every incarnation: all have exited when the demo resolves. */
+  readonly pids: number[];
+  /** Node processes that had to be killed at the end (did not stop within the deadline). */
+  readonly forcedStops: number;
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The versioned configs (apps/demo/cluster), from src/ and from dist/ alike. */
+const CONFIG_DIR = resolve(HERE, '..', 'cluster');
+/** The node process: `pd start` plus stop-on-stdin-close (dist/node-host.js, from src/ and dist/ alike). */
+const NODE_HOST = resolve(HERE, '..', 'dist', 'node-host.js');
+const NODE_IDS = 'abcdefghi'.split('');
+/** How long a node process may take to report ready (a busy 2-core machine, cold caches), ms. */
+const NODE_READY_TIMEOUT_MS = 60_000;
+/** How long a node may take to stop gracefully at the end, ms. */
+const NODE_STOP_TIMEOUT_MS = 10_000;
+/** How long a desk may take with one order before the director gives up on it, ms. */
+const DESK_TIMEOUT_MS = 10_000;
+/** Tries of one order before it counts as failed. */
+const ORDER_ATTEMPTS = 12;
+/** How long a desk that moved home leaves its stand-in to finish the orders it holds, ms. */
+const RETIRE_AFTER_MS = 5000;
+/** How long the end waits for orders in flight and a recovery under way, ms. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+interface NodeRec {
+  readonly id: string;
+  readonly engineId: string;
+  readonly configFile: string;
+  proc: ChildProcess | null;
+  /** Resolves when the current process has exited. */
+  exited: Promise<void>;
+  /** As the director knows it: false from a detected loss until the rejoin. */
+  up: boolean;
+  incarnation: number;
+}
+
+interface Role {
+  readonly name: string;
+  readonly kind: string;
+  readonly home: string;
+  node: string | null;
+  addr: AnyAddr | null;
+  ref: MonitorRef | null;
+}
+
+/**
+ * Run the cluster demo: start the nodes, place orders, inject faults, and at the end stop
+ * everything (no node process survives it) and resolve with the summary. Throws when a node
+ * cannot be started at all (its log's tail in the message).
+ */
+export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<ClusterSummary> {
+  const count = options.nodes ?? 3;
+  if (!Number.isInteger(count) || count < 2 || count > NODE_IDS.length) throw new RangeError(`nodes must be an integer from 2 to ${NODE_IDS.length}, got ${count}`);
+  const say = options.say ?? ((line: string) => console.log(line));
+  const faults = options.faults ?? true;
+  const faultEveryMs = options.faultEveryMs ?? 10_000;
+  const orderEveryMs = options.orderEveryMs ?? 50;
+  const t0 = Date.now();
+  const now = () => Date.now() - t0;
+  const stamp = (line: string) => say(`[${(now() / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+  const runDir = await mkdtemp(join(tmpdir(), 'pd-demo-cluster-'));
+  const nodes: NodeRec[] = [];
+  const pids: number[] = [];
+  let running: RunningEngine | null = null;
+  let interrupted = false;
+  let wake: () => void = () => {};
+  const onSignal = () => {
+    if (interrupted) return killAll(nodes, 'SIGKILL');
+    interrupted = true;
+    stamp('interrupted: stopping (Ctrl-C again to kill the nodes at once)');
+    wake();
+  };
+  const onExit = () => killAll(nodes, 'SIGKILL');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+  try {
+    // --- configs: the versioned ones, with this run's ports and secret ---
+    const ids = NODE_IDS.slice(0, count);
+    const ports = await freePorts(count + 1);
+    const secretFile = join(runDir, 'cluster.secret');
+    await writeFile(secretFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    await chmod(secretFile, 0o600);
+    const peers = [{ id: 'director', host: '127.0.0.1', port: ports[0]! }, ...ids.map((id, i) => ({ id, host: '127.0.0.1', port: ports[i + 1]! }))];
+    const writeConfig = async (template: string, id: string, port: number): Promise<string> => {
+      const raw = JSON.parse(await readFile(join(CONFIG_DIR, template), 'utf8')) as Record<string, any>;
+      raw.engine.id = id === 'director' ? raw.engine.id : `demo-${id}`;
+      raw.modules = (raw.modules ?? []).map((m: string) => resolve(CONFIG_DIR, m));
+      raw.plugins = (raw.plugins ?? []).map((p: { file: string }) => ({ ...p, file: resolve(CONFIG_DIR, p.file) }));
+      raw.federation = { ...raw.federation, nodeId: id, listen: { host: '127.0.0.1', port }, secretFile, peers: peers.filter((p) => p.id !== id) };
+      if (options.stateDir !== undefined) raw.control = { ...raw.control, stateDir: options.stateDir };
+      const file = join(runDir, `${id}.json`);
+      await writeFile(file, `${JSON.stringify(raw, null, 2)}\n`);
+      return file;
+    };
+    for (const [i, id] of ids.entries()) {
+      const template = i < 3 ? `node-${id}.json` : 'node-c.json';
+      nodes.push({ id, engineId: `demo-${id}`, configFile: await writeConfig(template, id, ports[i + 1]!), proc: null, exited: Promise.resolve(), up: false, incarnation: 0 });
+    }
+
+    say(`Palladium demo: an order pipeline on a cluster of ${count} nodes on loopback, plus the director (this process).`);
+    say(`Each node is its own process, started like \`pd start --config apps/demo/cluster/node-X.json\`; every node is single-core`);
+    say('(a federation attaches to single-core engines only today). Cluster secret: fresh for this run.\n');
+
+    // --- the director and the nodes ---
+    running = await bootEngine(await loadConfig(await writeConfig('director.json', 'director', ports[0]!)), {
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+      // The observer is served by the control plane itself; this only tells `pd observer` so.
+      instrument: async () => ({ describe: () => ({ observer: { path: '/observer/' } }), close: async () => {} }),
+    });
+    const director = running;
+    const federation = director.federation as Federation;
+    const { engine } = director;
+    // `pd stop --engine demo` stops the director: the demo ends as on Ctrl-C.
+    let finished = false;
+    void director.stopped.then(() => {
+      if (finished || interrupted) return;
+      interrupted = true;
+      stamp('the director was stopped from outside (pd stop): ending the demo');
+      wake();
+    });
+    stamp(`starting nodes ${ids.join(', ')}…`);
+    await Promise.all(nodes.map((n) => startNode(n, runDir, pids)));
+    await Promise.all(nodes.map(async (n) => {
+      await connectWithRetry(federation, n.id);
+      n.incarnation = incarnationOf(federation, n.id);
+      n.up = true;
+    }));
+    stamp(`nodes up: ${nodes.map((n) => `${n.id} (pid ${n.proc?.pid}, incarnation ${n.incarnation})`).join(', ')}`);
+
+    // --- the cluster supervisor ---
+    const roles: Role[] = [
+      { name: 'stock', kind: 'stock-keeper', home: ids[0]!, node: null, addr: null, ref: null },
+      { name: 'payments', kind: 'payment-gateway', home: ids[1]!, node: null, addr: null, ref: null },
+      { name: 'tally', kind: 'tally', home: ids[2 % count]!, node: null, addr: null, ref: null },
+      ...ids.map((id): Role => ({ name: `desk-${id}`, kind: 'cluster-desk', home: id, node: null, addr: null, ref: null })),
+    ];
+    const restarts: RestartRecord[] = [];
+    const faultLog: FaultRecord[] = [];
+    let gatewayCrashes = 0;
+    const watcher = engine.client<Down>();
+    // The cluster-wide registry lookup.
+    const directory = new Directory(federation, () => nodes.filter((n) => n.up).map((n) => n.id));
+    let stopping = false;
+    const retiring = new Set<ReturnType<typeof setTimeout>>();
+    // Supervisor actions run one at a time, in order.
+    let queue: Promise<void> = Promise.resolve();
+    const serially = (job: () => Promise<void>): Promise<void> => (queue = queue.then(job, job).catch((error: unknown) => stamp(`cluster supervisor: ${(error as Error).message}`)));
+    const nodeRec = (id: string) => nodes.find((n) => n.id === id)!;
+    const pickNode = (role: Role, avoid?: string): string | null => {
+      const up = nodes.filter((n) => n.up && n.id !== avoid);
+      if (up.length === 0) return null;
+      if (up.some((n) => n.id === role.home)) return role.home;
+      const load = (id: string) => roles.filter((r) => r.node === id).length;
+      return up.map((n) => n.id).sort((x, y) => load(x) - load(y) || x.localeCompare(y))[0]!;
+    };
+    /** Spawn `role` on `on` (registered under its name there) and monitor it. */
+    const place = async (role: Role, on: string): Promise<void> => {
+      const addr = await federation.spawn(role.kind, { node: on, name: role.name, register: role.name });
+      role.ref = watcher.monitor(addr);
+      role.addr = addr;
+      role.node = on;
+      directory.forget(role.name);
+    };
+    /** Respawn `role` away from a lost or failing node; tries each live node in turn. */
+    const respawn = async (role: Role, why: RestartRecord['why'], from: string): Promise<void> => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const on = why === 'crash' && nodeRec(from).up ? from : pickNode(role, from);
+        if (on === null) return void stamp(`cluster supervisor: no live node for ${role.name}; it waits for a rejoin`);
+        try {
+          await place(role, on);
+          restarts.push({ role: role.name, from, to: on, why, atMs: now() });
+          // Part of a node failure's recovery (also a crash whose Down was on its way when the node was killed).
+          const fault = faultLog.find((f) => f.node === from && !f.rejoined && f.hosted.includes(role.name) && !f.restarted.some((r) => r.role === role.name));
+          if (fault !== undefined && on !== from) fault.restarted.push({ role: role.name, on });
+          if (why !== 'crash') stamp(`  restarted ${role.name} on node ${on} (was on ${from})`);
+          return;
+        } catch (error) {
+          stamp(`  could not start ${role.name} on ${on}: ${(error as Error).message}; trying again`);
+          await sleep(300);
+        }
+      }
+    };
+    const detected = (node: string, by: 'noconnection' | 'connection-down') => {
+      const rec = nodeRec(node);
+      const fault = faultLog.find((f) => f.node === node && !f.detected);
+      if (rec.up) {
+        rec.up = false;
+        stamp(`DETECTED: node ${node} is gone (${by === 'noconnection' ? 'monitors fired noconnection' : 'its connection went down'})`);
+      }
+      if (fault !== undefined) {
+        fault.detected = true;
+        fault.detectedBy = by;
+        fault.detectedAfterMs = now() - fault.killedAtMs;
+      }
+    };
+    const onDown = (down: Down) => {
+      const role = roles.find((r) => r.ref !== null && r.ref.id === down.ref.id);
+      if (role === undefined) return; // an actor moved home: stopped on purpose
+      const from = role.node ?? '?';
+      role.ref = null;
+      role.addr = null;
+      role.node = null;
+      directory.forget(role.name);
+      if (down.reason.type === 'noconnection') {
+        stamp(`  monitor: ${role.name} on node ${from} is down: noconnection`);
+        detected(from, 'noconnection');
+        void serially(() => respawn(role, 'noconnection', from));
+      } else {
+        if (role.name === 'payments') gatewayCrashes++;
+        void serially(async () => {
+          await sleep(100);
+          await respawn(role, 'crash', from);
+        });
+      }
+    };
+    const watching = (async () => {
+      while (!stopping) {
+        try {
+          onDown(await watcher.receive({ timeoutMs: 250 }));
+        } catch {
+          // A receive timeout: look again (or stop). Stopped from outside: nothing more comes.
+          if (engine.status !== 'running') {
+            await sleep(250);
+            continue;
+          }
+        }
+        for (const n of nodes) {
+          const peer = federation.stats().peers.find((p) => p.id === n.id);
+          // Only for a node that hosts nothing monitored: otherwise its monitors tell (noconnection).
+          if (n.up && peer !== undefined && peer.state === 'down' && !roles.some((r) => r.node === n.id && r.ref !== null)) detected(n.id, 'connection-down');
+        }
+      }
+    })();
+
+    for (const role of roles) await serially(() => place(role, role.home));
+    stamp(`placed: ${roles.map((r) => `${r.name}@${r.node}`).join(', ')}`);
+
+    // --- where to look ---
+    const observer = director.state === null ? null : observerUrl(director.state.url, director.state.token);
+    const sd = options.stateDir === undefined ? '' : ` --state-dir ${options.stateDir}`;
+    say('');
+    say('Watch it from a second terminal, in this repository (the nodes are demo-a, demo-b, …; the director is demo):');
+    if (observer !== null) say(`  web observer (the director): ${observer}`);
+    say(`  npm run pd -- observer --engine demo-a${sd}         the observer of node a (a new URL after each restart)`);
+    say(`  npm run pd -- cluster status --engine demo${sd}     the director's view: node, peers, counters`);
+    say(`  npm run pd -- cluster peers --engine demo-a${sd}    node a's connections, incarnations, queues`);
+    say(`  npm run pd -- top --engine demo-b${sd}              the busiest actors of node b`);
+    say(`  npm run pd -- tree --engine demo-c${sd}             what node c hosts now`);
+    say('');
+    say(options.durationMs === undefined ? 'Press Ctrl-C to stop.' : `Running for ${options.durationMs / 1000} s from now${faults ? `, a node killed every ${faultEveryMs / 1000} s or so` : ', no faults'}.`);
+
+    // --- orders ---
+    const totals: ClusterTotals = { placed: 0, paid: 0, outOfStock: 0, failed: 0, lost: 0, lostReasons: {}, inFlight: 0 };
+    const inFlight = new Set<Promise<void>>();
+    let nextOrder = 1;
+    let deskTurn = 0;
+    const ITEMS = ['widget', 'gadget', 'gizmo', 'doohickey'];
+    const lose = (why: string) => {
+      totals.lost++;
+      totals.lostReasons[why] = (totals.lostReasons[why] ?? 0) + 1;
+    };
+    const pickDesk = (): Addr<DeskRequest> | null => {
+      const desks = roles.filter((r) => r.kind === 'cluster-desk' && r.addr !== null && r.node !== null && nodeRec(r.node).up);
+      if (desks.length === 0) return null;
+      return desks[deskTurn++ % desks.length]!.addr as Addr<DeskRequest>;
+    };
+    const processOrder = async (order: Order): Promise<void> => {
+      let reserved = false;
+      let chargeAttempt = 0;
+      for (let attempt = 0; attempt < ORDER_ATTEMPTS; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 100 * attempt));
+        const desk = pickDesk();
+        const stock = reserved ? null : await directory.get<StockMsg>('stock');
+        const payments = await directory.get<PaymentMsg>('payments');
+        if (desk === null || payments === undefined || (!reserved && stock === undefined)) continue; // nothing sent yet: safe to try again
+        let reply: DeskReply;
+        try {
+          const req: DeskRequest = { type: 'order', order, stock: (stock ?? payments) as Addr<StockMsg>, payments, reserved, chargeAttempt };
+          reply = await engine.ask<DeskRequest, DeskReply>(desk, req, { timeoutMs: DESK_TIMEOUT_MS });
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? 'error';
+          const reason = (error as { details?: { reason?: string } }).details?.reason;
+          if (reason === 'noconnection') return lose('its desk\'s node died with the order in it');
+          return lose(code === 'ask/timeout' ? `its desk did not answer within ${DESK_TIMEOUT_MS / 1000} s (outcome unknown)` : `its desk did not answer (${code})`);
+        }
+        if (reply === 'paid') {
+          totals.paid++;
+          // Best effort: the tally counts what it saw since it last started.
+          const tally = await directory.get<number>('tally').catch(() => undefined);
+          try {
+            if (tally !== undefined) engine.send(tally, 1);
+          } catch {
+            // The director is closing (pd stop): the order is paid all the same.
+          }
+          return;
+        }
+        if (reply === 'out-of-stock') return void totals.outOfStock++;
+        if (reply === 'retry-reserve') directory.forget('stock');
+        else {
+          reserved = true;
+          chargeAttempt++;
+          directory.forget('payments');
+        }
+      }
+      totals.failed++;
+    };
+    const intake = setInterval(() => {
+      if (stopping) return;
+      const id = nextOrder++;
+      totals.placed++;
+      const order: Order = { id, item: ITEMS[id % ITEMS.length]!, qty: 1 + (id % 3), cents: 250 + ((id * 137) % 5000), attempt: 0 };
+      const p: Promise<void> = processOrder(order).catch(() => lose('the director failed on it')).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }, orderEveryMs);
+    const progress = setInterval(() => {
+      stamp(`orders: ${totals.placed} placed, ${totals.paid} paid, ${totals.outOfStock} out of stock, ${totals.failed} failed, ${totals.lost} lost, ${inFlight.size} in flight | nodes: ${nodes.map((n) => `${n.id} ${n.up ? 'up' : 'DOWN'}`).join(', ')}`);
+    }, 2000);
+
+    // --- faults ---
+    let faultTurn = 0;
+    const injectFault = async (): Promise<void> => {
+      const victim = nodes[faultTurn++ % nodes.length]!;
+      const hosted = roles.filter((r) => r.node === victim.id).map((r) => r.name);
+      const pid = victim.proc?.pid ?? 0;
+      const fault: FaultRecord = {
+        node: victim.id, pid, killedAtMs: now(), incarnationBefore: victim.incarnation, hosted,
+        detected: false, detectedBy: null, detectedAfterMs: null, restarted: [], rejoined: false, incarnationAfter: null, rejoinedAfterMs: null,
+      };
+      faultLog.push(fault);
+      stamp(`FAULT: killing node ${victim.id} (pid ${pid}, SIGKILL); it hosts ${hosted.join(', ')}`);
+      victim.proc?.kill('SIGKILL');
+      await victim.exited;
+      // The cluster must notice by itself (the monitors' noconnection); give it a while.
+      for (let i = 0; i < 100 && !fault.detected; i++) await sleep(100);
+      if (!fault.detected) stamp(`node ${victim.id}: no noconnection seen 10 s after the kill (counted as undetected)`);
+      victim.up = false;
+      // Let the respawns queued by the detection run first.
+      await serially(async () => {});
+      await sleep(1000);
+      stamp(`restarting node ${victim.id}…`);
+      try {
+        await startNode(victim, runDir, pids);
+      } catch (error) {
+        // Once more (a busy machine, a port another process took for a moment); a second failure ends the demo.
+        stamp(`node ${victim.id} did not start: ${(error as Error).message}; trying once more`);
+        victim.proc?.kill('SIGKILL');
+        await victim.exited;
+        await startNode(victim, runDir, pids);
+      }
+      await connectWithRetry(federation, victim.id);
+      victim.incarnation = incarnationOf(federation, victim.id);
+      victim.up = true;
+      fault.rejoined = true;
+      fault.incarnationAfter = victim.incarnation;
+      fault.rejoinedAfterMs = now() - fault.killedAtMs;
+      stamp(`node ${victim.id} rejoined: pid ${victim.proc?.pid}, incarnation ${fault.incarnationBefore} → ${victim.incarnation}`);
+      // What lives elsewhere but belongs on the rejoined node moves back home.
+      await serially(async () => {
+        for (const role of roles.filter((r) => r.home === victim.id && r.node !== victim.id)) {
+          const old = { addr: role.addr, ref: role.ref, node: role.node };
+          try {
+            await place(role, victim.id);
+          } catch (error) {
+            stamp(`  could not move ${role.name} home to ${victim.id}: ${(error as Error).message}`);
+            continue;
+          }
+          if (old.ref !== null) watcher.demonitor(old.ref);
+          // New work goes to the new one now. A stand-in desk gets a few seconds to finish the
+          // orders it holds; any other stand-in stops at once, so its name resolves only at home
+          // (a desk asking it meanwhile is told to retry, and asks the one at home).
+          const retired = old.addr;
+          if (retired !== null && role.kind === 'cluster-desk') retiring.add(setTimeout(() => engine.status === 'running' && engine.stop(retired), RETIRE_AFTER_MS));
+          else if (retired !== null) engine.stop(retired);
+          restarts.push({ role: role.name, from: old.node ?? '?', to: victim.id, why: 'home', atMs: now() });
+          stamp(`  moved ${role.name} home to node ${victim.id}`);
+        }
+      });
+      const where = await Promise.all(['stock', 'payments'].map(async (name) => `${name} → ${(await directory.lookup(name)) ?? 'nowhere'}`));
+      stamp(`whereis, cluster-wide: ${where.join(', ')}`);
+    };
+
+    // --- the run: the duration counts from here, the cluster up and the orders flowing ---
+    const until = options.durationMs === undefined ? Infinity : Date.now() + options.durationMs;
+    let nextFault = Date.now() + faultEveryMs;
+    while (!interrupted && Date.now() < until) {
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, Math.max(0, Math.min(250, until - Date.now())));
+      });
+      if (faults && !interrupted && Date.now() >= nextFault && Date.now() < until - 2000) {
+        await injectFault();
+        nextFault = Date.now() + faultEveryMs;
+      }
+    }
+
+    // --- the end: stop placing, let the orders in flight settle, report ---
+    clearInterval(intake);
+    stamp(`stopping: no new orders; waiting for the ${inFlight.size} in flight`);
+    const drained = await Promise.race([Promise.all([...inFlight]).then(() => true), sleep(DRAIN_TIMEOUT_MS).then(() => false)]);
+    if (!drained) for (let i = 0; i < inFlight.size; i++) lose('still unanswered at the end');
+    totals.inFlight = 0;
+    clearInterval(progress);
+    await queue;
+    let tally: number | null = null;
+    const tallyAddr = engine.status === 'running' ? await directory.get<number>('tally').catch(() => undefined) : undefined;
+    try {
+      if (tallyAddr !== undefined) tally = await engine.ask<number, number>(tallyAddr, 0, { timeoutMs: 3000 });
+    } catch {
+      tally = null; // its node is restarting, or the director was stopped from outside
+    }
+    stopping = true;
+    await watching;
+    for (const timer of retiring) clearTimeout(timer);
+    const placement = Object.fromEntries(roles.map((r) => [r.name, r.node ?? 'nowhere']));
+    const balanced = totals.placed === totals.paid + totals.outOfStock + totals.failed + totals.lost;
+
+    say('');
+    say(`Node failures: ${faultLog.length}; detected: ${faultLog.filter((f) => f.detected).length}; rejoined: ${faultLog.filter((f) => f.rejoined).length}.`);
+    for (const f of faultLog) {
+      say(`  node ${f.node} killed at ${(f.killedAtMs / 1000).toFixed(1)} s hosting ${f.hosted.join(', ')}: ${f.detected ? `detected after ${f.detectedAfterMs} ms (${f.detectedBy})` : 'NOT detected'}; restarted ${f.restarted.map((r) => `${r.role} on ${r.on}`).join(', ') || 'nothing'}; ${f.rejoined ? `rejoined after ${((f.rejoinedAfterMs ?? 0) / 1000).toFixed(1)} s, incarnation ${f.incarnationBefore} → ${f.incarnationAfter}` : 'did not rejoin'}`);
+    }
+    say(`The gateway crashed ${gatewayCrashes} time${gatewayCrashes === 1 ? '' : 's'} (its bug)${gatewayCrashes > 0 ? ', restarted by the cluster supervisor each time' : ''}.`);
+    say(`Orders: ${totals.placed} placed = ${totals.paid} paid + ${totals.outOfStock} out of stock + ${totals.failed} failed + ${totals.lost} lost${balanced ? '' : '  (DOES NOT ADD UP)'}`);
+    for (const [why, n] of Object.entries(totals.lostReasons)) say(`  lost: ${n}: ${why}`);
+    if (tally !== null) say(`The WASM tally on node ${placement.tally} counted ${tally} paid order${tally === 1 ? '' : 's'} since it last started.`);
+
+    finished = true;
+    const forcedStops = await stopNodes(nodes);
+    await director.stop();
+    running = null;
+    say(`Stopped: ${nodes.length} nodes${forcedStops > 0 ? ` (${forcedStops} killed after ${NODE_STOP_TIMEOUT_MS / 1000} s)` : ''} and the director.`);
+    return { mode: 'cluster', nodes: ids, durationMs: now(), faults: faultLog, restarts, gatewayCrashes, totals, balanced, placement, tally, pids, forcedStops };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    killAll(nodes, 'SIGKILL');
+    process.off('exit', onExit);
+    await running?.stop().catch(() => {});
+    await rm(runDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+// --- internal ---
+
+/** Names resolved cluster-wide: `federation.whereis(name, { node })` on every live node, the answer cached until forgotten. */
+class Directory {
+  private readonly cache = new Map<string, AnyAddr>();
+  constructor(private readonly federation: Federation, private readonly live: () => string[]) {}
+
+  /** The address registered as `name` on some live node (cached), or undefined. */
+  async get<M>(name: string): Promise<Addr<M> | undefined> {
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit as Addr<M>;
+    const found = await this.find(name);
+    if (found !== undefined) this.cache.set(name, found.addr);
+    return found?.addr as Addr<M> | undefined;
+  }
+
+  /** The node `name` resolves on now, asking every live node afresh. */
+  async lookup(name: string): Promise<string | undefined> {
+    this.cache.delete(name);
+    const found = await this.find(name);
+    if (found !== undefined) this.cache.set(name, found.addr);
+    return found?.node;
+  }
+
+  forget(name: string): void {
+    this.cache.delete(name);
+  }
+
+  private async find(name: string): Promise<{ node: string; addr: AnyAddr } | undefined> {
+    const answers = await Promise.all(this.live().map(async (node) => {
+      const addr = await this.federation.whereis(name, { node }).catch(() => undefined);
+      return addr === undefined ? undefined : { node, addr };
+    }));
+    return answers.find((a) => a !== undefined);
+  }
+}
+
+/** `count` free TCP ports on loopback (bound together, then released). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => ok(s));
+  })));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Start `node`'s process (`pd start --foreground`) and wait until it reports ready over IPC. */
+async function startNode(node: NodeRec, runDir: string, pids: number[]): Promise<void> {
+  const log = join(runDir, `${node.id}.log`);
+  const fd = openSync(log, 'a');
+  const child = spawn(process.execPath, [NODE_HOST, 'start', '--foreground', '--json', '--config', node.configFile], {
+    stdio: ['pipe', 'ignore', fd, 'ipc'],
+  });
+  closeSync(fd);
+  node.proc = child;
+  if (child.pid !== undefined) pids.push(child.pid);
+  node.exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.stdin?.on('error', () => {}); // EPIPE when it dies first: nothing to tell it any more
+  const tail = () => readFileSafe(log).split('\n').filter(Boolean).slice(-5).join('\n    ');
+  await new Promise<void>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`node ${node.id} did not report ready within ${NODE_READY_TIMEOUT_MS / 1000} s; its log:\n    ${tail()}`)), NODE_READY_TIMEOUT_MS);
+    child.once('message', (m: { type?: string; error?: { message?: string } }) => {
+      clearTimeout(timer);
+      if (m.type === 'ready') ok();
+      else fail(new Error(`node ${node.id} could not start: ${m.error?.message ?? JSON.stringify(m)}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      fail(new Error(`node ${node.id} exited before it was ready (${signal ?? `exit code ${code}`}); its log:\n    ${tail()}`));
+    });
+  });
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Dial `node` until the handshake is done (it may still be binding its port), up to 30 s. */
+async function connectWithRetry(federation: Federation, node: string): Promise<void> {
+  let last: unknown;
+  for (let i = 0; i < 60; i++) {
+    try {
+      await federation.connect(node);
+      if (incarnationOf(federation, node) !== 0) return;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(500);
+  }
+  throw new Error(`could not connect to node ${node}: ${(last as Error | undefined)?.message ?? 'no handshake'}`);
+}
+
+function incarnationOf(federation: Federation, node: string): number {
+  return federation.stats().peers.find((p) => p.id === node)?.incarnation ?? 0;
+}
+
+/** SIGTERM every node (`pd start` stops its engine gracefully), SIGKILL those still there after the deadline; how many needed it. */
+async function stopNodes(nodes: NodeRec[]): Promise<number> {
+  let forced = 0;
+  await Promise.all(nodes.map(async (n) => {
+    const p = n.proc;
+    if (p === null || p.exitCode !== null || p.signalCode !== null) return;
+    p.kill('SIGTERM');
+    const done = await Promise.race([n.exited.then(() => true), sleep(NODE_STOP_TIMEOUT_MS).then(() => false)]);
+    if (!done) {
+      forced++;
+      p.kill('SIGKILL');
+      await n.exited;
+    }
+  }));
+  return forced;
+}
+
+function killAll(nodes: NodeRec[], signal: NodeJS.Signals): void {
+  for (const n of nodes) {
+    const p = n.proc;
+    if (p !== null && p.exitCode === null && p.signalCode === null) p.kill(signal);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
