@@ -127,7 +127,6 @@ const PLAN: Record<string, Step> = {
   'npm run bench -- --impl pd,bare-v8': bench(),
   'npm run bench -- --runs 7 --warmup 2 --timeout 600': bench(),
   'npm run bench -- --help': {},
-  'npm run bench -- --only remote,remote-rtt': bench(),
   // config.md, cli.md
   'npm run -s pd -- schema > pd.schema.json': {},
   // observability.md (installed-form `pd`, run through npm here; the engine detached, then stopped)
