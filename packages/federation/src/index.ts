@@ -6,9 +6,12 @@
  * semantics, `noconnection` on a lost connection), spawn and whereis on a named node, and a
  * policy of what remote nodes may do here. See docs/federation.md.
  */
-export { Federation, createFederation, startNode, type FederationNode, type FederationStats, type PeerStats, type RemoteSpawnOptions } from './federation.js';
+export {
+  Federation, createFederation, startNode, type FederationNode, type FederationStats, type MembersView, type PeerStats, type RemoteSpawnOptions,
+} from './federation.js';
 export {
   FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PrefixPolicy,
+  type StaticMembershipSpec, type SwimMembershipSpec,
 } from './options.js';
 export { StaticMembership, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
 export type { PolicyRefusals } from './policy.js';

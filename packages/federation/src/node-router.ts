@@ -121,11 +121,14 @@ export class NodeRouter implements RemoteRouter {
     this.membership = membership;
     const listener: MembershipListener = {
       peerUp: (peer) => this.peerOf(peer.id).member = true,
-      peerDown: (id) => {
+      peerDown: (id, reason) => {
         const peer = this.peers.get(id);
         if (peer === undefined) return;
         peer.member = false;
         this.nodeDown(peer, 'left the membership');
+        // A connection to a node declared gone may be half-open (a crashed host sends no reset): drop
+        // it, so that when the node comes back (a new run, maybe a new address) it is dialed afresh.
+        this.net?.disconnect(id, `the membership says: ${reason}`);
       },
     };
     this.unsubscribe = membership.subscribe(listener);

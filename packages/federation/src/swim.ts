@@ -133,7 +133,7 @@ export class SwimMembership implements Membership {
   /** The last error counted in `stats.errors`, for diagnosis. */
   lastError: unknown = null;
   private readonly cluster: string;
-  private readonly self: { readonly host: string; readonly port: number; readonly gHost: string; gPort: number };
+  private readonly self: { readonly host: string; port: number; readonly gHost: string; gPort: number };
   private readonly seeds: readonly GossipAddress[];
   private readonly transport: SwimTransport;
   private readonly codec: SwimCodec;
@@ -219,6 +219,15 @@ export class SwimMembership implements Membership {
     this.stopTimers();
     for (const m of this.members.values()) this.clearSuspicion(m);
     await this.transport.close();
+  }
+
+  /**
+   * The federation port this node advertises, when it was only known once the federation
+   * listened (port 0). Before {@link start} only. @internal (the federation calls it)
+   */
+  advertisePort(port: number): void {
+    if (this.state !== 'new') throw new EngineError('engine/stopped', `swim membership '${this.nodeId}': the advertised port is fixed once started`);
+    this.self.port = port;
   }
 
   /** Where this node's membership endpoint listens (its port is known once started, when `gossip.port` was 0). */
