@@ -8,7 +8,7 @@
  * secret or certificate files, or open sockets (../federation.ts does, at boot).
  */
 import { ArgumentError } from '@pd/actor';
-import { type FederationOptions, validateFederationOptions } from '@pd/federation';
+import { type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions } from '@pd/federation';
 
 /** A path-prefix policy as written in a config. */
 export interface PrefixPolicySpec {
@@ -33,6 +33,22 @@ export interface FederationSection {
   /** What remote nodes may do here. */
   readonly policy?: { readonly send?: PrefixPolicySpec; readonly spawn?: PrefixPolicySpec };
   readonly requestTimeoutMs?: number;
+  /** Who is in the cluster: the `peers` list (`static`, the default) or SWIM with seeds. */
+  readonly membership?: MembershipSpec;
+}
+
+/** The `federation.membership` section. */
+export interface MembershipSpec {
+  /** `static`: the `peers` list; `swim`: SWIM with Lifeguard, members found through `seeds` (docs/membership.md). */
+  readonly kind: 'static' | 'swim';
+  /** Where the membership endpoint listens (swim): host default `listen.host`, port default 0 (any free one; such a node cannot be a seed). */
+  readonly gossip?: { readonly host?: string; readonly port: number };
+  /** Gossip endpoints of other nodes to join through (swim). */
+  readonly seeds?: readonly { readonly host: string; readonly port: number }[];
+  /** The host peers dial for this node's federation port (swim; default `listen.host`). */
+  readonly advertiseHost?: string;
+  /** SWIM timing overrides (memberlist's LAN profile by default). */
+  readonly timing?: SwimTiming;
 }
 
 /** Defaults of the section (also the schema's `default`s). */
@@ -109,6 +125,49 @@ export const FEDERATION_DEFINITIONS = {
         },
       },
       requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000, description: 'How long a remote spawn, whereis or sendWait waits for the other node, ms (default 5000).' },
+      membership: { $ref: '#/definitions/federationMembership' },
+    },
+  },
+  federationMembership: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
+    description: 'Who is in the cluster (docs/membership.md): `static` (the default) is the `peers` list; `swim` finds members through `seeds` and detects failures (SWIM with Lifeguard), firing `noconnection` on everything linked to a member declared dead. SWIM messages are signed with the cluster secret.',
+    properties: {
+      kind: { enum: ['static', 'swim'], description: 'static: the peers list; swim: SWIM with seeds.' },
+      gossip: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['port'],
+        description: 'Where the SWIM endpoint listens (its own TCP port, beside `listen`).',
+        properties: {
+          host: { ...HOST, description: 'Address to bind (default `listen.host`).' },
+          port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one (such a node can join others but cannot be a seed).' },
+        },
+      },
+      seeds: {
+        type: 'array',
+        maxItems: 1024,
+        description: 'Gossip endpoints (`membership.gossip` of other nodes) to join through; any live member will do.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['host', 'port'],
+          properties: {
+            host: { ...HOST, description: 'The seed\'s host name or address.' },
+            port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Its gossip port.' },
+          },
+        },
+      },
+      advertiseHost: { ...HOST, description: 'The host other members dial for this node\'s federation port (default `listen.host`; give it when listening on 0.0.0.0).' },
+      timing: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'SWIM timing overrides; every field defaults to memberlist\'s LAN profile.',
+        properties: Object.fromEntries(Object.entries(SWIM_DEFAULTS).map(([key, value]) => [key, {
+          type: key.endsWith('Ms') || key === 'suspicionMaxTimeoutMult' ? 'number' : 'integer', minimum: 0, default: value,
+        }])),
+      },
     },
   },
   federationPrefixes: {
@@ -174,6 +233,7 @@ export function federationOptions(section: FederationSection): FederationOptions
     }),
     ...(section.policy === undefined ? {} : { policy: section.policy }),
     ...(section.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: section.requestTimeoutMs }),
+    ...(section.membership === undefined ? {} : { membership: section.membership }),
   };
 }
 

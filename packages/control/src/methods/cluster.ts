@@ -1,6 +1,6 @@
 /**
  * Cluster methods: what the engine's federation (@pd/federation) says about this node and
- * its peers, read-only, from `federation.stats()` and `recentEvents()`. An engine that is
+ * its peers, read-only, from `federation.stats()`, `members()` and `recentEvents()`. An engine that is
  * not a node of a cluster answers `cluster/unavailable`.
  */
 import type { Federation, PeerStats } from '@pd/federation';
@@ -31,6 +31,24 @@ export const clusterMethods: MethodTable = {
     params: [],
     summary: 'Each peer: connection state, incarnation, membership, frames (messages and signals) each way, frames and bytes queued to it.',
     run: (_p, host) => ({ nodeId: federationOf(host).nodeId, peers: federationOf(host).stats().peers.map(peerToWire) }),
+  },
+  'cluster.members': {
+    params: [],
+    summary: 'The membership: each member (this node first) with its state (alive, suspect, dead, left), incarnation, federation and gossip addresses; with SWIM, suspicions and local health.',
+    run: (_p, host) => {
+      const federation = federationOf(host);
+      const view = federation.members();
+      const swim = federation.stats().swim;
+      return {
+        nodeId: federation.nodeId, kind: view.kind,
+        ...(swim === null ? {} : { healthScore: swim.healthScore, swim }),
+        members: view.members.map((m) => ({
+          id: m.id, status: m.status, incarnation: m.incarnation,
+          address: { host: m.address.host, port: m.address.port }, gossip: { host: m.gossip.host, port: m.gossip.port },
+          accusers: m.accusers, suspicionDeadlineMs: m.deadlineMs,
+        })),
+      };
+    },
   },
 };
 
