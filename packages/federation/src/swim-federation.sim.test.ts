@@ -125,7 +125,7 @@ async function run(seed: number): Promise<Outcome> {
     const fresh = await a.federation.spawn<Msg>('sink', { node: 'c', args: 'c-new' });
     a.engine.send(oldSink!, 'hello');
     a.engine.send(fresh, 'hello');
-    helloCount = await a.engine.ask<number>(fresh, 'count');
+    helloCount = (await a.engine.ask(fresh, 'count')) as number;
   });
 
   // d leaves gracefully: the others hear `left`, without a suspicion first.
