@@ -14,6 +14,7 @@ import { type Membership, StaticMembership } from './membership.js';
 import { NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
 import { FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isMembershipSpec, validateFederationOptions } from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
+import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
 import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
 import { carrierSwimTransport } from './swim-transport.js';
 
@@ -70,6 +71,8 @@ export interface MembersView {
   readonly kind: 'static' | 'swim';
   /** Every member this node knows, itself first (for `static`: itself and its peers, all `alive`, incarnation 0). */
   readonly members: readonly MemberInfo[];
+  /** With SWIM: the downing strategy, the members this side downed, and the decisions taken (oldest first). */
+  readonly downing?: { readonly strategy: DowningStrategy; readonly downed: readonly string[]; readonly decisions: readonly DowningDecision[] };
 }
 
 /**
@@ -96,6 +99,7 @@ export class Federation {
   private membership: Membership;
   /** The SWIM membership this federation runs itself (`membership: { kind: 'swim' }`), once started. */
   private swim: SwimMembership | null = null;
+  private downing: Downing | null = null;
   private readonly events: NetEvent[] = [];
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
@@ -169,6 +173,11 @@ export class Federation {
         const g = this.swim.gossipAddress;
         throw new ArgumentError(`federation: the membership cannot listen on ${g.host}:${g.port}: ${code}`, { field: 'membership.gossip', code });
       }
+      const swim = this.swim;
+      this.downing = new Downing(o.nodeId, swim, engine.reactor, spec?.downing ?? {}, (decision) => {
+        if (decision.decision === 'down') this.downed(decision);
+      });
+      this.downing.start();
     }
     this.state = 'started';
     return address;
@@ -195,7 +204,13 @@ export class Federation {
    * list, this node and its peers (all `alive`). What `pd cluster members` shows.
    */
   members(): MembersView {
-    if (this.swim !== null) return { kind: 'swim', members: this.swim.memberList() };
+    if (this.swim !== null) {
+      const d = this.downing;
+      return {
+        kind: 'swim', members: this.swim.memberList(),
+        ...(d === null ? {} : { downing: { strategy: d.strategy, downed: d.downedMembers(), decisions: d.history() } }),
+      };
+    }
     const self = this.address;
     const host = this.options.listen?.host ?? '127.0.0.1';
     const entry = (id: string, a: { host: string; port: number }): MemberInfo => ({
@@ -206,6 +221,26 @@ export class Federation {
       members: [entry(this.nodeId, self ?? { host, port: 0 }), ...(this.options.peers ?? []).filter((p) => this.membership.addressOf(p.id) !== undefined)
         .map((p) => entry(p.id, this.membership.addressOf(p.id)!))],
     };
+  }
+
+  /** This node is on the losing side of a partition: the user's `onDowned`, or stop the engine and leave. */
+  private downed(decision: DowningDecision): void {
+    const engine = this.engine;
+    if (this.options.onDowned !== undefined) {
+      try {
+        this.options.onDowned(decision);
+      } catch (error) {
+        this.nodeRouter!.lastError = error;
+      }
+      return;
+    }
+    if (engine === null) return;
+    void (async () => {
+      await engine.shutdown();
+      await this.close();
+    })().catch((error: unknown) => {
+      if (this.nodeRouter !== null) this.nodeRouter.lastError = error;
+    });
   }
 
   /** The SWIM membership the federation runs (`membership: { kind: 'swim' }`), once started; null otherwise. */
@@ -295,6 +330,7 @@ export class Federation {
     if (this.state === 'closed') return;
     this.state = 'closed';
     const engine = this.engine;
+    this.downing?.stop();
     this.swim?.leave();
     // Exits and Downs staged just before (a shutdown's last actors) leave in the flush the
     // network scheduled with `soon`; this turn comes after it, so they go out first.

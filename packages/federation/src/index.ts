@@ -20,3 +20,6 @@ export { SwimMembership, type MemberInfo, type SwimStats } from './swim.js';
 export { SWIM_DEFAULTS, validateSwimOptions, type GossipAddress, type SwimOptions, type SwimTiming } from './swim-options.js';
 export { carrierSwimTransport, type CarrierSwimLimits, type SwimTransport } from './swim-transport.js';
 export type { MemberStatus } from './swim-wire.js';
+export {
+  DOWNING_DEFAULTS, decideDowning, validateDowningOptions, type DowningDecision, type DowningMember, type DowningOptions, type DowningStrategy,
+} from './downing.js';

@@ -7,6 +7,7 @@
 import { ArgumentError, describeType } from '@pd/actor';
 import type { Carrier, NetLimits, SecretSource } from '@pd/transport';
 import type { Membership, PeerAddress } from './membership.js';
+import { type DowningDecision, type DowningOptions, validateDowningOptions } from './downing.js';
 import { type GossipAddress, type SwimTiming, validateSwimOptions } from './swim-options.js';
 
 /** Path prefixes (segment-wise: `/user/a` covers `/user/a/b`, not `/user/ab`). */
@@ -67,6 +68,12 @@ export interface FederationOptions {
    * `@pd/runtime/sim`, or a test's); the wire protocol runs over it unchanged.
    */
   readonly carrier?: Carrier;
+  /**
+   * Called when downing decides this node is on the losing side of a partition (SWIM
+   * membership only). Default: shut the engine down (its actors exit with the engine's
+   * shutdown reason) and close the federation.
+   */
+  readonly onDowned?: (decision: DowningDecision) => void;
 }
 
 /** The static membership as a choice: the `peers` list, fixed (the default). */
@@ -92,6 +99,12 @@ export interface SwimMembershipSpec {
   readonly advertiseHost?: string;
   /** Timing overrides (memberlist's LAN profile by default, see `SWIM_DEFAULTS`). */
   readonly timing?: SwimTiming;
+  /**
+   * What to do about members declared dead (docs/membership.md#downing): by default
+   * `keep-majority` — after the view is stable for `stableAfterMs`, the side of a partition
+   * with more than half the members keeps running and the other stops itself.
+   */
+  readonly downing?: DowningOptions;
 }
 
 /** Whether `m` is a membership choice (static or SWIM) rather than a {@link Membership} object. */
@@ -99,7 +112,7 @@ export function isMembershipSpec(m: unknown): m is StaticMembershipSpec | SwimMe
   return typeof m === 'object' && m !== null && typeof (m as { subscribe?: unknown }).subscribe !== 'function' && 'kind' in m;
 }
 
-const SWIM_SPEC_FIELDS = new Set(['kind', 'gossip', 'seeds', 'advertiseHost', 'timing']);
+const SWIM_SPEC_FIELDS = new Set(['kind', 'gossip', 'seeds', 'advertiseHost', 'timing', 'downing']);
 
 /** Defaults, in one place. */
 export const FEDERATION_DEFAULTS = {
@@ -109,7 +122,7 @@ export const FEDERATION_DEFAULTS = {
 } as const;
 
 const KNOWN_FIELDS = new Set([
-  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier',
+  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier', 'onDowned',
 ]);
 
 /**
@@ -168,6 +181,7 @@ export function validateFederationOptions(options: unknown): asserts options is 
     bad('requestTimeoutMs', `must be a positive finite number of milliseconds, got ${String(o.requestTimeoutMs)}`);
   }
   if (o.limits !== undefined && (typeof o.limits !== 'object' || o.limits === null)) bad('limits', `must be an object, got ${describeType(o.limits)}`);
+  if (o.onDowned !== undefined && typeof o.onDowned !== 'function') bad('onDowned', `must be a function, got ${describeType(o.onDowned)}`);
   if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) bad('env', `must be an object, got ${describeType(o.env)}`);
   if (o.carrier !== undefined) {
     const c = o.carrier as Record<string, unknown> | null;
@@ -195,6 +209,7 @@ function checkMembership(o: Record<string, unknown>, bad: (field: string, why: s
     const gossip = spec.gossip as Record<string, unknown> | undefined;
     if (gossip !== undefined && (typeof gossip !== 'object' || gossip === null)) bad('membership.gossip', `must be an object { host?, port }, got ${describeType(gossip)}`);
     const host = listen.host ?? '127.0.0.1';
+    if (spec.downing !== undefined) validateDowningOptions(spec.downing, 'membership.downing');
     try {
       // The library's own check, with a stand-in transport: the same rules, reported under `membership.`.
       validateSwimOptions({
