@@ -4,7 +4,8 @@
  * a is the seed (its gossip port, picked by the engine, read from `pd cluster members`), b
  * and c join through it. `pd cluster members` shows all three alive on every node; then c
  * is killed with SIGKILL: a and b declare it dead and a monitor on each, held on c's
- * counter, fires `noconnection`; c is started again from the same config and rejoins with
+ * counter, fires `noconnection`, and keep-majority downing on a and b (two of three) keeps
+ * them running with c downed; c is started again from the same config and rejoins with
  * a higher incarnation and is usable (`pd call --node c`); `pd stop` of c is a graceful
  * leave (`left` on the others).
  *
@@ -60,7 +61,7 @@ async function memberOf(observer: 'a' | 'b' | 'c', id: string): Promise<{ status
 function config(node: 'a' | 'b' | 'c', seeds: { host: string; port: number }[], tree: Record<string, unknown>): Record<string, unknown> {
   return {
     version: 1, modules: [KINDS], engine: { id: ID[node], shutdownDeadlineMs: 60_000 },
-    federation: { nodeId: node, secretFile: 'cluster.secret', membership: { kind: 'swim', seeds, timing: TIMING } },
+    federation: { nodeId: node, secretFile: 'cluster.secret', membership: { kind: 'swim', seeds, timing: TIMING, downing: { strategy: 'keep-majority', stableAfterMs: 3000 } } },
     tree,
   };
 }
@@ -113,7 +114,7 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
     }
     const text = await pd(['cluster', 'members', '--engine', ID.a], env);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^membership: swim, local health \d+\nMEMBER +STATE +INCARNATION +ADDRESS +GOSSIP +ACCUSERS\n/);
+    expect(text.stdout).toMatch(/^membership: swim, local health \d+, downing keep-majority\nMEMBER +STATE +INCARNATION +ADDRESS +GOSSIP +ACCUSERS\n/);
     expect(text.stdout).toMatch(/\na \(this node\) +alive +\d+ +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +-/);
     expect(text.stdout).toMatch(/\nc +alive +\d+ /);
   });
@@ -142,6 +143,14 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
         return reply.length > 0 ? reply : null;
       }, `${node}'s monitor fires`);
       expect(downs).toEqual(['noconnection']);
+    }
+    // Keep-majority: a and b (two of three) keep running and down c, once their view is stable.
+    for (const node of ['a', 'b'] as const) {
+      const view = await until(async () => {
+        const v = await pdj(['cluster', 'members', '--engine', ID[node]]);
+        return v.downing.downed.includes('c') ? v : null;
+      }, `${node} downs c`);
+      expect(view.downing.decisions.at(-1)).toMatchObject({ decision: 'keep', unreachable: ['c'], members: 3, reachable: 2, strategy: 'keep-majority' });
     }
     // a and b stayed members of each other's view.
     expect((await memberOf('a', 'b'))?.status).toMatch(/^(alive|suspect)$/);

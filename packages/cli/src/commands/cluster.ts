@@ -82,7 +82,8 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void>> = {
       ...(swim ? [`${m.gossip.host}:${m.gossip.port}`, m.status === 'suspect' ? m.accusers : '-'] : []),
     ]);
     const head = ['MEMBER', 'STATE', 'INCARNATION', 'ADDRESS', ...(swim ? ['GOSSIP', 'ACCUSERS'] : [])];
-    const note = swim ? `membership: swim, local health ${view.healthScore}` : 'membership: static (the config\'s federation.peers)';
+    const downing = view.downing === undefined ? '' : `, downing ${view.downing.strategy}${view.downing.downed.length === 0 ? '' : ` (downed: ${view.downing.downed.join(', ')})`}`;
+    const note = swim ? `membership: swim, local health ${view.healthScore}${downing}` : 'membership: static (the config\'s federation.peers)';
     ctx.output.text(`${note}\n${table(head, rows)}`);
   },
 };

@@ -66,6 +66,12 @@ describe('config: federation', () => {
       path: 'federation.membership.timing.suspicionMult', message: 'must be an integer >= 2, got 1',
     }]);
     expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'static', seeds: [] } }))[0]!.path).toBe('federation.membership.seeds');
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'static-quorum' } } }))).toEqual([{
+      path: 'federation.membership.downing.quorumSize', message: "is required with strategy 'static-quorum'",
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'auto-down' } } }))[0]!.path).toBe('federation.membership.downing.strategy');
+    const downing = { strategy: 'static-quorum', quorumSize: 2, stableAfterMs: 5000 };
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing } })).federation!.membership!.downing).toEqual(downing);
   });
 
   it('refuses a federation on a multi-core engine, naming engine.mode and why', () => {

@@ -8,7 +8,7 @@
  * secret or certificate files, or open sockets (../federation.ts does, at boot).
  */
 import { ArgumentError } from '@pd/actor';
-import { type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions } from '@pd/federation';
+import { DOWNING_DEFAULTS, type DowningOptions, type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions } from '@pd/federation';
 
 /** A path-prefix policy as written in a config. */
 export interface PrefixPolicySpec {
@@ -49,6 +49,8 @@ export interface MembershipSpec {
   readonly advertiseHost?: string;
   /** SWIM timing overrides (memberlist's LAN profile by default). */
   readonly timing?: SwimTiming;
+  /** Which side of a partition keeps running (swim; default keep-majority). */
+  readonly downing?: DowningOptions;
 }
 
 /** Defaults of the section (also the schema's `default`s). */
@@ -167,6 +169,19 @@ export const FEDERATION_DEFINITIONS = {
         properties: Object.fromEntries(Object.entries(SWIM_DEFAULTS).map(([key, value]) => [key, {
           type: key.endsWith('Ms') || key === 'suspicionMaxTimeoutMult' ? 'number' : 'integer', minimum: 0, default: value,
         }])),
+      },
+      downing: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Which side of a partition keeps running (swim): once this node\'s view has been stable for `stableAfterMs` with members declared dead, the winning side downs them and the losing side stops its engine (docs/membership.md#downing).',
+        properties: {
+          strategy: {
+            enum: ['keep-majority', 'static-quorum', 'keep-oldest', 'off'], default: DOWNING_DEFAULTS.strategy,
+            description: 'keep-majority: the side with more than half the members (on an even split, the side with the lowest node id); static-quorum: a side of at least quorumSize; keep-oldest: the side of the member that started first; off: never decide (a partition leaves both sides running).',
+          },
+          quorumSize: { type: 'integer', minimum: 1, description: 'With static-quorum: the smallest side that keeps running (more than half the cluster).' },
+          stableAfterMs: { type: 'number', minimum: 0, default: DOWNING_DEFAULTS.stableAfterMs, description: 'How long the view must be unchanged before a decision, ms.' },
+        },
       },
     },
   },

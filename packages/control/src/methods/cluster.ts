@@ -34,7 +34,7 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.members': {
     params: [],
-    summary: 'The membership: each member (this node first) with its state (alive, suspect, dead, left), incarnation, federation and gossip addresses; with SWIM, suspicions and local health.',
+    summary: 'The membership: each member (this node first) with its state (alive, suspect, dead, left), incarnation, federation and gossip addresses; with SWIM, suspicions, local health and downing (strategy, members downed, decisions).',
     run: (_p, host) => {
       const federation = federationOf(host);
       const view = federation.members();
@@ -42,6 +42,7 @@ export const clusterMethods: MethodTable = {
       return {
         nodeId: federation.nodeId, kind: view.kind,
         ...(swim === null ? {} : { healthScore: swim.healthScore, swim }),
+        ...(view.downing === undefined ? {} : { downing: view.downing }),
         members: view.members.map((m) => ({
           id: m.id, status: m.status, incarnation: m.incarnation,
           address: { host: m.address.host, port: m.address.port }, gossip: { host: m.gossip.host, port: m.gossip.port },
