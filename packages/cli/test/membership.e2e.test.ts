@@ -7,7 +7,8 @@
  * counter, fires `noconnection`, and keep-majority downing on a and b (two of three) keeps
  * them running with c downed; c is started again from the same config and rejoins with
  * a higher incarnation and is usable (`pd call --node c`); `pd stop` of c is a graceful
- * leave (`left` on the others).
+ * leave (`left` on the others); then a is killed, and b, alone in a one-to-one split
+ * without the lowest id, stops itself (its process exits, as after `pd stop`).
  *
  * Nothing here asserts speed: SWIM runs on fast test timing, but every wait is for a state
  * and only bounded (generously) to fail a state that never comes; the times measured are
@@ -179,5 +180,24 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
     for (const observer of ['a', 'b'] as const) {
       await until(async () => ((await memberOf(observer, 'c'))?.status === 'left' ? true : null), `${observer} sees c left`);
     }
+  });
+
+  it('a killed: b, alone, is the side of an even split without the lowest id, and stops itself', async () => {
+    // c left, so the cluster is a and b: one against one, and keep-majority keeps the side of 'a'.
+    process.kill(pids.get('a')!, 'SIGKILL');
+    pids.delete('a');
+    const pid = pids.get('b')!;
+    await until(async () => {
+      try {
+        process.kill(pid, 0);
+        return null;
+      } catch {
+        return true;
+      }
+    }, 'b stops its engine and exits');
+    pids.delete('b');
+    // It stopped as pd stop would: its state file is gone, so pd finds no engine b.
+    const status = await pd(['status', '--engine', ID.b, '--json'], env);
+    expect(status.code).not.toBe(0);
   });
 });
