@@ -14,6 +14,7 @@ import { type Membership, StaticMembership } from './membership.js';
 import { NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
 import { FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isMembershipSpec, validateFederationOptions } from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
+import { ClusterRegistry } from './cluster-registry.js';
 import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
 import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
 import { carrierSwimTransport } from './swim-transport.js';
@@ -100,6 +101,7 @@ export class Federation {
   /** The SWIM membership this federation runs itself (`membership: { kind: 'swim' }`), once started. */
   private swim: SwimMembership | null = null;
   private downing: Downing | null = null;
+  private clusterRegistry: ClusterRegistry | null = null;
   private readonly events: NetEvent[] = [];
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
@@ -161,6 +163,13 @@ export class Federation {
     this.engine = engine;
     // Attached before listening: a peer's handshake can then never find the router unready.
     router.attach(net, engine, this.membership);
+    const registry = new ClusterRegistry({
+      nodeId: o.nodeId, incarnation: () => engine.incarnation,
+      alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
+      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(),
+    });
+    router.extension = registry;
+    this.clusterRegistry = registry;
     const address = await net.start();
     if (this.swim !== null && address !== null) {
       this.swim.advertisePort(address.port);
@@ -241,6 +250,16 @@ export class Federation {
     })().catch((error: unknown) => {
       if (this.nodeRouter !== null) this.nodeRouter.lastError = error;
     });
+  }
+
+  /**
+   * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for a
+   * local actor, `registry.whereis(name)` from any node), conflicts decided by (Lamport
+   * clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
+   */
+  get registry(): ClusterRegistry {
+    if (this.clusterRegistry === null) throw new EngineError('engine/stopped', `federation '${this.nodeId}' is not started (await federation.start(engine))`);
+    return this.clusterRegistry;
   }
 
   /** The SWIM membership the federation runs (`membership: { kind: 'swim' }`), once started; null otherwise. */

@@ -23,3 +23,4 @@ export type { MemberStatus } from './swim-wire.js';
 export {
   DOWNING_DEFAULTS, decideDowning, validateDowningOptions, type DowningDecision, type DowningMember, type DowningOptions, type DowningStrategy,
 } from './downing.js';
+export { ClusterRegistry, NAME_CONFLICT, type ClusterName, type NameConflict, type NameConflictMessage } from './cluster-registry.js';
