@@ -5,6 +5,7 @@
  */
 import type { Federation, PeerStats } from '@pd/federation';
 import { ControlError } from '../errors.js';
+import { toWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
 
 export const clusterMethods: MethodTable = {
@@ -31,6 +32,21 @@ export const clusterMethods: MethodTable = {
     params: [],
     summary: 'Each peer: connection state, incarnation, membership, frames (messages and signals) each way, frames and bytes queued to it.',
     run: (_p, host) => ({ nodeId: federationOf(host).nodeId, peers: federationOf(host).stats().peers.map(peerToWire) }),
+  },
+  'cluster.registry': {
+    params: [],
+    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, Lamport clock, address), and the conflicts this node lost.',
+    run: (_p, host) => {
+      const federation = federationOf(host);
+      const registry = federation.registry;
+      return toWire({
+        nodeId: federation.nodeId,
+        names: registry.list().map((n) => ({ name: n.name, node: n.node, clock: n.clock, addr: n.addr })),
+        conflicts: registry.conflicts().map((c) => ({
+          name: c.name, loser: { node: c.loser.node, clock: c.loser.clock, addr: c.loser.addr }, winner: { node: c.winner.node, clock: c.winner.clock, addr: c.winner.addr },
+        })),
+      });
+    },
   },
   'cluster.members': {
     params: [],
