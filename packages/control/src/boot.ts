@@ -8,7 +8,7 @@
  * later step fails, what was started is shut down again before the error is thrown.
  */
 import type { Kind } from '@pd/actor';
-import type { Federation } from '@pd/federation';
+import type { DowningDecision, Federation } from '@pd/federation';
 import type { PluginHost } from '@pd/plugin';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
 import { kindsEntryUrl, loadKinds } from './config/load.js';
@@ -66,7 +66,9 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     await assertNotRunning(dir, id);
   }
   // Created (its files checked) before anything starts; its router goes into the engine.
-  const federation = await createConfigFederation(config);
+  // Downing (SWIM membership) put this node on the losing side of a partition: stop as `pd stop` would.
+  let downed: ((decision: DowningDecision) => void) | null = null;
+  const federation = await createConfigFederation(config, (decision) => downed?.(decision));
   const inst: Instrumentation | null = options.instrument === undefined ? null : await options.instrument(config);
   let engine: Engine;
   try {
@@ -98,6 +100,10 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
       return report;
     })();
     return stopping;
+  };
+  downed = (decision) => {
+    process.stderr.write(`pd: node ${config.federation?.nodeId ?? id} is on the losing side of a partition (${decision.strategy}: ${decision.reason}); stopping the engine\n`);
+    void stop().catch(() => {});
   };
   try {
     // Multi mode: every core must have loaded the config's kinds before the tree spawns

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { PdError } from '@pd/actor';
-import type { Federation } from '@pd/federation';
+import type { DowningDecision, Federation } from '@pd/federation';
 import type { Engine } from '@pd/runtime';
 import { federationOptions } from './config/federation.js';
 import type { PdConfig } from './config/types.js';
@@ -19,7 +19,7 @@ import { ConfigError, type ConfigIssue } from './config/validate.js';
  * {@link ConfigError} at `federation.secretFile` / `federation.tls.key` for a file that is
  * missing or readable by group or others.
  */
-export async function createConfigFederation(config: PdConfig): Promise<Federation | null> {
+export async function createConfigFederation(config: PdConfig, onDowned?: (decision: DowningDecision) => void): Promise<Federation | null> {
   const section = config.federation;
   if (section === undefined) return null;
   const issues: ConfigIssue[] = [];
@@ -33,7 +33,7 @@ export async function createConfigFederation(config: PdConfig): Promise<Federati
   }
   if (issues.length > 0) throw new ConfigError(issues, config.file);
   const { createFederation } = await import('@pd/federation');
-  return createFederation(federationOptions(section));
+  return createFederation({ ...federationOptions(section), ...(onDowned === undefined ? {} : { onDowned }) });
 }
 
 /**

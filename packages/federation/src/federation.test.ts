@@ -494,6 +494,25 @@ describe('options', () => {
     }
   });
 
+  it('a membership choice is checked naming the field: swim needs listen; its seeds, timing and downing by path', () => {
+    const field = (options: unknown): unknown => {
+      try {
+        createFederation(options as FederationOptions);
+      } catch (error) {
+        return (error as { details?: { field?: unknown } }).details?.field;
+      }
+      return null;
+    };
+    expect(field({ nodeId: 'a', membership: { kind: 'swim' } })).toBe('listen');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'gossip' } })).toBe('membership.kind');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', seeds: [{ host: 'h', port: 0 }] } })).toBe('membership.seeds[0].port');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', timing: { probeTimeoutMs: 2000 } } })).toBe('membership.timing.probeTimeoutMs');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', downing: { strategy: 'static-quorum' } } })).toBe('membership.downing.quorumSize');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', gosip: {} } })).toBe('membership.gosip');
+    expect(field({ nodeId: 'a', membership: { kind: 'static', seeds: [] } })).toBe('membership.seeds');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', seeds: [{ host: 'h', port: 7946 }], downing: { strategy: 'off' } } })).toBe(null);
+  });
+
   it('start refuses an engine made without the federation router; a short secret is refused naming it', async () => {
     const { createEngine } = await import('@pd/runtime');
     const fed = createFederation({ nodeId: 'a', secret: SECRET });

@@ -9,11 +9,15 @@
  */
 import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOptions } from '@pd/actor';
 import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
-import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret } from '@pd/transport';
+import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret, tcpCarrier } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
 import { NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
-import { FEDERATION_DEFAULTS, type FederationOptions, validateFederationOptions } from './options.js';
+import { FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isMembershipSpec, validateFederationOptions } from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
+import { ClusterRegistry } from './cluster-registry.js';
+import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
+import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
+import { carrierSwimTransport } from './swim-transport.js';
 
 /** Options of {@link Federation.spawn}: a registered kind's spawn, on `node`. */
 export interface RemoteSpawnOptions<A = unknown> {
@@ -58,6 +62,18 @@ export interface FederationStats {
   readonly books: { readonly links: number; readonly watching: number; readonly watchedBy: number; readonly pending: number };
   /** The network node's counters (handshakes, frames, bytes, drops by cause). */
   readonly net: NetStats | null;
+  /** The SWIM membership's counters and local health, when the federation runs one (`membership: { kind: 'swim' }`). */
+  readonly swim: (SwimStats & { readonly healthScore: number }) | null;
+}
+
+/** What {@link Federation.members} returns. */
+export interface MembersView {
+  /** `static`: the `peers` list (or a membership of the caller's); `swim`: the federation's SWIM membership. */
+  readonly kind: 'static' | 'swim';
+  /** Every member this node knows, itself first (for `static`: itself and its peers, all `alive`, incarnation 0). */
+  readonly members: readonly MemberInfo[];
+  /** With SWIM: the downing strategy, the members this side downed, and the decisions taken (oldest first). */
+  readonly downing?: { readonly strategy: DowningStrategy; readonly downed: readonly string[]; readonly decisions: readonly DowningDecision[] };
 }
 
 /**
@@ -81,7 +97,11 @@ export class Federation {
   private net: NetNode | null = null;
   private engine: Engine | null = null;
   private readonly gate: PolicyGate;
-  private readonly membership: Membership;
+  private membership: Membership;
+  /** The SWIM membership this federation runs itself (`membership: { kind: 'swim' }`), once started. */
+  private swim: SwimMembership | null = null;
+  private downing: Downing | null = null;
+  private clusterRegistry: ClusterRegistry | null = null;
   private readonly events: NetEvent[] = [];
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
@@ -90,7 +110,8 @@ export class Federation {
     this.options = options;
     this.nodeId = options.nodeId;
     this.gate = new PolicyGate(options.policy);
-    this.membership = options.membership ?? new StaticMembership(options.peers ?? []);
+    const m = options.membership;
+    this.membership = m === undefined || isMembershipSpec(m) ? new StaticMembership(options.peers ?? []) : m;
     const timeout = options.requestTimeoutMs ?? FEDERATION_DEFAULTS.requestTimeoutMs;
     this.router = (host) => {
       if (this.nodeRouter !== null) {
@@ -115,6 +136,7 @@ export class Federation {
       // A start that failed (a secret that does not load, a port in use) leaves nothing open.
       this.state = 'closed';
       await this.net?.close();
+      await this.swim?.close();
       throw error;
     }
   }
@@ -122,6 +144,8 @@ export class Federation {
   private async open(engine: Engine, router: NodeRouter): Promise<NetAddress | null> {
     const o = this.options;
     const cluster = o.cluster ?? FEDERATION_DEFAULTS.cluster;
+    const spec = isMembershipSpec(o.membership) && o.membership.kind === 'swim' ? o.membership : null;
+    if (spec !== null) this.membership = this.swim = await this.makeSwim(spec, cluster);
     const onEvent = (event: NetEvent): void => this.onNetEvent(event);
     const net = o.carrier !== undefined
       ? new NetNode({
@@ -139,9 +163,108 @@ export class Federation {
     this.engine = engine;
     // Attached before listening: a peer's handshake can then never find the router unready.
     router.attach(net, engine, this.membership);
+    const registry = new ClusterRegistry({
+      nodeId: o.nodeId, incarnation: () => engine.incarnation,
+      alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
+      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(),
+    });
+    router.extension = registry;
+    this.clusterRegistry = registry;
     const address = await net.start();
+    if (this.swim !== null && address !== null) {
+      this.swim.advertisePort(address.port);
+      // Probing, gossip and their timeouts run on the engine's reactor (the simulator's clock in a simulation).
+      try {
+        await this.swim.start(engine.reactor);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException)?.code;
+        if (typeof code !== 'string') throw error;
+        const g = this.swim.gossipAddress;
+        throw new ArgumentError(`federation: the membership cannot listen on ${g.host}:${g.port}: ${code}`, { field: 'membership.gossip', code });
+      }
+      const swim = this.swim;
+      this.downing = new Downing(o.nodeId, swim, engine.reactor, spec?.downing ?? {}, (decision) => {
+        if (decision.decision === 'down') this.downed(decision);
+      });
+      this.downing.start();
+    }
     this.state = 'started';
     return address;
+  }
+
+  /** The SWIM membership of `spec`: signed with the cluster secret, over the carrier given or TCP. */
+  private async makeSwim(spec: SwimMembershipSpec, cluster: string): Promise<SwimMembership> {
+    const o = this.options;
+    const host = o.listen?.host ?? '127.0.0.1';
+    // The same secret the federation's handshakes prove: a membership message without it is dropped.
+    const secret = await loadSecret(o.secret ?? { env: SECRET_ENV }, 'secret', o.env ?? process.env);
+    return new SwimMembership({
+      nodeId: o.nodeId, cluster, secret,
+      advertise: { host: spec.advertiseHost ?? host, port: o.listen?.port || 1 },
+      gossip: { host: spec.gossip?.host ?? host, port: spec.gossip?.port ?? 0 },
+      ...(spec.seeds === undefined ? {} : { seeds: spec.seeds }), ...(spec.timing === undefined ? {} : { timing: spec.timing }),
+      transport: carrierSwimTransport(o.carrier ?? tcpCarrier()),
+    });
+  }
+
+  /**
+   * The members as the membership sees them: with `membership: { kind: 'swim' }` each with
+   * its state (`alive`, `suspect`, `dead`, `left`), incarnation and addresses; with a static
+   * list, this node and its peers (all `alive`). What `pd cluster members` shows.
+   */
+  members(): MembersView {
+    if (this.swim !== null) {
+      const d = this.downing;
+      return {
+        kind: 'swim', members: this.swim.memberList(),
+        ...(d === null ? {} : { downing: { strategy: d.strategy, downed: d.downedMembers(), decisions: d.history() } }),
+      };
+    }
+    const self = this.address;
+    const host = this.options.listen?.host ?? '127.0.0.1';
+    const entry = (id: string, a: { host: string; port: number }): MemberInfo => ({
+      id, status: 'alive', incarnation: 0, address: { id, host: a.host, port: a.port }, gossip: { host: a.host, port: 0 }, accusers: 0, deadlineMs: null,
+    });
+    return {
+      kind: 'static',
+      members: [entry(this.nodeId, self ?? { host, port: 0 }), ...(this.options.peers ?? []).filter((p) => this.membership.addressOf(p.id) !== undefined)
+        .map((p) => entry(p.id, this.membership.addressOf(p.id)!))],
+    };
+  }
+
+  /** This node is on the losing side of a partition: the user's `onDowned`, or stop the engine and leave. */
+  private downed(decision: DowningDecision): void {
+    const engine = this.engine;
+    if (this.options.onDowned !== undefined) {
+      try {
+        this.options.onDowned(decision);
+      } catch (error) {
+        this.nodeRouter!.lastError = error;
+      }
+      return;
+    }
+    if (engine === null) return;
+    void (async () => {
+      await engine.shutdown();
+      await this.close();
+    })().catch((error: unknown) => {
+      if (this.nodeRouter !== null) this.nodeRouter.lastError = error;
+    });
+  }
+
+  /**
+   * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for a
+   * local actor, `registry.whereis(name)` from any node), conflicts decided by (Lamport
+   * clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
+   */
+  get registry(): ClusterRegistry {
+    if (this.clusterRegistry === null) throw new EngineError('engine/stopped', `federation '${this.nodeId}' is not started (await federation.start(engine))`);
+    return this.clusterRegistry;
+  }
+
+  /** The SWIM membership the federation runs (`membership: { kind: 'swim' }`), once started; null otherwise. */
+  get swimMembership(): SwimMembership | null {
+    return this.swim;
   }
 
   /** Where this node listens, once started (null when it only dials). */
@@ -207,6 +330,7 @@ export class Federation {
       router: { ...(router?.counters ?? { framesIn: 0, badFrames: 0, staleSends: 0, errors: 0 }) },
       books: router?.books() ?? { links: 0, watching: 0, watchedBy: 0, pending: 0 },
       net: net === null ? null : structuredClone(net.stats),
+      swim: this.swim === null ? null : { ...this.swim.stats, healthScore: this.swim.healthScore },
     };
   }
 
@@ -217,17 +341,22 @@ export class Federation {
 
   /**
    * Leave the cluster: links and monitors across nodes get `noconnection` here, peers see
-   * this node's connections close (and theirs fire there). Does not shut the engine down.
+   * this node's connections close (and theirs fire there). With a SWIM membership, every
+   * live member is told this node `left` first (they fire peer down with reason `left` at
+   * once instead of suspecting it). Does not shut the engine down.
    */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     const engine = this.engine;
+    this.downing?.stop();
+    this.swim?.leave();
     // Exits and Downs staged just before (a shutdown's last actors) leave in the flush the
     // network scheduled with `soon`; this turn comes after it, so they go out first.
     if (engine !== null) await new Promise<void>((resolve) => engine.reactor.soon(resolve));
     this.nodeRouter?.close();
     await this.net?.close();
+    await this.swim?.close();
   }
 
   private started(operation: string): Engine {

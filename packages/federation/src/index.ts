@@ -6,9 +6,12 @@
  * semantics, `noconnection` on a lost connection), spawn and whereis on a named node, and a
  * policy of what remote nodes may do here. See docs/federation.md.
  */
-export { Federation, createFederation, startNode, type FederationNode, type FederationStats, type PeerStats, type RemoteSpawnOptions } from './federation.js';
+export {
+  Federation, createFederation, startNode, type FederationNode, type FederationStats, type MembersView, type PeerStats, type RemoteSpawnOptions,
+} from './federation.js';
 export {
   FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PrefixPolicy,
+  type StaticMembershipSpec, type SwimMembershipSpec,
 } from './options.js';
 export { StaticMembership, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
 export type { PolicyRefusals } from './policy.js';
@@ -17,3 +20,7 @@ export { SwimMembership, type MemberInfo, type SwimStats } from './swim.js';
 export { SWIM_DEFAULTS, validateSwimOptions, type GossipAddress, type SwimOptions, type SwimTiming } from './swim-options.js';
 export { carrierSwimTransport, type CarrierSwimLimits, type SwimTransport } from './swim-transport.js';
 export type { MemberStatus } from './swim-wire.js';
+export {
+  DOWNING_DEFAULTS, decideDowning, validateDowningOptions, type DowningDecision, type DowningMember, type DowningOptions, type DowningStrategy,
+} from './downing.js';
+export { ClusterRegistry, NAME_CONFLICT, type ClusterName, type NameConflict, type NameConflictMessage } from './cluster-registry.js';

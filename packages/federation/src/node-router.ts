@@ -78,6 +78,14 @@ const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priorit
 /** Control request ids: above any ask id an engine hands out, below 2^53 (they ride in headers). */
 const FIRST_REQUEST_ID = 2 ** 50;
 
+/** A layer above the router (the cluster registry): peers up and down, local exits, its notices. */
+export interface RouterExtension {
+  connected(peer: string): void;
+  down(peer: string): void;
+  exited(local: AnyAddr): void;
+  notice(peer: string, incarnation: number, body: unknown): void;
+}
+
 export class NodeRouter implements RemoteRouter {
   readonly node: number;
   readonly counters: RouterCounters = { framesIn: 0, badFrames: 0, staleSends: 0, errors: 0 };
@@ -105,6 +113,8 @@ export class NodeRouter implements RemoteRouter {
   /** Set while delivering a remote publish here, so it is not published back out. */
   private publishingInbound = false;
   private closed = false;
+  /** What the cluster registry hears of peers and exits, and its notices (set by the federation). */
+  extension: RouterExtension | null = null;
   /** The last handshake refusal or connection loss per peer (for error messages). */
   private readonly lastTrouble = new Map<string, string>();
 
@@ -121,11 +131,14 @@ export class NodeRouter implements RemoteRouter {
     this.membership = membership;
     const listener: MembershipListener = {
       peerUp: (peer) => this.peerOf(peer.id).member = true,
-      peerDown: (id) => {
+      peerDown: (id, reason) => {
         const peer = this.peers.get(id);
         if (peer === undefined) return;
         peer.member = false;
         this.nodeDown(peer, 'left the membership');
+        // A connection to a node declared gone may be half-open (a crashed host sends no reset): drop
+        // it, so that when the node comes back (a new run, maybe a new address) it is dialed afresh.
+        this.net?.disconnect(id, `the membership says: ${reason}`);
       },
     };
     this.unsubscribe = membership.subscribe(listener);
@@ -151,6 +164,28 @@ export class NodeRouter implements RemoteRouter {
     this.ensureChannel(peer);
     for (const done of peer.waiters.splice(0)) done();
     this.sharePeers(peer);
+    this.guardExtension(() => this.extension?.connected(id));
+  }
+
+  /** Send a notice of the extension (`{ op: 'registry', ... }`) to `peerId`, if it is up. */
+  noticeTo(peerId: string, body: Notice): void {
+    const peer = this.peers.get(peerId);
+    if (peer === undefined || peer.state !== 'up' || this.closed) return;
+    this.stage(peer, MessageKind.user, endpointOf(0), null, 0, body, 0, null);
+  }
+
+  /** Peers connected now. */
+  upPeers(): string[] {
+    return [...this.peers.values()].filter((p) => p.state === 'up').map((p) => p.id);
+  }
+
+  private guardExtension(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.counters.errors++;
+      this.lastError = error;
+    }
   }
 
   /**
@@ -353,6 +388,7 @@ export class NodeRouter implements RemoteRouter {
   }
 
   exited(local: AnyAddr, reason: ExitReason): void {
+    if (this.extension !== null) this.guardExtension(() => this.extension!.exited(local));
     if (this.links.size > 0) {
       const key = local.key;
       const entry = this.links.get(key);
@@ -538,6 +574,10 @@ export class NodeRouter implements RemoteRouter {
     const op = (body as { op?: unknown }).op;
     if (kind === MessageKind.user && op === 'peers') {
       this.learnPeers((body as { peers?: unknown }).peers);
+      return;
+    }
+    if (kind === MessageKind.user && op === 'registry') {
+      this.extension?.notice(peer.id, peer.incarnation, body);
       return;
     }
     if (kind === MessageKind.user && op === 'publish') {
@@ -798,6 +838,7 @@ export class NodeRouter implements RemoteRouter {
    */
   private nodeDown(peer: Peer, why: string): void {
     peer.state = 'down';
+    if (this.extension !== null) this.guardExtension(() => this.extension!.down(peer.id));
     this.breakBooks(peer.incarnation);
     for (const [id, entry] of this.pending) {
       if (entry.peer !== peer) continue;

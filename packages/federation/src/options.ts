@@ -7,6 +7,8 @@
 import { ArgumentError, describeType } from '@pd/actor';
 import type { Carrier, NetLimits, SecretSource } from '@pd/transport';
 import type { Membership, PeerAddress } from './membership.js';
+import { type DowningDecision, type DowningOptions, validateDowningOptions } from './downing.js';
+import { type GossipAddress, type SwimTiming, validateSwimOptions } from './swim-options.js';
 
 /** Path prefixes (segment-wise: `/user/a` covers `/user/a/b`, not `/user/ab`). */
 export interface PrefixPolicy {
@@ -46,8 +48,13 @@ export interface FederationOptions {
   };
   /** The peers this node knows (a static membership). Ignored when `membership` is given. */
   readonly peers?: readonly PeerAddress[];
-  /** Who is in the cluster (peer up / peer down); default a static list made of `peers`. */
-  readonly membership?: Membership;
+  /**
+   * Who is in the cluster (peer up / peer down): a {@link Membership} of your own, or a
+   * choice the federation builds and runs itself — `{ kind: 'static' }` (the default: the
+   * `peers` list) or `{ kind: 'swim', seeds, ... }` (SWIM with Lifeguard, see
+   * {@link SwimMembershipSpec}; needs `listen`).
+   */
+  readonly membership?: Membership | StaticMembershipSpec | SwimMembershipSpec;
   /** What remote nodes may do here. */
   readonly policy?: FederationPolicy;
   /** How long `spawn`, `whereis` and a remote `sendWait` wait for the other node, ms; default 5000. */
@@ -61,7 +68,51 @@ export interface FederationOptions {
    * `@pd/runtime/sim`, or a test's); the wire protocol runs over it unchanged.
    */
   readonly carrier?: Carrier;
+  /**
+   * Called when downing decides this node is on the losing side of a partition (SWIM
+   * membership only). Default: shut the engine down (its actors exit with the engine's
+   * shutdown reason) and close the federation.
+   */
+  readonly onDowned?: (decision: DowningDecision) => void;
 }
+
+/** The static membership as a choice: the `peers` list, fixed (the default). */
+export interface StaticMembershipSpec {
+  readonly kind: 'static';
+}
+
+/**
+ * SWIM with Lifeguard as the membership (docs/membership.md), built and run by the
+ * federation: started on the engine's reactor when the federation starts, leaving the
+ * cluster gracefully when it closes. Its messages are signed with the cluster secret
+ * (HMAC-SHA256) and travel over the federation's carrier kind (TCP unless the federation
+ * runs on a custom `carrier`) on a port of their own, `gossip`. `peers` is ignored: members
+ * are found through `seeds`.
+ */
+export interface SwimMembershipSpec {
+  readonly kind: 'swim';
+  /** Where the membership endpoint listens; host default `listen.host`, port default 0 (any free one: then this node can join others but cannot be a seed). */
+  readonly gossip?: { readonly host?: string; readonly port: number };
+  /** Membership endpoints (`gossip` addresses of other nodes) to join through; this node's own may be listed. */
+  readonly seeds?: readonly GossipAddress[];
+  /** The host peers dial to reach this node's federation port (default `listen.host`; give it when listening on 0.0.0.0). */
+  readonly advertiseHost?: string;
+  /** Timing overrides (memberlist's LAN profile by default, see `SWIM_DEFAULTS`). */
+  readonly timing?: SwimTiming;
+  /**
+   * What to do about members declared dead (docs/membership.md#downing): by default
+   * `keep-majority` — after the view is stable for `stableAfterMs`, the side of a partition
+   * with more than half the members keeps running and the other stops itself.
+   */
+  readonly downing?: DowningOptions;
+}
+
+/** Whether `m` is a membership choice (static or SWIM) rather than a {@link Membership} object. */
+export function isMembershipSpec(m: unknown): m is StaticMembershipSpec | SwimMembershipSpec {
+  return typeof m === 'object' && m !== null && typeof (m as { subscribe?: unknown }).subscribe !== 'function' && 'kind' in m;
+}
+
+const SWIM_SPEC_FIELDS = new Set(['kind', 'gossip', 'seeds', 'advertiseHost', 'timing', 'downing']);
 
 /** Defaults, in one place. */
 export const FEDERATION_DEFAULTS = {
@@ -71,7 +122,7 @@ export const FEDERATION_DEFAULTS = {
 } as const;
 
 const KNOWN_FIELDS = new Set([
-  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier',
+  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier', 'onDowned',
 ]);
 
 /**
@@ -104,12 +155,7 @@ export function validateFederationOptions(options: unknown): asserts options is 
       checkEndpoint(p, field, true, bad);
     });
   }
-  if (o.membership !== undefined) {
-    const m = o.membership as Record<string, unknown> | null;
-    if (typeof m !== 'object' || m === null || typeof m.subscribe !== 'function' || typeof m.addressOf !== 'function') {
-      bad('membership', 'must implement Membership (subscribe, addressOf)');
-    }
-  }
+  if (o.membership !== undefined) checkMembership(o, bad);
   if (o.policy !== undefined) {
     if (typeof o.policy !== 'object' || o.policy === null) bad('policy', `must be an object { send?, spawn? }, got ${describeType(o.policy)}`);
     const policy = o.policy as Record<string, unknown>;
@@ -135,12 +181,52 @@ export function validateFederationOptions(options: unknown): asserts options is 
     bad('requestTimeoutMs', `must be a positive finite number of milliseconds, got ${String(o.requestTimeoutMs)}`);
   }
   if (o.limits !== undefined && (typeof o.limits !== 'object' || o.limits === null)) bad('limits', `must be an object, got ${describeType(o.limits)}`);
+  if (o.onDowned !== undefined && typeof o.onDowned !== 'function') bad('onDowned', `must be a function, got ${describeType(o.onDowned)}`);
   if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null)) bad('env', `must be an object, got ${describeType(o.env)}`);
   if (o.carrier !== undefined) {
     const c = o.carrier as Record<string, unknown> | null;
     if (typeof c !== 'object' || c === null || typeof c.kind !== 'string' || typeof c.listen !== 'function' || typeof c.dial !== 'function') {
       bad('carrier', 'must be a Carrier { kind, listen, dial }');
     }
+  }
+}
+
+function checkMembership(o: Record<string, unknown>, bad: (field: string, why: string) => never): void {
+  const m = o.membership as Record<string, unknown> | null;
+  if (isMembershipSpec(m)) {
+    if (m.kind === 'static') {
+      for (const key of Object.keys(m)) if (key !== 'kind') bad(`membership.${key}`, 'is not an option of the static membership (its members are `peers`)');
+      return;
+    }
+    if (m.kind !== 'swim') bad('membership.kind', `must be 'static' or 'swim', got ${describeValue(m.kind)}`);
+    const spec = m as Record<string, unknown>;
+    for (const key of Object.keys(spec)) if (!SWIM_SPEC_FIELDS.has(key)) bad(`membership.${key}`, `is not a swim membership option (known: ${[...SWIM_SPEC_FIELDS].join(', ')})`);
+    if (o.listen === undefined) bad('listen', 'is required with membership \'swim\' (members must be able to dial this node)');
+    const listen = o.listen as { host?: string };
+    if (spec.advertiseHost !== undefined && (typeof spec.advertiseHost !== 'string' || spec.advertiseHost === '')) {
+      bad('membership.advertiseHost', `must be a non-empty string, got ${describeValue(spec.advertiseHost)}`);
+    }
+    const gossip = spec.gossip as Record<string, unknown> | undefined;
+    if (gossip !== undefined && (typeof gossip !== 'object' || gossip === null)) bad('membership.gossip', `must be an object { host?, port }, got ${describeType(gossip)}`);
+    const host = listen.host ?? '127.0.0.1';
+    if (spec.downing !== undefined) validateDowningOptions(spec.downing, 'membership.downing');
+    try {
+      // The library's own check, with a stand-in transport: the same rules, reported under `membership.`.
+      validateSwimOptions({
+        nodeId: o.nodeId, advertise: { host: (spec.advertiseHost as string | undefined) ?? host, port: 1 },
+        gossip: { host: gossip?.host ?? host, port: gossip?.port ?? 0 },
+        ...(spec.seeds === undefined ? {} : { seeds: spec.seeds }), ...(spec.timing === undefined ? {} : { timing: spec.timing }),
+        transport: { listen: async () => ({ host, port: 0 }), send() {}, close: async () => {} },
+      });
+    } catch (error) {
+      if (!(error instanceof ArgumentError)) throw error;
+      const field = String(error.details?.field ?? '(root)');
+      bad(`membership.${field}`, error.message.replace(/^arg\/invalid: /, '').replace(`swim option ${field} `, ''));
+    }
+    return;
+  }
+  if (typeof m !== 'object' || m === null || typeof m.subscribe !== 'function' || typeof m.addressOf !== 'function') {
+    bad('membership', "must implement Membership (subscribe, addressOf), or be { kind: 'static' } or { kind: 'swim', ... }");
   }
 }
 

@@ -42,7 +42,13 @@ export type Notice =
    * The sender is connected to these nodes, running as these incarnations: the receiver
    * can route addresses of theirs it learns from messages (connecting on first use).
    */
-  | { readonly op: 'peers'; readonly peers: readonly (readonly [id: string, incarnation: number])[] };
+  | { readonly op: 'peers'; readonly peers: readonly (readonly [id: string, incarnation: number])[] }
+  /**
+   * The cluster registry (cluster-registry.ts): names registered on the sender, as
+   * `[name, addr, clock]`; `full`: these are all of them (the receiver forgets the others it
+   * had from the sender), else a delta whose `removed` names are gone.
+   */
+  | { readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[] };
 
 /** The body of a `reply` frame: `[0, value]`, or `[1, error]` with the error as `wireError` wrote it. */
 export type Answer = readonly [0, unknown] | readonly [1, unknown];

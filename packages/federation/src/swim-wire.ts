@@ -23,6 +23,8 @@ export interface Update {
   readonly gPort: number;
   /** Who says so (the accuser, for `suspect`: Lifeguard counts independent accusers). */
   readonly by: string;
+  /** When the member's run started, ms on its own wall clock: the join order `keep-oldest` downing uses (absent from older senders). */
+  readonly since?: number;
 }
 
 /** What one node sends another. Every message names its sender and where to answer it. */
@@ -111,7 +113,8 @@ function isUpdate(value: unknown): value is Update {
   if (typeof value !== 'object' || value === null) return false;
   const u = value as Record<string, unknown>;
   return isId(u.id) && typeof u.status === 'string' && STATUSES.has(u.status) && isSeq(u.incarnation)
-    && isHost(u.host) && isPort(u.port) && isHost(u.gHost) && isPort(u.gPort) && isId(u.by);
+    && isHost(u.host) && isPort(u.port) && isHost(u.gHost) && isPort(u.gPort) && isId(u.by)
+    && (u.since === undefined || (typeof u.since === 'number' && Number.isFinite(u.since) && u.since >= 0));
 }
 
 function isId(value: unknown): value is string {

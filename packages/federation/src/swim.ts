@@ -97,6 +97,8 @@ interface Member {
   /** Reactor time of the last status change. */
   changedAt: number;
   suspicion: Suspicion | null;
+  /** When its run started on its own wall clock, as it told (join order for keep-oldest); Infinity when unknown. */
+  since: number;
 }
 
 /** A probe of this node in flight. */
@@ -133,7 +135,7 @@ export class SwimMembership implements Membership {
   /** The last error counted in `stats.errors`, for diagnosis. */
   lastError: unknown = null;
   private readonly cluster: string;
-  private readonly self: { readonly host: string; readonly port: number; readonly gHost: string; gPort: number };
+  private readonly self: { readonly host: string; port: number; readonly gHost: string; gPort: number };
   private readonly seeds: readonly GossipAddress[];
   private readonly transport: SwimTransport;
   private readonly codec: SwimCodec;
@@ -144,6 +146,8 @@ export class SwimMembership implements Membership {
   /** Handlers of acks and nacks awaited, by sequence number. */
   private readonly awaiting = new Map<number, (kind: 'ack' | 'nack') => void>();
   private incarnation = 0;
+  /** When this run started, ms of the reactor's wall clock (set on start). */
+  private since = 0;
   /** Lifeguard's local health score, in [0, awarenessMaxMultiplier - 1]; timeouts scale by score + 1. */
   private health = 0;
   private seq = 0;
@@ -186,6 +190,7 @@ export class SwimMembership implements Membership {
     this.state = 'running';
     this.reactor = reactor;
     this.random = reactor.random('swim');
+    this.since = Math.max(0, Math.floor(reactor.wallTime()));
     const bound = await this.transport.listen({ host: this.self.gHost, port: this.self.gPort }, reactor, (bytes) => this.receive(bytes));
     this.self.gPort = bound.port;
     // Announce itself (memberlist's setAlive): the seeds are not the only ones to spread the word.
@@ -221,6 +226,15 @@ export class SwimMembership implements Membership {
     await this.transport.close();
   }
 
+  /**
+   * The federation port this node advertises, when it was only known once the federation
+   * listened (port 0). Before {@link start} only. @internal (the federation calls it)
+   */
+  advertisePort(port: number): void {
+    if (this.state !== 'new') throw new EngineError('engine/stopped', `swim membership '${this.nodeId}': the advertised port is fixed once started`);
+    this.self.port = port;
+  }
+
   /** Where this node's membership endpoint listens (its port is known once started, when `gossip.port` was 0). */
   get gossipAddress(): GossipAddress {
     return { host: this.self.gHost, port: this.self.gPort };
@@ -237,6 +251,14 @@ export class SwimMembership implements Membership {
       id: m.id, status: m.status, incarnation: m.incarnation, address: m.peer, gossip: m.gossip,
       accusers: m.suspicion?.accusers.size ?? 0, deadlineMs: m.suspicion?.deadline ?? null,
     }))];
+  }
+
+  /** What downing reads: every member (this node first) with its status, incarnation and join order (`since`). */
+  downingView(): { id: string; status: MemberStatus; incarnation: number; age: number }[] {
+    return [
+      { id: this.nodeId, status: this.state === 'left' ? 'left' : 'alive', incarnation: this.incarnation, age: this.since },
+      ...[...this.members.values()].map((m) => ({ id: m.id, status: m.status, incarnation: m.incarnation, age: m.since })),
+    ];
   }
 
   /** Lifeguard's local health score: 0 is healthy; timeouts stretch by score + 1. */
@@ -487,7 +509,7 @@ export class SwimMembership implements Membership {
         if (m === undefined) {
           const member: Member = {
             id: u.id, status: 'alive', incarnation: u.incarnation, peer: { id: u.id, host: u.host, port: u.port },
-            gossip: { host: u.gHost, port: u.gPort }, by: u.by, changedAt: now, suspicion: null,
+            gossip: { host: u.gHost, port: u.gPort }, by: u.by, changedAt: now, suspicion: null, since: u.since ?? Infinity,
           };
           this.members.set(u.id, member);
           // A newcomer goes to a random place in the probe order, so it is probed within a round.
@@ -506,6 +528,7 @@ export class SwimMembership implements Membership {
         m.gossip = { host: u.gHost, port: u.gPort };
         m.by = u.by;
         m.changedAt = now;
+        if (u.since !== undefined) m.since = u.since;
         this.enqueue(u);
         if (!wasLive || moved) this.emitUp(m);
         return;
@@ -614,14 +637,14 @@ export class SwimMembership implements Membership {
   private updateOf(m: Member): Update {
     return {
       id: m.id, status: m.status, incarnation: m.incarnation, host: m.peer.host, port: m.peer.port,
-      gHost: m.gossip.host, gPort: m.gossip.port, by: m.by,
+      gHost: m.gossip.host, gPort: m.gossip.port, by: m.by, ...(Number.isFinite(m.since) ? { since: m.since } : {}),
     };
   }
 
   private selfUpdate(status: MemberStatus): Update {
     return {
       id: this.nodeId, status, incarnation: this.incarnation, host: this.self.host, port: this.self.port,
-      gHost: this.self.gHost, gPort: this.self.gPort, by: this.nodeId,
+      gHost: this.self.gHost, gPort: this.self.gPort, by: this.nodeId, since: this.since,
     };
   }
 

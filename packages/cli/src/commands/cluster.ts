@@ -1,25 +1,26 @@
 /**
- * `pd cluster status` and `pd cluster peers`: the engine's federation through the
- * `cluster.*` control methods — this node (id, incarnation, listen address, refusals,
- * network counters) and each peer (connection state, frames each way, queue depth).
+ * `pd cluster status`, `pd cluster peers` and `pd cluster members`: the engine's federation
+ * through the `cluster.*` control methods — this node (id, incarnation, listen address,
+ * refusals, network counters), each peer (connection state, frames each way, queue depth)
+ * and each member as the membership sees it (state, incarnation, addresses).
  */
 import type { Command, CommandContext } from '../command.js';
 import { UsageError } from '../exit.js';
 import { bytes, keyValues, table } from '../output.js';
 
-const SUBCOMMANDS = ['status', 'peers'] as const;
+const SUBCOMMANDS = ['status', 'peers', 'members'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  args: 'status | peers',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, or each peer\'s connection, frames each way and queue depth.',
+  args: 'status | peers | members',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames each way and queue depth, or each member\'s state (alive, suspect, dead, left) and incarnation.',
   needsEngine: true,
   options: {},
   run: async (ctx) => {
     const sub = ctx.arg(0, 'SUBCOMMAND: status or peers');
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
-      throw new UsageError(`pd cluster: unknown subcommand "${sub}" (status, peers)`, `usage: pd cluster ${clusterCommand.args}`);
+      throw new UsageError(`pd cluster: unknown subcommand "${sub}" (status, peers, members)`, `usage: pd cluster ${clusterCommand.args}`);
     }
     ctx.noMoreArgs(1);
     return RUN[sub as Subcommand](ctx);
@@ -37,6 +38,15 @@ interface Peer {
   readonly received: number;
   readonly queuedFrames: number;
   readonly queuedBytes: number;
+}
+
+interface Member {
+  readonly id: string;
+  readonly status: string;
+  readonly incarnation: number;
+  readonly address: { readonly host: string; readonly port: number };
+  readonly gossip: { readonly host: string; readonly port: number };
+  readonly accusers: number;
 }
 
 const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void>> = {
@@ -62,5 +72,18 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void>> = {
     ctx.output.text(table(['PEER', 'STATE', 'INCARNATION', 'MEMBER', 'SENT', 'RECEIVED', 'QUEUED', 'QUEUED BYTES'], peers.map((p: Peer) => [
       p.id, p.state, p.incarnation, p.member ? 'yes' : 'no', p.sent, p.received, p.queuedFrames, bytes(p.queuedBytes),
     ])));
+  },
+  members: async (ctx) => {
+    const view = await ctx.call('cluster.members');
+    if (ctx.json) return ctx.output.data(view);
+    const swim = view.kind === 'swim';
+    const rows = (view.members as Member[]).map((m) => [
+      m.id === view.nodeId ? `${m.id} (this node)` : m.id, m.status, m.incarnation, `${m.address.host}:${m.address.port}`,
+      ...(swim ? [`${m.gossip.host}:${m.gossip.port}`, m.status === 'suspect' ? m.accusers : '-'] : []),
+    ]);
+    const head = ['MEMBER', 'STATE', 'INCARNATION', 'ADDRESS', ...(swim ? ['GOSSIP', 'ACCUSERS'] : [])];
+    const downing = view.downing === undefined ? '' : `, downing ${view.downing.strategy}${view.downing.downed.length === 0 ? '' : ` (downed: ${view.downing.downed.join(', ')})`}`;
+    const note = swim ? `membership: swim, local health ${view.healthScore}${downing}` : 'membership: static (the config\'s federation.peers)';
+    ctx.output.text(`${note}\n${table(head, rows)}`);
   },
 };

@@ -111,11 +111,23 @@ export const deadCommand: Command = {
 export const registryCommand: Command = {
   name: 'registry',
   args: '[PREFIX]',
-  summary: 'List registered names and the paths bound under PREFIX in the path registry.',
+  summary: 'List registered names and the paths bound under PREFIX in the path registry; --cluster: the cluster registry\'s names and the conflicts this node lost.',
   needsEngine: true,
-  options: {},
+  options: {
+    cluster: { type: 'boolean', short: 'c', help: 'the cluster registry (names spanning the nodes of the engine\'s federation)' },
+  },
   run: async (ctx) => {
     ctx.noMoreArgs(1);
+    if (ctx.options.cluster === true) {
+      if (ctx.positionals[0] !== undefined) throw new UsageError('pd registry --cluster takes no PREFIX', 'usage: pd registry --cluster');
+      const result = await ctx.call('cluster.registry');
+      if (ctx.json) return ctx.output.data(result);
+      ctx.output.text(result.names.length === 0 ? `node ${result.nodeId}: no cluster names` : table(['NAME', 'NODE', 'CLOCK', 'ADDR'], result.names.map((n: any) => [n.name, n.node, n.clock, n.addr])));
+      if (result.conflicts.length > 0) {
+        ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, `${c.loser.node} (clock ${c.loser.clock})`, `${c.winner.node} (clock ${c.winner.clock})`]))}`);
+      }
+      return;
+    }
     const prefix = ctx.positionals[0];
     const result = await ctx.call('registry.list', prefix === undefined ? {} : { prefix });
     if (ctx.json) return ctx.output.data(result);

@@ -46,6 +46,34 @@ describe('config: federation', () => {
     ]);
   });
 
+  it('takes a membership choice: static (the peers list) or swim with seeds and timing overrides', () => {
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: { kind: 'static' } })).federation!.membership).toEqual({ kind: 'static' });
+    const swim = { kind: 'swim', gossip: { port: 7946 }, seeds: [{ host: '10.0.0.2', port: 7946 }], advertiseHost: '10.0.0.1', timing: { probeIntervalMs: 500, probeTimeoutMs: 250 } };
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: swim })).federation!.membership).toEqual(swim);
+    expect(CONFIG_SCHEMA.definitions.federationMembership.properties.timing.properties.probeIntervalMs).toMatchObject({ default: 1000 });
+  });
+
+  it('names each membership mistake by its path, with the SWIM library\'s own checks at federation.membership.<field>', () => {
+    expect(issues(withFederation({ nodeId: 'a', membership: {} }))).toEqual([{ path: 'federation.membership.kind', message: 'required field "kind" is missing' }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'gossip' } }))[0]!.path).toBe('federation.membership.kind');
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', seeds: [{ host: 'h', port: 0 }] } }))[0]!.path).toBe('federation.membership.seeds[0].port');
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', timing: { probeIntervalMz: 1 } } }))[0]!.path).toBe('federation.membership.timing.probeIntervalMz');
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', timing: { probeIntervalMs: 500, probeTimeoutMs: 600 } } }))).toEqual([{
+      path: 'federation.membership.timing.probeTimeoutMs',
+      message: 'must be below timing.probeIntervalMs (500), got 600: the indirect probes need the rest of the interval',
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', timing: { suspicionMult: 1 } } }))).toEqual([{
+      path: 'federation.membership.timing.suspicionMult', message: 'must be an integer >= 2, got 1',
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'static', seeds: [] } }))[0]!.path).toBe('federation.membership.seeds');
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'static-quorum' } } }))).toEqual([{
+      path: 'federation.membership.downing.quorumSize', message: "is required with strategy 'static-quorum'",
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'auto-down' } } }))[0]!.path).toBe('federation.membership.downing.strategy');
+    const downing = { strategy: 'static-quorum', quorumSize: 2, stableAfterMs: 5000 };
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing } })).federation!.membership!.downing).toEqual(downing);
+  });
+
   it('refuses a federation on a multi-core engine, naming engine.mode and why', () => {
     expect(issues(withFederation({ nodeId: 'a' }, { mode: 'multi', cores: 2 }))).toEqual([
       { path: 'engine.mode', message: 'a federation attaches to single-core engines only today: remove "federation" or set engine.mode to "single"' },

@@ -8,7 +8,7 @@
  * secret or certificate files, or open sockets (../federation.ts does, at boot).
  */
 import { ArgumentError } from '@pd/actor';
-import { type FederationOptions, validateFederationOptions } from '@pd/federation';
+import { DOWNING_DEFAULTS, type DowningOptions, type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions } from '@pd/federation';
 
 /** A path-prefix policy as written in a config. */
 export interface PrefixPolicySpec {
@@ -33,6 +33,24 @@ export interface FederationSection {
   /** What remote nodes may do here. */
   readonly policy?: { readonly send?: PrefixPolicySpec; readonly spawn?: PrefixPolicySpec };
   readonly requestTimeoutMs?: number;
+  /** Who is in the cluster: the `peers` list (`static`, the default) or SWIM with seeds. */
+  readonly membership?: MembershipSpec;
+}
+
+/** The `federation.membership` section. */
+export interface MembershipSpec {
+  /** `static`: the `peers` list; `swim`: SWIM with Lifeguard, members found through `seeds` (docs/membership.md). */
+  readonly kind: 'static' | 'swim';
+  /** Where the membership endpoint listens (swim): host default `listen.host`, port default 0 (any free one; such a node cannot be a seed). */
+  readonly gossip?: { readonly host?: string; readonly port: number };
+  /** Gossip endpoints of other nodes to join through (swim). */
+  readonly seeds?: readonly { readonly host: string; readonly port: number }[];
+  /** The host peers dial for this node's federation port (swim; default `listen.host`). */
+  readonly advertiseHost?: string;
+  /** SWIM timing overrides (memberlist's LAN profile by default). */
+  readonly timing?: SwimTiming;
+  /** Which side of a partition keeps running (swim; default keep-majority). */
+  readonly downing?: DowningOptions;
 }
 
 /** Defaults of the section (also the schema's `default`s). */
@@ -109,6 +127,62 @@ export const FEDERATION_DEFINITIONS = {
         },
       },
       requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000, description: 'How long a remote spawn, whereis or sendWait waits for the other node, ms (default 5000).' },
+      membership: { $ref: '#/definitions/federationMembership' },
+    },
+  },
+  federationMembership: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
+    description: 'Who is in the cluster (docs/membership.md): `static` (the default) is the `peers` list; `swim` finds members through `seeds` and detects failures (SWIM with Lifeguard), firing `noconnection` on everything linked to a member declared dead. SWIM messages are signed with the cluster secret.',
+    properties: {
+      kind: { enum: ['static', 'swim'], description: 'static: the peers list; swim: SWIM with seeds.' },
+      gossip: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['port'],
+        description: 'Where the SWIM endpoint listens (its own TCP port, beside `listen`).',
+        properties: {
+          host: { ...HOST, description: 'Address to bind (default `listen.host`).' },
+          port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one (such a node can join others but cannot be a seed).' },
+        },
+      },
+      seeds: {
+        type: 'array',
+        maxItems: 1024,
+        description: 'Gossip endpoints (`membership.gossip` of other nodes) to join through; any live member will do.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['host', 'port'],
+          properties: {
+            host: { ...HOST, description: 'The seed\'s host name or address.' },
+            port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Its gossip port.' },
+          },
+        },
+      },
+      advertiseHost: { ...HOST, description: 'The host other members dial for this node\'s federation port (default `listen.host`; give it when listening on 0.0.0.0).' },
+      timing: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'SWIM timing overrides; every field defaults to memberlist\'s LAN profile.',
+        properties: Object.fromEntries(Object.entries(SWIM_DEFAULTS).map(([key, value]) => [key, {
+          type: key.endsWith('Ms') || key === 'suspicionMaxTimeoutMult' ? 'number' : 'integer', minimum: 0, default: value,
+        }])),
+      },
+      downing: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Which side of a partition keeps running (swim): once this node\'s view has been stable for `stableAfterMs` with members declared dead, the winning side downs them and the losing side stops its engine (docs/membership.md#downing).',
+        properties: {
+          strategy: {
+            enum: ['keep-majority', 'static-quorum', 'keep-oldest', 'off'], default: DOWNING_DEFAULTS.strategy,
+            description: 'keep-majority: the side with more than half the members (on an even split, the side with the lowest node id); static-quorum: a side of at least quorumSize; keep-oldest: the side of the member that started first; off: never decide (a partition leaves both sides running).',
+          },
+          quorumSize: { type: 'integer', minimum: 1, description: 'With static-quorum: the smallest side that keeps running (more than half the cluster).' },
+          stableAfterMs: { type: 'number', minimum: 0, default: DOWNING_DEFAULTS.stableAfterMs, description: 'How long the view must be unchanged before a decision, ms.' },
+        },
+      },
     },
   },
   federationPrefixes: {
@@ -174,6 +248,7 @@ export function federationOptions(section: FederationSection): FederationOptions
     }),
     ...(section.policy === undefined ? {} : { policy: section.policy }),
     ...(section.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: section.requestTimeoutMs }),
+    ...(section.membership === undefined ? {} : { membership: section.membership }),
   };
 }
 

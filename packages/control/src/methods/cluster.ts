@@ -1,10 +1,11 @@
 /**
  * Cluster methods: what the engine's federation (@pd/federation) says about this node and
- * its peers, read-only, from `federation.stats()` and `recentEvents()`. An engine that is
+ * its peers, read-only, from `federation.stats()`, `members()` and `recentEvents()`. An engine that is
  * not a node of a cluster answers `cluster/unavailable`.
  */
 import type { Federation, PeerStats } from '@pd/federation';
 import { ControlError } from '../errors.js';
+import { toWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
 
 export const clusterMethods: MethodTable = {
@@ -31,6 +32,40 @@ export const clusterMethods: MethodTable = {
     params: [],
     summary: 'Each peer: connection state, incarnation, membership, frames (messages and signals) each way, frames and bytes queued to it.',
     run: (_p, host) => ({ nodeId: federationOf(host).nodeId, peers: federationOf(host).stats().peers.map(peerToWire) }),
+  },
+  'cluster.registry': {
+    params: [],
+    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, Lamport clock, address), and the conflicts this node lost.',
+    run: (_p, host) => {
+      const federation = federationOf(host);
+      const registry = federation.registry;
+      return toWire({
+        nodeId: federation.nodeId,
+        names: registry.list().map((n) => ({ name: n.name, node: n.node, clock: n.clock, addr: n.addr })),
+        conflicts: registry.conflicts().map((c) => ({
+          name: c.name, loser: { node: c.loser.node, clock: c.loser.clock, addr: c.loser.addr }, winner: { node: c.winner.node, clock: c.winner.clock, addr: c.winner.addr },
+        })),
+      });
+    },
+  },
+  'cluster.members': {
+    params: [],
+    summary: 'The membership: each member (this node first) with its state (alive, suspect, dead, left), incarnation, federation and gossip addresses; with SWIM, suspicions, local health and downing (strategy, members downed, decisions).',
+    run: (_p, host) => {
+      const federation = federationOf(host);
+      const view = federation.members();
+      const swim = federation.stats().swim;
+      return {
+        nodeId: federation.nodeId, kind: view.kind,
+        ...(swim === null ? {} : { healthScore: swim.healthScore, swim }),
+        ...(view.downing === undefined ? {} : { downing: view.downing }),
+        members: view.members.map((m) => ({
+          id: m.id, status: m.status, incarnation: m.incarnation,
+          address: { host: m.address.host, port: m.address.port }, gossip: { host: m.gossip.host, port: m.gossip.port },
+          accusers: m.accusers, suspicionDeadlineMs: m.deadlineMs,
+        })),
+      };
+    },
   },
 };
 

@@ -77,6 +77,23 @@ describe.each(KINDS)('%s transport on loopback', (kind) => {
     expect(a.node.stats.handshakes.ok).toBe(1);
   });
 
+  it('disconnect drops the connection and the address: no redial until connect names one again', async () => {
+    const a = await node(kind, 'a');
+    const b = await node(kind, 'b');
+    a.node.connect('b', { host: '127.0.0.1', port: b.port });
+    await waitFor(() => a.node.peer('b')?.connected === true, 10_000, 'up');
+    a.node.disconnect('b', 'declared dead by the membership');
+    await waitFor(() => a.node.peer('b')?.connected === false && b.node.peer('a')?.connected === false, 10_000, 'both ends down');
+    expect(a.events).toContainEqual(expect.objectContaining({ type: 'down', peer: 'b', reason: 'connectionLost', byPeer: false }));
+    // Well past the reconnect backoff: nothing dialed b again.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.node.peer('b')?.connected).toBe(false);
+    expect(a.node.stats.handshakes.ok).toBe(1);
+    a.node.connect('b', { host: '127.0.0.1', port: b.port });
+    await waitFor(() => a.node.peer('b')?.connected === true, 10_000, 'up again');
+    a.node.disconnect('nobody', 'unknown peers are ignored');
+  });
+
   it('refuses a peer with the wrong secret, saying only "auth", and counts it', async () => {
     const a = await node(kind, 'a', { secret: new TextEncoder().encode('not-the-cluster-secret-at-all!!') });
     const b = await node(kind, 'b');

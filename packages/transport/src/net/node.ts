@@ -117,6 +117,22 @@ export class NetNode {
     return peer;
   }
 
+  /**
+   * Forget how to reach `peerId` and drop its connections now (its membership declared it
+   * dead or gone): no reconnecting to the old address; the next {@link connect} dials the
+   * address given then. Frames queued for it stay queued (the next run of the peer drops
+   * those addressed to the old one). A `down` event follows for an open connection.
+   */
+  disconnect(peerId: string, text: string): void {
+    const peer = this.peers.get(peerId);
+    if (peer === undefined) return;
+    peer.address = null;
+    peer.cancelReconnect();
+    for (const conn of [...this.all]) {
+      if ((conn.outcome?.peer.nodeId ?? conn.handshake.peerId) === peerId) conn.close('connectionLost', text);
+    }
+  }
+
   /** The channel to `peerId` (made on first use; frames wait until a connection is up). */
   channel(peerId: string): PeerChannel {
     return this.link(peerId);

@@ -1,0 +1,206 @@
+/**
+ * pd end to end with three engines whose federation runs SWIM (`federation.membership:
+ * { kind: "swim" }`), each a real process started by `pd start --detach` on loopback: node
+ * a is the seed (its gossip port, picked by the engine, read from `pd cluster members`), b
+ * and c join through it. `pd cluster members` shows all three alive on every node; then c
+ * is killed with SIGKILL: a and b declare it dead and a monitor on each, held on c's
+ * counter, fires `noconnection`, and keep-majority downing on a and b (two of three) keeps
+ * them running with c downed; c is started again from the same config and rejoins with
+ * a higher incarnation and is usable (`pd call --node c`); `pd stop` of c is a graceful
+ * leave (`left` on the others); then a is killed, and b, alone in a one-to-one split
+ * without the lowest id, stops itself (its process exits, as after `pd stop`).
+ *
+ * Nothing here asserts speed: SWIM runs on fast test timing, but every wait is for a state
+ * and only bounded (generously) to fail a state that never comes; the times measured are
+ * printed, not checked.
+ */
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild, type Run } from './helpers.js';
+
+const E2E_TIMEOUT_MS = 3 * PD_TIMEOUT_MS;
+/** How long a state that must come may take, on a loaded machine. */
+const PATIENCE_MS = 60_000;
+const ID = { a: `swim-a-${process.pid}`, b: `swim-b-${process.pid}`, c: `swim-c-${process.pid}` };
+/** Fast probing (a detection in a few seconds), with room for a loaded machine's scheduling. */
+const TIMING = { probeIntervalMs: 500, probeTimeoutMs: 300, gossipIntervalMs: 100, pushPullIntervalMs: 5000 };
+let env: Record<string, string>;
+let dir: string;
+const files: Record<string, string> = {};
+const pids = new Map<string, number>();
+
+async function pdj(args: string[], code = 0): Promise<any> {
+  const run = await pd([...args, '--json'], env);
+  if (run.code !== code) throw new Error(`pd ${args.join(' ')} exited ${run.code} (expected ${code})\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  return run.json;
+}
+
+/** Retry `probe` until it gives a value; the bound only fails a state that never comes. */
+async function until<T>(probe: () => Promise<T | null>, what: string): Promise<T> {
+  const deadline = Date.now() + PATIENCE_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${PATIENCE_MS} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function start(node: 'a' | 'b' | 'c'): Promise<void> {
+  const run: Run = await pd(['start', '--config', files[node]!, '--detach', '--json'], env);
+  if (run.code !== 0) throw new Error(`pd start ${node} failed (${run.code}): ${run.stdout}${run.stderr}`);
+  pids.set(node, run.json.pid);
+}
+
+/** Node `observer`'s view of member `id`. */
+async function memberOf(observer: 'a' | 'b' | 'c', id: string): Promise<{ status: string; incarnation: number } | undefined> {
+  const view = await pdj(['cluster', 'members', '--engine', ID[observer]]);
+  return view.members.find((m: { id: string }) => m.id === id);
+}
+
+function config(node: 'a' | 'b' | 'c', seeds: { host: string; port: number }[], tree: Record<string, unknown>): Record<string, unknown> {
+  return {
+    version: 1, modules: [KINDS], engine: { id: ID[node], shutdownDeadlineMs: 60_000 },
+    federation: { nodeId: node, secretFile: 'cluster.secret', membership: { kind: 'swim', seeds, timing: TIMING, downing: { strategy: 'keep-majority', stableAfterMs: 3000 } } },
+    tree,
+  };
+}
+
+beforeAll(async () => {
+  requireBuild();
+  const watcher = { id: 'app', children: [{ id: 'watcher', kind: 'watcher', register: 'watcher' }] };
+  const a = await configDir(config('a', [], watcher));
+  dir = a.dir;
+  files.a = a.file;
+  env = { PD_STATE_DIR: a.stateDir };
+  const secret = join(dir, 'cluster.secret');
+  await writeFile(secret, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
+  await chmod(secret, 0o600);
+  await start('a');
+  // a is the seed: b and c join through the gossip port its engine picked.
+  const self = (await pdj(['cluster', 'members', '--engine', ID.a])).members[0];
+  const seeds = [{ host: '127.0.0.1', port: self.gossip.port }];
+  files.b = join(dir, 'b.json');
+  files.c = join(dir, 'c.json');
+  await writeFile(files.b, JSON.stringify(config('b', seeds, watcher)));
+  await writeFile(files.c, JSON.stringify(config('c', seeds, { id: 'app', children: [{ id: 'counter', kind: 'counter', args: { start: 7 }, register: 'counter' }] })));
+  await start('b');
+  await start('c');
+}, 4 * PD_TIMEOUT_MS);
+
+afterAll(async () => {
+  for (const [node, pid] of pids) {
+    try {
+      process.kill(pid, 0);
+      await pd(['stop', '--engine', ID[node as 'a']], env);
+    } catch {
+      // Already gone.
+    }
+  }
+}, 3 * PD_TIMEOUT_MS);
+
+describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOUT_MS }, () => {
+  let deadIncarnation = 0;
+
+  it('every node lists all three members alive (pd cluster members, --json and text)', async () => {
+    for (const observer of ['a', 'b', 'c'] as const) {
+      const view = await until(async () => {
+        const v = await pdj(['cluster', 'members', '--engine', ID[observer]]);
+        return v.members.length === 3 && v.members.every((m: { status: string }) => m.status === 'alive') ? v : null;
+      }, `${observer} sees three alive members`);
+      expect(view).toMatchObject({ nodeId: observer, kind: 'swim', healthScore: expect.any(Number) });
+      expect(view.members[0]).toMatchObject({ id: observer, status: 'alive', address: { host: '127.0.0.1' }, gossip: { host: '127.0.0.1' } });
+      expect(view.members.map((m: { id: string }) => m.id).sort()).toEqual(['a', 'b', 'c']);
+    }
+    // The cluster registry is reachable from pd too (names are registered through the API only: none here).
+    expect(await pdj(['registry', '--cluster', '--engine', ID.a])).toEqual({ nodeId: 'a', names: [], conflicts: [] });
+    expect((await pd(['registry', '--cluster', '--engine', ID.b], env)).stdout).toBe('node b: no cluster names\n');
+    const text = await pd(['cluster', 'members', '--engine', ID.a], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^membership: swim, local health \d+, downing keep-majority\nMEMBER +STATE +INCARNATION +ADDRESS +GOSSIP +ACCUSERS\n/);
+    expect(text.stdout).toMatch(/\na \(this node\) +alive +\d+ +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +-/);
+    expect(text.stdout).toMatch(/\nc +alive +\d+ /);
+  });
+
+  it('c killed with SIGKILL: a and b declare it dead, and a monitor on each of its actor fires noconnection', async () => {
+    // Watchers on a and b monitor c's counter: c sends them its address.
+    for (const node of ['a', 'b'] as const) {
+      expect(await pdj(['send', '--engine', ID.c, '--node', node, 'watcher', '{"watch":{"$addr":"counter"}}'])).toMatchObject({ result: 'queued' });
+      await until(async () => ((await pdj(['cluster', 'status', '--engine', ID[node]])).books.watching >= 1 ? true : null), `${node} monitors c's counter`);
+    }
+    const killedAt = Date.now();
+    process.kill(pids.get('c')!, 'SIGKILL');
+    const seen = new Set<string>();
+    for (const observer of ['a', 'b'] as const) {
+      const dead = await until(async () => {
+        const m = await memberOf(observer, 'c');
+        if (m !== undefined) seen.add(`${observer}:${m.status}`);
+        return m?.status === 'dead' ? m : null;
+      }, `${observer} declares c dead`);
+      console.log(`membership e2e: ${observer} saw c dead ${Date.now() - killedAt} ms after the kill (states seen: ${[...seen].join(', ')})`);
+      deadIncarnation = Math.max(deadIncarnation, dead.incarnation);
+    }
+    for (const node of ['a', 'b'] as const) {
+      const downs = await until(async () => {
+        const reply = (await pdj(['call', '--engine', ID[node], 'watcher', '{"type":"downs"}'])).reply;
+        return reply.length > 0 ? reply : null;
+      }, `${node}'s monitor fires`);
+      expect(downs).toEqual(['noconnection']);
+    }
+    // Keep-majority: a and b (two of three) keep running and down c, once their view is stable.
+    for (const node of ['a', 'b'] as const) {
+      const view = await until(async () => {
+        const v = await pdj(['cluster', 'members', '--engine', ID[node]]);
+        return v.downing.downed.includes('c') ? v : null;
+      }, `${node} downs c`);
+      expect(view.downing.decisions.at(-1)).toMatchObject({ decision: 'keep', unreachable: ['c'], members: 3, reachable: 2, strategy: 'keep-majority' });
+    }
+    // a and b stayed members of each other's view.
+    expect((await memberOf('a', 'b'))?.status).toMatch(/^(alive|suspect)$/);
+    expect((await memberOf('b', 'a'))?.status).toMatch(/^(alive|suspect)$/);
+  });
+
+  it('c started again rejoins with a higher incarnation and is usable', async () => {
+    await start('c');
+    for (const observer of ['a', 'b'] as const) {
+      const back = await until(async () => {
+        const m = await memberOf(observer, 'c');
+        return m?.status === 'alive' && m.incarnation > deadIncarnation ? m : null;
+      }, `${observer} sees c alive again`);
+      expect(back.incarnation).toBeGreaterThan(deadIncarnation);
+    }
+    const reply = await until(async () => {
+      const run = await pd(['call', '--engine', ID.a, '--node', 'c', 'counter', '{"type":"get"}', '--json'], env);
+      return run.code === 0 ? run.json.reply : null;
+    }, 'a calls the counter on the new c');
+    expect(reply).toBe(7);
+  });
+
+  it('pd stop of c is a graceful leave: the others see it left', async () => {
+    expect(await pdj(['stop', '--engine', ID.c])).toMatchObject({ stopped: true });
+    pids.delete('c');
+    for (const observer of ['a', 'b'] as const) {
+      await until(async () => ((await memberOf(observer, 'c'))?.status === 'left' ? true : null), `${observer} sees c left`);
+    }
+  });
+
+  it('a killed: b, alone, is the side of an even split without the lowest id, and stops itself', async () => {
+    // c left, so the cluster is a and b: one against one, and keep-majority keeps the side of 'a'.
+    process.kill(pids.get('a')!, 'SIGKILL');
+    pids.delete('a');
+    const pid = pids.get('b')!;
+    await until(async () => {
+      try {
+        process.kill(pid, 0);
+        return null;
+      } catch {
+        return true;
+      }
+    }, 'b stops its engine and exits');
+    pids.delete('b');
+    // It stopped as pd stop would: its state file is gone, so pd finds no engine b.
+    const status = await pd(['status', '--engine', ID.b, '--json'], env);
+    expect(status.code).not.toBe(0);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The cluster registry: names that span nodes. A node registers names for its own actors
+ * only, and is the one authority on them: it tells every connected peer (a delta on each
+ * change, its whole set when a peer connects), and each node resolves a name from what it
+ * holds — its own entries and the last word of every connected peer. Entries of a peer
+ * that is lost (connection down, declared dead, restarted) are forgotten at once: their
+ * actors are unreachable or gone.
+ *
+ * Conflicts: the same name held on two nodes (registered on both sides of a partition, or
+ * at once on two nodes before either heard of the other). Every node orders the holders by
+ * `(clock, node id)` — `clock` a Lamport clock stamped at registration (each node's clock
+ * moves past every clock it hears of, so a registration made after hearing of another
+ * sorts after it) — and the first wins, never by wall-clock time. The loser's node drops its
+ * entry, tells its peers, records the conflict, and sends the loser's holder a
+ * {@link NAME_CONFLICT} message (it is not killed: it may stop, or register another name).
+ *
+ * Owns: the entries, the clock, the conflict rule and its notices. Must not: throw for
+ * anything a peer sends (a bad notice is dropped and counted), or trust a peer's entry for
+ * an actor that is not its own.
+ */
+import { type AnyAddr, ArgumentError, RegistryError, isAddr } from '@pd/actor';
+import type { Notice } from './protocol.js';
+
+/** The `type` of the message a conflict's losing holder receives. */
+export const NAME_CONFLICT = 'pd/name-conflict';
+
+/** What the losing holder of a name receives when a conflict is decided against it. */
+export interface NameConflictMessage {
+  readonly type: typeof NAME_CONFLICT;
+  readonly name: string;
+  /** The winning holder, and its node. */
+  readonly winner: AnyAddr;
+  readonly winnerNode: string;
+}
+
+/** One registration as the registry shows it. */
+export interface ClusterName {
+  readonly name: string;
+  readonly addr: AnyAddr;
+  /** The node that registered it (its holder's node). */
+  readonly node: string;
+  /** Its Lamport stamp: with `node`, the conflict order (lower wins). */
+  readonly clock: number;
+}
+
+/** A conflict this node decided (it held the losing registration). */
+export interface NameConflict {
+  readonly name: string;
+  readonly loser: ClusterName;
+  readonly winner: ClusterName;
+}
+
+/** What the registry needs of its node. */
+export interface RegistryHost {
+  readonly nodeId: string;
+  /** This node's incarnation (the `node` of its local addresses). */
+  incarnation(): number;
+  /** Whether `addr` is a live local actor. */
+  alive(addr: AnyAddr): boolean;
+  /** Deliver `message` to a local actor. */
+  tell(addr: AnyAddr, message: unknown): void;
+  noticeTo(peer: string, notice: Notice): void;
+  upPeers(): readonly string[];
+}
+
+const MAX_NAME = 1024;
+const MAX_ENTRIES = 100_000;
+
+/** Names across the cluster; see the module's comment. `federation.registry` is one. */
+export class ClusterRegistry {
+  private clock = 0;
+  private readonly own = new Map<string, ClusterName>();
+  private readonly remote = new Map<string, Map<string, ClusterName>>();
+  private readonly conflictLog: NameConflict[] = [];
+  /** Notices from peers dropped as malformed. */
+  badNotices = 0;
+
+  constructor(private readonly host: RegistryHost) {}
+
+  /**
+   * Register `name` for the local actor `addr` across the cluster. Throws
+   * `registry/name-taken` when this node knows a holder already (a conflict it cannot see
+   * yet — across a partition — is decided when the sides meet).
+   */
+  register(name: string, addr: AnyAddr): void {
+    if (typeof name !== 'string' || name === '' || name.length > MAX_NAME) throw new ArgumentError(`cluster registry: name must be a non-empty string of at most ${MAX_NAME} characters`);
+    if (!isAddr(addr) || addr.node !== this.host.incarnation() || !this.host.alive(addr)) {
+      throw new ArgumentError(`cluster registry: '${name}' can be registered for a live actor of this node only`);
+    }
+    const holder = this.whereis(name);
+    if (holder !== undefined) throw new RegistryError('registry/name-taken', `the cluster name '${name}' is taken`, { name });
+    const entry: ClusterName = { name, addr, node: this.host.nodeId, clock: ++this.clock };
+    this.own.set(name, entry);
+    this.broadcast({ op: 'registry', full: false, entries: [[name, addr, entry.clock]], removed: [] });
+  }
+
+  /** Drop `name` if this node holds it; true when it did. */
+  unregister(name: string): boolean {
+    if (!this.own.delete(name)) return false;
+    this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
+    return true;
+  }
+
+  /** The holder of `name` in the cluster as this node knows it (the conflict order's first), or undefined. */
+  whereis(name: string): AnyAddr | undefined {
+    return this.holderOf(name)?.addr;
+  }
+
+  /** Every name this node knows, with the winning holder of each, sorted by name. */
+  list(): ClusterName[] {
+    const names = new Set<string>(this.own.keys());
+    for (const m of this.remote.values()) for (const n of m.keys()) names.add(n);
+    return [...names].sort().map((n) => this.holderOf(n)).filter((e): e is ClusterName => e !== undefined);
+  }
+
+  /** Conflicts this node lost (its registration dropped), oldest first. */
+  conflicts(): readonly NameConflict[] {
+    return [...this.conflictLog];
+  }
+
+  // --- what the router tells it ---
+
+  /** A peer connected: it gets all of this node's names. */
+  connected(peer: string): void {
+    this.host.noticeTo(peer, { op: 'registry', full: true, entries: [...this.own.values()].map((e) => [e.name, e.addr, e.clock]), removed: [] });
+  }
+
+  /** A peer was lost: its names are forgotten. */
+  down(peer: string): void {
+    this.remote.delete(peer);
+  }
+
+  /** A local actor exited: its names are dropped. */
+  exited(local: AnyAddr): void {
+    const gone: string[] = [];
+    for (const [name, e] of this.own) if (e.addr.equals(local)) gone.push(name);
+    for (const name of gone) this.own.delete(name);
+    if (gone.length > 0) this.broadcast({ op: 'registry', full: false, entries: [], removed: gone });
+  }
+
+  /** A peer's notice; malformed ones are dropped and counted. */
+  notice(peer: string, incarnation: number, body: unknown): void {
+    const b = body as { full?: unknown; entries?: unknown; removed?: unknown };
+    if (typeof b.full !== 'boolean' || !Array.isArray(b.entries) || !Array.isArray(b.removed) || b.entries.length + b.removed.length > MAX_ENTRIES) {
+      this.badNotices++;
+      return;
+    }
+    const parsed: ClusterName[] = [];
+    for (const item of b.entries) {
+      if (!Array.isArray(item)) continue;
+      const [name, addr, clock] = item as unknown[];
+      // A peer speaks for its own actors only.
+      if (typeof name !== 'string' || name === '' || name.length > MAX_NAME || !isAddr(addr) || addr.node !== incarnation) continue;
+      if (typeof clock !== 'number' || !Number.isSafeInteger(clock) || clock < 1) continue;
+      parsed.push({ name, addr, node: peer, clock });
+    }
+    let table = this.remote.get(peer);
+    if (table === undefined || b.full) this.remote.set(peer, (table = new Map()));
+    for (const name of b.removed) if (typeof name === 'string') table.delete(name);
+    for (const e of parsed) {
+      table.set(e.name, e);
+      this.clock = Math.max(this.clock, e.clock);
+    }
+    for (const e of parsed) this.resolve(e.name);
+  }
+
+  // --- internal ---
+
+  /** A name held here and elsewhere: if this node's registration loses, drop it and tell its holder. */
+  private resolve(name: string): void {
+    const mine = this.own.get(name);
+    if (mine === undefined) return;
+    const winner = this.holderOf(name)!;
+    if (winner === mine) return;
+    this.own.delete(name);
+    this.conflictLog.push({ name, loser: mine, winner });
+    if (this.conflictLog.length > 1024) this.conflictLog.shift();
+    this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
+    const message: NameConflictMessage = { type: NAME_CONFLICT, name, winner: winner.addr, winnerNode: winner.node };
+    this.host.tell(mine.addr, message);
+  }
+
+  private holderOf(name: string): ClusterName | undefined {
+    let best: ClusterName | undefined;
+    const consider = (e: ClusterName | undefined): void => {
+      if (e !== undefined && (best === undefined || before(e, best))) best = e;
+    };
+    const mine = this.own.get(name);
+    if (mine !== undefined && this.host.alive(mine.addr)) consider(mine);
+    for (const table of this.remote.values()) consider(table.get(name));
+    return best;
+  }
+
+  private broadcast(notice: Notice): void {
+    for (const peer of this.host.upPeers()) this.host.noticeTo(peer, notice);
+  }
+}
+
+/** The conflict order: the lower Lamport clock first, then the lower node id. */
+function before(a: ClusterName, b: ClusterName): boolean {
+  return a.clock !== b.clock ? a.clock < b.clock : a.node < b.node;
+}
