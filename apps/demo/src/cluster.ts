@@ -12,10 +12,14 @@
  * - The director places orders and asks a desk to process each, with the stock keeper's
  *   and gateway's addresses resolved cluster-wide by registered name (`federation.whereis`
  *   on every live node; the registry itself is per node).
+ * - Membership is SWIM (`federation.membership` in the configs, fast loopback timing: probe
+ *   every 500 ms), the director a member like the nodes; the narrative tells the director's
+ *   SWIM view as it changes (`federation.members()`, polled).
  * - Every few seconds a fault: one node's process is killed with SIGKILL. The monitors of
- *   what it hosted fire with `noconnection`; the cluster supervisor respawns those actors on
- *   the surviving nodes; the demo restarts the node process, which rejoins with a new
- *   incarnation, and its actors move back home.
+ *   what it hosted fire with `noconnection`, and SWIM finds it suspect, then dead; the
+ *   cluster supervisor respawns those actors on the surviving nodes; the demo restarts the
+ *   node process, which rejoins with a new incarnation (SWIM sees it refute its death with a
+ *   higher membership incarnation), and its actors move back home.
  * - Every order placed ends up paid, out of stock, failed (gave up after retries) or lost
  *   (its desk's node died while the order was there, its outcome unknown): counted, said,
  *   and summed up at the end (`--json` for the summary as JSON).
@@ -67,11 +71,20 @@ export interface FaultRecord {
   detected: boolean;
   detectedBy: 'noconnection' | 'connection-down' | null;
   detectedAfterMs: number | null;
+  /** The node's SWIM incarnation in the director's membership view when it was killed. */
+  readonly memberIncarnationBefore: number | null;
+  /** When the director's SWIM membership first saw it `suspect` (ms after the kill), or null if it went straight to dead or was never suspected. */
+  suspectAfterMs: number | null;
+  /** Whether the director's SWIM membership declared it `dead`, and when (ms after the kill). */
+  declaredDead: boolean;
+  deadAfterMs: number | null;
   /** Where each hosted role was restarted. */
   readonly restarted: { role: string; on: string }[];
   rejoined: boolean;
   incarnationAfter: number | null;
   rejoinedAfterMs: number | null;
+  /** Its SWIM incarnation once the membership saw it alive again (higher than before: it refuted its death), or null if not seen. */
+  memberIncarnationAfter: number | null;
 }
 
 /** An actor the cluster supervisor (re)started on some node. */
@@ -195,17 +208,31 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
   try {
     // --- configs: the versioned ones, with this run's ports and secret ---
     const ids = NODE_IDS.slice(0, count);
+    // Each member's federation port, then its membership's (gossip) port.
     const ports = await freePorts(count + 1);
+    const gossipPorts = await freePorts(count + 1);
     const secretFile = join(runDir, 'cluster.secret');
     await writeFile(secretFile, randomBytes(32).toString('base64'), { mode: 0o600 });
     await chmod(secretFile, 0o600);
-    const peers = [{ id: 'director', host: '127.0.0.1', port: ports[0]! }, ...ids.map((id, i) => ({ id, host: '127.0.0.1', port: ports[i + 1]! }))];
-    const writeConfig = async (template: string, id: string, port: number): Promise<string> => {
+    // SWIM: every member lists every member's gossip endpoint as a seed (its own included, which
+    // it skips), so a restarted node rejoins through whichever is alive.
+    const seeds = gossipPorts.map((port) => ({ host: '127.0.0.1', port }));
+    // Downing stays the default, keep-majority: the director is a member too, so a single
+    // killed node leaves 3 of 4 members reachable (2 of 3 with --nodes 2), a majority on
+    // every survivor, who keep running and down the dead node; the restarted node is
+    // undowned when it rejoins with a higher incarnation. The view must also hold still for
+    // stableAfterMs (20 s in the configs) before anything is decided, so a brief false
+    // suspicion on a loaded machine stops no one; only two nodes lost at once for 20 s
+    // could stop a side, and the demo kills one at a time.
+    const writeConfig = async (template: string, id: string, port: number, gossipPort: number): Promise<string> => {
       const raw = JSON.parse(await readFile(join(CONFIG_DIR, template), 'utf8')) as Record<string, any>;
       raw.engine.id = id === 'director' ? raw.engine.id : `demo-${id}`;
       raw.modules = (raw.modules ?? []).map((m: string) => resolve(CONFIG_DIR, m));
       raw.plugins = (raw.plugins ?? []).map((p: { file: string }) => ({ ...p, file: resolve(CONFIG_DIR, p.file) }));
-      raw.federation = { ...raw.federation, nodeId: id, listen: { host: '127.0.0.1', port }, secretFile, peers: peers.filter((p) => p.id !== id) };
+      raw.federation = {
+        ...raw.federation, nodeId: id, listen: { host: '127.0.0.1', port }, secretFile,
+        membership: { ...raw.federation.membership, kind: 'swim', gossip: { host: '127.0.0.1', port: gossipPort }, seeds },
+      };
       if (options.stateDir !== undefined) raw.control = { ...raw.control, stateDir: options.stateDir };
       const file = join(runDir, `${id}.json`);
       await writeFile(file, `${JSON.stringify(raw, null, 2)}\n`);
@@ -213,7 +240,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     };
     for (const [i, id] of ids.entries()) {
       const template = i < 3 ? `node-${id}.json` : 'node-c.json';
-      nodes.push({ id, engineId: `demo-${id}`, configFile: await writeConfig(template, id, ports[i + 1]!), proc: null, exited: Promise.resolve(), up: false, incarnation: 0 });
+      nodes.push({ id, engineId: `demo-${id}`, configFile: await writeConfig(template, id, ports[i + 1]!, gossipPorts[i + 1]!), proc: null, exited: Promise.resolve(), up: false, incarnation: 0 });
     }
 
     say(`Palladium demo: an order pipeline on a cluster of ${count} nodes on loopback, plus the director (this process).`);
@@ -221,7 +248,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     say('(a federation attaches to single-core engines only today). Cluster secret: fresh for this run.\n');
 
     // --- the director and the nodes ---
-    running = await bootEngine(await loadConfig(await writeConfig('director.json', 'director', ports[0]!)), {
+    running = await bootEngine(await loadConfig(await writeConfig('director.json', 'director', ports[0]!, gossipPorts[0]!)), {
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
       // The observer is served by the control plane itself; this only tells `pd observer` so.
       instrument: async () => ({ describe: () => ({ observer: { path: '/observer/' } }), close: async () => {} }),
@@ -332,6 +359,27 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         });
       }
     };
+    // --- SWIM's view (the director's membership), polled: every change of a node's state is told ---
+    const memberState = new Map<string, { status: string; incarnation: number }>();
+    const memberOf = (id: string) => federation.members().members.find((m) => m.id === id);
+    const watchMembership = () => {
+      if (engine.status !== 'running') return;
+      for (const m of federation.members().members) {
+        if (m.id === federation.nodeId) continue;
+        const before = memberState.get(m.id);
+        if (before !== undefined && before.status === m.status && before.incarnation === m.incarnation) continue;
+        memberState.set(m.id, { status: m.status, incarnation: m.incarnation });
+        if (before === undefined) continue; // first seen: told with the nodes up
+        const fault = faultLog.find((f) => f.node === m.id && !f.rejoined);
+        stamp(`  membership (SWIM): node ${m.id} ${m.status}, incarnation ${m.incarnation}${m.status === 'suspect' ? ` (${m.accusers} accuser${m.accusers === 1 ? '' : 's'})` : ''}`);
+        if (fault === undefined) continue;
+        if (m.status === 'suspect' && fault.suspectAfterMs === null) fault.suspectAfterMs = now() - fault.killedAtMs;
+        if (m.status === 'dead' && !fault.declaredDead) {
+          fault.declaredDead = true;
+          fault.deadAfterMs = now() - fault.killedAtMs;
+        }
+      }
+    };
     const watching = (async () => {
       while (!stopping) {
         try {
@@ -343,6 +391,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
             continue;
           }
         }
+        watchMembership();
         for (const n of nodes) {
           const peer = federation.stats().peers.find((p) => p.id === n.id);
           // Only for a node that hosts nothing monitored: otherwise its monitors tell (noconnection).
@@ -351,6 +400,10 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       }
     })();
 
+    // Every node a member in the director's SWIM view (gossip may take a moment more than the handshakes).
+    for (let i = 0; i < 120 && !ids.every((id) => memberOf(id)?.status === 'alive'); i++) await sleep(250);
+    watchMembership();
+    stamp(`membership (SWIM, the director's view): ${federation.members().members.map((m) => `${m.id} ${m.status}`).join(', ')}`);
     for (const role of roles) await serially(() => place(role, role.home));
     stamp(`placed: ${roles.map((r) => `${r.name}@${r.node}`).join(', ')}`);
 
@@ -362,6 +415,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     if (observer !== null) say(`  web observer (the director): ${observer}`);
     say(`  npm run pd -- observer --engine demo-a${sd}         the observer of node a (a new URL after each restart)`);
     say(`  npm run pd -- cluster status --engine demo${sd}     the director's view: node, peers, counters`);
+    say(`  npm run pd -- cluster members --engine demo${sd}    SWIM's view: each member alive, suspect or dead, its incarnation`);
     say(`  npm run pd -- cluster peers --engine demo-a${sd}    node a's connections, incarnations, queues`);
     say(`  npm run pd -- top --engine demo-b${sd}              the busiest actors of node b`);
     say(`  npm run pd -- tree --engine demo-c${sd}             what node c hosts now`);
@@ -443,15 +497,20 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       const pid = victim.proc?.pid ?? 0;
       const fault: FaultRecord = {
         node: victim.id, pid, killedAtMs: now(), incarnationBefore: victim.incarnation, hosted,
-        detected: false, detectedBy: null, detectedAfterMs: null, restarted: [], rejoined: false, incarnationAfter: null, rejoinedAfterMs: null,
+        detected: false, detectedBy: null, detectedAfterMs: null, memberIncarnationBefore: memberOf(victim.id)?.incarnation ?? null, suspectAfterMs: null, declaredDead: false, deadAfterMs: null,
+        restarted: [], rejoined: false, incarnationAfter: null, rejoinedAfterMs: null, memberIncarnationAfter: null,
       };
       faultLog.push(fault);
       stamp(`FAULT: killing node ${victim.id} (pid ${pid}, SIGKILL); it hosts ${hosted.join(', ')}`);
       victim.proc?.kill('SIGKILL');
       await victim.exited;
-      // The cluster must notice by itself (the monitors' noconnection); give it a while.
-      for (let i = 0; i < 100 && !fault.detected; i++) await sleep(100);
-      if (!fault.detected) stamp(`node ${victim.id}: no noconnection seen 10 s after the kill (counted as undetected)`);
+      // The cluster must notice by itself: the monitors' noconnection, and SWIM declaring the
+      // node dead (suspect first, then dead once its suspicion times out). Generous waits: a
+      // loaded machine slows the probes. The node is restarted only then, or it would refute
+      // its death before the director's membership declared it.
+      for (let i = 0; i < 300 && !(fault.detected && fault.declaredDead); i++) await sleep(100);
+      if (!fault.detected) stamp(`node ${victim.id}: no noconnection seen 30 s after the kill (counted as undetected)`);
+      if (!fault.declaredDead) stamp(`node ${victim.id}: SWIM did not declare it dead within 30 s of the kill`);
       victim.up = false;
       // Let the respawns queued by the detection run first.
       await serially(async () => {});
@@ -473,6 +532,17 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       fault.incarnationAfter = victim.incarnation;
       fault.rejoinedAfterMs = now() - fault.killedAtMs;
       stamp(`node ${victim.id} rejoined: pid ${victim.proc?.pid}, incarnation ${fault.incarnationBefore} → ${victim.incarnation}`);
+      // SWIM sees the rejoin as the node refuting its death with a higher membership incarnation.
+      const refuted = () => {
+        const m = memberOf(victim.id);
+        return m !== undefined && m.status === 'alive' && m.incarnation > (fault.memberIncarnationBefore ?? -1);
+      };
+      for (let i = 0; i < 300 && !refuted(); i++) await sleep(100);
+      watchMembership();
+      if (refuted()) {
+        fault.memberIncarnationAfter = memberOf(victim.id)!.incarnation;
+        stamp(`  membership (SWIM): node ${victim.id} alive again, membership incarnation ${fault.memberIncarnationBefore} → ${fault.memberIncarnationAfter}`);
+      } else stamp(`  membership (SWIM): node ${victim.id} not seen alive with a higher incarnation within 30 s of its rejoin`);
       // What lives elsewhere but belongs on the rejoined node moves back home.
       await serially(async () => {
         for (const role of roles.filter((r) => r.home === victim.id && r.node !== victim.id)) {
@@ -534,9 +604,9 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     const balanced = totals.placed === totals.paid + totals.outOfStock + totals.failed + totals.lost;
 
     say('');
-    say(`Node failures: ${faultLog.length}; detected: ${faultLog.filter((f) => f.detected).length}; rejoined: ${faultLog.filter((f) => f.rejoined).length}.`);
+    say(`Node failures: ${faultLog.length}; detected: ${faultLog.filter((f) => f.detected).length}; declared dead by SWIM: ${faultLog.filter((f) => f.declaredDead).length}; rejoined: ${faultLog.filter((f) => f.rejoined).length}.`);
     for (const f of faultLog) {
-      say(`  node ${f.node} killed at ${(f.killedAtMs / 1000).toFixed(1)} s hosting ${f.hosted.join(', ')}: ${f.detected ? `detected after ${f.detectedAfterMs} ms (${f.detectedBy})` : 'NOT detected'}; restarted ${f.restarted.map((r) => `${r.role} on ${r.on}`).join(', ') || 'nothing'}; ${f.rejoined ? `rejoined after ${((f.rejoinedAfterMs ?? 0) / 1000).toFixed(1)} s, incarnation ${f.incarnationBefore} → ${f.incarnationAfter}` : 'did not rejoin'}`);
+      say(`  node ${f.node} killed at ${(f.killedAtMs / 1000).toFixed(1)} s hosting ${f.hosted.join(', ')}: ${f.detected ? `detected after ${f.detectedAfterMs} ms (${f.detectedBy})` : 'NOT detected'}; ${f.declaredDead ? `SWIM: ${f.suspectAfterMs === null ? '' : `suspect after ${f.suspectAfterMs} ms, `}dead after ${f.deadAfterMs} ms` : 'SWIM did NOT declare it dead'}; restarted ${f.restarted.map((r) => `${r.role} on ${r.on}`).join(', ') || 'nothing'}; ${f.rejoined ? `rejoined after ${((f.rejoinedAfterMs ?? 0) / 1000).toFixed(1)} s, incarnation ${f.incarnationBefore} → ${f.incarnationAfter}${f.memberIncarnationAfter === null ? '' : ` (membership incarnation ${f.memberIncarnationBefore} → ${f.memberIncarnationAfter})`}` : 'did not rejoin'}`);
     }
     say(`The gateway crashed ${gatewayCrashes} time${gatewayCrashes === 1 ? '' : 's'} (its bug)${gatewayCrashes > 0 ? ', restarted by the cluster supervisor each time' : ''}.`);
     say(`Orders: ${totals.placed} placed = ${totals.paid} paid + ${totals.outOfStock} out of stock + ${totals.failed} failed + ${totals.lost} lost${balanced ? '' : '  (DOES NOT ADD UP)'}`);

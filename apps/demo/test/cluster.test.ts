@@ -1,7 +1,7 @@
 // The cluster demo keeps its promises (issue #21): run as `npm run demo` runs it (a child
 // process, `--json`), with faults on, for a bounded time, it must detect every node it
-// killed, restart everything the node hosted on another node, bring the node back with a
-// new incarnation, account for every order placed, and leave no node process behind.
+// killed (its monitors' noconnection, and SWIM declaring it dead), restart everything the node
+// hosted on another node, bring the node back with a new incarnation (seen by SWIM too), account for every order placed, and leave no node process behind.
 // Nothing here depends on speed: the run is as long as it is, and the checks are on what
 // happened, whatever the timing (a busy machine only makes fewer orders and faults).
 import { spawn } from 'node:child_process';
@@ -53,6 +53,13 @@ describe('the cluster demo', () => {
       for (const fault of summary.faults) {
         expect(fault.detected, `node ${fault.node}'s loss was not detected\n${run.stderr}`).toBe(true);
         expect(fault.detectedBy).toBe('noconnection');
+        // The director's SWIM membership declared it dead (the nodes and the director run SWIM),
+        // and saw it come back alive with a higher membership incarnation (it refuted its death).
+        expect(fault.declaredDead, `SWIM did not declare node ${fault.node} dead\n${run.stderr}`).toBe(true);
+        expect(fault.deadAfterMs).not.toBeNull();
+        expect(fault.memberIncarnationBefore).not.toBeNull();
+        expect(fault.memberIncarnationAfter, `SWIM did not see node ${fault.node} rejoin\n${run.stderr}`).not.toBeNull();
+        expect(fault.memberIncarnationAfter!).toBeGreaterThan(fault.memberIncarnationBefore!);
         expect(fault.hosted.length).toBeGreaterThan(0);
         // Everything it hosted was restarted on another node, and the node came back as a new incarnation.
         expect(fault.restarted.map((r) => r.role).sort()).toEqual([...fault.hosted].sort());
