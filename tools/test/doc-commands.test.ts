@@ -97,6 +97,7 @@ const PLAN: Record<string, Step> = {
   'npm run demo -- --help': {},
   'npm run demo -- --single': { as: 'npm run demo -- --single --duration 3', why: 'runs until Ctrl-C: bounded' },
   'npm run pd -- cluster status --engine demo': { withDemo: true },
+  'npm run pd -- cluster members --engine demo': { withDemo: true },
   'npm run pd -- cluster peers --engine demo-a': { withDemo: true },
   'npm run pd -- top --engine demo-b': { withDemo: true },
   'npm run pd -- tree --engine demo-c': { withDemo: true },
