@@ -1,7 +1,8 @@
 // The cluster demo keeps its promises (issue #21): run as `npm run demo` runs it (a child
 // process, `--json`), with faults on, for a bounded time, it must detect every node it
-// killed (its monitors' noconnection, and SWIM declaring it dead), restart everything the node
-// hosted on another node, bring the node back with a new incarnation (seen by SWIM too), account for every order placed, and leave no node process behind.
+// killed (its monitors' noconnection, and SWIM declaring it dead), restart everything the
+// node hosted on another node, bring the node back with a new incarnation (seen by SWIM too),
+// account for every order placed, and leave no node process behind.
 // Nothing here depends on speed: the run is as long as it is, and the checks are on what
 // happened, whatever the timing (a busy machine only makes fewer orders and faults).
 import { spawn } from 'node:child_process';
