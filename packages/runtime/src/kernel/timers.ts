@@ -7,8 +7,21 @@
  */
 import type { Reactor, ReactorTimer } from '../reactor.js';
 
+/**
+ * What the heap holds: a {@link TimerEntry}, or an object that is its own entry (a pending
+ * ask is its own timeout, so an ask costs no entry and no closure; see ./ask.ts). The
+ * service sets `due`, `seq` and `cancelled`; `fire` runs when it is due.
+ */
+export interface TimerSlot {
+  cancelled: boolean;
+  due: number;
+  seq: number;
+  readonly repeatMs: number;
+  fire(entry: TimerSlot): void;
+}
+
 /** One scheduled callback. `repeatMs > 0` makes it periodic. */
-export class TimerEntry {
+export class TimerEntry implements TimerSlot {
   cancelled = false;
   constructor(
     readonly id: number,
@@ -24,7 +37,7 @@ export class TimerEntry {
 const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 export class TimerService {
-  private heap: TimerEntry[] = [];
+  private heap: TimerSlot[] = [];
   private live = 0;
   private nextId = 1;
   private nextSeq = 0;
@@ -47,14 +60,32 @@ export class TimerService {
 
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
     const entry = new TimerEntry(this.nextId++, this.reactor.now() + delayMs, this.nextSeq++, repeatMs, fire, owner);
-    this.push(entry);
-    if (this.live++ === 0 && this.armed !== null) this.reactor.keepAlive(this.armed, true);
-    if (entry.due < this.armedDue) this.arm();
+    this.add(entry);
     return entry;
   }
 
+  /**
+   * Schedule `slot` itself, one-shot, `delayMs` from now: its `fire(slot)` runs when due,
+   * unless {@link cancel}led first. It takes its place in the same (due, sequence) order as
+   * {@link schedule}'s entries (and uses up an id, so the ids of other timers do not depend
+   * on whether a slot or an entry was scheduled). The slot must not be in the heap already.
+   */
+  scheduleSlot(slot: TimerSlot & { readonly repeatMs: 0 }, delayMs: number): void {
+    this.nextId++;
+    slot.due = this.reactor.now() + delayMs;
+    slot.seq = this.nextSeq++;
+    slot.cancelled = false;
+    this.add(slot);
+  }
+
+  private add(entry: TimerSlot): void {
+    this.push(entry);
+    if (this.live++ === 0 && this.armed !== null) this.reactor.keepAlive(this.armed, true);
+    if (entry.due < this.armedDue) this.arm();
+  }
+
   /** Cancel; false when it already fired (one-shot) or was cancelled. */
-  cancel(entry: TimerEntry): boolean {
+  cancel(entry: TimerSlot): boolean {
     if (entry.cancelled) return false;
     entry.cancelled = true;
     this.live--;
@@ -145,7 +176,7 @@ export class TimerService {
     for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  private push(entry: TimerEntry): void {
+  private push(entry: TimerSlot): void {
     const heap = this.heap;
     heap.push(entry);
     let i = heap.length - 1;
@@ -185,6 +216,6 @@ export class TimerService {
   }
 }
 
-function before(a: TimerEntry, b: TimerEntry): boolean {
+function before(a: TimerSlot, b: TimerSlot): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }
