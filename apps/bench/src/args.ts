@@ -7,7 +7,11 @@ export interface Options {
   readonly only: readonly WorkloadName[];
   readonly impls: readonly ImplName[];
   readonly runs: number;
+  /** Fresh processes per implementation that the measured runs are spread over. */
+  readonly procs: number;
   readonly warmups: number;
+  /** Core counts of the multi-core workloads (`multi-scale`); null: the workload's own. */
+  readonly cores: readonly number[] | null;
   readonly timeoutSec: number;
   readonly help: boolean;
 }
@@ -17,8 +21,12 @@ export const USAGE = `Usage: npm run bench -- [options]
   --json FILE          also write the results as a JSON array to FILE
   --only a,b           workloads to run (${WORKLOADS.join(', ')})
   --impl a,b           implementations to run (${IMPLS.join(', ')})
-  --runs N             measured runs (rounds over the implementations; default 5, quick 3)
-  --warmup N           unmeasured warm-up runs per process, a tenth of the size (default 1)
+  --runs N             measured runs per implementation, median reported (default 5, quick 3)
+  --procs P            fresh processes per implementation the runs are spread over, in rounds
+                       over the implementations (default 2, quick 1)
+  --warmup N           unmeasured full-size warm-up runs per process, after one at a tenth of the
+                       size, before its measured runs (default 1)
+  --cores K[,K…]       core counts for multi-scale (one table per K; default 2)
   --timeout SEC        per-process time limit (default 300, quick 120)
   --help               this text`;
 
@@ -40,12 +48,24 @@ function count(value: string | undefined, flag: string, min: number): number {
   return n;
 }
 
+function coreList(value: string): number[] {
+  const out: number[] = [];
+  for (const raw of value.split(',')) {
+    if (!raw.trim()) continue;
+    const k = count(raw.trim(), '--cores', 1);
+    if (!out.includes(k)) out.push(k);
+  }
+  if (out.length === 0) throw new Error('--cores needs an integer >= 1');
+  return out;
+}
+
 export function parseArgs(argv: readonly string[]): Options {
   let quick = false, help = false;
   let json: string | null = null;
   let only: WorkloadName[] = [...WORKLOADS];
   let impls: ImplName[] = [...IMPLS];
-  let runs: number | null = null, warmups = 1, timeoutSec: number | null = null;
+  let runs: number | null = null, procs: number | null = null, warmups = 1, timeoutSec: number | null = null;
+  let cores: number[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -63,6 +83,8 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--only': only = list(value(), WORKLOADS, 'workload'); break;
       case '--impl': case '--impls': impls = list(value(), IMPLS, 'implementation'); break;
       case '--runs': runs = count(value(), flag, 1); break;
+      case '--procs': procs = count(value(), flag, 1); break;
+      case '--cores': cores = coreList(value()); break;
       case '--warmup': warmups = count(value(), flag, 0); break;
       case '--timeout': timeoutSec = count(value(), flag, 1); break;
       default: throw new Error(`unknown option ${a}`);
@@ -71,6 +93,13 @@ export function parseArgs(argv: readonly string[]): Options {
   return {
     quick, json, only, impls, help, warmups,
     runs: runs ?? (quick ? 3 : 5),
+    procs: Math.min(runs ?? (quick ? 3 : 5), procs ?? (quick ? 1 : 2)),
+    cores,
     timeoutSec: timeoutSec ?? (quick ? 120 : 300),
   };
+}
+
+/** How many measured runs process `i` of `procs` does, `runs` in all. */
+export function runsOfProc(runs: number, procs: number, i: number): number {
+  return Math.floor(runs / procs) + (i < runs % procs ? 1 : 0);
 }

@@ -1,8 +1,11 @@
 /**
  * One benchmark process: `node --expose-gc dist/child.js <workload> <impl> <runs> <warmup> <json params>`.
- * Runs `warmup` unmeasured runs at a tenth of the size, then `runs` measured ones, and
- * prints one `@@RESULT {json}` line per measured run (or `@@SKIP reason`, `@@ERROR msg`).
+ * Warms up (one run at a tenth of the size, then `warmup` unmeasured runs at the full size,
+ * so the measured runs find the code optimised), then does `runs` measured ones, and prints
+ * one `@@RESULT {json}` line per measured run (or `@@SKIP reason`, `@@ERROR msg`), each
+ * with the 1-minute load average when it ended. `warmup` 0 skips warming up altogether.
  */
+import { loadavg } from 'node:os';
 import { loadImpl } from './impls/index.js';
 import { specOf, warmParams } from './workloads.js';
 import type { ImplName, Params, WorkloadName } from './types.js';
@@ -23,10 +26,11 @@ async function main(): Promise<void> {
     console.log(`@@SKIP ${impl.name} has no ${spec.name} workload`);
     return;
   }
-  for (let i = 0; i < warm; i++) await fn(warmParams(spec, params));
+  if (warm > 0) await fn(warmParams(spec, params));
+  for (let i = 0; i < warm; i++) await fn(params);
   for (let i = 0; i < runs; i++) {
     const r = await fn(params);
-    console.log(`@@RESULT ${JSON.stringify(r)}`);
+    console.log(`@@RESULT ${JSON.stringify({ ...r, load1: loadavg()[0] })}`);
   }
 }
 

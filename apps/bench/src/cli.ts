@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: runs every workload on every implementation. Each measured run is a fresh
- * child process (`node --expose-gc`, or `erl` for BEAM) that warms up first; the runs of
- * one workload go round by round over the implementations. Prints one table per workload
- * with the median rate, min and max, and the ratios to the bare-V8 ceiling and to BEAM;
- * `--json FILE` writes the medians.
+ * `npm run bench`: runs every workload on every implementation. The measured runs of an
+ * implementation are spread over `--procs` fresh child processes (`node --expose-gc`, or
+ * `erl` for BEAM); each warms up first (a run at a tenth of the size, then `--warmup` runs at
+ * the full size), then does its share of the measured runs. The processes of one workload go
+ * round by round over the implementations, so a change of load touches them all alike.
+ * Prints one table per workload (per core count for `--cores`) with the median rate, min and
+ * max, and the ratios to the baselines; `--json FILE` writes the machine, the load and
+ * every run.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, release, platform } from 'node:os';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { USAGE, parseArgs, type Options } from './args.js';
+import { USAGE, parseArgs, runsOfProc, type Options } from './args.js';
 import { prepareBeam, runBeam, runProcess, type Beam, type ProcessOutput } from './beam.js';
-import { summarize, targetsTable, toJson, workloadTable, type Outcome } from './report.js';
-import { SPECS, paramsFor, warmParams, type WorkloadSpec } from './workloads.js';
+import { jsonReport, summarize, targetsTable, toJson, workloadTable, type Outcome } from './report.js';
+import { SPECS, isMultiCore, paramsFor, withCores, type WorkloadSpec } from './workloads.js';
 import type { ImplName, JsonRecord, Params, RunResult } from './types.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -46,15 +49,21 @@ function machine(beam: Beam | string): string {
   ].join('\n');
 }
 
-/** One measured run (after the warm-ups) of one implementation, in a fresh process. */
-function runOnce(spec: WorkloadSpec, impl: ImplName, beam: Beam | string, params: Params, opts: Options): Promise<ProcessOutput> {
+/** `runs` measured runs (after the warm-ups) of one implementation, in one fresh process. */
+async function runProc(spec: WorkloadSpec, impl: ImplName, beam: Beam | string, params: Params, runs: number, opts: Options): Promise<ProcessOutput> {
   const timeoutMs = opts.timeoutSec * 1000;
+  let out: ProcessOutput;
   if (impl === 'beam') {
-    if (typeof beam === 'string') return Promise.resolve({ results: [], skip: beam });
-    return runBeam(beam, spec.name, params, warmParams(spec, params), 1, opts.warmups, timeoutMs);
+    if (typeof beam === 'string') return { results: [], skip: beam };
+    // BEAM warms up at the full size too (its JIT compiles at load; the runs warm its allocators).
+    out = await runBeam(beam, spec.name, params, params, runs, opts.warmups, timeoutMs);
+  } else {
+    const args = ['--expose-gc', '--max-old-space-size=8192', CHILD, spec.name, impl, String(runs), String(opts.warmups), JSON.stringify(params)];
+    out = await runProcess(process.execPath, args, timeoutMs);
   }
-  const args = ['--expose-gc', '--max-old-space-size=8192', CHILD, spec.name, impl, '1', String(opts.warmups), JSON.stringify(params)];
-  return runProcess(process.execPath, args, timeoutMs);
+  // Runs that did not say (BEAM's) get the load average as the process ended.
+  const l1 = loadavg()[0]!;
+  return { ...out, results: out.results.map((r) => (r.load1 === undefined ? { ...r, load1: l1 } : r)) };
 }
 
 /**
@@ -62,20 +71,23 @@ function runOnce(spec: WorkloadSpec, impl: ImplName, beam: Beam | string, params
  * in machine load during the workload touches all of them alike (the ratios are what the
  * suite is for). An implementation that skips or fails is not retried.
  */
-async function runWorkload(spec: WorkloadSpec, impls: readonly ImplName[], beam: Beam | string, opts: Options): Promise<Outcome[]> {
+async function runWorkload(spec: WorkloadSpec, impls: readonly ImplName[], beam: Beam | string, opts: Options, cores: number | null): Promise<Outcome[]> {
+  const variant = cores === null ? undefined : `cores=${cores}`;
   const state = impls.map((impl) => ({
     impl,
-    params: paramsFor(spec, impl, opts.quick),
+    params: cores === null ? paramsFor(spec, impl, opts.quick) : withCores(spec, paramsFor(spec, impl, opts.quick), cores),
     results: [] as RunResult[],
     skip: undefined as string | undefined,
     error: undefined as string | undefined,
     ms: 0,
   }));
-  for (let round = 0; round < opts.runs; round++) {
+  for (let round = 0; round < opts.procs; round++) {
+    const runs = runsOfProc(opts.runs, opts.procs, round);
+    if (runs === 0) continue;
     for (const st of state) {
       if (st.skip !== undefined || st.error !== undefined) continue;
       const t0 = performance.now();
-      const out = await runOnce(spec, st.impl, beam, st.params, opts);
+      const out = await runProc(spec, st.impl, beam, st.params, runs, opts);
       st.ms += performance.now() - t0;
       st.results.push(...out.results);
       st.skip = out.skip;
@@ -85,12 +97,13 @@ async function runWorkload(spec: WorkloadSpec, impls: readonly ImplName[], beam:
   return state.map((st) => {
     const o: Outcome = {
       workload: spec.name, impl: st.impl, params: st.params, runs: st.results,
+      ...(variant !== undefined ? { variant } : {}),
       ...(st.skip !== undefined ? { skip: st.skip } : {}),
       ...(st.error !== undefined ? { error: st.error } : {}),
     };
     const s = summarize(o);
     const took = (st.ms / 1000).toFixed(1);
-    log(`  ${spec.name} ${st.impl}: ${s ? `${Math.round(s.rate)} ${spec.unit} (${s.runs} runs)` : (st.error ?? `skipped: ${st.skip}`)} [${took}s]`);
+    log(`  ${spec.name}${variant !== undefined ? ` ${variant}` : ''} ${st.impl}: ${s ? `${Math.round(s.rate)} ${spec.unit} (${s.runs} runs)` : (st.error ?? `skipped: ${st.skip}`)} [${took}s]`);
     return o;
   });
 }
@@ -110,9 +123,14 @@ async function main(): Promise<void> {
   const wantBeam = opts.impls.includes('beam');
   const beam: Beam | string = wantBeam ? prepareBeam() : 'not selected';
   const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   console.log(`## Palladium benchmarks${opts.quick ? ' (--quick)' : ''}\n`);
   console.log(machine(beam));
-  console.log(`- ${opts.runs} rounds; each runs every implementation once in a fresh process, after ${opts.warmups} warm-up run(s) at a tenth of the size; median, min and max of the rate\n`);
+  console.log(
+    `- ${opts.runs} measured runs per implementation over ${opts.procs} fresh process(es), in rounds over the implementations; ` +
+      `each process warms up with ${opts.warmups > 0 ? `one run at a tenth of the size and ${opts.warmups} at the full size` : 'nothing'}; median, min and max of the rate\n`,
+  );
 
   const all: Outcome[] = [];
   try {
@@ -120,9 +138,12 @@ async function main(): Promise<void> {
       if (!opts.only.includes(spec.name)) continue;
       const impls = spec.impls.filter((i) => opts.impls.includes(i));
       if (impls.length === 0) continue;
-      const outcomes = await runWorkload(spec, impls, beam, opts);
-      all.push(...outcomes);
-      console.log(`${workloadTable(spec, outcomes)}\n`);
+      const sweep: (number | null)[] = isMultiCore(spec) && opts.cores !== null ? [...opts.cores] : [null];
+      for (const k of sweep) {
+        const outcomes = await runWorkload(spec, impls, beam, opts, k);
+        all.push(...outcomes);
+        console.log(`${workloadTable(spec, outcomes)}\n`);
+      }
     }
   } finally {
     if (typeof beam !== 'string') beam.cleanup();
@@ -134,9 +155,10 @@ async function main(): Promise<void> {
 
   if (opts.json) {
     const records: JsonRecord[] = all.map(summarize).filter((s) => s !== null).map(toJson);
+    const report = jsonReport(beam, opts, startedAt, loadAtStart, records);
     // pnpm runs the script in apps/bench; a relative path means the caller's directory.
     const file = resolve(process.env['INIT_CWD'] ?? process.cwd(), opts.json);
-    writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${records.length} records to ${file}`);
   }
 }

@@ -1,13 +1,17 @@
-/** Aggregation of runs (median, min, max), the per-workload tables, the targets check. */
+/** Aggregation of runs (median, min, max), the per-workload tables, the targets check, the `--json` report. */
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import type { Options } from './args.js';
 import { median } from './stats.js';
 import type { WorkloadSpec } from './workloads.js';
-import type { ImplName, JsonRecord, Params, RunResult, WorkloadName } from './types.js';
+import type { ImplName, JsonRecord, JsonReport, JsonRun, Params, RunResult, WorkloadName } from './types.js';
 
 export interface Outcome {
   readonly workload: WorkloadName;
   readonly impl: ImplName;
   readonly params: Params;
   readonly runs: readonly RunResult[];
+  /** Which variant of the workload (e.g. `cores=4` of a `--cores` sweep); absent for the only one. */
+  readonly variant?: string;
   /** Why it did not run (skipped) or why it stopped (error). */
   readonly skip?: string;
   readonly error?: string;
@@ -15,6 +19,7 @@ export interface Outcome {
 
 export interface Summary {
   readonly workload: WorkloadName;
+  readonly variant?: string;
   readonly impl: ImplName;
   readonly ops: number;
   readonly seconds: number;
@@ -26,6 +31,8 @@ export interface Summary {
   readonly p50Us?: number;
   readonly p99Us?: number;
   readonly params: Params;
+  /** Every measured run, in order. */
+  readonly all: readonly RunResult[];
 }
 
 function optMedian(xs: readonly (number | undefined)[]): number | undefined {
@@ -41,6 +48,7 @@ export function summarize(o: Outcome): Summary | null {
   const p99Us = optMedian(o.runs.map((r) => r.p99Us));
   return {
     workload: o.workload,
+    ...(o.variant !== undefined ? { variant: o.variant } : {}),
     impl: o.impl,
     ops: median(o.runs.map((r) => r.ops)),
     seconds: median(o.runs.map((r) => r.seconds)),
@@ -49,6 +57,7 @@ export function summarize(o: Outcome): Summary | null {
     maxRate: Math.max(...rates),
     runs: o.runs.length,
     params: o.params,
+    all: o.runs,
     ...(bytesPerActor !== undefined ? { bytesPerActor } : {}),
     ...(p50Us !== undefined ? { p50Us } : {}),
     ...(p99Us !== undefined ? { p99Us } : {}),
@@ -59,6 +68,7 @@ export function toJson(s: Summary): JsonRecord {
   const r = (x: number, d = 3): number => Number(x.toFixed(d));
   return {
     workload: s.workload,
+    ...(s.variant !== undefined ? { variant: s.variant } : {}),
     impl: s.impl,
     ops: s.ops,
     seconds: r(s.seconds, 6),
@@ -70,6 +80,20 @@ export function toJson(s: Summary): JsonRecord {
     maxRatePerSec: Math.round(s.maxRate),
     runs: s.runs,
     params: s.params,
+    all: s.all.map((x) => jsonRun(x)),
+  };
+}
+
+function jsonRun(x: RunResult): JsonRun {
+  const r = (v: number, d = 3): number => Number(v.toFixed(d));
+  return {
+    ops: x.ops,
+    seconds: r(x.seconds, 6),
+    ratePerSec: Math.round(x.ops / x.seconds),
+    ...(x.load1 !== undefined ? { load1: r(x.load1, 2) } : {}),
+    ...(x.p50Us !== undefined ? { p50Us: r(x.p50Us) } : {}),
+    ...(x.p99Us !== undefined ? { p99Us: r(x.p99Us) } : {}),
+    ...(x.bytesPerActor !== undefined ? { bytesPerActor: r(x.bytesPerActor, 1) } : {}),
   };
 }
 
@@ -133,7 +157,8 @@ export function workloadTable(spec: WorkloadSpec, outcomes: readonly Outcome[]):
     row.push(fmtRate(s.ops));
     rows.push(row);
   }
-  const title = `### ${spec.name} (${spec.unit}; median of runs)`;
+  const variant = outcomes.find((o) => o.variant !== undefined)?.variant;
+  const title = `### ${spec.name}${variant !== undefined ? `, ${variant}` : ''} (${spec.unit}; median of runs)`;
   return [title, '', rows.length ? renderTable(header, rows) : '(nothing ran)', ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
 
@@ -185,8 +210,11 @@ export const TARGETS: readonly Target[] = [
   ratioTarget('fanin', 'beam', 2),
   rateTarget('hotswap', 150e3, 'swaps/s'),
   ratioTarget('cross-core', 'postMessage', 5, 'pd-multi'),
+  ratioTarget('cross-core', 'postMessage-batch', 3, 'pd-multi'),
   // 0.8·K× one core, K = 2.
   ratioTarget('multi-scale', 'pd', 1.6, 'pd-multi'),
+  // The machine's own scaling ceiling at the same core count.
+  ratioTarget('multi-scale', 'bare-v8-workers', 0.95, 'pd-multi'),
   ratioTarget('wire', 'bare-tcp', 0.7, 'pd-tcp'),
   ratioTarget('remote', 'beam', 4, 'pd-remote'),
   {
@@ -211,13 +239,40 @@ export const TARGETS: readonly Target[] = [
 
 export function targetsTable(all: readonly Outcome[]): string | null {
   const sums = all.map(summarize).filter((s): s is Summary => s !== null);
-  const get = (w: WorkloadName, i: ImplName): Summary | undefined => sums.find((s) => s.workload === w && s.impl === i);
+  const get = (w: WorkloadName, i: ImplName, v: string | undefined): Summary | undefined =>
+    sums.find((s) => s.workload === w && s.impl === i && s.variant === v);
   const rows: string[][] = [];
   for (const t of TARGETS) {
-    const pd = get(t.workload, t.impl ?? 'pd');
-    if (!pd) continue;
-    const r = t.check(pd, (i) => get(t.workload, i));
-    rows.push([t.text, r ? r.measured : '-', r ? (r.met ? 'yes' : 'NO') : 'n/a (peer missing)']);
+    // A `--cores` sweep checks the target at every core count.
+    const variants = [...new Set(sums.filter((s) => s.workload === t.workload).map((s) => s.variant))];
+    for (const v of variants) {
+      const pd = get(t.workload, t.impl ?? 'pd', v);
+      if (!pd) continue;
+      const r = t.check(pd, (i) => get(t.workload, i, v));
+      rows.push([v === undefined ? t.text : `${t.text} (${v})`, r ? r.measured : '-', r ? (r.met ? 'yes' : 'NO') : 'n/a (peer missing)']);
+    }
   }
   return rows.length ? renderTable(['target', 'measured', 'met'], rows) : null;
+}
+
+/** The `--json` file's content: the machine, the load at both ends, the options, every record. */
+export function jsonReport(beam: { readonly otp: string } | string, opts: Options, startedAt: string, loadAtStart: number[], records: JsonRecord[]): JsonReport {
+  const c = cpus();
+  const two = (xs: number[]): number[] => xs.map((x) => Number(x.toFixed(2)));
+  return {
+    machine: {
+      cpu: c[0]?.model ?? 'unknown',
+      cores: c.length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${platform()} ${release()}`,
+      node: process.version,
+      v8: process.versions.v8,
+      otp: typeof beam === 'string' ? null : beam.otp,
+    },
+    loadAtStart: two(loadAtStart),
+    loadAtEnd: two(loadavg()),
+    startedAt,
+    options: { quick: opts.quick, runs: opts.runs, procs: opts.procs, warmups: opts.warmups, cores: opts.cores === null ? null : [...opts.cores] },
+    records,
+  };
 }

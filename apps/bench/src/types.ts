@@ -19,7 +19,7 @@ export const WORKLOADS = [
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'beam', 'xstate', 'comedy', 'postMessage', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm', 'pd-remote'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'bare-v8-workers', 'beam', 'xstate', 'comedy', 'postMessage', 'postMessage-batch', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm', 'pd-remote'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */
@@ -36,6 +36,8 @@ export interface RunResult {
   /** Latency workloads: median and 99th percentile, in microseconds. */
   readonly p50Us?: number;
   readonly p99Us?: number;
+  /** The machine's 1-minute load average when the run ended (the child process adds it). */
+  readonly load1?: number;
 }
 
 /** A workload as one implementation runs it. Resolves when the last operation is done. */
@@ -63,4 +65,36 @@ export interface JsonRecord {
   maxRatePerSec: number;
   runs: number;
   params: Params;
+  /** Every measured run, in order (rate, and the load average when it ended). */
+  all: JsonRun[];
+}
+
+/** One measured run in the `--json` record. */
+export interface JsonRun {
+  ops: number;
+  seconds: number;
+  ratePerSec: number;
+  load1?: number;
+  p50Us?: number;
+  p99Us?: number;
+  bytesPerActor?: number;
+}
+
+/** The `--json` file: the machine, the load, the options, then one record per workload and implementation. */
+export interface JsonReport {
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    v8: string;
+    otp: string | null;
+  };
+  /** 1-, 5- and 15-minute load averages at the start and at the end of the invocation. */
+  loadAtStart: number[];
+  loadAtEnd: number[];
+  startedAt: string;
+  options: { quick: boolean; runs: number; procs: number; warmups: number; cores: number[] | null };
+  records: JsonRecord[];
 }

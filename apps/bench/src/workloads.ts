@@ -1,7 +1,7 @@
 /**
  * The workloads: what each measures, its sizes (full and `--quick`), which implementations
  * run it and against which baselines. The implementations live in `impls/`; the BEAM ones
- * in `erlang/pd_bench.erl`. Every measured run is a fresh process (see ./cli.ts).
+ * in `erlang/pd_bench.erl`. Measured runs happen in fresh processes after warm-ups (see ./cli.ts).
  */
 import type { ImplName, Params, WorkloadName } from './types.js';
 
@@ -110,12 +110,13 @@ export const SPECS: readonly WorkloadSpec[] = [
   {
     name: 'cross-core',
     unit: 'msgs/s',
-    measures: 'One-way messages from one core (thread) to an actor on another, small objects, until the receiver has counted them all.',
-    impls: ['pd-multi', 'postMessage'],
-    full: { messages: 1_000_000 },
-    quick: { messages: 200_000 },
+    measures:
+      'One-way messages from one core (thread) to an actor on another, small objects, until the receiver has counted them all; postMessage sends one object per call, postMessage-batch arrays of up to `batch` objects per call.',
+    impls: ['pd-multi', 'postMessage', 'postMessage-batch'],
+    full: { messages: 1_000_000, batch: 1024 },
+    quick: { messages: 200_000, batch: 1024 },
     sizeKeys: ['messages'],
-    baselines: ['postMessage'],
+    baselines: ['postMessage', 'postMessage-batch'],
   },
   {
     name: 'cross-core-rtt',
@@ -131,12 +132,12 @@ export const SPECS: readonly WorkloadSpec[] = [
     name: 'multi-scale',
     unit: 'round trips/s',
     measures:
-      'Independent work over `cores` cores: `pairs` ping-pong pairs, `rounds` round trips in all, each pair on one core; the pd row runs it all on one core, so × pd is the scaling.',
-    impls: ['pd-multi', 'pd'],
+      'Independent work over `cores` cores: `pairs` ping-pong pairs, `rounds` round trips in all, each pair on one core; bare-v8-workers runs the bare-V8 ping-pong on `cores` worker threads alone (the machine\'s scaling ceiling); the pd row runs it all on one core, so × pd is the scaling.',
+    impls: ['pd-multi', 'bare-v8-workers', 'pd'],
     full: { cores: 2, pairs: 64, rounds: 8_000_000 },
     quick: { cores: 2, pairs: 64, rounds: 2_000_000 },
     sizeKeys: ['rounds'],
-    baselines: ['pd'],
+    baselines: ['bare-v8-workers', 'pd'],
   },
   {
     name: 'wire',
@@ -205,7 +206,17 @@ export function scaleParams(spec: WorkloadSpec, p: Params, factor: number): Para
   return scaleKeys(spec.sizeKeys, p, factor);
 }
 
-/** The parameters of a warm-up run: a tenth of the size (and of the warm keys). */
+/** Whether the workload runs over several cores (`--cores` sets its `cores`). */
+export function isMultiCore(spec: WorkloadSpec): boolean {
+  return spec.full['cores'] !== undefined;
+}
+
+/** The parameters with `cores` set to `k` (multi-core workloads; others unchanged). */
+export function withCores(spec: WorkloadSpec, p: Params, k: number): Params {
+  return isMultiCore(spec) ? { ...p, cores: k } : p;
+}
+
+/** The parameters of the first warm-up run (the full-size warm-ups follow): a tenth of the size (and of the warm keys). */
 export function warmParams(spec: WorkloadSpec, p: Params): Params {
   return scaleKeys([...spec.sizeKeys, ...(spec.warmKeys ?? [])], p, 0.1);
 }

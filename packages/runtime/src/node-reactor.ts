@@ -23,6 +23,9 @@ export class NodeReactor implements Reactor {
     this.seed = options.seed === undefined ? randomBytes(4).readUInt32LE(0) : options.seed >>> 0;
   }
 
+  /** Ask timeouts start from one clock reading per synchronous burst (see {@link Reactor.lazyTimerStart}). */
+  readonly lazyTimerStart = true;
+
   now(): number {
     return performance.now();
   }

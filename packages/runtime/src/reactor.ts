@@ -42,6 +42,14 @@ export interface Reactor {
   yieldThen(callback: () => void): void;
   /** Run `callback` soon, before any I/O (a microtask): for reacting quickly. */
   soon(callback: () => void): void;
+  /**
+   * Whether the engine may start a request's timeout (an ask's) from one clock reading taken
+   * for every request of the same synchronous burst, in a {@link soon} callback: never earlier
+   * than the call, at most that burst later, and none for a request answered within the
+   * burst. The Node reactor says yes; a simulation leaves it out, so every timeout runs from
+   * the virtual instant of its call.
+   */
+  readonly lazyTimerStart?: boolean;
   /** The random stream named `stream`, derived from {@link seed}; same name, same stream. */
   random(stream: string): RandomStream;
   /**

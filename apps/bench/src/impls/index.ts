@@ -16,6 +16,8 @@ const MODULES: Partial<Record<ImplName, string>> = {
   xstate: './xstate.js',
   comedy: './comedy.js',
   postMessage: './postmessage.js',
+  'postMessage-batch': './postmessage.js',
+  'bare-v8-workers': './bare-workers.js',
   'pd-tcp': './wire.js',
   'pd-tls': './wire.js',
   'pd-ws': './wire.js',

@@ -2,22 +2,63 @@
  * Pending asks: one per request awaiting a reply. The reply settles it once; a timeout,
  * a dead target or a refused request rejects it with an {@link AskError}. Settling twice is
  * a no-op, so a late reply after a timeout goes nowhere (and is not an error).
+ *
+ * A pending ask is its own timeout: it goes into the engine's timer heap as a
+ * {@link TimerSlot} (see {@link PendingAsk.watch}), so a request allocates no timer entry and
+ * no closure for its timeout, and the timeout takes its place in the same (due time,
+ * sequence) order as every other timer, in real time and in simulated time alike.
  */
 import { AskError, type ErrorCode } from '@pd/actor';
-import type { TimerEntry } from './timers.js';
+import type { TimerSlot } from './timers.js';
 
-export class PendingAsk {
+/** Who handles a pending ask's timeout (the engine that asked). */
+export interface AskTimeouts {
+  askTimedOut(ask: PendingAsk): void;
+}
+
+/** The executor's two functions, taken by {@link EXECUTOR} (one shared function, not a closure per ask). */
+let takenResolve: (value: unknown) => void = () => undefined;
+let takenReject: (error: unknown) => void = () => undefined;
+const EXECUTOR = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
+  takenResolve = resolve;
+  takenReject = reject;
+};
+
+export class PendingAsk implements TimerSlot {
   settled = false;
-  timer: TimerEntry | null = null;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
   readonly promise: Promise<unknown>;
 
+  // --- the timeout, as a timer slot (set by TimerService.scheduleSlot; `cancelled` while not in the heap) ---
+  cancelled = true;
+  due = 0;
+  seq = 0;
+  readonly repeatMs = 0;
+  /** Whom the timeout goes to, and what it says (null while unwatched). */
+  timeouts: AskTimeouts | null = null;
+  timeoutMs = 0;
+  /** The address asked, and the live cell it was queued to (null when held for a later incarnation or routed). */
+  target: unknown = null;
+  cell: unknown = null;
+
   constructor(readonly id: number, private readonly onSettled: (ask: PendingAsk) => void) {
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    this.promise = new Promise(EXECUTOR);
+    this.resolve = takenResolve;
+    this.reject = takenReject;
+  }
+
+  /** Have `timeouts` told when `timeoutMs` passes without a settlement (the caller schedules the slot). */
+  watch(timeouts: AskTimeouts, timeoutMs: number, target: unknown, cell: unknown): void {
+    this.timeouts = timeouts;
+    this.timeoutMs = timeoutMs;
+    this.target = target;
+    this.cell = cell;
+  }
+
+  /** The timer heap calls this when the timeout is due. */
+  fire(): void {
+    this.timeouts?.askTimedOut(this);
   }
 
   /** Deliver the reply. Returns false when it was already settled. */

@@ -21,7 +21,7 @@ import { NodeReactor } from '../node-reactor.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
 import { ActorTable, type LeasedSpawn } from './actor-table.js';
-import { PendingAsk } from './ask.js';
+import { type AskTimeouts, PendingAsk } from './ask.js';
 import { ActorCell, type CellHost, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, SysKind, type ActorStatus } from './cell.js';
 import { Client } from './client.js';
 import { DeadLetters } from './dead-letters.js';
@@ -206,7 +206,16 @@ export class Engine {
   private readonly options: Required<Pick<KernelOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
   private readonly askSettled = (ask: PendingAsk) => {
     this.pendingAsks--;
-    if (ask.timer !== null) this._timers.cancel(ask.timer);
+    if (!ask.cancelled) this._timers.cancel(ask);
+  };
+  /** Where a pending ask's timeout goes (the ask is its own timer slot: no entry, no closure per request). */
+  private readonly askTimeouts: AskTimeouts = {
+    askTimedOut: (ask) => {
+      const to = String(ask.target);
+      const cell = ask.cell as ActorCell | null;
+      const who = cell === null || cell.status === S_DEAD ? to : cell.path;
+      if (ask.failWith('ask/timeout', `no reply from ${who} within ${ask.timeoutMs} ms`, { to, timeoutMs: ask.timeoutMs })) this.counters.askTimeouts++;
+    },
   };
 
   /**
@@ -315,9 +324,8 @@ export class Engine {
         throw error;
       }
       if (held === 'queued') {
-        ask.timer = this._timers.schedule(timeoutMs, 0, () => {
-          if (ask.failWith('ask/timeout', `no reply from ${String(to)} within ${timeoutMs} ms`, { to: String(to), timeoutMs })) this.counters.askTimeouts++;
-        });
+        ask.watch(this.askTimeouts, timeoutMs, to, null);
+        this._timers.scheduleSlot(ask, timeoutMs);
       } else if (held === 'dead') {
         ask.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });
       } else {
@@ -329,9 +337,8 @@ export class Engine {
     if (result !== 'queued') {
       ask.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
     } else if (!ask.settled) {
-      ask.timer = this._timers.schedule(timeoutMs, 0, () => {
-        if (ask.failWith('ask/timeout', `no reply from ${cell.status === S_DEAD ? String(to) : cell.path} within ${timeoutMs} ms`, { to: String(to), timeoutMs })) this.counters.askTimeouts++;
-      });
+      ask.watch(this.askTimeouts, timeoutMs, to, cell);
+      this._timers.scheduleSlot(ask, timeoutMs);
     }
     return ask.promise as Promise<R>;
   }

@@ -7,8 +7,21 @@
  */
 import type { Reactor, ReactorTimer } from '../reactor.js';
 
+/**
+ * What the heap holds: a {@link TimerEntry}, or an object that is its own entry (a pending
+ * ask is its own timeout, so an ask costs no entry and no closure; see ./ask.ts). The
+ * service sets `due`, `seq` and `cancelled`; `fire` runs when it is due.
+ */
+export interface TimerSlot {
+  cancelled: boolean;
+  due: number;
+  seq: number;
+  readonly repeatMs: number;
+  fire(entry: TimerSlot): void;
+}
+
 /** One scheduled callback. `repeatMs > 0` makes it periodic. */
-export class TimerEntry {
+export class TimerEntry implements TimerSlot {
   cancelled = false;
   constructor(
     readonly id: number,
@@ -24,13 +37,22 @@ export class TimerEntry {
 const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 export class TimerService {
-  private heap: TimerEntry[] = [];
+  private heap: TimerSlot[] = [];
   private live = 0;
   private nextId = 1;
   private nextSeq = 0;
   private armed: ReactorTimer | null = null;
   private armedDue = Infinity;
+  /** Whether the armed host timer is parked (kept without keeping the process alive). */
+  private parked = false;
   private readonly onReactorTimer = () => this.fireDue();
+  /**
+   * Slots scheduled in the current synchronous burst, not yet in the heap, with `due` holding
+   * their delay (reactors with `lazyTimerStart` only; see {@link scheduleSlot}).
+   */
+  private readonly unstamped: TimerSlot[] = [];
+  private readonly lazyStart: boolean;
+  private readonly stampSoon = () => this.stampUnstamped();
 
   private firing = false;
 
@@ -38,7 +60,9 @@ export class TimerService {
     private readonly reactor: Reactor,
     /** Where a throwing callback goes (callbacks should not throw; the engine wraps its own). */
     private readonly onError: (error: unknown) => void = () => {},
-  ) {}
+  ) {
+    this.lazyStart = reactor.lazyTimerStart === true;
+  }
 
   /** Number of timers that have not fired (one-shot) or been cancelled. */
   get size(): number {
@@ -47,14 +71,71 @@ export class TimerService {
 
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
     const entry = new TimerEntry(this.nextId++, this.reactor.now() + delayMs, this.nextSeq++, repeatMs, fire, owner);
-    this.push(entry);
-    if (this.live++ === 0 && this.armed !== null) this.reactor.keepAlive(this.armed, true);
-    if (entry.due < this.armedDue) this.arm();
+    this.add(entry);
     return entry;
   }
 
+  /**
+   * Schedule `slot` itself, one-shot, `delayMs` from now: its `fire(slot)` runs when due,
+   * unless {@link cancel}led first. It takes its place in the same (due, sequence) order as
+   * {@link schedule}'s entries (and uses up an id, so the ids of other timers do not depend
+   * on whether a slot or an entry was scheduled). The slot must not be in the heap already.
+   *
+   * On a reactor with `lazyTimerStart` (the Node one) the delay runs from a clock reading
+   * taken once for every slot scheduled in the same burst, in a microtask queued by the first
+   * (so after the microtasks queued before it, the engine's drain among them): never earlier
+   * than the call, and a slot cancelled before then (an ask answered in that drain) never
+   * reads the clock nor touches the heap. Elsewhere (the simulator) it runs from now.
+   */
+  scheduleSlot(slot: TimerSlot & { readonly repeatMs: 0 }, delayMs: number): void {
+    this.nextId++;
+    slot.seq = this.nextSeq++;
+    slot.cancelled = false;
+    if (this.lazyStart) {
+      slot.due = delayMs;
+      this.live++;
+      if (this.unstamped.push(slot) === 1) this.reactor.soon(this.stampSoon);
+      return;
+    }
+    slot.due = this.reactor.now() + delayMs;
+    this.add(slot);
+  }
+
+  private add(entry: TimerSlot): void {
+    this.push(entry);
+    this.live++;
+    this.unpark();
+    if (entry.due < this.armedDue) this.arm();
+  }
+
+  /** Give the slots of the burst their due time (one clock reading) and put the live ones in the heap. */
+  private stampUnstamped(): void {
+    const slots = this.unstamped;
+    if (slots.length === 0) return;
+    let now = -1;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      if (slot.cancelled) continue;
+      if (now < 0) now = this.reactor.now();
+      slot.due += now;
+      this.push(slot);
+    }
+    slots.length = 0;
+    if (now < 0) return;
+    this.unpark();
+    if (this.heap[0]!.due < this.armedDue) this.arm();
+  }
+
+  /** The host timer keeps the process alive again (a live timer is in the heap). */
+  private unpark(): void {
+    if (this.parked) {
+      this.parked = false;
+      if (this.armed !== null) this.reactor.keepAlive(this.armed, true);
+    }
+  }
+
   /** Cancel; false when it already fired (one-shot) or was cancelled. */
-  cancel(entry: TimerEntry): boolean {
+  cancel(entry: TimerSlot): boolean {
     if (entry.cancelled) return false;
     entry.cancelled = true;
     this.live--;
@@ -62,7 +143,11 @@ export class TimerService {
       // Park the host timer instead of clearing it: the next schedule (the next ask, say)
       // usually reuses it, which saves a host timer per request.
       this.heap.length = 0;
-      if (this.armed !== null) this.reactor.keepAlive(this.armed, false);
+      this.unstamped.length = 0;
+      if (this.armed !== null && !this.parked) {
+        this.parked = true;
+        this.reactor.keepAlive(this.armed, false);
+      }
     } else if (!this.firing && this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
       this.compact();
     }
@@ -72,7 +157,9 @@ export class TimerService {
   /** Cancel everything (engine shutdown). */
   clear(): void {
     for (const e of this.heap) e.cancelled = true;
+    for (const e of this.unstamped) e.cancelled = true;
     this.heap.length = 0;
+    this.unstamped.length = 0;
     this.live = 0;
     this.disarm();
   }
@@ -82,6 +169,8 @@ export class TimerService {
   private fireDue(): void {
     this.armed = null;
     this.armedDue = Infinity;
+    this.parked = false;
+    this.stampUnstamped();
     // Fire what is due now, but not entries scheduled by the callbacks themselves at the
     // same instant: they wait for the next round, so a zero-interval timer cannot spin.
     // Callbacks may cancel timers: no compaction while firing (the heap is read afresh).
@@ -130,6 +219,7 @@ export class TimerService {
     this.armedDue = due;
     // Hosts take at most 2^31-1 ms (Node fires a longer delay after 1 ms): wake up then and re-arm.
     this.armed = this.reactor.setTimer(Math.min(MAX_HOST_DELAY_MS, Math.max(0, due - this.reactor.now())), this.onReactorTimer);
+    this.parked = false;
   }
 
   private disarm(): void {
@@ -138,6 +228,7 @@ export class TimerService {
       this.armed = null;
     }
     this.armedDue = Infinity;
+    this.parked = false;
   }
 
   private compact(): void {
@@ -145,7 +236,7 @@ export class TimerService {
     for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  private push(entry: TimerEntry): void {
+  private push(entry: TimerSlot): void {
     const heap = this.heap;
     heap.push(entry);
     let i = heap.length - 1;
@@ -185,6 +276,6 @@ export class TimerService {
   }
 }
 
-function before(a: TimerEntry, b: TimerEntry): boolean {
+function before(a: TimerSlot, b: TimerSlot): boolean {
   return a.due < b.due || (a.due === b.due && a.seq < b.seq);
 }

@@ -1,0 +1,59 @@
+/**
+ * Ask timeouts on the Node reactor start from one clock reading per burst of asks (the
+ * reactor's `lazyTimerStart`): a timeout must never fire before its time has passed since
+ * the call, even when the caller keeps the thread busy after asking, and asks answered at
+ * once must leave no timer behind. (The simulator starts each from its virtual instant: see
+ * sim/ask-timeouts.test.ts.) Lower bounds on elapsed time only, with 1 ms for the host
+ * timer's granularity; never a speed check.
+ */
+import { describe, expect, it } from 'vitest';
+import { AskError, type Context } from '@pd/actor';
+import { createEngine } from '@pd/runtime';
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* the caller keeps the thread */ }
+}
+
+describe('ask timeouts on the Node reactor', () => {
+  it('never fire before their time, also when the caller stays busy after asking', async () => {
+    const engine = createEngine({ id: 'ask-start' });
+    try {
+      const silent = engine.spawn({
+        receive(_m: unknown, ctx: Context) {
+          ctx.deferReply();
+        },
+      });
+      const t0 = performance.now();
+      const first = engine.ask(silent, 'q', { timeoutMs: 20 }).catch((e: unknown) => ({ e, at: performance.now() - t0 }));
+      busy(30);
+      const t1 = performance.now();
+      const second = engine.ask(silent, 'q', { timeoutMs: 15 }).catch((e: unknown) => ({ e, at: performance.now() - t1 }));
+      const [a, b] = (await Promise.all([first, second])) as { e: unknown; at: number }[];
+      for (const r of [a!, b!]) expect(r.e).toBeInstanceOf(AskError);
+      expect((a!.e as AskError).code).toBe('ask/timeout');
+      expect(a!.at).toBeGreaterThanOrEqual(19);
+      expect(b!.at).toBeGreaterThanOrEqual(14);
+      expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 2 });
+    } finally {
+      await engine.shutdown();
+    }
+  });
+
+  it('answered at once, they leave no timer and no pending ask behind', async () => {
+    const engine = createEngine({ id: 'ask-start' });
+    try {
+      const echo = engine.spawn({ receive: (m: number) => m });
+      const all: Promise<number>[] = [];
+      for (let i = 0; i < 1000; i++) all.push(engine.ask<number, number>(echo, i, { timeoutMs: 50 + (i % 7) }));
+      expect(engine.stats().timers).toBe(1000);
+      expect(await Promise.all(all)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 0 });
+      // Long after those timeouts would have been due, nothing fired.
+      await new Promise((r) => setTimeout(r, 80));
+      expect(engine.stats()).toMatchObject({ timers: 0, askTimeouts: 0 });
+    } finally {
+      await engine.shutdown();
+    }
+  });
+});
