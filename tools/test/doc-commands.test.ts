@@ -128,7 +128,6 @@ const PLAN: Record<string, Step> = {
   'npm run bench -- --impl pd,bare-v8': bench(),
   'npm run bench -- --runs 7 --warmup 2 --timeout 600': bench(),
   'npm run bench -- --only multi-scale --cores 1,2': bench(),
-  'npm run bench -- --only remote,remote-rtt': bench(),
   'npm run bench -- --only ask --impl pd,bare-v8 --runs 6 --procs 3': bench(),
   'npm run bench -- --help': {},
   // config.md, cli.md
