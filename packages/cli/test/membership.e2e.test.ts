@@ -5,19 +5,22 @@
  * and c join through it. `pd cluster members` shows all three alive on every node; then c
  * is killed with SIGKILL: a and b declare it dead and a monitor on each, held on c's
  * counter, fires `noconnection`, and keep-majority downing on a and b (two of three) keeps
- * them running with c downed; c is started again from the same config and rejoins with
- * a higher incarnation and is usable (`pd call --node c`); `pd stop` of c is a graceful
- * leave (`left` on the others); then a is killed, and b, alone in a one-to-one split
+ * them running with c downed, while `pd events` on a streams c's `member` changes and the
+ * `downing` decision; c is started again without seeds and joins by hand (`pd cluster
+ * join` through a's gossip endpoint) with a higher incarnation and is usable (`pd call
+ * --node c`); `pd cluster leave` on c is a graceful leave (`left` on the others, c runs on
+ * alone, a second join is refused); then a is killed, and b, alone in a one-to-one split
  * without the lowest id, stops itself (its process exits, as after `pd stop`).
  *
  * Nothing here asserts speed: SWIM runs on fast test timing, but every wait is for a state
  * and only bounded (generously) to fail a state that never comes; the times measured are
  * printed, not checked.
  */
-import { chmod, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild, type Run } from './helpers.js';
+import { BIN, KINDS, PD_TIMEOUT_MS, cleanEnv, configDir, pd, requireBuild, type Run } from './helpers.js';
 
 const E2E_TIMEOUT_MS = 3 * PD_TIMEOUT_MS;
 /** How long a state that must come may take, on a loaded machine. */
@@ -27,6 +30,10 @@ const ID = { a: `swim-a-${process.pid}`, b: `swim-b-${process.pid}`, c: `swim-c-
 const TIMING = { probeIntervalMs: 500, probeTimeoutMs: 300, gossipIntervalMs: 100, pushPullIntervalMs: 5000 };
 let env: Record<string, string>;
 let dir: string;
+/** a's membership endpoint, the seed. */
+let seedA = '';
+/** `pd events` on a, while it runs (killed in afterAll if a test fails first). */
+let stream: ReturnType<typeof spawn> | null = null;
 const files: Record<string, string> = {};
 const pids = new Map<string, number>();
 
@@ -81,6 +88,7 @@ beforeAll(async () => {
   // a is the seed: b and c join through the gossip port its engine picked.
   const self = (await pdj(['cluster', 'members', '--engine', ID.a])).members[0];
   const seeds = [{ host: '127.0.0.1', port: self.gossip.port }];
+  seedA = `127.0.0.1:${self.gossip.port}`;
   files.b = join(dir, 'b.json');
   files.c = join(dir, 'c.json');
   await writeFile(files.b, JSON.stringify(config('b', seeds, watcher)));
@@ -90,6 +98,7 @@ beforeAll(async () => {
 }, 4 * PD_TIMEOUT_MS);
 
 afterAll(async () => {
+  stream?.kill('SIGKILL');
   for (const [node, pid] of pids) {
     try {
       process.kill(pid, 0);
@@ -129,6 +138,13 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
       expect(await pdj(['send', '--engine', ID.c, '--node', node, 'watcher', '{"watch":{"$addr":"counter"}}'])).toMatchObject({ result: 'queued' });
       await until(async () => ((await pdj(['cluster', 'status', '--engine', ID[node]])).books.watching >= 1 ? true : null), `${node} monitors c's counter`);
     }
+    // a's event stream, followed by pd events from before the kill until a downs c.
+    stream = spawn(process.execPath, [BIN, 'events', '--engine', ID.a, '--type', 'member', '--type', 'downing', '--json'], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let streamed = '';
+    let following = false;
+    stream.stdout!.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+    stream.stderr!.on('data', (chunk: Buffer) => (following ||= chunk.toString().includes('following events')));
+    await until(async () => (following ? true : null), 'pd events follows a');
     const killedAt = Date.now();
     process.kill(pids.get('c')!, 'SIGKILL');
     const seen = new Set<string>();
@@ -156,13 +172,31 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
       }, `${node} downs c`);
       expect(view.downing.decisions.at(-1)).toMatchObject({ decision: 'keep', unreachable: ['c'], members: 3, reachable: 2, strategy: 'keep-majority' });
     }
+    const events = await until(async () => {
+      const lines = streamed.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+      return lines.some((e) => e.type === 'downing') ? lines : null;
+    }, 'pd events shows the downing');
+    stream.kill('SIGINT');
+    stream = null;
+    const ofC = events.filter((e) => e.node === 'c').map((e) => e.status);
+    expect(ofC.at(-1)).toBe('dead');
+    expect(ofC).toContain('suspect');
+    expect(events.find((e) => e.type === 'downing')).toMatchObject({ decision: 'keep', strategy: 'keep-majority', unreachable: ['c'], at: expect.any(Number) });
+    expect(events.find((e) => e.node === 'c' && e.status === 'dead')).toMatchObject({ type: 'member', incarnation: expect.any(Number), by: expect.any(String) });
     // a and b stayed members of each other's view.
     expect((await memberOf('a', 'b'))?.status).toMatch(/^(alive|suspect)$/);
     expect((await memberOf('b', 'a'))?.status).toMatch(/^(alive|suspect)$/);
   });
 
-  it('c started again rejoins with a higher incarnation and is usable', async () => {
+  it('c started again alone joins through a (pd cluster join) with a higher incarnation, and is usable', async () => {
+    // No seeds this time: c joins by hand.
+    const alone = JSON.parse(await readFile(files.c!, 'utf8'));
+    alone.federation.membership.seeds = [];
+    await writeFile(files.c!, JSON.stringify(alone));
     await start('c');
+    const joined = await pd(['cluster', 'join', '--engine', ID.c, seedA], env);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(joined.stdout).toMatch(/^c joined through 127\.0\.0\.1:\d+: [23] members alive \(a, (b, )?c\)(, new: a(, b)?)?\n$/);
     for (const observer of ['a', 'b'] as const) {
       const back = await until(async () => {
         const m = await memberOf(observer, 'c');
@@ -177,12 +211,18 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
     expect(reply).toBe(7);
   });
 
-  it('pd stop of c is a graceful leave: the others see it left', async () => {
-    expect(await pdj(['stop', '--engine', ID.c])).toMatchObject({ stopped: true });
-    pids.delete('c');
+  it('pd cluster leave on c is a graceful leave: the others see it left, c runs on alone, and joins no more', async () => {
+    expect(await pdj(['cluster', 'leave', '--engine', ID.c])).toEqual({ nodeId: 'c', left: true });
     for (const observer of ['a', 'b'] as const) {
       await until(async () => ((await memberOf(observer, 'c'))?.status === 'left' ? true : null), `${observer} sees c left`);
     }
+    expect((await pdj(['status', '--engine', ID.c])).status).toBe('running');
+    expect((await memberOf('c', 'c'))?.status).toBe('left');
+    const again = await pd(['cluster', 'join', '--engine', ID.c, seedA, '--json'], env);
+    expect(again.code).toBe(1);
+    expect(again.json.error).toMatchObject({ code: 'cluster/unavailable', message: 'cannot join: node c has left the cluster' });
+    expect(await pdj(['stop', '--engine', ID.c])).toMatchObject({ stopped: true });
+    pids.delete('c');
   });
 
   it('a killed: b, alone, is the side of an even split without the lowest id, and stops itself', async () => {

@@ -61,6 +61,8 @@ export interface RegistryHost {
   tell(addr: AnyAddr, message: unknown): void;
   noticeTo(peer: string, notice: Notice): void;
   upPeers(): readonly string[];
+  /** This node's registration lost a conflict (after its holder was told): for observers. */
+  lost?(conflict: NameConflict): void;
 }
 
 const MAX_NAME = 1024;
@@ -173,11 +175,13 @@ export class ClusterRegistry {
     const winner = this.holderOf(name)!;
     if (winner === mine) return;
     this.own.delete(name);
-    this.conflictLog.push({ name, loser: mine, winner });
+    const conflict = { name, loser: mine, winner };
+    this.conflictLog.push(conflict);
     if (this.conflictLog.length > 1024) this.conflictLog.shift();
     this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
     const message: NameConflictMessage = { type: NAME_CONFLICT, name, winner: winner.addr, winnerNode: winner.node };
     this.host.tell(mine.addr, message);
+    this.host.lost?.(conflict);
   }
 
   private holderOf(name: string): ClusterName | undefined {

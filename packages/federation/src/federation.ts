@@ -15,6 +15,7 @@ import { NodeRouter, type PeerState, type RouterCounters } from './node-router.j
 import { FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isMembershipSpec, validateFederationOptions } from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
 import { ClusterRegistry } from './cluster-registry.js';
+import { ClusterEvents } from './cluster-events.js';
 import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
 import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
 import { carrierSwimTransport } from './swim-transport.js';
@@ -102,7 +103,13 @@ export class Federation {
   private swim: SwimMembership | null = null;
   private downing: Downing | null = null;
   private clusterRegistry: ClusterRegistry | null = null;
-  private readonly events: NetEvent[] = [];
+  private readonly recent: NetEvent[] = [];
+  /**
+   * Cluster events as they happen: members changing state, connections up and down,
+   * registry conflicts lost, downing decisions (`federation.events.subscribe(fn, types?)`).
+   * The control plane merges them into the engine's event stream (`pd events`).
+   */
+  readonly events = new ClusterEvents();
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
   constructor(options: FederationOptions) {
@@ -163,10 +170,23 @@ export class Federation {
     this.engine = engine;
     // Attached before listening: a peer's handshake can then never find the router unready.
     router.attach(net, engine, this.membership);
+    this.membership.subscribe({
+      peerUp: () => {}, peerDown: () => {},
+      memberChanged: (c) => {
+        if (this.events.active) this.events.emit({ type: 'member', at: engine.reactor.wallTime(), node: c.id, status: c.status, incarnation: c.incarnation, by: c.by });
+      },
+    });
     const registry = new ClusterRegistry({
       nodeId: o.nodeId, incarnation: () => engine.incarnation,
       alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
       noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(),
+      lost: (c) => {
+        if (!this.events.active) return;
+        this.events.emit({
+          type: 'name-conflict', at: engine.reactor.wallTime(), name: c.name,
+          loser: { node: c.loser.node, clock: c.loser.clock }, winner: { node: c.winner.node, clock: c.winner.clock },
+        });
+      },
     });
     router.extension = registry;
     this.clusterRegistry = registry;
@@ -184,6 +204,11 @@ export class Federation {
       }
       const swim = this.swim;
       this.downing = new Downing(o.nodeId, swim, engine.reactor, spec?.downing ?? {}, (decision) => {
+        if (this.events.active) {
+          this.events.emit({
+            type: 'downing', at: engine.reactor.wallTime(), decision: decision.decision, strategy: decision.strategy, reason: decision.reason, unreachable: decision.unreachable,
+          });
+        }
         if (decision.decision === 'down') this.downed(decision);
       });
       this.downing.start();
@@ -310,6 +335,31 @@ export class Federation {
     await this.nodeRouter!.connect(node);
   }
 
+  /**
+   * Join (or re-join) the cluster through `seeds`, membership endpoints (gossip `host:port`)
+   * of nodes in it: for a node that started alone or whose seeds were down, or to merge two
+   * clusters by hand. Needs `membership: { kind: 'swim' }`; asynchronous (members appear as
+   * the answers come). Returns how many seeds were asked.
+   */
+  join(seeds: readonly { readonly host: string; readonly port: number }[]): number {
+    this.started('join');
+    if (this.swim === null) {
+      throw new ArgumentError(`join: federation '${this.nodeId}' has a static membership (its peers option); joining through seeds needs membership { kind: 'swim' }`, { field: 'membership' });
+    }
+    if (!Array.isArray(seeds) || seeds.length === 0) throw new ArgumentError('join: seeds must be a non-empty list of { host, port }');
+    for (const [i, seed] of seeds.entries()) {
+      if (typeof seed?.host !== 'string' || seed.host === '' || !Number.isInteger(seed.port) || seed.port < 1 || seed.port > 65535) {
+        throw new ArgumentError(`join: seeds[${i}] must be { host, port } with a port in 1..65535, got ${JSON.stringify(seed)}`);
+      }
+    }
+    return this.swim.join(seeds);
+  }
+
+  /** Whether the federation is running: false before {@link start} finishes and after {@link close} (leaving). */
+  get running(): boolean {
+    return this.state === 'started';
+  }
+
   /** The node id whose actor `addr` is, if this node knows it (its own id for a local address). */
   nodeOf(addr: AnyAddr): string | undefined {
     if (addr.node === this.incarnation) return this.nodeId;
@@ -336,7 +386,7 @@ export class Federation {
 
   /** The last network events (up, down, refused), oldest first, at most 64. */
   recentEvents(): readonly NetEvent[] {
-    return [...this.events];
+    return [...this.recent];
   }
 
   /**
@@ -367,8 +417,14 @@ export class Federation {
   }
 
   private onNetEvent(event: NetEvent): void {
-    this.events.push(event);
-    if (this.events.length > 64) this.events.shift();
+    this.recent.push(event);
+    if (this.recent.length > 64) this.recent.shift();
+    if (this.events.active && event.type !== 'refused' && this.engine !== null) {
+      const at = this.engine.reactor.wallTime();
+      this.events.emit(event.type === 'up'
+        ? { type: 'peer', at, node: event.peer, state: 'up', incarnation: event.incarnation }
+        : { type: 'peer', at, node: event.peer, state: 'down', reason: event.reason, text: event.text });
+    }
     const router = this.nodeRouter;
     if (router === null) return;
     if (event.type === 'up') router.peerConnected(event.peer, event.incarnation);

@@ -13,7 +13,8 @@ export {
   FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PrefixPolicy,
   type StaticMembershipSpec, type SwimMembershipSpec,
 } from './options.js';
-export { StaticMembership, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
+export { StaticMembership, type MemberChange, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
+export { CLUSTER_EVENT_TYPES, ClusterEvents, type ClusterEvent, type ClusterEventListener, type ClusterEventType } from './cluster-events.js';
 export type { PolicyRefusals } from './policy.js';
 export type { PeerState, RouterCounters } from './node-router.js';
 export { SwimMembership, type MemberInfo, type SwimStats } from './swim.js';

@@ -19,6 +19,20 @@ export interface MembershipListener {
   peerUp(peer: PeerAddress): void;
   /** `id` left the cluster or is considered dead: everything linked to it gets `noconnection`. */
   peerDown(id: string, reason: string): void;
+  /**
+   * A member's state or incarnation changed (SWIM's suspect among them, which is neither up
+   * nor down): for observers; the router does not need it.
+   */
+  memberChanged?(change: MemberChange): void;
+}
+
+/** What {@link MembershipListener.memberChanged} hears. */
+export interface MemberChange {
+  readonly id: string;
+  readonly status: 'alive' | 'suspect' | 'dead' | 'left';
+  readonly incarnation: number;
+  /** The node whose word it was (`static` for a change made to a static list). */
+  readonly by: string;
 }
 
 /** Who is in the cluster. */
@@ -52,12 +66,18 @@ export class StaticMembership implements Membership {
   add(peer: PeerAddress): void {
     const entry = { id: peer.id, host: peer.host, port: peer.port };
     this.members.set(peer.id, entry);
-    for (const l of [...this.listeners]) l.peerUp(entry);
+    for (const l of [...this.listeners]) {
+      l.peerUp(entry);
+      l.memberChanged?.({ id: peer.id, status: 'alive', incarnation: 0, by: 'static' });
+    }
   }
 
   /** Remove a member: its links and monitors fire with `noconnection`. */
   remove(id: string, reason = 'removed'): void {
     if (!this.members.delete(id)) return;
-    for (const l of [...this.listeners]) l.peerDown(id, reason);
+    for (const l of [...this.listeners]) {
+      l.peerDown(id, reason);
+      l.memberChanged?.({ id, status: 'left', incarnation: 0, by: 'static' });
+    }
   }
 }

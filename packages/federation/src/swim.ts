@@ -217,6 +217,24 @@ export class SwimMembership implements Membership {
     this.stopTimers();
   }
 
+  /**
+   * Joins (or re-joins) through `seeds` now — membership endpoints of nodes in the cluster
+   * (`host:port` of their gossip) — with a push-pull state exchange each: for a node that
+   * started alone, whose seeds were all down, or to merge two clusters by hand
+   * (`pd cluster join`). Asynchronous: the members appear as the answers arrive. Returns how
+   * many seeds were asked (seeds that are this node itself are skipped).
+   */
+  join(seeds: readonly GossipAddress[]): number {
+    if (this.state !== 'running') throw new EngineError('engine/stopped', `swim membership '${this.nodeId}' is ${this.state}; it joins while running only`);
+    let asked = 0;
+    for (const seed of seeds) {
+      if (seed.host === this.self.gHost && seed.port === this.self.gPort) continue;
+      this.sync({ host: seed.host, port: seed.port }, true);
+      asked++;
+    }
+    return asked;
+  }
+
   /** Stops everything and closes the endpoint (without telling anyone: see {@link leave}). */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
@@ -243,7 +261,7 @@ export class SwimMembership implements Membership {
   /** Every member this node knows (itself first), for display. */
   memberList(): MemberInfo[] {
     const self: MemberInfo = {
-      id: this.nodeId, status: this.state === 'left' ? 'left' : 'alive', incarnation: this.incarnation,
+      id: this.nodeId, status: this.state === 'left' || this.state === 'closed' ? 'left' : 'alive', incarnation: this.incarnation,
       address: { id: this.nodeId, host: this.self.host, port: this.self.port }, gossip: { host: this.self.gHost, port: this.self.gPort },
       accusers: 0, deadlineMs: null,
     };
@@ -256,7 +274,7 @@ export class SwimMembership implements Membership {
   /** What downing reads: every member (this node first) with its status, incarnation and join order (`since`). */
   downingView(): { id: string; status: MemberStatus; incarnation: number; age: number }[] {
     return [
-      { id: this.nodeId, status: this.state === 'left' ? 'left' : 'alive', incarnation: this.incarnation, age: this.since },
+      { id: this.nodeId, status: this.state === 'left' || this.state === 'closed' ? 'left' : 'alive', incarnation: this.incarnation, age: this.since },
       ...[...this.members.values()].map((m) => ({ id: m.id, status: m.status, incarnation: m.incarnation, age: m.since })),
     ];
   }
@@ -516,6 +534,7 @@ export class SwimMembership implements Membership {
           this.order.splice(this.orderIndex + this.random!.nextInt(this.order.length - this.orderIndex + 1), 0, u.id);
           this.enqueue(u);
           this.emitUp(member);
+          this.emitChange(member);
           return;
         }
         if (u.incarnation <= m.incarnation) return;
@@ -531,6 +550,7 @@ export class SwimMembership implements Membership {
         if (u.since !== undefined) m.since = u.since;
         this.enqueue(u);
         if (!wasLive || moved) this.emitUp(m);
+        this.emitChange(m);
         return;
       }
       case 'suspect': {
@@ -553,6 +573,7 @@ export class SwimMembership implements Membership {
         m.suspicion = new Suspicion(u.by, now, k, min, min * this.timing.suspicionMaxTimeoutMult);
         this.armSuspicion(m);
         this.enqueue(u);
+        this.emitChange(m);
         return;
       }
       case 'dead':
@@ -576,6 +597,7 @@ export class SwimMembership implements Membership {
         this.enqueue(u);
         const reason = u.status === 'left' ? 'left' : `declared dead by ${u.by}`;
         this.emitDown(m.id, reason);
+        this.emitChange(m);
         return;
       }
     }
@@ -620,6 +642,11 @@ export class SwimMembership implements Membership {
 
   private emitDown(id: string, reason: string): void {
     for (const l of [...this.listeners]) this.guard(() => l.peerDown(id, reason));
+  }
+
+  private emitChange(m: Member): void {
+    const change = { id: m.id, status: m.status, incarnation: m.incarnation, by: m.by };
+    for (const l of [...this.listeners]) if (l.memberChanged !== undefined) this.guard(() => l.memberChanged!(change));
   }
 
   /** Runs a listener: one that throws is counted, and neither stops the others nor the protocol. */

@@ -2,27 +2,34 @@
  * `pd cluster status`, `pd cluster peers` and `pd cluster members`: the engine's federation
  * through the `cluster.*` control methods — this node (id, incarnation, listen address,
  * refusals, network counters), each peer (connection state, frames each way, queue depth)
- * and each member as the membership sees it (state, incarnation, addresses).
+ * and each member as the membership sees it (state, incarnation, addresses). `pd cluster
+ * join HOST:PORT...` joins through seeds and waits until one answers; `pd cluster leave`
+ * leaves gracefully (the engine runs on alone).
  */
 import type { Command, CommandContext } from '../command.js';
-import { UsageError } from '../exit.js';
+import { EXIT, UsageError } from '../exit.js';
 import { bytes, keyValues, table } from '../output.js';
 
-const SUBCOMMANDS = ['status', 'peers', 'members'] as const;
+const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
+const JOIN_WAIT_MS = 10_000;
+const JOIN_POLL_MS = 200;
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  args: 'status | peers | members',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames each way and queue depth, or each member\'s state (alive, suspect, dead, left) and incarnation.',
+  args: 'status | peers | members | join HOST:PORT... | leave',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames each way and queue depth, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it.',
   needsEngine: true,
-  options: {},
+  options: {
+    wait: { type: 'string', value: 'MS', help: `join: how long to wait for a seed's answer (default ${JOIN_WAIT_MS})` },
+  },
   run: async (ctx) => {
-    const sub = ctx.arg(0, 'SUBCOMMAND: status or peers');
+    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join or leave');
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
-      throw new UsageError(`pd cluster: unknown subcommand "${sub}" (status, peers, members)`, `usage: pd cluster ${clusterCommand.args}`);
+      throw new UsageError(`pd cluster: unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})`, `usage: pd cluster ${clusterCommand.args}`);
     }
-    ctx.noMoreArgs(1);
+    if (sub !== 'join') ctx.noMoreArgs(1);
+    if (sub !== 'join' && ctx.options.wait !== undefined) throw new UsageError('pd cluster: --wait is for join only', `usage: pd cluster ${clusterCommand.args}`);
     return RUN[sub as Subcommand](ctx);
   },
 };
@@ -49,7 +56,39 @@ interface Member {
   readonly accusers: number;
 }
 
-const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void>> = {
+const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> = {
+  join: async (ctx) => {
+    const seeds = ctx.positionals.slice(1);
+    if (seeds.length === 0) throw new UsageError('pd cluster join: name at least one seed, HOST:PORT of a member\'s gossip endpoint (`pd cluster members` on it shows GOSSIP)', `usage: pd cluster ${clusterCommand.args}`);
+    const wait = ctx.integer('wait', JOIN_WAIT_MS, 1);
+    const known = (view: { members: Member[] }): Set<string> => new Set(view.members.filter((m) => m.status === 'alive').map((m) => m.id));
+    const before = known(await ctx.call('cluster.members'));
+    const { asked } = await ctx.call('cluster.join', { seeds });
+    const deadline = Date.now() + wait;
+    for (;;) {
+      const view = await ctx.call('cluster.members');
+      const alive = known(view);
+      const fromSeed = (view.members as Member[]).some((m) => m.status === 'alive' && m.id !== view.nodeId && seeds.includes(`${m.gossip.host}:${m.gossip.port}`));
+      const joined = [...alive].filter((id) => !before.has(id));
+      if (fromSeed || joined.length > 0) {
+        if (ctx.json) return ctx.output.data({ nodeId: view.nodeId, asked, joined, members: view.members });
+        ctx.output.text(`${view.nodeId} joined through ${seeds.join(', ')}: ${alive.size} members alive (${[...alive].sort().join(', ')})${joined.length === 0 ? '' : `, new: ${joined.sort().join(', ')}`}`);
+        return;
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, JOIN_POLL_MS));
+    }
+    ctx.output.report({
+      code: 'cluster/join-timeout', message: `no member answered through ${seeds.join(', ')} in ${wait} ms`,
+      hint: 'a seed is a member\'s gossip endpoint (GOSSIP in `pd cluster members` on it), not its federation port; check it runs and shares this cluster\'s name and secret',
+    });
+    return EXIT.failed;
+  },
+  leave: async (ctx) => {
+    const result = await ctx.call('cluster.leave');
+    if (ctx.json) return ctx.output.data(result);
+    ctx.output.text(`${result.nodeId} left the cluster; the engine runs on alone (pd stop ends it, pd start makes it a member again)`);
+  },
   status: async (ctx) => {
     const s = await ctx.call('cluster.status');
     if (ctx.json) return ctx.output.data(s);

@@ -1,6 +1,7 @@
 /**
  * `pd events`: follow the engine's event stream (spawned, exited, crashed, restarted,
- * dead letters, overflows, supervisor actions) until Ctrl-C, `--count` events, or the
+ * dead letters, overflows, supervisor actions; on a node of a cluster, members changing
+ * state, connections up and down, registry conflicts lost, downing decisions) until Ctrl-C, `--count` events, or the
  * engine stops. NDJSON with --json; one line per event otherwise. Dropped events (a slow
  * terminal) are reported, never hidden.
  */
@@ -14,8 +15,11 @@ export const eventsCommand: Command = {
   summary: 'Follow the event stream (NDJSON with --json) until Ctrl-C or --count events.',
   needsEngine: true,
   options: {
-    type: { type: 'string', short: 't', multiple: true, value: 'TYPE', help: 'only this event type (repeatable): spawned, exited, crashed, restarted, swapped, dead-letter, mailbox-overflow, supervisor' },
-    path: { type: 'string', short: 'p', value: 'PATH', help: 'only events of actors at or under this path' },
+    type: {
+      type: 'string', short: 't', multiple: true, value: 'TYPE',
+      help: 'only this event type (repeatable): spawned, exited, crashed, restarted, swapped, dead-letter, mailbox-overflow, supervisor; on a node of a cluster also member, peer, name-conflict, downing',
+    },
+    path: { type: 'string', short: 'p', value: 'PATH', help: 'only events of actors at or under this path (cluster events have none)' },
     count: { type: 'string', short: 'n', value: 'N', help: 'stop after N events' },
   },
   run: async (ctx) => {
@@ -73,6 +77,14 @@ export function formatEvent(e: Record<string, any>): string {
       return `${head} ${e.path}  full at ${e.capacity} (${e.policy})`;
     case 'supervisor':
       return `${head} ${e.supervisor}  ${e.action} ${e.child}${e.detail === undefined ? '' : `  ${JSON.stringify(e.detail)}`}`;
+    case 'member':
+      return `${head} node ${e.node}  ${e.status} (incarnation ${e.incarnation})${e.by === e.node ? '' : `  by ${e.by}`}`;
+    case 'peer':
+      return `${head} node ${e.node}  connection ${e.state}${e.state === 'up' ? ` (incarnation ${e.incarnation})` : `  ${e.reason}${e.text ? `: ${e.text}` : ''}`}`;
+    case 'name-conflict':
+      return `${head} ${e.name}  lost to node ${e.winner?.node} (clock ${e.winner?.clock} against ${e.loser?.clock})`;
+    case 'downing':
+      return `${head} ${e.decision === 'down' ? 'this node stops' : 'keep'} (${e.strategy})  unreachable: ${(e.unreachable ?? []).join(', ') || 'none'}  ${e.reason}`;
     default:
       return `${head} ${JSON.stringify(e)}`;
   }

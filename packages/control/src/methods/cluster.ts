@@ -1,7 +1,8 @@
 /**
  * Cluster methods: what the engine's federation (@pd/federation) says about this node and
- * its peers, read-only, from `federation.stats()`, `members()` and `recentEvents()`. An engine that is
- * not a node of a cluster answers `cluster/unavailable`.
+ * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and the two that
+ * act: `cluster.join` (through seeds, SWIM only) and `cluster.leave`. An engine that is not a
+ * node of a cluster answers `cluster/unavailable`.
  */
 import type { Federation, PeerStats } from '@pd/federation';
 import { ControlError } from '../errors.js';
@@ -48,6 +49,34 @@ export const clusterMethods: MethodTable = {
       });
     },
   },
+  'cluster.join': {
+    params: ['seeds'],
+    summary: 'Join (or re-join) the cluster through seeds, membership endpoints ("host:port" of their gossip) of nodes in it; SWIM membership only. Members appear as the answers arrive.',
+    run: (p, host) => {
+      const federation = runningFederation(host, 'join');
+      const seeds = (p.strings('seeds', 64) ?? []).map((s, i) => parseHostPort(s, `seeds[${i}]`));
+      if (seeds.length === 0) throw new ControlError('rpc/invalid-params', 'cluster.join: seeds must name at least one "host:port"');
+      try {
+        return { nodeId: federation.nodeId, asked: federation.join(seeds) };
+      } catch (error) {
+        if ((error as { details?: { field?: unknown } }).details?.field === 'membership') {
+          throw new ControlError('cluster/unavailable', (error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, ''), {
+            hint: 'a static membership lists its peers in the config\'s federation.peers; give it federation.membership { "kind": "swim" } to join through seeds',
+          });
+        }
+        throw error;
+      }
+    },
+  },
+  'cluster.leave': {
+    params: [],
+    summary: 'Leave the cluster gracefully: the members are told this node left, links and monitors across nodes fire noconnection, its cluster names go; the engine keeps running alone.',
+    run: async (_p, host) => {
+      const federation = runningFederation(host, 'leave');
+      await federation.close();
+      return { nodeId: federation.nodeId, left: true };
+    },
+  },
   'cluster.members': {
     params: [],
     summary: 'The membership: each member (this node first) with its state (alive, suspect, dead, left), incarnation, federation and gossip addresses; with SWIM, suspicions, local health and downing (strategy, members downed, decisions).',
@@ -78,6 +107,26 @@ function federationOf(host: ControlHost): Federation {
     });
   }
   return host.federation;
+}
+
+function runningFederation(host: ControlHost, what: string): Federation {
+  const federation = federationOf(host);
+  if (!federation.running) {
+    throw new ControlError('cluster/unavailable', `cannot ${what}: node ${federation.nodeId} has left the cluster`, {
+      hint: 'restart the engine (pd stop, then pd start) to make it a member again',
+    });
+  }
+  return federation;
+}
+
+/** "host:port" (an IPv6 host in brackets) as { host, port }; a clear `rpc/invalid-params` otherwise. */
+function parseHostPort(text: string, field: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || port < 1 || port > 65535) {
+    throw new ControlError('rpc/invalid-params', `cluster.join: ${field} "${text}" is not host:port (a port in 1..65535; an IPv6 host in brackets)`);
+  }
+  return { host: m[1] ?? m[2]!, port };
 }
 
 function peerToWire(p: PeerStats): Record<string, unknown> {
