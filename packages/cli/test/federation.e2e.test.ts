@@ -4,7 +4,8 @@
  * engines; the second config lists the first's port as `pd status` reports it), sharing a
  * secret file the test creates with mode 0600. `pd send` and `pd call` with `--node` reach a
  * registered counter on the other node through the federation; `pd cluster peers` shows the
- * connection up with frames counted both ways; `pd stop` ends both. Also: a secret file
+ * connection up with frames counted both ways; `pd ps`, `pd tree`, `pd inspect`, `pd
+ * children` and `pd dead` with `--node` show the other node's actors; `pd stop` ends both. Also: a secret file
  * others can read, and a federation on a multi-core engine, are config errors naming the
  * field, and nothing starts.
  *
@@ -134,6 +135,31 @@ describe('pd with two engines federated on loopback', { timeout: E2E_TIMEOUT_MS 
     const text = await pd(['cluster', 'peers', '--engine', B], env);
     expect(text.stdout).toMatch(/^PEER +STATE +INCARNATION/);
     expect(text.stdout).toMatch(/\na +up +\d+ +yes /);
+  });
+
+  it('ps, tree, inspect, children and dead with --node show the other node, asked through this engine', async () => {
+    const ps = await pdj(['ps', '--engine', B, '--node', 'a']);
+    expect(ps.actors.map((x: any) => x.path)).toEqual(expect.arrayContaining(['/user/app', '/user/app/counter']));
+    // b's own actors are not a's.
+    expect((await pdj(['ps', '--engine', B])).actors.some((x: any) => x.path === '/user/app/counter')).toBe(false);
+    const tree = await pd(['tree', '--engine', B, '--node', 'a'], env);
+    expect(tree.code).toBe(0);
+    expect(tree.stdout).toMatch(/counter/);
+    const info = await pdj(['inspect', '--engine', B, '--node', 'a', 'counter']);
+    expect(info).toMatchObject({ path: '/user/app/counter', kind: 'counter', names: ['counter'] });
+    expect(info.handled).toBeGreaterThan(0);
+    expect((await pdj(['children', '--engine', B, '--node', 'a', '/user/app'])).children).toEqual([expect.objectContaining({ id: 'counter', kind: 'counter' })]);
+    expect(await pdj(['dead', '--engine', B, '--node', 'a'])).toMatchObject({ terminated: expect.any(Array), deadLetters: { total: expect.any(Number) } });
+    // Its own id is this node, asked directly.
+    expect((await pdj(['ps', '--engine', A, '--node', 'a'])).actors.length).toBe(ps.actors.length);
+    // An error raised there comes back as it was raised, naming the node.
+    const missing = await pd(['inspect', '--engine', B, '--node', 'a', 'nobody', '--json'], env);
+    expect(missing.code).toBe(5);
+    expect(missing.json.error).toMatchObject({ code: 'target/unknown', message: 'node a: no live actor has the registered name "nobody"' });
+    const nowhere = await pd(['ps', '--engine', B, '--node', 'zz', '--json'], env);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.json.error).toMatchObject({ code: 'cluster/failed' });
+    expect(nowhere.json.error.message).toMatch(/^cannot ask node "zz": .*not a known peer/);
   });
 
   it('an engine without a federation says so', async () => {

@@ -17,6 +17,7 @@ import { ControlError, type RpcErrorObject } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
 import { actorMethods } from './methods/actors.js';
 import { clusterMethods } from './methods/cluster.js';
+import { REMOTE_METHODS, forwardToNode, serveRemoteMethods } from './remote.js';
 import { engineMethods } from './methods/engine.js';
 import { eventMethods } from './methods/events.js';
 import { messageMethods } from './methods/messages.js';
@@ -76,6 +77,8 @@ export class ControlServer {
   private readonly limits: { maxConnections: number; maxInFlight: number; maxBufferedBytes: number; handshakeTimeoutMs: number; maxPendingConnections: number };
   private nextSession = 1;
   private closing = false;
+  /** Stops serving the read-only methods to the other nodes of the cluster. */
+  private unserve: (() => void) | null = null;
 
   constructor(private readonly host: ControlHost, private readonly options: ControlServerOptions) {
     if (typeof options.token !== 'string' || options.token.length < 16) throw new ControlError('rpc/invalid-params', 'control: the token must be a string of at least 16 characters');
@@ -91,6 +94,14 @@ export class ControlServer {
       maxPendingConnections: options.maxPendingConnections ?? CONTROL_DEFAULTS.maxPendingConnections,
     };
     this.methods = { ...BUILTIN_METHODS, ...options.methods, 'rpc.methods': this.listMethods() };
+    // The other nodes of the cluster may run the read-only methods here (one control plane per node serves them).
+    if (host.federation !== undefined) {
+      try {
+        this.unserve = serveRemoteMethods(host.federation, host, this.methods);
+      } catch {
+        this.unserve = null;
+      }
+    }
     this.http = createServer((req, res) => {
       if (options.observer === true && isObserverRequest(req.url)) return this.observe(req, res);
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
@@ -129,6 +140,7 @@ export class ControlServer {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.unserve?.();
     for (const [socket, timer] of this.pending) {
       clearTimeout(timer);
       socket.destroy();
@@ -292,7 +304,11 @@ export class ControlServer {
     try {
       const method = Object.hasOwn(this.methods, r.method) ? this.methods[r.method] : undefined;
       if (method === undefined) throw new ControlError('rpc/unknown-method', `no method "${r.method}"`, { hint: 'call rpc.methods for the list' });
-      const result = await method.run(Params.from(r.method, r.params, method.params), this.host, session);
+      const raw = r.params as Record<string, unknown> | undefined;
+      // A read-only method with `node`: run by that node of the cluster (remote.ts).
+      const result = REMOTE_METHODS.has(r.method) && typeof raw === 'object' && raw !== null && !Array.isArray(raw) && raw.node !== undefined
+        ? await forwardToNode(this.host, this.methods, r.method, raw, raw.node)
+        : await method.run(Params.from(r.method, r.params, method.params), this.host, session);
       return notification ? null : { jsonrpc: '2.0', id, result: result ?? null };
     } catch (error) {
       return notification ? null : errorResponse(id, error);

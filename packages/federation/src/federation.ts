@@ -11,7 +11,7 @@ import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOption
 import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
 import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret, tcpCarrier } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
-import { NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
+import { type NodeService, NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
 import { FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isMembershipSpec, validateFederationOptions } from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
 import { ClusterRegistry } from './cluster-registry.js';
@@ -324,6 +324,32 @@ export class Federation {
     if (typeof name !== 'string' || name === '') throw new ArgumentError(`whereis: name must be a non-empty string, got ${String(name)}`);
     if (options?.node === this.nodeId) return engine.resolve(name);
     return this.nodeRouter!.whereisOn(options?.node, name) as Promise<Addr<M> | undefined>;
+  }
+
+  /**
+   * Answer queries to `service` from other nodes of the cluster with `handler(query, from)`:
+   * its value (or what its promise resolves to) goes back, what it throws goes back as the
+   * error. The query arrives as the asking node sent it: check its shape. Services are how
+   * a node offers what no actor answers (the control plane serves `pd/control` for remote
+   * `pd ps`, `pd tree`, `pd inspect`). Returns the function that stops serving.
+   */
+  serve(service: string, handler: NodeService): () => void {
+    if (typeof service !== 'string' || service === '') throw new ArgumentError(`serve: service must be a non-empty string, got ${String(service)}`);
+    if (typeof handler !== 'function') throw new ArgumentError('serve: handler must be a function (query, from) => answer');
+    if (this.nodeRouter === null) throw new EngineError('engine/stopped', `serve: federation '${this.nodeId}' is not attached to an engine yet (createEngine({ routers: [federation.router] }))`);
+    return this.nodeRouter.serve(service, handler);
+  }
+
+  /**
+   * Ask the service `service` of node `node` (see {@link serve}) with `query`; resolves with
+   * its answer, rejects with the error its handler threw (`argument/invalid` naming the
+   * services it has, when it has not this one), `ask/timeout` after `requestTimeoutMs`, or
+   * `ask/target-exited` when the connection is lost first.
+   */
+  async query(node: string, service: string, query: unknown): Promise<unknown> {
+    this.started('query');
+    if (typeof service !== 'string' || service === '') throw new ArgumentError(`query: service must be a non-empty string, got ${String(service)}`);
+    return this.nodeRouter!.queryOn(node, service, query);
   }
 
   /**

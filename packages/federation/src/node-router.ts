@@ -78,6 +78,9 @@ const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priorit
 /** Control request ids: above any ask id an engine hands out, below 2^53 (they ride in headers). */
 const FIRST_REQUEST_ID = 2 ** 50;
 
+/** A node service's handler: `query` as the asking node sent it (unchecked: check it), `from` that node's id. */
+export type NodeService = (query: unknown, from: string) => unknown;
+
 /** A layer above the router (the cluster registry): peers up and down, local exits, its notices. */
 export interface RouterExtension {
   connected(peer: string): void;
@@ -98,6 +101,8 @@ export class NodeRouter implements RemoteRouter {
   private membership: Membership | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly peers = new Map<string, Peer>();
+  /** Node services other nodes may query, by name. */
+  private readonly services = new Map<string, NodeService>();
   /** Every incarnation ever learned: the live one of a peer, or a restarted peer's old one (null: gone). */
   private readonly incarnations = new Map<number, Peer | null>();
   /** Links between local actors and actors elsewhere, by the local actor's key (both directions: links are symmetric). */
@@ -265,6 +270,20 @@ export class NodeRouter implements RemoteRouter {
       if (!isAddr(addr)) throw new SpawnError('spawn/invalid-definition', `node '${id}' answered a spawn with ${typeof addr}, not an address`);
       return addr;
     });
+  }
+
+  /** Ask the service `service` of node `id` (`serve` there) with `body`; resolves with its handler's answer. */
+  queryOn(id: string, service: string, body: unknown): Promise<unknown> {
+    return this.request(this.knownPeer(id, 'query'), { op: 'query', service, body });
+  }
+
+  /** Answer queries to `service` from other nodes with `handler` (its value or promise is the answer; what it throws, the error). */
+  serve(service: string, handler: NodeService): () => void {
+    if (this.services.has(service)) throw new ArgumentError(`serve: node '${this.selfId}' serves "${service}" already`);
+    this.services.set(service, handler);
+    return () => {
+      if (this.services.get(service) === handler) this.services.delete(service);
+    };
   }
 
   /** The address registered as `name` (or at path `name`) on node `id`, or undefined. */
@@ -603,6 +622,17 @@ export class NodeRouter implements RemoteRouter {
           const name = (body as { name?: unknown }).name;
           if (typeof name !== 'string' || name === '') throw new ArgumentError('whereis: the name must be a non-empty string');
           answer(this.engine!.resolve(name) ?? null);
+          return;
+        }
+        case 'query': {
+          const { service, body: query } = body as { service?: unknown; body?: unknown };
+          if (typeof service !== 'string') throw badShape('a query without a service name');
+          const handler = this.services.get(service);
+          if (handler === undefined) {
+            throw new ArgumentError(`node '${this.selfId}' has no service "${service}"${this.services.size === 0 ? '' : ` (it serves ${[...this.services.keys()].sort().join(', ')})`}`, { service });
+          }
+          // A handler that throws or rejects answers with its error; nothing it does reaches the engine.
+          new Promise<unknown>((resolve) => resolve(handler(query, peer.id))).then(answer, fail);
           return;
         }
         case 'sendWait': {

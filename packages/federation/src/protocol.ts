@@ -3,7 +3,7 @@
  * whose kinds mean what they mean inside an engine (user, ask, reply, exit, link, unlink,
  * monitor, demonitor, down, stop, kill, swap), plus control requests to a node's
  * *endpoint* (slot {@link ENDPOINT_SLOT}) for what no actor answers: spawn, whereis,
- * sendWait, publish. Control requests ride `ask` frames and their answers `reply` frames,
+ * sendWait, publish, and queries to the node's services. Control requests ride `ask` frames and their answers `reply` frames,
  * so they keep per-pair order with everything else and need no kinds of their own.
  *
  * Owns: the shapes and the endpoint identity. Must not: trust what it reads (every shape
@@ -32,7 +32,9 @@ export type Request =
   /** The address registered under `name` (or at a path starting with `/`), or null. */
   | { readonly op: 'whereis'; readonly name: string }
   /** Put `message` in the mailbox of `to`, waiting for room if it is `backpressure`; the answer is the SendResult. */
-  | { readonly op: 'sendWait'; readonly to: unknown; readonly message: unknown; readonly priority?: string };
+  | { readonly op: 'sendWait'; readonly to: unknown; readonly message: unknown; readonly priority?: string }
+  /** Ask the node service `service` (`federation.serve`) with `body`; the answer is what its handler returned. */
+  | { readonly op: 'query'; readonly service: string; readonly body: unknown };
 
 /** A one-way control message (a `user` frame to the endpoint). */
 export type Notice =

@@ -1,12 +1,21 @@
 /**
  * Inspection commands: `pd ps`, `pd tree`, `pd inspect`, `pd dead`, `pd registry`,
- * `pd children`. Read-only: each is one or two control calls and a table or a tree.
+ * `pd children`. Read-only: each is one or two control calls and a table or a tree; with
+ * `--node` (all but `pd registry`) the engine asks that node of its cluster instead.
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../exit.js';
 import { clock, drawTree, keyValues, table, type TreeNode } from '../output.js';
 
 const STATUSES = ['starting', 'running', 'suspended', 'waiting', 'stopping'];
+/** `--node`: the read-only commands run on another node of the engine's cluster (control's remote.ts). */
+const NODE_OPTION = { type: 'string', value: 'NODE', help: 'on this node of the engine\'s cluster (federation), asked through the engine' } as const;
+
+/** `{ node }` when --node was given. */
+function onNode(ctx: { string(name: string): string | undefined }): { node?: string } {
+  const node = ctx.string('node');
+  return node === undefined ? {} : { node };
+}
 
 export const psCommand: Command = {
   name: 'ps',
@@ -18,12 +27,13 @@ export const psCommand: Command = {
     status: { type: 'string', short: 's', value: 'STATUS', help: `only actors in this status (${STATUSES.join(', ')})` },
     kind: { type: 'string', short: 'k', value: 'KIND', help: 'only actors of this kind' },
     limit: { type: 'string', value: 'N', help: 'at most N actors (default 10000)' },
+    node: NODE_OPTION,
   },
   run: async (ctx) => {
     ctx.noMoreArgs(0);
     const status = ctx.string('status');
     if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`pd ps: --status must be one of ${STATUSES.join(', ')}, got "${status}"`);
-    const params: Record<string, unknown> = { limit: ctx.integer('limit', 10_000, 1) };
+    const params: Record<string, unknown> = { limit: ctx.integer('limit', 10_000, 1), ...onNode(ctx) };
     for (const key of ['path', 'status', 'kind']) if (ctx.string(key) !== undefined) params[key] = ctx.string(key);
     const result = await ctx.call('actor.list', params);
     if (ctx.json) return ctx.output.data(result);
@@ -40,11 +50,11 @@ export const treeCommand: Command = {
   args: '[PATH]',
   summary: 'Show the actor tree, from the roots or from PATH down.',
   needsEngine: true,
-  options: {},
+  options: { node: NODE_OPTION },
   run: async (ctx) => {
     ctx.noMoreArgs(1);
     const path = ctx.positionals[0];
-    const result = await ctx.call('actor.tree', path === undefined ? {} : { path });
+    const result = await ctx.call('actor.tree', { ...(path === undefined ? {} : { path }), ...onNode(ctx) });
     if (ctx.json) return ctx.output.data(result);
     ctx.output.text(result.roots.length === 0 ? '(no live actors)' : drawTree(result.roots as TreeNode[]));
   },
@@ -55,10 +65,10 @@ export const inspectCommand: Command = {
   args: 'TARGET',
   summary: 'Show everything about one live actor (TARGET: address <n.c.s.g>, registered name, or path).',
   needsEngine: true,
-  options: {},
+  options: { node: NODE_OPTION },
   run: async (ctx) => {
     ctx.noMoreArgs(1);
-    const info = await ctx.call('actor.info', { target: ctx.arg(0, 'TARGET') });
+    const info = await ctx.call('actor.info', { target: ctx.arg(0, 'TARGET'), ...onNode(ctx) });
     if (ctx.json) return ctx.output.data(info);
     const list = (xs: string[]) => (xs.length === 0 ? '-' : xs.join(', '));
     ctx.output.text(keyValues([
@@ -82,13 +92,14 @@ export const deadCommand: Command = {
     limit: { type: 'string', value: 'N', help: 'at most N of each (default 20)' },
     path: { type: 'string', short: 'p', value: 'PATH', help: 'only terminated actors at or under this path' },
     stack: { type: 'boolean', short: 's', help: 'print the stack of each crash (--json always carries it)' },
+    node: NODE_OPTION,
   },
   run: async (ctx) => {
     ctx.noMoreArgs(0);
     const limit = ctx.integer('limit', 20, 1);
     const path = ctx.string('path');
-    const terminated = await ctx.call('actor.terminated', { limit, ...(path !== undefined ? { path } : {}) });
-    const dead = await ctx.call('deadletters.list', { limit });
+    const terminated = await ctx.call('actor.terminated', { limit, ...(path !== undefined ? { path } : {}), ...onNode(ctx) });
+    const dead = await ctx.call('deadletters.list', { limit, ...onNode(ctx) });
     if (ctx.json) return ctx.output.data({ terminated: terminated.terminated, terminatedTotal: terminated.total, deadLetters: dead });
     const cores = terminated.terminated.some((s: any) => s.core !== undefined);
     const t = terminated.terminated.map((s: any) => [clock(s.exitedAt), s.path, s.kind, ...(cores ? [s.core] : []), s.reason.text, s.handled, s.addr]);
@@ -141,10 +152,10 @@ export const childrenCommand: Command = {
   args: 'SUPERVISOR',
   summary: 'List the children of a supervisor: id, type, kind, status, restart policy, restarts, last exit.',
   needsEngine: true,
-  options: {},
+  options: { node: NODE_OPTION },
   run: async (ctx) => {
     ctx.noMoreArgs(1);
-    const result = await ctx.call('supervisor.children', { target: ctx.arg(0, 'SUPERVISOR') });
+    const result = await ctx.call('supervisor.children', { target: ctx.arg(0, 'SUPERVISOR'), ...onNode(ctx) });
     if (ctx.json) return ctx.output.data(result);
     const rows = result.children.map((c: any) => [c.id, c.type, c.kind, c.status, c.restart, String(c.shutdown), c.restarts, c.lastExit?.text ?? '-', c.path]);
     ctx.output.text(rows.length === 0 ? '(no children)' : table(['ID', 'TYPE', 'KIND', 'STATUS', 'RESTART', 'SHUTDOWN', 'RESTARTS', 'LAST-EXIT', 'PATH'], rows));

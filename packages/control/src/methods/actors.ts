@@ -21,7 +21,7 @@ const START_WAIT_MS = 10_000;
 
 export const actorMethods: MethodTable = {
   'actor.list': {
-    params: ['path', 'status', 'kind', 'limit'],
+    params: ['path', 'status', 'kind', 'limit', 'node'],
     summary: 'Live actors, sorted by path; filter by path prefix, status or kind.',
     run: async (p, host) => {
       const path = p.string('path', true);
@@ -34,12 +34,12 @@ export const actorMethods: MethodTable = {
     },
   },
   'actor.info': {
-    params: ['target'],
+    params: ['target', 'node'],
     summary: 'Everything known about one live actor (address, name or path).',
     run: async (p, host) => infoToWire((await resolveTargetInfo(host.engine, p.string('target'))).info, host),
   },
   'actor.tree': {
-    params: ['path'],
+    params: ['path', 'node'],
     summary: 'The tree of live actors, from the roots or from one path down.',
     run: async (p, host) => {
       const path = p.string('path', true);
@@ -105,7 +105,7 @@ export const actorMethods: MethodTable = {
     },
   },
   'actor.terminated': {
-    params: ['limit', 'path'],
+    params: ['limit', 'path', 'node'],
     summary: 'Snapshots of the latest terminated actors (newest last): path, kind, exit reason, counts.',
     run: async (p, host) => {
       const limit = p.number('limit', { min: 1, max: 100_000, integer: true }) ?? 100;
@@ -119,7 +119,7 @@ export const actorMethods: MethodTable = {
     },
   },
   'supervisor.children': {
-    params: ['target'],
+    params: ['target', 'node'],
     summary: 'The children of a supervisor: id, type, kind, path, status, restart policy, restarts, last exit.',
     run: async (p, host) => {
       const children = await host.tree.children(p.string('target'));

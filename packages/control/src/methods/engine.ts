@@ -75,7 +75,7 @@ export const engineMethods: MethodTable = {
     },
   },
   'deadletters.list': {
-    params: ['limit'],
+    params: ['limit', 'node'],
     summary: 'Dead letters: counts by reason and the most recent ones.',
     run: async (p, host) => {
       const limit = p.number('limit', { min: 1, max: 100_000, integer: true }) ?? 100;
