@@ -121,6 +121,10 @@ const PLAN: Record<string, Step> = {
   'npm run sim -- --list': {},
   'npm run sim -- --help': {},
   'npm run sim -- --scenario planted-lost-update --seed 2': { code: 129 },
+  // membership.md
+  'npm run sim -- --scenario cluster-partition --seeds 20 --check-determinism': { as: 'npm run sim -- --scenario cluster-partition --seeds 1 --check-determinism', why: SIM_BOUNDED },
+  'npm run sim -- --scenario cluster-churn --seeds 20 --check-determinism': { as: 'npm run sim -- --scenario cluster-churn --seeds 1 --check-determinism', why: SIM_BOUNDED },
+  'npm run sim -- --scenario cluster-stall --seeds 20 --check-determinism': { as: 'npm run sim -- --scenario cluster-stall --seeds 1 --check-determinism', why: SIM_BOUNDED },
   // benchmarks.md
   'npm run bench -- --quick': bench(),
   'npm run bench -- --json results.json': bench(' --json results.json'),

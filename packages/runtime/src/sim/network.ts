@@ -168,6 +168,9 @@ export class SimNetwork {
       const handler = this.handlers.get(to);
       if (this.cuts.has(pair)) return void this.drop('partition', pair, n, 'cut in flight');
       if (host.epoch !== epoch || !host.up || handler === undefined) return void this.drop('down', pair, n, 'host down');
+      // A stalled host reads it when its stall ends (SimWorld.stall).
+      const readAt = world.readTime(host);
+      if (readAt > world.now) return void this.deliverAt(readAt, from, to, pair, n, epoch, data);
       this.stats.delivered++;
       handler(from, data);
     }, `${pair}#${n}`);

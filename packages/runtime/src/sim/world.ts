@@ -67,7 +67,15 @@ export class SimHost implements EventOwner {
   monoOffsetMs = 0;
   /** How far this host's wall clock is off world wall time, ms (either way). */
   wallOffsetMs = 0;
+  /** While its event loop is stalled (see SimWorld.stall): from when, until when, world ms. */
+  stalledFromMs = 0;
+  stalledUntilMs = 0;
   constructor(readonly name: string, readonly index: number) {}
+}
+
+/** Where an event of a stalled host due at `time` runs: just after the stall, in due order. */
+function stalledTime(host: SimHost, time: number): number {
+  return host.stalledUntilMs + Math.max(0, time - host.stalledFromMs) * 1e-6;
 }
 
 /** Default wall-clock origin: 2026-01-01T00:00:00Z. */
@@ -158,7 +166,9 @@ export class SimWorld {
   schedule(delayMs: number, kind: EventKind, owner: EventOwner | null, epoch: number, fn: () => void, label = ''): SimEvent {
     if (this.disposed) throw new SimError('sim/disposed', 'schedule: the world was disposed');
     const order = this.policy.shuffle ? this.tieBreak.nextU32() : 0;
-    const e = new SimEvent(this.now + (delayMs > 0 ? delayMs : 0), order, this.seq++, kind, owner, epoch, fn, label);
+    let time = this.now + (delayMs > 0 ? delayMs : 0);
+    if (owner instanceof SimHost && time < owner.stalledUntilMs) time = stalledTime(owner, time);
+    const e = new SimEvent(time, order, this.seq++, kind, owner, epoch, fn, label);
     this.queue.push(e);
     if (this.autoRun && !this.running && !this.kicked) this.kick();
     return e;
@@ -194,6 +204,32 @@ export class SimWorld {
     host.monoOffsetMs += deltaMs;
     const now = this.now;
     this.queue.retime((e) => e.owner === host && e.kind === EventKind.Timer, (e) => Math.max(now, e.time - deltaMs));
+  }
+
+  /**
+   * Stall `host`'s event loop for `ms` of virtual time (a long GC pause, a blocking call):
+   * none of its events runs before the stall ends, and packets for it wait (as in a socket
+   * buffer). Then its due timers run first, in their due order, then the packets that
+   * waited, in arrival order (Node runs due timers before it reads sockets). Its clock keeps
+   * running, so its timers see how late they are; unlike `jumpClock`, the others meanwhile
+   * see it silent.
+   */
+  stall(host: SimHost, ms: number): void {
+    if (!(ms > 0)) return;
+    const until = this.now + ms;
+    if (until <= host.stalledUntilMs) return;
+    if (host.stalledUntilMs <= this.now) host.stalledFromMs = this.now;
+    host.stalledUntilMs = until;
+    this.queue.retime((e) => e.owner === host && e.time < until, (e) => stalledTime(host, e.time));
+    this.trace.foldString(`stall ${host.name}`);
+    this.trace.foldNumber(ms);
+  }
+
+  /** When a packet arriving now for `host` is read: now, or after its stall (see `stall`). */
+  readTime(host: SimHost): number {
+    if (this.now >= host.stalledUntilMs) return this.now;
+    // After its timers (within a microsecond-scale spread of the end), in arrival order.
+    return host.stalledUntilMs + 0.01 + (this.now - host.stalledFromMs) * 1e-6;
   }
 
   /** Call `hook` after every step (its microtasks settled): invariants live here. */

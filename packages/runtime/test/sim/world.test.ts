@@ -141,6 +141,28 @@ describe('sim world', () => {
     expect(reactor.now()).toBe(world.now + 60);
   });
 
+  it('a stalled host runs nothing until the stall ends, then its late timers in due order, then the packets that waited', async () => {
+    const world = new SimWorld({ seed: 3 });
+    const host = world.host('h');
+    const reactor = world.reactor(host);
+    const log: string[] = [];
+    world.net.listen('h', (from, p) => log.push(`packet ${(p as { n: number }).n} at ${Math.floor(world.now)} (clock ${Math.floor(reactor.now())})`));
+    reactor.setTimer(300, () => log.push(`timer 300 at ${Math.floor(world.now)}`));
+    reactor.setTimer(100, () => log.push(`timer 100 at ${Math.floor(world.now)}`));
+    reactor.setTimer(2500, () => log.push(`timer 2500 at ${Math.floor(world.now)}`));
+    world.reactor(world.host('other')).setTimer(500, () => log.push(`other at ${Math.floor(world.now)}`));
+    world.at(50, () => world.stall(host, 2000));
+    world.at(600, () => {
+      world.net.send('other', 'h', { n: 1 });
+      world.net.send('other', 'h', { n: 2 });
+      reactor.soon(() => log.push(`soon at ${Math.floor(world.now)}`));
+    });
+    await world.run();
+    expect(log).toEqual([
+      'other at 500', 'timer 100 at 2050', 'timer 300 at 2050', 'soon at 2050', 'packet 1 at 2050 (clock 2050)', 'packet 2 at 2050 (clock 2050)', 'timer 2500 at 2500',
+    ]);
+  });
+
   it('drops the events of a crashed host incarnation', async () => {
     const world = new SimWorld({ seed: 1 });
     const host = world.host('h');
