@@ -198,49 +198,51 @@ async function logged(node: Node): Promise<{ down?: string; exit?: string }[]> {
   });
 
   it('monitors and links across the future cut are in place', async () => {
-    await Promise.all(MAJORITY.flatMap((big) => MINORITY.flatMap((small) => [
-      // big's watcher monitors small's counter and links with small's watcher (small sends the addresses).
-      pdj(small, ['send', '--node', big, 'watcher', '{"watch":{"$addr":"counter"},"link":{"$addr":"watcher"}}']),
-      // small's watcher monitors big's counter.
-      pdj(big, ['send', '--node', small, 'watcher', '{"watch":{"$addr":"counter"}}']),
-    ])));
-    for (const node of NODES) {
+    // big's watcher monitors small's counter and links with small's watcher (small sends the
+    // addresses), then has small's watcher monitor big's counter (`back`).
+    await Promise.all(MAJORITY.flatMap((big) => MINORITY.map((small) =>
+      pdj(small, ['send', '--node', big, 'watcher', '{"watch":{"$addr":"counter"},"link":{"$addr":"watcher"},"back":"counter"}']))));
+    await Promise.all(NODES.map((node) => {
       const other = sideOf(node) === 'major' ? MINORITY.length : MAJORITY.length;
-      await until(async () => {
+      return until(async () => {
         const { books } = await pdj(node, ['cluster', 'status']);
         return books.watching === other && books.links === other && books.watchedBy === other ? true : null;
       }, `${node} holds ${other} monitors, ${other} links and ${other} watchers across the cut`);
-    }
+    }));
   });
 
   it('the cut: the minority stops itself, the majority keeps serving, every monitor and link fires, sends are counted', async () => {
     cutAt = Date.now();
     ip('-n', NS.major, 'link', 'set', VETH.major, 'down');
-    // Sends across the cut while it lasts: from an actor (a's watcher to everything it
-    // watches or links on d and e), and from pd (`pd send --node d` looks the name up on d).
-    const poked = (await pdj('a', ['call', 'watcher', '{"type":"poke","msg":{"type":"inc"}}'])).reply;
-    console.log(`partition netns: a's watcher sent 4 messages across the cut just after it: ${JSON.stringify(poked)}`);
-    const sent = await pd(['send', '--engine', engineId('a'), '--node', 'd', 'counter', '{"type":"inc"}', '--json'], env, { netns: NS.major });
-    console.log(`partition netns: pd send --node d during the cut: exit ${sent.code}, ${sent.stdout.trim()}`);
-    expect(sent.code).not.toBe(0);
-
-    // The majority declares d and e dead.
-    for (const observer of MAJORITY) {
-      for (const gone of MINORITY) {
-        const dead = await until(async () => {
-          const m = await memberOf(observer, gone);
-          return m?.status === 'dead' ? m : null;
-        }, `${observer} declares ${gone} dead`);
-        deadIncarnation.set(gone, Math.max(deadIncarnation.get(gone) ?? 0, dead.incarnation));
-      }
-      console.log(`partition netns: ${observer} saw d and e dead ${Date.now() - cutAt} ms after the cut`);
-    }
-    // The minority (two of five) stops itself: its processes exit, their logs say why.
-    for (const node of MINORITY) {
+    const exited = MINORITY.map(async (node) => {
+      // Watched by pid (no pd process): d and e (two of five) stop themselves.
       const pid = pids.get(node)!;
       await until(async () => (running(pid) ? null : true), `${node} stops its engine and exits`);
       console.log(`partition netns: ${node}'s process exited ${Date.now() - cutAt} ms after the cut`);
       pids.delete(node);
+    });
+    // Sends across the cut while it lasts: from an actor (a's watcher to everything it
+    // watches or links on d and e), and from pd (`pd send --node d` looks the name up on d).
+    const poked = (await pdj('a', ['call', 'watcher', '{"type":"poke","msg":{"type":"inc"}}'])).reply;
+    console.log(`partition netns: a's watcher sent 4 messages across the cut just after it: ${JSON.stringify(poked)}`);
+    const sending = pd(['send', '--engine', engineId('a'), '--node', 'd', 'counter', '{"type":"inc"}', '--json'], env, { netns: NS.major });
+    // The majority declares d and e dead.
+    await Promise.all(MAJORITY.map(async (observer) => {
+      await until(async () => {
+        const v = await pdj(observer, ['cluster', 'members']);
+        const gone = v.members.filter((m: { id: Node; status: string }) => sideOf(m.id) === 'minor' && m.status === 'dead');
+        for (const m of gone) deadIncarnation.set(m.id, Math.max(deadIncarnation.get(m.id) ?? 0, m.incarnation));
+        return gone.length === MINORITY.length ? true : null;
+      }, `${observer} declares d and e dead`);
+      console.log(`partition netns: ${observer} saw d and e dead ${Date.now() - cutAt} ms after the cut`);
+    }));
+    const sent = await sending;
+    console.log(`partition netns: pd send --node d during the cut: exit ${sent.code}, ${sent.json?.error?.message ?? sent.stdout.trim()}`);
+    expect(sent.code).not.toBe(0);
+    expect(sent.json.error).toMatchObject({ code: 'cluster/failed' });
+
+    await Promise.all(exited);
+    for (const node of MINORITY) {
       const log = await readFile(join(stateDir, `${engineId(node)}.log`), 'utf8');
       expect(log).toContain(`node ${node} is on the losing side of a partition (keep-majority`);
       // Every monitor and link it held across the cut fired noconnection before it stopped.
@@ -250,7 +252,7 @@ async function logged(node: Node): Promise<{ down?: string; exit?: string }[]> {
       expect(got.filter((g) => g.exit !== undefined && g.exit !== 'shutdown').map((g) => g.exit)).toEqual(['noconnection', 'noconnection', 'noconnection']);
     }
     // The majority downs them, keeps running, and every monitor and link across the cut fired there too.
-    for (const node of MAJORITY) {
+    await Promise.all(MAJORITY.map(async (node) => {
       const view = await until(async () => {
         const v = await pdj(node, ['cluster', 'members']);
         return v.downing.downed.includes('d') && v.downing.downed.includes('e') ? v : null;
@@ -260,11 +262,13 @@ async function logged(node: Node): Promise<{ down?: string; exit?: string }[]> {
       expect((await pdj(node, ['call', 'watcher', '{"type":"downs"}'])).reply).toEqual(['noconnection', 'noconnection']);
       expect((await pdj(node, ['call', 'watcher', '{"type":"exits"}'])).reply).toEqual(['noconnection', 'noconnection']);
       expect(running(pids.get(node)!)).toBe(true);
-    }
+    }));
+    console.log(`partition netns: a, b and c downed d and e by ${Date.now() - cutAt} ms after the cut`);
     // The majority keeps serving, locally and across its side.
-    expect((await pdj('a', ['call', 'counter', '{"type":"get"}'])).reply).toBe(7);
-    expect((await pdj('a', ['call', '--node', 'c', 'counter', '{"type":"get"}'])).reply).toBe(7);
-    expect((await pdj('b', ['call', '--node', 'a', 'counter', '{"type":"get"}'])).reply).toBe(7);
+    const replies = await Promise.all([
+      pdj('a', ['call', 'counter', '{"type":"get"}']), pdj('a', ['call', '--node', 'c', 'counter', '{"type":"get"}']), pdj('b', ['call', '--node', 'a', 'counter', '{"type":"get"}']),
+    ]);
+    expect(replies.map((r) => r.reply)).toEqual([7, 7, 7]);
 
     // What became of the sends across the cut.
     const pokedLater = (await pdj('a', ['call', 'watcher', '{"type":"poke","msg":{"type":"inc"}}'])).reply;
@@ -273,30 +277,36 @@ async function logged(node: Node): Promise<{ down?: string; exit?: string }[]> {
     const peers = (await pdj('a', ['cluster', 'peers'])).peers;
     const dead = (await pdj('a', ['dead'])).deadLetters;
     console.log(`partition netns: on a: router ${JSON.stringify(status.router)}, net dropped ${JSON.stringify(status.net.dropped)}, dead letters ${JSON.stringify({ total: dead.total, byReason: dead.byReason })}, peers ${JSON.stringify(peers.map((p: any) => ({ id: p.id, state: p.state, queuedFrames: p.queuedFrames, sent: p.sent })))}`);
+    // Sends to a member declared dead are neither send errors nor dead letters today: they
+    // wait in the peer's queue (counted there), and are counted as dropped (staleIncarnation)
+    // when a new run of the node connects. See docs/membership.md for what is not counted.
+    expect(pokedLater).toEqual(['queued', 'queued', 'queued', 'queued']);
+    for (const node of MINORITY) expect(peers.find((p: { id: string }) => p.id === node)).toMatchObject({ state: 'down', queuedFrames: expect.any(Number) });
+    for (const node of MINORITY) expect(peers.find((p: { id: string }) => p.id === node).queuedFrames).toBeGreaterThanOrEqual(2);
   });
 
   it('heal: d and e started again rejoin with a higher incarnation, are usable, and the registry agrees', async () => {
     ip('-n', NS.major, 'link', 'set', VETH.major, 'up');
     const healedAt = Date.now();
     await Promise.all(MINORITY.map(start));
-    for (const observer of NODES) {
-      await until(async () => {
-        const v = await pdj(observer, ['cluster', 'members']);
-        const ok = v.members.length === 5 && v.members.every((m: { id: Node; status: string; incarnation: number }) =>
-          m.status === 'alive' && (!deadIncarnation.has(m.id) || m.incarnation > deadIncarnation.get(m.id)!));
-        return ok ? v : null;
-      }, `${observer} sees all five alive again`);
-    }
+    await Promise.all(NODES.map((observer) => until(async () => {
+      const v = await pdj(observer, ['cluster', 'members']);
+      const ok = v.members.length === 5 && v.members.every((m: { id: Node; status: string; incarnation: number }) =>
+        m.status === 'alive' && (!deadIncarnation.has(m.id) || m.incarnation > deadIncarnation.get(m.id)!));
+      return ok ? v : null;
+    }, `${observer} sees all five alive again`)));
     console.log(`partition netns: all five alive on every node ${Date.now() - healedAt} ms after the heal (restart included)`);
-    for (const small of MINORITY) {
-      const reply = await until(async () => {
-        const run = await pd(['call', '--engine', engineId('a'), '--node', small, 'counter', '{"type":"get"}', '--json'], env, { netns: NS.major });
-        return run.code === 0 ? run.json.reply : null;
-      }, `a calls the counter on the new ${small}`);
-      expect(reply).toBe(7);
-    }
+    const replies = await Promise.all(MINORITY.map((small) => until(async () => {
+      const run = await pd(['call', '--engine', engineId('a'), '--node', small, 'counter', '{"type":"get"}', '--json'], env, { netns: NS.major });
+      return run.code === 0 ? run.json.reply : null;
+    }, `a calls the counter on the new ${small}`)));
+    expect(replies).toEqual([7, 7]);
     const status = await pdj('a', ['cluster', 'status']);
-    console.log(`partition netns: on a after the heal: router ${JSON.stringify(status.router)}, net dropped ${JSON.stringify(status.net.dropped)}`);
-    for (const node of NODES) expect(await pdj(node, ['registry', '--cluster'])).toEqual({ nodeId: node, names: [], conflicts: [] });
+    const dead = (await pdj('a', ['dead'])).deadLetters;
+    console.log(`partition netns: on a after the heal: router ${JSON.stringify(status.router)}, net dropped ${JSON.stringify(status.net.dropped)}, dead letters ${dead.total}`);
+    // The four sends queued for the stopped runs of d and e were dropped, counted, when the new runs connected.
+    expect(status.net.dropped.staleIncarnation).toBeGreaterThanOrEqual(4);
+    const registries = await Promise.all(NODES.map((node) => pdj(node, ['registry', '--cluster'])));
+    expect(registries).toEqual(NODES.map((node) => ({ nodeId: node, names: [], conflicts: [] })));
   });
 });
