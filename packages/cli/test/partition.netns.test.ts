@@ -35,8 +35,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KINDS, PD_TIMEOUT_MS, configDir, pd } from './helpers.js';
-import { requireBuild } from './helpers.js';
+import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild } from './helpers.js';
 
 type Node = 'a' | 'b' | 'c' | 'd' | 'e';
 type Side = 'major' | 'minor';
@@ -113,10 +112,6 @@ async function start(node: Node): Promise<void> {
   const run = await pd(['start', '--config', files[node], '--detach', '--json'], env, { netns: NS[sideOf(node)] });
   if (run.code !== 0) throw new Error(`pd start ${node} failed (${run.code}): ${run.stdout}${run.stderr}`);
   pids.set(node, run.json.pid);
-}
-
-async function memberOf(observer: Node, id: Node): Promise<{ status: string; incarnation: number } | undefined> {
-  return (await pdj(observer, ['cluster', 'members'])).members.find((m: { id: string }) => m.id === id);
 }
 
 function config(node: Node, seeds: { host: string; port: number }[]): Record<string, unknown> {
