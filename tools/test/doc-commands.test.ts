@@ -114,6 +114,8 @@ const PLAN: Record<string, Step> = {
   'npm run changeset': { skip: 'interactive (asks which packages changed)' },
   'npx vitest run docs/examples': { skip: 'docs/examples/examples.test.ts runs in the same suite' },
   'npx vitest run docs/examples -t hello': {},
+  // membership.md
+  'npx vitest run packages/cli/test/partition.netns.test.ts': { skip: 'needs root and iproute2 (network namespaces); runs in the same suite, where it skips saying why when it cannot' },
   // simulation.md
   'npm run sim -- --scenario net-echo --seeds 500': { as: 'npm run sim -- --scenario net-echo --seeds 2', why: SIM_BOUNDED },
   'npm run sim -- --seed 3141 --scenario ordering': {},

@@ -34,10 +34,14 @@ export interface Run {
  */
 export const PD_TIMEOUT_MS = 90_000;
 
-/** Run `pd ARGS` with `env` on top of a clean environment; resolves when it exits. */
-export function pd(args: readonly string[], env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<Run> {
+/**
+ * Run `pd ARGS` with `env` on top of a clean environment; resolves when it exits. With
+ * `netns`, inside that Linux network namespace (`ip netns exec NETNS node pd ARGS`, as root).
+ */
+export function pd(args: readonly string[], env: Record<string, string>, options: { timeoutMs?: number; netns?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, argv] = options.netns === undefined ? [process.execPath, [BIN, ...args]] : ['ip', ['netns', 'exec', options.netns, process.execPath, BIN, ...args]];
+    const child = spawn(command, argv, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

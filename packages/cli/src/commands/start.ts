@@ -104,14 +104,15 @@ async function foreground(ctx: CommandContext, config: PdConfig): Promise<number
   if (ctx.json) ctx.output.line({ stopped: true, id: config.engine.id, actorsStopped: report.stopped, actorsKilled: report.killed });
   else ctx.output.text(`engine ${config.engine.id} stopped (${report.stopped} actors stopped, ${report.killed} killed)`);
   // Crashes counted by the engine too: those before `exits` subscribed (while the tree started).
-  if (exits.abnormal === 0 && report.killed === 0 && running.engine.stats().crashed === 0) await removeDefaultLog(ctx, config);
+  if (exits.abnormal === 0 && report.killed === 0 && running.engine.stats().crashed === 0 && !downedHere(running)) await removeDefaultLog(ctx, config);
   return EXIT.ok;
 }
 
 /**
  * After a clean run — stopped on request, no actor exited abnormally, none killed at the
- * deadline — the log `--detach` chose in the state folder goes with the engine, so a
- * state folder holds only what is running. Kept otherwise: a run with a crash (or an engine
+ * deadline, not stopped by downing (the log says why the node stopped itself) — the log
+ * `--detach` chose in the state folder goes with the engine, so a state folder holds only
+ * what is running. Kept otherwise: a run with a crash (or an engine
  * process that died, which removes nothing) leaves its log for the operator, and `pd stop`
  * says where. A log file the operator named is theirs and always kept.
  */
@@ -120,6 +121,15 @@ async function removeDefaultLog(ctx: CommandContext, config: PdConfig): Promise<
   const dir = ctx.string('state-dir');
   if (log === undefined || dir === undefined || resolve(log) !== resolve(dir, `${config.engine.id}.log`)) return;
   await unlink(log).catch(() => {}); // Already gone, or not ours to remove: nothing to do.
+}
+
+/** Downing put this node on the losing side of a partition: its log says so, and is kept. */
+function downedHere(running: RunningEngine): boolean {
+  try {
+    return running.federation?.members().downing?.decisions.some((d) => d.decision === 'down') === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
