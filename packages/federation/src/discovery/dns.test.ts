@@ -28,6 +28,7 @@ function rdata(a: Answer): Buffer {
     const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
     return Buffer.from(groups.flatMap((g) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]));
   }
+  if (a.type !== 'SRV') throw new Error('unreachable');
   const head = Buffer.alloc(6);
   head.writeUInt16BE(a.priority, 0);
   head.writeUInt16BE(a.weight, 2);
