@@ -128,6 +128,7 @@ const expectations: Record<string, (result: any) => void> = {
   'failure-monitors': (r) => expect(r).toEqual({ sameRef: true, first: 'normal', late: 'noproc' }),
   'multi-core-sim': (r) => expect(r).toBe(1),
   'federation-two-nodes': (r) => expect(r).toEqual({ count: 3, on: 'b', down: 'noconnection' }),
+  'membership-discovery': (r) => expect(r).toEqual({ members: ['a', 'b', 'c'], seedsOfC: 2, afterStop: [] }),
   'observability-tracing': (r) => expect(r).toEqual({
     total: 1500, traces: 1,
     names: ['send cart', 'send pricing', 'process pricing', 'send pricing', 'process pricing', 'process cart', 'checkout'],

@@ -5,8 +5,9 @@
  * alone and from its own view only, which side keeps running: the winning side takes the
  * unreachable members as downed (out of the cluster, until they rejoin with a higher
  * incarnation), the losing side stops itself. The strategies are Akka's (keep-majority,
- * static-quorum, keep-oldest) and each is built so that both sides of a clean partition,
- * having agreed on the members before it, reach opposite decisions.
+ * static-quorum, keep-oldest, lease-majority) and each is built so that both sides of a
+ * clean partition, having agreed on the members before it, reach opposite decisions;
+ * lease-majority asks an external store (etcd) as the tiebreaker (lease-majority.ts).
  *
  * A decision waits until this node's view has been stable for `stableAfterMs` (no member
  * changed state or incarnation) with no member suspect and at least one dead: a partition
@@ -19,9 +20,21 @@
 import { ArgumentError, describeType } from '@pd/actor';
 import type { Reactor, ReactorTimer } from '@pd/runtime';
 import type { MemberStatus } from './swim-wire.js';
+import type { LeaseProvider } from './discovery/provider.js';
 
 /** The strategies: which side of a partition keeps running. */
-export type DowningStrategy = 'keep-majority' | 'static-quorum' | 'keep-oldest' | 'off';
+export type DowningStrategy = 'keep-majority' | 'static-quorum' | 'keep-oldest' | 'lease-majority' | 'off';
+
+/** The etcd lock `lease-majority` takes, as options (the federation builds the provider). */
+export interface EtcdLeaseSpec {
+  readonly kind?: 'etcd';
+  /** etcd client URLs (`http://10.0.0.5:2379`). */
+  readonly endpoints: readonly string[];
+  /** The lock's key (default `/pd/<cluster>/lease`). */
+  readonly key?: string;
+  /** How long etcd keeps the lock once its holder stops renewing, ms (default 10000). */
+  readonly ttlMs?: number;
+}
 
 /** How a node decides about members it cannot reach. */
 export interface DowningOptions {
@@ -33,9 +46,18 @@ export interface DowningOptions {
    * `keep-oldest`: the side holding the oldest member (the one that joined first, as the
    * membership's join order says) keeps running; if the oldest is alone, it stops and the
    * rest keep running (Akka's `down-if-alone`).
+   * `lease-majority`: a side with less than half of the members stops; a side with half or
+   * more keeps running only if it holds the `lease` (a lock in etcd, taken by the first node
+   * to ask, kept by its holder while it lives): the side holding it keeps running, the other
+   * waits for a holder it cannot reach to release it (up to `leaseWaitMs`) and stops if it
+   * does not; a side that cannot reach the store stops.
    * `off`: never decide (members declared dead are only dead; both sides of a partition go on).
    */
   readonly strategy?: DowningStrategy;
+  /** With `lease-majority`: the lock, as etcd options or a {@link LeaseProvider} of your own. */
+  readonly lease?: EtcdLeaseSpec | LeaseProvider;
+  /** With `lease-majority`: how long a side waits for a lock held across the partition (or a store it cannot reach), ms (default twice the lease's TTL). */
+  readonly leaseWaitMs?: number;
   /** With `static-quorum`: the smallest side that keeps running. */
   readonly quorumSize?: number;
   /** How long the view must be unchanged before a decision, ms (default 20000, Akka's for small clusters). */
@@ -81,6 +103,11 @@ export function decideDowning(self: string, members: readonly DowningMember[], o
   switch (strategy) {
     case 'off':
       return { decision: 'keep', reason: 'downing is off' };
+    case 'lease-majority':
+      // Half or more: the lease decides (lease-majority.ts); this is the verdict before asking.
+      return 2 * r >= total
+        ? { decision: 'keep', reason: `${r} of ${total} reachable: ${2 * r > total ? 'a majority' : 'an even split'}, if this side holds the lease` }
+        : { decision: 'down', reason: `only ${r} of ${total} reachable: a minority` };
     case 'static-quorum': {
       const q = options.quorumSize ?? 1;
       return r >= q
@@ -116,11 +143,21 @@ export function validateDowningOptions(options: unknown, prefix = 'downing'): vo
   const bad = (field: string, why: string): never => {
     throw new ArgumentError(`federation option ${prefix}${field} ${why}`, { field: `${prefix}${field}` });
   };
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) bad('', `must be an object { strategy?, quorumSize?, stableAfterMs? }, got ${describeType(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    bad('', `must be an object { strategy?, quorumSize?, stableAfterMs?, lease?, leaseWaitMs? }, got ${describeType(options)}`);
+  }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!['strategy', 'quorumSize', 'stableAfterMs'].includes(key)) bad(`.${key}`, 'is not a downing option (known: strategy, quorumSize, stableAfterMs)');
-  if (o.strategy !== undefined && !['keep-majority', 'static-quorum', 'keep-oldest', 'off'].includes(o.strategy as string)) {
-    bad('.strategy', `must be 'keep-majority', 'static-quorum', 'keep-oldest' or 'off', got ${JSON.stringify(o.strategy)}`);
+  const known = ['strategy', 'quorumSize', 'stableAfterMs', 'lease', 'leaseWaitMs'];
+  for (const key of Object.keys(o)) if (!known.includes(key)) bad(`.${key}`, `is not a downing option (known: ${known.join(', ')})`);
+  if (o.strategy !== undefined && !['keep-majority', 'static-quorum', 'keep-oldest', 'lease-majority', 'off'].includes(o.strategy as string)) {
+    bad('.strategy', `must be 'keep-majority', 'static-quorum', 'keep-oldest', 'lease-majority' or 'off', got ${JSON.stringify(o.strategy)}`);
+  }
+  if (o.strategy === 'lease-majority' && o.lease === undefined) bad('.lease', "is required with strategy 'lease-majority' (the etcd endpoints, or a LeaseProvider)");
+  if (o.lease !== undefined && o.strategy !== 'lease-majority') bad('.lease', "is for strategy 'lease-majority' only");
+  if (o.leaseWaitMs !== undefined && o.strategy !== 'lease-majority') bad('.leaseWaitMs', "is for strategy 'lease-majority' only");
+  if (o.lease !== undefined) validateLease(o.lease, `${prefix}.lease`);
+  if (o.leaseWaitMs !== undefined && (typeof o.leaseWaitMs !== 'number' || !Number.isFinite(o.leaseWaitMs) || o.leaseWaitMs < 0)) {
+    bad('.leaseWaitMs', `must be a finite number of milliseconds >= 0, got ${String(o.leaseWaitMs)}`);
   }
   if (o.strategy === 'static-quorum' && o.quorumSize === undefined) bad('.quorumSize', "is required with strategy 'static-quorum'");
   if (o.quorumSize !== undefined && (typeof o.quorumSize !== 'number' || !Number.isInteger(o.quorumSize) || o.quorumSize < 1)) {
@@ -131,6 +168,44 @@ export function validateDowningOptions(options: unknown, prefix = 'downing'): vo
     bad('.stableAfterMs', `must be a finite number of milliseconds >= 0, got ${String(o.stableAfterMs)}`);
   }
 }
+
+/** Checks a `lease` option: a LeaseProvider (`tryLock`, `close`, `ttlMs`) or `{ kind?: 'etcd', endpoints, key?, ttlMs? }`. */
+function validateLease(lease: unknown, field: string): void {
+  const bad = (sub: string, why: string): never => {
+    throw new ArgumentError(`federation option ${field}${sub} ${why}`, { field: `${field}${sub}` });
+  };
+  if (typeof lease !== 'object' || lease === null || Array.isArray(lease)) bad('', `must be { endpoints, key?, ttlMs? } or a LeaseProvider, got ${describeType(lease)}`);
+  const l = lease as Record<string, unknown>;
+  if (typeof l.tryLock === 'function') {
+    if (typeof l.close !== 'function' || typeof l.ttlMs !== 'number' || !(l.ttlMs > 0)) bad('', 'must implement LeaseProvider (kind, ttlMs > 0, tryLock, close)');
+    return;
+  }
+  checkEtcdSpec(l, field, ['kind', 'endpoints', 'key', 'ttlMs']);
+  if (l.key !== undefined && (typeof l.key !== 'string' || l.key === '')) bad('.key', `must be a non-empty string, got ${describeType(l.key)}`);
+}
+
+/**
+ * The checks an etcd option object shares with discovery (`kind` 'etcd' when given,
+ * `endpoints` a non-empty list of http(s) URLs, `ttlMs` at least 1000), reported at `field`.
+ * @internal
+ */
+export function checkEtcdSpec(l: Record<string, unknown>, field: string, known: readonly string[]): void {
+  const bad = (sub: string, why: string): never => {
+    throw new ArgumentError(`federation option ${field}${sub} ${why}`, { field: `${field}${sub}` });
+  };
+  for (const key of Object.keys(l)) if (!known.includes(key)) bad(`.${key}`, `is not an etcd option (known: ${known.join(', ')})`);
+  if (l.kind !== undefined && l.kind !== 'etcd') bad('.kind', `must be 'etcd', got ${JSON.stringify(l.kind)}`);
+  if (!Array.isArray(l.endpoints) || l.endpoints.length === 0) bad('.endpoints', `must be a non-empty array of etcd client URLs such as 'http://127.0.0.1:2379', got ${describeType(l.endpoints)}`);
+  (l.endpoints as unknown[]).forEach((e, i) => {
+    if (typeof e !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(e)) bad(`.endpoints[${i}]`, `must be an http(s) URL such as 'http://127.0.0.1:2379', got ${JSON.stringify(e)}`);
+  });
+  if (l.ttlMs !== undefined && (typeof l.ttlMs !== 'number' || !Number.isFinite(l.ttlMs) || l.ttlMs < 1000)) {
+    bad('.ttlMs', `must be a number of milliseconds >= 1000 (etcd counts TTLs in seconds), got ${String(l.ttlMs)}`);
+  }
+}
+
+/** Asks the lease for a side (`reachable`, this node included) of half or more of the members. */
+export type LeaseArbiter = (reachable: readonly string[], unreachable: readonly string[]) => Promise<{ decision: 'keep' | 'down'; reason: string }>;
 
 /** What downing reads of the membership. */
 export interface DowningSource {
@@ -153,6 +228,8 @@ export class Downing {
   private changedAt = 0;
   private timer: ReactorTimer | null = null;
   private stopped = false;
+  /** A lease-majority decision is waiting for the lease. */
+  private asking = false;
 
   constructor(
     private readonly self: string,
@@ -160,6 +237,8 @@ export class Downing {
     private readonly reactor: Reactor,
     private readonly options: DowningOptions,
     private readonly onDecision: (decision: DowningDecision) => void,
+    /** With `lease-majority`: asks the lease for a side of half or more (lease-majority.ts). */
+    private readonly arbiter?: LeaseArbiter,
   ) {
     this.strategy = options.strategy ?? DOWNING_DEFAULTS.strategy;
     this.stableAfterMs = options.stableAfterMs ?? DOWNING_DEFAULTS.stableAfterMs;
@@ -196,6 +275,7 @@ export class Downing {
   }
 
   private check(): void {
+    if (this.asking) return;
     const view = this.source.downingView();
     const now = this.reactor.now();
     const signature = view.map((m) => `${m.id}:${m.status}:${m.incarnation}`).join(',');
@@ -214,14 +294,36 @@ export class Downing {
     if (counted.some((m) => m.status === 'suspect' && m.id !== this.self)) return;
     const unreachable = counted.filter((m) => m.status === 'dead' && m.id !== this.self);
     if (unreachable.length === 0) return;
-    const { decision, reason } = decideDowning(this.self, counted.map((m) => ({ id: m.id, status: m.status, age: m.age })), this.options);
-    const d: DowningDecision = {
-      decision, unreachable: unreachable.map((m) => m.id), members: counted.length,
-      reachable: counted.length - unreachable.length, strategy: this.strategy, reason, atMs: now,
+    const verdict = decideDowning(this.self, counted.map((m) => ({ id: m.id, status: m.status, age: m.age })), this.options);
+    const conclude = ({ decision, reason }: { decision: 'keep' | 'down'; reason: string }): void => {
+      const d: DowningDecision = {
+        decision, unreachable: unreachable.map((m) => m.id), members: counted.length,
+        reachable: counted.length - unreachable.length, strategy: this.strategy, reason, atMs: this.reactor.now(),
+      };
+      this.decisions.push(d);
+      if (decision === 'keep') for (const m of unreachable) this.downed.set(m.id, m.incarnation);
+      else this.stop();
+      this.onDecision(d);
     };
-    this.decisions.push(d);
-    if (decision === 'keep') for (const m of unreachable) this.downed.set(m.id, m.incarnation);
-    else this.stop();
-    this.onDecision(d);
+    if (this.strategy !== 'lease-majority' || verdict.decision === 'down') {
+      conclude(verdict);
+      return;
+    }
+    if (this.arbiter === undefined) {
+      conclude({ decision: 'down', reason: `${verdict.reason}: no lease provider to ask` });
+      return;
+    }
+    this.asking = true;
+    const reachable = counted.filter((m) => m.status !== 'dead' || m.id === this.self).map((m) => m.id);
+    this.arbiter(reachable, unreachable.map((m) => m.id)).then(
+      (answer) => answer,
+      (error: unknown) => ({ decision: 'down' as const, reason: `the lease could not be asked: ${(error as Error)?.message ?? String(error)}` }),
+    ).then((answer) => {
+      this.asking = false;
+      if (this.stopped) return;
+      // The view may have moved while waiting (a heal): the next stable view is judged afresh.
+      this.signature = '';
+      conclude(answer);
+    });
   }
 }

@@ -12,13 +12,21 @@ import { type Engine, type EngineOptions, type RouterFactory, createEngine } fro
 import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret, tcpCarrier } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
 import { type NodeService, NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
-import { FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isMembershipSpec, validateFederationOptions } from './options.js';
+import {
+  type DiscoverySpec, FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isDiscoveryProvider, isMembershipSpec, validateFederationOptions,
+} from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
 import { ClusterRegistry } from './cluster-registry.js';
 import { ClusterEvents } from './cluster-events.js';
 import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
 import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
 import { carrierSwimTransport } from './swim-transport.js';
+import type { DiscoveryProvider, LeaseProvider } from './discovery/provider.js';
+import { DiscoveryRunner, type DiscoveryStats } from './discovery/runner.js';
+import { staticSeeds } from './discovery/static.js';
+import { dnsSeeds } from './discovery/dns.js';
+import { etcdDiscovery, etcdLease } from './discovery/etcd.js';
+import { leaseArbiter } from './discovery/lease-majority.js';
 
 /** Options of {@link Federation.spawn}: a registered kind's spawn, on `node`. */
 export interface RemoteSpawnOptions<A = unknown> {
@@ -65,6 +73,8 @@ export interface FederationStats {
   readonly net: NetStats | null;
   /** The SWIM membership's counters and local health, when the federation runs one (`membership: { kind: 'swim' }`). */
   readonly swim: (SwimStats & { readonly healthScore: number }) | null;
+  /** The discovery provider's seeds and counters, when the federation runs one (`discovery`). */
+  readonly discovery: DiscoveryStats | null;
 }
 
 /** What {@link Federation.members} returns. */
@@ -102,6 +112,8 @@ export class Federation {
   /** The SWIM membership this federation runs itself (`membership: { kind: 'swim' }`), once started. */
   private swim: SwimMembership | null = null;
   private downing: Downing | null = null;
+  private discovery: DiscoveryRunner | null = null;
+  private lease: LeaseProvider | null = null;
   private clusterRegistry: ClusterRegistry | null = null;
   private readonly recent: NetEvent[] = [];
   /**
@@ -144,6 +156,8 @@ export class Federation {
       this.state = 'closed';
       await this.net?.close();
       await this.swim?.close();
+      await this.discovery?.close();
+      await this.lease?.close().catch(() => {});
       throw error;
     }
   }
@@ -193,24 +207,40 @@ export class Federation {
     const address = await net.start();
     if (this.swim !== null && address !== null) {
       this.swim.advertisePort(address.port);
+      const swim = this.swim;
+      if (o.discovery !== undefined) {
+        // The first seeds before joining; a provider that fails leaves the static seeds (and is retried).
+        const provider = isDiscoveryProvider(o.discovery) ? o.discovery : discoveryOf(o.discovery, cluster);
+        this.discovery = new DiscoveryRunner(provider, spec?.seeds ?? [], swim, engine.reactor, o.nodeId);
+        await this.discovery.first();
+      }
       // Probing, gossip and their timeouts run on the engine's reactor (the simulator's clock in a simulation).
       try {
-        await this.swim.start(engine.reactor);
+        await swim.start(engine.reactor);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException)?.code;
         if (typeof code !== 'string') throw error;
         const g = this.swim.gossipAddress;
         throw new ArgumentError(`federation: the membership cannot listen on ${g.host}:${g.port}: ${code}`, { field: 'membership.gossip', code });
       }
-      const swim = this.swim;
-      this.downing = new Downing(o.nodeId, swim, engine.reactor, spec?.downing ?? {}, (decision) => {
+      await this.discovery?.run({ nodeId: o.nodeId, gossip: swim.gossipAddress, address: { host: swim.memberList()[0]!.address.host, port: address.port } });
+      const downing = spec?.downing ?? {};
+      let arbiter;
+      if (downing.strategy === 'lease-majority' && downing.lease !== undefined) {
+        const l = downing.lease;
+        const lease = 'tryLock' in l ? l : etcdLease({ endpoints: l.endpoints, key: l.key ?? `/pd/${cluster}/lease`, ...(l.ttlMs === undefined ? {} : { ttlMs: l.ttlMs }) });
+        this.lease = lease;
+        await lease.start?.({ nodeId: o.nodeId, reactor: engine.reactor });
+        arbiter = leaseArbiter(o.nodeId, lease, engine.reactor, downing.leaseWaitMs ?? 2 * lease.ttlMs);
+      }
+      this.downing = new Downing(o.nodeId, swim, engine.reactor, downing, (decision) => {
         if (this.events.active) {
           this.events.emit({
             type: 'downing', at: engine.reactor.wallTime(), decision: decision.decision, strategy: decision.strategy, reason: decision.reason, unreachable: decision.unreachable,
           });
         }
         if (decision.decision === 'down') this.downed(decision);
-      });
+      }, arbiter);
       this.downing.start();
     }
     this.state = 'started';
@@ -407,6 +437,7 @@ export class Federation {
       books: router?.books() ?? { links: 0, watching: 0, watchedBy: 0, pending: 0 },
       net: net === null ? null : structuredClone(net.stats),
       swim: this.swim === null ? null : { ...this.swim.stats, healthScore: this.swim.healthScore },
+      discovery: this.discovery?.stats() ?? null,
     };
   }
 
@@ -433,6 +464,9 @@ export class Federation {
     this.nodeRouter?.close();
     await this.net?.close();
     await this.swim?.close();
+    // Deregistered and the lock given back last: the others see `left` first, then this node gone from discovery.
+    await this.discovery?.close();
+    await this.lease?.close().catch(() => {});
   }
 
   private started(operation: string): Engine {
@@ -458,6 +492,18 @@ export class Federation {
       router.peerTrouble(event.peer, event.reason, event.text, event.byPeer);
       router.peerDisconnected(event.peer);
     } else if (event.peer !== null) router.peerTrouble(event.peer, event.reason, event.text, event.byPeer);
+  }
+}
+
+/** The provider `spec` asks for; etcd's default prefix is `/pd/<cluster>`. */
+function discoveryOf(spec: DiscoverySpec, cluster: string): DiscoveryProvider {
+  switch (spec.kind) {
+    case 'static':
+      return staticSeeds(spec.seeds);
+    case 'dns':
+      return dnsSeeds(spec);
+    case 'etcd':
+      return etcdDiscovery({ ...spec, prefix: spec.prefix ?? `/pd/${cluster}` });
   }
 }
 

@@ -11,7 +11,7 @@ export {
 } from './federation.js';
 export {
   FEDERATION_DEFAULTS, validateFederationOptions, type FederationOptions, type FederationPolicy, type PrefixPolicy,
-  type StaticMembershipSpec, type SwimMembershipSpec,
+  type StaticMembershipSpec, type SwimMembershipSpec, type DiscoverySpec,
 } from './options.js';
 export { StaticMembership, type MemberChange, type Membership, type MembershipListener, type PeerAddress } from './membership.js';
 export { CLUSTER_EVENT_TYPES, ClusterEvents, type ClusterEvent, type ClusterEventListener, type ClusterEventType } from './cluster-events.js';
@@ -23,5 +23,14 @@ export { carrierSwimTransport, type CarrierSwimLimits, type SwimTransport } from
 export type { MemberStatus } from './swim-wire.js';
 export {
   DOWNING_DEFAULTS, decideDowning, validateDowningOptions, type DowningDecision, type DowningMember, type DowningOptions, type DowningStrategy,
+  type EtcdLeaseSpec,
 } from './downing.js';
+export {
+  DiscoveryError, type DiscoveryContext, type DiscoveryProvider, type DiscoverySelf, type LeaseProvider, type SeedAddress,
+} from './discovery/provider.js';
+export { staticSeeds } from './discovery/static.js';
+export { dnsSeeds, type DnsLookups, type DnsSeedsOptions } from './discovery/dns.js';
+export { etcdDiscovery, etcdLease, type EtcdCounters, type EtcdDiscoveryOptions, type EtcdLeaseOptions } from './discovery/etcd.js';
+export { EtcdClient, type EtcdClientOptions, type EtcdKeyValue } from './discovery/etcd-client.js';
+export type { DiscoveryStats } from './discovery/runner.js';
 export { ClusterRegistry, NAME_CONFLICT, type ClusterName, type NameConflict, type NameConflictMessage } from './cluster-registry.js';

@@ -7,7 +7,8 @@
 import { ArgumentError, describeType } from '@pd/actor';
 import type { Carrier, NetLimits, SecretSource } from '@pd/transport';
 import type { Membership, PeerAddress } from './membership.js';
-import { type DowningDecision, type DowningOptions, validateDowningOptions } from './downing.js';
+import { type DowningDecision, type DowningOptions, checkEtcdSpec, validateDowningOptions } from './downing.js';
+import type { DiscoveryProvider } from './discovery/provider.js';
 import { type GossipAddress, type SwimTiming, validateSwimOptions } from './swim-options.js';
 
 /** Path prefixes (segment-wise: `/user/a` covers `/user/a/b`, not `/user/ab`). */
@@ -55,6 +56,14 @@ export interface FederationOptions {
    * {@link SwimMembershipSpec}; needs `listen`).
    */
   readonly membership?: Membership | StaticMembershipSpec | SwimMembershipSpec;
+  /**
+   * Where SWIM finds seeds beyond `membership.seeds` (docs/membership.md#discovery): a
+   * {@link DiscoveryProvider} (`staticSeeds`, `dnsSeeds`, `etcdDiscovery`, or your own) or
+   * its options (`{ kind: 'dns', name, type, port }`, `{ kind: 'etcd', endpoints }`...).
+   * Asked before the membership starts and every `refreshMs` after; a failure keeps the
+   * seeds it had. Needs `membership: { kind: 'swim' }`.
+   */
+  readonly discovery?: DiscoveryProvider | DiscoverySpec;
   /** What remote nodes may do here. */
   readonly policy?: FederationPolicy;
   /** How long `spawn`, `whereis` and a remote `sendWait` wait for the other node, ms; default 5000. */
@@ -107,6 +116,29 @@ export interface SwimMembershipSpec {
   readonly downing?: DowningOptions;
 }
 
+/** Discovery as options: the federation builds the provider (`staticSeeds`, `dnsSeeds`, `etcdDiscovery`). */
+export type DiscoverySpec =
+  | { readonly kind: 'static'; readonly seeds: readonly GossipAddress[] }
+  | {
+    readonly kind: 'dns'; readonly name: string; readonly type?: 'A' | 'AAAA' | 'SRV'; readonly port?: number;
+    readonly servers?: readonly string[]; readonly timeoutMs?: number; readonly refreshMs?: number;
+  }
+  | {
+    readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly prefix?: string; readonly ttlMs?: number;
+    readonly refreshMs?: number; readonly requestTimeoutMs?: number;
+  };
+
+const DISCOVERY_FIELDS: Record<string, readonly string[]> = {
+  static: ['kind', 'seeds'],
+  dns: ['kind', 'name', 'type', 'port', 'servers', 'timeoutMs', 'refreshMs'],
+  etcd: ['kind', 'endpoints', 'prefix', 'ttlMs', 'refreshMs', 'requestTimeoutMs'],
+};
+
+/** Whether `d` is a discovery provider rather than its options. */
+export function isDiscoveryProvider(d: unknown): d is DiscoveryProvider {
+  return typeof d === 'object' && d !== null && typeof (d as { seeds?: unknown }).seeds === 'function';
+}
+
 /** Whether `m` is a membership choice (static or SWIM) rather than a {@link Membership} object. */
 export function isMembershipSpec(m: unknown): m is StaticMembershipSpec | SwimMembershipSpec {
   return typeof m === 'object' && m !== null && typeof (m as { subscribe?: unknown }).subscribe !== 'function' && 'kind' in m;
@@ -122,7 +154,7 @@ export const FEDERATION_DEFAULTS = {
 } as const;
 
 const KNOWN_FIELDS = new Set([
-  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier', 'onDowned',
+  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier', 'onDowned', 'discovery',
 ]);
 
 /**
@@ -156,6 +188,7 @@ export function validateFederationOptions(options: unknown): asserts options is 
     });
   }
   if (o.membership !== undefined) checkMembership(o, bad);
+  if (o.discovery !== undefined) checkDiscovery(o, bad);
   if (o.policy !== undefined) {
     if (typeof o.policy !== 'object' || o.policy === null) bad('policy', `must be an object { send?, spawn? }, got ${describeType(o.policy)}`);
     const policy = o.policy as Record<string, unknown>;
@@ -227,6 +260,52 @@ function checkMembership(o: Record<string, unknown>, bad: (field: string, why: s
   }
   if (typeof m !== 'object' || m === null || typeof m.subscribe !== 'function' || typeof m.addressOf !== 'function') {
     bad('membership', "must implement Membership (subscribe, addressOf), or be { kind: 'static' } or { kind: 'swim', ... }");
+  }
+}
+
+function checkDiscovery(o: Record<string, unknown>, bad: (field: string, why: string) => never): void {
+  const m = o.membership as { kind?: unknown } | undefined;
+  if (!isMembershipSpec(m) || m.kind !== 'swim') bad('discovery', "needs membership { kind: 'swim' } (discovery finds the seeds SWIM joins through)");
+  const d = o.discovery as Record<string, unknown> | null;
+  if (isDiscoveryProvider(d)) {
+    if (typeof d.close !== 'function' || typeof d.kind !== 'string') bad('discovery', 'must implement DiscoveryProvider (kind, seeds, close)');
+    return;
+  }
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) bad('discovery', `must be { kind: 'static' | 'dns' | 'etcd', ... } or a DiscoveryProvider, got ${describeType(d)}`);
+  const fields = DISCOVERY_FIELDS[d.kind as string];
+  if (fields === undefined) bad('discovery.kind', `must be 'static', 'dns' or 'etcd', got ${describeValue(d.kind)}`);
+  const ms = (key: string, min: number): void => {
+    const v = d[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) bad(`discovery.${key}`, `must be a number of milliseconds >= ${min}, got ${describeValue(v)}`);
+  };
+  ms('refreshMs', 100);
+  switch (d.kind) {
+    case 'static':
+      for (const key of Object.keys(d)) if (!fields.includes(key)) bad(`discovery.${key}`, `is not a static discovery option (known: ${fields.join(', ')})`);
+      if (!Array.isArray(d.seeds)) bad('discovery.seeds', `must be an array of { host, port }, got ${describeType(d.seeds)}`);
+      (d.seeds as unknown[]).forEach((s, i) => checkEndpoint(s, `discovery.seeds[${i}]`, true, bad));
+      return;
+    case 'dns': {
+      for (const key of Object.keys(d)) if (!fields.includes(key)) bad(`discovery.${key}`, `is not a dns discovery option (known: ${fields.join(', ')})`);
+      if (typeof d.name !== 'string' || d.name === '' || d.name.length > 253) bad('discovery.name', `must be a DNS name, got ${describeValue(d.name)}`);
+      const type = d.type ?? 'A';
+      if (type !== 'A' && type !== 'AAAA' && type !== 'SRV') bad('discovery.type', `must be 'A', 'AAAA' or 'SRV', got ${describeValue(d.type)}`);
+      if (type !== 'SRV' && d.port === undefined) bad('discovery.port', `is required with type '${String(type)}' (the gossip port of every address; SRV records carry their own)`);
+      if (d.port !== undefined && (typeof d.port !== 'number' || !Number.isInteger(d.port) || d.port < 1 || d.port > 65535)) bad('discovery.port', `must be an integer in [1, 65535], got ${describeValue(d.port)}`);
+      if (d.servers !== undefined) {
+        if (!Array.isArray(d.servers)) bad('discovery.servers', `must be an array of addresses ('10.0.0.10' or '127.0.0.1:5353'), got ${describeType(d.servers)}`);
+        (d.servers as unknown[]).forEach((s, i) => {
+          if (typeof s !== 'string' || s === '') bad(`discovery.servers[${i}]`, `must be a server address such as '10.0.0.10' or '127.0.0.1:5353', got ${describeValue(s)}`);
+        });
+      }
+      ms('timeoutMs', 1);
+      return;
+    }
+    default: {
+      checkEtcdSpec(d, 'discovery', fields);
+      if (d.prefix !== undefined && (typeof d.prefix !== 'string' || !d.prefix.startsWith('/'))) bad('discovery.prefix', `must be a key prefix starting with '/', got ${describeValue(d.prefix)}`);
+      ms('requestTimeoutMs', 1);
+    }
   }
 }
 

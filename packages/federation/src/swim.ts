@@ -136,7 +136,7 @@ export class SwimMembership implements Membership {
   lastError: unknown = null;
   private readonly cluster: string;
   private readonly self: { readonly host: string; port: number; readonly gHost: string; gPort: number };
-  private readonly seeds: readonly GossipAddress[];
+  private seeds: readonly GossipAddress[];
   private readonly transport: SwimTransport;
   private readonly codec: SwimCodec;
   private readonly members = new Map<string, Member>();
@@ -251,6 +251,25 @@ export class SwimMembership implements Membership {
   advertisePort(port: number): void {
     if (this.state !== 'new') throw new EngineError('engine/stopped', `swim membership '${this.nodeId}': the advertised port is fixed once started`);
     this.self.port = port;
+  }
+
+  /**
+   * Replace the seeds (a discovery provider found new ones). Seeds not seen before are
+   * synced with at once when running, so nodes that started apart (each the first of its
+   * cluster) merge as soon as discovery lists them; this node's own endpoint is skipped.
+   */
+  setSeeds(seeds: readonly GossipAddress[]): void {
+    const key = (s: GossipAddress): string => `${s.host}:${s.port}`;
+    const before = new Set(this.seeds.map(key));
+    const known = new Set([...this.members.values()].filter((m) => live(m.status)).map((m) => key(m.gossip)));
+    this.seeds = seeds.filter((s) => s.host !== this.self.gHost || s.port !== this.self.gPort).map((s) => ({ host: s.host, port: s.port }));
+    if (this.state !== 'running') return;
+    for (const s of this.seeds) if (!before.has(key(s)) && !known.has(key(s))) this.sync(s, true);
+  }
+
+  /** The seeds this node joins through (static and discovered). */
+  get seedList(): readonly GossipAddress[] {
+    return this.seeds;
   }
 
   /** Where this node's membership endpoint listens (its port is known once started, when `gossip.port` was 0). */

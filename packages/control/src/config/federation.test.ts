@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_SCHEMA, ConfigError, loadConfig, validateConfig } from '@pd/control';
+import { federationOptions } from './federation.js';
 
 function issues(raw: unknown): { path: string; message: string }[] {
   try {
@@ -72,6 +73,44 @@ describe('config: federation', () => {
     expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'auto-down' } } }))[0]!.path).toBe('federation.membership.downing.strategy');
     const downing = { strategy: 'static-quorum', quorumSize: 2, stableAfterMs: 5000 };
     expect(validateConfig(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing } })).federation!.membership!.downing).toEqual(downing);
+  });
+
+  it('takes discovery (static, dns, etcd) and lease-majority downing with an etcd lease, passed to the library unchanged', () => {
+    const swim = { kind: 'swim', gossip: { port: 7946 } };
+    const dns = { kind: 'dns', name: '_gossip._tcp.pd.default.svc.cluster.local', type: 'SRV', servers: ['10.0.0.10'], refreshMs: 5000 };
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: swim, discovery: dns })).federation!.discovery).toEqual(dns);
+    const etcd = { kind: 'etcd', endpoints: ['http://10.0.0.5:2379'], prefix: '/pd/prod', ttlMs: 5000 };
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: swim, discovery: etcd })).federation!.discovery).toEqual(etcd);
+    const downing = { strategy: 'lease-majority', lease: { endpoints: ['http://10.0.0.5:2379'], key: '/pd/prod/lease', ttlMs: 5000 }, leaseWaitMs: 20000 };
+    expect(validateConfig(withFederation({ nodeId: 'a', membership: { ...swim, downing } })).federation!.membership!.downing).toEqual(downing);
+    const section = validateConfig(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'static', seeds: [{ host: 'h', port: 7946 }] } })).federation!;
+    expect(federationOptions(section).discovery).toEqual({ kind: 'static', seeds: [{ host: 'h', port: 7946 }] });
+  });
+
+  it('names each discovery and lease mistake by its path', () => {
+    const swim = { kind: 'swim' };
+    expect(issues(withFederation({ nodeId: 'a', discovery: { kind: 'dns', name: 'pd', port: 7946 } }))).toEqual([{
+      path: 'federation.discovery', message: "needs membership { kind: 'swim' } (discovery finds the seeds SWIM joins through)",
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'consul' } }))[0]!.path).toBe('federation.discovery.kind');
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'dns', name: 'pd' } }))).toEqual([{
+      path: 'federation.discovery.port', message: "is required with type 'A' (the gossip port of every address; SRV records carry their own)",
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'dns', name: 'pd', type: 'MX' } }))[0]!.path).toBe('federation.discovery.type');
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'dns', name: 'pd', port: 1, endpoints: ['http://e:2379'] } }))).toEqual([{
+      path: 'federation.discovery.endpoints', message: 'is not a dns discovery option (known: kind, name, type, port, servers, timeoutMs, refreshMs)',
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'etcd' } }))[0]!.path).toBe('federation.discovery.endpoints');
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'etcd', endpoints: ['10.0.0.5:2379'] } }))[0]!.path).toBe('federation.discovery.endpoints[0]');
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'static' } }))).toEqual([{ path: 'federation.discovery.seeds', message: 'must be an array of { host, port }, got undefined' }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'lease-majority' } } }))).toEqual([{
+      path: 'federation.membership.downing.lease', message: "is required with strategy 'lease-majority' (the etcd endpoints, or a LeaseProvider)",
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'keep-majority', lease: { endpoints: ['http://e:2379'] } } } }))).toEqual([{
+      path: 'federation.membership.downing.lease', message: "is for strategy 'lease-majority' only",
+    }]);
+    expect(issues(withFederation({ nodeId: 'a', membership: { kind: 'swim', downing: { strategy: 'lease-majority', lease: { endpoints: ['http://e:2379'], ttlMs: 10 } } } }))[0]!.path)
+      .toBe('federation.membership.downing.lease.ttlMs');
   });
 
   it('refuses a federation on a multi-core engine, naming engine.mode and why', () => {

@@ -8,7 +8,9 @@
  * secret or certificate files, or open sockets (../federation.ts does, at boot).
  */
 import { ArgumentError } from '@pd/actor';
-import { DOWNING_DEFAULTS, type DowningOptions, type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions } from '@pd/federation';
+import {
+  DOWNING_DEFAULTS, type DiscoverySpec, type DowningOptions, type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions,
+} from '@pd/federation';
 
 /** A path-prefix policy as written in a config. */
 export interface PrefixPolicySpec {
@@ -35,6 +37,8 @@ export interface FederationSection {
   readonly requestTimeoutMs?: number;
   /** Who is in the cluster: the `peers` list (`static`, the default) or SWIM with seeds. */
   readonly membership?: MembershipSpec;
+  /** Where SWIM finds its seeds beyond `membership.seeds`: static, DNS (A/AAAA/SRV) or etcd (swim only). */
+  readonly discovery?: DiscoverySpec;
 }
 
 /** The `federation.membership` section. */
@@ -64,6 +68,21 @@ const ID = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const HOST = { type: 'string', minLength: 1, maxLength: 253 } as const;
 const FILE = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const PREFIXES = { type: 'array', maxItems: 1024, items: { type: 'string', minLength: 1, maxLength: 1024 } } as const;
+
+const GOSSIP_SEEDS = {
+  type: 'array',
+  maxItems: 1024,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host', 'port'],
+    properties: {
+      host: { ...HOST, description: 'The seed\'s host name or address.' },
+      port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Its gossip port.' },
+    },
+  },
+} as const;
+const ETCD_ENDPOINTS = { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', pattern: '^https?://[^/\\s]+/?$', maxLength: 1024 } } as const;
 
 /** The schema of the top-level `federation` field. */
 export const FEDERATION_PROPERTY = { $ref: '#/definitions/federation' } as const;
@@ -128,6 +147,27 @@ export const FEDERATION_DEFINITIONS = {
       },
       requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000, description: 'How long a remote spawn, whereis or sendWait waits for the other node, ms (default 5000).' },
       membership: { $ref: '#/definitions/federationMembership' },
+      discovery: { $ref: '#/definitions/federationDiscovery' },
+    },
+  },
+  federationDiscovery: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
+    description: 'Where SWIM finds the seeds it joins through, beside `membership.seeds` (docs/membership.md#discovery): asked before joining and every `refreshMs` after; a failure keeps the last seeds. Needs `membership.kind: "swim"`.',
+    properties: {
+      kind: { enum: ['static', 'dns', 'etcd'], description: 'static: `seeds`; dns: the A/AAAA records of `name` (with `port`) or its SRV records (a Kubernetes headless service); etcd: the entries other nodes keep under `prefix`.' },
+      seeds: { ...GOSSIP_SEEDS, description: 'static: gossip endpoints to join through.' },
+      name: { ...HOST, description: 'dns: the name to resolve (the full SRV name for `type: "SRV"`, such as `_gossip._tcp.pd.default.svc.cluster.local`).' },
+      type: { enum: ['A', 'AAAA', 'SRV'], default: 'A', description: 'dns: which records; A and AAAA need `port`.' },
+      port: { type: 'integer', minimum: 1, maximum: 65535, description: 'dns (A, AAAA): the gossip port of every address.' },
+      servers: { type: 'array', maxItems: 16, items: { ...HOST }, description: 'dns: DNS servers to ask (`10.0.0.10`, `127.0.0.1:5353`); default the system\'s.' },
+      timeoutMs: { type: 'number', exclusiveMinimum: 0, description: 'dns: how long one query waits, ms (default 2000).' },
+      endpoints: { ...ETCD_ENDPOINTS, description: 'etcd: client URLs, tried in turn.' },
+      prefix: { type: 'string', minLength: 1, maxLength: 1024, description: 'etcd: key prefix of this cluster\'s entries (default `/pd/<cluster>`).' },
+      ttlMs: { type: 'number', minimum: 1000, description: 'etcd: TTL of this node\'s entry, renewed every third of it, ms (default 10000).' },
+      requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, description: 'etcd: how long one request waits, ms (default 2000).' },
+      refreshMs: { type: 'number', minimum: 100, description: 'How often the seeds are asked for again, ms (default 10000).' },
     },
   },
   federationMembership: {
@@ -147,20 +187,7 @@ export const FEDERATION_DEFINITIONS = {
           port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one (such a node can join others but cannot be a seed).' },
         },
       },
-      seeds: {
-        type: 'array',
-        maxItems: 1024,
-        description: 'Gossip endpoints (`membership.gossip` of other nodes) to join through; any live member will do.',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['host', 'port'],
-          properties: {
-            host: { ...HOST, description: 'The seed\'s host name or address.' },
-            port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Its gossip port.' },
-          },
-        },
-      },
+      seeds: { ...GOSSIP_SEEDS, description: 'Gossip endpoints (`membership.gossip` of other nodes) to join through; any live member will do.' },
       advertiseHost: { ...HOST, description: 'The host other members dial for this node\'s federation port (default `listen.host`; give it when listening on 0.0.0.0).' },
       timing: {
         type: 'object',
@@ -176,9 +203,22 @@ export const FEDERATION_DEFINITIONS = {
         description: 'Which side of a partition keeps running (swim): once this node\'s view has been stable for `stableAfterMs` with members declared dead, the winning side downs them and the losing side stops its engine (docs/membership.md#downing).',
         properties: {
           strategy: {
-            enum: ['keep-majority', 'static-quorum', 'keep-oldest', 'off'], default: DOWNING_DEFAULTS.strategy,
-            description: 'keep-majority: the side with more than half the members (on an even split, the side with the lowest node id); static-quorum: a side of at least quorumSize; keep-oldest: the side of the member that started first; off: never decide (a partition leaves both sides running).',
+            enum: ['keep-majority', 'static-quorum', 'keep-oldest', 'lease-majority', 'off'], default: DOWNING_DEFAULTS.strategy,
+            description: 'keep-majority: the side with more than half the members (on an even split, the side with the lowest node id); static-quorum: a side of at least quorumSize; keep-oldest: the side of the member that started first; lease-majority: a side of half or more that holds the etcd lock in `lease` (a side that cannot reach etcd stops); off: never decide (a partition leaves both sides running).',
           },
+          lease: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['endpoints'],
+            description: 'With lease-majority: the etcd lock that breaks ties (docs/membership.md#downing).',
+            properties: {
+              kind: { const: 'etcd', description: 'The store (etcd only today).' },
+              endpoints: { ...ETCD_ENDPOINTS, description: 'etcd client URLs, tried in turn.' },
+              key: { type: 'string', minLength: 1, maxLength: 1024, description: 'The lock\'s key (default `/pd/<cluster>/lease`).' },
+              ttlMs: { type: 'number', minimum: 1000, description: 'How long etcd keeps the lock once its holder stops renewing, ms (default 10000).' },
+            },
+          },
+          leaseWaitMs: { type: 'number', minimum: 0, description: 'With lease-majority: how long a side waits for a lock held across the partition, or for etcd, before stopping, ms (default twice the lease TTL).' },
           quorumSize: { type: 'integer', minimum: 1, description: 'With static-quorum: the smallest side that keeps running (more than half the cluster).' },
           stableAfterMs: { type: 'number', minimum: 0, default: DOWNING_DEFAULTS.stableAfterMs, description: 'How long the view must be unchanged before a decision, ms.' },
         },
@@ -249,6 +289,7 @@ export function federationOptions(section: FederationSection): FederationOptions
     ...(section.policy === undefined ? {} : { policy: section.policy }),
     ...(section.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: section.requestTimeoutMs }),
     ...(section.membership === undefined ? {} : { membership: section.membership }),
+    ...(section.discovery === undefined ? {} : { discovery: section.discovery }),
   };
 }
 
