@@ -17,7 +17,7 @@ import { type ClusterEvent, type Federation, createFederation } from './index.js
 
 const SECRET = 'sim-federation-secret-0123456789';
 const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 1000, idleTimeoutMs: 3_600_000, reconnectMinMs: 20, reconnectMaxMs: 200 };
-const Idle = defineKind<never>('idle', () => ({ receive: () => undefined }));
+const Idle = defineKind<unknown>('idle', () => ({ receive: () => undefined }));
 
 interface Outcome {
   onA: string[];
