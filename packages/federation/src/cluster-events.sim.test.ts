@@ -5,12 +5,12 @@
  * gossip])` brings it in: a hears `member c alive`, the connections come `up`, and c's
  * `leader` loses the conflict to a's (same Lamport clock, lower node id), so c hears
  * `name-conflict`. Then c crashes: a hears `member c suspect`, then `dead`, and keep-majority's
- * `downing keep` with c unreachable; b closes its federation: a hears `member b left`. A
+ * `downing keep` with c unreachable, and a send from a to c's actor is a dead letter, counted; b closes its federation: a hears `member b left`. A
  * listener that throws is dropped and counted, and the others still hear everything.
  * Nothing reads real time.
  */
 import { describe, expect, it } from 'vitest';
-import { defineKind } from '@pd/actor';
+import { type AnyAddr, defineKind } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
 import { type ClusterEvent, type Federation, createFederation } from './index.js';
@@ -20,6 +20,9 @@ const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 1000, idleTimeoutMs: 3_60
 const Idle = defineKind<unknown>('idle', () => ({ receive: () => undefined }));
 
 interface Outcome {
+  /** What a send from a to c's actor gave once a had declared c dead, and a's stale-send count after it. */
+  sendToDead: string;
+  staleSends: number;
   onA: string[];
   onC: string[];
   throwingHeard: number;
@@ -46,7 +49,7 @@ async function run(seed: number): Promise<Outcome> {
   const world = new SimWorld({ seed });
   const nodes = new Map<string, { engine: Engine; federation: Federation }>();
   const onA: string[] = [];
-  const onC: string[] = [];
+  const onCEvents: string[] = [];
   let throwingHeard = 0;
   const boot = async (id: string, seeds: readonly { host: string; port: number }[]): Promise<void> => {
     const host = `h${id}`;
@@ -63,7 +66,7 @@ async function run(seed: number): Promise<Outcome> {
       });
       federation.events.subscribe((e) => onA.push(line(e)));
     }
-    if (id === 'c') federation.events.subscribe((e) => onC.push(line(e)), ['name-conflict', 'member']);
+    if (id === 'c') federation.events.subscribe((e) => onCEvents.push(line(e)), ['name-conflict', 'member']);
     await federation.start(engine);
   };
   let failure: unknown = null;
@@ -89,9 +92,11 @@ async function run(seed: number): Promise<Outcome> {
     await boot('c', []);
   });
   await wait('a and b see each other', () => status('a', 'b') === 'alive' && status('b', 'a') === 'alive');
+  let onC: AnyAddr | null = null;
   await step('leader on a, then on c (alone)', async () => {
     fed('a').registry.register('leader', nodes.get('a')!.engine.spawn(Idle));
-    fed('c').registry.register('leader', nodes.get('c')!.engine.spawn(Idle));
+    onC = nodes.get('c')!.engine.spawn(Idle);
+    fed('c').registry.register('leader', onC);
   });
   expect(status('a', 'c')).toBeUndefined();
 
@@ -102,18 +107,22 @@ async function run(seed: number): Promise<Outcome> {
   await wait('a, b and c are one cluster', () => ['a', 'b'].every((o) => status(o, 'c') === 'alive') && status('c', 'a') === 'alive' && status('c', 'b') === 'alive');
   // The registries meet once the nodes connect.
   await step('c connects to a', () => fed('c').connect('a'));
-  await wait('c lost leader to a', () => onC.some((l) => l.startsWith('name-conflict')));
+  await wait('c lost leader to a', () => onCEvents.some((l) => l.startsWith('name-conflict')));
 
   const hc = world.host('hc');
   hc.up = false;
   hc.epoch++;
   world.net.unlisten('hc');
   await wait('a downs c', () => onA.some((l) => l.startsWith('downing')));
+  // A send to an actor of a node declared dead is a dead letter, counted — never queued for a run that will not read it.
+  const before = fed('a').stats().router.staleSends;
+  const sendToDead = nodes.get('a')!.engine.send(onC!, 'hello');
+  const staleSends = fed('a').stats().router.staleSends - before;
   await step('b leaves', () => fed('b').close());
   await wait('a hears b left', () => onA.includes('member b left'));
 
   const outcome: Outcome = {
-    onA, onC, throwingHeard, listenerFailures: fed('a').events.listenerFailures, joinAsked, hash: world.trace.hash,
+    sendToDead, staleSends, onA, onC: onCEvents, throwingHeard, listenerFailures: fed('a').events.listenerFailures, joinAsked, hash: world.trace.hash,
   };
   world.dispose();
   return outcome;
@@ -123,6 +132,7 @@ describe('cluster events and join, in the simulator', () => {
   it.each([1, 2, 3, 4, 5])('seed %i: member, peer, name-conflict and downing events, in order, on the nodes they concern', async (seed) => {
     const o = await run(seed);
     expect(o.joinAsked).toBe(1);
+    expect([o.sendToDead, o.staleSends]).toEqual(['dead', 1]);
     // a's story of c, in order: joined, connected, suspected, declared dead, downed.
     const ofC = o.onA.filter((l) => / c( |$)|downing/.test(l) && !l.startsWith('peer c down'));
     expect(ofC.filter((l) => l.startsWith('member c'))).toEqual(['member c alive', 'member c suspect', 'member c dead']);

@@ -41,6 +41,11 @@ class Peer {
   received = 0;
   /** Whether the membership lists it. */
   member = false;
+  /**
+   * The membership declared it gone (dead or left) and it has not come back: what is sent to
+   * its actors is a dead letter here, counted, instead of waiting in a queue no run will read.
+   */
+  gone = false;
   /** The reader is armed on `channel`. */
   reading = false;
   /** Callers of `connect` waiting for it to be up. */
@@ -59,7 +64,7 @@ export interface RouterCounters {
   framesIn: number;
   /** Frames that did not decode or had a wrong shape (a peer speaking for another node's actors included). */
   badFrames: number;
-  /** Sends and signals to an address of a node that restarted or is unknown (dead letters here). */
+  /** Sends and signals to an address of a node that restarted, is unknown, or that the membership declared gone (dead letters here). */
   staleSends: number;
   /** Errors caught at the engine boundary (never thrown into the engine). */
   errors: number;
@@ -135,11 +140,16 @@ export class NodeRouter implements RemoteRouter {
     this.engine = engine;
     this.membership = membership;
     const listener: MembershipListener = {
-      peerUp: (peer) => this.peerOf(peer.id).member = true,
+      peerUp: (peer) => {
+        const p = this.peerOf(peer.id);
+        p.member = true;
+        p.gone = false;
+      },
       peerDown: (id, reason) => {
         const peer = this.peers.get(id);
         if (peer === undefined) return;
         peer.member = false;
+        peer.gone = true;
         this.nodeDown(peer, 'left the membership');
         // A connection to a node declared gone may be half-open (a crashed host sends no reset): drop
         // it, so that when the node comes back (a new run, maybe a new address) it is dialed afresh.
@@ -165,6 +175,7 @@ export class NodeRouter implements RemoteRouter {
     }
     peer.incarnation = incarnation;
     peer.state = 'up';
+    peer.gone = false;
     this.incarnations.set(incarnation, peer);
     this.ensureChannel(peer);
     for (const done of peer.waiters.splice(0)) done();
@@ -318,6 +329,7 @@ export class NodeRouter implements RemoteRouter {
   send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
     const peer = this.livePeer(to);
     if (peer === null) return this.stale(to, message);
+    if (peer.gone) return this.unreachable(to, message);
     const ttl = options?.ttlMs;
     this.stage(peer, MessageKind.user, addrIdentity(to), null, 0, message, laneOf(options?.priority), ttl === undefined ? null : ttl);
     return 'queued';
@@ -326,6 +338,7 @@ export class NodeRouter implements RemoteRouter {
   sendWait(to: AnyAddr, message: unknown, options: SendOptions | undefined): Promise<SendResult> {
     const peer = this.livePeer(to);
     if (peer === null) return Promise.resolve(this.stale(to, message));
+    if (peer.gone) return Promise.resolve(this.unreachable(to, message));
     const priority = options?.priority;
     laneOf(priority);
     const request: Request = { op: 'sendWait', to, message, ...(priority === undefined ? {} : { priority }) };
@@ -335,6 +348,7 @@ export class NodeRouter implements RemoteRouter {
   ask(to: AnyAddr, message: unknown, ask: RemoteAskHandle, options: AskOptions | undefined): SendResult {
     const peer = this.livePeer(to);
     if (peer === null) return this.stale(to, message);
+    if (peer.gone) return this.unreachable(to, message);
     this.sweepPending();
     this.stage(peer, MessageKind.ask, addrIdentity(to), null, ask.id, message, laneOf(options?.priority), null);
     this.pending.set(ask.id, { kind: 'ask', peer, handle: ask });
@@ -741,6 +755,12 @@ export class NodeRouter implements RemoteRouter {
   private stale(to: AnyAddr, message: unknown): SendResult {
     this.counters.staleSends++;
     return this.host.deadLetter(to, message, 'unknown');
+  }
+
+  /** To a node the membership declared gone: a dead letter (`dead`), counted with the stale sends. */
+  private unreachable(to: AnyAddr, message: unknown): SendResult {
+    this.counters.staleSends++;
+    return this.host.deadLetter(to, message, 'dead');
   }
 
   private mayReceive(to: AnyAddr): boolean {
