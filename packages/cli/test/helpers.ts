@@ -78,3 +78,17 @@ export async function configDir(config: Record<string, unknown>): Promise<{ dir:
   await writeFile(file, JSON.stringify({ modules: [KINDS], ...config }, null, 2));
   return { dir, file, stateDir: join(dir, 'state') };
 }
+
+/** How long a state that must come may take, on a loaded machine (the e2e tests of clusters). */
+export const PATIENCE_MS = 60_000;
+
+/** Retry `probe` every 100 ms until it gives a value; the bound only fails a state that never comes. */
+export async function until<T>(probe: () => Promise<T | null>, what: string, patienceMs = PATIENCE_MS): Promise<T> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${patienceMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -20,11 +20,9 @@ import { spawn } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, KINDS, PD_TIMEOUT_MS, cleanEnv, configDir, pd, requireBuild, type Run } from './helpers.js';
+import { BIN, KINDS, PD_TIMEOUT_MS, cleanEnv, configDir, pd, requireBuild, until, type Run } from './helpers.js';
 
 const E2E_TIMEOUT_MS = 3 * PD_TIMEOUT_MS;
-/** How long a state that must come may take, on a loaded machine. */
-const PATIENCE_MS = 60_000;
 const ID = { a: `swim-a-${process.pid}`, b: `swim-b-${process.pid}`, c: `swim-c-${process.pid}` };
 /** Fast probing (a detection in a few seconds), with room for a loaded machine's scheduling. */
 const TIMING = { probeIntervalMs: 500, probeTimeoutMs: 300, gossipIntervalMs: 100, pushPullIntervalMs: 5000 };
@@ -41,17 +39,6 @@ async function pdj(args: string[], code = 0): Promise<any> {
   const run = await pd([...args, '--json'], env);
   if (run.code !== code) throw new Error(`pd ${args.join(' ')} exited ${run.code} (expected ${code})\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   return run.json;
-}
-
-/** Retry `probe` until it gives a value; the bound only fails a state that never comes. */
-async function until<T>(probe: () => Promise<T | null>, what: string): Promise<T> {
-  const deadline = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${PATIENCE_MS} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function start(node: 'a' | 'b' | 'c'): Promise<void> {

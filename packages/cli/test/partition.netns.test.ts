@@ -35,7 +35,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild } from './helpers.js';
+import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild, until } from './helpers.js';
 
 type Node = 'a' | 'b' | 'c' | 'd' | 'e';
 type Side = 'major' | 'minor';
@@ -46,8 +46,6 @@ const NS: Record<Side, string> = { major: `pd-ns-a-${process.pid}`, minor: `pd-n
 const HOST: Record<Side, string> = { major: '10.213.0.1', minor: '10.213.0.2' };
 const VETH: Record<Side, string> = { major: 'pd-veth-a', minor: 'pd-veth-b' };
 const E2E_TIMEOUT_MS = 3 * PD_TIMEOUT_MS;
-/** How long a state that must come may take, on a loaded machine. */
-const PATIENCE_MS = 60_000;
 /** Fast probing (a detection in a few seconds), with room for a loaded machine's scheduling. */
 const TIMING = { probeIntervalMs: 500, probeTimeoutMs: 300, gossipIntervalMs: 100, pushPullIntervalMs: 5000 };
 
@@ -86,17 +84,6 @@ async function pdj(node: Node, args: string[], code = 0): Promise<any> {
   const run = await pd([...args, '--engine', engineId(node), '--json'], env, { netns: NS[sideOf(node)] });
   if (run.code !== code) throw new Error(`pd ${args.join(' ')} on ${node} exited ${run.code} (expected ${code})\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   return run.json;
-}
-
-/** Retry `probe` until it gives a value; the bound only fails a state that never comes. */
-async function until<T>(probe: () => Promise<T | null>, what: string): Promise<T> {
-  const deadline = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${PATIENCE_MS} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function running(pid: number): boolean {
