@@ -81,11 +81,22 @@ export class EngineView {
     // child of an actor on another core (its parent is known there, through its stand-in).
     const here = this.engine.info(addr);
     const ownParent = here !== undefined && (here.parent !== null || here.path.split('/').length <= 3);
-    if (here !== undefined && here.kind !== STAND_IN_KIND && ownParent) return { ...here, core: here.addr.core };
+    if (here !== undefined && here.kind !== STAND_IN_KIND && ownParent) return this.withNames({ ...here, core: here.addr.core });
     const raw = await this.cores.list();
     const hit = raw.find((a) => a.addr.key === addr.key);
     if (hit === undefined) return undefined;
-    return foldStandIns(raw).find((a) => a.path === hit.path && (a.addr.key === hit.addr.key || hit.kind === STAND_IN_KIND)) ?? hit;
+    return this.withNames(foldStandIns(raw).find((a) => a.path === hit.path && (a.addr.key === hit.addr.key || hit.kind === STAND_IN_KIND)) ?? hit);
+  }
+
+  /**
+   * `info` with every name the engine-wide registry binds to it: a name registered by the
+   * spawner on another core (a supervisor's `register` for a child placed elsewhere) is in
+   * that core's registry and the replicas, not in the actor's own core's list.
+   */
+  private withNames(info: CoreActorInfo): CoreActorInfo {
+    const names = new Set(info.names);
+    for (const entry of this.engine.registry.registered()) if (entry.addr.equals(info.addr)) names.add(entry.name);
+    return names.size === info.names.length ? info : { ...info, names: [...names].sort() };
   }
 
   /** The live actor with address key `key` (`node.core.slot.gen`), on any core. */

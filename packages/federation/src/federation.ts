@@ -523,17 +523,21 @@ export interface FederationNode {
 }
 
 /**
- * Create a single-core engine that is a node of a cluster, and start its federation.
- * `engine` takes the engine's options (kinds, id, ...) except `routers` and `mode`.
+ * Create an engine that is a node of a cluster, and start its federation. `engine` takes
+ * the engine's options (kinds, id, `mode: 'multi'` with its cores, ...) except `routers`.
+ * On a multi-core node the federation runs on core 0, the node's gateway: a message from
+ * another node to an actor on core 3 crosses the network once, then the node's rings
+ * (docs/federation.md, "Multi-core nodes").
  */
-export async function startNode(options: { readonly federation: FederationOptions; readonly engine?: Omit<EngineOptions, 'routers' | 'mode'> }): Promise<FederationNode> {
+export async function startNode(options: { readonly federation: FederationOptions; readonly engine?: Omit<EngineOptions, 'routers'> }): Promise<FederationNode> {
   if (typeof options !== 'object' || options === null) throw new ArgumentError('startNode: options { federation, engine? } are required');
   const engineOptions = options.engine as (EngineOptions | undefined);
-  if (engineOptions?.mode === 'multi') throw new ArgumentError('startNode: engine.mode "multi" is not supported by the federation yet (single-core nodes only)', { field: 'engine.mode' });
   const federation = createFederation(options.federation);
   const engine = createEngine({ ...engineOptions, routers: [...(engineOptions?.routers ?? []), federation.router] });
   let address: NetAddress | null;
   try {
+    // A multi-core node joins once all its cores are up: the other nodes may place actors on any of them at once.
+    await engine.ready();
     address = await federation.start(engine);
   } catch (error) {
     await engine.shutdown({ deadlineMs: 1 });

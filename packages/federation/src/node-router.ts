@@ -74,6 +74,8 @@ export interface RouterCounters {
 export interface RouterEngine {
   spawn: Engine['spawn'];
   resolve: Engine['resolve'];
+  /** The engine-wide registry: on a multi-core node it names actors of every core. */
+  registry: Pick<Engine['registry'], 'whereis' | 'whereisPath'>;
   info: Engine['info'];
   publish: Engine['publish'];
 }
@@ -544,7 +546,7 @@ export class NodeRouter implements RemoteRouter {
       }
       case MessageKind.link: {
         if (from === null) throw badShape('a link without a source');
-        if (!host.isLive(to)) {
+        if (!host.acceptLink(to, from)) {
           this.stage(peer, MessageKind.exit, addrIdentity(from), addrIdentity(to), 0, [ExitMode.link, wireReason(Exit.noproc)], 0, null);
           return;
         }
@@ -552,11 +554,11 @@ export class NodeRouter implements RemoteRouter {
         return;
       }
       case MessageKind.unlink:
-        if (from !== null) this.dropLink(to, from);
+        if (from !== null && this.dropLink(to, from)) host.forgetLink(to, from);
         return;
       case MessageKind.monitor: {
         if (from === null) throw badShape('a monitor without a source');
-        if (!host.isLive(to)) {
+        if (!host.acceptMonitor(to, from, correlationId)) {
           this.stage(peer, MessageKind.down, addrIdentity(from), addrIdentity(to), correlationId, wireReason(Exit.noproc), 0, null);
           return;
         }
@@ -569,7 +571,10 @@ export class NodeRouter implements RemoteRouter {
         const watchers = this.watchedBy.get(to.key);
         if (watchers === undefined || from === null) return;
         const i = watchers.findIndex((w) => w.refId === correlationId && w.watcher.equals(from));
-        if (i >= 0) watchers.splice(i, 1);
+        if (i >= 0) {
+          watchers.splice(i, 1);
+          host.forgetMonitor(to, from, correlationId);
+        }
         if (watchers.length === 0) this.watchedBy.delete(to.key);
         return;
       }
@@ -635,7 +640,9 @@ export class NodeRouter implements RemoteRouter {
         case 'whereis': {
           const name = (body as { name?: unknown }).name;
           if (typeof name !== 'string' || name === '') throw new ArgumentError('whereis: the name must be a non-empty string');
-          answer(this.engine!.resolve(name) ?? null);
+          // An actor of this core, else (a multi-core node) a name or path the engine-wide registry holds on another core.
+          const engine = this.engine!;
+          answer(engine.resolve(name) ?? (name.startsWith('/') ? engine.registry.whereisPath(name) : engine.registry.whereis(name)) ?? null);
           return;
         }
         case 'query': {
@@ -765,7 +772,9 @@ export class NodeRouter implements RemoteRouter {
 
   private mayReceive(to: AnyAddr): boolean {
     if (!this.gate.checksSend) return true;
-    return this.gate.allowSend(this.engine!.info(to)?.path);
+    const path = this.engine!.info(to)?.path;
+    if (path === undefined && to.node === this.node && to.core !== this.host.core) return this.gate.refuseUnseen();
+    return this.gate.allowSend(path);
   }
 
   private channelFor(peer: Peer): PeerChannel {

@@ -31,6 +31,16 @@ export class PolicyGate {
     return false;
   }
 
+  /**
+   * A send to an actor whose path this core cannot see (on another core of a multi-core
+   * node): refused while a send policy is in force, counted — a prefix rule it cannot check
+   * never lets it through.
+   */
+  refuseUnseen(): false {
+    this.refused.send++;
+    return false;
+  }
+
   /** Whether a remote node may spawn an actor at `path`; counts a refusal. */
   allowSpawn(path: string): boolean {
     if (allows(this.policy.spawn, path)) return true;

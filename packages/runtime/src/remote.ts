@@ -96,6 +96,34 @@ export interface RemoteRouter {
   shutdown(deadlineMs: number): Promise<ShutdownReport>;
   /** The local actor of a remote-minted identity this engine hosts (leased slots), if any. */
   localAt?(addr: AnyAddr): AnyAddr | undefined;
+  /**
+   * Present on a router that reaches the other cores of this engine (the multi-core one):
+   * how the engine passes on, to an actor on another core, what another router booked or
+   * received for it (a multi-core cluster node's gateway core; see {@link CoreRelay}).
+   */
+  readonly relay?: CoreRelay;
+}
+
+/**
+ * Signals another router (the node router of a multi-core cluster node, on its gateway
+ * core) hands to an actor on another core of the same engine. `remote` is an actor
+ * elsewhere (another node): the target's core books the link or monitor too, so that an
+ * unlink, a demonitor and the target's own exit cross back through the gateway in order
+ * with its messages.
+ */
+export interface CoreRelay {
+  /** `remote` linked itself to `local`. */
+  linked(local: AnyAddr, remote: AnyAddr): void;
+  /** `remote` unlinked itself from `local`. */
+  unlinked(local: AnyAddr, remote: AnyAddr): void;
+  /** `watcher` monitors `local` with the monitor id `refId`. */
+  watched(local: AnyAddr, watcher: AnyAddr, refId: number): void;
+  /** `watcher` dropped its monitor `refId` of `local`. */
+  unwatched(local: AnyAddr, watcher: AnyAddr, refId: number): void;
+  /** The linked actor `from` exited (or its node was lost) with `reason`: a link exit for `target`. */
+  linkExit(target: AnyAddr, from: AnyAddr, reason: ExitReason): void;
+  /** The actor `from` that `watcher` monitors (with `ref`) exited: its `Down`. */
+  down(watcher: AnyAddr, ref: MonitorRef, from: AnyAddr, reason: ExitReason): void;
 }
 
 /** A restart a supervisor asked for: the count so far and why the previous incarnation exited. */
@@ -156,8 +184,24 @@ export interface RemoteHost {
    * error (its watchers see it). Throws only when the engine is stopping.
    */
   spawnAt(identity: AddrIdentity, kind: string, options: SpawnOptions, parentPath: string | null, restart: RemoteRestart | null): AnyAddr;
-  /** Whether `addr` is a live actor of this engine. */
+  /**
+   * Whether `addr` is a live actor of this engine. An actor on another core of a multi-core
+   * engine counts as live: its core answers for it (a `noproc` when it is not).
+   */
   isLive(addr: AnyAddr): boolean;
+  /**
+   * `remote` (elsewhere) links itself to the local actor `local`; the router books it.
+   * False when `local` is not alive here (the router answers `noproc`). For an actor on
+   * another core, true: that core books the link too and answers `noproc` itself, through
+   * the router's `exited`, when the actor is gone.
+   */
+  acceptLink(local: AnyAddr, remote: AnyAddr): boolean;
+  /** `remote` unlinked itself from `local` (what the router booked with {@link acceptLink}). */
+  forgetLink(local: AnyAddr, remote: AnyAddr): void;
+  /** As {@link acceptLink}, for a monitor of `local` by `watcher` (elsewhere) with the id `refId`. */
+  acceptMonitor(local: AnyAddr, watcher: AnyAddr, refId: number): boolean;
+  /** `watcher` dropped its monitor `refId` of `local`. */
+  forgetMonitor(local: AnyAddr, watcher: AnyAddr, refId: number): void;
 }
 
 /**

@@ -113,10 +113,8 @@ describe('config: federation', () => {
       .toBe('federation.membership.downing.lease.ttlMs');
   });
 
-  it('refuses a federation on a multi-core engine, naming engine.mode and why', () => {
-    expect(issues(withFederation({ nodeId: 'a' }, { mode: 'multi', cores: 2 }))).toEqual([
-      { path: 'engine.mode', message: 'a federation attaches to single-core engines only today: remove "federation" or set engine.mode to "single"' },
-    ]);
+  it('accepts a federation on a multi-core engine (its federation runs on core 0)', () => {
+    expect(validateConfig(withFederation({ nodeId: 'a' }, { mode: 'multi', cores: 2 })).engine).toMatchObject({ mode: 'multi', cores: 2 });
   });
 
   it('makes the secret and certificate files absolute, relative to the config file', async () => {

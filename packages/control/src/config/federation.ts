@@ -3,8 +3,7 @@
  * node of a cluster (@pd/federation). Owns: the section's JSON Schema fragment, its
  * TypeScript shape and defaults, the rules a schema cannot say (run through
  * `validateFederationOptions`, so the config and the library refuse the same things with
- * the same field names), the refusal of `engine.mode: "multi"` beside it, making the
- * section's files absolute, and turning it into `FederationOptions`. Must not: read the
+ * the same field names), making the section's files absolute, and turning it into `FederationOptions`. Must not: read the
  * secret or certificate files, or open sockets (../federation.ts does, at boot).
  */
 import { ArgumentError } from '@pd/actor';
@@ -91,7 +90,7 @@ export const FEDERATION_PROPERTY = { $ref: '#/definitions/federation' } as const
 export const FEDERATION_DEFINITIONS = {
   federation: {
     type: 'object',
-    description: 'Make this engine a node of a cluster (@pd/federation, docs/federation.md): single-core engines only.',
+    description: 'Make this engine a node of a cluster (@pd/federation, docs/federation.md); on a multi-core engine the federation runs on core 0.',
     additionalProperties: false,
     required: ['nodeId'],
     properties: {
@@ -245,15 +244,12 @@ export function federationWithDefaults(raw: Record<string, any> | undefined): Fe
 /**
  * Rules beyond the schema, for a schema-valid raw config: the library's own checks (peer
  * ids unique and not this node's, `tls` with transport `tls`, absolute prefixes), reported
- * at `federation.<field>`, and no federation on a multi-core engine.
+ * at `federation.<field>`. A multi-core engine may be a node: its federation runs on core 0.
  */
 export function federationIssues(raw: Record<string, any>): { path: string; message: string }[] {
   const section = federationWithDefaults(raw.federation);
   if (section === undefined) return [];
   const out: { path: string; message: string }[] = [];
-  if (raw.engine?.mode === 'multi') {
-    out.push({ path: 'engine.mode', message: 'a federation attaches to single-core engines only today: remove "federation" or set engine.mode to "single"' });
-  }
   try {
     validateFederationOptions(federationOptions(section));
   } catch (error) {

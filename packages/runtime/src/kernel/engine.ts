@@ -119,6 +119,8 @@ export type EngineStatus = 'running' | 'stopping' | 'stopped';
 export type Target = AnyAddr | string;
 
 let nextIncarnation = 1;
+/** Ask and monitor ids per core: 64 cores (the most) × 2^43 stay below 2^50, where routers' own ids begin. */
+const CORE_ID_SPAN = 2 ** 43;
 
 // The kernel's host interfaces are checked here rather than in an `implements` clause: their
 // members are @internal, and a published .d.ts (stripInternal) keeps the clause but not them.
@@ -229,6 +231,9 @@ export class Engine {
     this.logger = options.logger ?? defaultLogger();
     this.reactor = options.reactor ?? new NodeReactor(options.seed === undefined ? {} : { seed: options.seed });
     this.core = options.core ?? 0;
+    // Each core counts its asks and monitors in a range of its own: a request or monitor a
+    // gateway core passes on for another core (to another node) keeps its id unique there.
+    this.nextAskId = this.nextMonitorId = this.core * CORE_ID_SPAN + 1;
     this.incarnation = this.reactor.incarnation ?? ((this.reactor.random('incarnation').nextU32() & 0x7fff0000) | (nextIncarnation++ & 0xffff));
     this.options = {
       budget: positiveInt(options.budget, 'budget', ENGINE_DEFAULTS.budget),
@@ -819,6 +824,11 @@ export class Engine {
   /** @internal The cell `addr` was minted for here (live or dead), or null. */
   _cellOf(addr: AnyAddr, operation: string): ActorCell | null {
     return this.targetCell(addr, operation);
+  }
+
+  /** @internal A fresh ask id (for a request the remote host passes on to another core). */
+  _askId(): number {
+    return this.nextAskId++;
   }
 
   /** @internal */

@@ -4,17 +4,22 @@
  * implements the {@link RemoteHost} inbound port they were given: deliveries, signals,
  * downs, stops and spawns from other cores or nodes land here and go on to the kernel.
  *
+ * On a multi-core engine's gateway core (core 0, where a cluster node's node router runs),
+ * what a router hands in for an actor on another core of the engine is passed on through
+ * the router that reaches that core (its {@link CoreRelay} for what only routers book):
+ * a message from another node crosses the network once, then the rings.
+ *
  * Must not: be on a local send's path (the engine asks it only for addresses that are not
  * its own), throw for a dead or unknown target (a dead letter, `false` or `noproc`), or
  * trust a router's ask handle beyond its documented methods.
  */
 import {
-  type AddrIdentity, type AnyAddr, Down, Exit, type ExitReason, type MonitorRef, type SendOptions, type SendResult, type SpawnOptions,
+  type AddrIdentity, type AnyAddr, AskError, Down, Exit, type ExitReason, type MonitorRef, type SendOptions, type SendResult, type SpawnOptions,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import type { TraceContext } from '@pd/transport';
 import type { Reactor } from '../reactor.js';
-import type { RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
+import type { CoreRelay, RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
 import { PendingAsk } from './ask.js';
 import { type ActorCell, S_DEAD } from './cell.js';
 import type { DeadLetterReason } from './events.js';
@@ -53,6 +58,8 @@ export interface RemoteHostKernel {
   _requestStop(cell: ActorCell, reason: ExitReason): void;
   _spawnAt(identity: AddrIdentity, kind: string, options: SpawnOptions, parentPath: string | null, restart: RemoteRestart | null): ActorCell;
   swap(target: AnyAddr, definition: string, options?: { args?: unknown }): void;
+  /** A fresh ask id, unique on this engine (for a request passed on to another core). */
+  _askId(): number;
 }
 
 /** The engine's routers and the inbound port they deliver through. */
@@ -143,6 +150,10 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions, trace?: TraceContext | null): SendResult {
+    if (to.core !== this.core) {
+      const via = this.acrossCores(to);
+      if (via !== null) return this.passOn(via, to, message, ask, deadline, options);
+    }
     const pending = ask === null ? null : ask instanceof PendingAsk ? ask : new RelayedAsk(ask);
     const cell = this.kernel._cellOf(to, 'deliver');
     if (cell === null || cell.status === S_DEAD) {
@@ -162,6 +173,12 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   sendWait(to: AnyAddr, message: unknown, deadline: number, options?: SendOptions): Promise<SendResult> {
+    const via = this.acrossCores(to);
+    if (via !== null) {
+      const passed = this.withDeadline(options, deadline);
+      if (passed === null) return Promise.resolve(this.kernel._deadLetter(to, message, 'expired'));
+      return via.sendWait === undefined ? Promise.resolve(via.send(to, message, passed)) : via.sendWait(to, message, passed);
+    }
     const cell = this.kernel._cellOf(to, 'deliver');
     if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
     const meta = deadline === Infinity ? null : new MessageMeta(deadline, null);
@@ -172,6 +189,13 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   signal(target: AnyAddr, kind: 'link' | 'exit' | 'kill', from: AnyAddr | null, reason: ExitReason): boolean {
+    const via = this.acrossCores(target);
+    if (via !== null) {
+      if (kind === 'kill') via.kill(target);
+      else if (kind === 'link' && from !== null && via.relay !== undefined) via.relay.linkExit(target, from, reason);
+      else via.exit(target, reason, from);
+      return true;
+    }
     const cell = this.liveCell(target, 'exit');
     if (cell === null) return false;
     const sig = kind === 'kill' || (kind === 'exit' && reason.type === 'killed') ? SigKind.Kill : kind === 'link' ? SigKind.LinkExit : SigKind.Exit;
@@ -180,15 +204,21 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   down(watcher: AnyAddr, ref: MonitorRef, from: AnyAddr, reason: ExitReason): void {
+    const via = this.acrossCores(watcher);
+    if (via !== null) return via.relay?.down(watcher, ref, from, reason);
     this.liveCell(watcher, 'down')?.deliverSystemMessage(new Down(ref, from, reason));
   }
 
   stop(target: AnyAddr, reason: ExitReason): void {
+    const via = this.acrossCores(target);
+    if (via !== null) return via.stop(target, reason);
     const cell = this.liveCell(target, 'stop');
     if (cell !== null) this.kernel._requestStop(cell, reason);
   }
 
   swap(target: AnyAddr, kind: string, args: unknown): void {
+    const via = this.acrossCores(target);
+    if (via !== null) return via.swap(target, kind, args);
     this.kernel.swap(target, kind, args === undefined ? undefined : { args });
   }
 
@@ -201,10 +231,82 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   isLive(addr: AnyAddr): boolean {
-    return this.liveCell(addr, 'isLive') !== null;
+    return this.acrossCores(addr) !== null || this.liveCell(addr, 'isLive') !== null;
+  }
+
+  acceptLink(local: AnyAddr, remote: AnyAddr): boolean {
+    const relay = this.relayFor(local);
+    if (relay === null) return this.liveCell(local, 'link') !== null;
+    relay.linked(local, remote);
+    return true;
+  }
+
+  forgetLink(local: AnyAddr, remote: AnyAddr): void {
+    this.relayFor(local)?.unlinked(local, remote);
+  }
+
+  acceptMonitor(local: AnyAddr, watcher: AnyAddr, refId: number): boolean {
+    const relay = this.relayFor(local);
+    if (relay === null) return this.liveCell(local, 'monitor') !== null;
+    relay.watched(local, watcher, refId);
+    return true;
+  }
+
+  forgetMonitor(local: AnyAddr, watcher: AnyAddr, refId: number): void {
+    this.relayFor(local)?.unwatched(local, watcher, refId);
   }
 
   // --- internal ---
+
+  /** The router reaching `addr` when it is an actor on another core of this engine, else null. */
+  private acrossCores(addr: AnyAddr): RemoteRouter | null {
+    if (addr.core === this.core || addr.node !== this.incarnation) return null;
+    return this.reaching(addr);
+  }
+
+  /** The relay to the core of `addr`, an actor of another core of this engine; null for one of this core. */
+  private relayFor(addr: AnyAddr): CoreRelay | null {
+    return this.acrossCores(addr)?.relay ?? null;
+  }
+
+  /**
+   * A message from another router for an actor on another core: sent on through `via`. A
+   * request gets a handle of this engine's own id (the first router's id is the asker's,
+   * which may clash with this engine's requests to that core) that settles the first one.
+   */
+  private passOn(via: RemoteRouter, to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options: SendOptions | undefined): SendResult {
+    const passed = this.withDeadline(options, deadline);
+    if (passed === null) {
+      ask?.fail(new AskError('ask/timeout', `the request for ${String(to)} expired before it was delivered`, { to: String(to) }));
+      return this.kernel._deadLetter(to, message, 'expired');
+    }
+    try {
+      if (ask === null) return via.send(to, message, passed);
+      const first = ask;
+      const handle: RemoteAskHandle = {
+        id: this.kernel._askId(),
+        get settled() {
+          return first.settled;
+        },
+        answer: (value) => first.answer(value),
+        fail: (error) => first.fail(error),
+      };
+      const result = via.ask(to, message, handle, passed);
+      if (result !== 'queued') first.fail(new AskError('ask/target-exited', `${String(to)} is not alive`, { to: String(to) }));
+      return result;
+    } catch (error) {
+      // A value this hop cannot carry (the ring's frame is smaller than the network's): the asker learns why.
+      ask?.fail(error);
+      return this.kernel._deadLetter(to, message, 'rejected');
+    }
+  }
+
+  /** `options` with the time left until `deadline` as its `ttlMs`; null when it has passed. */
+  private withDeadline(options: SendOptions | undefined, deadline: number): SendOptions | undefined | null {
+    if (deadline === Infinity) return options;
+    const left = deadline - this.reactor.now();
+    return left > 0 ? { ...options, ttlMs: left } : null;
+  }
 
   private liveCell(addr: AnyAddr, operation: string): ActorCell | null {
     const cell = this.kernel._cellOf(addr, operation);

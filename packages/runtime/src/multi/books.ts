@@ -119,20 +119,20 @@ export class Books {
    * monitors our actors hold there, and asks waiting for it. Monitors its actors held on
    * ours are dropped too (nobody is left to tell).
    */
-  takeCore(core: number): { links: [AnyAddr, AnyAddr][]; watching: Watching[]; asks: RemoteAskHandle[] } {
+  takeCore(core: number, node: number): { links: [AnyAddr, AnyAddr][]; watching: Watching[]; asks: RemoteAskHandle[] } {
     const links: [AnyAddr, AnyAddr][] = [];
     for (const [localKey, entry] of this.links) {
       for (const [key, remote] of entry.remotes) {
-        if (remote.core !== core) continue;
+        if (remote.core !== core || remote.node !== node) continue;
         links.push([entry.local, remote]);
         entry.remotes.delete(key);
       }
       if (entry.remotes.size === 0) this.links.delete(localKey);
     }
     const watching: Watching[] = [];
-    for (const [id, w] of [...this.watching]) if (w.target.core === core) watching.push(this.takeWatching(id)!);
+    for (const [id, w] of [...this.watching]) if (w.target.core === core && w.target.node === node) watching.push(this.takeWatching(id)!);
     for (const [target, map] of this.watchedBy) {
-      for (const [key, w] of map) if (w.watcher.core === core) map.delete(key);
+      for (const [key, w] of map) if (w.watcher.core === core && w.watcher.node === node) map.delete(key);
       if (map.size === 0) this.watchedBy.delete(target);
     }
     const asks: RemoteAskHandle[] = [];

@@ -25,6 +25,8 @@ export interface WorkerBoot {
   readonly engine: CoreEngineOptions;
   readonly placement: { readonly default: NormalizedPlacement['default']; readonly kinds: [string, unknown][] };
   readonly idleSpinMs: number;
+  /** Whether core 0 is a cluster node's gateway: addresses of other nodes go through it. */
+  readonly gateway: boolean;
   /** Rings this core reads, by peer core (null for itself). */
   readonly inRings: readonly (SharedArrayBuffer | null)[];
   /** Rings this core writes, by peer core (null for itself). */

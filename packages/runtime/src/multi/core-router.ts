@@ -21,7 +21,7 @@ import type { Engine } from '../kernel/engine.js';
 import type { RemoteAttachment } from '../kernel/remote-host.js';
 import { Mailbox } from '../kernel/mailbox.js';
 import type { RandomStream } from '../reactor.js';
-import type { RemoteAskHandle, RemoteRouter, RemoteSpawn, ShutdownReport } from '../remote.js';
+import type { CoreRelay, RemoteAskHandle, RemoteRouter, RemoteSpawn, ShutdownReport } from '../remote.js';
 import { Books } from './books.js';
 import type { PeerChannel } from '@pd/transport';
 import { Inbound } from './inbound.js';
@@ -72,10 +72,18 @@ export interface CoreRouterOptions {
    * and return the kind name to spawn it by. Real cores never move closures.
    */
   readonly moveClosure?: (definition: unknown, core: number, args: unknown) => string;
+  /**
+   * The core that carries this engine's traffic with other nodes (a cluster node's core 0,
+   * where its node router runs). With it, addresses of other nodes are reached through that
+   * core; without it (core 0 itself, or an engine that is no cluster node) they are not.
+   */
+  readonly gateway?: number;
 }
 
 export class CoreRouter implements RemoteRouter, CorePort {
   readonly self: number;
+  /** The core addresses of other nodes go through, or -1 (see {@link CoreRouterOptions.gateway}). */
+  readonly gateway: number;
   readonly node: number;
   readonly cores: number;
   readonly epoch: number;
@@ -118,6 +126,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
     this.self = engine.core;
     this.node = engine.incarnation;
     this.cores = options.cores;
+    this.gateway = options.gateway ?? -1;
     this.epoch = options.epoch ?? 0;
     this.readFrames = options.readFrames ?? MULTI_DEFAULTS.readFrames;
     this.idleSpinMs = options.idleSpinMs ?? 0;
@@ -159,7 +168,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
   // --- RemoteRouter: outgoing ---
 
   reaches(addr: AnyAddr): boolean {
-    return addr.node === this.node && addr.core !== this.self && addr.core < this.cores && addr.slot >= 0;
+    if (addr.node !== this.node) return this.gateway >= 0 && addr.slot >= 0;
+    return addr.core !== this.self && addr.core < this.cores && addr.slot >= 0;
   }
 
   place(definition: unknown, options: SpawnOptions | undefined, _parent: AnyAddr | null, parentPath: string | null): number | null {
@@ -186,7 +196,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
   }
 
   send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
-    const peer = this.peers[to.core]!;
+    const peer = this.peers[this.coreOf(to)]!;
     if (peer.state === 'gone') return this.deadLetter(to, message);
     const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     // A traced send (telemetry on, inside a sampled span) goes in a frame of its own with the trace block.
@@ -213,7 +223,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
    * this core's frames for the target. A core that crashes before answering gives 'dead'.
    */
   sendWait(to: AnyAddr, message: unknown, options: SendOptions | undefined): Promise<SendResult> {
-    const peer = this.peers[to.core]!;
+    const core = this.coreOf(to);
+    const peer = this.peers[core]!;
     if (peer.state === 'gone') return Promise.resolve(this.deadLetter(to, message));
     this.codec.check(message, 'message', this.maxControlBytes);
     const ttl = options?.ttlMs;
@@ -237,23 +248,24 @@ export class CoreRouter implements RemoteRouter, CorePort {
         },
         answer: (value) => settle(SEND_RESULTS.has(value as SendResult) ? value as SendResult : 'dead'),
         fail: () => settle('dead'),
-      }, to.core);
-      this.control(to.core, { op: 'sendWait', to: addrIdentity(to), message, lane, deadline }, id);
+      }, core);
+      this.control(core, { op: 'sendWait', to: addrIdentity(to), message, lane, deadline }, id);
     });
   }
 
   ask(to: AnyAddr, message: unknown, ask: RemoteAskHandle, options: AskOptions | undefined): SendResult {
-    const peer = this.peers[to.core]!;
+    const core = this.coreOf(to);
+    const peer = this.peers[core]!;
     if (peer.state === 'gone') return 'dead';
     this.codec.check(message, 'message', this.maxMessageBytes);
-    this.books.addPending(ask, to.core);
+    this.books.addPending(ask, core);
     const trace = this.engine._probe === null ? null : this.engine._remote.outgoingTrace();
     peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace);
     return 'queued';
   }
 
   link(local: AnyAddr, remote: AnyAddr): void {
-    if (this.peers[remote.core]!.state === 'gone') return void this.engine._remote.signal(local, 'link', remote, Exit.noproc);
+    if (this.peers[this.coreOf(remote)]!.state === 'gone') return void this.engine._remote.signal(local, 'link', remote, Exit.noproc);
     if (this.books.hasLink(local, remote)) return;
     this.books.addLink(local, remote);
     this.frame(remote, MessageKind.link, local, 0, null);
@@ -425,11 +437,26 @@ export class CoreRouter implements RemoteRouter, CorePort {
     for (const peer of this.peers) if (peer !== null && peer.outbox.dirty) peer.outbox.publish();
   }
 
+  /** The core `addr` is reached through: its own core, or the gateway for another node's. */
+  private coreOf(addr: AnyAddr): number {
+    return addr.node === this.node ? addr.core : this.gateway;
+  }
+
+  /** What the gateway core's other routers pass on to actors of the other cores (frames from `remote`, an actor elsewhere). */
+  readonly relay: CoreRelay = {
+    linked: (local, remote) => this.frame(local, MessageKind.link, remote, 0, null),
+    unlinked: (local, remote) => this.frame(local, MessageKind.unlink, remote, 0, null),
+    watched: (local, watcher, refId) => this.frame(local, MessageKind.monitor, watcher, refId, null),
+    unwatched: (local, watcher, refId) => this.frame(local, MessageKind.demonitor, watcher, refId, null),
+    linkExit: (target, from, reason) => this.frame(target, MessageKind.exit, from, 0, [portableReason(this.codec, reason), 1]),
+    down: (watcher, ref, from, reason) => this.frame(watcher, MessageKind.down, from, ref.id, portableReason(this.codec, reason)),
+  };
+
   // --- boundary: used by inbound, stand-ins, registry, topics, view ---
 
   /** One frame of its own to the actor `to` (which lives on another core). */
   frame(to: AnyAddr | AddrIdentity, kind: MessageKind, from: AnyAddr | null, correlationId: number, body: unknown, flags = 0): void {
-    const peer = this.peers[to.core];
+    const peer = this.peers[to.node === this.node ? to.core : this.gateway];
     if (peer === null || peer === undefined || peer.state === 'gone') return;
     const destination = 'key' in to ? addrIdentity(to as AnyAddr) : to;
     peer.outbox.frame(kind, from === null ? null : addrIdentity(from), destination, correlationId, body, 0, null, flags);
@@ -499,7 +526,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
 
   /** A monitor of a remote actor: a Down for `watcher`, or (internal watches) a callback. */
   watch(watcher: AnyAddr, remote: AnyAddr, ref: MonitorRef, onDown: ((reason: ExitReason) => void) | null): void {
-    if (this.peers[remote.core]!.state === 'gone') {
+    if (this.peers[this.coreOf(remote)]!.state === 'gone') {
       if (onDown !== null) onDown(Exit.noproc);
       else this.engine._remote.down(watcher, ref, remote, Exit.noproc);
       return;
@@ -589,7 +616,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
 
   /** Everything that pointed at `core` fires with `reason`. */
   private fail(core: number, reason: ExitReason): void {
-    const { links, watching, asks } = this.books.takeCore(core);
+    const { links, watching, asks } = this.books.takeCore(core, this.node);
     for (const [local, remote] of links) this.engine._remote.signal(local, 'link', remote, reason);
     for (const w of watching) {
       if (w.onDown !== null) w.onDown(reason);

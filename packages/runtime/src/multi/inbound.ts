@@ -19,6 +19,7 @@ import { type InboundPort, handleControl } from './control.js';
 import { ENDPOINT_SLOT, isLeased, leaseOf } from './leases.js';
 import { portableError, portableReason, reviveError, reviveReason } from './portable.js';
 import { ForwardedAsk } from './forwarded-ask.js';
+import { SEND_WAIT, passOut } from './gateway.js';
 import type { Control } from './protocol.js';
 
 /** A frame kept for an actor whose spawn has not arrived yet. */
@@ -108,9 +109,11 @@ export class Inbound implements InboundPort {
     trace: TraceContext | null): void {
     const router = this.router;
     if (kind === MessageKind.reply) return this.onReply(corr, body);
+    // For an actor of another node (this is the gateway core): passed on to the router that reaches it.
+    if (dst.node !== router.node) return passOut(router, from, kind, src, dst, corr, priority, deadlineMs, batch, body);
     // Downs for the router's own monitors come to the endpoint; all are found by ref id.
     if (kind === MessageKind.down) return this.onDown(corr, body);
-    if (dst.node !== router.node || dst.core !== router.self) return void router.stats.badFrames++;
+    if (dst.core !== router.self) return void router.stats.badFrames++;
     if (dst.slot === ENDPOINT_SLOT) return handleControl(router, this, from, body as Control, kind === MessageKind.ask ? corr : 0);
     const target = this.target(dst);
     if (target === EMBRYO) return this.hold({ from, kind, source: src === null ? null : { ...src }, destination: { ...dst }, correlationId: corr, priority, deadlineMs, batch, body, trace: copyTrace(trace) });
@@ -268,8 +271,6 @@ export class Inbound implements InboundPort {
 }
 
 const EMBRYO = Symbol('embryo');
-/** Not an envelope kind: a `sendWait` control ask, dispatched like a frame for its target. */
-const SEND_WAIT = -1;
 
 /** A trace block that outlives the frame (the header and its trace object are reused per frame). */
 function copyTrace(trace: TraceContext | null): TraceContext | null {

@@ -18,6 +18,12 @@ import { MULTI_DEFAULTS, normalizePlacement, type PlacementPolicy } from './opti
 import { SimLink, type SimLinkOptions } from './sim-channel.js';
 
 export interface SimCoresOptions extends Omit<KernelOptions, 'reactor' | 'core' | 'remote'> {
+  /**
+   * Give `routers` to core 0 only, the gateway the other cores reach other nodes through
+   * (as a real multi-core cluster node does: workers cannot take router factories). Without
+   * it, every core gets its own instance of each router.
+   */
+  readonly gateway?: boolean;
   /** How many cores (default 2). */
   readonly cores?: number;
   /** The simulated host they share (default `cores`). */
@@ -43,15 +49,17 @@ export class SimCores {
   private closures = 0;
 
   constructor(readonly world: SimWorld, options: SimCoresOptions = {}) {
-    const { cores = 2, host: hostName = 'cores', link, placement, moveClosures, ...engineOptions } = options;
+    const { cores = 2, host: hostName = 'cores', link, placement, moveClosures, routers, gateway = false, ...engineOptions } = options;
     const host = world.host(hostName);
     const normalized = normalizePlacement(placement, cores);
     for (let core = 0; core < cores; core++) {
       let router!: CoreRouter;
       const engine = new Engine({
         ...engineOptions, id: core === 0 ? engineOptions.id ?? hostName : `${engineOptions.id ?? hostName}/${core}`, core, reactor: world.reactor(host, core),
+        ...(routers !== undefined && (core === 0 || !gateway) ? { routers } : {}),
         remote: (e) => (router = new CoreRouter(e, {
           cores, placement: normalized, maxFrameBytes: maxFrameBytes(link?.ringBytes ?? MULTI_DEFAULTS.ringBytes),
+          ...(core !== 0 && gateway ? { gateway: 0 } : {}),
           ...(core === 0 ? { shutdownOthers: (deadlineMs: number) => this.shutdownOthers(deadlineMs) } : {}),
           ...(moveClosures === true ? { moveClosure: (definition: unknown, target: number) => this.moveClosure(definition, target) } : {}),
         })).attachment(),

@@ -128,6 +128,8 @@ class Coordinator {
       engine: coreOptions(this.options),
       placement: { default: this.settings.placement.default, kinds: [...this.settings.placement.kinds] as [string, unknown][] },
       idleSpinMs: this.settings.idleSpinMs,
+      // Other routers beside core 0's core router (a node router): core 0 carries the other cores' traffic with them.
+      gateway: (this.options.routers?.length ?? 0) > 0,
       inRings: this.rings.map((row) => row[core] ?? null),
       outRings: this.rings[core]!.map((ring) => ring),
     };

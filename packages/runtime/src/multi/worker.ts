@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const engine = new Engine({
     ...boot.engine, id: `${boot.engine.id ?? 'engine'}/${boot.core}`, core: boot.core, reactor, kinds,
     remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement, idleSpinMs: boot.idleSpinMs,
-      maxFrameBytes: ringFrameLimit(boot.outRings) })).attachment(),
+      ...(boot.gateway ? { gateway: 0 } : {}), maxFrameBytes: ringFrameLimit(boot.outRings) })).attachment(),
   });
   for (let core = 0; core < boot.cores; core++) {
     const peer = router.peers[core];

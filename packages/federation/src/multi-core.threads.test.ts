@@ -1,0 +1,162 @@
+/**
+ * Multi-core engines as cluster nodes, in one process over real loopback TCP: each node is
+ * a two-core engine (worker threads), its federation on core 0, the gateway. An actor on
+ * core 1 of node a reaches one on core 1 of node b through a's rings, the network, then
+ * b's rings: send in order, ask both ways, links and monitors with the other side's exit
+ * reason, `noconnection` when a node goes away, unlink and demonitor that hold, spawns on
+ * a named node that land on its worker core. The probes live in worker threads, so they
+ * report to clients on core 0. Every wait is for an observable condition.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AnyAddr } from '@pd/actor';
+import { mintAddr } from '@pd/actor/internal';
+import type { Client, Engine } from '@pd/runtime';
+import { type FederationNode, StaticMembership, startNode } from './index.js';
+
+const SECRET = 'federation-multi-secret-0123456789';
+const ENTRY = new URL('../test/fixtures/multi-kinds.mjs', import.meta.url);
+const open: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of open.splice(0).reverse()) await close().catch(() => undefined);
+});
+
+interface Node extends FederationNode {
+  readonly client: Client;
+  /** Everything the client got, in order. */
+  readonly got: unknown[];
+}
+
+/** Two-core nodes on loopback, each knowing the others. */
+async function cluster(ids: readonly string[]): Promise<Map<string, Node>> {
+  const nodes = new Map<string, Node>();
+  const memberships = new Map<string, StaticMembership>();
+  for (const id of ids) {
+    const membership = new StaticMembership();
+    const node = await startNode({
+      federation: { nodeId: id, cluster: 'multi', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, requestTimeoutMs: 30_000 },
+      engine: { id, mode: 'multi', cores: 2, entry: ENTRY, askTimeoutMs: 20_000 },
+    });
+    open.push(() => node.stop({ deadlineMs: 500 }));
+    const client = node.engine.client();
+    const got: unknown[] = [];
+    void (async () => {
+      for (;;) got.push(await client.receive());
+    })().catch(() => undefined);
+    nodes.set(id, { ...node, client, got });
+    memberships.set(id, membership);
+  }
+  for (const id of nodes.keys()) {
+    for (const [other, peer] of nodes) if (other !== id) memberships.get(id)!.add({ id: other, host: '127.0.0.1', port: peer.address!.port });
+  }
+  // Connected both ways before the tests hand addresses over by reference (a real node learns them from messages).
+  for (const [id, node] of nodes) for (const other of nodes.keys()) if (other !== id) await node.federation.whereis('nobody', { node: other });
+  return nodes;
+}
+
+async function until(engine: Engine, condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const start = engine.reactor.now();
+  while (!condition()) {
+    if (engine.reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => engine.reactor.setTimer(2, resolve));
+  }
+}
+
+/** A probe on core 1 of `node`, reporting to its client; resolves once it answers there. */
+async function probeOnCore1(node: Node, options: { trapExits?: boolean } = {}): Promise<AnyAddr> {
+  const addr = node.engine.spawn('probe', { args: { report: node.client.self }, placement: { core: 1 }, ...options });
+  expect(addr.core).toBe(1);
+  expect(await node.engine.ask(addr, 'where')).toBe(1);
+  return addr;
+}
+
+function find(got: readonly unknown[], match: (m: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+  return got.find((m) => typeof m === 'object' && m !== null && match(m as Record<string, unknown>)) as Record<string, unknown> | undefined;
+}
+
+describe('multi-core nodes', () => {
+  it('core 1 of a node reaches core 1 of another: send in order, ask both ways, and asks from core 0', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const pa = await probeOnCore1(a);
+    const pb = await probeOnCore1(b);
+    // From a's core 0 to b's core 1: one network hop, then b's ring.
+    expect(await a.engine.ask(pb, { echo: 'from a core 0' })).toEqual({ echo: 'from a core 0', core: 1 });
+    // From core 1 of a to core 1 of b: a's ring, the network, b's ring; numbered sends keep their order.
+    a.engine.send(pa, { seqs: true, to: pb, n: 300 });
+    await until(b.engine, () => b.got.filter((m) => find([m], (x) => typeof x.got === 'object')).length === 300, 'the 300 numbered messages');
+    const seqs = b.got.flatMap((m) => (find([m], (x) => typeof x.got === 'object') === undefined ? [] : [((m as { got: { seq: number } }).got.seq)]));
+    expect(seqs).toEqual([...Array(300).keys()]);
+    // Asks from a worker core across nodes, both ways (one after the other: a probe waits in its
+    // handler for its answer, so two probes asking each other at once would wait for ever).
+    a.engine.send(pa, { ask: { echo: 'a1 asks b1' }, to: pb, report: a.client.self });
+    await until(a.engine, () => find(a.got, (m) => m.answer !== undefined || m.failed !== undefined) !== undefined, "a1's answer");
+    b.engine.send(pb, { ask: { echo: 'b1 asks a1' }, to: pa, report: b.client.self });
+    await until(b.engine, () => find(b.got, (m) => m.answer !== undefined || m.failed !== undefined) !== undefined, "b1's answer");
+    expect(find(a.got, (m) => m.answer !== undefined)).toEqual({ at: 1, answer: { echo: 'a1 asks b1', core: 1 } });
+    expect(find(b.got, (m) => m.answer !== undefined)).toEqual({ at: 1, answer: { echo: 'b1 asks a1', core: 1 } });
+    // A spawn on node b by name lands wherever b's placement puts it, and answers.
+    const spawned = await a.federation.spawn('probe', { node: 'b' });
+    expect(await a.engine.ask(spawned, 'where')).toBe(spawned.core);
+  });
+
+  it('links and monitors between worker cores of two nodes carry the exit reason; unlink and demonitor hold', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const target = await probeOnCore1(b);
+    const watcher = await probeOnCore1(a);
+    const linker = await probeOnCore1(a, { trapExits: true });
+    const quitter = await probeOnCore1(a, { trapExits: true });
+    a.engine.send(watcher, { monitor: true, target, report: a.client.self });
+    a.engine.send(linker, { link: true, target, report: a.client.self });
+    a.engine.send(quitter, { link: true, target, report: a.client.self });
+    await until(a.engine, () => a.got.filter((m) => find([m], (x) => x.done !== undefined)).length === 3, 'the link and monitor calls');
+    a.engine.send(quitter, { unlink: true, target, report: a.client.self });
+    await until(a.engine, () => find(a.got, (m) => m.done === 'unlink') !== undefined, 'the unlink');
+    // Let the link, monitor and unlink reach node b before the crash (they travel with later sends in order).
+    expect(await a.engine.ask(target, { echo: 'sync' })).toEqual({ echo: 'sync', core: 1 });
+    b.engine.send(target, 'crash');
+    await until(a.engine, () => a.got.filter((m) => find([m], (x) => x.saw !== undefined)).length >= 2, 'the Down and the exit signal');
+    const saw = a.got.flatMap((m) => (find([m], (x) => x.saw !== undefined) === undefined ? [] : [(m as { saw: unknown }).saw]));
+    expect(saw).toContainEqual({ down: 'error', from: String(target) });
+    expect(saw).toContainEqual({ exit: 'error', from: String(target) });
+    // Give a stray exit signal for the unlinked one time to show up: an ask round trip through both nodes.
+    expect(await b.engine.ask(await probeOnCore1(b), { echo: 'after' })).toEqual({ echo: 'after', core: 1 });
+    expect(await a.engine.ask(quitter, { echo: 'still here' })).toEqual({ echo: 'still here', core: 1 });
+    expect(saw).toHaveLength(2);
+  });
+
+  it('a node that goes away: every link and monitor from a worker core of another node fires noconnection', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const onA = await probeOnCore1(a);
+    const watcher = await probeOnCore1(b);
+    const linker = await probeOnCore1(b, { trapExits: true });
+    b.engine.send(watcher, { monitor: true, target: onA, report: b.client.self });
+    b.engine.send(linker, { link: true, target: onA, report: b.client.self });
+    await until(b.engine, () => b.got.filter((m) => find([m], (x) => x.done !== undefined)).length === 2, 'the link and monitor calls');
+    expect(await b.engine.ask(onA, { echo: 'sync' })).toEqual({ echo: 'sync', core: 1 });
+    await a.stop({ deadlineMs: 200 });
+    await until(b.engine, () => b.got.filter((m) => find([m], (x) => x.saw !== undefined)).length >= 2, 'noconnection for both');
+    const saw = b.got.flatMap((m) => (find([m], (x) => x.saw !== undefined) === undefined ? [] : [(m as { saw: { down?: string; exit?: string } }).saw]));
+    // The actor on a was stopped with the node (a `shutdown` exit) or the connection went first (noconnection): never silence.
+    for (const s of saw) expect(['noconnection', 'shutdown']).toContain(s.down ?? s.exit);
+    expect(saw.some((s) => s.down !== undefined)).toBe(true);
+    expect(saw.some((s) => s.exit !== undefined)).toBe(true);
+  });
+
+  it('from a worker core, a send or ask to an actor of a node nobody knows is a dead letter on the gateway, and a failed ask', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const onA = await probeOnCore1(a);
+    const nowhere = mintAddr({ node: 0x1234567, core: 1, slot: 1, generation: 1, secret: 42 }, null);
+    a.engine.send(onA, { send: 'to nobody', to: nowhere });
+    await until(a.engine, () => a.engine.deadLetters().byReason.unknown === 1, 'the dead letter on the gateway core');
+    a.engine.send(onA, { ask: 'anyone?', to: nowhere, report: a.client.self });
+    await until(a.engine, () => find(a.got, (m) => m.failed !== undefined) !== undefined, 'the failed ask');
+    expect(find(a.got, (m) => m.failed !== undefined)).toEqual({ at: 1, failed: 'ask/target-exited' });
+    expect(a.engine.deadLetters().byReason.unknown).toBe(2);
+  });
+});
