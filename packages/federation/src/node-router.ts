@@ -217,6 +217,11 @@ export class NodeRouter implements RemoteRouter {
     for (const other of others) this.stage(other, MessageKind.user, endpointOf(0), null, 0, about, 0, null);
   }
 
+  /** Incarnations of peers taken as known, as from a peer's `peers` notice (the simulator's test aid `Federation.startInSim`). */
+  knowPeers(peers: readonly (readonly [string, number])[]): void {
+    this.learnPeers(peers);
+  }
+
   /** Incarnations a peer told of: routable if the node is a member (its address known) and this one has no newer word. */
   private learnPeers(list: unknown): void {
     if (!Array.isArray(list)) throw badShape('a peers notice without a list');
