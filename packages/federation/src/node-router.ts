@@ -540,7 +540,9 @@ export class NodeRouter implements RemoteRouter {
         const reason = readReason(wired);
         if (mode === ExitMode.link) {
           if (from === null) throw badShape('a link exit without a source');
-          this.dropLink(to, from);
+          // An exit over a link that was removed meanwhile (the local side unlinked while the
+          // exit was on its way) is not delivered: once unlink returns, the link has no effect (unlink/1).
+          if (!this.dropLink(to, from)) return;
           host.signal(to, 'link', from, reason);
         } else if (this.mayReceive(to)) {
           host.signal(to, mode === ExitMode.kill ? 'kill' : 'exit', from, reason);

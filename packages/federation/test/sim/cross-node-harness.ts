@@ -54,8 +54,28 @@ export interface Cluster {
 
 let clusters = 0;
 
-/** Three nodes a, b, c on hosts `<prefix>a`, ...; `options` go to every engine. */
+/**
+ * Three nodes a, b, c on hosts `<prefix>a`, ... (`options` go to every engine), started with
+ * the test aid `startInSim`: usable at once. See {@link startCluster} for the ordinary start.
+ */
 export function makeCluster(world: SimWorld, options: EngineOptions = {}, prefix = `k${clusters++}-`): Cluster {
+  return buildCluster(world, options, prefix, true);
+}
+
+/**
+ * Three nodes started as a real cluster is — `await federation.start(engine)` on each, no
+ * test aid — and connected (every node dialed every other): for tests that use only what
+ * users have (`federation.spawn` of registered kinds, partitions, heals).
+ */
+export async function startCluster(world: SimWorld, options: EngineOptions = {}, prefix = `k${clusters++}-`): Promise<Cluster> {
+  const cluster = buildCluster(world, options, prefix, false);
+  const list = Object.values(cluster.nodes);
+  for (const node of list) await node.federation.start(node.engine);
+  for (const node of list) for (const peer of list) if (peer !== node) await node.federation.connect(peer.id);
+  return cluster;
+}
+
+function buildCluster(world: SimWorld, options: EngineOptions, prefix: string, aid: boolean): Cluster {
   const list: ClusterNode[] = NODE_IDS.map((id) => {
     const host = `${prefix}${id}`;
     const federation = createFederation({
@@ -66,7 +86,7 @@ export function makeCluster(world: SimWorld, options: EngineOptions = {}, prefix
     return { id, host, engine, federation };
   });
   const nodes = Object.fromEntries(list.map((n) => [n.id, n])) as Record<NodeId, ClusterNode>;
-  for (const node of list) {
+  for (const node of aid ? list : []) {
     const peers = Object.fromEntries(list.filter((p) => p !== node).map((p) => [p.id, p.engine.incarnation]));
     node.federation.startInSim(node.engine, peers).catch(() => {});
   }
