@@ -162,6 +162,41 @@ export class Federation {
     }
   }
 
+  /**
+   * Test aid, for the simulator only (refused unless `carrier` is `simNetCarrier`'s, the
+   * membership static and the secret a string): starts as {@link start} does, but routes at
+   * once — the router is attached to the network before this returns, and `peers` (node id
+   * to the incarnation of its engine, which a test in one thread can read) are taken as
+   * known, as the list a connected peer sends of its own peers would give. So a whole cluster
+   * can be built inside a synchronous function (a behaviour suite's `make`) and used right
+   * away: the connections are made on first use, frames wait for them. The promise resolves
+   * once the node listens. No real node has its peers' incarnations before a handshake.
+   */
+  startInSim(engine: Engine, peers: Readonly<Record<string, number>>): Promise<NetAddress | null> {
+    const router = this.nodeRouter;
+    const o = this.options;
+    if (router === null || router.node !== engine.incarnation) {
+      throw new ArgumentError(`federation '${this.nodeId}': startInSim(engine) needs the engine created with createEngine({ routers: [federation.router] })`);
+    }
+    if (o.carrier?.kind !== 'sim' || typeof o.secret !== 'string' || (o.membership !== undefined && isMembershipSpec(o.membership) && o.membership.kind !== 'static')) {
+      throw new ArgumentError(`federation '${this.nodeId}': startInSim is a test aid for the simulator: it needs carrier simNetCarrier(...), a static membership and a string secret`);
+    }
+    if (this.state !== 'new') throw new EngineError('engine/stopped', `federation '${this.nodeId}' is ${this.state}; create a new one`);
+    this.state = 'starting';
+    const net = new NetNode({
+      clock: engine.reactor, codec: new Codec(), carrier: o.carrier, nodeId: o.nodeId, cluster: o.cluster ?? FEDERATION_DEFAULTS.cluster,
+      incarnation: engine.incarnation, secret: Buffer.from(o.secret, 'utf8'), onEvent: (event) => this.onNetEvent(event),
+      ...(o.listen === undefined ? {} : { listen: { host: o.listen.host ?? '127.0.0.1', port: o.listen.port } }),
+      ...(o.limits === undefined ? {} : { limits: o.limits }),
+    });
+    this.attachNet(engine, router, net);
+    router.knowPeers(Object.entries(peers));
+    return net.start().then((address) => {
+      if (this.state === 'starting') this.state = 'started';
+      return address;
+    });
+  }
+
   private async open(engine: Engine, router: NodeRouter): Promise<NetAddress | null> {
     const o = this.options;
     const cluster = o.cluster ?? FEDERATION_DEFAULTS.cluster;
@@ -180,30 +215,7 @@ export class Federation {
         incarnation: engine.incarnation, ...(o.listen === undefined ? {} : { listen: o.listen }), ...(o.secret === undefined ? {} : { secret: o.secret }),
         ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.limits === undefined ? {} : { limits: o.limits }),
       }, { clock: engine.reactor, codec: new Codec(), ...(o.env === undefined ? {} : { env: o.env }), onEvent });
-    this.net = net;
-    this.engine = engine;
-    // Attached before listening: a peer's handshake can then never find the router unready.
-    router.attach(net, engine, this.membership);
-    this.membership.subscribe({
-      peerUp: () => {}, peerDown: () => {},
-      memberChanged: (c) => {
-        if (this.events.active) this.events.emit({ type: 'member', at: engine.reactor.wallTime(), node: c.id, status: c.status, incarnation: c.incarnation, by: c.by });
-      },
-    });
-    const registry = new ClusterRegistry({
-      nodeId: o.nodeId, incarnation: () => engine.incarnation,
-      alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
-      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(),
-      lost: (c) => {
-        if (!this.events.active) return;
-        this.events.emit({
-          type: 'name-conflict', at: engine.reactor.wallTime(), name: c.name,
-          loser: { node: c.loser.node, clock: c.loser.clock }, winner: { node: c.winner.node, clock: c.winner.clock },
-        });
-      },
-    });
-    router.extension = registry;
-    this.clusterRegistry = registry;
+    this.attachNet(engine, router, net);
     const address = await net.start();
     if (this.swim !== null && address !== null) {
       this.swim.advertisePort(address.port);
@@ -245,6 +257,35 @@ export class Federation {
     }
     this.state = 'started';
     return address;
+  }
+
+  /** Hands `net` to the router and wires the registry: everything of a start up to listening, synchronously. */
+  private attachNet(engine: Engine, router: NodeRouter, net: NetNode): void {
+    const o = this.options;
+    this.net = net;
+    this.engine = engine;
+    // Attached before listening: a peer's handshake can then never find the router unready.
+    router.attach(net, engine, this.membership);
+    this.membership.subscribe({
+      peerUp: () => {}, peerDown: () => {},
+      memberChanged: (c) => {
+        if (this.events.active) this.events.emit({ type: 'member', at: engine.reactor.wallTime(), node: c.id, status: c.status, incarnation: c.incarnation, by: c.by });
+      },
+    });
+    const registry = new ClusterRegistry({
+      nodeId: o.nodeId, incarnation: () => engine.incarnation,
+      alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
+      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(),
+      lost: (c) => {
+        if (!this.events.active) return;
+        this.events.emit({
+          type: 'name-conflict', at: engine.reactor.wallTime(), name: c.name,
+          loser: { node: c.loser.node, clock: c.loser.clock }, winner: { node: c.winner.node, clock: c.winner.clock },
+        });
+      },
+    });
+    router.extension = registry;
+    this.clusterRegistry = registry;
   }
 
   /** The SWIM membership of `spec`: signed with the cluster secret, over the carrier given or TCP. */

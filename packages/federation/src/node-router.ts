@@ -219,6 +219,11 @@ export class NodeRouter implements RemoteRouter {
     for (const other of others) this.stage(other, MessageKind.user, endpointOf(0), null, 0, about, 0, null);
   }
 
+  /** Incarnations of peers taken as known, as from a peer's `peers` notice (the simulator's test aid `Federation.startInSim`). */
+  knowPeers(peers: readonly (readonly [string, number])[]): void {
+    this.learnPeers(peers);
+  }
+
   /** Incarnations a peer told of: routable if the node is a member (its address known) and this one has no newer word. */
   private learnPeers(list: unknown): void {
     if (!Array.isArray(list)) throw badShape('a peers notice without a list');
@@ -537,7 +542,9 @@ export class NodeRouter implements RemoteRouter {
         const reason = readReason(wired);
         if (mode === ExitMode.link) {
           if (from === null) throw badShape('a link exit without a source');
-          this.dropLink(to, from);
+          // An exit over a link that was removed meanwhile (the local side unlinked while the
+          // exit was on its way) is not delivered: once unlink returns, the link has no effect (unlink/1).
+          if (!this.dropLink(to, from)) return;
           host.signal(to, 'link', from, reason);
         } else if (this.mayReceive(to)) {
           host.signal(to, mode === ExitMode.kill ? 'kill' : 'exit', from, reason);

@@ -309,6 +309,23 @@ describe('codec: the runtime\'s signals (Down, ExitSignal, MonitorRef)', () => {
     expect(pd.details).toStrictEqual({ ring: 1 });
   });
 
+  it('JavaScript\'s own error classes come back as themselves; other classes as an Error with their name', () => {
+    const back = (error: Error): Error => readError(codec.decode(codec.encode(wireError(error)))) as Error;
+    for (const Cls of [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError]) {
+      const error = back(new Cls('bad'));
+      expect(error).toBeInstanceOf(Cls);
+      expect([error.name, error.message]).toEqual([Cls.name, 'bad']);
+    }
+    class Custom extends Error {
+      override name = 'Custom';
+    }
+    const custom = back(new Custom('mine'));
+    expect(Object.getPrototypeOf(custom)).toBe(Error.prototype);
+    expect([custom.name, custom.message]).toEqual(['Custom', 'mine']);
+    // A name of Object.prototype is not a class.
+    expect(Object.getPrototypeOf(readError([1, 'constructor', 'x', null]))).toBe(Error.prototype);
+  });
+
   it('refuses a malformed wire reason with codec/malformed, never a crash', () => {
     for (const bad of [null, 7, [], [3], ['error'], ['error', [9]], ['error', [2, 'SendError', 5, 'x', null]], ['error', [1, 'E', 'm', null], 'meta'], ['what']]) {
       expect(() => readReason(bad)).toThrow(TransportError);

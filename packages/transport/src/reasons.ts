@@ -10,7 +10,8 @@
  *
  * An exit reason is `[type]`, `['shutdown', detail]` or `['error', error, metadata?]`, where
  * an error is `[0, value]` (it encodes as it is), `[1, name, message, stack]` (an Error, or
- * a description of a value that cannot cross) or `[2, class, code, message, details]` (a
+ * a description of a value that cannot cross; JavaScript's own classes, TypeError and the
+ * like, come back as themselves) or `[2, class, code, message, details]` (a
  * PdError: class and code survive).
  */
 import {
@@ -71,14 +72,16 @@ export function wireError(error: unknown, box: WireBox = IDENTITY): unknown[] {
   return [1, nameOf(error), describe(error), null];
 }
 
-/** The error {@link wireError} wrote: a PdError of the same class and code, an Error, or the value. */
+/** The error {@link wireError} wrote: a PdError of the same class and code, a standard error class by name, an Error, or the value. */
 export function readError(data: unknown): unknown {
   if (!Array.isArray(data)) throw malformed('an error must be a tagged array');
   switch (data[0]) {
     case 0: return data[1];
     case 1: {
-      const error = new Error(String(data[2]));
-      error.name = String(data[1]);
+      const name = String(data[1]);
+      const Cls = Object.hasOwn(STANDARD_ERRORS, name) ? STANDARD_ERRORS[name]! : Error;
+      const error = new Cls(String(data[2]));
+      if (Cls === Error) error.name = name;
       if (typeof data[3] === 'string') error.stack = data[3];
       return error;
     }
@@ -99,6 +102,9 @@ export function describeValue(value: unknown): string {
 }
 
 // --- internal ---
+
+/** JavaScript's own error classes, revived by name (the program's own classes cross as an Error with their name). */
+const STANDARD_ERRORS: Record<string, ErrorConstructor> = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
 const PD_CLASSES: Record<string, typeof PdError | typeof ArgumentError> = {
   PdError, SendError, AskError, SpawnError, RegistryError, EngineError, ArgumentError, TransportError,
