@@ -280,7 +280,7 @@ describe('pd start refuses bad configs before anything starts', { timeout: E2E_T
     const bad = await configDir({ version: 1, engine: { id: 'bad-two' }, tree: { children: [{ id: 's', children: [{ id: 'x', kind: 'cuonter' }] }] } });
     const run = await pd(['start', '--config', bad.file, '--detach'], { PD_STATE_DIR: bad.stateDir });
     expect(run.code).toBe(6);
-    expect(run.stderr).toContain('tree.children[0].children[0].kind: unknown kind "cuonter" (known kinds: broken, counter, echo, inbox, ticker, watcher)');
+    expect(run.stderr).toContain('tree.children[0].children[0].kind: unknown kind "cuonter" (known kinds: broken, counter, echo, inbox, recorder, ticker, watcher)');
     await expect(stat(join(bad.stateDir, 'bad-two.json'))).rejects.toThrow();
   });
 

@@ -24,8 +24,8 @@
  * `noconnection` on both sides, d and e (two of five) stop their engines and their
  * processes exit, a, b and c down them and keep serving (`pd call`). Heal (link up), d and
  * e started again from their configs: they rejoin with a higher incarnation, are usable,
- * and the cluster registry agrees on every node (pd cannot register cluster names yet, so it
- * is empty; see docs/membership.md).
+ * and the cluster registry agrees on every node (no names here: a conflict across a real
+ * cut is cluster-names.netns.test.ts).
  *
  * Skipped, saying why, unless run as root on Linux with iproute2 (`ip netns add` must work).
  * Nothing here asserts speed: every wait is for a state, bounded (60 s) only to fail a
@@ -287,6 +287,6 @@ async function logged(node: Node): Promise<{ down?: string; exit?: string }[]> {
     const dead = (await pdj('a', ['dead'])).deadLetters;
     console.log(`partition netns: on a after the heal: router ${JSON.stringify(status.router)}, net dropped ${JSON.stringify(status.net.dropped)}, dead letters ${dead.total}`);
     const registries = await Promise.all(NODES.map((node) => pdj(node, ['registry', '--cluster'])));
-    expect(registries).toEqual(NODES.map((node) => ({ nodeId: node, names: [], conflicts: [] })));
+    expect(registries).toEqual(NODES.map((node) => ({ nodeId: node, names: [], conflicts: [], configured: [] })));
   });
 });

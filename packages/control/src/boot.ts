@@ -11,6 +11,7 @@ import type { Kind } from '@pd/actor';
 import type { DowningDecision, Federation } from '@pd/federation';
 import type { PluginHost } from '@pd/plugin';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
+import { ClusterNameKeeper, configuredNames } from './cluster-names.js';
 import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError } from './config/validate.js';
@@ -45,6 +46,8 @@ export interface RunningEngine {
   readonly plugins: PluginHost;
   /** The node's federation, when the config has a `federation` section; started. */
   readonly federation: Federation | null;
+  /** The config's cluster names (`clusterName`), kept registered; null without a federation. */
+  readonly clusterNames: ClusterNameKeeper | null;
   /** What the state file says; null when the control plane is disabled. */
   readonly state: EngineState | null;
   readonly stateFile: string | null;
@@ -86,10 +89,12 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
   let state: EngineState | null = null;
   let file: string | null = null;
   let stopping: Promise<ShutdownReport> | null = null;
+  let keeper: ClusterNameKeeper | null = null;
   let settle!: (report: ShutdownReport) => void;
   const stopped = new Promise<ShutdownReport>((resolve) => (settle = resolve));
   const stop = (deadlineMs?: number): Promise<ShutdownReport> => {
     stopping ??= (async () => {
+      keeper?.close();
       inst?.stopping?.();
       const report = await engine.shutdown({ deadlineMs: deadlineMs ?? config.engine.shutdownDeadlineMs });
       await federation?.close().catch(() => {});
@@ -113,6 +118,11 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     if (federation !== null) await startConfigFederation(federation, engine, config);
     const plugins = await startPluginHost(engine, compiledPlugins);
     const tree = await startTree(engine, config.tree);
+    // The config's cluster names: registered before the engine is reported started, then kept.
+    if (federation !== null) {
+      keeper = new ClusterNameKeeper(federation, engine, configuredNames(config.tree));
+      keeper.start();
+    }
     inst?.ready?.();
     if (config.control.enabled) {
       const c = config.control;
@@ -121,7 +131,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
         mode: config.engine.mode, cores: config.engine.cores, config: config.file ?? null, metadata: config.metadata, stateFile: stateFile(dir, id),
         ...(federation === null ? {} : { federation: federationDetails(federation, config) }), ...inst?.describe?.(),
       };
-      server = new ControlServer({ engine, tree, plugins, ...(federation === null ? {} : { federation }), startedAt, details, requestStop: (ms) => void stop(ms) }, {
+      server = new ControlServer({ engine, tree, plugins, ...(federation === null ? {} : { federation }), ...(keeper === null ? {} : { clusterNames: keeper }), startedAt, details, requestStop: (ms) => void stop(ms) }, {
         token, host: c.host, port: c.port, allowRemote: c.allowRemote, maxConnections: c.maxConnections,
         maxRequestBytes: c.maxRequestBytes, maxInFlight: c.maxInFlight, handshakeTimeoutMs: c.handshakeTimeoutMs, maxPendingConnections: c.maxPendingConnections, observer: config.telemetry.observer, ...(options.methods !== undefined ? { methods: options.methods } : {}),
       });
@@ -129,7 +139,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
       state = { version: 1, id, pid: process.pid, url: bound.url, host: bound.host, port: bound.port, token, startedAt, config: config.file ?? null, log: options.log ?? null };
       file = await writeState(dir, state);
     }
-    return { engine, config, tree, plugins, federation, state, stateFile: file, stop, stopped };
+    return { engine, config, tree, plugins, federation, clusterNames: keeper, state, stateFile: file, stop, stopped };
   } catch (error) {
     await stop(1000).catch(() => {});
     throw error;

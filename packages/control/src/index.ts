@@ -22,6 +22,7 @@ export { withEscalations, describeEscalation, type Escalation } from './escalati
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
+export { ClusterNameKeeper, configuredNames, type ConfiguredName, type ConfiguredState, type ConfiguredStatus } from './cluster-names.js';
 export type { Instrument, Instrumentation } from './instrument.js';
 export { OBSERVER_PATH, observerUrl } from './observer/http.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';

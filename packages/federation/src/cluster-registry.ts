@@ -14,6 +14,9 @@
  * entry, tells its peers, records the conflict, and sends the loser's holder a
  * {@link NAME_CONFLICT} message (it is not killed: it may stop, or register another name).
  *
+ * A node that holds names connects to every member (connections are otherwise made by the
+ * first message), so a name is known cluster-wide without traffic between the nodes.
+ *
  * Owns: the entries, the clock, the conflict rule and its notices. Must not: throw for
  * anything a peer sends (a bad notice is dropped and counted), or trust a peer's entry for
  * an actor that is not its own.
@@ -61,6 +64,8 @@ export interface RegistryHost {
   tell(addr: AnyAddr, message: unknown): void;
   noticeTo(peer: string, notice: Notice): void;
   upPeers(): readonly string[];
+  /** Connect to every member not connected yet, so each hears this node's names (connections are made lazily otherwise). */
+  dialMembers?(): void;
   /** This node's registration lost a conflict (after its holder was told): for observers. */
   lost?(conflict: NameConflict): void;
 }
@@ -94,6 +99,12 @@ export class ClusterRegistry {
     const entry: ClusterName = { name, addr, node: this.host.nodeId, clock: ++this.clock };
     this.own.set(name, entry);
     this.broadcast({ op: 'registry', full: false, entries: [[name, addr, entry.clock]], removed: [] });
+    this.host.dialMembers?.();
+  }
+
+  /** True while this node holds names: every member must hear them, so the router dials each as it comes up. */
+  wantsPeers(): boolean {
+    return this.own.size > 0;
   }
 
   /** Drop `name` if this node holds it; true when it did. */

@@ -275,7 +275,7 @@ export class Federation {
     const registry = new ClusterRegistry({
       nodeId: o.nodeId, incarnation: () => engine.incarnation,
       alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
-      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(),
+      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(), dialMembers: () => router.dialMembers(),
       lost: (c) => {
         if (!this.events.active) return;
         this.events.emit({

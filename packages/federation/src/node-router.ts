@@ -94,6 +94,8 @@ export interface RouterExtension {
   down(peer: string): void;
   exited(local: AnyAddr): void;
   notice(peer: string, incarnation: number, body: unknown): void;
+  /** True while every member must hear from this node (the registry holds names): members are then dialed as they come up. */
+  wantsPeers?(): boolean;
 }
 
 export class NodeRouter implements RemoteRouter {
@@ -146,6 +148,7 @@ export class NodeRouter implements RemoteRouter {
         const p = this.peerOf(peer.id);
         p.member = true;
         p.gone = false;
+        if (this.extension?.wantsPeers?.() === true) this.guardExtension(() => void this.channelFor(p));
       },
       peerDown: (id, reason) => {
         const peer = this.peers.get(id);
@@ -190,6 +193,14 @@ export class NodeRouter implements RemoteRouter {
     const peer = this.peers.get(peerId);
     if (peer === undefined || peer.state !== 'up' || this.closed) return;
     this.stage(peer, MessageKind.user, endpointOf(0), null, 0, body, 0, null);
+  }
+
+  /** Dial every member not connected (lazy connect otherwise): the extension has something each must hear. */
+  dialMembers(): void {
+    if (this.net === null || this.closed) return;
+    for (const peer of this.peers.values()) {
+      if (peer.member && !peer.gone && peer.state !== 'up') this.guardExtension(() => void this.channelFor(peer));
+    }
   }
 
   /** Peers connected now. */

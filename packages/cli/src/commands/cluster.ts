@@ -4,31 +4,35 @@
  * refusals, network counters), each peer (connection state, frames each way, queue depth)
  * and each member as the membership sees it (state, incarnation, addresses). `pd cluster
  * join HOST:PORT...` joins through seeds and waits until one answers; `pd cluster leave`
- * leaves gracefully (the engine runs on alone).
+ * leaves gracefully (the engine runs on alone). `pd cluster names` lists the cluster
+ * registry (every name with its holder's node, the config's `clusterName`s and what became
+ * of them, the conflicts this node lost); `pd cluster register NAME TARGET` and `pd cluster
+ * unregister NAME` change it (a name another node holds: `cluster/name-taken`, exit 1).
  */
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError } from '../exit.js';
 import { bytes, keyValues, table } from '../output.js';
+import { printClusterNames } from './inspect.js';
 
-const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave'] as const;
+const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'names', 'register', 'unregister'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 const JOIN_WAIT_MS = 10_000;
 const JOIN_POLL_MS = 200;
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  args: 'status | peers | members | join HOST:PORT... | leave',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames each way and queue depth, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it.',
+  args: 'status | peers | members | join HOST:PORT... | leave | names | register NAME TARGET | unregister NAME',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames each way and queue depth, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; list, register and unregister cluster names (names every node resolves).',
   needsEngine: true,
   options: {
     wait: { type: 'string', value: 'MS', help: `join: how long to wait for a seed's answer (default ${JOIN_WAIT_MS})` },
   },
   run: async (ctx) => {
-    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join or leave');
+    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, names, register or unregister');
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new UsageError(`pd cluster: unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})`, `usage: pd cluster ${clusterCommand.args}`);
     }
-    if (sub !== 'join') ctx.noMoreArgs(1);
+    if (sub !== 'join') ctx.noMoreArgs(sub === 'register' ? 3 : sub === 'unregister' ? 2 : 1);
     if (sub !== 'join' && ctx.options.wait !== undefined) throw new UsageError('pd cluster: --wait is for join only', `usage: pd cluster ${clusterCommand.args}`);
     return RUN[sub as Subcommand](ctx);
   },
@@ -83,6 +87,26 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
       hint: 'a seed is a member\'s gossip endpoint (GOSSIP in `pd cluster members` on it), not its federation port; check it runs and shares this cluster\'s name and secret',
     });
     return EXIT.failed;
+  },
+  names: async (ctx) => {
+    const result = await ctx.call('cluster.registry');
+    if (ctx.json) return ctx.output.data(result);
+    printClusterNames(ctx, result);
+  },
+  register: async (ctx) => {
+    const name = ctx.arg(1, 'NAME');
+    const target = ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)');
+    const r = await ctx.call('cluster.register', { name, target });
+    if (ctx.json) return ctx.output.data(r);
+    ctx.output.text(r.already ? `${name} is already registered for ${r.addr} (${r.path}) on node ${r.node}` : `registered ${name} for ${r.addr} (${r.path}) on node ${r.node}, clock ${r.clock}`);
+  },
+  unregister: async (ctx) => {
+    const name = ctx.arg(1, 'NAME');
+    const r = await ctx.call('cluster.unregister', { name });
+    if (ctx.json) return ctx.output.data(r);
+    const parts = [r.unregistered ? `unregistered ${name} on node ${r.nodeId}` : `node ${r.nodeId} held no registration of ${name}`];
+    if (r.released) parts.push('the config\'s clusterName is released (not kept again until `pd cluster register` or a restart)');
+    ctx.output.text(parts.join('; '));
   },
   leave: async (ctx) => {
     const result = await ctx.call('cluster.leave');

@@ -3,7 +3,7 @@
  * `pd children`. Read-only: each is one or two control calls and a table or a tree; with
  * `--node` (all but `pd registry`) the engine asks that node of its cluster instead.
  */
-import type { Command } from '../command.js';
+import type { Command, CommandContext } from '../command.js';
 import { UsageError } from '../exit.js';
 import { clock, drawTree, keyValues, table, type TreeNode } from '../output.js';
 
@@ -133,10 +133,7 @@ export const registryCommand: Command = {
       if (ctx.positionals[0] !== undefined) throw new UsageError('pd registry --cluster takes no PREFIX', 'usage: pd registry --cluster');
       const result = await ctx.call('cluster.registry');
       if (ctx.json) return ctx.output.data(result);
-      ctx.output.text(result.names.length === 0 ? `node ${result.nodeId}: no cluster names` : table(['NAME', 'NODE', 'CLOCK', 'ADDR'], result.names.map((n: any) => [n.name, n.node, n.clock, n.addr])));
-      if (result.conflicts.length > 0) {
-        ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, `${c.loser.node} (clock ${c.loser.clock})`, `${c.winner.node} (clock ${c.winner.clock})`]))}`);
-      }
+      printClusterNames(ctx, result);
       return;
     }
     const prefix = ctx.positionals[0];
@@ -146,6 +143,19 @@ export const registryCommand: Command = {
     if (result.paths.length > 0) ctx.output.text(`\n${table(['REGISTERED PATH', 'ADDR'], result.paths.map((p: any) => [p.path, p.addr]))}`);
   },
 };
+
+/** `pd cluster names` / `pd registry --cluster` as text: the names, the config's names that are not held here, the conflicts lost. */
+export function printClusterNames(ctx: CommandContext, result: any): void {
+  ctx.output.text(result.names.length === 0 ? `node ${result.nodeId}: no cluster names` : table(['NAME', 'NODE', 'CLOCK', 'ADDR'], result.names.map((n: any) => [n.name, n.node, n.clock, n.addr])));
+  const configured = (result.configured ?? []).filter((c: any) => c.state !== 'held');
+  if (configured.length > 0) {
+    const state = (c: any): string => (c.state === 'elsewhere' ? `held by node ${c.node}` : c.state === 'failed' ? `failed: ${c.error}` : c.state === 'waiting' ? 'waiting (its actor is not running)' : 'released (pd cluster unregister)');
+    ctx.output.text(`\nconfig names not held here:\n${table(['NAME', 'PATH', 'STATE'], configured.map((c: any) => [c.name, c.path, state(c)]))}`);
+  }
+  if (result.conflicts.length > 0) {
+    ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, `${c.loser.node} (clock ${c.loser.clock})`, `${c.winner.node} (clock ${c.winner.clock})`]))}`);
+  }
+}
 
 export const childrenCommand: Command = {
   name: 'children',

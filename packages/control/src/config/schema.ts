@@ -185,6 +185,7 @@ export const CONFIG_SCHEMA = {
         restart: { $ref: '#/definitions/restart' },
         shutdown: { $ref: '#/definitions/shutdown' },
         register: { ...NAME, description: 'Worker: a unique name to register it under.' },
+        clusterName: { ...NAME, description: 'Worker: a name to register it under in the cluster registry (needs `federation`): kept registered, for each incarnation of the actor, whenever no other node holds it.' },
         mailbox: {
           type: 'object',
           additionalProperties: false,

@@ -66,6 +66,8 @@ export interface ChildSpec {
   readonly restart?: Restart;
   readonly shutdown?: Shutdown;
   readonly register?: string;
+  /** A name in the cluster registry (needs `federation`); kept by the engine (control's cluster-names.ts). */
+  readonly clusterName?: string;
   readonly mailbox?: {
     readonly capacity?: number;
     readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure';

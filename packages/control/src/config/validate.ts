@@ -166,7 +166,7 @@ function patternMessage(value: string, pattern: string): string {
   return `${JSON.stringify(value)} does not match ${pattern}`;
 }
 
-const WORKER_ONLY = ['kind', 'args', 'register', 'mailbox', 'budget'] as const;
+const WORKER_ONLY = ['kind', 'args', 'register', 'clusterName', 'mailbox', 'budget'] as const;
 const SUPERVISOR_ONLY = ['strategy', 'intensity', 'periodMs'] as const;
 const TREE_DEPTH_MAX = 16;
 
@@ -188,7 +188,30 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   if (raw.tree !== undefined) {
     if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
+    out.push(...clusterNameIssues(raw));
   }
+  return out;
+}
+
+/** A `clusterName` needs a federation, and names one worker of the tree only. */
+function clusterNameIssues(raw: Record<string, any>): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const first = new Map<string, string>();
+  const walk = (children: readonly ChildSpec[], at: string, depth: number): void => {
+    if (!Array.isArray(children) || depth > TREE_DEPTH_MAX) return;
+    children.forEach((child, i) => {
+      const path = `${at}[${i}]`;
+      if (typeof child !== 'object' || child === null) return;
+      if (child.children !== undefined) return walk(child.children, `${path}.children`, depth + 1);
+      const name = child.clusterName;
+      if (typeof name !== 'string') return;
+      if (raw.federation === undefined) out.push({ path: `${path}.clusterName`, message: 'a cluster name needs a cluster: give the config a "federation" section, or use "register" for a name on this engine only' });
+      const seen = first.get(name);
+      if (seen !== undefined) out.push({ path: `${path}.clusterName`, message: `duplicate cluster name "${name}" (also ${seen}.clusterName); a node holds a cluster name for one actor` });
+      else first.set(name, path);
+    });
+  };
+  walk(raw.tree.children ?? [], 'tree.children', 1);
   return out;
 }
 

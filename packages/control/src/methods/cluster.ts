@@ -1,11 +1,14 @@
 /**
  * Cluster methods: what the engine's federation (@pd/federation) says about this node and
- * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and the two that
- * act: `cluster.join` (through seeds, SWIM only) and `cluster.leave`. An engine that is not a
- * node of a cluster answers `cluster/unavailable`.
+ * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and those that
+ * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, and `cluster.register` /
+ * `cluster.unregister` (names in the cluster registry, beside those the config's
+ * `clusterName`s keep: cluster-names.ts). An engine that is not a node of a cluster answers
+ * `cluster/unavailable`.
  */
-import type { Federation, PeerStats } from '@pd/federation';
+import type { ClusterName, Federation, PeerStats } from '@pd/federation';
 import { ControlError } from '../errors.js';
+import { resolveTargetInfo } from '../targets.js';
 import { toWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
 
@@ -46,7 +49,54 @@ export const clusterMethods: MethodTable = {
         conflicts: registry.conflicts().map((c) => ({
           name: c.name, loser: { node: c.loser.node, clock: c.loser.clock, addr: c.loser.addr }, winner: { node: c.winner.node, clock: c.winner.clock, addr: c.winner.addr },
         })),
+        configured: host.clusterNames?.status() ?? [],
       });
+    },
+  },
+  'cluster.register': {
+    params: ['name', 'target'],
+    summary: 'Register a cluster name for a live actor of this node (address, path or local name): every node resolves it. Refused (cluster/name-taken, data.node the holder\'s node) when a node already holds it.',
+    run: async (p, host) => {
+      const federation = runningFederation(host, 'register a cluster name');
+      const name = clusterName(p.string('name'));
+      const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
+      if (addr.node !== federation.incarnation || host.engine.info(addr) === undefined) {
+        throw new ControlError('rpc/invalid-params', `cluster.register: ${String(addr)} runs on another core of this engine; a cluster name is for an actor of core 0 today`, {
+          hint: 'place the actor on core 0 (engine.placement in the config)', data: { name, addr: String(addr) },
+        });
+      }
+      const registry = federation.registry;
+      const held = registry.list().find((n) => n.name === name);
+      if (held !== undefined && held.node === federation.nodeId && held.addr.equals(addr)) return toWire({ nodeId: federation.nodeId, name, node: held.node, clock: held.clock, addr, path: info.path, already: true });
+      if (held !== undefined) throw nameTaken(federation, held);
+      try {
+        registry.register(name, addr);
+      } catch (error) {
+        const now = registry.list().find((n) => n.name === name);
+        if ((error as { code?: string }).code === 'registry/name-taken' && now !== undefined) throw nameTaken(federation, now);
+        throw new ControlError('rpc/invalid-params', `cluster.register: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '')}`, { data: { name } });
+      }
+      const configured = host.clusterNames?.configured(name);
+      if (configured !== undefined && configured.path === info.path) host.clusterNames!.rearm(name);
+      const entry = registry.list().find((n) => n.name === name)!;
+      return toWire({ nodeId: federation.nodeId, name, node: entry.node, clock: entry.clock, addr, path: info.path, already: false });
+    },
+  },
+  'cluster.unregister': {
+    params: ['name'],
+    summary: 'Drop a cluster name this node holds (a config clusterName is also released: no longer kept). Refused (cluster/name-taken) for a name another node holds; target/unknown for a name nobody holds.',
+    run: (p, host) => {
+      const federation = runningFederation(host, 'unregister a cluster name');
+      const name = clusterName(p.string('name'));
+      const registry = federation.registry;
+      const held = registry.list().find((n) => n.name === name);
+      if (held !== undefined && held.node !== federation.nodeId) throw nameTaken(federation, held, 'unregister');
+      const released = host.clusterNames?.release(name) ?? false;
+      const unregistered = registry.unregister(name);
+      if (!unregistered && !released) {
+        throw new ControlError('target/unknown', `no node holds the cluster name "${name}"`, { hint: 'list the cluster names with `pd cluster names`', data: { name } });
+      }
+      return { nodeId: federation.nodeId, name, unregistered, released };
     },
   },
   'cluster.join': {
@@ -107,6 +157,24 @@ function federationOf(host: ControlHost): Federation {
     });
   }
   return host.federation;
+}
+
+/** A cluster name as the registry takes it, or `rpc/invalid-params`. */
+function clusterName(name: string): string {
+  if (name === '' || name.length > 1024) throw new ControlError('rpc/invalid-params', 'name: a cluster name is a non-empty string of at most 1024 characters');
+  return name;
+}
+
+/** `cluster/name-taken` naming the holder: another node's, or another actor's here. */
+function nameTaken(federation: Federation, held: ClusterName, op: 'register' | 'unregister' = 'register'): ControlError {
+  const here = held.node === federation.nodeId;
+  const message = op === 'unregister'
+    ? `the cluster name "${held.name}" is held by node ${held.node} (${String(held.addr)}), not this node (${federation.nodeId})`
+    : `the cluster name "${held.name}" is taken: node ${held.node}${here ? ' (this node)' : ''} holds it for ${String(held.addr)}`;
+  return new ControlError('cluster/name-taken', message, {
+    hint: here ? `unregister it first: pd cluster unregister ${held.name}` : `unregister it on node ${held.node} (pd cluster unregister ${held.name} against its engine), or wait until that node is gone`,
+    data: { name: held.name, node: held.node, clock: held.clock, addr: String(held.addr) },
+  });
 }
 
 function runningFederation(host: ControlHost, what: string): Federation {

@@ -5,6 +5,8 @@
  * operator can hand one actor another's address. With `node`, the target is a registered
  * name or a path on that node of the engine's cluster, looked up there through the
  * federation (`federation.whereis`); the message then crosses the network as any send does.
+ * Without `node`, a target that names no actor of this engine may be a name of the cluster
+ * registry (`federation.registry.whereis`): its holder, on whichever node, gets the message.
  */
 import { AskError, PdError, type Priority } from '@pd/actor';
 import type { AnyAddr } from '@pd/actor';
@@ -56,7 +58,16 @@ export const messageMethods: MethodTable = {
 async function messageTarget(p: Params, host: ControlHost): Promise<AnyAddr> {
   const target = p.string('target');
   const node = p.string('node', true);
-  if (node === undefined) return (await resolveTargetInfo(host.engine, target)).addr;
+  if (node === undefined) {
+    try {
+      return (await resolveTargetInfo(host.engine, target)).addr;
+    } catch (error) {
+      // Not an actor of this engine: a name of the cluster registry (held here or on another node).
+      const named = clusterNamed(host, target);
+      if (named === undefined || !(error instanceof ControlError) || error.code !== 'target/unknown') throw error;
+      return named;
+    }
+  }
   const federation = host.federation;
   if (federation === undefined) {
     throw new ControlError('cluster/unavailable', `this engine is not a node of a cluster, so it cannot reach node "${node}"`, {
@@ -79,6 +90,13 @@ async function messageTarget(p: Params, host: ControlHost): Promise<AnyAddr> {
     });
   }
   return addr;
+}
+
+/** The holder of the cluster name `target` (a plain name: no "/", not an address), if the engine is a node that knows one. */
+function clusterNamed(host: ControlHost, target: string): AnyAddr | undefined {
+  const federation = host.federation;
+  if (federation === undefined || !federation.running || target === '' || target.length > 1024 || target.startsWith('/') || target.startsWith('<')) return undefined;
+  return federation.registry.whereis(target);
 }
 
 /** Replace `{ "$addr": TARGET }` objects with live addresses, on any core (bounded depth). */

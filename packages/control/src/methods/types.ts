@@ -6,6 +6,7 @@
 import type { Federation } from '@pd/federation';
 import type { PluginHost } from '@pd/plugin';
 import type { Engine } from '@pd/runtime';
+import type { ClusterNameKeeper } from '../cluster-names.js';
 import type { Params } from '../params.js';
 import type { TreeHost } from '../tree.js';
 
@@ -19,6 +20,8 @@ export interface ControlHost {
   readonly plugins?: PluginHost | undefined;
   /** The engine's federation, when it is a node of a cluster (`cluster.*` methods); absent: those methods say so. */
   readonly federation?: Federation | undefined;
+  /** The config's cluster names (`clusterName` of its tree's workers), kept registered; absent without a federation. */
+  readonly clusterNames?: ClusterNameKeeper | undefined;
   /** Extra fields for `engine.status` (mode, cores, config file, metadata). */
   readonly details: Readonly<Record<string, unknown>>;
   /** Shut the engine down (after the reply is sent) and end the hosting process. */

@@ -1,0 +1,202 @@
+/**
+ * A cluster-name conflict across a real partition of real `pd` processes (issue #13): three
+ * engines whose federation runs SWIM with downing off (both sides keep running through the
+ * cut), in two Linux network namespaces joined by a veth pair — a and b in one (10.214.0.1),
+ * c in the other (10.214.0.2) — and the pair's link set down to cut them 2 | 1 (how pd runs
+ * across namespaces: see partition.netns.test.ts).
+ *
+ * During the cut both sides register the name `leader` with `pd cluster register`: a first
+ * (wall clock), after one other name (`spare`), so its Lamport clock is 2; then c, whose
+ * clock is 1. On each side its own holder is the holder. After the heal (link up; SWIM's
+ * push-pull with a member it declared dead finds the other side, both refute and come back
+ * alive, and the nodes holding names connect and exchange them) exactly one holder remains
+ * on every node: c's, the lower clock, though a registered first — never wall-clock time.
+ * The loser a recorded the conflict (`pd cluster names`: conflicts), emitted a
+ * `name-conflict` event (`pd events --type name-conflict` on a, started during the cut), and its holder got the `pd/name-conflict` message
+ * (the `recorder` actor answers what it got).
+ *
+ * Skipped, saying why, unless run as root on Linux with iproute2 (`ip netns add` must work).
+ * Nothing here asserts speed: every wait is for a state, bounded only to fail a state that
+ * never comes; the times measured are printed.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild, until, type Run } from './helpers.js';
+
+type Node = 'a' | 'b' | 'c';
+type Side = 'major' | 'minor';
+const NODES: readonly Node[] = ['a', 'b', 'c'];
+const NS: Record<Side, string> = { major: `pd-cn-a-${process.pid}`, minor: `pd-cn-b-${process.pid}` };
+const HOST: Record<Side, string> = { major: '10.214.0.1', minor: '10.214.0.2' };
+const VETH: Record<Side, string> = { major: 'pd-cnveth-a', minor: 'pd-cnveth-b' };
+const E2E_TIMEOUT_MS = 3 * PD_TIMEOUT_MS;
+const TIMING = { probeIntervalMs: 500, probeTimeoutMs: 300, gossipIntervalMs: 100, pushPullIntervalMs: 2000 };
+
+const sideOf = (node: Node): Side => (node === 'c' ? 'minor' : 'major');
+const engineId = (node: Node): string => `cn-netns-${node}-${process.pid}`;
+
+/** Why this machine cannot run the test, or null when it can. */
+function unavailable(): string | null {
+  if (process.platform !== 'linux') return 'network namespaces are Linux only';
+  if (process.getuid?.() !== 0) return 'needs root (ip netns add)';
+  if (spawnSync('ip', ['-V']).status !== 0) return 'needs iproute2 (`ip`): apt-get install iproute2';
+  const probe = `pd-cn-probe-${process.pid}`;
+  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (made.status !== 0) return `\`ip netns add\` failed: ${(made.stderr ?? '').trim() || made.error?.message}`;
+  spawnSync('ip', ['netns', 'del', probe]);
+  return null;
+}
+
+const why = unavailable();
+if (why !== null) console.log(`cluster-names.netns.test.ts skipped: ${why}`);
+
+function ip(...args: string[]): void {
+  const run = spawnSync('ip', args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`ip ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
+}
+
+let env: Record<string, string>;
+const files = {} as Record<Node, string>;
+const pids = new Map<Node, number>();
+
+async function pdj(node: Node, args: string[], code = 0): Promise<any> {
+  const run = await pd([...args, '--engine', engineId(node), '--json'], env, { netns: NS[sideOf(node)] });
+  if (run.code !== code) throw new Error(`pd ${args.join(' ')} on ${node} exited ${run.code} (expected ${code})\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  return run.json;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function start(node: Node): Promise<void> {
+  const run = await pd(['start', '--config', files[node], '--detach', '--json'], env, { netns: NS[sideOf(node)] });
+  if (run.code !== 0) throw new Error(`pd start ${node} failed (${run.code}): ${run.stdout}${run.stderr}`);
+  pids.set(node, run.json.pid);
+}
+
+function config(node: Node, seeds: { host: string; port: number }[]): Record<string, unknown> {
+  return {
+    version: 1, modules: [KINDS], engine: { id: engineId(node), shutdownDeadlineMs: 60_000 },
+    federation: {
+      nodeId: node, secretFile: 'cluster.secret', listen: { host: HOST[sideOf(node)], port: 0 },
+      membership: { kind: 'swim', seeds, timing: TIMING, downing: { strategy: 'off' } },
+    },
+    tree: { id: 'app', children: [{ id: 'rec', kind: 'recorder' }] },
+  };
+}
+
+/** Every name node `observer` knows, as [name, holder node, clock]. */
+async function namesOn(observer: Node): Promise<[string, string, number][]> {
+  return (await pdj(observer, ['cluster', 'names'])).names.map((n: { name: string; node: string; clock: number }) => [n.name, n.node, n.clock]);
+}
+
+async function statusOf(observer: Node, id: Node): Promise<string | undefined> {
+  return (await pdj(observer, ['cluster', 'members'])).members.find((m: { id: string }) => m.id === id)?.status;
+}
+
+(why === null ? describe : describe.skip)(`pd cluster names across a network-namespace cut 2 | 1${why === null ? '' : ` (skipped: ${why})`}`, { timeout: E2E_TIMEOUT_MS }, () => {
+  let events: Promise<Run> | null = null;
+
+  beforeAll(async () => {
+    requireBuild();
+    ip('netns', 'add', NS.major);
+    ip('netns', 'add', NS.minor);
+    ip('link', 'add', 'name', VETH.major, 'netns', NS.major, 'type', 'veth', 'peer', 'name', VETH.minor, 'netns', NS.minor);
+    for (const s of ['major', 'minor'] as const) {
+      ip('-n', NS[s], 'addr', 'add', `${HOST[s]}/24`, 'dev', VETH[s]);
+      ip('-n', NS[s], 'link', 'set', 'lo', 'up');
+      ip('-n', NS[s], 'link', 'set', VETH[s], 'up');
+    }
+    const made = await configDir({});
+    env = { PD_STATE_DIR: made.stateDir };
+    for (const node of NODES) files[node] = join(made.dir, `${node}.json`);
+    const secret = join(made.dir, 'cluster.secret');
+    await writeFile(secret, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
+    await chmod(secret, 0o600);
+    await writeFile(files.a, JSON.stringify(config('a', [])));
+    await start('a');
+    const self = (await pdj('a', ['cluster', 'members'])).members[0];
+    const seeds = [{ host: HOST.major, port: self.gossip.port }];
+    for (const node of ['b', 'c'] as const) await writeFile(files[node], JSON.stringify(config(node, seeds)));
+    await Promise.all([start('b'), start('c')]);
+  }, 4 * PD_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await Promise.all([...pids].map(async ([node, pid]) => {
+      if (running(pid)) await pd(['stop', '--engine', engineId(node)], env, { netns: NS[sideOf(node)], timeoutMs: 30_000 }).catch(() => undefined);
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+    }));
+    await events?.catch(() => undefined);
+    for (const ns of Object.values(NS)) spawnSync('ip', ['netns', 'del', ns]);
+  }, 3 * PD_TIMEOUT_MS);
+
+  it('all three see each other alive, and no names', async () => {
+    for (const observer of NODES) {
+      await until(async () => {
+        const v = await pdj(observer, ['cluster', 'members']);
+        return v.members.length === 3 && v.members.every((m: { status: string }) => m.status === 'alive') ? true : null;
+      }, `${observer} sees three alive members`);
+      expect(await namesOn(observer)).toEqual([]);
+    }
+  });
+
+  it('during the cut both sides register leader: each side sees its own holder', async () => {
+    const cutAt = Date.now();
+    ip('-n', NS.major, 'link', 'set', VETH.major, 'down');
+    await Promise.all([
+      until(async () => ((await statusOf('a', 'c')) === 'dead' ? true : null), 'a declares c dead'),
+      until(async () => ((await statusOf('c', 'a')) === 'dead' && (await statusOf('c', 'b')) === 'dead' ? true : null), 'c declares a and b dead'),
+    ]);
+    console.log(`cluster names netns: both sides declared the other dead ${Date.now() - cutAt} ms after the cut`);
+    // Followed on a from now on (the loser's side): the conflict is decided after the heal.
+    events = pd(['events', '--type', 'name-conflict', '--count', '1', '--json', '--engine', engineId('a')], env, { netns: NS.major, timeoutMs: E2E_TIMEOUT_MS });
+    // a first (in wall-clock time), after another name: its clock for leader is 2.
+    expect(await pdj('a', ['cluster', 'register', 'spare', '/user/app/rec'])).toMatchObject({ node: 'a', clock: 1 });
+    expect(await pdj('a', ['cluster', 'register', 'leader', '/user/app/rec'])).toMatchObject({ node: 'a', clock: 2 });
+    expect(await pdj('c', ['cluster', 'register', 'leader', '/user/app/rec'])).toMatchObject({ node: 'c', clock: 1 });
+    await until(async () => (JSON.stringify(await namesOn('b')) === JSON.stringify([['leader', 'a', 2], ['spare', 'a', 1]]) ? true : null), 'b sees a hold leader');
+    expect(await namesOn('a')).toEqual([['leader', 'a', 2], ['spare', 'a', 1]]);
+    expect(await namesOn('c')).toEqual([['leader', 'c', 1]]);
+  });
+
+  it('after the heal exactly one holder remains on every node (the lower clock: c), and the loser a was told', async () => {
+    ip('-n', NS.major, 'link', 'set', VETH.major, 'up');
+    const healedAt = Date.now();
+    for (const observer of NODES) {
+      await until(async () => {
+        const names = await namesOn(observer);
+        return JSON.stringify(names) === JSON.stringify([['leader', 'c', 1], ['spare', 'a', 1]]) ? true : null;
+      }, `${observer} agrees: leader held by c, spare by a`);
+      console.log(`cluster names netns: ${observer} agrees on the holders ${Date.now() - healedAt} ms after the heal`);
+    }
+    for (const observer of NODES) expect(await statusOf(observer, observer === 'c' ? 'a' : 'c')).toBe('alive');
+    // The loser's node recorded it; the others lost nothing.
+    const onA = await pdj('a', ['cluster', 'names']);
+    expect(onA.conflicts).toEqual([{ name: 'leader', loser: { node: 'a', clock: 2, addr: expect.any(String) }, winner: { node: 'c', clock: 1, addr: expect.any(String) } }]);
+    expect((await pdj('b', ['cluster', 'names'])).conflicts).toEqual([]);
+    expect((await pdj('c', ['cluster', 'names'])).conflicts).toEqual([]);
+    const text = await pd(['cluster', 'names', '--engine', engineId('a')], env, { netns: NS.major });
+    expect(text.stdout).toMatch(/\nconflicts lost here:\nNAME +LOSER +WINNER\nleader +a \(clock 2\) +c \(clock 1\)\n$/);
+    // The event, streamed by pd events.
+    const streamed = await events!;
+    expect(streamed.code, streamed.stderr).toBe(0);
+    expect(JSON.parse(streamed.stdout.trim())).toMatchObject({ type: 'name-conflict', name: 'leader', loser: { node: 'a', clock: 2 }, winner: { node: 'c', clock: 1 } });
+    // The losing holder got the message (not killed: it still runs, and still holds spare).
+    const got = (await pdj('a', ['call', '/user/app/rec', '{"type":"got"}'])).reply;
+    expect(got).toContainEqual({ type: 'pd/name-conflict', name: 'leader', winner: expect.any(String), winnerNode: 'c' });
+    // The name resolves to c's holder everywhere: a send from a reaches c's recorder.
+    expect(await pdj('a', ['send', 'leader', '{"hello":"from a"}'])).toMatchObject({ result: 'queued' });
+    await until(async () => {
+      const r = (await pdj('c', ['call', '/user/app/rec', '{"type":"got"}'])).reply as unknown[];
+      return r.some((m) => JSON.stringify(m) === '{"hello":"from a"}') ? true : null;
+    }, 'c\'s recorder gets a\'s message to leader');
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Cluster names for `pd start` engines: the config's `clusterName` (its checks by field
+ * path), kept registered by the engine across its actor's restarts, and the control
+ * methods `cluster.register` / `cluster.unregister` / `cluster.registry` and a send to a
+ * cluster name — two engines booted in this process as two nodes (SWIM on loopback), each
+ * with its control plane, asked through a real `ControlClient`.
+ */
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineKind } from '@pd/actor';
+import { ConfigError, ControlClient, bootEngine, configuredNames, validateConfig, type RunningEngine } from '@pd/control';
+
+const counter = defineKind<{ type: string }, { start?: number } | undefined>('counter', (args) => {
+  let n = args?.start ?? 0;
+  return {
+    receive: (msg) => {
+      if (msg?.type === 'inc') n++;
+      return msg?.type === 'get' ? n : undefined;
+    },
+  };
+});
+
+function issues(raw: unknown): { path: string; message: string }[] {
+  try {
+    validateConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).issues];
+  }
+  throw new Error(`accepted: ${JSON.stringify(raw)}`);
+}
+
+async function until<T>(probe: () => Promise<T | null | undefined> | T | null | undefined, what: string, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== null && v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('config: clusterName', () => {
+  const tree = (children: unknown[]) => ({ id: 'app', children });
+  it('is a worker field that needs a federation and names one worker', () => {
+    const ok = validateConfig({ version: 1, federation: { nodeId: 'a' }, tree: tree([{ id: 'pay', kind: 'counter', clusterName: 'payments' }, { id: 'sup', children: [{ id: 'w', kind: 'counter', clusterName: 'w' }] }]) });
+    expect(configuredNames(ok.tree)).toEqual([
+      { name: 'payments', path: '/user/app/pay', at: 'tree.children[0].clusterName' },
+      { name: 'w', path: '/user/app/sup/w', at: 'tree.children[1].children[0].clusterName' },
+    ]);
+    expect(issues({ version: 1, tree: tree([{ id: 'pay', kind: 'counter', clusterName: 'payments' }]) })).toEqual([
+      { path: 'tree.children[0].clusterName', message: 'a cluster name needs a cluster: give the config a "federation" section, or use "register" for a name on this engine only' },
+    ]);
+    expect(issues({ version: 1, federation: { nodeId: 'a' }, tree: tree([{ id: 'x', kind: 'counter', clusterName: 'n' }, { id: 's', children: [{ id: 'y', kind: 'counter', clusterName: 'n' }] }]) })).toEqual([
+      { path: 'tree.children[1].children[0].clusterName', message: 'duplicate cluster name "n" (also tree.children[0].clusterName); a node holds a cluster name for one actor' },
+    ]);
+    expect(issues({ version: 1, federation: { nodeId: 'a' }, tree: tree([{ id: 's', clusterName: 'n', children: [] }]) })).toEqual([
+      { path: 'tree.children[0].clusterName', message: 'only a worker (a child with "kind") takes "clusterName"' },
+    ]);
+    expect(issues({ version: 1, federation: { nodeId: 'a' }, tree: tree([{ id: 'x', kind: 'counter', clusterName: '/bad' }]) })[0]!.path).toBe('tree.children[0].clusterName');
+  });
+});
+
+describe('cluster names on two booted nodes', () => {
+  const nodes: Record<'a' | 'b', RunningEngine | undefined> = { a: undefined, b: undefined };
+  const clients: Record<'a' | 'b', ControlClient | undefined> = { a: undefined, b: undefined };
+  const timing = { probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50, pushPullIntervalMs: 2000 };
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-cnames-'));
+    const secretFile = join(dir, 'cluster.secret');
+    await writeFile(secretFile, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
+    await chmod(secretFile, 0o600);
+    const config = (node: 'a' | 'b', seeds: { host: string; port: number }[], children: unknown[]) => validateConfig({
+      version: 1, engine: { id: `cnames-${node}-${process.pid}` },
+      federation: { nodeId: node, secretFile, membership: { kind: 'swim', seeds, timing, downing: { strategy: 'off' } } },
+      tree: { id: 'app', intensity: 10, children },
+    });
+    nodes.a = await bootEngine(config('a', [], [{ id: 'pay', kind: 'counter', args: { start: 7 }, clusterName: 'payments' }]), { stateDir: join(dir, 'state'), kinds: [counter] });
+    const gossip = nodes.a.federation!.swimMembership!.gossipAddress;
+    nodes.b = await bootEngine(config('b', [{ host: '127.0.0.1', port: gossip.port }], [{ id: 'spare', kind: 'counter', args: { start: 1 } }]), { stateDir: join(dir, 'state'), kinds: [counter] });
+    for (const n of ['a', 'b'] as const) clients[n] = await ControlClient.connect({ url: nodes[n]!.state!.url, token: nodes[n]!.state!.token });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const n of ['a', 'b'] as const) {
+      await clients[n]?.close();
+      await nodes[n]?.stop();
+    }
+  }, 60_000);
+
+  const names = async (n: 'a' | 'b') => (await clients[n]!.call('cluster.registry')) as { names: { name: string; node: string; addr: string }[]; configured: { name: string; state: string; node?: string }[] };
+  const holder = async (n: 'a' | 'b', name: string) => (await names(n)).names.find((e) => e.name === name);
+
+  it('registers a config clusterName at start; every node resolves it; a send to it reaches the holder', async () => {
+    const onA = await holder('a', 'payments');
+    expect(onA).toMatchObject({ node: 'a' });
+    expect((await names('a')).configured).toEqual([{ name: 'payments', path: '/user/app/pay', at: 'tree.children[0].clusterName', state: 'held' }]);
+    const onB = await until(() => holder('b', 'payments'), 'b resolves payments');
+    expect(onB.addr).toBe(onA!.addr);
+    // b has no actor called payments: the name resolves through the cluster registry.
+    await clients.b!.call('msg.send', { target: 'payments', message: { type: 'inc' } });
+    expect(await clients.b!.call('msg.call', { target: 'payments', message: { type: 'get' } })).toEqual({ addr: onA!.addr, reply: 8 });
+  });
+
+  it('refuses the name on another node, naming the holder node', async () => {
+    const refused = await clients.b!.call('cluster.register', { name: 'payments', target: '/user/app/spare' }).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'cluster/name-taken', data: { name: 'payments', node: 'a' } });
+    expect(refused.message).toMatch(/^the cluster name "payments" is taken: node a holds it for <\d+\.\d+\.\d+\.\d+>$/);
+    expect(await clients.b!.call('cluster.unregister', { name: 'payments' }).catch((e) => e)).toMatchObject({ code: 'cluster/name-taken', data: { node: 'a' } });
+    expect(await clients.b!.call('cluster.unregister', { name: 'nobody' }).catch((e) => e)).toMatchObject({ code: 'target/unknown' });
+    expect(await clients.b!.call('cluster.register', { name: 'x', target: '/user/app/none' }).catch((e) => e)).toMatchObject({ code: 'target/unknown' });
+  });
+
+  it('keeps the config name across a restart of its actor (a new address, registered again)', async () => {
+    const before = (await holder('a', 'payments'))!.addr;
+    await clients.a!.call('actor.kill', { target: '/user/app/pay' });
+    const after = await until(async () => {
+      const h = await holder('b', 'payments');
+      return h !== undefined && h.addr !== before ? h : null;
+    }, 'b sees the restarted holder');
+    expect(after.node).toBe('a');
+  });
+
+  it('unregister releases a config name; the other node may take it; register on the configured actor keeps it again', async () => {
+    expect(await clients.a!.call('cluster.unregister', { name: 'payments' })).toEqual({ nodeId: 'a', name: 'payments', unregistered: true, released: true });
+    await until(async () => ((await holder('b', 'payments')) === undefined ? true : null), 'b forgets payments');
+    await new Promise((r) => setTimeout(r, 500)); // The keeper looks every 200 ms: released, it does not take it back.
+    expect(await holder('a', 'payments')).toBeUndefined();
+    expect((await names('a')).configured[0]).toMatchObject({ state: 'released' });
+    const taken = await clients.b!.call('cluster.register', { name: 'payments', target: '/user/app/spare' });
+    expect(taken).toMatchObject({ nodeId: 'b', name: 'payments', node: 'b', path: '/user/app/spare', already: false });
+    expect(await clients.b!.call('cluster.register', { name: 'payments', target: '/user/app/spare' })).toMatchObject({ already: true });
+    await until(async () => ((await holder('a', 'payments'))?.node === 'b' ? true : null), 'a sees b hold payments');
+    expect(await clients.a!.call('cluster.register', { name: 'payments', target: '/user/app/pay' }).catch((e) => e)).toMatchObject({ code: 'cluster/name-taken', data: { node: 'b' } });
+    // b lets go: a's keeper is still released, so nobody holds it until a registers it again.
+    await clients.b!.call('cluster.unregister', { name: 'payments' });
+    await until(async () => ((await holder('a', 'payments')) === undefined ? true : null), 'a forgets b\'s payments');
+    expect(await clients.a!.call('cluster.register', { name: 'payments', target: '/user/app/pay' })).toMatchObject({ node: 'a', already: false });
+    expect((await names('a')).configured[0]).toMatchObject({ state: 'held' });
+    // Kept again: after another restart, registered again.
+    const before = (await holder('a', 'payments'))!.addr;
+    await clients.a!.call('actor.kill', { target: '/user/app/pay' });
+    await until(async () => {
+      const h = await holder('a', 'payments');
+      return h !== undefined && h.addr !== before ? h : null;
+    }, 'a registers the restarted actor again');
+  });
+});
