@@ -43,6 +43,7 @@ describe('ask reply types', () => {
     expectTypeOf(await engine.ask(length, 'abc')).toEqualTypeOf<number>();
     const inline = engine.spawn({ receive: (s: string) => s.length > 1 });
     expectTypeOf<ReplyOf<typeof inline>>().toEqualTypeOf<boolean>();
+    expect(await engine.ask(inline, 'ab')).toBe(true);
     const later = engine.spawn(Later);
     expectTypeOf(await engine.ask(later, 'x')).toEqualTypeOf<string>();
 
