@@ -310,9 +310,9 @@ export class Engine {
    * refusal. The reply has the type the address declares (`Addr<M, D>`, inferred at spawn
    * from what the actor's `receive` returns), so `const s: string = await engine.ask(counter, …)`
    * does not compile when `counter` answers numbers. A narrower type may be stated, as the
-   * second type argument or as the type of the variable the reply is assigned to; on an
-   * address that declares no reply type (`unknown`), that stated type is a claim nothing
-   * checks. See `AskReply` in `@pd/actor`.
+   * second type argument or as the type of the variable the reply is assigned to. An
+   * explicit type argument, and any stated type on an address that declares no reply type
+   * (`unknown`), is a claim nothing checks. See `AskReply` in `@pd/actor`.
    */
   ask<M, R = unknown, D = unknown>(to: Addr<M, D>, message: M, options?: AskOptions): Promise<AskReply<R, D>>;
   ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R> {
