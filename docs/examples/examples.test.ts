@@ -89,6 +89,7 @@ const expectations: Record<string, (result: any) => void> = {
   ]),
   'actors-hot-swap': (r) => expect(r).toEqual({ before: 2, after: 'v2: 12' }),
   'addresses-typing': (r) => expect(r).toEqual({ type: 'pong', from: '/user/$1' }),
+  'addresses-replies': (r) => expect(r).toEqual({ total: 2, shout: 'HI', lookedUp: 2 }),
   'addresses-unforgeable': (r) => expect(r).toEqual({ forged: 'send/not-an-address', sameSlot: true, stale: 'dead', reachedNew: 0 }),
   'addresses-registry': (r) => expect(r).toEqual({
     path: '/user/payments', children: ['/user/payments/ledger'], byName: true, byPath: true,

@@ -65,10 +65,20 @@ export interface AddrIdentity {
  * system; anything else is a compile error. Addresses compare by identity with
  * {@link Addr.equals}, print as `<node.core.slot.generation>`, and never reveal their
  * secret through enumeration or `JSON.stringify`.
+ *
+ * @typeParam M - The messages the actor accepts. Contravariant: an `Addr<A | B>` may stand
+ *   in for an `Addr<A>`, not the other way round.
+ * @typeParam R - What the actor answers an `ask` with: `ask` on an `Addr<M, R>` resolves to
+ *   an `R`. `spawn` infers it from what the behaviour's `receive` returns (or resolves to);
+ *   `unknown` (the default) when the actor does not declare it, as for an address from a
+ *   registry lookup or an actor that answers through `ctx.reply`. Covariant: an
+ *   `Addr<M, number>` may stand in for an `Addr<M>`, not the other way round.
  */
-export class Addr<M = unknown> {
+export class Addr<M = unknown, R = unknown> {
   /** Phantom: makes `Addr` contravariant in `M`, so an address accepting more may stand in for one accepting less. */
   declare readonly __accepts?: (message: M) => void;
+  /** Phantom: makes `Addr` covariant in `R`, the type of the actor's answers to an ask. */
+  declare readonly __replies?: R;
 
   readonly node: number;
   readonly core: number;
@@ -158,6 +168,9 @@ export type AnyAddr = Addr<any>;
 
 /** The message type an address accepts. */
 export type MessageOf<A> = A extends Addr<infer M> ? M : never;
+
+/** The reply type an address declares: what an ask to it resolves to (`unknown` when undeclared). */
+export type ReplyOf<A> = A extends Addr<any, infer R> ? R : never;
 
 // --- internal (re-exported only from @pd/actor/internal) ---
 

@@ -77,6 +77,29 @@ export interface MailboxOptions {
   readonly maxWaiters?: number;
 }
 
+/**
+ * What an ask resolves to, given the reply type `D` its address declares and the reply type
+ * `R` the caller states (an explicit type argument, or the type the result is assigned to):
+ * - an address that declares none (`D` is `unknown`): `R`, a claim nothing checks (as
+ *   before reply types existed);
+ * - no stated type (`R` is `unknown`): `D`;
+ * - a stated type narrower than `D` (a `number` from a `number | undefined` answer): `R`;
+ * - a stated type `D` does not cover: `D`, so assigning the result to it fails to compile.
+ *
+ * So `const s: string = await engine.ask(counter, …)` is a compile error when `counter` is
+ * an `Addr<M, number>`.
+ */
+export type AskReply<R, D> =
+  [unknown] extends [D] ? R : [unknown] extends [R] ? D : [R] extends [D] ? R : D;
+
+/**
+ * The reply type an address gets from the reply type `R` inferred from a behaviour's
+ * `receive`: `R` itself, except that a `receive` that answers nothing by returning (it
+ * returns `void` or `undefined`, it answers through `ctx.reply`/`deferReply`, or it is typed
+ * `any`) declares no reply type: `unknown`.
+ */
+export type DeclaredReply<R> = [R] extends [void] ? unknown : R;
+
 /** A reply promised for later: `deferReply()` returns one; answer it once. */
 export interface ReplyHandle<R = unknown> {
   resolve(value: R): void;
@@ -149,15 +172,19 @@ export interface Context<M = unknown> {
   send<T>(to: Addr<T>, message: T, options?: SendOptions): SendResult;
   /** Send, waiting for room in a `backpressure` mailbox. */
   sendWait<T>(to: Addr<T>, message: T, options?: SendOptions): Promise<SendResult>;
-  /** Request-response: resolves with the reply, rejects with an {@link AskError}. */
-  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R>;
+  /**
+   * Request-response: resolves with the reply, rejects with an {@link AskError}. The reply's
+   * type is the one `to` declares (`Addr<T, D>`), or a narrower one stated as the second type
+   * argument or by the variable it is assigned to; see {@link AskReply}.
+   */
+  ask<T, R = unknown, D = unknown>(to: Addr<T, D>, message: T, options?: AskOptions): Promise<AskReply<R, D>>;
   /** Reply to the message being handled, if it came from `ask`. Returns false otherwise. */
   reply(value: unknown): boolean;
   /** Take the reply duty of the current ask, to answer later. Null if it was not an ask. */
   deferReply<R = unknown>(): ReplyHandle<R> | null;
 
-  /** Spawn a child: it stops when this actor stops. */
-  spawn<T, A = unknown>(definition: Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T>;
+  /** Spawn a child: it stops when this actor stops. Its address declares the reply type of the definition (see {@link DeclaredReply}). */
+  spawn<T, A = unknown, R = unknown>(definition: Spawnable<T, A, R>, options?: SpawnOptions<A>): Addr<T, DeclaredReply<R>>;
   /** Ask `target` (default: this actor) to stop after its current message, with `reason` (default normal). */
   stop(target?: AnyAddr, reason?: ExitReason): void;
   /** Kill `target` at once: untrappable, no stop hook. */
@@ -190,10 +217,11 @@ export interface Context<M = unknown> {
   /** Register a unique name for this actor; a taken name is an error. */
   register(name: string): void;
   unregister(name: string): void;
-  whereis<T = unknown>(name: string): Addr<T> | undefined;
+  /** The actor registered as `name`. `T` and `R` are claims nothing checks: state them next to the kind. */
+  whereis<T = unknown, R = unknown>(name: string): Addr<T, R> | undefined;
   /** Bind a path in the path registry (e.g. `/svc/payment/processor`) to this actor. */
   registerPath(path: string): void;
-  whereisPath<T = unknown>(path: string): Addr<T> | undefined;
+  whereisPath<T = unknown, R = unknown>(path: string): Addr<T, R> | undefined;
 
   /** Replace this actor's behaviour from the next message on (hot swap). */
   become(next: Behavior<M>): void;
@@ -208,12 +236,24 @@ export interface Context<M = unknown> {
   readonly info: SelfInfo;
 }
 
-/** A push actor: the runtime calls `receive` once per message. */
-export interface Behavior<M = unknown> {
+/**
+ * A push actor: the runtime calls `receive` once per message.
+ *
+ * @typeParam R - What `receive` answers an ask with. Inferred from what it returns (or its
+ *   promise resolves to) when a behaviour is spawned or passed to `defineKind` without
+ *   explicit type arguments; the address then carries it. A `receive` that answers through
+ *   `ctx.reply` or `deferReply` returns nothing, so `R` cannot be inferred: state it as a
+ *   type argument (`defineKind<M, A, R>(…)`).
+ */
+export interface Behavior<M = unknown, R = unknown> {
   /** Called once before the first message. Throwing ends the actor with an error exit. */
   started?(ctx: Context<M>): void | Promise<void>;
-  /** Handle one message. For an ask, the returned (or resolved) value is the reply unless `ctx.reply` ran. */
-  receive(message: M, ctx: Context<M>): unknown;
+  /**
+   * Handle one message. For an ask, the returned (or resolved) value is the reply unless
+   * `ctx.reply` ran. Returning nothing (`void`) is always allowed: a message that is not an
+   * ask, or one answered through `ctx.reply`/`deferReply`.
+   */
+  receive(message: M, ctx: Context<M>): R | Promise<R> | void;
   /**
    * Called when the actor ends gracefully: asked to stop, returned (pull), crashed in a
    * handler, or its parent stopped. Not called when it is killed, nor when an untrapped exit
@@ -234,7 +274,8 @@ export interface PullBehavior<M = unknown> {
   restarting?(previous: ExitReason, ctx: Context<M>): void | Promise<void>;
 }
 
-export type AnyBehavior<M = any> = Behavior<M> | PullBehavior<M>;
+/** A push or pull behaviour; `R` is the push behaviour's reply type (a pull actor answers through `ctx.reply`). */
+export type AnyBehavior<M = any, R = unknown> = Behavior<M, R> | PullBehavior<M>;
 
 /** Base class for push actors. State lives in fields; one instance per incarnation. */
 export abstract class Actor<M = unknown> implements Behavior<M> {
@@ -242,27 +283,50 @@ export abstract class Actor<M = unknown> implements Behavior<M> {
 }
 
 /** A class whose instances are behaviours, constructed with the spawn arguments. */
-export type ActorClass<M = any, A = any> = new (args: A) => AnyBehavior<M>;
+export type ActorClass<M = any, A = any, R = unknown> = new (args: A) => AnyBehavior<M, R>;
 
 /**
  * A named actor kind: the unit that can be spawned by name, restarted by a supervisor,
  * and placed on another core or node. Arguments should be serializable.
+ *
+ * @typeParam M - The messages its actors accept.
+ * @typeParam A - The spawn arguments.
+ * @typeParam R - What its actors answer an ask with (see {@link Behavior}); an address
+ *   spawned from the kind carries it.
  */
-export class Kind<M = any, A = any> {
-  constructor(readonly name: string, readonly create: (args: A) => AnyBehavior<M>) {}
+export class Kind<M = any, A = any, R = unknown> {
+  constructor(readonly name: string, readonly create: (args: A) => AnyBehavior<M, R>) {}
 }
 
 // A kind defined with the application's copy of @pd/actor is spawned by the runtime's.
 brandAcrossCopies(Kind, 'Kind');
 
-/** Define a named kind from a factory (or a class). */
-export function defineKind<M, A = void>(name: string, factory: ((args: A) => AnyBehavior<M>) | ActorClass<M, A>): Kind<M, A> {
-  const create = isClass(factory) ? (args: A) => new factory(args) : factory as (args: A) => AnyBehavior<M>;
-  return new Kind<M, A>(name, create);
+/**
+ * Define a named kind from a factory (or a class).
+ *
+ * Without type arguments, all three are inferred: the messages and the reply type from the
+ * behaviour's `receive`, the arguments from the factory's parameter. TypeScript infers all
+ * type arguments or none, so once you write `defineKind<M, A>`, the reply type is `unknown`
+ * unless you write it too: `defineKind<M, A, R>`. That is also how an actor that answers
+ * through `ctx.reply` or `deferReply` declares its reply type.
+ *
+ * @example
+ * ```ts
+ * // Inferred: Kind<string, void, number>
+ * const Length = defineKind('length', () => ({ receive: (s: string) => s.length }));
+ * // Declared: it answers with ctx.reply, so nothing can be inferred
+ * const Later = defineKind<string, void, number>('later', () => ({
+ *   receive(s: string, ctx: Context<string>) { ctx.reply(s.length); },
+ * }));
+ * ```
+ */
+export function defineKind<M, A = void, R = unknown>(name: string, factory: ((args: A) => AnyBehavior<M, R>) | ActorClass<M, A, R>): Kind<M, A, R> {
+  const create = isClass(factory) ? (args: A) => new factory(args) : factory as (args: A) => AnyBehavior<M, R>;
+  return new Kind<M, A, R>(name, create);
 }
 
-/** Anything `spawn` accepts. */
-export type Spawnable<M = any, A = any> = Kind<M, A> | ActorClass<M, A> | AnyBehavior<M> | string;
+/** Anything `spawn` accepts; `R` is the reply type its actors answer an ask with. */
+export type Spawnable<M = any, A = any, R = unknown> = Kind<M, A, R> | ActorClass<M, A, R> | AnyBehavior<M, R> | string;
 
 /** Wrap an async function as a pull actor. */
 export function pull<M>(run: (ctx: Context<M>) => Promise<unknown>): PullBehavior<M> {

@@ -378,23 +378,24 @@ export class Federation {
    * (usable at once from any node that can reach that one). Rejects with the spawn's error
    * as that node raised it (`spawn/unknown-kind`, a policy refusal, `registry/name-taken`),
    * with `ask/timeout` after `requestTimeoutMs`, or `ask/target-exited` when the connection
-   * is lost first.
+   * is lost first. `M` (its messages) and `R` (its reply type) are claims nothing checks:
+   * state them next to the kind.
    */
-  async spawn<M = unknown, A = unknown>(kind: string, options: RemoteSpawnOptions<A>): Promise<Addr<M>> {
+  async spawn<M = unknown, A = unknown, R = unknown>(kind: string, options: RemoteSpawnOptions<A>): Promise<Addr<M, R>> {
     const engine = this.started('spawn');
     if (typeof kind !== 'string' || kind === '') throw new ArgumentError(`spawn: kind must be a registered kind's name, got ${String(kind)}`);
     if (typeof options !== 'object' || options === null) throw new ArgumentError('spawn: options { node } are required');
     const { node, ...rest } = options;
-    if (node === this.nodeId) return engine.spawn<M>(kind, rest as never);
-    return this.nodeRouter!.spawnOn(node, kind, rest) as Promise<Addr<M>>;
+    if (node === this.nodeId) return engine.spawn<M>(kind, rest as never) as Addr<M, R>;
+    return this.nodeRouter!.spawnOn(node, kind, rest) as Promise<Addr<M, R>>;
   }
 
   /** The address registered under `name` (or, for a name starting with `/`, at that path) on node `options.node`. */
-  async whereis<M = unknown>(name: string, options: { readonly node: string }): Promise<Addr<M> | undefined> {
+  async whereis<M = unknown, R = unknown>(name: string, options: { readonly node: string }): Promise<Addr<M, R> | undefined> {
     const engine = this.started('whereis');
     if (typeof name !== 'string' || name === '') throw new ArgumentError(`whereis: name must be a non-empty string, got ${String(name)}`);
-    if (options?.node === this.nodeId) return engine.resolve(name);
-    return this.nodeRouter!.whereisOn(options?.node, name) as Promise<Addr<M> | undefined>;
+    if (options?.node === this.nodeId) return engine.resolve(name) as Addr<M, R> | undefined;
+    return this.nodeRouter!.whereisOn(options?.node, name) as Promise<Addr<M, R> | undefined>;
   }
 
   /**

@@ -13,7 +13,7 @@
 import {
   type Addr, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type Context, type ExitReason,
   type PullBehavior, type ReceiveOptions, type ReplyHandle, type SelfInfo, type SendOptions, type SendResult,
-  type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError,
+  type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError, type AskReply, type DeclaredReply,
 } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
@@ -32,9 +32,9 @@ export interface CellHost {
   readonly registry: {
     register(name: string, addr: AnyAddr): void;
     unregister(name: string, addr?: AnyAddr): boolean;
-    whereis<T = unknown>(name: string): Addr<T> | undefined;
+    whereis<T = unknown, R = unknown>(name: string): Addr<T, R> | undefined;
     registerPath(path: string, addr: AnyAddr): void;
-    whereisPath<T = unknown>(path: string): Addr<T> | undefined;
+    whereisPath<T = unknown, R = unknown>(path: string): Addr<T, R> | undefined;
   };
   readonly _topics: { subscribe(topic: string, cell: ActorCell): void; unsubscribe(topic: string, cell: ActorCell): void };
   readonly _timers: TimerService;
@@ -47,7 +47,7 @@ export interface CellHost {
   readonly _probe: MessageProbe | null;
   send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult;
   sendWait<M>(to: Addr<M>, message: M, options?: SendOptions): Promise<SendResult>;
-  ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R>;
+  ask<M, R = unknown, D = unknown>(to: Addr<M, D>, message: M, options?: AskOptions): Promise<AskReply<R, D>>;
   stop(target: AnyAddr, reason?: ExitReason): void;
   kill(target: AnyAddr): void;
   publish(topic: string, message: unknown): number;
@@ -249,12 +249,12 @@ export class ActorCell implements Context<any> {
     return this.engine.sendWait(to, message, options);
   }
 
-  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R> {
+  ask<T, R = unknown, D = unknown>(to: Addr<T, D>, message: T, options?: AskOptions): Promise<AskReply<R, D>> {
     if (this.status === S_DEAD) {
       this.engine._sendFromDead(to, message);
       return Promise.reject(new PdError('actor/invalid-state', `ask: ${String(this.self)} has exited; its context can no longer ask`));
     }
-    return this.engine.ask<T, R>(to, message, options);
+    return this.engine.ask<T, R, D>(to, message, options);
   }
 
   reply(value: unknown): boolean {
@@ -281,9 +281,9 @@ export class ActorCell implements Context<any> {
 
   // --- Context: lifecycle ---
 
-  spawn<T, A = unknown>(definition: Spawnable<T, A>, options?: SpawnOptions<A>): Addr<T> {
+  spawn<T, A = unknown, R = unknown>(definition: Spawnable<T, A, R>, options?: SpawnOptions<A>): Addr<T, DeclaredReply<R>> {
     this.assertAlive('spawn');
-    return this.engine._spawn(definition, options, this, null);
+    return this.engine._spawn(definition, options, this, null) as Addr<T, DeclaredReply<R>>;
   }
 
   // A killed actor's async code may still be running: nothing it does reaches anyone.
@@ -366,8 +366,8 @@ export class ActorCell implements Context<any> {
     this.engine.registry.unregister(name, this.self);
   }
 
-  whereis<T = unknown>(name: string): Addr<T> | undefined {
-    return this.engine.registry.whereis<T>(name);
+  whereis<T = unknown, R = unknown>(name: string): Addr<T, R> | undefined {
+    return this.engine.registry.whereis<T, R>(name);
   }
 
   registerPath(path: string): void {
@@ -375,8 +375,8 @@ export class ActorCell implements Context<any> {
     this.engine.registry.registerPath(path, this.self);
   }
 
-  whereisPath<T = unknown>(path: string): Addr<T> | undefined {
-    return this.engine.registry.whereisPath<T>(path);
+  whereisPath<T = unknown, R = unknown>(path: string): Addr<T, R> | undefined {
+    return this.engine.registry.whereisPath<T, R>(path);
   }
 
   become(next: Behavior<any>): void {

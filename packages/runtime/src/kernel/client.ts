@@ -3,7 +3,7 @@
  * the engine with an address of its own, to send, ask, monitor and receive. A client is
  * a pull actor whose "run" is the calling code; `close()` removes it.
  */
-import type { Addr, AnyAddr, AskOptions, ExitReason, MonitorRef, ReceiveOptions, SendOptions, SendResult } from '@pd/actor';
+import type { Addr, AnyAddr, AskOptions, AskReply, ExitReason, MonitorRef, ReceiveOptions, SendOptions, SendResult } from '@pd/actor';
 import { Exit } from '@pd/actor';
 import type { ActorCell } from './cell.js';
 
@@ -24,8 +24,13 @@ export class Client<M = unknown> {
     return this.cell.sendWait(to, message, options);
   }
 
-  ask<T, R = unknown>(to: Addr<T>, message: T, options?: AskOptions): Promise<R> {
-    return this.cell.ask<T, R>(to, message, options);
+  /**
+   * Request-response: resolves with the reply, rejects with an `AskError`. The reply has the
+   * type `to` declares, or a narrower one stated as the second type argument or by the
+   * variable it is assigned to (see `AskReply` in `@pd/actor`).
+   */
+  ask<T, R = unknown, D = unknown>(to: Addr<T, D>, message: T, options?: AskOptions): Promise<AskReply<R, D>> {
+    return this.cell.ask<T, R, D>(to, message, options);
   }
 
   /** The next message sent to this client (selective with `match`). */

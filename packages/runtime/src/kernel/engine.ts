@@ -16,6 +16,7 @@ import {
   type AddrIdentity, type AnyAddr, type AnyBehavior, type AskOptions, type Behavior, type ExitReason, type Kind, type SendOptions,
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
+import type { AskReply, DeclaredReply } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import { NodeReactor } from '../node-reactor.js';
 import type { RandomStream, Reactor } from '../reactor.js';
@@ -274,7 +275,13 @@ export class Engine {
 
   // --- API: actors ---
 
-  /** Spawn a top-level actor (under `/user`). */
+  /**
+   * Spawn a top-level actor (under `/user`). The address accepts the definition's messages
+   * `M` and declares its reply type: what its `receive` returns (or resolves to), inferred
+   * from a class, an inline behaviour or a kind; `unknown` for a kind spawned by name or an
+   * actor that answers through `ctx.reply` (see `DeclaredReply` in `@pd/actor`).
+   */
+  spawn<M = any, A = any, R = unknown>(definition: Spawnable<M, A, R>, options?: SpawnOptions<A>): Addr<M, DeclaredReply<R>>;
   spawn<M = any, A = any>(definition: Spawnable<M, A>, options?: SpawnOptions<A>): Addr<M> {
     return this._spawn(definition, options, null, null);
   }
@@ -303,7 +310,16 @@ export class Engine {
     return new Promise((resolve) => box.wait(message, options === undefined ? null : this.metaFor(options, null), options?.priority, resolve));
   }
 
-  /** Request-response: resolves with the reply; rejects with an AskError on timeout, exit or refusal. */
+  /**
+   * Request-response: resolves with the reply; rejects with an AskError on timeout, exit or
+   * refusal. The reply has the type the address declares (`Addr<M, D>`, inferred at spawn
+   * from what the actor's `receive` returns), so `const s: string = await engine.ask(counter, …)`
+   * does not compile when `counter` answers numbers. A narrower type may be stated, as the
+   * second type argument or as the type of the variable the reply is assigned to. An
+   * explicit type argument, and any stated type on an address that declares no reply type
+   * (`unknown`), is a claim nothing checks. See `AskReply` in `@pd/actor`.
+   */
+  ask<M, R = unknown, D = unknown>(to: Addr<M, D>, message: M, options?: AskOptions): Promise<AskReply<R, D>>;
   ask<M, R = unknown>(to: Addr<M>, message: M, options?: AskOptions): Promise<R> {
     const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs === Infinity) {

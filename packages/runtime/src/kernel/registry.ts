@@ -63,8 +63,9 @@ export class Registry {
     return true;
   }
 
-  whereis<T = unknown>(name: string): Addr<T> | undefined {
-    return this.names.get(name)?.self as Addr<T> | undefined;
+  /** The actor registered as `name`. `T` (its messages) and `R` (its reply type) are claims nothing checks: state them next to the kind. */
+  whereis<T = unknown, R = unknown>(name: string): Addr<T, R> | undefined {
+    return this.names.get(name)?.self as Addr<T, R> | undefined;
   }
 
   /** Every registered name with its address, sorted by name. */
@@ -111,8 +112,9 @@ export class Registry {
     return true;
   }
 
-  whereisPath<T = unknown>(path: string): Addr<T> | undefined {
-    return this.find(path)?.cell?.self as Addr<T> | undefined;
+  /** The actor bound to `path`. `T` and `R` are claims, as for {@link Registry.whereis}. */
+  whereisPath<T = unknown, R = unknown>(path: string): Addr<T, R> | undefined {
+    return this.find(path)?.cell?.self as Addr<T, R> | undefined;
   }
 
   /** Every bound path strictly below `prefix`, depth-first, siblings sorted. */

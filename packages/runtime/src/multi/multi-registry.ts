@@ -68,8 +68,8 @@ export class MultiRegistry extends Registry {
     return true;
   }
 
-  override whereis<T = unknown>(name: string): Addr<T> | undefined {
-    return (super.whereis<T>(name) ?? this.replica.name.get(name)) as Addr<T> | undefined;
+  override whereis<T = unknown, R = unknown>(name: string): Addr<T, R> | undefined {
+    return (super.whereis<T, R>(name) ?? this.replica.name.get(name)) as Addr<T, R> | undefined;
   }
 
   override registered(): { name: string; addr: AnyAddr; path: string }[] {
@@ -107,8 +107,8 @@ export class MultiRegistry extends Registry {
     return true;
   }
 
-  override whereisPath<T = unknown>(path: string): Addr<T> | undefined {
-    return (super.whereisPath<T>(path) ?? this.replica.path.get(path)) as Addr<T> | undefined;
+  override whereisPath<T = unknown, R = unknown>(path: string): Addr<T, R> | undefined {
+    return (super.whereisPath<T, R>(path) ?? this.replica.path.get(path)) as Addr<T, R> | undefined;
   }
 
   override children(prefix: string): { path: string; addr: AnyAddr }[] {

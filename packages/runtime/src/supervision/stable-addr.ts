@@ -17,7 +17,7 @@ import { AddrRoute, routeOf, routeSlot } from '../kernel/route.js';
 import { type RestartWindowPolicy, SUPERVISOR_DEFAULTS } from './spec.js';
 
 /** An address that follows a supervised child across restarts (an `Addr` in every API). */
-export type StableAddr<M = unknown> = Addr<M>;
+export type StableAddr<M = unknown, R = unknown> = Addr<M, R>;
 
 /** Where a stable address stands. */
 export type StableState =
@@ -47,12 +47,12 @@ export interface StableAddrOptions {
  * supervisor makes for its children, it outlives its supervisor: when the supervisor is
  * restarted by its own parent, the new incarnation binds it again.
  */
-export function createStableAddr<M = unknown>(engine: Engine, options: StableAddrOptions = {}): StableAddr<M> {
+export function createStableAddr<M = unknown, R = unknown>(engine: Engine, options: StableAddrOptions = {}): StableAddr<M, R> {
   const policy = options.whileRestarting ?? SUPERVISOR_DEFAULTS.whileRestarting;
   if (policy !== 'queue' && policy !== 'reject') throw new ArgumentError(`whileRestarting must be "queue" or "reject", got ${String(policy)}`);
   const capacity = options.capacity ?? SUPERVISOR_DEFAULTS.stableCapacity;
   if (!Number.isInteger(capacity) || capacity < 1) throw new ArgumentError(`capacity must be a positive integer, got ${String(capacity)}`);
-  return new StableRoute(engine, policy, capacity, false).addr as StableAddr<M>;
+  return new StableRoute(engine, policy, capacity, false).addr as StableAddr<M, R>;
 }
 
 /** True when `addr` is a stable address (from a supervisor or `createStableAddr`). */

@@ -182,9 +182,9 @@ export class SupervisorHandle {
     return this.call({ op: 'remove', id }, options);
   }
 
-  /** The stable address of child `id`: follows it across restarts. */
-  stableAddr<M = unknown>(id: string): StableAddr<M> {
-    return this.actor()._stableAddr(id) as StableAddr<M>;
+  /** The stable address of child `id`: follows it across restarts. `M` and `R` (its reply type) are claims nothing checks. */
+  stableAddr<M = unknown, R = unknown>(id: string): StableAddr<M, R> {
+    return this.actor()._stableAddr(id) as StableAddr<M, R>;
   }
 
   /** A synchronous snapshot of the supervisor and its children. */
