@@ -20,7 +20,7 @@ import {
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import type { Engine, RemoteAskHandle, RemoteHost, RemoteRouter, RemoteSpawn, ShutdownReport } from '@pd/runtime';
 import {
-  type ByteSource, type Codec, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, EnvelopeFlags,
+  type ByteSource, type Codec, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, type TraceContext, EnvelopeFlags,
   TransportError, decodeFrame, readError, readReason, wireError, wireReason,
 } from '@pd/transport';
 import type { Membership, MembershipListener, PeerAddress } from './membership.js';
@@ -349,7 +349,7 @@ export class NodeRouter implements RemoteRouter {
     if (peer === null) return this.stale(to, message);
     if (peer.gone) return this.unreachable(to, message);
     const ttl = options?.ttlMs;
-    this.stage(peer, MessageKind.user, addrIdentity(to), null, 0, message, laneOf(options?.priority), ttl === undefined ? null : ttl);
+    this.stage(peer, MessageKind.user, addrIdentity(to), null, 0, message, laneOf(options?.priority), ttl === undefined ? null : ttl, 0, this.host.outgoingTrace());
     return 'queued';
   }
 
@@ -368,7 +368,7 @@ export class NodeRouter implements RemoteRouter {
     if (peer === null) return this.stale(to, message);
     if (peer.gone) return this.unreachable(to, message);
     this.sweepPending();
-    this.stage(peer, MessageKind.ask, addrIdentity(to), null, ask.id, message, laneOf(options?.priority), null);
+    this.stage(peer, MessageKind.ask, addrIdentity(to), null, ask.id, message, laneOf(options?.priority), null, 0, this.host.outgoingTrace());
     this.pending.set(ask.id, { kind: 'ask', peer, handle: ask });
     return 'queued';
   }
@@ -515,14 +515,14 @@ export class NodeRouter implements RemoteRouter {
       }
       const to = mintAddr({ ...dst }, null);
       const fromAddr = from === null ? null : mintAddr({ ...from }, null);
-      this.onActorFrame(peer, header.kind, header.priority, header.correlationId, header.deadlineMs, to, fromAddr, body);
+      this.onActorFrame(peer, header.kind, header.priority, header.correlationId, header.deadlineMs, to, fromAddr, body, header.trace);
     } catch (error) {
       this.counters.errors++;
       this.lastError = error;
     }
   }
 
-  private onActorFrame(peer: Peer, kind: number, priority: number, correlationId: number, deadlineMs: number | null, to: AnyAddr, from: AnyAddr | null, body: unknown): void {
+  private onActorFrame(peer: Peer, kind: number, priority: number, correlationId: number, deadlineMs: number | null, to: AnyAddr, from: AnyAddr | null, body: unknown, trace: TraceContext | null): void {
     const host = this.host;
     switch (kind) {
       case MessageKind.user: {
@@ -532,7 +532,7 @@ export class NodeRouter implements RemoteRouter {
         }
         const deadline = deadlineMs === null ? Infinity : host.reactor.now() + deadlineMs;
         const options = deadlineMs === null ? LANE_OPTIONS[priority] : { ...LANE_OPTIONS[priority], ttlMs: deadlineMs };
-        host.deliver(to, body, null, deadline, options);
+        host.deliver(to, body, null, deadline, options, trace);
         return;
       }
       case MessageKind.ask: {
@@ -542,7 +542,7 @@ export class NodeRouter implements RemoteRouter {
           reply.fail(new AskError('ask/rejected', `${String(to)} refused the request: the federation policy does not let remote nodes send there`, { to: String(to) }));
           return;
         }
-        host.deliver(to, body, reply, Infinity, LANE_OPTIONS[priority]);
+        host.deliver(to, body, reply, Infinity, LANE_OPTIONS[priority], trace);
         return;
       }
       case MessageKind.reply:
@@ -837,9 +837,9 @@ export class NodeRouter implements RemoteRouter {
     channel.in.arm(pump);
   }
 
-  private stage(peer: Peer, kind: MessageKind, destination: AddrIdentity, source: AddrIdentity | null, correlationId: number, body: unknown, priority: Priority, deadlineMs: number | null, flags = 0): void {
+  private stage(peer: Peer, kind: MessageKind, destination: AddrIdentity, source: AddrIdentity | null, correlationId: number, body: unknown, priority: Priority, deadlineMs: number | null, flags = 0, trace: TraceContext | null = null): void {
     const channel = this.channelFor(peer);
-    const init: FrameInit = { flags, kind, priority, source, destination, correlationId, deadlineMs, trace: null };
+    const init: FrameInit = { flags, kind, priority, source, destination, correlationId, deadlineMs, trace };
     try {
       channel.out.stage(init, body, false);
     } catch (error) {

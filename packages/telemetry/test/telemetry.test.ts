@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { Actor, defineKind } from '@pd/actor';
+import { Actor, type Addr, type Context, defineKind } from '@pd/actor';
 import { createEngine, instrumentEngine, type Engine } from '@pd/runtime';
 import { type Telemetry, createLogger, engineLoggerFrom, prettyLine, startTelemetry } from '@pd/telemetry';
 
@@ -120,6 +120,39 @@ describe('metrics endpoint', () => {
     expect(text).toContain('pd_actor_mailbox_time_count{pd_actor_kind="worker",otel_scope_name="t"} 3');
     expect(text).toContain('pd_actor_message_duration_count{pd_actor_kind="worker",otel_scope_name="t"} 3');
     expect(text).toContain('pd_message_handled_total{messaging_system="pd",otel_scope_name="t"} 9');
+    off.close();
+    await provider.shutdown();
+  });
+
+  it('the kernel calls the probe only for timed messages and sends that may be traced, not per message', async () => {
+    const provider = new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true })] });
+    engine = createEngine();
+    const off = instrumentEngine(engine, { meter: provider.getMeter('t'), timingEvery: 64, tracing: true });
+    const probe = (engine as unknown as { _probe: { queued: (...args: unknown[]) => unknown } })._probe;
+    let calls = 0;
+    const queued = probe.queued.bind(probe);
+    probe.queued = (...args: unknown[]) => {
+      calls++;
+      return queued(...args);
+    };
+    class Bouncer extends Actor<number> {
+      other: Addr<number> | null = null;
+      receive(n: number, ctx: Context<number>): void {
+        if (n > 0 && this.other !== null) ctx.send(this.other, n - 1);
+      }
+    }
+    const x = new Bouncer();
+    const y = new Bouncer();
+    const ax = engine.spawn(x);
+    x.other = engine.spawn(y);
+    y.other = ax;
+    await engine.idle();
+    calls = 0;
+    engine.send(ax, 1024); // from outside a turn: shown to the probe (it may be traced)
+    await engine.idle();
+    // 1025 messages: the one from outside, and one in 64 of the 1024 sent in untraced turns.
+    expect(calls).toBeGreaterThanOrEqual(1 + 15);
+    expect(calls).toBeLessThanOrEqual(1 + 17);
     off.close();
     await provider.shutdown();
   });

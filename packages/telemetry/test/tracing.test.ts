@@ -2,7 +2,8 @@
 // `send` producer span whose context the message carries to the receiving actor (same core:
 // on the message; across cores: in the envelope's trace block), whose handler runs in a
 // `process <kind>` consumer span, a child of the producer and linked to it. Two simulated cores in one thread, so every core's
-// spans reach the one exporter.
+// spans reach the one exporter; and two federation nodes in one process on loopback (across
+// nodes: in the network frame's trace block).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -10,6 +11,7 @@ import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanP
 import { type AnyAddr, type Context, defineKind } from '@pd/actor';
 import { SimCores, createEngine, instrumentEngine, silentLogger } from '@pd/runtime';
 import { SimWorld } from '@pd/runtime/sim';
+import { startNode } from '@pd/federation';
 
 /** Forwards `{ to }` as a `hop` to `to`. */
 const Relay = defineKind('trace.relay', () => ({
@@ -168,6 +170,67 @@ describe('message tracing', () => {
     } finally {
       traced.close();
       await engine.shutdown();
+    }
+  });
+});
+
+describe('message tracing across nodes', () => {
+  it('carries one trace from an actor on node a to an actor on node b (the frame\'s trace block)', async () => {
+    exporter.reset();
+    // Two federation nodes in this process on loopback TCP; both engines traced into the one exporter.
+    const secret = 'tracing-test-secret-0123456789';
+    const b = await startNode({ federation: { nodeId: 'b', secret, listen: { host: '127.0.0.1', port: 0 } }, engine: { kinds: [Sink], logger: silentLogger } });
+    const a = await startNode({
+      federation: { nodeId: 'a', secret, peers: [{ id: 'b', host: '127.0.0.1', port: b.address!.port }] },
+      engine: { kinds: [Relay], logger: silentLogger },
+    });
+    const instrumented = [a.engine, b.engine].map((e) => instrumentEngine(e, { tracing: tracer }));
+    try {
+      const sink = await a.federation.spawn<string>('trace.sink', { node: 'b' });
+      const relay = a.engine.spawn(Relay);
+      const root = tracer.startActiveSpan('root', (span) => {
+        a.engine.send(relay, { to: sink });
+        span.end();
+        return span;
+      });
+      let hops = 0;
+      for (let i = 0; i < 200 && hops < 1; i++) hops = await a.engine.ask<string, number>(sink, 'count');
+      expect(hops).toBe(1);
+
+      const [sendRelay] = spans('send trace.relay');
+      const [relaySpan] = spans('process trace.relay');
+      const [sendSink] = spans('send'); // to another node: the receiving kind is not known on a
+      const [sinkSpan] = spans('process trace.sink');
+      for (const s of [sendRelay, relaySpan, sendSink, sinkSpan]) expect(s).toBeDefined();
+      const traceId = root.spanContext().traceId;
+      // One trace: root → send → process relay (node a) → send → process sink (node b, via the frame's trace block).
+      for (const s of [sendRelay, relaySpan, sendSink, sinkSpan]) expect(s!.spanContext().traceId).toBe(traceId);
+      expect(relaySpan!.parentSpanContext?.spanId).toBe(sendRelay!.spanContext().spanId);
+      expect(sendSink!.parentSpanContext?.spanId).toBe(relaySpan!.spanContext().spanId);
+      expect(sinkSpan!.parentSpanContext?.spanId).toBe(sendSink!.spanContext().spanId);
+      expect(sinkSpan!.parentSpanContext?.isRemote).toBe(true);
+      expect(sendSink!.kind).toBe(SpanKind.PRODUCER);
+      expect(sinkSpan!.kind).toBe(SpanKind.CONSUMER);
+      expect(sinkSpan!.links.map((l) => l.context.spanId)).toEqual([sendSink!.spanContext().spanId]);
+      // The asks made outside any span carried nothing: one consumer span on b, the traced hop's.
+      expect(spans('process trace.sink')).toHaveLength(1);
+
+      // An ask across nodes inside a span: its request is traced on b too, in the asker's trace.
+      exporter.reset();
+      const asker = await tracer.startActiveSpan('asker', async (span) => {
+        expect(await a.engine.ask<string, number>(sink, 'count')).toBe(1);
+        span.end();
+        return span;
+      });
+      const [askSend] = spans('send');
+      const [askProcess] = spans('process trace.sink');
+      expect(askSend?.parentSpanContext?.spanId).toBe(asker.spanContext().spanId);
+      expect(askProcess?.spanContext().traceId).toBe(asker.spanContext().traceId);
+      expect(askProcess?.parentSpanContext?.spanId).toBe(askSend!.spanContext().spanId);
+    } finally {
+      for (const i of instrumented) i.close();
+      await a.stop();
+      await b.stop();
     }
   });
 });

@@ -458,7 +458,8 @@ export class ActorCell implements Context<any> {
     const x = this.x;
     if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, meta)) return 'queued';
     const probe = this.engine._probe;
-    if (probe !== null) meta = probe.queued(this.kind, meta);
+    // Shown to the probe only when it times this one or may trace it: the rest cost a decrement, no call.
+    if (probe !== null && (--probe.countdown === 0 || probe.watch)) meta = probe.queued(this.kind, meta);
     const box = (this.box ??= new Mailbox());
     if (box.size >= box.capacity || box.hasWaiters) {
       const overflow = this.engine._overflow(this, box, message, meta);
@@ -528,7 +529,7 @@ export class ActorCell implements Context<any> {
       let result: unknown;
       try {
         // Observed when the probe timed or traced this message at queueing (then it has a meta).
-        result = probe === null || meta === null ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
+        result = probe === null || meta === null || (meta.queuedAt < 0 && meta.trace === null) ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
       } catch (error) {
         this.crash(error, 'receive');
         engine._flushSignals();

@@ -180,7 +180,7 @@ export class Engine {
   /** @internal The routers to actors on other cores or nodes, and their inbound port. */ readonly _remote: RemoteHostPort;
   /** @internal */ readonly _userRandom: RandomStream;
   /** @internal */ _signalsPending = false;
-  /** @internal Telemetry's message probe (telemetry/metrics.ts installs it); null when nothing observes messages. */
+  /** @internal Telemetry's message probe (installed with {@link _setProbe}); null when nothing observes messages. */
   _probe: MessageProbe | null = null;
   /** @internal Messages per actor turn unless the actor says otherwise. */
   readonly _budget: number;
@@ -794,6 +794,13 @@ export class Engine {
   /** @internal */
   _inTurn(): boolean {
     return this.scheduler.inTurn;
+  }
+
+  /** @internal Install (or, with null, remove) telemetry's message probe; it is told of the scheduler's drains. */
+  _setProbe(probe: MessageProbe | null): void {
+    this._probe = probe;
+    this.scheduler.onTurns = probe === null ? null : (inTurn) => probe.turns(inTurn);
+    probe?.turns(this.scheduler.inTurn);
   }
 
   /** @internal An exiting cell leaves the registry and its topics. */

@@ -25,6 +25,8 @@ export class Scheduler {
   private idleWaiters: (() => void)[] = [];
   /** True while an actor turn is executing (signals raised then are applied after it). */
   inTurn = false;
+  /** Told when a drain begins (true) and ends (false); the engine sets it while a message probe is installed. */
+  onTurns: ((inTurn: boolean) => void) | null = null;
   /** Turns run so far (introspection). */
   turns = 0;
   /** Simulation only: the reactor's choice of the next actor (Reactor.pickNext), else null. */
@@ -98,6 +100,7 @@ export class Scheduler {
     const deadline = this.lastYieldAt + this.sliceMs;
     let turns = 0;
     this.inTurn = true;
+    if (this.onTurns !== null) this.onTurns(true);
     try {
       if (this.pick !== null) {
         turns = this.drainPicked(this.pick, deadline);
@@ -109,6 +112,7 @@ export class Scheduler {
       }
     } finally {
       this.inTurn = false;
+      if (this.onTurns !== null) this.onTurns(false);
       this.turns += turns;
       if (queue.length > 0) {
         reactor.yieldThen(this.drainAfterYield);

@@ -71,7 +71,7 @@ export function instrumentEngine(engine: Engine, options: EngineMetricsOptions =
   const probe = messageProbe(engine, meter, kinds, options);
   if (probe !== null) {
     if (engine._probe !== null) throw new ArgumentError(`instrumentEngine: engine "${engine.id}" already has its messages timed or traced; close that instrumentation first`);
-    engine._probe = probe;
+    engine._setProbe(probe);
   }
   const offEvents = countEvents(engine, meter, kinds);
   const offObserved = observeEngine(engine, meter, kinds);
@@ -80,7 +80,7 @@ export function instrumentEngine(engine: Engine, options: EngineMetricsOptions =
     close: () => {
       if (closed) return;
       closed = true;
-      if (probe !== null && engine._probe === probe) engine._probe = null;
+      if (probe !== null && engine._probe === probe) engine._setProbe(null);
       offEvents();
       offObserved();
     },
@@ -109,7 +109,7 @@ function messageProbe(engine: Engine, meter: Meter, kinds: KindLabels, options: 
   const tracer = tracing === false ? null : tracing === true ? trace.getTracer(SCOPE) : tracing;
   if (timing === null && tracer === null) return null;
   const reactor = engine.reactor;
-  return new TelemetryProbe({ timing, tracer, now: () => reactor.now(), inTurn: () => engine._inTurn() });
+  return new TelemetryProbe({ timing, tracer, now: () => reactor.now() });
 }
 
 const SYSTEM = { [ATTR.messagingSystem]: 'pd' } as const;

@@ -41,11 +41,12 @@ export interface ProbeSetup {
   readonly tracer: Tracer | null;
   /** The engine's clock, in ms. */
   readonly now: () => number;
-  /** Whether the engine is running an actor turn now (its scheduler's drain). */
-  readonly inTurn: () => boolean;
 }
 
 const SEND = { [ATTR.messagingSystem]: 'pd', [ATTR.messagingOperationName]: 'send', [ATTR.messagingOperationType]: 'send' } as const;
+
+/** The countdown's period when nothing is timed: it only resets when it runs out. */
+const UNTIMED_PERIOD = 2 ** 30;
 
 /** `meta.trace` when the probe looked for a context and found none (a frame without a trace block). */
 const NO_TRACE = false;
@@ -55,27 +56,41 @@ export class TelemetryProbe implements MessageProbe {
   private readonly timing: ProbeSetup['timing'];
   private readonly tracer: Tracer | null;
   private readonly now: () => number;
-  private readonly inTurn: () => boolean;
-  /** Messages until the next one is timed: the first message is, then one in `every`. */
-  private untilTimed = 1;
+  /**
+   * Messages until the next one is timed (the kernel counts down and calls {@link queued} at
+   * 0): the first message is, then one in `every`. Without timing, a period long enough that
+   * reaching 0 is rare (it then only resets).
+   */
+  countdown = 1;
   /** The context of the traced handler whose synchronous part runs now; null in an untraced one. */
   private current: OtelContext | null = null;
+  /**
+   * For the kernel: show every message queued to {@link queued} — when tracing, outside actor
+   * turns (the active OpenTelemetry context decides) and during a traced handler's synchronous
+   * part; never in an untraced handler's turn, so those sends cost no call.
+   */
+  watch: boolean;
+  /** Whether the engine's scheduler is draining actor turns (told by {@link turns}). */
+  private turning = false;
 
   constructor(setup: ProbeSetup) {
     this.timing = setup.timing;
     this.tracer = setup.tracer;
     this.traces = setup.tracer !== null;
+    this.watch = this.traces;
     this.now = setup.now;
-    this.inTurn = setup.inTurn;
   }
 
   queued(kind: string, meta: MessageMeta | null): MessageMeta | null {
-    const timing = this.timing;
-    if (timing !== null && --this.untilTimed === 0) {
-      this.untilTimed = timing.every;
-      meta ??= new MessageMeta(Infinity, null);
-      // A message held for a restarting address and queued later keeps its first time.
-      if (meta.queuedAt < 0) meta.queuedAt = this.now();
+    // Called when the countdown ran out (time this one), or for a send that may be traced.
+    if (this.countdown <= 0) {
+      const timing = this.timing;
+      this.countdown = timing === null ? UNTIMED_PERIOD : timing.every;
+      if (timing !== null) {
+        meta ??= new MessageMeta(Infinity, null);
+        // A message held for a restarting address and queued later keeps its first time.
+        if (meta.queuedAt < 0) meta.queuedAt = this.now();
+      }
     }
     if (this.tracer !== null && (meta === null || meta.trace === null)) {
       const producer = this.produce(kind);
@@ -107,6 +122,11 @@ export class TelemetryProbe implements MessageProbe {
     return result;
   }
 
+  turns(inTurn: boolean): void {
+    this.turning = inTurn;
+    this.watch = this.traces && (this.current !== null || !inTurn);
+  }
+
   outgoing(): TraceContext | null {
     if (this.tracer === null) return null;
     const producer = this.produce(null);
@@ -126,7 +146,7 @@ export class TelemetryProbe implements MessageProbe {
    * usual case: in a turn one field read, outside one a context lookup; no allocation).
    */
   private produce(kind: string | null): SpanContext | null {
-    const active = this.inTurn() ? this.current : context.active();
+    const active = this.turning ? this.current : context.active();
     if (active === null || sampledContext(trace.getSpanContext(active)) === null) return null;
     const span = this.tracer!.startSpan(kind === null ? 'send' : `send ${kind}`, { kind: SpanKind.PRODUCER, attributes: kind === null ? SEND : { ...SEND, [ATTR.messagingDestination]: kind } }, active);
     span.end();
@@ -142,6 +162,7 @@ export class TelemetryProbe implements MessageProbe {
     const active = trace.setSpan(ROOT_CONTEXT, span);
     const outer = this.current;
     this.current = active;
+    this.watch = true;
     let result: unknown;
     try {
       // The async context too: an async handler's code after an `await` runs outside the turn.
@@ -152,6 +173,7 @@ export class TelemetryProbe implements MessageProbe {
       throw error;
     } finally {
       this.current = outer;
+      this.watch = outer !== null || !this.turning;
     }
     this.afterHandler(result, start, labels, span);
     return result;
