@@ -15,6 +15,8 @@ import { defineKind } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
 import { type DowningDecision, type DowningOptions, type Federation, createFederation, decideDowning } from './index.js';
+import { Downing } from './downing.js';
+import type { MemberStatus } from './swim-wire.js';
 
 const SECRET = 'sim-federation-secret-0123456789';
 const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 1000, idleTimeoutMs: 3_600_000, reconnectMinMs: 20, reconnectMaxMs: 200 };
@@ -140,5 +142,60 @@ describe('decideDowning (the strategies, pure)', () => {
     // The oldest alone: it stops, the others keep running.
     expect(decideDowning('a', cut(['a'], ['b', 'c']), oldest).decision).toBe('down');
     expect(decideDowning('b', cut(['b', 'c'], ['a']), oldest).decision).toBe('keep');
+  });
+});
+
+describe('Downing waits for a picture that cannot change its verdict', () => {
+  type Row = { id: string; status: MemberStatus; incarnation: number; age: number; heardAt: number };
+  /** A Downing of `a` over a view the test edits, on a simulated clock; returns its decisions. */
+  function watch(view: Row[]): { decisions: DowningDecision[]; world: SimWorld; downing: Downing } {
+    const world = new SimWorld({ seed: 1 });
+    const decisions: DowningDecision[] = [];
+    const downing = new Downing('a', { downingView: () => view }, world.reactor('ha'), { stableAfterMs: 5000 }, (d) => decisions.push(d));
+    world.at(0, () => downing.start());
+    return { decisions, world, downing };
+  }
+  const row = (id: string, status: MemberStatus, heardAt = 0): Row => ({ id, status, incarnation: 0, age: id.charCodeAt(0), heardAt });
+
+  it('a minority with suspects left decides down without waiting for their verdicts', async () => {
+    // a is cut off from everyone: three dead, one still suspect (Lifeguard slowed a's probing).
+    const view = [row('a', 'alive'), row('b', 'dead'), row('c', 'dead'), row('d', 'dead'), row('e', 'suspect')];
+    const { decisions, world, downing } = watch(view);
+    await world.run({ untilMs: 20_000, until: () => decisions.length > 0 });
+    downing.stop();
+    expect(decisions.map((d) => d.decision)).toEqual(['down']);
+  });
+
+  it('a member not heard from since the view changed is not counted reachable until it is heard', async () => {
+    // a and d are cut off from b, c and e at 1 s; a has not probed e since, so e still looks alive.
+    const view = [row('a', 'alive'), row('b', 'alive'), row('c', 'alive'), row('d', 'alive'), row('e', 'alive')];
+    const { decisions, world, downing } = watch(view);
+    world.at(1000, () => {
+      view[1] = row('b', 'dead');
+      view[2] = row('c', 'dead');
+      view[3] = row('d', 'alive', 1e9);
+    });
+    await world.run({ untilMs: 30_000 });
+    // 3 of 5 if e is reachable, 2 of 5 if not: no verdict yet (before, a said keep: split brain).
+    expect(decisions).toEqual([]);
+    // The probe of e fails at last: suspect (it might still refute: no verdict), then dead, and
+    // a's side is a minority either way. Stability counts from e going out of reach (30 s), not
+    // from its death (34 s): a suspect then declared dead was out of reach all along.
+    view[4] = row('e', 'suspect');
+    await world.run({ untilMs: 34_000 });
+    expect(decisions).toEqual([]);
+    view[4] = row('e', 'dead');
+    await world.run({ untilMs: 60_000, until: () => decisions.length > 0 });
+    downing.stop();
+    expect(decisions.map((d) => [d.decision, d.unreachable])).toEqual([['down', ['b', 'c', 'e']]]);
+    expect(decisions[0]!.atMs).toBeLessThan(34_000 + 5000);
+  });
+
+  it('a majority that has heard from its side since the change keeps, and downs only the dead', async () => {
+    const view = [row('a', 'alive'), row('b', 'alive', 1e9), row('c', 'alive', 1e9), row('d', 'dead'), row('e', 'suspect')];
+    const { decisions, world, downing } = watch(view);
+    await world.run({ untilMs: 20_000, until: () => decisions.length > 0 });
+    downing.stop();
+    expect(decisions.map((d) => [d.decision, d.unreachable])).toEqual([['keep', ['d']]]);
   });
 });

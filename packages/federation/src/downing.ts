@@ -10,8 +10,10 @@
  * lease-majority asks an external store (etcd) as the tiebreaker (lease-majority.ts).
  *
  * A decision waits until this node's view has been stable for `stableAfterMs` (no member
- * changed state or incarnation) with no member suspect and at least one dead: a partition
- * is seen as a whole, not member by member (Akka's `stable-after`).
+ * came in or went out of reach, none changed incarnation) with at least one dead: a
+ * partition is seen as a whole, not member by member (Akka's `stable-after`). Members whose
+ * fate is open (suspects, and members alive here but not heard from since the view last
+ * changed) hold a decision back unless it is the same whichever way they turn out.
  *
  * Owns: the strategies (a pure function, {@link decideDowning}) and the stability timer.
  * Must not: read real time (the reactor's timers only), or stop the engine itself (the
@@ -210,7 +212,7 @@ export type LeaseArbiter = (reachable: readonly string[], unreachable: readonly 
 /** What downing reads of the membership. */
 export interface DowningSource {
   /** Every member, this node first, with its status, incarnation and join order. */
-  downingView(): readonly { readonly id: string; readonly status: MemberStatus; readonly incarnation: number; readonly age: number }[];
+  downingView(): readonly { readonly id: string; readonly status: MemberStatus; readonly incarnation: number; readonly age: number; readonly heardAt?: number }[];
 }
 
 /**
@@ -278,7 +280,8 @@ export class Downing {
     if (this.asking) return;
     const view = this.source.downingView();
     const now = this.reactor.now();
-    const signature = view.map((m) => `${m.id}:${m.status}:${m.incarnation}`).join(',');
+    // Stability is of reachability: a suspect that is then declared dead was out of reach all along.
+    const signature = view.map((m) => `${m.id}:${m.status === 'alive' || m.status === 'left' ? m.status : 'out'}:${m.incarnation}`).join(',');
     if (signature !== this.signature) {
       this.signature = signature;
       this.changedAt = now;
@@ -291,10 +294,23 @@ export class Downing {
     }
     if (now - this.changedAt < this.stableAfterMs) return;
     const counted = view.filter((m) => m.status !== 'left' && !this.downed.has(m.id));
-    if (counted.some((m) => m.status === 'suspect' && m.id !== this.self)) return;
     const unreachable = counted.filter((m) => m.status === 'dead' && m.id !== this.self);
     if (unreachable.length === 0) return;
-    const verdict = decideDowning(this.self, counted.map((m) => ({ id: m.id, status: m.status, age: m.age })), this.options);
+    // Uncertain: suspects (they may refute), and members taken as alive that this node has not
+    // heard from since the view last changed (a node cut off with them has not probed them yet:
+    // Lifeguard slows an isolated node's probing, so its picture of a partition can take longer
+    // than stable-after to fill in). Decide now only if the verdict is the same whichever way
+    // they turn out: a minority with one more unknown is a minority still.
+    const since = this.changedAt;
+    const uncertain = (m: { id: string; status: MemberStatus; heardAt?: number }): boolean =>
+      m.id !== this.self && (m.status === 'suspect' || (m.status === 'alive' && m.heardAt !== undefined && m.heardAt < since));
+    const as = (status: MemberStatus): DowningMember[] => counted.map((m) => ({ id: m.id, status: uncertain(m) ? status : m.status, age: m.age }));
+    const verdict = decideDowning(this.self, as('dead'), this.options);
+    if (counted.some(uncertain)) {
+      // The lease is asked with a settled side only (it is held by whoever asks first).
+      if (this.strategy === 'lease-majority') return;
+      if (decideDowning(this.self, as('alive'), this.options).decision !== verdict.decision) return;
+    }
     const conclude = ({ decision, reason }: { decision: 'keep' | 'down'; reason: string }): void => {
       const d: DowningDecision = {
         decision, unreachable: unreachable.map((m) => m.id), members: counted.length,

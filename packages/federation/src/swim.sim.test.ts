@@ -47,6 +47,8 @@ interface Outcome {
   healed: boolean;
   /** Virtual ms after convergence at which the partition healed (partition scenario). */
   healAt: number;
+  /** Virtual ms from the heal until every node saw every other alive again (partition scenario). */
+  healedAfter: number;
   hash: string;
   steps: number;
 }
@@ -125,6 +127,7 @@ async function run(seed: number, scenario: Scenario): Promise<Outcome> {
   let detectedAfter = -1;
   let healed = false;
   let healAt = -1;
+  let healedAfter = -1;
   if (scenario === 'crash') {
     let ready = false;
     (async () => {
@@ -163,9 +166,11 @@ async function run(seed: number, scenario: Scenario): Promise<Outcome> {
     sample();
     healAt = Math.round(world.now - convergedAt);
     world.net.heal();
-    // Push-pull also tries a dead member every 30 s: the halves find each other and refute.
+    const healedAtMs = world.now;
+    // Each probe round syncs with a member dead for less than gossipToTheDeadMs: the halves find each other and refute.
     await world.run({ untilMs: world.now + 120_000, until: () => failure !== null || allSee(IDS, IDS, 'alive') });
     healed = allSee(IDS, IDS, 'alive');
+    healedAfter = world.now - healedAtMs;
   } else if (scenario === 'stall') {
     // e's event loop stalls for 2 s, three times: its timers fire late, all at once (as after a GC pause).
     faultAt = world.now;
@@ -187,7 +192,7 @@ async function run(seed: number, scenario: Scenario): Promise<Outcome> {
   const hash = world.trace.hash;
   const steps = world.steps;
   world.dispose();
-  return { convergedAt, firstSeen, downs, signals, detectedAfter, refutations, badMessages, stalls, healed, healAt, hash, steps };
+  return { convergedAt, firstSeen, downs, signals, detectedAfter, refutations, badMessages, stalls, healed, healAt, healedAfter, hash, steps };
 }
 
 describe('SWIM membership in the simulator', () => {
@@ -225,6 +230,8 @@ describe('SWIM membership in the simulator', () => {
       }
     }
     expect(o.healed).toBe(true);
+    // Well before the next push-pull (30 s), later than downing's stable-after (20 s) would be.
+    expect(o.healedAfter).toBeLessThan(10_000);
     expect(o.refutations).toBeGreaterThan(0);
   });
 

@@ -96,6 +96,8 @@ interface Member {
   by: string;
   /** Reactor time of the last status change. */
   changedAt: number;
+  /** Reactor time this node last heard from it: a message it sent, or an ack (direct or relayed) to a probe of it. */
+  heardAt: number;
   suspicion: Suspicion | null;
   /** When its run started on its own wall clock, as it told (join order for keep-oldest); Infinity when unknown. */
   since: number;
@@ -291,10 +293,11 @@ export class SwimMembership implements Membership {
   }
 
   /** What downing reads: every member (this node first) with its status, incarnation and join order (`since`). */
-  downingView(): { id: string; status: MemberStatus; incarnation: number; age: number }[] {
+  downingView(): { id: string; status: MemberStatus; incarnation: number; age: number; heardAt: number }[] {
+    const now = this.reactor?.now() ?? 0;
     return [
-      { id: this.nodeId, status: this.state === 'left' || this.state === 'closed' ? 'left' : 'alive', incarnation: this.incarnation, age: this.since },
-      ...[...this.members.values()].map((m) => ({ id: m.id, status: m.status, incarnation: m.incarnation, age: m.since })),
+      { id: this.nodeId, status: this.state === 'left' || this.state === 'closed' ? 'left' : 'alive', incarnation: this.incarnation, age: this.since, heardAt: now },
+      ...[...this.members.values()].map((m) => ({ id: m.id, status: m.status, incarnation: m.incarnation, age: m.since, heardAt: m.heardAt })),
     ];
   }
 
@@ -323,6 +326,7 @@ export class SwimMembership implements Membership {
     // stalled (GC, a blocking call, an overloaded host), and its own verdicts deserve less haste.
     if (this.stalled(lateMs)) this.finishProbe();
     if (!this.hasLiveMember()) this.joinSeeds();
+    this.reconnect();
     const target = this.nextTarget();
     if (target === undefined) return;
     this.probeNode(target);
@@ -368,6 +372,7 @@ export class SwimMembership implements Membership {
       }
       if (probe.acked) return;
       probe.acked = true;
+      target.heardAt = this.reactor!.now();
       this.adjustHealth(-1);
       this.finishProbe();
     });
@@ -433,6 +438,25 @@ export class SwimMembership implements Membership {
     if (dead.length > 0) this.sync(dead[this.random!.nextInt(dead.length)]!.gossip, true);
   }
 
+  /**
+   * Once a probe round, a full-state sync with one member declared dead less than
+   * `gossipToTheDeadMs` ago. Gossip reaches such members only while updates are queued, and
+   * the queue drains within a few rounds; without this, the halves of a partition healed
+   * after their verdicts would meet again at the next push-pull (30 s), later than downing's
+   * stable-after (20 s): a short cut, healed, would still be downed.
+   */
+  private reconnect(): void {
+    const now = this.reactor!.now();
+    let pick: Member | undefined;
+    let seen = 0;
+    for (const m of this.members.values()) {
+      if (m.status !== 'dead' || now - m.changedAt >= this.timing.gossipToTheDeadMs) continue;
+      // One uniform pick without building a list (reservoir sampling).
+      if (this.random!.nextInt(++seen) === 0) pick = m;
+    }
+    if (pick !== undefined) this.sync(pick.gossip, true);
+  }
+
   private joinSeeds(): void {
     for (const seed of this.seeds) this.sync(seed, true);
   }
@@ -485,6 +509,8 @@ export class SwimMembership implements Membership {
       return;
     }
     this.stats.messagesIn++;
+    const sender = this.members.get(e.from);
+    if (sender !== undefined) sender.heardAt = this.reactor!.now();
     for (const u of e.updates) this.apply(u);
     if (this.state !== 'running') return;
     const from = { host: e.fHost, port: e.fPort };
@@ -546,7 +572,7 @@ export class SwimMembership implements Membership {
         if (m === undefined) {
           const member: Member = {
             id: u.id, status: 'alive', incarnation: u.incarnation, peer: { id: u.id, host: u.host, port: u.port },
-            gossip: { host: u.gHost, port: u.gPort }, by: u.by, changedAt: now, suspicion: null, since: u.since ?? Infinity,
+            gossip: { host: u.gHost, port: u.gPort }, by: u.by, changedAt: now, heardAt: now, suspicion: null, since: u.since ?? Infinity,
           };
           this.members.set(u.id, member);
           // A newcomer goes to a random place in the probe order, so it is probed within a round.
