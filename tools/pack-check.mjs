@@ -82,6 +82,14 @@ engine.send(worker, 'crash');
 const down = await watcher.receive({ timeoutMs: 5000 });
 if (!(down instanceof Down)) throw new Error('down instanceof Down is false across copies');
 if (down instanceof ExitSignal) throw new Error('a Down passed instanceof ExitSignal');
+const trapper = engine.client();
+trapper.trapExits(true);
+const linked = engine.spawn({ receive() { throw new Error('boom'); } });
+trapper.link(linked);
+engine.send(linked, 'crash');
+const signal = await trapper.receive({ timeoutMs: 5000 });
+if (!(signal instanceof ExitSignal)) throw new Error('an exit signal is not instanceof ExitSignal across copies');
+if (signal instanceof Down) throw new Error('an ExitSignal passed instanceof Down');
 let refused = null;
 try { engine.spawn(42); } catch (error) { refused = error; }
 if (!(refused instanceof SpawnError)) throw new Error('a runtime SpawnError is not instanceof SpawnError across copies: ' + refused);
