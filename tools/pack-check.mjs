@@ -4,8 +4,9 @@
 // temporary project outside the workspace, and checks there: the README's first example
 // runs as ESM and through require(), type-checks under strict TypeScript with
 // noUnusedLocals, `npx pd --help` works, a second installed copy of @pd/actor still passes
-// the documented instanceof idioms, every entry point loads through require(), and
-// attw finds no problem in the tarballs. Needs the packages built (`npm test` builds first)
+// the documented instanceof idioms, every entry point loads through require(), every
+// tarball carries its LICENSE and README, and attw finds no problem in the tarballs
+// (publint runs in each package's lint). Needs the packages built (`npm test` builds first)
 // and the npm registry for the third-party dependencies (msgpackr, ws, ajv).
 // `node tools/pack-check.mjs [--keep]`: --keep leaves the temporary project for a look.
 /* global console, process */
@@ -81,6 +82,14 @@ engine.send(worker, 'crash');
 const down = await watcher.receive({ timeoutMs: 5000 });
 if (!(down instanceof Down)) throw new Error('down instanceof Down is false across copies');
 if (down instanceof ExitSignal) throw new Error('a Down passed instanceof ExitSignal');
+const trapper = engine.client();
+trapper.trapExits(true);
+const linked = engine.spawn({ receive() { throw new Error('boom'); } });
+trapper.link(linked);
+engine.send(linked, 'crash');
+const signal = await trapper.receive({ timeoutMs: 5000 });
+if (!(signal instanceof ExitSignal)) throw new Error('an exit signal is not instanceof ExitSignal across copies');
+if (signal instanceof Down) throw new Error('an ExitSignal passed instanceof Down');
 let refused = null;
 try { engine.spawn(42); } catch (error) { refused = error; }
 if (!(refused instanceof SpawnError)) throw new Error('a runtime SpawnError is not instanceof SpawnError across copies: ' + refused);
@@ -105,6 +114,14 @@ function main() {
     run('npx', ['-y', 'pnpm@10.34.9', ...PACKAGES.flatMap((p) => ['--filter', `./packages/${p}`]), '-r', 'pack', '--pack-destination', tarballs], root);
     const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz')).map((f) => join(tarballs, f));
     if (files.length !== PACKAGES.length) throw new Error(`pack-check: expected ${PACKAGES.length} tarballs, got ${files.join(', ')}`);
+
+    // What npm shows and a user's compliance check reads: every tarball carries the licence
+    // its package.json names, and its README (a package's files list leaves them out easily).
+    for (const file of files) {
+      const listed = new Set(run('tar', ['-tzf', file], root).split('\n').map((l) => l.trim()));
+      const missing = ['package/package.json', 'package/README.md', 'package/LICENSE'].filter((f) => !listed.has(f));
+      if (missing.length > 0) throw new Error(`pack-check: ${file} lacks ${missing.join(', ')}`);
+    }
 
     // attw: the types every resolution mode sees match what loads. Its CJSResolvesToESM
     // warning is what Node 20.19+ require(esm) makes work (checked below), so it is ignored.

@@ -22,11 +22,12 @@ export { withEscalations, describeEscalation, type Escalation } from './escalati
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
-export { ClusterNameKeeper, configuredNames, type ConfiguredName, type ConfiguredState, type ConfiguredStatus } from './cluster-names.js';
+export { ClusterNameKeeper, KEEP_INTERVAL_MS, configuredNames, type ConfiguredName, type ConfiguredState, type ConfiguredStatus } from './cluster-names.js';
 export type { Instrument, Instrumentation } from './instrument.js';
 export { OBSERVER_PATH, observerUrl } from './observer/http.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
 export { PLUGINS_MAX, type PluginSpec, type PluginLimitsSpec } from './config/plugins.js';
+export type { FederationSection, PrefixPolicySpec, MembershipSpec } from './config/federation.js';
 export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type TelemetrySection, type ChildSpec, type Strategy, type Restart, type Shutdown, type Backoff } from './config/types.js';
 export { validateConfig, pointerToPath, ConfigError, CONFIG_MAX_NESTING, type ConfigIssue } from './config/validate.js';
 export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';
