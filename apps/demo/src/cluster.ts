@@ -274,7 +274,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     say(`Palladium demo: an order pipeline on a cluster of ${count} nodes on loopback, plus the director (this process).`);
     say(`Each node is its own process, started like \`pd start --config apps/demo/cluster/node-X.json\`, ${cores === 1
       ? 'single-core (--cores K for more)'
-      : `with ${cores} cores: core 0 the gateway (network, stock keeper, gateway, tally), a desk on each of cores 1-${cores - 1}`}.`);
+      : `with ${cores} cores: core 0 is the node's gateway (the network, the stock keeper, the payment gateway, the tally), ${cores === 2 ? 'core 1 runs a desk' : `cores 1-${cores - 1} run a desk each`}`}.`);
     say('The stock keeper and the payment gateway run on every node under the cluster names "stock" and "payments": one node holds');
     say('each name, the others stand by and take it when the holder goes. Cluster secret: fresh for this run.\n');
 
