@@ -128,5 +128,5 @@ describe('the cluster demo', () => {
     } finally {
       await cleanup();
     }
-  }, 180_000);
+  }, 240_000);
 });
