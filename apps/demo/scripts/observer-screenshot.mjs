@@ -36,7 +36,7 @@ try {
     console.log(`screenshot of node ${node}'s observer (it hosts ${role} while its home node is down): ${out}`);
   };
   await runClusterDemo({
-    durationMs: 20_000, faultEveryMs: 4000, stateDir,
+    durationMs: 20_000, faultEveryMs: 4000, stateDir, cores: 1, // single-core nodes: the desks are desk-a, desk-b, desk-c, as in the README's caption
     say: (line) => {
       console.log(line);
       const m = /restarted (desk-\w+) on node (\w+)/.exec(line);

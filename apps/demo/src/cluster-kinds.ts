@@ -3,11 +3,17 @@
  * dist/cluster-kinds.js, from the node configs in ../cluster/). The director (the demo's own
  * process) spawns them on the nodes with `federation.spawn(kind, { node })`:
  *
- * - stock-keeper and payment-gateway: the same kinds as the single-engine demo.
+ * - stock-keeper and payment-gateway: the same kinds as the single-engine demo. They are not
+ *   spawned by the director: every node's config tree runs one of each, under the cluster
+ *   names `stock` and `payments` (`clusterName`): one node holds each name, the others are
+ *   standbys that take it when the holder goes.
  * - cluster-desk: one order at a time, asked by the director with the addresses of the stock
  *   keeper and the gateway (wherever they run now); reserves stock, then charges. It answers
  *   what happened, or which step to retry when a dependency was unreachable or crashed (the
- *   director then resolves the name again, cluster-wide, and asks again).
+ *   director then resolves the name again in the cluster registry, and asks again).
+ * - cluster-desk-core1 … cluster-desk-core7: the same desk under a name per worker core, so a
+ *   multi-core node's placement (`engine.placement.kinds`, written by the demo) pins each to
+ *   its core: with `--cores K` every node runs a desk on each of its cores 1 … K-1.
  *
  * The WASM `tally` (the AssemblyScript counter of packages/plugin/examples) comes from the
  * configs' `plugins` section, not from here.
@@ -56,5 +62,16 @@ class ClusterDesk extends Actor<DeskRequest> {
 
 export const clusterDesk = defineKind<DeskRequest, void>('cluster-desk', ClusterDesk);
 
-/** What `pd start` loads on every node of the cluster demo. */
-export const kinds = [stockKeeper, paymentGateway, clusterDesk];
+/** The most cores a demo node may have (`--cores`): a desk kind exists for each worker core below it. */
+export const MAX_NODE_CORES = 8;
+
+/** The desk's kind name pinned to worker core `core` (1 … MAX_NODE_CORES - 1) by the node's placement; core 0 runs `cluster-desk`. */
+export function deskKindFor(core: number): string {
+  return core === 0 ? 'cluster-desk' : `cluster-desk-core${core}`;
+}
+
+/** The desk under a kind name per worker core (see {@link deskKindFor}). */
+export const coreDesks = Array.from({ length: MAX_NODE_CORES - 1 }, (_, i) => defineKind<DeskRequest, void>(deskKindFor(i + 1), ClusterDesk));
+
+/** What `pd start` loads on every node of the cluster demo (every core of a multi-core node). */
+export const kinds = [stockKeeper, paymentGateway, clusterDesk, ...coreDesks];

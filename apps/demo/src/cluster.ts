@@ -4,14 +4,19 @@
  * ../cluster/, forming one cluster with the demo's own process, the director (itself a node,
  * booted from ../cluster/director.json, never killed).
  *
- * - The order pipeline is spread across the nodes: the stock keeper lives on a, the flaky
- *   payment gateway on b, the WASM tally (the AssemblyScript counter plugin) on c, and one
- *   order desk on every node. The director spawns them there (`federation.spawn`) and
- *   monitors each: that is the demo's cluster supervisor (the runtime has no supervised
- *   children on other nodes yet).
- * - The director places orders and asks a desk to process each, with the stock keeper's
- *   and gateway's addresses resolved cluster-wide by registered name (`federation.whereis`
- *   on every live node; the registry itself is per node).
+ * - Nodes are multi-core where the machine has the cores (`cores`: by default
+ *   availableParallelism / nodes, 1 to 4): core 0 is the node's gateway (its federation), and
+ *   the desks run on the worker cores, so an order crosses the network, core 0 and a ring.
+ * - The order pipeline is spread across the nodes. Every node's config tree runs a stock
+ *   keeper and the flaky payment gateway under the cluster names `stock` and `payments`
+ *   (`clusterName`, on core 0): one node holds each name, the others stand by and take it
+ *   when the holder goes. The director spawns the WASM tally (the AssemblyScript counter
+ *   plugin) on c and the order desks, a pool across every node (one per worker core, or one
+ *   per node when single-core), with `federation.spawn`, and monitors each: that is the
+ *   demo's cluster supervisor (the runtime has no supervised children on other nodes yet).
+ * - The director places orders and asks a desk of the pool to process each, round robin, with
+ *   the stock keeper's and gateway's addresses resolved through the cluster registry
+ *   (`federation.registry.whereis`, the director's replicated copy of every node's names).
  * - Membership is SWIM (`federation.membership` in the configs, fast loopback timing: probe
  *   every 500 ms), the director a member like the nodes; the narrative tells the director's
  *   SWIM view as it changes (`federation.members()`, polled).
@@ -23,27 +28,27 @@
  * - Every order placed ends up paid, out of stock, failed (gave up after retries) or lost
  *   (its desk's node died while the order was there, its outcome unknown): counted, said,
  *   and summed up at the end (`--json` for the summary as JSON).
- *
- * Nodes are single-core: a federation attaches only to single-core engines today.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Addr, AnyAddr, Down, MonitorRef } from '@pd/actor';
 import { bootEngine, loadConfig, observerUrl, type RunningEngine } from '@pd/control';
 import type { Federation } from '@pd/federation';
-import type { DeskReply, DeskRequest } from './cluster-kinds.js';
+import { deskKindFor, MAX_NODE_CORES, type DeskReply, type DeskRequest } from './cluster-kinds.js';
 import type { Order, PaymentMsg, StockMsg } from './kinds.js';
 
 /** Options of {@link runClusterDemo}. */
 export interface ClusterDemoOptions {
   /** Nodes besides the director, 2 to 9; default 3. */
   readonly nodes?: number;
+  /** Cores per node, 1 to 8 (core 0 the gateway, desks on the others); default {@link defaultCores}. */
+  readonly cores?: number;
   /** Stop placing orders this long after the cluster is up (starting it comes first); default: run until SIGINT/SIGTERM. */
   readonly durationMs?: number;
   /** Kill a node every so often; default true. */
@@ -65,7 +70,7 @@ export interface FaultRecord {
   /** ms since the demo started. */
   readonly killedAtMs: number;
   readonly incarnationBefore: number;
-  /** The actors (roles) the node hosted when it was killed. */
+  /** The actors (roles) the node hosted when it was killed, and the cluster names it held (`stock`, `payments`). */
   readonly hosted: string[];
   /** Whether the cluster noticed: a monitor fired `noconnection`, or the connection went down. */
   detected: boolean;
@@ -78,8 +83,8 @@ export interface FaultRecord {
   /** Whether the director's SWIM membership declared it `dead`, and when (ms after the kill). */
   declaredDead: boolean;
   deadAfterMs: number | null;
-  /** Where each hosted role was restarted. */
-  readonly restarted: { role: string; on: string }[];
+  /** Where each hosted role was restarted (`via: 'standby'`: a cluster name taken by another node's standby). */
+  readonly restarted: { role: string; on: string; via?: 'standby' }[];
   rejoined: boolean;
   incarnationAfter: number | null;
   rejoinedAfterMs: number | null;
@@ -94,6 +99,8 @@ export interface RestartRecord {
   readonly to: string;
   /** `noconnection` (its node was lost), `crash` (it failed: the gateway's bug) or `home` (moved back to its rejoined node). */
   readonly why: 'noconnection' | 'crash' | 'home';
+  /** How: `spawn` (the director's cluster supervisor spawned it), or `standby` (a cluster name taken by the standby on another node). */
+  readonly via: 'spawn' | 'standby';
   readonly atMs: number;
 }
 
@@ -116,6 +123,8 @@ export interface ClusterTotals {
 export interface ClusterSummary {
   readonly mode: 'cluster';
   readonly nodes: string[];
+  /** Cores per node (1: single-core nodes). */
+  readonly cores: number;
   readonly durationMs: number;
   readonly faults: FaultRecord[];
   readonly restarts: RestartRecord[];
@@ -123,8 +132,10 @@ export interface ClusterSummary {
   readonly totals: ClusterTotals;
   /** placed === paid + outOfStock + failed + lost. */
   readonly balanced: boolean;
-  /** Where each role ran at the end. */
+  /** Where each role ran at the end (the cluster names `stock` and `payments`: their holder's node). */
   readonly placement: Record<string, string>;
+  /** The core each role ran on at the end, on its node (0: the gateway core); absent for one that ran nowhere. */
+  readonly placementCores: Record<string, number>;
   /** The WASM tally's count at the end (paid orders since its last start), or null if it could not be asked. */
   readonly tally: number | null;
   /** The node processes' ids, every incarnation: all have exited when the demo resolves. */
@@ -173,6 +184,14 @@ interface Role {
   ref: MonitorRef | null;
 }
 
+/** Cores per node by default: the machine's share per node, `max(1, floor(availableParallelism / nodes))`, at most 4. */
+export function defaultCores(nodes: number, parallelism: number = availableParallelism()): number {
+  return Math.min(4, Math.max(1, Math.floor(parallelism / nodes)));
+}
+
+/** The cluster names every node's config tree keeps (`clusterName`): one node holds each, the others stand by. */
+const NAMES = ['stock', 'payments'] as const;
+
 /**
  * Run the cluster demo: start the nodes, place orders, inject faults, and at the end stop
  * everything (no node process survives it) and resolve with the summary. Throws when a node
@@ -181,6 +200,8 @@ interface Role {
 export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<ClusterSummary> {
   const count = options.nodes ?? 3;
   if (!Number.isInteger(count) || count < 2 || count > NODE_IDS.length) throw new RangeError(`nodes must be an integer from 2 to ${NODE_IDS.length}, got ${count}`);
+  const cores = options.cores ?? defaultCores(count);
+  if (!Number.isInteger(cores) || cores < 1 || cores > MAX_NODE_CORES) throw new RangeError(`cores must be an integer from 1 to ${MAX_NODE_CORES}, got ${cores}`);
   const say = options.say ?? ((line: string) => console.log(line));
   const faults = options.faults ?? true;
   const faultEveryMs = options.faultEveryMs ?? 10_000;
@@ -227,6 +248,13 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     const writeConfig = async (template: string, id: string, port: number, gossipPort: number): Promise<string> => {
       const raw = JSON.parse(await readFile(join(CONFIG_DIR, template), 'utf8')) as Record<string, any>;
       raw.engine.id = id === 'director' ? raw.engine.id : `demo-${id}`;
+      if (id !== 'director' && cores > 1) {
+        // A multi-core node: core 0 is its gateway (the federation, the config tree with the
+        // cluster-named stock keeper and gateway, the tally); each worker core runs a desk,
+        // pinned there by its kind's placement.
+        const kinds = Object.fromEntries(Array.from({ length: cores - 1 }, (_, i) => [deskKindFor(i + 1), { core: i + 1 }]));
+        raw.engine = { ...raw.engine, mode: 'multi', cores, placement: { default: 'local', kinds } };
+      }
       raw.modules = (raw.modules ?? []).map((m: string) => resolve(CONFIG_DIR, m));
       raw.plugins = (raw.plugins ?? []).map((p: { file: string }) => ({ ...p, file: resolve(CONFIG_DIR, p.file) }));
       raw.federation = {
@@ -244,8 +272,11 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     }
 
     say(`Palladium demo: an order pipeline on a cluster of ${count} nodes on loopback, plus the director (this process).`);
-    say(`Each node is its own process, started like \`pd start --config apps/demo/cluster/node-X.json\`; every node is single-core`);
-    say('(a federation attaches to single-core engines only today). Cluster secret: fresh for this run.\n');
+    say(`Each node is its own process, started like \`pd start --config apps/demo/cluster/node-X.json\`, ${cores === 1
+      ? 'single-core (--cores K for more)'
+      : `with ${cores} cores: core 0 is the node's gateway (the network, the stock keeper, the payment gateway, the tally), ${cores === 2 ? 'core 1 runs a desk' : `cores 1-${cores - 1} run a desk each`}`}.`);
+    say('The stock keeper and the payment gateway run on every node under the cluster names "stock" and "payments": one node holds');
+    say('each name, the others stand by and take it when the holder goes. Cluster secret: fresh for this run.\n');
 
     // --- the director and the nodes ---
     running = await bootEngine(await loadConfig(await writeConfig('director.json', 'director', ports[0]!, gossipPorts[0]!)), {
@@ -274,18 +305,25 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     stamp(`nodes up: ${nodes.map((n) => `${n.id} (pid ${n.proc?.pid}, incarnation ${n.incarnation})`).join(', ')}`);
 
     // --- the cluster supervisor ---
+    // The desks are a pool across every node: one per worker core of each (desk-a1 on core 1 of
+    // a, …), or one per node (desk-a) when the nodes are single-core.
+    const deskCores = cores === 1 ? [0] : Array.from({ length: cores - 1 }, (_, i) => i + 1);
     const roles: Role[] = [
-      { name: 'stock', kind: 'stock-keeper', home: ids[0]!, node: null, addr: null, ref: null },
-      { name: 'payments', kind: 'payment-gateway', home: ids[1]!, node: null, addr: null, ref: null },
       { name: 'tally', kind: 'tally', home: ids[2 % count]!, node: null, addr: null, ref: null },
-      ...ids.map((id): Role => ({ name: `desk-${id}`, kind: 'cluster-desk', home: id, node: null, addr: null, ref: null })),
+      ...ids.flatMap((id) => deskCores.map((core): Role => ({ name: cores === 1 ? `desk-${id}` : `desk-${id}${core}`, kind: deskKindFor(core), home: id, node: null, addr: null, ref: null }))),
     ];
+    const isDesk = (role: Role) => role.kind.startsWith('cluster-desk');
     const restarts: RestartRecord[] = [];
     const faultLog: FaultRecord[] = [];
     let gatewayCrashes = 0;
     const watcher = engine.client<Down>();
-    // The cluster-wide registry lookup.
-    const directory = new Directory(federation, () => nodes.filter((n) => n.up).map((n) => n.id));
+    // The cluster names, as the director's copy of the cluster registry has them: the holder's
+    // node and address last seen, and the monitors of every holder seen (a Down tells a
+    // gateway crash, or, with noconnection, a lost node).
+    const named = new Map<string, { node: string | null; addr: AnyAddr | null }>(NAMES.map((n) => [n, { node: null, addr: null }]));
+    const nameRefs = new Map<number, { name: string; node: string }>();
+    const whereis = <M>(name: string): Addr<M> | undefined => (federation.running ? federation.registry.whereis(name) as Addr<M> | undefined : undefined);
+    const holderNode = (name: string): string | undefined => (federation.running ? federation.registry.list().find((e) => e.name === name)?.node : undefined);
     let stopping = false;
     const retiring = new Set<ReturnType<typeof setTimeout>>();
     // Supervisor actions run one at a time, in order.
@@ -301,11 +339,11 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     };
     /** Spawn `role` on `on` (registered under its name there) and monitor it. */
     const place = async (role: Role, on: string): Promise<void> => {
-      const addr = await federation.spawn(role.kind, { node: on, name: role.name, register: role.name });
+      // Registered on its node (`pd call --engine demo-c tally 0`); the desks need no name.
+      const addr = await federation.spawn(role.kind, { node: on, name: role.name, ...(role.kind === 'tally' ? { register: role.name } : {}) });
       role.ref = watcher.monitor(addr);
       role.addr = addr;
       role.node = on;
-      directory.forget(role.name);
     };
     /** Respawn `role` away from a lost or failing node; tries each live node in turn. */
     const respawn = async (role: Role, why: RestartRecord['why'], from: string): Promise<void> => {
@@ -314,7 +352,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         if (on === null) return void stamp(`cluster supervisor: no live node for ${role.name}; it waits for a rejoin`);
         try {
           await place(role, on);
-          restarts.push({ role: role.name, from, to: on, why, atMs: now() });
+          restarts.push({ role: role.name, from, to: on, why, via: 'spawn', atMs: now() });
           // Part of a node failure's recovery (also a crash whose Down was on its way when the node was killed).
           const fault = faultLog.find((f) => f.node === from && !f.rejoined && f.hosted.includes(role.name) && !f.restarted.some((r) => r.role === role.name));
           if (fault !== undefined && on !== from) fault.restarted.push({ role: role.name, on });
@@ -340,19 +378,31 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       }
     };
     const onDown = (down: Down) => {
+      const holder = nameRefs.get(down.ref.id);
+      if (holder !== undefined) {
+        // A holder of a cluster name (or a former one) went down: its node was lost, or it
+        // crashed (the gateway's bug; its node's supervisor restarts it, and the name goes to
+        // the new incarnation or to a standby). trackNames sees where the name went.
+        nameRefs.delete(down.ref.id);
+        const current = named.get(holder.name);
+        if (current !== undefined && current.addr !== null && current.addr.equals(down.addr)) current.addr = null;
+        if (down.reason.type === 'noconnection') {
+          stamp(`  monitor: ${holder.name} on node ${holder.node} is down: noconnection`);
+          detected(holder.node, 'noconnection');
+        } else if (holder.name === 'payments') gatewayCrashes++;
+        return;
+      }
       const role = roles.find((r) => r.ref !== null && r.ref.id === down.ref.id);
       if (role === undefined) return; // an actor moved home: stopped on purpose
       const from = role.node ?? '?';
       role.ref = null;
       role.addr = null;
       role.node = null;
-      directory.forget(role.name);
       if (down.reason.type === 'noconnection') {
         stamp(`  monitor: ${role.name} on node ${from} is down: noconnection`);
         detected(from, 'noconnection');
         void serially(() => respawn(role, 'noconnection', from));
       } else {
-        if (role.name === 'payments') gatewayCrashes++;
         void serially(async () => {
           await sleep(100);
           await respawn(role, 'crash', from);
@@ -380,6 +430,33 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         }
       }
     };
+    /**
+     * Where each cluster name resolves now (the director's copy of the registry): a new holder
+     * is monitored, and a name that a lost node held, now held on another node, was taken by
+     * that node's standby: its restart, for the fault's record.
+     */
+    const trackNames = () => {
+      if (!federation.running) return;
+      const list = federation.registry.list();
+      for (const name of NAMES) {
+        const entry = list.find((e) => e.name === name);
+        if (entry === undefined) continue; // between holders: keep the last one seen
+        const seen = named.get(name)!;
+        const moved = seen.addr === null || !seen.addr.equals(entry.addr);
+        const before = seen.node;
+        if (moved) {
+          seen.addr = entry.addr;
+          seen.node = entry.node;
+          nameRefs.set(watcher.monitor(entry.addr).id, { name, node: entry.node });
+        }
+        const fault = faultLog.find((f) => !f.rejoined && f.node !== entry.node && f.hosted.includes(name) && !f.restarted.some((r) => r.role === name));
+        if (fault !== undefined) {
+          fault.restarted.push({ role: name, on: entry.node, via: 'standby' });
+          restarts.push({ role: name, from: fault.node, to: entry.node, why: 'noconnection', via: 'standby', atMs: now() });
+          stamp(`  cluster name ${name}: taken by the standby on node ${entry.node} (was on ${fault.node})`);
+        } else if (moved && before !== null && before !== entry.node) stamp(`  cluster name ${name}: now held on node ${entry.node} (was on ${before})`);
+      }
+    };
     const watching = (async () => {
       while (!stopping) {
         try {
@@ -392,6 +469,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
           }
         }
         watchMembership();
+        trackNames();
         for (const n of nodes) {
           const peer = federation.stats().peers.find((p) => p.id === n.id);
           // Only for a node that hosts nothing monitored: otherwise its monitors tell (noconnection).
@@ -404,8 +482,14 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     for (let i = 0; i < 120 && !ids.every((id) => memberOf(id)?.status === 'alive'); i++) await sleep(250);
     watchMembership();
     stamp(`membership (SWIM, the director's view): ${federation.members().members.map((m) => `${m.id} ${m.status}`).join(', ')}`);
+    // Every node registers the names at start, before it hears of the others: the cluster
+    // registry's conflict rule leaves one holder of each (the others stand by).
+    for (let i = 0; i < 120 && !NAMES.every((name) => holderNode(name) !== undefined); i++) await sleep(250);
+    await sleep(500);
+    trackNames();
+    stamp(`cluster registry: ${NAMES.map((name) => `${name} held on node ${holderNode(name) ?? '(nowhere yet)'}`).join(', ')}; standbys on the other nodes`);
     for (const role of roles) await serially(() => place(role, role.home));
-    stamp(`placed: ${roles.map((r) => `${r.name}@${r.node}`).join(', ')}`);
+    stamp(`placed: ${roles.map((r) => `${r.name}@${r.node}${cores > 1 ? `/core ${r.addr?.core ?? '?'}` : ''}`).join(', ')}`);
 
     // --- where to look ---
     const observer = director.state === null ? null : observerUrl(director.state.url, director.state.token);
@@ -433,7 +517,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       totals.lostReasons[why] = (totals.lostReasons[why] ?? 0) + 1;
     };
     const pickDesk = (): Addr<DeskRequest> | null => {
-      const desks = roles.filter((r) => r.kind === 'cluster-desk' && r.addr !== null && r.node !== null && nodeRec(r.node).up);
+      const desks = roles.filter((r) => isDesk(r) && r.addr !== null && r.node !== null && nodeRec(r.node).up);
       if (desks.length === 0) return null;
       return desks[deskTurn++ % desks.length]!.addr as Addr<DeskRequest>;
     };
@@ -443,8 +527,9 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
       for (let attempt = 0; attempt < ORDER_ATTEMPTS; attempt++) {
         if (attempt > 0) await sleep(Math.min(1000, 100 * attempt));
         const desk = pickDesk();
-        const stock = reserved ? null : await directory.get<StockMsg>('stock');
-        const payments = await directory.get<PaymentMsg>('payments');
+        // Resolved through the cluster registry: the director's copy of every node's names.
+        const stock = reserved ? null : whereis<StockMsg>('stock');
+        const payments = whereis<PaymentMsg>('payments');
         if (desk === null || payments === undefined || (!reserved && stock === undefined)) continue; // nothing sent yet: safe to try again
         let reply: DeskReply;
         try {
@@ -459,20 +544,19 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
         if (reply === 'paid') {
           totals.paid++;
           // Best effort: the tally counts what it saw since it last started.
-          const tally = await directory.get<number>('tally').catch(() => undefined);
+          const tally = roles.find((r) => r.name === 'tally')?.addr ?? null;
           try {
-            if (tally !== undefined) engine.send(tally, 1);
+            if (tally !== null) engine.send(tally as Addr<number>, 1);
           } catch {
             // The director is closing (pd stop): the order is paid all the same.
           }
           return;
         }
         if (reply === 'out-of-stock') return void totals.outOfStock++;
-        if (reply === 'retry-reserve') directory.forget('stock');
-        else {
+        // The holder was unreachable or crashed: the next attempt resolves the name afresh.
+        if (reply !== 'retry-reserve') {
           reserved = true;
           chargeAttempt++;
-          directory.forget('payments');
         }
       }
       totals.failed++;
@@ -493,7 +577,8 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     let faultTurn = 0;
     const injectFault = async (): Promise<void> => {
       const victim = nodes[faultTurn++ % nodes.length]!;
-      const hosted = roles.filter((r) => r.node === victim.id).map((r) => r.name);
+      trackNames();
+      const hosted = [...NAMES.filter((name) => holderNode(name) === victim.id), ...roles.filter((r) => r.node === victim.id).map((r) => r.name)];
       const pid = victim.proc?.pid ?? 0;
       const fault: FaultRecord = {
         node: victim.id, pid, killedAtMs: now(), incarnationBefore: victim.incarnation, hosted,
@@ -558,14 +643,13 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
           // orders it holds; any other stand-in stops at once, so its name resolves only at home
           // (a desk asking it meanwhile is told to retry, and asks the one at home).
           const retired = old.addr;
-          if (retired !== null && role.kind === 'cluster-desk') retiring.add(setTimeout(() => engine.status === 'running' && engine.stop(retired), RETIRE_AFTER_MS));
+          if (retired !== null && isDesk(role)) retiring.add(setTimeout(() => engine.status === 'running' && engine.stop(retired), RETIRE_AFTER_MS));
           else if (retired !== null) engine.stop(retired);
-          restarts.push({ role: role.name, from: old.node ?? '?', to: victim.id, why: 'home', atMs: now() });
+          restarts.push({ role: role.name, from: old.node ?? '?', to: victim.id, why: 'home', via: 'spawn', atMs: now() });
           stamp(`  moved ${role.name} home to node ${victim.id}`);
         }
       });
-      const where = await Promise.all(['stock', 'payments'].map(async (name) => `${name} → ${(await directory.lookup(name)) ?? 'nowhere'}`));
-      stamp(`whereis, cluster-wide: ${where.join(', ')}`);
+      stamp(`cluster registry: ${NAMES.map((name) => `${name} → ${holderNode(name) ?? 'nowhere'}`).join(', ')}`);
     };
 
     // --- the run: the duration counts from here, the cluster up and the orders flowing ---
@@ -591,16 +675,20 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     clearInterval(progress);
     await queue;
     let tally: number | null = null;
-    const tallyAddr = engine.status === 'running' ? await directory.get<number>('tally').catch(() => undefined) : undefined;
+    const tallyAddr = engine.status === 'running' ? roles.find((r) => r.name === 'tally')?.addr ?? null : null;
     try {
-      if (tallyAddr !== undefined) tally = await engine.ask<number, number>(tallyAddr, 0, { timeoutMs: 3000 });
+      if (tallyAddr !== null) tally = await engine.ask<number, number>(tallyAddr as Addr<number>, 0, { timeoutMs: 3000 });
     } catch {
       tally = null; // its node is restarting, or the director was stopped from outside
     }
     stopping = true;
     await watching;
     for (const timer of retiring) clearTimeout(timer);
-    const placement = Object.fromEntries(roles.map((r) => [r.name, r.node ?? 'nowhere']));
+    // A cluster name may be between holders for a moment (its gateway just crashed): wait a little for one.
+    for (let i = 0; i < 40 && engine.status === 'running' && !NAMES.every((name) => holderNode(name) !== undefined); i++) await sleep(250);
+    const holders = NAMES.map((name) => ({ name, entry: federation.running ? federation.registry.list().find((e) => e.name === name) : undefined }));
+    const placement = Object.fromEntries([...holders.map(({ name, entry }) => [name, entry?.node ?? 'nowhere']), ...roles.map((r) => [r.name, r.node ?? 'nowhere'])]);
+    const placementCores = Object.fromEntries([...holders.flatMap(({ name, entry }) => (entry === undefined ? [] : [[name, entry.addr.core]])), ...roles.flatMap((r) => (r.addr === null ? [] : [[r.name, r.addr.core]]))]);
     const balanced = totals.placed === totals.paid + totals.outOfStock + totals.failed + totals.lost;
 
     say('');
@@ -608,7 +696,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     for (const f of faultLog) {
       say(`  node ${f.node} killed at ${(f.killedAtMs / 1000).toFixed(1)} s hosting ${f.hosted.join(', ')}: ${f.detected ? `detected after ${f.detectedAfterMs} ms (${f.detectedBy})` : 'NOT detected'}; ${f.declaredDead ? `SWIM: ${f.suspectAfterMs === null ? '' : `suspect after ${f.suspectAfterMs} ms, `}dead after ${f.deadAfterMs} ms` : 'SWIM did NOT declare it dead'}; restarted ${f.restarted.map((r) => `${r.role} on ${r.on}`).join(', ') || 'nothing'}; ${f.rejoined ? `rejoined after ${((f.rejoinedAfterMs ?? 0) / 1000).toFixed(1)} s, incarnation ${f.incarnationBefore} → ${f.incarnationAfter}${f.memberIncarnationAfter === null ? '' : ` (membership incarnation ${f.memberIncarnationBefore} → ${f.memberIncarnationAfter})`}` : 'did not rejoin'}`);
     }
-    say(`The gateway crashed ${gatewayCrashes} time${gatewayCrashes === 1 ? '' : 's'} (its bug)${gatewayCrashes > 0 ? ', restarted by the cluster supervisor each time' : ''}.`);
+    say(`The gateway crashed ${gatewayCrashes} time${gatewayCrashes === 1 ? '' : 's'} (its bug)${gatewayCrashes > 0 ? ', restarted by its node\'s supervisor each time (the config tree), the cluster name "payments" kept or taken by a standby' : ''}.`);
     say(`Orders: ${totals.placed} placed = ${totals.paid} paid + ${totals.outOfStock} out of stock + ${totals.failed} failed + ${totals.lost} lost${balanced ? '' : '  (DOES NOT ADD UP)'}`);
     for (const [why, n] of Object.entries(totals.lostReasons)) say(`  lost: ${n}: ${why}`);
     if (tally !== null) say(`The WASM tally on node ${placement.tally} counted ${tally} paid order${tally === 1 ? '' : 's'} since it last started.`);
@@ -618,7 +706,7 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
     await director.stop();
     running = null;
     say(`Stopped: ${nodes.length} nodes${forcedStops > 0 ? ` (${forcedStops} killed after ${NODE_STOP_TIMEOUT_MS / 1000} s)` : ''} and the director.`);
-    return { mode: 'cluster', nodes: ids, durationMs: now(), faults: faultLog, restarts, gatewayCrashes, totals, balanced, placement, tally, pids, forcedStops };
+    return { mode: 'cluster', nodes: ids, cores, durationMs: now(), faults: faultLog, restarts, gatewayCrashes, totals, balanced, placement, placementCores, tally, pids, forcedStops };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -630,41 +718,6 @@ export async function runClusterDemo(options: ClusterDemoOptions = {}): Promise<
 }
 
 // --- internal ---
-
-/** Names resolved cluster-wide: `federation.whereis(name, { node })` on every live node, the answer cached until forgotten. */
-class Directory {
-  private readonly cache = new Map<string, AnyAddr>();
-  constructor(private readonly federation: Federation, private readonly live: () => string[]) {}
-
-  /** The address registered as `name` on some live node (cached), or undefined. */
-  async get<M>(name: string): Promise<Addr<M> | undefined> {
-    const hit = this.cache.get(name);
-    if (hit !== undefined) return hit as Addr<M>;
-    const found = await this.find(name);
-    if (found !== undefined) this.cache.set(name, found.addr);
-    return found?.addr as Addr<M> | undefined;
-  }
-
-  /** The node `name` resolves on now, asking every live node afresh. */
-  async lookup(name: string): Promise<string | undefined> {
-    this.cache.delete(name);
-    const found = await this.find(name);
-    if (found !== undefined) this.cache.set(name, found.addr);
-    return found?.node;
-  }
-
-  forget(name: string): void {
-    this.cache.delete(name);
-  }
-
-  private async find(name: string): Promise<{ node: string; addr: AnyAddr } | undefined> {
-    const answers = await Promise.all(this.live().map(async (node) => {
-      const addr = await this.federation.whereis(name, { node }).catch(() => undefined);
-      return addr === undefined ? undefined : { node, addr };
-    }));
-    return answers.find((a) => a !== undefined);
-  }
-}
 
 /** `count` free TCP ports on loopback (bound together, then released). */
 async function freePorts(count: number): Promise<number[]> {

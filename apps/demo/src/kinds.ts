@@ -13,8 +13,14 @@
 import { Actor, defineKind, type Addr, type Context } from '@pd/actor';
 
 export interface Order { readonly id: number; readonly item: string; readonly qty: number; readonly cents: number; readonly attempt: number }
-export type StockMsg = { readonly type: 'reserve'; readonly item: string; readonly qty: number } | { readonly type: 'restock' };
-export type PaymentMsg = { readonly type: 'charge'; readonly order: number; readonly cents: number; readonly attempt: number };
+/**
+ * What the cluster registry sends an actor whose cluster name lost a conflict (two nodes
+ * registered it before hearing of each other): the stock keeper and the gateway of the
+ * cluster demo take it in stride (another node holds the name; they stay on as standbys).
+ */
+export interface NameConflictNotice { readonly type: 'pd/name-conflict'; readonly name: string }
+export type StockMsg = { readonly type: 'reserve'; readonly item: string; readonly qty: number } | { readonly type: 'restock' } | NameConflictNotice;
+export type PaymentMsg = { readonly type: 'charge'; readonly order: number; readonly cents: number; readonly attempt: number } | NameConflictNotice;
 export type Outcome = 'paid' | 'out-of-stock' | 'retried' | 'failed';
 export type LedgerMsg = { readonly type: 'outcome'; readonly outcome: Outcome } | { readonly type: 'report' } | { readonly type: 'totals' };
 export type DeskMsg = Order;
@@ -34,6 +40,7 @@ class StockKeeper extends Actor<StockMsg> {
       for (const item of ITEMS) this.stock.set(item, Math.min(100, (this.stock.get(item) ?? 0) + 20));
       return;
     }
+    if (msg.type !== 'reserve') return; // pd/name-conflict: another node holds the cluster name
     const have = this.stock.get(msg.item) ?? 0;
     if (have < msg.qty) return false;
     this.stock.set(msg.item, have - msg.qty);
@@ -43,7 +50,8 @@ class StockKeeper extends Actor<StockMsg> {
 
 /** The flaky dependency: the first charge of every 50th order (ids ending in 07, 57) makes it crash (an "unhandled" card error). */
 class PaymentGateway extends Actor<PaymentMsg> {
-  receive(msg: PaymentMsg): string {
+  receive(msg: PaymentMsg): string | void {
+    if (msg.type !== 'charge') return; // pd/name-conflict: another node holds the cluster name
     if (msg.order % 50 === 7 && msg.attempt === 0) throw new Error(`card network timeout for order ${msg.order} (unhandled)`);
     return `receipt-${msg.order}`;
   }

@@ -28,7 +28,8 @@ import { bootEngine, loadConfig, type RunningEngine } from '@pd/control';
 import { startSupervisor, workerPool, type EngineEvent } from '@pd/runtime';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runClusterDemo, type ClusterDemoOptions } from './cluster.js';
+import { defaultCores, runClusterDemo, type ClusterDemoOptions } from './cluster.js';
+import { MAX_NODE_CORES } from './cluster-kinds.js';
 import { kinds, ledger, orderDesk, orderIntake, type DeskMsg, type LedgerMsg, type Totals } from './kinds.js';
 
 export interface DemoOptions {
@@ -178,12 +179,17 @@ export const DEMO_USAGE = `usage: npm run demo [-- options]   (or: node apps/dem
 The demo: an order pipeline on a cluster of three engine processes on loopback (nodes a, b,
 c, each started like \`pd start\` from apps/demo/cluster/), plus the director (this
 process). Every so often one node is killed with SIGKILL: the cluster notices
-(noconnection), what it hosted is restarted on the survivors, the node restarts and
-rejoins. Order totals show that nothing is lost silently. Nodes are single-core (a
-federation attaches to single-core engines only today).
+(noconnection), what it hosted is restarted on the survivors (the stock keeper and the
+payment gateway, under the cluster names "stock" and "payments", by a standby on another
+node), the node restarts and rejoins. Order totals show that nothing is lost silently.
+Nodes are multi-core where the machine has the cores: core 0 is a node's gateway, and its
+desks run on the other cores.
 
 options:
   --nodes N            cluster nodes, 2 to 9 (default 3)
+  --cores K            cores per node, 1 to 8 (default: this machine's cores / nodes,
+                       at least 1, at most 4 — ${defaultCores(3)} here with 3 nodes); with 2 or
+                       more, core 0 is the node's gateway and each other core runs a desk
   --duration SECONDS   stop after this many seconds (of orders, once the cluster is up;
                        default: run until Ctrl-C)
   --fault-every SECONDS  time between node kills (default 10)
@@ -204,12 +210,12 @@ export type DemoRequest =
 
 /** The demo's command line: what to run, or the exit status and message to leave with. */
 export function parseDemoArgs(argv: readonly string[]): DemoRequest | { exit: number; message: string } {
-  let values: { duration?: string; help?: boolean; nodes?: string; 'fault-every'?: string; 'no-faults'?: boolean; json?: boolean; single?: boolean };
+  let values: { duration?: string; help?: boolean; nodes?: string; cores?: string; 'fault-every'?: string; 'no-faults'?: boolean; json?: boolean; single?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
-        duration: { type: 'string' }, help: { type: 'boolean', short: 'h' }, nodes: { type: 'string' }, 'fault-every': { type: 'string' },
+        duration: { type: 'string' }, help: { type: 'boolean', short: 'h' }, nodes: { type: 'string' }, cores: { type: 'string' }, 'fault-every': { type: 'string' },
         'no-faults': { type: 'boolean' }, json: { type: 'boolean' }, single: { type: 'boolean' },
       },
       strict: true, allowPositionals: false,
@@ -227,7 +233,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoRequest | { exit: nu
   if (typeof duration === 'string') return { exit: 2, message: duration };
   const json = values.json === true;
   if (values.single === true) {
-    const clusterOnly = (['nodes', 'fault-every', 'no-faults'] as const).filter((f) => values[f] !== undefined);
+    const clusterOnly = (['nodes', 'cores', 'fault-every', 'no-faults'] as const).filter((f) => values[f] !== undefined);
     if (clusterOnly.length > 0) return { exit: 2, message: `demo: --${clusterOnly[0]} is for the cluster demo, not --single` };
     return { mode: 'single', options: duration === undefined ? {} : { durationMs: duration * 1000 }, json };
   }
@@ -238,9 +244,17 @@ export function parseDemoArgs(argv: readonly string[]): DemoRequest | { exit: nu
     nodes = Number(values.nodes);
     if (!Number.isInteger(nodes) || nodes < 2 || nodes > 9) return { exit: 2, message: `demo: --nodes takes a whole number from 2 to 9, got ${values.nodes}` };
   }
+  let cores: number | undefined;
+  if (values.cores !== undefined) {
+    cores = Number(values.cores);
+    if (values.cores.trim() === '' || !Number.isInteger(cores) || cores < 1 || cores > MAX_NODE_CORES) {
+      return { exit: 2, message: `demo: --cores takes a whole number of cores per node from 1 to ${MAX_NODE_CORES}, got ${values.cores}` };
+    }
+  }
   const options: ClusterDemoOptions = {
     ...(duration === undefined ? {} : { durationMs: duration * 1000 }),
     ...(nodes === undefined ? {} : { nodes }),
+    ...(cores === undefined ? {} : { cores }),
     ...(faultEvery === undefined ? {} : { faultEveryMs: faultEvery * 1000 }),
     ...(values['no-faults'] === true ? { faults: false } : {}),
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultCores } from '../src/cluster.js';
 import { parseDemoArgs } from '../src/main.js';
 
 describe('demo: command line', () => {
@@ -17,6 +18,21 @@ describe('demo: command line', () => {
     expect(parseDemoArgs(['--nodes', '1'])).toMatchObject({ exit: 2, message: expect.stringContaining('--nodes') });
     expect(parseDemoArgs(['--nodes', '2.5'])).toMatchObject({ exit: 2 });
     expect(parseDemoArgs(['--fault-every', '-1'])).toMatchObject({ exit: 2, message: expect.stringContaining('--fault-every') });
+  });
+
+  it('--cores K sets the cores per node, 1 to 8; by default the machine\'s share per node, 1 to 4', () => {
+    expect(parseDemoArgs(['-h'])).toMatchObject({ exit: 0, message: expect.stringContaining('--cores K') });
+    expect(parseDemoArgs(['--cores', '2'])).toEqual({ mode: 'cluster', options: { cores: 2 }, json: false });
+    expect(parseDemoArgs(['--cores', '1', '--nodes', '2'])).toEqual({ mode: 'cluster', options: { cores: 1, nodes: 2 }, json: false });
+    for (const bad of ['0', '9', '1.5', 'two', '', '-2']) {
+      expect(parseDemoArgs([`--cores=${bad}`]), bad).toMatchObject({ exit: 2, message: `demo: --cores takes a whole number of cores per node from 1 to 8, got ${bad}` });
+    }
+    expect(parseDemoArgs(['--single', '--cores', '2'])).toMatchObject({ exit: 2, message: expect.stringContaining('--cores') });
+    expect(defaultCores(3, 2)).toBe(1);
+    expect(defaultCores(3, 1)).toBe(1);
+    expect(defaultCores(3, 8)).toBe(2);
+    expect(defaultCores(2, 8)).toBe(4);
+    expect(defaultCores(3, 64)).toBe(4);
   });
 
   it('--single keeps the single-engine demo, and refuses the cluster-only options', () => {
