@@ -31,7 +31,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     }
     const command = COMMANDS.find((c) => c.name === topic);
     if (command === undefined) {
-      output.error(new UsageError(`pd help: unknown command "${topic}"${suggest(topic)}`, 'see `pd help` for the commands'));
+      output.error(new UsageError(`unknown command "${topic}"${suggest(topic)}`, 'see `pd help` for the commands'));
       return EXIT.usage;
     }
     output.text(commandHelp(command));

@@ -31,6 +31,8 @@ describe('pd: typo suggestions', () => {
     const help = await pd(['help', 'tre']);
     expect(help.code).toBe(2);
     expect(help.err).toContain('unknown command "tre"; did you mean "tree"?');
+    // Said once: `pd: unknown command …`, not `pd: pd help: unknown command …`.
+    expect(help.err).not.toContain('pd help:');
     expect(help.out).toBe('');
     const known = await pd(['help', 'tree']);
     expect(known.code).toBe(0);
