@@ -278,6 +278,7 @@ export class Federation {
       nodeId: o.nodeId, incarnation: () => engine.incarnation,
       alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
       noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(), dialMembers: () => router.dialMembers(),
+      wallTime: () => engine.reactor.wallTime(),
       lost: (c) => {
         if (!this.events.active) return;
         this.events.emit({
@@ -358,8 +359,8 @@ export class Federation {
 
   /**
    * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for a
-   * local actor, `registry.whereis(name)` from any node), conflicts decided by (Lamport
-   * clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
+   * local actor, `registry.whereis(name)` from any node), conflicts decided by (hybrid
+   * logical clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
    */
   get registry(): ClusterRegistry {
     if (this.clusterRegistry === null) throw new EngineError('engine/stopped', `federation '${this.nodeId}' is not started (await federation.start(engine))`);

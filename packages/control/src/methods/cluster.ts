@@ -39,7 +39,7 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.registry': {
     params: [],
-    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, Lamport clock, address), and the conflicts this node lost.',
+    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, hybrid logical clock stamp, address), and the conflicts this node lost.',
     run: (_p, host) => {
       const federation = federationOf(host);
       const registry = federation.registry;
