@@ -170,14 +170,14 @@ describe('process groups in the simulator', () => {
 });
 
 /** With a SWIM membership: a, b, c join through a's seed; c crashes, restarts at a new address; b leaves. */
-async function runSwim(seed: number): Promise<Record<string, string[][]>> {
+async function runSwim(seed: number, limits: typeof LIMITS): Promise<Record<string, string[][]>> {
   const world = new SimWorld({ seed });
   const Idle = defineKind<unknown>('idle', () => ({ receive: () => undefined }));
   const nodes = new Map<string, { engine: Engine; federation: Federation }>();
   const names = new Map<string, string>();
   const boot = async (id: string, host: string): Promise<void> => {
     const federation = createFederation({
-      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
+      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits,
       membership: { kind: 'swim', gossip: { port: 7946 }, seeds: [{ host: 'ha', port: 7946 }] },
     });
     const engine = createEngine({ id, reactor: world.reactor(host), kinds: [Idle], routers: [federation.router] });
@@ -224,7 +224,12 @@ async function runSwim(seed: number): Promise<Record<string, string[][]>> {
 
 describe('process groups with a SWIM membership', () => {
   it.each([1, 2, 3])('seed %i: a dead node\'s members are dropped, a restarted node syncs both ways, a leaving node takes its members', async (seed) => {
-    const seen = await runSwim(seed);
+    const seen = await runSwim(seed, LIMITS);
+    expect(Object.keys(seen)).toEqual(['joined', 'c crashed', 'c restarted', 'b left']);
+  });
+
+  it.each([1, 2])('seed %i: the same when connections never time out (only the membership\'s word drops a node\'s members)', async (seed) => {
+    const seen = await runSwim(seed, { ...LIMITS, heartbeatMs: 1000, idleTimeoutMs: 3_600_000 });
     expect(Object.keys(seen)).toEqual(['joined', 'c crashed', 'c restarted', 'b left']);
   });
 });

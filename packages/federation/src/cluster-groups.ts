@@ -58,6 +58,8 @@ type Table = Map<string, Map<string, AnyAddr>>;
 /** Process groups across the cluster; see the module's comment. `federation.groups` is one. */
 export class ClusterGroups {
   private readonly own: Table = new Map();
+  /** The groups of each local member, by its address key (so an exit costs nothing for an actor in none). */
+  private readonly groupsOf = new Map<string, Set<string>>();
   private readonly remote = new Map<string, Table>();
   private listeners: { readonly fn: GroupListener; readonly group: string | null }[] = [];
   /** Notices from peers dropped as malformed (or too large). */
@@ -81,6 +83,9 @@ export class ClusterGroups {
     if (members === undefined) this.own.set(group, (members = new Map()));
     if (members.has(addr.key)) return;
     members.set(addr.key, addr);
+    let mine = this.groupsOf.get(addr.key);
+    if (mine === undefined) this.groupsOf.set(addr.key, (mine = new Set()));
+    mine.add(group);
     this.broadcast({ op: 'groups', full: false, joins: [[group, [addr]]], leaves: [] });
     this.changed({ group, node: this.host.nodeId, joined: [addr], left: [] });
     this.host.dialMembers?.();
@@ -94,6 +99,9 @@ export class ClusterGroups {
     const members = this.own.get(group);
     if (members === undefined || !members.delete(addr.key)) return false;
     if (members.size === 0) this.own.delete(group);
+    const mine = this.groupsOf.get(addr.key);
+    mine?.delete(group);
+    if (mine?.size === 0) this.groupsOf.delete(addr.key);
     this.broadcast({ op: 'groups', full: false, joins: [], leaves: [[group, [addr]]] });
     this.changed({ group, node: this.host.nodeId, joined: [], left: [addr] });
     return true;
@@ -179,15 +187,19 @@ export class ClusterGroups {
 
   /** A local actor exited: it leaves every group. */
   exited(local: AnyAddr): void {
+    const mine = this.groupsOf.get(local.key);
+    if (mine === undefined) return;
     const leaves: [string, AnyAddr[]][] = [];
-    for (const [group, members] of this.own) {
-      const addr = members.get(local.key);
-      if (addr === undefined || !addr.equals(local)) continue;
+    for (const group of mine) {
+      const members = this.own.get(group);
+      const addr = members?.get(local.key);
+      if (members === undefined || addr === undefined || !addr.equals(local)) continue;
       members.delete(local.key);
+      if (members.size === 0) this.own.delete(group);
       leaves.push([group, [addr]]);
     }
+    this.groupsOf.delete(local.key);
     if (leaves.length === 0) return;
-    for (const [group] of leaves) if (this.own.get(group)?.size === 0) this.own.delete(group);
     this.broadcast({ op: 'groups', full: false, joins: [], leaves });
     for (const [group, left] of leaves) this.changed({ group, node: this.host.nodeId, joined: [], left });
   }
