@@ -128,6 +128,7 @@ const expectations: Record<string, (result: any) => void> = {
   'failure-links': (r) => expect(r).toEqual({ plain: 'error: Error: disk full', trapped: 'trapped error: Error: disk full', killed: 'killed' }),
   'failure-monitors': (r) => expect(r).toEqual({ sameRef: true, first: 'normal', late: 'noproc' }),
   'multi-core-sim': (r) => expect(r).toBe(1),
+  'federation-groups': (r) => expect(r).toEqual({ members: ['a', 'b'], sent: 2, jobs: [1, 1], afterExit: ['a'] }),
   'federation-two-nodes': (r) => expect(r).toEqual({ count: 3, on: 'b', down: 'noconnection' }),
   'membership-discovery': (r) => expect(r).toEqual({ members: ['a', 'b', 'c'], seedsOfC: 2, afterStop: [] }),
   'observability-tracing': (r) => expect(r).toEqual({

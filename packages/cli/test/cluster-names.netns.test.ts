@@ -5,15 +5,18 @@
  * c in the other (10.214.0.2) — and the pair's link set down to cut them 2 | 1 (how pd runs
  * across namespaces: see partition.netns.test.ts).
  *
- * During the cut both sides register the name `leader` with `pd cluster register`: a first
- * (wall clock), after one other name (`spare`), so its Lamport clock is 2; then c, whose
- * clock is 1. On each side its own holder is the holder. After the heal (link up; SWIM's
- * push-pull with a member it declared dead finds the other side, both refute and come back
- * alive, and the nodes holding names connect and exchange them) exactly one holder remains
- * on every node: c's, the lower clock, though a registered first — never wall-clock time.
- * The loser a recorded the conflict (`pd cluster names`: conflicts), emitted a
- * `name-conflict` event (`pd events --type name-conflict` on a, started during the cut), and its holder got the `pd/name-conflict` message
- * (the `recorder` actor answers what it got).
+ * During the cut both sides register the name `leader` with `pd cluster register`: a first,
+ * after one other name (`spare`), then c. Each registration is stamped by its node's hybrid
+ * logical clock (`clock`: wall-clock milliseconds × 1024 + a counter, moved past every stamp
+ * the node hears of): a's leader after its spare, and c's after a's — the nodes share one
+ * wall clock, and neither side hears of the other's during the cut. On each side its own
+ * holder is the holder. After the heal (link up; SWIM's push-pull with a member it declared
+ * dead finds the other side, both refute and come back alive, and the nodes holding names
+ * connect and exchange them) exactly one holder remains on every node: a's, the lower
+ * (hybrid logical clock, node id). The loser c recorded the conflict (`pd cluster names`:
+ * conflicts), emitted a `name-conflict` event (`pd events --type name-conflict` on c,
+ * started during the cut), and its holder got the `pd/name-conflict` message (the
+ * `recorder` actor answers what it got).
  *
  * Skipped, saying why, unless run as root on Linux with iproute2 (`ip netns add` must work).
  * Nothing here asserts speed: every wait is for a state, bounded only to fail a state that
@@ -104,6 +107,8 @@ async function statusOf(observer: Node, id: Node): Promise<string | undefined> {
 
 (why === null ? describe : describe.skip)(`pd cluster names across a network-namespace cut 2 | 1${why === null ? '' : ` (skipped: ${why})`}`, { timeout: E2E_TIMEOUT_MS }, () => {
   let events: Promise<Run> | null = null;
+  /** The stamps of the registrations during the cut. */
+  const clocks = { spare: 0, leaderA: 0, leaderC: 0 };
 
   beforeAll(async () => {
     requireBuild();
@@ -156,47 +161,54 @@ async function statusOf(observer: Node, id: Node): Promise<string | undefined> {
       until(async () => ((await statusOf('c', 'a')) === 'dead' && (await statusOf('c', 'b')) === 'dead' ? true : null), 'c declares a and b dead'),
     ]);
     console.log(`cluster names netns: both sides declared the other dead ${Date.now() - cutAt} ms after the cut`);
-    // Followed on a from now on (the loser's side): the conflict is decided after the heal.
-    events = pd(['events', '--type', 'name-conflict', '--count', '1', '--json', '--engine', engineId('a')], env, { netns: NS.major, timeoutMs: E2E_TIMEOUT_MS });
-    // a first (in wall-clock time), after another name: its clock for leader is 2.
-    expect(await pdj('a', ['cluster', 'register', 'spare', '/user/app/rec'])).toMatchObject({ node: 'a', clock: 1 });
-    expect(await pdj('a', ['cluster', 'register', 'leader', '/user/app/rec'])).toMatchObject({ node: 'a', clock: 2 });
-    expect(await pdj('c', ['cluster', 'register', 'leader', '/user/app/rec'])).toMatchObject({ node: 'c', clock: 1 });
-    await until(async () => (JSON.stringify(await namesOn('b')) === JSON.stringify([['leader', 'a', 2], ['spare', 'a', 1]]) ? true : null), 'b sees a hold leader');
-    expect(await namesOn('a')).toEqual([['leader', 'a', 2], ['spare', 'a', 1]]);
-    expect(await namesOn('c')).toEqual([['leader', 'c', 1]]);
+    // Followed on c from now on (the loser's side): the conflict is decided after the heal.
+    events = pd(['events', '--type', 'name-conflict', '--count', '1', '--json', '--engine', engineId('c')], env, { netns: NS.minor, timeoutMs: E2E_TIMEOUT_MS });
+    // a first, after another name; then c (each command a process of its own: milliseconds later on the shared wall clock).
+    const spare = await pdj('a', ['cluster', 'register', 'spare', '/user/app/rec']);
+    expect(spare).toMatchObject({ node: 'a', clock: expect.any(Number) });
+    const leaderA = await pdj('a', ['cluster', 'register', 'leader', '/user/app/rec']);
+    expect(leaderA).toMatchObject({ node: 'a', clock: expect.any(Number) });
+    const leaderC = await pdj('c', ['cluster', 'register', 'leader', '/user/app/rec']);
+    expect(leaderC).toMatchObject({ node: 'c', clock: expect.any(Number) });
+    Object.assign(clocks, { spare: spare.clock, leaderA: leaderA.clock, leaderC: leaderC.clock });
+    expect(clocks.leaderA).toBeGreaterThan(clocks.spare);
+    expect(clocks.leaderC).toBeGreaterThan(clocks.leaderA);
+    const onMajor = [['leader', 'a', clocks.leaderA], ['spare', 'a', clocks.spare]];
+    await until(async () => (JSON.stringify(await namesOn('b')) === JSON.stringify(onMajor) ? true : null), 'b sees a hold leader');
+    expect(await namesOn('a')).toEqual(onMajor);
+    expect(await namesOn('c')).toEqual([['leader', 'c', clocks.leaderC]]);
   });
 
-  it('after the heal exactly one holder remains on every node (the lower clock: c), and the loser a was told', async () => {
+  it('after the heal exactly one holder remains on every node (the lower clock: a), and the loser c was told', async () => {
     ip('-n', NS.major, 'link', 'set', VETH.major, 'up');
     const healedAt = Date.now();
     for (const observer of NODES) {
       await until(async () => {
         const names = await namesOn(observer);
-        return JSON.stringify(names) === JSON.stringify([['leader', 'c', 1], ['spare', 'a', 1]]) ? true : null;
-      }, `${observer} agrees: leader held by c, spare by a`);
+        return JSON.stringify(names) === JSON.stringify([['leader', 'a', clocks.leaderA], ['spare', 'a', clocks.spare]]) ? true : null;
+      }, `${observer} agrees: leader and spare held by a`);
       console.log(`cluster names netns: ${observer} agrees on the holders ${Date.now() - healedAt} ms after the heal`);
     }
     for (const observer of NODES) expect(await statusOf(observer, observer === 'c' ? 'a' : 'c')).toBe('alive');
     // The loser's node recorded it; the others lost nothing.
-    const onA = await pdj('a', ['cluster', 'names']);
-    expect(onA.conflicts).toEqual([{ name: 'leader', loser: { node: 'a', clock: 2, addr: expect.any(String) }, winner: { node: 'c', clock: 1, addr: expect.any(String) } }]);
+    const onC = await pdj('c', ['cluster', 'names']);
+    expect(onC.conflicts).toEqual([{ name: 'leader', loser: { node: 'c', clock: clocks.leaderC, addr: expect.any(String) }, winner: { node: 'a', clock: clocks.leaderA, addr: expect.any(String) } }]);
+    expect((await pdj('a', ['cluster', 'names'])).conflicts).toEqual([]);
     expect((await pdj('b', ['cluster', 'names'])).conflicts).toEqual([]);
-    expect((await pdj('c', ['cluster', 'names'])).conflicts).toEqual([]);
-    const text = await pd(['cluster', 'names', '--engine', engineId('a')], env, { netns: NS.major });
-    expect(text.stdout).toMatch(/\nconflicts lost here:\nNAME +LOSER +WINNER\nleader +a \(clock 2\) +c \(clock 1\)\n$/);
+    const text = await pd(['cluster', 'names', '--engine', engineId('c')], env, { netns: NS.minor });
+    expect(text.stdout).toMatch(new RegExp(`\\nconflicts lost here:\\nNAME +LOSER +WINNER\\nleader +c \\(clock ${clocks.leaderC}\\) +a \\(clock ${clocks.leaderA}\\)\\n$`));
     // The event, streamed by pd events.
     const streamed = await events!;
     expect(streamed.code, streamed.stderr).toBe(0);
-    expect(JSON.parse(streamed.stdout.trim())).toMatchObject({ type: 'name-conflict', name: 'leader', loser: { node: 'a', clock: 2 }, winner: { node: 'c', clock: 1 } });
-    // The losing holder got the message (not killed: it still runs, and still holds spare).
-    const got = (await pdj('a', ['call', '/user/app/rec', '{"type":"got"}'])).reply;
-    expect(got).toContainEqual({ type: 'pd/name-conflict', name: 'leader', winner: expect.any(String), winnerNode: 'c' });
-    // The name resolves to c's holder everywhere: a send from a reaches c's recorder.
-    expect(await pdj('a', ['send', 'leader', '{"hello":"from a"}'])).toMatchObject({ result: 'queued' });
+    expect(JSON.parse(streamed.stdout.trim())).toMatchObject({ type: 'name-conflict', name: 'leader', loser: { node: 'c', clock: clocks.leaderC }, winner: { node: 'a', clock: clocks.leaderA } });
+    // The losing holder got the message (not killed: it still runs and answers).
+    const got = (await pdj('c', ['call', '/user/app/rec', '{"type":"got"}'])).reply;
+    expect(got).toContainEqual({ type: 'pd/name-conflict', name: 'leader', winner: expect.any(String), winnerNode: 'a' });
+    // The name resolves to a's holder everywhere: a send from c reaches a's recorder.
+    expect(await pdj('c', ['send', 'leader', '{"hello":"from c"}'])).toMatchObject({ result: 'queued' });
     await until(async () => {
-      const r = (await pdj('c', ['call', '/user/app/rec', '{"type":"got"}'])).reply as unknown[];
-      return r.some((m) => JSON.stringify(m) === '{"hello":"from a"}') ? true : null;
-    }, 'c\'s recorder gets a\'s message to leader');
+      const r = (await pdj('a', ['call', '/user/app/rec', '{"type":"got"}'])).reply as unknown[];
+      return r.some((m) => JSON.stringify(m) === '{"hello":"from c"}') ? true : null;
+    }, 'a\'s recorder gets c\'s message to leader');
   });
 });

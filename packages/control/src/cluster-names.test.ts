@@ -105,6 +105,23 @@ describe('cluster names on two booted nodes', () => {
     expect(await clients.b!.call('msg.call', { target: 'payments', message: { type: 'get' } })).toEqual({ addr: onA!.addr, reply: 8 });
   });
 
+  it('cluster.registry lists the process groups with their members as this node sees them', async () => {
+    const a = nodes.a!;
+    const worker = a.engine.resolve('/user/app/pay')!;
+    a.federation!.groups.join('workers', worker);
+    try {
+      const seen = await until(async () => {
+        const r = (await clients.b!.call('cluster.registry')) as { groups: { group: string; members: { node: string; addr: string }[] }[] };
+        return r.groups.length > 0 ? r.groups : null;
+      }, 'b lists the group');
+      expect(seen).toEqual([{ group: 'workers', members: [{ node: 'a', addr: String(worker) }] }]);
+      expect(((await clients.a!.call('cluster.registry')) as { groups: unknown }).groups).toEqual(seen);
+    } finally {
+      a.federation!.groups.leave('workers', worker);
+    }
+    await until(async () => (((await clients.b!.call('cluster.registry')) as { groups: unknown[] }).groups.length === 0 ? true : null), 'b forgets the group');
+  });
+
   it('refuses the name on another node, naming the holder node', async () => {
     const refused = await clients.b!.call('cluster.register', { name: 'payments', target: '/user/app/spare' }).catch((e) => e);
     expect(refused).toMatchObject({ code: 'cluster/name-taken', data: { name: 'payments', node: 'a' } });

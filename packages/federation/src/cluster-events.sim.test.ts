@@ -3,7 +3,7 @@
  * simulator across seeds: a and b form a cluster through a's seed; c starts alone (no
  * seeds) and registers the cluster name `leader` that a registered first; `c.join([a's
  * gossip])` brings it in: a hears `member c alive`, the connections come `up`, and c's
- * `leader` loses the conflict to a's (same Lamport clock, lower node id), so c hears
+ * `leader` loses the conflict to a's (the same hybrid logical clock stamp — registered at the same simulated millisecond, neither having heard of the other — and the lower node id), so c hears
  * `name-conflict`. Then c crashes: a hears `member c suspect`, then `dead`, and keep-majority's
  * `downing keep` with c unreachable, and a send from a to c's actor is a dead letter, counted; b closes its federation: a hears `member b left`. A
  * listener that throws is dropped and counted, and the others still hear everything.

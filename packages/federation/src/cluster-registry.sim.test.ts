@@ -3,7 +3,7 @@
  * every pair connected. A name registered on a is resolved to a's actor from every node and
  * refused on another; a 2 | 2 partition makes each side forget the other's names; during it
  * the name a held is registered again on d, and a new name on both sides (b and c); after
- * the heal every node resolves each name to the same holder, decided by (Lamport clock,
+ * the heal every node resolves each name to the same holder, decided by (hybrid logical clock,
  * node id): a's earlier registration wins over d's (d had heard of it), and exactly one of
  * b's and c's wins; each loser's node records the conflict and its holder receives a
  * `pd/name-conflict` message naming the winner. A holder that exits frees its name

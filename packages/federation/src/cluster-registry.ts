@@ -8,9 +8,11 @@
  *
  * Conflicts: the same name held on two nodes (registered on both sides of a partition, or
  * at once on two nodes before either heard of the other). Every node orders the holders by
- * `(clock, node id)` — `clock` a Lamport clock stamped at registration (each node's clock
- * moves past every clock it hears of, so a registration made after hearing of another
- * sorts after it) — and the first wins, never by wall-clock time. The loser's node drops its
+ * `(clock, node id)` — `clock` a hybrid logical clock's stamp taken at registration (hlc.ts:
+ * each node's clock moves past every stamp it hears of, so a registration made after
+ * hearing of another sorts after it; concurrent ones sort by their physical time, which no
+ * peer's stamp can push more than the drift bound ahead) — and the first wins, never by
+ * wall-clock time alone. The loser's node drops its
  * entry, tells its peers, records the conflict, and sends the loser's holder a
  * {@link NAME_CONFLICT} message (it is not killed: it may stop, or register another name).
  *
@@ -23,6 +25,7 @@
  */
 import { type AnyAddr, ArgumentError, RegistryError, isAddr } from '@pd/actor';
 import type { Notice } from './protocol.js';
+import { HybridLogicalClock, isHlcStamp } from './hlc.js';
 
 /** The `type` of the message a conflict's losing holder receives. */
 export const NAME_CONFLICT = 'pd/name-conflict';
@@ -42,7 +45,7 @@ export interface ClusterName {
   readonly addr: AnyAddr;
   /** The node that registered it (its holder's node). */
   readonly node: string;
-  /** Its Lamport stamp: with `node`, the conflict order (lower wins). */
+  /** Its hybrid logical clock stamp (`wallMs * 1024 + counter`, see `hlcParts`): with `node`, the conflict order (lower wins). */
   readonly clock: number;
 }
 
@@ -66,6 +69,8 @@ export interface RegistryHost {
   upPeers(): readonly string[];
   /** Connect to every member not connected yet, so each hears this node's names (connections are made lazily otherwise). */
   dialMembers?(): void;
+  /** The wall clock (ms since the epoch) for the registry's hybrid logical clock: the engine's reactor's. Without it the clock only counts (a Lamport clock). */
+  wallTime?(): number;
   /** This node's registration lost a conflict (after its holder was told): for observers. */
   lost?(conflict: NameConflict): void;
 }
@@ -75,14 +80,21 @@ const MAX_ENTRIES = 100_000;
 
 /** Names across the cluster; see the module's comment. `federation.registry` is one. */
 export class ClusterRegistry {
-  private clock = 0;
+  private readonly clock: HybridLogicalClock;
   private readonly own = new Map<string, ClusterName>();
   private readonly remote = new Map<string, Map<string, ClusterName>>();
   private readonly conflictLog: NameConflict[] = [];
   /** Notices from peers dropped as malformed. */
   badNotices = 0;
 
-  constructor(private readonly host: RegistryHost) {}
+  constructor(private readonly host: RegistryHost) {
+    this.clock = new HybridLogicalClock(host.wallTime === undefined ? () => 0 : () => host.wallTime!());
+  }
+
+  /** Stamps of peers' entries too far ahead of this node's wall clock for its clock to follow (the entries are kept; they sort late). */
+  get clockDriftRefused(): number {
+    return this.clock.driftRefused;
+  }
 
   /**
    * Register `name` for the local actor `addr` across the cluster. Throws
@@ -96,7 +108,7 @@ export class ClusterRegistry {
     }
     const holder = this.whereis(name);
     if (holder !== undefined) throw new RegistryError('registry/name-taken', `the cluster name '${name}' is taken`, { name });
-    const entry: ClusterName = { name, addr, node: this.host.nodeId, clock: ++this.clock };
+    const entry: ClusterName = { name, addr, node: this.host.nodeId, clock: this.clock.now() };
     this.own.set(name, entry);
     this.broadcast({ op: 'registry', full: false, entries: [[name, addr, entry.clock]], removed: [] });
     this.host.dialMembers?.();
@@ -164,7 +176,7 @@ export class ClusterRegistry {
       const [name, addr, clock] = item as unknown[];
       // A peer speaks for its own actors only.
       if (typeof name !== 'string' || name === '' || name.length > MAX_NAME || !isAddr(addr) || addr.node !== incarnation) continue;
-      if (typeof clock !== 'number' || !Number.isSafeInteger(clock) || clock < 1) continue;
+      if (!isHlcStamp(clock)) continue;
       parsed.push({ name, addr, node: peer, clock });
     }
     let table = this.remote.get(peer);
@@ -172,7 +184,7 @@ export class ClusterRegistry {
     for (const name of b.removed) if (typeof name === 'string') table.delete(name);
     for (const e of parsed) {
       table.set(e.name, e);
-      this.clock = Math.max(this.clock, e.clock);
+      this.clock.observe(e.clock);
     }
     for (const e of parsed) this.resolve(e.name);
   }
@@ -211,7 +223,7 @@ export class ClusterRegistry {
   }
 }
 
-/** The conflict order: the lower Lamport clock first, then the lower node id. */
+/** The conflict order: the lower hybrid logical clock stamp first, then the lower node id. */
 function before(a: ClusterName, b: ClusterName): boolean {
   return a.clock !== b.clock ? a.clock < b.clock : a.node < b.node;
 }

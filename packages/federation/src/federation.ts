@@ -11,12 +11,13 @@ import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOption
 import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
 import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret, tcpCarrier } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
-import { type NodeService, NodeRouter, type PeerState, type RouterCounters } from './node-router.js';
+import { type NodeService, NodeRouter, type PeerState, type RouterCounters, type RouterExtension } from './node-router.js';
 import {
   type DiscoverySpec, FEDERATION_DEFAULTS, type FederationOptions, type SwimMembershipSpec, isDiscoveryProvider, isMembershipSpec, validateFederationOptions,
 } from './options.js';
 import { PolicyGate, type PolicyRefusals } from './policy.js';
 import { ClusterRegistry } from './cluster-registry.js';
+import { ClusterGroups } from './cluster-groups.js';
 import { ClusterEvents } from './cluster-events.js';
 import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
 import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
@@ -115,6 +116,7 @@ export class Federation {
   private discovery: DiscoveryRunner | null = null;
   private lease: LeaseProvider | null = null;
   private clusterRegistry: ClusterRegistry | null = null;
+  private clusterGroups: ClusterGroups | null = null;
   private readonly recent: NetEvent[] = [];
   /**
    * Cluster events as they happen: members changing state, connections up and down,
@@ -276,6 +278,7 @@ export class Federation {
       nodeId: o.nodeId, incarnation: () => engine.incarnation,
       alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
       noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(), dialMembers: () => router.dialMembers(),
+      wallTime: () => engine.reactor.wallTime(),
       lost: (c) => {
         if (!this.events.active) return;
         this.events.emit({
@@ -284,8 +287,14 @@ export class Federation {
         });
       },
     });
-    router.extension = registry;
+    const groups = new ClusterGroups({
+      nodeId: o.nodeId, incarnation: () => engine.incarnation, alive: (addr) => engine.info(addr) !== undefined,
+      send: (addr, message) => void engine.send(addr, message),
+      noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(), dialMembers: () => router.dialMembers(),
+    });
+    router.extension = bothExtensions(registry, groups);
     this.clusterRegistry = registry;
+    this.clusterGroups = groups;
   }
 
   /** The SWIM membership of `spec`: signed with the cluster secret, over the carrier given or TCP. */
@@ -350,12 +359,23 @@ export class Federation {
 
   /**
    * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for a
-   * local actor, `registry.whereis(name)` from any node), conflicts decided by (Lamport
-   * clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
+   * local actor, `registry.whereis(name)` from any node), conflicts decided by (hybrid
+   * logical clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
    */
   get registry(): ClusterRegistry {
     if (this.clusterRegistry === null) throw new EngineError('engine/stopped', `federation '${this.nodeId}' is not started (await federation.start(engine))`);
     return this.clusterRegistry;
+  }
+
+  /**
+   * Process groups spanning the nodes, with Erlang `pg`'s semantics: `groups.join(group, addr)`
+   * for a local actor (it leaves on exit), `groups.members(group)` from any node,
+   * `groups.subscribe(fn, group?)` for changes, `groups.publish(group, message)` to send to
+   * every member. Once started.
+   */
+  get groups(): ClusterGroups {
+    if (this.clusterGroups === null) throw new EngineError('engine/stopped', `federation '${this.nodeId}' is not started (await federation.start(engine))`);
+    return this.clusterGroups;
   }
 
   /** The SWIM membership the federation runs (`membership: { kind: 'swim' }`), once started; null otherwise. */
@@ -591,5 +611,31 @@ export async function startNode(options: { readonly federation: FederationOption
       await engine.shutdown(stopOptions?.deadlineMs === undefined ? {} : { deadlineMs: stopOptions.deadlineMs });
       await federation.close();
     },
+  };
+}
+
+/**
+ * The router's one extension slot serving the registry and the groups: each hears every peer
+ * event and exit (one that throws does not keep the other from hearing it; the first error
+ * is rethrown for the router to count), and the notices of its own `op`.
+ */
+function bothExtensions(registry: ClusterRegistry, groups: ClusterGroups): RouterExtension {
+  const each = (fn: (x: RouterExtension) => void): void => {
+    let failure: unknown = null;
+    for (const x of [registry, groups]) {
+      try {
+        fn(x);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== null) throw failure;
+  };
+  return {
+    connected: (peer) => each((x) => x.connected(peer)),
+    down: (peer) => each((x) => x.down(peer)),
+    exited: (local) => each((x) => x.exited(local)),
+    notice: (peer, incarnation, body) => ((body as { op?: unknown }).op === 'groups' ? groups : registry).notice(peer, incarnation, body),
+    wantsPeers: () => registry.wantsPeers() || groups.wantsPeers(),
   };
 }

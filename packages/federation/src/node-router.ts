@@ -88,7 +88,7 @@ const FIRST_REQUEST_ID = 2 ** 50;
 /** A node service's handler: `query` as the asking node sent it (unchecked: check it), `from` that node's id. */
 export type NodeService = (query: unknown, from: string) => unknown;
 
-/** A layer above the router (the cluster registry): peers up and down, local exits, its notices. */
+/** A layer above the router (the cluster registry and groups): peers up and down, local exits, its notices (`op` `registry` or `groups`). */
 export interface RouterExtension {
   connected(peer: string): void;
   down(peer: string): void;
@@ -632,7 +632,7 @@ export class NodeRouter implements RemoteRouter {
       this.learnPeers((body as { peers?: unknown }).peers);
       return;
     }
-    if (kind === MessageKind.user && op === 'registry') {
+    if (kind === MessageKind.user && (op === 'registry' || op === 'groups')) {
       this.extension?.notice(peer.id, peer.incarnation, body);
       return;
     }

@@ -50,7 +50,13 @@ export type Notice =
    * `[name, addr, clock]`; `full`: these are all of them (the receiver forgets the others it
    * had from the sender), else a delta whose `removed` names are gone.
    */
-  | { readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[] };
+  | { readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[] }
+  /**
+   * Process groups (cluster-groups.ts): members on the sender that joined and left, as
+   * `[group, addr[]]`; `full`: `joins` are all of them (the receiver forgets the others it had
+   * from the sender), else a delta.
+   */
+  | { readonly op: 'groups'; readonly full: boolean; readonly joins: readonly unknown[]; readonly leaves: readonly unknown[] };
 
 /** The body of a `reply` frame: `[0, value]`, or `[1, error]` with the error as `wireError` wrote it. */
 export type Answer = readonly [0, unknown] | readonly [1, unknown];

@@ -122,7 +122,7 @@ export const deadCommand: Command = {
 export const registryCommand: Command = {
   name: 'registry',
   args: '[PREFIX]',
-  summary: 'List registered names and the paths bound under PREFIX in the path registry; --cluster: the cluster registry\'s names and the conflicts this node lost.',
+  summary: 'List registered names and the paths bound under PREFIX in the path registry; --cluster: the cluster registry\'s names, the conflicts this node lost, and the process groups\' members.',
   needsEngine: true,
   options: {
     cluster: { type: 'boolean', short: 'c', help: 'the cluster registry (names spanning the nodes of the engine\'s federation)' },
@@ -144,9 +144,11 @@ export const registryCommand: Command = {
   },
 };
 
-/** `pd cluster names` / `pd registry --cluster` as text: the names, the config's names that are not held here, the conflicts lost. */
+/** `pd cluster names` / `pd registry --cluster` as text: the names, the process groups' members, the config's names that are not held here, the conflicts lost. */
 export function printClusterNames(ctx: CommandContext, result: any): void {
   ctx.output.text(result.names.length === 0 ? `node ${result.nodeId}: no cluster names` : table(['NAME', 'NODE', 'CLOCK', 'ADDR'], result.names.map((n: any) => [n.name, n.node, n.clock, n.addr])));
+  const groups = (result.groups ?? []).flatMap((g: any) => g.members.map((m: any) => [g.group, m.node, m.addr]));
+  if (groups.length > 0) ctx.output.text(`\nprocess groups:\n${table(['GROUP', 'NODE', 'ADDR'], groups)}`);
   const configured = (result.configured ?? []).filter((c: any) => c.state !== 'held');
   if (configured.length > 0) {
     const state = (c: any): string => (c.state === 'elsewhere' ? `held by node ${c.node}` : c.state === 'failed' ? `failed: ${c.error}` : c.state === 'waiting' ? 'waiting (its actor is not running)' : 'released (pd cluster unregister)');

@@ -39,7 +39,7 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.registry': {
     params: [],
-    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, Lamport clock, address), and the conflicts this node lost.',
+    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, hybrid logical clock stamp, address), the conflicts this node lost, and the process groups with their members (node, address) as this node sees them.',
     run: (_p, host) => {
       const federation = federationOf(host);
       const registry = federation.registry;
@@ -50,6 +50,7 @@ export const clusterMethods: MethodTable = {
           name: c.name, loser: { node: c.loser.node, clock: c.loser.clock, addr: c.loser.addr }, winner: { node: c.winner.node, clock: c.winner.clock, addr: c.winner.addr },
         })),
         configured: host.clusterNames?.status() ?? [],
+        groups: federation.groups.list().map((g) => ({ group: g.group, members: g.members.map((m) => ({ node: m.node, addr: m.addr })) })),
       });
     },
   },
