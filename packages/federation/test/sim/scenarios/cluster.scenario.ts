@@ -163,6 +163,8 @@ export const clusterPartition = defineScenario({
           if (onMinority !== undefined && c.register(onMinority, `cut-${i}`)) sim.sometimes(true, 'the same name registered on the minority side');
         });
         sim.at(ms, () => {
+          // A cut still on when the faults stop was ended by the liveness phase, which healed and booted every node.
+          if (st.healedAt >= 0) return;
           if (ms >= LONG_CUT_MS) {
             const ok = minority.every((n) => !n.live) && majority.every((n) => n.live);
             sim.always(ok, 'keep-majority: after a long cut the minority has stopped itself and the majority runs', {
