@@ -153,6 +153,8 @@ export class SwimMembership implements Membership {
   /** Lifeguard's local health score, in [0, awarenessMaxMultiplier - 1]; timeouts scale by score + 1. */
   private health = 0;
   private seq = 0;
+  /** Set while handling a message that carried a refuted claim against this node (answered with the current alive). */
+  private staleClaim = false;
   private order: string[] = [];
   private orderIndex = 0;
   private probe: Probe | null = null;
@@ -511,9 +513,14 @@ export class SwimMembership implements Membership {
     this.stats.messagesIn++;
     const sender = this.members.get(e.from);
     if (sender !== undefined) sender.heardAt = this.reactor!.now();
+    this.staleClaim = false;
     for (const u of e.updates) this.apply(u);
     if (this.state !== 'running') return;
     const from = { host: e.fHost, port: e.fPort };
+    // The sender still believes a claim against this node that was refuted already (its copy of
+    // the refutation may have been lost to gossip's bounded retransmits): tell it directly, or
+    // its suspicion would run out and bury a live node.
+    if (this.staleClaim) this.send(from, { t: 'gossip' }, [this.selfUpdate('alive')], false);
     switch (e.t) {
       case 'ping':
         // A ping meant for another node (a stale address) gets no ack: the prober must not think it alive.
@@ -652,7 +659,10 @@ export class SwimMembership implements Membership {
   private aboutSelf(u: Update): void {
     if (this.state !== 'running') return;
     // An older claim was refuted already; only one about the current incarnation (or a later, from a previous run) needs an answer.
-    if (u.incarnation < this.incarnation || (u.status === 'alive' && u.incarnation === this.incarnation)) return;
+    if (u.incarnation < this.incarnation || (u.status === 'alive' && u.incarnation === this.incarnation)) {
+      if (u.status !== 'alive') this.staleClaim = true;
+      return;
+    }
     this.incarnation = Math.max(this.incarnation, u.incarnation) + 1;
     this.stats.refutations++;
     // Lifeguard: being suspected hints this node is the slow one.
