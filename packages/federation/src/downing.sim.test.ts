@@ -191,11 +191,15 @@ describe('Downing waits for a picture that cannot change its verdict', () => {
     expect(decisions[0]!.atMs).toBeLessThan(34_000 + 5000);
   });
 
-  it('a majority that has heard from its side since the change keeps, and downs only the dead', async () => {
+  it('a majority keeps once its picture is settled, downing the partition as a whole', async () => {
     const view = [row('a', 'alive'), row('b', 'alive', 1e9), row('c', 'alive', 1e9), row('d', 'dead'), row('e', 'suspect')];
     const { decisions, world, downing } = watch(view);
-    await world.run({ untilMs: 20_000, until: () => decisions.length > 0 });
+    // Keep either way, but e is still open: no piecemeal downing of d alone.
+    await world.run({ untilMs: 20_000 });
+    expect(decisions).toEqual([]);
+    view[4] = row('e', 'dead');
+    await world.run({ untilMs: 40_000, until: () => decisions.length > 0 });
     downing.stop();
-    expect(decisions.map((d) => [d.decision, d.unreachable])).toEqual([['keep', ['d']]]);
+    expect(decisions.map((d) => [d.decision, d.unreachable, d.members])).toEqual([['keep', ['d', 'e'], 5]]);
   });
 });

@@ -13,7 +13,7 @@
  * came in or went out of reach, none changed incarnation) with at least one dead: a
  * partition is seen as a whole, not member by member (Akka's `stable-after`). Members whose
  * fate is open (suspects, and members alive here but not heard from since the view last
- * changed) hold a decision back unless it is the same whichever way they turn out.
+ * changed) hold a decision back, except a `down` that holds whichever way they turn out.
  *
  * Owns: the strategies (a pure function, {@link decideDowning}) and the stability timer.
  * Must not: read real time (the reactor's timers only), or stop the engine itself (the
@@ -299,17 +299,18 @@ export class Downing {
     // Uncertain: suspects (they may refute), and members taken as alive that this node has not
     // heard from since the view last changed (a node cut off with them has not probed them yet:
     // Lifeguard slows an isolated node's probing, so its picture of a partition can take longer
-    // than stable-after to fill in). Decide now only if the verdict is the same whichever way
-    // they turn out: a minority with one more unknown is a minority still.
+    // than stable-after to fill in). With such members a node only stops, and only if it would
+    // whichever way they turn out: a minority with one more unknown is a minority still.
     const since = this.changedAt;
     const uncertain = (m: { id: string; status: MemberStatus; heardAt?: number }): boolean =>
       m.id !== this.self && (m.status === 'suspect' || (m.status === 'alive' && m.heardAt !== undefined && m.heardAt < since));
     const as = (status: MemberStatus): DowningMember[] => counted.map((m) => ({ id: m.id, status: uncertain(m) ? status : m.status, age: m.age }));
     const verdict = decideDowning(this.self, as('dead'), this.options);
     if (counted.some(uncertain)) {
-      // The lease is asked with a settled side only (it is held by whoever asks first).
-      if (this.strategy === 'lease-majority') return;
-      if (decideDowning(this.self, as('alive'), this.options).decision !== verdict.decision) return;
+      // Only stopping is decided early (a side that keeps running downs the partition as a
+      // whole, once it is settled); the lease is asked with a settled side only.
+      if (this.strategy === 'lease-majority' || verdict.decision !== 'down') return;
+      if (decideDowning(this.self, as('alive'), this.options).decision !== 'down') return;
     }
     const conclude = ({ decision, reason }: { decision: 'keep' | 'down'; reason: string }): void => {
       const d: DowningDecision = {
