@@ -49,6 +49,9 @@ export function handleControl(router: CorePort, inbound: InboundPort, from: Peer
     case 'sendWait':
       if (correlationId === 0) return;
       return inbound.sendWait(from, message, correlationId);
+    case 'telemetry':
+      router.recordTelemetry(message.setup);
+      return;
     case 'inspect': {
       if (correlationId === 0) return;
       let answer: readonly [0 | 1, unknown];
