@@ -3,15 +3,16 @@
 // on the message; across cores: in the envelope's trace block), whose handler runs in a
 // `process <kind>` consumer span, a child of the producer and linked to it. Two simulated cores in one thread, so every core's
 // spans reach the one exporter; and two federation nodes in one process on loopback (across
-// nodes: in the network frame's trace block).
+// nodes: in the network frame's trace block); and two simulated multi-core nodes, where the
+// trace crosses a worker core, the gateway (core 0) and the network on each side.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type AnyAddr, type Context, defineKind } from '@pd/actor';
 import { SimCores, createEngine, instrumentEngine, silentLogger } from '@pd/runtime';
-import { SimWorld } from '@pd/runtime/sim';
-import { startNode } from '@pd/federation';
+import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
+import { createFederation, startNode } from '@pd/federation';
 
 /** Forwards `{ to }` as a `hop` to `to`. */
 const Relay = defineKind('trace.relay', () => ({
@@ -231,6 +232,94 @@ describe('message tracing across nodes', () => {
       for (const i of instrumented) i.close();
       await a.stop();
       await b.stop();
+    }
+  });
+});
+
+describe('message tracing across the gateway of multi-core nodes', () => {
+  it('carries one trace from core 1 of node a through both gateways (core 0) to core 1 of node b', async () => {
+    exporter.reset();
+    // Two cluster nodes in the simulator, each with two simulated cores: the federation runs on
+    // core 0 (the gateway); relays and sinks live on core 1, so the traced hop goes
+    // a core 1 -> ring -> a core 0 -> network -> b core 0 -> ring -> b core 1.
+    const world = new SimWorld({ seed: 7 });
+    const secret = 'sim-tracing-secret-0123456789abc';
+    const limits = { handshakeTimeoutMs: 500, heartbeatMs: 100, idleTimeoutMs: 600, reconnectMinMs: 20, reconnectMaxMs: 200 };
+    const nodes = ['a', 'b'].map((id) => {
+      const host = `h${id}`;
+      const federation = createFederation({
+        nodeId: id, cluster: 'sim', secret, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits,
+        peers: [{ id: id === 'a' ? 'b' : 'a', host: id === 'a' ? 'hb' : 'ha', port: 7000 }], requestTimeoutMs: 5000,
+      });
+      const cores = new SimCores(world, {
+        id, host, cores: 2, gateway: true, kinds: [Relay, Sink], routers: [federation.router], askTimeoutMs: 5000,
+        placement: { kinds: { 'trace.relay': { core: 1 }, 'trace.sink': { core: 1 } } }, logger: silentLogger,
+      });
+      return { cores, federation };
+    });
+    const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
+    // Every core of both nodes traced (the gateways included: they add no span, they pass the context on).
+    const instrumented = nodes.flatMap((n) => n.cores.engines.map((e) => instrumentEngine(e, { tracing: tracer })));
+    let outcome: { root: ReturnType<typeof tracer.startSpan>; hops: number; asked: ReturnType<typeof tracer.startSpan>; answer: number } | null = null;
+    let failure: unknown = null;
+    const script = async (): Promise<void> => {
+      for (const n of nodes) await n.federation.start(n.cores.engine);
+      const engine = a.cores.engine;
+      const sink = await a.federation.spawn<string>('trace.sink', { node: 'b' });
+      const relay = engine.spawn(Relay);
+      expect([relay.core, sink.core]).toEqual([1, 1]);
+      const root = tracer.startActiveSpan('root', (span) => {
+        engine.send(relay, { to: sink });
+        span.end();
+        return span;
+      });
+      let hops = 0;
+      for (let i = 0; i < 200 && hops < 1; i++) hops = await engine.ask<string, number>(sink, 'count');
+      // An ask from core 0 of a, in a span, to core 1 of b: its request crosses b's gateway traced.
+      const asked = await tracer.startActiveSpan('asker', async (span) => {
+        const answer = await engine.ask<string, number>(sink, 'count');
+        span.end();
+        return { span, answer };
+      });
+      outcome = { root, hops, asked: asked.span, answer: asked.answer };
+      await Promise.all(nodes.map((n) => n.federation.close()));
+    };
+    world.at(0, () => {
+      script().catch((error: unknown) => (failure = error));
+    });
+    try {
+      await world.run({ untilMs: 8000 });
+      if (failure !== null) throw failure;
+      expect(outcome).not.toBeNull();
+      const { root, hops, asked, answer } = outcome!;
+      expect([hops, answer]).toEqual([1, 1]);
+      const traceId = root.spanContext().traceId;
+      const inRoot = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      const [sendRelay] = inRoot.filter((s) => s.name === 'send');
+      const [relaySpan] = inRoot.filter((s) => s.name === 'process trace.relay');
+      const [sinkSpan] = inRoot.filter((s) => s.name === 'process trace.sink');
+      for (const s of [sendRelay, relaySpan, sinkSpan]) expect(s).toBeDefined();
+      expect(sendRelay!.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+      expect(relaySpan!.parentSpanContext?.spanId).toBe(sendRelay!.spanContext().spanId);
+      // The relay's send on a's core 1 (to another node: a `send` span), then the sink's handler on
+      // b's core 1 is its child and linked to it: nothing on the way (two gateways, the network) lost it.
+      const [sendSink] = inRoot.filter((s) => s.name === 'send' && s.parentSpanContext?.spanId === relaySpan!.spanContext().spanId);
+      expect(sendSink).toBeDefined();
+      expect(sinkSpan!.parentSpanContext?.spanId).toBe(sendSink!.spanContext().spanId);
+      expect(sinkSpan!.parentSpanContext?.isRemote).toBe(true);
+      expect(sinkSpan!.links.map((l) => l.context.spanId)).toEqual([sendSink!.spanContext().spanId]);
+      expect(inRoot.filter((s) => s.name === 'process trace.sink')).toHaveLength(1);
+      // The traced ask: a send on a's core 0, the handler on b's core 1 in the asker's trace.
+      const inAsk = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === asked.spanContext().traceId);
+      const [askSend] = inAsk.filter((s) => s.name === 'send');
+      const [askProcess] = inAsk.filter((s) => s.name === 'process trace.sink');
+      expect(askSend?.parentSpanContext?.spanId).toBe(asked.spanContext().spanId);
+      expect(askProcess?.parentSpanContext?.spanId).toBe(askSend!.spanContext().spanId);
+      // The untraced asks (outside any span) made no consumer span.
+      expect(exporter.getFinishedSpans().filter((s) => s.name === 'process trace.sink')).toHaveLength(2);
+    } finally {
+      for (const i of instrumented) i.close();
+      world.dispose();
     }
   });
 });
