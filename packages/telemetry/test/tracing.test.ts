@@ -257,7 +257,7 @@ describe('message tracing across the gateway of multi-core nodes', () => {
       });
       return { cores, federation };
     });
-    const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
+    const a = nodes[0]!;
     // Every core of both nodes traced (the gateways included: they add no span, they pass the context on).
     const instrumented = nodes.flatMap((n) => n.cores.engines.map((e) => instrumentEngine(e, { tracing: tracer })));
     let outcome: { root: ReturnType<typeof tracer.startSpan>; hops: number; asked: ReturnType<typeof tracer.startSpan>; answer: number } | null = null;
