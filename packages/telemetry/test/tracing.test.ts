@@ -13,6 +13,9 @@ import { type AnyAddr, type Context, defineKind } from '@pd/actor';
 import { SimCores, createEngine, instrumentEngine, silentLogger } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
 import { createFederation, startNode } from '@pd/federation';
+import { startTelemetry } from '../src/index.js';
+
+const FIXTURES = new URL('../../runtime/test/multi/fixtures/kinds.mjs', import.meta.url);
 
 /** Forwards `{ to }` as a `hop` to `to`. */
 const Relay = defineKind('trace.relay', () => ({
@@ -322,4 +325,57 @@ describe('message tracing across the gateway of multi-core nodes', () => {
       world.dispose();
     }
   });
+});
+
+describe('message tracing across worker-thread cores', () => {
+  it('carries one trace from core 0 to a handler on core 1 (a worker thread) and back; the worker\'s spans reach core 0\'s processors', async () => {
+    const memory = new InMemorySpanExporter();
+    const telemetry = await startTelemetry({
+      engineId: 'traced-multi', metrics: false, sampling: 1, spanProcessors: [new SimpleSpanProcessor(memory)], registerGlobal: false, logDestination: { write: () => true },
+    });
+    const engine = createEngine({ id: 'traced-multi', mode: 'multi', cores: 2, entry: FIXTURES, logger: silentLogger });
+    try {
+      await engine.ready();
+      telemetry.attach(engine);
+      const rootTracer = telemetry.tracerProvider!.getTracer('test');
+      const log = engine.spawn<unknown>('log', { placement: { core: 0 } });
+      const sender = engine.spawn<unknown>('sender', { placement: { core: 1 } });
+      expect(await engine.ask(sender, { count: 0, to: log, id: 'warm' })).toBe(0); // core 1 is up and recording
+      // Core 0 (outside actors, in a span) -> sender on core 1 -> its send -> log on core 0.
+      const root = await rootTracer.startActiveSpan('root', async (span) => {
+        expect(await engine.ask(sender, { count: 1, to: log, id: 's' })).toBe(1);
+        span.end();
+        return span;
+      });
+      const traceId = root.spanContext().traceId;
+      const inRoot = () => memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      // The worker ships its spans about every 100 ms: wait for them (generously, for a loaded machine).
+      const arrived = () => ['process log', 'process sender'].every((name) => inRoot().some((s) => s.name === name)) && inRoot().filter((s) => s.name === 'send').length >= 2;
+      for (let i = 0; i < 200 && !arrived(); i++) await new Promise((r) => setTimeout(r, 50));
+      const spansOf = (name: string) => inRoot().filter((s) => s.name === name);
+      const [askSend] = spansOf('send').filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
+      const [senderSpan] = spansOf('process sender');
+      expect(askSend).toBeDefined();
+      expect(senderSpan).toBeDefined();
+      // Recorded on core 1 (the worker thread), a child of core 0's send, linked to it.
+      expect(senderSpan!.attributes['pd.core']).toBe(1);
+      expect(senderSpan!.kind).toBe(SpanKind.CONSUMER);
+      expect(senderSpan!.parentSpanContext?.spanId).toBe(askSend!.spanContext().spanId);
+      expect(senderSpan!.parentSpanContext?.isRemote).toBe(true);
+      expect(senderSpan!.links.map((l) => l.context.spanId)).toEqual([askSend!.spanContext().spanId]);
+      // What the handler sent on core 1 carried the trace back to core 0.
+      const [workerSend] = spansOf('send').filter((s) => s.parentSpanContext?.spanId === senderSpan!.spanContext().spanId);
+      expect(workerSend).toBeDefined();
+      expect(workerSend!.kind).toBe(SpanKind.PRODUCER);
+      expect(workerSend!.attributes['pd.core']).toBe(1);
+      const [logSpan] = spansOf('process log');
+      expect(logSpan!.parentSpanContext?.spanId).toBe(workerSend!.spanContext().spanId);
+      expect(logSpan!.attributes['pd.core']).toBeUndefined(); // core 0's own span, from the SDK's tracer
+      // The untraced warm-up ask made no span on core 1.
+      expect(memory.getFinishedSpans().filter((s) => s.name === 'process sender')).toHaveLength(1);
+    } finally {
+      await engine.shutdown({ deadlineMs: 2000 });
+      await telemetry.close();
+    }
+  }, 60_000);
 });

@@ -52,6 +52,9 @@ export function handleControl(router: CorePort, inbound: InboundPort, from: Peer
     case 'telemetry':
       router.recordTelemetry(message.setup);
       return;
+    case 'spans':
+      router.onSpans(from.core, message.spans);
+      return;
     case 'inspect': {
       if (correlationId === 0) return;
       let answer: readonly [0 | 1, unknown];

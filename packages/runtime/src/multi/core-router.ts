@@ -38,6 +38,7 @@ import { portableReason, portableValue } from './portable.js';
 import type { Control } from './protocol.js';
 import { StandIns } from './stand-in.js';
 import { CoreTelemetry, type CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
+import type { SpanData } from '../telemetry/worker-tracer.js';
 
 /** The exit reason of every actor of a core whose worker died outside any handler. */
 export function coreCrashed(core: number, detail?: string): ExitReason {
@@ -106,6 +107,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
   coreTelemetry: CoreTelemetry | null = null;
   /** What this core asked the other cores to record (core 0, instrumented), or null. */
   private telemetrySetup: CoreTelemetrySetup | null = null;
+  /** Where spans from other cores go (core 0, traced with an export for them). */
+  private spanExport: ((spans: readonly SpanData[], core: number) => void) | null = null;
   /** The last error the router caught instead of throwing into the engine (for diagnosis). */
   lastError: unknown = null;
   /** Encoded bytes one message to another core may take (user sends, asks, replies). */
@@ -418,12 +421,20 @@ export class CoreRouter implements RemoteRouter, CorePort {
   /** Record this core's metrics as `setup` says, for core 0 to collect; null: stop. */
   recordTelemetry(setup: CoreTelemetrySetup | null): void {
     this.coreTelemetry?.close();
-    this.coreTelemetry = setup === null ? null : new CoreTelemetry(this.engine, this.self, setup);
+    this.coreTelemetry = setup === null ? null : new CoreTelemetry(this.engine, this.self, setup, (spans) => this.control(0, { op: 'spans', spans }));
   }
 
-  /** Ask every other core to record its metrics as `setup` says (null: stop); a core that restarts later is asked again. */
-  instrumentCores(setup: CoreTelemetrySetup | null): void {
+  onSpans(core: number, spans: readonly SpanData[]): void {
+    this.spanExport?.(spans, core);
+  }
+
+  /**
+   * Ask every other core to record its metrics as `setup` says (null: stop); a core that
+   * restarts later is asked again. `spans`: where the spans they record go (core 0's processors).
+   */
+  instrumentCores(setup: CoreTelemetrySetup | null, spans: ((spans: readonly SpanData[], core: number) => void) | null = null): void {
     this.telemetrySetup = setup;
+    this.spanExport = spans;
     for (let core = 0; core < this.peers.length; core++) {
       const peer = this.peers[core];
       if (peer !== null && peer !== undefined && peer.state !== 'gone') this.control(core, { op: 'telemetry', setup });

@@ -8,6 +8,7 @@
  */
 import type { AddrIdentity, SpawnOptions } from '@pd/actor';
 import type { CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
+import type { SpanData } from '../telemetry/worker-tracer.js';
 
 /** Which registry a binding is in. */
 export type Space = 'name' | 'path';
@@ -45,4 +46,6 @@ export type Control =
   /** Introspection (an ask): this core's view, as plain data. */
   | { readonly op: 'inspect'; readonly what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters' | 'telemetry'; readonly filter?: Readonly<Record<string, string>> }
   /** From core 0 (instrumented): record this core's metrics as `setup` says (null: stop). */
-  | { readonly op: 'telemetry'; readonly setup: CoreTelemetrySetup | null };
+  | { readonly op: 'telemetry'; readonly setup: CoreTelemetrySetup | null }
+  /** To core 0: spans this core's message tracing recorded, for core 0's span processors. */
+  | { readonly op: 'spans'; readonly spans: readonly SpanData[] };

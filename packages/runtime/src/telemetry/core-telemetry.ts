@@ -23,10 +23,16 @@ import type { EngineStats } from '../kernel/introspection.js';
 import { KindLabels } from './kind-labels.js';
 import { ATTR, METRIC } from './names.js';
 import { TelemetryProbe } from './probe.js';
+import { type SpanData, WorkerTracer } from './worker-tracer.js';
+
+/** How long a worker keeps ended spans before it ships them to core 0, ms. */
+export const SPAN_FLUSH_MS = 100;
 
 /** What core 0 asks a worker core to record (plain data: it crosses the rings). */
 export interface CoreTelemetrySetup {
   readonly histograms: boolean;
+  /** Trace messages (continue sampled traces), shipping the spans to core 0. */
+  readonly tracing: boolean;
   readonly timingEvery: number;
   readonly maxKinds: number;
 }
@@ -64,13 +70,18 @@ export class CoreTelemetry {
   private readonly duration = new SampleBuffer();
   private readonly probe: TelemetryProbe | null;
   private readonly offEvents: () => void;
+  private readonly tracer: WorkerTracer | null;
+  private flushing: ReturnType<Engine['reactor']['setTimer']> | null = null;
 
-  constructor(private readonly engine: Engine, private readonly core: number, setup: CoreTelemetrySetup) {
+  /** @param ship sends spans to core 0 (a `spans` control message). */
+  constructor(private readonly engine: Engine, private readonly core: number, setup: CoreTelemetrySetup, private readonly ship: (spans: SpanData[]) => void) {
     this.kinds = new KindLabels(setup.maxKinds);
     const every = Number.isInteger(setup.timingEvery) && setup.timingEvery >= 1 ? setup.timingEvery : 1024;
     const reactor = engine.reactor;
-    this.probe = setup.histograms && engine._probe === null
-      ? new TelemetryProbe({ timing: { wait: this.wait, duration: this.duration, kinds: this.kinds, every }, tracer: null, now: () => reactor.now() })
+    this.tracer = setup.tracing ? new WorkerTracer(() => this.scheduleFlush(), { [ATTR.core]: core }, reactor) : null;
+    const timing = setup.histograms ? { wait: this.wait, duration: this.duration, kinds: this.kinds, every } : null;
+    this.probe = (timing !== null || this.tracer !== null) && engine._probe === null
+      ? new TelemetryProbe({ timing, tracer: this.tracer, now: () => reactor.now() })
       : null;
     if (this.probe !== null) engine._setProbe(this.probe);
     this.offEvents = engine.events.subscribe((e) => this.onEvent(e), ['spawned', 'exited', 'restarted', 'crashed', 'mailbox-overflow', 'supervisor']);
@@ -101,12 +112,24 @@ export class CoreTelemetry {
     };
   }
 
+  /** Ship the spans ended so far to core 0. */
+  flush(): void {
+    if (this.flushing !== null) this.engine.reactor.clearTimer(this.flushing);
+    this.flushing = null;
+    if (this.tracer !== null && this.tracer.pending > 0) this.ship(this.tracer.take());
+  }
+
   close(): void {
+    this.flush();
     this.offEvents();
     if (this.probe !== null && this.engine._probe === this.probe) this.engine._setProbe(null);
   }
 
   // --- internal ---
+
+  private scheduleFlush(): void {
+    if (this.flushing === null) this.flushing = this.engine.reactor.setTimer(SPAN_FLUSH_MS, () => this.flush());
+  }
 
   private onEvent(e: EngineEvent): void {
     switch (e.type) {

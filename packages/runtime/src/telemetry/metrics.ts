@@ -18,6 +18,7 @@ import type { EngineStats } from '../kernel/introspection.js';
 import { CoreRouter } from '../multi/core-router.js';
 import { multiCore } from '../multi/view.js';
 import type { CoreTelemetrySnapshot } from './core-telemetry.js';
+import type { SpanData } from './worker-tracer.js';
 import { KindLabels } from './kind-labels.js';
 import { ATTR, METRIC, SCOPE } from './names.js';
 import { TelemetryProbe } from './probe.js';
@@ -45,6 +46,13 @@ export interface EngineMetricsOptions {
    * Sampling is the tracer provider's (for example a ratio sampler at the root).
    */
   readonly tracing?: boolean | Tracer;
+  /**
+   * A multi-core engine's core 0, traced: where the spans the other cores (worker threads, which
+   * have no tracer of their own) record go, as plain data ({@link SpanData}, with `pd.core`),
+   * about every 100 ms; `@pd/telemetry` hands them to its span processors. Without it the other
+   * cores record no spans (their trace blocks still carry the context on).
+   */
+  readonly exportSpans?: (spans: readonly SpanData[], core: number) => void;
 }
 
 /** What {@link instrumentEngine} returns: stop recording. */
@@ -86,7 +94,10 @@ export function instrumentEngine(engine: Engine, options: EngineMetricsOptions =
   const system = base === null ? SYSTEM : { ...SYSTEM, ...base };
   const offEvents = countEvents(engine, counters, kinds, system);
   const offObserved = observeEngine(engine, meter, kinds, system, cores === null ? null : { router: cores, counters, histograms });
-  if (cores !== null) cores.instrumentCores({ histograms: histograms !== null, timingEvery: every, maxKinds });
+  if (cores !== null) {
+    const tracing = (options.tracing ?? false) !== false && options.exportSpans !== undefined;
+    cores.instrumentCores({ histograms: histograms !== null, tracing, timingEvery: every, maxKinds }, tracing ? options.exportSpans! : null);
+  }
   let closed = false;
   return {
     close: () => {
