@@ -379,3 +379,77 @@ describe('message tracing across worker-thread cores', () => {
     }
   }, 60_000);
 });
+
+describe('message tracing across the gateway of a multi-core node (worker threads)', () => {
+  it('carries one trace node a -> gateway -> worker core 1 of node b, and worker core 1 -> gateway -> node a', async () => {
+    exporter.reset();
+    const secret = 'tracing-test-secret-0123456789';
+    // b: a multi-core node, the federation on core 0 (its gateway), the fixtures' log and sender on core 1.
+    const b = await startNode({
+      federation: { nodeId: 'b', secret, listen: { host: '127.0.0.1', port: 0 } },
+      engine: { mode: 'multi', cores: 2, entry: FIXTURES, placement: { kinds: { log: { core: 1 }, sender: { core: 1 } } }, logger: silentLogger },
+    });
+    const a = await startNode({
+      federation: { nodeId: 'a', secret, peers: [{ id: 'b', host: '127.0.0.1', port: b.address!.port }] },
+      engine: { kinds: [Relay, Sink], logger: silentLogger },
+    });
+    // b traced through @pd/telemetry (its worker core's spans reach the same exporter), a with the test's tracer.
+    const telemetryB = await startTelemetry({
+      engineId: 'b', metrics: false, sampling: 1, spanProcessors: [new SimpleSpanProcessor(exporter)], registerGlobal: false, logDestination: { write: () => true },
+    });
+    telemetryB.attach(b.engine);
+    const traced = instrumentEngine(a.engine, { tracing: tracer });
+    try {
+      const log = await a.federation.spawn<unknown>('log', { node: 'b' });
+      const sender = await a.federation.spawn<unknown>('sender', { node: 'b' });
+      expect([log.core, sender.core]).toEqual([1, 1]);
+      const relay = a.engine.spawn(Relay);
+      const sink = a.engine.spawn(Sink);
+      expect(await a.engine.ask(sender, { count: 0, to: sink, id: 'warm' })).toBe(0);
+      const inTrace = (root: { spanContext(): { traceId: string } }) => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === root.spanContext().traceId);
+      const waitFor = async (root: { spanContext(): { traceId: string } }, names: string[]) => {
+        for (let i = 0; i < 200 && !names.every((n) => inTrace(root).some((s) => s.name === n)); i++) await new Promise((r) => setTimeout(r, 50));
+      };
+
+      // a -> network -> b core 0 (gateway) -> ring -> b core 1.
+      const inbound = tracer.startActiveSpan('inbound', (span) => {
+        a.engine.send(relay, { to: log });
+        span.end();
+        return span;
+      });
+      await waitFor(inbound, ['process trace.relay', 'process log']);
+      const [relaySpan] = inTrace(inbound).filter((s) => s.name === 'process trace.relay');
+      const [toB] = inTrace(inbound).filter((s) => s.name === 'send' && s.parentSpanContext?.spanId === relaySpan?.spanContext().spanId);
+      const [logSpan] = inTrace(inbound).filter((s) => s.name === 'process log');
+      expect(toB).toBeDefined();
+      expect(logSpan).toBeDefined();
+      expect(logSpan!.attributes['pd.core']).toBe(1);
+      expect(logSpan!.parentSpanContext?.spanId).toBe(toB!.spanContext().spanId);
+      expect(logSpan!.links.map((l) => l.context.spanId)).toEqual([toB!.spanContext().spanId]);
+
+      // b core 1 -> ring -> b core 0 (gateway) -> network -> a.
+      const outbound = await tracer.startActiveSpan('outbound', async (span) => {
+        expect(await a.engine.ask(sender, { count: 1, to: sink, id: 's' })).toBe(1);
+        span.end();
+        return span;
+      });
+      await waitFor(outbound, ['process sender', 'process trace.sink']);
+      const [senderSpan] = inTrace(outbound).filter((s) => s.name === 'process sender');
+      const [fromWorker] = inTrace(outbound).filter((s) => s.name === 'send' && s.parentSpanContext?.spanId === senderSpan?.spanContext().spanId);
+      const [sinkSpan] = inTrace(outbound).filter((s) => s.name === 'process trace.sink');
+      expect(senderSpan!.attributes['pd.core']).toBe(1);
+      expect(fromWorker).toBeDefined();
+      expect(fromWorker!.attributes['pd.core']).toBe(1);
+      expect(sinkSpan).toBeDefined();
+      expect(sinkSpan!.parentSpanContext?.spanId).toBe(fromWorker!.spanContext().spanId);
+      expect(sinkSpan!.parentSpanContext?.isRemote).toBe(true);
+      // The untraced warm-up ask made no span.
+      expect(exporter.getFinishedSpans().filter((s) => s.name === 'process sender')).toHaveLength(1);
+    } finally {
+      traced.close();
+      await a.stop();
+      await b.stop({ deadlineMs: 2000 });
+      await telemetryB.close();
+    }
+  }, 60_000);
+});
