@@ -3,8 +3,10 @@
 // on the message; across cores: in the envelope's trace block), whose handler runs in a
 // `process <kind>` consumer span, a child of the producer and linked to it. Two simulated cores in one thread, so every core's
 // spans reach the one exporter; and two federation nodes in one process on loopback (across
-// nodes: in the network frame's trace block); and two simulated multi-core nodes, where the
-// trace crosses a worker core, the gateway (core 0) and the network on each side.
+// nodes: in the network frame's trace block); two simulated multi-core nodes, where the
+// trace crosses a worker core, the gateway (core 0) and the network on each side; and real
+// worker threads (a multi-core engine, and a multi-core node's gateway), whose spans are
+// shipped to core 0 and exported there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
