@@ -2,6 +2,7 @@
  * What `@pd/telemetry` can be asked to do, and its defaults in one place. The same fields
  * make up the `telemetry` section of the pd config (packages/control/src/config).
  */
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { LogLevel } from '@pd/runtime';
 
 /** `json`: one JSON object per line; `pretty`: a human line per record; `auto`: pretty on a terminal, else JSON. */
@@ -21,6 +22,8 @@ export interface TelemetryOptions {
   readonly logDestination?: { write(line: string): unknown };
   /** Whether the destination is a terminal (decides the `auto` format; default: stderr's). */
   readonly isTTY?: boolean;
+  /** Span processors besides the OTLP export (with sampling above 0): an application's own, or a test's in-memory exporter. */
+  readonly spanProcessors?: readonly SpanProcessor[];
   /** Register the meter and tracer providers as the process's global ones (default true). */
   readonly registerGlobal?: boolean;
 }

@@ -5,15 +5,16 @@
  * `attach(engine)` once it does, `setReady` when its tree is up, `close` after it stopped.
  * Must not: start anything the options turned off, or outlive `close`.
  */
-import { context, createNoopMeter, metrics, trace } from '@opentelemetry/api';
+import { type HrTime, TraceFlags, context, createNoopMeter, metrics, trace } from '@opentelemetry/api';
+import { hrTimeDuration } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { type Engine, type EngineLogger, type EngineMetrics, SCOPE, instrumentEngine } from '@pd/runtime';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type ReadableSpan, TraceIdRatioBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { type Engine, type EngineLogger, type EngineMetrics, SCOPE, type SpanData, instrumentEngine } from '@pd/runtime';
 import { type Endpoint, serveTelemetry } from './http.js';
 import { createLogger, engineLoggerFrom, type Logger } from './logs.js';
 import { TELEMETRY_DEFAULTS, type TelemetryOptions } from './options.js';
@@ -31,6 +32,9 @@ export class Telemetry {
     private readonly prometheus: PrometheusExporter | null,
     private readonly endpoint: Endpoint | null,
     private readonly health: { ready: boolean; stopping: boolean },
+    /** The tracer provider's span processors: spans from a multi-core engine's worker cores go to them too. */
+    private readonly spanProcessors: readonly SpanProcessor[] = [],
+    private readonly resource: Resource | null = null,
   ) {}
 
   private attached: EngineMetrics[] = [];
@@ -58,9 +62,20 @@ export class Telemetry {
    */
   attach(engine: Engine): void {
     if (this.closed || (this.meterProvider === null && this.tracerProvider === null)) return;
+    const processors = this.spanProcessors;
+    const resource = this.resource;
     this.attached.push(instrumentEngine(engine, {
       meter: this.meterProvider?.getMeter(SCOPE) ?? createNoopMeter(),
       tracing: this.tracerProvider === null ? false : this.tracerProvider.getTracer(SCOPE),
+      // A multi-core engine's worker cores record spans as data; they are exported here with core 0's.
+      ...(this.tracerProvider === null || resource === null ? {} : {
+        exportSpans: (spans: readonly SpanData[]) => {
+          for (const data of spans) {
+            const span = readableSpan(data, resource);
+            for (const p of processors) p.onEnd(span);
+          }
+        },
+      }),
     }));
   }
 
@@ -99,7 +114,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const readers: MetricReader[] = prometheus === null ? [] : [prometheus];
   if (options.otlpEndpoint) readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${trimSlash(options.otlpEndpoint)}/v1/metrics` }) }));
   const meterProvider = readers.length === 0 ? null : new MeterProvider({ resource, readers });
-  const tracerProvider = tracing(options, resource);
+  const traced = tracing(options, resource);
+  const tracerProvider = traced?.provider ?? null;
   if (options.registerGlobal !== false) {
     if (meterProvider !== null) metrics.setGlobalMeterProvider(meterProvider);
     if (tracerProvider !== null) {
@@ -116,16 +132,42 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       notReady: () => (health.stopping ? 'the engine is stopping' : health.ready ? null : 'the supervision tree is starting'),
     });
   }
-  return new Telemetry(logger, engineLoggerFrom(logger), meterProvider, tracerProvider, prometheus, endpoint, health);
+  return new Telemetry(logger, engineLoggerFrom(logger), meterProvider, tracerProvider, prometheus, endpoint, health, traced?.processors ?? [], resource);
 }
 
 // --- internal ---
 
-function tracing(options: TelemetryOptions, resource: ReturnType<typeof resourceFromAttributes>): BasicTracerProvider | null {
+function tracing(options: TelemetryOptions, resource: Resource): { provider: BasicTracerProvider; processors: SpanProcessor[] } | null {
   const ratio = options.sampling ?? TELEMETRY_DEFAULTS.sampling;
   if (ratio === 0) return null;
-  const spanProcessors: SpanProcessor[] = options.otlpEndpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${trimSlash(options.otlpEndpoint)}/v1/traces` }))] : [];
-  return new BasicTracerProvider({ resource, spanProcessors, sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }) });
+  const processors: SpanProcessor[] = options.otlpEndpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${trimSlash(options.otlpEndpoint)}/v1/traces` }))] : [];
+  processors.push(...(options.spanProcessors ?? []));
+  return { provider: new BasicTracerProvider({ resource, spanProcessors: processors, sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }) }), processors };
+}
+
+/** A worker core's span, as the SDK's processors and exporters take a finished span. */
+function readableSpan(data: SpanData, resource: Resource): ReadableSpan {
+  const start: HrTime = [data.start[0], data.start[1]];
+  const end: HrTime = [data.end[0], data.end[1]];
+  return {
+    name: data.name,
+    kind: data.kind,
+    spanContext: () => ({ traceId: data.traceId, spanId: data.spanId, traceFlags: TraceFlags.SAMPLED }),
+    parentSpanContext: { traceId: data.traceId, spanId: data.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: data.parentRemote },
+    startTime: start,
+    endTime: end,
+    duration: hrTimeDuration(start, end),
+    status: data.status,
+    attributes: data.attributes,
+    links: data.links.map((l) => ({ context: { traceId: l.traceId, spanId: l.spanId, traceFlags: l.traceFlags, isRemote: l.remote } })),
+    events: [],
+    ended: true,
+    resource,
+    instrumentationScope: { name: SCOPE },
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
 }
 
 function checkOptions(options: TelemetryOptions): void {

@@ -70,6 +70,13 @@ export class RemoteHostPort implements RemoteHost {
   readonly incarnation: number;
   readonly core: number;
   readonly reactor: Reactor;
+  /**
+   * The trace block of a message this engine passes on from one router to another (core 0 of a
+   * multi-core cluster node, the gateway: network → another core, another core → network)
+   * while the router it goes on through frames it; null otherwise. The send then carries the
+   * trace it came with rather than this thread's active one (it has none: a frame's callback).
+   */
+  _passing: TraceContext | null = null;
 
   constructor(private readonly kernel: RemoteHostKernel) {
     this.id = kernel.id;
@@ -141,6 +148,7 @@ export class RemoteHostPort implements RemoteHost {
 
   /** The trace block a send leaving this engine now should carry (routers call it per message); null when untraced. */
   outgoingTrace(): TraceContext | null {
+    if (this._passing !== null) return this._passing;
     const probe = this.kernel._probe;
     return probe === null ? null : probe.outgoing();
   }
@@ -152,7 +160,7 @@ export class RemoteHostPort implements RemoteHost {
   deliver(to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options?: SendOptions, trace?: TraceContext | null): SendResult {
     if (to.core !== this.core) {
       const via = this.acrossCores(to);
-      if (via !== null) return this.passOn(via, to, message, ask, deadline, options);
+      if (via !== null) return this.passOn(via, to, message, ask, deadline, options, trace ?? null);
     }
     const pending = ask === null ? null : ask instanceof PendingAsk ? ask : new RelayedAsk(ask);
     const cell = this.kernel._cellOf(to, 'deliver');
@@ -274,12 +282,16 @@ export class RemoteHostPort implements RemoteHost {
    * request gets a handle of this engine's own id (the first router's id is the asker's,
    * which may clash with this engine's requests to that core) that settles the first one.
    */
-  private passOn(via: RemoteRouter, to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options: SendOptions | undefined): SendResult {
+  private passOn(via: RemoteRouter, to: AnyAddr, message: unknown, ask: RemoteAskHandle | null, deadline: number, options: SendOptions | undefined,
+    trace: TraceContext | null): SendResult {
     const passed = this.withDeadline(options, deadline);
     if (passed === null) {
       ask?.fail(new AskError('ask/timeout', `the request for ${String(to)} expired before it was delivered`, { to: String(to) }));
       return this.kernel._deadLetter(to, message, 'expired');
     }
+    // The trace the message came with goes on with it (a copy: the caller's block may be a reused frame header's).
+    const outer = this._passing;
+    if (trace !== null) this._passing = { traceId: trace.traceId.slice(), spanId: trace.spanId.slice(), traceFlags: trace.traceFlags };
     try {
       if (ask === null) return via.send(to, message, passed);
       const first = ask;
@@ -298,6 +310,8 @@ export class RemoteHostPort implements RemoteHost {
       // A value this hop cannot carry (the ring's frame is smaller than the network's): the asker learns why.
       ask?.fail(error);
       return this.kernel._deadLetter(to, message, 'rejected');
+    } finally {
+      this._passing = outer;
     }
   }
 

@@ -49,6 +49,12 @@ export function handleControl(router: CorePort, inbound: InboundPort, from: Peer
     case 'sendWait':
       if (correlationId === 0) return;
       return inbound.sendWait(from, message, correlationId);
+    case 'telemetry':
+      router.recordTelemetry(message.setup);
+      return;
+    case 'spans':
+      router.onSpans(from.core, message.spans);
+      return;
     case 'inspect': {
       if (correlationId === 0) return;
       let answer: readonly [0 | 1, unknown];

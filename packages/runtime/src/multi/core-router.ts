@@ -37,6 +37,8 @@ import { Placer, kindNameOf } from './placement.js';
 import { portableReason, portableValue } from './portable.js';
 import type { Control } from './protocol.js';
 import { StandIns } from './stand-in.js';
+import { CoreTelemetry, type CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
+import type { SpanData } from '../telemetry/worker-tracer.js';
 
 /** The exit reason of every actor of a core whose worker died outside any handler. */
 export function coreCrashed(core: number, detail?: string): ExitReason {
@@ -101,6 +103,12 @@ export class CoreRouter implements RemoteRouter, CorePort {
    * way (an embryo). Undeliverable messages are the engine's dead letters.
    */
   readonly stats = { framesIn: 0, messagesIn: 0, badFrames: 0, errors: 0, heldForSpawn: 0 };
+  /** This core's metrics recorder (a worker core told to record by core 0), or null. */
+  coreTelemetry: CoreTelemetry | null = null;
+  /** What this core asked the other cores to record (core 0, instrumented), or null. */
+  private telemetrySetup: CoreTelemetrySetup | null = null;
+  /** Where spans from other cores go (core 0, traced with an export for them). */
+  private spanExport: ((spans: readonly SpanData[], core: number) => void) | null = null;
   /** The last error the router caught instead of throwing into the engine (for diagnosis). */
   lastError: unknown = null;
   /** Encoded bytes one message to another core may take (user sends, asks, replies). */
@@ -200,7 +208,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
     if (peer.state === 'gone') return this.deadLetter(to, message);
     const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     // A traced send (telemetry on, inside a sampled span) goes in a frame of its own with the trace block.
-    const trace = this.engine._probe === null ? null : this.engine._remote.outgoingTrace();
+    const host = this.engine._remote;
+    const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
     if (options === undefined && trace === null) {
       peer.outbox.user(to, message, 0, plain, this.codec.lastBytes);
       return 'queued';
@@ -259,7 +268,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
     if (peer.state === 'gone') return 'dead';
     this.codec.check(message, 'message', this.maxMessageBytes);
     this.books.addPending(ask, core);
-    const trace = this.engine._probe === null ? null : this.engine._remote.outgoingTrace();
+    const host = this.engine._remote;
+    const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
     peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace);
     return 'queued';
   }
@@ -372,6 +382,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
     if (restart !== null) {
       this.registry.announceTo(core);
       this.topics.announceTo(core);
+      // A restarted core records again what core 0 asked of every core.
+      if (this.telemetrySetup !== null) this.control(core, { op: 'telemetry', setup: this.telemetrySetup });
     }
     this.schedulePump();
   }
@@ -406,6 +418,29 @@ export class CoreRouter implements RemoteRouter, CorePort {
   }
 
   /** Stop reading and writing (after shutdown). */
+  /** Record this core's metrics as `setup` says, for core 0 to collect; null: stop. */
+  recordTelemetry(setup: CoreTelemetrySetup | null): void {
+    this.coreTelemetry?.close();
+    this.coreTelemetry = setup === null ? null : new CoreTelemetry(this.engine, this.self, setup, (spans) => this.control(0, { op: 'spans', spans }));
+  }
+
+  onSpans(core: number, spans: readonly SpanData[]): void {
+    this.spanExport?.(spans, core);
+  }
+
+  /**
+   * Ask every other core to record its metrics as `setup` says (null: stop); a core that
+   * restarts later is asked again. `spans`: where the spans they record go (core 0's processors).
+   */
+  instrumentCores(setup: CoreTelemetrySetup | null, spans: ((spans: readonly SpanData[], core: number) => void) | null = null): void {
+    this.telemetrySetup = setup;
+    this.spanExport = spans;
+    for (let core = 0; core < this.peers.length; core++) {
+      const peer = this.peers[core];
+      if (peer !== null && peer !== undefined && peer.state !== 'gone') this.control(core, { op: 'telemetry', setup });
+    }
+  }
+
   close(): void {
     for (const peer of this.peers) {
       if (peer === null) continue;

@@ -17,7 +17,7 @@
  */
 import { type AddrIdentity, type AnyAddr, AskError, Exit, MonitorRef, type SendOptions, type SendResult } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import { MessageKind } from '@pd/transport';
+import { MessageKind, type TraceContext } from '@pd/transport';
 import type { RemoteAskHandle, RemoteRouter } from '../remote.js';
 import { ForwardedAsk } from './forwarded-ask.js';
 import { LANE_OPTIONS } from './lanes.js';
@@ -28,8 +28,26 @@ import { portableError, portableReason, reviveReason } from './portable.js';
 /** Not an envelope kind: a `sendWait` control ask (as in inbound.ts). */
 export const SEND_WAIT = -1;
 
-/** One frame from core `from.core` whose destination `dst` is an actor of another node. */
+/**
+ * One frame from core `from.core` whose destination `dst` is an actor of another node. A
+ * frame with a trace block (a traced send or ask) goes on carrying it: the node router asks
+ * the host for the trace of what it frames (`outgoingTrace`), which is this one meanwhile.
+ */
 export function passOut(router: CorePort, from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number,
+  deadlineMs: number | null, batch: boolean, body: unknown, trace: TraceContext | null): void {
+  if (trace === null) return passFrame(router, from, kind, src, dst, corr, priority, deadlineMs, batch, body);
+  const host = router.engine._remote;
+  const outer = host._passing;
+  // A copy: the frame's header (and its trace block) is reused for the next frame.
+  host._passing = { traceId: trace.traceId.slice(), spanId: trace.spanId.slice(), traceFlags: trace.traceFlags };
+  try {
+    passFrame(router, from, kind, src, dst, corr, priority, deadlineMs, batch, body);
+  } finally {
+    host._passing = outer;
+  }
+}
+
+function passFrame(router: CorePort, from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number,
   deadlineMs: number | null, batch: boolean, body: unknown): void {
   const engine = router.engine;
   const to = mintAddr({ ...dst }, null);

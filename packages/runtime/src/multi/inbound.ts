@@ -110,7 +110,7 @@ export class Inbound implements InboundPort {
     const router = this.router;
     if (kind === MessageKind.reply) return this.onReply(corr, body);
     // For an actor of another node (this is the gateway core): passed on to the router that reaches it.
-    if (dst.node !== router.node) return passOut(router, from, kind, src, dst, corr, priority, deadlineMs, batch, body);
+    if (dst.node !== router.node) return passOut(router, from, kind, src, dst, corr, priority, deadlineMs, batch, body, trace);
     // Downs for the router's own monitors come to the endpoint; all are found by ref id.
     if (kind === MessageKind.down) return this.onDown(corr, body);
     if (dst.core !== router.self) return void router.stats.badFrames++;

@@ -24,6 +24,8 @@ export function inspectLocal(router: CorePort, what: string, filter?: Readonly<R
       const report = engine.deadLetters();
       return { ...report, recent: report.recent.map((d) => ({ ...d, message: portableValue(router.codec, d.message) })) };
     }
+    case 'telemetry':
+      return router.coreTelemetry?.snapshot() ?? null;
     default:
       throw new ArgumentError(`inspect: unknown view "${what}"`);
   }

@@ -12,6 +12,8 @@ import type { RemoteSpawn } from '../remote.js';
 import type { Books } from './books.js';
 import type { Peer } from './peer.js';
 import type { Control, Space } from './protocol.js';
+import type { CoreTelemetry, CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
+import type { SpanData } from '../telemetry/worker-tracer.js';
 
 /** Counters of what crossed a core's rings (see `CoreStats`). */
 export interface CoreCounters {
@@ -41,6 +43,12 @@ export interface CorePort {
   readonly stats: CoreCounters;
   /** Frames waiting to go out to other cores. */
   readonly backlog: number;
+  /** This core's metrics recorder, when core 0 asked it to record (worker cores). */
+  readonly coreTelemetry: CoreTelemetry | null;
+  /** Record this core's metrics as `setup` says (a `telemetry` control message); null: stop. */
+  recordTelemetry(setup: CoreTelemetrySetup | null): void;
+  /** Spans another core recorded (core 0: handed to the instrumentation's span export). */
+  onSpans(core: number, spans: readonly SpanData[]): void;
   readonly registry: { onControl(from: number, m: Extract<Control, { space: Space }>): void };
   readonly topics: { onCount(core: number, topic: string, count: number): void; deliverLocal(topic: string, message: unknown): void };
   /** One frame of its own to the actor `to` (which lives on another core). */

@@ -7,6 +7,8 @@
  * Owns: the shapes. Must not: carry anything but plain data (they cross the codec).
  */
 import type { AddrIdentity, SpawnOptions } from '@pd/actor';
+import type { CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
+import type { SpanData } from '../telemetry/worker-tracer.js';
 
 /** Which registry a binding is in. */
 export type Space = 'name' | 'path';
@@ -42,4 +44,8 @@ export type Control =
    */
   | { readonly op: 'sendWait'; readonly to: AddrIdentity; readonly message: unknown; readonly lane: number; readonly deadline: number | null }
   /** Introspection (an ask): this core's view, as plain data. */
-  | { readonly op: 'inspect'; readonly what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters'; readonly filter?: Readonly<Record<string, string>> };
+  | { readonly op: 'inspect'; readonly what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters' | 'telemetry'; readonly filter?: Readonly<Record<string, string>> }
+  /** From core 0 (instrumented): record this core's metrics as `setup` says (null: stop). */
+  | { readonly op: 'telemetry'; readonly setup: CoreTelemetrySetup | null }
+  /** To core 0: spans this core's message tracing recorded, for core 0's span processors. */
+  | { readonly op: 'spans'; readonly spans: readonly SpanData[] };

@@ -10,6 +10,7 @@ import type { Engine } from '../kernel/engine.js';
 import type { ActorInfo, ActorTreeNode, DeadLetterReport, EngineStats, TerminatedSnapshot } from '../kernel/introspection.js';
 import { CoreRouter } from './core-router.js';
 import { inspectLocal } from './inspect.js';
+import type { CoreTelemetrySnapshot } from '../telemetry/core-telemetry.js';
 
 /** One core's counters: the engine's, plus what crossed its rings. */
 export interface CoreStats extends EngineStats {
@@ -70,6 +71,15 @@ export class MultiCore {
     return (await this.gather('stats')).map(({ value }) => value as CoreStats);
   }
 
+  /**
+   * The metrics the other cores recorded since core 0's `instrumentEngine` asked them to (see
+   * telemetry/core-telemetry.ts); drains their histogram samples. Cores that do not record are left out.
+   * @internal
+   */
+  async telemetry(): Promise<CoreTelemetrySnapshot[]> {
+    return (await this.gather('telemetry')).flatMap(({ value }) => (value === null ? [] : [value as CoreTelemetrySnapshot]));
+  }
+
   /** Recently terminated actors of every core, oldest first per core. */
   async terminated(): Promise<(TerminatedSnapshot & { readonly core: number })[]> {
     const parts = await this.gather('terminated');
@@ -83,7 +93,7 @@ export class MultiCore {
 
   // --- internal ---
 
-  private async gather(what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters', filter?: Record<string, string>): Promise<{ core: number; value: unknown }[]> {
+  private async gather(what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters' | 'telemetry', filter?: Record<string, string>): Promise<{ core: number; value: unknown }[]> {
     const router = this.router;
     const asks = router.peers.map((peer, core) => {
       if (peer === null) return Promise.resolve({ core, value: inspectLocal(router, what, filter) });

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
 /** Stop every actor of this core (with the deadline), flush what is left for other cores, report, end. */
 async function shutdown(engine: Engine, router: CoreRouter, reactor: CoreReactor, deadlineMs: number): Promise<void> {
   const report = await engine.shutdown({ deadlineMs });
+  router.coreTelemetry?.flush(); // the last spans to core 0
   router.flushNow();
   // Exits and downs for other cores' actors must reach them: wait (boundedly) for the overflow to drain.
   for (let waited = 0; router.backlog > 0 && waited < deadlineMs; waited += 5) {

@@ -8,14 +8,22 @@ import { ATTR } from './names.js';
 
 export class KindLabels {
   private readonly byKind = new Map<string, Attributes>();
-  private readonly other: Attributes = { [ATTR.kind]: '(other)' };
-  constructor(private readonly max: number) {}
+  private readonly other: Attributes;
+  /** `base`: attributes every label carries besides the kind (core 0's `pd.core` in a multi-core engine). */
+  constructor(private readonly max: number, private readonly base: Attributes | null = null) {
+    this.other = { ...base, [ATTR.kind]: '(other)' };
+  }
+
+  /** The label `kind` is counted under (itself, or `(other)` past the cap). */
+  label(kind: string): string {
+    return this.of(kind)[ATTR.kind] as string;
+  }
 
   of(kind: string): Attributes {
     const known = this.byKind.get(kind);
     if (known !== undefined) return known;
     if (this.byKind.size >= this.max) return this.other;
-    const attrs = { [ATTR.kind]: kind };
+    const attrs = { ...this.base, [ATTR.kind]: kind };
     this.byKind.set(kind, attrs);
     return attrs;
   }
