@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { type AnyAddr, ArgumentError, defineKind } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
+import { type StaticNode, staticNode, stepper } from './static-cluster.test-util.js';
 import { ClusterGroups, type Federation, type GroupChange, createFederation } from './index.js';
 
 const SECRET = 'sim-federation-secret-0123456789';
@@ -44,30 +45,15 @@ async function run(seed: number): Promise<Outcome> {
       return undefined;
     },
   }));
-  const nodes = new Map<string, { engine: Engine; federation: Federation }>();
+  const nodes = new Map<string, StaticNode>();
   const boot = (id: string): void => {
-    const host = `h${id}`;
-    const federation = createFederation({
-      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
-      peers: IDS.filter((p) => p !== id).map((p) => ({ id: p, host: `h${p}`, port: 7000 })),
-    });
-    const engine = createEngine({ id, reactor: world.reactor(host), kinds: [Worker], routers: [federation.router] });
-    nodes.set(id, { engine, federation });
+    nodes.set(id, staticNode(world, id, IDS, [Worker]));
   };
   for (const id of IDS) boot(id);
   world.net.setFaults({ latencyMs: [0.2, 4] });
   const groups = (id: string): ClusterGroups => nodes.get(id)!.federation.groups;
   const named = (addrs: readonly AnyAddr[]): string[] => addrs.map((a) => names.get(`${a.node}:${a.key}`) ?? `?${String(a)}`).sort();
-  let failure: unknown = null;
-  const step = async (what: string, work: () => Promise<void> | void, condition: () => boolean = () => true): Promise<void> => {
-    let done = false;
-    world.at(0, () => {
-      Promise.resolve().then(work).then(() => { done = true; }, (error: unknown) => { failure ??= error; });
-    });
-    await world.run({ untilMs: world.now + 30_000, until: () => failure !== null || (done && condition()) });
-    if (failure !== null) throw failure;
-    expect(done && condition(), what).toBe(true);
-  };
+  const step = stepper(world);
   const spawn = (id: string, name: string): AnyAddr => {
     const addr = nodes.get(id)!.engine.spawn(Worker, { args: name });
     names.set(`${addr.node}:${addr.key}`, name);

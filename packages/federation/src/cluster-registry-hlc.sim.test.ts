@@ -11,12 +11,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyAddr, defineKind } from '@pd/actor';
-import { createEngine, type Engine } from '@pd/runtime';
-import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
-import { type Federation, NAME_CONFLICT, type NameConflictMessage, createFederation, hlcParts } from './index.js';
+import { SimWorld } from '@pd/runtime/sim';
+import { type StaticNode, staticNode, stepper } from './static-cluster.test-util.js';
+import { NAME_CONFLICT, type NameConflictMessage, hlcParts } from './index.js';
 
-const SECRET = 'sim-federation-secret-0123456789';
-const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 100, idleTimeoutMs: 600, reconnectMinMs: 20, reconnectMaxMs: 200 };
 const IDS = ['a', 'b', 'c'];
 /** Wall-clock skews: b's far beyond the drift bound (60 s), c's within it. */
 const SKEW: Record<string, number> = { a: 0, b: 2 * 3_600_000, c: -30_000 };
@@ -31,16 +29,10 @@ async function run(seed: number) {
       return undefined;
     },
   }));
-  const nodes = new Map<string, { engine: Engine; federation: Federation }>();
+  const nodes = new Map<string, StaticNode>();
   for (const id of IDS) {
-    const host = `h${id}`;
-    world.host(host).wallOffsetMs = SKEW[id]!;
-    const federation = createFederation({
-      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
-      peers: IDS.filter((p) => p !== id).map((p) => ({ id: p, host: `h${p}`, port: 7000 })),
-    });
-    const engine = createEngine({ id, reactor: world.reactor(host), kinds: [Holder], routers: [federation.router] });
-    nodes.set(id, { engine, federation });
+    world.host(`h${id}`).wallOffsetMs = SKEW[id]!;
+    nodes.set(id, staticNode(world, id, IDS, [Holder]));
   }
   world.net.setFaults({ latencyMs: [0.2, 4] });
   const reg = (id: string) => nodes.get(id)!.federation.registry;
@@ -48,16 +40,7 @@ async function run(seed: number) {
     const addr = reg(id).whereis(name);
     return addr === undefined ? null : nodes.get(id)!.federation.nodeOf(addr) ?? '?';
   };
-  let failure: unknown = null;
-  const step = async (what: string, work: () => Promise<void> | void, condition: () => boolean = () => true): Promise<void> => {
-    let done = false;
-    world.at(0, () => {
-      Promise.resolve().then(work).then(() => { done = true; }, (error: unknown) => { failure ??= error; });
-    });
-    await world.run({ untilMs: world.now + 30_000, until: () => failure !== null || (done && condition()) });
-    if (failure !== null) throw failure;
-    expect(done && condition(), what).toBe(true);
-  };
+  const step = stepper(world);
   const spawn = (id: string, name: string): AnyAddr => nodes.get(id)!.engine.spawn(Holder, { args: name });
 
   await step('start and connect every pair', async () => {

@@ -11,12 +11,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyAddr, defineKind } from '@pd/actor';
-import { createEngine, type Engine } from '@pd/runtime';
-import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
-import { ClusterRegistry, type Federation, NAME_CONFLICT, type NameConflictMessage, createFederation } from './index.js';
+import { SimWorld } from '@pd/runtime/sim';
+import { type StaticNode, staticNode, stepper } from './static-cluster.test-util.js';
+import { ClusterRegistry, NAME_CONFLICT, type NameConflictMessage } from './index.js';
 
-const SECRET = 'sim-federation-secret-0123456789';
-const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 100, idleTimeoutMs: 600, reconnectMinMs: 20, reconnectMaxMs: 200 };
 const IDS = ['a', 'b', 'c', 'd'];
 
 interface Outcome {
@@ -39,32 +37,15 @@ async function run(seed: number): Promise<Outcome> {
       return undefined;
     },
   }));
-  const nodes = new Map<string, { engine: Engine; federation: Federation }>();
-  for (const id of IDS) {
-    const host = `h${id}`;
-    const federation = createFederation({
-      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
-      peers: IDS.filter((p) => p !== id).map((p) => ({ id: p, host: `h${p}`, port: 7000 })),
-    });
-    const engine = createEngine({ id, reactor: world.reactor(host), kinds: [Holder], routers: [federation.router] });
-    nodes.set(id, { engine, federation });
-  }
+  const nodes = new Map<string, StaticNode>();
+  for (const id of IDS) nodes.set(id, staticNode(world, id, IDS, [Holder]));
   world.net.setFaults({ latencyMs: [0.2, 4] });
   const reg = (id: string) => nodes.get(id)!.federation.registry;
   const nodeOfHolder = (id: string, name: string): string | null => {
     const addr = reg(id).whereis(name);
     return addr === undefined ? null : nodes.get(id)!.federation.nodeOf(addr) ?? '?';
   };
-  let failure: unknown = null;
-  const step = async (what: string, work: () => Promise<void> | void, condition: () => boolean = () => true): Promise<void> => {
-    let done = false;
-    world.at(0, () => {
-      Promise.resolve().then(work).then(() => { done = true; }, (error: unknown) => { failure ??= error; });
-    });
-    await world.run({ untilMs: world.now + 30_000, until: () => failure !== null || (done && condition()) });
-    if (failure !== null) throw failure;
-    expect(done && condition(), what).toBe(true);
-  };
+  const step = stepper(world);
   const spawn = (id: string, name: string): AnyAddr => nodes.get(id)!.engine.spawn(Holder, { args: name });
 
   await step('start and connect every pair', async () => {

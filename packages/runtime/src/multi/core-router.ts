@@ -417,7 +417,6 @@ export class CoreRouter implements RemoteRouter, CorePort {
     this.inbound.dropEmbryos((spawner) => spawner === core);
   }
 
-  /** Stop reading and writing (after shutdown). */
   /** Record this core's metrics as `setup` says, for core 0 to collect; null: stop. */
   recordTelemetry(setup: CoreTelemetrySetup | null): void {
     this.coreTelemetry?.close();
@@ -441,6 +440,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
     }
   }
 
+  /** Stop reading and writing (after shutdown). */
   close(): void {
     for (const peer of this.peers) {
       if (peer === null) continue;
@@ -473,7 +473,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
   }
 
   /** The core `addr` is reached through: its own core, or the gateway for another node's. */
-  private coreOf(addr: AnyAddr): number {
+  private coreOf(addr: { readonly node: number; readonly core: number }): number {
     return addr.node === this.node ? addr.core : this.gateway;
   }
 
@@ -491,7 +491,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
 
   /** One frame of its own to the actor `to` (which lives on another core). */
   frame(to: AnyAddr | AddrIdentity, kind: MessageKind, from: AnyAddr | null, correlationId: number, body: unknown, flags = 0): void {
-    const peer = this.peers[to.node === this.node ? to.core : this.gateway];
+    const peer = this.peers[this.coreOf(to)];
     if (peer === null || peer === undefined || peer.state === 'gone') return;
     const destination = 'key' in to ? addrIdentity(to as AnyAddr) : to;
     peer.outbox.frame(kind, from === null ? null : addrIdentity(from), destination, correlationId, body, 0, null, flags);
