@@ -3,11 +3,18 @@
  * an optional bound with an overflow policy, and the per-message meta (deadline, pending
  * ask) that only messages sent with options carry. The system lane lives in the cell:
  * this file knows nothing about actors and never runs actor code.
+ *
+ * A lane holds one slot per message: a message with a meta is queued as its meta, which
+ * holds the message until it is taken. A plain send (no meta, the common case) so costs one
+ * slot, not a (message, meta) pair — half the memory and copying of a long queue (fan-in).
+ * The held message is a private field, set only here and cleared when taken, so a message
+ * that happens to be a `MessageMeta` (an actor sending its `current`) is never mistaken for
+ * a held one.
  */
 import type { MailboxOptions, OverflowPolicy, Priority, SendResult } from '@pd/actor';
 import { ArgumentError } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
-import { Deque, PairDeque } from './deque.js';
+import { Deque } from './deque.js';
 
 /** Extra facts about one message; absent (null) for a plain `send` unless a message probe is installed. */
 export class MessageMeta {
@@ -25,7 +32,33 @@ export class MessageMeta {
    * null when none was looked for, and a probe's "none" marker when it looked and found none.
    */
   trace: unknown = null;
+  /** The message this meta stands for in a lane while queued; NOT_HELD otherwise. */
+  #held: unknown = NOT_HELD;
+
+  /** @internal Queue `message` as `meta`: the slot a lane stores. */
+  static hold(meta: MessageMeta, message: unknown): MessageMeta {
+    meta.#held = message;
+    return meta;
+  }
+
+  /** @internal The message `meta` holds, and it no longer holds it (NOT_HELD when it held none). */
+  static release(meta: MessageMeta): unknown {
+    const message = meta.#held;
+    meta.#held = NOT_HELD;
+    return message;
+  }
+
+  /** @internal The message `meta` holds, left in place (NOT_HELD when none). */
+  static held(meta: MessageMeta): unknown {
+    return meta.#held;
+  }
 }
+
+/** Marks a meta that holds no queued message. */
+const NOT_HELD: unique symbol = Symbol('not-held');
+
+/** What a lane slot holds: the message itself, or the meta holding it. */
+type Slot = unknown;
 
 /** Defaults of the mailbox options. */
 export const MAILBOX_DEFAULTS = {
@@ -45,9 +78,9 @@ interface RoomWaiter {
 }
 
 export class Mailbox {
-  private normal = new PairDeque<unknown, MessageMeta>(4);
-  private high: PairDeque<unknown, MessageMeta> | null = null;
-  private low: PairDeque<unknown, MessageMeta> | null = null;
+  private normal = new Deque<Slot>(4);
+  private high: Deque<Slot> | null = null;
+  private low: Deque<Slot> | null = null;
   private waiters: Deque<RoomWaiter> | null = null;
   /** User messages queued, all lanes. */
   size = 0;
@@ -95,7 +128,8 @@ export class Mailbox {
 
   /** Queue without checking the bound (system-originated messages, room already checked). */
   push(message: unknown, meta: MessageMeta | null, priority: Priority | undefined): void {
-    this.lane(priority).push(message, meta);
+    const slot = meta === null ? message : MessageMeta.hold(meta, message);
+    (priority === undefined ? this.normal : this.lane(priority)).push(slot);
     this.size++;
   }
 
@@ -119,19 +153,18 @@ export class Mailbox {
     let lane = this.normal;
     if (this.high !== null && this.high.length > 0) lane = this.high;
     else if (lane.length === 0 && this.low !== null) lane = this.low;
-    const message = lane.shift();
-    this.lastMeta = lane.lastMeta;
+    const slot = lane.shift();
     this.size--;
     if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
-    return message;
+    return this.open(slot);
   }
 
   /** Evict the oldest message of the lowest non-empty lane (drop-oldest); returns its meta. */
   evictOldest(): { message: unknown; meta: MessageMeta | null } {
     const lane = this.low !== null && this.low.length > 0 ? this.low : this.normal.length > 0 ? this.normal : this.high!;
-    const message = lane.shift();
+    const message = this.open(lane.shift());
     this.size--;
-    return { message, meta: lane.lastMeta };
+    return { message, meta: this.lastMeta };
   }
 
   /** Selective receive: remove the oldest message satisfying `match`, in lane order. */
@@ -139,13 +172,13 @@ export class Mailbox {
     for (const lane of [this.high, this.normal, this.low]) {
       if (lane === null) continue;
       for (let i = 0, n = lane.length; i < n; i++) {
-        const message = lane.valueAt(i);
+        const message = messageOf(lane.at(i));
         if (match(message)) {
-          const meta = lane.metaAt(i);
-          lane.removeAt(i);
+          const slot = lane.removeAt(i);
+          this.open(slot);
           this.size--;
           if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
-          return { found: true, message, meta };
+          return { found: true, message, meta: this.lastMeta };
         }
       }
     }
@@ -172,17 +205,30 @@ export class Mailbox {
     const out: unknown[] = [];
     for (const lane of [this.high, this.normal, this.low]) {
       if (lane === null) continue;
-      for (let i = 0; i < lane.length && out.length < limit; i++) out.push(lane.valueAt(i));
+      for (let i = 0; i < lane.length && out.length < limit; i++) out.push(messageOf(lane.at(i)));
     }
     return out;
   }
 
   // --- internal ---
 
-  private lane(priority: Priority | undefined): PairDeque<unknown, MessageMeta> {
-    if (priority === undefined || priority === 'normal') return this.normal;
-    if (priority === 'high') return (this.high ??= new PairDeque(4));
-    if (priority === 'low') return (this.low ??= new PairDeque(4));
+  /** The message in `slot`, its meta (or null) left in {@link lastMeta}. */
+  private open(slot: Slot): unknown {
+    if (slot instanceof MessageMeta) {
+      const message = MessageMeta.release(slot);
+      if (message !== NOT_HELD) {
+        this.lastMeta = slot;
+        return message;
+      }
+    }
+    this.lastMeta = null;
+    return slot;
+  }
+
+  private lane(priority: Priority): Deque<Slot> {
+    if (priority === 'normal') return this.normal;
+    if (priority === 'high') return (this.high ??= new Deque(4));
+    if (priority === 'low') return (this.low ??= new Deque(4));
     throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
   }
 
@@ -192,6 +238,15 @@ export class Mailbox {
     this.push(w.message, w.meta, w.priority);
     w.resolve('queued');
   }
+}
+
+/** The message a lane slot stands for, without taking it. */
+function messageOf(slot: Slot): unknown {
+  if (slot instanceof MessageMeta) {
+    const message = MessageMeta.held(slot);
+    if (message !== NOT_HELD) return message;
+  }
+  return slot;
 }
 
 const POLICIES: ReadonlySet<OverflowPolicy> = new Set(['drop-newest', 'drop-oldest', 'reject', 'backpressure']);
