@@ -140,6 +140,15 @@ export class Addr<M = unknown, R = unknown> {
     return foreignCopy(addr)?.target(addr) ?? null;
   }
 
+  /**
+   * @internal The local target of an address minted by this copy of `@pd/actor`, or
+   * undefined for anything else (another copy's address, a look-alike, a non-object): one
+   * brand check, for the send path, which falls back to {@link Addr.is} on undefined.
+   */
+  static _ownTarget(value: unknown): object | null | undefined {
+    return typeof value === 'object' && value !== null && #target in value ? (value as Addr).#target : undefined;
+  }
+
   /** @internal */
   static _secret(addr: Addr<any>): number {
     if (#secret in addr) return addr.#secret;
@@ -181,6 +190,12 @@ export function mintAddr<M>(id: AddrIdentity, target: object | null): Addr<M> {
 
 /** Runtime use only, through `@pd/actor/internal`: the local target object an address was minted with (null for remote ones). */
 export const addrTarget: (addr: Addr<any>) => object | null = Addr._target;
+
+/**
+ * Runtime use only, through `@pd/actor/internal`: the local target of an address minted by
+ * this copy of the package, or undefined for anything else (check with `Addr.is` then).
+ */
+export const ownTarget: (value: unknown) => object | null | undefined = Addr._ownTarget;
 
 /** Runtime use only, through `@pd/actor/internal`: the identity of an address, secret included, for encoding. */
 export function addrIdentity(addr: Addr<any>): AddrIdentity {

@@ -17,7 +17,7 @@ import {
   type SendResult, type Spawnable, type SpawnOptions, type TimerRef, describeType, isUnderPath, validateName,
 } from '@pd/actor';
 import type { AskReply, DeclaredReply } from '@pd/actor';
-import { addrTarget } from '@pd/actor/internal';
+import { addrTarget, ownTarget } from '@pd/actor/internal';
 import { NodeReactor } from '../node-reactor.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
@@ -935,6 +935,13 @@ export class Engine {
 
   /** The cell `addr` was minted for by this engine (live or dead), or null when unknown. */
   private targetCell(addr: unknown, operation: string): ActorCell | null {
+    // The common case first, with one brand check: a local address of a live or dead cell here.
+    const own = ownTarget(addr);
+    if (own instanceof ActorCell && own.self === addr && own.engine === this) return own;
+    return this.targetCellSlow(addr, operation);
+  }
+
+  private targetCellSlow(addr: unknown, operation: string): ActorCell | null {
     if (!Addr.is(addr)) {
       throw new SendError('send/not-an-address', `${operation}: expected an Addr minted by a runtime, got ${describeType(addr)}`);
     }

@@ -102,14 +102,7 @@ export class Scheduler {
     this.inTurn = true;
     if (this.onTurns !== null) this.onTurns(true);
     try {
-      if (this.pick !== null) {
-        turns = this.drainPicked(this.pick, deadline);
-      } else {
-        for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-          this.runGuarded(r);
-          if ((++turns & 31) === 0 && reactor.now() >= deadline) break;
-        }
-      }
+      turns = this.pick !== null ? this.drainPicked(this.pick, deadline) : this.drainFifo(deadline);
     } finally {
       this.inTurn = false;
       if (this.onTurns !== null) this.onTurns(false);
@@ -123,6 +116,29 @@ export class Scheduler {
           this.idleWaiters = [];
           for (const w of waiters) w();
         }
+      }
+    }
+  }
+
+  /**
+   * The drain in run-queue order. The try sits outside the loop, so a turn costs no call of
+   * its own; a throw that escaped a turn (a runtime defect) ends that actor, never the drain.
+   */
+  private drainFifo(deadline: number): number {
+    const queue = this.queue;
+    const reactor = this.reactor;
+    let turns = 0;
+    let r: Runnable | undefined;
+    for (;;) {
+      try {
+        while ((r = queue.shift()) !== undefined) {
+          r.runTurn();
+          if ((++turns & 31) === 0 && reactor.now() >= deadline) return turns;
+        }
+        return turns;
+      } catch (error) {
+        this.onTurnError(r!, error);
+        if ((++turns & 31) === 0 && reactor.now() >= deadline) return turns;
       }
     }
   }
