@@ -455,18 +455,24 @@ export class ActorCell implements Context<any> {
 
   /** @internal Queue a user message, honouring the bound. The engine has checked liveness. */
   enqueue(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult {
-    const x = this.x;
-    if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, meta)) return 'queued';
-    const probe = this.engine._probe;
+    const flags = this.flags;
+    // Only a pull actor waits in receive(): one bit of the flags word, not a walk into the extras.
+    if ((flags & F_PULL) !== 0) {
+      const x = this.x;
+      if (x !== null && x.waiter !== null && this.offerToWaiter(x, message, meta)) return 'queued';
+    }
+    const engine = this.engine;
+    const probe = engine._probe;
     // Shown to the probe only when it times this one or may trace it: the rest cost a decrement, no call.
     if (probe !== null && (--probe.countdown === 0 || probe.watch)) meta = probe.queued(this.kind, meta);
-    const box = (this.box ??= new Mailbox());
-    if (box.size >= box.capacity || box.hasWaiters) {
-      const overflow = this.engine._overflow(this, box, message, meta);
+    let box = this.box;
+    if (box === null) box = this.box = new Mailbox();
+    else if (box.bounded && (box.size >= box.capacity || box.hasWaiters)) {
+      const overflow = engine._overflow(this, box, message, meta);
       if (overflow !== 'queued') return overflow;
     }
-    box.push(message, meta, options?.priority);
-    if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) this.engine._schedule(this);
+    box.push(message, meta, options === undefined ? undefined : options.priority);
+    if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) engine._schedule(this);
     return 'queued';
   }
 
@@ -493,72 +499,117 @@ export class ActorCell implements Context<any> {
 
   /** @internal One scheduling turn: system lane, then up to `budget` user messages. */
   runTurn(): void {
+    // Kept small (under V8's inlining limit, so the drain loop can inline it); everything
+    // unusual is a call out of line.
     this.flags &= ~F_QUEUED;
-    if (this.status === S_STARTING) {
-      this.start();
-      return;
-    }
-    if (this.status !== S_RUNNING) return;
-    if (this.sys !== null && this.sys.length > 0) {
-      this.processSystem();
-      if (this.status !== S_RUNNING) {
-        // A stop may have finished the exit inside this turn: deliver the exit signals it
-        // raised for linked actors now, not whenever something else flushes.
-        this.engine._flushSignals();
-        return;
-      }
+    // One guard for every unusual state (starting, suspended, exiting, system signals
+    // waiting); the common turn pays two loads for it.
+    const sys = this.sys;
+    if (this.status !== S_RUNNING || (sys !== null && sys.length > 0)) {
+      if (!this.unusualTurn()) return;
     }
     const box = this.box;
     if (box === null || box.size === 0) return;
     const engine = this.engine;
     const behavior = this.behavior as Behavior;
     const probe = engine._probe;
-    let budget = this.x === null || this.x.budget === 0 ? engine._budget : this.x.budget;
-    while (box.size > 0) {
+    let budget = this.x === null ? engine._budget : this.budgetOf();
+    do {
       if (budget-- === 0) {
         engine._schedule(this);
         return;
       }
       const message = box.take();
       const meta = box.lastMeta;
-      if (meta !== null && meta.deadline !== Infinity && meta.deadline <= engine.reactor.now()) {
-        engine._expired(this, message, meta);
-        continue;
-      }
+      if (meta !== null && meta.deadline !== Infinity && this.expired(message, meta)) continue;
       this.current = meta;
       let result: unknown;
       try {
         // Observed when the probe timed or traced this message at queueing (then it has a meta).
-        result = probe === null || meta === null || (meta.queuedAt < 0 && meta.trace === null) ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
+        result = probe === null || meta === null ? behavior.receive(message, this) : this.observed(probe, behavior, message, meta);
       } catch (error) {
         this.crash(error, 'receive');
         engine._flushSignals();
         return;
       }
       this.handled++;
-      if (result !== undefined) {
-        const pending = toPromise(result);
-        if (pending !== null) {
-          this.suspend(pending, meta);
-          engine._flushSignals();
-          return;
-        }
-      }
-      if (meta !== null && meta.ask !== null) {
-        const ask = meta.ask;
-        meta.ask = null;
-        ask.answer(result);
-      }
-      this.current = null;
+      // A promise (an async handler) or an ask to answer: off the common path.
+      if ((result !== undefined || meta !== null) && this.settle(result, meta)) return;
       if (engine._signalsPending) engine._flushSignals();
-      // The handler may have ended this actor (a failed become, a stop of itself): no more messages.
-      if (this.status !== S_RUNNING) return;
-      if (this.behavior !== behavior || (this.sys !== null && this.sys.length > 0)) {
-        // A swap or stop arrived: handle it before the next message, on a fresh turn.
-        engine._schedule(this);
-        return;
+      // The handler may have ended this actor (a failed become, a stop of itself), or a swap
+      // or stop arrived: either way the next message waits for a fresh turn.
+      if (this.status !== S_RUNNING || this.behavior !== behavior || this.sys !== null) {
+        if (this.interrupted(behavior)) return;
+      }
+    } while (box.size > 0);
+  }
+
+  /** Messages per turn for an actor with extras (its own budget, or the engine's). */
+  private budgetOf(): number {
+    const own = this.x!.budget;
+    return own === 0 ? this.engine._budget : own;
+  }
+
+  /** True (and the message dropped, counted) when `meta`'s deadline has passed. */
+  private expired(message: unknown, meta: MessageMeta): boolean {
+    if (meta.deadline > this.engine.reactor.now()) return false;
+    this.engine._expired(this, message, meta);
+    return true;
+  }
+
+  /** The handler call for a message that carries a meta: through the probe when it timed or traced it. */
+  private observed(probe: MessageProbe, behavior: Behavior, message: unknown, meta: MessageMeta): unknown {
+    return meta.queuedAt < 0 && meta.trace === null ? behavior.receive(message, this) : probe.handle(this.kind, behavior, message, this, meta);
+  }
+
+  /** After a message: true when the turn must end (exiting, swapped, or signals waiting; then re-queued if still running). */
+  private interrupted(behavior: Behavior): boolean {
+    if (this.status !== S_RUNNING) return true;
+    if (this.behavior === behavior && (this.sys === null || this.sys.length === 0)) return false;
+    this.engine._schedule(this);
+    return true;
+  }
+
+  /**
+   * The start of a turn that is not the plain case: a first turn, a suspended or exiting
+   * actor, or system signals to handle. True when the turn goes on to the user messages.
+   */
+  private unusualTurn(): boolean {
+    if (this.status === S_STARTING) {
+      this.start();
+      return false;
+    }
+    if (this.status !== S_RUNNING) return false;
+    this.processSystem();
+    if (this.status !== S_RUNNING) {
+      // A stop may have finished the exit inside this turn: deliver the exit signals it
+      // raised for linked actors now, not whenever something else flushes.
+      this.engine._flushSignals();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * After a handler that returned something or had a meta: suspend on a promise (true: the
+   * turn ends), else answer the ask with the result. Leaves `current` null unless suspended.
+   */
+  private settle(result: unknown, meta: MessageMeta | null): boolean {
+    if (result !== undefined) {
+      const pending = toPromise(result);
+      if (pending !== null) {
+        this.suspend(pending, meta);
+        this.engine._flushSignals();
+        return true;
       }
     }
+    if (meta !== null && meta.ask !== null) {
+      const ask = meta.ask;
+      meta.ask = null;
+      ask.answer(result);
+    }
+    this.current = null;
+    return false;
   }
 
   /** @internal Begin exiting with `reason`. Brutal: no hooks, children killed, done now. */

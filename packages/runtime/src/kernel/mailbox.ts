@@ -91,6 +91,9 @@ export class Mailbox {
   /** `sendWait` callers that may wait for room at once (`backpressure`). */
   readonly maxWaiters: number;
 
+  /** True when the mailbox has a bound (only then can it be full or have waiting senders). */
+  readonly bounded: boolean;
+
   constructor(options?: MailboxOptions) {
     this.capacity = Infinity;
     this.policy = 'drop-newest';
@@ -115,6 +118,7 @@ export class Mailbox {
         this.policy = options.overflow;
       }
     }
+    this.bounded = this.capacity !== Infinity;
   }
 
   get full(): boolean {
@@ -150,9 +154,8 @@ export class Mailbox {
 
   /** Remove and return the next message by priority; its meta goes to {@link lastMeta}. Caller checks size > 0. */
   take(): unknown {
-    let lane = this.normal;
-    if (this.high !== null && this.high.length > 0) lane = this.high;
-    else if (lane.length === 0 && this.low !== null) lane = this.low;
+    // Most mailboxes never see a priority: then the normal lane is the only one, unasked.
+    const lane = this.high === null && this.low === null ? this.normal : this.nextLane();
     const slot = lane.shift();
     this.size--;
     if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
@@ -211,6 +214,13 @@ export class Mailbox {
   }
 
   // --- internal ---
+
+  /** The lane {@link take} takes from when high or low exist: high, else normal, else low. */
+  private nextLane(): Deque<Slot> {
+    if (this.high !== null && this.high.length > 0) return this.high;
+    if (this.normal.length === 0 && this.low !== null) return this.low;
+    return this.normal;
+  }
 
   /** The message in `slot`, its meta (or null) left in {@link lastMeta}. */
   private open(slot: Slot): unknown {
