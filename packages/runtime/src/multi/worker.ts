@@ -13,6 +13,7 @@ import type { Kind } from '@pd/actor';
 import { Engine } from '../kernel/engine.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './boot.js';
 import { CoreReactor } from './core-reactor.js';
+import { forwardingLogger } from './core-logs.js';
 import { CoreRouter } from './core-router.js';
 import { loadKinds } from './kinds-entry.js';
 import { RingLayout, maxFrameBytes } from '@pd/transport';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   let router!: CoreRouter;
   const engine = new Engine({
     ...boot.engine, id: `${boot.engine.id ?? 'engine'}/${boot.core}`, core: boot.core, reactor, kinds,
+    // Crash reports go to core 0's logger (`pd start`: its pino logger), with this core's number.
+    logger: forwardingLogger((record) => post({ type: 'record', record })),
     remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement, idleSpinMs: boot.idleSpinMs,
       ...(boot.gateway ? { gateway: 0 } : {}), maxFrameBytes: ringFrameLimit(boot.outRings) })).attachment(),
   });
