@@ -4,11 +4,14 @@
  * core 1 (a worker thread). After a known workload through the control plane — 100 increments,
  * a read, a crash (its supervisor restarts it on core 1) — the one Prometheus endpoint that
  * `pd status --json` names serves core 1's metrics, labelled `pd_core="1"`, with the values the
- * workload implies.
+ * workload implies; and the crash on core 1 is one JSON line of `pd start`'s pino log, with
+ * its stack and `core: 1` (the worker's report goes through core 0's logger).
  *
  * Nothing here depends on speed: every step waits for the answer of the one before, and the
  * scrape is retried until core 1's counts show (a bound only for counts that never come).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ControlClient, connectToEngine } from '@pd/control';
 import { PD_TIMEOUT_MS, configDir, pd, requireBuild, until, type Run } from './helpers.js';
@@ -72,5 +75,23 @@ describe('pd start, multi-core, telemetry on', { timeout: 4 * PD_TIMEOUT_MS }, (
     // Core 0 runs the supervisors, not the counter.
     expect(sample(text, 'pd_actor_live', { pd_actor_kind: 'counter', pd_core: '0' })).toBeUndefined();
     expect(sample(text, 'pd_actor_live', { pd_core: '0' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('logs the crash on core 1 as one JSON record of the engine\'s pino log, with the stack and the core', async () => {
+    // The crash was caused by the test above; its record reaches the log file through core 0.
+    const crashes = (records: Record<string, unknown>[]) => records.filter((r) => r.msg === 'actor /user/app/counter crashed');
+    const { log, records } = await until(async () => {
+      const text = await readFile(join(stateDir, `${ID}.log`), 'utf8').catch(() => '');
+      const parsed = text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return crashes(parsed).length > 0 ? { log: text, records: parsed } : null;
+    }, 'the crash record in the engine log');
+    expect(crashes(records)).toEqual([
+      expect.objectContaining({
+        level: 'error', engine: ID, core: 1, path: '/user/app/counter', kind: 'counter', phase: 'receive', reason: 'Error: counter crashed on purpose',
+        stack: expect.stringContaining('Error: counter crashed on purpose\n'),
+      }),
+    ]);
+    // Not also the worker's own report on stderr (the default logger's text).
+    expect(log).not.toContain('pd: actor /user/app/counter');
   });
 });

@@ -21,14 +21,14 @@ function tmux(...args: string[]): string {
   return r.stdout;
 }
 
-const screen = () => tmux('capture-pane', '-p', '-t', 'top');
+const screen = (session = 'top') => tmux('capture-pane', '-p', '-t', session);
 
 /** Poll the screen until `ok` holds (at most 60 s: a busy machine is slow to start pd top); returns the last screen. */
-async function waitForScreen(ok: (text: string) => boolean, what: string): Promise<string> {
+async function waitForScreen(ok: (text: string) => boolean, what: string, session = 'top'): Promise<string> {
   const until = Date.now() + 60_000;
   let text = '';
   while (Date.now() < until) {
-    text = screen();
+    text = screen(session);
     if (ok(text)) return text;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -92,6 +92,24 @@ describe.skipIf(!HAS_TMUX)('pd top in a terminal (tmux)', { timeout: 3 * PD_TIME
     while (!existsSync(statusFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     expect(readFileSync(statusFile, 'utf8').trim()).toBe('0');
     expect(screen()).not.toContain('sort: rate');
+  });
+
+  it('--limit 2 draws only the two busiest actors, frame after frame', async () => {
+    const limitedStatus = `${statusFile}.limit`;
+    tmux('new-session', '-d', '-s', 'top-limit', '-x', '140', '-y', '30',
+      `env PD_STATE_DIR='${env.PD_STATE_DIR}' '${process.execPath}' '${BIN}' top --engine ${ID} --interval 200 --limit 2; echo $? > '${limitedStatus}'`);
+    tmux('set-option', '-t', 'top-limit', 'remain-on-exit', 'on');
+    // Five actors, a 30-line terminal: only --limit keeps the table at two rows.
+    const first = await waitForScreen((t) => t.includes(`pd top — engine ${ID}`) && rows(t).length > 0 && Number(rows(t)[0]![4]) > 0, 'the busiest actor with a rate', 'top-limit');
+    expect(rows(first)).toHaveLength(2);
+    expect(rows(first)[0]![0]).toBe('/user/app/workers/ticker');
+    const handled = Number(rows(first)[0]![5]);
+    const later = await waitForScreen((t) => rows(t).length > 0 && Number(rows(t)[0]![5]) > handled, 'a higher handled count', 'top-limit');
+    expect(rows(later)).toHaveLength(2);
+    tmux('send-keys', '-t', 'top-limit', 'q');
+    const until = Date.now() + 60_000;
+    while (!existsSync(limitedStatus) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(limitedStatus, 'utf8').trim()).toBe('0');
   });
 });
 

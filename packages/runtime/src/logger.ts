@@ -19,8 +19,13 @@ export interface CrashReport {
   readonly reason: string;
   /** The stack of an Error (null for a thrown non-Error). */
   readonly stack: string | null;
-  /** What was thrown, as thrown. */
+  /**
+   * What was thrown, as thrown (an actor on a worker core of a multi-core engine crashed in
+   * another thread: an `Error` with `reason` and `stack` stands in for it).
+   */
   readonly error: unknown;
+  /** The core the actor ran on, in a multi-core engine (absent in a single-core one). */
+  readonly core?: number;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

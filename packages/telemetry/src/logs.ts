@@ -38,7 +38,9 @@ export function createLogger(options: LoggerOptions): Logger {
 /** The runtime's logger interface over a pino logger: crashes are `error` records with the stack. */
 export function engineLoggerFrom(logger: Logger): EngineLogger {
   return {
-    crash: (r) => logger.error({ path: r.path, kind: r.kind, phase: r.phase, reason: r.reason, stack: r.stack, crashedAt: new Date(r.at).toISOString() }, `actor ${r.path} crashed`),
+    crash: (r) => logger.error({
+      path: r.path, kind: r.kind, ...(r.core === undefined ? {} : { core: r.core }), phase: r.phase, reason: r.reason, stack: r.stack, crashedAt: new Date(r.at).toISOString(),
+    }, `actor ${r.path} crashed`),
     log: (level, message, fields) => logger[level](fields ?? {}, message),
   };
 }

@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { createEngine, instrumentEngine, silentLogger } from '@pd/runtime';
+import { defineKind } from '@pd/actor';
+import { SimCores, createEngine, instrumentEngine, silentLogger } from '@pd/runtime';
+import { SimWorld } from '@pd/runtime/sim';
 import { startTelemetry } from '../src/index.js';
 
 const FIXTURES = new URL('../../runtime/test/multi/fixtures/kinds.mjs', import.meta.url);
@@ -19,7 +21,53 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return NaN;
 }
 
+/** The sum of every series `name` whose labels include all of `labels` (each core's, and any without a core). */
+function total(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (m !== null && m[1] === name && Object.entries(labels).every(([k, v]) => m[2]!.includes(`${k}="${v}"`))) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+const Counted = defineKind('metrics.counted', () => ({ receive: (m: unknown) => m }));
+
 describe('multi-core metrics', () => {
+  it('count each actor once when every core of a simulated engine is instrumented (core 0 reports the others)', async () => {
+    const world = new SimWorld({ seed: 3, autoRun: true });
+    const cores = new SimCores(world, { cores: 3, kinds: [Counted], logger: silentLogger });
+    const exporter = new PrometheusExporter({ preventServerStart: true });
+    const provider = new MeterProvider({ readers: [exporter] });
+    // One thread, one SDK: each core instrumented with the same meter, as for tracing each core.
+    const instrumented = cores.engines.map((e) => instrumentEngine(e, { meter: provider.getMeter('t'), timingEvery: 1 }));
+    try {
+      const engine = cores.engine;
+      await engine.ready();
+      // Two actors on each core, one message each.
+      const actors = [0, 1, 2, 0, 1, 2].map((core) => engine.spawn(Counted, { placement: { core } }));
+      for (const [i, a] of actors.entries()) expect(await engine.ask(a, i)).toBe(i);
+      const kind = { pd_actor_kind: 'metrics.counted' };
+      let text = '';
+      // The other cores' counts come at a collection, over the simulated rings: collect until all three cores answered.
+      for (let i = 0; i < 50; i++) {
+        text = new PrometheusSerializer().serialize((await exporter.collect()).resourceMetrics);
+        if ([0, 1, 2].every((core) => total(text, 'pd_actor_live', { ...kind, pd_core: String(core) }) === 2)) break;
+      }
+      for (const core of [0, 1, 2]) expect(total(text, 'pd_actor_live', { ...kind, pd_core: String(core) })).toBe(2);
+      expect(total(text, 'pd_actor_spawn_total', kind)).toBe(6);
+      expect(total(text, 'pd_actor_live', kind)).toBe(6);
+      // Every message timed (timingEvery 1): six handled, each once in the histogram.
+      expect(total(text, 'pd_actor_message_duration_count', kind)).toBe(6);
+      await engine.shutdown({ deadlineMs: 100 });
+      if (world.failure !== null) throw new Error(`simulation failure: ${world.failure.message}`);
+    } finally {
+      for (const i of instrumented) i.close();
+      await provider.shutdown();
+      world.dispose();
+    }
+  });
+
   it('report frames and messages read from other cores, by core', async () => {
     const engine = createEngine({ mode: 'multi', cores: 2, entry: FIXTURES });
     await engine.ready();

@@ -380,6 +380,48 @@ describe('message tracing across worker-thread cores', () => {
       await telemetry.close();
     }
   }, 60_000);
+
+  it('keeps the trace across an `await` in an async handler on core 1 (the worker has a context manager)', async () => {
+    const memory = new InMemorySpanExporter();
+    const telemetry = await startTelemetry({
+      engineId: 'traced-await', metrics: false, sampling: 1, spanProcessors: [new SimpleSpanProcessor(memory)], registerGlobal: false, logDestination: { write: () => true },
+    });
+    const engine = createEngine({ id: 'traced-await', mode: 'multi', cores: 2, entry: FIXTURES, logger: silentLogger });
+    try {
+      await engine.ready();
+      telemetry.attach(engine);
+      const rootTracer = telemetry.tracerProvider!.getTracer('test');
+      const log = engine.spawn<unknown>('log', { placement: { core: 0 } });
+      const sender = engine.spawn<unknown>('sender', { placement: { core: 1 } });
+      expect(await engine.ask(sender, { count: 0, to: log, id: 'warm' })).toBe(0); // core 1 is up and recording
+      // The sender sends seq 0–3, awaits, then sends seq 4 and 5: all six from inside its span.
+      const root = await rootTracer.startActiveSpan('root', async (span) => {
+        expect(await engine.ask(sender, { count: 6, to: log, id: 'a' })).toBe(6);
+        span.end();
+        return span;
+      });
+      expect((await engine.ask<string, { seq: number }[]>(log, 'dump')).map((m) => m.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+      const traceId = root.spanContext().traceId;
+      const inRoot = () => memory.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      // The worker ships its spans about every 100 ms: wait for them (generously, for a loaded machine).
+      const arrived = () => inRoot().some((s) => s.name === 'process sender') && inRoot().filter((s) => s.name === 'process log').length >= 6;
+      for (let i = 0; i < 200 && !arrived(); i++) await new Promise((r) => setTimeout(r, 50));
+      const [senderSpan] = inRoot().filter((s) => s.name === 'process sender');
+      expect(senderSpan).toBeDefined();
+      expect(senderSpan!.attributes['pd.core']).toBe(1);
+      // Every send, before the `await` and after it, is a child of the sender's span on core 1 …
+      const sends = inRoot().filter((s) => s.name === 'send' && s.parentSpanContext?.spanId === senderSpan!.spanContext().spanId);
+      expect(sends).toHaveLength(6);
+      for (const s of sends) expect(s.attributes['pd.core']).toBe(1);
+      // … and each message's handler on core 0 runs in that trace, under its send.
+      const logSpans = inRoot().filter((s) => s.name === 'process log');
+      expect(logSpans).toHaveLength(6);
+      expect(new Set(logSpans.map((s) => s.parentSpanContext?.spanId))).toEqual(new Set(sends.map((s) => s.spanContext().spanId)));
+    } finally {
+      await engine.shutdown({ deadlineMs: 2000 });
+      await telemetry.close();
+    }
+  }, 60_000);
 });
 
 describe('message tracing across the gateway of a multi-core node (worker threads)', () => {

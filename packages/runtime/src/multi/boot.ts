@@ -2,9 +2,11 @@
  * What core 0 and its workers tell each other outside the rings (over the worker's message
  * port): how a worker boots, core lifecycle (down, up, gone), shutdown and reports. Rings
  * carry everything between actors; this channel carries only what must reach a core while
- * its rings are being replaced. Must not: carry actor messages.
+ * its rings are being replaced, and a worker's log records (crash reports) for core 0's
+ * logger. Must not: carry actor messages.
  */
 import type { KernelOptions } from '../kernel/engine.js';
+import type { CoreLogRecord } from './core-logs.js';
 import type { NormalizedPlacement } from './options.js';
 
 /** The serializable part of the engine options, as every worker core gets it. */
@@ -44,4 +46,6 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly error: string }
-  | { readonly type: 'report'; readonly stopped: number; readonly killed: number };
+  | { readonly type: 'report'; readonly stopped: number; readonly killed: number }
+  /** A log record of the worker's engine (a crash report), for core 0's logger. */
+  | { readonly type: 'record'; readonly record: CoreLogRecord };

@@ -37,6 +37,7 @@ import { Placer, kindNameOf } from './placement.js';
 import { portableReason, portableValue } from './portable.js';
 import type { Control } from './protocol.js';
 import { StandIns } from './stand-in.js';
+import type { Tracer } from '@opentelemetry/api';
 import { CoreTelemetry, type CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
 import type { SpanData } from '../telemetry/worker-tracer.js';
 
@@ -103,8 +104,12 @@ export class CoreRouter implements RemoteRouter, CorePort {
    * way (an embryo). Undeliverable messages are the engine's dead letters.
    */
   readonly stats = { framesIn: 0, messagesIn: 0, badFrames: 0, errors: 0, heldForSpawn: 0 };
-  /** This core's metrics recorder (a worker core told to record by core 0), or null. */
+  /** This core's metrics recorder (a worker core told to record by core 0, or traced here), or null. */
   coreTelemetry: CoreTelemetry | null = null;
+  /** What core 0 asked this core to record, or null. */
+  private telemetryAsked: CoreTelemetrySetup | null = null;
+  /** The tracer this core was instrumented with itself (simulated cores share the thread's SDK), or null. */
+  private localTracer: Tracer | null = null;
   /** What this core asked the other cores to record (core 0, instrumented), or null. */
   private telemetrySetup: CoreTelemetrySetup | null = null;
   /** Where spans from other cores go (core 0, traced with an export for them). */
@@ -419,8 +424,22 @@ export class CoreRouter implements RemoteRouter, CorePort {
 
   /** Record this core's metrics as `setup` says, for core 0 to collect; null: stop. */
   recordTelemetry(setup: CoreTelemetrySetup | null): void {
+    this.telemetryAsked = setup;
     this.coreTelemetry?.close();
-    this.coreTelemetry = setup === null ? null : new CoreTelemetry(this.engine, this.self, setup, (spans) => this.control(0, { op: 'spans', spans }));
+    const tracer = this.localTracer;
+    this.coreTelemetry = setup === null && tracer === null
+      ? null
+      : new CoreTelemetry(this.engine, this.self, setup ?? UNASKED, (spans) => this.control(0, { op: 'spans', spans }), tracer);
+  }
+
+  /**
+   * A worker core instrumented on its own (`instrumentEngine` on one of `SimCores`' engines):
+   * trace its messages with `tracer` (null: stop) through the core's one recorder, which also
+   * records what core 0 asks — its metrics stay core 0's to report, so they are counted once.
+   */
+  traceWith(tracer: Tracer | null): void {
+    this.localTracer = tracer;
+    this.recordTelemetry(this.telemetryAsked);
   }
 
   onSpans(core: number, spans: readonly SpanData[]): void {
@@ -667,3 +686,6 @@ export class CoreRouter implements RemoteRouter, CorePort {
 const CONTROL_OVERHEAD_BYTES = 1024;
 
 const SEND_RESULTS: ReadonlySet<SendResult> = new Set<SendResult>(['queued', 'dropped', 'rejected', 'dead']);
+
+/** A worker core traced on its own before (or without) core 0 asking it to record: no metrics of its own. */
+const UNASKED: CoreTelemetrySetup = { histograms: false, tracing: false, timingEvery: 1024, maxKinds: 256 };

@@ -12,9 +12,11 @@ import { Worker } from 'node:worker_threads';
 import { ArgumentError, type Kind } from '@pd/actor';
 import { createRing, maxFrameBytes } from '@pd/transport';
 import type { Engine, KernelOptions } from '../kernel/engine.js';
+import type { EngineLogger } from '../logger.js';
 import type { ShutdownReport } from '../remote.js';
 import { deriveStream } from '../random.js';
 import type { CoreEngineOptions, FromWorker, ToWorker, WorkerBoot } from './boot.js';
+import { coreZeroLogger, logFromCore } from './core-logs.js';
 import { threadTimeOrigin } from './core-reactor.js';
 import { CoreRouter } from './core-router.js';
 import { loadKinds } from './kinds-entry.js';
@@ -28,12 +30,14 @@ import { RingIn, RingOut } from './ring-channel.js';
 export function startMultiCore(options: EngineOptions, construct: (options: KernelOptions) => Engine): Engine {
   const settings = multiSettings(options);
   if (options.reactor?.kind === 'sim') throw new ArgumentError("mode 'multi' runs worker threads; to simulate cores in one thread use SimCores (docs/multi-core.md)");
-  const coordinator = new Coordinator(settings, options);
+  // Every core's records go to the one logger, each with its core (the workers' via core 0).
+  const logs = coreZeroLogger(options.logger);
+  const coordinator = new Coordinator(settings, options, logs.base);
   let router!: CoreRouter;
   const engine = construct({
     ...coreOptions(options), ...(options.reactor === undefined ? {} : { reactor: options.reactor }), ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.kinds === undefined ? {} : { kinds: options.kinds }), ...(options.routers === undefined ? {} : { routers: options.routers }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }), core: 0,
+    logger: logs.logger, core: 0,
     remote: (e) => (router = new CoreRouter(e, {
       cores: settings.cores, placement: settings.placement, idleSpinMs: settings.idleSpinMs, maxFrameBytes: maxFrameBytes(settings.ringBytes),
       shutdownOthers: (deadlineMs) => coordinator.shutdown(deadlineMs),
@@ -70,7 +74,8 @@ class Coordinator {
   private stopping: Promise<ShutdownReport> | null = null;
   private readonly workerUrl = workerScript();
 
-  constructor(private readonly settings: MultiSettings, private readonly options: EngineOptions) {
+  /** @param logger where the worker cores' log records go (with their core). */
+  constructor(private readonly settings: MultiSettings, private readonly options: EngineOptions, private readonly logger: EngineLogger) {
     this.kindsLoaded = settings.entry === null;
     for (let from = 0; from < settings.cores; from++) {
       this.rings.push([]);
@@ -146,6 +151,8 @@ class Coordinator {
         handle.markFailed(new ArgumentError(`core ${core} could not load the entry module ${this.settings.entry}: ${message.error}`));
       } else if (message.type === 'report') {
         handle.report = { stopped: message.stopped, killed: message.killed };
+      } else if (message.type === 'record') {
+        logFromCore(this.logger, core, message.record);
       }
     });
     worker.on('error', (error) => {

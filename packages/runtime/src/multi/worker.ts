@@ -8,15 +8,18 @@
  * runs (the reactor holds a handle until shutdown has reported).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { context } from '@opentelemetry/api';
 import type { Kind } from '@pd/actor';
 import { Engine } from '../kernel/engine.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './boot.js';
 import { CoreReactor } from './core-reactor.js';
+import { forwardingLogger } from './core-logs.js';
 import { CoreRouter } from './core-router.js';
 import { loadKinds } from './kinds-entry.js';
 import { RingLayout, maxFrameBytes } from '@pd/transport';
 import type { NormalizedPlacement } from './options.js';
 import { RingIn, RingOut } from './ring-channel.js';
+import { AsyncContextManager } from '../telemetry/async-context.js';
 
 const port = parentPort!;
 const boot = workerData as WorkerBoot;
@@ -37,10 +40,15 @@ async function main(): Promise<void> {
     port.close();
     return;
   }
+  // Traced handlers keep their span across `await`s, as on core 0 (whose SDK registers a
+  // manager); refused (false) when the entry module registered its own, which then serves.
+  context.setGlobalContextManager(new AsyncContextManager());
   const placement: NormalizedPlacement = { default: boot.placement.default, kinds: new Map(boot.placement.kinds as [string, never][]) };
   let router!: CoreRouter;
   const engine = new Engine({
     ...boot.engine, id: `${boot.engine.id ?? 'engine'}/${boot.core}`, core: boot.core, reactor, kinds,
+    // Crash reports go to core 0's logger (`pd start`: its pino logger), with this core's number.
+    logger: forwardingLogger((record) => post({ type: 'record', record })),
     remote: (e) => (router = new CoreRouter(e, { cores: boot.cores, epoch: boot.epoch, restarted: boot.epoch > 0, placement, idleSpinMs: boot.idleSpinMs,
       ...(boot.gateway ? { gateway: 0 } : {}), maxFrameBytes: ringFrameLimit(boot.outRings) })).attachment(),
   });

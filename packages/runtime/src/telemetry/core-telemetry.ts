@@ -16,7 +16,7 @@
  * Must not: label by actor id or path (kinds only, capped), keep unbounded samples between
  * collections, or throw into the engine.
  */
-import type { Attributes, Histogram } from '@opentelemetry/api';
+import type { Attributes, Histogram, Tracer } from '@opentelemetry/api';
 import type { Engine } from '../kernel/engine.js';
 import type { EngineEvent } from '../kernel/events.js';
 import type { EngineStats } from '../kernel/introspection.js';
@@ -73,15 +73,22 @@ export class CoreTelemetry {
   private readonly tracer: WorkerTracer | null;
   private flushing: ReturnType<Engine['reactor']['setTimer']> | null = null;
 
-  /** @param ship sends spans to core 0 (a `spans` control message). */
-  constructor(private readonly engine: Engine, private readonly core: number, setup: CoreTelemetrySetup, private readonly ship: (spans: SpanData[]) => void) {
+  /**
+   * @param ship sends spans to core 0 (a `spans` control message).
+   * @param localTracer the tracer this core was instrumented with itself (simulated cores, one
+   *   thread and one SDK): the probe traces with it rather than shipping spans to core 0.
+   */
+  constructor(private readonly engine: Engine, private readonly core: number, setup: CoreTelemetrySetup, private readonly ship: (spans: SpanData[]) => void,
+    localTracer: Tracer | null = null) {
     this.kinds = new KindLabels(setup.maxKinds);
     const every = Number.isInteger(setup.timingEvery) && setup.timingEvery >= 1 ? setup.timingEvery : 1024;
     const reactor = engine.reactor;
-    this.tracer = setup.tracing ? new WorkerTracer(() => this.scheduleFlush(), { [ATTR.core]: core }, reactor) : null;
+    this.tracer = setup.tracing && localTracer === null ? new WorkerTracer(() => this.scheduleFlush(), { [ATTR.core]: core }, reactor) : null;
+    const tracer = localTracer ?? this.tracer;
     const timing = setup.histograms ? { wait: this.wait, duration: this.duration, kinds: this.kinds, every } : null;
-    this.probe = (timing !== null || this.tracer !== null) && engine._probe === null
-      ? new TelemetryProbe({ timing, tracer: this.tracer, now: () => reactor.now() })
+    // One probe for both: the engine has one, and a second instrumentation would take the histograms' place.
+    this.probe = (timing !== null || tracer !== null) && engine._probe === null
+      ? new TelemetryProbe({ timing, tracer, now: () => reactor.now() })
       : null;
     if (this.probe !== null) engine._setProbe(this.probe);
     this.offEvents = engine.events.subscribe((e) => this.onEvent(e), ['spawned', 'exited', 'restarted', 'crashed', 'mailbox-overflow', 'supervisor']);

@@ -74,12 +74,19 @@ export const METRICS_DEFAULTS = {
  * Record `engine`'s metrics with `options.meter` (or the global one), and trace its messages
  * when `options.tracing` asks, until `close()`. One instrumentation per engine at a time when
  * it times or traces messages (the engine has one message probe): a second is refused.
+ *
+ * Multi-core: instrument core 0, which reports every core's metrics. On another core's engine
+ * (reachable with `SimCores`, whose cores share one thread), this records no metrics — they
+ * are core 0's to report, and would be counted twice — and only traces, when asked.
  */
 export function instrumentEngine(engine: Engine, options: EngineMetricsOptions = {}): EngineMetrics {
   const meter = options.meter ?? metrics.getMeter(SCOPE);
   const every = options.timingEvery ?? METRICS_DEFAULTS.timingEvery;
   if (!Number.isInteger(every) || every < 1) throw new ArgumentError(`instrumentEngine: timingEvery must be a positive integer, got ${String(every)}`);
   const maxKinds = options.maxKinds ?? METRICS_DEFAULTS.maxKinds;
+  // Another core of a multi-core engine (simulated cores: every engine is at hand): core 0 reports its metrics.
+  const worker = workerCoreRouterOf(engine);
+  if (worker !== null) return traceWorkerCore(worker, options);
   // Core 0 of a multi-core engine: every core's metrics, each labelled with its core.
   const cores = coreRouterOf(engine);
   const base = cores === null ? null : { [ATTR.core]: cores.self };
@@ -117,6 +124,31 @@ export function instrumentEngine(engine: Engine, options: EngineMetricsOptions =
 function coreRouterOf(engine: Engine): CoreRouter | null {
   const router = engine._remote.routers.find((r) => r instanceof CoreRouter);
   return router instanceof CoreRouter && router.self === 0 ? router : null;
+}
+
+/** The core router of a core other than core 0 of a multi-core engine, or null. */
+function workerCoreRouterOf(engine: Engine): CoreRouter | null {
+  const router = engine._remote.routers.find((r) => r instanceof CoreRouter);
+  return router instanceof CoreRouter && router.self !== 0 ? router : null;
+}
+
+/**
+ * `instrumentEngine` on another core than core 0: its metrics are core 0's to report (gathered
+ * over the rings, labelled with the core; recording them here too would count them twice), so
+ * this only gives the core's recorder the tracer, if any.
+ */
+function traceWorkerCore(router: CoreRouter, options: EngineMetricsOptions): EngineMetrics {
+  const tracing = options.tracing ?? false;
+  if (tracing === false) return { close: () => {} };
+  router.traceWith(tracing === true ? trace.getTracer(SCOPE) : tracing);
+  let closed = false;
+  return {
+    close: () => {
+      if (closed) return;
+      closed = true;
+      router.traceWith(null);
+    },
+  };
 }
 
 /** Bucket bounds of the per-message histograms, in seconds: actor messages take microseconds to seconds. */

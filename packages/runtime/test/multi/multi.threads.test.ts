@@ -2,11 +2,12 @@
  * The multi-core suite on real worker threads (`mode: 'multi'`): core 0 is the test's
  * thread, the other cores are workers that load fixtures/kinds.mjs and run the built
  * runtime (`dist`; the test command builds first). Plus what only real threads can show:
- * a worker that dies outside any handler.
+ * a worker that dies outside any handler, and a worker's crash reports reaching the logger
+ * given to core 0.
  */
 import { describe, expect, it } from 'vitest';
 import { Down, type AnyAddr } from '@pd/actor';
-import { CORE_CRASHED, createEngine, multiCore } from '@pd/runtime';
+import { CORE_CRASHED, type CrashReport, createEngine, multiCore } from '@pd/runtime';
 import { FIXTURES, type Report, PATIENCE_MS, eventually, expectSameAddr, heldOn, multiFixture, realThreads } from './harness.js';
 import { multiSuite } from './multi.suite.js';
 
@@ -86,6 +87,35 @@ describe('a core that dies [worker threads]', () => {
       expect(engine.send(doomed, 'hello')).toBe('dead');
       const elsewhere: AnyAddr = engine.spawn('echo', { placement: 'any' });
       expect(elsewhere.core).toBe(0);
+    } finally {
+      await engine.shutdown({ deadlineMs: 1000 });
+    }
+  });
+});
+
+describe('crash reports of worker cores [worker threads]', () => {
+  it('go to the logger given to createEngine, once per crash, with the core, the path and the stack', async () => {
+    const reports: CrashReport[] = [];
+    const engine = createEngine({ id: 'crashes', mode: 'multi', cores: 2, entry: FIXTURES, logger: { crash: (r) => reports.push(r) } });
+    try {
+      await engine.ready();
+      const worker = engine.spawn('worker', { placement: { core: 1 } });
+      const local = engine.spawn('worker', { placement: { core: 0 } });
+      for (const target of [worker, local]) {
+        const client = engine.client();
+        client.monitor(target);
+        engine.send(target, 'crash');
+        await client.receive({ timeoutMs: PATIENCE_MS }); // its Down: it crashed
+      }
+      // The report comes over the worker's port, the Down over the rings: either may be first.
+      for (let waited = 0; reports.length < 2 && waited < PATIENCE_MS; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      const byCore = (core: number) => reports.filter((r) => r.core === core);
+      expect(reports).toHaveLength(2);
+      expect(byCore(1)).toEqual([expect.objectContaining({ engine: 'crashes/1', kind: 'worker', phase: 'receive', reason: 'Error: worker crash', stack: expect.stringContaining('Error: worker crash\n') })]);
+      expect(byCore(1)[0]!.path).toMatch(/^\/user\//);
+      expect(byCore(1)[0]!.error).toBeInstanceOf(Error);
+      // Core 0's own crash: the same logger, core 0.
+      expect(byCore(0)).toEqual([expect.objectContaining({ engine: 'crashes', kind: 'worker', reason: 'Error: worker crash' })]);
     } finally {
       await engine.shutdown({ deadlineMs: 1000 });
     }
