@@ -51,7 +51,9 @@ export class ActorTable {
     assert(this.cells[slot] === undefined, 'actor table: a free slot is empty');
     this.cells[slot] = cell;
     if (at === null) {
-      cell.self = mintAddr({ node: this.node, core: this.core, slot, generation, secret: this.secrets.nextU32() }, cell);
+      // 31 bits of secret: a small integer V8 keeps in the address itself, where a full u32
+      // is a heap number half the time (16 bytes more per actor); one bit less to guess.
+      cell.self = mintAddr({ node: this.node, core: this.core, slot, generation, secret: this.secrets.nextU32() >>> 1 }, cell);
     } else {
       cell.self = mintAddr(at.identity, cell);
       (this.leasedSlots ??= new Map()).set(cell, slot);

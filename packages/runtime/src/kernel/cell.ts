@@ -93,6 +93,8 @@ const F_TRAP = 2;
 const F_PULL = 4;
 /** A stop hook is running (graceful exit in progress past the children). */
 const F_HOOK = 8;
+/** The system lane has signals waiting (the lane itself lives in the extras). */
+const F_SIGNALS = 16;
 
 /** A signal in the system lane: processed between messages, ahead of user messages. */
 export const SysKind = { Stop: 0, Swap: 1 } as const;
@@ -114,6 +116,8 @@ interface ReceiveWaiter {
 
 /** State most actors never need, allocated on first use. */
 export class CellExtras {
+  /** The system lane: stop requests and swaps, handled between messages (F_SIGNALS while non-empty). */
+  sys: Deque<SysSignal> | null = null;
   links: Set<ActorCell> | null = null;
   /** Monitors others hold on this actor: ref id → (watcher, ref). */
   monitoredBy: Map<number, { watcher: ActorCell; ref: MonitorRef }> | null = null;
@@ -164,7 +168,6 @@ export class ActorCell implements Context<any> {
   /** @internal */ flags: number;
   /** @internal */ behavior: AnyBehavior | null;
   /** @internal */ box: Mailbox | null = null;
-  /** @internal */ sys: Deque<SysSignal> | null = null;
   /** @internal The meta of the message being handled (its pending ask). */ current: MessageMeta | null = null;
   /** @internal */ handled = 0;
   /** @internal */ x: CellExtras | null = null;
@@ -409,7 +412,7 @@ export class ActorCell implements Context<any> {
       return Promise.reject(new PdError('arg/invalid', `receive timeoutMs must be a non-negative number, got ${String(timeoutMs)}`));
     }
     const match = options?.match as ((m: unknown) => boolean) | undefined;
-    if (this.sys !== null && this.sys.length > 0) {
+    if ((this.flags & F_SIGNALS) !== 0) {
       this.processSystem();
       if (this.status >= S_STOPPING) return new Promise<T>(() => {});
     }
@@ -488,9 +491,10 @@ export class ActorCell implements Context<any> {
 
   /** @internal Put a signal in the system lane. */
   signal(sig: SysSignal): void {
-    (this.sys ??= new Deque<SysSignal>(4)).push(sig);
-    const x = this.x;
-    if (x !== null && x.waiter !== null) {
+    const x = this.extras();
+    (x.sys ??= new Deque<SysSignal>(4)).push(sig);
+    this.flags |= F_SIGNALS;
+    if (x.waiter !== null) {
       this.processSystem();
       return;
     }
@@ -501,11 +505,10 @@ export class ActorCell implements Context<any> {
   runTurn(): void {
     // Kept small (under V8's inlining limit, so the drain loop can inline it); everything
     // unusual is a call out of line.
-    this.flags &= ~F_QUEUED;
+    const flags = (this.flags &= ~F_QUEUED);
     // One guard for every unusual state (starting, suspended, exiting, system signals
-    // waiting); the common turn pays two loads for it.
-    const sys = this.sys;
-    if (this.status !== S_RUNNING || (sys !== null && sys.length > 0)) {
+    // waiting): the status and one bit of the flags word.
+    if (this.status !== S_RUNNING || (flags & F_SIGNALS) !== 0) {
       if (!this.unusualTurn()) return;
     }
     const box = this.box;
@@ -538,7 +541,7 @@ export class ActorCell implements Context<any> {
       if (engine._signalsPending) engine._flushSignals();
       // The handler may have ended this actor (a failed become, a stop of itself), or a swap
       // or stop arrived: either way the next message waits for a fresh turn.
-      if (this.status !== S_RUNNING || this.behavior !== behavior || this.sys !== null) {
+      if (this.status !== S_RUNNING || this.behavior !== behavior || (this.flags & F_SIGNALS) !== 0) {
         if (this.interrupted(behavior)) return;
       }
     } while (box.size > 0);
@@ -565,7 +568,7 @@ export class ActorCell implements Context<any> {
   /** After a message: true when the turn must end (exiting, swapped, or signals waiting; then re-queued if still running). */
   private interrupted(behavior: Behavior): boolean {
     if (this.status !== S_RUNNING) return true;
-    if (this.behavior === behavior && (this.sys === null || this.sys.length === 0)) return false;
+    if (this.behavior === behavior && (this.flags & F_SIGNALS) === 0) return false;
     this.engine._schedule(this);
     return true;
   }
@@ -770,11 +773,11 @@ export class ActorCell implements Context<any> {
         },
         (e) => this.crash(e, 'run'),
       );
-      if (this.sys !== null && this.sys.length > 0 && this.x?.waiter != null) this.processSystem();
+      if ((this.flags & F_SIGNALS) !== 0 && this.x?.waiter != null) this.processSystem();
       return;
     }
     this.status = S_RUNNING;
-    if ((this.box !== null && this.box.size > 0) || (this.sys !== null && this.sys.length > 0)) this.engine._schedule(this);
+    if ((this.box !== null && this.box.size > 0) || (this.flags & F_SIGNALS) !== 0) this.engine._schedule(this);
     this.ready();
   }
 
@@ -798,7 +801,7 @@ export class ActorCell implements Context<any> {
         }
         this.current = null;
         this.status = S_RUNNING;
-        if ((this.box !== null && this.box.size > 0) || (this.sys !== null && this.sys.length > 0)) this.engine._schedule(this);
+        if ((this.box !== null && this.box.size > 0) || (this.flags & F_SIGNALS) !== 0) this.engine._schedule(this);
       },
       (error) => {
         if (this.status !== S_SUSPENDED) return;
@@ -837,12 +840,20 @@ export class ActorCell implements Context<any> {
 
   /** @internal Handle the system lane: stop requests and swaps, in arrival order. */
   processSystem(): void {
-    const sys = this.sys!;
+    const sys = this.x?.sys;
+    if (sys == null) return;
     while (sys.length > 0 && this.status < S_STOPPING) {
       const sig = sys.shift()!;
       if (sig.kind === SysKind.Stop) this.terminate(sig.reason!, false);
       else this.engine._installBehavior(this, sig.behavior!, sig.kindName);
     }
+    if (sys.length === 0) this.flags &= ~F_SIGNALS;
+  }
+
+  /** @internal The exit is done: the system lane goes with the rest of the state. */
+  dropSignals(): void {
+    if (this.x !== null) this.x.sys = null;
+    this.flags &= ~F_SIGNALS;
   }
 
   private killChildren(): void {

@@ -116,7 +116,7 @@ export class Exits {
     this.host._retire(cell, reason);
     // A tombstone: addresses, Down messages and the history may keep the cell, not its state.
     cell.box = null;
-    cell.sys = null;
+    cell.dropSignals();
     cell.behavior = null;
     cell.current = null;
     x.children = null;
