@@ -75,7 +75,7 @@ describe('report', () => {
     expect(t).toContain('0.25×');
     expect(t).toContain('- beam: skipped: erl not found');
     const targets = targetsTable(outcomes)!;
-    expect(targets).toMatch(/ring: pd ≥ 0.5× bare-v8 \| +0.25× \| +NO/);
+    expect(targets).toMatch(/ring: pd ≥ 0.6× bare-v8 \| +0.25× \| +NO/);
     expect(targets).toContain('n/a (peer missing)');
     expect(fmtRate(9_870_000)).toBe('9.87M');
     expect(fmtRate(123_456)).toBe('123k');
