@@ -22,6 +22,8 @@
  * - Reset: when no acknowledgement has come for {@link GIVE_UP_MS} while packets wait for
  *   one (about 13 retransmissions: TCP's retries, at sim scale), the connection resets: its
  *   user sees an error, and an RST goes to the peer (best effort: it is likely unreachable).
+ *   An end its user closed gives up after {@link ORPHAN_GIVE_UP_MS} (as Linux gives orphaned
+ *   connections fewer retries), quietly: its user was told already.
  *   A packet for a connection that reset, or for one whose host crashed since (a ghost of
  *   an earlier incarnation), is answered with an RST, so the peer resets too once it
  *   reaches this host again; a retransmission for a connection that closed cleanly is
@@ -57,6 +59,8 @@ export const RTO_MIN_MS = 200;
 export const RTO_MAX_MS = 3_200;
 /** A connection with packets unacknowledged this long resets, virtual ms. */
 export const GIVE_UP_MS = 30_000;
+/** The same for an end its user closed (Linux gives such orphans fewer retries), virtual ms. */
+export const ORPHAN_GIVE_UP_MS = 10_000;
 const HEADER = 17;
 
 /** The carrier of simulated host `host` (one per node; the listener's port is any number). */
@@ -336,14 +340,17 @@ class SimPort implements StreamPort {
     this.rto = RTO_MIN_MS;
     this.stuckSince = this.world.now;
     this.rtoAt = this.world.now + this.rto;
-    if (u.length > 0) this.armRto();
-    else if (this.closed) this.stop(this.expected - 1);
+    if (u.length > 0) return this.armRto();
+    // All acknowledged: no timer left to fire for nothing (the next packet sent arms one).
+    if (this.rtoTimer !== null) this.world.cancel(this.rtoTimer);
+    this.rtoTimer = null;
+    if (this.closed) this.stop(this.expected - 1);
   }
 
   /** One retransmission timer per end, moved lazily (it fires, then looks at what is due); only ever brought forward. */
   private armRto(): void {
     if (this.done) return;
-    const at = Math.min(this.rtoAt, this.stuckSince + GIVE_UP_MS);
+    const at = Math.min(this.rtoAt, this.stuckSince + this.giveUpMs);
     if (this.rtoTimer !== null) {
       if (this.rtoTimer.time <= at) return;
       this.world.cancel(this.rtoTimer);
@@ -357,7 +364,7 @@ class SimPort implements StreamPort {
     this.rtoTimer = null;
     if (this.done || this.unacked.length === 0) return;
     const now = this.world.now;
-    if (now >= this.stuckSince + GIVE_UP_MS) {
+    if (now >= this.stuckSince + this.giveUpMs) {
       return this.reset(new Error(`connection reset: nothing acknowledged for ${GIVE_UP_MS} ms (peer unreachable)`), true);
     }
     if (now >= this.rtoAt) {
@@ -371,6 +378,10 @@ class SimPort implements StreamPort {
       this.rtoAt = now + this.rto;
     }
     this.armRto();
+  }
+
+  private get giveUpMs(): number {
+    return this.closed ? ORPHAN_GIVE_UP_MS : GIVE_UP_MS;
   }
 
   private timer(delayMs: number, fn: () => void, what: string): SimEvent {
@@ -393,6 +404,7 @@ class SimPort implements StreamPort {
   private lingerOrEnd(): void {
     if (this.unacked.length === 0) return this.stop(this.expected - 1);
     if (this.rtoTimer !== null) this.world.setRef(this.rtoTimer, false);
+    this.armRto();
   }
 
   private reset(error: Error, tellPeer: boolean): void {

@@ -3,12 +3,12 @@
  * reliable, ordered byte stream over a lossy network, as TCP is. Packets a cut drops are
  * sent again, so a stream cut for a few seconds delivers every byte, in order, once, soon
  * after the heal (no idle timeout needed); a cut that never heals resets both ends after
- * GIVE_UP_MS; random loss, duplication and reordering never show through; a packet for an
+ * GIVE_UP_MS (one its user closed, quietly, after ORPHAN_GIVE_UP_MS); random loss, duplication and reordering never show through; a packet for an
  * incarnation that crashed is answered with a reset. All times are virtual.
  */
 import { describe, expect, it } from 'vitest';
 import type { Carrier, StreamPort } from '@pd/transport';
-import { GIVE_UP_MS, RTO_MAX_MS } from '../../src/sim/net-carrier.js';
+import { GIVE_UP_MS, ORPHAN_GIVE_UP_MS, RTO_MAX_MS } from '../../src/sim/net-carrier.js';
 import { SimWorld, simNetCarrier } from '../../src/sim/index.js';
 
 interface End {
@@ -140,6 +140,27 @@ describe('simNetCarrier: a reliable stream over a lossy network', () => {
     expect(b().closedAt).toBeGreaterThan(2000);
     // Nothing is left retransmitting: the world has no events left.
     expect(world.pending).toBe(0);
+    world.dispose();
+  });
+
+  it('an end its user closed gives up quietly ORPHAN_GIVE_UP_MS into a cut that never heals', async () => {
+    const world = new SimWorld({ seed: 10 });
+    const { a, b } = await connect(world);
+    world.at(100, () => world.net.partition(['ha'], ['hb']));
+    world.at(200, () => {
+      a.port.write(Uint8Array.of(1));
+      a.port.end();
+    });
+    await world.run({ untilMs: 200 + ORPHAN_GIVE_UP_MS - 1 });
+    const sentBefore = world.net.stats.sent;
+    expect(world.pending).toBeGreaterThan(0);
+    await world.run({ untilMs: 60_000 });
+    // Its RST and nothing after; the other end, with nothing in flight, never noticed (as TCP without keepalive).
+    expect(world.net.stats.sent).toBe(sentBefore + 1);
+    expect(world.pending).toBe(0);
+    expect(a.closed).toBeNull();
+    expect(b().got).toEqual([]);
+    expect(b().closed).toBeUndefined();
     world.dispose();
   });
 
