@@ -267,7 +267,16 @@ class SimPort implements StreamPort {
     if (this.done) return;
     if (kind === RST) return this.reset(new Error('connection reset by peer'), false);
     this.acknowledged(ack);
-    if (this.done || kind === ACK) return;
+    if (kind !== ACK) this.take(kind, seq, ack, bytes);
+    // A closed end is done once all it sent is acknowledged: after taking this packet (and acking it), so
+    // that a CLOSE crossing ours is acknowledged too.
+    if (this.closed && !this.done && this.unacked.length === 0) {
+      if (this.ackOwed) this.sendAck();
+      this.stop(this.expected - 1);
+    }
+  }
+
+  private take(kind: number, seq: number, ack: number, bytes: Uint8Array): void {
     if (this.events === null) {
       this.early.push({ kind, seq, ack, bytes });
       return;
@@ -344,7 +353,6 @@ class SimPort implements StreamPort {
     // All acknowledged: no timer left to fire for nothing (the next packet sent arms one).
     if (this.rtoTimer !== null) this.world.cancel(this.rtoTimer);
     this.rtoTimer = null;
-    if (this.closed) this.stop(this.expected - 1);
   }
 
   /** One retransmission timer per end, moved lazily (it fires, then looks at what is due); only ever brought forward. */

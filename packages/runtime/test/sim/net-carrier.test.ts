@@ -143,6 +143,21 @@ describe('simNetCarrier: a reliable stream over a lossy network', () => {
     world.dispose();
   });
 
+  it('both ends closing at once: each CLOSE is acknowledged, nothing lingers', async () => {
+    const world = new SimWorld({ seed: 12 });
+    world.net.setFaults({ latencyMs: [0.2, 4] });
+    const { a, b } = await connect(world);
+    world.at(100, () => {
+      a.port.end();
+      b().port.end();
+    });
+    // Well before ORPHAN_GIVE_UP_MS: an end still retransmitting would show as a pending event.
+    await world.run({ untilMs: 1000 });
+    expect([a.closed, b().closed]).toEqual([null, null]);
+    expect(world.pending).toBe(0);
+    world.dispose();
+  });
+
   it('an end its user closed gives up quietly ORPHAN_GIVE_UP_MS into a cut that never heals', async () => {
     const world = new SimWorld({ seed: 10 });
     const { a, b } = await connect(world);
