@@ -15,8 +15,8 @@
  *   ack), at once when it takes a CLOSE.
  * - Retransmission: the sender keeps every packet not yet acknowledged; when the oldest
  *   has waited a retransmission timeout (RTO) it sends them again (go-back-N, within the
- *   receive window), and the
- *   RTO doubles, from {@link RTO_MIN_MS} up to {@link RTO_MAX_MS}; progress resets it. So a
+ *   receive window), and the RTO doubles, from {@link RTO_MIN_MS} up to {@link RTO_MAX_MS};
+ *   progress resets it. So a
  *   packet a cut (or random loss) dropped arrives once the link carries packets again —
  *   within {@link RTO_MAX_MS} of a heal — and the stream goes on where it stopped.
  * - Reset: when no acknowledgement has come for {@link GIVE_UP_MS} while packets wait for
