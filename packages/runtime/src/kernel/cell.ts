@@ -20,7 +20,7 @@ import type { RandomStream, Reactor } from '../reactor.js';
 import { Mailbox, type MessageMeta } from './mailbox.js';
 import type { MessageProbe } from './probe.js';
 import { Deque } from './deque.js';
-import type { TimerEntry, TimerService } from './timers.js';
+import type { TimerEntry, TimerService, TimerSlot } from './timers.js';
 
 /**
  * What a cell may ask of its engine: the engine implements it (the only implementation),
@@ -123,7 +123,8 @@ export class CellExtras {
   monitoredBy: Map<number, { watcher: ActorCell; ref: MonitorRef }> | null = null;
   /** Monitors this actor holds: ref id → target. */
   watching: Map<number, ActorCell> | null = null;
-  timers: Set<TimerEntry> | null = null;
+  /** `sendAfter` / `sendEvery` timers this actor set (cancelled when it exits). */
+  timers: Set<TimerSlot> | null = null;
   topics: Set<string> | null = null;
   names: string[] | null = null;
   paths: string[] | null = null;

@@ -39,7 +39,8 @@ import { type CellResolver, Registry } from './registry.js';
 import { type RemoteAttachment, RemoteHostPort, type RemoteHostKernel } from './remote-host.js';
 import { AddrRoute, routeOf } from './route.js';
 import { Scheduler } from './scheduler.js';
-import { TimerService, type TimerEntry } from './timers.js';
+import { TimerService } from './timers.js';
+import { SendTimer } from './send-timer.js';
 import { Topics } from './topics.js';
 
 export type { ShutdownReport } from '../remote.js';
@@ -415,12 +416,10 @@ export class Engine {
 
   /** Cancel a timer from `sendAfter`/`sendEvery`; false if it already fired or was cancelled. */
   cancelTimer(ref: TimerRef): boolean {
-    if (!(ref instanceof TimerHandle)) throw new ArgumentError(`cancelTimer expects a TimerRef from sendAfter/sendEvery, got ${describeType(ref)}`);
-    if (ref.timers !== this._timers) throw new ArgumentError(`cancelTimer: timer ${ref.id} belongs to another engine`);
-    const entry = ref.entry;
-    if (!this._timers.cancel(entry)) return false;
-    const owner = entry.owner as ActorCell | null;
-    owner?.x?.timers?.delete(entry);
+    if (!(ref instanceof SendTimer)) throw new ArgumentError(`cancelTimer expects a TimerRef from sendAfter/sendEvery, got ${describeType(ref)}`);
+    if (ref.host !== this) throw new ArgumentError(`cancelTimer: timer ${ref.id} belongs to another engine`);
+    if (!this._timers.cancel(ref)) return false;
+    (ref.owner as ActorCell | null)?.x?.timers?.delete(ref);
     return true;
   }
 
@@ -710,17 +709,22 @@ export class Engine {
     }
     if (repeatMs !== 0 && !(repeatMs > 0)) throw new ArgumentError(`timer interval must be > 0 ms, got ${String(repeatMs)}`);
     this.targetCell(to, 'sendAfter');
-    const entry = this._timers.schedule(delayMs, repeatMs, (e) => {
-      if (e.repeatMs === 0) (e.owner as ActorCell | null)?.x?.timers?.delete(e);
-      // A periodic timer whose target is gone for good stops, instead of minting dead letters forever.
-      if (this.send(to, message) === 'dead' && e.repeatMs > 0 && !e.cancelled) {
-        this._timers.cancel(e);
-        (e.owner as ActorCell | null)?.x?.timers?.delete(e);
-      }
-      this._flushSignals();
-    }, owner);
-    if (owner !== null) (owner.extras().timers ??= new Set()).add(entry);
-    return new TimerHandle(entry, this._timers);
+    const timer = new SendTimer(this, repeatMs, to, message, owner);
+    timer.id = this._timers.scheduleOwn(timer, delayMs);
+    if (owner !== null) (owner.extras().timers ??= new Set()).add(timer);
+    return timer;
+  }
+
+  /** @internal A `sendAfter` / `sendEvery` timer is due: send its message. */
+  _sendTimerFired(timer: SendTimer): void {
+    const owner = timer.owner as ActorCell | null;
+    if (timer.repeatMs === 0) owner?.x?.timers?.delete(timer);
+    // A periodic timer whose target is gone for good stops, instead of minting dead letters forever.
+    if (this.send(timer.to, timer.message) === 'dead' && timer.repeatMs > 0 && !timer.cancelled) {
+      this._timers.cancel(timer);
+      owner?.x?.timers?.delete(timer);
+    }
+    this._flushSignals();
   }
 
   /** @internal Overflow of a bounded mailbox: apply its policy. `queued` means "push it now". */
@@ -1022,13 +1026,6 @@ export class Engine {
 }
 
 /** A timer handle returned to user code; wraps the engine's entry. */
-class TimerHandle implements TimerRef {
-  constructor(/** @internal */ readonly entry: TimerEntry, /** @internal The service it lives in. */ readonly timers: TimerService) {}
-  get id(): number {
-    return this.entry.id;
-  }
-}
-
 const NO_FAILURE = Symbol('no-failure');
 const FAILED_BEHAVIOR: Behavior = { receive() {} };
 const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };

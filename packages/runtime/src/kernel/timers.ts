@@ -101,6 +101,20 @@ export class TimerService {
     this.add(slot);
   }
 
+  /**
+   * Schedule `slot` itself, `delayMs` from now (periodic when its `repeatMs` > 0): its
+   * `fire(slot)` runs when due, unless {@link cancel}led first. Returns its timer id, from
+   * the same sequence as {@link schedule}'s. The slot must not be in the heap already.
+   */
+  scheduleOwn(slot: TimerSlot, delayMs: number): number {
+    const id = this.nextId++;
+    slot.seq = this.nextSeq++;
+    slot.cancelled = false;
+    slot.due = this.reactor.now() + delayMs;
+    this.add(slot);
+    return id;
+  }
+
   private add(entry: TimerSlot): void {
     this.push(entry);
     this.live++;
