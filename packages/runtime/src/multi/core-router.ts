@@ -220,7 +220,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
       peer.outbox.user(to, message, lane, plain, this.codec.lastBytes);
     } else {
       if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
-      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace);
+      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace, plain);
     }
     return 'queued';
   }
@@ -266,11 +266,11 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const core = this.coreOf(to);
     const peer = this.peers[core]!;
     if (peer.state === 'gone') return 'dead';
-    this.codec.check(message, 'message', this.maxMessageBytes);
+    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     this.books.addPending(ask, core);
     const host = this.engine._remote;
     const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
-    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace);
+    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace, plain);
     return 'queued';
   }
 
@@ -544,14 +544,16 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const peer = this.peers[core];
     if (peer === null || peer === undefined || peer.state === 'gone') return;
     let payload = body;
+    // A value that passed the check plain makes `[0, value]` plain too: the encoder does not scan it again.
+    let plain = false;
     if (body[0] === 0) {
       try {
-        this.codec.check(body[1], 'reply', this.maxMessageBytes);
+        plain = this.codec.checkPlain(body[1], 'reply', this.maxMessageBytes);
       } catch (error) {
         payload = [1, portableValue(this.codec, error)];
       }
     }
-    peer.outbox.frame(MessageKind.reply, null, endpointOf(this.node, core), correlationId, payload, 0, null, EnvelopeFlags.response);
+    peer.outbox.frame(MessageKind.reply, null, endpointOf(this.node, core), correlationId, payload, 0, null, EnvelopeFlags.response, null, plain);
   }
 
   /** A fresh id for a monitor the router holds itself (stand-ins, registry). */

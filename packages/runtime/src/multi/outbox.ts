@@ -87,12 +87,15 @@ export class Outbox {
     else this.markDirty();
   }
 
-  /** One frame of its own (ask, reply, signal, control, a send with a deadline or a trace context). */
+  /**
+   * One frame of its own (ask, reply, signal, control, a send with a deadline or a trace
+   * context). `plain`: `body` passed `codec.checkPlain` with true, so it is not scanned again.
+   */
   frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0,
-    trace: TraceContext | null = null): void {
+    trace: TraceContext | null = null, plain = false): void {
     this.messages++;
     this.closeRun();
-    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, false);
+    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, plain);
     this.markDirty();
   }
 

@@ -33,7 +33,7 @@ export class RingOut implements FrameOut {
       return;
     }
     if (batch) stageBatchFrame(this.producer, this.codec, init, body as unknown[], plain);
-    else stageFrame(this.producer, this.codec, init, body);
+    else stageFrame(this.producer, this.codec, init, body, plain);
   }
 
   publish(): void {
