@@ -82,9 +82,14 @@ export class Outbox {
     if (this.runBodies.length < this.maxBatch) return this.markDirty();
     // A full batch is staged at once; it is published with the next few (a wake-up of a
     // sleeping core costs far more than a store), and at the latest at the end of the turn.
+    // Within the turn it is made visible without waking a sleeping peer (a notify costs the
+    // sender tens of µs): a polling peer takes it at once, a sleeping one at the turn's end.
     this.closeRun();
-    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) this.publish();
-    else this.markDirty();
+    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) {
+      this.fullBatches = 0;
+      this.out?.publish(false);
+    }
+    this.markDirty();
   }
 
   /**
