@@ -25,8 +25,12 @@ export interface FrameOut {
    * the header. `plain`: every message passed `codec.checkPlain` (the encoder skips its scan).
    */
   stage(init: FrameInit, body: unknown, batch: boolean, plain?: boolean): void;
-  /** Make staged frames visible to the other core, waking it if it sleeps. */
-  publish(): void;
+  /**
+   * Make staged frames visible to the other core, waking it if it sleeps. `wake` false: a
+   * publish within a turn that the caller follows with a waking one at the end of the turn;
+   * the channel may leave a sleeping core asleep until then (a polling one sees the frames).
+   */
+  publish(wake?: boolean): void;
   /** Frames waiting for room (overflow); they go out in order as the other core reads. */
   readonly backlog: number;
   /** Stop sending; wakes a waiting writer. Frames not yet read are lost. */

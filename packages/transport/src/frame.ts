@@ -71,9 +71,10 @@ export function encodeBatchFrames(codec: Codec, init: FrameInit, bodies: readonl
  * Writes one message into a ring (staged: call `producer.publish()` after a batch). The
  * header is written in place and the payload copied once; when the ring is full the frame
  * goes to the producer's overflow queue. True when it went straight into the ring.
+ * `plain`: `body` passed `codec.checkPlain` with true (see `Codec.encode`).
  */
-export function stageFrame(producer: RingProducer, codec: Codec, init: FrameInit, body: unknown): boolean {
-  const payload = payloadOf(codec, body);
+export function stageFrame(producer: RingProducer, codec: Codec, init: FrameInit, body: unknown, plain = false): boolean {
+  const payload = payloadOf(codec, body, plain);
   return stagePayload(producer, headerFor(init, payload.length, body instanceof Uint8Array ? EnvelopeFlags.raw : 0), payload);
 }
 
@@ -125,8 +126,8 @@ function frameTooLarge(length: number, maxFrameBytes: number): TransportError {
   return new TransportError('ring/frame-too-large', `a ${length}-byte frame is over the ${maxFrameBytes}-byte limit`, { length, maxFrameBytes });
 }
 
-function payloadOf(codec: Codec, body: unknown): Uint8Array {
-  return body instanceof Uint8Array ? body : codec.encode(body);
+function payloadOf(codec: Codec, body: unknown, plain = false): Uint8Array {
+  return body instanceof Uint8Array ? body : codec.encode(body, plain);
 }
 
 // An explicit literal, not a spread: V8 clones spread objects slowly (~0.3M/s measured here).

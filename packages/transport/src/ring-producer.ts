@@ -25,6 +25,8 @@ export class RingProducer extends RingEnd {
   #framesWritten = 0;
   #framesOverflowed = 0;
   #wakeups = 0;
+  /** A publish left a sleeping consumer asleep (`wake` false): the next waking publish must notify. */
+  #unwoken = false;
 
   constructor(buffer: SharedArrayBuffer) {
     super(buffer);
@@ -118,23 +120,45 @@ export class RingProducer extends RingEnd {
     this.words[((this.#tail - recordBytes(usedLength)) & this.mask) >> 2] = usedLength;
   }
 
-  /** Makes staged frames visible (one tail store) and wakes the consumer if, and only if, it sleeps. */
-  publish(): void {
+  /**
+   * Makes staged frames visible (one tail store) and wakes the consumer if, and only if, it
+   * sleeps. With `wake` false a sleeping consumer is left asleep while the ring is less than
+   * half full — the caller promises a waking publish soon (the end of its turn): a stream
+   * then pays one notify per turn, not one per publish. A consumer that polls sees the
+   * frames at once either way.
+   */
+  publish(wake = true): void {
     assert(this.#reserved < 0, 'ring: commit() the reservation before publishing');
-    if (this.#tail === this.#published) return;
-    Atomics.store(this.control, TAIL, this.#tail | 0);
-    this.#published = this.#tail;
+    if (this.#tail !== this.#published) {
+      Atomics.store(this.control, TAIL, this.#tail | 0);
+      this.#published = this.#tail;
+    } else if (!this.#unwoken) {
+      return;
+    }
     const c = this.control;
-    if (Atomics.load(c, CONSUMER_STATE) === SLEEPING && Atomics.compareExchange(c, CONSUMER_STATE, SLEEPING, AWAKE) === SLEEPING) {
+    if (Atomics.load(c, CONSUMER_STATE) !== SLEEPING) {
+      this.#unwoken = false;
+      return;
+    }
+    if (!wake && ((this.#tail - this.#headCache) >>> 0) < this.capacity >>> 1) {
+      this.#unwoken = true;
+      return;
+    }
+    this.#unwoken = false;
+    if (Atomics.compareExchange(c, CONSUMER_STATE, SLEEPING, AWAKE) === SLEEPING) {
       Atomics.notify(c, CONSUMER_STATE, 1);
       this.#wakeups++;
     }
   }
 
-  /** Moves overflowed frames into the ring as far as they fit, then publishes. True when overflow is empty. */
-  flush(): boolean {
+  /**
+   * Moves overflowed frames into the ring as far as they fit, then publishes (waking a
+   * sleeping consumer as {@link publish} says; always while overflow waits for room).
+   * True when overflow is empty.
+   */
+  flush(wake = true): boolean {
     const empty = this.#drain();
-    this.publish();
+    this.publish(wake || !empty);
     return empty;
   }
 

@@ -226,6 +226,38 @@ describe('ring wake-ups', () => {
     expect(drain(consumer)).toEqual([0, 1]);
   });
 
+  it('publish(false) leaves a sleeping consumer asleep until the ring is half full or a waking publish, and never loses that wake-up', async () => {
+    const { producer, consumer } = pair(1024);
+    let woke = false;
+    const waiting = consumer.waitAsync().then((r) => {
+      woke = true;
+      return r;
+    });
+    producer.stage(frame(0, 8));
+    producer.publish(false);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(woke).toBe(false);
+    expect(producer.stats.wakeups).toBe(0);
+    // Nothing new staged: the waking publish still owes the wake-up it put off.
+    producer.publish();
+    expect(await waiting).toBe('ready');
+    expect(producer.stats.wakeups).toBe(1);
+    expect(drain(consumer)).toEqual([0]);
+    // At half full a publish wakes even without being asked to.
+    const again = consumer.waitAsync();
+    for (let i = 1; i <= 20; i++) producer.stage(frame(i, 28));
+    producer.publish(false);
+    expect(await again).toBe('ready');
+    expect(producer.stats.wakeups).toBe(2);
+    expect(drain(consumer)).toHaveLength(20);
+    // And flush(false) wakes while overflow waits for room.
+    const third = consumer.waitAsync();
+    for (let i = 0; i < 40; i++) producer.stage(frame(i, 28));
+    expect(producer.flush(false)).toBe(false);
+    expect(await third).toBe('ready');
+    expect(producer.stats.wakeups).toBe(3);
+  });
+
   it('answers at once when frames are already there, and times out on an empty ring', async () => {
     const { producer, consumer } = pair(1024);
     expect(await consumer.waitAsync(0)).toBe('timed-out');

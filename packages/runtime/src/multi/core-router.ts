@@ -36,6 +36,7 @@ import { Outbox } from './outbox.js';
 import { Placer, kindNameOf } from './placement.js';
 import { portableReason, portableValue } from './portable.js';
 import type { Control } from './protocol.js';
+import { SpinPolicy } from './spin.js';
 import { StandIns } from './stand-in.js';
 import type { Tracer } from '@opentelemetry/api';
 import { CoreTelemetry, type CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
@@ -62,7 +63,7 @@ export interface CoreRouterOptions {
    */
   readonly maxFrameBytes?: number;
   readonly readFrames?: number;
-  /** How long the core keeps polling its rings after the last frame before it sleeps, ms (0: sleep at once). */
+  /** The longest an idle core polls its rings before it sleeps, ms (0: sleep at once); see spin.ts. */
   readonly idleSpinMs?: number;
   /** Core 0: shut every other core down (the coordinator). Other cores leave it out. */
   readonly shutdownOthers?: (deadlineMs: number) => Promise<ShutdownReport>;
@@ -123,9 +124,8 @@ export class CoreRouter implements RemoteRouter, CorePort {
   private readonly inbound: Inbound;
   private readonly placer: Placer;
   private readonly readFrames: number;
-  private readonly idleSpinMs: number;
-  /** Reactor time of the last pump that read a frame. */
-  private lastFrameAt = -Infinity;
+  /** Whether an idle core polls before it sleeps (null: never, it sleeps at once). */
+  readonly spin: SpinPolicy | null;
   private flushQueued = false;
   private pumpQueued = false;
   private nextControlId = 2 ** 50;
@@ -142,7 +142,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
     this.gateway = options.gateway ?? -1;
     this.epoch = options.epoch ?? 0;
     this.readFrames = options.readFrames ?? MULTI_DEFAULTS.readFrames;
-    this.idleSpinMs = options.idleSpinMs ?? 0;
+    this.spin = (options.idleSpinMs ?? 0) > 0 ? new SpinPolicy(options.idleSpinMs!) : null;
     this.codec = new Codec({ records: true, resolveAddr: (id) => this.resolveAddr(id) });
     // Secrets of leased addresses are as unpredictable as the engine's own (OS entropy under
     // the node reactor; the seeded stream where there is none, e.g. under simulation).
@@ -225,7 +225,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
       peer.outbox.user(to, message, lane, plain, this.codec.lastBytes);
     } else {
       if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
-      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace);
+      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace, plain);
     }
     return 'queued';
   }
@@ -271,11 +271,11 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const core = this.coreOf(to);
     const peer = this.peers[core]!;
     if (peer.state === 'gone') return 'dead';
-    this.codec.check(message, 'message', this.maxMessageBytes);
+    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     this.books.addPending(ask, core);
     const host = this.engine._remote;
     const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
-    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace);
+    peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace, plain);
     return 'queued';
   }
 
@@ -563,14 +563,16 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const peer = this.peers[core];
     if (peer === null || peer === undefined || peer.state === 'gone') return;
     let payload = body;
+    // A value that passed the check plain makes `[0, value]` plain too: the encoder does not scan it again.
+    let plain = false;
     if (body[0] === 0) {
       try {
-        this.codec.check(body[1], 'reply', this.maxMessageBytes);
+        plain = this.codec.checkPlain(body[1], 'reply', this.maxMessageBytes);
       } catch (error) {
         payload = [1, portableValue(this.codec, error)];
       }
     }
-    peer.outbox.frame(MessageKind.reply, null, endpointOf(this.node, core), correlationId, payload, 0, null, EnvelopeFlags.response);
+    peer.outbox.frame(MessageKind.reply, null, endpointOf(this.node, core), correlationId, payload, 0, null, EnvelopeFlags.response, null, plain);
   }
 
   /** A fresh id for a monitor the router holds itself (stand-ins, registry). */
@@ -646,22 +648,25 @@ export class CoreRouter implements RemoteRouter, CorePort {
   };
 
   /**
-   * Read every peer's channel; keep going (after a yield) while frames come, and for
-   * `idleSpinMs` after the last one, then sleep. Polling a little longer spares the other
-   * cores the wake-up (a notify, and often a context switch) for every batch of a stream.
+   * Read every peer's channel; keep going (after a yield) while frames come. When they stop,
+   * the spin policy (spin.ts) says whether to keep polling a little — only while recent
+   * gaps say the next frame is imminent, never longer than `idleSpinMs` — or to sleep.
+   * Polling spares the sender the notify and this core the wake-up (a round trip pays one
+   * each way); polling in vain backs off.
    */
   private pump = (): void => {
     this.pumpQueued = false;
     let n = 0;
     for (const peer of this.peers) if (peer !== null && peer.in !== null) n += peer.in.read(this.readFrames, peer.sink);
-    const reactor = this.engine.reactor;
-    if (n > 0 || (this.idleSpinMs > 0 && reactor.now() - this.lastFrameAt < this.idleSpinMs)) {
-      if (n > 0 && this.idleSpinMs > 0) this.lastFrameAt = reactor.now();
-      this.pumpQueued = true;
-      reactor.yieldThen(this.pump);
+    const spin = this.spin;
+    if (n > 0) {
+      if (spin !== null) spin.frames(this.engine.reactor.now());
+    } else if (spin === null || !spin.empty(this.engine.reactor.now())) {
+      for (const peer of this.peers) if (peer !== null && peer.in !== null) peer.in.arm(this.schedulePump);
       return;
     }
-    for (const peer of this.peers) if (peer !== null && peer.in !== null) peer.in.arm(this.schedulePump);
+    this.pumpQueued = true;
+    this.engine.reactor.yieldThen(this.pump);
   };
 
   private controlFrame(core: number, message: Control): { kind: MessageKind; destination: AddrIdentity; body: unknown } {

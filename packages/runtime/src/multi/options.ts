@@ -40,10 +40,14 @@ export interface MultiEngineOptions {
   /** Placement of spawns that name none. */
   readonly placement?: PlacementPolicy;
   /**
-   * How long a core keeps polling its rings after the last frame before it sleeps, ms.
-   * Waking a sleeping core costs its sender a notify (and, on a busy machine, often a
-   * context switch); polling costs the idle core CPU, and on a machine with fewer free cores
-   * than busy threads it steals time from the work. Default 0: sleep at once.
+   * The longest a core whose rings ran empty keeps polling them before it sleeps, ms (0:
+   * sleep at once). It polls only while the recent gaps between running dry and the next
+   * frame were short (a reply is imminent), for about twice that gap, and backs off when a
+   * poll runs dry, so an idle core sleeps and a core that cannot get a reply in time stops
+   * polling (docs/multi-core.md). Sleeping costs the next sender a notify and this core a
+   * wake-up; polling costs CPU, which on a machine with fewer free cores than busy threads
+   * is taken from the work. Default 0.2 when `cores` is at most the machine's hardware
+   * threads (`os.availableParallelism()`), else 0.
    */
   readonly idleSpinMs?: number;
 }
@@ -60,8 +64,11 @@ export const MULTI_DEFAULTS = {
   maxCores: 64,
   /** Extra time after the shutdown deadline before a core's worker is terminated, ms. */
   shutdownGraceMs: 2000,
-  /** How long an idle core polls before it sleeps, ms. */
-  idleSpinMs: 0,
+  /**
+   * The longest an idle core polls before it sleeps, ms, when the engine's cores fit the
+   * machine's hardware threads (with more cores than threads the default is 0: never poll).
+   */
+  idleSpinMs: 0.2,
 } as const;
 
 /** Validated multi-core settings. */
@@ -97,7 +104,8 @@ export function multiSettings(options: MultiEngineOptions): MultiSettings {
   const restartWithinMs = restart === 'never' ? 1 : restart.withinMs ?? MULTI_DEFAULTS.restartWithinMs;
   if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new ArgumentError(`coreRestart.maxRestarts must be an integer >= 0, got ${String(maxRestarts)}`);
   if (typeof restartWithinMs !== 'number' || !(restartWithinMs > 0)) throw new ArgumentError(`coreRestart.withinMs must be a positive number, got ${String(restartWithinMs)}`);
-  const idleSpinMs = options.idleSpinMs ?? MULTI_DEFAULTS.idleSpinMs;
+  // Polling competes with the other cores for the CPU: by default only when each core can have a hardware thread.
+  const idleSpinMs = options.idleSpinMs ?? (cores <= availableParallelism() ? MULTI_DEFAULTS.idleSpinMs : 0);
   if (typeof idleSpinMs !== 'number' || !(idleSpinMs >= 0) || idleSpinMs > 1000) throw new ArgumentError(`idleSpinMs must be a number of ms from 0 to 1000, got ${String(idleSpinMs)}`);
   return { cores, entry: entryHref(options.entry), ringBytes, maxRestarts, restartWithinMs, placement: normalizePlacement(options.placement, cores), idleSpinMs };
 }

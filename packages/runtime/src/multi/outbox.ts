@@ -82,17 +82,25 @@ export class Outbox {
     if (this.runBodies.length < this.maxBatch) return this.markDirty();
     // A full batch is staged at once; it is published with the next few (a wake-up of a
     // sleeping core costs far more than a store), and at the latest at the end of the turn.
+    // Within the turn it is made visible without waking a sleeping peer (a notify costs the
+    // sender tens of µs): a polling peer takes it at once, a sleeping one at the turn's end.
     this.closeRun();
-    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) this.publish();
-    else this.markDirty();
+    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) {
+      this.fullBatches = 0;
+      this.out?.publish(false);
+    }
+    this.markDirty();
   }
 
-  /** One frame of its own (ask, reply, signal, control, a send with a deadline or a trace context). */
+  /**
+   * One frame of its own (ask, reply, signal, control, a send with a deadline or a trace
+   * context). `plain`: `body` passed `codec.checkPlain` with true, so it is not scanned again.
+   */
   frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0,
-    trace: TraceContext | null = null): void {
+    trace: TraceContext | null = null, plain = false): void {
     this.messages++;
     this.closeRun();
-    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, false);
+    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, plain);
     this.markDirty();
   }
 

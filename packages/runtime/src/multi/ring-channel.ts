@@ -1,7 +1,8 @@
 /**
  * The real core-to-core channel: a pair of SPSC rings in SharedArrayBuffers (one per
  * direction). Staging writes the envelope in place and copies the payload once; publishing
- * is one store plus a notify only when the other core sleeps; a full ring spills into the
+ * is one store plus a notify only when the other core sleeps (and, within a turn, only when
+ * the ring is half full: the turn's last publish wakes it); a full ring spills into the
  * producer's ordered overflow queue, drained as the consumer frees space.
  *
  * Must not: block the thread (waits are `Atomics.waitAsync`, which does not keep the
@@ -33,12 +34,12 @@ export class RingOut implements FrameOut {
       return;
     }
     if (batch) stageBatchFrame(this.producer, this.codec, init, body as unknown[], plain);
-    else stageFrame(this.producer, this.codec, init, body);
+    else stageFrame(this.producer, this.codec, init, body, plain);
   }
 
-  publish(): void {
+  publish(wake = true): void {
     if (this.closed || this.producer.closed) return;
-    if (!this.producer.flush()) this.awaitSpace();
+    if (!this.producer.flush(wake)) this.awaitSpace();
   }
 
   close(): void {
