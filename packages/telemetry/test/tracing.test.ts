@@ -329,20 +329,29 @@ describe('message tracing across the gateway of multi-core nodes', () => {
   });
 });
 
+/**
+ * A traced 2-core engine: `log` on core 0, `sender` on core 1 (warmed up with an untraced
+ * ask, so core 1 is up and recording), spans kept in memory.
+ */
+async function tracedTwoCores(id: string) {
+  const memory = new InMemorySpanExporter();
+  const telemetry = await startTelemetry({
+    engineId: id, metrics: false, sampling: 1, spanProcessors: [new SimpleSpanProcessor(memory)], registerGlobal: false, logDestination: { write: () => true },
+  });
+  const engine = createEngine({ id, mode: 'multi', cores: 2, entry: FIXTURES, logger: silentLogger });
+  await engine.ready();
+  telemetry.attach(engine);
+  const rootTracer = telemetry.tracerProvider!.getTracer('test');
+  const log = engine.spawn<unknown>('log', { placement: { core: 0 } });
+  const sender = engine.spawn<unknown>('sender', { placement: { core: 1 } });
+  expect(await engine.ask(sender, { count: 0, to: log, id: 'warm' })).toBe(0);
+  return { memory, telemetry, engine, rootTracer, log, sender };
+}
+
 describe('message tracing across worker-thread cores', () => {
   it('carries one trace from core 0 to a handler on core 1 (a worker thread) and back; the worker\'s spans reach core 0\'s processors', async () => {
-    const memory = new InMemorySpanExporter();
-    const telemetry = await startTelemetry({
-      engineId: 'traced-multi', metrics: false, sampling: 1, spanProcessors: [new SimpleSpanProcessor(memory)], registerGlobal: false, logDestination: { write: () => true },
-    });
-    const engine = createEngine({ id: 'traced-multi', mode: 'multi', cores: 2, entry: FIXTURES, logger: silentLogger });
+    const { memory, telemetry, engine, rootTracer, log, sender } = await tracedTwoCores('traced-multi');
     try {
-      await engine.ready();
-      telemetry.attach(engine);
-      const rootTracer = telemetry.tracerProvider!.getTracer('test');
-      const log = engine.spawn<unknown>('log', { placement: { core: 0 } });
-      const sender = engine.spawn<unknown>('sender', { placement: { core: 1 } });
-      expect(await engine.ask(sender, { count: 0, to: log, id: 'warm' })).toBe(0); // core 1 is up and recording
       // Core 0 (outside actors, in a span) -> sender on core 1 -> its send -> log on core 0.
       const root = await rootTracer.startActiveSpan('root', async (span) => {
         expect(await engine.ask(sender, { count: 1, to: log, id: 's' })).toBe(1);
@@ -382,18 +391,8 @@ describe('message tracing across worker-thread cores', () => {
   }, 60_000);
 
   it('keeps the trace across an `await` in an async handler on core 1 (the worker has a context manager)', async () => {
-    const memory = new InMemorySpanExporter();
-    const telemetry = await startTelemetry({
-      engineId: 'traced-await', metrics: false, sampling: 1, spanProcessors: [new SimpleSpanProcessor(memory)], registerGlobal: false, logDestination: { write: () => true },
-    });
-    const engine = createEngine({ id: 'traced-await', mode: 'multi', cores: 2, entry: FIXTURES, logger: silentLogger });
+    const { memory, telemetry, engine, rootTracer, log, sender } = await tracedTwoCores('traced-await');
     try {
-      await engine.ready();
-      telemetry.attach(engine);
-      const rootTracer = telemetry.tracerProvider!.getTracer('test');
-      const log = engine.spawn<unknown>('log', { placement: { core: 0 } });
-      const sender = engine.spawn<unknown>('sender', { placement: { core: 1 } });
-      expect(await engine.ask(sender, { count: 0, to: log, id: 'warm' })).toBe(0); // core 1 is up and recording
       // The sender sends seq 0–3, awaits, then sends seq 4 and 5: all six from inside its span.
       const root = await rootTracer.startActiveSpan('root', async (span) => {
         expect(await engine.ask(sender, { count: 6, to: log, id: 'a' })).toBe(6);
