@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyAddr, defineKind } from '@pd/actor';
 import { SimWorld } from '@pd/runtime/sim';
-import { type StaticNode, staticNode, stepper } from './static-cluster.test-util.js';
+import { staticCluster, stepper } from './static-cluster.test-util.js';
 import { NAME_CONFLICT, type NameConflictMessage, hlcParts } from './index.js';
 
 const IDS = ['a', 'b', 'c'];
@@ -29,24 +29,16 @@ async function run(seed: number) {
       return undefined;
     },
   }));
-  const nodes = new Map<string, StaticNode>();
-  for (const id of IDS) {
-    world.host(`h${id}`).wallOffsetMs = SKEW[id]!;
-    nodes.set(id, staticNode(world, id, IDS, [Holder]));
-  }
+  for (const id of IDS) world.host(`h${id}`).wallOffsetMs = SKEW[id]!;
+  const cluster = staticCluster(world, IDS, [Holder]);
+  const nodes = cluster.nodes;
   world.net.setFaults({ latencyMs: [0.2, 4] });
   const reg = (id: string) => nodes.get(id)!.federation.registry;
-  const holderNode = (id: string, name: string): string | null => {
-    const addr = reg(id).whereis(name);
-    return addr === undefined ? null : nodes.get(id)!.federation.nodeOf(addr) ?? '?';
-  };
+  const holderNode = cluster.holderNode;
   const step = stepper(world);
-  const spawn = (id: string, name: string): AnyAddr => nodes.get(id)!.engine.spawn(Holder, { args: name });
+  const spawn = (id: string, name: string): AnyAddr => cluster.spawn(id, Holder, name);
 
-  await step('start and connect every pair', async () => {
-    for (const n of nodes.values()) await n.federation.start(n.engine);
-    for (const id of IDS) for (const p of IDS) if (p !== id) await nodes.get(id)!.federation.connect(p);
-  });
+  await step('start and connect every pair', cluster.connectAll);
   await step('a registers leader, b far', () => {
     reg('a').register('leader', spawn('a', 'a-leader'));
     reg('b').register('far', spawn('b', 'b-far'));

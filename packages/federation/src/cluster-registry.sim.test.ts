@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyAddr, defineKind } from '@pd/actor';
 import { SimWorld } from '@pd/runtime/sim';
-import { type StaticNode, staticNode, stepper } from './static-cluster.test-util.js';
+import { staticCluster, stepper } from './static-cluster.test-util.js';
 import { ClusterRegistry, NAME_CONFLICT, type NameConflictMessage } from './index.js';
 
 const IDS = ['a', 'b', 'c', 'd'];
@@ -37,21 +37,15 @@ async function run(seed: number): Promise<Outcome> {
       return undefined;
     },
   }));
-  const nodes = new Map<string, StaticNode>();
-  for (const id of IDS) nodes.set(id, staticNode(world, id, IDS, [Holder]));
+  const cluster = staticCluster(world, IDS, [Holder]);
+  const nodes = cluster.nodes;
   world.net.setFaults({ latencyMs: [0.2, 4] });
   const reg = (id: string) => nodes.get(id)!.federation.registry;
-  const nodeOfHolder = (id: string, name: string): string | null => {
-    const addr = reg(id).whereis(name);
-    return addr === undefined ? null : nodes.get(id)!.federation.nodeOf(addr) ?? '?';
-  };
+  const nodeOfHolder = cluster.holderNode;
   const step = stepper(world);
-  const spawn = (id: string, name: string): AnyAddr => nodes.get(id)!.engine.spawn(Holder, { args: name });
+  const spawn = (id: string, name: string): AnyAddr => cluster.spawn(id, Holder, name);
 
-  await step('start and connect every pair', async () => {
-    for (const n of nodes.values()) await n.federation.start(n.engine);
-    for (const id of IDS) for (const p of IDS) if (p !== id) await nodes.get(id)!.federation.connect(p);
-  });
+  await step('start and connect every pair', cluster.connectAll);
   const onA = spawn('a', 'a-leader');
   await step('a registers leader; everyone resolves it', () => reg('a').register('leader', onA), () => IDS.every((id) => nodeOfHolder(id, 'leader') === 'a'));
   let refusedOnD = '';

@@ -5,7 +5,7 @@
  * condition holds. Not part of the package: tsconfig.build.json leaves *.test-util.ts out of dist.
  */
 import { expect } from 'vitest';
-import type { Kind } from '@pd/actor';
+import type { AnyAddr, Kind } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { type SimWorld, simNetCarrier } from '@pd/runtime/sim';
 import { type Federation, createFederation } from './index.js';
@@ -28,6 +28,36 @@ export function staticNode(world: SimWorld, id: string, ids: readonly string[], 
   });
   const engine = createEngine({ id, reactor: world.reactor(host), kinds: [...kinds], routers: [federation.router] });
   return { engine, federation };
+}
+
+/** A static cluster of `staticNode`s with what the registry tests ask of it. */
+export interface StaticCluster {
+  readonly nodes: ReadonlyMap<string, StaticNode>;
+  /** Start every node's federation and connect every pair (run it inside a step). */
+  connectAll(): Promise<void>;
+  /** The node `name` resolves to in `id`'s view of the cluster registry: null when unknown there. */
+  holderNode(id: string, name: string): string | null;
+  /** Spawn `kind` with `args` on node `id`. */
+  spawn<A>(id: string, kind: Kind<any, A>, args: A): AnyAddr;
+}
+
+/** The static cluster `ids`, each node running `kinds` (set host clocks before calling it); not started. */
+export function staticCluster(world: SimWorld, ids: readonly string[], kinds: readonly Kind[]): StaticCluster {
+  const nodes = new Map<string, StaticNode>();
+  for (const id of ids) nodes.set(id, staticNode(world, id, ids, kinds));
+  const node = (id: string): StaticNode => nodes.get(id)!;
+  return {
+    nodes,
+    connectAll: async () => {
+      for (const n of nodes.values()) await n.federation.start(n.engine);
+      for (const id of ids) for (const p of ids) if (p !== id) await node(id).federation.connect(p);
+    },
+    holderNode: (id, name) => {
+      const addr = node(id).federation.registry.whereis(name);
+      return addr === undefined ? null : node(id).federation.nodeOf(addr) ?? '?';
+    },
+    spawn: (id, kind, args) => node(id).engine.spawn(kind, { args }),
+  };
 }
 
 /**
