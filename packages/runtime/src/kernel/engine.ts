@@ -1025,7 +1025,6 @@ export class Engine {
   }
 }
 
-/** A timer handle returned to user code; wraps the engine's entry. */
 const NO_FAILURE = Symbol('no-failure');
 const FAILED_BEHAVIOR: Behavior = { receive() {} };
 const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };
