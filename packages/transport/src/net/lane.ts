@@ -8,6 +8,15 @@ import { RECORD_PREFIX_BYTES, RecordType } from './wire.js';
 
 const MIN_CAPACITY = 16 * 1024;
 
+/**
+ * A batch smaller than this is copied out (from Node's pooled slab: `Buffer.allocUnsafe` pools
+ * below 4 KiB) and the lane keeps its buffer. Handing the buffer over instead costs a fresh
+ * 16 KiB ArrayBuffer per write: under request/response traffic one per message, and that
+ * much memory outside the heap drove a full GC every ~100 ms on an echoing node (the tail of
+ * the remote round trip).
+ */
+const COPY_OUT_BELOW = 4096;
+
 export class Lane {
   bytes: Uint8Array;
   view: DataView;
@@ -49,6 +58,14 @@ export class Lane {
    * the bytes and how many of them are frames. The lane keeps the rest.
    */
   take(maxBytes: number): { bytes: Uint8Array; frames: number } {
+    if (this.length < COPY_OUT_BELOW && this.length <= maxBytes) {
+      const bytes = Buffer.allocUnsafe(this.length);
+      bytes.set(this.bytes.subarray(0, this.length));
+      const out = { bytes, frames: this.frames };
+      this.length = 0;
+      this.frames = 0;
+      return out;
+    }
     if (this.length <= maxBytes) {
       const out = { bytes: this.bytes.subarray(0, this.length), frames: this.frames };
       // The next batch is probably about this size: do not keep a backlog's capacity.
