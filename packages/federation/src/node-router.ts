@@ -80,6 +80,30 @@ export interface RouterEngine {
   publish: Engine['publish'];
 }
 
+/**
+ * The reply duty of a request from another node: settles once, by sending the answer or the
+ * failure back as a reply frame. A class, not closures: one object per remote request.
+ */
+class ReplyHandle implements RemoteAskHandle {
+  settled = false;
+  constructor(private readonly router: NodeRouter, private readonly peer: Peer, readonly id: number) {}
+
+  answer(value: unknown): boolean {
+    return this.send([0, value]);
+  }
+
+  fail(error: unknown): boolean {
+    return this.send([1, wireError(error)]);
+  }
+
+  private send(body: Answer): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.router._answer(this.peer, this.id, body);
+    return true;
+  }
+}
+
 const LANES: Record<Lane, Priority> = { normal: 0, low: 1, high: 2 };
 const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priority: 'low' }, { priority: 'high' }, undefined];
 /** Control request ids: above any ask id an engine hands out, below 2^53 (they ride in headers). */
@@ -727,21 +751,12 @@ export class NodeRouter implements RemoteRouter {
 
   /** The handle a request from `peer` settles here: its answer goes back as a reply frame. */
   private replyHandle(peer: Peer, id: number): RemoteAskHandle {
-    let settled = false;
-    const send = (body: Answer): boolean => {
-      if (settled) return false;
-      settled = true;
-      this.answer(peer, id, body);
-      return true;
-    };
-    return {
-      id,
-      get settled() {
-        return settled;
-      },
-      answer: (value) => send([0, value]),
-      fail: (error) => send([1, wireError(error)]),
-    };
+    return new ReplyHandle(this, peer, id);
+  }
+
+  /** @internal Answer request `id` of `peer` (the {@link ReplyHandle} settles once). */
+  _answer(peer: Peer, id: number, body: Answer): void {
+    this.answer(peer, id, body);
   }
 
   private answer(peer: Peer, id: number, body: Answer): void {
