@@ -75,8 +75,10 @@ describe.each(KINDS)('%s: per-peer traffic counts', (kind) => {
 describe('per-peer liveness', () => {
   it('heartbeats are counted each way and move the last-heard time; counts outlive a reconnect', async () => {
     now = 10_000;
-    const a = await node('tcp', 'a');
-    const b = await node('tcp', 'b');
+    // Heartbeats often; an idle timeout far off, so a loaded machine does not reconnect midway.
+    const limits = { heartbeatMs: 100, idleTimeoutMs: 60_000 };
+    const a = await node('tcp', 'a', { limits });
+    const b = await node('tcp', 'b', { limits });
     a.node.connect('b', { host: '127.0.0.1', port: b.port });
     await waitFor(() => a.node.peer('b')?.connected === true && b.node.peer('a')?.connected === true, 10_000, 'both ends up');
     // Nothing to say: each side sends heartbeats, and hearing one moves the last-heard time.
