@@ -33,7 +33,7 @@ export interface PeerHost {
 
 /**
  * One peer as its node sees it ({@link NetNode.peer}): connection, queues and traffic. The
- * traffic counts span the link's life (every connection and incarnation of the peer); times
+ * traffic counts span the link's life (every established connection, every incarnation); times
  * are the node clock's milliseconds (`clock.now()`: monotonic, virtual under simulation),
  * so compare them with that clock, not with `Date.now()`.
  */
@@ -52,10 +52,11 @@ export interface NetPeerInfo {
   readonly framesOut: number;
   readonly framesIn: number;
   /**
-   * Bytes written to / read from the peer's established connections over the link's life: the wire
-   * protocol's records (handshakes, frames, heartbeats, goodbyes), before any TLS or
-   * WebSocket framing. Counted per write and per chunk read, so one side's `bytesOut`
-   * equals the other side's `bytesIn` once nothing is in flight.
+   * Bytes written to / read from the peer's established connections over the link's life:
+   * the wire protocol's records (handshakes, frames, heartbeats, goodbyes), before any TLS
+   * or WebSocket framing; a handshake that never finished is not the peer's. Counted per
+   * write and per chunk read, so one side's `bytesOut` equals the other side's `bytesIn`
+   * once nothing is in flight.
    */
   readonly bytesOut: number;
   readonly bytesIn: number;
