@@ -125,18 +125,31 @@ describe('pd with two engines federated on loopback', { timeout: E2E_TIMEOUT_MS 
     expect(fromB.peers).toEqual([expect.objectContaining({ id: 'a', state: 'up', member: true })]);
     expect(fromB.peers[0].sent).toBeGreaterThan(0);
     expect(fromB.peers[0].received).toBeGreaterThan(0);
+    // Bytes, frames and heartbeats each way on the wire, and how long ago a was last heard.
+    expect(fromB.peers[0].bytesOut).toBeGreaterThan(0);
+    expect(fromB.peers[0].bytesIn).toBeGreaterThan(0);
+    expect(fromB.peers[0].framesOut).toBeGreaterThan(0);
+    expect(fromB.peers[0].framesIn).toBeGreaterThan(0);
+    expect(fromB.peers[0].lastHeardAgoMs).toBeGreaterThanOrEqual(0);
+    expect(fromB.peers[0].connectedForMs).toBeGreaterThanOrEqual(0);
+    expect(fromB.peers[0]).toHaveProperty('heartbeatsOut');
+    expect(fromB.peers[0]).toHaveProperty('heartbeatsIn');
     // a did not list b: it knows b from b's handshake.
     const fromA = await pdj(['cluster', 'peers', '--engine', A]);
     const b = fromA.peers.find((p: any) => p.id === 'b');
     expect(b).toMatchObject({ member: false });
     expect(b.received).toBeGreaterThan(0);
     expect(b.sent).toBeGreaterThan(0);
+    expect(b.bytesIn).toBeGreaterThan(0);
+    expect(b.bytesOut).toBeGreaterThan(0);
     const status = await pdj(['cluster', 'status', '--engine', B]);
     expect(status).toMatchObject({ nodeId: 'b', listen: { host: '127.0.0.1' }, peers: { total: 1 } });
     expect(status.net.frames.sent).toBeGreaterThan(0);
     const text = await pd(['cluster', 'peers', '--engine', B], env);
     expect(text.stdout).toMatch(/^PEER +STATE +INCARNATION/);
     expect(text.stdout).toMatch(/\na +up +\d+ +yes /);
+    expect(text.stdout).toMatch(/ +BYTES OUT +BYTES IN +LAST HEARD\n/);
+    expect(text.stdout).toMatch(/\na +up .* \d+(\.\d)? (B|KiB|MiB) +\d+(\.\d)? (B|KiB|MiB) +\S+ ago\n?/);
   });
 
   it('ps, tree, inspect, children and dead with --node show the other node, asked through this engine', async () => {

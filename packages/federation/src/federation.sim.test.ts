@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, Down, ExitSignal, defineKind } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
-import { type Federation, createFederation } from './index.js';
+import { type Federation, type PeerStats, createFederation } from './index.js';
 
 const SECRET = 'sim-federation-secret-0123456789';
 const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 100, idleTimeoutMs: 600, reconnectMinMs: 20, reconnectMaxMs: 200 };
@@ -30,6 +30,8 @@ interface Outcome {
   hash: string;
   /** Steps run. */
   steps: number;
+  /** a's view of b during the cut (at 5 s) and after the heal (at 11 s), in virtual time. */
+  bFromA: { cut: PeerStats | undefined; healed: PeerStats | undefined };
 }
 
 async function run(seed: number): Promise<Outcome> {
@@ -91,6 +93,8 @@ async function run(seed: number): Promise<Outcome> {
   });
   // Cut a off from b and c; the idle timeout tells both sides the connection is gone.
   world.at(3000, () => world.net.partition(['ha'], ['hb', 'hc']));
+  const bFromA: Outcome['bFromA'] = { cut: undefined, healed: undefined };
+  world.at(5000, () => (bFromA.cut = a.federation.stats().peers.find((p) => p.id === 'b')));
   world.at(6000, () => world.net.heal());
   world.at(7000, () => {
     a.federation.spawn('sink', { node: 'b', args: 'after-heal' }).then(() => (healedSpawn = true), (error: unknown) => (failure = error));
@@ -98,6 +102,7 @@ async function run(seed: number): Promise<Outcome> {
   let badFrames = -1;
   let closed = false;
   world.at(11_000, () => {
+    bFromA.healed = a.federation.stats().peers.find((p) => p.id === 'b');
     badFrames = [...nodes.values()].reduce((sum, n) => sum + n.federation.stats().router.badFrames, 0);
     // Closing takes turns of the nodes' reactors: inside the run.
     Promise.all([...nodes.values()].map((n) => n.federation.close())).then(() => (closed = true), (error: unknown) => (failure = error));
@@ -108,7 +113,7 @@ async function run(seed: number): Promise<Outcome> {
   const hash = world.trace.hash;
   const steps = world.steps;
   world.dispose();
-  return { got, answers, downs, exits, healedSpawn, badFrames, hash, steps };
+  return { got, answers, downs, exits, healedSpawn, badFrames, hash, steps, bFromA };
 }
 
 describe('federation in the simulator', () => {
@@ -122,6 +127,21 @@ describe('federation in the simulator', () => {
     expect(outcome.exits).toEqual(['noconnection']);
     expect(outcome.healedSpawn).toBe(true);
     expect(outcome.badFrames).toBe(0);
+    // Per-peer traffic and liveness, in virtual time: cut off since 3 s, nothing heard for
+    // about 2 s at 5 s; up again after the heal, heard within an idle timeout.
+    const { cut, healed } = outcome.bFromA;
+    expect(cut).toMatchObject({ state: 'down', connectedForMs: null });
+    expect(cut!.lastHeardAgoMs).toBeGreaterThanOrEqual(1900);
+    expect(cut!.framesOut).toBeGreaterThanOrEqual(2 * COUNT);
+    expect(cut!.bytesOut).toBeGreaterThan(0);
+    expect(cut!.bytesIn).toBeGreaterThan(0);
+    expect(healed).toMatchObject({ state: 'up' });
+    expect(healed!.lastHeardAgoMs).toBeLessThanOrEqual(LIMITS.idleTimeoutMs);
+    expect(healed!.connectedForMs).toBeGreaterThan(0);
+    expect(healed!.connectedForMs).toBeLessThanOrEqual(5000);
+    expect(healed!.bytesIn).toBeGreaterThan(cut!.bytesIn);
+    expect(healed!.heartbeatsIn).toBeGreaterThan(0);
+    expect(healed!.heartbeatsOut).toBeGreaterThan(0);
   });
 
   it('the same seed gives the same run, step by step', async () => {

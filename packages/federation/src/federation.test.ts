@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, Down, Exit, ExitSignal, defineKind, PdError } from '@pd/actor';
 import { mintAddr, addrIdentity } from '@pd/actor/internal';
 import type { Engine } from '@pd/runtime';
-import { Codec, MessageKind, NetNode, tcpCarrier, hostNetClock, type FrameInit } from '@pd/transport';
+import { Codec, ENVELOPE_FIXED_BYTES, MessageKind, NetNode, tcpCarrier, hostNetClock, type FrameInit } from '@pd/transport';
 import { type FederationNode, type FederationOptions, StaticMembership, startNode, createFederation } from './index.js';
 
 const SECRET = 'federation-test-secret-0123456789';
@@ -142,6 +142,17 @@ describe('federation over loopback TCP', () => {
     const stats = a.federation.stats();
     expect(stats.peers.find((p) => p.id === 'b')).toMatchObject({ state: 'up', incarnation: b.engine.incarnation, member: true });
     expect(stats.router.badFrames).toBe(0);
+    // Traffic each way: a wrote at least the 200 sends to b, and heard b's answers.
+    const toB = stats.peers.find((p) => p.id === 'b')!;
+    expect(toB.framesOut).toBeGreaterThanOrEqual(200);
+    expect(toB.framesIn).toBeGreaterThan(0);
+    expect(toB.bytesOut).toBeGreaterThan(toB.framesOut * ENVELOPE_FIXED_BYTES);
+    expect(toB.bytesIn).toBeGreaterThan(0);
+    expect(toB.lastHeardAgoMs).toBeGreaterThanOrEqual(0);
+    expect(toB.connectedForMs).toBeGreaterThanOrEqual(0);
+    const toA = b.federation.stats().peers.find((p) => p.id === 'a')!;
+    expect(toA.framesIn).toBeGreaterThanOrEqual(200);
+    expect(toA.bytesIn).toBeGreaterThan(0);
   });
 
   it('whereis finds names and paths on another node; spawn errors come back with their code', async () => {

@@ -52,12 +52,32 @@ export interface PeerStats {
   readonly incarnation: number;
   /** Whether the membership lists it. */
   readonly member: boolean;
-  /** Frames this node sent it and received from it. */
+  /** Frames this node's router sent it (queued ones included) and received from it. */
   readonly sent: number;
   readonly received: number;
   /** Frames and bytes waiting in its outbound queues. */
   readonly queuedFrames: number;
   readonly queuedBytes: number;
+  /**
+   * Bytes written to it and read from it over every connection so far (the wire protocol's
+   * records, handshakes and heartbeats included, before TLS or WebSocket framing).
+   */
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+  /** Frames written to its connections and read from them (`sent` also counts frames still queued or lost). */
+  readonly framesOut: number;
+  readonly framesIn: number;
+  /** Heartbeats sent to it (this side had nothing else to say for an interval) and received from it. */
+  readonly heartbeatsOut: number;
+  readonly heartbeatsIn: number;
+  /**
+   * Milliseconds since anything (a record of any kind, heartbeats included) was last heard
+   * from it, by the engine's clock (virtual time in a simulation); null: never heard. An age,
+   * not a timestamp, so it means the same to a reader in another process.
+   */
+  readonly lastHeardAgoMs: number | null;
+  /** Milliseconds the current connection has been up; null while there is none. */
+  readonly connectedForMs: number | null;
 }
 
 /** What {@link Federation.stats} returns. */
@@ -490,10 +510,7 @@ export class Federation {
     const net = this.net;
     return {
       nodeId: this.nodeId, incarnation: this.incarnation,
-      peers: (router?.peerList() ?? []).map((p) => {
-        const link = net?.peer(p.id);
-        return { ...p, queuedFrames: link?.queuedFrames ?? 0, queuedBytes: link?.queuedBytes ?? 0 };
-      }),
+      peers: (router?.peerList() ?? []).map((p) => peerStats(p, net)),
       refused: { ...this.gate.refused },
       router: { ...(router?.counters ?? { framesIn: 0, badFrames: 0, staleSends: 0, errors: 0 }) },
       books: router?.books() ?? { links: 0, watching: 0, watchedBy: 0, pending: 0 },
@@ -558,6 +575,21 @@ export class Federation {
 }
 
 /** The provider `spec` asks for; etcd's default prefix is `/pd/<cluster>`. */
+/** A peer as the router lists it, with what the network node counted for it (times turned into ages by its clock). */
+function peerStats(p: ReturnType<NodeRouter['peerList']>[number], net: NetNode | null): PeerStats {
+  const link = net?.peer(p.id) ?? null;
+  const now = net?.clock.now() ?? 0;
+  const age = (at: number | null | undefined): number | null => (at === null || at === undefined ? null : Math.max(0, now - at));
+  return {
+    ...p,
+    queuedFrames: link?.queuedFrames ?? 0, queuedBytes: link?.queuedBytes ?? 0,
+    bytesOut: link?.bytesOut ?? 0, bytesIn: link?.bytesIn ?? 0,
+    framesOut: link?.framesOut ?? 0, framesIn: link?.framesIn ?? 0,
+    heartbeatsOut: link?.heartbeatsOut ?? 0, heartbeatsIn: link?.heartbeatsIn ?? 0,
+    lastHeardAgoMs: age(link?.lastHeardAt), connectedForMs: age(link?.connectedAt),
+  };
+}
+
 function discoveryOf(spec: DiscoverySpec, cluster: string): DiscoveryProvider {
   switch (spec.kind) {
     case 'static':

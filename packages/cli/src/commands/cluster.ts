@@ -1,17 +1,18 @@
 /**
  * `pd cluster status`, `pd cluster peers` and `pd cluster members`: the engine's federation
  * through the `cluster.*` control methods — this node (id, incarnation, listen address,
- * refusals, network counters), each peer (connection state, frames each way, queue depth)
- * and each member as the membership sees it (state, incarnation, addresses). `pd cluster
- * join HOST:PORT...` joins through seeds and waits until one answers; `pd cluster leave`
- * leaves gracefully (the engine runs on alone). `pd cluster names` lists the cluster
- * registry (every name with its holder's node, the config's `clusterName`s and what became
- * of them, the conflicts this node lost); `pd cluster register NAME TARGET` and `pd cluster
- * unregister NAME` change it (a name another node holds: `cluster/name-taken`, exit 1).
+ * refusals, network counters), each peer (connection state, frames and bytes each way, queue
+ * depth, when it was last heard) and each member as the membership sees it (state,
+ * incarnation, addresses). `pd cluster join HOST:PORT...` joins through seeds and waits
+ * until one answers; `pd cluster leave` leaves gracefully (the engine runs on alone). `pd
+ * cluster names` lists the cluster registry (every name with its holder's node, the config's
+ * `clusterName`s and what became of them, the conflicts this node lost); `pd cluster register
+ * NAME TARGET` and `pd cluster unregister NAME` change it (a name another node holds:
+ * `cluster/name-taken`, exit 1).
  */
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError } from '../exit.js';
-import { bytes, keyValues, table } from '../output.js';
+import { bytes, duration, keyValues, table } from '../output.js';
 import { printClusterNames } from './inspect.js';
 
 const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'names', 'register', 'unregister'] as const;
@@ -22,7 +23,7 @@ const JOIN_POLL_MS = 200;
 export const clusterCommand: Command = {
   name: 'cluster',
   args: 'status | peers | members | join HOST:PORT... | leave | names | register NAME TARGET | unregister NAME',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames each way and queue depth, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; list, register and unregister cluster names (names every node resolves).',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; list, register and unregister cluster names (names every node resolves).',
   needsEngine: true,
   options: {
     wait: { type: 'string', value: 'MS', help: `join: how long to wait for a seed's answer (default ${JOIN_WAIT_MS})` },
@@ -49,6 +50,10 @@ interface Peer {
   readonly received: number;
   readonly queuedFrames: number;
   readonly queuedBytes: number;
+  /** Absent from an engine older than these counts. */
+  readonly bytesOut?: number;
+  readonly bytesIn?: number;
+  readonly lastHeardAgoMs?: number | null;
 }
 
 interface Member {
@@ -132,8 +137,10 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
     const { nodeId, peers } = await ctx.call('cluster.peers');
     if (ctx.json) return ctx.output.data({ nodeId, peers });
     if (peers.length === 0) return ctx.output.text(`node ${nodeId} knows no peers (list them in the config's federation.peers)`);
-    ctx.output.text(table(['PEER', 'STATE', 'INCARNATION', 'MEMBER', 'SENT', 'RECEIVED', 'QUEUED', 'QUEUED BYTES'], peers.map((p: Peer) => [
+    ctx.output.text(table(['PEER', 'STATE', 'INCARNATION', 'MEMBER', 'SENT', 'RECEIVED', 'QUEUED', 'QUEUED BYTES', 'BYTES OUT', 'BYTES IN', 'LAST HEARD'], peers.map((p: Peer) => [
       p.id, p.state, p.incarnation, p.member ? 'yes' : 'no', p.sent, p.received, p.queuedFrames, bytes(p.queuedBytes),
+      p.bytesOut === undefined ? '-' : bytes(p.bytesOut), p.bytesIn === undefined ? '-' : bytes(p.bytesIn),
+      p.lastHeardAgoMs === null || p.lastHeardAgoMs === undefined ? '-' : `${duration(p.lastHeardAgoMs)} ago`,
     ])));
   },
   members: async (ctx) => {

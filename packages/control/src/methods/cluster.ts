@@ -34,7 +34,7 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.peers': {
     params: [],
-    summary: 'Each peer: connection state, incarnation, membership, frames (messages and signals) each way, frames and bytes queued to it.',
+    summary: 'Each peer: connection state, incarnation, membership, frames (messages and signals) each way, frames and bytes queued to it, bytes, frames and heartbeats each way on the wire, milliseconds since it was last heard and since its connection came up.',
     run: (_p, host) => ({ nodeId: federationOf(host).nodeId, peers: federationOf(host).stats().peers.map(peerToWire) }),
   },
   'cluster.registry': {
@@ -199,5 +199,9 @@ function parseHostPort(text: string, field: string): { host: string; port: numbe
 }
 
 function peerToWire(p: PeerStats): Record<string, unknown> {
-  return { id: p.id, state: p.state, incarnation: p.incarnation, member: p.member, sent: p.sent, received: p.received, queuedFrames: p.queuedFrames, queuedBytes: p.queuedBytes };
+  return {
+    id: p.id, state: p.state, incarnation: p.incarnation, member: p.member, sent: p.sent, received: p.received, queuedFrames: p.queuedFrames, queuedBytes: p.queuedBytes,
+    bytesOut: p.bytesOut, bytesIn: p.bytesIn, framesOut: p.framesOut, framesIn: p.framesIn, heartbeatsOut: p.heartbeatsOut, heartbeatsIn: p.heartbeatsIn,
+    lastHeardAgoMs: p.lastHeardAgoMs, connectedForMs: p.connectedForMs,
+  };
 }

@@ -36,6 +36,26 @@ export interface ConnectionOwner {
   closed(conn: Connection, reason: RefuseReasonName, text: string, byPeer: boolean, handshaking: boolean): void;
 }
 
+/**
+ * What a connection counts as it goes: bytes each way (the protocol's records, before any
+ * TLS or WebSocket framing, handshake included), heartbeats heard, and when bytes last
+ * arrived. A connection counts into its own meter until its handshake names the peer; the
+ * peer link then hands it the link's meter ({@link Connection.attachMeter}), so a link's
+ * counts span every connection it had. Plain numbers bumped once per read or write chunk.
+ */
+export interface ConnectionMeter {
+  bytesIn: number;
+  bytesOut: number;
+  /** Heartbeat records received. */
+  heartbeatsIn: number;
+  /** The clock's time (ms) when bytes last arrived; -1: never. */
+  lastHeardAt: number;
+}
+
+export function emptyMeter(): ConnectionMeter {
+  return { bytesIn: 0, bytesOut: 0, heartbeatsIn: 0, lastHeardAt: -1 };
+}
+
 /** How long a closed connection waits for its last record to leave before it is cut. */
 const LINGER_MS = 1000;
 
@@ -49,6 +69,8 @@ export class Connection {
   canWrite = true;
   /** Set by the owner on every write; cleared by the heartbeat tick. */
   wrote = false;
+  /** Where this connection counts bytes and liveness (its link's meter once established). */
+  private meter: ConnectionMeter = emptyMeter();
   private heard = false;
   private silentMs = 0;
   private paused = false;
@@ -87,7 +109,22 @@ export class Connection {
   write(bytes: Uint8Array): void {
     if (this.state !== 'open') return;
     this.wrote = true;
+    this.meter.bytesOut += bytes.length;
     if (!this.port.write(bytes)) this.canWrite = false;
+  }
+
+  /**
+   * Count into `meter` from now on, adding what this connection counted so far (its
+   * handshake): the peer link's meter, so its counts survive reconnects.
+   */
+  attachMeter(meter: ConnectionMeter): void {
+    const own = this.meter;
+    if (own === meter) return;
+    meter.bytesIn += own.bytesIn;
+    meter.bytesOut += own.bytesOut;
+    meter.heartbeatsIn += own.heartbeatsIn;
+    if (own.lastHeardAt > meter.lastHeardAt) meter.lastHeardAt = own.lastHeardAt;
+    this.meter = meter;
   }
 
   /** Stop reading until {@link resume} (the owner's inbound queue is full). */
@@ -118,12 +155,16 @@ export class Connection {
   private sendRaw(record: Uint8Array): void {
     if (this.state === 'closed') return;
     this.wrote = true;
+    this.meter.bytesOut += record.length;
     if (!this.port.write(record)) this.canWrite = false;
   }
 
   private data(chunk: Uint8Array): void {
     if (this.state === 'closed') return;
     this.heard = true;
+    const meter = this.meter;
+    meter.bytesIn += chunk.length;
+    meter.lastHeardAt = this.clock.now();
     const failure = this.decoder.push(chunk, this.onRecord);
     if (failure !== 0 && (this.state as ConnectionState) !== 'closed') {
       const reason = reasonName(failure);
@@ -141,7 +182,10 @@ export class Connection {
         this.owner.frame(this, source, offset, length);
         return this.state === 'open';
       }
-      if (type === RecordType.heartbeat && length === 0) return true;
+      if (type === RecordType.heartbeat && length === 0) {
+        this.meter.heartbeatsIn++;
+        return true;
+      }
       if (type === RecordType.goodbye) {
         const why = readReason(source.bytes.subarray(offset, offset + length));
         this.finish(why === null ? 'malformed' : reasonName(why.reason), why?.text ?? 'unreadable goodbye', true);

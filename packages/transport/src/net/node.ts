@@ -15,7 +15,7 @@ import { Connection, type ConnectionOwner } from './connection.js';
 import type { HandshakeHooks, HandshakeLocal, HandshakeOutcome } from './handshake.js';
 import type { Hello } from './hello.js';
 import { type NetLimits, resolveLimits } from './limits.js';
-import { PeerLink, type PeerHost } from './peer.js';
+import { PeerLink, type NetPeerInfo, type PeerHost } from './peer.js';
 import { bump, emptyStats, type NetStats } from './stats.js';
 import type { Carrier, Listening, NetAddress, StreamPort } from './stream.js';
 import { RefuseReason, WIRE_FEATURES, WIRE_VERSION_MAX, WIRE_VERSION_MIN, type RefuseReasonName } from './wire.js';
@@ -138,11 +138,13 @@ export class NetNode {
     return this.link(peerId);
   }
 
-  /** What this node knows of `peerId`, for introspection and tests. */
-  peer(peerId: string): { connected: boolean; incarnation: number; queuedFrames: number; queuedBytes: number; received: number; written: number } | null {
-    const p = this.peers.get(peerId);
-    if (p === undefined) return null;
-    return { connected: p.conn !== null, incarnation: p.incarnation, queuedFrames: p.queuedFrames, queuedBytes: p.queuedBytes, received: p.received, written: p.written };
+  /**
+   * What this node knows of `peerId` (connection, queues, traffic each way, when it was last
+   * heard), for introspection and tests; null for a peer it never met. A snapshot: read it
+   * again for fresh numbers.
+   */
+  peer(peerId: string): NetPeerInfo | null {
+    return this.peers.get(peerId)?.info() ?? null;
   }
 
   /** Handshakes in progress. */

@@ -11,7 +11,7 @@ import { isSystemKind } from '../envelope.js';
 import { TransportError } from '../errors.js';
 import type { ByteSource, FrameInit } from '../frame.js';
 import type { NetClock, NetTimer } from './clock.js';
-import type { Connection } from './connection.js';
+import { type Connection, type ConnectionMeter, emptyMeter } from './connection.js';
 import { framePayload, writeFrameRecord } from './frame-record.js';
 import { records } from './hello.js';
 import { InboundQueue } from './inbound.js';
@@ -29,6 +29,44 @@ export interface PeerHost {
   readonly closed: boolean;
   /** Dial this peer now (the node makes the connection). */
   dial(peer: PeerLink): void;
+}
+
+/**
+ * One peer as its node sees it ({@link NetNode.peer}): connection, queues and traffic. The
+ * traffic counts span the link's life (every established connection, every incarnation); times
+ * are the node clock's milliseconds (`clock.now()`: monotonic, virtual under simulation),
+ * so compare them with that clock, not with `Date.now()`.
+ */
+export interface NetPeerInfo {
+  /** A connection is established now. */
+  readonly connected: boolean;
+  /** The peer's incarnation as of the last handshake (0: never connected). */
+  readonly incarnation: number;
+  /** Frames and bytes waiting in the outbound lanes. */
+  readonly queuedFrames: number;
+  readonly queuedBytes: number;
+  /** Frames received from / written to the current incarnation (they restart at 0 when the peer restarts). */
+  readonly received: number;
+  readonly written: number;
+  /** Envelope frames written to / read from the peer over the link's life. */
+  readonly framesOut: number;
+  readonly framesIn: number;
+  /**
+   * Bytes written to / read from the peer's established connections over the link's life:
+   * the wire protocol's records (handshakes, frames, heartbeats, goodbyes), before any TLS
+   * or WebSocket framing; a handshake that never finished is not the peer's. Counted per
+   * write and per chunk read, so one side's `bytesOut` equals the other side's `bytesIn`
+   * once nothing is in flight.
+   */
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+  /** Heartbeat records sent (nothing else was written for a heartbeat interval) and received. */
+  readonly heartbeatsOut: number;
+  readonly heartbeatsIn: number;
+  /** When bytes last arrived from the peer (any record, heartbeats included); null: never. */
+  readonly lastHeardAt: number | null;
+  /** When the current connection's handshake finished; null: not connected. */
+  readonly connectedAt: number | null;
 }
 
 /** Where a peer's destination identity keeps its node incarnation: envelope offset 48 (destination), first u32. */
@@ -50,6 +88,14 @@ export class PeerLink implements PeerChannel {
   /** Frames written to `incarnation` so far, and how many of them were already counted lost. */
   written = 0;
   private countedLost = 0;
+  /** Bytes, heartbeats heard and last-heard time, counted by the connections (see {@link ConnectionMeter}). */
+  private readonly meter: ConnectionMeter = emptyMeter();
+  /** Frames written and read over the link's life (`written`/`received` restart per incarnation). */
+  private framesOut = 0;
+  private framesIn = 0;
+  private heartbeatsOut = 0;
+  /** Clock time the current connection came up; -1 while there is none. */
+  private connectedAt = -1;
   /** Stopped by `out.close()`: no more dialing, sending or delivering. */
   stopped = false;
   private readonly control: Lane;
@@ -78,6 +124,17 @@ export class PeerLink implements PeerChannel {
 
   get queuedBytes(): number {
     return this.control.length + this.data.length;
+  }
+
+  /** What {@link NetNode.peer} reports. */
+  info(): NetPeerInfo {
+    const m = this.meter;
+    return {
+      connected: this.conn !== null, incarnation: this.incarnation, queuedFrames: this.queuedFrames, queuedBytes: this.queuedBytes,
+      received: this.received, written: this.written, framesOut: this.framesOut, framesIn: this.framesIn,
+      bytesOut: m.bytesOut, bytesIn: m.bytesIn, heartbeatsOut: this.heartbeatsOut, heartbeatsIn: m.heartbeatsIn,
+      lastHeardAt: m.lastHeardAt < 0 ? null : m.lastHeardAt, connectedAt: this.conn === null || this.connectedAt < 0 ? null : this.connectedAt,
+    };
   }
 
   // --- boundary: used by NetOut / NetIn ---
@@ -159,7 +216,9 @@ export class PeerLink implements PeerChannel {
         this.countedLost += lost;
       }
     }
+    conn.attachMeter(this.meter);
     this.conn = conn;
+    this.connectedAt = this.host.clock.now();
     this.attempts = 0;
     this.cancelReconnect();
     return { restarted };
@@ -167,7 +226,10 @@ export class PeerLink implements PeerChannel {
 
   /** `conn` closed; reconnect if this side dials this peer. */
   down(conn: Connection): void {
-    if (this.conn === conn) this.conn = null;
+    if (this.conn === conn) {
+      this.conn = null;
+      this.connectedAt = -1;
+    }
     if (this.dialing === conn) this.dialing = null;
     if (this.accepting === conn) this.accepting = null;
     this.scheduleReconnect();
@@ -181,6 +243,7 @@ export class PeerLink implements PeerChannel {
       return;
     }
     this.received++;
+    this.framesIn++;
     stats.frames.received++;
     this.inbound.push(source, offset, length);
     if (this.inbound.bytes >= this.host.limits.maxInboundBytes) conn.pause();
@@ -195,6 +258,7 @@ export class PeerLink implements PeerChannel {
   heartbeat(): void {
     if (this.control.push(records.heartbeat(), false)) {
       this.host.stats.heartbeats++;
+      this.heartbeatsOut++;
       this.publish();
     }
   }
@@ -218,6 +282,7 @@ export class PeerLink implements PeerChannel {
     }
     if (bytes === null) return;
     this.written += frames;
+    this.framesOut += frames;
     const stats = this.host.stats;
     stats.frames.sent += frames;
     stats.bytesWritten += bytes.length;
