@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyAddr } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import type { Client, Engine } from '@pd/runtime';
+import { type Client, type Engine, multiCore } from '@pd/runtime';
 import { type FederationNode, type FederationOptions, StaticMembership, startNode } from './index.js';
 
 const SECRET = 'federation-multi-secret-0123456789';
@@ -157,7 +157,7 @@ describe('multi-core nodes', () => {
 
   it('the send policy holds for actors on a worker core as on core 0: allowed ones receive, denied ones refuse with the same answers, counted', async () => {
     const nodes = await cluster(['a', 'b'], (id) => (id !== 'b' ? {} : {
-      federation: { policy: { send: { allow: ['/user/ok'] }, spawn: { deny: ['/user/closed'] } } },
+      federation: { policy: { send: { allow: ['/user/ok', '/user/again'] }, spawn: { deny: ['/user/closed'] } } },
       engine: { placement: { kinds: { probe: { core: 1 } } } },
     }));
     const a = nodes.get('a')!;
@@ -204,6 +204,17 @@ describe('multi-core nodes', () => {
     expect(spawned.core).toBe(1);
     await expect(a.federation.spawn('probe', { node: 'b', name: 'closed' })).rejects.toThrow(/policy/);
     expect(b.federation.stats().refused).toEqual({ send: 9, spawn: 1 });
+    // A worker core that dies and restarts has the policy again (in the gateway's hello) before anything it covers.
+    b.engine.send(closed1, 'die');
+    await until(b.engine, () => multiCore(b.engine).status()[1]!.epoch === 1 && multiCore(b.engine).status()[1]!.state === 'up', 'core 1 back');
+    const again = on('again', 1);
+    const closedAgain = on('closed-again', 1);
+    a.engine.send(closedAgain, 'refused again');
+    a.engine.send(again, 'after the restart');
+    expect(await a.engine.ask(again, { echo: 'back' })).toEqual({ echo: 'back', core: 1 });
+    await expect(a.engine.ask(closedAgain, 'refused again too')).rejects.toMatchObject({ code: 'ask/rejected' });
+    await until(b.engine, () => b.federation.stats().refused.send === 11, 'the refusals after the restart');
+    expect(b.got.filter((m) => find([m], (x) => x.got !== undefined)).at(-1)).toEqual({ at: 1, got: 'after the restart' });
   });
 
   it('from a worker core, a send or ask to an actor of a node nobody knows is a dead letter on the gateway, and a failed ask', async () => {
