@@ -199,13 +199,7 @@ export class RemoteHostPort implements RemoteHost {
     if (via !== null) {
       const passed = this.withDeadline(options, deadline);
       if (passed === null) return Promise.resolve(this.kernel._deadLetter(to, message, 'expired'));
-      const outer = this._guarding;
-      this._guarding = this.guarded;
-      try {
-        return via.sendWait === undefined ? Promise.resolve(via.send(to, message, passed)) : via.sendWait(to, message, passed);
-      } finally {
-        this._guarding = outer;
-      }
+      return this.passing(() => (via.sendWait === undefined ? Promise.resolve(via.send(to, message, passed)) : via.sendWait(to, message, passed)));
     }
     const cell = this.kernel._cellOf(to, 'deliver');
     if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
@@ -224,14 +218,7 @@ export class RemoteHostPort implements RemoteHost {
         else via.exit(target, reason, from);
         return true;
       }
-      const outer = this._guarding;
-      this._guarding = this.guarded;
-      try {
-        if (kind === 'kill') via.kill(target);
-        else via.exit(target, reason, from);
-      } finally {
-        this._guarding = outer;
-      }
+      this.passing(() => (kind === 'kill' ? via.kill(target) : via.exit(target, reason, from)));
       return true;
     }
     const cell = this.liveCell(target, 'exit');
@@ -249,30 +236,14 @@ export class RemoteHostPort implements RemoteHost {
 
   stop(target: AnyAddr, reason: ExitReason): void {
     const via = this.acrossCores(target);
-    if (via !== null) {
-      const outer = this._guarding;
-      this._guarding = this.guarded;
-      try {
-        return via.stop(target, reason);
-      } finally {
-        this._guarding = outer;
-      }
-    }
+    if (via !== null) return this.passing(() => via.stop(target, reason));
     const cell = this.liveCell(target, 'stop');
     if (cell !== null) this.kernel._requestStop(cell, reason);
   }
 
   swap(target: AnyAddr, kind: string, args: unknown): void {
     const via = this.acrossCores(target);
-    if (via !== null) {
-      const outer = this._guarding;
-      this._guarding = this.guarded;
-      try {
-        return via.swap(target, kind, args);
-      } finally {
-        this._guarding = outer;
-      }
-    }
+    if (via !== null) return this.passing(() => via.swap(target, kind, args));
     this.kernel.swap(target, kind, args === undefined ? undefined : { args });
   }
 
@@ -333,6 +304,17 @@ export class RemoteHostPort implements RemoteHost {
   }
 
   // --- internal ---
+
+  /** `pass` (passing something a router handed in on to another core), marked while the other cores are guarded. */
+  private passing<T>(pass: () => T): T {
+    const outer = this._guarding;
+    this._guarding = this.guarded;
+    try {
+      return pass();
+    } finally {
+      this._guarding = outer;
+    }
+  }
 
   /** The router reaching `addr` when it is an actor on another core of this engine, else null. */
   private acrossCores(addr: AnyAddr): RemoteRouter | null {
