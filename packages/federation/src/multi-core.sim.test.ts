@@ -7,10 +7,11 @@
  * per-pair FIFO for numbered sends from core 1 to core 1, asks from core 0 answered by core 1
  * of the other node, and, after a partition, `noconnection` for a link and a monitor held by
  * an actor on core 1; after the heal, a spawn there works again. The same seed run twice
- * gives the same outcome.
+ * gives the same outcome. Then the send policy for actors on core 1: checked there, counted
+ * on the gateway.
  */
 import { describe, expect, it } from 'vitest';
-import { type AnyAddr, type Context, Down, ExitSignal, defineKind } from '@pd/actor';
+import { type AnyAddr, type Context, Down, Exit, ExitSignal, defineKind } from '@pd/actor';
 import { SimCores } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
 import { type Federation, createFederation } from './index.js';
@@ -132,5 +133,79 @@ describe('multi-core nodes in the simulator', () => {
   it('the same seed gives the same run, step by step', async () => {
     const first = await run(5);
     expect(await run(5)).toEqual(first);
+  });
+});
+
+/**
+ * Node b allows remote sends under `/user/ok` only; both of its sinks live on core 1, where
+ * the policy is checked. From node a: numbered sends and an ask to each, and an exit signal
+ * to the denied one.
+ */
+async function runPolicy(seed: number): Promise<{ got: Record<string, number[]>; pong: unknown; refusedAsk: unknown; refused: number; deadOnCore1: number; alive: unknown }> {
+  const world = new SimWorld({ seed });
+  const got: Record<string, number[]> = {};
+  const Sink = defineKind<number | 'ping', string>('sink', (name) => {
+    got[name] = [];
+    return {
+      receive(m: number | 'ping') {
+        if (m === 'ping') return 'pong';
+        got[name]!.push(m);
+        return undefined;
+      },
+    };
+  });
+  const nodes = new Map<string, { cores: SimCores; federation: Federation }>();
+  for (const id of ['a', 'b']) {
+    const host = `h${id}`;
+    const federation = createFederation({
+      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
+      peers: [{ id: id === 'a' ? 'b' : 'a', host: id === 'a' ? 'hb' : 'ha', port: 7000 }], requestTimeoutMs: 5000,
+      ...(id === 'b' ? { policy: { send: { allow: ['/user/ok'] } } } : {}),
+    });
+    const simCores = new SimCores(world, { id, host, cores: 2, gateway: true, kinds: [Sink], routers: [federation.router], askTimeoutMs: 5000, placement: { kinds: { sink: { core: 1 } } } });
+    nodes.set(id, { cores: simCores, federation });
+  }
+  const a = nodes.get('a')!;
+  const b = nodes.get('b')!;
+  world.net.setFaults({ latencyMs: [0.2, 4], duplicate: 0.02, reorder: true });
+  let outcome: Awaited<ReturnType<typeof runPolicy>> | null = null;
+  let failure: unknown = null;
+  const script = async (): Promise<void> => {
+    for (const n of nodes.values()) await n.federation.start(n.cores.engine);
+    const ok = await a.federation.spawn<number | 'ping'>('sink', { node: 'b', name: 'ok', args: 'ok' });
+    const closed = await a.federation.spawn<number | 'ping'>('sink', { node: 'b', name: 'closed', args: 'closed' });
+    const engine = a.cores.engine;
+    for (let n = 0; n < 10; n++) {
+      engine.send(ok, n);
+      engine.send(closed, n);
+    }
+    const pong = await engine.ask(ok, 'ping');
+    const refusedAsk = await engine.ask(closed, 'ping').then(() => 'answered', (e: { code?: string }) => e.code);
+    engine.exit(closed, Exit.error('from a'));
+    while (b.federation.stats().refused.send < 12) await new Promise<void>((resolve) => engine.reactor.setTimer(5, resolve));
+    const alive = await b.cores.engine.ask(closed, 'ping');
+    outcome = { got, pong, refusedAsk, refused: b.federation.stats().refused.send, deadOnCore1: b.cores.engines[1]!.deadLetters().byReason.rejected, alive };
+    for (const n of nodes.values()) await n.federation.close();
+  };
+  world.at(0, () => {
+    script().catch((error: unknown) => (failure = error));
+  });
+  await world.run({ untilMs: 5000 });
+  world.dispose();
+  if (failure !== null) throw failure;
+  if (outcome === null) throw new Error('the policy script did not finish in 5 s of simulated time');
+  return outcome;
+}
+
+describe('the send policy of a multi-core node in the simulator', () => {
+  it.each([1, 2])('seed %i: sends, asks and exits from another node to actors on core 1 are checked there, refusals counted on the gateway', async (seed) => {
+    const outcome = await runPolicy(seed);
+    expect(outcome.got).toEqual({ ok: Array.from({ length: 10 }, (_, i) => i), closed: [] });
+    expect(outcome.pong).toBe('pong');
+    expect(outcome.refusedAsk).toBe('ask/rejected');
+    // 10 sends, the ask and the exit signal; the denied actor was not stopped by the exit.
+    expect(outcome.refused).toBe(12);
+    expect(outcome.deadOnCore1).toBe(11);
+    expect(outcome.alive).toBe('pong');
   });
 });

@@ -4,14 +4,15 @@
  * core 1 of node a reaches one on core 1 of node b through a's rings, the network, then
  * b's rings: send in order, ask both ways, links and monitors with the other side's exit
  * reason, `noconnection` when a node goes away, unlink and demonitor that hold, spawns on
- * a named node that land on its worker core. The probes live in worker threads, so they
- * report to clients on core 0. Every wait is for an observable condition.
+ * a named node that land on its worker core, and the send policy for actors on a worker
+ * core (checked there) answering as it does on core 0. The probes live in worker threads, so
+ * they report to clients on core 0. Every wait is for an observable condition.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyAddr } from '@pd/actor';
 import { mintAddr } from '@pd/actor/internal';
-import type { Client, Engine } from '@pd/runtime';
-import { type FederationNode, StaticMembership, startNode } from './index.js';
+import { type Client, type Engine, multiCore } from '@pd/runtime';
+import { type FederationNode, type FederationOptions, StaticMembership, startNode } from './index.js';
 
 const SECRET = 'federation-multi-secret-0123456789';
 const ENTRY = new URL('../test/fixtures/multi-kinds.mjs', import.meta.url);
@@ -26,15 +27,22 @@ interface Node extends FederationNode {
   readonly got: unknown[];
 }
 
+/** What a test adds to a node's options. */
+interface Extra {
+  readonly federation?: Partial<FederationOptions>;
+  readonly engine?: { readonly placement?: { readonly kinds: Readonly<Record<string, { readonly core: number }>> } };
+}
+
 /** Two-core nodes on loopback, each knowing the others. */
-async function cluster(ids: readonly string[]): Promise<Map<string, Node>> {
+async function cluster(ids: readonly string[], extra: (id: string) => Extra = () => ({})): Promise<Map<string, Node>> {
   const nodes = new Map<string, Node>();
   const memberships = new Map<string, StaticMembership>();
   for (const id of ids) {
     const membership = new StaticMembership();
+    const more = extra(id);
     const node = await startNode({
-      federation: { nodeId: id, cluster: 'multi', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, requestTimeoutMs: 30_000 },
-      engine: { id, mode: 'multi', cores: 2, entry: ENTRY, askTimeoutMs: 20_000 },
+      federation: { nodeId: id, cluster: 'multi', secret: SECRET, listen: { host: '127.0.0.1', port: 0 }, membership, requestTimeoutMs: 30_000, ...more.federation },
+      engine: { id, mode: 'multi', cores: 2, entry: ENTRY, askTimeoutMs: 20_000, ...more.engine },
     });
     open.push(() => node.stop({ deadlineMs: 500 }));
     const client = node.engine.client();
@@ -145,6 +153,68 @@ describe('multi-core nodes', () => {
     for (const s of saw) expect(['noconnection', 'shutdown']).toContain(s.down ?? s.exit);
     expect(saw.some((s) => s.down !== undefined)).toBe(true);
     expect(saw.some((s) => s.exit !== undefined)).toBe(true);
+  });
+
+  it('the send policy holds for actors on a worker core as on core 0: allowed ones receive, denied ones refuse with the same answers, counted', async () => {
+    const nodes = await cluster(['a', 'b'], (id) => (id !== 'b' ? {} : {
+      federation: { policy: { send: { allow: ['/user/ok', '/user/again'] }, spawn: { deny: ['/user/closed'] } } },
+      engine: { placement: { kinds: { probe: { core: 1 } } } },
+    }));
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const on = (name: string, core: number): AnyAddr => b.engine.spawn('probe', { args: { report: b.client.self }, name, placement: { core } });
+    const ok1 = on('ok', 1);
+    const closed1 = on('closed1', 1);
+    const closed0 = on('closed0', 0);
+    expect([ok1.core, closed1.core, closed0.core]).toEqual([1, 1, 0]);
+    expect(await b.engine.ask(ok1, 'where')).toBe(1);
+    expect(await b.engine.ask(closed1, 'where')).toBe(1);
+    // From a's core 0, to a denied actor on b's core 0 (checked by b's node router) and on b's core 1 (checked there).
+    const answers = new Map<AnyAddr, { error: { code?: string; message?: string }; waited: unknown }>();
+    for (const target of [closed0, closed1]) {
+      a.engine.send(target, 'refused');
+      const error = await a.engine.ask(target, 'refused too').then(() => ({}), (e: { code?: string; message?: string }) => e);
+      answers.set(target, { error, waited: await a.engine.sendWait(target, 'refused as well') });
+    }
+    const off0 = answers.get(closed0)!;
+    const off1 = answers.get(closed1)!;
+    expect(off0.error.code).toBe('ask/rejected');
+    expect({ code: off1.error.code, message: off1.error.message }).toEqual({ code: off0.error.code, message: off0.error.message!.replace(String(closed0), String(closed1)) });
+    expect(off1.waited).toBe(off0.waited);
+    // The allowed one on core 1 gets everything.
+    a.engine.send(ok1, 'allowed');
+    expect(await a.engine.ask(ok1, { echo: 'asked' })).toEqual({ echo: 'asked', core: 1 });
+    expect(await a.engine.sendWait(ok1, 'waited')).toBe('queued');
+    await until(b.engine, () => find(b.got, (m) => m.got === 'waited') !== undefined, 'the allowed messages');
+    expect(b.got.filter((m) => find([m], (x) => x.got !== undefined))).toEqual([{ at: 1, got: 'allowed' }, { at: 1, got: 'waited' }]);
+    // From a's worker core: the same rejection. Stop and kill are refused too.
+    const pa = await probeOnCore1(a);
+    a.engine.send(pa, { ask: 'from a1', to: closed1, report: a.client.self });
+    await until(a.engine, () => find(a.got, (m) => m.failed !== undefined) !== undefined, "a1's refused ask");
+    expect(find(a.got, (m) => m.failed !== undefined)).toEqual({ at: 1, failed: 'ask/rejected' });
+    a.engine.stop(closed1);
+    a.engine.kill(closed1);
+    // 3 refusals for closed0 (on core 0), 6 for closed1 (on core 1, counted on core 0).
+    await until(b.engine, () => b.federation.stats().refused.send === 9, 'nine refusals counted on the gateway');
+    expect(await b.engine.ask(closed1, 'where')).toBe(1);
+    expect(b.got.filter((m) => find([m], (x) => x.got !== undefined))).toHaveLength(2);
+    expect(b.engine.deadLetters().byReason.rejected).toBe(3);
+    // The spawn policy is checked on core 0 against the path wherever the spawn lands.
+    const spawned = await a.federation.spawn('probe', { node: 'b', name: 'fresh' });
+    expect(spawned.core).toBe(1);
+    await expect(a.federation.spawn('probe', { node: 'b', name: 'closed' })).rejects.toThrow(/policy/);
+    expect(b.federation.stats().refused).toEqual({ send: 9, spawn: 1 });
+    // A worker core that dies and restarts has the policy again (in the gateway's hello) before anything it covers.
+    b.engine.send(closed1, 'die');
+    await until(b.engine, () => multiCore(b.engine).status()[1]!.epoch === 1 && multiCore(b.engine).status()[1]!.state === 'up', 'core 1 back');
+    const again = on('again', 1);
+    const closedAgain = on('closed-again', 1);
+    a.engine.send(closedAgain, 'refused again');
+    a.engine.send(again, 'after the restart');
+    expect(await a.engine.ask(again, { echo: 'back' })).toEqual({ echo: 'back', core: 1 });
+    await expect(a.engine.ask(closedAgain, 'refused again too')).rejects.toMatchObject({ code: 'ask/rejected' });
+    await until(b.engine, () => b.federation.stats().refused.send === 11, 'the refusals after the restart');
+    expect(b.got.filter((m) => find([m], (x) => x.got !== undefined)).at(-1)).toEqual({ at: 1, got: 'after the restart' });
   });
 
   it('from a worker core, a send or ask to an actor of a node nobody knows is a dead letter on the gateway, and a failed ask', async () => {

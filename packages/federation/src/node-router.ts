@@ -155,6 +155,8 @@ export class NodeRouter implements RemoteRouter {
   extension: RouterExtension | null = null;
   /** The last handshake refusal or connection loss per peer (for error messages). */
   private readonly lastTrouble = new Map<string, string>();
+  /** A multi-core node's other cores check the send policy for their actors themselves (see {@link attach}). */
+  private otherCoresGuarded = false;
 
   constructor(readonly host: RemoteHost, policy: PolicyGate, private readonly requestTimeoutMs: number, private readonly selfId: string) {
     this.node = host.incarnation;
@@ -167,6 +169,11 @@ export class NodeRouter implements RemoteRouter {
     this.codec = net.codec;
     this.engine = engine;
     this.membership = membership;
+    // A multi-core node: this core cannot see the path of an actor on another core, so that
+    // core checks the send policy itself; its refusals are counted here. Set before any peer
+    // can send (the network is not listening yet), so the policy is on every core first.
+    const send = this.gate.sendPolicy;
+    if (send !== null) this.otherCoresGuarded = this.host.guardOtherCores(send, () => this.gate.refusedElsewhere());
     const listener: MembershipListener = {
       peerUp: (peer) => {
         const p = this.peerOf(peer.id);
@@ -803,11 +810,15 @@ export class NodeRouter implements RemoteRouter {
     return this.host.deadLetter(to, message, 'dead');
   }
 
+  /**
+   * Whether the send policy lets a remote node reach `to` here (counted when not). An actor
+   * on another core of this node: its core checks (the host guards the other cores), or,
+   * where none can, refused.
+   */
   private mayReceive(to: AnyAddr): boolean {
     if (!this.gate.checksSend) return true;
-    const path = this.engine!.info(to)?.path;
-    if (path === undefined && to.node === this.node && to.core !== this.host.core) return this.gate.refuseUnseen();
-    return this.gate.allowSend(path);
+    if (to.node === this.node && to.core !== this.host.core) return this.otherCoresGuarded || this.gate.refuseUnseen();
+    return this.gate.allowSend(this.engine!.info(to)?.path);
   }
 
   private channelFor(peer: Peer): PeerChannel {

@@ -19,6 +19,7 @@ export { TimerService, TimerEntry } from './kernel/timers.js';
 export * from './supervision/index.js';
 export type { CoreRelay, RemoteRouter, RemoteSpawn, RemoteAskHandle, RemoteHost, RemoteRestart, RouterFactory, ShutdownReport } from './remote.js';
 export type { RemoteAttachment } from './kernel/remote-host.js';
+export { type PathPolicy, pathAllowed, checkPathPolicy } from './path-policy.js';
 export { MULTI_DEFAULTS, type MultiEngineOptions, type CoreRestartPolicy, type PlacementPolicy } from './multi/options.js';
 export { multiCore, MultiCore, type CoreStats, type CoreStatus } from './multi/view.js';
 export { CORE_CRASHED, coreCrashed } from './multi/core-router.js';

@@ -16,6 +16,7 @@ import type {
 } from '@pd/actor';
 import type { TraceContext } from '@pd/transport';
 import type { DeadLetterReason } from './kernel/events.js';
+import type { PathPolicy } from './path-policy.js';
 import type { Reactor } from './reactor.js';
 
 /** What a graceful shutdown did: actors that stopped in time, and actors killed at the deadline. */
@@ -102,6 +103,14 @@ export interface RemoteRouter {
    * received for it (a multi-core cluster node's gateway core; see {@link CoreRelay}).
    */
   readonly relay?: CoreRelay;
+  /**
+   * Present on a router that reaches the other cores of this engine (the multi-core one):
+   * from now on, check what the engine marks as handed in by another router (see
+   * {@link RemoteHost.guardOtherCores}) against `policy` on the core that hosts its target;
+   * null: stop checking. The router hands `policy` to each of those cores (and to one that
+   * restarts later) before any message it marks.
+   */
+  guard?(policy: PathPolicy | null): void;
 }
 
 /**
@@ -202,6 +211,19 @@ export interface RemoteHost {
   acceptMonitor(local: AnyAddr, watcher: AnyAddr, refId: number): boolean;
   /** `watcher` dropped its monitor `refId` of `local`. */
   forgetMonitor(local: AnyAddr, watcher: AnyAddr, refId: number): void;
+  /**
+   * On a multi-core engine (a cluster node's gateway core): have the messages and signals a
+   * router hands in for actors on the engine's other cores — {@link deliver},
+   * {@link sendWait}, {@link signal} other than `link`, {@link stop}, {@link swap} — checked
+   * against `policy` (the target's path) on the core that hosts each target, where this
+   * core cannot see the path. A refused one is what a router refusing it itself would make
+   * of it: a dead letter with reason `rejected` there, an ask failing with `ask/rejected`,
+   * a `sendWait` resolving `dead`, a signal not applied; each refusal calls `refused` here,
+   * one ring hop later. Links, monitors, link exits and `Down`s are not checked. null: stop
+   * checking. Returns whether this engine has other cores (false: nothing to guard).
+   * Throws an `ArgumentError` for a `policy` that is not plain lists of path prefixes.
+   */
+  guardOtherCores(policy: PathPolicy | null, refused: () => void): boolean;
 }
 
 /**

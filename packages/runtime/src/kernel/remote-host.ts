@@ -7,18 +7,22 @@
  * On a multi-core engine's gateway core (core 0, where a cluster node's node router runs),
  * what a router hands in for an actor on another core of the engine is passed on through
  * the router that reaches that core (its {@link CoreRelay} for what only routers book):
- * a message from another node crosses the network once, then the rings.
+ * a message from another node crosses the network once, then the rings. While the node
+ * router guards the other cores ({@link RemoteHostPort.guardOtherCores}: its send policy,
+ * which only the target's core can check, not seeing the path here), what it passes on is
+ * marked ({@link RemoteHostPort._guarding}) and the core router has the target's core check it.
  *
  * Must not: be on a local send's path (the engine asks it only for addresses that are not
  * its own), throw for a dead or unknown target (a dead letter, `false` or `noproc`), or
  * trust a router's ask handle beyond its documented methods.
  */
 import {
-  type AddrIdentity, type AnyAddr, AskError, Down, Exit, type ExitReason, type MonitorRef, type SendOptions, type SendResult, type SpawnOptions,
+  type AddrIdentity, type AnyAddr, ArgumentError, AskError, Down, Exit, type ExitReason, type MonitorRef, type SendOptions, type SendResult, type SpawnOptions,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import type { TraceContext } from '@pd/transport';
 import type { Reactor } from '../reactor.js';
+import { type PathPolicy, checkPathPolicy } from '../path-policy.js';
 import type { CoreRelay, RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
 import { PendingAsk } from './ask.js';
 import { type ActorCell, S_DEAD } from './cell.js';
@@ -77,6 +81,16 @@ export class RemoteHostPort implements RemoteHost {
    * trace it came with rather than this thread's active one (it has none: a frame's callback).
    */
   _passing: TraceContext | null = null;
+  /**
+   * True while this engine passes on, to another core, what a router handed in and the
+   * other cores are guarded ({@link guardOtherCores}): the router it goes on through has the
+   * target's core check it against the policy. False otherwise (one field read per send).
+   */
+  _guarding = false;
+  /** Whether what routers hand in for the other cores is checked there. */
+  private guarded = false;
+  /** Called for each refusal the other cores report (see {@link guardOtherCores}). */
+  private onRefused: (() => void) | null = null;
 
   constructor(private readonly kernel: RemoteHostKernel) {
     this.id = kernel.id;
@@ -185,7 +199,7 @@ export class RemoteHostPort implements RemoteHost {
     if (via !== null) {
       const passed = this.withDeadline(options, deadline);
       if (passed === null) return Promise.resolve(this.kernel._deadLetter(to, message, 'expired'));
-      return via.sendWait === undefined ? Promise.resolve(via.send(to, message, passed)) : via.sendWait(to, message, passed);
+      return this.passing(() => (via.sendWait === undefined ? Promise.resolve(via.send(to, message, passed)) : via.sendWait(to, message, passed)));
     }
     const cell = this.kernel._cellOf(to, 'deliver');
     if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
@@ -199,9 +213,12 @@ export class RemoteHostPort implements RemoteHost {
   signal(target: AnyAddr, kind: 'link' | 'exit' | 'kill', from: AnyAddr | null, reason: ExitReason): boolean {
     const via = this.acrossCores(target);
     if (via !== null) {
-      if (kind === 'kill') via.kill(target);
-      else if (kind === 'link' && from !== null && via.relay !== undefined) via.relay.linkExit(target, from, reason);
-      else via.exit(target, reason, from);
+      if (kind === 'link') {
+        if (from !== null && via.relay !== undefined) via.relay.linkExit(target, from, reason);
+        else via.exit(target, reason, from);
+        return true;
+      }
+      this.passing(() => (kind === 'kill' ? via.kill(target) : via.exit(target, reason, from)));
       return true;
     }
     const cell = this.liveCell(target, 'exit');
@@ -219,14 +236,14 @@ export class RemoteHostPort implements RemoteHost {
 
   stop(target: AnyAddr, reason: ExitReason): void {
     const via = this.acrossCores(target);
-    if (via !== null) return via.stop(target, reason);
+    if (via !== null) return this.passing(() => via.stop(target, reason));
     const cell = this.liveCell(target, 'stop');
     if (cell !== null) this.kernel._requestStop(cell, reason);
   }
 
   swap(target: AnyAddr, kind: string, args: unknown): void {
     const via = this.acrossCores(target);
-    if (via !== null) return via.swap(target, kind, args);
+    if (via !== null) return this.passing(() => via.swap(target, kind, args));
     this.kernel.swap(target, kind, args === undefined ? undefined : { args });
   }
 
@@ -264,7 +281,40 @@ export class RemoteHostPort implements RemoteHost {
     this.relayFor(local)?.unwatched(local, watcher, refId);
   }
 
+  guardOtherCores(policy: PathPolicy | null, refused: () => void): boolean {
+    if (policy !== null) checkPathPolicy(policy, 'guardOtherCores: policy');
+    if (typeof refused !== 'function') throw new ArgumentError('guardOtherCores: refused must be a function');
+    // A copy: the policy crosses to the other cores as plain data, and a caller's later edit must not.
+    const plain: PathPolicy | null = policy === null ? null
+      : { ...(policy.allow === undefined ? {} : { allow: [...policy.allow] }), ...(policy.deny === undefined ? {} : { deny: [...policy.deny] }) };
+    let cores = false;
+    for (const router of this.routers) {
+      if (router.guard === undefined) continue;
+      router.guard(plain);
+      cores = true;
+    }
+    this.guarded = cores && plain !== null;
+    this.onRefused = this.guarded ? refused : null;
+    return cores;
+  }
+
+  /** Another core refused what was passed on to it under {@link guardOtherCores} (the core router reports it). */
+  _refusedElsewhere(): void {
+    this.onRefused?.();
+  }
+
   // --- internal ---
+
+  /** `pass` (passing something a router handed in on to another core), marked while the other cores are guarded. */
+  private passing<T>(pass: () => T): T {
+    const outer = this._guarding;
+    this._guarding = this.guarded;
+    try {
+      return pass();
+    } finally {
+      this._guarding = outer;
+    }
+  }
 
   /** The router reaching `addr` when it is an actor on another core of this engine, else null. */
   private acrossCores(addr: AnyAddr): RemoteRouter | null {
@@ -291,7 +341,9 @@ export class RemoteHostPort implements RemoteHost {
     }
     // The trace the message came with goes on with it (a copy: the caller's block may be a reused frame header's).
     const outer = this._passing;
+    const outerGuarding = this._guarding;
     if (trace !== null) this._passing = { traceId: trace.traceId.slice(), spanId: trace.spanId.slice(), traceFlags: trace.traceFlags };
+    this._guarding = this.guarded;
     try {
       if (ask === null) return via.send(to, message, passed);
       const first = ask;
@@ -312,6 +364,7 @@ export class RemoteHostPort implements RemoteHost {
       return this.kernel._deadLetter(to, message, 'rejected');
     } finally {
       this._passing = outer;
+      this._guarding = outerGuarding;
     }
   }
 

@@ -1,10 +1,12 @@
 /**
  * The endpoint of a core: what it does with control messages from other cores — spawn an
  * actor under a leased identity, take a restarted peer's hello, registry claims and
- * broadcasts, topic counts and publishes, sendWaits, introspection asks. Must not: trust the shape of
+ * broadcasts, topic counts and publishes, sendWaits, introspection asks, the gateway's
+ * guard (its policy) and the messages it asks this core to check. Must not: trust the shape of
  * a message beyond the protocol (a malformed one is counted and ignored by the caller).
  */
 import { ArgumentError, Exit, type SpawnOptions } from '@pd/actor';
+import { checkPathPolicy } from '../path-policy.js';
 import { mintAddr } from '@pd/actor/internal';
 import { S_DEAD } from '../kernel/cell.js';
 import type { Peer } from './peer.js';
@@ -20,6 +22,8 @@ export interface InboundPort {
   baseline(peer: Peer): void;
   /** A sendWait from another core: deliver, then answer with the result. */
   sendWait(from: Peer, m: Extract<Control, { op: 'sendWait' }>, corr: number): void;
+  /** A message from another node the gateway passed on to be checked against the policy here. */
+  checked(from: Peer, m: Extract<Control, { op: 'checked' }>, corr: number): void;
   /** The actor leased as `slot.generation` now exists: deliver what waited for it. */
   born(slot: number, generation: number): void;
 }
@@ -31,7 +35,15 @@ export function handleControl(router: CorePort, inbound: InboundPort, from: Peer
     case 'hello':
       from.leaseSeen = message.next - 1;
       from.known = true;
+      if (message.policy !== undefined) guard(router, message.policy);
       inbound.baseline(from);
+      return;
+    case 'guard':
+      return guard(router, message.policy);
+    case 'checked':
+      return inbound.checked(from, message, correlationId);
+    case 'denied':
+      router.onDenied(from.core);
       return;
     case 'claim':
     case 'release':
@@ -72,6 +84,11 @@ export function handleControl(router: CorePort, inbound: InboundPort, from: Peer
 }
 
 // --- internal ---
+
+function guard(router: CorePort, policy: unknown): void {
+  if (policy !== null) checkPathPolicy(policy, 'the guard policy');
+  router.inboundPolicy = policy;
+}
 
 function spawn(router: CorePort, inbound: InboundPort, from: Peer, m: Extract<Control, { op: 'spawn' }>): void {
   const identity = { node: router.node, core: router.self, slot: m.slot, generation: m.generation, secret: m.secret };

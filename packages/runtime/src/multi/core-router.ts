@@ -3,7 +3,10 @@
  * addresses on the other cores. Outgoing, it turns sends, asks and signals into envelope
  * frames on the outbox of the destination core; incoming (inbound.ts), it hands frames to
  * local actors. It keeps the books of links, monitors and asks that span cores, and turns a
- * crashed core into exits with reason {@link CORE_CRASHED}.
+ * crashed core into exits with reason {@link CORE_CRASHED}. On a cluster node's gateway
+ * core, what the engine passes on from another node while it guards the other cores
+ * (`RemoteHost.guardOtherCores`: the federation's send policy) goes as a `checked` control
+ * message that the target's core checks before acting on it (inbound.ts).
  *
  * Runs the same on a worker thread, on the main thread (core 0) and in a simulation: it
  * sees channels (channel.ts) and the engine's reactor, never threads, timers or clocks.
@@ -21,6 +24,7 @@ import type { Engine } from '../kernel/engine.js';
 import type { RemoteAttachment } from '../kernel/remote-host.js';
 import { Mailbox } from '../kernel/mailbox.js';
 import type { RandomStream } from '../reactor.js';
+import type { PathPolicy } from '../path-policy.js';
 import type { CoreRelay, RemoteAskHandle, RemoteRouter, RemoteSpawn, ShutdownReport } from '../remote.js';
 import { Books } from './books.js';
 import type { PeerChannel } from '@pd/transport';
@@ -117,6 +121,10 @@ export class CoreRouter implements RemoteRouter, CorePort {
   private spanExport: ((spans: readonly SpanData[], core: number) => void) | null = null;
   /** The last error the router caught instead of throwing into the engine (for diagnosis). */
   lastError: unknown = null;
+  /** What `checked` messages are checked against here (set by the gateway's guard; see CorePort). */
+  inboundPolicy: PathPolicy | null = null;
+  /** The policy this core (the gateway) has the other cores check against, or null ({@link guard}). */
+  private guardPolicy: PathPolicy | null = null;
   /** Encoded bytes one message to another core may take (user sends, asks, replies). */
   readonly maxMessageBytes: number;
   /** As {@link maxMessageBytes}, for a value that rides inside a control message (sendWait, publish, spawn args). */
@@ -211,9 +219,10 @@ export class CoreRouter implements RemoteRouter, CorePort {
   send(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
     const peer = this.peers[this.coreOf(to)]!;
     if (peer.state === 'gone') return this.deadLetter(to, message);
+    const host = this.engine._remote;
+    if (host._guarding) return this.sendChecked(to, message, options);
     const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     // A traced send (telemetry on, inside a sampled span) goes in a frame of its own with the trace block.
-    const host = this.engine._remote;
     const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
     if (options === undefined && trace === null) {
       peer.outbox.user(to, message, 0, plain, this.codec.lastBytes);
@@ -263,7 +272,7 @@ export class CoreRouter implements RemoteRouter, CorePort {
         answer: (value) => settle(SEND_RESULTS.has(value as SendResult) ? value as SendResult : 'dead'),
         fail: () => settle('dead'),
       }, core);
-      this.control(core, { op: 'sendWait', to: addrIdentity(to), message, lane, deadline }, id);
+      this.control(core, { op: 'sendWait', to: addrIdentity(to), message, lane, deadline, ...(this.engine._remote._guarding ? { guarded: true } : {}) }, id);
     });
   }
 
@@ -271,9 +280,15 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const core = this.coreOf(to);
     const peer = this.peers[core]!;
     if (peer.state === 'gone') return 'dead';
+    const host = this.engine._remote;
+    if (host._guarding) {
+      this.codec.check(message, 'message', this.maxControlBytes);
+      this.books.addPending(ask, core);
+      this.checked(MessageKind.ask, to, null, message, laneOf(options?.priority), null, ask.id);
+      return 'queued';
+    }
     const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     this.books.addPending(ask, core);
-    const host = this.engine._remote;
     const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
     peer.outbox.frame(MessageKind.ask, null, addrIdentity(to), ask.id, message, laneOf(options?.priority), null, 0, trace, plain);
     return 'queued';
@@ -302,20 +317,38 @@ export class CoreRouter implements RemoteRouter, CorePort {
   }
 
   exit(target: AnyAddr, reason: ExitReason, from: AnyAddr | null): void {
-    this.frame(target, MessageKind.exit, from, 0, [portableReason(this.codec, reason), 0]);
+    this.signalFrame(target, MessageKind.exit, from, [portableReason(this.codec, reason), 0]);
   }
 
   stop(target: AnyAddr, reason: ExitReason): void {
-    this.frame(target, MessageKind.stop, null, 0, portableReason(this.codec, reason));
+    this.signalFrame(target, MessageKind.stop, null, portableReason(this.codec, reason));
   }
 
   kill(target: AnyAddr): void {
-    this.frame(target, MessageKind.kill, null, 0, null);
+    this.signalFrame(target, MessageKind.kill, null, null);
   }
 
   swap(target: AnyAddr, kind: string, args: unknown): void {
     if (args !== undefined) this.codec.check(args, 'swap args', this.maxControlBytes);
-    this.frame(target, MessageKind.swap, null, 0, [kind, args ?? null]);
+    this.signalFrame(target, MessageKind.swap, null, [kind, args ?? null]);
+  }
+
+  /**
+   * Gateway core: from now on, what the engine passes on from another node under its guard
+   * is checked against `policy` on the target's core (null: not checked); every other core
+   * is told now, a restarted one in its hello, so the policy is there before any message it
+   * covers (one ring, in order).
+   */
+  guard(policy: PathPolicy | null): void {
+    this.guardPolicy = policy;
+    for (let core = 0; core < this.peers.length; core++) {
+      const peer = this.peers[core];
+      if (peer !== null && peer !== undefined && peer.state !== 'gone') this.control(core, { op: 'guard', policy });
+    }
+  }
+
+  onDenied(_core: number): void {
+    this.engine._remote._refusedElsewhere();
   }
 
   publish(topic: string, message: unknown): number {
@@ -383,7 +416,9 @@ export class CoreRouter implements RemoteRouter, CorePort {
       peer.known = true;
     }
     // The first frame after a peer restarted says where our spawns onto it stand.
-    peer.outbox.attach(channel.out, restart === null ? null : this.controlFrame(core, { op: 'hello', next: peer.leaseNext }));
+    // The gateway's guard policy rides in it: the held frames that follow may be checked ones.
+    const policy = this.guardPolicy;
+    peer.outbox.attach(channel.out, restart === null ? null : this.controlFrame(core, { op: 'hello', next: peer.leaseNext, ...(policy === null ? {} : { policy }) }));
     if (restart !== null) {
       this.registry.announceTo(core);
       this.topics.announceTo(core);
@@ -624,6 +659,31 @@ export class CoreRouter implements RemoteRouter, CorePort {
   };
 
   // --- internal ---
+
+  /** A signal frame for `target`, or (passed on under the guard) a `checked` control message. */
+  private signalFrame(target: AnyAddr, kind: MessageKind, from: AnyAddr | null, body: unknown): void {
+    if (this.engine._remote._guarding) this.checked(kind, target, from, body, 0, null, 0);
+    else this.frame(target, kind, from, 0, body);
+  }
+
+  /** A send passed on under the guard: a `checked` control message, in order with the rest of this core's frames for the target. */
+  private sendChecked(to: AnyAddr, message: unknown, options: SendOptions | undefined): SendResult {
+    this.codec.check(message, 'message', this.maxControlBytes);
+    const ttl = options?.ttlMs;
+    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
+    this.checked(MessageKind.user, to, null, message, laneOf(options?.priority), ttl === undefined ? null : this.engine.reactor.now() + ttl, 0);
+    return 'queued';
+  }
+
+  /**
+   * What another node sent to `to` (an actor of another core of this engine), for its core to
+   * check against the guard's policy (inbound.ts `checked`); `corr`: the asker's id for an ask.
+   */
+  private checked(kind: MessageKind, to: AnyAddr, from: AnyAddr | null, body: unknown, lane: number, deadline: number | null, corr: number): void {
+    const host = this.engine._remote;
+    const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
+    this.control(to.core, { op: 'checked', kind, to: addrIdentity(to), from: from === null ? null : addrIdentity(from), body, lane, deadline, trace }, corr);
+  }
 
   /**
    * A frame the channel refused at flush (over the frame limit, or a message changed after

@@ -3,7 +3,11 @@
  * a local actor (messages, asks, signals), the asker's pending ask (replies), or this
  * core's endpoint (control). A frame for an actor another core has spawned here but whose
  * spawn request has not arrived yet (it travels on another ring) waits in that embryo's
- * queue, in arrival order, and is delivered right after the spawn.
+ * queue, in arrival order, and is delivered right after the spawn. A message the gateway
+ * passed on from another node under its guard (a `checked` control, a guarded sendWait) is
+ * checked against the guard's policy — the target's path, which only this core sees —
+ * before it is acted on; a refusal is the sender's dead letter or `ask/rejected`, as the
+ * node router's own refusals are, and is reported to the gateway, which counts it.
  *
  * Must not: let a malformed frame or a throwing handler escape (counted, never a crash), or
  * deliver frames of one ring out of order.
@@ -12,6 +16,7 @@ import { type AddrIdentity, type AnyAddr, AskError, Exit, type ExitReason, type 
 import { mintAddr } from '@pd/actor/internal';
 import { type ByteSource, type EnvelopeHeader, MessageKind, type TraceContext, decodeFrame } from '@pd/transport';
 import { S_DEAD } from '../kernel/cell.js';
+import { pathAllowed } from '../path-policy.js';
 import { LANE_OPTIONS } from './lanes.js';
 import type { Peer } from './peer.js';
 import type { CorePort } from './port.js';
@@ -34,7 +39,12 @@ interface Held {
   readonly batch: boolean;
   readonly body: unknown;
   readonly trace: TraceContext | null;
+  /** Passed on by the gateway under its guard: checked once the actor exists. */
+  readonly guarded: boolean;
 }
+
+/** The kinds a `checked` control may carry (what the policy covers). */
+const CHECKED_KINDS: ReadonlySet<number> = new Set([MessageKind.user, MessageKind.ask, MessageKind.exit, MessageKind.stop, MessageKind.kill, MessageKind.swap]);
 
 /** Frames held per embryo at most (invariant 9); more are dead letters. */
 const EMBRYO_MAX_FRAMES = 10_000;
@@ -59,7 +69,7 @@ export class Inbound implements InboundPort {
       return;
     }
     try {
-      this.dispatch(from, header.kind, header.source, header.destination, header.correlationId, header.priority, header.deadlineMs, (header.flags & 0x10) !== 0, body, header.trace);
+      this.dispatch(from, header.kind, header.source, header.destination, header.correlationId, header.priority, header.deadlineMs, (header.flags & 0x10) !== 0, body, header.trace, false);
     } catch {
       router.stats.badFrames++;
     }
@@ -70,7 +80,23 @@ export class Inbound implements InboundPort {
    * its target (held with them for an embryo); the answer is the SendResult, once it has one.
    */
   sendWait(from: Peer, m: Extract<Control, { op: 'sendWait' }>, corr: number): void {
-    this.dispatch(from, SEND_WAIT, null, m.to, corr, m.lane, m.deadline, false, m.message, null);
+    this.dispatch(from, SEND_WAIT, null, m.to, corr, m.lane, m.deadline, false, m.message, null, m.guarded === true);
+  }
+
+  /**
+   * A message from another node that the gateway passed on under its guard: dispatched as
+   * the frame it stands for would be, after the check against the policy. Only the gateway
+   * passes such messages on (it alone reaches other nodes).
+   */
+  checked(from: Peer, m: Extract<Control, { op: 'checked' }>, corr: number): void {
+    const router = this.router;
+    const to = m.to;
+    if (!CHECKED_KINDS.has(m.kind) || (m.kind === MessageKind.ask) !== (corr !== 0) || typeof to !== 'object' || to === null
+      || to.node !== router.node || to.core !== router.self || from.core !== router.gateway) {
+      router.stats.badFrames++;
+      return;
+    }
+    this.dispatch(from, m.kind, m.from, to, corr, m.lane, m.deadline, false, m.body, m.trace, true);
   }
 
   /** Embryos whose spawner (and epoch) match `dead` will never be spawned: their frames fail now. */
@@ -89,7 +115,7 @@ export class Inbound implements InboundPort {
     const held = this.embryos.get(key);
     if (held === undefined) return;
     this.embryos.delete(key);
-    for (const h of held) this.dispatch(h.from, h.kind, h.source, h.destination, h.correlationId, h.priority, h.deadlineMs, h.batch, h.body, h.trace);
+    for (const h of held) this.dispatch(h.from, h.kind, h.source, h.destination, h.correlationId, h.priority, h.deadlineMs, h.batch, h.body, h.trace, h.guarded);
   }
 
   /** The peer's lease baseline became known (its hello): embryos it will never spawn fail now. */
@@ -104,9 +130,12 @@ export class Inbound implements InboundPort {
 
   // --- internal ---
 
-  /** `trace`: the envelope's trace block (the reused header's: copied before it is kept). */
+  /**
+   * `trace`: the envelope's trace block (the reused header's: copied before it is kept).
+   * `guarded`: passed on by the gateway under its guard (checked against the policy here).
+   */
   private dispatch(from: Peer, kind: number, src: AddrIdentity | null, dst: AddrIdentity, corr: number, priority: number, deadlineMs: number | null, batch: boolean, body: unknown,
-    trace: TraceContext | null): void {
+    trace: TraceContext | null, guarded: boolean): void {
     const router = this.router;
     if (kind === MessageKind.reply) return this.onReply(corr, body);
     // For an actor of another node (this is the gateway core): passed on to the router that reaches it.
@@ -116,8 +145,11 @@ export class Inbound implements InboundPort {
     if (dst.core !== router.self) return void router.stats.badFrames++;
     if (dst.slot === ENDPOINT_SLOT) return handleControl(router, this, from, body as Control, kind === MessageKind.ask ? corr : 0);
     const target = this.target(dst);
-    if (target === EMBRYO) return this.hold({ from, kind, source: src === null ? null : { ...src }, destination: { ...dst }, correlationId: corr, priority, deadlineMs, batch, body, trace: copyTrace(trace) });
+    if (target === EMBRYO) {
+      return this.hold({ from, kind, source: src === null ? null : { ...src }, destination: { ...dst }, correlationId: corr, priority, deadlineMs, batch, body, trace: copyTrace(trace), guarded });
+    }
     if (target === null) return this.refuse(from, kind, dst, src, corr, batch, body);
+    if (guarded && !this.allowed(target)) return this.denied(from, kind, target, corr, body);
     const engine = router.engine;
     const source = src === null ? null : router.resolveAddr(src);
     switch (kind) {
@@ -222,6 +254,40 @@ export class Inbound implements InboundPort {
     const peer = router.peers[lease.spawner];
     if (peer === null || peer === undefined || peer.state === 'gone') return null;
     return this.pendingLease(peer, lease.epoch, lease.n) ? EMBRYO : null;
+  }
+
+  /** Whether the guard's policy lets another node reach the live local actor `target` (none known: no). */
+  private allowed(target: AnyAddr): boolean {
+    const policy = this.router.inboundPolicy;
+    return policy !== null && pathAllowed(policy, this.router.engine.liveCell(target, 'deliver')?.path);
+  }
+
+  /**
+   * A message from another node the policy refuses here: what the node router owes for a
+   * refusal of its own (a dead letter `rejected`, `ask/rejected`, a signal not applied), and
+   * a report to the gateway, which counts it.
+   */
+  private denied(from: Peer, kind: number, to: AnyAddr, corr: number, body: unknown): void {
+    const router = this.router;
+    const host = router.engine._remote;
+    router.control(from.core, { op: 'denied' });
+    switch (kind) {
+      case MessageKind.user:
+        host.deadLetter(to, body, 'rejected');
+        return;
+      case SEND_WAIT:
+        router.reply(from.core, corr, [0, host.deadLetter(to, body, 'rejected')]);
+        return;
+      case MessageKind.ask:
+        host.deadLetter(to, body, 'rejected');
+        // The words of the node router's refusal (federation node-router.ts), so the asker sees the same wherever the target lives.
+        router.reply(from.core, corr, [1, portableError(router.codec, new AskError('ask/rejected',
+          `${String(to)} refused the request: the federation policy does not let remote nodes send there`, { to: String(to) }))]);
+        return;
+      default:
+        // exit, stop, kill, swap: not applied.
+        return;
+    }
   }
 
   /** Whether spawn `n` of the peer's `epoch` may still arrive. */

@@ -8,6 +8,7 @@ import type { AddrIdentity, AnyAddr, ExitReason, MonitorRef, SendResult, SpawnOp
 import type { Codec, MessageKind } from '@pd/transport';
 import type { ActorCell } from '../kernel/cell.js';
 import type { Engine } from '../kernel/engine.js';
+import type { PathPolicy } from '../path-policy.js';
 import type { RemoteSpawn } from '../remote.js';
 import type { Books } from './books.js';
 import type { Peer } from './peer.js';
@@ -31,6 +32,8 @@ export interface CorePort {
   /** The engine's incarnation (the `node` of every address). */
   readonly node: number;
   readonly cores: number;
+  /** The core that carries this engine's traffic with other nodes, or -1 (see `CoreRouterOptions.gateway`). */
+  readonly gateway: number;
   /** This core's restart count. */
   readonly epoch: number;
   readonly codec: Codec;
@@ -49,6 +52,14 @@ export interface CorePort {
   recordTelemetry(setup: CoreTelemetrySetup | null): void;
   /** Spans another core recorded (core 0: handed to the instrumentation's span export). */
   onSpans(core: number, spans: readonly SpanData[]): void;
+  /**
+   * What `checked` messages (from another node, through the gateway) are checked against
+   * here: set by the gateway's `guard` (or its hello); null until then, and a checked message
+   * that finds none is refused (a rule this core has not seen never lets one through).
+   */
+  inboundPolicy: PathPolicy | null;
+  /** `core` refused a message passed on under the guard (the gateway counts it). */
+  onDenied(core: number): void;
   readonly registry: { onControl(from: number, m: Extract<Control, { space: Space }>): void };
   readonly topics: { onCount(core: number, topic: string, count: number): void; deliverLocal(topic: string, message: unknown): void };
   /** One frame of its own to the actor `to` (which lives on another core). */

@@ -7,6 +7,8 @@
  * Owns: the shapes. Must not: carry anything but plain data (they cross the codec).
  */
 import type { AddrIdentity, SpawnOptions } from '@pd/actor';
+import type { TraceContext } from '@pd/transport';
+import type { PathPolicy } from '../path-policy.js';
 import type { CoreTelemetrySetup } from '../telemetry/core-telemetry.js';
 import type { SpanData } from '../telemetry/worker-tracer.js';
 
@@ -22,8 +24,25 @@ export type Control =
     /** A monitor to hold from the start (a stand-in watching its remote child). */
     readonly watch: { readonly watcher: AddrIdentity; readonly ref: number } | null;
   }
-  /** First frame to a restarted core: the sender's next spawn sequence number for it. */
-  | { readonly op: 'hello'; readonly next: number }
+  /**
+   * First frame to a restarted core: the sender's next spawn sequence number for it, and
+   * (the gateway, guarding the other cores) the policy it checks `checked` messages against.
+   */
+  | { readonly op: 'hello'; readonly next: number; readonly policy?: PathPolicy }
+  /** From the gateway (core 0 of a cluster node): check `checked` messages against `policy` from now on (null: none). */
+  | { readonly op: 'guard'; readonly policy: PathPolicy | null }
+  /**
+   * From the gateway: a message or signal another node sent to the actor `to` of this core,
+   * to be checked against the guard's policy (the target's path) before it is acted on. `kind`
+   * is the envelope kind it would have had (user, ask, exit, stop, kill, swap), `body` its
+   * payload; an ask is a control ask whose correlation id is the asker's.
+   */
+  | {
+    readonly op: 'checked'; readonly kind: number; readonly to: AddrIdentity; readonly from: AddrIdentity | null; readonly body: unknown;
+    readonly lane: number; readonly deadline: number | null; readonly trace: TraceContext | null;
+  }
+  /** To the gateway: this core refused a `checked` message (or a guarded sendWait); counted there. */
+  | { readonly op: 'denied' }
   /** To a name's home core: bind `key` to `addr` unless another live actor holds it. */
   | { readonly op: 'claim'; readonly space: Space; readonly key: string; readonly addr: AddrIdentity }
   /** To a name's home core: unbind `key` if it is bound to `addr`. */
@@ -42,7 +61,11 @@ export type Control =
    * A `sendWait` (an ask): put `message` in the mailbox of `to` (a lane, an absolute
    * deadline or null), waiting for room if it is `backpressure`; the answer is the SendResult.
    */
-  | { readonly op: 'sendWait'; readonly to: AddrIdentity; readonly message: unknown; readonly lane: number; readonly deadline: number | null }
+  | {
+    readonly op: 'sendWait'; readonly to: AddrIdentity; readonly message: unknown; readonly lane: number; readonly deadline: number | null;
+    /** From the gateway for another node: checked as a `checked` message is. */
+    readonly guarded?: true;
+  }
   /** Introspection (an ask): this core's view, as plain data. */
   | { readonly op: 'inspect'; readonly what: 'list' | 'tree' | 'stats' | 'terminated' | 'dead-letters' | 'telemetry'; readonly filter?: Readonly<Record<string, string>> }
   /** From core 0 (instrumented): record this core's metrics as `setup` says (null: stop). */
