@@ -17,9 +17,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, Down, ExitSignal, defineKind } from '@pd/actor';
-import { SimCores } from '@pd/runtime';
+import { type Engine, SimCores, type SimCoresOptions } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
-import type { Engine } from '@pd/runtime';
 import { type Federation, createFederation } from './index.js';
 
 const SECRET = 'sim-federation-secret-0123456789';
@@ -42,7 +41,7 @@ interface Outcome {
 }
 
 /** Nodes a and b, each two simulated cores with its federation on core 0; not started. */
-function twoNodes(world: SimWorld, kinds: readonly ReturnType<typeof defineKind>[]): Map<string, { cores: SimCores; federation: Federation }> {
+function twoNodes(world: SimWorld, kinds: NonNullable<SimCoresOptions['kinds']>): Map<string, { cores: SimCores; federation: Federation }> {
   const nodes = new Map<string, { cores: SimCores; federation: Federation }>();
   for (const id of ['a', 'b']) {
     const host = `h${id}`;
@@ -151,9 +150,9 @@ describe('multi-core nodes in the simulator', () => {
 interface NamesOutcome {
   /** What reached the actors on core 1, by name. */
   got: Record<string, unknown[]>;
-  /** `svc` as each node resolved it, step by step ('core1' for the holder, 'none', 'other'). */
+  /** The checkpoints the script passed, in order. */
   steps: string[];
-  /** b's view of the group `g` after the publish, and the count it published to. */
+  /** How many members b's publish to `g` was sent to. */
   published: number;
   badFrames: number;
   hash: string;
