@@ -11,8 +11,8 @@
  *
  * On a multi-core engine the worker may run on any core: one on core 0 is found at once
  * (`engine.resolve`); one on another core (kept on core 0 by a stand-in, or under a parent
- * of its own core) through the cross-core view (cores.ts), asynchronously, one look per
- * name at a time, and only while its name is free. The name holds the actor itself, not its
+ * of its own core) by asking the cores for what runs at its path (the runtime's `multiCore`
+ * view), asynchronously, one look per name at a time, and only while its name is free. The name holds the actor itself, not its
  * stand-in, so messages go straight to its core.
  *
  * Owns: the configured names and which are released. Must not: register anything but the
@@ -128,7 +128,7 @@ export class ClusterNameKeeper {
       if (registry.whereis(name) !== undefined) continue;
       const addr = this.actorAt(path);
       if (addr !== undefined) this.register(name, addr);
-      else if (EngineView.of(this.engine).multi && !this.looking.has(name)) lookups.push(this.lookElsewhere(name, path));
+      else if (!this.looking.has(name)) lookups.push(this.lookElsewhere(name, path));
     }
     return Promise.all(lookups).then(() => undefined);
   }
@@ -172,13 +172,20 @@ export class ClusterNameKeeper {
     }
   }
 
-  /** Find the actor at `path` on the other cores; register `name` for it if the name is still free then. Never rejects. */
+  /**
+   * On a multi-core engine, find the actor at `path` on the other cores (each core lists only
+   * what is at or under `path`); register `name` for it if the name is still free then.
+   * Never rejects.
+   */
   private lookElsewhere(name: string, path: string): Promise<void> {
+    const cores = EngineView.of(this.engine).cores;
+    if (cores === null) return Promise.resolve();
     this.looking.add(name);
-    return EngineView.of(this.engine).byPath(path).then((info) => {
+    return cores.list({ path }).then((found) => {
       this.looking.delete(name);
-      if (info === undefined || !this.federation.running || this.released.has(name) || this.federation.registry.whereis(name) !== undefined) return;
-      this.register(name, info.addr);
+      const actor = found.find((a) => a.path === path && a.kind !== STAND_IN_KIND);
+      if (actor === undefined || !this.federation.running || this.released.has(name) || this.federation.registry.whereis(name) !== undefined) return;
+      this.register(name, actor.addr);
     }, () => {
       this.looking.delete(name);
     });
