@@ -6,7 +6,8 @@
  * registered counter on the other node through the federation; `pd cluster peers` shows the
  * connection up with frames counted both ways; `pd ps`, `pd tree`, `pd inspect`, `pd
  * children` and `pd dead` with `--node` show the other node's actors; `pd stop` ends both.
- * Node a is a multi-core engine whose counter runs on core 1, behind a's gateway core. Also:
+ * Node a is a multi-core engine whose counter runs on core 1, behind a's gateway core; `pd
+ * cluster register` names it there and b calls it by that name. Also:
  * a secret file others can read is a config error naming the field, and nothing starts.
  *
  * Nothing here depends on speed: every step waits for the answer of the one before.
@@ -112,6 +113,20 @@ describe('pd with two engines federated on loopback', { timeout: E2E_TIMEOUT_MS 
     const missing = await pd(['call', '--engine', B, '--node', 'a', 'nobody', '{}', '--json'], env);
     expect(missing.code).toBe(5);
     expect(missing.json.error.message).toBe('no live actor has the registered name "nobody" on node "a"');
+  });
+
+  it('pd cluster register names the counter on a\'s core 1; b resolves the name and calls through it', async () => {
+    const registered = await pdj(['cluster', 'register', 'tally', 'counter', '--engine', A]);
+    expect(registered).toMatchObject({ nodeId: 'a', name: 'tally', node: 'a', path: '/user/app/counter', already: false });
+    expect(registered.addr).toMatch(/^<\d+\.1\.\d+\.\d+>$/);
+    const held = await until(async () => {
+      const names = await pdj(['cluster', 'names', '--engine', B]);
+      return names.names.find((n: { name: string }) => n.name === 'tally') ?? null;
+    }, 'b resolves tally');
+    expect(held).toMatchObject({ node: 'a', addr: registered.addr });
+    // b has no actor called tally: the call goes to the cluster name's holder on a's core 1.
+    expect(await pdj(['call', '--engine', B, 'tally', '{"type":"get"}'])).toMatchObject({ addr: registered.addr, reply: 42 });
+    expect(await pdj(['cluster', 'unregister', 'tally', '--engine', A])).toMatchObject({ unregistered: true });
   });
 
   it('cluster peers shows the connection up with frames both ways, on both nodes', async () => {

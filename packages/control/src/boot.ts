@@ -121,7 +121,7 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     // The config's cluster names: registered before the engine is reported started, then kept.
     if (federation !== null) {
       keeper = new ClusterNameKeeper(federation, engine, configuredNames(config.tree));
-      keeper.start();
+      await keeper.start();
     }
     inst?.ready?.();
     if (config.control.enabled) {

@@ -9,6 +9,12 @@
  * unregister` releases a configured name (the keeper stops keeping it) until `pd cluster
  * register` names it again or the engine restarts.
  *
+ * On a multi-core engine the worker may run on any core: one on core 0 is found at once
+ * (`engine.resolve`); one on another core (kept on core 0 by a stand-in, or under a parent
+ * of its own core) by asking the cores for what runs at its path (the runtime's `multiCore`
+ * view), asynchronously, one look per name at a time, and only while its name is free. The name holds the actor itself, not its
+ * stand-in, so messages go straight to its core.
+ *
  * Owns: the configured names and which are released. Must not: register anything but the
  * live actor at the configured path, or take a name another node holds.
  */
@@ -16,6 +22,7 @@ import type { AnyAddr } from '@pd/actor';
 import type { Federation } from '@pd/federation';
 import type { Engine } from '@pd/runtime';
 import type { ChildSpec, TreeSection } from './config/types.js';
+import { EngineView, STAND_IN_KIND } from './cores.js';
 
 /** A `clusterName` of the config's tree. */
 export interface ConfiguredName {
@@ -62,16 +69,25 @@ export function configuredNames(tree: TreeSection): ConfiguredName[] {
 export class ClusterNameKeeper {
   private readonly released = new Set<string>();
   private readonly errors = new Map<string, string>();
+  /** The actor each name was last registered for here (an actor of another core is not found synchronously). */
+  private readonly registered = new Map<string, AnyAddr>();
+  /** Names whose actor is being looked up on the other cores. */
+  private readonly looking = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly federation: Federation, private readonly engine: Engine, readonly names: readonly ConfiguredName[]) {}
 
-  /** Register what can be now, then look again every {@link KEEP_INTERVAL_MS}. */
-  start(intervalMs = KEEP_INTERVAL_MS): void {
-    this.keep();
-    if (this.names.length === 0 || this.timer !== null) return;
-    this.timer = setInterval(() => this.keep(), intervalMs);
-    this.timer.unref?.();
+  /**
+   * Register what can be now, then look again every {@link KEEP_INTERVAL_MS}. Resolves once
+   * the first look is done (workers on other cores looked up too).
+   */
+  start(intervalMs = KEEP_INTERVAL_MS): Promise<void> {
+    const first = this.keep();
+    if (this.names.length > 0 && this.timer === null) {
+      this.timer = setInterval(() => void this.keep(), intervalMs);
+      this.timer.unref?.();
+    }
+    return first;
   }
 
   close(): void {
@@ -91,29 +107,30 @@ export class ClusterNameKeeper {
     return true;
   }
 
-  /** `pd cluster register` of a configured name for its configured actor: keep it again. */
-  rearm(name: string): void {
+  /** `pd cluster register` of a configured name for its configured actor (`addr`): keep it again. */
+  rearm(name: string, addr?: AnyAddr): void {
     this.released.delete(name);
     this.errors.delete(name);
+    if (addr !== undefined) this.registered.set(name, addr);
   }
 
-  /** One look at every configured name: register those that are free and whose actor runs. */
-  keep(): void {
-    if (!this.federation.running) return;
+  /**
+   * One look at every configured name: register those that are free and whose actor runs.
+   * Resolves when the look-ups on other cores it started are done.
+   */
+  keep(): Promise<void> {
+    if (!this.federation.running) return Promise.resolve();
     const registry = this.federation.registry;
+    const lookups: Promise<void>[] = [];
     for (const { name, path } of this.names) {
       if (this.released.has(name)) continue;
+      // Held: ours (this incarnation: the registry drops an exited holder's names), or another node's.
+      if (registry.whereis(name) !== undefined) continue;
       const addr = this.actorAt(path);
-      if (addr === undefined) continue;
-      const holder = registry.list().find((n) => n.name === name);
-      if (holder !== undefined) continue; // Ours (this incarnation: the registry drops an exited holder's names), or another node's.
-      try {
-        registry.register(name, addr);
-        this.errors.delete(name);
-      } catch (error) {
-        this.errors.set(name, (error as Error).message);
-      }
+      if (addr !== undefined) this.register(name, addr);
+      else if (!this.looking.has(name)) lookups.push(this.lookElsewhere(name, path));
     }
+    return Promise.all(lookups).then(() => undefined);
   }
 
   /** Each configured name and what became of it. */
@@ -123,7 +140,7 @@ export class ClusterNameKeeper {
     return this.names.map((n) => {
       if (this.released.has(n.name)) return { ...n, state: 'released' };
       const holder = held.find((h) => h.name === n.name);
-      const addr = this.actorAt(n.path);
+      const addr = this.actorAt(n.path) ?? this.registered.get(n.name);
       if (holder !== undefined && holder.node === this.federation.nodeId && addr !== undefined && holder.addr.equals(addr)) return { ...n, state: 'held' };
       if (holder !== undefined && holder.node !== this.federation.nodeId) return { ...n, state: 'elsewhere', node: holder.node };
       const error = this.errors.get(n.name);
@@ -134,12 +151,43 @@ export class ClusterNameKeeper {
 
   // --- internal ---
 
+  private register(name: string, addr: AnyAddr): void {
+    try {
+      this.federation.registry.register(name, addr);
+      this.registered.set(name, addr);
+      this.errors.delete(name);
+    } catch (error) {
+      this.errors.set(name, (error as Error).message);
+    }
+  }
+
+  /** The live actor of this core at `path`; undefined for none, or for a stand-in (its actor runs on another core). */
   private actorAt(path: string): AnyAddr | undefined {
     try {
       const addr = this.engine.resolve(path);
-      return addr !== undefined && this.engine.info(addr) !== undefined ? addr : undefined;
+      const info = addr === undefined ? undefined : this.engine.info(addr);
+      return info !== undefined && info.kind !== STAND_IN_KIND ? addr : undefined;
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * On a multi-core engine, find the actor at `path` on the other cores (each core lists only
+   * what is at or under `path`); register `name` for it if the name is still free then.
+   * Never rejects.
+   */
+  private lookElsewhere(name: string, path: string): Promise<void> {
+    const cores = EngineView.of(this.engine).cores;
+    if (cores === null) return Promise.resolve();
+    this.looking.add(name);
+    return cores.list({ path }).then((found) => {
+      this.looking.delete(name);
+      const actor = found.find((a) => a.path === path && a.kind !== STAND_IN_KIND);
+      if (actor === undefined || !this.federation.running || this.released.has(name) || this.federation.registry.whereis(name) !== undefined) return;
+      this.register(name, actor.addr);
+    }, () => {
+      this.looking.delete(name);
+    });
   }
 }

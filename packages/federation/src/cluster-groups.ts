@@ -11,6 +11,10 @@
  *
  * A group is also a topic: {@link ClusterGroups.publish} sends a message to every member.
  *
+ * On a multi-core node, actors of every core join (the federation runs on core 0; the exit
+ * of another core's member reaches it through the monitor the host holds on the member,
+ * {@link GroupsHost.watch}; core-exits.ts).
+ *
  * Owns: the local and remote member sets, their notices and the listeners of changes. Must
  * not: throw for anything a peer sends (a bad notice is dropped and counted), trust a peer
  * for an actor that is not its own, or let a listener that throws disturb it (it is dropped
@@ -23,7 +27,12 @@ import type { Notice } from './protocol.js';
 export interface GroupsHost {
   readonly nodeId: string;
   incarnation(): number;
+  /** Whether `addr` is a live actor of this node (of another core: whether its core is up; see `RegistryHost.alive`). */
   alive(addr: AnyAddr): boolean;
+  /** A membership now holds `addr`: an actor of another core of this node must have its exit reported (`exited`); no-op for others. */
+  watch?(addr: AnyAddr): void;
+  /** No membership holds `addr` any more (it left): its watch may go. */
+  unwatch?(addr: AnyAddr): void;
   /** Send `message` to any actor (a member elsewhere included). */
   send(addr: AnyAddr, message: unknown): void;
   noticeTo(peer: string, notice: Notice): void;
@@ -72,9 +81,11 @@ export class ClusterGroups {
   constructor(private readonly host: GroupsHost) {}
 
   /**
-   * Add the live local actor `addr` to `group` (created on first join); joining again is a
-   * no-op. Throws `arg/invalid` for a bad group name, something not an address, or an actor
-   * that is not a live actor of this node (a group's members join on their own node).
+   * Add the live actor `addr` of this node (of any of its cores) to `group` (created on
+   * first join); joining again is a no-op. Throws `arg/invalid` for a bad group name,
+   * something not an address, or an actor that is not a live actor of this node (a group's
+   * members join on their own node). An actor of another core whose exit is on its way
+   * joins, and leaves when the exit arrives.
    */
   join(group: string, addr: AnyAddr): void {
     checkGroup(group, 'join');
@@ -86,6 +97,7 @@ export class ClusterGroups {
     let mine = this.groupsOf.get(addr.key);
     if (mine === undefined) this.groupsOf.set(addr.key, (mine = new Set()));
     mine.add(group);
+    this.host.watch?.(addr);
     this.broadcast({ op: 'groups', full: false, joins: [[group, [addr]]], leaves: [] });
     this.changed({ group, node: this.host.nodeId, joined: [addr], left: [] });
     this.host.dialMembers?.();
@@ -102,6 +114,7 @@ export class ClusterGroups {
     const mine = this.groupsOf.get(addr.key);
     mine?.delete(group);
     if (mine?.size === 0) this.groupsOf.delete(addr.key);
+    this.host.unwatch?.(addr);
     this.broadcast({ op: 'groups', full: false, joins: [], leaves: [[group, [addr]]] });
     this.changed({ group, node: this.host.nodeId, joined: [], left: [addr] });
     return true;
@@ -185,7 +198,12 @@ export class ClusterGroups {
     for (const [group, members] of table) this.changed({ group, node: peer, joined: [], left: [...members.values()] });
   }
 
-  /** A local actor exited: it leaves every group. */
+  /** Whether `addr` is a member of a group here. */
+  holds(addr: AnyAddr): boolean {
+    return this.groupsOf.has(addr.key);
+  }
+
+  /** An actor of this node exited (of this core, from the router; of another core, from its watch): it leaves every group. */
   exited(local: AnyAddr): void {
     const mine = this.groupsOf.get(local.key);
     if (mine === undefined) return;

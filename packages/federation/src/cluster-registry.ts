@@ -19,6 +19,10 @@
  * A node that holds names connects to every member (connections are otherwise made by the
  * first message), so a name is known cluster-wide without traffic between the nodes.
  *
+ * A multi-core node registers names for the actors of any of its cores: the federation runs
+ * on core 0, and hears of another core's actor's exit through the monitor the host holds on
+ * it from the registration on ({@link RegistryHost.watch}; core-exits.ts).
+ *
  * Owns: the entries, the clock, the conflict rule and its notices. Must not: throw for
  * anything a peer sends (a bad notice is dropped and counted), or trust a peer's entry for
  * an actor that is not its own.
@@ -61,8 +65,16 @@ export interface RegistryHost {
   readonly nodeId: string;
   /** This node's incarnation (the `node` of its local addresses). */
   incarnation(): number;
-  /** Whether `addr` is a live local actor. */
+  /**
+   * Whether `addr` is a live actor of this node. For an actor of another core of a multi-core
+   * node, whether its core is up: one that exited already is reported through `exited` once
+   * {@link watch}ed.
+   */
   alive(addr: AnyAddr): boolean;
+  /** A name now holds `addr`: an actor of another core of this node must have its exit reported (`exited`); no-op for others. */
+  watch?(addr: AnyAddr): void;
+  /** A name no longer holds `addr` (unregistered, lost a conflict): its watch may go. */
+  unwatch?(addr: AnyAddr): void;
   /** Deliver `message` to a local actor. */
   tell(addr: AnyAddr, message: unknown): void;
   noticeTo(peer: string, notice: Notice): void;
@@ -97,19 +109,22 @@ export class ClusterRegistry {
   }
 
   /**
-   * Register `name` for the local actor `addr` across the cluster. Throws
-   * `registry/name-taken` when this node knows a holder already (a conflict it cannot see
-   * yet — across a partition — is decided when the sides meet).
+   * Register `name` for the live actor `addr` of this node (on any of its cores) across the
+   * cluster. Throws `registry/name-taken` when this node knows a holder already (a conflict
+   * it cannot see yet — across a partition — is decided when the sides meet). An actor of
+   * another core whose exit is on its way is registered, and dropped when the exit arrives.
    */
   register(name: string, addr: AnyAddr): void {
     if (typeof name !== 'string' || name === '' || name.length > MAX_NAME) throw new ArgumentError(`cluster registry: name must be a non-empty string of at most ${MAX_NAME} characters`);
     if (!isAddr(addr) || addr.node !== this.host.incarnation() || !this.host.alive(addr)) {
-      throw new ArgumentError(`cluster registry: '${name}' can be registered for a live actor of this node only`);
+      throw new ArgumentError(`cluster registry: '${name}' can be registered for a live actor of this node only (on any of its cores)`);
     }
     const holder = this.whereis(name);
     if (holder !== undefined) throw new RegistryError('registry/name-taken', `the cluster name '${name}' is taken`, { name });
     const entry: ClusterName = { name, addr, node: this.host.nodeId, clock: this.clock.now() };
     this.own.set(name, entry);
+    // Watched before anything else can happen: an exit from now on (or already past) reaches `exited`.
+    this.host.watch?.(addr);
     this.broadcast({ op: 'registry', full: false, entries: [[name, addr, entry.clock]], removed: [] });
     this.host.dialMembers?.();
   }
@@ -121,9 +136,18 @@ export class ClusterRegistry {
 
   /** Drop `name` if this node holds it; true when it did. */
   unregister(name: string): boolean {
-    if (!this.own.delete(name)) return false;
+    const entry = this.own.get(name);
+    if (entry === undefined) return false;
+    this.own.delete(name);
     this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
+    this.host.unwatch?.(entry.addr);
     return true;
+  }
+
+  /** Whether one of this node's names is held by `addr`. */
+  holds(addr: AnyAddr): boolean {
+    for (const e of this.own.values()) if (e.addr.equals(addr)) return true;
+    return false;
   }
 
   /** The holder of `name` in the cluster as this node knows it (the conflict order's first), or undefined. */
@@ -155,7 +179,7 @@ export class ClusterRegistry {
     this.remote.delete(peer);
   }
 
-  /** A local actor exited: its names are dropped. */
+  /** An actor of this node exited (of this core, from the router; of another core, from its watch): its names are dropped. */
   exited(local: AnyAddr): void {
     const gone: string[] = [];
     for (const [name, e] of this.own) if (e.addr.equals(local)) gone.push(name);
@@ -202,6 +226,7 @@ export class ClusterRegistry {
     this.conflictLog.push(conflict);
     if (this.conflictLog.length > 1024) this.conflictLog.shift();
     this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
+    this.host.unwatch?.(mine.addr);
     const message: NameConflictMessage = { type: NAME_CONFLICT, name, winner: winner.addr, winnerNode: winner.node };
     this.host.tell(mine.addr, message);
     this.host.lost?.(conflict);

@@ -18,6 +18,7 @@ import {
 import { PolicyGate, type PolicyRefusals } from './policy.js';
 import { ClusterRegistry } from './cluster-registry.js';
 import { ClusterGroups } from './cluster-groups.js';
+import { CoreExits } from './core-exits.js';
 import { ClusterEvents } from './cluster-events.js';
 import { Downing, type DowningDecision, type DowningStrategy } from './downing.js';
 import { type MemberInfo, SwimMembership, type SwimStats } from './swim.js';
@@ -294,9 +295,22 @@ export class Federation {
         if (this.events.active) this.events.emit({ type: 'member', at: engine.reactor.wallTime(), node: c.id, status: c.status, incarnation: c.incarnation, by: c.by });
       },
     });
+    // Names and members may be actors of any core: core 0's exits come from the router's
+    // hook, the other cores' from the monitors core 0 holds on them (core-exits.ts).
+    const exits = new CoreExits(engine, {
+      exited: (addr) => router.extension?.exited(addr),
+      held: (addr) => registry.holds(addr) || groups.holds(addr),
+      onError: (error) => {
+        router.counters.errors++;
+        router.lastError = error;
+      },
+    });
+    const alive = (addr: AnyAddr): boolean => (exits.otherCore(addr) ? exits.coreUp(addr) : engine.info(addr) !== undefined);
+    const watch = (addr: AnyAddr): void => exits.watch(addr);
+    const unwatch = (addr: AnyAddr): void => exits.unwatch(addr);
     const registry = new ClusterRegistry({
-      nodeId: o.nodeId, incarnation: () => engine.incarnation,
-      alive: (addr) => engine.info(addr) !== undefined, tell: (addr, message) => void engine.send(addr, message),
+      nodeId: o.nodeId, incarnation: () => engine.incarnation, alive, watch, unwatch,
+      tell: (addr, message) => void engine.send(addr, message),
       noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(), dialMembers: () => router.dialMembers(),
       wallTime: () => engine.reactor.wallTime(),
       lost: (c) => {
@@ -308,7 +322,7 @@ export class Federation {
       },
     });
     const groups = new ClusterGroups({
-      nodeId: o.nodeId, incarnation: () => engine.incarnation, alive: (addr) => engine.info(addr) !== undefined,
+      nodeId: o.nodeId, incarnation: () => engine.incarnation, alive, watch, unwatch,
       send: (addr, message) => void engine.send(addr, message),
       noticeTo: (peer, notice) => router.noticeTo(peer, notice), upPeers: () => router.upPeers(), dialMembers: () => router.dialMembers(),
     });
@@ -378,8 +392,8 @@ export class Federation {
   }
 
   /**
-   * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for a
-   * local actor, `registry.whereis(name)` from any node), conflicts decided by (hybrid
+   * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for an
+   * actor of this node, on any of its cores; `registry.whereis(name)` from any node), conflicts decided by (hybrid
    * logical clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
    */
   get registry(): ClusterRegistry {
@@ -389,7 +403,7 @@ export class Federation {
 
   /**
    * Process groups spanning the nodes, with Erlang `pg`'s semantics: `groups.join(group, addr)`
-   * for a local actor (it leaves on exit), `groups.members(group)` from any node,
+   * for an actor of this node, on any of its cores (it leaves on exit), `groups.members(group)` from any node,
    * `groups.subscribe(fn, group?)` for changes, `groups.publish(group, message)` to send to
    * every member. Once started.
    */

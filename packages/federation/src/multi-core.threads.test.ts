@@ -4,9 +4,11 @@
  * core 1 of node a reaches one on core 1 of node b through a's rings, the network, then
  * b's rings: send in order, ask both ways, links and monitors with the other side's exit
  * reason, `noconnection` when a node goes away, unlink and demonitor that hold, spawns on
- * a named node that land on its worker core, and the send policy for actors on a worker
- * core (checked there) answering as it does on core 0. The probes live in worker threads, so
- * they report to clients on core 0. Every wait is for an observable condition.
+ * a named node that land on its worker core, the send policy for actors on a worker core
+ * (checked there) answering as it does on core 0, and a cluster name and a group membership
+ * for an actor on core 1, gone on both nodes when that core crashes and restarts. The probes
+ * live in worker threads, so they report to clients on core 0. Every wait is for an
+ * observable condition.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyAddr } from '@pd/actor';
@@ -228,5 +230,30 @@ describe('multi-core nodes', () => {
     await until(a.engine, () => find(a.got, (m) => m.failed !== undefined) !== undefined, 'the failed ask');
     expect(find(a.got, (m) => m.failed !== undefined)).toEqual({ at: 1, failed: 'ask/target-exited' });
     expect(a.engine.deadLetters().byReason.unknown).toBe(2);
+  });
+
+  it('a cluster name and a group membership for an actor on core 1: reached from the other node, gone on both when its core restarts', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const b = nodes.get('b')!;
+    const onA = await probeOnCore1(a);
+    a.federation.registry.register('svc', onA);
+    a.federation.groups.join('g', onA);
+    await until(b.engine, () => b.federation.registry.whereis('svc') !== undefined && b.federation.groups.members('g').length === 1, 'b sees the name and the member');
+    expect(b.federation.registry.whereis('svc')!.equals(onA)).toBe(true);
+    // Through the name from b's core 0: the network, a's gateway, a's ring to core 1.
+    expect(await b.engine.ask(b.federation.registry.whereis('svc')!, { echo: 'by name' })).toEqual({ echo: 'by name', core: 1 });
+    expect(b.federation.groups.publish('g', 'to the group')).toBe(1);
+    await until(a.engine, () => find(a.got, (m) => m.got === 'to the group') !== undefined, 'the publish on core 1 of a');
+    // Core 1 of a dies outside any handler (its worker exits) and is restarted without its actors.
+    a.engine.send(onA, 'die');
+    await until(b.engine, () => b.federation.registry.whereis('svc') === undefined && b.federation.groups.members('g').length === 0, 'b drops the name and the member');
+    expect(a.federation.registry.list()).toEqual([]);
+    expect(a.federation.groups.groups()).toEqual([]);
+    // The restarted core's actors take names again.
+    await until(a.engine, () => multiCore(a.engine).status()[1]!.state === 'up', 'core 1 of a back');
+    const reborn = await probeOnCore1(a);
+    a.federation.registry.register('svc', reborn);
+    await until(b.engine, () => b.federation.registry.whereis('svc')?.equals(reborn) === true, 'b resolves the new holder');
   });
 });

@@ -56,16 +56,12 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.register': {
     params: ['name', 'target'],
-    summary: 'Register a cluster name for a live actor of this node (address, path or local name): every node resolves it. Refused (cluster/name-taken, data.node the holder\'s node) when a node already holds it.',
+    summary: 'Register a cluster name for a live actor of this node, on any of its cores (address, path or local name): every node resolves it. Refused (cluster/name-taken, data.node the holder\'s node) when a node already holds it.',
     run: async (p, host) => {
       const federation = runningFederation(host, 'register a cluster name');
       const name = clusterName(p.string('name'));
+      // Any core's actor (a stand-in's address or path gives the actor it stands for).
       const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
-      if (addr.node !== federation.incarnation || host.engine.info(addr) === undefined) {
-        throw new ControlError('rpc/invalid-params', `cluster.register: ${String(addr)} runs on another core of this engine; a cluster name is for an actor of core 0 today`, {
-          hint: 'place the actor on core 0 (engine.placement in the config)', data: { name, addr: String(addr) },
-        });
-      }
       const registry = federation.registry;
       const held = registry.list().find((n) => n.name === name);
       if (held !== undefined && held.node === federation.nodeId && held.addr.equals(addr)) return toWire({ nodeId: federation.nodeId, name, node: held.node, clock: held.clock, addr, path: info.path, already: true });
@@ -78,7 +74,7 @@ export const clusterMethods: MethodTable = {
         throw new ControlError('rpc/invalid-params', `cluster.register: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '')}`, { data: { name } });
       }
       const configured = host.clusterNames?.configured(name);
-      if (configured !== undefined && configured.path === info.path) host.clusterNames!.rearm(name);
+      if (configured !== undefined && configured.path === info.path) host.clusterNames!.rearm(name, addr);
       const entry = registry.list().find((n) => n.name === name)!;
       return toWire({ nodeId: federation.nodeId, name, node: entry.node, clock: entry.clock, addr, path: info.path, already: false });
     },
