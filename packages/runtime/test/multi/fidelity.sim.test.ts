@@ -71,7 +71,8 @@ describe('values crossing a core [sim cores]', () => {
       }
       accepted++;
       const back = await reply;
-      expect(same(back, v), `sent ${String(v)}, got ${String(back)}`).toBe(true);
+      // fc.stringify, not String: a value like `{ toString: new Map() }` makes String throw.
+      expect(same(back, v), `sent ${fc.stringify(v)}, got ${fc.stringify(back)}`).toBe(true);
     }), { numRuns: 300 });
     expect(accepted).toBeGreaterThan(50);
     expect(refused).toBeGreaterThan(20);
