@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, Down, Exit, ExitSignal, defineKind } from '@pd/actor';
 import { type Engine, SimCores, type SimCoresOptions } from '@pd/runtime';
 import { SimWorld, simNetCarrier } from '@pd/runtime/sim';
-import { type Federation, createFederation } from './index.js';
+import { type Federation, type FederationOptions, createFederation } from './index.js';
 
 const SECRET = 'sim-federation-secret-0123456789';
 const LIMITS = { handshakeTimeoutMs: 500, heartbeatMs: 100, idleTimeoutMs: 600, reconnectMinMs: 20, reconnectMaxMs: 200 };
@@ -42,14 +42,15 @@ interface Outcome {
   hash: string;
 }
 
-/** Nodes a and b, each two simulated cores with its federation on core 0; not started. */
-function twoNodes(world: SimWorld, kinds: NonNullable<SimCoresOptions['kinds']>): Map<string, { cores: SimCores; federation: Federation }> {
+/** Nodes a and b, each two simulated cores with its federation on core 0 (b's with `bPolicy`, if any); not started. */
+function twoNodes(world: SimWorld, kinds: NonNullable<SimCoresOptions['kinds']>, bPolicy?: FederationOptions['policy']): Map<string, { cores: SimCores; federation: Federation }> {
   const nodes = new Map<string, { cores: SimCores; federation: Federation }>();
   for (const id of ['a', 'b']) {
     const host = `h${id}`;
     const federation = createFederation({
       nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
       peers: [{ id: id === 'a' ? 'b' : 'a', host: id === 'a' ? 'hb' : 'ha', port: 7000 }], requestTimeoutMs: 5000,
+      ...(id === 'b' && bPolicy !== undefined ? { policy: bPolicy } : {}),
     });
     const simCores = new SimCores(world, {
       id, host, cores: 2, gateway: true, kinds: [...kinds], routers: [federation.router], askTimeoutMs: 5000,
@@ -292,17 +293,7 @@ async function runPolicy(seed: number): Promise<{ got: Record<string, number[]>;
       },
     };
   });
-  const nodes = new Map<string, { cores: SimCores; federation: Federation }>();
-  for (const id of ['a', 'b']) {
-    const host = `h${id}`;
-    const federation = createFederation({
-      nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world, host), listen: { host, port: 7000 }, limits: LIMITS,
-      peers: [{ id: id === 'a' ? 'b' : 'a', host: id === 'a' ? 'hb' : 'ha', port: 7000 }], requestTimeoutMs: 5000,
-      ...(id === 'b' ? { policy: { send: { allow: ['/user/ok'] } } } : {}),
-    });
-    const simCores = new SimCores(world, { id, host, cores: 2, gateway: true, kinds: [Sink], routers: [federation.router], askTimeoutMs: 5000, placement: { kinds: { sink: { core: 1 } } } });
-    nodes.set(id, { cores: simCores, federation });
-  }
+  const nodes = twoNodes(world, [Sink], { send: { allow: ['/user/ok'] } });
   const a = nodes.get('a')!;
   const b = nodes.get('b')!;
   world.net.setFaults({ latencyMs: [0.2, 4], duplicate: 0.02, reorder: true });
