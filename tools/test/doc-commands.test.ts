@@ -117,6 +117,7 @@ const PLAN: Record<string, Step> = {
   // membership.md
   'npx vitest run packages/cli/test/partition.netns.test.ts': { skip: 'needs root and iproute2 (network namespaces); runs in the same suite, where it skips saying why when it cannot' },
   'npx vitest run packages/cli/test/cluster-names.netns.test.ts': { skip: 'needs root and iproute2 (network namespaces); runs in the same suite, where it skips saying why when it cannot' },
+  'npx vitest run packages/cli/test/lease.netns.test.ts': { skip: 'needs root, iproute2 and etcd (network namespaces, a real etcd); runs in the same suite, where it skips saying why when it cannot' },
   // simulation.md
   'npm run sim -- --scenario net-echo --seeds 500': { as: 'npm run sim -- --scenario net-echo --seeds 2', why: SIM_BOUNDED },
   'npm run sim -- --seed 3141 --scenario ordering': {},

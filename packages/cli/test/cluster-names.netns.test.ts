@@ -27,6 +27,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS, PD_TIMEOUT_MS, configDir, pd, requireBuild, until, type Run } from './helpers.js';
+import { ip, netnsUnavailable, running } from './netns.js';
 
 type Node = 'a' | 'b' | 'c';
 type Side = 'major' | 'minor';
@@ -40,25 +41,8 @@ const TIMING = { probeIntervalMs: 500, probeTimeoutMs: 300, gossipIntervalMs: 10
 const sideOf = (node: Node): Side => (node === 'c' ? 'minor' : 'major');
 const engineId = (node: Node): string => `cn-netns-${node}-${process.pid}`;
 
-/** Why this machine cannot run the test, or null when it can. */
-function unavailable(): string | null {
-  if (process.platform !== 'linux') return 'network namespaces are Linux only';
-  if (process.getuid?.() !== 0) return 'needs root (ip netns add)';
-  if (spawnSync('ip', ['-V']).status !== 0) return 'needs iproute2 (`ip`): apt-get install iproute2';
-  const probe = `pd-cn-probe-${process.pid}`;
-  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-  if (made.status !== 0) return `\`ip netns add\` failed: ${(made.stderr ?? '').trim() || made.error?.message}`;
-  spawnSync('ip', ['netns', 'del', probe]);
-  return null;
-}
-
-const why = unavailable();
+const why = netnsUnavailable(`pd-cn-probe-${process.pid}`);
 if (why !== null) console.log(`cluster-names.netns.test.ts skipped: ${why}`);
-
-function ip(...args: string[]): void {
-  const run = spawnSync('ip', args, { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`ip ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-}
 
 let env: Record<string, string>;
 const files = {} as Record<Node, string>;
@@ -68,15 +52,6 @@ async function pdj(node: Node, args: string[], code = 0): Promise<any> {
   const run = await pd([...args, '--engine', engineId(node), '--json'], env, { netns: NS[sideOf(node)] });
   if (run.code !== code) throw new Error(`pd ${args.join(' ')} on ${node} exited ${run.code} (expected ${code})\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   return run.json;
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function start(node: Node): Promise<void> {
