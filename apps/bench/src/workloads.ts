@@ -186,12 +186,13 @@ export const SPECS: readonly WorkloadSpec[] = [
   {
     name: 'remote-rtt',
     unit: 'round trips/s',
-    measures: 'Sequential ask round trips to an actor in another engine process on loopback, one at a time; rate and round-trip latency.',
-    impls: ['pd-remote', 'beam'],
+    measures:
+      'Sequential ask round trips to an actor in another engine process on loopback, one at a time; rate and round-trip latency. bare-tcp is the floor: a bare node:net echo of an 80-byte record (the size of pd\'s ask frame) between two processes.',
+    impls: ['pd-remote', 'beam', 'bare-tcp'],
     full: { rounds: 100_000 },
     quick: { rounds: 20_000 },
     sizeKeys: ['rounds'],
-    baselines: ['beam'],
+    baselines: ['beam', 'bare-tcp'],
   },
 ];
 

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareBeam, runBeam } from '../src/beam.js';
 import { closePair, impl } from '../src/impls/pd-remote.js';
+import { bareEchoRtt, closeBareEcho } from '../src/impls/bare-echo.js';
 import type { Params, WorkloadName } from '../src/types.js';
 
 const TOY: Record<'remote' | 'remote-rtt', Params> = {
@@ -32,6 +33,19 @@ describe('pd-remote', () => {
     expect(r.ops).toBe(200);
     expect(r.seconds).toBeGreaterThan(0);
     expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us!);
+  });
+});
+
+describe('bare-tcp remote-rtt (the floor: a bare node:net echo process)', () => {
+  afterAll(() => closeBareEcho());
+
+  it('every round trip gets its whole echo back, one at a time', async () => {
+    const first = await bareEchoRtt({ rounds: 200 });
+    expect(first.ops).toBe(200);
+    expect(first.p99Us).toBeGreaterThanOrEqual(first.p50Us!);
+    // The pair is kept: a second run reuses it, with nothing left over from the first.
+    const second = await bareEchoRtt({ rounds: 50 });
+    expect(second.ops).toBe(50);
   });
 });
 

@@ -14,6 +14,7 @@ import { Codec, NetNode, hostNetClock, tcpCarrier, tlsCarrier, wsCarrier, type C
 import { nowSec } from '../stats.js';
 import type { Impl, ImplName, Params, RunResult } from '../types.js';
 import { LIMITS, SECRET, makePems, type Pems, type WireKind } from './wire-common.js';
+import { bareEchoRtt } from './bare-echo.js';
 
 const SENDER = fileURLToPath(new URL('./wire-sender.js', import.meta.url));
 let pems: Pems | null = null;
@@ -120,7 +121,11 @@ function implOf(name: ImplName, kind: WireKind): Impl {
         return `openssl is needed for test certificates: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
       }
     },
-    workloads: { wire: (p) => (kind === 'bare' ? runBare(p) : runPd(kind, p)) },
+    workloads: {
+      wire: (p) => (kind === 'bare' ? runBare(p) : runPd(kind, p)),
+      // The floor under pd-remote and BEAM: a bare node:net echo between two processes (bare-echo.ts).
+      ...(kind === 'bare' ? { 'remote-rtt': bareEchoRtt } : {}),
+    },
   };
 }
 
