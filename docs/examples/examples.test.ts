@@ -129,6 +129,7 @@ const expectations: Record<string, (result: any) => void> = {
   'failure-monitors': (r) => expect(r).toEqual({ sameRef: true, first: 'normal', late: 'noproc' }),
   'multi-core-sim': (r) => expect(r).toBe(1),
   'federation-groups': (r) => expect(r).toEqual({ members: ['a', 'b'], sent: 2, jobs: [1, 1], afterExit: ['a'] }),
+  'federation-prefixes': (r) => expect(r).toEqual({ prefix: '/user/orders', node: 'b', status: 'open', covered: ['b', 'b', '-'] }),
   'federation-two-nodes': (r) => expect(r).toEqual({ count: 3, on: 'b', down: 'noconnection' }),
   'membership-discovery': (r) => expect(r).toEqual({ members: ['a', 'b', 'c'], seedsOfC: 2, afterStop: [] }),
   'observability-tracing': (r) => expect(r).toEqual({

@@ -1,8 +1,8 @@
 /**
  * Cluster names for `pd start` engines: the config's `clusterName` (its checks by field
  * path), kept registered by the engine across its actor's restarts, and the control
- * methods `cluster.register` / `cluster.unregister` / `cluster.registry` and a send to a
- * cluster name — two engines booted in this process as two nodes (SWIM on loopback), each
+ * methods `cluster.register` / `cluster.unregister` / `cluster.registry` (names, groups and
+ * path prefixes) and a send to a cluster name — two engines booted in this process as two nodes (SWIM on loopback), each
  * with its control plane, asked through a real `ControlClient`.
  */
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
@@ -120,6 +120,27 @@ describe('cluster names on two booted nodes', () => {
       a.federation!.groups.leave('workers', worker);
     }
     await until(async () => (((await clients.b!.call('cluster.registry')) as { groups: unknown[] }).groups.length === 0 ? true : null), 'b forgets the group');
+  });
+
+  it('cluster.registry lists the path prefixes claimed, beside the fields it always had', async () => {
+    const a = nodes.a!;
+    const app = a.engine.resolve('/user/app')!;
+    a.federation!.registry.registerPrefix('/user/app', app);
+    try {
+      const seen = await until(async () => {
+        const r = (await clients.b!.call('cluster.registry')) as { prefixes: { prefix: string; node: string; clock: number; addr: string }[] };
+        return r.prefixes.length > 0 ? r : null;
+      }, 'b lists the prefix') as Record<string, unknown> & { prefixes: { prefix: string; node: string; clock: number; addr: string }[] };
+      expect(Object.keys(seen)).toEqual(['nodeId', 'names', 'conflicts', 'configured', 'groups', 'prefixes', 'prefixConflicts']);
+      expect(seen.prefixes).toEqual([{ prefix: '/user/app', node: 'a', clock: seen.prefixes[0]!.clock, addr: String(app) }]);
+      expect(seen.prefixConflicts).toEqual([]);
+      // b resolves a path below the claim to a, and finds the actor there.
+      expect(nodes.b!.federation!.registry.whereisPrefix('/user/app/pay')?.node).toBe('a');
+      expect(String(await nodes.b!.federation!.whereisPath('/user/app/pay'))).toBe(String(a.engine.resolve('/user/app/pay')));
+    } finally {
+      a.federation!.registry.unregisterPrefix('/user/app');
+    }
+    await until(async () => (((await clients.b!.call('cluster.registry')) as { prefixes: unknown[] }).prefixes.length === 0 ? true : null), 'b forgets the prefix');
   });
 
   it('refuses the name on another node, naming the holder node', async () => {

@@ -40,6 +40,8 @@ function line(e: ClusterEvent): string {
       return `peer ${e.node} ${e.state}`;
     case 'name-conflict':
       return `name-conflict ${e.name} ${e.loser.node}<${e.winner.node}`;
+    case 'prefix-conflict':
+      return `prefix-conflict ${e.prefix} ${e.loser.node}<${e.winner.node}`;
     case 'downing':
       return `downing ${e.decision} ${e.unreachable.join(',')}`;
   }

@@ -1,7 +1,7 @@
 /**
  * Cluster events: what a node's federation tells an observer as it happens — a member's
  * state changing (alive, suspect, dead, left, with its incarnation), a connection to a
- * peer coming up or going down, a cluster-registry conflict this node lost, and a downing
+ * peer coming up or going down, a cluster-registry conflict (name or path prefix) this node lost, and a downing
  * decision. The control plane merges them into the engine's event stream (`pd events`).
  * Owns: the event shapes and the fan-out. Must not: let a listener that throws disturb
  * the membership, the registry or the router that emitted the event (it is counted and
@@ -18,13 +18,15 @@ export type ClusterEvent =
   | { readonly type: 'peer'; readonly at: number; readonly node: string; readonly state: 'up' | 'down'; readonly incarnation?: number; readonly reason?: string; readonly text?: string }
   /** This node's registration of `name` lost to `winner`'s after the sides met; its holder got a `pd/name-conflict` message. */
   | { readonly type: 'name-conflict'; readonly at: number; readonly name: string; readonly loser: { readonly node: string; readonly clock: number }; readonly winner: { readonly node: string; readonly clock: number } }
+  /** This node's claim of the path prefix `prefix` lost to `winner`'s after the sides met; its holder got a `pd/prefix-conflict` message. */
+  | { readonly type: 'prefix-conflict'; readonly at: number; readonly prefix: string; readonly loser: { readonly node: string; readonly clock: number }; readonly winner: { readonly node: string; readonly clock: number } }
   /** Downing decided: `keep` (this side runs on, `unreachable` are out) or `down` (this node stops). */
   | { readonly type: 'downing'; readonly at: number; readonly decision: DowningDecision['decision']; readonly strategy: string; readonly reason: string; readonly unreachable: readonly string[] };
 
 export type ClusterEventType = ClusterEvent['type'];
 
 /** Every cluster event type, for validating a subscriber's filter. */
-export const CLUSTER_EVENT_TYPES: readonly ClusterEventType[] = ['member', 'peer', 'name-conflict', 'downing'];
+export const CLUSTER_EVENT_TYPES: readonly ClusterEventType[] = ['member', 'peer', 'name-conflict', 'prefix-conflict', 'downing'];
 
 export type ClusterEventListener = (event: ClusterEvent) => void;
 

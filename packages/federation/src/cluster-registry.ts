@@ -1,44 +1,71 @@
 /**
- * The cluster registry: names that span nodes. A node registers names for its own actors
- * only, and is the one authority on them: it tells every connected peer (a delta on each
- * change, its whole set when a peer connects), and each node resolves a name from what it
- * holds — its own entries and the last word of every connected peer. Entries of a peer
- * that is lost (connection down, declared dead, restarted) are forgotten at once: their
- * actors are unreachable or gone.
+ * The cluster registry: names, and path prefixes, that span nodes. A node registers entries
+ * for its own actors only, and is the one authority on them: it tells every connected peer
+ * (a delta on each change, its whole set when a peer connects), and each node resolves an
+ * entry from what it holds — its own entries and the last word of every connected peer.
+ * Entries of a peer that is lost (connection down, declared dead, restarted) are forgotten
+ * at once: their actors are unreachable or gone.
  *
- * Conflicts: the same name held on two nodes (registered on both sides of a partition, or
- * at once on two nodes before either heard of the other). Every node orders the holders by
- * `(clock, node id)` — `clock` a hybrid logical clock's stamp taken at registration (hlc.ts:
- * each node's clock moves past every stamp it hears of, so a registration made after
- * hearing of another sorts after it; concurrent ones sort by their physical time, which no
- * peer's stamp can push more than the drift bound ahead) — and the first wins, never by
- * wall-clock time alone. The loser's node drops its
- * entry, tells its peers, records the conflict, and sends the loser's holder a
- * {@link NAME_CONFLICT} message (it is not killed: it may stop, or register another name).
+ * Two kinds of entry, one mechanism: a *name* (any string; `whereis(name)` gives its holder)
+ * and a *path prefix* (an absolute actor path such as `/user/orders`, claimed by the actor
+ * that owns that subtree — typically the supervisor at that path). A path resolves by the
+ * longest claimed prefix covering it, segment by segment (`/user/orders` covers
+ * `/user/orders` and `/user/orders/42`, not `/user/ordersX`), to the claiming node and its
+ * holder (`whereisPrefix`); the actor at the path itself is then looked up on that node
+ * (`federation.whereisPath`). Both kinds live in the same tables (keyed by kind, then key),
+ * ride the same notices, take the same clock stamp and follow the same conflict rule; a
+ * name and a prefix never conflict with each other, nor do nested prefixes (the longest
+ * wins a lookup, which is the point of nesting).
  *
- * A node that holds names connects to every member (connections are otherwise made by the
- * first message), so a name is known cluster-wide without traffic between the nodes.
+ * Wire: names travel as `entries`/`removed` (the shape peers have always read); every other
+ * kind as `claims` (`[kind, key, addr, clock]`) and `unclaimed` (`[kind, key]`), fields a
+ * peer that predates them ignores. A claim of a kind this node does not know is dropped and
+ * counted ({@link ClusterRegistry.unknownClaims}), never thrown.
  *
- * A multi-core node registers names for the actors of any of its cores: the federation runs
- * on core 0, and hears of another core's actor's exit through the monitor the host holds on
- * it from the registration on ({@link RegistryHost.watch}; core-exits.ts).
+ * Conflicts: the same key (of one kind) held on two nodes (registered on both sides of a
+ * partition, or at once on two nodes before either heard of the other). Every node orders
+ * the holders by `(clock, node id)` — `clock` a hybrid logical clock's stamp taken at
+ * registration (hlc.ts: each node's clock moves past every stamp it hears of, so a
+ * registration made after hearing of another sorts after it; concurrent ones sort by their
+ * physical time, which no peer's stamp can push more than the drift bound ahead) — and the
+ * first wins, never by wall-clock time alone. The loser's node drops its entry, tells its
+ * peers, records the conflict, and sends the loser's holder a {@link NAME_CONFLICT} (or
+ * {@link PREFIX_CONFLICT}) message (it is not killed: it may stop, or register another).
+ *
+ * A node that holds entries connects to every member (connections are otherwise made by the
+ * first message), so an entry is known cluster-wide without traffic between the nodes.
+ *
+ * A multi-core node registers entries for the actors of any of its cores: the federation
+ * runs on core 0, and hears of another core's actor's exit through the monitor the host
+ * holds on it from the registration on ({@link RegistryHost.watch}; core-exits.ts).
  *
  * Owns: the entries, the clock, the conflict rule and its notices. Must not: throw for
  * anything a peer sends (a bad notice is dropped and counted), or trust a peer's entry for
  * an actor that is not its own.
  */
-import { type AnyAddr, ArgumentError, RegistryError, isAddr } from '@pd/actor';
+import { type AnyAddr, ArgumentError, RegistryError, isAddr, pathProblem } from '@pd/actor';
 import type { Notice } from './protocol.js';
 import { HybridLogicalClock, isHlcStamp } from './hlc.js';
 
-/** The `type` of the message a conflict's losing holder receives. */
+/** The `type` of the message a name conflict's losing holder receives. */
 export const NAME_CONFLICT = 'pd/name-conflict';
+/** The `type` of the message a path prefix conflict's losing holder receives. */
+export const PREFIX_CONFLICT = 'pd/prefix-conflict';
 
 /** What the losing holder of a name receives when a conflict is decided against it. */
 export interface NameConflictMessage {
   readonly type: typeof NAME_CONFLICT;
   readonly name: string;
   /** The winning holder, and its node. */
+  readonly winner: AnyAddr;
+  readonly winnerNode: string;
+}
+
+/** What the losing holder of a path prefix receives when a conflict is decided against it. */
+export interface PrefixConflictMessage {
+  readonly type: typeof PREFIX_CONFLICT;
+  readonly prefix: string;
+  /** The winning holder, and its node (where the subtree now resolves). */
   readonly winner: AnyAddr;
   readonly winnerNode: string;
 }
@@ -53,11 +80,29 @@ export interface ClusterName {
   readonly clock: number;
 }
 
-/** A conflict this node decided (it held the losing registration). */
+/** One path prefix claim as the registry shows it: paths at or below `prefix` live on `node`. */
+export interface ClusterPrefix {
+  readonly prefix: string;
+  /** The holder: the actor owning the subtree (typically the supervisor at `prefix`). */
+  readonly addr: AnyAddr;
+  /** The node that claimed it (its holder's node). */
+  readonly node: string;
+  /** As {@link ClusterName.clock}. */
+  readonly clock: number;
+}
+
+/** A name conflict this node decided (it held the losing registration). */
 export interface NameConflict {
   readonly name: string;
   readonly loser: ClusterName;
   readonly winner: ClusterName;
+}
+
+/** A path prefix conflict this node decided (it held the losing claim). */
+export interface PrefixConflict {
+  readonly prefix: string;
+  readonly loser: ClusterPrefix;
+  readonly winner: ClusterPrefix;
 }
 
 /** What the registry needs of its node. */
@@ -71,33 +116,51 @@ export interface RegistryHost {
    * {@link watch}ed.
    */
   alive(addr: AnyAddr): boolean;
-  /** A name now holds `addr`: an actor of another core of this node must have its exit reported (`exited`); no-op for others. */
+  /** An entry now holds `addr`: an actor of another core of this node must have its exit reported (`exited`); no-op for others. */
   watch?(addr: AnyAddr): void;
-  /** A name no longer holds `addr` (unregistered, lost a conflict): its watch may go. */
+  /** An entry no longer holds `addr` (unregistered, lost a conflict): its watch may go. */
   unwatch?(addr: AnyAddr): void;
   /** Deliver `message` to a local actor. */
   tell(addr: AnyAddr, message: unknown): void;
   noticeTo(peer: string, notice: Notice): void;
   upPeers(): readonly string[];
-  /** Connect to every member not connected yet, so each hears this node's names (connections are made lazily otherwise). */
+  /** Connect to every member not connected yet, so each hears this node's entries (connections are made lazily otherwise). */
   dialMembers?(): void;
   /** The wall clock (ms since the epoch) for the registry's hybrid logical clock: the engine's reactor's. Without it the clock only counts (a Lamport clock). */
   wallTime?(): number;
-  /** This node's registration lost a conflict (after its holder was told): for observers. */
-  lost?(conflict: NameConflict): void;
+  /** This node's registration (a name, or a path prefix: `'prefix' in conflict`) lost a conflict (after its holder was told): for observers. */
+  lost?(conflict: NameConflict | PrefixConflict): void;
 }
+
+/** The kinds of entry; a notice's claim of another kind is dropped and counted. */
+type EntryKind = 'name' | 'prefix';
+const KINDS: readonly EntryKind[] = ['name', 'prefix'];
+
+/** One entry of either kind: what the tables hold and the conflict rule orders. */
+interface Entry {
+  readonly kind: EntryKind;
+  readonly key: string;
+  readonly addr: AnyAddr;
+  readonly node: string;
+  readonly clock: number;
+}
+
+/** One node's entries, by kind, then key. */
+type Tables = Record<EntryKind, Map<string, Entry>>;
 
 const MAX_NAME = 1024;
 const MAX_ENTRIES = 100_000;
 
-/** Names across the cluster; see the module's comment. `federation.registry` is one. */
+/** Names and path prefixes across the cluster; see the module's comment. `federation.registry` is one. */
 export class ClusterRegistry {
   private readonly clock: HybridLogicalClock;
-  private readonly own = new Map<string, ClusterName>();
-  private readonly remote = new Map<string, Map<string, ClusterName>>();
-  private readonly conflictLog: NameConflict[] = [];
+  private readonly own: Tables = tables();
+  private readonly remote = new Map<string, Tables>();
+  private readonly conflictLog: { readonly loser: Entry; readonly winner: Entry }[] = [];
   /** Notices from peers dropped as malformed. */
   badNotices = 0;
+  /** Claims from peers of a kind this node does not know (a newer peer's), dropped. */
+  unknownClaims = 0;
 
   constructor(private readonly host: RegistryHost) {
     this.clock = new HybridLogicalClock(host.wallTime === undefined ? () => 0 : () => host.wallTime!());
@@ -116,139 +179,269 @@ export class ClusterRegistry {
    */
   register(name: string, addr: AnyAddr): void {
     if (typeof name !== 'string' || name === '' || name.length > MAX_NAME) throw new ArgumentError(`cluster registry: name must be a non-empty string of at most ${MAX_NAME} characters`);
-    if (!isAddr(addr) || addr.node !== this.host.incarnation() || !this.host.alive(addr)) {
-      throw new ArgumentError(`cluster registry: '${name}' can be registered for a live actor of this node only (on any of its cores)`);
-    }
-    const holder = this.whereis(name);
-    if (holder !== undefined) throw new RegistryError('registry/name-taken', `the cluster name '${name}' is taken`, { name });
-    const entry: ClusterName = { name, addr, node: this.host.nodeId, clock: this.clock.now() };
-    this.own.set(name, entry);
-    // Watched before anything else can happen: an exit from now on (or already past) reaches `exited`.
-    this.host.watch?.(addr);
-    this.broadcast({ op: 'registry', full: false, entries: [[name, addr, entry.clock]], removed: [] });
-    this.host.dialMembers?.();
+    this.add('name', name, addr, `'${name}'`);
   }
 
-  /** True while this node holds names: every member must hear them, so the router dials each as it comes up. */
+  /**
+   * Claim the path prefix `prefix` (an absolute actor path other than `/`, such as
+   * `/user/orders`) for the live actor `addr` of this node, the subtree's owner (typically
+   * the supervisor at that path): every node then resolves paths at or below it to this
+   * node ({@link whereisPrefix}). Throws an `ArgumentError` naming the problem for a
+   * malformed prefix, and `registry/path-taken` when this node knows a holder of the same
+   * prefix already (a longer or shorter prefix held elsewhere is no conflict: the longest
+   * covering a path wins its lookup). Conflicts across a partition are decided as for names.
+   */
+  registerPrefix(prefix: string, addr: AnyAddr): void {
+    const problem = prefixProblem(prefix);
+    if (problem !== null) throw new ArgumentError(`cluster registry: invalid path prefix: ${problem}`, { prefix });
+    this.add('prefix', prefix, addr, `path prefix '${prefix}'`);
+  }
+
+  /** True while this node holds entries: every member must hear them, so the router dials each as it comes up. */
   wantsPeers(): boolean {
-    return this.own.size > 0;
+    return this.own.name.size > 0 || this.own.prefix.size > 0;
   }
 
   /** Drop `name` if this node holds it; true when it did. */
   unregister(name: string): boolean {
-    const entry = this.own.get(name);
-    if (entry === undefined) return false;
-    this.own.delete(name);
-    this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
-    this.host.unwatch?.(entry.addr);
-    return true;
+    return this.drop('name', name);
   }
 
-  /** Whether one of this node's names is held by `addr`. */
+  /** Drop the path prefix claim `prefix` if this node holds it; true when it did. */
+  unregisterPrefix(prefix: string): boolean {
+    return this.drop('prefix', prefix);
+  }
+
+  /** Whether one of this node's names or prefix claims is held by `addr`. */
   holds(addr: AnyAddr): boolean {
-    for (const e of this.own.values()) if (e.addr.equals(addr)) return true;
+    for (const kind of KINDS) for (const e of this.own[kind].values()) if (e.addr.equals(addr)) return true;
     return false;
   }
 
   /** The holder of `name` in the cluster as this node knows it (the conflict order's first), or undefined. */
   whereis(name: string): AnyAddr | undefined {
-    return this.holderOf(name)?.addr;
+    return this.holderOf('name', name)?.addr;
+  }
+
+  /**
+   * The claim covering `path` as this node knows it: the longest claimed prefix equal to
+   * `path` or above it, segment by segment, with its holder and node (the conflict order's
+   * first for that prefix); undefined when none covers it. The actor at `path` itself is on
+   * that node: `federation.whereisPath(path)` looks it up there. Throws an `ArgumentError`
+   * for a malformed path.
+   */
+  whereisPrefix(path: string): ClusterPrefix | undefined {
+    const problem = pathProblem(path);
+    if (problem !== null) throw new ArgumentError(`cluster registry: invalid path: ${problem}`, { path });
+    // At most PATH_MAX_SEGMENTS lookups, longest first.
+    for (let p = path; p !== '/'; p = p.slice(0, p.lastIndexOf('/')) || '/') {
+      const e = this.holderOf('prefix', p);
+      if (e !== undefined) return asPrefix(e);
+    }
+    return undefined;
   }
 
   /** Every name this node knows, with the winning holder of each, sorted by name. */
   list(): ClusterName[] {
-    const names = new Set<string>(this.own.keys());
-    for (const m of this.remote.values()) for (const n of m.keys()) names.add(n);
-    return [...names].sort().map((n) => this.holderOf(n)).filter((e): e is ClusterName => e !== undefined);
+    return this.winners('name').map(asName);
   }
 
-  /** Conflicts this node lost (its registration dropped), oldest first. */
+  /** Every path prefix claim this node knows, with the winning holder of each, sorted by prefix. */
+  prefixes(): ClusterPrefix[] {
+    return this.winners('prefix').map(asPrefix);
+  }
+
+  /** Name conflicts this node lost (its registration dropped), oldest first. */
   conflicts(): readonly NameConflict[] {
-    return [...this.conflictLog];
+    return this.conflictLog.filter((c) => c.loser.kind === 'name').map((c) => ({ name: c.loser.key, loser: asName(c.loser), winner: asName(c.winner) }));
+  }
+
+  /** Path prefix conflicts this node lost (its claim dropped), oldest first. */
+  prefixConflicts(): readonly PrefixConflict[] {
+    return this.conflictLog.filter((c) => c.loser.kind === 'prefix').map((c) => ({ prefix: c.loser.key, loser: asPrefix(c.loser), winner: asPrefix(c.winner) }));
   }
 
   // --- what the router tells it ---
 
-  /** A peer connected: it gets all of this node's names. */
+  /** A peer connected: it gets all of this node's entries. */
   connected(peer: string): void {
-    this.host.noticeTo(peer, { op: 'registry', full: true, entries: [...this.own.values()].map((e) => [e.name, e.addr, e.clock]), removed: [] });
+    this.host.noticeTo(peer, notice(true, [...this.own.name.values(), ...this.own.prefix.values()], []));
   }
 
-  /** A peer was lost: its names are forgotten. */
+  /** A peer was lost: its entries are forgotten. */
   down(peer: string): void {
     this.remote.delete(peer);
   }
 
-  /** An actor of this node exited (of this core, from the router; of another core, from its watch): its names are dropped. */
+  /** An actor of this node exited (of this core, from the router; of another core, from its watch): its entries are dropped. */
   exited(local: AnyAddr): void {
-    const gone: string[] = [];
-    for (const [name, e] of this.own) if (e.addr.equals(local)) gone.push(name);
-    for (const name of gone) this.own.delete(name);
-    if (gone.length > 0) this.broadcast({ op: 'registry', full: false, entries: [], removed: gone });
+    const gone: Entry[] = [];
+    for (const kind of KINDS) for (const e of this.own[kind].values()) if (e.addr.equals(local)) gone.push(e);
+    for (const e of gone) this.own[e.kind].delete(e.key);
+    if (gone.length > 0) this.broadcast(notice(false, [], gone));
   }
 
   /** A peer's notice; malformed ones are dropped and counted. */
   notice(peer: string, incarnation: number, body: unknown): void {
-    const b = body as { full?: unknown; entries?: unknown; removed?: unknown };
-    if (typeof b.full !== 'boolean' || !Array.isArray(b.entries) || !Array.isArray(b.removed) || b.entries.length + b.removed.length > MAX_ENTRIES) {
+    const b = body as { full?: unknown; entries?: unknown; removed?: unknown; claims?: unknown; unclaimed?: unknown };
+    const claims = b.claims ?? [];
+    const unclaimed = b.unclaimed ?? [];
+    if (
+      typeof b.full !== 'boolean' || !Array.isArray(b.entries) || !Array.isArray(b.removed) || !Array.isArray(claims) || !Array.isArray(unclaimed)
+      || b.entries.length + b.removed.length + claims.length + unclaimed.length > MAX_ENTRIES
+    ) {
       this.badNotices++;
       return;
     }
-    const parsed: ClusterName[] = [];
-    for (const item of b.entries) {
+    const parsed: Entry[] = [];
+    // A peer speaks for its own actors only.
+    const take = (kind: EntryKind, key: unknown, addr: unknown, clock: unknown): void => {
+      if (typeof key !== 'string' || keyProblem(kind, key) !== null || !isAddr(addr) || addr.node !== incarnation || !isHlcStamp(clock)) return;
+      parsed.push({ kind, key, addr, node: peer, clock });
+    };
+    for (const item of b.entries) if (Array.isArray(item)) take('name', item[0], item[1], item[2]);
+    for (const item of claims) {
       if (!Array.isArray(item)) continue;
-      const [name, addr, clock] = item as unknown[];
-      // A peer speaks for its own actors only.
-      if (typeof name !== 'string' || name === '' || name.length > MAX_NAME || !isAddr(addr) || addr.node !== incarnation) continue;
-      if (!isHlcStamp(clock)) continue;
-      parsed.push({ name, addr, node: peer, clock });
+      const kind = knownKind(item[0]);
+      if (kind === null) this.unknownClaims++;
+      else take(kind, item[1], item[2], item[3]);
     }
     let table = this.remote.get(peer);
-    if (table === undefined || b.full) this.remote.set(peer, (table = new Map()));
-    for (const name of b.removed) if (typeof name === 'string') table.delete(name);
+    if (table === undefined || b.full) this.remote.set(peer, (table = tables()));
+    for (const name of b.removed) if (typeof name === 'string') table.name.delete(name);
+    for (const item of unclaimed) {
+      if (!Array.isArray(item)) continue;
+      const kind = knownKind(item[0]);
+      if (kind === null) this.unknownClaims++;
+      else if (typeof item[1] === 'string') table[kind].delete(item[1]);
+    }
     for (const e of parsed) {
-      table.set(e.name, e);
+      table[e.kind].set(e.key, e);
       this.clock.observe(e.clock);
     }
-    for (const e of parsed) this.resolve(e.name);
+    for (const e of parsed) this.resolve(e.kind, e.key);
   }
 
   // --- internal ---
 
-  /** A name held here and elsewhere: if this node's registration loses, drop it and tell its holder. */
-  private resolve(name: string): void {
-    const mine = this.own.get(name);
-    if (mine === undefined) return;
-    const winner = this.holderOf(name)!;
-    if (winner === mine) return;
-    this.own.delete(name);
-    const conflict = { name, loser: mine, winner };
-    this.conflictLog.push(conflict);
-    if (this.conflictLog.length > 1024) this.conflictLog.shift();
-    this.broadcast({ op: 'registry', full: false, entries: [], removed: [name] });
-    this.host.unwatch?.(mine.addr);
-    const message: NameConflictMessage = { type: NAME_CONFLICT, name, winner: winner.addr, winnerNode: winner.node };
-    this.host.tell(mine.addr, message);
-    this.host.lost?.(conflict);
+  /** Register `key` of `kind` for `addr` here (`what` names it in errors), telling every peer. */
+  private add(kind: EntryKind, key: string, addr: AnyAddr, what: string): void {
+    if (!isAddr(addr) || addr.node !== this.host.incarnation() || !this.host.alive(addr)) {
+      throw new ArgumentError(`cluster registry: ${what} can be registered for a live actor of this node only (on any of its cores)`);
+    }
+    const holder = this.holderOf(kind, key);
+    if (holder !== undefined) {
+      throw kind === 'name'
+        ? new RegistryError('registry/name-taken', `the cluster name '${key}' is taken`, { name: key })
+        : new RegistryError('registry/path-taken', `the cluster path prefix '${key}' is claimed by node ${holder.node}`, { prefix: key, node: holder.node });
+    }
+    const entry: Entry = { kind, key, addr, node: this.host.nodeId, clock: this.clock.now() };
+    this.own[kind].set(key, entry);
+    // Watched before anything else can happen: an exit from now on (or already past) reaches `exited`.
+    this.host.watch?.(addr);
+    this.broadcast(notice(false, [entry], []));
+    this.host.dialMembers?.();
   }
 
-  private holderOf(name: string): ClusterName | undefined {
-    let best: ClusterName | undefined;
-    const consider = (e: ClusterName | undefined): void => {
+  private drop(kind: EntryKind, key: string): boolean {
+    const entry = this.own[kind].get(key);
+    if (entry === undefined) return false;
+    this.own[kind].delete(key);
+    this.broadcast(notice(false, [], [entry]));
+    this.host.unwatch?.(entry.addr);
+    return true;
+  }
+
+  /** An entry held here and elsewhere: if this node's registration loses, drop it and tell its holder. */
+  private resolve(kind: EntryKind, key: string): void {
+    const mine = this.own[kind].get(key);
+    if (mine === undefined) return;
+    const winner = this.holderOf(kind, key)!;
+    if (winner === mine) return;
+    this.own[kind].delete(key);
+    this.conflictLog.push({ loser: mine, winner });
+    if (this.conflictLog.length > 1024) this.conflictLog.shift();
+    this.broadcast(notice(false, [], [mine]));
+    this.host.unwatch?.(mine.addr);
+    if (kind === 'name') {
+      const message: NameConflictMessage = { type: NAME_CONFLICT, name: key, winner: winner.addr, winnerNode: winner.node };
+      this.host.tell(mine.addr, message);
+      this.host.lost?.({ name: key, loser: asName(mine), winner: asName(winner) });
+    } else {
+      const message: PrefixConflictMessage = { type: PREFIX_CONFLICT, prefix: key, winner: winner.addr, winnerNode: winner.node };
+      this.host.tell(mine.addr, message);
+      this.host.lost?.({ prefix: key, loser: asPrefix(mine), winner: asPrefix(winner) });
+    }
+  }
+
+  private holderOf(kind: EntryKind, key: string): Entry | undefined {
+    let best: Entry | undefined;
+    const consider = (e: Entry | undefined): void => {
       if (e !== undefined && (best === undefined || before(e, best))) best = e;
     };
-    const mine = this.own.get(name);
+    const mine = this.own[kind].get(key);
     if (mine !== undefined && this.host.alive(mine.addr)) consider(mine);
-    for (const table of this.remote.values()) consider(table.get(name));
+    for (const table of this.remote.values()) consider(table[kind].get(key));
     return best;
   }
 
-  private broadcast(notice: Notice): void {
-    for (const peer of this.host.upPeers()) this.host.noticeTo(peer, notice);
+  /** The winning entry of every key of `kind` this node knows, sorted by key. */
+  private winners(kind: EntryKind): Entry[] {
+    const keys = new Set<string>(this.own[kind].keys());
+    for (const t of this.remote.values()) for (const k of t[kind].keys()) keys.add(k);
+    return [...keys].sort().map((k) => this.holderOf(kind, k)).filter((e): e is Entry => e !== undefined);
+  }
+
+  private broadcast(n: Notice): void {
+    for (const peer of this.host.upPeers()) this.host.noticeTo(peer, n);
   }
 }
 
+function tables(): Tables {
+  return { name: new Map(), prefix: new Map() };
+}
+
+/**
+ * The registry notice for `added` and `removed` entries: names in the fields every peer
+ * reads (`entries`, `removed`), other kinds in `claims` / `unclaimed`, left out when empty
+ * so a names-only notice is what it always was.
+ */
+function notice(full: boolean, added: readonly Entry[], removed: readonly Entry[]): Notice {
+  const claims = added.filter((e) => e.kind !== 'name').map((e) => [e.kind, e.key, e.addr, e.clock]);
+  const unclaimed = removed.filter((e) => e.kind !== 'name').map((e) => [e.kind, e.key]);
+  return {
+    op: 'registry', full,
+    entries: added.filter((e) => e.kind === 'name').map((e) => [e.key, e.addr, e.clock]),
+    removed: removed.filter((e) => e.kind === 'name').map((e) => e.key),
+    ...(claims.length === 0 ? {} : { claims }), ...(unclaimed.length === 0 ? {} : { unclaimed }),
+  };
+}
+
+function knownKind(kind: unknown): EntryKind | null {
+  return kind === 'name' || kind === 'prefix' ? kind : null;
+}
+
+/** Why `prefix` cannot be claimed (an absolute path of valid segments, not `/`), or null. */
+function prefixProblem(prefix: unknown): string | null {
+  const problem = pathProblem(prefix);
+  if (problem !== null) return problem;
+  return prefix === '/' ? 'the root "/" is every node\'s; claim a subtree such as "/user/orders"' : null;
+}
+
+function keyProblem(kind: EntryKind, key: string): string | null {
+  if (kind === 'prefix') return prefixProblem(key);
+  return key === '' || key.length > MAX_NAME ? 'bad name' : null;
+}
+
+function asName(e: Entry): ClusterName {
+  return { name: e.key, addr: e.addr, node: e.node, clock: e.clock };
+}
+
+function asPrefix(e: Entry): ClusterPrefix {
+  return { prefix: e.key, addr: e.addr, node: e.node, clock: e.clock };
+}
+
 /** The conflict order: the lower hybrid logical clock stamp first, then the lower node id. */
-function before(a: ClusterName, b: ClusterName): boolean {
+function before(a: Entry, b: Entry): boolean {
   return a.clock !== b.clock ? a.clock < b.clock : a.node < b.node;
 }

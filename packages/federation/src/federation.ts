@@ -315,10 +315,9 @@ export class Federation {
       wallTime: () => engine.reactor.wallTime(),
       lost: (c) => {
         if (!this.events.active) return;
-        this.events.emit({
-          type: 'name-conflict', at: engine.reactor.wallTime(), name: c.name,
-          loser: { node: c.loser.node, clock: c.loser.clock }, winner: { node: c.winner.node, clock: c.winner.clock },
-        });
+        const sides = { loser: { node: c.loser.node, clock: c.loser.clock }, winner: { node: c.winner.node, clock: c.winner.clock } };
+        const at = engine.reactor.wallTime();
+        this.events.emit('prefix' in c ? { type: 'prefix-conflict', at, prefix: c.prefix, ...sides } : { type: 'name-conflict', at, name: c.name, ...sides });
       },
     });
     const groups = new ClusterGroups({
@@ -393,8 +392,11 @@ export class Federation {
 
   /**
    * The cluster registry: names spanning the nodes (`registry.register(name, addr)` for an
-   * actor of this node, on any of its cores; `registry.whereis(name)` from any node), conflicts decided by (hybrid
-   * logical clock, node id) with the loser's holder sent a `pd/name-conflict` message. Once started.
+   * actor of this node, on any of its cores; `registry.whereis(name)` from any node), and path
+   * prefixes (`registry.registerPrefix('/user/orders', supervisor)`; `registry.whereisPrefix(path)`
+   * gives the node the longest claim covering a path names, {@link whereisPath} the actor
+   * there), conflicts decided by (hybrid logical clock, node id) with the loser's holder sent a
+   * `pd/name-conflict` (`pd/prefix-conflict`) message. Once started.
    */
   get registry(): ClusterRegistry {
     if (this.clusterRegistry === null) throw new EngineError('engine/stopped', `federation '${this.nodeId}' is not started (await federation.start(engine))`);
@@ -450,6 +452,22 @@ export class Federation {
     if (typeof name !== 'string' || name === '') throw new ArgumentError(`whereis: name must be a non-empty string, got ${String(name)}`);
     if (options?.node === this.nodeId) return engine.resolve(name) as Addr<M, R> | undefined;
     return this.nodeRouter!.whereisOn(options?.node, name) as Promise<Addr<M, R> | undefined>;
+  }
+
+  /**
+   * The actor at `path` anywhere in the cluster: the node of the longest path prefix claimed
+   * in the cluster registry that covers `path` (`registry.whereisPrefix`), then the actor at
+   * `path` on that node (looked up there, as {@link whereis} with `{ node }` does).
+   * Undefined when no claim covers `path` or no actor is at it on that node. Rejects with
+   * `arg/invalid` for a malformed path, and as `whereis` does when the node cannot answer.
+   */
+  async whereisPath<M = unknown, R = unknown>(path: string): Promise<Addr<M, R> | undefined> {
+    const engine = this.started('whereisPath');
+    const claim = this.registry.whereisPrefix(path);
+    if (claim === undefined) return undefined;
+    // A multi-core node: the engine-wide registry knows the paths of every core.
+    if (claim.node === this.nodeId) return (engine.resolve(path) ?? engine.registry.whereisPath(path)) as Addr<M, R> | undefined;
+    return this.nodeRouter!.whereisOn(claim.node, path) as Promise<Addr<M, R> | undefined>;
   }
 
   /**

@@ -33,6 +33,9 @@ export { dnsSeeds, type DnsLookups, type DnsSeedsOptions } from './discovery/dns
 export { etcdDiscovery, etcdLease, type EtcdCounters, type EtcdDiscoveryOptions, type EtcdLeaseOptions } from './discovery/etcd.js';
 export { EtcdClient, type EtcdClientOptions, type EtcdKeyValue } from './discovery/etcd-client.js';
 export type { DiscoveryStats } from './discovery/runner.js';
-export { ClusterRegistry, NAME_CONFLICT, type ClusterName, type NameConflict, type NameConflictMessage } from './cluster-registry.js';
+export {
+  ClusterRegistry, NAME_CONFLICT, PREFIX_CONFLICT, type ClusterName, type ClusterPrefix, type NameConflict, type NameConflictMessage, type PrefixConflict,
+  type PrefixConflictMessage,
+} from './cluster-registry.js';
 export { ClusterGroups, type GroupChange, type GroupListener, type GroupView } from './cluster-groups.js';
 export { HLC_LOGICAL, HLC_MAX_DRIFT_MS, HybridLogicalClock, hlcParts, isHlcStamp } from './hlc.js';

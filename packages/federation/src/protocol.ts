@@ -48,9 +48,15 @@ export type Notice =
   /**
    * The cluster registry (cluster-registry.ts): names registered on the sender, as
    * `[name, addr, clock]`; `full`: these are all of them (the receiver forgets the others it
-   * had from the sender), else a delta whose `removed` names are gone.
+   * had from the sender), else a delta whose `removed` names are gone. Entries of other
+   * kinds (path prefixes) ride `claims` as `[kind, key, addr, clock]` and `unclaimed` as
+   * `[kind, key]`, absent when empty: a peer that predates them ignores both (it resolves
+   * names only), and a kind the receiver does not know is dropped and counted.
    */
-  | { readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[] }
+  | {
+    readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[];
+    readonly claims?: readonly unknown[]; readonly unclaimed?: readonly unknown[];
+  }
   /**
    * Process groups (cluster-groups.ts): members on the sender that joined and left, as
    * `[group, addr[]]`; `full`: `joins` are all of them (the receiver forgets the others it had

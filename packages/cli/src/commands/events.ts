@@ -17,7 +17,7 @@ export const eventsCommand: Command = {
   options: {
     type: {
       type: 'string', short: 't', multiple: true, value: 'TYPE',
-      help: 'only this event type (repeatable): spawned, exited, crashed, restarted, swapped, dead-letter, mailbox-overflow, supervisor; on a node of a cluster also member, peer, name-conflict, downing',
+      help: 'only this event type (repeatable): spawned, exited, crashed, restarted, swapped, dead-letter, mailbox-overflow, supervisor; on a node of a cluster also member, peer, name-conflict, prefix-conflict, downing',
     },
     path: { type: 'string', short: 'p', value: 'PATH', help: 'only events of actors at or under this path (cluster events have none)' },
     count: { type: 'string', short: 'n', value: 'N', help: 'stop after N events' },
@@ -83,6 +83,8 @@ export function formatEvent(e: Record<string, any>): string {
       return `${head} node ${e.node}  connection ${e.state}${e.state === 'up' ? ` (incarnation ${e.incarnation})` : `  ${e.reason}${e.text ? `: ${e.text}` : ''}`}`;
     case 'name-conflict':
       return `${head} ${e.name}  lost to node ${e.winner?.node} (clock ${e.winner?.clock} against ${e.loser?.clock})`;
+    case 'prefix-conflict':
+      return `${head} path prefix ${e.prefix}  lost to node ${e.winner?.node} (clock ${e.winner?.clock} against ${e.loser?.clock})`;
     case 'downing':
       return `${head} ${e.decision === 'down' ? 'this node stops' : 'keep'} (${e.strategy})  unreachable: ${(e.unreachable ?? []).join(', ') || 'none'}  ${e.reason}`;
     default:

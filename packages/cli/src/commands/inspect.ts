@@ -122,7 +122,7 @@ export const deadCommand: Command = {
 export const registryCommand: Command = {
   name: 'registry',
   args: '[PREFIX]',
-  summary: 'List registered names and the paths bound under PREFIX in the path registry; --cluster: the cluster registry\'s names, the conflicts this node lost, and the process groups\' members.',
+  summary: 'List registered names and the paths bound under PREFIX in the path registry; --cluster: the cluster registry\'s names and path prefixes, the conflicts this node lost, and the process groups\' members.',
   needsEngine: true,
   options: {
     cluster: { type: 'boolean', short: 'c', help: 'the cluster registry (names spanning the nodes of the engine\'s federation)' },
@@ -144,9 +144,11 @@ export const registryCommand: Command = {
   },
 };
 
-/** `pd cluster names` / `pd registry --cluster` as text: the names, the process groups' members, the config's names that are not held here, the conflicts lost. */
+/** `pd cluster names` / `pd registry --cluster` as text: the names, the path prefixes claimed, the process groups' members, the config's names that are not held here, the conflicts lost. */
 export function printClusterNames(ctx: CommandContext, result: any): void {
   ctx.output.text(result.names.length === 0 ? `node ${result.nodeId}: no cluster names` : table(['NAME', 'NODE', 'CLOCK', 'ADDR'], result.names.map((n: any) => [n.name, n.node, n.clock, n.addr])));
+  const prefixes = result.prefixes ?? [];
+  if (prefixes.length > 0) ctx.output.text(`\npath prefixes:\n${table(['PREFIX', 'NODE', 'CLOCK', 'HOLDER'], prefixes.map((c: any) => [c.prefix, c.node, c.clock, c.addr]))}`);
   const groups = (result.groups ?? []).flatMap((g: any) => g.members.map((m: any) => [g.group, m.node, m.addr]));
   if (groups.length > 0) ctx.output.text(`\nprocess groups:\n${table(['GROUP', 'NODE', 'ADDR'], groups)}`);
   const configured = (result.configured ?? []).filter((c: any) => c.state !== 'held');
@@ -154,8 +156,13 @@ export function printClusterNames(ctx: CommandContext, result: any): void {
     const state = (c: any): string => (c.state === 'elsewhere' ? `held by node ${c.node}` : c.state === 'failed' ? `failed: ${c.error}` : c.state === 'waiting' ? 'waiting (its actor is not running)' : 'released (pd cluster unregister)');
     ctx.output.text(`\nconfig names not held here:\n${table(['NAME', 'PATH', 'STATE'], configured.map((c: any) => [c.name, c.path, state(c)]))}`);
   }
+  const side = (x: any): string => `${x.node} (clock ${x.clock})`;
   if (result.conflicts.length > 0) {
-    ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, `${c.loser.node} (clock ${c.loser.clock})`, `${c.winner.node} (clock ${c.winner.clock})`]))}`);
+    ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, side(c.loser), side(c.winner)]))}`);
+  }
+  const prefixConflicts = result.prefixConflicts ?? [];
+  if (prefixConflicts.length > 0) {
+    ctx.output.text(`\npath prefix conflicts lost here:\n${table(['PREFIX', 'LOSER', 'WINNER'], prefixConflicts.map((c: any) => [c.prefix, side(c.loser), side(c.winner)]))}`);
   }
 }
 

@@ -3,7 +3,8 @@
  * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and those that
  * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, and `cluster.register` /
  * `cluster.unregister` (names in the cluster registry, beside those the config's
- * `clusterName`s keep: cluster-names.ts). An engine that is not a node of a cluster answers
+ * `clusterName`s keep: cluster-names.ts). `cluster.registry` lists the path prefixes
+ * claimed in the cluster registry too. An engine that is not a node of a cluster answers
  * `cluster/unavailable`.
  */
 import type { ClusterName, Federation, PeerStats } from '@pd/federation';
@@ -39,7 +40,7 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.registry': {
     params: [],
-    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, hybrid logical clock stamp, address), the conflicts this node lost, and the process groups with their members (node, address) as this node sees them.',
+    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, hybrid logical clock stamp, address), every path prefix claimed likewise, the conflicts this node lost (names, then prefixes), and the process groups with their members (node, address) as this node sees them.',
     run: (_p, host) => {
       const federation = federationOf(host);
       const registry = federation.registry;
@@ -51,6 +52,11 @@ export const clusterMethods: MethodTable = {
         })),
         configured: host.clusterNames?.status() ?? [],
         groups: federation.groups.list().map((g) => ({ group: g.group, members: g.members.map((m) => ({ node: m.node, addr: m.addr })) })),
+        // Added after the fields above (which keep their shape): path prefix claims and their lost conflicts.
+        prefixes: registry.prefixes().map((c) => ({ prefix: c.prefix, node: c.node, clock: c.clock, addr: c.addr })),
+        prefixConflicts: registry.prefixConflicts().map((c) => ({
+          prefix: c.prefix, loser: { node: c.loser.node, clock: c.loser.clock, addr: c.loser.addr }, winner: { node: c.winner.node, clock: c.winner.clock, addr: c.winner.addr },
+        })),
       });
     },
   },

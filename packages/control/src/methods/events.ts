@@ -3,7 +3,7 @@
  * (filtered by type and path prefix), `events.unsubscribe` ends them. Events are queued per
  * subscription and flushed on the next macrotask, never sent from inside the engine's
  * emit; on a node of a cluster the federation's events (member, peer, name-conflict,
- * downing) come in the same stream. A full queue or a congested connection drops events and says how many, in an
+ * prefix-conflict, downing) come in the same stream. A full queue or a congested connection drops events and says how many, in an
  * `events.dropped` notification, so a slow client never slows the engine (invariant 9).
  */
 import { isUnderPath } from '@pd/actor';
@@ -15,7 +15,7 @@ import type { MethodTable, Session } from './types.js';
 
 const EVENT_TYPES: readonly EngineEventType[] = ['spawned', 'exited', 'crashed', 'restarted', 'swapped', 'dead-letter', 'mailbox-overflow', 'supervisor'];
 /** The federation's events (@pd/federation's `CLUSTER_EVENT_TYPES`), on an engine that is a node of a cluster. */
-const CLUSTER_TYPES: readonly ClusterEventType[] = ['member', 'peer', 'name-conflict', 'downing'];
+const CLUSTER_TYPES: readonly ClusterEventType[] = ['member', 'peer', 'name-conflict', 'prefix-conflict', 'downing'];
 /** Events queued per subscription before new ones are dropped. */
 export const EVENT_QUEUE_MAX = 1000;
 /** Subscriptions per connection. */
