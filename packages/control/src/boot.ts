@@ -11,7 +11,7 @@ import type { Kind } from '@pd/actor';
 import type { DowningDecision, Federation } from '@pd/federation';
 import type { PluginHost } from '@pd/plugin';
 import { createEngine, type Engine, type EngineOptions, type ShutdownReport } from '@pd/runtime';
-import { ClusterNameKeeper, configuredNames } from './cluster-names.js';
+import { ClusterNameKeeper, configuredClaims } from './cluster-names.js';
 import { kindsEntryUrl, loadKinds } from './config/load.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError } from './config/validate.js';
@@ -46,7 +46,7 @@ export interface RunningEngine {
   readonly plugins: PluginHost;
   /** The node's federation, when the config has a `federation` section; started. */
   readonly federation: Federation | null;
-  /** The config's cluster names (`clusterName`), kept registered; null without a federation. */
+  /** The config's cluster names and path prefixes (`clusterName`, `clusterPrefix`), kept claimed; null without a federation. */
   readonly clusterNames: ClusterNameKeeper | null;
   /** What the state file says; null when the control plane is disabled. */
   readonly state: EngineState | null;
@@ -118,9 +118,9 @@ export async function bootEngine(config: PdConfig, options: BootOptions = {}): P
     if (federation !== null) await startConfigFederation(federation, engine, config);
     const plugins = await startPluginHost(engine, compiledPlugins);
     const tree = await startTree(engine, config.tree);
-    // The config's cluster names: registered before the engine is reported started, then kept.
+    // The config's cluster names and prefixes: claimed before the engine is reported started, then kept.
     if (federation !== null) {
-      keeper = new ClusterNameKeeper(federation, engine, configuredNames(config.tree));
+      keeper = new ClusterNameKeeper(federation, engine, configuredClaims(config.tree));
       await keeper.start();
     }
     inst?.ready?.();

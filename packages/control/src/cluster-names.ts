@@ -1,28 +1,34 @@
 /**
- * Cluster names from the config: a worker of the config's tree with `"clusterName": NAME`
- * is registered under NAME in the federation's cluster registry (@pd/federation's
- * `ClusterRegistry`), and kept so: each incarnation of the actor (a supervisor's restart
- * gives a new address; the registry drops a name when its holder exits) is registered
- * again, whenever no other node holds the name. A name held elsewhere (refused, or lost
- * after a partition healed) is left to its holder, and taken when that holder goes: a node
- * declared dead, left or stopped, or its actor exited. An operator's `pd cluster
- * unregister` releases a configured name (the keeper stops keeping it) until `pd cluster
- * register` names it again or the engine restarts.
+ * Cluster names and path prefixes from the config (both *claims* in the federation's
+ * cluster registry, @pd/federation's `ClusterRegistry`, kept by one mechanism): a worker of
+ * the config's tree with `"clusterName": NAME` is registered under NAME, and an entry
+ * (worker or supervisor) with `"clusterPrefix": true` claims its own path
+ * (`/user/ROOT/.../ID`) as a path prefix held by its actor (every node resolves paths at and
+ * below it to this node). Each claim is kept: each incarnation of the actor (a supervisor's
+ * restart gives a new address; the registry drops a claim when its holder exits) claims it
+ * again, whenever no other node holds it. A claim held elsewhere (refused, or lost after a
+ * partition healed) is left to its holder, and taken when that holder goes: a node declared
+ * dead, left or stopped, or its actor exited. An operator's `pd cluster unregister` (or
+ * `unregister-prefix`) releases a configured claim (the keeper stops keeping it) until `pd
+ * cluster register` (`register-prefix`) makes it again or the engine restarts.
  *
- * On a multi-core engine the worker may run on any core: one on core 0 is found at once
+ * On a multi-core engine the actor may run on any core: one on core 0 is found at once
  * (`engine.resolve`); one on another core (kept on core 0 by a stand-in, or under a parent
  * of its own core) by asking the cores for what runs at its path (the runtime's `multiCore`
- * view), asynchronously, one look per name at a time, and only while its name is free. The name holds the actor itself, not its
+ * view), asynchronously, one look per claim at a time, and only while the claim is free. The claim holds the actor itself, not its
  * stand-in, so messages go straight to its core.
  *
- * Owns: the configured names and which are released. Must not: register anything but the
- * live actor at the configured path, or take a name another node holds.
+ * Owns: the configured claims and which are released. Must not: claim anything for but the
+ * live actor at the configured path, or take a claim another node holds.
  */
 import type { AnyAddr } from '@pd/actor';
 import type { Federation } from '@pd/federation';
 import type { Engine } from '@pd/runtime';
 import type { ChildSpec, TreeSection } from './config/types.js';
 import { EngineView, STAND_IN_KIND } from './cores.js';
+
+/** The two kinds of claim in the cluster registry: a name, or a path prefix. */
+export type ClaimKind = 'name' | 'prefix';
 
 /** A `clusterName` of the config's tree. */
 export interface ConfiguredName {
@@ -33,57 +39,117 @@ export interface ConfiguredName {
   readonly at: string;
 }
 
+/** A `clusterPrefix` of the config's tree: the entry's own path, claimed for its actor. */
+export interface ConfiguredPrefix {
+  /** The prefix claimed: the entry's path. */
+  readonly prefix: string;
+  readonly path: string;
+  /** Where the config declares it (`tree.children[0].clusterPrefix`). */
+  readonly at: string;
+}
+
+/** A claim the config makes: a name (has `name`) or a path prefix (has `prefix`). */
+export type ConfiguredClaim = ConfiguredName | ConfiguredPrefix;
+
 /**
- * What the keeper says of a configured name: `held` (by its actor, here), `elsewhere`
+ * What the keeper says of a configured claim: `held` (by its actor, here), `elsewhere`
  * (another node holds it; taken when that holder goes), `waiting` (its actor is not
- * running now), `released` (by `pd cluster unregister`), `failed` (the registry refused
- * it for another reason: `error` says why).
+ * running now), `released` (by `pd cluster unregister` / `unregister-prefix`), `failed` (the
+ * registry refused it for another reason: `error` says why).
  */
 export type ConfiguredState = 'held' | 'elsewhere' | 'waiting' | 'released' | 'failed';
 
-export interface ConfiguredStatus extends ConfiguredName {
+export type ConfiguredStatus = ConfiguredClaim & {
   readonly state: ConfiguredState;
   /** `elsewhere`: the holder's node. */
   readonly node?: string;
   readonly error?: string;
-}
+};
 
-/** How often the keeper looks at its names, ms. */
+/** How often the keeper looks at its claims, ms. */
 export const KEEP_INTERVAL_MS = 200;
 
-/** The `clusterName`s of `tree`, with their workers' paths. */
-export function configuredNames(tree: TreeSection): ConfiguredName[] {
-  const out: ConfiguredName[] = [];
+/** The claims of `tree` (its `clusterName`s and `clusterPrefix`es), in tree order. */
+export function configuredClaims(tree: TreeSection): ConfiguredClaim[] {
+  const out: ConfiguredClaim[] = [];
   const walk = (children: readonly ChildSpec[], parent: string, at: string): void => {
     children.forEach((child, i) => {
       const path = `${parent}/${child.id}`;
+      if (child.clusterName !== undefined) out.push({ name: child.clusterName, path, at: `${at}[${i}].clusterName` });
+      if (child.clusterPrefix === true) out.push({ prefix: path, path, at: `${at}[${i}].clusterPrefix` });
       if (child.children !== undefined) walk(child.children, path, `${at}[${i}].children`);
-      else if (child.clusterName !== undefined) out.push({ name: child.clusterName, path, at: `${at}[${i}].clusterName` });
     });
   };
   walk(tree.children, `/user/${tree.id}`, 'tree.children');
   return out;
 }
 
-/** Keeps the config's cluster names registered; see the module's comment. */
+/** The `clusterName`s of `tree`, with their workers' paths. */
+export function configuredNames(tree: TreeSection): ConfiguredName[] {
+  return configuredClaims(tree).filter((c): c is ConfiguredName => claimKind(c) === 'name');
+}
+
+/** Which kind of claim `claim` is. */
+export function claimKind(claim: ConfiguredClaim): ClaimKind {
+  return 'prefix' in claim ? 'prefix' : 'name';
+}
+
+function claimKey(claim: ConfiguredClaim): string {
+  return 'prefix' in claim ? claim.prefix : claim.name;
+}
+
+/** A claim's holder as the registry shows it. */
+export interface ClaimHolder {
+  readonly node: string;
+  readonly clock: number;
+  readonly addr: AnyAddr;
+}
+
+type Registry = Federation['registry'];
+
+/** The registry's calls for each kind of claim: the one place the two kinds differ. */
+export const CLAIMS: Readonly<Record<ClaimKind, {
+  /** The holder of exactly `key` as this node knows it (for a prefix, not a shorter one covering it). */
+  holder(registry: Registry, key: string): ClaimHolder | undefined;
+  /** Claim `key` for `addr` (the registry's errors as they come). */
+  claim(registry: Registry, key: string, addr: AnyAddr): void;
+  /** Drop this node's claim of `key`; true when it held one. */
+  drop(registry: Registry, key: string): boolean;
+}>> = {
+  name: {
+    holder: (registry, key) => registry.list().find((n) => n.name === key),
+    claim: (registry, key, addr) => registry.register(key, addr),
+    drop: (registry, key) => registry.unregister(key),
+  },
+  prefix: {
+    holder: (registry, key) => {
+      const claim = registry.whereisPrefix(key);
+      return claim?.prefix === key ? claim : undefined;
+    },
+    claim: (registry, key, addr) => registry.registerPrefix(key, addr),
+    drop: (registry, key) => registry.unregisterPrefix(key),
+  },
+};
+
+/** Keeps the config's cluster names and path prefixes claimed; see the module's comment. */
 export class ClusterNameKeeper {
-  private readonly released = new Set<string>();
-  private readonly errors = new Map<string, string>();
-  /** The actor each name was last registered for here (an actor of another core is not found synchronously). */
-  private readonly registered = new Map<string, AnyAddr>();
-  /** Names whose actor is being looked up on the other cores. */
-  private readonly looking = new Set<string>();
+  private readonly released = new Set<ConfiguredClaim>();
+  private readonly errors = new Map<ConfiguredClaim, string>();
+  /** The actor each claim was last made for here (an actor of another core is not found synchronously). */
+  private readonly registered = new Map<ConfiguredClaim, AnyAddr>();
+  /** Claims whose actor is being looked up on the other cores. */
+  private readonly looking = new Set<ConfiguredClaim>();
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly federation: Federation, private readonly engine: Engine, readonly names: readonly ConfiguredName[]) {}
+  constructor(private readonly federation: Federation, private readonly engine: Engine, readonly claims: readonly ConfiguredClaim[]) {}
 
   /**
-   * Register what can be now, then look again every {@link KEEP_INTERVAL_MS}. Resolves once
-   * the first look is done (workers on other cores looked up too).
+   * Claim what can be now, then look again every {@link KEEP_INTERVAL_MS}. Resolves once
+   * the first look is done (actors on other cores looked up too).
    */
   start(intervalMs = KEEP_INTERVAL_MS): Promise<void> {
     const first = this.keep();
-    if (this.names.length > 0 && this.timer === null) {
+    if (this.claims.length > 0 && this.timer === null) {
       this.timer = setInterval(() => void this.keep(), intervalMs);
       this.timer.unref?.();
     }
@@ -95,69 +161,73 @@ export class ClusterNameKeeper {
     this.timer = null;
   }
 
-  /** The configured entry for `name`, if any. */
-  configured(name: string): ConfiguredName | undefined {
-    return this.names.find((n) => n.name === name);
+  /** The configured claim of `kind` for `key` (a name, or a prefix), if any. */
+  configured(key: string, kind: ClaimKind = 'name'): ConfiguredClaim | undefined {
+    return this.claims.find((c) => claimKind(c) === kind && claimKey(c) === key);
   }
 
-  /** `pd cluster unregister`: stop keeping `name` (true when it is a configured one). */
-  release(name: string): boolean {
-    if (this.configured(name) === undefined) return false;
-    this.released.add(name);
+  /** `pd cluster unregister` (`unregister-prefix`): stop keeping `key` (true when it is a configured one). */
+  release(key: string, kind: ClaimKind = 'name'): boolean {
+    const claim = this.configured(key, kind);
+    if (claim === undefined) return false;
+    this.released.add(claim);
     return true;
   }
 
-  /** `pd cluster register` of a configured name for its configured actor (`addr`): keep it again. */
-  rearm(name: string, addr?: AnyAddr): void {
-    this.released.delete(name);
-    this.errors.delete(name);
-    if (addr !== undefined) this.registered.set(name, addr);
+  /** `pd cluster register` (`register-prefix`) of a configured claim for its configured actor (`addr`): keep it again. */
+  rearm(key: string, addr?: AnyAddr, kind: ClaimKind = 'name'): void {
+    const claim = this.configured(key, kind);
+    if (claim === undefined) return;
+    this.released.delete(claim);
+    this.errors.delete(claim);
+    if (addr !== undefined) this.registered.set(claim, addr);
   }
 
   /**
-   * One look at every configured name: register those that are free and whose actor runs.
+   * One look at every configured claim: make those that are free and whose actor runs.
    * Resolves when the look-ups on other cores it started are done.
    */
   keep(): Promise<void> {
     if (!this.federation.running) return Promise.resolve();
-    const registry = this.federation.registry;
     const lookups: Promise<void>[] = [];
-    for (const { name, path } of this.names) {
-      if (this.released.has(name)) continue;
-      // Held: ours (this incarnation: the registry drops an exited holder's names), or another node's.
-      if (registry.whereis(name) !== undefined) continue;
-      const addr = this.actorAt(path);
-      if (addr !== undefined) this.register(name, addr);
-      else if (!this.looking.has(name)) lookups.push(this.lookElsewhere(name, path));
+    for (const claim of this.claims) {
+      // Held: ours (this incarnation: the registry drops an exited holder's claims), or another node's.
+      if (this.released.has(claim) || this.holder(claim) !== undefined) continue;
+      const addr = this.actorAt(claim.path);
+      if (addr !== undefined) this.claim(claim, addr);
+      else if (!this.looking.has(claim)) lookups.push(this.lookElsewhere(claim));
     }
     return Promise.all(lookups).then(() => undefined);
   }
 
-  /** Each configured name and what became of it. */
+  /** Each configured claim and what became of it. */
   status(): ConfiguredStatus[] {
     const running = this.federation.running;
-    const held = running ? this.federation.registry.list() : [];
-    return this.names.map((n) => {
-      if (this.released.has(n.name)) return { ...n, state: 'released' };
-      const holder = held.find((h) => h.name === n.name);
-      const addr = this.actorAt(n.path) ?? this.registered.get(n.name);
-      if (holder !== undefined && holder.node === this.federation.nodeId && addr !== undefined && holder.addr.equals(addr)) return { ...n, state: 'held' };
-      if (holder !== undefined && holder.node !== this.federation.nodeId) return { ...n, state: 'elsewhere', node: holder.node };
-      const error = this.errors.get(n.name);
-      if (error !== undefined && addr !== undefined) return { ...n, state: 'failed', error };
-      return { ...n, state: 'waiting' };
+    return this.claims.map((c): ConfiguredStatus => {
+      if (this.released.has(c)) return { ...c, state: 'released' };
+      const holder = running ? this.holder(c) : undefined;
+      const addr = this.actorAt(c.path) ?? this.registered.get(c);
+      if (holder !== undefined && holder.node === this.federation.nodeId && addr !== undefined && holder.addr.equals(addr)) return { ...c, state: 'held' };
+      if (holder !== undefined && holder.node !== this.federation.nodeId) return { ...c, state: 'elsewhere', node: holder.node };
+      const error = this.errors.get(c);
+      if (error !== undefined && addr !== undefined) return { ...c, state: 'failed', error };
+      return { ...c, state: 'waiting' };
     });
   }
 
   // --- internal ---
 
-  private register(name: string, addr: AnyAddr): void {
+  private holder(claim: ConfiguredClaim): ClaimHolder | undefined {
+    return CLAIMS[claimKind(claim)].holder(this.federation.registry, claimKey(claim));
+  }
+
+  private claim(claim: ConfiguredClaim, addr: AnyAddr): void {
     try {
-      this.federation.registry.register(name, addr);
-      this.registered.set(name, addr);
-      this.errors.delete(name);
+      CLAIMS[claimKind(claim)].claim(this.federation.registry, claimKey(claim), addr);
+      this.registered.set(claim, addr);
+      this.errors.delete(claim);
     } catch (error) {
-      this.errors.set(name, (error as Error).message);
+      this.errors.set(claim, (error as Error).message);
     }
   }
 
@@ -173,21 +243,22 @@ export class ClusterNameKeeper {
   }
 
   /**
-   * On a multi-core engine, find the actor at `path` on the other cores (each core lists only
-   * what is at or under `path`); register `name` for it if the name is still free then.
-   * Never rejects.
+   * On a multi-core engine, find the actor at the claim's path on the other cores (each core
+   * lists only what is at or under that path); make the claim for it if it is still free
+   * then. Never rejects.
    */
-  private lookElsewhere(name: string, path: string): Promise<void> {
+  private lookElsewhere(claim: ConfiguredClaim): Promise<void> {
     const cores = EngineView.of(this.engine).cores;
     if (cores === null) return Promise.resolve();
-    this.looking.add(name);
+    const { path } = claim;
+    this.looking.add(claim);
     return cores.list({ path }).then((found) => {
-      this.looking.delete(name);
+      this.looking.delete(claim);
       const actor = found.find((a) => a.path === path && a.kind !== STAND_IN_KIND);
-      if (actor === undefined || !this.federation.running || this.released.has(name) || this.federation.registry.whereis(name) !== undefined) return;
-      this.register(name, actor.addr);
+      if (actor === undefined || !this.federation.running || this.released.has(claim) || this.holder(claim) !== undefined) return;
+      this.claim(claim, actor.addr);
     }, () => {
-      this.looking.delete(name);
+      this.looking.delete(claim);
     });
   }
 }

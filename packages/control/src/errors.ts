@@ -51,6 +51,8 @@ export const ControlErrorCodes = {
   'cluster/failed': { rpc: -32031, text: 'the remote node could not be asked' },
   /** The cluster name is held by another actor (`data.node`: its node, `data.addr`: its holder); unregister it there first. */
   'cluster/name-taken': { rpc: -32032, text: 'the cluster name is held elsewhere' },
+  /** The cluster path prefix is claimed by another actor (`data.node`: its node, `data.addr`: its holder); unregister it there first. */
+  'cluster/prefix-taken': { rpc: -32033, text: 'the cluster path prefix is held elsewhere' },
   /** An operation did not finish within its bound. */
   'op/timeout': { rpc: -32008, text: 'the operation timed out' },
   /** The client could not reach the endpoint (nothing listening, refused). Client side only. */

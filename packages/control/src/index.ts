@@ -22,7 +22,10 @@ export { withEscalations, describeEscalation, type Escalation } from './escalati
 export { locateEngine, connectToEngine, type LocateOptions } from './locate.js';
 export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from './tree.js';
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
-export { ClusterNameKeeper, KEEP_INTERVAL_MS, configuredNames, type ConfiguredName, type ConfiguredState, type ConfiguredStatus } from './cluster-names.js';
+export {
+  CLAIMS, ClusterNameKeeper, KEEP_INTERVAL_MS, claimKind, configuredClaims, configuredNames,
+  type ClaimHolder, type ClaimKind, type ConfiguredClaim, type ConfiguredName, type ConfiguredPrefix, type ConfiguredState, type ConfiguredStatus,
+} from './cluster-names.js';
 export type { Instrument, Instrumentation } from './instrument.js';
 export { OBSERVER_PATH, observerUrl } from './observer/http.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';

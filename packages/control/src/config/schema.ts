@@ -186,6 +186,7 @@ export const CONFIG_SCHEMA = {
         shutdown: { $ref: '#/definitions/shutdown' },
         register: { ...NAME, description: 'Worker: a unique name to register it under.' },
         clusterName: { ...NAME, description: 'Worker: a name to register it under in the cluster registry (needs `federation`): kept registered, for each incarnation of the actor, whenever no other node holds it.' },
+        clusterPrefix: { type: 'boolean', description: 'Worker or supervisor: claim its own path (`/user/ROOT/.../ID`) as a path prefix in the cluster registry, held by its actor (needs `federation`): every node resolves paths at and below it to this node. Kept claimed, for each incarnation of the actor, whenever no other node holds it.' },
         mailbox: {
           type: 'object',
           additionalProperties: false,

@@ -68,6 +68,8 @@ export interface ChildSpec {
   readonly register?: string;
   /** A name in the cluster registry (needs `federation`); kept by the engine (control's cluster-names.ts). */
   readonly clusterName?: string;
+  /** Worker or supervisor: claim its own path as a cluster path prefix (needs `federation`); kept like `clusterName`. */
+  readonly clusterPrefix?: boolean;
   readonly mailbox?: {
     readonly capacity?: number;
     readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure';

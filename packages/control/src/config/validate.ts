@@ -188,24 +188,29 @@ function ruleIssues(raw: Record<string, any>): ConfigIssue[] {
   if (raw.tree !== undefined) {
     if (raw.tree.backoff === true) out.push({ path: 'tree.backoff', message: 'true is not a backoff: give an object ({ "initialMs": 100, ... }) or false' });
     checkChildren(raw.tree.children ?? [], 'tree.children', 1, out);
-    out.push(...clusterNameIssues(raw));
+    out.push(...clusterClaimIssues(raw));
   }
   return out;
 }
 
-/** A `clusterName` needs a federation, and names one worker of the tree only. */
-function clusterNameIssues(raw: Record<string, any>): ConfigIssue[] {
+/**
+ * The cluster claims need a federation: a `clusterName` (which names one worker of the tree
+ * only) and a `clusterPrefix` (a worker's or supervisor's own path: unique by the ids).
+ */
+function clusterClaimIssues(raw: Record<string, any>): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const first = new Map<string, string>();
+  const noCluster = raw.federation === undefined;
   const walk = (children: readonly ChildSpec[], at: string, depth: number): void => {
     if (!Array.isArray(children) || depth > TREE_DEPTH_MAX) return;
     children.forEach((child, i) => {
       const path = `${at}[${i}]`;
       if (typeof child !== 'object' || child === null) return;
+      if (child.clusterPrefix === true && noCluster) out.push({ path: `${path}.clusterPrefix`, message: 'a cluster path prefix needs a cluster: give the config a "federation" section' });
       if (child.children !== undefined) return walk(child.children, `${path}.children`, depth + 1);
       const name = child.clusterName;
       if (typeof name !== 'string') return;
-      if (raw.federation === undefined) out.push({ path: `${path}.clusterName`, message: 'a cluster name needs a cluster: give the config a "federation" section, or use "register" for a name on this engine only' });
+      if (noCluster) out.push({ path: `${path}.clusterName`, message: 'a cluster name needs a cluster: give the config a "federation" section, or use "register" for a name on this engine only' });
       const seen = first.get(name);
       if (seen !== undefined) out.push({ path: `${path}.clusterName`, message: `duplicate cluster name "${name}" (also ${seen}.clusterName); a node holds a cluster name for one actor` });
       else first.set(name, path);

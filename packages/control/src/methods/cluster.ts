@@ -1,13 +1,16 @@
 /**
  * Cluster methods: what the engine's federation (@pd/federation) says about this node and
  * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and those that
- * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, and `cluster.register` /
- * `cluster.unregister` (names in the cluster registry, beside those the config's
- * `clusterName`s keep: cluster-names.ts). `cluster.registry` lists the path prefixes
- * claimed in the cluster registry too. An engine that is not a node of a cluster answers
+ * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, `cluster.register` /
+ * `cluster.unregister` (names in the cluster registry) and `cluster.registerPrefix` /
+ * `cluster.unregisterPrefix` (path prefixes), beside those the config's `clusterName`s and
+ * `clusterPrefix`es keep (cluster-names.ts; one code path for both kinds of claim).
+ * `cluster.registry` lists the path prefixes claimed in the cluster registry too. An engine that is not a node of a cluster answers
  * `cluster/unavailable`.
  */
-import type { ClusterName, Federation, PeerStats } from '@pd/federation';
+import { pathProblem } from '@pd/actor';
+import type { Federation, PeerStats } from '@pd/federation';
+import { CLAIMS, type ClaimHolder, type ClaimKind } from '../cluster-names.js';
 import { ControlError } from '../errors.js';
 import { resolveTargetInfo } from '../targets.js';
 import { toWire } from '../wire.js';
@@ -63,44 +66,25 @@ export const clusterMethods: MethodTable = {
   'cluster.register': {
     params: ['name', 'target'],
     summary: 'Register a cluster name for a live actor of this node, on any of its cores (address, path or local name): every node resolves it. Refused (cluster/name-taken, data.node the holder\'s node) when a node already holds it.',
-    run: async (p, host) => {
-      const federation = runningFederation(host, 'register a cluster name');
-      const name = clusterName(p.string('name'));
-      // Any core's actor (a stand-in's address or path gives the actor it stands for).
-      const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
-      const registry = federation.registry;
-      const held = registry.list().find((n) => n.name === name);
-      if (held !== undefined && held.node === federation.nodeId && held.addr.equals(addr)) return toWire({ nodeId: federation.nodeId, name, node: held.node, clock: held.clock, addr, path: info.path, already: true });
-      if (held !== undefined) throw nameTaken(federation, held);
-      try {
-        registry.register(name, addr);
-      } catch (error) {
-        const now = registry.list().find((n) => n.name === name);
-        if ((error as { code?: string }).code === 'registry/name-taken' && now !== undefined) throw nameTaken(federation, now);
-        throw new ControlError('rpc/invalid-params', `cluster.register: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '')}`, { data: { name } });
-      }
-      const configured = host.clusterNames?.configured(name);
-      if (configured !== undefined && configured.path === info.path) host.clusterNames!.rearm(name, addr);
-      const entry = registry.list().find((n) => n.name === name)!;
-      return toWire({ nodeId: federation.nodeId, name, node: entry.node, clock: entry.clock, addr, path: info.path, already: false });
-    },
+    run: (p, host) => registerClaim(host, 'name', p.string('name'), p.string('target')),
   },
   'cluster.unregister': {
     params: ['name'],
     summary: 'Drop a cluster name this node holds (a config clusterName is also released: no longer kept). Refused (cluster/name-taken) for a name another node holds; target/unknown for a name nobody holds.',
+    run: (p, host) => unregisterClaim(host, 'name', p.string('name')),
+  },
+  'cluster.registerPrefix': {
+    params: ['prefix', 'target'],
+    summary: 'Claim a path prefix (an absolute actor path such as /user/app/orders) in the cluster registry for a live actor of this node (address, path or local name; default: the actor at the prefix itself): every node resolves paths at and below it to this node. Refused (cluster/prefix-taken, data.node the holder\'s node) when a node already holds that prefix.',
     run: (p, host) => {
-      const federation = runningFederation(host, 'unregister a cluster name');
-      const name = clusterName(p.string('name'));
-      const registry = federation.registry;
-      const held = registry.list().find((n) => n.name === name);
-      if (held !== undefined && held.node !== federation.nodeId) throw nameTaken(federation, held, 'unregister');
-      const released = host.clusterNames?.release(name) ?? false;
-      const unregistered = registry.unregister(name);
-      if (!unregistered && !released) {
-        throw new ControlError('target/unknown', `no node holds the cluster name "${name}"`, { hint: 'list the cluster names with `pd cluster names`', data: { name } });
-      }
-      return { nodeId: federation.nodeId, name, unregistered, released };
+      const prefix = p.string('prefix');
+      return registerClaim(host, 'prefix', prefix, p.string('target', true) ?? prefix);
     },
+  },
+  'cluster.unregisterPrefix': {
+    params: ['prefix'],
+    summary: 'Drop a path prefix claim this node holds (a config clusterPrefix is also released: no longer kept). Refused (cluster/prefix-taken) for a prefix another node holds; target/unknown for one nobody holds.',
+    run: (p, host) => unregisterClaim(host, 'prefix', p.string('prefix')),
   },
   'cluster.join': {
     params: ['seeds'],
@@ -162,21 +146,93 @@ function federationOf(host: ControlHost): Federation {
   return host.federation;
 }
 
-/** A cluster name as the registry takes it, or `rpc/invalid-params`. */
-function clusterName(name: string): string {
-  if (name === '' || name.length > 1024) throw new ControlError('rpc/invalid-params', 'name: a cluster name is a non-empty string of at most 1024 characters');
-  return name;
+/** How the methods speak of each kind of claim, and check its key. */
+const CLAIM_WORDS: Record<ClaimKind, {
+  readonly param: 'name' | 'prefix';
+  readonly what: string;
+  readonly taken: 'cluster/name-taken' | 'cluster/prefix-taken';
+  /** The registry's code for a key this node knows a holder of. */
+  readonly registryTaken: string;
+  readonly methods: readonly [register: string, unregister: string];
+  readonly commands: readonly [register: string, unregister: string];
+  /** Why the key cannot be claimed, or null. */
+  readonly problem: (key: string) => string | null;
+}> = {
+  name: {
+    param: 'name', what: 'cluster name', taken: 'cluster/name-taken', registryTaken: 'registry/name-taken',
+    methods: ['cluster.register', 'cluster.unregister'], commands: ['register', 'unregister'],
+    problem: (name) => (name === '' || name.length > 1024 ? 'a cluster name is a non-empty string of at most 1024 characters' : null),
+  },
+  prefix: {
+    param: 'prefix', what: 'cluster path prefix', taken: 'cluster/prefix-taken', registryTaken: 'registry/path-taken',
+    methods: ['cluster.registerPrefix', 'cluster.unregisterPrefix'], commands: ['register-prefix', 'unregister-prefix'],
+    problem: (prefix) => {
+      const problem = pathProblem(prefix);
+      if (problem !== null) return `a path prefix is an absolute actor path such as "/user/app/orders": ${problem}`;
+      return prefix === '/' ? 'the root "/" is every node\'s; claim a subtree such as "/user/app/orders"' : null;
+    },
+  },
+};
+
+/** `cluster.register` / `cluster.registerPrefix`: claim `key` for the actor `target` of this node. */
+async function registerClaim(host: ControlHost, kind: ClaimKind, key: string, target: string): Promise<unknown> {
+  const words = CLAIM_WORDS[kind];
+  const federation = runningFederation(host, `register a ${words.what}`);
+  checkKey(kind, key);
+  // Any core's actor (a stand-in's address or path gives the actor it stands for).
+  const { addr, info } = await resolveTargetInfo(host.engine, target);
+  const registry = federation.registry;
+  const ops = CLAIMS[kind];
+  const result = (entry: ClaimHolder, already: boolean) => toWire({ nodeId: federation.nodeId, [words.param]: key, node: entry.node, clock: entry.clock, addr, path: info.path, already });
+  const held = ops.holder(registry, key);
+  if (held !== undefined && held.node === federation.nodeId && held.addr.equals(addr)) return result(held, true);
+  if (held !== undefined) throw claimTaken(federation, kind, key, held);
+  try {
+    ops.claim(registry, key, addr);
+  } catch (error) {
+    const now = ops.holder(registry, key);
+    if ((error as { code?: string }).code === words.registryTaken && now !== undefined) throw claimTaken(federation, kind, key, now);
+    throw new ControlError('rpc/invalid-params', `${words.methods[0]}: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '')}`, { data: { [words.param]: key } });
+  }
+  // A configured claim made again for its configured actor: kept again.
+  if (host.clusterNames?.configured(key, kind)?.path === info.path) host.clusterNames.rearm(key, addr, kind);
+  return result(ops.holder(registry, key)!, false);
 }
 
-/** `cluster/name-taken` naming the holder: another node's, or another actor's here. */
-function nameTaken(federation: Federation, held: ClusterName, op: 'register' | 'unregister' = 'register'): ControlError {
+/** `cluster.unregister` / `cluster.unregisterPrefix`: drop this node's claim of `key`, and stop keeping a configured one. */
+function unregisterClaim(host: ControlHost, kind: ClaimKind, key: string): unknown {
+  const words = CLAIM_WORDS[kind];
+  const federation = runningFederation(host, `unregister a ${words.what}`);
+  checkKey(kind, key);
+  const registry = federation.registry;
+  const held = CLAIMS[kind].holder(registry, key);
+  if (held !== undefined && held.node !== federation.nodeId) throw claimTaken(federation, kind, key, held, 'unregister');
+  const released = host.clusterNames?.release(key, kind) ?? false;
+  const unregistered = CLAIMS[kind].drop(registry, key);
+  if (!unregistered && !released) {
+    throw new ControlError('target/unknown', `no node holds the ${words.what} "${key}"`, { hint: 'list the cluster registry with `pd cluster names`', data: { [words.param]: key } });
+  }
+  return { nodeId: federation.nodeId, [words.param]: key, unregistered, released };
+}
+
+/** A key as the registry takes it, or `rpc/invalid-params` naming the param. */
+function checkKey(kind: ClaimKind, key: string): void {
+  const { param, problem } = CLAIM_WORDS[kind];
+  const why = problem(key);
+  if (why !== null) throw new ControlError('rpc/invalid-params', `${param}: ${why}`);
+}
+
+/** `cluster/name-taken` (`cluster/prefix-taken`) naming the holder: another node's, or another actor's here. */
+function claimTaken(federation: Federation, kind: ClaimKind, key: string, held: ClaimHolder, op: 'register' | 'unregister' = 'register'): ControlError {
+  const { what, taken, param, commands } = CLAIM_WORDS[kind];
   const here = held.node === federation.nodeId;
   const message = op === 'unregister'
-    ? `the cluster name "${held.name}" is held by node ${held.node} (${String(held.addr)}), not this node (${federation.nodeId})`
-    : `the cluster name "${held.name}" is taken: node ${held.node}${here ? ' (this node)' : ''} holds it for ${String(held.addr)}`;
-  return new ControlError('cluster/name-taken', message, {
-    hint: here ? `unregister it first: pd cluster unregister ${held.name}` : `unregister it on node ${held.node} (pd cluster unregister ${held.name} against its engine), or wait until that node is gone`,
-    data: { name: held.name, node: held.node, clock: held.clock, addr: String(held.addr) },
+    ? `the ${what} "${key}" is held by node ${held.node} (${String(held.addr)}), not this node (${federation.nodeId})`
+    : `the ${what} "${key}" is taken: node ${held.node}${here ? ' (this node)' : ''} holds it for ${String(held.addr)}`;
+  const unregister = `pd cluster ${commands[1]} ${key}`;
+  return new ControlError(taken, message, {
+    hint: here ? `unregister it first: ${unregister}` : `unregister it on node ${held.node} (${unregister} against its engine), or wait until that node is gone`,
+    data: { [param]: key, node: held.node, clock: held.clock, addr: String(held.addr) },
   });
 }
 

@@ -20,7 +20,7 @@ export interface ControlHost {
   readonly plugins?: PluginHost | undefined;
   /** The engine's federation, when it is a node of a cluster (`cluster.*` methods); absent: those methods say so. */
   readonly federation?: Federation | undefined;
-  /** The config's cluster names (`clusterName` of its tree's workers), kept registered; absent without a federation. */
+  /** The config's cluster names and path prefixes (`clusterName`, `clusterPrefix` of its tree's entries), kept claimed; absent without a federation. */
   readonly clusterNames?: ClusterNameKeeper | undefined;
   /** Extra fields for `engine.status` (mode, cores, config file, metadata). */
   readonly details: Readonly<Record<string, unknown>>;
