@@ -6,34 +6,38 @@
  * incarnation, addresses). `pd cluster join HOST:PORT...` joins through seeds and waits
  * until one answers; `pd cluster leave` leaves gracefully (the engine runs on alone). `pd
  * cluster names` lists the cluster registry (every name with its holder's node, the config's
- * `clusterName`s and what became of them, the conflicts this node lost); `pd cluster register
- * NAME TARGET` and `pd cluster unregister NAME` change it (a name another node holds:
- * `cluster/name-taken`, exit 1).
+ * `clusterName`s and `clusterPrefix`es and what became of them, the conflicts this node
+ * lost); `pd cluster register NAME TARGET` and `pd cluster unregister NAME` change its names
+ * (a name another node holds: `cluster/name-taken`, exit 1), `pd cluster register-prefix
+ * PREFIX [TARGET]` and `pd cluster unregister-prefix PREFIX` its path prefixes
+ * (`cluster/prefix-taken`).
  */
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError } from '../exit.js';
 import { bytes, duration, keyValues, table } from '../output.js';
 import { printClusterNames } from './inspect.js';
 
-const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'names', 'register', 'unregister'] as const;
+const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'names', 'register', 'unregister', 'register-prefix', 'unregister-prefix'] as const;
+/** How many positionals each subcommand takes at most (join: any number of seeds). */
+const MAX_ARGS: Partial<Record<Subcommand, number>> = { register: 3, unregister: 2, 'register-prefix': 3, 'unregister-prefix': 2 };
 type Subcommand = (typeof SUBCOMMANDS)[number];
 const JOIN_WAIT_MS = 10_000;
 const JOIN_POLL_MS = 200;
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  args: 'status | peers | members | join HOST:PORT... | leave | names | register NAME TARGET | unregister NAME',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; list, register and unregister cluster names (names every node resolves).',
+  args: 'status | peers | members | join HOST:PORT... | leave | names | register NAME TARGET | unregister NAME | register-prefix PREFIX [TARGET] | unregister-prefix PREFIX',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; list, register and unregister cluster names (names every node resolves) and path prefixes (subtrees every node resolves to this one).',
   needsEngine: true,
   options: {
     wait: { type: 'string', value: 'MS', help: `join: how long to wait for a seed's answer (default ${JOIN_WAIT_MS})` },
   },
   run: async (ctx) => {
-    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, names, register or unregister');
+    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, names, register, unregister, register-prefix or unregister-prefix');
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new UsageError(`pd cluster: unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})`, `usage: pd cluster ${clusterCommand.args}`);
     }
-    if (sub !== 'join') ctx.noMoreArgs(sub === 'register' ? 3 : sub === 'unregister' ? 2 : 1);
+    if (sub !== 'join') ctx.noMoreArgs(MAX_ARGS[sub as Subcommand] ?? 1);
     if (sub !== 'join' && ctx.options.wait !== undefined) throw new UsageError('pd cluster: --wait is for join only', `usage: pd cluster ${clusterCommand.args}`);
     return RUN[sub as Subcommand](ctx);
   },
@@ -98,21 +102,10 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
     if (ctx.json) return ctx.output.data(result);
     printClusterNames(ctx, result);
   },
-  register: async (ctx) => {
-    const name = ctx.arg(1, 'NAME');
-    const target = ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)');
-    const r = await ctx.call('cluster.register', { name, target });
-    if (ctx.json) return ctx.output.data(r);
-    ctx.output.text(r.already ? `${name} is already registered for ${r.addr} (${r.path}) on node ${r.node}` : `registered ${name} for ${r.addr} (${r.path}) on node ${r.node}, clock ${r.clock}`);
-  },
-  unregister: async (ctx) => {
-    const name = ctx.arg(1, 'NAME');
-    const r = await ctx.call('cluster.unregister', { name });
-    if (ctx.json) return ctx.output.data(r);
-    const parts = [r.unregistered ? `unregistered ${name} on node ${r.nodeId}` : `node ${r.nodeId} held no registration of ${name}`];
-    if (r.released) parts.push('the config\'s clusterName is released (not kept again until `pd cluster register` or a restart)');
-    ctx.output.text(parts.join('; '));
-  },
+  register: registerClaim('name'),
+  unregister: unregisterClaim('name'),
+  'register-prefix': registerClaim('prefix'),
+  'unregister-prefix': unregisterClaim('prefix'),
   leave: async (ctx) => {
     const result = await ctx.call('cluster.leave');
     if (ctx.json) return ctx.output.data(result);
@@ -157,3 +150,40 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
     ctx.output.text(`${note}\n${table(head, rows)}`);
   },
 };
+
+/** How `register` / `unregister` and their `-prefix` twins differ: the words, the method and param names. */
+const CLAIM = {
+  name: {
+    param: 'name', arg: 'NAME', methods: ['cluster.register', 'cluster.unregister'], registered: 'registered', held: 'registration',
+    field: 'clusterName', again: 'pd cluster register', target: null,
+  },
+  prefix: {
+    param: 'prefix', arg: 'PREFIX (an absolute actor path, such as /user/app/orders)', methods: ['cluster.registerPrefix', 'cluster.unregisterPrefix'], registered: 'claimed', held: 'claim',
+    field: 'clusterPrefix', again: 'pd cluster register-prefix', target: 'the actor at PREFIX',
+  },
+} as const;
+
+/** `pd cluster register NAME TARGET` / `register-prefix PREFIX [TARGET]` (default: the actor at PREFIX). */
+function registerClaim(kind: keyof typeof CLAIM): (ctx: CommandContext) => Promise<void> {
+  return async (ctx) => {
+    const w = CLAIM[kind]; // Looked up at run time: RUN, which calls this, is built before CLAIM.
+    const key = ctx.arg(1, w.arg);
+    const target = w.target !== null ? ctx.positionals[2] ?? key : ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)');
+    const r = await ctx.call(w.methods[0], { [w.param]: key, target });
+    if (ctx.json) return ctx.output.data(r);
+    ctx.output.text(r.already ? `${key} is already ${w.registered} for ${r.addr} (${r.path}) on node ${r.node}` : `${w.registered} ${key} for ${r.addr} (${r.path}) on node ${r.node}, clock ${r.clock}`);
+  };
+}
+
+/** `pd cluster unregister NAME` / `unregister-prefix PREFIX`: a config claim is released too. */
+function unregisterClaim(kind: keyof typeof CLAIM): (ctx: CommandContext) => Promise<void> {
+  return async (ctx) => {
+    const w = CLAIM[kind]; // Looked up at run time: RUN, which calls this, is built before CLAIM.
+    const key = ctx.arg(1, w.arg.split(' ')[0]!);
+    const r = await ctx.call(w.methods[1], { [w.param]: key });
+    if (ctx.json) return ctx.output.data(r);
+    const parts = [r.unregistered ? `unregistered ${key} on node ${r.nodeId}` : `node ${r.nodeId} held no ${w.held} of ${key}`];
+    if (r.released) parts.push(`the config's ${w.field} is released (not kept again until \`${w.again}\` or a restart)`);
+    ctx.output.text(parts.join('; '));
+  };
+}

@@ -144,18 +144,21 @@ export const registryCommand: Command = {
   },
 };
 
-/** `pd cluster names` / `pd registry --cluster` as text: the names, the path prefixes claimed, the process groups' members, the config's names that are not held here, the conflicts lost. */
+/** `pd cluster names` / `pd registry --cluster` as text: the names, the path prefixes claimed, the process groups' members, the config's names and path prefixes that are not held here, the conflicts lost. */
 export function printClusterNames(ctx: CommandContext, result: any): void {
   ctx.output.text(result.names.length === 0 ? `node ${result.nodeId}: no cluster names` : table(['NAME', 'NODE', 'CLOCK', 'ADDR'], result.names.map((n: any) => [n.name, n.node, n.clock, n.addr])));
   const prefixes = result.prefixes ?? [];
   if (prefixes.length > 0) ctx.output.text(`\npath prefixes:\n${table(['PREFIX', 'NODE', 'CLOCK', 'HOLDER'], prefixes.map((c: any) => [c.prefix, c.node, c.clock, c.addr]))}`);
   const groups = (result.groups ?? []).flatMap((g: any) => g.members.map((m: any) => [g.group, m.node, m.addr]));
   if (groups.length > 0) ctx.output.text(`\nprocess groups:\n${table(['GROUP', 'NODE', 'ADDR'], groups)}`);
+  // The config's claims not held here: names (`clusterName`), then path prefixes (`clusterPrefix`, an entry with `prefix`).
   const configured = (result.configured ?? []).filter((c: any) => c.state !== 'held');
-  if (configured.length > 0) {
-    const state = (c: any): string => (c.state === 'elsewhere' ? `held by node ${c.node}` : c.state === 'failed' ? `failed: ${c.error}` : c.state === 'waiting' ? 'waiting (its actor is not running)' : 'released (pd cluster unregister)');
-    ctx.output.text(`\nconfig names not held here:\n${table(['NAME', 'PATH', 'STATE'], configured.map((c: any) => [c.name, c.path, state(c)]))}`);
-  }
+  const state = (c: any): string => (c.state === 'elsewhere' ? `held by node ${c.node}` : c.state === 'failed' ? `failed: ${c.error}` : c.state === 'waiting' ? 'waiting (its actor is not running)'
+    : `released (pd cluster ${c.prefix === undefined ? 'unregister' : 'unregister-prefix'})`);
+  const names = configured.filter((c: any) => c.prefix === undefined);
+  if (names.length > 0) ctx.output.text(`\nconfig names not held here:\n${table(['NAME', 'PATH', 'STATE'], names.map((c: any) => [c.name, c.path, state(c)]))}`);
+  const claimed = configured.filter((c: any) => c.prefix !== undefined);
+  if (claimed.length > 0) ctx.output.text(`\nconfig path prefixes not held here:\n${table(['PREFIX', 'STATE'], claimed.map((c: any) => [c.prefix, state(c)]))}`);
   const side = (x: any): string => `${x.node} (clock ${x.clock})`;
   if (result.conflicts.length > 0) {
     ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, side(c.loser), side(c.winner)]))}`);
