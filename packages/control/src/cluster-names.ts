@@ -22,7 +22,7 @@
  * live actor at the configured path, or take a claim another node holds.
  */
 import type { AnyAddr } from '@pd/actor';
-import type { Federation } from '@pd/federation';
+import type { ClusterRegistry, Federation } from '@pd/federation';
 import type { Engine } from '@pd/runtime';
 import type { ChildSpec, TreeSection } from './config/types.js';
 import { EngineView, STAND_IN_KIND } from './cores.js';
@@ -105,16 +105,14 @@ export interface ClaimHolder {
   readonly addr: AnyAddr;
 }
 
-type Registry = Federation['registry'];
-
 /** The registry's calls for each kind of claim: the one place the two kinds differ. */
 export const CLAIMS: Readonly<Record<ClaimKind, {
   /** The holder of exactly `key` as this node knows it (for a prefix, not a shorter one covering it). */
-  holder(registry: Registry, key: string): ClaimHolder | undefined;
+  holder(registry: ClusterRegistry, key: string): ClaimHolder | undefined;
   /** Claim `key` for `addr` (the registry's errors as they come). */
-  claim(registry: Registry, key: string, addr: AnyAddr): void;
+  claim(registry: ClusterRegistry, key: string, addr: AnyAddr): void;
   /** Drop this node's claim of `key`; true when it held one. */
-  drop(registry: Registry, key: string): boolean;
+  drop(registry: ClusterRegistry, key: string): boolean;
 }>> = {
   name: {
     holder: (registry, key) => registry.list().find((n) => n.name === key),
