@@ -6,7 +6,9 @@
  * naming a (`cluster/name-taken`, exit 1), as is `pd cluster unregister` of a's name there.
  * Then a is killed (SIGKILL): the name goes from b and c with a's connection (a node's names
  * are forgotten when it is lost), SWIM declares a dead, and b takes the name (`pd cluster
- * register`), which c then resolves and calls.
+ * register`), which c then resolves and calls. Between the two, `pd cluster register-prefix`
+ * on b claims b's subtree, which c resolves, and c's own claim of it is refused
+ * (`cluster/prefix-taken`).
  *
  * Nothing here asserts speed: every wait is for a state, bounded only to fail a state that
  * never comes.
@@ -115,6 +117,20 @@ describe('pd cluster names on three engines', { timeout: E2E_TIMEOUT_MS }, () =>
     expect(elsewhere.json.error).toMatchObject({ code: 'cluster/name-taken', data: { node: 'a' } });
     const usage = await pd(['cluster', 'register', 'payments', '--engine', ID.b], env);
     expect(usage.code).toBe(2);
+  });
+
+  it('pd cluster register-prefix on b claims its subtree; c resolves it, and its own claim is refused (cluster/prefix-taken, exit 1)', async () => {
+    const claimed = await pdj(['cluster', 'register-prefix', '/user/app/spare', '--engine', ID.b]);
+    expect(claimed).toMatchObject({ nodeId: 'b', prefix: '/user/app/spare', node: 'b', path: '/user/app/spare', already: false });
+    const onC = await until(async () => (await pdj(['cluster', 'names', '--engine', ID.c])).prefixes.find((p: { prefix: string }) => p.prefix === '/user/app/spare') ?? null, 'c sees b\'s prefix');
+    expect(onC).toMatchObject({ node: 'b', addr: claimed.addr });
+    const refused = await pd(['cluster', 'register-prefix', '/user/app/spare', '--engine', ID.c, '--json'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.json.error).toMatchObject({ code: 'cluster/prefix-taken', data: { prefix: '/user/app/spare', node: 'b' } });
+    const text = await pd(['cluster', 'unregister-prefix', '/user/app/spare', '--engine', ID.b], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('unregistered /user/app/spare on node b\n');
+    await until(async () => ((await pdj(['cluster', 'names', '--engine', ID.c])).prefixes.length === 0 ? true : null), 'c forgets b\'s prefix');
   });
 
   it('a killed: the name goes with it, SWIM declares it dead, and b takes the name; c resolves b', async () => {

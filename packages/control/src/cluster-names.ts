@@ -18,8 +18,8 @@
  * view), asynchronously, one look per claim at a time, and only while the claim is free. The claim holds the actor itself, not its
  * stand-in, so messages go straight to its core.
  *
- * Owns: the configured claims and which are released. Must not: claim anything for but the
- * live actor at the configured path, or take a claim another node holds.
+ * Owns: the configured claims and which are released. Must not: make a claim for any actor
+ * but the live one at the configured path, or take a claim another node holds.
  */
 import type { AnyAddr } from '@pd/actor';
 import type { ClusterRegistry, Federation } from '@pd/federation';
