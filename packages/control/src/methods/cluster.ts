@@ -5,8 +5,8 @@
  * `cluster.unregister` (names in the cluster registry) and `cluster.registerPrefix` /
  * `cluster.unregisterPrefix` (path prefixes), beside those the config's `clusterName`s and
  * `clusterPrefix`es keep (cluster-names.ts; one code path for both kinds of claim).
- * `cluster.registry` lists the path prefixes claimed in the cluster registry too. An engine that is not a node of a cluster answers
- * `cluster/unavailable`.
+ * `cluster.registry` lists the path prefixes claimed in the cluster registry too. An engine
+ * that is not a node of a cluster answers `cluster/unavailable`.
  */
 import { pathProblem } from '@pd/actor';
 import type { Federation, PeerStats } from '@pd/federation';
@@ -153,19 +153,21 @@ const CLAIM_WORDS: Record<ClaimKind, {
   readonly taken: 'cluster/name-taken' | 'cluster/prefix-taken';
   /** The registry's code for a key this node knows a holder of. */
   readonly registryTaken: string;
-  readonly methods: readonly [register: string, unregister: string];
-  readonly commands: readonly [register: string, unregister: string];
+  /** The register method, for its messages. */
+  readonly method: string;
+  /** The `pd cluster` subcommand that drops one, for hints. */
+  readonly unregister: string;
   /** Why the key cannot be claimed, or null. */
   readonly problem: (key: string) => string | null;
 }> = {
   name: {
     param: 'name', what: 'cluster name', taken: 'cluster/name-taken', registryTaken: 'registry/name-taken',
-    methods: ['cluster.register', 'cluster.unregister'], commands: ['register', 'unregister'],
+    method: 'cluster.register', unregister: 'unregister',
     problem: (name) => (name === '' || name.length > 1024 ? 'a cluster name is a non-empty string of at most 1024 characters' : null),
   },
   prefix: {
     param: 'prefix', what: 'cluster path prefix', taken: 'cluster/prefix-taken', registryTaken: 'registry/path-taken',
-    methods: ['cluster.registerPrefix', 'cluster.unregisterPrefix'], commands: ['register-prefix', 'unregister-prefix'],
+    method: 'cluster.registerPrefix', unregister: 'unregister-prefix',
     problem: (prefix) => {
       const problem = pathProblem(prefix);
       if (problem !== null) return `a path prefix is an absolute actor path such as "/user/app/orders": ${problem}`;
@@ -192,7 +194,7 @@ async function registerClaim(host: ControlHost, kind: ClaimKind, key: string, ta
   } catch (error) {
     const now = ops.holder(registry, key);
     if ((error as { code?: string }).code === words.registryTaken && now !== undefined) throw claimTaken(federation, kind, key, now);
-    throw new ControlError('rpc/invalid-params', `${words.methods[0]}: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '')}`, { data: { [words.param]: key } });
+    throw new ControlError('rpc/invalid-params', `${words.method}: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '')}`, { data: { [words.param]: key } });
   }
   // A configured claim made again for its configured actor: kept again.
   if (host.clusterNames?.configured(key, kind)?.path === info.path) host.clusterNames.rearm(key, addr, kind);
@@ -224,12 +226,12 @@ function checkKey(kind: ClaimKind, key: string): void {
 
 /** `cluster/name-taken` (`cluster/prefix-taken`) naming the holder: another node's, or another actor's here. */
 function claimTaken(federation: Federation, kind: ClaimKind, key: string, held: ClaimHolder, op: 'register' | 'unregister' = 'register'): ControlError {
-  const { what, taken, param, commands } = CLAIM_WORDS[kind];
+  const { what, taken, param, unregister: command } = CLAIM_WORDS[kind];
   const here = held.node === federation.nodeId;
   const message = op === 'unregister'
     ? `the ${what} "${key}" is held by node ${held.node} (${String(held.addr)}), not this node (${federation.nodeId})`
     : `the ${what} "${key}" is taken: node ${held.node}${here ? ' (this node)' : ''} holds it for ${String(held.addr)}`;
-  const unregister = `pd cluster ${commands[1]} ${key}`;
+  const unregister = `pd cluster ${command} ${key}`;
   return new ControlError(taken, message, {
     hint: here ? `unregister it first: ${unregister}` : `unregister it on node ${held.node} (${unregister} against its engine), or wait until that node is gone`,
     data: { [param]: key, node: held.node, clock: held.clock, addr: String(held.addr) },
