@@ -155,11 +155,12 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
 const CLAIM = {
   name: {
     param: 'name', arg: 'NAME', methods: ['cluster.register', 'cluster.unregister'], registered: 'registered', held: 'registration',
-    field: 'clusterName', again: 'pd cluster register', target: null,
+    field: 'clusterName', again: 'pd cluster register', targetOptional: false,
   },
   prefix: {
-    param: 'prefix', arg: 'PREFIX (an absolute actor path, such as /user/app/orders)', methods: ['cluster.registerPrefix', 'cluster.unregisterPrefix'], registered: 'claimed', held: 'claim',
-    field: 'clusterPrefix', again: 'pd cluster register-prefix', target: 'the actor at PREFIX',
+    param: 'prefix', arg: 'PREFIX', methods: ['cluster.registerPrefix', 'cluster.unregisterPrefix'], registered: 'claimed', held: 'claim',
+    // TARGET defaults to the actor at PREFIX: the subtree's owner, typically.
+    field: 'clusterPrefix', again: 'pd cluster register-prefix', targetOptional: true,
   },
 } as const;
 
@@ -168,7 +169,7 @@ function registerClaim(kind: keyof typeof CLAIM): (ctx: CommandContext) => Promi
   return async (ctx) => {
     const w = CLAIM[kind]; // Looked up at run time: RUN, which calls this, is built before CLAIM.
     const key = ctx.arg(1, w.arg);
-    const target = w.target !== null ? ctx.positionals[2] ?? key : ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)');
+    const target = w.targetOptional ? ctx.positionals[2] ?? key : ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)');
     const r = await ctx.call(w.methods[0], { [w.param]: key, target });
     if (ctx.json) return ctx.output.data(r);
     ctx.output.text(r.already ? `${key} is already ${w.registered} for ${r.addr} (${r.path}) on node ${r.node}` : `${w.registered} ${key} for ${r.addr} (${r.path}) on node ${r.node}, clock ${r.clock}`);
@@ -179,7 +180,7 @@ function registerClaim(kind: keyof typeof CLAIM): (ctx: CommandContext) => Promi
 function unregisterClaim(kind: keyof typeof CLAIM): (ctx: CommandContext) => Promise<void> {
   return async (ctx) => {
     const w = CLAIM[kind]; // Looked up at run time: RUN, which calls this, is built before CLAIM.
-    const key = ctx.arg(1, w.arg.split(' ')[0]!);
+    const key = ctx.arg(1, w.arg);
     const r = await ctx.call(w.methods[1], { [w.param]: key });
     if (ctx.json) return ctx.output.data(r);
     const parts = [r.unregistered ? `unregistered ${key} on node ${r.nodeId}` : `node ${r.nodeId} held no ${w.held} of ${key}`];
