@@ -9,9 +9,9 @@ import type { ByteSource } from '../frame.js';
 import type { NetClock, NetTimer } from './clock.js';
 import { StreamDecoder } from './decoder.js';
 import { Handshake, type HandshakeHooks, type HandshakeLocal, type HandshakeOutcome } from './handshake.js';
-import { readReason, records } from './hello.js';
+import { readAck, readReason, records } from './hello.js';
 import type { StreamPort } from './stream.js';
-import { HANDSHAKE_MAX_RECORD_BYTES, RECORD_TYPE_BYTES, RecordType, RefuseReason, reasonName, type RefuseReasonName } from './wire.js';
+import { HANDSHAKE_MAX_RECORD_BYTES, RECORD_TYPE_BYTES, RecordType, RefuseReason, WireFeature, reasonName, type RefuseReasonName } from './wire.js';
 
 /** Time limits of one connection, ms. */
 export interface ConnectionTimes {
@@ -32,6 +32,13 @@ export interface ConnectionOwner {
   writable(conn: Connection): void;
   /** Nothing was written for a heartbeat interval: queue a heartbeat. */
   idle(conn: Connection): void;
+  /**
+   * A heartbeat interval passed (feature `acks` only): queue an ACK if frames arrived since
+   * the last one. True when one was queued (it stands in for a heartbeat).
+   */
+  beat(conn: Connection): boolean;
+  /** The peer's ACK: it received `received` frames from this node's incarnation so far. */
+  acked(conn: Connection, received: number): void;
   /** Closed, once. `byPeer`: the peer's REFUSE/GOODBYE gave the reason. `handshaking`: it never opened. */
   closed(conn: Connection, reason: RefuseReasonName, text: string, byPeer: boolean, handshaking: boolean): void;
 }
@@ -186,6 +193,15 @@ export class Connection {
         this.meter.heartbeatsIn++;
         return true;
       }
+      if (type === RecordType.ack && (this.outcome!.features & WireFeature.acks) !== 0) {
+        const received = readAck(source.view, offset, length);
+        if (received < 0) {
+          this.close('malformed', 'an ACK record that is not a count');
+          return false;
+        }
+        this.owner.acked(this, received);
+        return this.state === 'open';
+      }
       if (type === RecordType.goodbye) {
         const why = readReason(source.bytes.subarray(offset, offset + length));
         this.finish(why === null ? 'malformed' : reasonName(why.reason), why?.text ?? 'unreadable goodbye', true);
@@ -240,7 +256,8 @@ export class Connection {
       this.close('idleTimeout', `nothing heard for ${this.silentMs} ms`);
       return;
     }
-    if (!this.wrote) this.owner.idle(this);
+    const acked = (this.outcome!.features & WireFeature.acks) !== 0 && this.owner.beat(this);
+    if (!this.wrote && !acked) this.owner.idle(this);
     this.wrote = false;
     this.scheduleTick();
   }

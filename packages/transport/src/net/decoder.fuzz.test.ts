@@ -12,7 +12,7 @@ import { Connection, type ConnectionOwner } from './connection.js';
 import { StreamDecoder } from './decoder.js';
 import type { HandshakeHooks, HandshakeLocal } from './handshake.js';
 import type { StreamEvents, StreamPort } from './stream.js';
-import { RECORD_PREFIX_BYTES, WIRE_FEATURES } from './wire.js';
+import { RECORD_PREFIX_BYTES, RecordType, WIRE_FEATURES, WireFeature } from './wire.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -196,7 +196,7 @@ describe('connection fuzz', () => {
       const [dialPort, acceptPort, pump] = pipe();
       let closedWith = '';
       const owner: ConnectionOwner = {
-        established: () => {}, writable: () => {}, idle: () => {},
+        established: () => {}, writable: () => {}, idle: () => {}, beat: () => false, acked: () => {},
         frame: (_c, source, offset, length) => {
           records++;
           try {
@@ -294,3 +294,63 @@ function mutate(input: Uint8Array, r: () => number): Uint8Array {
   }
   return out;
 }
+
+describe('ACK record fuzz', () => {
+  /** An open acceptor whose peer offered `features`; what it was told, and how it closed. */
+  function openAcceptor(features: number): { conn: Connection; acks: number[]; closed: () => string } {
+    const [dialPort, acceptPort, pump] = pipe();
+    let closedWith = '';
+    const acks: number[] = [];
+    const owner: ConnectionOwner = {
+      established: () => {}, writable: () => {}, idle: () => {}, beat: () => false, frame: () => {},
+      acked: (_c, received) => void acks.push(received),
+      closed: (_c, reason) => void (closedWith = reason),
+    };
+    const times = { handshakeTimeoutMs: 1000, heartbeatMs: 100, idleTimeoutMs: 1000 };
+    const conn = new Connection('acceptor', acceptPort, stillClock, times, 4096, local('b'), hooks, owner);
+    const dialer = new Connection('dialer', dialPort, stillClock, times, 4096, { ...local('a'), features }, hooks, { ...owner, acked: () => {} }, 'b');
+    conn.start();
+    dialer.start();
+    pump();
+    expect(conn.state).toBe('open');
+    return { conn, acks, closed: () => closedWith };
+  }
+
+  it.each(SEEDS)('seed %i: random ACK bodies are a count handed up, or a malformed close; never a throw', (seed) => {
+    const r = rng(seed * 7919);
+    let good = 0;
+    let bad = 0;
+    for (let round = 0; round < 400; round++) {
+      const { conn, acks, closed } = openAcceptor(WIRE_FEATURES);
+      const what = int(r, 4);
+      const body = new Uint8Array(what === 0 ? int(r, 17) : 8);
+      const view = new DataView(body.buffer);
+      if (what === 1) view.setFloat64(0, int(r, 1e9), true);
+      else if (what === 2) view.setFloat64(0, [NaN, -1, Infinity, 2 ** 60, 0.5, -0][int(r, 6)]!, true);
+      else if (what === 3) for (let i = 0; i < 8; i++) body[i] = int(r, 256);
+      else for (let i = 0; i < body.length; i++) body[i] = int(r, 256);
+      deliver(conn, recordOf(RecordType.ack, body));
+      if (closed() === '') {
+        expect(acks).toHaveLength(1);
+        check(Number.isSafeInteger(acks[0]) && acks[0]! >= 0, `handed up ${acks[0]}`);
+        expect(conn.state).toBe('open');
+        good++;
+      } else {
+        expect(closed()).toBe('malformed');
+        expect(acks).toHaveLength(0);
+        bad++;
+      }
+    }
+    expect(good).toBeGreaterThan(50);
+    expect(bad).toBeGreaterThan(50);
+  });
+
+  it('an ACK from a peer that did not offer acks is not this protocol: a malformed close', () => {
+    const { conn, acks, closed } = openAcceptor(WIRE_FEATURES & ~WireFeature.acks);
+    const body = new Uint8Array(8);
+    new DataView(body.buffer).setFloat64(0, 3, true);
+    deliver(conn, recordOf(RecordType.ack, body));
+    expect(closed()).toBe('malformed');
+    expect(acks).toEqual([]);
+  });
+});

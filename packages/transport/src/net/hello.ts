@@ -5,7 +5,7 @@
  * than as a MAC. A short or foreign body reads as null, never as a throw.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { HELLO_MAGIC, RECORD_PREFIX_BYTES, RECORD_TYPE_BYTES, RecordType, type RefuseReason } from './wire.js';
+import { ACK_BODY_BYTES, HELLO_MAGIC, RECORD_PREFIX_BYTES, RECORD_TYPE_BYTES, RecordType, type RefuseReason } from './wire.js';
 
 /** What a HELLO says. */
 export interface Hello {
@@ -168,7 +168,19 @@ export const records = {
   refuse: (reason: RefuseReason, text: string) => record(RecordType.refuse, writeReason(reason, text)),
   goodbye: (reason: RefuseReason, text: string) => record(RecordType.goodbye, writeReason(reason, text)),
   heartbeat: () => record(RecordType.heartbeat, new Uint8Array(0)),
+  ack: (received: number) => {
+    const out = record(RecordType.ack, new Uint8Array(ACK_BODY_BYTES));
+    new DataView(out.buffer).setFloat64(RECORD_PREFIX_BYTES + RECORD_TYPE_BYTES, received, true);
+    return out;
+  },
 };
+
+/** Reads an ACK body at `view[offset, offset + length)`: the count, or -1 when malformed. */
+export function readAck(view: DataView, offset: number, length: number): number {
+  if (length !== ACK_BODY_BYTES) return -1;
+  const received = view.getFloat64(offset, true);
+  return Number.isSafeInteger(received) && received >= 0 ? received : -1;
+}
 
 /** A copy in its own memory (a Buffer's `slice` is a view, which would share the socket's chunk). */
 export function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {

@@ -18,7 +18,7 @@ import { type NetLimits, resolveLimits } from './limits.js';
 import { PeerLink, type NetPeerInfo, type PeerHost } from './peer.js';
 import { bump, emptyStats, type NetStats } from './stats.js';
 import type { Carrier, Listening, NetAddress, StreamPort } from './stream.js';
-import { RefuseReason, WIRE_FEATURES, WIRE_VERSION_MAX, WIRE_VERSION_MIN, type RefuseReasonName } from './wire.js';
+import { RefuseReason, WIRE_FEATURES, WireFeature, WIRE_VERSION_MAX, WIRE_VERSION_MIN, type RefuseReasonName } from './wire.js';
 
 /** Something worth a log line. Never carries a secret. */
 export type NetEvent =
@@ -43,6 +43,8 @@ export interface NetNodeOptions {
   readonly onEvent?: (event: NetEvent) => void;
   /** Protocol version range offered (tests of refusal; default this code's range). */
   readonly versions?: readonly [number, number];
+  /** Feature bits offered (tests of interop with older peers; default {@link WIRE_FEATURES}). */
+  readonly features?: number;
 }
 
 export class NetNode {
@@ -84,6 +86,8 @@ export class NetNode {
       frame: (conn, source, offset, length) => this.frame(conn, source, offset, length),
       writable: (conn) => this.linkOf(conn)?.flush(),
       idle: (conn) => this.linkOf(conn)?.heartbeat(),
+      beat: (conn) => this.linkOf(conn)?.beat(conn) ?? false,
+      acked: (conn, received) => this.linkOf(conn)?.acked(conn, received),
       closed: (conn, reason, text, byPeer, handshaking) => this.connectionClosed(conn, reason, text, byPeer, handshaking),
     };
   }
@@ -180,7 +184,7 @@ export class NetNode {
     const [versionMin, versionMax] = this.options.versions ?? [WIRE_VERSION_MIN, WIRE_VERSION_MAX];
     return {
       nodeId: this.nodeId, cluster: this.options.cluster, incarnation: this.incarnation, versionMin, versionMax,
-      features: WIRE_FEATURES, secret: this.#secret, nonce: nonceFrom(this.clock),
+      features: this.options.features ?? WIRE_FEATURES, secret: this.#secret, nonce: nonceFrom(this.clock),
     };
   }
 
@@ -261,7 +265,7 @@ export class NetNode {
     const old = peer.conn;
     const resume = outcome.peerResume;
     const knownByPeer = resume.knownIncarnation === this.incarnation ? resume.knownIncarnation : 0;
-    const { restarted } = peer.up(conn, hello.incarnation, knownByPeer, resume.received);
+    const { restarted } = peer.up(conn, hello.incarnation, knownByPeer, resume.received, (outcome.features & WireFeature.acks) !== 0);
     if (old !== null && old !== conn) old.close('replaced', 'a newer connection from the same node replaced this one');
     this.emit({ type: 'up', peer: hello.nodeId, incarnation: hello.incarnation, restarted, role: conn.role });
   }

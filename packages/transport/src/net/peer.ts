@@ -48,6 +48,11 @@ export interface NetPeerInfo {
   /** Frames received from / written to the current incarnation (they restart at 0 when the peer restarts). */
   readonly received: number;
   readonly written: number;
+  /**
+   * Of `written`, how many the peer's current incarnation confirmed receiving (its last ACK,
+   * or its resume count at a reconnect); 0 with a peer that does not speak the `acks` feature.
+   */
+  readonly acked: number;
   /** Envelope frames written to / read from the peer over the link's life. */
   readonly framesOut: number;
   readonly framesIn: number;
@@ -87,7 +92,17 @@ export class PeerLink implements PeerChannel {
   received = 0;
   /** Frames written to `incarnation` so far, and how many of them were already counted lost. */
   written = 0;
+  /**
+   * Frames of `written` already counted lost (in flight at a reconnect, or unconfirmed at
+   * the incarnation's end): `written − confirmed − countedLost` are neither confirmed nor counted.
+   */
   private countedLost = 0;
+  /** Of `written`, the most `incarnation` confirmed (ACK or resume count). */
+  private confirmed = 0;
+  /** `received` as of the last ACK this side queued. */
+  private ackedOut = 0;
+  /** The current connection to `incarnation` speaks ACKs (both sides offered `acks`). */
+  private acks = false;
   /** Bytes, heartbeats heard and last-heard time, counted by the connections (see {@link ConnectionMeter}). */
   private readonly meter: ConnectionMeter = emptyMeter();
   /** Frames written and read over the link's life (`written`/`received` restart per incarnation). */
@@ -131,7 +146,7 @@ export class PeerLink implements PeerChannel {
     const m = this.meter;
     return {
       connected: this.conn !== null, incarnation: this.incarnation, queuedFrames: this.queuedFrames, queuedBytes: this.queuedBytes,
-      received: this.received, written: this.written, framesOut: this.framesOut, framesIn: this.framesIn,
+      received: this.received, written: this.written, acked: this.confirmed, framesOut: this.framesOut, framesIn: this.framesIn,
       bytesOut: m.bytesOut, bytesIn: m.bytesIn, heartbeatsOut: this.heartbeatsOut, heartbeatsIn: m.heartbeatsIn,
       lastHeardAt: m.lastHeardAt < 0 ? null : m.lastHeardAt, connectedAt: this.conn === null || this.connectedAt < 0 ? null : this.connectedAt,
     };
@@ -184,6 +199,7 @@ export class PeerLink implements PeerChannel {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.countUnconfirmed();
     this.host.stats.dropped.closed += this.control.clear() + this.data.clear();
     this.inbound.clear();
     this.wake = null;
@@ -194,10 +210,12 @@ export class PeerLink implements PeerChannel {
   // --- boundary: used by the node ---
 
   /** A handshake with this peer finished on `conn` (which replaces any older connection). */
-  up(conn: Connection, incarnation: number, knownByPeer: number, receivedByPeer: number): { restarted: boolean } {
+  up(conn: Connection, incarnation: number, knownByPeer: number, receivedByPeer: number, acks: boolean): { restarted: boolean } {
     const stats = this.host.stats;
     const restarted = this.incarnation !== 0 && incarnation !== this.incarnation;
     if (incarnation !== this.incarnation) {
+      // The old incarnation is over: what it never confirmed is counted now (never again).
+      this.countUnconfirmed();
       // Frames queued for a gone incarnation would reach nobody (their addresses are stale).
       const keep = (view: DataView, at: number): boolean => {
         const node = view.getUint32(at + DESTINATION_NODE_OFFSET, true);
@@ -208,6 +226,8 @@ export class PeerLink implements PeerChannel {
       this.received = 0;
       this.written = 0;
       this.countedLost = 0;
+      this.confirmed = 0;
+      this.ackedOut = 0;
     } else if (knownByPeer !== 0) {
       // Both sides survived: what we wrote and the peer never read was lost in flight.
       const lost = Math.max(0, this.written - receivedByPeer) - this.countedLost;
@@ -215,7 +235,11 @@ export class PeerLink implements PeerChannel {
         stats.dropped.lostInFlight += lost;
         this.countedLost += lost;
       }
+      // The resume count confirms what it covers, as an ACK would; the peer knows our count too.
+      if (receivedByPeer > this.confirmed && receivedByPeer <= this.written) this.confirmed = receivedByPeer;
+      this.ackedOut = this.received;
     }
+    this.acks = acks;
     conn.attachMeter(this.meter);
     this.conn = conn;
     this.connectedAt = this.host.clock.now();
@@ -261,6 +285,41 @@ export class PeerLink implements PeerChannel {
       this.heartbeatsOut++;
       this.publish();
     }
+  }
+
+  /**
+   * A heartbeat interval passed on `conn` (both sides speak ACKs): confirm what arrived since
+   * the last ACK, in one fixed-size record; nothing when nothing arrived (an idle link costs
+   * no more than before). True when an ACK was queued.
+   */
+  beat(conn: Connection): boolean {
+    if (conn !== this.conn || this.received === this.ackedOut) return false;
+    if (!this.control.push(records.ack(this.received), false)) return false;
+    this.ackedOut = this.received;
+    this.publish();
+    return true;
+  }
+
+  /** The peer's ACK on `conn`: it received `received` of the frames written to it. */
+  acked(conn: Connection, received: number): void {
+    // Only the current incarnation's count, and never more than was written to it (an ACK
+    // queued for an incarnation that just ended may arrive at its successor: it says nothing).
+    if (conn.outcome?.peer.incarnation !== this.incarnation || received > this.written) return;
+    if (received > this.confirmed) this.confirmed = received;
+  }
+
+  /**
+   * The peer's incarnation ended, or this link did: frames written to it that it neither
+   * confirmed nor were counted lost in flight are counted `unconfirmed` (lost, or delivered
+   * and not yet acknowledged — at-most-once cannot tell). Only with ACKs: without them
+   * nothing is confirmed between reconnects and the count would mean nothing.
+   */
+  private countUnconfirmed(): void {
+    if (!this.acks) return;
+    const n = this.written - this.confirmed - this.countedLost;
+    if (n <= 0) return;
+    this.host.stats.dropped.unconfirmed += n;
+    this.countedLost += n;
   }
 
   /** Write what waits, control lane first, at most one write while the socket accepts. */

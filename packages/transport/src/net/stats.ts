@@ -14,6 +14,13 @@ export interface DropCounts {
   staleInbound: number;
   /** Written to a connection that broke before the peer read them (from the peer's count at reconnect). */
   lostInFlight: number;
+  /**
+   * Written to a peer incarnation that ended (it restarted, or the link or node was closed)
+   * without confirming them by ACK: lost, or delivered but not acknowledged before the end —
+   * at-most-once delivery cannot tell which. An upper bound of the loss, exact when acks were
+   * regular; counted only where both sides speak the `acks` feature.
+   */
+  unconfirmed: number;
   /** Staged on a channel or node already closed. */
   closed: number;
 }
@@ -42,7 +49,7 @@ export function emptyStats(): NetStats {
     frames: { sent: 0, received: 0 },
     bytesWritten: 0,
     heartbeats: 0,
-    dropped: { queueFull: 0, staleIncarnation: 0, staleInbound: 0, lostInFlight: 0, closed: 0 },
+    dropped: { queueFull: 0, staleIncarnation: 0, staleInbound: 0, lostInFlight: 0, unconfirmed: 0, closed: 0 },
   };
 }
 

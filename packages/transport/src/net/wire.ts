@@ -33,6 +33,8 @@ export const RecordType = {
   heartbeat: 0x02,
   /** An orderly close with a reason; the sender closes after it. */
   goodbye: 0x03,
+  /** Frames received from the peer's current incarnation so far (feature `acks`): the peer's confirmation. */
+  ack: 0x04,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -42,9 +44,17 @@ export const WireFeature = {
   heartbeat: 0x1,
   /** Resume counts in HELLO: frames lost in flight across a reconnect are counted exactly. */
   resumeCounts: 0x2,
+  /**
+   * ACK records on the heartbeat tick: frames a link wrote to an incarnation that ended
+   * without confirming them are counted (`dropped.unconfirmed`). Used only when both offer it.
+   */
+  acks: 0x4,
 } as const;
 /** The features this code offers. */
-export const WIRE_FEATURES = WireFeature.heartbeat | WireFeature.resumeCounts;
+export const WIRE_FEATURES = WireFeature.heartbeat | WireFeature.resumeCounts | WireFeature.acks;
+
+/** Bytes of an ACK body: f64 frames received (a safe integer, like the resume count). */
+export const ACK_BODY_BYTES = 8;
 
 /** Why a connection was refused or closed; sent in REFUSE/GOODBYE, logged and counted. */
 export const RefuseReason = {
