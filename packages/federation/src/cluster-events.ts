@@ -1,7 +1,8 @@
 /**
  * Cluster events: what a node's federation tells an observer as it happens — a member's
- * state changing (alive, suspect, dead, left, with its incarnation), a connection to a
- * peer coming up or going down, a cluster-registry conflict (name or path prefix) this node lost, and a downing
+ * state changing (alive, suspect, dead, left, with its incarnation; reaped from the table), a
+ * connection to a peer coming up or going down, a cluster-registry conflict (name or path
+ * prefix) this node lost, and a downing
  * decision. The control plane merges them into the engine's event stream (`pd events`).
  * Owns: the event shapes and the fan-out. Must not: let a listener that throws disturb
  * the membership, the registry or the router that emitted the event (it is counted and
@@ -12,8 +13,12 @@ import type { MemberStatus } from './swim-wire.js';
 
 /** One cluster event; `at` is the reactor's wall-clock time (ms since the epoch). */
 export type ClusterEvent =
-  /** The membership changed its mind about `node` (SWIM: alive, suspect, dead, left; static: alive, left). */
-  | { readonly type: 'member'; readonly at: number; readonly node: string; readonly status: MemberStatus; readonly incarnation: number; readonly by: string }
+  /**
+   * The membership changed its mind about `node` (SWIM: alive, suspect, dead, left, and
+   * `reaped` when a member dead or left for `gossipToTheDeadMs` leaves the table; static:
+   * alive, left).
+   */
+  | { readonly type: 'member'; readonly at: number; readonly node: string; readonly status: MemberStatus | 'reaped'; readonly incarnation: number; readonly by: string }
   /** The connection to `node` came up (`incarnation` is its run) or went down (`reason`, `text`). */
   | { readonly type: 'peer'; readonly at: number; readonly node: string; readonly state: 'up' | 'down'; readonly incarnation?: number; readonly reason?: string; readonly text?: string }
   /** This node's registration of `name` lost to `winner`'s after the sides met; its holder got a `pd/name-conflict` message. */

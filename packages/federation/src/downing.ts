@@ -276,9 +276,24 @@ export class Downing {
     return [...this.downed.keys()];
   }
 
+  /**
+   * Whether this side's decisions put `id` out at `incarnation` or later (the membership may
+   * then forget it: SWIM's `mayReap`).
+   */
+  hasDowned(id: string, incarnation: number): boolean {
+    const at = this.downed.get(id);
+    return at !== undefined && incarnation <= at;
+  }
+
   private check(): void {
     if (this.asking) return;
     const view = this.source.downingView();
+    // A member the membership forgot (reaped) is forgotten here too: if it comes back as a new
+    // run, at an incarnation the membership no longer compares with, it counts again.
+    if (this.downed.size > 0) {
+      const ids = new Set(view.map((m) => m.id));
+      for (const id of this.downed.keys()) if (!ids.has(id)) this.downed.delete(id);
+    }
     const now = this.reactor.now();
     // Stability is of reachability: a suspect that is then declared dead was out of reach all along.
     const signature = view.map((m) => `${m.id}:${m.status === 'alive' || m.status === 'left' ? m.status : 'out'}:${m.incarnation}`).join(',');

@@ -342,6 +342,12 @@ export class Federation {
       gossip: { host: spec.gossip?.host ?? host, port: spec.gossip?.port ?? 0 },
       ...(spec.seeds === undefined ? {} : { seeds: spec.seeds }), ...(spec.timing === undefined ? {} : { timing: spec.timing }),
       transport: carrierSwimTransport(o.carrier ?? tcpCarrier()),
+      // Forget a dead member only once downing put it out (or downing is off): a side that has
+      // decided nothing keeps trying it, so a healed partition finds its other half.
+      mayReap: (id, incarnation) => {
+        const d = this.downing;
+        return d !== null && (d.strategy === 'off' || d.hasDowned(id, incarnation));
+      },
     });
   }
 

@@ -17,7 +17,7 @@ export { StaticMembership, type MemberChange, type Membership, type MembershipLi
 export { CLUSTER_EVENT_TYPES, ClusterEvents, type ClusterEvent, type ClusterEventListener, type ClusterEventType } from './cluster-events.js';
 export type { PolicyRefusals } from './policy.js';
 export type { NodeService, PeerState, RouterCounters } from './node-router.js';
-export { SwimMembership, type MemberInfo, type SwimStats } from './swim.js';
+export { SwimMembership, TOMBSTONE_FACTOR, type MemberInfo, type SwimStats } from './swim.js';
 export { SWIM_DEFAULTS, validateSwimOptions, type GossipAddress, type SwimOptions, type SwimTiming } from './swim-options.js';
 export { carrierSwimTransport, type CarrierSwimLimits, type SwimTransport } from './swim-transport.js';
 export type { MemberStatus } from './swim-wire.js';

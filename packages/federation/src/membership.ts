@@ -29,9 +29,13 @@ export interface MembershipListener {
 /** What {@link MembershipListener.memberChanged} hears. */
 export interface MemberChange {
   readonly id: string;
-  readonly status: 'alive' | 'suspect' | 'dead' | 'left';
+  /**
+   * Its new state; `reaped`: dead or left for SWIM's `gossipToTheDeadMs`, it is removed from
+   * the member table (peer down was heard at the verdict already).
+   */
+  readonly status: 'alive' | 'suspect' | 'dead' | 'left' | 'reaped';
   readonly incarnation: number;
-  /** The node whose word it was (`static` for a change made to a static list). */
+  /** The node whose word it was (`static` for a change made to a static list; this node for `reaped`). */
   readonly by: string;
 }
 

@@ -65,6 +65,16 @@ export interface SwimOptions {
    */
   readonly secret?: string | Uint8Array;
   readonly timing?: SwimTiming;
+  /**
+   * Whether a member declared dead (at `incarnation`) may be reaped once `gossipToTheDeadMs`
+   * has passed; asked again on every probe tick until it says yes. Members that left are
+   * always reaped. Default: always. A federation answers with its downing: a member is reaped
+   * only when this side's downing decision put it out (or downing is `off`), so a side that
+   * has decided nothing yet — a minority about to stop, a partition still unsettled — keeps
+   * its dead members and finds the other half again when the partition heals
+   * (docs/membership.md, "Reaping").
+   */
+  readonly mayReap?: (id: string, incarnation: number) => boolean;
 }
 
 /** memberlist's `DefaultLANConfig`, in milliseconds. */
@@ -83,7 +93,7 @@ export const SWIM_DEFAULTS: Required<SwimTiming> = Object.freeze({
   maxPiggyback: 16,
 });
 
-const KNOWN = new Set(['nodeId', 'cluster', 'advertise', 'gossip', 'seeds', 'transport', 'secret', 'timing']);
+const KNOWN = new Set(['nodeId', 'cluster', 'advertise', 'gossip', 'seeds', 'transport', 'secret', 'timing', 'mayReap']);
 /** Which timing fields are integers, and their smallest value. */
 const TIMING_RULES: Record<keyof SwimTiming, { readonly min: number; readonly integer: boolean }> = {
   probeIntervalMs: { min: 1, integer: false },
@@ -123,6 +133,7 @@ export function validateSwimOptions(options: unknown): Required<SwimTiming> {
   if (typeof t !== 'object' || t === null || typeof t.listen !== 'function' || typeof t.send !== 'function' || typeof t.close !== 'function') {
     bad('transport', 'must be a SwimTransport { listen, send, close } (see carrierSwimTransport)');
   }
+  if (o.mayReap !== undefined && typeof o.mayReap !== 'function') bad('mayReap', `must be a function (id, incarnation) => boolean, got ${describeType(o.mayReap)}`);
   if (o.secret !== undefined) {
     const length = typeof o.secret === 'string' ? Buffer.byteLength(o.secret) : o.secret instanceof Uint8Array ? o.secret.length : -1;
     if (length < 16) bad('secret', length < 0 ? `must be a string or bytes, got ${describeType(o.secret)}` : `must be at least 16 bytes, got ${length}`);

@@ -34,6 +34,7 @@ describe('SWIM options', () => {
       [{ ...base, seeds: [{ host: 'x', port: 1 }, { host: 'y' }] }, 'seeds[1].port'],
       [{ ...base, transport: {} }, 'transport'],
       [{ ...base, secret: 'short' }, 'secret'],
+      [{ ...base, mayReap: true }, 'mayReap'],
       [{ ...base, timing: { probeIntervalMs: -1 } }, 'timing.probeIntervalMs'],
       [{ ...base, timing: { indirectChecks: 1.5 } }, 'timing.indirectChecks'],
       [{ ...base, timing: { suspicionMult: 1 } }, 'timing.suspicionMult'],

@@ -14,16 +14,19 @@
  * members confirm, and a suspect learns of it from the very next ping (buddy system).
  * Updates ride piggybacked on every message (and on gossip rounds) a bounded number of
  * times; a periodic full-state exchange (push-pull) repairs what gossip missed and, tried
- * with a dead member too, reunites the halves of a healed partition.
+ * with a dead member too, reunites the halves of a healed partition. A member dead or left
+ * for `gossipToTheDeadMs` is reaped (memberlist's `resetNodes`): it leaves the table, and a
+ * tombstone of it stays for {@link TOMBSTONE_FACTOR} times as long, so that a stale `alive`
+ * of its old incarnation cannot bring it back (docs/membership.md, "Reaping").
  *
- * Owns: the member table, the protocol's timers and the gossip queue. Must not: read real
+ * Owns: the member table (and its tombstones), the protocol's timers and the gossip queue. Must not: read real
  * time or `Math.random` (the reactor's clock, timers and seeded stream only, so a
  * simulation replays it), open connections for the federation, or throw for anything a
  * peer sends (bad messages are counted).
  */
 import { EngineError } from '@pd/actor';
 import type { RandomStream, Reactor, ReactorTimer } from '@pd/runtime';
-import type { Membership, MembershipListener, PeerAddress } from './membership.js';
+import type { MemberChange, Membership, MembershipListener, PeerAddress } from './membership.js';
 import { type GossipAddress, type SwimOptions, type SwimTiming, validateSwimOptions } from './swim-options.js';
 import type { SwimTransport } from './swim-transport.js';
 import { type Envelope, type MemberStatus, type SwimMessage, SwimCodec, type Update } from './swim-wire.js';
@@ -62,7 +65,19 @@ export interface SwimStats {
   stalls: number;
   /** Errors caught instead of thrown (a membership listener that threw, say); the last is `lastError`. */
   errors: number;
+  /** Members reaped: removed from the table `gossipToTheDeadMs` after they were declared dead or left. */
+  reaped: number;
 }
+
+/**
+ * A reaped member's tombstone lasts this many times `gossipToTheDeadMs` (at least this many
+ * probe intervals): long enough for every node that still holds an old `alive` of it to have
+ * declared it dead itself (a probe round plus Lifeguard's longest suspicion timeout, 24 s at
+ * N = 10 with the LAN defaults) or to have been told by a push-pull, with a wide margin; short
+ * enough that the table of tombstones stays bounded by the churn of a few minutes (5 with the
+ * defaults).
+ */
+export const TOMBSTONE_FACTOR = 10;
 
 class Suspicion {
   readonly accusers = new Set<string>();
@@ -132,7 +147,7 @@ export class SwimMembership implements Membership {
   readonly nodeId: string;
   readonly timing: Required<SwimTiming>;
   readonly stats: SwimStats = {
-    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, stalls: 0, errors: 0,
+    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, stalls: 0, errors: 0, reaped: 0,
   };
   /** The last error counted in `stats.errors`, for diagnosis. */
   lastError: unknown = null;
@@ -142,7 +157,16 @@ export class SwimMembership implements Membership {
   private readonly transport: SwimTransport;
   private readonly codec: SwimCodec;
   private readonly members = new Map<string, Member>();
+  /**
+   * Reaped members, by id, with the reactor time they were reaped: no longer members (not
+   * listed, not probed, not counted), but an `alive` at or below a tombstone's incarnation is
+   * stale and ignored, and syncs carry them (as `dead` / `left`) so that a restarted node
+   * learns its old incarnation and refutes above it.
+   */
+  private readonly tombstones = new Map<string, { readonly member: Member; readonly reapedAt: number }>();
   private readonly listeners = new Set<MembershipListener>();
+  /** `SwimOptions.mayReap`: asked before a dead member is reaped (null: always). */
+  private readonly mayReap: ((id: string, incarnation: number) => boolean) | null;
   /** Updates to piggyback, one per member (a newer one replaces it), with the times each was sent. */
   private readonly queue = new Map<string, { update: Update; transmits: number }>();
   /** Handlers of acks and nacks awaited, by sequence number. */
@@ -171,6 +195,7 @@ export class SwimMembership implements Membership {
     this.seeds = (options.seeds ?? []).filter((s) => s.host !== options.gossip.host || s.port !== options.gossip.port).map((s) => ({ host: s.host, port: s.port }));
     this.transport = options.transport;
     this.codec = new SwimCodec(options.secret);
+    this.mayReap = options.mayReap ?? null;
   }
 
   // --- Membership ---
@@ -327,6 +352,7 @@ export class SwimMembership implements Membership {
     // Lifeguard fed by the event loop: a tick that fires well after its time means this process
     // stalled (GC, a blocking call, an overloaded host), and its own verdicts deserve less haste.
     if (this.stalled(lateMs)) this.finishProbe();
+    this.reap();
     if (!this.hasLiveMember()) this.joinSeeds();
     this.reconnect();
     const target = this.nextTarget();
@@ -435,8 +461,10 @@ export class SwimMembership implements Membership {
   private pushPullTick(): void {
     const alive = [...this.members.values()].filter((m) => m.status === 'alive');
     if (alive.length > 0) this.sync(alive[this.random!.nextInt(alive.length)]!.gossip, true);
-    // Try one dead member too: if it was only cut off, both sides learn and refute (a healed partition rejoins).
+    // Try one dead member too: if it was only cut off, both sides learn and refute (a healed
+    // partition rejoins). Reaped ones are tried while their tombstone lasts.
     const dead = [...this.members.values()].filter((m) => m.status === 'dead');
+    for (const t of this.tombstones.values()) if (t.member.status === 'dead') dead.push(t.member);
     if (dead.length > 0) this.sync(dead[this.random!.nextInt(dead.length)]!.gossip, true);
   }
 
@@ -465,6 +493,9 @@ export class SwimMembership implements Membership {
 
   private sync(to: GossipAddress, reply: boolean): void {
     const state = [this.selfUpdate('alive'), ...[...this.members.values()].map((m) => this.updateOf(m))];
+    // Tombstones too: a restarted node (incarnation 0 again) learns it is dead at its old
+    // incarnation and refutes above it; a node that never knew the member ignores them.
+    for (const t of this.tombstones.values()) state.push(this.updateOf(t.member));
     this.send(to, { t: 'sync', reply }, state, false);
   }
 
@@ -574,6 +605,21 @@ export class SwimMembership implements Membership {
     }
     const m = this.members.get(u.id);
     const now = this.reactor!.now();
+    if (m === undefined) {
+      const tomb = this.tombstones.get(u.id);
+      if (tomb !== undefined) {
+        // A reaped member: only a higher incarnation is news (a restarted node that refuted, or
+        // one cut off that refuted the verdict); an `alive` at or below it is a stale copy.
+        if (u.incarnation <= tomb.member.incarnation) return;
+        if (u.status === 'suspect') return;
+        if (u.status !== 'alive') {
+          // A later verdict on it (it came back and died again while this node held the tombstone).
+          tomb.member.incarnation = u.incarnation;
+          return;
+        }
+        this.tombstones.delete(u.id);
+      }
+    }
     switch (u.status) {
       case 'alive': {
         if (m === undefined) {
@@ -699,12 +745,24 @@ export class SwimMembership implements Membership {
     for (const l of [...this.listeners]) this.guard(() => l.peerDown(id, reason));
   }
 
-  private emitChange(m: Member): void {
-    const change = { id: m.id, status: m.status, incarnation: m.incarnation, by: m.by };
+  private emitChange(m: Member, status: MemberChange['status'] = m.status): void {
+    const change: MemberChange = { id: m.id, status, incarnation: m.incarnation, by: status === 'reaped' ? this.nodeId : m.by };
     for (const l of [...this.listeners]) if (l.memberChanged !== undefined) this.guard(() => l.memberChanged!(change));
   }
 
   /** Runs a listener: one that throws is counted, and neither stops the others nor the protocol. */
+  /** `mayReap`'s answer; one that throws is counted and taken as no (keeping a member is the safe side). */
+  private reapable(m: Member): boolean {
+    if (this.mayReap === null) return true;
+    try {
+      return this.mayReap(m.id, m.incarnation) === true;
+    } catch (error) {
+      this.stats.errors++;
+      this.lastError = error;
+      return false;
+    }
+  }
+
   private guard(fn: () => void): void {
     try {
       fn();
@@ -712,6 +770,34 @@ export class SwimMembership implements Membership {
       this.stats.errors++;
       this.lastError = error;
     }
+  }
+
+  /**
+   * Reaps (memberlist's `resetNodes`, here once a probe tick): members declared dead or left
+   * at least `gossipToTheDeadMs` ago leave the table — no longer listed, probed, gossiped to
+   * or synced with as members — each leaving a tombstone; tombstones older than
+   * {@link TOMBSTONE_FACTOR} × `gossipToTheDeadMs` (at least as many probe intervals) are
+   * dropped, after which the id is unknown here, as one never seen. Listeners hear a
+   * `memberChanged` with status `reaped` (peer down was fired at the verdict already).
+   */
+  private reap(): void {
+    const now = this.reactor!.now();
+    for (const m of [...this.members.values()]) {
+      if (live(m.status) || now - m.changedAt < this.timing.gossipToTheDeadMs) continue;
+      if (m.status === 'dead' && !this.reapable(m)) continue;
+      this.members.delete(m.id);
+      this.clearSuspicion(m);
+      const at = this.order.indexOf(m.id);
+      if (at >= 0) {
+        this.order.splice(at, 1);
+        if (at < this.orderIndex) this.orderIndex--;
+      }
+      this.tombstones.set(m.id, { member: m, reapedAt: now });
+      this.stats.reaped++;
+      this.emitChange(m, 'reaped');
+    }
+    const keep = TOMBSTONE_FACTOR * Math.max(this.timing.gossipToTheDeadMs, this.timing.probeIntervalMs);
+    for (const [id, t] of this.tombstones) if (now - t.reapedAt >= keep) this.tombstones.delete(id);
   }
 
   // --- helpers ---
