@@ -138,10 +138,10 @@ export async function closePair(): Promise<void> {
   }
 }
 
-/** Frames the network dropped (a full outbound queue, lost in flight, closed): each one a message the sink will never count. */
+/** Frames the network dropped (a full outbound queue, lost in flight, unconfirmed by a peer that restarted, closed): each one a message the sink will never count. */
 function dropped(federation: FederationNode['federation']): number {
   const d = federation.stats().net?.dropped;
-  return d === undefined ? 0 : d.queueFull + d.lostInFlight + d.closed + d.staleIncarnation;
+  return d === undefined ? 0 : d.queueFull + d.lostInFlight + d.unconfirmed + d.closed + d.staleIncarnation;
 }
 
 /**

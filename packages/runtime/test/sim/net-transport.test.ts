@@ -67,7 +67,7 @@ async function run(seed: number): Promise<Outcome> {
   await world.run({ untilMs: 8000 });
   const d = a.stats.dropped;
   const outcome = {
-    got, sent, reordered, lost: d.lostInFlight + d.queueFull + d.staleIncarnation, hash: world.trace.hash,
+    got, sent, reordered, lost: d.lostInFlight + d.unconfirmed + d.queueFull + d.staleIncarnation, hash: world.trace.hash,
     handshakes: a.stats.handshakes.ok, connected: a.peer('b')?.connected === true,
   };
   await a.close();
