@@ -224,6 +224,23 @@ describe('pd start refuses a federation it cannot run', { timeout: E2E_TIMEOUT_M
     expect((await readdir(made.stateDir).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
+  it('an etcd password file others can read, a missing etcd CA: config errors at their paths (exit 6), nothing starts', async () => {
+    const made = await configDir({
+      version: 1, engine: { id: `fed-etcd-${process.pid}` },
+      federation: {
+        nodeId: 'x', membership: { kind: 'swim' },
+        discovery: { kind: 'etcd', endpoints: ['https://127.0.0.1:2379'], tls: { ca: 'missing-ca.pem' }, auth: { username: 'pd', passwordFile: 'etcd.password' } },
+      },
+    });
+    await writeFile(join(made.dir, 'etcd.password'), 'a password\n');
+    await chmod(join(made.dir, 'etcd.password'), 0o644);
+    const run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir, PD_CLUSTER_SECRET: 'a cluster secret of more than sixteen bytes' });
+    expect(run.code).toBe(6);
+    expect(run.json.error.issues.map((i: { path: string }) => i.path)).toEqual(['federation.discovery.auth.passwordFile', 'federation.discovery.tls.ca']);
+    expect(run.json.error.issues[0].message).toBe(`the etcd password file ${join(made.dir, 'etcd.password')} is readable by group or others (mode 644); run chmod 600 on it`);
+    expect((await readdir(made.stateDir).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
   it('a secret shorter than 16 bytes: a config error at federation.secretFile (exit 6)', async () => {
     const made = await configDir({ version: 1, engine: { id: `fed-short-${process.pid}` }, federation: { nodeId: 'x', secretFile: 'short.secret' } });
     await writeFile(join(made.dir, 'short.secret'), 'short\n', { mode: 0o600 });

@@ -10,13 +10,13 @@ import { stat } from 'node:fs/promises';
 import { PdError } from '@pd/actor';
 import type { DowningDecision, Federation } from '@pd/federation';
 import type { Engine } from '@pd/runtime';
-import { federationOptions } from './config/federation.js';
+import { type EtcdSecurityConfig, federationOptions } from './config/federation.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError, type ConfigIssue } from './config/validate.js';
 
 /**
  * The config's federation, created (not started), or null when it has none. Throws a
- * {@link ConfigError} at `federation.secretFile` / `federation.tls.key` for a file that is
+ * {@link ConfigError} at `federation.secretFile` / `federation.tls.key` (or an etcd key or password file) for a file that is
  * missing or readable by group or others.
  */
 export async function createConfigFederation(config: PdConfig, onDowned?: (decision: DowningDecision) => void): Promise<Federation | null> {
@@ -29,6 +29,18 @@ export async function createConfigFederation(config: PdConfig, onDowned?: (decis
     for (const field of ['cert', 'ca'] as const) {
       const file = section.tls[field];
       if (file !== undefined) issues.push(...(await readableIssues(file, `federation.tls.${field}`)));
+    }
+  }
+  const etcd: [string, EtcdSecurityConfig | undefined][] = [
+    ['federation.discovery', section.discovery?.kind === 'etcd' ? section.discovery : undefined],
+    ['federation.membership.downing.lease', section.membership?.downing?.lease],
+  ];
+  for (const [at, spec] of etcd) {
+    if (spec?.tls?.key !== undefined) issues.push(...(await privateFileIssues(spec.tls.key, `${at}.tls.key`, 'private key')));
+    if (spec?.auth?.passwordFile !== undefined) issues.push(...(await privateFileIssues(spec.auth.passwordFile, `${at}.auth.passwordFile`, 'etcd password')));
+    for (const field of ['cert', 'ca'] as const) {
+      const file = spec?.tls?.[field];
+      if (file !== undefined) issues.push(...(await readableIssues(file, `${at}.tls.${field}`)));
     }
   }
   if (issues.length > 0) throw new ConfigError(issues, config.file);

@@ -23,14 +23,15 @@ import { ArgumentError, describeType } from '@pd/actor';
 import type { Reactor, ReactorTimer } from '@pd/runtime';
 import type { MemberStatus } from './swim-wire.js';
 import type { LeaseProvider } from './discovery/provider.js';
+import type { EtcdSecurityOptions } from './discovery/etcd.js';
 
 /** The strategies: which side of a partition keeps running. */
 export type DowningStrategy = 'keep-majority' | 'static-quorum' | 'keep-oldest' | 'lease-majority' | 'off';
 
 /** The etcd lock `lease-majority` takes, as options (the federation builds the provider). */
-export interface EtcdLeaseSpec {
+export interface EtcdLeaseSpec extends EtcdSecurityOptions {
   readonly kind?: 'etcd';
-  /** etcd client URLs (`http://10.0.0.5:2379`). */
+  /** etcd client URLs (`http://10.0.0.5:2379`, `https://...` with `tls`). */
   readonly endpoints: readonly string[];
   /** The lock's key (default `/pd/<cluster>/lease`). */
   readonly key?: string;
@@ -182,7 +183,7 @@ function validateLease(lease: unknown, field: string): void {
     if (typeof l.close !== 'function' || typeof l.ttlMs !== 'number' || !(l.ttlMs > 0)) bad('', 'must implement LeaseProvider (kind, ttlMs > 0, tryLock, close)');
     return;
   }
-  checkEtcdSpec(l, field, ['kind', 'endpoints', 'key', 'ttlMs']);
+  checkEtcdSpec(l, field, ['kind', 'endpoints', 'key', 'ttlMs', 'tls', 'auth']);
   if (l.key !== undefined && (typeof l.key !== 'string' || l.key === '')) bad('.key', `must be a non-empty string, got ${describeType(l.key)}`);
 }
 
@@ -203,6 +204,27 @@ export function checkEtcdSpec(l: Record<string, unknown>, field: string, known: 
   });
   if (l.ttlMs !== undefined && (typeof l.ttlMs !== 'number' || !Number.isFinite(l.ttlMs) || l.ttlMs < 1000)) {
     bad('.ttlMs', `must be a number of milliseconds >= 1000 (etcd counts TTLs in seconds), got ${String(l.ttlMs)}`);
+  }
+  const source = (value: unknown, sub: string): void => {
+    const ok = (typeof value === 'string' && value !== '') || (typeof value === 'object' && value !== null && !Array.isArray(value)
+      && Object.keys(value).length === 1 && (typeof (value as { env?: unknown }).env === 'string' || typeof (value as { file?: unknown }).file === 'string'));
+    if (!ok) bad(sub, `must be a non-empty string, { env: NAME } or { file: PATH }, got ${describeType(value)}`);
+  };
+  if (l.tls !== undefined) {
+    if (typeof l.tls !== 'object' || l.tls === null || Array.isArray(l.tls)) bad('.tls', `must be { ca?, cert?, key?, servername? }, got ${describeType(l.tls)}`);
+    const t = l.tls as Record<string, unknown>;
+    for (const key of Object.keys(t)) if (!['ca', 'cert', 'key', 'servername'].includes(key)) bad(`.tls.${key}`, 'is not a tls option (known: ca, cert, key, servername)');
+    for (const key of ['ca', 'cert', 'key']) if (t[key] !== undefined) source(t[key], `.tls.${key}`);
+    if ((t.cert === undefined) !== (t.key === undefined)) bad(t.cert === undefined ? '.tls.cert' : '.tls.key', 'and its pair (cert and key) go together: a client certificate needs its key');
+    if (t.servername !== undefined && (typeof t.servername !== 'string' || t.servername === '')) bad('.tls.servername', `must be a non-empty string, got ${describeType(t.servername)}`);
+    if (!(l.endpoints as string[]).some((e) => e.startsWith('https://'))) bad('.tls', "is for https:// endpoints, and every endpoint is http://");
+  }
+  if (l.auth !== undefined) {
+    if (typeof l.auth !== 'object' || l.auth === null || Array.isArray(l.auth)) bad('.auth', `must be { username, password }, got ${describeType(l.auth)}`);
+    const a = l.auth as Record<string, unknown>;
+    for (const key of Object.keys(a)) if (!['username', 'password'].includes(key)) bad(`.auth.${key}`, 'is not an auth option (known: username, password)');
+    if (typeof a.username !== 'string' || a.username === '') bad('.auth.username', `must be a non-empty string, got ${describeType(a.username)}`);
+    source(a.password, '.auth.password');
   }
 }
 

@@ -263,7 +263,10 @@ export class Federation {
       let arbiter;
       if (downing.strategy === 'lease-majority' && downing.lease !== undefined) {
         const l = downing.lease;
-        const lease = 'tryLock' in l ? l : etcdLease({ endpoints: l.endpoints, key: l.key ?? `/pd/${cluster}/lease`, ...(l.ttlMs === undefined ? {} : { ttlMs: l.ttlMs }) });
+        const lease = 'tryLock' in l ? l : etcdLease({
+          endpoints: l.endpoints, key: l.key ?? `/pd/${cluster}/lease`, ...(l.ttlMs === undefined ? {} : { ttlMs: l.ttlMs }),
+          ...(l.tls === undefined ? {} : { tls: l.tls }), ...(l.auth === undefined ? {} : { auth: l.auth }),
+        });
         this.lease = lease;
         await lease.start?.({ nodeId: o.nodeId, reactor: engine.reactor });
         arbiter = leaseArbiter(o.nodeId, lease, engine.reactor, downing.leaseWaitMs ?? 2 * lease.ttlMs);

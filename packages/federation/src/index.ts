@@ -30,8 +30,8 @@ export {
 } from './discovery/provider.js';
 export { staticSeeds } from './discovery/static.js';
 export { dnsSeeds, type DnsLookups, type DnsSeedsOptions } from './discovery/dns.js';
-export { etcdDiscovery, etcdLease, type EtcdCounters, type EtcdDiscoveryOptions, type EtcdLeaseOptions } from './discovery/etcd.js';
-export { EtcdClient, type EtcdClientOptions, type EtcdKeyValue } from './discovery/etcd-client.js';
+export { etcdDiscovery, etcdLease, type EtcdCounters, type EtcdDiscoveryOptions, type EtcdLeaseOptions, type EtcdSecurityOptions } from './discovery/etcd.js';
+export { EtcdClient, type EtcdClientOptions, type EtcdClientTls, type EtcdKeyValue } from './discovery/etcd-client.js';
 export type { DiscoveryStats } from './discovery/runner.js';
 export {
   ClusterRegistry, NAME_CONFLICT, PREFIX_CONFLICT, type ClusterName, type ClusterPrefix, type NameConflict, type NameConflictMessage, type PrefixConflict,

@@ -7,6 +7,7 @@
 import { ArgumentError, describeType } from '@pd/actor';
 import type { Carrier, NetLimits, SecretSource } from '@pd/transport';
 import type { Membership, PeerAddress } from './membership.js';
+import type { EtcdSecurityOptions } from './discovery/etcd.js';
 import { type DowningDecision, type DowningOptions, checkEtcdSpec, validateDowningOptions } from './downing.js';
 import type { DiscoveryProvider } from './discovery/provider.js';
 import { type GossipAddress, type SwimTiming, validateSwimOptions } from './swim-options.js';
@@ -126,12 +127,12 @@ export type DiscoverySpec =
   | {
     readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly prefix?: string; readonly ttlMs?: number;
     readonly refreshMs?: number; readonly requestTimeoutMs?: number;
-  };
+  } & EtcdSecurityOptions;
 
 const DISCOVERY_FIELDS: Record<string, readonly string[]> = {
   static: ['kind', 'seeds'],
   dns: ['kind', 'name', 'type', 'port', 'servers', 'timeoutMs', 'refreshMs'],
-  etcd: ['kind', 'endpoints', 'prefix', 'ttlMs', 'refreshMs', 'requestTimeoutMs'],
+  etcd: ['kind', 'endpoints', 'prefix', 'ttlMs', 'refreshMs', 'requestTimeoutMs', 'tls', 'auth'],
 };
 
 /** Whether `d` is a discovery provider rather than its options. */

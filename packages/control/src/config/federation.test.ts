@@ -124,4 +124,39 @@ describe('config: federation', () => {
     const config = await loadConfig(file);
     expect(config.federation).toMatchObject({ secretFile: join(dir, 'secret'), tls: { cert: join(dir, 'tls/cert.pem'), key: '/etc/pd/key.pem', ca: join(dir, 'ca.pem') } });
   });
+
+  it('takes etcd over TLS with a user: files relative to the config, passed to the library as { file } / { env } sources', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-fed-etcd-'));
+    const file = join(dir, 'pd.json');
+    const security = { tls: { ca: 'etcd/ca.pem', cert: 'etcd/client.pem', key: '/etc/pd/etcd.key' }, auth: { username: 'pd', passwordFile: 'etcd/password' } };
+    await writeFile(file, JSON.stringify(withFederation({
+      nodeId: 'a',
+      membership: { kind: 'swim', downing: { strategy: 'lease-majority', lease: { endpoints: ['https://10.0.0.5:2379'], tls: { ca: 'etcd/ca.pem' }, auth: { username: 'pd', passwordEnv: 'PD_ETCD_PASSWORD' } } } },
+      discovery: { kind: 'etcd', endpoints: ['https://10.0.0.5:2379'], ...security },
+    })));
+    const section = (await loadConfig(file)).federation!;
+    expect(section.discovery).toMatchObject({ tls: { ca: join(dir, 'etcd/ca.pem'), cert: join(dir, 'etcd/client.pem'), key: '/etc/pd/etcd.key' }, auth: { username: 'pd', passwordFile: join(dir, 'etcd/password') } });
+    const options = federationOptions(section);
+    expect(options.discovery).toEqual({
+      kind: 'etcd', endpoints: ['https://10.0.0.5:2379'],
+      tls: { ca: { file: join(dir, 'etcd/ca.pem') }, cert: { file: join(dir, 'etcd/client.pem') }, key: { file: '/etc/pd/etcd.key' } },
+      auth: { username: 'pd', password: { file: join(dir, 'etcd/password') } },
+    });
+    expect((options.membership as { downing?: unknown }).downing).toEqual({
+      strategy: 'lease-majority', lease: { endpoints: ['https://10.0.0.5:2379'], tls: { ca: { file: join(dir, 'etcd/ca.pem') } }, auth: { username: 'pd', password: { env: 'PD_ETCD_PASSWORD' } } },
+    });
+  });
+
+  it('names each etcd security mistake by its config path', () => {
+    const swim = { kind: 'swim' };
+    const etcd = (extra: Record<string, unknown>) => withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'etcd', endpoints: ['https://e:2379'], ...extra } });
+    expect(issues(etcd({ auth: { username: 'pd' } }))).toEqual([{ path: 'federation.discovery.auth.passwordFile', message: expect.stringMatching(/must be a non-empty string, \{ env: NAME \} or \{ file: PATH \}/) }]);
+    expect(issues(etcd({ auth: { username: 'pd', passwordFile: 'p', passwordEnv: 'P' } }))).toEqual([{ path: 'federation.discovery.auth.passwordEnv', message: 'and passwordFile are two sources for one password: give one' }]);
+    expect(issues(etcd({ auth: { passwordFile: 'p' } }))[0]!.path).toBe('federation.discovery.auth.username');
+    expect(issues(etcd({ tls: { cert: 'c.pem' } }))[0]!.path).toBe('federation.discovery.tls.key');
+    expect(issues(etcd({ tls: { crt: 'c.pem' } }))[0]!.path).toBe('federation.discovery.tls.crt');
+    expect(issues(withFederation({ nodeId: 'a', membership: swim, discovery: { kind: 'etcd', endpoints: ['http://e:2379'], tls: { ca: 'ca.pem' } } }))[0]).toEqual({
+      path: 'federation.discovery.tls', message: 'is for https:// endpoints, and every endpoint is http://',
+    });
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { ArgumentError } from '@pd/actor';
 import {
-  DOWNING_DEFAULTS, type DiscoverySpec, type DowningOptions, type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions,
+  DOWNING_DEFAULTS, type DiscoverySpec, type DowningOptions, type EtcdSecurityOptions, type FederationOptions, SWIM_DEFAULTS, type SwimTiming, validateFederationOptions,
 } from '@pd/federation';
 
 /** A path-prefix policy as written in a config. */
@@ -37,8 +37,28 @@ export interface FederationSection {
   /** Who is in the cluster: the `peers` list (`static`, the default) or SWIM with seeds. */
   readonly membership?: MembershipSpec;
   /** Where SWIM finds its seeds beyond `membership.seeds`: static, DNS (A/AAAA/SRV) or etcd (swim only). */
-  readonly discovery?: DiscoverySpec;
+  readonly discovery?: ConfigDiscovery;
 }
+
+/**
+ * How the config reaches a secured etcd: PEM files (relative to the config file, absolute
+ * once loaded) and a user whose password is in a file (mode 0600) or an environment variable.
+ */
+export interface EtcdSecurityConfig {
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
+  readonly auth?: { readonly username: string; readonly passwordFile?: string; readonly passwordEnv?: string };
+}
+
+/** `federation.discovery`: the library's spec, with etcd's TLS and password as files. */
+export type ConfigDiscovery = Exclude<DiscoverySpec, { readonly kind: 'etcd' }> | ({
+  readonly kind: 'etcd'; readonly endpoints: readonly string[]; readonly prefix?: string; readonly ttlMs?: number;
+  readonly refreshMs?: number; readonly requestTimeoutMs?: number;
+} & EtcdSecurityConfig);
+
+/** `federation.membership.downing`: the library's options, with the etcd lease's TLS and password as files. */
+export type ConfigDowning = Omit<DowningOptions, 'lease'> & {
+  readonly lease?: { readonly kind?: 'etcd'; readonly endpoints: readonly string[]; readonly key?: string; readonly ttlMs?: number } & EtcdSecurityConfig;
+};
 
 /** The `federation.membership` section. */
 export interface MembershipSpec {
@@ -53,7 +73,7 @@ export interface MembershipSpec {
   /** SWIM timing overrides (memberlist's LAN profile by default). */
   readonly timing?: SwimTiming;
   /** Which side of a partition keeps running (swim; default keep-majority). */
-  readonly downing?: DowningOptions;
+  readonly downing?: ConfigDowning;
 }
 
 /** Defaults of the section (also the schema's `default`s). */
@@ -82,6 +102,32 @@ const GOSSIP_SEEDS = {
   },
 } as const;
 const ETCD_ENDPOINTS = { type: 'array', minItems: 1, maxItems: 16, items: { type: 'string', pattern: '^https?://[^/\\s]+/?$', maxLength: 1024 } } as const;
+const PEM_FILE = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+/** etcd's TLS and user authentication, for discovery and for the lease alike. */
+const ETCD_SECURITY = {
+  tls: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'For https:// endpoints (PEM files, relative to the config file).',
+    properties: {
+      ca: { ...PEM_FILE, description: 'The CAs to trust instead of the system\'s.' },
+      cert: { ...PEM_FILE, description: 'A client certificate, for an etcd started with --client-cert-auth (with its gateway and auth on, one without a Common Name).' },
+      key: { ...PEM_FILE, description: 'The client certificate\'s key (mode 0600).' },
+      servername: { type: 'string', minLength: 1, maxLength: 253, description: 'The name etcd\'s certificate must carry, when not the endpoint\'s host.' },
+    },
+  },
+  auth: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['username'],
+    description: 'etcd\'s user authentication: a user, and its password from `passwordFile` (mode 0600) or `passwordEnv`.',
+    properties: {
+      username: { type: 'string', minLength: 1, maxLength: 255, description: 'The etcd user.' },
+      passwordFile: { ...PEM_FILE, description: 'A file holding the password (mode 0600; a last newline is ignored), relative to the config file.' },
+      passwordEnv: { type: 'string', minLength: 1, maxLength: 255, description: 'An environment variable holding the password.' },
+    },
+  },
+} as const;
 
 /** The schema of the top-level `federation` field. */
 export const FEDERATION_PROPERTY = { $ref: '#/definitions/federation' } as const;
@@ -166,6 +212,8 @@ export const FEDERATION_DEFINITIONS = {
       prefix: { type: 'string', minLength: 1, maxLength: 1024, description: 'etcd: key prefix of this cluster\'s entries (default `/pd/<cluster>`).' },
       ttlMs: { type: 'number', minimum: 1000, description: 'etcd: TTL of this node\'s entry, renewed every third of it, ms (default 10000).' },
       requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, description: 'etcd: how long one request waits, ms (default 2000).' },
+      tls: { ...ETCD_SECURITY.tls, description: `etcd: ${ETCD_SECURITY.tls.description}` },
+      auth: { ...ETCD_SECURITY.auth, description: `etcd: ${ETCD_SECURITY.auth.description}` },
       refreshMs: { type: 'number', minimum: 100, description: 'How often the seeds are asked for again, ms (default 10000).' },
     },
   },
@@ -215,6 +263,7 @@ export const FEDERATION_DEFINITIONS = {
               endpoints: { ...ETCD_ENDPOINTS, description: 'etcd client URLs, tried in turn.' },
               key: { type: 'string', minLength: 1, maxLength: 1024, description: 'The lock\'s key (default `/pd/<cluster>/lease`).' },
               ttlMs: { type: 'number', minimum: 1000, description: 'How long etcd keeps the lock once its holder stops renewing, ms (default 10000).' },
+              ...ETCD_SECURITY,
             },
           },
           leaseWaitMs: { type: 'number', minimum: 0, description: 'With lease-majority: how long a side waits for a lock held across the partition, or for etcd, before stopping, ms (default twice the lease TTL).' },
@@ -250,6 +299,15 @@ export function federationIssues(raw: Record<string, any>): { path: string; mess
   const section = federationWithDefaults(raw.federation);
   if (section === undefined) return [];
   const out: { path: string; message: string }[] = [];
+  const etcd: [string, EtcdSecurityConfig | undefined][] = [
+    ['discovery', section.discovery?.kind === 'etcd' ? section.discovery : undefined], ['membership.downing.lease', section.membership?.downing?.lease],
+  ];
+  for (const [at, spec] of etcd) {
+    if (spec?.auth?.passwordFile !== undefined && spec.auth.passwordEnv !== undefined) {
+      out.push({ path: `federation.${at}.auth.passwordEnv`, message: 'and passwordFile are two sources for one password: give one' });
+    }
+  }
+  if (out.length > 0) return out;
   try {
     validateFederationOptions(federationOptions(section));
   } catch (error) {
@@ -267,7 +325,40 @@ export function resolveFederationFiles(section: FederationSection | undefined, a
   const tls = section.tls === undefined ? {} : {
     tls: { ...section.tls, cert: absolute(section.tls.cert), key: absolute(section.tls.key), ...(section.tls.ca === undefined ? {} : { ca: absolute(section.tls.ca) }) },
   };
-  return { ...section, ...(section.secretFile === undefined ? {} : { secretFile: absolute(section.secretFile) }), ...tls };
+  const discovery = section.discovery?.kind === 'etcd' ? { discovery: { ...section.discovery, ...etcdFiles(section.discovery, absolute) } } : {};
+  const lease = section.membership?.downing?.lease;
+  const membership = lease === undefined ? {} : {
+    membership: { ...section.membership!, downing: { ...section.membership!.downing, lease: { ...lease, ...etcdFiles(lease, absolute) } } },
+  };
+  return { ...section, ...(section.secretFile === undefined ? {} : { secretFile: absolute(section.secretFile) }), ...tls, ...discovery, ...membership };
+}
+
+/** `tls` and `auth` of an etcd spec with their files made absolute. */
+function etcdFiles(spec: EtcdSecurityConfig, absolute: (file: string) => string): EtcdSecurityConfig {
+  const t = spec.tls;
+  const a = spec.auth;
+  const file = (f: string | undefined) => (f === undefined ? undefined : absolute(f));
+  return {
+    ...(t === undefined ? {} : { tls: definedOnly({ ...t, ca: file(t.ca), cert: file(t.cert), key: file(t.key) }) }),
+    ...(a === undefined ? {} : { auth: definedOnly({ ...a, passwordFile: file(a.passwordFile) }) as NonNullable<EtcdSecurityConfig['auth']> }),
+  };
+}
+
+/** The library's etcd security options for the config's: files as `{ file }`, the password from its file or variable. */
+function etcdSecurity(spec: EtcdSecurityConfig): EtcdSecurityOptions {
+  const t = spec.tls;
+  const a = spec.auth;
+  const source = (f: string | undefined) => (f === undefined ? undefined : { file: f });
+  const password = a?.passwordFile !== undefined ? { file: a.passwordFile } : a?.passwordEnv !== undefined ? { env: a.passwordEnv } : undefined;
+  return {
+    ...(t === undefined ? {} : { tls: definedOnly({ ca: source(t.ca), cert: source(t.cert), key: source(t.key), servername: t.servername }) }),
+    // Without a password source the library names `auth.password` (the config's `auth.passwordFile`).
+    ...(a === undefined ? {} : { auth: { username: a.username, password: password as never } }),
+  };
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The options `createFederation` takes for this section (files as `{ file }` sources). */
@@ -284,14 +375,29 @@ export function federationOptions(section: FederationSection): FederationOptions
     }),
     ...(section.policy === undefined ? {} : { policy: section.policy }),
     ...(section.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: section.requestTimeoutMs }),
-    ...(section.membership === undefined ? {} : { membership: section.membership }),
-    ...(section.discovery === undefined ? {} : { discovery: section.discovery }),
+    ...(section.membership === undefined ? {} : { membership: membershipOptions(section.membership) }),
+    ...(section.discovery === undefined ? {} : {
+      discovery: section.discovery.kind === 'etcd' ? { ...withoutSecurity(section.discovery), ...etcdSecurity(section.discovery) } : section.discovery,
+    }),
   };
+}
+
+function membershipOptions(m: MembershipSpec): NonNullable<FederationOptions['membership']> {
+  const lease = m.downing?.lease;
+  if (lease === undefined) return m as NonNullable<FederationOptions['membership']>;
+  return { ...m, downing: { ...m.downing, lease: { ...withoutSecurity(lease), ...etcdSecurity(lease) } } } as NonNullable<FederationOptions['membership']>;
+}
+
+function withoutSecurity<T extends EtcdSecurityConfig>(spec: T): Omit<T, 'tls' | 'auth'> {
+  const { tls: _tls, auth: _auth, ...rest } = spec;
+  return rest;
 }
 
 // --- internal ---
 
 /** The config's name of a library option (`secret` is written `secretFile`). */
 function configField(field: string): string {
-  return field === 'secret' ? 'secretFile' : field;
+  if (field === 'secret') return 'secretFile';
+  // The library's password source is the config's passwordFile (or passwordEnv).
+  return field.endsWith('.auth.password') ? `${field}File` : field;
 }

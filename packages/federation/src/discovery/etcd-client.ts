@@ -1,13 +1,32 @@
 /**
  * A small etcd v3 client over etcd's JSON gateway (`POST /v3/kv/range` and friends, keys
- * and values base64, int64s as strings), with `fetch`: no gRPC stack, no dependency. Each
- * request goes to the endpoint that answered last, then the others in turn; every one
- * failing gives one {@link DiscoveryError} naming each endpoint and what it said. Owns: the
- * requests and their timeouts (on the reactor). Must not: retry on its own beyond one pass
- * over the endpoints (the callers back off).
+ * and values base64, int64s as strings), with `node:http` / `node:https`: no gRPC stack, no
+ * dependency. `https://` endpoints are checked against the CA given (else the system's) and
+ * can present a client certificate (etcd's `--client-cert-auth`); with `auth`, the client
+ * takes a token from `/v3/auth/authenticate` for each endpoint (etcd's simple tokens are
+ * per member) and sends it on every request, taking a new one once when etcd says it is
+ * invalid (expired, or the member restarted). Each request goes to the endpoint that
+ * answered last, then the others in turn; every one failing gives one
+ * {@link DiscoveryError} naming each endpoint and what it said. Owns: the requests, their
+ * timeouts (on the reactor), the tokens and one connection pool. Must not: retry on its own
+ * beyond one pass over the endpoints and one new token (the callers back off), or put a
+ * password or a token in an error message.
  */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Reactor } from '@pd/runtime';
 import { DiscoveryError } from './provider.js';
+
+/** TLS material for `https://` endpoints, loaded (PEM). */
+export interface EtcdClientTls {
+  /** CAs to trust instead of the system's. */
+  readonly ca?: string | Uint8Array;
+  /** A client certificate and its key, for an etcd that requires one (`--client-cert-auth`). */
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  /** The name the server's certificate must carry, when not the endpoint's host. */
+  readonly servername?: string;
+}
 
 /** One key and its value, as strings. */
 export interface EtcdKeyValue {
@@ -25,6 +44,10 @@ export interface EtcdClientOptions {
   readonly requestTimeoutMs?: number;
   /** The provider using it, for error messages (`etcd`). */
   readonly provider?: string;
+  /** For `https://` endpoints. */
+  readonly tls?: EtcdClientTls;
+  /** etcd's user authentication (`auth enable`). */
+  readonly auth?: { readonly username: string; readonly password: string };
 }
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -49,11 +72,28 @@ export class EtcdClient {
   private preferred = 0;
   private readonly timeoutMs: number;
   private readonly provider: string;
+  /** Auth tokens by endpoint (a simple token is valid on the member that issued it only). */
+  private readonly tokens = new Map<string, string>();
+  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  private readonly https: HttpsAgent;
 
   constructor(private readonly options: EtcdClientOptions) {
     this.endpoints = options.endpoints.map((e) => e.replace(/\/+$/, ''));
     this.timeoutMs = options.requestTimeoutMs ?? 2000;
     this.provider = options.provider ?? 'etcd';
+    const tls = options.tls ?? {};
+    this.https = new HttpsAgent({
+      keepAlive: true, maxSockets: 4,
+      ...(tls.ca === undefined ? {} : { ca: pem(tls.ca) }), ...(tls.cert === undefined ? {} : { cert: pem(tls.cert) }),
+      ...(tls.key === undefined ? {} : { key: pem(tls.key) }), ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    });
+  }
+
+  /** Closes the pooled connections (the providers' `close`). */
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+    this.tokens.clear();
   }
 
   /** A lease of `ttlMs` (rounded up to seconds; etcd may raise it to its minimum); resolves with its id and granted TTL. */
@@ -109,7 +149,7 @@ export class EtcdClient {
     for (let i = 0; i < this.endpoints.length; i++) {
       const index = (this.preferred + i) % this.endpoints.length;
       const endpoint = this.endpoints[index]!;
-      const outcome = await this.post(endpoint + path, body);
+      const outcome = await this.authorized(endpoint, path, body);
       if ('answer' in outcome) {
         this.preferred = index;
         return outcome.answer;
@@ -121,31 +161,107 @@ export class EtcdClient {
     throw new DiscoveryError(this.provider, operation, `no endpoint answered (${failures.join('; ')})`);
   }
 
-  private async post(url: string, body: unknown): Promise<{ answer: any } | { error: string; final: boolean }> {
-    const reactor = this.options.reactor;
-    const abort = new AbortController();
-    const timer = reactor.setTimer(this.timeoutMs, () => abort.abort());
-    reactor.keepAlive(timer, false);
-    try {
-      const response = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: abort.signal });
-      const text = await response.text();
-      let parsed: any;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return { error: `HTTP ${response.status}, not JSON: ${text.slice(0, 120)}`, final: false };
+  /** One request to `endpoint`, with its auth token when `auth` is set (a new one once, when etcd refuses the one held). */
+  private async authorized(endpoint: string, path: string, body: unknown): Promise<Outcome> {
+    const auth = this.options.auth;
+    if (auth === undefined) return this.post(endpoint, path, body, undefined);
+    for (let attempt = 0; ; attempt++) {
+      let token = this.tokens.get(endpoint);
+      if (token === undefined) {
+        const got = await this.post(endpoint, '/v3/auth/authenticate', { name: auth.username, password: auth.password }, undefined);
+        if (!('answer' in got)) return { ...got, error: `authenticating as '${auth.username}': ${got.error}` };
+        if (typeof got.answer.token !== 'string' || got.answer.token === '') {
+          // etcd answers without a token when its authentication is not enabled: go on without one.
+          return this.post(endpoint, path, body, undefined);
+        }
+        token = got.answer.token as string;
+        this.tokens.set(endpoint, token);
       }
-      if (!response.ok || typeof parsed?.error === 'string' || parsed?.error !== undefined) {
-        const message = parsed?.message ?? parsed?.error?.message ?? parsed?.error ?? `HTTP ${response.status}`;
-        return { error: String(message), final: response.status >= 400 && response.status < 500 };
-      }
-      return { answer: parsed };
-    } catch (error) {
-      if (abort.signal.aborted) return { error: `no answer within ${this.timeoutMs} ms`, final: false };
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return { error: cause?.code ?? cause?.message ?? (error as Error).message, final: false };
-    } finally {
-      reactor.clearTimer(timer);
+      const outcome = await this.post(endpoint, path, body, token);
+      // Expired, or issued by a member that restarted since: a new token, once.
+      if ('answer' in outcome || outcome.status !== 401 || attempt > 0) return outcome;
+      this.tokens.delete(endpoint);
     }
   }
+
+  private post(endpoint: string, path: string, body: unknown, token: string | undefined): Promise<Outcome> {
+    const reactor = this.options.reactor;
+    let url: URL;
+    try {
+      url = new URL(endpoint + path);
+    } catch {
+      return Promise.resolve({ error: 'not a URL', final: true, status: 0 });
+    }
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') return Promise.resolve({ error: `protocol ${url.protocol} is not http: or https:`, final: true, status: 0 });
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    return new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const settle = (outcome: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        reactor.clearTimer(timer);
+        resolve(outcome);
+      };
+      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': payload.length };
+      if (token !== undefined) headers.authorization = token;
+      const req = (secure ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: secure ? this.https : this.http }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          // A gateway answer is small; a runaway one is not etcd's.
+          if (size > MAX_ANSWER_BYTES) {
+            req.destroy();
+            settle({ error: `answer over ${MAX_ANSWER_BYTES} bytes`, final: false, status: response.statusCode ?? 0 });
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('error', (error) => settle({ error: describeNetError(error), final: false, status: 0 }));
+        response.on('end', () => settle(interpret(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+      });
+      const timer = reactor.setTimer(this.timeoutMs, () => {
+        req.destroy();
+        settle({ error: `no answer within ${this.timeoutMs} ms`, final: false, status: 0 });
+      });
+      reactor.keepAlive(timer, false);
+      req.on('error', (error) => settle({ error: describeNetError(error), final: false, status: 0 }));
+      req.end(payload);
+    });
+  }
+}
+
+type Outcome = { answer: any } | { error: string; final: boolean; status: number };
+
+/** The most bytes one answer may have (a range of every member entry fits many times over). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+function interpret(status: number, text: string): Outcome {
+  if (status === 400 && /^CommonName of client/.test(text)) {
+    return { error: `${text.trim()} (with client-cert-auth and auth both on, etcd's JSON gateway refuses a client certificate that has a Common Name: use a client certificate without a Common Name, and the user's password)`, final: true, status };
+  }
+  let parsed: any;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: `HTTP ${status}, not JSON: ${text.slice(0, 120)}`, final: false, status };
+  }
+  if (status < 200 || status >= 300 || parsed?.error !== undefined) {
+    const message = parsed?.message ?? parsed?.error?.message ?? parsed?.error ?? `HTTP ${status}`;
+    // etcd's own refusals (a lease it does not have, permission denied, bad credentials) are the same on every member.
+    return { error: String(message), final: status >= 400 && status < 500 && status !== 401, status };
+  }
+  return { answer: parsed };
+}
+
+/** A connection error in words: its code (ECONNREFUSED, a TLS verification code such as UNABLE_TO_VERIFY_LEAF_SIGNATURE) and message. */
+function describeNetError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e.code !== undefined && e.message !== undefined && !e.message.includes(e.code)) return `${e.code}: ${e.message}`;
+  return e.message ?? e.code ?? String(error);
+}
+
+function pem(material: string | Uint8Array): string | Buffer {
+  return typeof material === 'string' ? material : Buffer.from(material);
 }

@@ -163,7 +163,7 @@ describe.skipIf(ETCD === null)('etcd discovery and lease-majority downing (a rea
     const { id } = await client.grant(1000);
     await client.put(`/pd-test/${test}/members/ghost`, JSON.stringify({ id: 'ghost', gossip: { host: '127.0.0.1', port: 9 } }), id);
     const view = etcdDiscovery({ endpoints: [endpoint], prefix: `/pd-test/${test}` });
-    view.start!({ nodeId: 'observer', reactor });
+    await view.start!({ nodeId: 'observer', reactor });
     expect((await view.seeds()).map((s) => s.port).sort()).toContain(9);
     await until(async () => !(await view.seeds()).some((s) => s.port === 9), 'the ghost\'s lease to expire');
     // a renews its own (ttl 2 s) all along: still listed well past its TTL.

@@ -7,13 +7,34 @@
  * Owns: the leases and their keep-alive timers (on the reactor). Must not: throw out of a
  * timer (failures are counted and retried on the next tick).
  */
+import { readFile } from 'node:fs/promises';
 import type { ReactorTimer } from '@pd/runtime';
-import { EtcdClient } from './etcd-client.js';
+import { type SecretSource, loadSecret } from '@pd/transport';
+import { EtcdClient, type EtcdClientTls } from './etcd-client.js';
 import { type DiscoveryContext, DiscoveryError, type DiscoveryProvider, type DiscoverySelf, type LeaseProvider, type SeedAddress } from './provider.js';
 
+/**
+ * How to reach an etcd that is secured: TLS for `https://` endpoints, and etcd's user
+ * authentication. Each source is a string (the PEM or the password itself), `{ env }` or
+ * `{ file }`; a key or password file must not be readable by group or others.
+ */
+export interface EtcdSecurityOptions {
+  readonly tls?: {
+    /** CA certificates to trust instead of the system's (PEM). */
+    readonly ca?: SecretSource;
+    /** A client certificate and its key (PEM), for an etcd started with `--client-cert-auth`. */
+    readonly cert?: SecretSource;
+    readonly key?: SecretSource;
+    /** The name the server's certificate must carry, when not the endpoint's host. */
+    readonly servername?: string;
+  };
+  /** etcd's user authentication (`etcdctl auth enable`): the user's name and password. */
+  readonly auth?: { readonly username: string; readonly password: SecretSource };
+}
+
 /** Options of {@link etcdDiscovery}. */
-export interface EtcdDiscoveryOptions {
-  /** etcd client URLs (`http://10.0.0.5:2379`); tried in turn. */
+export interface EtcdDiscoveryOptions extends EtcdSecurityOptions {
+  /** etcd client URLs (`http://10.0.0.5:2379`, `https://...` with `tls`); tried in turn. */
   readonly endpoints: readonly string[];
   /** Key prefix of this cluster's entries (default `/pd/<cluster>`, given by the federation; `pd` alone). */
   readonly prefix?: string;
@@ -26,7 +47,7 @@ export interface EtcdDiscoveryOptions {
 }
 
 /** Options of {@link etcdLease}. */
-export interface EtcdLeaseOptions {
+export interface EtcdLeaseOptions extends EtcdSecurityOptions {
   readonly endpoints: readonly string[];
   /** The lock's key (default `/pd/<cluster>/lease`). */
   readonly key?: string;
@@ -109,8 +130,41 @@ class KeptLease {
   }
 }
 
-function clientOf(endpoints: readonly string[], context: DiscoveryContext, requestTimeoutMs: number | undefined): EtcdClient {
-  return new EtcdClient({ endpoints, reactor: context.reactor, provider: 'etcd', ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }) });
+async function clientOf(options: EtcdDiscoveryOptions | EtcdLeaseOptions, context: DiscoveryContext): Promise<EtcdClient> {
+  const { tls, auth } = await loadSecurity(options);
+  return new EtcdClient({
+    endpoints: options.endpoints, reactor: context.reactor, provider: 'etcd',
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(tls === undefined ? {} : { tls }), ...(auth === undefined ? {} : { auth }),
+  });
+}
+
+/** Reads the TLS material and the password; errors name the field (`tls.ca`, `auth.password`) and where it was looked for, never a value. */
+async function loadSecurity(options: EtcdSecurityOptions): Promise<{ tls?: EtcdClientTls; auth?: { username: string; password: string } }> {
+  const env = process.env;
+  const t = options.tls;
+  const pemOf = async (source: SecretSource, field: string): Promise<Buffer> => {
+    // Certificates are public: a file needs no special mode.
+    if (typeof source === 'object' && source !== null && 'file' in source) {
+      try {
+        return await readFile(source.file);
+      } catch (error) {
+        throw new DiscoveryError('etcd', 'start', `${field}: file ${source.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    return loadSecret(source, field, env);
+  };
+  const tls: EtcdClientTls | undefined = t === undefined ? undefined : {
+    ...(t.ca === undefined ? {} : { ca: await pemOf(t.ca, 'tls.ca') }),
+    ...(t.cert === undefined ? {} : { cert: await pemOf(t.cert, 'tls.cert') }),
+    ...(t.key === undefined ? {} : { key: await loadSecret(t.key, 'tls.key', env) }),
+    ...(t.servername === undefined ? {} : { servername: t.servername }),
+  };
+  if (options.auth === undefined) return tls === undefined ? {} : { tls };
+  // A password file's last newline is not part of the password.
+  const password = (await loadSecret(options.auth.password, 'auth.password', env)).toString('utf8').replace(/\r?\n$/, '');
+  if (password === '') throw new DiscoveryError('etcd', 'start', 'auth.password is empty');
+  return { ...(tls === undefined ? {} : { tls }), auth: { username: options.auth.username, password } };
 }
 
 function notStarted(operation: string): never {
@@ -138,9 +192,9 @@ export function etcdDiscovery(options: EtcdDiscoveryOptions): DiscoveryProvider 
     get counters() {
       return lease?.counters ?? null;
     },
-    start(context) {
+    async start(context) {
       nodeId = context.nodeId;
-      client = clientOf(options.endpoints, context, options.requestTimeoutMs);
+      client = await clientOf(options, context);
       // The entry lost with its lease is put back under a new one at once (and on the next refresh if that fails).
       lease = new KeptLease(client, context, ttlMs, () => void put().catch(() => {}));
     },
@@ -172,6 +226,7 @@ export function etcdDiscovery(options: EtcdDiscoveryOptions): DiscoveryProvider 
     async close() {
       self = null;
       await lease?.revoke().catch(() => {});
+      client?.close();
     },
   };
 }
@@ -189,8 +244,8 @@ export function etcdLease(options: EtcdLeaseOptions): LeaseProvider & { readonly
     get counters() {
       return lease?.counters ?? null;
     },
-    start(context) {
-      client = clientOf(options.endpoints, context, options.requestTimeoutMs);
+    async start(context) {
+      client = await clientOf(options, context);
       lease = new KeptLease(client, context, ttlMs, () => {});
     },
     async tryLock(nodeId) {
@@ -203,6 +258,7 @@ export function etcdLease(options: EtcdLeaseOptions): LeaseProvider & { readonly
     },
     async close() {
       await lease?.revoke().catch(() => {});
+      client?.close();
     },
   };
 }
