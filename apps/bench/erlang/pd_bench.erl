@@ -141,16 +141,20 @@ workload(fanin, #{senders := S, perSender := Per}) ->
     {Total, now_us() - T0, ""};
 
 %% ---- hotswap: a driver replaces the worker's behaviour fun while messages flow ----
+%% The swap is a message like the others, handled in mailbox order (as pd's and bare-v8's
+%% workers, which take a swap message and change their own behaviour).
 workload(hotswap, #{swaps := Swaps, msgsPerSwap := PerSwap}) ->
     Self = self(),
     V1 = fun(M, Count) -> Count + M end,
     V2 = fun(M, Count) -> M + Count end,
-    Worker = spawn(fun() -> worker(V1, 0) end),
+    Worker = spawn(fun() -> worker(V1, 0, 0) end),
     T0 = now_us(),
     spawn(fun() -> drive(Worker, Swaps, PerSwap, V1, V2), Worker ! {get, Self} end),
-    Count = receive {count, C} -> C end,
+    {Count, SwapsSeen, F} = receive {count, C, S, G} -> {C, S, G} end,
     Us = now_us() - T0,
     Count = Swaps * PerSwap,
+    SwapsSeen = Swaps,
+    F = case Swaps rem 2 of 0 -> V1; 1 -> V2 end,
     Worker ! stop,
     {Swaps, Us, ""};
 
@@ -229,11 +233,11 @@ sink(K, Parent) -> receive _ -> sink(K - 1, Parent) end.
 send_n(_, 0) -> ok;
 send_n(Sink, K) -> Sink ! K, send_n(Sink, K - 1).
 
-worker(F, Count) ->
+worker(F, Count, Swaps) ->
     receive
-        M when is_integer(M) -> worker(F, F(M, Count));
-        {swap, G} -> worker(G, Count);
-        {get, From} -> From ! {count, Count}, worker(F, Count);
+        M when is_integer(M) -> worker(F, F(M, Count), Swaps);
+        {swap, G} -> worker(G, Count, Swaps + 1);
+        {get, From} -> From ! {count, Count, Swaps, F}, worker(F, Count, Swaps);
         stop -> ok
     end.
 

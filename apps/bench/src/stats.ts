@@ -1,4 +1,4 @@
-/** Small statistics helpers: medians, percentiles, a latency recorder, a GC'd heap reading. */
+/** Small statistics helpers: medians, percentiles, a latency recorder, a GC'd memory reading. */
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -38,14 +38,19 @@ export function nowSec(): number {
   return performance.now() / 1000;
 }
 
-/** Force full collections (needs `--expose-gc`) and read the V8 heap in use. */
-export function gcHeapUsed(): number {
+/**
+ * Force full collections (needs `--expose-gc`) and read the memory in use: the V8 heap plus
+ * the memory V8 accounts outside it (`external`: array buffers and native memory held by
+ * JavaScript objects), so what an actor costs counts wherever it lives.
+ */
+export function gcMemoryUsed(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     gc();
   }
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 }
 
 /** Yield to the event loop (lets asynchronous engines finish deferred work). */

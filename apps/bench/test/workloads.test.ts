@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareBeam, runBeam } from '../src/beam.js';
 import { impl as bare } from '../src/impls/bare.js';
 import { impl as comedy } from '../src/impls/comedy.js';
-import { impl as pd } from '../src/impls/pd.js';
+import { checkHotswap, impl as pd } from '../src/impls/pd.js';
 import { impl as pdOtelApi } from '../src/impls/pd-otel-api.js';
 import { impl as pdOtelMetrics } from '../src/impls/pd-otel-metrics.js';
 import { impl as xstate } from '../src/impls/xstate.js';
@@ -42,6 +42,27 @@ for (const impl of [bare, pd, xstate, comedy, pdOtelApi, pdOtelMetrics] as Impl[
   });
 }
 
+// hotswap: every implementation's worker takes its swaps from its mailbox, in order, and the
+// run throws unless every message and every swap arrived and the last version runs (an odd
+// number of swaps ends on the other version than an even one).
+describe('hotswap, swaps in mailbox order', () => {
+  for (const impl of [bare, pd] as Impl[]) {
+    for (const swaps of [500, 501]) {
+      it(`${impl.name}: ${swaps} swaps, none lost`, async () => {
+        const r = await impl.workloads.hotswap!({ swaps, msgsPerSwap: 3, batch: 7 });
+        expect(r.ops).toBe(swaps);
+      });
+    }
+  }
+  it('the check catches a lost message, a lost swap and the wrong version', () => {
+    expect(() => checkHotswap({ count: 30, swaps: 10, version: 1 }, 10, 3)).not.toThrow();
+    expect(() => checkHotswap({ count: 33, swaps: 11, version: 2 }, 11, 3)).not.toThrow();
+    expect(() => checkHotswap({ count: 29, swaps: 10, version: 1 }, 10, 3)).toThrow(/counted 29/);
+    expect(() => checkHotswap({ count: 30, swaps: 9, version: 1 }, 10, 3)).toThrow(/9 swaps/);
+    expect(() => checkHotswap({ count: 30, swaps: 10, version: 2 }, 10, 3)).toThrow(/version 2/);
+  });
+});
+
 const hasErl = spawnSync('erl', ['-version'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!hasErl)('beam (erl installed)', () => {
@@ -55,6 +76,11 @@ describe.skipIf(!hasErl)('beam (erl installed)', () => {
         expect(out.results, name).toHaveLength(1);
         expect(out.results[0]!.ops, name).toBeGreaterThan(0);
       }
+      // hotswap with an odd number of swaps too: the worker must end on the other version.
+      const odd = { swaps: 501, msgsPerSwap: 3, batch: 7 };
+      const out = await runBeam(beam, 'hotswap', odd, odd, 1, 0, 60_000);
+      expect(out.error).toBeUndefined();
+      expect(out.results.map((r) => r.ops)).toEqual([501]);
     } finally {
       beam.cleanup();
     }

@@ -5,7 +5,7 @@
  * addresses, no supervision, no budgets, no error handling. Every other implementation is
  * read as a fraction of this.
  */
-import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
+import { Latencies, gcMemoryUsed, nowSec } from '../stats.js';
 import type { Impl, Params, RunResult } from '../types.js';
 
 interface Receiver<M> {
@@ -134,12 +134,13 @@ class Idle implements Receiver<unknown> {
 async function spawn(p: Params): Promise<RunResult> {
   const n = p.actors!;
   const sys = new BareSystem();
+  const h0 = gcMemoryUsed();
+  // Allocated after the first reading: the array holding the addresses is counted.
   const keep: BareActor<unknown>[] = new Array(n);
-  const h0 = gcHeapUsed();
   const t0 = nowSec();
   for (let i = 0; i < n; i++) keep[i] = sys.spawn(new Idle());
   const seconds = nowSec() - t0;
-  const h1 = gcHeapUsed();
+  const h1 = gcMemoryUsed();
   if (keep.length !== n) throw new Error('lost actors');
   return { ops: n, seconds, bytesPerActor: (h1 - h0) / n };
 }
@@ -210,19 +211,38 @@ async function fanin(p: Params): Promise<RunResult> {
   return { ops: total, seconds: nowSec() - t0 };
 }
 
-/** Two versions of one behaviour; a swap carries the count over. */
-class WorkerV1 implements Receiver<number> {
+/** A worker message: a number to add, or a swap to the behaviour it carries (in mailbox order). */
+type WorkerMsg = number | { readonly swap: WorkerV1 };
+
+/** Two versions of one behaviour; the new one's `migrate` carries the state over. */
+class WorkerV1 implements Receiver<WorkerMsg> {
   count = 0;
-  constructor(prev?: { count: number }) {
-    if (prev) this.count = prev.count;
+  swaps = 0;
+  get version(): number {
+    return 1;
   }
-  receive(m: number): void {
-    this.count += m;
+  migrate(prev: WorkerV1): void {
+    this.count = prev.count;
+    this.swaps = prev.swaps + 1;
+  }
+  receive(m: WorkerMsg, self: BareActor<WorkerMsg>): void {
+    if (typeof m === 'number') this.count += m;
+    else {
+      m.swap.migrate(this);
+      self.beh = m.swap;
+    }
   }
 }
 class WorkerV2 extends WorkerV1 {
-  override receive(m: number): void {
-    this.count += m;
+  override get version(): number {
+    return 2;
+  }
+  override receive(m: WorkerMsg, self: BareActor<WorkerMsg>): void {
+    if (typeof m === 'number') this.count = m + this.count;
+    else {
+      m.swap.migrate(this);
+      self.beh = m.swap;
+    }
   }
 }
 
@@ -230,7 +250,7 @@ async function hotswap(p: Params): Promise<RunResult> {
   const swaps = p.swaps!, perSwap = p.msgsPerSwap!, batch = p.batch!;
   const sys = new BareSystem();
   const done = deferred();
-  const worker = sys.spawn<number>(new WorkerV1());
+  const worker = sys.spawn<WorkerMsg>(new WorkerV1());
   let left = swaps;
   let version = 0;
   const driver = sys.spawn<number>({
@@ -238,8 +258,7 @@ async function hotswap(p: Params): Promise<RunResult> {
       const k = Math.min(batch, left);
       for (let s = 0; s < k; s++) {
         for (let i = 0; i < perSwap; i++) sys.send(worker, 1);
-        const prev = worker.beh as WorkerV1;
-        worker.beh = ++version & 1 ? new WorkerV2(prev) : new WorkerV1(prev);
+        sys.send(worker, { swap: ++version & 1 ? new WorkerV2() : new WorkerV1() });
       }
       left -= k;
       if (left > 0) sys.send(self, 0);
@@ -249,9 +268,11 @@ async function hotswap(p: Params): Promise<RunResult> {
   // Runs after the worker has handled everything the driver sent (FIFO run queue).
   const checker = sys.spawn<number>({
     receive: () => {
-      const count = (worker.beh as WorkerV1).count;
       if (worker.box.shift() !== undefined) throw new Error('worker not drained');
-      if (count !== swaps * perSwap) throw new Error(`lost messages: ${count}`);
+      const w = worker.beh as WorkerV1;
+      if (w.count !== swaps * perSwap) throw new Error(`lost messages: ${w.count}, expected ${swaps * perSwap}`);
+      if (w.swaps !== swaps) throw new Error(`lost swaps: ${w.swaps}, expected ${swaps}`);
+      if (w.version !== (swaps % 2 === 0 ? 1 : 2)) throw new Error(`worker runs version ${w.version} after ${swaps} swaps`);
       done.resolve();
     },
   });

@@ -1,14 +1,15 @@
 /**
  * pd: Palladium's single-core engine (`@pd/runtime`), used the way an application would:
  * actors are behaviour objects or `Actor` classes, messages go through `ctx.send` /
- * `engine.send`, request-response through `engine.ask`, hot swap through `engine.swap`,
- * timers through `engine.sendAfter` / `engine.cancelTimer`. Scheduling is asynchronous (the
+ * `engine.send`, request-response through `engine.ask`, hot swap through a swap message the
+ * worker applies to itself with `ctx.become` (in mailbox order, as BEAM's), timers through
+ * `engine.sendAfter` / `engine.cancelTimer`. Scheduling is asynchronous (the
  * engine drains its run queue in slices), so each workload ends when a handler resolves a
  * promise the bench awaits. Each run has its own engine, shut down after the measurement.
  */
 import { Actor, type Addr, type Behavior, type Context } from '@pd/actor';
 import { createEngine, type Engine } from '@pd/runtime';
-import { Latencies, gcHeapUsed, nowSec } from '../stats.js';
+import { Latencies, gcMemoryUsed, nowSec } from '../stats.js';
 import { multiScaleOn } from './pd-multi.js';
 import { telemetryOverhead } from './pd-telemetry.js';
 import { pluginMsg } from './plugin-msg.js';
@@ -65,13 +66,14 @@ class Idle extends Actor<unknown> {
 const spawn = (p: Params): Promise<RunResult> =>
   withEngine(async (engine) => {
     const n = p.actors!;
+    const h0 = gcMemoryUsed();
+    // Allocated after the first reading: the array holding the addresses is counted.
     const keep: Addr<unknown>[] = new Array(n);
-    const h0 = gcHeapUsed();
     const t0 = nowSec();
     for (let i = 0; i < n; i++) keep[i] = engine.spawn(Idle);
     await engine.idle();
     const seconds = nowSec() - t0;
-    const h1 = gcHeapUsed();
+    const h1 = gcMemoryUsed();
     if (engine.stats().live < n) throw new Error('actors missing');
     return { ops: n, seconds, bytesPerActor: (h1 - h0) / n };
   });
@@ -154,29 +156,57 @@ const fanin = (p: Params): Promise<RunResult> =>
     return { ops: total, seconds: nowSec() - t0 };
   });
 
-type WorkerMsg = number | 'count';
+/**
+ * A worker message: a number to add, a swap to the behaviour it carries, or the final check.
+ * The swap is a message like the others, handled in mailbox order: the worker takes it from
+ * its mailbox and changes its own behaviour with `ctx.become` (the new one's `migrate` carries
+ * the state over), as the BEAM worker does on `{swap, Fun}`. `engine.swap` would not be the
+ * same work: it is a system signal that overtakes the messages already queued.
+ */
+type WorkerMsg = number | { readonly swap: WorkerV1 } | 'check';
+interface Checked {
+  readonly count: number;
+  readonly swaps: number;
+  readonly version: number;
+}
 
 /** Two versions of the worker's code; `migrate` carries the state across a swap. */
 class WorkerV1 implements Behavior<WorkerMsg> {
   count = 0;
   swaps = 0;
+  get version(): number {
+    return 1;
+  }
   migrate(prev: unknown): void {
     const w = prev as WorkerV1;
     this.count = w.count;
     this.swaps = w.swaps + 1;
   }
-  receive(m: WorkerMsg): unknown {
-    if (m === 'count') return this.count;
-    this.count += m;
+  receive(m: WorkerMsg, ctx: Context<WorkerMsg>): unknown {
+    if (typeof m === 'number') this.count += m;
+    else if (m === 'check') return { count: this.count, swaps: this.swaps, version: this.version } satisfies Checked;
+    else ctx.become(m.swap);
     return undefined;
   }
 }
 class WorkerV2 extends WorkerV1 {
-  override receive(m: WorkerMsg): unknown {
-    if (m === 'count') return this.swaps;
-    this.count += m;
+  override get version(): number {
+    return 2;
+  }
+  override receive(m: WorkerMsg, ctx: Context<WorkerMsg>): unknown {
+    if (typeof m === 'number') this.count = m + this.count;
+    else if (m === 'check') return { count: this.count, swaps: this.swaps, version: this.version } satisfies Checked;
+    else ctx.become(m.swap);
     return undefined;
   }
+}
+
+/** Throws unless the worker handled every message and every swap, and runs the version it should. */
+export function checkHotswap(got: Checked, swaps: number, perSwap: number): void {
+  if (got.count !== swaps * perSwap) throw new Error(`worker counted ${got.count}, expected ${swaps * perSwap}`);
+  if (got.swaps !== swaps) throw new Error(`worker saw ${got.swaps} swaps, expected ${swaps}`);
+  const version = swaps % 2 === 0 ? 1 : 2;
+  if (got.version !== version) throw new Error(`worker runs version ${got.version} after ${swaps} swaps, expected ${version}`);
 }
 
 const hotswap = (p: Params): Promise<RunResult> =>
@@ -191,7 +221,7 @@ const hotswap = (p: Params): Promise<RunResult> =>
         const k = Math.min(batch, left);
         for (let s = 0; s < k; s++) {
           for (let i = 0; i < perSwap; i++) ctx.send(worker, 1);
-          engine.swap(worker, ++version & 1 ? new WorkerV2() : new WorkerV1());
+          ctx.send(worker, { swap: ++version & 1 ? new WorkerV2() : new WorkerV1() });
         }
         left -= k;
         if (left > 0) ctx.send(ctx.self, 0);
@@ -201,14 +231,10 @@ const hotswap = (p: Params): Promise<RunResult> =>
     const t0 = nowSec();
     engine.send(driver, 0);
     await driven.promise;
-    // FIFO mailbox: this reply comes after every message the driver sent.
-    engine.swap(worker, new WorkerV1());
-    const count = await engine.ask<WorkerMsg, number>(worker, 'count');
+    // FIFO mailbox: this reply comes after every message and swap the driver sent.
+    const got = await engine.ask<WorkerMsg, Checked>(worker, 'check');
     const seconds = nowSec() - t0;
-    engine.swap(worker, new WorkerV2());
-    const swapsSeen = await engine.ask<WorkerMsg, number>(worker, 'count');
-    if (count !== swaps * perSwap) throw new Error(`worker counted ${count}, expected ${swaps * perSwap}`);
-    if (swapsSeen !== swaps + 2) throw new Error(`worker saw ${swapsSeen} swaps, expected ${swaps + 2}`);
+    checkHotswap(got, swaps, perSwap);
     return { ops: swaps, seconds };
   });
 
