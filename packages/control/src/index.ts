@@ -30,7 +30,7 @@ export type { Instrument, Instrumentation } from './instrument.js';
 export { OBSERVER_PATH, observerUrl } from './observer/http.js';
 export { CONFIG_SCHEMA, CONFIG_VERSION } from './config/schema.js';
 export { PLUGINS_MAX, type PluginSpec, type PluginLimitsSpec } from './config/plugins.js';
-export type { FederationSection, PrefixPolicySpec, MembershipSpec } from './config/federation.js';
+export type { ConfigDiscovery, ConfigDowning, EtcdSecurityConfig, FederationSection, PrefixPolicySpec, MembershipSpec } from './config/federation.js';
 export { CONFIG_DEFAULTS, type PdConfig, type EngineSection, type ControlSection, type TreeSection, type TelemetrySection, type ChildSpec, type Strategy, type Restart, type Shutdown, type Backoff } from './config/types.js';
 export { validateConfig, pointerToPath, ConfigError, CONFIG_MAX_NESTING, type ConfigIssue } from './config/validate.js';
 export { parseConfig, loadConfig, loadKinds, CONFIG_MAX_BYTES } from './config/load.js';
