@@ -11,11 +11,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeReactor } from '@pd/runtime';
+import { freePort, reactor, sleep, until } from './real-process.test-util.js';
 import { type EtcdClientTls, EtcdClient, type FederationNode, startNode, validateFederationOptions } from '../index.js';
 
 const has = (binary: string): boolean => {
@@ -28,25 +27,7 @@ const has = (binary: string): boolean => {
 const READY = has('etcd') && has('openssl');
 if (!READY) console.warn('etcd-secure.test.ts: skipped — needs etcd and openssl (apt-get install -y etcd-server openssl; .ci/run does)');
 
-const reactor = new NodeReactor();
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => reactor.setTimer(ms, resolve));
 const PASSWORD = 'pw-of-pd-0123';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const start = reactor.now();
-  while (!(await condition())) {
-    if (reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let dir = '';
 let etcd: ChildProcess | null = null;

@@ -8,11 +8,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NodeReactor } from '@pd/runtime';
+import { freePort, reactor, until } from './real-process.test-util.js';
 import { type Carrier, type StreamPort, tcpCarrier } from '@pd/transport';
 import { type DowningDecision, EtcdClient, type FederationNode, etcdDiscovery, startNode } from '../index.js';
 
@@ -27,24 +26,6 @@ function findEtcd(): string | null {
 const ETCD = findEtcd();
 if (ETCD === null) console.warn('etcd.test.ts: skipped — no etcd binary (install Debian\'s etcd-server: apt-get install -y etcd-server; .ci/run does)');
 
-const reactor = new NodeReactor();
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => reactor.setTimer(ms, resolve));
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const start = reactor.now();
-  while (!(await condition())) {
-    if (reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let etcd: ChildProcess | null = null;
 let dataDir = '';
