@@ -9,38 +9,8 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineKind } from '@pd/actor';
-import { ConfigError, ControlClient, bootEngine, configuredNames, validateConfig, type RunningEngine } from '@pd/control';
-
-const counter = defineKind<{ type: string }, { start?: number } | undefined>('counter', (args) => {
-  let n = args?.start ?? 0;
-  return {
-    receive: (msg) => {
-      if (msg?.type === 'inc') n++;
-      return msg?.type === 'get' ? n : undefined;
-    },
-  };
-});
-
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    validateConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error(`accepted: ${JSON.stringify(raw)}`);
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined> | T | null | undefined, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { ControlClient, bootEngine, configuredNames, validateConfig, type RunningEngine } from '@pd/control';
+import { counter, issues, until } from './control.test-util.js';
 
 describe('config: clusterName', () => {
   const tree = (children: unknown[]) => ({ id: 'app', children });

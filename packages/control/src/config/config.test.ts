@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_MAX_NESTING, CONFIG_SCHEMA, ConfigError, loadConfig, loadKinds, parseConfig, validateConfig } from '@pd/control';
+import { issues } from '../control.test-util.js';
 
 /** The issues `validateConfig` reports for `raw` (fails the test when it accepts it). */
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    validateConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error(`accepted: ${JSON.stringify(raw)}`);
-}
-
 /** The single issue for `raw`, checked for its path and a message fragment. */
 function refused(raw: unknown, path: string, fragment: string | RegExp): void {
   const found = issues(raw);

@@ -5,18 +5,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SCHEMA, ConfigError, loadConfig, validateConfig } from '@pd/control';
+import { CONFIG_SCHEMA, loadConfig, validateConfig } from '@pd/control';
 import { federationOptions } from './federation.js';
-
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    validateConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error(`accepted: ${JSON.stringify(raw)}`);
-}
+import { issues } from '../control.test-util.js';
 
 const withFederation = (federation: Record<string, unknown>, engine?: Record<string, unknown>) => ({ version: 1, ...(engine === undefined ? {} : { engine }), federation });
 

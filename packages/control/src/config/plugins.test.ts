@@ -4,17 +4,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SCHEMA, ConfigError, loadConfig, loadKinds, validateConfig } from '@pd/control';
-
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    validateConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error(`accepted: ${JSON.stringify(raw)}`);
-}
+import { CONFIG_SCHEMA, loadConfig, loadKinds, validateConfig } from '@pd/control';
+import { issues } from '../control.test-util.js';
 
 const withPlugins = (...plugins: unknown[]) => ({ version: 1, plugins });
 

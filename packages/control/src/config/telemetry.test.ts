@@ -1,17 +1,8 @@
 // The config's `telemetry` section: defaults, the fields it accepts, the mistakes it names.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, ConfigError, validateConfig } from '@pd/control';
-
-function issues(raw: unknown): { path: string; message: string }[] {
-  try {
-    validateConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error(`accepted: ${JSON.stringify(raw)}`);
-}
+import { CONFIG_DEFAULTS, validateConfig } from '@pd/control';
+import { issues } from '../control.test-util.js';
 
 describe('config: telemetry', () => {
   it('is off by default, with loopback port 9464, no sampling, info logs in auto format, no observer', () => {

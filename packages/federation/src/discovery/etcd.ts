@@ -7,9 +7,8 @@
  * Owns: the leases and their keep-alive timers (on the reactor). Must not: throw out of a
  * timer (failures are counted and retried on the next tick).
  */
-import { readFile } from 'node:fs/promises';
 import type { ReactorTimer } from '@pd/runtime';
-import { type SecretSource, loadSecret } from '@pd/transport';
+import { type SecretSource, loadPem, loadSecret } from '@pd/transport';
 import { EtcdClient, type EtcdClientTls } from './etcd-client.js';
 import { type DiscoveryContext, DiscoveryError, type DiscoveryProvider, type DiscoverySelf, type LeaseProvider, type SeedAddress } from './provider.js';
 
@@ -143,20 +142,9 @@ async function clientOf(options: EtcdDiscoveryOptions | EtcdLeaseOptions, contex
 async function loadSecurity(options: EtcdSecurityOptions): Promise<{ tls?: EtcdClientTls; auth?: { username: string; password: string } }> {
   const env = process.env;
   const t = options.tls;
-  const pemOf = async (source: SecretSource, field: string): Promise<Buffer> => {
-    // Certificates are public: a file needs no special mode.
-    if (typeof source === 'object' && source !== null && 'file' in source) {
-      try {
-        return await readFile(source.file);
-      } catch (error) {
-        throw new DiscoveryError('etcd', 'start', `${field}: file ${source.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    }
-    return loadSecret(source, field, env);
-  };
   const tls: EtcdClientTls | undefined = t === undefined ? undefined : {
-    ...(t.ca === undefined ? {} : { ca: await pemOf(t.ca, 'tls.ca') }),
-    ...(t.cert === undefined ? {} : { cert: await pemOf(t.cert, 'tls.cert') }),
+    ...(t.ca === undefined ? {} : { ca: await loadPem(t.ca, 'tls.ca', env) }),
+    ...(t.cert === undefined ? {} : { cert: await loadPem(t.cert, 'tls.cert', env) }),
     ...(t.key === undefined ? {} : { key: await loadSecret(t.key, 'tls.key', env) }),
     ...(t.servername === undefined ? {} : { servername: t.servername }),
   };

@@ -116,8 +116,8 @@ async function carrierFor(config: NetConfig, limits: NetLimits, env: Readonly<Re
   }
 }
 
-/** Certificates are public: a file needs no special mode. */
-async function loadPem(source: SecretSource, field: string, env: Readonly<Record<string, string | undefined>>): Promise<Buffer> {
+/** Loads a certificate's PEM like {@link loadSecret}, except that a file needs no special mode (certificates are public). */
+export async function loadPem(source: SecretSource, field: string, env: Readonly<Record<string, string | undefined>>): Promise<Buffer> {
   if (typeof source === 'object' && source !== null && 'file' in source) {
     try {
       return await readFile(source.file);
