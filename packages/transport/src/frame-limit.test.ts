@@ -30,8 +30,10 @@ describe('the frame limit', () => {
       expect(error).toMatchObject({ code: 'send/too-large', details: { path: 'reply', limit } });
       expect((error as SendError).details!.bytes).toBeGreaterThan(limit);
     }
-    // Within the budget: lastBytes bounds the encoded size, and never exceeds the budget.
-    fc.assert(fc.property(fc.jsonValue(), fc.string({ maxLength: 30_000 }), (value, pad) => {
+    // Within the budget: lastBytes bounds the encoded size, and never exceeds the budget. Values
+    // with an own "__proto__" key are refused for that (codec.test.ts), not for their size.
+    const value = fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__":'));
+    fc.assert(fc.property(value, fc.string({ maxLength: 30_000 }), (value, pad) => {
       const message = { value, pad };
       let accepted = true;
       try {
