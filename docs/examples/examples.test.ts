@@ -132,6 +132,7 @@ const expectations: Record<string, (result: any) => void> = {
   'federation-prefixes': (r) => expect(r).toEqual({ prefix: '/user/orders', node: 'b', status: 'open', covered: ['b', 'b', '-'] }),
   'federation-two-nodes': (r) => expect(r).toEqual({ count: 3, on: 'b', down: 'noconnection' }),
   'membership-discovery': (r) => expect(r).toEqual({ members: ['a', 'b', 'c'], seedsOfC: 2, afterStop: [] }),
+  'membership-sealed': (r) => expect(r).toEqual({ members: ['a', 'b'], unsealed: 0, bad: 0 }),
   'observability-tracing': (r) => expect(r).toEqual({
     total: 1500, traces: 1,
     names: ['send cart', 'send pricing', 'process pricing', 'send pricing', 'process pricing', 'process cart', 'checkout'],

@@ -520,6 +520,8 @@ describe('options', () => {
     expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', timing: { probeTimeoutMs: 2000 } } })).toBe('membership.timing.probeTimeoutMs');
     expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', downing: { strategy: 'static-quorum' } } })).toBe('membership.downing.quorumSize');
     expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', gosip: {} } })).toBe('membership.gosip');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', encryption: 'sometimes' } })).toBe('membership.encryption');
+    expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', encryption: 'always' } })).toBe(null);
     expect(field({ nodeId: 'a', membership: { kind: 'static', seeds: [] } })).toBe('membership.seeds');
     expect(field({ nodeId: 'a', listen: { port: 0 }, membership: { kind: 'swim', seeds: [{ host: 'h', port: 7946 }], downing: { strategy: 'off' } } })).toBe(null);
   });

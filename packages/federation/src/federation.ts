@@ -333,14 +333,14 @@ export class Federation {
     this.clusterGroups = groups;
   }
 
-  /** The SWIM membership of `spec`: signed with the cluster secret, over the carrier given or TCP. */
+  /** The SWIM membership of `spec`: sealed or signed with the cluster secret, over the carrier given or TCP. */
   private async makeSwim(spec: SwimMembershipSpec, cluster: string): Promise<SwimMembership> {
     const o = this.options;
     const host = o.listen?.host ?? '127.0.0.1';
     // The same secret the federation's handshakes prove: a membership message without it is dropped.
     const secret = await loadSecret(o.secret ?? { env: SECRET_ENV }, 'secret', o.env ?? process.env);
     return new SwimMembership({
-      nodeId: o.nodeId, cluster, secret,
+      nodeId: o.nodeId, cluster, secret, ...(spec.encryption === undefined ? {} : { encryption: spec.encryption }),
       advertise: { host: spec.advertiseHost ?? host, port: o.listen?.port || 1 },
       gossip: { host: spec.gossip?.host ?? host, port: spec.gossip?.port ?? 0 },
       ...(spec.seeds === undefined ? {} : { seeds: spec.seeds }), ...(spec.timing === undefined ? {} : { timing: spec.timing }),

@@ -18,7 +18,7 @@ export { CLUSTER_EVENT_TYPES, ClusterEvents, type ClusterEvent, type ClusterEven
 export type { PolicyRefusals } from './policy.js';
 export type { NodeService, PeerState, RouterCounters } from './node-router.js';
 export { SwimMembership, TOMBSTONE_FACTOR, type MemberInfo, type SwimStats } from './swim.js';
-export { SWIM_DEFAULTS, validateSwimOptions, type GossipAddress, type SwimOptions, type SwimTiming } from './swim-options.js';
+export { SWIM_DEFAULTS, validateSwimOptions, type GossipAddress, type SwimEncryption, type SwimOptions, type SwimTiming } from './swim-options.js';
 export { carrierSwimTransport, type CarrierSwimLimits, type SwimTransport } from './swim-transport.js';
 export type { MemberStatus } from './swim-wire.js';
 export {

@@ -10,7 +10,7 @@ import type { Membership, PeerAddress } from './membership.js';
 import type { EtcdSecurityOptions } from './discovery/etcd.js';
 import { type DowningDecision, type DowningOptions, checkEtcdSpec, validateDowningOptions } from './downing.js';
 import type { DiscoveryProvider } from './discovery/provider.js';
-import { type GossipAddress, type SwimTiming, validateSwimOptions } from './swim-options.js';
+import { type GossipAddress, type SwimEncryption, type SwimTiming, validateSwimOptions } from './swim-options.js';
 
 /** Path prefixes (segment-wise: `/user/a` covers `/user/a/b`, not `/user/ab`). */
 export interface PrefixPolicy {
@@ -94,8 +94,8 @@ export interface StaticMembershipSpec {
 /**
  * SWIM with Lifeguard as the membership (docs/membership.md), built and run by the
  * federation: started on the engine's reactor when the federation starts, leaving the
- * cluster gracefully when it closes. Its messages are signed with the cluster secret
- * (HMAC-SHA256) and travel over the federation's carrier kind (TCP unless the federation
+ * cluster gracefully when it closes. Its messages are sealed (AES-256-GCM) or signed
+ * (HMAC-SHA256) with the cluster secret, as `encryption` says, and travel over the federation's carrier kind (TCP unless the federation
  * runs on a custom `carrier`) on a port of their own, `gossip`. `peers` is ignored: members
  * are found through `seeds`.
  */
@@ -107,6 +107,12 @@ export interface SwimMembershipSpec {
   readonly seeds?: readonly GossipAddress[];
   /** The host peers dial to reach this node's federation port (default `listen.host`; give it when listening on 0.0.0.0). */
   readonly advertiseHost?: string;
+  /**
+   * Which membership messages are encrypted (see `SwimOptions.encryption`): `'auto'` (default:
+   * sealed to every member that opens sealed messages, signed to older versions), `'always'`
+   * (sealed only; signed ones dropped) or `'never'` (signed only, as versions before).
+   */
+  readonly encryption?: SwimEncryption;
   /** Timing overrides (memberlist's LAN profile by default, see `SWIM_DEFAULTS`). */
   readonly timing?: SwimTiming;
   /**
@@ -145,7 +151,7 @@ export function isMembershipSpec(m: unknown): m is StaticMembershipSpec | SwimMe
   return typeof m === 'object' && m !== null && typeof (m as { subscribe?: unknown }).subscribe !== 'function' && 'kind' in m;
 }
 
-const SWIM_SPEC_FIELDS = new Set(['kind', 'gossip', 'seeds', 'advertiseHost', 'timing', 'downing']);
+const SWIM_SPEC_FIELDS = new Set(['kind', 'gossip', 'seeds', 'advertiseHost', 'encryption', 'timing', 'downing']);
 
 /** Defaults, in one place. */
 export const FEDERATION_DEFAULTS = {
@@ -250,6 +256,8 @@ function checkMembership(o: Record<string, unknown>, bad: (field: string, why: s
         nodeId: o.nodeId, advertise: { host: (spec.advertiseHost as string | undefined) ?? host, port: 1 },
         gossip: { host: gossip?.host ?? host, port: gossip?.port ?? 0 },
         ...(spec.seeds === undefined ? {} : { seeds: spec.seeds }), ...(spec.timing === undefined ? {} : { timing: spec.timing }),
+        // The federation always has a secret (its handshakes need one): a stand-in here too.
+        ...(spec.encryption === undefined ? {} : { encryption: spec.encryption, secret: 'a stand-in secret' }),
         transport: { listen: async () => ({ host, port: 0 }), send() {}, close: async () => {} },
       });
     } catch (error) {

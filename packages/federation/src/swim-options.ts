@@ -59,11 +59,24 @@ export interface SwimOptions {
   /** How messages travel (see `carrierSwimTransport`). */
   readonly transport: SwimTransport;
   /**
-   * A shared secret (at least 16 bytes): every message carries an HMAC-SHA256 of its body
-   * with it, and messages without a valid one are dropped. Strongly advised off a private
-   * test network: without it anyone who can reach the port can declare members dead.
+   * A shared secret (at least 16 bytes): every message is sealed (AES-256-GCM under a key
+   * derived from it) or signed (HMAC-SHA256) with it, as `encryption` says, and messages
+   * that are neither are dropped. Strongly advised off a private test network: without it
+   * anyone who can reach the port can declare members dead, and read who is in the cluster.
    */
   readonly secret?: string | Uint8Array;
+  /**
+   * Which messages are sealed (encrypted and authenticated) rather than only signed; needs
+   * `secret` (docs/membership.md#privacy):
+   * - `'auto'` (default): sealed to every endpoint whose node said it opens sealed ones (each
+   *   message says so); signed to others — nodes of a version before sealing, and the first
+   *   message to an endpoint not heard from yet. Both are accepted. A rolling upgrade needs
+   *   nothing; unsealed arrivals are counted in `stats.unsealed`.
+   * - `'always'`: every message sealed, and signed ones dropped (counted in `badMessages`):
+   *   nothing readable on the way, once every node runs a version that seals.
+   * - `'never'`: signed only, as versions before sealing (sealed ones are still accepted).
+   */
+  readonly encryption?: SwimEncryption;
   readonly timing?: SwimTiming;
   /**
    * Whether a member declared dead (at `incarnation`) may be reaped once `gossipToTheDeadMs`
@@ -93,7 +106,11 @@ export const SWIM_DEFAULTS: Required<SwimTiming> = Object.freeze({
   maxPiggyback: 16,
 });
 
-const KNOWN = new Set(['nodeId', 'cluster', 'advertise', 'gossip', 'seeds', 'transport', 'secret', 'timing', 'mayReap']);
+/** How membership messages are protected with the secret: see `SwimOptions.encryption`. */
+export type SwimEncryption = 'auto' | 'always' | 'never';
+const ENCRYPTIONS: readonly SwimEncryption[] = ['auto', 'always', 'never'];
+
+const KNOWN = new Set(['nodeId', 'cluster', 'advertise', 'gossip', 'seeds', 'transport', 'secret', 'encryption', 'timing', 'mayReap']);
 /** Which timing fields are integers, and their smallest value. */
 const TIMING_RULES: Record<keyof SwimTiming, { readonly min: number; readonly integer: boolean }> = {
   probeIntervalMs: { min: 1, integer: false },
@@ -137,6 +154,10 @@ export function validateSwimOptions(options: unknown): Required<SwimTiming> {
   if (o.secret !== undefined) {
     const length = typeof o.secret === 'string' ? Buffer.byteLength(o.secret) : o.secret instanceof Uint8Array ? o.secret.length : -1;
     if (length < 16) bad('secret', length < 0 ? `must be a string or bytes, got ${describeType(o.secret)}` : `must be at least 16 bytes, got ${length}`);
+  }
+  if (o.encryption !== undefined) {
+    if (!ENCRYPTIONS.includes(o.encryption as SwimEncryption)) bad('encryption', `must be one of ${ENCRYPTIONS.map((e) => `'${e}'`).join(', ')}, got ${describeValue(o.encryption)}`);
+    if (o.secret === undefined && o.encryption !== 'never') bad('encryption', `'${o.encryption as string}' needs a secret to seal with (set secret)`);
   }
   const timing: Record<string, number> = { ...SWIM_DEFAULTS };
   if (o.timing !== undefined) {

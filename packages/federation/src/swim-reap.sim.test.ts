@@ -59,10 +59,10 @@ function cluster(seed: number, downing: DowningOptions) {
   const gone = (observers: readonly string[], id: string): boolean => observers.every((o) => member(o, id) === undefined);
   /** What `b` would relay if it still held an old copy: `id` alive at `incarnation`, sent to `to`'s membership port. */
   const relayStale = (to: string, id: string, incarnation: number): void => {
-    const bytes = new SwimCodec(SECRET).encode({
-      t: 'gossip', cluster: 'sim', from: 'b', fHost: 'hb', fPort: 7946,
+    const bytes = new SwimCodec(SECRET, 'sim').encode({
+      t: 'gossip', cluster: 'sim', from: 'b', fHost: 'hb', fPort: 7946, seal: true,
       updates: [{ id, status: 'alive', incarnation, host: `h${id}`, port: 7000, gHost: `h${id}`, gPort: 7946, by: id }],
-    });
+    }, world.reactor('hb').random('test-nonce'));
     carrierSwimTransport(simNetCarrier(world, 'hb')).send({ host: `h${to}`, port: 7946 }, bytes);
   };
   const crash = (host: string): void => {

@@ -1,11 +1,11 @@
 /**
- * The membership protocol's messages and their encoding: JSON, prefixed by an
- * HMAC-SHA256 of the body when the cluster has a secret. Owns: the shapes and one check of
- * everything a peer sends (sizes, types, counts), so swim.ts only ever sees well-formed
- * messages. Must not: act on a message (swim.ts does) or throw for a bad one (decode
- * returns null and the caller counts it).
+ * The membership protocol's messages and their encoding: JSON, sealed (encrypted and
+ * authenticated) or signed with the cluster secret when the cluster has one (swim-seal.ts).
+ * Owns: the shapes and one check of everything a peer sends (sizes, types, counts), so
+ * swim.ts only ever sees well-formed messages. Must not: act on a message (swim.ts does) or
+ * throw for a bad one (decode returns null and the caller counts it).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type NonceSource, SwimSeal } from './swim-seal.js';
 
 /** A member's liveness as gossiped. `left`: it said goodbye (graceful leave); `dead`: others declared it. */
 export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
@@ -47,35 +47,49 @@ export type Envelope = SwimMessage & {
   readonly fHost: string;
   readonly fPort: number;
   readonly updates: readonly Update[];
+  /**
+   * The sender opens sealed messages (swim-seal.ts). Set on every message of a node with a
+   * secret that does not refuse to seal; versions before sealing never set it, so a node
+   * seals only to endpoints that said they can open it.
+   */
+  readonly seal?: true;
 };
+
+/** An envelope as it arrived. */
+export interface Received {
+  readonly envelope: Envelope;
+  /** Whether it came sealed (else signed, or plain without a secret). */
+  readonly sealed: boolean;
+}
 
 const STATUSES: ReadonlySet<string> = new Set(['alive', 'suspect', 'dead', 'left']);
 /** Updates one message may carry (a sync carries the whole state). */
 export const MAX_UPDATES = 8192;
-const MAC_BYTES = 32;
 
-/** Encodes and decodes envelopes, signing them when a secret is set. */
+/** Encodes and decodes one cluster's envelopes: sealed or signed when a secret is set, plain JSON without. */
 export class SwimCodec {
-  private readonly key: Buffer | null;
+  private readonly seal: SwimSeal | null;
 
-  constructor(secret: string | Uint8Array | undefined) {
-    this.key = secret === undefined ? null : Buffer.from(secret as Uint8Array);
+  constructor(secret: string | Uint8Array | undefined, private readonly cluster: string) {
+    this.seal = secret === undefined ? null : new SwimSeal(secret, cluster);
   }
 
-  encode(envelope: Envelope): Uint8Array {
+  /** `envelope` as bytes: sealed with a nonce from `nonces` when given (and there is a secret), else signed (or plain). */
+  encode(envelope: Envelope, nonces: NonceSource | null): Uint8Array {
     const body = Buffer.from(JSON.stringify(envelope));
-    if (this.key === null) return body;
-    return Buffer.concat([createHmac('sha256', this.key).update(body).digest(), body]);
+    if (this.seal === null) return body;
+    return nonces !== null ? this.seal.seal(body, nonces) : this.seal.sign(body);
   }
 
-  /** The envelope in `bytes`, or null when it is not one (bad MAC, bad JSON, bad shape). */
-  decode(bytes: Uint8Array, cluster: string): Envelope | null {
+  /** The envelope in `bytes`, or null when it is not one (not sealed or signed with the secret, bad JSON, bad shape, another cluster). */
+  decode(bytes: Uint8Array): Received | null {
     let body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (this.key !== null) {
-      if (body.length <= MAC_BYTES) return null;
-      const mac = createHmac('sha256', this.key).update(body.subarray(MAC_BYTES)).digest();
-      if (!timingSafeEqual(mac, body.subarray(0, MAC_BYTES))) return null;
-      body = body.subarray(MAC_BYTES);
+    let sealed = false;
+    if (this.seal !== null) {
+      const opened = this.seal.open(body);
+      if (opened === null) return null;
+      body = opened.body;
+      sealed = opened.sealed;
     }
     let value: unknown;
     try {
@@ -83,7 +97,8 @@ export class SwimCodec {
     } catch {
       return null;
     }
-    return checkEnvelope(value, cluster);
+    const envelope = checkEnvelope(value, this.cluster);
+    return envelope === null ? null : { envelope, sealed };
   }
 }
 
@@ -92,6 +107,7 @@ function checkEnvelope(value: unknown, cluster: string): Envelope | null {
   const v = value as Record<string, unknown>;
   if (v.cluster !== cluster || !isId(v.from) || !isHost(v.fHost) || !isPort(v.fPort)) return null;
   if (!Array.isArray(v.updates) || v.updates.length > MAX_UPDATES || !v.updates.every(isUpdate)) return null;
+  if (v.seal !== undefined && v.seal !== true) return null;
   switch (v.t) {
     case 'ping':
       return isSeq(v.seq) && isId(v.target) ? (v as Envelope) : null;

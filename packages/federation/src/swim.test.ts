@@ -35,6 +35,8 @@ describe('SWIM options', () => {
       [{ ...base, transport: {} }, 'transport'],
       [{ ...base, secret: 'short' }, 'secret'],
       [{ ...base, mayReap: true }, 'mayReap'],
+      [{ ...base, secret: SECRET, encryption: 'yes' }, 'encryption'],
+      [{ ...base, encryption: 'always' }, 'encryption'],
       [{ ...base, timing: { probeIntervalMs: -1 } }, 'timing.probeIntervalMs'],
       [{ ...base, timing: { indirectChecks: 1.5 } }, 'timing.indirectChecks'],
       [{ ...base, timing: { suspicionMult: 1 } }, 'timing.suspicionMult'],

@@ -27,7 +27,7 @@
 import { EngineError } from '@pd/actor';
 import type { RandomStream, Reactor, ReactorTimer } from '@pd/runtime';
 import type { MemberChange, Membership, MembershipListener, PeerAddress } from './membership.js';
-import { type GossipAddress, type SwimOptions, type SwimTiming, validateSwimOptions } from './swim-options.js';
+import { type GossipAddress, type SwimEncryption, type SwimOptions, type SwimTiming, validateSwimOptions } from './swim-options.js';
 import type { SwimTransport } from './swim-transport.js';
 import { type Envelope, type MemberStatus, type SwimMessage, SwimCodec, type Update } from './swim-wire.js';
 
@@ -59,8 +59,14 @@ export interface SwimStats {
   declaredDead: number;
   messagesIn: number;
   messagesOut: number;
-  /** Messages dropped: bad MAC, bad JSON, wrong shape or cluster. */
+  /** Messages dropped: not sealed or signed with the secret, bad JSON, wrong shape or cluster; with `encryption: 'always'`, signed but not sealed. */
   badMessages: number;
+  /**
+   * Messages that arrived signed but not sealed (readable on the way): from a node of a version
+   * before sealing or with `encryption: 'never'`, or sent before the sender learned that this
+   * node opens sealed ones (its first message to each endpoint, with `encryption: 'auto'`).
+   */
+  unsealed: number;
   /** Probe ticks that fired more than a probe timeout late (a stalled event loop): each raised the health score. */
   stalls: number;
   /** Errors caught instead of thrown (a membership listener that threw, say); the last is `lastError`. */
@@ -147,7 +153,7 @@ export class SwimMembership implements Membership {
   readonly nodeId: string;
   readonly timing: Required<SwimTiming>;
   readonly stats: SwimStats = {
-    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, stalls: 0, errors: 0, reaped: 0,
+    probes: 0, indirectProbes: 0, failedProbes: 0, refutations: 0, declaredDead: 0, messagesIn: 0, messagesOut: 0, badMessages: 0, unsealed: 0, stalls: 0, errors: 0, reaped: 0,
   };
   /** The last error counted in `stats.errors`, for diagnosis. */
   lastError: unknown = null;
@@ -156,6 +162,13 @@ export class SwimMembership implements Membership {
   private seeds: readonly GossipAddress[];
   private readonly transport: SwimTransport;
   private readonly codec: SwimCodec;
+  /** `SwimOptions.encryption` (`never` too without a secret: nothing to seal with). */
+  private readonly encryption: SwimEncryption;
+  /**
+   * Membership endpoints (`host:port`) whose node said it opens sealed messages (`seal` on its
+   * last message): with `encryption: 'auto'` those get sealed messages, others signed ones.
+   */
+  private readonly sealers = new Set<string>();
   private readonly members = new Map<string, Member>();
   /**
    * Reaped members, by id, with the reactor time they were reaped: no longer members (not
@@ -184,6 +197,8 @@ export class SwimMembership implements Membership {
   private probe: Probe | null = null;
   private reactor: Reactor | null = null;
   private random: RandomStream | null = null;
+  /** Nonces for sealed messages: the reactor's entropy, or a seeded stream in a simulation. */
+  private nonces: RandomStream | null = null;
   private readonly ticks: ReactorTimer[] = [];
   private state: 'new' | 'running' | 'left' | 'closed' = 'new';
 
@@ -194,7 +209,8 @@ export class SwimMembership implements Membership {
     this.self = { host: options.advertise.host, port: options.advertise.port, gHost: options.gossip.host, gPort: options.gossip.port };
     this.seeds = (options.seeds ?? []).filter((s) => s.host !== options.gossip.host || s.port !== options.gossip.port).map((s) => ({ host: s.host, port: s.port }));
     this.transport = options.transport;
-    this.codec = new SwimCodec(options.secret);
+    this.codec = new SwimCodec(options.secret, this.cluster);
+    this.encryption = options.secret === undefined ? 'never' : options.encryption ?? 'auto';
     this.mayReap = options.mayReap ?? null;
   }
 
@@ -219,6 +235,7 @@ export class SwimMembership implements Membership {
     this.state = 'running';
     this.reactor = reactor;
     this.random = reactor.random('swim');
+    this.nonces = reactor.entropy?.() ?? reactor.random('swim-nonce');
     this.since = Math.max(0, Math.floor(reactor.wallTime()));
     const bound = await this.transport.listen({ host: this.self.gHost, port: this.self.gPort }, reactor, (bytes) => this.receive(bytes));
     this.self.gPort = bound.port;
@@ -519,9 +536,13 @@ export class SwimMembership implements Membership {
 
   private send(to: GossipAddress, message: SwimMessage, extra: readonly Update[] = [], piggyback = true): void {
     const updates = piggyback ? [...extra, ...this.takeUpdates()] : [...extra];
-    const envelope = { ...message, cluster: this.cluster, from: this.nodeId, fHost: this.self.gHost, fPort: this.self.gPort, updates } as Envelope;
+    const seal = this.encryption !== 'never';
+    const envelope = {
+      ...message, cluster: this.cluster, from: this.nodeId, fHost: this.self.gHost, fPort: this.self.gPort, updates, ...(seal ? { seal: true } : {}),
+    } as Envelope;
     this.stats.messagesOut++;
-    this.transport.send(to, this.codec.encode(envelope));
+    const sealed = this.encryption === 'always' || (seal && this.sealers.has(`${to.host}:${to.port}`));
+    this.transport.send(to, this.codec.encode(envelope, sealed ? this.nonces : null));
   }
 
   private receive(bytes: Uint8Array): void {
@@ -536,12 +557,19 @@ export class SwimMembership implements Membership {
 
   private handle(bytes: Uint8Array): void {
     if (this.state !== 'running') return;
-    const e = this.codec.decode(bytes, this.cluster);
-    if (e === null || e.from === this.nodeId) {
+    const received = this.codec.decode(bytes);
+    const e = received?.envelope;
+    if (e === undefined || e.from === this.nodeId || (this.encryption === 'always' && !received!.sealed)) {
       this.stats.badMessages++;
       return;
     }
     this.stats.messagesIn++;
+    if (!received!.sealed && this.encryption !== 'never') this.stats.unsealed++;
+    // What the sender opens is what its endpoint is sent from now on: a node rolled back to a
+    // version that cannot open sealed messages says so (no `seal`) in its first message.
+    const endpoint = `${e.fHost}:${e.fPort}`;
+    if (e.seal === true) this.sealers.add(endpoint);
+    else this.sealers.delete(endpoint);
     const sender = this.members.get(e.from);
     if (sender !== undefined) sender.heardAt = this.reactor!.now();
     this.staleClaim = false;
@@ -797,7 +825,13 @@ export class SwimMembership implements Membership {
       this.emitChange(m, 'reaped');
     }
     const keep = TOMBSTONE_FACTOR * Math.max(this.timing.gossipToTheDeadMs, this.timing.probeIntervalMs);
-    for (const [id, t] of this.tombstones) if (now - t.reapedAt >= keep) this.tombstones.delete(id);
+    for (const [id, t] of this.tombstones) {
+      if (now - t.reapedAt < keep) continue;
+      this.tombstones.delete(id);
+      // Forget its endpoint too (a node that comes back there says again what it opens), so
+      // churn through new addresses does not grow the set without bound.
+      this.sealers.delete(`${t.member.gossip.host}:${t.member.gossip.port}`);
+    }
   }
 
   // --- helpers ---

@@ -43,6 +43,10 @@ describe('config: federation', () => {
     const swim = { kind: 'swim', gossip: { port: 7946 }, seeds: [{ host: '10.0.0.2', port: 7946 }], advertiseHost: '10.0.0.1', timing: { probeIntervalMs: 500, probeTimeoutMs: 250 } };
     expect(validateConfig(withFederation({ nodeId: 'a', membership: swim })).federation!.membership).toEqual(swim);
     expect(CONFIG_SCHEMA.definitions.federationMembership.properties.timing.properties.probeIntervalMs).toMatchObject({ default: 1000 });
+    // Sealing, passed to the library as it is.
+    const sealed = validateConfig(withFederation({ nodeId: 'a', membership: { ...swim, encryption: 'always' } })).federation!;
+    expect(federationOptions(sealed).membership).toMatchObject({ kind: 'swim', encryption: 'always' });
+    expect(issues(withFederation({ nodeId: 'a', membership: { ...swim, encryption: 'sometimes' } }))[0]!.path).toBe('federation.membership.encryption');
   });
 
   it('names each membership mistake by its path, with the SWIM library\'s own checks at federation.membership.<field>', () => {

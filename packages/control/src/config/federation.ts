@@ -70,6 +70,8 @@ export interface MembershipSpec {
   readonly seeds?: readonly { readonly host: string; readonly port: number }[];
   /** The host peers dial for this node's federation port (swim; default `listen.host`). */
   readonly advertiseHost?: string;
+  /** Which SWIM messages are sealed, encrypted with the cluster secret (swim; default `auto`; docs/membership.md#privacy). */
+  readonly encryption?: 'auto' | 'always' | 'never';
   /** SWIM timing overrides (memberlist's LAN profile by default). */
   readonly timing?: SwimTiming;
   /** Which side of a partition keeps running (swim; default keep-majority). */
@@ -236,6 +238,10 @@ export const FEDERATION_DEFINITIONS = {
       },
       seeds: { ...GOSSIP_SEEDS, description: 'Gossip endpoints (`membership.gossip` of other nodes) to join through; any live member will do.' },
       advertiseHost: { ...HOST, description: 'The host other members dial for this node\'s federation port (default `listen.host`; give it when listening on 0.0.0.0).' },
+      encryption: {
+        enum: ['auto', 'always', 'never'], default: 'auto',
+        description: 'Which SWIM messages are sealed (AES-256-GCM with the cluster secret) rather than only signed: auto (to every member that opens sealed messages; older versions get signed ones), always (sealed only; signed ones dropped), never (signed only, as versions before).',
+      },
       timing: {
         type: 'object',
         additionalProperties: false,
