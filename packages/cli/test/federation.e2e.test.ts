@@ -241,6 +241,24 @@ describe('pd start refuses a federation it cannot run', { timeout: E2E_TIMEOUT_M
     expect((await readdir(made.stateDir).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
+  it('accepted secrets (a rotation): one others can read, or one shorter than 16 bytes, is a config error at its index (exit 6)', async () => {
+    const made = await configDir({ version: 1, engine: { id: `fed-accept-${process.pid}` }, federation: { nodeId: 'x', secretFile: 'new.secret', acceptSecretFiles: ['old.secret'] } });
+    await writeFile(join(made.dir, 'new.secret'), 'the new cluster secret, of more than sixteen bytes\n', { mode: 0o600 });
+    await writeFile(join(made.dir, 'old.secret'), 'the old cluster secret, of more than sixteen bytes\n');
+    await chmod(join(made.dir, 'old.secret'), 0o644);
+    let run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir });
+    expect(run.code).toBe(6);
+    expect(run.json.error.issues).toEqual([{
+      path: 'federation.acceptSecretFiles[0]', message: `the accepted cluster secret file ${join(made.dir, 'old.secret')} is readable by group or others (mode 644); run chmod 600 on it`,
+    }]);
+    await writeFile(join(made.dir, 'old.secret'), 'short\n');
+    await chmod(join(made.dir, 'old.secret'), 0o600);
+    run = await pd(['start', '--config', made.file, '--detach', '--json'], { PD_STATE_DIR: made.stateDir });
+    expect(run.code).toBe(6);
+    expect(run.json.error.issues).toEqual([{ path: 'federation.acceptSecretFiles[0]', message: `acceptSecrets[0]: from ${join(made.dir, 'old.secret')} is shorter than 16 bytes` }]);
+    expect((await readdir(made.stateDir).catch(() => [])).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
   it('a secret shorter than 16 bytes: a config error at federation.secretFile (exit 6)', async () => {
     const made = await configDir({ version: 1, engine: { id: `fed-short-${process.pid}` }, federation: { nodeId: 'x', secretFile: 'short.secret' } });
     await writeFile(join(made.dir, 'short.secret'), 'short\n', { mode: 0o600 });

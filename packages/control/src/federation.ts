@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { PdError } from '@pd/actor';
 import type { DowningDecision, Federation } from '@pd/federation';
 import type { Engine } from '@pd/runtime';
-import { type EtcdSecurityConfig, federationOptions } from './config/federation.js';
+import { type EtcdSecurityConfig, configField, federationOptions } from './config/federation.js';
 import type { PdConfig } from './config/types.js';
 import { ConfigError, type ConfigIssue } from './config/validate.js';
 
@@ -24,6 +24,9 @@ export async function createConfigFederation(config: PdConfig, onDowned?: (decis
   if (section === undefined) return null;
   const issues: ConfigIssue[] = [];
   if (section.secretFile !== undefined) issues.push(...(await privateFileIssues(section.secretFile, 'federation.secretFile', 'cluster secret')));
+  for (const [i, file] of (section.acceptSecretFiles ?? []).entries()) {
+    issues.push(...(await privateFileIssues(file, `federation.acceptSecretFiles[${i}]`, 'accepted cluster secret')));
+  }
   if (section.tls !== undefined) {
     issues.push(...(await privateFileIssues(section.tls.key, 'federation.tls.key', 'private key')));
     for (const field of ['cert', 'ca'] as const) {
@@ -60,7 +63,7 @@ export async function startConfigFederation(federation: Federation, engine: Engi
   } catch (error) {
     const field = error instanceof PdError ? error.details?.field : undefined;
     if (typeof field === 'string') {
-      const path = `federation.${field === 'secret' ? 'secretFile' : field}`;
+      const path = `federation.${configField(field)}`;
       throw new ConfigError([{ path, message: (error as PdError).message.replace(/^[a-z-]+\/[a-z-]+: /, '') }], config.file);
     }
     const code = (error as NodeJS.ErrnoException)?.code;

@@ -9,7 +9,7 @@
  */
 import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOptions } from '@pd/actor';
 import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
-import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, createNetNode, loadSecret, tcpCarrier } from '@pd/transport';
+import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, type SecretSource, createNetNode, loadSecret, loadSecrets, tcpCarrier } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
 import { type NodeService, NodeRouter, type PeerState, type RouterCounters, type RouterExtension } from './node-router.js';
 import {
@@ -230,12 +230,14 @@ export class Federation {
       ? new NetNode({
         clock: engine.reactor, codec: new Codec(), carrier: o.carrier, nodeId: o.nodeId, cluster, incarnation: engine.incarnation,
         secret: await loadSecret(o.secret ?? { env: SECRET_ENV }, 'secret', o.env ?? process.env), onEvent,
+        acceptSecrets: await loadSecrets(o.acceptSecrets, 'acceptSecrets', o.env ?? process.env),
         ...(o.listen === undefined ? {} : { listen: { host: o.listen.host ?? '127.0.0.1', port: o.listen.port } }),
         ...(o.limits === undefined ? {} : { limits: o.limits }),
       })
       : await createNetNode({
         transport: o.transport ?? FEDERATION_DEFAULTS.transport, nodeId: o.nodeId, cluster,
         incarnation: engine.incarnation, ...(o.listen === undefined ? {} : { listen: o.listen }), ...(o.secret === undefined ? {} : { secret: o.secret }),
+        ...(o.acceptSecrets === undefined ? {} : { acceptSecrets: o.acceptSecrets }),
         ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.limits === undefined ? {} : { limits: o.limits }),
       }, { clock: engine.reactor, codec: new Codec(), ...(o.env === undefined ? {} : { env: o.env }), onEvent });
     this.attachNet(engine, router, net);
@@ -339,8 +341,9 @@ export class Federation {
     const host = o.listen?.host ?? '127.0.0.1';
     // The same secret the federation's handshakes prove: a membership message without it is dropped.
     const secret = await loadSecret(o.secret ?? { env: SECRET_ENV }, 'secret', o.env ?? process.env);
+    const acceptSecrets = await loadSecrets(o.acceptSecrets, 'acceptSecrets', o.env ?? process.env);
     return new SwimMembership({
-      nodeId: o.nodeId, cluster, secret, ...(spec.encryption === undefined ? {} : { encryption: spec.encryption }),
+      nodeId: o.nodeId, cluster, secret, acceptSecrets, ...(spec.encryption === undefined ? {} : { encryption: spec.encryption }),
       advertise: { host: spec.advertiseHost ?? host, port: o.listen?.port || 1 },
       gossip: { host: spec.gossip?.host ?? host, port: spec.gossip?.port ?? 0 },
       ...(spec.seeds === undefined ? {} : { seeds: spec.seeds }), ...(spec.timing === undefined ? {} : { timing: spec.timing }),
@@ -512,6 +515,23 @@ export class Federation {
   async connect(node: string): Promise<void> {
     this.started('connect');
     await this.nodeRouter!.connect(node);
+  }
+
+  /**
+   * Rotates the cluster secret on this running node (docs/federation.md#rotating-the-cluster-secret):
+   * from the next handshake and the next membership message on, it proves and sends with
+   * `secret`, and takes peers and messages under `secret` or any of `acceptSecrets`.
+   * Connections up now stay up (they proved themselves already). Loads every source first:
+   * one that does not load (a file others can read, a missing variable, fewer than 16 bytes)
+   * rejects naming its field, and nothing changes.
+   */
+  async setSecrets(secret: SecretSource, acceptSecrets: readonly SecretSource[] = []): Promise<void> {
+    this.started('setSecrets');
+    const env = this.options.env ?? process.env;
+    const own = await loadSecret(secret, 'secret', env);
+    const accepted = await loadSecrets(acceptSecrets, 'acceptSecrets', env);
+    this.net!.setSecrets(own, accepted);
+    this.swim?.setSecrets(own, accepted);
   }
 
   /**

@@ -40,6 +40,12 @@ export interface FederationOptions {
   readonly listen?: { readonly host?: string; readonly port: number };
   /** The shared cluster secret (at least 16 bytes); default `$PD_CLUSTER_SECRET`. */
   readonly secret?: SecretSource;
+  /**
+   * Other secrets peers may prove with, and membership messages may come under, while the
+   * cluster secret is rotated (docs/federation.md#rotating-the-cluster-secret): this node
+   * proves and sends with `secret` and takes `secret` or any of these. At least 16 bytes each.
+   */
+  readonly acceptSecrets?: readonly SecretSource[];
   /** Certificates for `transport: 'tls'` (as in @pd/transport's `NetConfig`). */
   readonly tls?: {
     readonly cert: SecretSource;
@@ -95,9 +101,9 @@ export interface StaticMembershipSpec {
  * SWIM with Lifeguard as the membership (docs/membership.md), built and run by the
  * federation: started on the engine's reactor when the federation starts, leaving the
  * cluster gracefully when it closes. Its messages are sealed (AES-256-GCM) or signed
- * (HMAC-SHA256) with the cluster secret, as `encryption` says, and travel over the federation's carrier kind (TCP unless the federation
- * runs on a custom `carrier`) on a port of their own, `gossip`. `peers` is ignored: members
- * are found through `seeds`.
+ * (HMAC-SHA256) with the cluster secret, as `encryption` says, and travel over the
+ * federation's carrier kind (TCP unless the federation runs on a custom `carrier`) on a
+ * port of their own, `gossip`. `peers` is ignored: members are found through `seeds`.
  */
 export interface SwimMembershipSpec {
   readonly kind: 'swim';
@@ -161,7 +167,7 @@ export const FEDERATION_DEFAULTS = {
 } as const;
 
 const KNOWN_FIELDS = new Set([
-  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier', 'onDowned', 'discovery',
+  'nodeId', 'cluster', 'transport', 'listen', 'secret', 'acceptSecrets', 'tls', 'peers', 'membership', 'policy', 'requestTimeoutMs', 'limits', 'env', 'carrier', 'onDowned', 'discovery',
 ]);
 
 /**
@@ -177,6 +183,7 @@ export function validateFederationOptions(options: unknown): asserts options is 
   for (const key of Object.keys(o)) if (!KNOWN_FIELDS.has(key)) bad(key, `is not a federation option (known: ${[...KNOWN_FIELDS].join(', ')})`);
   checkId(o.nodeId, 'nodeId', bad);
   if (o.cluster !== undefined) checkId(o.cluster, 'cluster', bad);
+  if (o.acceptSecrets !== undefined && !Array.isArray(o.acceptSecrets)) bad('acceptSecrets', `must be an array of secrets (each a string, { env } or { file }), got ${describeType(o.acceptSecrets)}`);
   if (o.transport !== undefined && o.transport !== 'tcp' && o.transport !== 'tls' && o.transport !== 'ws') bad('transport', `must be 'tcp', 'tls' or 'ws', got ${JSON.stringify(o.transport)}`);
   if (o.transport === 'tls' && o.tls === undefined) bad('tls', "is required with transport 'tls' (cert and key)");
   if (o.listen !== undefined) checkEndpoint(o.listen, 'listen', false, bad);

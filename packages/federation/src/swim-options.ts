@@ -66,6 +66,12 @@ export interface SwimOptions {
    */
   readonly secret?: string | Uint8Array;
   /**
+   * Other secrets (at least 16 bytes each) whose messages are accepted while the secret is
+   * rotated (docs/federation.md#rotating-the-cluster-secret): messages go out under `secret`
+   * and are taken under it or any of these. Needs `secret`.
+   */
+  readonly acceptSecrets?: readonly (string | Uint8Array)[];
+  /**
    * Which messages are sealed (encrypted and authenticated) rather than only signed; needs
    * `secret` (docs/membership.md#privacy):
    * - `'auto'` (default): sealed to every endpoint whose node said it opens sealed ones (each
@@ -110,7 +116,7 @@ export const SWIM_DEFAULTS: Required<SwimTiming> = Object.freeze({
 export type SwimEncryption = 'auto' | 'always' | 'never';
 const ENCRYPTIONS: readonly SwimEncryption[] = ['auto', 'always', 'never'];
 
-const KNOWN = new Set(['nodeId', 'cluster', 'advertise', 'gossip', 'seeds', 'transport', 'secret', 'encryption', 'timing', 'mayReap']);
+const KNOWN = new Set(['nodeId', 'cluster', 'advertise', 'gossip', 'seeds', 'transport', 'secret', 'acceptSecrets', 'encryption', 'timing', 'mayReap']);
 /** Which timing fields are integers, and their smallest value. */
 const TIMING_RULES: Record<keyof SwimTiming, { readonly min: number; readonly integer: boolean }> = {
   probeIntervalMs: { min: 1, integer: false },
@@ -151,9 +157,11 @@ export function validateSwimOptions(options: unknown): Required<SwimTiming> {
     bad('transport', 'must be a SwimTransport { listen, send, close } (see carrierSwimTransport)');
   }
   if (o.mayReap !== undefined && typeof o.mayReap !== 'function') bad('mayReap', `must be a function (id, incarnation) => boolean, got ${describeType(o.mayReap)}`);
-  if (o.secret !== undefined) {
-    const length = typeof o.secret === 'string' ? Buffer.byteLength(o.secret) : o.secret instanceof Uint8Array ? o.secret.length : -1;
-    if (length < 16) bad('secret', length < 0 ? `must be a string or bytes, got ${describeType(o.secret)}` : `must be at least 16 bytes, got ${length}`);
+  if (o.secret !== undefined) checkSecret(o.secret, 'secret', bad);
+  if (o.acceptSecrets !== undefined) {
+    if (!Array.isArray(o.acceptSecrets)) bad('acceptSecrets', `must be an array of secrets, got ${describeType(o.acceptSecrets)}`);
+    if (o.secret === undefined && (o.acceptSecrets as unknown[]).length > 0) bad('acceptSecrets', 'needs secret (messages go out under it)');
+    (o.acceptSecrets as unknown[]).forEach((s, i) => checkSecret(s, `acceptSecrets[${i}]`, bad));
   }
   if (o.encryption !== undefined) {
     if (!ENCRYPTIONS.includes(o.encryption as SwimEncryption)) bad('encryption', `must be one of ${ENCRYPTIONS.map((e) => `'${e}'`).join(', ')}, got ${describeValue(o.encryption)}`);
@@ -176,6 +184,12 @@ export function validateSwimOptions(options: unknown): Required<SwimTiming> {
     bad('timing.probeTimeoutMs', `must be below timing.probeIntervalMs (${timing.probeIntervalMs}), got ${timing.probeTimeoutMs}: the indirect probes need the rest of the interval`);
   }
   return Object.freeze(timing) as unknown as Required<SwimTiming>;
+}
+
+/** A secret: a string or bytes, at least 16 bytes. */
+export function checkSecret(value: unknown, field: string, bad: (field: string, why: string) => never): void {
+  const length = typeof value === 'string' ? Buffer.byteLength(value) : value instanceof Uint8Array ? value.length : -1;
+  if (length < 16) bad(field, length < 0 ? `must be a string or bytes, got ${describeType(value)}` : `must be at least 16 bytes, got ${length}`);
 }
 
 function checkId(value: unknown, field: string, bad: (field: string, why: string) => never): void {

@@ -65,6 +65,16 @@ describe('the sealed form of membership messages', () => {
     }), { numRuns: 300 });
   });
 
+  it('opens under an accepted secret too, and sends under its own only (a rotation)', () => {
+    const next = 'the-next-secret-0123456789abcdef';
+    const rotating = new SwimCodec(next, CLUSTER, [SECRET]);
+    expect(rotating.decode(codec.encode(envelope, nonces))).toEqual({ envelope, sealed: true });
+    expect(rotating.decode(codec.encode(envelope, null))).toEqual({ envelope, sealed: false });
+    // What it sends is under the next secret: a node that has not accepted that one drops it.
+    expect(codec.decode(rotating.encode(envelope, nonces))).toBeNull();
+    expect(new SwimCodec(SECRET, CLUSTER, [next]).decode(rotating.encode(envelope, nonces))).toEqual({ envelope, sealed: true });
+  });
+
   it('still opens a message signed as the versions before sealing sign it, and says it was not sealed', () => {
     const { seal: _seal, ...old } = envelope;
     const body = Buffer.from(JSON.stringify(old));

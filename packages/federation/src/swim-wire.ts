@@ -70,8 +70,9 @@ export const MAX_UPDATES = 8192;
 export class SwimCodec {
   private readonly seal: SwimSeal | null;
 
-  constructor(secret: string | Uint8Array | undefined, private readonly cluster: string) {
-    this.seal = secret === undefined ? null : new SwimSeal(secret, cluster);
+  /** Encodes under `secret`; decodes under it or any of `accept` (secrets being rotated). */
+  constructor(secret: string | Uint8Array | undefined, private readonly cluster: string, accept: readonly (string | Uint8Array)[] = []) {
+    this.seal = secret === undefined ? null : new SwimSeal(secret, cluster, accept);
   }
 
   /** `envelope` as bytes: sealed with a nonce from `nonces` when given (and there is a secret), else signed (or plain). */

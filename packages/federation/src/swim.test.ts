@@ -37,6 +37,8 @@ describe('SWIM options', () => {
       [{ ...base, mayReap: true }, 'mayReap'],
       [{ ...base, secret: SECRET, encryption: 'yes' }, 'encryption'],
       [{ ...base, encryption: 'always' }, 'encryption'],
+      [{ ...base, acceptSecrets: [SECRET] }, 'acceptSecrets'],
+      [{ ...base, secret: SECRET, acceptSecrets: [SECRET, 'short'] }, 'acceptSecrets[1]'],
       [{ ...base, timing: { probeIntervalMs: -1 } }, 'timing.probeIntervalMs'],
       [{ ...base, timing: { indirectChecks: 1.5 } }, 'timing.indirectChecks'],
       [{ ...base, timing: { suspicionMult: 1 } }, 'timing.suspicionMult'],

@@ -24,10 +24,10 @@
  * simulation replays it), open connections for the federation, or throw for anything a
  * peer sends (bad messages are counted).
  */
-import { EngineError } from '@pd/actor';
+import { ArgumentError, EngineError } from '@pd/actor';
 import type { RandomStream, Reactor, ReactorTimer } from '@pd/runtime';
 import type { MemberChange, Membership, MembershipListener, PeerAddress } from './membership.js';
-import { type GossipAddress, type SwimEncryption, type SwimOptions, type SwimTiming, validateSwimOptions } from './swim-options.js';
+import { type GossipAddress, type SwimEncryption, type SwimOptions, type SwimTiming, checkSecret, validateSwimOptions } from './swim-options.js';
 import type { SwimTransport } from './swim-transport.js';
 import { type Envelope, type MemberStatus, type SwimMessage, SwimCodec, type Update } from './swim-wire.js';
 
@@ -161,7 +161,8 @@ export class SwimMembership implements Membership {
   private readonly self: { readonly host: string; port: number; readonly gHost: string; gPort: number };
   private seeds: readonly GossipAddress[];
   private readonly transport: SwimTransport;
-  private readonly codec: SwimCodec;
+  private codec: SwimCodec;
+  private readonly hasSecret: boolean;
   /** `SwimOptions.encryption` (`never` too without a secret: nothing to seal with). */
   private readonly encryption: SwimEncryption;
   /**
@@ -209,7 +210,8 @@ export class SwimMembership implements Membership {
     this.self = { host: options.advertise.host, port: options.advertise.port, gHost: options.gossip.host, gPort: options.gossip.port };
     this.seeds = (options.seeds ?? []).filter((s) => s.host !== options.gossip.host || s.port !== options.gossip.port).map((s) => ({ host: s.host, port: s.port }));
     this.transport = options.transport;
-    this.codec = new SwimCodec(options.secret, this.cluster);
+    this.codec = new SwimCodec(options.secret, this.cluster, options.acceptSecrets);
+    this.hasSecret = options.secret !== undefined;
     this.encryption = options.secret === undefined ? 'never' : options.encryption ?? 'auto';
     this.mayReap = options.mayReap ?? null;
   }
@@ -288,6 +290,24 @@ export class SwimMembership implements Membership {
     this.stopTimers();
     for (const m of this.members.values()) this.clearSuspicion(m);
     await this.transport.close();
+  }
+
+  /**
+   * Changes the secrets from the next message on: messages go out under `secret` and are
+   * taken under it or any of `accept` — how a running cluster rotates its secret
+   * (docs/federation.md#rotating-the-cluster-secret). Throws an `ArgumentError` naming the
+   * field, changing nothing, for a secret shorter than 16 bytes or on a membership made
+   * without a secret.
+   */
+  setSecrets(secret: string | Uint8Array, accept: readonly (string | Uint8Array)[] = []): void {
+    const bad = (field: string, why: string): never => {
+      throw new ArgumentError(`swim setSecrets: ${field} ${why}`, { field });
+    };
+    if (!this.hasSecret) bad('secret', 'cannot be set on a membership made without one (its members would drop every message)');
+    checkSecret(secret, 'secret', bad);
+    if (!Array.isArray(accept)) bad('acceptSecrets', 'must be an array of secrets');
+    accept.forEach((s, i) => checkSecret(s, `acceptSecrets[${i}]`, bad));
+    this.codec = new SwimCodec(secret, this.cluster, accept);
   }
 
   /**

@@ -120,6 +120,16 @@ describe('config: federation', () => {
     expect(config.federation).toMatchObject({ secretFile: join(dir, 'secret'), tls: { cert: join(dir, 'tls/cert.pem'), key: '/etc/pd/key.pem', ca: join(dir, 'ca.pem') } });
   });
 
+  it('takes accepted secrets (a rotation) as files relative to the config, passed to the library as { file } sources', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-fed-accept-'));
+    const file = join(dir, 'pd.json');
+    await writeFile(file, JSON.stringify(withFederation({ nodeId: 'a', secretFile: 'new.secret', acceptSecretFiles: ['old.secret', '/etc/pd/older.secret'] })));
+    const section = (await loadConfig(file)).federation!;
+    expect(section.acceptSecretFiles).toEqual([join(dir, 'old.secret'), '/etc/pd/older.secret']);
+    expect(federationOptions(section).acceptSecrets).toEqual([{ file: join(dir, 'old.secret') }, { file: '/etc/pd/older.secret' }]);
+    expect(issues(withFederation({ nodeId: 'a', acceptSecretFiles: 'old.secret' }))[0]!.path).toBe('federation.acceptSecretFiles');
+  });
+
   it('takes etcd over TLS with a user: files relative to the config, passed to the library as { file } / { env } sources', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pd-fed-etcd-'));
     const file = join(dir, 'pd.json');

@@ -29,6 +29,8 @@ export interface FederationSection {
   readonly peers: readonly { readonly id: string; readonly host: string; readonly port: number }[];
   /** The cluster secret's file (mode 0600; absolute once loaded from a file); absent: `$PD_CLUSTER_SECRET`. */
   readonly secretFile?: string;
+  /** Files of other secrets accepted while the cluster secret is rotated (mode 0600; absolute once loaded; docs/federation.md#rotating-the-cluster-secret). */
+  readonly acceptSecretFiles?: readonly string[];
   /** Certificate files for `transport: "tls"` (absolute once loaded from a file). */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string; readonly mutual?: boolean; readonly servername?: string };
   /** What remote nodes may do here. */
@@ -170,6 +172,10 @@ export const FEDERATION_DEFINITIONS = {
         },
       },
       secretFile: { ...FILE, description: 'File holding the cluster secret (at least 16 bytes; mode 0600: a file others can read is refused); relative to the config file. Absent: $PD_CLUSTER_SECRET.' },
+      acceptSecretFiles: {
+        type: 'array', maxItems: 8, items: FILE,
+        description: 'Files of other secrets peers may prove with, and membership messages may come under, while the cluster secret is rotated (each at least 16 bytes, mode 0600); this node proves and sends with the secret of secretFile. Relative to the config file (docs/federation.md#rotating-the-cluster-secret).',
+      },
       tls: {
         type: 'object',
         additionalProperties: false,
@@ -336,7 +342,10 @@ export function resolveFederationFiles(section: FederationSection | undefined, a
   const membership = lease === undefined ? {} : {
     membership: { ...section.membership!, downing: { ...section.membership!.downing, lease: { ...lease, ...etcdFiles(lease, absolute) } } },
   };
-  return { ...section, ...(section.secretFile === undefined ? {} : { secretFile: absolute(section.secretFile) }), ...tls, ...discovery, ...membership };
+  return {
+    ...section, ...(section.secretFile === undefined ? {} : { secretFile: absolute(section.secretFile) }),
+    ...(section.acceptSecretFiles === undefined ? {} : { acceptSecretFiles: section.acceptSecretFiles.map(absolute) }), ...tls, ...discovery, ...membership,
+  };
 }
 
 /** `tls` and `auth` of an etcd spec with their files made absolute. */
@@ -373,6 +382,7 @@ export function federationOptions(section: FederationSection): FederationOptions
   return {
     nodeId: section.nodeId, cluster: section.cluster, transport: section.transport, listen: section.listen, peers: section.peers,
     ...(section.secretFile === undefined ? {} : { secret: { file: section.secretFile } }),
+    ...(section.acceptSecretFiles === undefined ? {} : { acceptSecrets: section.acceptSecretFiles.map((file) => ({ file })) }),
     ...(t === undefined ? {} : {
       tls: {
         cert: { file: t.cert }, key: { file: t.key }, ...(t.ca === undefined ? {} : { ca: { file: t.ca } }),
@@ -401,9 +411,10 @@ function withoutSecurity<T extends EtcdSecurityConfig>(spec: T): Omit<T, 'tls' |
 
 // --- internal ---
 
-/** The config's name of a library option (`secret` is written `secretFile`). */
-function configField(field: string): string {
+/** The config's name of a library option (`secret` is written `secretFile`, `acceptSecrets[i]` `acceptSecretFiles[i]`). */
+export function configField(field: string): string {
   if (field === 'secret') return 'secretFile';
+  if (field.startsWith('acceptSecrets[')) return `acceptSecretFiles${field.slice('acceptSecrets'.length)}`;
   // The library's password source is the config's passwordFile (or passwordEnv).
   return field.endsWith('.auth.password') ? `${field}File` : field;
 }

@@ -31,6 +31,8 @@ export interface NetConfig {
   readonly listen?: { readonly host?: string; readonly port: number };
   /** The shared cluster secret (at least 16 bytes). Default: `$PD_CLUSTER_SECRET`. Optional under mutual TLS. */
   readonly secret?: SecretSource;
+  /** Other secrets peers may prove with while the secret is rotated (`NetNodeOptions.acceptSecrets`). */
+  readonly acceptSecrets?: readonly SecretSource[];
   readonly tls?: {
     readonly cert: SecretSource;
     readonly key: SecretSource;
@@ -58,12 +60,22 @@ export async function createNetNode(config: NetConfig, runtime: NetRuntime): Pro
   const mutual = config.transport === 'tls' && config.tls?.mutual === true;
   const secretSource = config.secret ?? (env[SECRET_ENV] !== undefined || !mutual ? { env: SECRET_ENV } : undefined);
   const secret = secretSource === undefined ? null : await loadSecret(secretSource, 'secret', env);
+  const acceptSecrets = await loadSecrets(config.acceptSecrets, 'acceptSecrets', env);
   const listen: NetAddress | undefined = config.listen === undefined ? undefined : { host: config.listen.host ?? '127.0.0.1', port: config.listen.port };
   return new NetNode({
     clock: runtime.clock, codec: runtime.codec, carrier, nodeId: config.nodeId, cluster: config.cluster,
-    incarnation: config.incarnation, secret, limits, ...(listen === undefined ? {} : { listen }),
+    incarnation: config.incarnation, secret, limits, ...(listen === undefined ? {} : { listen }), ...(acceptSecrets.length === 0 ? {} : { acceptSecrets }),
     ...(runtime.onEvent === undefined ? {} : { onEvent: runtime.onEvent }),
   });
+}
+
+/** Loads a list of secrets (`field[i]` in errors); none for undefined. */
+export async function loadSecrets(sources: readonly SecretSource[] | undefined, field: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Buffer[]> {
+  if (sources === undefined) return [];
+  if (!Array.isArray(sources)) throw secretError(field, 'must be an array of secrets (each a string, { env } or { file })');
+  const out: Buffer[] = [];
+  for (let i = 0; i < sources.length; i++) out.push(await loadSecret(sources[i]!, `${field}[${i}]`, env));
+  return out;
 }
 
 /**
@@ -89,7 +101,7 @@ export async function loadSecret(source: SecretSource, field: string, env: Reado
       throw secretError(field, `file ${source.file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
     }
     const bytes = await readFile(source.file);
-    return checkLength(field === 'secret' ? trimNewline(bytes) : bytes, field, source.file);
+    return checkLength(isClusterSecret(field) ? trimNewline(bytes) : bytes, field, source.file);
   }
   throw secretError(field, 'must be a string, { env } or { file }');
 }
@@ -129,8 +141,13 @@ export async function loadPem(source: SecretSource, field: string, env: Readonly
 }
 
 function checkLength(bytes: Buffer, field: string, where: string): Buffer {
-  if (field === 'secret' && bytes.length < 16) throw secretError(field, `from ${where} is shorter than 16 bytes`);
+  if (isClusterSecret(field) && bytes.length < 16) throw secretError(field, `from ${where} is shorter than 16 bytes`);
   return bytes;
+}
+
+/** Whether `field` holds a cluster secret (`secret`, `acceptSecrets[i]`): at least 16 bytes, a file's last newline dropped. */
+function isClusterSecret(field: string): boolean {
+  return field === 'secret' || field.startsWith('acceptSecrets[');
 }
 
 function trimNewline(bytes: Buffer): Buffer {

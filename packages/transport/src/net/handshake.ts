@@ -16,8 +16,10 @@ export interface HandshakeLocal {
   readonly versionMin: number;
   readonly versionMax: number;
   readonly features: number;
-  /** The shared cluster secret; null when mutual TLS alone authenticates. */
+  /** The shared cluster secret, the one this side proves with; null when mutual TLS alone authenticates. */
   readonly secret: Uint8Array | null;
+  /** Other secrets a peer may prove with (a secret being rotated in or out); `secret` is always accepted. */
+  readonly acceptSecrets?: readonly Uint8Array[];
   readonly nonce: Uint8Array;
 }
 
@@ -140,8 +142,10 @@ export class Handshake {
     if (auth === null) return this.fail('malformed', 'not an AUTH of this protocol', false, true);
     const [dialer, acceptor] = this.role === 'dialer' ? [this.ownHello!, this.peerHelloBytes!] : [this.peerHelloBytes!, this.ownHello!];
     if (l.secret !== null) {
-      const expected = proof(l.secret, this.role === 'dialer' ? 'acceptor' : 'dialer', dialer, acceptor, auth.resumeBytes);
-      if (!proofMatches(expected, auth.mac)) return this.fail('auth', 'the peer did not prove it holds the cluster secret', false, true);
+      const role = this.role === 'dialer' ? 'acceptor' : 'dialer';
+      let proven = proofMatches(proof(l.secret, role, dialer, acceptor, auth.resumeBytes), auth.mac);
+      for (const other of l.acceptSecrets ?? []) proven ||= proofMatches(proof(other, role, dialer, acceptor, auth.resumeBytes), auth.mac);
+      if (!proven) return this.fail('auth', 'the peer did not prove it holds the cluster secret', false, true);
     }
     if (this.role === 'acceptor') this.sendAuth('acceptor', dialer, acceptor);
     this.state = 'done';

@@ -6,7 +6,7 @@
  */
 export { NetNode, type NetNodeOptions, type NetEvent } from './node.js';
 export type { NetPeerInfo } from './peer.js';
-export { createNetNode, loadPem, loadSecret, SECRET_ENV, type NetConfig, type NetRuntime, type SecretSource } from './config.js';
+export { createNetNode, loadPem, loadSecret, loadSecrets, SECRET_ENV, type NetConfig, type NetRuntime, type SecretSource } from './config.js';
 export { DEFAULT_NET_LIMITS, resolveLimits, type NetLimits, type QueueFullPolicy } from './limits.js';
 export { emptyStats, type NetStats, type DropCounts } from './stats.js';
 export type { NetClock, NetRandom, NetTimer } from './clock.js';

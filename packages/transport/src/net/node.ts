@@ -37,6 +37,12 @@ export interface NetNodeOptions {
   readonly incarnation: number;
   /** The shared cluster secret (at least 16 bytes), or null when mutual TLS alone authenticates. */
   readonly secret: Uint8Array | null;
+  /**
+   * Other secrets (at least 16 bytes each) peers may prove with, while the cluster secret is
+   * rotated (docs/federation.md#rotating-the-cluster-secret): this node proves with `secret`,
+   * and takes a peer that proves with `secret` or any of these. Needs `secret`.
+   */
+  readonly acceptSecrets?: readonly Uint8Array[];
   /** Where to listen; none for a node that only dials. */
   readonly listen?: NetAddress;
   readonly limits?: Partial<NetLimits>;
@@ -57,7 +63,8 @@ export class NetNode {
   closed = false;
   private listening: Listening | null = null;
   // A private field: util.inspect and JSON never show it.
-  readonly #secret: Uint8Array | null;
+  #secret: Uint8Array | null;
+  #acceptSecrets: readonly Uint8Array[];
   private readonly peers = new Map<string, PeerLink>();
   private readonly handshaking = new Set<Connection>();
   private readonly all = new Set<Connection>();
@@ -69,7 +76,8 @@ export class NetNode {
   constructor(options: NetNodeOptions) {
     checkOptions(options);
     this.#secret = options.secret;
-    this.options = { ...options, secret: null };
+    this.#acceptSecrets = [...(options.acceptSecrets ?? [])];
+    this.options = { ...options, secret: null, acceptSecrets: [] };
     this.limits = resolveLimits(options.limits);
     this.clock = options.clock;
     this.codec = options.codec;
@@ -184,8 +192,23 @@ export class NetNode {
     const [versionMin, versionMax] = this.options.versions ?? [WIRE_VERSION_MIN, WIRE_VERSION_MAX];
     return {
       nodeId: this.nodeId, cluster: this.options.cluster, incarnation: this.incarnation, versionMin, versionMax,
-      features: this.options.features ?? WIRE_FEATURES, secret: this.#secret, nonce: nonceFrom(this.clock),
+      features: this.options.features ?? WIRE_FEATURES, secret: this.#secret, acceptSecrets: this.#acceptSecrets, nonce: nonceFrom(this.clock),
     };
+  }
+
+  /**
+   * Changes the secrets from the next handshake on (connections up now stay up: they proved
+   * themselves already): this node proves with `secret` and takes peers that prove with it or
+   * any of `accept`. How a running cluster rotates its secret without a restart
+   * (docs/federation.md#rotating-the-cluster-secret). Throws, changing nothing, for a secret
+   * shorter than 16 bytes, or for accepted secrets without a secret of its own (under mutual
+   * TLS with no secret).
+   */
+  setSecrets(secret: Uint8Array, accept: readonly Uint8Array[] = []): void {
+    if (this.#secret === null) throw new TransportError('net/config', 'secret cannot be set on a node that authenticates by mutual TLS alone', { field: 'secret' });
+    checkSecrets(secret, accept);
+    this.#secret = Uint8Array.from(secret);
+    this.#acceptSecrets = accept.map((s) => Uint8Array.from(s));
   }
 
   private hooks(port: StreamPort, conn: () => Connection): HandshakeHooks {
@@ -314,6 +337,18 @@ function checkOptions(o: NetNodeOptions): void {
   if (typeof o.nodeId !== 'string' || o.nodeId === '' || Buffer.byteLength(o.nodeId) > 255) bad('nodeId', 'must be a non-empty string of at most 255 bytes');
   if (typeof o.cluster !== 'string' || o.cluster === '' || Buffer.byteLength(o.cluster) > 255) bad('cluster', 'must be a non-empty string of at most 255 bytes');
   if (!Number.isInteger(o.incarnation) || o.incarnation < 1 || o.incarnation > 0xffff_ffff) bad('incarnation', `must be an integer in [1, 2^32), got ${o.incarnation}`);
-  if (o.secret !== null && (!(o.secret instanceof Uint8Array) || o.secret.length < 16)) bad('secret', 'must be at least 16 bytes');
+  if (o.secret !== null) checkSecrets(o.secret, o.acceptSecrets ?? []);
   if (o.secret === null && o.carrier.kind !== 'tls' && o.carrier.kind !== 'sim') bad('secret', 'is required unless mutual TLS authenticates peers');
+  if (o.secret === null && (o.acceptSecrets ?? []).length > 0) bad('acceptSecrets', 'needs secret: a node that authenticates by mutual TLS alone proves no secret');
+}
+
+function checkSecrets(secret: Uint8Array, accept: readonly Uint8Array[]): void {
+  const bad = (field: string, why: string): never => {
+    throw new TransportError('net/config', `${field} ${why}`, { field });
+  };
+  if (!(secret instanceof Uint8Array) || secret.length < 16) bad('secret', 'must be at least 16 bytes');
+  if (!Array.isArray(accept)) bad('acceptSecrets', 'must be an array of secrets');
+  accept.forEach((s, i) => {
+    if (!(s instanceof Uint8Array) || s.length < 16) bad(`acceptSecrets[${i}]`, 'must be at least 16 bytes');
+  });
 }
