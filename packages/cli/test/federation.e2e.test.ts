@@ -7,7 +7,9 @@
  * connection up with frames counted both ways; `pd ps`, `pd tree`, `pd inspect`, `pd
  * children` and `pd dead` with `--node` show the other node's actors; `pd stop` ends both.
  * Node a is a multi-core engine whose counter runs on core 1, behind a's gateway core; `pd
- * cluster register` names it there and b calls it by that name. Also:
+ * cluster register` names it there and b calls it by that name. `pd cluster set-secret`
+ * takes both nodes through the three steps of rotating the cluster secret, and a third node
+ * with only the new secret then calls a's counter. Also:
  * a secret file others can read is a config error naming the field, and nothing starts.
  *
  * Nothing here depends on speed: every step waits for the answer of the one before.
@@ -190,6 +192,38 @@ describe('pd with two engines federated on loopback', { timeout: E2E_TIMEOUT_MS 
     expect(nowhere.code).toBe(1);
     expect(nowhere.json.error).toMatchObject({ code: 'cluster/failed' });
     expect(nowhere.json.error.message).toMatch(/^cannot ask node "zz": .*not a known peer/);
+  });
+
+  it('pd cluster set-secret rotates the secret on both running nodes in three steps; a node with only the new secret then reaches a', async () => {
+    const old = join(dir, 'cluster.secret');
+    const next = join(dir, 'new.secret');
+    await writeFile(next, 'the next cluster secret, of more than sixteen bytes\n', { mode: 0o600 });
+    await chmod(next, 0o600);
+    const open = join(dir, 'open.secret');
+    await writeFile(open, 'a cluster secret others can read, sixteen bytes or more\n');
+    await chmod(open, 0o644);
+    const refused = await pd(['cluster', 'set-secret', old, open, '--engine', A, '--json'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.json.error.message).toBe(`cluster.setSecrets: acceptFiles[0]: file ${open} is readable by group or others (mode 644); run chmod 600 on it`);
+    for (const [secret, ...accept] of [[old, next], [next, old], [next]] as string[][]) {
+      for (const engine of [A, B]) {
+        expect(await pdj(['cluster', 'set-secret', secret!, ...accept, '--engine', engine])).toEqual({ nodeId: engine === A ? 'a' : 'b', secretFile: secret, acceptFiles: accept });
+      }
+    }
+    // The connection b had stays up; a new node with the new secret alone connects to a.
+    expect((await pdj(['call', '--engine', B, '--node', 'a', 'counter', '{"type":"get"}'])).reply).toBe(42);
+    const status = await pdj(['status', '--engine', A]);
+    const file = join(dir, 'c.json');
+    const C = `fed-c-${process.pid}`;
+    await writeFile(file, JSON.stringify({
+      version: 1, engine: { id: C }, federation: { nodeId: 'c', secretFile: 'new.secret', peers: [{ id: 'a', host: '127.0.0.1', port: status.federation.listen.port }] },
+    }));
+    await start(file);
+    try {
+      expect((await pdj(['call', '--engine', C, '--node', 'a', 'counter', '{"type":"get"}'])).reply).toBe(42);
+    } finally {
+      await pdj(['stop', '--engine', C]);
+    }
   });
 
   it('an engine without a federation says so', async () => {

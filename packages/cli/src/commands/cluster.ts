@@ -12,12 +12,13 @@
  * PREFIX [TARGET]` and `pd cluster unregister-prefix PREFIX` its path prefixes
  * (`cluster/prefix-taken`).
  */
+import { resolve } from 'node:path';
 import type { Command, CommandContext } from '../command.js';
 import { EXIT, UsageError } from '../exit.js';
 import { bytes, duration, keyValues, table } from '../output.js';
 import { printClusterNames } from './inspect.js';
 
-const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'names', 'register', 'unregister', 'register-prefix', 'unregister-prefix'] as const;
+const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'set-secret', 'names', 'register', 'unregister', 'register-prefix', 'unregister-prefix'] as const;
 /** How many positionals each subcommand takes at most (join: any number of seeds). */
 const MAX_ARGS: Partial<Record<Subcommand, number>> = { register: 3, unregister: 2, 'register-prefix': 3, 'unregister-prefix': 2 };
 type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -26,18 +27,18 @@ const JOIN_POLL_MS = 200;
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  args: 'status | peers | members | join HOST:PORT... | leave | names | register NAME TARGET | unregister NAME | register-prefix PREFIX [TARGET] | unregister-prefix PREFIX',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; list, register and unregister cluster names (names every node resolves) and path prefixes (subtrees every node resolves to this one).',
+  args: 'status | peers | members | join HOST:PORT... | leave | set-secret SECRET_FILE [ACCEPT_FILE...] | names | register NAME TARGET | unregister NAME | register-prefix PREFIX [TARGET] | unregister-prefix PREFIX',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; take a step of rotating the cluster secret (set-secret: prove and send with SECRET_FILE, accept ACCEPT_FILEs too); list, register and unregister cluster names (names every node resolves) and path prefixes (subtrees every node resolves to this one).',
   needsEngine: true,
   options: {
     wait: { type: 'string', value: 'MS', help: `join: how long to wait for a seed's answer (default ${JOIN_WAIT_MS})` },
   },
   run: async (ctx) => {
-    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, names, register, unregister, register-prefix or unregister-prefix');
+    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, set-secret, names, register, unregister, register-prefix or unregister-prefix');
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new UsageError(`pd cluster: unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})`, `usage: pd cluster ${clusterCommand.args}`);
     }
-    if (sub !== 'join') ctx.noMoreArgs(MAX_ARGS[sub as Subcommand] ?? 1);
+    if (sub !== 'join' && sub !== 'set-secret') ctx.noMoreArgs(MAX_ARGS[sub as Subcommand] ?? 1);
     if (sub !== 'join' && ctx.options.wait !== undefined) throw new UsageError('pd cluster: --wait is for join only', `usage: pd cluster ${clusterCommand.args}`);
     return RUN[sub as Subcommand](ctx);
   },
@@ -106,6 +107,17 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
   unregister: unregisterClaim('name'),
   'register-prefix': registerClaim('prefix'),
   'unregister-prefix': unregisterClaim('prefix'),
+  'set-secret': async (ctx) => {
+    const files = ctx.positionals.slice(1);
+    if (files.length === 0) throw new UsageError('pd cluster set-secret: name the file of the secret to prove with, then any files of secrets to accept too', `usage: pd cluster ${clusterCommand.args}`);
+    if (files.length > 9) throw new UsageError('pd cluster set-secret: at most 8 accepted secrets', `usage: pd cluster ${clusterCommand.args}`);
+    // The engine reads the files: its working folder is not necessarily this one.
+    const [secretFile, ...acceptFiles] = files.map((file) => resolve(file));
+    const result = await ctx.call('cluster.setSecrets', { secretFile, acceptFiles });
+    if (ctx.json) return ctx.output.data(result);
+    const accepting = acceptFiles.length === 0 ? 'no other secret' : `${acceptFiles.length} other secret${acceptFiles.length === 1 ? '' : 's'}`;
+    ctx.output.text(`${result.nodeId} proves and sends with ${secretFile} and accepts ${accepting}, from the next handshake and membership message on (connections up stay up). Change the config's secretFile and acceptSecretFiles too: a restart reads them.`);
+  },
   leave: async (ctx) => {
     const result = await ctx.call('cluster.leave');
     if (ctx.json) return ctx.output.data(result);

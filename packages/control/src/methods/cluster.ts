@@ -1,13 +1,15 @@
 /**
  * Cluster methods: what the engine's federation (@pd/federation) says about this node and
  * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and those that
- * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, `cluster.register` /
+ * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, `cluster.setSecrets` (a
+ * step of rotating the cluster secret, from files), `cluster.register` /
  * `cluster.unregister` (names in the cluster registry) and `cluster.registerPrefix` /
  * `cluster.unregisterPrefix` (path prefixes), beside those the config's `clusterName`s and
  * `clusterPrefix`es keep (cluster-names.ts; one code path for both kinds of claim).
  * `cluster.registry` lists the path prefixes claimed in the cluster registry too. An engine
  * that is not a node of a cluster answers `cluster/unavailable`.
  */
+import { isAbsolute } from 'node:path';
 import { pathProblem } from '@pd/actor';
 import type { Federation, PeerStats } from '@pd/federation';
 import { CLAIMS, type ClaimHolder, type ClaimKind } from '../cluster-names.js';
@@ -103,6 +105,27 @@ export const clusterMethods: MethodTable = {
         }
         throw error;
       }
+    },
+  },
+  'cluster.setSecrets': {
+    params: ['secretFile', 'acceptFiles'],
+    summary: 'A step of rotating the cluster secret (docs/federation.md#rotating-the-cluster-secret): from the next handshake and membership message on, this node proves and sends with the secret in secretFile and takes peers and messages under it or any secret in acceptFiles (absolute paths of files of mode 0600). Connections up stay up. The config is not changed: a restart reads its secretFile and acceptSecretFiles again.',
+    run: async (p, host) => {
+      const federation = runningFederation(host, 'setSecrets');
+      const secretFile = p.string('secretFile');
+      const acceptFiles = p.strings('acceptFiles', 8) ?? [];
+      [secretFile, ...acceptFiles].forEach((file, i) => {
+        if (!isAbsolute(file)) throw new ControlError('rpc/invalid-params', `cluster.setSecrets: ${i === 0 ? 'secretFile' : `acceptFiles[${i - 1}]`} must be an absolute path (the engine's working folder is not the caller's), got "${file}"`);
+      });
+      try {
+        await federation.setSecrets({ file: secretFile }, acceptFiles.map((file) => ({ file })));
+      } catch (error) {
+        const field = (error as { details?: { field?: unknown } }).details?.field;
+        if (typeof field !== 'string') throw error;
+        const name = field === 'secret' ? 'secretFile' : field.replace(/^acceptSecrets/, 'acceptFiles');
+        throw new ControlError('rpc/invalid-params', `cluster.setSecrets: ${name}: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '').replace(/^[a-zA-Z]+(\[\d+\])?: /, '')}`);
+      }
+      return { nodeId: federation.nodeId, secretFile, acceptFiles };
     },
   },
   'cluster.leave': {
