@@ -22,6 +22,8 @@ import { HostGuard, SimWorld, describeViolations } from '@pd/runtime/sim';
 import { type Cluster, type NodeId, NODE_IDS, simSeeds, startCluster } from './cross-node-harness.js';
 
 type Cmd = 'ping' | 'where' | { readonly do: 'crash' } | { readonly do: 'quit' };
+/** Workers whose stop hook never ends (by name): only a kill stops them. */
+const stubborn = new Set<string>();
 /** What workers did: started (with their address), stopped gracefully (with the reason). */
 interface Event { readonly name: string; readonly what: 'started' | 'stopping'; readonly addr: AnyAddr; readonly reason?: ExitReason }
 let log: Event[] = [];
@@ -40,6 +42,8 @@ const Worker = defineKind<Cmd, { name: string }>('worker', ({ name }) => ({
   },
   stopping(reason: ExitReason, ctx: Context<Cmd>) {
     log.push({ name, what: 'stopping', addr: ctx.self, reason });
+    if (stubborn.has(name)) return new Promise<void>(() => {});
+    return undefined;
   },
 }));
 
@@ -51,6 +55,7 @@ for (const seed of simSeeds(3)) {
 
     beforeEach(() => {
       log = [];
+      stubborn.clear();
       world = new SimWorld({ seed, autoRun: true });
       world.net.setFaults({ latencyMs: [0.2, 4], duplicate: 0.02, reorder: true });
       guard = HostGuard.install();
@@ -182,6 +187,33 @@ for (const seed of simSeeds(3)) {
       await until(() => engineOf('b').info(started('w')[0]!.addr) === undefined, 'the orphan on b gone');
       world!.net.heal();
       expect((await handle.stop()).type).toBe('shutdown');
+      await until(booksEmpty, `empty books (${books()})`);
+    });
+
+    it('a stand-in that ends first kills its child: a brutal shutdown, and a stop hook that outlasts the shutdown timeout', async () => {
+      await start();
+      stubborn.add('slow');
+      const handle = startSupervisor(engineOf('a'), supervisor({
+        children: [
+          { id: 'brutal', kind: Worker, args: { name: 'brutal' }, placement: { node: 'b' }, shutdown: 'brutal' },
+          { id: 'slow', kind: Worker, args: { name: 'slow' }, placement: { node: 'c' }, shutdown: 300 },
+        ],
+      }));
+      expect(await engineOf('a').ask(handle.stableAddr('brutal'), 'ping')).toBe('pong');
+      expect(await engineOf('a').ask(handle.stableAddr('slow'), 'ping')).toBe('pong');
+      const brutal = started('brutal')[0]!.addr;
+      const slow = started('slow')[0]!.addr;
+      const watcher = engineOf('a').client();
+      watcher.monitor(brutal);
+      watcher.monitor(slow);
+      expect((await handle.stop()).type).toBe('shutdown');
+      const downs = [await watcher.receive<Down>({ timeoutMs: 10_000 }), await watcher.receive<Down>({ timeoutMs: 10_000 })];
+      // Both were killed on their nodes; the slow one had been asked to stop first (its hook ran on c).
+      expect(downs.map((d) => `${d.addr.equals(brutal) ? 'brutal' : 'slow'} ${d.reason.type}`).sort()).toEqual(['brutal killed', 'slow killed']);
+      expect(log.filter((e) => e.what === 'stopping').map((e) => `${e.name} ${e.reason?.type}`)).toEqual(['slow shutdown']);
+      expect(engineOf('b').info(brutal)).toBeUndefined();
+      expect(engineOf('c').info(slow)).toBeUndefined();
+      watcher.close();
       await until(booksEmpty, `empty books (${books()})`);
     });
 
