@@ -199,8 +199,8 @@ for (const seed of simSeeds(3)) {
           { id: 'slow', kind: Worker, args: { name: 'slow' }, placement: { node: 'c' }, shutdown: 300 },
         ],
       }));
-      expect(await engineOf('a').ask(handle.stableAddr('brutal'), 'ping')).toBe('pong');
-      expect(await engineOf('a').ask(handle.stableAddr('slow'), 'ping')).toBe('pong');
+      expect(nodeOf(await engineOf('a').ask(handle.stableAddr('brutal'), 'where'))).toBe('b');
+      expect(nodeOf(await engineOf('a').ask(handle.stableAddr('slow'), 'where'))).toBe('c');
       const brutal = started('brutal')[0]!.addr;
       const slow = started('slow')[0]!.addr;
       const watcher = engineOf('a').client();
@@ -228,7 +228,8 @@ for (const seed of simSeeds(3)) {
       const error = (down.reason as { error?: unknown }).error;
       expect(error).toBeInstanceOf(PdError);
       expect((error as PdError).code).toBe('spawn/unknown-kind');
-      expect((error as PdError).message).toContain('no-such-kind');
+      // Refused by b (its words), not here.
+      expect((error as PdError).message).toContain('no kind "no-such-kind" is registered on this node');
       await until(booksEmpty, `empty books (${books()})`);
     });
   });
