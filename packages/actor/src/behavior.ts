@@ -144,8 +144,9 @@ export interface SpawnOptions<A = unknown> {
  *
  * On an engine that is a node of a federation, which node (any mode):
  * - `{ node }`: the node of that id (this node's own id: here, as if no placement was given);
- * - `{ nodes }`: the first of these nodes this one is connected to now (this node counts as
- *   connected), else the first of the list: a restart after `noconnection` lands elsewhere.
+ * - `{ nodes }`: the first of these nodes this one is not cut off from now (itself, or a
+ *   peer whose connection is not down), else the first of the list: a restart after
+ *   `noconnection` lands on the next one.
  *
  * A child placed on another node runs there; here, a stand-in (kind `RemoteChild`) takes its
  * place among the parent's children and mirrors it (docs/federation.md, "Children on other

@@ -343,13 +343,14 @@ export class NodeRouter implements RemoteRouter {
   }
 
   /**
-   * The node a `{ nodes }` placement picks: the first connected now (this one counts), else
-   * the first not cut off (never dialed, dialing), else the first.
+   * The node a `{ nodes }` placement picks: the first this node is not cut off from — itself,
+   * or a known peer that is connected, being dialed or not dialed yet (connections are made
+   * on first use), not one whose connection is down or that the membership declared gone —
+   * else the first.
    */
   private pickNode(nodes: readonly string[]): string {
-    const up = nodes.find((id) => id === this.selfId || this.peers.get(id)?.state === 'up');
-    if (up !== undefined) return up;
     const open = nodes.find((id) => {
+      if (id === this.selfId) return true;
       const peer = this.peers.get(id);
       return peer !== undefined && peer.state !== 'down' && !peer.gone;
     });

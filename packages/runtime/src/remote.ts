@@ -128,8 +128,8 @@ export interface NodePlacer {
   /** This node's id: a placement naming it spawns here, as if no placement was given. */
   readonly self: string;
   /**
-   * The node a `{ nodes }` placement picks now: the first of `nodes` connected to this one
-   * (this one included), else the first of the list.
+   * The node a `{ nodes }` placement picks now: the first of `nodes` this one is not cut off
+   * from (itself included), else the first of the list.
    */
   pick(nodes: readonly string[]): string;
   /**
