@@ -17,9 +17,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, type ExitReason, Down, PdError, defineKind } from '@pd/actor';
-import { type Engine, type SupervisorHandle, startSupervisor, supervisor } from '@pd/runtime';
-import { HostGuard, SimWorld, describeViolations } from '@pd/runtime/sim';
-import { type Cluster, type NodeId, NODE_IDS, simSeeds, startCluster } from './cross-node-harness.js';
+import { type Engine, type SupervisorHandle, createEngine, startSupervisor, supervisor } from '@pd/runtime';
+import { HostGuard, SimWorld, describeViolations, simNetCarrier } from '@pd/runtime/sim';
+import { createFederation } from '../../src/index.js';
+import { type Cluster, type NodeId, LIMITS, NODE_IDS, SECRET, simSeeds, startCluster } from './cross-node-harness.js';
 
 type Cmd = 'ping' | 'where' | { readonly do: 'crash' } | { readonly do: 'quit' };
 /** Workers whose stop hook never ends (by name): only a kill stops them. */
@@ -231,6 +232,36 @@ for (const seed of simSeeds(3)) {
       // Refused by b (its words), not here.
       expect((error as PdError).message).toContain('no kind "no-such-kind" is registered on this node');
       await until(booksEmpty, `empty books (${books()})`);
+    });
+
+    it('a spawn the node\'s policy refuses fails the child\'s start with the policy error', async () => {
+      // Two nodes of their own: b lets remote nodes spawn under /user/jobs only (a placed child runs at /user).
+      const made = (['a', 'b'] as const).map((id) => {
+        const host = `p-${id}`;
+        const federation = createFederation({
+          nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world!, host), listen: { host, port: 7000 }, limits: LIMITS,
+          peers: [{ id: id === 'a' ? 'b' : 'a', host: id === 'a' ? 'p-b' : 'p-a', port: 7000 }],
+          ...(id === 'b' ? { policy: { spawn: { allow: ['/user/jobs'] } } } : {}),
+        });
+        return { federation, engine: createEngine({ id, reactor: world!.reactor(host), kinds: [Worker], routers: [federation.router] }) };
+      });
+      const [a, b] = made as [typeof made[0], typeof made[0]];
+      try {
+        for (const n of made) await n.federation.start(n.engine);
+        await a.federation.connect('b');
+        const client = a.engine.client();
+        client.monitor(a.engine.spawn(Worker, { args: { name: 'refused' }, placement: { node: 'b' } }));
+        const down = await client.receive<Down>({ timeoutMs: 10_000 });
+        const error = (down.reason as { error?: unknown }).error;
+        expect((error as PdError).code).toBe('spawn/invalid-definition');
+        expect((error as PdError).message).toContain('the federation policy of this node does not let remote nodes spawn at /user');
+        expect(b.federation.stats().refused.spawn).toBe(1);
+        expect(started('refused')).toEqual([]);
+        expect(a.federation.stats().books).toEqual({ links: 0, watching: 0, watchedBy: 0, pending: 0 });
+      } finally {
+        for (const n of made) await n.engine.shutdown({ deadlineMs: 100 });
+        for (const n of made) await n.federation.close();
+      }
     });
   });
 }
