@@ -131,6 +131,7 @@ const expectations: Record<string, (result: any) => void> = {
   'federation-groups': (r) => expect(r).toEqual({ members: ['a', 'b'], sent: 2, jobs: [1, 1], afterExit: ['a'] }),
   'federation-prefixes': (r) => expect(r).toEqual({ prefix: '/user/orders', node: 'b', status: 'open', covered: ['b', 'b', '-'] }),
   'federation-two-nodes': (r) => expect(r).toEqual({ count: 3, on: 'b', down: 'noconnection' }),
+  'federation-remote-child': (r) => expect(r).toEqual({ first: 'b', afterCrash: 'b', afterCut: 'a', exits: ['noconnection'] }),
   'membership-discovery': (r) => expect(r).toEqual({ members: ['a', 'b', 'c'], seedsOfC: 2, afterStop: [] }),
   'membership-sealed': (r) => expect(r).toEqual({ members: ['a', 'b'], unsealed: 0, bad: 0 }),
   'observability-tracing': (r) => expect(r).toEqual({

@@ -127,19 +127,31 @@ export interface SpawnOptions<A = unknown> {
   /**
    * Multi-core engines: which core runs the actor (default: the engine's placement policy,
    * itself `local` unless configured). Only named kinds can run on another core. Ignored in
-   * single-core mode.
+   * single-core mode, except `{ node }` and `{ nodes }`: which node of a federation runs it
+   * (see {@link Placement}).
    */
   readonly placement?: Placement;
 }
 
 /**
- * Where a multi-core engine runs a new actor:
+ * Where a new actor runs. On a multi-core engine, which core:
  * - `'local'`: the spawner's core (zero-copy messaging with it);
  * - `'any'`: the next live core, round robin ("spawn by kind on any core");
  * - `'hash'`: the core chosen by a hash of the actor's path (needs a `name`), so a path
  *   always lands on the same core;
  * - `{ core }`: that core; `{ hash }`: the core chosen by a hash of any key (an entity id);
  * - `{ near }`: the core of another actor (co-location).
+ *
+ * On an engine that is a node of a federation, which node (any mode):
+ * - `{ node }`: the node of that id (this node's own id: here, as if no placement was given);
+ * - `{ nodes }`: the first of these nodes this one is not cut off from now (itself, or a
+ *   peer whose connection is not down), else the first of the list: a restart after
+ *   `noconnection` lands on the next one.
+ *
+ * A child placed on another node runs there; here, a stand-in (kind `RemoteChild`) takes its
+ * place among the parent's children and mirrors it (docs/federation.md, "Children on other
+ * nodes"). Only a named kind can be placed on a node; an engine with no federation attached
+ * refuses the spawn with `spawn/no-federation`.
  */
 export type Placement =
   | 'local'
@@ -147,7 +159,9 @@ export type Placement =
   | 'hash'
   | { readonly core: number }
   | { readonly hash: string }
-  | { readonly near: AnyAddr };
+  | { readonly near: AnyAddr }
+  | { readonly node: string }
+  | { readonly nodes: readonly string[] };
 
 /** Stable information about the running actor. */
 export interface SelfInfo {

@@ -34,6 +34,8 @@ export const ErrorCodes = {
   'spawn/unknown-kind': 'no kind is registered under that name',
   /** A spawn definition the runtime cannot use. */
   'spawn/invalid-definition': 'not an actor class, kind, behaviour or kind name',
+  /** A spawn placed on a node (`placement: { node }`) on an engine no federation is attached to. */
+  'spawn/no-federation': 'no federation is attached: the engine cannot place a spawn on another node',
   /** A child name already used by a live sibling. */
   'spawn/name-taken': 'a live sibling already has that name',
   /** A kind registered twice under one name with different definitions. */

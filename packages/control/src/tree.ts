@@ -253,6 +253,7 @@ class SupervisedTree implements TreeHost {
       ...(child.register !== undefined ? { register: child.register } : {}),
       ...(child.mailbox !== undefined ? { mailbox: child.mailbox } : {}),
       ...(child.budget !== undefined ? { budget: child.budget } : {}),
+      ...(child.placement !== undefined ? { placement: child.placement } : {}),
       ...(child.backoff !== undefined ? { backoff: child.backoff } : {}),
     };
   }

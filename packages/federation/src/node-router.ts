@@ -18,13 +18,14 @@ import {
   type SendOptions, type SendResult, type SpawnOptions, ArgumentError, SendError, SpawnError, PdError, isAddr,
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
-import type { Engine, RemoteAskHandle, RemoteHost, RemoteRouter, RemoteSpawn, ShutdownReport } from '@pd/runtime';
+import type { Engine, NodePlacer, NodeSpawn, RemoteAskHandle, RemoteHost, RemoteRouter, RemoteSpawn, ShutdownReport } from '@pd/runtime';
 import {
   type ByteSource, type Codec, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, type TraceContext, EnvelopeFlags,
   TransportError, decodeFrame, readError, readReason, wireError, wireReason,
 } from '@pd/transport';
 import type { Membership, MembershipListener, PeerAddress } from './membership.js';
 import { PolicyGate } from './policy.js';
+import { RemoteChildren } from './remote-children.js';
 import { type Answer, ENDPOINT_SLOT, ExitMode, type Notice, type Request, endpointOf } from './protocol.js';
 
 /** Connection state of a peer as the router sees it. */
@@ -56,7 +57,11 @@ class Peer {
 /** A request of this node awaiting its answer. */
 type Pending =
   | { readonly kind: 'ask'; readonly peer: Peer; readonly handle: RemoteAskHandle }
-  | { readonly kind: 'request'; readonly peer: Peer; readonly resolve: (value: unknown) => void; readonly reject: (error: unknown) => void; timer: unknown };
+  | {
+    readonly kind: 'request'; readonly peer: Peer; readonly resolve: (value: unknown) => void; readonly reject: (error: unknown) => void; timer: unknown;
+    /** Called with the answer in the turn it arrives, before any later frame is read (`resolve` runs a turn later). */
+    readonly answered: ((value: unknown) => void) | null;
+  };
 
 /** Counters of the router: frames in, what was refused or malformed. */
 export interface RouterCounters {
@@ -157,10 +162,15 @@ export class NodeRouter implements RemoteRouter {
   private readonly lastTrouble = new Map<string, string>();
   /** A multi-core node's other cores check the send policy for their actors themselves (see {@link attach}). */
   private otherCoresGuarded = false;
+  /** Children this node placed on others, by their local stand-in. */
+  private readonly children = new RemoteChildren({ isLive: (addr) => this.host.isLive(addr), kill: (child) => this.kill(child) });
+  /** How the engine places a spawn on another node (`placement: { node }`). */
+  readonly nodes: NodePlacer;
 
   constructor(readonly host: RemoteHost, policy: PolicyGate, private readonly requestTimeoutMs: number, private readonly selfId: string) {
     this.node = host.incarnation;
     this.gate = policy;
+    this.nodes = { self: selfId, pick: (nodes) => this.pickNode(nodes), spawn: (spawn) => this.spawnChild(spawn) };
   }
 
   /** Starts carrying traffic over `net` (already listening), for `engine`, with the peers `membership` names. */
@@ -314,9 +324,9 @@ export class NodeRouter implements RemoteRouter {
     return [...this.peers.values()].map((p) => ({ id: p.id, state: p.state, incarnation: p.incarnation, member: p.member, sent: p.sent, received: p.received }));
   }
 
-  /** Books held now (for stats and tests of cleanup). */
+  /** Books held now (for stats and tests of cleanup); `links` counts children placed on other nodes too. */
   books(): { links: number; watching: number; watchedBy: number; pending: number } {
-    let links = 0;
+    let links = this.children.size;
     for (const l of this.links.values()) links += l.remotes.size;
     let watchedBy = 0;
     for (const w of this.watchedBy.values()) watchedBy += w.length;
@@ -328,6 +338,45 @@ export class NodeRouter implements RemoteRouter {
     const request: Request = { op: 'spawn', kind, ...options };
     return this.request(this.knownPeer(id, 'spawn'), request).then((addr) => {
       if (!isAddr(addr)) throw new SpawnError('spawn/invalid-definition', `node '${id}' answered a spawn with ${typeof addr}, not an address`);
+      return addr;
+    });
+  }
+
+  /**
+   * The node a `{ nodes }` placement picks: the first this node is not cut off from — itself,
+   * or a known peer that is connected, being dialed or not dialed yet (connections are made
+   * on first use), not one whose connection is down or that the membership declared gone —
+   * else the first.
+   */
+  private pickNode(nodes: readonly string[]): string {
+    const open = nodes.find((id) => {
+      if (id === this.selfId) return true;
+      const peer = this.peers.get(id);
+      return peer !== undefined && peer.state !== 'down' && !peer.gone;
+    });
+    return open ?? nodes[0]!;
+  }
+
+  /** Spawn a child on another node for a local stand-in (the engine's `NodePlacer`). */
+  private spawnChild(spawn: NodeSpawn): Promise<AnyAddr> {
+    let peer: Peer;
+    try {
+      peer = this.knownPeer(spawn.node, 'spawn');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const o = spawn.options;
+    const request: Request = {
+      op: 'spawn', kind: spawn.kind, link: spawn.standIn,
+      ...(o.args === undefined ? {} : { args: o.args }), ...(o.mailbox === undefined ? {} : { mailbox: o.mailbox }),
+      ...(o.trapExits === undefined ? {} : { trapExits: o.trapExits }), ...(o.budget === undefined ? {} : { budget: o.budget }),
+      ...(o.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: o.stopTimeoutMs }),
+    };
+    const answered = (child: unknown): void => {
+      if (isAddr(child)) this.children.placed(spawn, child);
+    };
+    return this.request(peer, request, answered).then((addr) => {
+      if (!isAddr(addr)) throw new SpawnError('spawn/invalid-definition', `node '${spawn.node}' answered a spawn with ${typeof addr}, not an address`);
       return addr;
     });
   }
@@ -471,6 +520,7 @@ export class NodeRouter implements RemoteRouter {
 
   exited(local: AnyAddr, reason: ExitReason): void {
     if (this.extension !== null) this.guardExtension(() => this.extension!.exited(local));
+    if (this.children.size > 0) this.children.exited(local);
     if (this.links.size > 0) {
       const key = local.key;
       const entry = this.links.get(key);
@@ -584,6 +634,8 @@ export class NodeRouter implements RemoteRouter {
         const reason = readReason(wired);
         if (mode === ExitMode.link) {
           if (from === null) throw badShape('a link exit without a source');
+          // The exit of a child placed on that node: its stand-in here ends with the reason.
+          if (this.children.size > 0 && this.children.childExit(to, from, reason)) return;
           // An exit over a link that was removed meanwhile (the local side unlinked while the
           // exit was on its way) is not delivered: once unlink returns, the link has no effect (unlink/1).
           if (!this.dropLink(to, from)) return;
@@ -684,7 +736,7 @@ export class NodeRouter implements RemoteRouter {
     try {
       switch (op) {
         case 'spawn':
-          answer(this.spawnHere(body as Request & { op: 'spawn' }));
+          answer(this.spawnHere(peer, body as Request & { op: 'spawn' }));
           return;
         case 'whereis': {
           const name = (body as { name?: unknown }).name;
@@ -725,8 +777,10 @@ export class NodeRouter implements RemoteRouter {
     }
   }
 
-  private spawnHere(request: Request & { op: 'spawn' }): AnyAddr {
-    const { kind, args, name, register, trapExits, mailbox } = request;
+  private spawnHere(peer: Peer, request: Request & { op: 'spawn' }): AnyAddr {
+    const { kind, args, name, register, trapExits, mailbox, budget, stopTimeoutMs, link } = request;
+    // A stand-in of the asking node's own, or nothing: a peer links only its own actors.
+    if (link !== undefined && (!isAddr(link) || link.node !== peer.incarnation)) throw badShape('a spawn linked to an actor not of the asking node');
     if (typeof kind !== 'string' || kind === '') throw new SpawnError('spawn/invalid-definition', 'a remote spawn names a registered kind');
     if (name !== undefined && typeof name !== 'string') throw new ArgumentError('spawn: name must be a string');
     const path = name === undefined ? '/user' : `/user/${name}`;
@@ -737,13 +791,22 @@ export class NodeRouter implements RemoteRouter {
     const options: SpawnOptions = {
       ...(args === undefined ? {} : { args }), ...(name === undefined ? {} : { name }), ...(register === undefined ? {} : { register }),
       ...(trapExits === undefined ? {} : { trapExits }), ...(mailbox === undefined ? {} : { mailbox: mailbox as SpawnOptions['mailbox'] }),
+      ...(budget === undefined ? {} : { budget }), ...(stopTimeoutMs === undefined ? {} : { stopTimeoutMs }),
     };
-    return this.engine!.spawn(kind, options);
+    const child = this.engine!.spawn(kind, options);
+    // Booked before the answer leaves: the child's exit, however soon, goes to the stand-in.
+    if (link !== undefined) this.addLink(child, link);
+    return child;
   }
 
   private onReply(correlationId: number, body: unknown): void {
     const entry = this.pending.get(correlationId);
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      // A placed child's spawn answered after it timed out here: nobody stands in for it.
+      const [ok, value] = pair(body);
+      this.children.late(correlationId, ok === 0 ? value : null);
+      return;
+    }
     this.pending.delete(correlationId);
     const [ok, value] = pair(body);
     if (entry.kind === 'ask') {
@@ -752,8 +815,10 @@ export class NodeRouter implements RemoteRouter {
       return;
     }
     this.host.reactor.clearTimer(entry.timer as never);
-    if (ok === 0) entry.resolve(value);
-    else entry.reject(readError(value));
+    if (ok === 0) {
+      entry.answered?.(value);
+      entry.resolve(value);
+    } else entry.reject(readError(value));
   }
 
   /** The handle a request from `peer` settles here: its answer goes back as a reply frame. */
@@ -887,12 +952,14 @@ export class NodeRouter implements RemoteRouter {
     this.stage(peer, kind, addrIdentity(target), from === null ? null : addrIdentity(from), 0, body, 0, null);
   }
 
-  private request(peer: Peer, body: Request): Promise<unknown> {
+  private request(peer: Peer, body: Request, answered: ((value: unknown) => void) | null = null): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const id = this.nextRequestId++;
-      const entry: Pending = { kind: 'request', peer, resolve, reject, timer: null };
+      const entry: Pending = { kind: 'request', peer, resolve, reject, timer: null, answered };
       entry.timer = this.host.reactor.setTimer(this.requestTimeoutMs, () => {
-        if (this.pending.delete(id)) reject(new AskError('ask/timeout', `node '${peer.id}' did not answer ${body.op} within ${this.requestTimeoutMs} ms${this.whyNotUp(peer)}`, { node: peer.id, timeoutMs: this.requestTimeoutMs }));
+        if (!this.pending.delete(id)) return;
+        if (answered !== null) this.children.abandon(id);
+        reject(new AskError('ask/timeout', `node '${peer.id}' did not answer ${body.op} within ${this.requestTimeoutMs} ms${this.whyNotUp(peer)}`, { node: peer.id, timeoutMs: this.requestTimeoutMs }));
       });
       this.pending.set(id, entry);
       try {
@@ -958,6 +1025,7 @@ export class NodeRouter implements RemoteRouter {
   /** Links and monitors with actors of incarnation `node`: exits and Downs with `noconnection` here, forgotten. */
   private breakBooks(node: number): void {
     const host = this.host;
+    if (this.children.size > 0) this.children.nodeLost(node);
     for (const [key, entry] of this.links) {
       for (const [remoteKey, remote] of entry.remotes) {
         if (remote.node !== node) continue;

@@ -9,7 +9,7 @@
  * Owns: the shapes and the endpoint identity. Must not: trust what it reads (every shape
  * is checked by the router before use; a wrong one is a bad frame, counted).
  */
-import type { AddrIdentity } from '@pd/actor';
+import type { AddrIdentity, AnyAddr } from '@pd/actor';
 
 /** The slot of a node's endpoint: no actor has it (slots are table indexes). */
 export const ENDPOINT_SLOT = 0xffff_ffff;
@@ -24,10 +24,15 @@ export const ExitMode = { link: 0, exit: 1, kill: 2 } as const;
 
 /** A control request (an `ask` frame to the endpoint); the answer is a {@link Answer}. */
 export type Request =
-  /** Spawn a registered kind here; the answer is its address. */
+  /**
+   * Spawn a registered kind here; the answer is its address. `link`: a stand-in on the
+   * asking node (a child placed on this one, remote-children.ts), linked to the new actor
+   * before the answer leaves, so its exit is never missed there.
+   */
   | {
     readonly op: 'spawn'; readonly kind: string; readonly args?: unknown; readonly name?: string; readonly register?: string;
-    readonly trapExits?: boolean; readonly mailbox?: unknown;
+    readonly trapExits?: boolean; readonly mailbox?: unknown; readonly budget?: number; readonly stopTimeoutMs?: number;
+    readonly link?: AnyAddr;
   }
   /** The address registered under `name` (or at a path starting with `/`), or null. */
   | { readonly op: 'whereis'; readonly name: string }

@@ -17,7 +17,7 @@ export { NodeReactor, type NodeReactorOptions } from './node-reactor.js';
 export { Sfc32, deriveStream, hashName } from './random.js';
 export { TimerService, TimerEntry } from './kernel/timers.js';
 export * from './supervision/index.js';
-export type { CoreRelay, RemoteRouter, RemoteSpawn, RemoteAskHandle, RemoteHost, RemoteRestart, RouterFactory, ShutdownReport } from './remote.js';
+export type { CoreRelay, NodePlacer, NodeSpawn, RemoteRouter, RemoteSpawn, RemoteAskHandle, RemoteHost, RemoteRestart, RouterFactory, ShutdownReport } from './remote.js';
 export type { RemoteAttachment } from './kernel/remote-host.js';
 export { type PathPolicy, pathAllowed, checkPathPolicy } from './path-policy.js';
 export { MULTI_DEFAULTS, type MultiEngineOptions, type CoreRestartPolicy, type PlacementPolicy } from './multi/options.js';

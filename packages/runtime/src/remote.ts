@@ -111,6 +111,48 @@ export interface RemoteRouter {
    * restarts later) before any message it marks.
    */
   guard?(policy: PathPolicy | null): void;
+  /**
+   * Present on a router that reaches other nodes (a federation's): how a spawn placed with
+   * `{ node }` or `{ nodes }` runs there. Without one, such a spawn is refused with
+   * `spawn/no-federation`.
+   */
+  readonly nodes?: NodePlacer;
+}
+
+/**
+ * Places spawns on other nodes for a local stand-in (docs/federation.md, "Children on other
+ * nodes"): the engine spawns the stand-in here, among the parent's children, and asks the
+ * placer to spawn the child on the node and tie the two together.
+ */
+export interface NodePlacer {
+  /** This node's id: a placement naming it spawns here, as if no placement was given. */
+  readonly self: string;
+  /**
+   * The node a `{ nodes }` placement picks now: the first of `nodes` this one is not cut off
+   * from (itself included), else the first of the list.
+   */
+  pick(nodes: readonly string[]): string;
+  /**
+   * Spawn `spawn.kind` on `spawn.node`, linked to the local `spawn.standIn`; resolves with the
+   * child's address once the node answered, rejects with the error that node raised (an
+   * unknown kind, its policy) or why it could not be asked (an unknown node, a lost
+   * connection). Once it resolves, the child's exit, or the loss of its node (`noconnection`),
+   * calls `spawn.exited` once; the stand-in's own exit before that kills the child.
+   */
+  spawn(spawn: NodeSpawn): Promise<AnyAddr>;
+}
+
+/** A spawn on another node for a local stand-in (see {@link NodePlacer}). */
+export interface NodeSpawn {
+  readonly node: string;
+  /** A registered kind's name (on that node). */
+  readonly kind: string;
+  /** What the child runs with: `args`, `mailbox`, `trapExits`, `budget`, `stopTimeoutMs` (no name: the stand-in has it). */
+  readonly options: SpawnOptions;
+  /** The stand-in here, linked to the child. */
+  readonly standIn: AnyAddr;
+  /** The child ended with `reason` (`noconnection`: its node was lost). */
+  readonly exited: (reason: ExitReason) => void;
 }
 
 /**

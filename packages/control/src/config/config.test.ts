@@ -102,6 +102,16 @@ describe('config: each kind of mistake is refused with the path of the field', (
     refused({ version: 1, engine: { mode: 'multi', cores: 2, placement: { kinds: { counter: 'near' } } } }, 'engine.placement.kinds.counter', 'must be "local", "any", "hash" or { "core": N }');
     refused({ version: 1, engine: { mode: 'multi', cores: 2, placement: { defualt: 'any' } } }, 'engine.placement.defualt', 'did you mean "default"?');
   });
+  it('a worker\'s placement on another node: { node } or { nodes }, workers only, with a federation, by field path', () => {
+    const fed = { nodeId: 'a', peers: [{ id: 'b', host: '127.0.0.1', port: 7001 }] };
+    const ok = validateConfig({ version: 1, federation: fed, tree: { children: [worker('w', 'k', { placement: { node: 'b' } }), worker('v', 'k', { placement: { nodes: ['b', 'a'] } })] } });
+    expect(ok.tree!.children!.map((c) => c.placement)).toEqual([{ node: 'b' }, { nodes: ['b', 'a'] }]);
+    refused(tree(worker('w', 'k', { placement: { node: 'b' } })), 'tree.children[0].placement', 'needs a cluster: give the config a "federation" section');
+    refused({ version: 1, federation: fed, tree: { children: [{ id: 's', children: [], placement: { node: 'b' } }] } }, 'tree.children[0].placement', 'only a worker');
+    for (const bad of [{ node: '' }, { nodes: [] }, { node: 'b', core: 1 }, 'b', { core: 1 }]) {
+      refused({ version: 1, federation: fed, tree: { children: [worker('w', 'k', { placement: bad })] } }, 'tree.children[0].placement', 'must be { "node": ID } or { "nodes": [ID, ...] }');
+    }
+  });
   it('too deep a tree', () => {
     let node: any = worker('leaf');
     for (let i = 0; i < 20; i++) node = { id: `s${i}`, children: [node] };

@@ -14,6 +14,8 @@ export const CONFIG_VERSION = 1;
 /** Names: letters, digits and `_ - . : @ +`, as for actor names (@pd/actor path.ts). */
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_\\-.:@+]*$', minLength: 1, maxLength: 128 } as const;
 const POSITIVE_MS = { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000 } as const;
+/** A node id, as the federation's `nodeId`. */
+const NODE_ID = { type: 'string', minLength: 1, maxLength: 255 } as const;
 
 /** The JSON Schema of a version-1 config file. */
 export const CONFIG_SCHEMA = {
@@ -197,6 +199,13 @@ export const CONFIG_SCHEMA = {
           },
         },
         budget: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        placement: {
+          description: 'Worker: run it on another node of the cluster (needs `federation`) — `{ "node": ID }`, or `{ "nodes": [ID, ...] }` for the first of them not cut off from this node; its supervisor supervises a local stand-in that mirrors it.',
+          oneOf: [
+            { type: 'object', additionalProperties: false, required: ['node'], properties: { node: NODE_ID } },
+            { type: 'object', additionalProperties: false, required: ['nodes'], properties: { nodes: { type: 'array', minItems: 1, maxItems: 64, items: NODE_ID } } },
+          ],
+        },
         backoff: { $ref: '#/definitions/backoff' },
         strategy: { $ref: '#/definitions/strategy' },
         intensity: { $ref: '#/definitions/intensity' },

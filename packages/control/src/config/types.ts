@@ -77,6 +77,8 @@ export interface ChildSpec {
     readonly maxWaiters?: number;
   };
   readonly budget?: number;
+  /** Worker: the node of the cluster it runs on (needs `federation`); a local stand-in is its supervisor's child. */
+  readonly placement?: { readonly node: string } | { readonly nodes: readonly string[] };
   readonly backoff?: Backoff;
   readonly strategy?: Strategy;
   readonly intensity?: number;

@@ -140,6 +140,7 @@ function issueFor(e: ErrorObject): ConfigIssue | null {
     case 'pattern':
       return { path: at, message: patternMessage(String(e.data), p.pattern) };
     case 'oneOf':
+      if (e.schemaPath.includes('/placement/')) return { path: at, message: `must be { "node": ID } or { "nodes": [ID, ...] } (1 to 64 node ids); got ${describe(e.data)}` };
       return { path: at, message: childShapeMessage(e.data) };
     case 'anyOf':
       if (e.schemaPath.includes('/placement/')) return { path: at, message: `must be "local", "any", "hash" or { "core": N } (N from 0 to 63); got ${describe(e.data)}` };
@@ -166,7 +167,7 @@ function patternMessage(value: string, pattern: string): string {
   return `${JSON.stringify(value)} does not match ${pattern}`;
 }
 
-const WORKER_ONLY = ['kind', 'args', 'register', 'clusterName', 'mailbox', 'budget'] as const;
+const WORKER_ONLY = ['kind', 'args', 'register', 'clusterName', 'mailbox', 'budget', 'placement'] as const;
 const SUPERVISOR_ONLY = ['strategy', 'intensity', 'periodMs'] as const;
 const TREE_DEPTH_MAX = 16;
 
@@ -207,6 +208,7 @@ function clusterClaimIssues(raw: Record<string, any>): ConfigIssue[] {
       const path = `${at}[${i}]`;
       if (typeof child !== 'object' || child === null) return;
       if (child.clusterPrefix === true && noCluster) out.push({ path: `${path}.clusterPrefix`, message: 'a cluster path prefix needs a cluster: give the config a "federation" section' });
+      if (child.placement !== undefined && noCluster) out.push({ path: `${path}.placement`, message: 'a placement on another node needs a cluster: give the config a "federation" section' });
       if (child.children !== undefined) return walk(child.children, `${path}.children`, depth + 1);
       const name = child.clusterName;
       if (typeof name !== 'string') return;

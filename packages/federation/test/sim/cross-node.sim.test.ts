@@ -9,12 +9,12 @@
  * the seed's latency, duplication and reordering; virtual time only. The actors record what
  * they see in this file's `seen` and `got` (one thread: the test reads them where they ran).
  *
- * Supervision: the runtime has no supervised children on other nodes yet (docs/federation.md,
- * "What is not there yet"). The test shows the pattern that works today: the supervisor's
- * child on a is a stand-in that spawns the worker on another node with `federation.spawn`
- * and links to it, forwarding what it receives; the worker's crash, or a cut from its node
- * (`noconnection`), takes the stand-in down with the same reason, and the supervisor restarts
- * per its strategy — the new stand-in places the worker on a node it can reach.
+ * Supervision: here by hand, from the public primitives — the supervisor's child on a is a
+ * stand-in that spawns the worker on another node with `federation.spawn` and links to it,
+ * forwarding what it receives; the worker's crash, or a cut from its node (`noconnection`),
+ * takes the stand-in down with the same reason, and the supervisor restarts per its
+ * strategy — the new stand-in places the worker on a node it can reach. The runtime's own
+ * (a child spec's `placement: { node }`) is tested in remote-children.sim.test.ts.
  *
  * Replay one seed: PD_SIM_SEED=3 pnpm exec vitest run packages/federation/test/sim/cross-node.sim.test.ts
  */

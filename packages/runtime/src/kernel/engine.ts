@@ -32,6 +32,7 @@ import {
   type ActorInfo, type ActorTreeNode, BoundedRing, type DeadLetterReport, type EngineStats, type TerminatedSnapshot, describeCell, treeNodeOf,
 } from './introspection.js';
 import { KindRegistry, kindName } from './kinds.js';
+import { isNodePlacement, spawnOnNode, withoutPlacement } from './node-child.js';
 import { type EngineLogger, defaultLogger, reportCrash } from '../logger.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
 import type { MessageProbe } from './probe.js';
@@ -568,6 +569,12 @@ export class Engine {
       throw new PdError('actor/invalid-state', `spawn: ${parent.path} is exiting; it cannot start children now`);
     }
     if (options !== undefined) this.checkSpawnOptions(options, parent);
+    if (options !== undefined && isNodePlacement(options.placement)) {
+      // Another node: a stand-in here (node-child.ts); this node itself: a plain spawn.
+      const standIn = spawnOnNode(this, this._remote.nodePlacer(), definition, options, parent, restart);
+      if (standIn !== null) return standIn;
+      options = withoutPlacement(options);
+    }
     if (this.hasRouters) {
       const parentPath = parent === null ? null : parent.path;
       const placed = this._remote.place(definition, options, parent === null ? null : parent.self, parentPath);

@@ -23,7 +23,7 @@ import { addrTarget } from '@pd/actor/internal';
 import type { TraceContext } from '@pd/transport';
 import type { Reactor } from '../reactor.js';
 import { type PathPolicy, checkPathPolicy } from '../path-policy.js';
-import type { CoreRelay, RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
+import type { CoreRelay, NodePlacer, RemoteAskHandle, RemoteHost, RemoteRestart, RemoteRouter, ShutdownReport } from '../remote.js';
 import { PendingAsk } from './ask.js';
 import { type ActorCell, S_DEAD } from './cell.js';
 import type { DeadLetterReason } from './events.js';
@@ -114,6 +114,12 @@ export class RemoteHostPort implements RemoteHost {
       const target = router.place(definition, options, parent, parentPath);
       if (target !== null) return { router, target };
     }
+    return null;
+  }
+
+  /** What places spawns on other nodes: the first router that has one, or null (no federation). */
+  nodePlacer(): NodePlacer | null {
+    for (const router of this.routers) if (router.nodes !== undefined) return router.nodes;
     return null;
   }
 

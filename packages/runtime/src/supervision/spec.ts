@@ -5,7 +5,7 @@
  * Owns: the public spec types. Must not: validate or start anything (validate.ts checks a
  * spec; supervisor.ts runs it). Units go last in names (`periodMs`, `maxMs`).
  */
-import type { AnyAddr, AnyBehavior, MailboxOptions, Spawnable } from '@pd/actor';
+import type { AnyAddr, AnyBehavior, MailboxOptions, Placement, Spawnable } from '@pd/actor';
 
 /** Which children a supervisor restarts when one of them must be restarted. */
 export type StrategyName = 'one-for-one' | 'one-for-all' | 'rest-for-one' | 'simple-one-for-one';
@@ -80,6 +80,12 @@ export interface ChildSpec<A = any> {
   readonly stable?: AnyAddr;
   /** Overrides the supervisor's backoff for this child (`false`: restart at once). */
   readonly backoff?: BackoffSpec | false;
+  /**
+   * Where every incarnation runs (the spawn option): a core of a multi-core engine, or
+   * `{ node }` / `{ nodes }`, a node of the federation (a `kind`, not a `factory`; the
+   * supervisor then supervises a local stand-in that mirrors it, docs/federation.md).
+   */
+  readonly placement?: Placement;
 }
 
 /** A supervisor: strategy, restart intensity, backoff, and its children in start order. */

@@ -342,6 +342,7 @@ export class SupervisorActor implements Behavior<unknown> {
       ...(spec.register === undefined ? {} : { register: spec.register }),
       ...(spec.budget === undefined ? {} : { budget: spec.budget }),
       ...(spec.isSupervisor ? { trapExits: true } : {}),
+      ...(spec.placement === undefined ? {} : { placement: spec.placement }),
     };
     let child: ActorCell;
     try {

@@ -4,9 +4,10 @@
  * names the child and the field. Checks that need an engine (does a kind name exist?) are
  * in {@link checkKinds}. Must not: spawn, or keep any state between calls.
  */
-import { type AnyAddr, type AnyBehavior, Kind, type MailboxOptions, type Spawnable, describeType, nameProblem } from '@pd/actor';
+import { type AnyAddr, type AnyBehavior, Kind, type MailboxOptions, type Placement, type Spawnable, describeType, nameProblem } from '@pd/actor';
 import type { KindRegistry } from '../kernel/kinds.js';
 import { Mailbox } from '../kernel/mailbox.js';
+import { isNodePlacement, placementNodes } from '../kernel/node-child.js';
 import { SupervisorError } from './errors.js';
 import {
   type BackoffSpec, type ChildSpec, type RestartPolicy, type RestartWindowPolicy, SUPERVISOR_DEFAULTS, type ShutdownSpec,
@@ -43,6 +44,7 @@ export interface NormalizedChild {
   readonly budget: number | undefined;
   readonly stable: AnyAddr | null;
   readonly backoff: NormalizedBackoff | null;
+  readonly placement: Placement | undefined;
 }
 
 export interface NormalizedSupervisorSpec {
@@ -129,19 +131,31 @@ export function normalizeChildSpec(child: ChildSpec, inherited: NormalizedBackof
   }
   if (child.budget !== undefined && (!Number.isInteger(child.budget) || child.budget < 1)) invalid(`${at}: budget must be a positive integer, got ${String(child.budget)}`, { id });
   if (child.stable !== undefined && !isStableAddr(child.stable)) invalid(`${at}: stable must be an address made by createStableAddr`, { id });
+  if (isNodePlacement(child.placement)) {
+    try {
+      placementNodes(child.placement);
+    } catch (error) {
+      invalid(`${at}: ${(error as Error).message}`, { id });
+    }
+    if (child.factory !== undefined || isSupervisor || (typeof definition !== 'string' && !(definition instanceof Kind))) {
+      invalid(`${at}: placement on a node needs a named kind (kind: a defineKind or a kind name), not a factory, class or supervisor`, { id });
+    }
+  }
   return {
     id, definition, args: child.args, restart, shutdown,
     stopTimeoutMs: typeof shutdown === 'number' ? shutdown : INFINITE_STOP_MS,
     isSupervisor, mailbox: child.mailbox, register: child.register, budget: child.budget,
     stable: child.stable ?? null,
     backoff: child.backoff === undefined ? inherited : normalizeBackoff(child.backoff, `${at}: backoff`),
+    placement: child.placement,
   };
 }
 
 /** Check that every kind name in `spec` (nested supervisors included) is registered in `kinds`. */
 export function checkKinds(spec: NormalizedSupervisorSpec, kinds: KindRegistry, path = ''): void {
   for (const child of spec.children) {
-    if (typeof child.definition === 'string' && !kinds.has(child.definition)) {
+    // A child placed on another node runs a kind of that node's.
+    if (typeof child.definition === 'string' && !kinds.has(child.definition) && !isNodePlacement(child.placement)) {
       const known = kinds.names();
       throw new SupervisorError('unknown-kind',
         `child "${path}${child.id}": no kind named "${child.definition}" is registered${known.length > 0 ? ` (known: ${known.join(', ')})` : ' (none are)'}`,
