@@ -10,18 +10,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineKind } from '@pd/actor';
 import { type FederationNode, startNode } from './index.js';
+import { until } from './real-process.test-util.js';
 
 const OLD = 'the-old-cluster-secret-0123456789';
 const NEW = 'the-new-cluster-secret-9876543210';
 const Echo = defineKind<string, void, string>('rotation.echo', () => ({ receive: (m: string) => `echo ${m}` }));
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('rotating the cluster secret of a running cluster', () => {
   const nodes: FederationNode[] = [];

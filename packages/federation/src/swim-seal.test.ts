@@ -14,6 +14,7 @@ import { tcpCarrier } from '@pd/transport';
 import { SwimMembership, type SwimEncryption, type SwimTransport, carrierSwimTransport } from './index.js';
 import { SEALED_V1 } from './swim-seal.js';
 import { type Envelope, SwimCodec } from './swim-wire.js';
+import { until } from './real-process.test-util.js';
 
 const SECRET = 'swim-seal-secret-0123456789abcdef';
 const CLUSTER = 'seal-test';
@@ -22,15 +23,6 @@ const envelope: Envelope = {
   t: 'ping', seq: 7, target: 'node-b', cluster: CLUSTER, from: 'node-a', fHost: '10.9.8.7', fPort: 7946, seal: true,
   updates: [{ id: 'node-c', status: 'suspect', incarnation: 3, host: '10.9.8.6', port: 7400, gHost: '10.9.8.6', gPort: 7946, by: 'node-a' }],
 };
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const reactor = new NodeReactor();
-  const start = reactor.now();
-  while (!condition()) {
-    if (reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((resolve) => reactor.setTimer(10, resolve));
-  }
-}
 
 describe('the sealed form of membership messages', () => {
   const codec = new SwimCodec(SECRET, CLUSTER);

@@ -7,19 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NodeReactor } from '@pd/runtime';
 import { tcpCarrier } from '@pd/transport';
 import { SWIM_DEFAULTS, SwimMembership, type SwimOptions, type SwimTransport, carrierSwimTransport, validateSwimOptions } from './index.js';
+import { until } from './real-process.test-util.js';
 
 const SECRET = 'swim-test-secret-0123456789abcdef';
 const quiet: SwimTransport = { listen: async (a) => a, send() {}, close: async () => {} };
 const base: SwimOptions = { nodeId: 'a', advertise: { host: '127.0.0.1', port: 7400 }, gossip: { host: '127.0.0.1', port: 7946 }, transport: quiet };
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const reactor = new NodeReactor();
-  const start = reactor.now();
-  while (!condition()) {
-    if (reactor.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise<void>((resolve) => reactor.setTimer(10, resolve));
-  }
-}
 
 describe('SWIM options', () => {
   it('fills memberlist LAN defaults and names the first bad field', () => {

@@ -14,7 +14,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, reactor, sleep, until } from './real-process.test-util.js';
+import { freePort, reactor, sleep, until } from '../real-process.test-util.js';
 import { type EtcdClientTls, EtcdClient, type FederationNode, startNode, validateFederationOptions } from '../index.js';
 
 const has = (binary: string): boolean => {

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, reactor, until } from './real-process.test-util.js';
+import { freePort, reactor, until } from '../real-process.test-util.js';
 import { type Carrier, type StreamPort, tcpCarrier } from '@pd/transport';
 import { type DowningDecision, EtcdClient, type FederationNode, etcdDiscovery, startNode } from '../index.js';
 

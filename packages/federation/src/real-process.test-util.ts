@@ -1,6 +1,7 @@
 /**
- * Waiting helpers for the tests that run real processes (etcd): a reactor's clock, a wait
- * for a state bounded generously (never an assertion on speed), and a free loopback port.
+ * Waiting helpers for the tests that run real processes and sockets (etcd, SWIM on
+ * loopback): a reactor's clock, a wait for a state bounded generously (never an assertion
+ * on speed), and a free loopback port.
  */
 import { createServer } from 'node:net';
 import { NodeReactor } from '@pd/runtime';
