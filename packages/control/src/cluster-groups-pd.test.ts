@@ -1,0 +1,96 @@
+/**
+ * Process groups by hand: the control methods `cluster.joinGroup` / `cluster.leaveGroup`
+ * (`pd cluster join-group` / `leave-group`) on two engines booted in this process as two
+ * nodes (SWIM on loopback), each with its control plane, asked through a real
+ * `ControlClient`. A member joined on a is seen from b; joining twice says `already`;
+ * leaving takes it out everywhere; bad input is refused naming the problem; an exit takes
+ * the member out on its own.
+ */
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlClient, bootEngine, validateConfig, type RunningEngine } from '@pd/control';
+import { counter, until } from './control.test-util.js';
+
+describe('process groups from the control plane, on two booted nodes', () => {
+  const nodes: Record<'a' | 'b', RunningEngine | undefined> = { a: undefined, b: undefined };
+  const clients: Record<'a' | 'b', ControlClient | undefined> = { a: undefined, b: undefined };
+  const timing = { probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50, pushPullIntervalMs: 2000 };
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pd-cgroups-'));
+    const secretFile = join(dir, 'cluster.secret');
+    await writeFile(secretFile, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
+    await chmod(secretFile, 0o600);
+    const config = (node: 'a' | 'b', seeds: { host: string; port: number }[]) => validateConfig({
+      version: 1, engine: { id: `cgroups-${node}-${process.pid}` },
+      federation: { nodeId: node, secretFile, membership: { kind: 'swim', seeds, timing, downing: { strategy: 'off' } } },
+      tree: { id: 'app', intensity: 10, children: [{ id: 'w1', kind: 'counter' }, { id: 'w2', kind: 'counter', register: 'second' }] },
+    });
+    nodes.a = await bootEngine(config('a', []), { stateDir: join(dir, 'state'), kinds: [counter] });
+    const gossip = nodes.a.federation!.swimMembership!.gossipAddress;
+    nodes.b = await bootEngine(config('b', [{ host: '127.0.0.1', port: gossip.port }]), { stateDir: join(dir, 'state'), kinds: [counter] });
+    for (const n of ['a', 'b'] as const) clients[n] = await ControlClient.connect({ url: nodes[n]!.state!.url, token: nodes[n]!.state!.token });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const n of ['a', 'b'] as const) {
+      await clients[n]?.close();
+      await nodes[n]?.stop();
+    }
+  }, 60_000);
+
+  type Registry = { groups: { group: string; members: { node: string; addr: string }[] }[] };
+  const membersSeenBy = async (n: 'a' | 'b', group: string) => ((await clients[n]!.call('cluster.registry')) as Registry).groups.find((g) => g.group === group)?.members ?? [];
+
+  it('joins by path and by name; b sees both members; joining again is already; leaving takes one out everywhere', async () => {
+    const a = clients.a!;
+    const first = await a.call('cluster.joinGroup', { group: 'workers', target: '/user/app/w1' }) as Record<string, unknown>;
+    expect(first).toMatchObject({ nodeId: 'a', group: 'workers', path: '/user/app/w1', already: false, members: 1 });
+    const second = await a.call('cluster.joinGroup', { group: 'workers', target: 'second' }) as Record<string, unknown>;
+    expect(second).toMatchObject({ path: '/user/app/w2', already: false, members: 2 });
+    expect(await a.call('cluster.joinGroup', { group: 'workers', target: '/user/app/w1' })).toMatchObject({ already: true, members: 2 });
+    const seen = await until(async () => {
+      const members = await membersSeenBy('b', 'workers');
+      return members.length === 2 ? members : null;
+    }, 'b sees both members of workers');
+    expect(seen.map((m) => m.addr).sort()).toEqual([first.addr, second.addr].sort());
+    expect(seen.every((m) => m.node === 'a')).toBe(true);
+
+    expect(await a.call('cluster.leaveGroup', { group: 'workers', target: 'second' })).toMatchObject({ left: true, members: 1 });
+    expect(await a.call('cluster.leaveGroup', { group: 'workers', target: 'second' })).toMatchObject({ left: false, members: 1 });
+    await until(async () => ((await membersSeenBy('b', 'workers')).length === 1 ? true : null), 'b sees the one left');
+  });
+
+  it('refuses a bad group, an unknown target, and an actor of another node, naming the problem', async () => {
+    const a = clients.a!;
+    await expect(a.call('cluster.joinGroup', { group: '', target: '/user/app/w1' })).rejects.toMatchObject({ code: 'rpc/invalid-params', message: expect.stringMatching(/^cluster\.joinGroup: param "group"/) });
+    await expect(a.call('cluster.joinGroup', { group: 'g'.repeat(1025), target: '/user/app/w1' })).rejects.toMatchObject({
+      code: 'rpc/invalid-params', message: expect.stringMatching(/^cluster\.joinGroup: .*the group must be a non-empty string of at most/),
+    });
+    await expect(a.call('cluster.joinGroup', { group: 'workers', target: '/user/app/nobody' })).rejects.toMatchObject({ code: 'target/unknown' });
+    // b's actor cannot join from a: a group's members join on their own node.
+    const onB = await clients.b!.call('cluster.joinGroup', { group: 'mixed', target: '/user/app/w1' }) as Record<string, unknown>;
+    await expect(a.call('cluster.leaveGroup', { group: 'mixed', target: onB.addr })).rejects.toMatchObject({ code: expect.stringMatching(/^(rpc\/invalid-params|target\/unknown)$/) });
+  });
+
+  it('a member that exits leaves the group on its own; its restart is a new actor, not a member', async () => {
+    const a = clients.a!;
+    const joined = await a.call('cluster.joinGroup', { group: 'restarting', target: '/user/app/w2' }) as Record<string, unknown>;
+    await until(async () => ((await membersSeenBy('b', 'restarting')).length === 1 ? true : null), 'b sees the member');
+    await a.call('actor.kill', { target: '/user/app/w2' });
+    await until(async () => ((await membersSeenBy('b', 'restarting')).length === 0 ? true : null), 'the member gone, seen from b');
+    expect(await membersSeenBy('a', 'restarting')).toEqual([]);
+    // Restarted by its supervisor: another address, and not in the group until it joins again.
+    const again = await until(async () => {
+      try {
+        return await a.call('cluster.joinGroup', { group: 'restarting', target: '/user/app/w2' }) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    }, 'the restarted actor joins');
+    expect(again.addr).not.toBe(joined.addr);
+    expect(again).toMatchObject({ already: false, members: 1 });
+  });
+});
