@@ -10,8 +10,25 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, bootEngine, validateConfig, type RunningEngine } from '@pd/control';
-import { counter, until } from './control.test-util.js';
+import { ControlClient, bootEngine, configuredClaims, validateConfig, type RunningEngine } from '@pd/control';
+import { counter, issues, until } from './control.test-util.js';
+
+describe('config: clusterGroups', () => {
+  it('is a worker or supervisor field listing the groups its actor joins, and needs a federation', () => {
+    const tree = { id: 'app', children: [{ id: 'w', kind: 'counter', clusterGroups: ['pool'] }, { id: 's', clusterGroups: ['sups', 'all'], children: [{ id: 'x', kind: 'counter' }] }] };
+    expect(configuredClaims(validateConfig({ version: 1, federation: { nodeId: 'a' }, tree }).tree)).toEqual([
+      { group: 'pool', path: '/user/app/w', at: 'tree.children[0].clusterGroups[0]' },
+      { group: 'sups', path: '/user/app/s', at: 'tree.children[1].clusterGroups[0]' },
+      { group: 'all', path: '/user/app/s', at: 'tree.children[1].clusterGroups[1]' },
+    ]);
+    expect(issues({ version: 1, tree })).toEqual([
+      { path: 'tree.children[0].clusterGroups', message: 'process groups need a cluster: give the config a "federation" section' },
+      { path: 'tree.children[1].clusterGroups', message: 'process groups need a cluster: give the config a "federation" section' },
+    ]);
+    expect(issues({ version: 1, federation: { nodeId: 'a' }, tree: { id: 'app', children: [{ id: 'w', kind: 'counter', clusterGroups: ['pool', ''] }] } })[0]!.path)
+      .toBe('tree.children[0].clusterGroups[1]');
+  });
+});
 
 describe('process groups from the control plane, on two booted nodes', () => {
   const nodes: Record<'a' | 'b', RunningEngine | undefined> = { a: undefined, b: undefined };
@@ -26,7 +43,10 @@ describe('process groups from the control plane, on two booted nodes', () => {
     const config = (node: 'a' | 'b', seeds: { host: string; port: number }[]) => validateConfig({
       version: 1, engine: { id: `cgroups-${node}-${process.pid}` },
       federation: { nodeId: node, secretFile, membership: { kind: 'swim', seeds, timing, downing: { strategy: 'off' } } },
-      tree: { id: 'app', intensity: 10, children: [{ id: 'w1', kind: 'counter' }, { id: 'w2', kind: 'counter', register: 'second' }] },
+      tree: {
+        id: 'app', intensity: 20,
+        children: [{ id: 'w1', kind: 'counter' }, { id: 'w2', kind: 'counter', register: 'second' }, { id: 'kept', kind: 'counter', clusterGroups: ['pool', 'all'] }],
+      },
     });
     nodes.a = await bootEngine(config('a', []), { stateDir: join(dir, 'state'), kinds: [counter] });
     const gossip = nodes.a.federation!.swimMembership!.gossipAddress;
@@ -73,6 +93,39 @@ describe('process groups from the control plane, on two booted nodes', () => {
     // b's actor cannot join from a: a group's members join on their own node.
     const onB = await clients.b!.call('cluster.joinGroup', { group: 'mixed', target: '/user/app/w1' }) as Record<string, unknown>;
     await expect(a.call('cluster.leaveGroup', { group: 'mixed', target: onB.addr })).rejects.toMatchObject({ code: expect.stringMatching(/^(rpc\/invalid-params|target\/unknown)$/) });
+  });
+
+  it('a config clusterGroups membership is joined at start and kept across restarts; leave-group releases it, join-group keeps it again', async () => {
+    const a = clients.a!;
+    // Both nodes boot the same tree: each has its own configured member; these are a's.
+    const ofA = async (n: 'a' | 'b', group: string) => (await membersSeenBy(n, group)).filter((m) => m.node === 'a').map((m) => m.addr);
+    const kept = async () => {
+      const members = await ofA('b', 'pool');
+      return members.length === 1 ? members[0]! : null;
+    };
+    const first = await until(kept, 'the configured member of pool, seen from b');
+    expect(await ofA('b', 'all')).toEqual([first]);
+    await a.call('actor.kill', { target: '/user/app/kept' });
+    const second = await until(async () => {
+      const addr = await kept();
+      return addr !== null && addr !== first ? addr : null;
+    }, 'the restarted actor, a member of pool again');
+    const released = await a.call('cluster.leaveGroup', { group: 'pool', target: '/user/app/kept' }) as Record<string, unknown>;
+    expect(released).toMatchObject({ addr: second, left: true, released: true });
+    const configured = async () => ((await a.call('cluster.registry')) as { configured: { group?: string; state: string }[] }).configured.filter((c) => c.group !== undefined);
+    expect(await configured()).toEqual([
+      expect.objectContaining({ group: 'pool', path: '/user/app/kept', state: 'released' }),
+      expect.objectContaining({ group: 'all', path: '/user/app/kept', state: 'held' }),
+    ]);
+    // Released: a restart does not join pool again (all, still kept, it does).
+    await a.call('actor.kill', { target: '/user/app/kept' });
+    const third = await until(async () => {
+      const all = await ofA('b', 'all');
+      return all.length === 1 && all[0] !== second ? all[0]! : null;
+    }, 'the next incarnation in all');
+    expect(await ofA('a', 'pool')).toEqual([]);
+    expect(await a.call('cluster.joinGroup', { group: 'pool', target: '/user/app/kept' })).toMatchObject({ addr: third, already: false });
+    expect((await configured()).map((c) => c.state)).toEqual(['held', 'held']);
   });
 
   it('a member that exits leaves the group on its own; its restart is a new actor, not a member', async () => {

@@ -117,7 +117,8 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
     const group = ctx.arg(1, 'GROUP');
     const r = await ctx.call('cluster.leaveGroup', { group, target: ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)') });
     if (ctx.json) return ctx.output.data(r);
-    ctx.output.text(r.left ? `${r.addr} (${r.path}) left ${group} on node ${r.nodeId}: ${r.members} member${r.members === 1 ? '' : 's'} left as this node sees it` : `${r.addr} (${r.path}) was not in ${group}`);
+    const released = r.released === true ? `; the config's clusterGroups membership is released (not joined again until \`pd cluster join-group\` or a restart)` : '';
+    ctx.output.text(`${r.left ? `${r.addr} (${r.path}) left ${group} on node ${r.nodeId}: ${r.members} member${r.members === 1 ? '' : 's'} left as this node sees it` : `${r.addr} (${r.path}) was not in ${group}`}${released}`);
   },
   'set-secret': async (ctx) => {
     const files = ctx.positionals.slice(1);

@@ -87,19 +87,23 @@ export const clusterMethods: MethodTable = {
       const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
       const already = federation.groups.members(group).some((m) => m.equals(addr));
       groupCall(() => federation.groups.join(group, addr), 'cluster.joinGroup', group);
+      // A config clusterGroups membership of this actor, released by leave-group: kept again.
+      host.clusterNames?.rearm(group, addr, 'group', info.path);
       return toWire({ nodeId: federation.nodeId, group, addr, path: info.path, already, members: federation.groups.members(group).length });
     },
   },
   'cluster.leaveGroup': {
     params: ['group', 'target'],
-    summary: 'Take a live actor of this node (address, path or local name) out of a process group; left is false when it was not a member.',
+    summary: 'Take a live actor of this node (address, path or local name) out of a process group; left is false when it was not a member. A config clusterGroups membership of that actor is released too (released: true): not joined again until cluster.joinGroup or a restart.',
     run: async (p, host) => {
       const federation = runningFederation(host, 'leave a process group');
       const group = p.string('group');
       groupCall(() => federation.groups.members(group), 'cluster.leaveGroup', group);
       const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
       const left = groupCall(() => federation.groups.leave(group, addr), 'cluster.leaveGroup', group);
-      return toWire({ nodeId: federation.nodeId, group, addr, path: info.path, left, members: federation.groups.members(group).length });
+      // A config clusterGroups membership is no longer kept (until join-group or a restart).
+      const released = host.clusterNames?.release(group, 'group', info.path) ?? false;
+      return toWire({ nodeId: federation.nodeId, group, addr, path: info.path, left, released, members: federation.groups.members(group).length });
     },
   },
   'cluster.registerPrefix': {
