@@ -6,12 +6,9 @@
  * leaving takes it out everywhere; bad input is refused naming the problem; an exit takes
  * the member out on its own.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, bootEngine, configuredClaims, validateConfig, type RunningEngine } from '@pd/control';
-import { counter, issues, until } from './control.test-util.js';
+import { configuredClaims, validateConfig } from '@pd/control';
+import { bootPair, issues, until, type NodePair } from './control.test-util.js';
 
 describe('config: clusterGroups', () => {
   it('is a worker or supervisor field listing the groups its actor joins, and needs a federation', () => {
@@ -31,35 +28,18 @@ describe('config: clusterGroups', () => {
 });
 
 describe('process groups from the control plane, on two booted nodes', () => {
-  const nodes: Record<'a' | 'b', RunningEngine | undefined> = { a: undefined, b: undefined };
-  const clients: Record<'a' | 'b', ControlClient | undefined> = { a: undefined, b: undefined };
-  const timing = { probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50, pushPullIntervalMs: 2000 };
+  let pair: NodePair;
+  let clients: NodePair['clients'];
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pd-cgroups-'));
-    const secretFile = join(dir, 'cluster.secret');
-    await writeFile(secretFile, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
-    await chmod(secretFile, 0o600);
-    const config = (node: 'a' | 'b', seeds: { host: string; port: number }[]) => validateConfig({
-      version: 1, engine: { id: `cgroups-${node}-${process.pid}` },
-      federation: { nodeId: node, secretFile, membership: { kind: 'swim', seeds, timing, downing: { strategy: 'off' } } },
-      tree: {
-        id: 'app', intensity: 20,
-        children: [{ id: 'w1', kind: 'counter' }, { id: 'w2', kind: 'counter', register: 'second' }, { id: 'kept', kind: 'counter', clusterGroups: ['pool', 'all'] }],
-      },
-    });
-    nodes.a = await bootEngine(config('a', []), { stateDir: join(dir, 'state'), kinds: [counter] });
-    const gossip = nodes.a.federation!.swimMembership!.gossipAddress;
-    nodes.b = await bootEngine(config('b', [{ host: '127.0.0.1', port: gossip.port }]), { stateDir: join(dir, 'state'), kinds: [counter] });
-    for (const n of ['a', 'b'] as const) clients[n] = await ControlClient.connect({ url: nodes[n]!.state!.url, token: nodes[n]!.state!.token });
+    pair = await bootPair('cgroups', () => ({
+      id: 'app', intensity: 20,
+      children: [{ id: 'w1', kind: 'counter' }, { id: 'w2', kind: 'counter', register: 'second' }, { id: 'kept', kind: 'counter', clusterGroups: ['pool', 'all'] }],
+    }));
+    ({ clients } = pair);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const n of ['a', 'b'] as const) {
-      await clients[n]?.close();
-      await nodes[n]?.stop();
-    }
-  }, 60_000);
+  afterAll(() => pair?.stop(), 60_000);
 
   type Registry = { groups: { group: string; members: { node: string; addr: string }[] }[] };
   const membersSeenBy = async (n: 'a' | 'b', group: string) => ((await clients[n]!.call('cluster.registry')) as Registry).groups.find((g) => g.group === group)?.members ?? [];
