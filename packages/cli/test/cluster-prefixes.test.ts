@@ -4,8 +4,10 @@
  * `prefixConflicts` as tables after the names, the config's `clusterPrefix`es not held here,
  * and a `prefix-conflict` event as a line. A result from an engine that predates prefixes
  * (no such fields) prints as before. And `pd cluster register-prefix` / `unregister-prefix`:
- * the control calls they make and what they print (against a stand-in for the engine).
+ * the control calls they make and what they print (against a stand-in for the engine), as
+ * for `join-group`, `leave-group` and `set-secret`.
  */
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { printClusterNames } from '../src/commands/inspect.js';
 import { formatEvent } from '../src/commands/events.js';
@@ -51,21 +53,41 @@ describe('pd: the cluster registry\'s path prefixes', () => {
   });
 });
 
+/** Runs `pd cluster ARGS` against a stand-in engine answering every call with `reply`; the calls made and the text printed. */
+async function run(args: string[], reply: Record<string, unknown>): Promise<{ calls: [string, unknown][]; text: string }> {
+  const calls: [string, unknown][] = [];
+  const out: string[] = [];
+  const output = { text: (s: string) => out.push(s), data: (d: unknown) => out.push(JSON.stringify(d)) };
+  const ctx = new (class extends CommandContext {
+    override async call<T>(method: string, params?: Record<string, unknown>): Promise<T> {
+      calls.push([method, params]);
+      return reply as T;
+    }
+  })(clusterCommand, args, {}, output as never, {}, new Promise(() => {}));
+  await clusterCommand.run(ctx);
+  return { calls, text: out.join('\n') };
+}
+
+describe('pd cluster join-group / leave-group / set-secret', () => {
+  it('join-group and leave-group call with the group and target, and print what happened', async () => {
+    const joined = await run(['join-group', 'workers', '/user/app/w1'], { nodeId: 'a', group: 'workers', addr: '<1.0.1.1>', path: '/user/app/w1', already: false, members: 3 });
+    expect(joined.calls).toEqual([['cluster.joinGroup', { group: 'workers', target: '/user/app/w1' }]]);
+    expect(joined.text).toBe('<1.0.1.1> (/user/app/w1) joined workers on node a: 3 members as this node sees it (it leaves when it exits; a restart is a new actor)');
+    const left = await run(['leave-group', 'workers', '/user/app/w1'], { nodeId: 'a', group: 'workers', addr: '<1.0.1.1>', path: '/user/app/w1', left: false, members: 2 });
+    expect(left.calls).toEqual([['cluster.leaveGroup', { group: 'workers', target: '/user/app/w1' }]]);
+    expect(left.text).toBe('<1.0.1.1> (/user/app/w1) was not in workers');
+    await expect(run(['join-group', 'workers'], {})).rejects.toBeInstanceOf(UsageError);
+    await expect(run(['leave-group', 'workers', 'x', 'y'], {})).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('set-secret sends absolute paths (the engine reads them), and needs a file', async () => {
+    const r = await run(['set-secret', 'new.secret', '/etc/pd/old.secret'], { nodeId: 'a', secretFile: 'x', acceptFiles: [] });
+    expect(r.calls).toEqual([['cluster.setSecrets', { secretFile: resolve('new.secret'), acceptFiles: ['/etc/pd/old.secret'] }]]);
+    await expect(run(['set-secret'], {})).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
 describe('pd cluster register-prefix / unregister-prefix', () => {
-  /** Runs `pd cluster ARGS` against a stand-in engine answering every call with `reply`; the calls made and the text printed. */
-  async function run(args: string[], reply: Record<string, unknown>): Promise<{ calls: [string, unknown][]; text: string }> {
-    const calls: [string, unknown][] = [];
-    const out: string[] = [];
-    const output = { text: (s: string) => out.push(s), data: (d: unknown) => out.push(JSON.stringify(d)) };
-    const ctx = new (class extends CommandContext {
-      override async call<T>(method: string, params?: Record<string, unknown>): Promise<T> {
-        calls.push([method, params]);
-        return reply as T;
-      }
-    })(clusterCommand, args, {}, output as never, {}, new Promise(() => {}));
-    await clusterCommand.run(ctx);
-    return { calls, text: out.join('\n') };
-  }
   const claimed = { nodeId: 'a', prefix: '/user/app/orders', node: 'a', clock: 2048, addr: '<1.0.2.1>', path: '/user/app/orders', already: false };
 
   it('claims PREFIX for the actor at it by default, or for TARGET', async () => {

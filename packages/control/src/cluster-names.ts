@@ -12,6 +12,11 @@
  * `unregister-prefix`) releases a configured claim (the keeper stops keeping it) until `pd
  * cluster register` (`register-prefix`) makes it again or the engine restarts.
  *
+ * Process groups from the config are kept by the same loop: an entry with `"clusterGroups":
+ * [GROUP...]` has each incarnation of its actor join each group (a group has many members, so
+ * there is no holder to wait for: the actor is a member, or it joins). `pd cluster
+ * leave-group` releases such a membership, `pd cluster join-group` keeps it again.
+ *
  * On a multi-core engine the actor may run on any core: one on core 0 is found at once
  * (`engine.resolve`); one on another core (kept on core 0 by a stand-in, or under a parent
  * of its own core) by asking the cores for what runs at its path (the runtime's `multiCore`
@@ -48,8 +53,19 @@ export interface ConfiguredPrefix {
   readonly at: string;
 }
 
-/** A claim the config makes: a name (has `name`) or a path prefix (has `prefix`). */
-export type ConfiguredClaim = ConfiguredName | ConfiguredPrefix;
+/** A `clusterGroups` entry of the config's tree: the entry's actor, a member of `group`. */
+export interface ConfiguredGroup {
+  readonly group: string;
+  readonly path: string;
+  /** Where the config declares it (`tree.children[0].clusterGroups[1]`). */
+  readonly at: string;
+}
+
+/** A claim the config makes: a name (has `name`), a path prefix (has `prefix`) or a group membership (has `group`). */
+export type ConfiguredClaim = ConfiguredName | ConfiguredPrefix | ConfiguredGroup;
+
+/** What the keeper keeps: a registry claim (`name`, `prefix`) or a process group membership. */
+export type ConfiguredKind = ClaimKind | 'group';
 
 /**
  * What the keeper says of a configured claim: `held` (by its actor, here), `elsewhere`
@@ -69,7 +85,7 @@ export type ConfiguredStatus = ConfiguredClaim & {
 /** How often the keeper looks at its claims, ms. */
 export const KEEP_INTERVAL_MS = 200;
 
-/** The claims of `tree` (its `clusterName`s and `clusterPrefix`es), in tree order. */
+/** The claims of `tree` (its `clusterName`s, `clusterPrefix`es and `clusterGroups`), in tree order. */
 export function configuredClaims(tree: TreeSection): ConfiguredClaim[] {
   const out: ConfiguredClaim[] = [];
   const walk = (children: readonly ChildSpec[], parent: string, at: string): void => {
@@ -77,6 +93,7 @@ export function configuredClaims(tree: TreeSection): ConfiguredClaim[] {
       const path = `${parent}/${child.id}`;
       if (child.clusterName !== undefined) out.push({ name: child.clusterName, path, at: `${at}[${i}].clusterName` });
       if (child.clusterPrefix === true) out.push({ prefix: path, path, at: `${at}[${i}].clusterPrefix` });
+      (child.clusterGroups ?? []).forEach((group, j) => out.push({ group, path, at: `${at}[${i}].clusterGroups[${j}]` }));
       if (child.children !== undefined) walk(child.children, path, `${at}[${i}].children`);
     });
   };
@@ -90,12 +107,12 @@ export function configuredNames(tree: TreeSection): ConfiguredName[] {
 }
 
 /** Which kind of claim `claim` is. */
-export function claimKind(claim: ConfiguredClaim): ClaimKind {
-  return 'prefix' in claim ? 'prefix' : 'name';
+export function claimKind(claim: ConfiguredClaim): ConfiguredKind {
+  return 'prefix' in claim ? 'prefix' : 'group' in claim ? 'group' : 'name';
 }
 
 function claimKey(claim: ConfiguredClaim): string {
-  return 'prefix' in claim ? claim.prefix : claim.name;
+  return 'prefix' in claim ? claim.prefix : 'group' in claim ? claim.group : claim.name;
 }
 
 /** A claim's holder as the registry shows it. */
@@ -159,22 +176,22 @@ export class ClusterNameKeeper {
     this.timer = null;
   }
 
-  /** The configured claim of `kind` for `key` (a name, or a prefix), if any. */
-  configured(key: string, kind: ClaimKind = 'name'): ConfiguredClaim | undefined {
-    return this.claims.find((c) => claimKind(c) === kind && claimKey(c) === key);
+  /** The configured claim of `kind` for `key` (a name, a prefix, a group), if any; for a group, the one of the actor at `path`. */
+  configured(key: string, kind: ConfiguredKind = 'name', path?: string): ConfiguredClaim | undefined {
+    return this.claims.find((c) => claimKind(c) === kind && claimKey(c) === key && (path === undefined || c.path === path));
   }
 
-  /** `pd cluster unregister` (`unregister-prefix`): stop keeping `key` (true when it is a configured one). */
-  release(key: string, kind: ClaimKind = 'name'): boolean {
-    const claim = this.configured(key, kind);
+  /** `pd cluster unregister` (`unregister-prefix`, `leave-group`): stop keeping `key` (true when it is a configured one). */
+  release(key: string, kind: ConfiguredKind = 'name', path?: string): boolean {
+    const claim = this.configured(key, kind, path);
     if (claim === undefined) return false;
     this.released.add(claim);
     return true;
   }
 
-  /** `pd cluster register` (`register-prefix`) of a configured claim for its configured actor (`addr`): keep it again. */
-  rearm(key: string, addr?: AnyAddr, kind: ClaimKind = 'name'): void {
-    const claim = this.configured(key, kind);
+  /** `pd cluster register` (`register-prefix`, `join-group`) of a configured claim for its configured actor (`addr`): keep it again. */
+  rearm(key: string, addr?: AnyAddr, kind: ConfiguredKind = 'name', path?: string): void {
+    const claim = this.configured(key, kind, path);
     if (claim === undefined) return;
     this.released.delete(claim);
     this.errors.delete(claim);
@@ -190,7 +207,7 @@ export class ClusterNameKeeper {
     const lookups: Promise<void>[] = [];
     for (const claim of this.claims) {
       // Held: ours (this incarnation: the registry drops an exited holder's claims), or another node's.
-      if (this.released.has(claim) || this.holder(claim) !== undefined) continue;
+      if (this.released.has(claim) || this.settled(claim)) continue;
       const addr = this.actorAt(claim.path);
       if (addr !== undefined) this.claim(claim, addr);
       else if (!this.looking.has(claim)) lookups.push(this.lookElsewhere(claim));
@@ -203,6 +220,11 @@ export class ClusterNameKeeper {
     const running = this.federation.running;
     return this.claims.map((c): ConfiguredStatus => {
       if (this.released.has(c)) return { ...c, state: 'released' };
+      if ('group' in c) {
+        if (running && this.isMember(c)) return { ...c, state: 'held' };
+        const error = this.errors.get(c);
+        return error !== undefined && this.actorAt(c.path) !== undefined ? { ...c, state: 'failed', error } : { ...c, state: 'waiting' };
+      }
       const holder = running ? this.holder(c) : undefined;
       const addr = this.actorAt(c.path) ?? this.registered.get(c);
       if (holder !== undefined && holder.node === this.federation.nodeId && addr !== undefined && holder.addr.equals(addr)) return { ...c, state: 'held' };
@@ -215,13 +237,26 @@ export class ClusterNameKeeper {
 
   // --- internal ---
 
+  /** A registry claim's holder (a group membership has none). */
   private holder(claim: ConfiguredClaim): ClaimHolder | undefined {
-    return CLAIMS[claimKind(claim)].holder(this.federation.registry, claimKey(claim));
+    return 'group' in claim ? undefined : CLAIMS[claimKind(claim) as ClaimKind].holder(this.federation.registry, claimKey(claim));
+  }
+
+  /** Nothing to do for `claim` now: held (here or elsewhere), or a group membership its actor has. */
+  private settled(claim: ConfiguredClaim): boolean {
+    return 'group' in claim ? this.isMember(claim) : this.holder(claim) !== undefined;
+  }
+
+  /** Whether the actor last joined for a configured group membership is still a member (an exit takes it out). */
+  private isMember(claim: ConfiguredGroup): boolean {
+    const addr = this.registered.get(claim);
+    return addr !== undefined && this.federation.groups.localMembers(claim.group).some((m) => m.equals(addr));
   }
 
   private claim(claim: ConfiguredClaim, addr: AnyAddr): void {
     try {
-      CLAIMS[claimKind(claim)].claim(this.federation.registry, claimKey(claim), addr);
+      if ('group' in claim) this.federation.groups.join(claim.group, addr);
+      else CLAIMS[claimKind(claim) as ClaimKind].claim(this.federation.registry, claimKey(claim), addr);
       this.registered.set(claim, addr);
       this.errors.delete(claim);
     } catch (error) {
@@ -253,7 +288,7 @@ export class ClusterNameKeeper {
     return cores.list({ path }).then((found) => {
       this.looking.delete(claim);
       const actor = found.find((a) => a.path === path && a.kind !== STAND_IN_KIND);
-      if (actor === undefined || !this.federation.running || this.released.has(claim) || this.holder(claim) !== undefined) return;
+      if (actor === undefined || !this.federation.running || this.released.has(claim) || this.settled(claim)) return;
       this.claim(claim, actor.addr);
     }, () => {
       this.looking.delete(claim);

@@ -6,12 +6,9 @@
  * as two nodes (SWIM on loopback), each with its control plane, asked through a real
  * `ControlClient`.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, bootEngine, configuredClaims, validateConfig, type RunningEngine } from '@pd/control';
-import { counter, issues, until } from './control.test-util.js';
+import { configuredClaims, validateConfig } from '@pd/control';
+import { bootPair, issues, until, type NodePair } from './control.test-util.js';
 
 describe('config: clusterPrefix', () => {
   const tree = (children: unknown[]) => ({ id: 'app', children });
@@ -38,35 +35,24 @@ describe('config: clusterPrefix', () => {
 });
 
 describe('cluster path prefixes on two booted nodes', () => {
-  const nodes: Record<'a' | 'b', RunningEngine | undefined> = { a: undefined, b: undefined };
-  const clients: Record<'a' | 'b', ControlClient | undefined> = { a: undefined, b: undefined };
-  const timing = { probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50, pushPullIntervalMs: 2000 };
+  let pair: NodePair;
+  let nodes: NodePair['nodes'];
+  let clients: NodePair['clients'];
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pd-cprefix-'));
-    const secretFile = join(dir, 'cluster.secret');
-    await writeFile(secretFile, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
-    await chmod(secretFile, 0o600);
-    const config = (node: 'a' | 'b', seeds: { host: string; port: number }[], children: unknown[]) => validateConfig({
-      version: 1, engine: { id: `cprefix-${node}-${process.pid}` },
-      federation: { nodeId: node, secretFile, membership: { kind: 'swim', seeds, timing, downing: { strategy: 'off' } } },
-      tree: { id: 'app', intensity: 10, children },
-    });
-    nodes.a = await bootEngine(config('a', [], [
-      { id: 'orders', clusterPrefix: true, intensity: 10, children: [{ id: 'o1', kind: 'counter', args: { start: 3 } }] },
-      { id: 'pay', kind: 'counter', args: { start: 7 }, clusterPrefix: true },
-    ]), { stateDir: join(dir, 'state'), kinds: [counter] });
-    const gossip = nodes.a.federation!.swimMembership!.gossipAddress;
-    nodes.b = await bootEngine(config('b', [{ host: '127.0.0.1', port: gossip.port }], [{ id: 'spare', kind: 'counter', args: { start: 1 } }]), { stateDir: join(dir, 'state'), kinds: [counter] });
-    for (const n of ['a', 'b'] as const) clients[n] = await ControlClient.connect({ url: nodes[n]!.state!.url, token: nodes[n]!.state!.token });
+    pair = await bootPair('cprefix', (node) => ({
+      id: 'app', intensity: 10,
+      children: node === 'a'
+        ? [
+          { id: 'orders', clusterPrefix: true, intensity: 10, children: [{ id: 'o1', kind: 'counter', args: { start: 3 } }] },
+          { id: 'pay', kind: 'counter', args: { start: 7 }, clusterPrefix: true },
+        ]
+        : [{ id: 'spare', kind: 'counter', args: { start: 1 } }],
+    }));
+    ({ nodes, clients } = pair);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const n of ['a', 'b'] as const) {
-      await clients[n]?.close();
-      await nodes[n]?.stop();
-    }
-  }, 60_000);
+  afterAll(() => pair?.stop(), 60_000);
 
   type Registry = { prefixes: { prefix: string; node: string; addr: string }[]; configured: Record<string, unknown>[] };
   const registry = async (n: 'a' | 'b') => (await clients[n]!.call('cluster.registry')) as Registry;

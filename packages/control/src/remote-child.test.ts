@@ -6,42 +6,19 @@
  * of the child starts a fresh one on b and stops the old one there. Every wait is for what
  * the nodes report.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, bootEngine, validateConfig, type RunningEngine } from '@pd/control';
-import { counter, until } from './control.test-util.js';
+import { bootPair, until, type NodePair } from './control.test-util.js';
 
 describe('a config worker placed on another node', () => {
-  const nodes: Record<'a' | 'b', RunningEngine | undefined> = { a: undefined, b: undefined };
-  const clients: Record<'a' | 'b', ControlClient | undefined> = { a: undefined, b: undefined };
-  const timing = { probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50, pushPullIntervalMs: 2000 };
+  let pair: NodePair;
+  let clients: NodePair['clients'];
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pd-remote-child-'));
-    const secretFile = join(dir, 'cluster.secret');
-    await writeFile(secretFile, 'a cluster secret of more than sixteen bytes\n', { mode: 0o600 });
-    await chmod(secretFile, 0o600);
-    const config = (node: 'a' | 'b', seeds: { host: string; port: number }[], children: unknown[]) => validateConfig({
-      version: 1, engine: { id: `remote-child-${node}-${process.pid}` },
-      federation: { nodeId: node, secretFile, membership: { kind: 'swim', seeds, timing, downing: { strategy: 'off' } } },
-      tree: { id: 'app', intensity: 10, backoff: { initialMs: 100, maxMs: 1000 }, children },
-    });
-    nodes.b = await bootEngine(config('b', [], []), { stateDir: join(dir, 'state'), kinds: [counter] });
-    const gossip = nodes.b.federation!.swimMembership!.gossipAddress;
-    nodes.a = await bootEngine(config('a', [{ host: '127.0.0.1', port: gossip.port }], [
-      { id: 'pay', kind: 'counter', args: { start: 7 }, placement: { node: 'b' } },
-    ]), { stateDir: join(dir, 'state'), kinds: [counter] });
-    for (const n of ['a', 'b'] as const) clients[n] = await ControlClient.connect({ url: nodes[n]!.state!.url, token: nodes[n]!.state!.token });
+    pair = await bootPair('remote-child', (node) => ({ id: 'app', intensity: 10, backoff: { initialMs: 100, maxMs: 1000 }, children: node === 'a' ? [{ id: 'pay', kind: 'counter', args: { start: 7 }, placement: { node: 'b' } }] : [] }), 'b');
+    ({ clients } = pair);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const n of ['a', 'b'] as const) {
-      await clients[n]?.close();
-      await nodes[n]?.stop();
-    }
-  }, 60_000);
+  afterAll(() => pair?.stop(), 60_000);
 
   const counters = async (n: 'a' | 'b') => ((await clients[n]!.call('actor.list', { kind: 'counter' })) as { actors: { path: string; addr: string }[] }).actors;
 

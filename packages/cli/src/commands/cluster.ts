@@ -18,23 +18,23 @@ import { EXIT, UsageError } from '../exit.js';
 import { bytes, duration, keyValues, table } from '../output.js';
 import { printClusterNames } from './inspect.js';
 
-const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'set-secret', 'names', 'register', 'unregister', 'register-prefix', 'unregister-prefix'] as const;
+const SUBCOMMANDS = ['status', 'peers', 'members', 'join', 'leave', 'set-secret', 'names', 'register', 'unregister', 'register-prefix', 'unregister-prefix', 'join-group', 'leave-group'] as const;
 /** How many positionals each subcommand takes at most (join: any number of seeds). */
-const MAX_ARGS: Partial<Record<Subcommand, number>> = { register: 3, unregister: 2, 'register-prefix': 3, 'unregister-prefix': 2 };
+const MAX_ARGS: Partial<Record<Subcommand, number>> = { register: 3, unregister: 2, 'register-prefix': 3, 'unregister-prefix': 2, 'join-group': 3, 'leave-group': 3 };
 type Subcommand = (typeof SUBCOMMANDS)[number];
 const JOIN_WAIT_MS = 10_000;
 const JOIN_POLL_MS = 200;
 
 export const clusterCommand: Command = {
   name: 'cluster',
-  args: 'status | peers | members | join HOST:PORT... | leave | set-secret SECRET_FILE [ACCEPT_FILE...] | names | register NAME TARGET | unregister NAME | register-prefix PREFIX [TARGET] | unregister-prefix PREFIX',
-  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; take a step of rotating the cluster secret (set-secret: prove and send with SECRET_FILE, accept ACCEPT_FILEs too); list, register and unregister cluster names (names every node resolves) and path prefixes (subtrees every node resolves to this one).',
+  args: 'status | peers | members | join HOST:PORT... | leave | set-secret SECRET_FILE [ACCEPT_FILE...] | names | register NAME TARGET | unregister NAME | register-prefix PREFIX [TARGET] | unregister-prefix PREFIX | join-group GROUP TARGET | leave-group GROUP TARGET',
+  summary: 'Show the engine\'s cluster (federation): this node and its counters, each peer\'s connection, frames and bytes each way, queue depth and when it was last heard, or each member\'s state (alive, suspect, dead, left) and incarnation; join it through seeds (their gossip HOST:PORT, SWIM only) or leave it; take a step of rotating the cluster secret (set-secret: prove and send with SECRET_FILE, accept ACCEPT_FILEs too); list, register and unregister cluster names (names every node resolves) and path prefixes (subtrees every node resolves to this one); add an actor of this engine to a process group, or take it out (join-group, leave-group).',
   needsEngine: true,
   options: {
     wait: { type: 'string', value: 'MS', help: `join: how long to wait for a seed's answer (default ${JOIN_WAIT_MS})` },
   },
   run: async (ctx) => {
-    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, set-secret, names, register, unregister, register-prefix or unregister-prefix');
+    const sub = ctx.arg(0, 'SUBCOMMAND: status, peers, members, join, leave, set-secret, names, register, unregister, register-prefix, unregister-prefix, join-group or leave-group');
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new UsageError(`pd cluster: unknown subcommand "${sub}" (${SUBCOMMANDS.join(', ')})`, `usage: pd cluster ${clusterCommand.args}`);
     }
@@ -107,6 +107,19 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
   unregister: unregisterClaim('name'),
   'register-prefix': registerClaim('prefix'),
   'unregister-prefix': unregisterClaim('prefix'),
+  'join-group': async (ctx) => {
+    const group = ctx.arg(1, 'GROUP');
+    const r = await ctx.call('cluster.joinGroup', { group, target: ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)') });
+    if (ctx.json) return ctx.output.data(r);
+    ctx.output.text(`${r.already ? `${r.addr} (${r.path}) is already in` : `${r.addr} (${r.path}) joined`} ${group} on node ${r.nodeId}: ${r.members} member${r.members === 1 ? '' : 's'} as this node sees it (it leaves when it exits; a restart is a new actor)`);
+  },
+  'leave-group': async (ctx) => {
+    const group = ctx.arg(1, 'GROUP');
+    const r = await ctx.call('cluster.leaveGroup', { group, target: ctx.arg(2, 'TARGET (an address, path or name of an actor of this engine)') });
+    if (ctx.json) return ctx.output.data(r);
+    const released = r.released === true ? `; the config's clusterGroups membership is released (not joined again until \`pd cluster join-group\` or a restart)` : '';
+    ctx.output.text(`${r.left ? `${r.addr} (${r.path}) left ${group} on node ${r.nodeId}: ${r.members} member${r.members === 1 ? '' : 's'} left as this node sees it` : `${r.addr} (${r.path}) was not in ${group}`}${released}`);
+  },
   'set-secret': async (ctx) => {
     const files = ctx.positionals.slice(1);
     if (files.length === 0) throw new UsageError('pd cluster set-secret: name the file of the secret to prove with, then any files of secrets to accept too', `usage: pd cluster ${clusterCommand.args}`);

@@ -154,11 +154,13 @@ export function printClusterNames(ctx: CommandContext, result: any): void {
   // The config's claims not held here: names (`clusterName`), then path prefixes (`clusterPrefix`, an entry with `prefix`).
   const configured = (result.configured ?? []).filter((c: any) => c.state !== 'held');
   const state = (c: any): string => (c.state === 'elsewhere' ? `held by node ${c.node}` : c.state === 'failed' ? `failed: ${c.error}` : c.state === 'waiting' ? 'waiting (its actor is not running)'
-    : `released (pd cluster ${c.prefix === undefined ? 'unregister' : 'unregister-prefix'})`);
-  const names = configured.filter((c: any) => c.prefix === undefined);
+    : `released (pd cluster ${c.prefix !== undefined ? 'unregister-prefix' : c.group !== undefined ? 'leave-group' : 'unregister'})`);
+  const names = configured.filter((c: any) => c.prefix === undefined && c.group === undefined);
   if (names.length > 0) ctx.output.text(`\nconfig names not held here:\n${table(['NAME', 'PATH', 'STATE'], names.map((c: any) => [c.name, c.path, state(c)]))}`);
   const claimed = configured.filter((c: any) => c.prefix !== undefined);
   if (claimed.length > 0) ctx.output.text(`\nconfig path prefixes not held here:\n${table(['PREFIX', 'STATE'], claimed.map((c: any) => [c.prefix, state(c)]))}`);
+  const memberships = configured.filter((c: any) => c.group !== undefined);
+  if (memberships.length > 0) ctx.output.text(`\nconfig group memberships not joined here:\n${table(['GROUP', 'PATH', 'STATE'], memberships.map((c: any) => [c.group, c.path, state(c)]))}`);
   const side = (x: any): string => `${x.node} (clock ${x.clock})`;
   if (result.conflicts.length > 0) {
     ctx.output.text(`\nconflicts lost here:\n${table(['NAME', 'LOSER', 'WINNER'], result.conflicts.map((c: any) => [c.name, side(c.loser), side(c.winner)]))}`);

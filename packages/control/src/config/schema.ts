@@ -188,6 +188,10 @@ export const CONFIG_SCHEMA = {
         shutdown: { $ref: '#/definitions/shutdown' },
         register: { ...NAME, description: 'Worker: a unique name to register it under.' },
         clusterName: { ...NAME, description: 'Worker: a name to register it under in the cluster registry (needs `federation`): kept registered, for each incarnation of the actor, whenever no other node holds it.' },
+        clusterGroups: {
+          type: 'array', maxItems: 16, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 1024 },
+          description: 'Worker or supervisor: process groups its actor joins (needs `federation`): every node lists it among each group\'s members, and group sends and publishes reach it. Kept: each incarnation of the actor joins again.',
+        },
         clusterPrefix: { type: 'boolean', description: 'Worker or supervisor: claim its own path (`/user/ROOT/.../ID`) as a path prefix in the cluster registry, held by its actor (needs `federation`): every node resolves paths at and below it to this node. Kept claimed, for each incarnation of the actor, whenever no other node holds it.' },
         mailbox: {
           type: 'object',

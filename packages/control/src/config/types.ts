@@ -70,6 +70,8 @@ export interface ChildSpec {
   readonly clusterName?: string;
   /** Worker or supervisor: claim its own path as a cluster path prefix (needs `federation`); kept like `clusterName`. */
   readonly clusterPrefix?: boolean;
+  /** Worker or supervisor: process groups its actor joins, each incarnation (needs `federation`); kept like `clusterName`. */
+  readonly clusterGroups?: readonly string[];
   readonly mailbox?: {
     readonly capacity?: number;
     readonly overflow?: 'drop-newest' | 'drop-oldest' | 'reject' | 'backpressure';

@@ -208,6 +208,9 @@ function clusterClaimIssues(raw: Record<string, any>): ConfigIssue[] {
       const path = `${at}[${i}]`;
       if (typeof child !== 'object' || child === null) return;
       if (child.clusterPrefix === true && noCluster) out.push({ path: `${path}.clusterPrefix`, message: 'a cluster path prefix needs a cluster: give the config a "federation" section' });
+      if (Array.isArray(child.clusterGroups) && child.clusterGroups.length > 0 && noCluster) {
+        out.push({ path: `${path}.clusterGroups`, message: 'process groups need a cluster: give the config a "federation" section' });
+      }
       if (child.placement !== undefined && noCluster) out.push({ path: `${path}.placement`, message: 'a placement on another node needs a cluster: give the config a "federation" section' });
       if (child.children !== undefined) return walk(child.children, `${path}.children`, depth + 1);
       const name = child.clusterName;

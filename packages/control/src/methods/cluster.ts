@@ -3,7 +3,8 @@
  * its peers, from `federation.stats()`, `members()` and `recentEvents()`, and those that
  * act: `cluster.join` (through seeds, SWIM only), `cluster.leave`, `cluster.setSecrets` (a
  * step of rotating the cluster secret, from files), `cluster.register` /
- * `cluster.unregister` (names in the cluster registry) and `cluster.registerPrefix` /
+ * `cluster.unregister` (names in the cluster registry), `cluster.joinGroup` /
+ * `cluster.leaveGroup` (process groups) and `cluster.registerPrefix` /
  * `cluster.unregisterPrefix` (path prefixes), beside those the config's `clusterName`s and
  * `clusterPrefix`es keep (cluster-names.ts; one code path for both kinds of claim).
  * `cluster.registry` lists the path prefixes claimed in the cluster registry too. An engine
@@ -74,6 +75,36 @@ export const clusterMethods: MethodTable = {
     params: ['name'],
     summary: 'Drop a cluster name this node holds (a config clusterName is also released: no longer kept). Refused (cluster/name-taken) for a name another node holds; target/unknown for a name nobody holds.',
     run: (p, host) => unregisterClaim(host, 'name', p.string('name')),
+  },
+  'cluster.joinGroup': {
+    params: ['group', 'target'],
+    summary: 'Add a live actor of this node, on any of its cores (address, path or local name), to a process group (created on first join): every node sees it among the group\'s members, and group sends and publishes reach it. It leaves when it exits (a restarted actor is a new one: join it again).',
+    run: async (p, host) => {
+      const federation = runningFederation(host, 'join a process group');
+      const group = p.string('group');
+      // The group name first (the groups' own check), then the target.
+      groupCall(() => federation.groups.members(group), 'cluster.joinGroup', group);
+      const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
+      const already = federation.groups.members(group).some((m) => m.equals(addr));
+      groupCall(() => federation.groups.join(group, addr), 'cluster.joinGroup', group);
+      // A config clusterGroups membership of this actor, released by leave-group: kept again.
+      host.clusterNames?.rearm(group, addr, 'group', info.path);
+      return toWire({ nodeId: federation.nodeId, group, addr, path: info.path, already, members: federation.groups.members(group).length });
+    },
+  },
+  'cluster.leaveGroup': {
+    params: ['group', 'target'],
+    summary: 'Take a live actor of this node (address, path or local name) out of a process group; left is false when it was not a member. A config clusterGroups membership of that actor is released too (released: true): not joined again until cluster.joinGroup or a restart.',
+    run: async (p, host) => {
+      const federation = runningFederation(host, 'leave a process group');
+      const group = p.string('group');
+      groupCall(() => federation.groups.members(group), 'cluster.leaveGroup', group);
+      const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
+      const left = groupCall(() => federation.groups.leave(group, addr), 'cluster.leaveGroup', group);
+      // A config clusterGroups membership is no longer kept (until join-group or a restart).
+      const released = host.clusterNames?.release(group, 'group', info.path) ?? false;
+      return toWire({ nodeId: federation.nodeId, group, addr, path: info.path, left, released, members: federation.groups.members(group).length });
+    },
   },
   'cluster.registerPrefix': {
     params: ['prefix', 'target'],
@@ -238,6 +269,15 @@ function unregisterClaim(host: ControlHost, kind: ClaimKind, key: string): unkno
     throw new ControlError('target/unknown', `no node holds the ${words.what} "${key}"`, { hint: 'list the cluster registry with `pd cluster names`', data: { [words.param]: key } });
   }
   return { nodeId: federation.nodeId, [words.param]: key, unregistered, released };
+}
+
+/** Runs a groups call; its argument errors become `rpc/invalid-params` naming the method and group. */
+function groupCall<T>(call: () => T, method: string, group: string): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new ControlError('rpc/invalid-params', `${method}: ${(error as Error).message.replace(/^[a-z-]+\/[a-z-]+: /, '').replace(/^groups: /, '')}`, { data: { group } });
+  }
 }
 
 /** A key as the registry takes it, or `rpc/invalid-params` naming the param. */
