@@ -4,6 +4,14 @@
  * O(1) (cancellation is lazy; the heap is compacted when most of it is cancelled), so a
  * million timers cost a million heap entries, not a million host timers. Callers
  * guarantee callbacks do not throw (the engine wraps user-facing work).
+ *
+ * A timer due no earlier than the armed host timer waits, with its due time and sequence
+ * already fixed, in a plain list until the heap is next read (to fire or to re-arm): most
+ * such timers are cancelled before then (a request's timeout, a `sendAfter` cancelled when
+ * the reply comes), and then they never touch the heap. The firing order is the order of the
+ * (due, sequence) keys alone, so when a timer enters the heap changes nothing in it; and a
+ * timer due before the armed one is put in at once and re-arms, as ever, so the host timer
+ * calls are the same as without the list.
  */
 import type { Reactor, ReactorTimer } from '../reactor.js';
 
@@ -38,8 +46,16 @@ const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 export class TimerService {
   private heap: TimerSlot[] = [];
+  /**
+   * Slots scheduled (due and sequence set) but not yet in the heap, each due no earlier than
+   * the armed host timer when it came: the first {@link pendingCount} entries (the rest are
+   * `undefined`); cancelled ones are skipped when they are moved in. The array keeps its
+   * length once grown (8 bytes a slot, at most the peak number of pending timers): growing a
+   * large array again after every burst costs about as much as the burst's heap inserts.
+   */
+  private readonly pending: (TimerSlot | undefined)[] = [];
+  private pendingCount = 0;
   private live = 0;
-  private nextId = 1;
   private nextSeq = 0;
   private armed: ReactorTimer | null = null;
   private armedDue = Infinity;
@@ -70,7 +86,8 @@ export class TimerService {
   }
 
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
-    const entry = new TimerEntry(this.nextId++, this.reactor.now() + delayMs, this.nextSeq++, repeatMs, fire, owner);
+    const seq = this.nextSeq++;
+    const entry = new TimerEntry(seq + 1, this.reactor.now() + delayMs, seq, repeatMs, fire, owner);
     this.add(entry);
     return entry;
   }
@@ -78,8 +95,9 @@ export class TimerService {
   /**
    * Schedule `slot` itself, one-shot, `delayMs` from now: its `fire(slot)` runs when due,
    * unless {@link cancel}led first. It takes its place in the same (due, sequence) order as
-   * {@link schedule}'s entries (and uses up an id, so the ids of other timers do not depend
-   * on whether a slot or an entry was scheduled). The slot must not be in the heap already.
+   * {@link schedule}'s entries (and uses up a sequence number, so the ids of other timers do
+   * not depend on whether a slot or an entry was scheduled). The slot must not be in the heap
+   * already.
    *
    * On a reactor with `lazyTimerStart` (the Node one) the delay runs from a clock reading
    * taken once for every slot scheduled in the same burst, in a microtask queued by the first
@@ -88,7 +106,6 @@ export class TimerService {
    * reads the clock nor touches the heap. Elsewhere (the simulator) it runs from now.
    */
   scheduleSlot(slot: TimerSlot & { readonly repeatMs: 0 }, delayMs: number): void {
-    this.nextId++;
     slot.seq = this.nextSeq++;
     slot.cancelled = false;
     if (this.lazyStart) {
@@ -103,12 +120,15 @@ export class TimerService {
 
   /**
    * Schedule `slot` itself, `delayMs` from now (periodic when its `repeatMs` > 0): its
-   * `fire(slot)` runs when due, unless {@link cancel}led first. Returns its timer id, from
-   * the same sequence as {@link schedule}'s. The slot must not be in the heap already.
+   * `fire(slot)` runs when due, unless {@link cancel}led first. Returns its timer id: the
+   * sequence number it is scheduled with, plus one (as {@link schedule}'s; unique, since
+   * sequence numbers are never reused, and for a one-shot timer, whose sequence number does
+   * not change, readable from it later). The slot must not be in the heap already.
    */
   scheduleOwn(slot: TimerSlot, delayMs: number): number {
-    const id = this.nextId++;
-    slot.seq = this.nextSeq++;
+    const seq = this.nextSeq++;
+    const id = seq + 1;
+    slot.seq = seq;
     slot.cancelled = false;
     slot.due = this.reactor.now() + delayMs;
     this.add(slot);
@@ -116,10 +136,42 @@ export class TimerService {
   }
 
   private add(entry: TimerSlot): void {
-    this.push(entry);
     this.live++;
     this.unpark();
-    if (entry.due < this.armedDue) this.arm();
+    if (entry.due < this.armedDue) {
+      this.push(entry);
+      this.arm();
+    } else {
+      this.pending[this.pendingCount++] = entry;
+    }
+  }
+
+  /** Move the pending slots that are still live into the heap. */
+  private flushPending(): void {
+    const pending = this.pending;
+    const n = this.pendingCount;
+    if (n === 0) return;
+    const heap = this.heap;
+    if (n > heap.length) {
+      // Many at once (a burst): append and rebuild, O(heap + pending), rather than sift each.
+      for (let i = 0; i < n; i++) {
+        const slot = pending[i]!;
+        if (!slot.cancelled) heap.push(slot);
+      }
+      this.heapify();
+    } else {
+      for (let i = 0; i < n; i++) {
+        const slot = pending[i]!;
+        if (!slot.cancelled) this.push(slot);
+      }
+    }
+    this.forgetPending();
+  }
+
+  /** Empty the pending list, keeping its length (see {@link pending}). */
+  private forgetPending(): void {
+    this.pending.fill(undefined, 0, this.pendingCount);
+    this.pendingCount = 0;
   }
 
   /** Give the slots of the burst their due time (one clock reading) and put the live ones in the heap. */
@@ -157,12 +209,13 @@ export class TimerService {
       // Park the host timer instead of clearing it: the next schedule (the next ask, say)
       // usually reuses it, which saves a host timer per request.
       this.heap.length = 0;
+      this.forgetPending();
       this.unstamped.length = 0;
       if (this.armed !== null && !this.parked) {
         this.parked = true;
         this.reactor.keepAlive(this.armed, false);
       }
-    } else if (!this.firing && this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
+    } else if (!this.firing && this.heap.length + this.pendingCount > 1024 && this.live < (this.heap.length + this.pendingCount) >>> 2) {
       this.compact();
     }
     return true;
@@ -171,8 +224,11 @@ export class TimerService {
   /** Cancel everything (engine shutdown). */
   clear(): void {
     for (const e of this.heap) e.cancelled = true;
+    for (let i = 0; i < this.pendingCount; i++) this.pending[i]!.cancelled = true;
     for (const e of this.unstamped) e.cancelled = true;
     this.heap.length = 0;
+    this.pending.length = 0;
+    this.pendingCount = 0;
     this.unstamped.length = 0;
     this.live = 0;
     this.disarm();
@@ -185,6 +241,7 @@ export class TimerService {
     this.armedDue = Infinity;
     this.parked = false;
     this.stampUnstamped();
+    this.flushPending();
     // Fire what is due now, but not entries scheduled by the callbacks themselves at the
     // same instant: they wait for the next round, so a zero-interval timer cannot spin.
     // Callbacks may cancel timers: no compaction while firing (the heap is read afresh).
@@ -221,6 +278,7 @@ export class TimerService {
   }
 
   private arm(): void {
+    this.flushPending();
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.cancelled) this.pop();
     if (heap.length === 0) {
@@ -246,7 +304,25 @@ export class TimerService {
   }
 
   private compact(): void {
-    this.heap = this.heap.filter((e) => !e.cancelled);
+    const heap = this.heap.filter((e) => !e.cancelled);
+    if (heap.length < this.heap.length) {
+      this.heap = heap;
+      this.heapify();
+    }
+    // The pending list in place (no new array; see `pending`).
+    const pending = this.pending;
+    const n = this.pendingCount;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = pending[i]!;
+      if (!slot.cancelled) pending[kept++] = slot;
+    }
+    pending.fill(undefined, kept, n);
+    this.pendingCount = kept;
+  }
+
+  /** Restore the heap order over the whole array (Floyd's bottom-up build, O(n)). */
+  private heapify(): void {
     for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
