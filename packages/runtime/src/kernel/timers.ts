@@ -55,6 +55,13 @@ export class TimerService {
    */
   private readonly pending: (TimerSlot | undefined)[] = [];
   private pendingCount = 0;
+  /**
+   * The due times of the pending slots, by index: a slot gets its `due` only when it enters
+   * the heap, so one cancelled while pending never stores a fractional number, which V8
+   * keeps in a separate heap object (a send timer's `due` starts out unset for that; see
+   * ./send-timer.ts).
+   */
+  private pendingDue = new Float64Array(64);
   private live = 0;
   private nextSeq = 0;
   private armed: ReactorTimer | null = null;
@@ -88,7 +95,7 @@ export class TimerService {
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
     const seq = this.nextSeq++;
     const entry = new TimerEntry(seq + 1, this.reactor.now() + delayMs, seq, repeatMs, fire, owner);
-    this.add(entry);
+    this.add(entry, entry.due);
     return entry;
   }
 
@@ -114,8 +121,7 @@ export class TimerService {
       if (this.unstamped.push(slot) === 1) this.reactor.soon(this.stampSoon);
       return;
     }
-    slot.due = this.reactor.now() + delayMs;
-    this.add(slot);
+    this.add(slot, this.reactor.now() + delayMs);
   }
 
   /**
@@ -130,19 +136,26 @@ export class TimerService {
     const id = seq + 1;
     slot.seq = seq;
     slot.cancelled = false;
-    slot.due = this.reactor.now() + delayMs;
-    this.add(slot);
+    this.add(slot, this.reactor.now() + delayMs);
     return id;
   }
 
-  private add(entry: TimerSlot): void {
+  private add(entry: TimerSlot, due: number): void {
     this.live++;
     this.unpark();
-    if (entry.due < this.armedDue) {
+    if (due < this.armedDue) {
+      entry.due = due;
       this.push(entry);
       this.arm();
     } else {
-      this.pending[this.pendingCount++] = entry;
+      const i = this.pendingCount++;
+      if (i === this.pendingDue.length) {
+        const grown = new Float64Array(i * 2);
+        grown.set(this.pendingDue);
+        this.pendingDue = grown;
+      }
+      this.pendingDue[i] = due;
+      this.pending[i] = entry;
     }
   }
 
@@ -151,18 +164,23 @@ export class TimerService {
     const pending = this.pending;
     const n = this.pendingCount;
     if (n === 0) return;
+    const dues = this.pendingDue;
     const heap = this.heap;
     if (n > heap.length) {
       // Many at once (a burst): append and rebuild, O(heap + pending), rather than sift each.
       for (let i = 0; i < n; i++) {
         const slot = pending[i]!;
-        if (!slot.cancelled) heap.push(slot);
+        if (slot.cancelled) continue;
+        slot.due = dues[i]!;
+        heap.push(slot);
       }
       this.heapify();
     } else {
       for (let i = 0; i < n; i++) {
         const slot = pending[i]!;
-        if (!slot.cancelled) this.push(slot);
+        if (slot.cancelled) continue;
+        slot.due = dues[i]!;
+        this.push(slot);
       }
     }
     this.forgetPending();
@@ -311,11 +329,14 @@ export class TimerService {
     }
     // The pending list in place (no new array; see `pending`).
     const pending = this.pending;
+    const dues = this.pendingDue;
     const n = this.pendingCount;
     let kept = 0;
     for (let i = 0; i < n; i++) {
       const slot = pending[i]!;
-      if (!slot.cancelled) pending[kept++] = slot;
+      if (slot.cancelled) continue;
+      dues[kept] = dues[i]!;
+      pending[kept++] = slot;
     }
     pending.fill(undefined, kept, n);
     this.pendingCount = kept;
