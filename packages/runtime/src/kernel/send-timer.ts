@@ -21,12 +21,6 @@ export interface SendTimerHost {
 /** A one-shot send timer (`sendAfter`). */
 export class SendTimer implements TimerSlot, TimerRef {
   /** @internal Set by the timer service (`cancelled` while not in the heap). */ cancelled = true;
-  /**
-   * @internal Set by the timer service when the timer enters its heap, not before: left
-   * unset (not 0), V8 does not give every timer a separate box for this fractional number
-   * up front, so a timer cancelled before it reached the heap never allocates one.
-   */
-  due!: number;
   /** @internal */ seq = 0;
 
   constructor(

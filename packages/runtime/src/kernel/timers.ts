@@ -1,6 +1,11 @@
 /**
  * The engine's timers: one binary min-heap ordered by (due time, sequence), with a single
- * reactor timer armed for the earliest entry. Scheduling and cancelling are O(log n) and
+ * reactor timer armed for the earliest entry. The due times live in the service, in a
+ * `Float64Array` beside the heap (and beside the pending list below), not in the slots: the
+ * heap compares numbers in one array instead of following a pointer per comparison, and a
+ * slot carries no fractional number, which V8 would keep in a separate heap object per slot
+ * (a million pending timers are a million live objects that every young-generation GC
+ * copies). Scheduling and cancelling are O(log n) and
  * O(1) (cancellation is lazy; the heap is compacted when most of it is cancelled), so a
  * million timers cost a million heap entries, not a million host timers. Callers
  * guarantee callbacks do not throw (the engine wraps user-facing work).
@@ -18,11 +23,11 @@ import type { Reactor, ReactorTimer } from '../reactor.js';
 /**
  * What the heap holds: a {@link TimerEntry}, or an object that is its own entry (a pending
  * ask is its own timeout, so an ask costs no entry and no closure; see ./ask.ts). The
- * service sets `due`, `seq` and `cancelled`; `fire` runs when it is due.
+ * service sets `seq` and `cancelled` (and keeps the due time itself); `fire` runs when it
+ * is due.
  */
 export interface TimerSlot {
   cancelled: boolean;
-  due: number;
   seq: number;
   readonly repeatMs: number;
   fire(entry: TimerSlot): void;
@@ -33,7 +38,6 @@ export class TimerEntry implements TimerSlot {
   cancelled = false;
   constructor(
     readonly id: number,
-    public due: number,
     public seq: number,
     readonly repeatMs: number,
     readonly fire: (entry: TimerEntry) => void,
@@ -45,7 +49,9 @@ export class TimerEntry implements TimerSlot {
 const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 export class TimerService {
-  private heap: TimerSlot[] = [];
+  private readonly heap: TimerSlot[] = [];
+  /** The due time of `heap[i]` at `heapDue[i]` (its length only grows). */
+  private heapDue = new Float64Array(64);
   /**
    * Slots scheduled (due and sequence set) but not yet in the heap, each due no earlier than
    * the armed host timer when it came: the first {@link pendingCount} entries (the rest are
@@ -55,12 +61,7 @@ export class TimerService {
    */
   private readonly pending: (TimerSlot | undefined)[] = [];
   private pendingCount = 0;
-  /**
-   * The due times of the pending slots, by index: a slot gets its `due` only when it enters
-   * the heap, so one cancelled while pending never stores a fractional number, which V8
-   * keeps in a separate heap object (a send timer's `due` starts out unset for that; see
-   * ./send-timer.ts).
-   */
+  /** The due time of `pending[i]` at `pendingDue[i]`. */
   private pendingDue = new Float64Array(64);
   private live = 0;
   private nextSeq = 0;
@@ -70,10 +71,10 @@ export class TimerService {
   private parked = false;
   private readonly onReactorTimer = () => this.fireDue();
   /**
-   * Slots scheduled in the current synchronous burst, not yet in the heap, with `due` holding
-   * their delay (reactors with `lazyTimerStart` only; see {@link scheduleSlot}).
+   * Slots scheduled in the current synchronous burst, not yet in the heap, with their `due`
+   * holding their delay (reactors with `lazyTimerStart` only; see {@link scheduleSlot}).
    */
-  private readonly unstamped: TimerSlot[] = [];
+  private readonly unstamped: (TimerSlot & { due: number })[] = [];
   private readonly lazyStart: boolean;
   private readonly stampSoon = () => this.stampUnstamped();
 
@@ -94,8 +95,8 @@ export class TimerService {
 
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
     const seq = this.nextSeq++;
-    const entry = new TimerEntry(seq + 1, this.reactor.now() + delayMs, seq, repeatMs, fire, owner);
-    this.add(entry, entry.due);
+    const entry = new TimerEntry(seq + 1, seq, repeatMs, fire, owner);
+    this.add(entry, this.reactor.now() + delayMs);
     return entry;
   }
 
@@ -112,7 +113,7 @@ export class TimerService {
    * than the call, and a slot cancelled before then (an ask answered in that drain) never
    * reads the clock nor touches the heap. Elsewhere (the simulator) it runs from now.
    */
-  scheduleSlot(slot: TimerSlot & { readonly repeatMs: 0 }, delayMs: number): void {
+  scheduleSlot(slot: TimerSlot & { due: number; readonly repeatMs: 0 }, delayMs: number): void {
     slot.seq = this.nextSeq++;
     slot.cancelled = false;
     if (this.lazyStart) {
@@ -144,16 +145,11 @@ export class TimerService {
     this.live++;
     this.unpark();
     if (due < this.armedDue) {
-      entry.due = due;
-      this.push(entry);
+      this.push(entry, due);
       this.arm();
     } else {
       const i = this.pendingCount++;
-      if (i === this.pendingDue.length) {
-        const grown = new Float64Array(i * 2);
-        grown.set(this.pendingDue);
-        this.pendingDue = grown;
-      }
+      if (i === this.pendingDue.length) this.pendingDue = grown(this.pendingDue, i + 1);
       this.pendingDue[i] = due;
       this.pending[i] = entry;
     }
@@ -168,19 +164,19 @@ export class TimerService {
     const heap = this.heap;
     if (n > heap.length) {
       // Many at once (a burst): append and rebuild, O(heap + pending), rather than sift each.
+      if (this.heapDue.length < heap.length + n) this.heapDue = grown(this.heapDue, heap.length + n);
+      const heapDue = this.heapDue;
       for (let i = 0; i < n; i++) {
         const slot = pending[i]!;
         if (slot.cancelled) continue;
-        slot.due = dues[i]!;
+        heapDue[heap.length] = dues[i]!;
         heap.push(slot);
       }
       this.heapify();
     } else {
       for (let i = 0; i < n; i++) {
         const slot = pending[i]!;
-        if (slot.cancelled) continue;
-        slot.due = dues[i]!;
-        this.push(slot);
+        if (!slot.cancelled) this.push(slot, dues[i]!);
       }
     }
     this.forgetPending();
@@ -201,13 +197,12 @@ export class TimerService {
       const slot = slots[i]!;
       if (slot.cancelled) continue;
       if (now < 0) now = this.reactor.now();
-      slot.due += now;
-      this.push(slot);
+      this.push(slot, slot.due + now);
     }
     slots.length = 0;
     if (now < 0) return;
     this.unpark();
-    if (this.heap[0]!.due < this.armedDue) this.arm();
+    if (this.heapDue[0]! < this.armedDue) this.arm();
   }
 
   /** The host timer keeps the process alive again (a live timer is in the heap). */
@@ -273,12 +268,12 @@ export class TimerService {
           this.pop();
           continue;
         }
-        if (top.due > now || top.seq >= limitSeq) break;
+        const due = this.heapDue[0]!;
+        if (due > now || top.seq >= limitSeq) break;
         this.pop();
         if (top.repeatMs > 0) {
-          top.due = Math.max(top.due + top.repeatMs, now);
           top.seq = this.nextSeq++;
-          this.push(top);
+          this.push(top, Math.max(due + top.repeatMs, now));
         } else {
           top.cancelled = true;
           this.live--;
@@ -303,7 +298,7 @@ export class TimerService {
       this.disarm();
       return;
     }
-    const due = heap[0]!.due;
+    const due = this.heapDue[0]!;
     if (this.armed !== null && due >= this.armedDue) return;
     this.disarm();
     this.armedDue = due;
@@ -322,9 +317,17 @@ export class TimerService {
   }
 
   private compact(): void {
-    const heap = this.heap.filter((e) => !e.cancelled);
-    if (heap.length < this.heap.length) {
-      this.heap = heap;
+    const heap = this.heap;
+    const heapDue = this.heapDue;
+    let live = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const slot = heap[i]!;
+      if (slot.cancelled) continue;
+      heapDue[live] = heapDue[i]!;
+      heap[live++] = slot;
+    }
+    if (live < heap.length) {
+      heap.length = live;
       this.heapify();
     }
     // The pending list in place (no new array; see `pending`).
@@ -347,46 +350,68 @@ export class TimerService {
     for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  private push(entry: TimerSlot): void {
+  private push(slot: TimerSlot, due: number): void {
     const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
+    let i = heap.length;
+    heap.push(slot);
+    if (i === this.heapDue.length) this.heapDue = grown(this.heapDue, i + 1);
+    const dues = this.heapDue;
+    const seq = slot.seq;
     while (i > 0) {
       const parent = (i - 1) >>> 1;
-      const p = heap[parent]!;
-      if (!before(entry, p)) break;
-      heap[i] = p;
+      const parentDue = dues[parent]!;
+      if (!(due < parentDue || (due === parentDue && seq < heap[parent]!.seq))) break;
+      heap[i] = heap[parent]!;
+      dues[i] = parentDue;
       i = parent;
     }
-    heap[i] = entry;
+    heap[i] = slot;
+    dues[i] = due;
   }
 
   private pop(): void {
     const heap = this.heap;
     const last = heap.pop()!;
-    if (heap.length > 0) {
+    const n = heap.length;
+    if (n > 0) {
       heap[0] = last;
+      this.heapDue[0] = this.heapDue[n]!;
       this.siftDown(0);
     }
   }
 
   private siftDown(i: number): void {
     const heap = this.heap;
+    const dues = this.heapDue;
     const n = heap.length;
-    const entry = heap[i]!;
+    const slot = heap[i]!;
+    const due = dues[i]!;
     while (true) {
       const l = 2 * i + 1;
       if (l >= n) break;
+      let c = l;
+      let childDue = dues[l]!;
       const r = l + 1;
-      const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[c]!, entry)) break;
+      if (r < n) {
+        const rightDue = dues[r]!;
+        if (rightDue < childDue || (rightDue === childDue && heap[r]!.seq < heap[l]!.seq)) {
+          c = r;
+          childDue = rightDue;
+        }
+      }
+      if (!(childDue < due || (childDue === due && heap[c]!.seq < slot.seq))) break;
       heap[i] = heap[c]!;
+      dues[i] = childDue;
       i = c;
     }
-    heap[i] = entry;
+    heap[i] = slot;
+    dues[i] = due;
   }
 }
 
-function before(a: TimerSlot, b: TimerSlot): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+/** `array` copied into one at least `length` long (twice as long, at least). */
+function grown(array: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(Math.max(length, array.length * 2));
+  bigger.set(array);
+  return bigger;
 }
