@@ -1,14 +1,15 @@
 /**
  * The engine's timers: one binary min-heap ordered by (due time, sequence), with a single
- * reactor timer armed for the earliest entry. The due times live in the service, in a
- * `Float64Array` beside the heap (and beside the pending list below), not in the slots: the
- * heap compares numbers in one array instead of following a pointer per comparison, and a
- * slot carries no fractional number, which V8 would keep in a separate heap object per slot
- * (a million pending timers are a million live objects that every young-generation GC
- * copies). Scheduling and cancelling are O(log n) and
+ * reactor timer armed for the earliest entry. Scheduling and cancelling are O(log n) and
  * O(1) (cancellation is lazy; the heap is compacted when most of it is cancelled), so a
  * million timers cost a million heap entries, not a million host timers. Callers
  * guarantee callbacks do not throw (the engine wraps user-facing work).
+ *
+ * The due times live in the service, in a `Float64Array` beside the heap (and one beside the
+ * pending list below), not in the slots: the heap compares numbers in one array instead of
+ * following a pointer per comparison, and a slot carries no fractional number, which V8
+ * would keep in a separate heap object per slot (a million pending timers are a million live
+ * objects that every young-generation GC copies).
  *
  * A timer due no earlier than the armed host timer waits, with its due time and sequence
  * already fixed, in a plain list until the heap is next read (to fire or to re-arm): most
