@@ -41,7 +41,7 @@ import { type RemoteAttachment, RemoteHostPort, type RemoteHostKernel } from './
 import { AddrRoute, routeOf } from './route.js';
 import { Scheduler } from './scheduler.js';
 import { TimerService } from './timers.js';
-import { SendTimer } from './send-timer.js';
+import { PeriodicSendTimer, SendTimer } from './send-timer.js';
 import { Topics } from './topics.js';
 
 export type { ShutdownReport } from '../remote.js';
@@ -716,8 +716,15 @@ export class Engine {
     }
     if (repeatMs !== 0 && !(repeatMs > 0)) throw new ArgumentError(`timer interval must be > 0 ms, got ${String(repeatMs)}`);
     this.targetCell(to, 'sendAfter');
-    const timer = new SendTimer(this, repeatMs, to, message, owner);
-    timer.id = this._timers.scheduleOwn(timer, delayMs);
+    let timer: SendTimer;
+    if (repeatMs === 0) {
+      timer = new SendTimer(this, to, message, owner);
+      this._timers.scheduleOwn(timer, delayMs);
+    } else {
+      const periodic = new PeriodicSendTimer(this, to, message, owner, repeatMs);
+      periodic.timerId = this._timers.scheduleOwn(periodic, delayMs);
+      timer = periodic;
+    }
     if (owner !== null) (owner.extras().timers ??= new Set()).add(timer);
     return timer;
   }

@@ -4,17 +4,31 @@
  * O(1) (cancellation is lazy; the heap is compacted when most of it is cancelled), so a
  * million timers cost a million heap entries, not a million host timers. Callers
  * guarantee callbacks do not throw (the engine wraps user-facing work).
+ *
+ * The due times live in the service, in a `Float64Array` beside the heap (and one beside the
+ * pending list below), not in the slots: the heap compares numbers in one array instead of
+ * following a pointer per comparison, and a slot carries no fractional number, which V8
+ * would keep in a separate heap object per slot (a million pending timers are a million live
+ * objects that every young-generation GC copies).
+ *
+ * A timer due no earlier than the armed host timer waits, with its due time and sequence
+ * already fixed, in a plain list until the heap is next read (to fire or to re-arm): most
+ * such timers are cancelled before then (a request's timeout, a `sendAfter` cancelled when
+ * the reply comes), and then they never touch the heap. The firing order is the order of the
+ * (due, sequence) keys alone, so when a timer enters the heap changes nothing in it; and a
+ * timer due before the armed one is put in at once and re-arms, as ever, so the host timer
+ * calls are the same as without the list.
  */
 import type { Reactor, ReactorTimer } from '../reactor.js';
 
 /**
  * What the heap holds: a {@link TimerEntry}, or an object that is its own entry (a pending
  * ask is its own timeout, so an ask costs no entry and no closure; see ./ask.ts). The
- * service sets `due`, `seq` and `cancelled`; `fire` runs when it is due.
+ * service sets `seq` and `cancelled` (and keeps the due time itself); `fire` runs when it
+ * is due.
  */
 export interface TimerSlot {
   cancelled: boolean;
-  due: number;
   seq: number;
   readonly repeatMs: number;
   fire(entry: TimerSlot): void;
@@ -25,7 +39,6 @@ export class TimerEntry implements TimerSlot {
   cancelled = false;
   constructor(
     readonly id: number,
-    public due: number,
     public seq: number,
     readonly repeatMs: number,
     readonly fire: (entry: TimerEntry) => void,
@@ -37,9 +50,21 @@ export class TimerEntry implements TimerSlot {
 const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 export class TimerService {
-  private heap: TimerSlot[] = [];
+  private readonly heap: TimerSlot[] = [];
+  /** The due time of `heap[i]` at `heapDue[i]` (its length only grows). */
+  private heapDue = new Float64Array(64);
+  /**
+   * Slots scheduled (due and sequence set) but not yet in the heap, each due no earlier than
+   * the armed host timer when it came: the first {@link pendingCount} entries (the rest are
+   * `undefined`); cancelled ones are skipped when they are moved in. The array keeps its
+   * length once grown (8 bytes a slot, at most the peak number of pending timers): growing a
+   * large array again after every burst costs about as much as the burst's heap inserts.
+   */
+  private readonly pending: (TimerSlot | undefined)[] = [];
+  private pendingCount = 0;
+  /** The due time of `pending[i]` at `pendingDue[i]`. */
+  private pendingDue = new Float64Array(64);
   private live = 0;
-  private nextId = 1;
   private nextSeq = 0;
   private armed: ReactorTimer | null = null;
   private armedDue = Infinity;
@@ -47,10 +72,10 @@ export class TimerService {
   private parked = false;
   private readonly onReactorTimer = () => this.fireDue();
   /**
-   * Slots scheduled in the current synchronous burst, not yet in the heap, with `due` holding
-   * their delay (reactors with `lazyTimerStart` only; see {@link scheduleSlot}).
+   * Slots scheduled in the current synchronous burst, not yet in the heap, with their `due`
+   * holding their delay (reactors with `lazyTimerStart` only; see {@link scheduleSlot}).
    */
-  private readonly unstamped: TimerSlot[] = [];
+  private readonly unstamped: (TimerSlot & { due: number })[] = [];
   private readonly lazyStart: boolean;
   private readonly stampSoon = () => this.stampUnstamped();
 
@@ -70,16 +95,18 @@ export class TimerService {
   }
 
   schedule(delayMs: number, repeatMs: number, fire: (entry: TimerEntry) => void, owner: unknown = null): TimerEntry {
-    const entry = new TimerEntry(this.nextId++, this.reactor.now() + delayMs, this.nextSeq++, repeatMs, fire, owner);
-    this.add(entry);
+    const seq = this.nextSeq++;
+    const entry = new TimerEntry(seq + 1, seq, repeatMs, fire, owner);
+    this.add(entry, this.reactor.now() + delayMs);
     return entry;
   }
 
   /**
    * Schedule `slot` itself, one-shot, `delayMs` from now: its `fire(slot)` runs when due,
    * unless {@link cancel}led first. It takes its place in the same (due, sequence) order as
-   * {@link schedule}'s entries (and uses up an id, so the ids of other timers do not depend
-   * on whether a slot or an entry was scheduled). The slot must not be in the heap already.
+   * {@link schedule}'s entries (and uses up a sequence number, so the ids of other timers do
+   * not depend on whether a slot or an entry was scheduled). The slot must not be in the heap
+   * already.
    *
    * On a reactor with `lazyTimerStart` (the Node one) the delay runs from a clock reading
    * taken once for every slot scheduled in the same burst, in a microtask queued by the first
@@ -87,8 +114,7 @@ export class TimerService {
    * than the call, and a slot cancelled before then (an ask answered in that drain) never
    * reads the clock nor touches the heap. Elsewhere (the simulator) it runs from now.
    */
-  scheduleSlot(slot: TimerSlot & { readonly repeatMs: 0 }, delayMs: number): void {
-    this.nextId++;
+  scheduleSlot(slot: TimerSlot & { due: number; readonly repeatMs: 0 }, delayMs: number): void {
     slot.seq = this.nextSeq++;
     slot.cancelled = false;
     if (this.lazyStart) {
@@ -97,29 +123,70 @@ export class TimerService {
       if (this.unstamped.push(slot) === 1) this.reactor.soon(this.stampSoon);
       return;
     }
-    slot.due = this.reactor.now() + delayMs;
-    this.add(slot);
+    this.add(slot, this.reactor.now() + delayMs);
   }
 
   /**
    * Schedule `slot` itself, `delayMs` from now (periodic when its `repeatMs` > 0): its
-   * `fire(slot)` runs when due, unless {@link cancel}led first. Returns its timer id, from
-   * the same sequence as {@link schedule}'s. The slot must not be in the heap already.
+   * `fire(slot)` runs when due, unless {@link cancel}led first. Returns its timer id: the
+   * sequence number it is scheduled with, plus one (as {@link schedule}'s; unique, since
+   * sequence numbers are never reused, and for a one-shot timer, whose sequence number does
+   * not change, readable from it later). The slot must not be in the heap already.
    */
   scheduleOwn(slot: TimerSlot, delayMs: number): number {
-    const id = this.nextId++;
-    slot.seq = this.nextSeq++;
+    const seq = this.nextSeq++;
+    const id = seq + 1;
+    slot.seq = seq;
     slot.cancelled = false;
-    slot.due = this.reactor.now() + delayMs;
-    this.add(slot);
+    this.add(slot, this.reactor.now() + delayMs);
     return id;
   }
 
-  private add(entry: TimerSlot): void {
-    this.push(entry);
+  private add(entry: TimerSlot, due: number): void {
     this.live++;
     this.unpark();
-    if (entry.due < this.armedDue) this.arm();
+    if (due < this.armedDue) {
+      this.push(entry, due);
+      this.arm();
+    } else {
+      const i = this.pendingCount++;
+      if (i === this.pendingDue.length) this.pendingDue = grown(this.pendingDue, i + 1);
+      this.pendingDue[i] = due;
+      this.pending[i] = entry;
+    }
+  }
+
+  /** Move the pending slots that are still live into the heap. */
+  private flushPending(): void {
+    const pending = this.pending;
+    const n = this.pendingCount;
+    if (n === 0) return;
+    const dues = this.pendingDue;
+    const heap = this.heap;
+    if (n > heap.length) {
+      // Many at once (a burst): append and rebuild, O(heap + pending), rather than sift each.
+      if (this.heapDue.length < heap.length + n) this.heapDue = grown(this.heapDue, heap.length + n);
+      const heapDue = this.heapDue;
+      for (let i = 0; i < n; i++) {
+        const slot = pending[i]!;
+        if (slot.cancelled) continue;
+        heapDue[heap.length] = dues[i]!;
+        heap.push(slot);
+      }
+      this.heapify();
+    } else {
+      for (let i = 0; i < n; i++) {
+        const slot = pending[i]!;
+        if (!slot.cancelled) this.push(slot, dues[i]!);
+      }
+    }
+    this.forgetPending();
+  }
+
+  /** Empty the pending list, keeping its length (see {@link pending}). */
+  private forgetPending(): void {
+    this.pending.fill(undefined, 0, this.pendingCount);
+    this.pendingCount = 0;
   }
 
   /** Give the slots of the burst their due time (one clock reading) and put the live ones in the heap. */
@@ -131,13 +198,12 @@ export class TimerService {
       const slot = slots[i]!;
       if (slot.cancelled) continue;
       if (now < 0) now = this.reactor.now();
-      slot.due += now;
-      this.push(slot);
+      this.push(slot, slot.due + now);
     }
     slots.length = 0;
     if (now < 0) return;
     this.unpark();
-    if (this.heap[0]!.due < this.armedDue) this.arm();
+    if (this.heapDue[0]! < this.armedDue) this.arm();
   }
 
   /** The host timer keeps the process alive again (a live timer is in the heap). */
@@ -157,12 +223,13 @@ export class TimerService {
       // Park the host timer instead of clearing it: the next schedule (the next ask, say)
       // usually reuses it, which saves a host timer per request.
       this.heap.length = 0;
+      this.forgetPending();
       this.unstamped.length = 0;
       if (this.armed !== null && !this.parked) {
         this.parked = true;
         this.reactor.keepAlive(this.armed, false);
       }
-    } else if (!this.firing && this.heap.length > 1024 && this.live < this.heap.length >>> 2) {
+    } else if (!this.firing && this.heap.length + this.pendingCount > 1024 && this.live < (this.heap.length + this.pendingCount) >>> 2) {
       this.compact();
     }
     return true;
@@ -171,8 +238,11 @@ export class TimerService {
   /** Cancel everything (engine shutdown). */
   clear(): void {
     for (const e of this.heap) e.cancelled = true;
+    for (let i = 0; i < this.pendingCount; i++) this.pending[i]!.cancelled = true;
     for (const e of this.unstamped) e.cancelled = true;
     this.heap.length = 0;
+    this.pending.length = 0;
+    this.pendingCount = 0;
     this.unstamped.length = 0;
     this.live = 0;
     this.disarm();
@@ -185,6 +255,7 @@ export class TimerService {
     this.armedDue = Infinity;
     this.parked = false;
     this.stampUnstamped();
+    this.flushPending();
     // Fire what is due now, but not entries scheduled by the callbacks themselves at the
     // same instant: they wait for the next round, so a zero-interval timer cannot spin.
     // Callbacks may cancel timers: no compaction while firing (the heap is read afresh).
@@ -198,12 +269,12 @@ export class TimerService {
           this.pop();
           continue;
         }
-        if (top.due > now || top.seq >= limitSeq) break;
+        const due = this.heapDue[0]!;
+        if (due > now || top.seq >= limitSeq) break;
         this.pop();
         if (top.repeatMs > 0) {
-          top.due = Math.max(top.due + top.repeatMs, now);
           top.seq = this.nextSeq++;
-          this.push(top);
+          this.push(top, Math.max(due + top.repeatMs, now));
         } else {
           top.cancelled = true;
           this.live--;
@@ -221,13 +292,14 @@ export class TimerService {
   }
 
   private arm(): void {
+    this.flushPending();
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.cancelled) this.pop();
     if (heap.length === 0) {
       this.disarm();
       return;
     }
-    const due = heap[0]!.due;
+    const due = this.heapDue[0]!;
     if (this.armed !== null && due >= this.armedDue) return;
     this.disarm();
     this.armedDue = due;
@@ -246,50 +318,101 @@ export class TimerService {
   }
 
   private compact(): void {
-    this.heap = this.heap.filter((e) => !e.cancelled);
+    const heap = this.heap;
+    const heapDue = this.heapDue;
+    let live = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const slot = heap[i]!;
+      if (slot.cancelled) continue;
+      heapDue[live] = heapDue[i]!;
+      heap[live++] = slot;
+    }
+    if (live < heap.length) {
+      heap.length = live;
+      this.heapify();
+    }
+    // The pending list in place (no new array; see `pending`).
+    const pending = this.pending;
+    const dues = this.pendingDue;
+    const n = this.pendingCount;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = pending[i]!;
+      if (slot.cancelled) continue;
+      dues[kept] = dues[i]!;
+      pending[kept++] = slot;
+    }
+    pending.fill(undefined, kept, n);
+    this.pendingCount = kept;
+  }
+
+  /** Restore the heap order over the whole array (Floyd's bottom-up build, O(n)). */
+  private heapify(): void {
     for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  private push(entry: TimerSlot): void {
+  private push(slot: TimerSlot, due: number): void {
     const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
+    let i = heap.length;
+    heap.push(slot);
+    if (i === this.heapDue.length) this.heapDue = grown(this.heapDue, i + 1);
+    const dues = this.heapDue;
+    const seq = slot.seq;
     while (i > 0) {
       const parent = (i - 1) >>> 1;
-      const p = heap[parent]!;
-      if (!before(entry, p)) break;
-      heap[i] = p;
+      const parentDue = dues[parent]!;
+      if (!(due < parentDue || (due === parentDue && seq < heap[parent]!.seq))) break;
+      heap[i] = heap[parent]!;
+      dues[i] = parentDue;
       i = parent;
     }
-    heap[i] = entry;
+    heap[i] = slot;
+    dues[i] = due;
   }
 
   private pop(): void {
     const heap = this.heap;
     const last = heap.pop()!;
-    if (heap.length > 0) {
+    const n = heap.length;
+    if (n > 0) {
       heap[0] = last;
+      this.heapDue[0] = this.heapDue[n]!;
       this.siftDown(0);
     }
   }
 
   private siftDown(i: number): void {
     const heap = this.heap;
+    const dues = this.heapDue;
     const n = heap.length;
-    const entry = heap[i]!;
+    const slot = heap[i]!;
+    const due = dues[i]!;
     while (true) {
       const l = 2 * i + 1;
       if (l >= n) break;
+      let c = l;
+      let childDue = dues[l]!;
       const r = l + 1;
-      const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      if (!before(heap[c]!, entry)) break;
+      if (r < n) {
+        const rightDue = dues[r]!;
+        if (rightDue < childDue || (rightDue === childDue && heap[r]!.seq < heap[l]!.seq)) {
+          c = r;
+          childDue = rightDue;
+        }
+      }
+      if (!(childDue < due || (childDue === due && heap[c]!.seq < slot.seq))) break;
       heap[i] = heap[c]!;
+      dues[i] = childDue;
       i = c;
     }
-    heap[i] = entry;
+    heap[i] = slot;
+    dues[i] = due;
   }
 }
 
-function before(a: TimerSlot, b: TimerSlot): boolean {
-  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+/** `array` copied into one at least `length` long (twice as long, at least). */
+function grown(array: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(Math.max(length, array.length * 2));
+  bigger.set(array);
+  return bigger;
 }
