@@ -159,4 +159,28 @@ describe('sealed membership on loopback TCP', () => {
     await until(() => strict.stats.badMessages > before, 'the signed message counted');
     expect(strict.memberList().map((m) => m.id)).not.toContain('x');
   });
+
+  it('a node with auto joins through a seed with always: its first, signed message is answered sealed, and it seals from then on', async () => {
+    wire.length = 0;
+    const strict = await node('strict', [], 'always');
+    const joiner = await node('joiner', [strict.gossipAddress]);
+    await until(() => [strict, joiner].every((m) => alive(m).join() === 'joiner,strict'), 'both alive on both');
+    const fromJoiner = wire.filter((w) => w.from === 'joiner');
+    // Signed only until the first sealed answer came; sealed from then on.
+    const firstSealed = fromJoiner.findIndex((w) => w.sealed);
+    expect(firstSealed).toBeGreaterThanOrEqual(1);
+    expect(fromJoiner.slice(firstSealed).every((w) => w.sealed)).toBe(true);
+    expect(wire.filter((w) => w.from === 'strict').every((w) => w.sealed)).toBe(true);
+    expect(strict.stats.badMessages).toBe(firstSealed);
+  });
+
+  it('refuses to seal with a seeded nonce stream on a reactor of real time without entropy', async () => {
+    const reactor = new NodeReactor();
+    const plain = Object.assign(Object.create(reactor) as NodeReactor, { entropy: undefined });
+    const m = new SwimMembership({
+      nodeId: 'n', cluster: CLUSTER, advertise: { host: '127.0.0.1', port: 7400 }, gossip: { host: '127.0.0.1', port: 0 },
+      transport: recording('n'), secret: SECRET,
+    });
+    await expect(m.start(plain)).rejects.toMatchObject({ code: 'arg/invalid', details: { field: 'encryption' } });
+  });
 });

@@ -38,17 +38,18 @@ export interface Opened {
 
 /** Seals, signs and opens membership messages with one cluster's secret. */
 export class SwimSeal {
+  // Private fields (#): util.inspect and JSON never show the keys.
   /** Signing keys, the secret's first, then each accepted one's. */
-  private readonly macKeys: Buffer[];
+  readonly #macKeys: Buffer[];
   /** Sealing keys, in the same order. */
-  private readonly sealKeys: Buffer[];
+  readonly #sealKeys: Buffer[];
 
   constructor(secret: string | Uint8Array, cluster: string, accept: readonly (string | Uint8Array)[] = []) {
     // The signing key is the secret itself, as before this version, so signed messages still
     // pass between versions; the sealing key is derived, so it is never the same as a key used
     // for anything else (the federation's handshake proofs, the signatures).
-    this.macKeys = [secret, ...accept].map((s) => Buffer.from(s as Uint8Array));
-    this.sealKeys = this.macKeys.map((key) => Buffer.from(hkdfSync('sha256', key, 'pd-swim-seal', `v1 ${cluster}`, 32)));
+    this.#macKeys = [secret, ...accept].map((s) => Buffer.from(s as Uint8Array));
+    this.#sealKeys = this.#macKeys.map((key) => Buffer.from(hkdfSync('sha256', key, 'pd-swim-seal', `v1 ${cluster}`, 32)));
   }
 
   seal(body: Buffer, nonces: NonceSource): Uint8Array {
@@ -56,7 +57,7 @@ export class SwimSeal {
     out[0] = SEALED_V1;
     for (let i = 1; i < HEADER_BYTES; i += 4) out.writeUInt32LE(nonces.nextU32() >>> 0, i);
     const nonce = out.subarray(1, HEADER_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.sealKeys[0]!, nonce);
+    const cipher = createCipheriv('aes-256-gcm', this.#sealKeys[0]!, nonce);
     cipher.setAAD(out.subarray(0, HEADER_BYTES));
     const encrypted = cipher.update(body);
     encrypted.copy(out, HEADER_BYTES);
@@ -66,20 +67,20 @@ export class SwimSeal {
   }
 
   sign(body: Buffer): Uint8Array {
-    return Buffer.concat([createHmac('sha256', this.macKeys[0]!).update(body).digest(), body]);
+    return Buffer.concat([createHmac('sha256', this.#macKeys[0]!).update(body).digest(), body]);
   }
 
   /** The body of a sealed or signed message, or null when it is neither (a wrong key, an altered byte, a truncation). */
   open(bytes: Buffer): Opened | null {
     if (bytes.length > HEADER_BYTES + TAG_BYTES && bytes[0] === SEALED_V1) {
-      for (const key of this.sealKeys) {
+      for (const key of this.#sealKeys) {
         const body = unseal(key, bytes);
         if (body !== null) return { body, sealed: true };
       }
       // One signed message in 256 starts with this byte too: try it as one.
     }
     if (bytes.length <= MAC_BYTES) return null;
-    for (const key of this.macKeys) {
+    for (const key of this.#macKeys) {
       const mac = createHmac('sha256', key).update(bytes.subarray(MAC_BYTES)).digest();
       if (timingSafeEqual(mac, bytes.subarray(0, MAC_BYTES))) return { body: bytes.subarray(MAC_BYTES), sealed: false };
     }

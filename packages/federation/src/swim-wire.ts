@@ -68,26 +68,26 @@ export const MAX_UPDATES = 8192;
 
 /** Encodes and decodes one cluster's envelopes: sealed or signed when a secret is set, plain JSON without. */
 export class SwimCodec {
-  private readonly seal: SwimSeal | null;
+  readonly #seal: SwimSeal | null;
 
   /** Encodes under `secret`; decodes under it or any of `accept` (secrets being rotated). */
   constructor(secret: string | Uint8Array | undefined, private readonly cluster: string, accept: readonly (string | Uint8Array)[] = []) {
-    this.seal = secret === undefined ? null : new SwimSeal(secret, cluster, accept);
+    this.#seal = secret === undefined ? null : new SwimSeal(secret, cluster, accept);
   }
 
   /** `envelope` as bytes: sealed with a nonce from `nonces` when given (and there is a secret), else signed (or plain). */
   encode(envelope: Envelope, nonces: NonceSource | null): Uint8Array {
     const body = Buffer.from(JSON.stringify(envelope));
-    if (this.seal === null) return body;
-    return nonces !== null ? this.seal.seal(body, nonces) : this.seal.sign(body);
+    if (this.#seal === null) return body;
+    return nonces !== null ? this.#seal.seal(body, nonces) : this.#seal.sign(body);
   }
 
   /** The envelope in `bytes`, or null when it is not one (not sealed or signed with the secret, bad JSON, bad shape, another cluster). */
   decode(bytes: Uint8Array): Received | null {
     let body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let sealed = false;
-    if (this.seal !== null) {
-      const opened = this.seal.open(body);
+    if (this.#seal !== null) {
+      const opened = this.#seal.open(body);
       if (opened === null) return null;
       body = opened.body;
       sealed = opened.sealed;

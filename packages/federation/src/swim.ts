@@ -234,10 +234,16 @@ export class SwimMembership implements Membership {
   /** Starts listening and probing on `reactor` (the engine's), and joins through the seeds. */
   async start(reactor: Reactor): Promise<void> {
     if (this.state !== 'new') throw new EngineError('engine/stopped', `swim membership '${this.nodeId}' is ${this.state}; create a new one`);
+    // A nonce repeated under one key gives the key away: a seeded stream will do only in a
+    // simulation (whose runs must replay), never on a reactor of real time without entropy.
+    const entropy = reactor.entropy?.();
+    if (entropy === undefined && reactor.kind !== 'sim' && this.encryption !== 'never') {
+      throw new ArgumentError(`swim: sealing needs unpredictable nonces, and reactor '${reactor.kind}' has no entropy(): give it one, or set encryption: 'never'`, { field: 'encryption' });
+    }
     this.state = 'running';
     this.reactor = reactor;
     this.random = reactor.random('swim');
-    this.nonces = reactor.entropy?.() ?? reactor.random('swim-nonce');
+    this.nonces = entropy ?? reactor.random('swim-nonce');
     this.since = Math.max(0, Math.floor(reactor.wallTime()));
     const bound = await this.transport.listen({ host: this.self.gHost, port: this.self.gPort }, reactor, (bytes) => this.receive(bytes));
     this.self.gPort = bound.port;
@@ -579,8 +585,19 @@ export class SwimMembership implements Membership {
     if (this.state !== 'running') return;
     const received = this.codec.decode(bytes);
     const e = received?.envelope;
-    if (e === undefined || e.from === this.nodeId || (this.encryption === 'always' && !received!.sealed)) {
+    if (e === undefined || e.from === this.nodeId) {
       this.stats.badMessages++;
+      return;
+    }
+    if (this.encryption === 'always' && !received!.sealed) {
+      this.stats.badMessages++;
+      // Dropped, but a sender that opens sealed messages (an `auto` node that had not heard
+      // from this one yet) is answered sealed, with nothing in it acted on: it then seals too,
+      // and its next message is taken. Only a holder of the secret can get this answer.
+      if (e.seal === true) {
+        this.sealers.add(`${e.fHost}:${e.fPort}`);
+        this.send({ host: e.fHost, port: e.fPort }, { t: 'gossip' }, [this.selfUpdate('alive')], false);
+      }
       return;
     }
     this.stats.messagesIn++;

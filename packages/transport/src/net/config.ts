@@ -6,6 +6,7 @@
  * file) — and never putting a secret into an error, a log or an event.
  */
 import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import type { Codec } from '../codec.js';
 import { TransportError } from '../errors.js';
 import type { NetClock } from './clock.js';
@@ -91,12 +92,16 @@ export async function loadSecret(source: SecretSource, field: string, env: Reado
     return checkLength(Buffer.from(value, 'utf8'), field, `$${source.env}`);
   }
   if ('file' in source) {
-    let mode: number;
+    let info: Stats;
     try {
-      mode = (await stat(source.file)).mode;
+      info = await stat(source.file);
     } catch (error) {
       throw secretError(field, `file ${source.file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+    // Not a pipe or a device (a read that never ends), nor something far larger than any secret.
+    if (!info.isFile()) throw secretError(field, `${source.file} is not a regular file`);
+    if (info.size > MAX_SECRET_FILE_BYTES) throw secretError(field, `file ${source.file} is larger than ${MAX_SECRET_FILE_BYTES / 1024} KiB: not a secret, a key or a password`);
+    const mode = info.mode;
     if ((mode & 0o077) !== 0) {
       throw secretError(field, `file ${source.file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
     }
@@ -107,6 +112,9 @@ export async function loadSecret(source: SecretSource, field: string, env: Reado
 }
 
 // --- internal ---
+
+/** The largest secret file read (a secret, a private key with its chain, a password are far smaller). */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 async function carrierFor(config: NetConfig, limits: NetLimits, env: Readonly<Record<string, string | undefined>>): Promise<Carrier> {
   switch (config.transport) {

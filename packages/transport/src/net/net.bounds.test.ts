@@ -2,6 +2,7 @@
 // error at send), the cap on handshakes in flight, heartbeats keeping an idle connection
 // up, limits checked by name, and secrets loaded from env or files (mode 0600) and never
 // shown.
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -112,6 +113,13 @@ describe('configuration', () => {
       expect((await loadSecret({ file }, 'secret')).toString()).toBe('file-secret-0123456789abcdef');
       await expect(loadSecret({ env: 'PD_TEST_NOPE' }, 'secret', {})).rejects.toThrow(/environment variable PD_TEST_NOPE is not set/);
       await expect(loadSecret('short', 'secret')).rejects.toThrow(/shorter than 16 bytes/);
+      // Not a regular file (a named pipe would never end a read), or far too large for a secret.
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+      await expect(loadSecret({ file: fifo }, 'secret')).rejects.toThrow(/fifo is not a regular file/);
+      const huge = join(dir, 'huge');
+      writeFileSync(huge, Buffer.alloc(65 * 1024, 0x61), { mode: 0o600 });
+      await expect(loadSecret({ file: huge }, 'acceptSecrets[0]')).rejects.toMatchObject({ details: { field: 'acceptSecrets[0]' }, message: expect.stringMatching(/huge is larger than 64 KiB/) });
       const node = await createNetNode({ transport: 'tcp', nodeId: 'a', cluster: 'c', incarnation: 1 },
         { clock: hostNetClock(), codec: new Codec(), env: { PD_CLUSTER_SECRET: 'env-secret-0123456789abcdef' } });
       open.push(node);
