@@ -24,7 +24,8 @@ export { startTree, awaitExit, stopAndWait, type TreeHost, type TreeChild } from
 export { bootEngine, assertNotRunning, type BootOptions, type RunningEngine } from './boot.js';
 export {
   CLAIMS, ClusterNameKeeper, KEEP_INTERVAL_MS, claimKind, configuredClaims, configuredNames,
-  type ClaimHolder, type ClaimKind, type ConfiguredClaim, type ConfiguredName, type ConfiguredPrefix, type ConfiguredState, type ConfiguredStatus,
+  type ClaimHolder, type ClaimKind, type ConfiguredClaim, type ConfiguredGroup, type ConfiguredKind, type ConfiguredName, type ConfiguredPrefix,
+  type ConfiguredState, type ConfiguredStatus,
 } from './cluster-names.js';
 export type { Instrument, Instrumentation } from './instrument.js';
 export { OBSERVER_PATH, observerUrl } from './observer/http.js';
