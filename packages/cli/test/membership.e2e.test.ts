@@ -114,7 +114,7 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
     expect((await pd(['registry', '--cluster', '--engine', ID.b], env)).stdout).toBe('node b: no cluster names\n');
     const text = await pd(['cluster', 'members', '--engine', ID.a], env);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^membership: swim, local health \d+, downing keep-majority\nMEMBER +STATE +INCARNATION +ADDRESS +GOSSIP +ACCUSERS\n/);
+    expect(text.stdout).toMatch(/^membership: swim, local health \d+, downing keep-majority; messages: \d+ dropped, \d+ arrived unsealed\nMEMBER +STATE +INCARNATION +ADDRESS +GOSSIP +ACCUSERS\n/);
     expect(text.stdout).toMatch(/\na \(this node\) +alive +\d+ +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ +-/);
     expect(text.stdout).toMatch(/\nc +alive +\d+ /);
   });

@@ -171,7 +171,9 @@ const RUN: Record<Subcommand, (ctx: CommandContext) => Promise<void | number>> =
     ]);
     const head = ['MEMBER', 'STATE', 'INCARNATION', 'ADDRESS', ...(swim ? ['GOSSIP', 'ACCUSERS'] : [])];
     const downing = view.downing === undefined ? '' : `, downing ${view.downing.strategy}${view.downing.downed.length === 0 ? '' : ` (downed: ${view.downing.downed.join(', ')})`}`;
-    const note = swim ? `membership: swim, local health ${view.healthScore}${downing}` : 'membership: static (the config\'s federation.peers)';
+    // Dropped: not sealed or signed with the secret, or malformed; unsealed: readable on the way (docs/membership.md#privacy).
+    const counts = view.swim === undefined ? '' : `; messages: ${view.swim.badMessages} dropped${view.swim.unsealed === undefined ? '' : `, ${view.swim.unsealed} arrived unsealed`}`;
+    const note = swim ? `membership: swim, local health ${view.healthScore}${downing}${counts}` : 'membership: static (the config\'s federation.peers)';
     ctx.output.text(`${note}\n${table(head, rows)}`);
   },
 };
