@@ -16,16 +16,15 @@
  */
 import {
   type Addr, type AnyAddr, type Behavior, type Context, type ExitReason, type Placement, type SendResult, type Spawnable,
-  type SpawnOptions, ArgumentError, Exit, Kind, SendError, SpawnError, describeType,
+  type SpawnOptions, ArgumentError, Exit, Kind, SpawnError, describeType,
 } from '@pd/actor';
 import { addrTarget } from '@pd/actor/internal';
 import type { Reactor } from '../reactor.js';
 import type { NodePlacer } from '../remote.js';
 import { type ActorCell, S_STOPPING } from './cell.js';
 import type { DeadLetterReason } from './events.js';
+import { forwardToChild } from './forward-child.js';
 
-/** Longest a forwarded ask waits for the child (the original asker's own timeout governs). */
-const FORWARD_TIMEOUT_MS = 0x7fff_ffff;
 /** Most nodes a `{ nodes }` placement lists. */
 const MAX_NODES = 64;
 
@@ -133,19 +132,14 @@ class RemoteChild implements Behavior {
   }
 
   receive(message: unknown, ctx: Context): unknown {
-    const child = this.child!;
-    const reply = ctx.deferReply();
-    try {
-      if (reply === null) ctx.send(child, message);
-      else ctx.ask(child, message, { timeoutMs: FORWARD_TIMEOUT_MS }).then(reply.resolve, reply.reject);
-    } catch (error) {
-      // A message that cannot cross to the child's node: refused here, as at a direct send.
-      if (!(error instanceof SendError)) throw error;
-      if (reply !== null) reply.reject(error);
-      else this.start.host._deadLetter(child, message, 'rejected');
-    }
+    // A message that cannot cross to the child's node is refused here, as at a direct send.
+    forwardToChild(ctx, this.child!, message, this.refuse);
     return undefined;
   }
+
+  private readonly refuse = (child: AnyAddr, message: unknown): void => {
+    this.start.host._deadLetter(child, message, 'rejected');
+  };
 
   stopping(reason: ExitReason, ctx: Context): Promise<void> | void {
     if (this.exited !== null || this.placing === null) return;

@@ -10,15 +10,14 @@
  *
  * Must not: outlive its child, or let the child outlive it.
  */
-import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, type ExitReason, SendError, type SpawnOptions } from '@pd/actor';
+import { type AddrIdentity, type AnyAddr, type Behavior, type Context, Exit, type ExitReason, type SpawnOptions } from '@pd/actor';
 import { addrTarget, mintAddr } from '@pd/actor/internal';
 import { ActorCell, S_DEAD, S_STOPPING } from '../kernel/cell.js';
+import { forwardToChild } from '../kernel/forward-child.js';
 import type { RemoteSpawn } from '../remote.js';
 import type { Peer } from './peer.js';
 import type { CorePort } from './port.js';
 
-/** Longest a forwarded ask waits for the child (the original asker's own timeout governs). */
-const FORWARD_TIMEOUT_MS = 0x7fff_ffff;
 
 /** The behaviour of a stand-in: its kind shows as `RemoteChild` in introspection. */
 export class RemoteChild implements Behavior {
@@ -29,19 +28,14 @@ export class RemoteChild implements Behavior {
   constructor(private readonly router: CorePort) {}
 
   receive(message: unknown, ctx: Context): unknown {
-    const child = this.child!;
-    const reply = ctx.deferReply();
-    try {
-      if (reply === null) ctx.send(child, message);
-      else ctx.ask(child, message, { timeoutMs: FORWARD_TIMEOUT_MS }).then(reply.resolve, reply.reject);
-    } catch (error) {
-      // A message that cannot cross to the child's core: refused here, as at a direct send.
-      if (!(error instanceof SendError)) throw error;
-      if (reply !== null) reply.reject(error);
-      else this.router.deadLetter(child, message);
-    }
+    // A message that cannot cross to the child's core is refused here, as at a direct send.
+    forwardToChild(ctx, this.child!, message, this.refuse);
     return undefined;
   }
+
+  private readonly refuse = (child: AnyAddr, message: unknown): void => {
+    this.router.deadLetter(child, message);
+  };
 
   stopping(reason: ExitReason): Promise<void> | void {
     if (this.exited !== null || this.child === null) return;
