@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient, bootEngine, parseConfig, type RunningEngine } from '@pd/control';
+import { until } from './control.test-util.js';
 
 // Plain { name, create } kinds: every core of m imports this file through pd's entry module.
 const KINDS = `
@@ -20,15 +21,8 @@ export const kinds = [
 ];
 `;
 
-async function until<T>(probe: () => Promise<T | null | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The bound of every wait here: a multi-core node's cores answer through their rings. */
+const WAIT_MS = 30_000;
 
 /** The core of an address as the wire shows it (`<node.core.slot.generation>`). */
 const coreOf = (addr: string): number => Number(/^<\d+\.(\d+)\.\d+\.\d+>$/.exec(addr)?.[1] ?? -1);
@@ -74,7 +68,7 @@ describe('cluster names for actors on a worker core', () => {
     expect(onM).toMatchObject({ node: 'm' });
     expect(coreOf(onM.addr)).toBe(1);
     expect((await registry('m')).configured).toEqual([{ name: 'payments', path: '/user/app/pay', at: 'tree.children[0].clusterName', state: 'held' }]);
-    const onS = await until(() => holder('s', 'payments'), 's resolves payments');
+    const onS = await until(() => holder('s', 'payments'), 's resolves payments', WAIT_MS);
     expect(onS.addr).toBe(onM.addr);
     await clients.s!.call('msg.send', { target: 'payments', message: { type: 'inc' } });
     expect(await clients.s!.call('msg.call', { target: 'payments', message: { type: 'get' } })).toEqual({ addr: onM.addr, reply: 8 });
@@ -86,10 +80,10 @@ describe('cluster names for actors on a worker core', () => {
     const after = await until(async () => {
       const h = await holder('s', 'payments');
       return h !== undefined && h.addr !== before ? h : null;
-    }, 's sees the restarted holder');
+    }, 's sees the restarted holder', WAIT_MS);
     expect(after.node).toBe('m');
     expect(coreOf(after.addr)).toBe(1);
-    await until(async () => ((await registry('m')).configured[0]!.state === 'held' ? true : null), 'm reports the name held');
+    await until(async () => ((await registry('m')).configured[0]!.state === 'held' ? true : null), 'm reports the name held', WAIT_MS);
   });
 
   it('cluster.register takes a target on core 1; the name goes when its actor exits', { timeout: 60_000 }, async () => {
@@ -97,11 +91,11 @@ describe('cluster names for actors on a worker core', () => {
     expect(registered).toMatchObject({ node: 'm', path: '/user/app/spare', already: false });
     expect(coreOf(registered.addr)).toBe(1);
     expect(await clients.m!.call('cluster.register', { name: 'spare', target: '/user/app/spare' })).toMatchObject({ already: true });
-    const onS = await until(() => holder('s', 'spare'), 's resolves spare');
+    const onS = await until(() => holder('s', 'spare'), 's resolves spare', WAIT_MS);
     expect(onS.addr).toBe(registered.addr);
     expect(await clients.s!.call('msg.call', { target: 'spare', message: { type: 'get' } })).toEqual({ addr: registered.addr, reply: 1 });
     // Not a config name: not kept once its actor exits (the supervisor's restart is a new actor).
     await clients.m!.call('actor.kill', { target: '/user/app/spare' });
-    await until(async () => ((await holder('s', 'spare')) === undefined && (await holder('m', 'spare')) === undefined ? true : null), 'spare gone on both nodes');
+    await until(async () => ((await holder('s', 'spare')) === undefined && (await holder('m', 'spare')) === undefined ? true : null), 'spare gone on both nodes', WAIT_MS);
   });
 });
