@@ -175,7 +175,7 @@ describe('path prefixes in the cluster registry: input and notices', () => {
     expect(registry.prefixes()).toEqual([]);
   });
 
-  it('claims ride `claims`/`unclaimed`; a names-only notice keeps its old shape', () => {
+  it('claims ride `claims`/`unclaimed`; a names-only notice keeps its old shape, versions added where older peers skip them', () => {
     const { registry, sent } = make();
     const a = fake(1, 1);
     registry.register('leader', a);
@@ -183,10 +183,17 @@ describe('path prefixes in the cluster registry: input and notices', () => {
     registry.unregisterPrefix('/user/orders');
     registry.unregister('leader');
     expect(sent.map((n) => Object.keys(n).sort().join(','))).toEqual([
-      'entries,full,op,removed', 'claims,entries,full,op,removed', 'entries,full,op,removed,unclaimed', 'entries,full,op,removed',
+      'entries,from,full,op,removed,seq', 'claims,entries,from,full,op,removed,seq', 'entries,from,full,op,removed,seq,unclaimed', 'entries,from,full,op,removed,removedAt,seq',
     ]);
+    // What an older peer reads: the name, its address and clock first; the version after them.
+    const entry = (sent[0] as unknown as { entries: unknown[][] }).entries[0]!;
+    expect(entry).toHaveLength(4);
+    expect(entry[0]).toBe('leader');
+    expect(entry[3]).toBe(1);
     expect((sent[1] as unknown as { claims: unknown[][] }).claims[0]!.slice(0, 2)).toEqual(['prefix', '/user/orders']);
-    expect((sent[2] as unknown as { unclaimed: unknown[] }).unclaimed).toEqual([['prefix', '/user/orders']]);
+    expect((sent[2] as unknown as { unclaimed: unknown[] }).unclaimed).toEqual([['prefix', '/user/orders', 3]]);
+    expect(sent.map((n) => [(n as { from?: number }).from, (n as { seq?: number }).seq])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4]]);
+    expect((sent[3] as unknown as { removed: string[]; removedAt: number[] })).toMatchObject({ removed: ['leader'], removedAt: [4] });
   });
 
   it('a peer\'s claims: unknown kinds dropped and counted, malformed ones skipped, never thrown; a full set replaces them', () => {

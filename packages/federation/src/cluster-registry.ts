@@ -1,10 +1,13 @@
 /**
  * The cluster registry: names, and path prefixes, that span nodes. A node registers entries
- * for its own actors only, and is the one authority on them: it tells every connected peer
- * (a delta on each change, its whole set when a peer connects), and each node resolves an
- * entry from what it holds — its own entries and the last word of every connected peer.
- * Entries of a peer that is lost (connection down, declared dead, restarted) are forgotten
- * at once: their actors are unreachable or gone.
+ * for its own actors only, and is the one writer of them: each node's entries are an
+ * owner-written map replicated as a delta-state CRDT (delta-slice.ts). Every change takes the
+ * next version of the node's counter and goes to every connected peer as a delta; a peer that
+ * connects gets the full state. A replica joins deltas and full states in any order, twice or
+ * not at all in between, and ends equal to the writer's map. Each node resolves an entry from
+ * what it holds — its own entries and its slice of every connected peer's. Entries of a peer
+ * that is lost (connection down, declared dead, restarted) are forgotten at once: their
+ * actors are unreachable or gone.
  *
  * Two kinds of entry, one mechanism: a *name* (any string; `whereis(name)` gives its holder)
  * and a *path prefix* (an absolute actor path such as `/user/orders`, claimed by the actor
@@ -20,7 +23,11 @@
  * Wire: names travel as `entries`/`removed` (the shape peers have always read); every other
  * kind as `claims` (`[kind, key, addr, clock]`) and `unclaimed` (`[kind, key]`), fields a
  * peer that predates them ignores. A claim of a kind this node does not know is dropped and
- * counted ({@link ClusterRegistry.unknownClaims}), never thrown.
+ * counted ({@link ClusterRegistry.unknownClaims}), never thrown. Versions ride as one more
+ * element of each item (`removedAt` beside `removed`) with the notice's run (`from`, `seq`;
+ * a full state `seq` only): a peer that predates them ignores them, and a notice without them
+ * (from such a peer) is joined as the next run after what this node holds of it, which is
+ * what its FIFO connection gave before.
  *
  * Conflicts: the same key (of one kind) held on two nodes (registered on both sides of a
  * partition, or at once on two nodes before either heard of the other). Every node orders
@@ -46,6 +53,7 @@
 import { type AnyAddr, ArgumentError, RegistryError, isAddr, pathProblem } from '@pd/actor';
 import type { Notice } from './protocol.js';
 import { HybridLogicalClock, isHlcStamp } from './hlc.js';
+import { DeltaSlice, type Dot, type SliceChange, VersionCounter, isVersion } from './delta-slice.js';
 
 /** The `type` of the message a name conflict's losing holder receives. */
 export const NAME_CONFLICT = 'pd/name-conflict';
@@ -143,6 +151,14 @@ interface Entry {
   readonly addr: AnyAddr;
   readonly node: string;
   readonly clock: number;
+  /** Its version in its node's counter (delta-slice.ts). */
+  readonly v: number;
+}
+
+/** A removal of this node's entry `e`, at version `v`. */
+interface Removal {
+  readonly e: Entry;
+  readonly v: number;
 }
 
 /** One node's entries, by kind, then key. */
@@ -155,7 +171,9 @@ const MAX_ENTRIES = 100_000;
 export class ClusterRegistry {
   private readonly clock: HybridLogicalClock;
   private readonly own: Tables = tables();
-  private readonly remote = new Map<string, Tables>();
+  private readonly versions = new VersionCounter();
+  /** Each connected peer's entries, keyed by {@link slot}. */
+  private readonly remote = new Map<string, DeltaSlice<Entry>>();
   private readonly conflictLog: { readonly loser: Entry; readonly winner: Entry }[] = [];
   /** Notices from peers dropped as malformed. */
   badNotices = 0;
@@ -265,7 +283,7 @@ export class ClusterRegistry {
 
   /** A peer connected: it gets all of this node's entries. */
   connected(peer: string): void {
-    this.host.noticeTo(peer, notice(true, [...this.own.name.values(), ...this.own.prefix.values()], []));
+    this.host.noticeTo(peer, notice({ seq: this.versions.seq }, [...this.own.name.values(), ...this.own.prefix.values()], []));
   }
 
   /** A peer was lost: its entries are forgotten. */
@@ -277,49 +295,73 @@ export class ClusterRegistry {
   exited(local: AnyAddr): void {
     const gone: Entry[] = [];
     for (const kind of KINDS) for (const e of this.own[kind].values()) if (e.addr.equals(local)) gone.push(e);
-    for (const e of gone) this.own[e.kind].delete(e.key);
-    if (gone.length > 0) this.broadcast(notice(false, [], gone));
+    if (gone.length === 0) return;
+    const from = this.versions.seq + 1;
+    const removals = gone.map((e) => {
+      this.own[e.kind].delete(e.key);
+      return { e, v: this.versions.next() };
+    });
+    this.broadcast(notice({ from, seq: this.versions.seq }, [], removals));
   }
 
   /** A peer's notice; malformed ones are dropped and counted. */
   notice(peer: string, incarnation: number, body: unknown): void {
-    const b = body as { full?: unknown; entries?: unknown; removed?: unknown; claims?: unknown; unclaimed?: unknown };
+    const b = body as { full?: unknown; entries?: unknown; removed?: unknown; removedAt?: unknown; claims?: unknown; unclaimed?: unknown; from?: unknown; seq?: unknown };
     const claims = b.claims ?? [];
     const unclaimed = b.unclaimed ?? [];
+    const removedAt = b.removedAt ?? [];
+    // Versioned (this version's peers): `seq`, and `from` on a delta. Without `seq`: a peer that predates versions.
+    const versioned = b.seq !== undefined;
     if (
       typeof b.full !== 'boolean' || !Array.isArray(b.entries) || !Array.isArray(b.removed) || !Array.isArray(claims) || !Array.isArray(unclaimed)
-      || b.entries.length + b.removed.length + claims.length + unclaimed.length > MAX_ENTRIES
+      || !Array.isArray(removedAt) || b.entries.length + b.removed.length + claims.length + unclaimed.length > MAX_ENTRIES
+      || (versioned && !(b.seq === 0 || isVersion(b.seq))) || (versioned && !b.full && !isVersion(b.from))
     ) {
       this.badNotices++;
       return;
     }
-    const parsed: Entry[] = [];
+    let slice = this.remote.get(peer);
+    if (slice === undefined || slice.incarnation !== incarnation) this.remote.set(peer, (slice = new DeltaSlice(incarnation)));
+    // A notice without versions is the next run after what this node holds of the peer: removals first, then entries.
+    let legacy = slice.context;
+    const version = (v: unknown): number | null => (versioned ? (isVersion(v) ? v : null) : ++legacy);
+    const removals: Dot<Entry>[] = [];
+    const added: Dot<Entry>[] = [];
+    b.removed.forEach((name, i) => {
+      const v = version(removedAt[i]);
+      if (typeof name === 'string' && v !== null) removals.push({ key: slot('name', name), v, value: undefined });
+    });
+    for (const item of unclaimed) {
+      if (!Array.isArray(item)) continue;
+      const kind = knownKind(item[0]);
+      const v = version(item[2]);
+      if (kind === null) this.unknownClaims++;
+      else if (typeof item[1] === 'string' && v !== null) removals.push({ key: slot(kind, item[1]), v, value: undefined });
+    }
     // A peer speaks for its own actors only.
-    const take = (kind: EntryKind, key: unknown, addr: unknown, clock: unknown): void => {
-      if (typeof key !== 'string' || keyProblem(kind, key) !== null || !isAddr(addr) || addr.node !== incarnation || !isHlcStamp(clock)) return;
-      parsed.push({ kind, key, addr, node: peer, clock });
+    const take = (kind: EntryKind, key: unknown, addr: unknown, clock: unknown, at: unknown): void => {
+      const v = version(at);
+      if (typeof key !== 'string' || keyProblem(kind, key) !== null || !isAddr(addr) || addr.node !== incarnation || !isHlcStamp(clock) || v === null) return;
+      added.push({ key: slot(kind, key), v, value: { kind, key, addr, node: peer, clock, v } });
     };
-    for (const item of b.entries) if (Array.isArray(item)) take('name', item[0], item[1], item[2]);
+    for (const item of b.entries) if (Array.isArray(item)) take('name', item[0], item[1], item[2], item[3]);
     for (const item of claims) {
       if (!Array.isArray(item)) continue;
       const kind = knownKind(item[0]);
       if (kind === null) this.unknownClaims++;
-      else take(kind, item[1], item[2], item[3]);
+      else take(kind, item[1], item[2], item[3], item[4]);
     }
-    let table = this.remote.get(peer);
-    if (table === undefined || b.full) this.remote.set(peer, (table = tables()));
-    for (const name of b.removed) if (typeof name === 'string') table.name.delete(name);
-    for (const item of unclaimed) {
-      if (!Array.isArray(item)) continue;
-      const kind = knownKind(item[0]);
-      if (kind === null) this.unknownClaims++;
-      else if (typeof item[1] === 'string') table[kind].delete(item[1]);
+    const changes: SliceChange<Entry>[] = [];
+    const joined = b.full
+      ? slice.joinFull(versioned ? (b.seq as number) : legacy, added, changes)
+      : versioned ? slice.joinDelta(b.from as number, b.seq as number, [...removals, ...added], changes)
+      : legacy === slice.context || slice.joinDelta(slice.context + 1, legacy, [...removals, ...added], changes);
+    if (!joined) {
+      this.badNotices++;
+      return;
     }
-    for (const e of parsed) {
-      table[e.kind].set(e.key, e);
-      this.clock.observe(e.clock);
-    }
-    for (const e of parsed) this.resolve(e.kind, e.key);
+    for (const d of added) this.clock.observe(d.value!.clock);
+    for (const c of changes) if (c.after !== undefined) this.resolve(c.after.kind, c.after.key);
   }
 
   // --- internal ---
@@ -335,11 +377,11 @@ export class ClusterRegistry {
         ? new RegistryError('registry/name-taken', `the cluster name '${key}' is taken`, { name: key })
         : new RegistryError('registry/path-taken', `the cluster path prefix '${key}' is claimed by node ${holder.node}`, { prefix: key, node: holder.node });
     }
-    const entry: Entry = { kind, key, addr, node: this.host.nodeId, clock: this.clock.now() };
+    const entry: Entry = { kind, key, addr, node: this.host.nodeId, clock: this.clock.now(), v: this.versions.next() };
     this.own[kind].set(key, entry);
     // Watched before anything else can happen: an exit from now on (or already past) reaches `exited`.
     this.host.watch?.(addr);
-    this.broadcast(notice(false, [entry], []));
+    this.broadcast(notice({ from: entry.v, seq: entry.v }, [entry], []));
     this.host.dialMembers?.();
   }
 
@@ -347,7 +389,7 @@ export class ClusterRegistry {
     const entry = this.own[kind].get(key);
     if (entry === undefined) return false;
     this.own[kind].delete(key);
-    this.broadcast(notice(false, [], [entry]));
+    this.broadcastRemoval(entry);
     this.host.unwatch?.(entry.addr);
     return true;
   }
@@ -361,7 +403,7 @@ export class ClusterRegistry {
     this.own[kind].delete(key);
     this.conflictLog.push({ loser: mine, winner });
     if (this.conflictLog.length > 1024) this.conflictLog.shift();
-    this.broadcast(notice(false, [], [mine]));
+    this.broadcastRemoval(mine);
     this.host.unwatch?.(mine.addr);
     if (kind === 'name') {
       const message: NameConflictMessage = { type: NAME_CONFLICT, name: key, winner: winner.addr, winnerNode: winner.node };
@@ -381,15 +423,22 @@ export class ClusterRegistry {
     };
     const mine = this.own[kind].get(key);
     if (mine !== undefined && this.host.alive(mine.addr)) consider(mine);
-    for (const table of this.remote.values()) consider(table[kind].get(key));
+    const at = slot(kind, key);
+    for (const slice of this.remote.values()) consider(slice.get(at));
     return best;
   }
 
   /** The winning entry of every key of `kind` this node knows, sorted by key. */
   private winners(kind: EntryKind): Entry[] {
     const keys = new Set<string>(this.own[kind].keys());
-    for (const t of this.remote.values()) for (const k of t[kind].keys()) keys.add(k);
+    for (const slice of this.remote.values()) for (const [, e] of slice.entries()) if (e.kind === kind) keys.add(e.key);
     return [...keys].sort().map((k) => this.holderOf(kind, k)).filter((e): e is Entry => e !== undefined);
+  }
+
+  /** Tell every peer this node's entry `e` is gone, at the next version. */
+  private broadcastRemoval(e: Entry): void {
+    const v = this.versions.next();
+    this.broadcast(notice({ from: v, seq: v }, [], [{ e, v }]));
   }
 
   private broadcast(n: Notice): void {
@@ -397,23 +446,33 @@ export class ClusterRegistry {
   }
 }
 
+/** Where an entry of `kind` for `key` lives in a peer's slice: one map for every kind, as one counter versions them all. */
+function slot(kind: EntryKind, key: string): string {
+  return `${kind}\u0000${key}`;
+}
+
 function tables(): Tables {
   return { name: new Map(), prefix: new Map() };
 }
 
 /**
- * The registry notice for `added` and `removed` entries: names in the fields every peer
- * reads (`entries`, `removed`), other kinds in `claims` / `unclaimed`, left out when empty
- * so a names-only notice is what it always was.
+ * The registry notice for `added` entries and `removed` ones: the full state at `run.seq`
+ * (no `from`), or the delta of versions `run.from..run.seq`. Names in the fields every peer
+ * reads (`entries`, `removed`), other kinds in `claims` / `unclaimed`, left out when empty,
+ * each item's version last (and `removedAt` beside `removed`), so an older peer reads what
+ * it always read.
  */
-function notice(full: boolean, added: readonly Entry[], removed: readonly Entry[]): Notice {
-  const claims = added.filter((e) => e.kind !== 'name').map((e) => [e.kind, e.key, e.addr, e.clock]);
-  const unclaimed = removed.filter((e) => e.kind !== 'name').map((e) => [e.kind, e.key]);
+function notice(run: { readonly from?: number; readonly seq: number }, added: readonly Entry[], removed: readonly Removal[]): Notice {
+  const claims = added.filter((e) => e.kind !== 'name').map((e) => [e.kind, e.key, e.addr, e.clock, e.v]);
+  const unclaimed = removed.filter((r) => r.e.kind !== 'name').map((r) => [r.e.kind, r.e.key, r.v]);
+  const names = removed.filter((r) => r.e.kind === 'name');
   return {
-    op: 'registry', full,
-    entries: added.filter((e) => e.kind === 'name').map((e) => [e.key, e.addr, e.clock]),
-    removed: removed.filter((e) => e.kind === 'name').map((e) => e.key),
+    op: 'registry', full: run.from === undefined,
+    entries: added.filter((e) => e.kind === 'name').map((e) => [e.key, e.addr, e.clock, e.v]),
+    removed: names.map((r) => r.e.key),
+    ...(names.length === 0 ? {} : { removedAt: names.map((r) => r.v) }),
     ...(claims.length === 0 ? {} : { claims }), ...(unclaimed.length === 0 ? {} : { unclaimed }),
+    ...(run.from === undefined ? {} : { from: run.from }), seq: run.seq,
   };
 }
 

@@ -57,17 +57,25 @@ export type Notice =
    * kinds (path prefixes) ride `claims` as `[kind, key, addr, clock]` and `unclaimed` as
    * `[kind, key]`, absent when empty: a peer that predates them ignores both (it resolves
    * names only), and a kind the receiver does not know is dropped and counted.
+   * Versions (delta-slice.ts): each item's last element (`removedAt[i]` for `removed[i]`), the
+   * run `from..seq` of a delta, the counter `seq` of a full state; a peer that predates them
+   * sends none, and its notice is joined as the next run.
    */
   | {
     readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[];
-    readonly claims?: readonly unknown[]; readonly unclaimed?: readonly unknown[];
+    readonly removedAt?: readonly number[]; readonly claims?: readonly unknown[]; readonly unclaimed?: readonly unknown[];
+    readonly from?: number; readonly seq?: number;
   }
   /**
    * Process groups (cluster-groups.ts): members on the sender that joined and left, as
-   * `[group, addr[]]`; `full`: `joins` are all of them (the receiver forgets the others it had
-   * from the sender), else a delta.
+   * `[group, addr[], versions[]]`; `full`: `joins` are all of them (the receiver forgets the
+   * others it had from the sender), else a delta of versions `from..seq` (versions as for
+   * `registry`; a peer that predates them sends `[group, addr[]]` and no run).
    */
-  | { readonly op: 'groups'; readonly full: boolean; readonly joins: readonly unknown[]; readonly leaves: readonly unknown[] };
+  | {
+    readonly op: 'groups'; readonly full: boolean; readonly joins: readonly unknown[]; readonly leaves: readonly unknown[];
+    readonly from?: number; readonly seq?: number;
+  };
 
 /** The body of a `reply` frame: `[0, value]`, or `[1, error]` with the error as `wireError` wrote it. */
 export type Answer = readonly [0, unknown] | readonly [1, unknown];

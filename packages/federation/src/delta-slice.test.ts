@@ -1,0 +1,152 @@
+/**
+ * The delta-state CRDT's join, over seeded random histories of an origin's changes (sets,
+ * overwrites, removals, several to a delta) delivered to replicas under every disorder a
+ * network and reconnections can make: in order; shuffled; each delta twice; full states
+ * taken at random moments and delivered anywhere in the stream. Whatever the schedule, once
+ * everything has arrived the replica equals the origin's map, keeps no tombstone, and its
+ * context is the origin's last version; in order, it equals the origin after every step; and
+ * the changes it reported, replayed, give its entries.
+ */
+import { describe, expect, it } from 'vitest';
+import { DeltaSlice, type Dot, MAX_PENDING_RUNS, type SliceChange, VersionCounter } from './delta-slice.js';
+
+function rng(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Message = { kind: 'delta'; from: number; to: number; dots: Dot<string>[] } | { kind: 'full'; seq: number; dots: Dot<string>[] };
+
+/** An origin's random history: the messages it sent and its map after each one. */
+function history(random: () => number, steps: number): { messages: Message[]; states: Map<string, string>[]; seq: number } {
+  const counter = new VersionCounter();
+  const map = new Map<string, { v: number; value: string }>();
+  const messages: Message[] = [];
+  const states: Map<string, string>[] = [];
+  const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+  for (let i = 0; i < steps; i++) {
+    if (random() < 0.15) {
+      messages.push({ kind: 'full', seq: counter.seq, dots: [...map].map(([key, e]) => ({ key, v: e.v, value: e.value })) });
+    } else {
+      const from = counter.seq + 1;
+      const dots: Dot<string>[] = [];
+      const changes = 1 + Math.floor(random() * 3);
+      for (let c = 0; c < changes; c++) {
+        const key = keys[Math.floor(random() * keys.length)]!;
+        const v = counter.next();
+        if (random() < 0.35) {
+          map.delete(key);
+          dots.push({ key, v, value: undefined });
+        } else {
+          const value = `${key}${v}`;
+          map.set(key, { v, value });
+          dots.push({ key, v, value });
+        }
+      }
+      messages.push({ kind: 'delta', from, to: counter.seq, dots });
+    }
+    states.push(new Map([...map].map(([k, e]) => [k, e.value])));
+  }
+  return { messages, states, seq: counter.seq };
+}
+
+function deliver(slice: DeltaSlice<string>, m: Message, changes: SliceChange<string>[]): boolean {
+  return m.kind === 'delta' ? slice.joinDelta(m.from, m.to, m.dots, changes) : slice.joinFull(m.seq, m.dots, changes);
+}
+
+function contents(slice: DeltaSlice<string>): Map<string, string> {
+  return new Map(slice.entries());
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
+
+describe('a delta slice (owner-written map, delta-state CRDT)', () => {
+  it.each(SEEDS)('seed %i: in order, equal to the origin after every message; tombstones gone at once', (seed) => {
+    const random = rng(seed);
+    const { messages, states } = history(random, 60);
+    const slice = new DeltaSlice<string>(1);
+    messages.forEach((m, i) => {
+      expect(deliver(slice, m, [])).toBe(true);
+      expect(contents(slice)).toEqual(states[i]);
+      expect(slice.tombstones).toBe(0);
+    });
+  });
+
+  it.each(SEEDS)('seed %i: shuffled, duplicated, fulls anywhere: the same map in the end, the changes replay to it', (seed) => {
+    const random = rng(seed * 7919);
+    const { messages, states, seq } = history(random, 60);
+    const schedule = shuffle([...messages, ...messages.filter(() => random() < 0.4)], random);
+    const slice = new DeltaSlice<string>(1);
+    const changes: SliceChange<string>[] = [];
+    for (const m of schedule) expect(deliver(slice, m, changes)).toBe(true);
+    expect(contents(slice)).toEqual(states[states.length - 1]);
+    expect(slice.context).toBe(seq);
+    expect(slice.tombstones).toBe(0);
+    // Every reported change starts from what the previous one left.
+    const replay = new Map<string, string>();
+    for (const c of changes) {
+      expect(replay.get(c.key)).toBe(c.before);
+      if (c.after === undefined) replay.delete(c.key);
+      else replay.set(c.key, c.after);
+    }
+    expect(replay).toEqual(contents(slice));
+  });
+
+  it.each(SEEDS)('seed %i: any two orders of the same messages give the same map (commutative, idempotent)', (seed) => {
+    const random = rng(seed * 104729);
+    const { messages } = history(random, 40);
+    const prefix = messages.slice(0, 1 + Math.floor(random() * messages.length));
+    const one = new DeltaSlice<string>(1);
+    const two = new DeltaSlice<string>(1);
+    for (const m of shuffle([...prefix], random)) deliver(one, m, []);
+    for (const m of shuffle([...prefix, ...prefix], random)) deliver(two, m, []);
+    expect(contents(one)).toEqual(contents(two));
+  });
+
+  it('refuses malformed runs and dots, joining nothing of them', () => {
+    const slice = new DeltaSlice<string>(1);
+    expect(slice.joinDelta(2, 1, [])).toBe(false);
+    expect(slice.joinDelta(0, 1, [])).toBe(false);
+    expect(slice.joinDelta(1, 2, [{ key: 'a', v: 3, value: 'x' }])).toBe(false);
+    expect(slice.joinDelta(1, 2, [{ key: 'a', v: 1.5, value: 'x' }])).toBe(false);
+    expect(slice.joinFull(1, [{ key: 'a', v: 2, value: 'x' }])).toBe(false);
+    expect(slice.joinFull(2, [{ key: 'a', v: 1, value: undefined }])).toBe(false);
+    expect(slice.joinFull(-1, [])).toBe(false);
+    expect(slice.size).toBe(0);
+    expect(slice.context).toBe(0);
+  });
+
+  it('keeps at most MAX_PENDING_RUNS runs waiting above a gap, then refuses', () => {
+    const slice = new DeltaSlice<string>(1);
+    // Version 1 never arrives: every odd run waits.
+    for (let i = 0; i < MAX_PENDING_RUNS; i++) expect(slice.joinDelta(2 + 2 * i, 2 + 2 * i, [{ key: `k${i}`, v: 2 + 2 * i, value: 'x' }])).toBe(true);
+    expect(slice.joinDelta(2 + 2 * MAX_PENDING_RUNS, 2 + 2 * MAX_PENDING_RUNS, [])).toBe(false);
+    // A full state catches the context up; the runs are let go.
+    expect(slice.joinFull(3 * MAX_PENDING_RUNS, [])).toBe(true);
+    expect(slice.size).toBe(0);
+    expect(slice.joinDelta(3 * MAX_PENDING_RUNS + 2, 3 * MAX_PENDING_RUNS + 2, [])).toBe(true);
+  });
+
+  it('a removal that arrives before its key does leaves the key absent (tombstone), and is dropped once the gap fills', () => {
+    const slice = new DeltaSlice<string>(1);
+    expect(slice.joinDelta(2, 2, [{ key: 'a', v: 2, value: undefined }])).toBe(true);
+    expect(slice.tombstones).toBe(1);
+    expect(slice.joinDelta(1, 1, [{ key: 'a', v: 1, value: 'late' }])).toBe(true);
+    expect(slice.get('a')).toBeUndefined();
+    expect(slice.context).toBe(2);
+    expect(slice.tombstones).toBe(0);
+  });
+});
