@@ -1,13 +1,16 @@
 /**
  * Process groups across the cluster, with Erlang `pg`'s semantics: an actor joins a group on
  * its own node (local joins only), leaves it, or leaves every group when it exits; any node
- * asks for a group's members cluster-wide. Each node is the one authority on its own members:
- * it tells every connected peer (a delta on each change, its whole set when a peer connects),
- * and each node's view of a group is its own members plus the last word of every connected
- * peer. A peer that is lost (connection down, declared dead or left, restarted) has its
- * members forgotten at once — so, as in `pg`, views are eventually consistent and need not be
- * transitive during a partition; after it heals every node's view is the union of the live
- * members. There is nothing to conflict: a member belongs to its own node's set only.
+ * asks for a group's members cluster-wide. Each node is the one writer of its own members:
+ * they are an owner-written map (group and member to member) replicated as a delta-state CRDT,
+ * the cluster registry's mechanism (delta-slice.ts): each join and leave takes the next
+ * version of the node's counter and goes to every connected peer as a delta, a peer that
+ * connects gets the full state, and a replica joins them in any order. Each node's view of a
+ * group is its own members plus its slice of every connected peer's. A peer that is lost
+ * (connection down, declared dead or left, restarted) has its members forgotten at once — so,
+ * as in `pg`, views are eventually consistent and need not be transitive during a partition;
+ * after it heals every node's view is the union of the live members. There is nothing to
+ * conflict: a member belongs to its own node's set only.
  *
  * A group is also a topic: {@link ClusterGroups.publish} sends a message to every member.
  *
@@ -22,6 +25,7 @@
  */
 import { type AnyAddr, ArgumentError, isAddr } from '@pd/actor';
 import type { Notice } from './protocol.js';
+import { DeltaSlice, type Dot, type SliceChange, VersionCounter, isVersion } from './delta-slice.js';
 
 /** What the groups need of their node (the cluster registry's host, less what names need). */
 export interface GroupsHost {
@@ -64,12 +68,27 @@ const MAX_MEMBERS = 100_000;
 /** Sets of members by group. */
 type Table = Map<string, Map<string, AnyAddr>>;
 
+/** One membership: what a peer's slice holds under {@link slot}. */
+interface Membership {
+  readonly group: string;
+  readonly addr: AnyAddr;
+}
+
+/** A peer's members: its slice (the CRDT), and the same by group for lookups. */
+interface PeerMembers {
+  readonly slice: DeltaSlice<Membership>;
+  readonly table: Table;
+}
+
 /** Process groups across the cluster; see the module's comment. `federation.groups` is one. */
 export class ClusterGroups {
   private readonly own: Table = new Map();
+  /** The version of each of this node's memberships, by {@link slot}. */
+  private readonly ownVersions = new Map<string, number>();
+  private readonly versions = new VersionCounter();
   /** The groups of each local member, by its address key (so an exit costs nothing for an actor in none). */
   private readonly groupsOf = new Map<string, Set<string>>();
-  private readonly remote = new Map<string, Table>();
+  private readonly remote = new Map<string, PeerMembers>();
   private listeners: { readonly fn: GroupListener; readonly group: string | null }[] = [];
   /** Notices from peers dropped as malformed (or too large). */
   badNotices = 0;
@@ -98,7 +117,9 @@ export class ClusterGroups {
     if (mine === undefined) this.groupsOf.set(addr.key, (mine = new Set()));
     mine.add(group);
     this.host.watch?.(addr);
-    this.broadcast({ op: 'groups', full: false, joins: [[group, [addr]]], leaves: [] });
+    const v = this.versions.next();
+    this.ownVersions.set(slot(group, addr.key), v);
+    this.broadcast({ op: 'groups', full: false, joins: [[group, [addr], [v]]], leaves: [], from: v, seq: v });
     this.changed({ group, node: this.host.nodeId, joined: [addr], left: [] });
     this.host.dialMembers?.();
   }
@@ -115,7 +136,9 @@ export class ClusterGroups {
     mine?.delete(group);
     if (mine?.size === 0) this.groupsOf.delete(addr.key);
     this.host.unwatch?.(addr);
-    this.broadcast({ op: 'groups', full: false, joins: [], leaves: [[group, [addr]]] });
+    this.ownVersions.delete(slot(group, addr.key));
+    const v = this.versions.next();
+    this.broadcast({ op: 'groups', full: false, joins: [], leaves: [[group, [addr], [v]]], from: v, seq: v });
     this.changed({ group, node: this.host.nodeId, joined: [], left: [addr] });
     return true;
   }
@@ -124,7 +147,7 @@ export class ClusterGroups {
   members(group: string): AnyAddr[] {
     checkGroup(group, 'members');
     const out = [...(this.own.get(group)?.values() ?? [])];
-    for (const peer of [...this.remote.keys()].sort()) out.push(...(this.remote.get(peer)!.get(group)?.values() ?? []));
+    for (const peer of [...this.remote.keys()].sort()) out.push(...(this.remote.get(peer)!.table.get(group)?.values() ?? []));
     return out;
   }
 
@@ -137,7 +160,7 @@ export class ClusterGroups {
   /** Every group with at least one member this node knows of, sorted. */
   groups(): string[] {
     const names = new Set<string>(this.own.keys());
-    for (const table of this.remote.values()) for (const g of table.keys()) names.add(g);
+    for (const { table } of this.remote.values()) for (const g of table.keys()) names.add(g);
     return [...names].sort();
   }
 
@@ -147,7 +170,7 @@ export class ClusterGroups {
       group,
       members: [
         ...[...(this.own.get(group)?.values() ?? [])].map((addr) => ({ node: this.host.nodeId, addr })),
-        ...[...this.remote.keys()].sort().flatMap((node) => [...(this.remote.get(node)!.get(group)?.values() ?? [])].map((addr) => ({ node, addr }))),
+        ...[...this.remote.keys()].sort().flatMap((node) => [...(this.remote.get(node)!.table.get(group)?.values() ?? [])].map((addr) => ({ node, addr }))),
       ],
     }));
   }
@@ -187,15 +210,16 @@ export class ClusterGroups {
 
   /** A peer connected: it gets all of this node's members. */
   connected(peer: string): void {
-    this.host.noticeTo(peer, { op: 'groups', full: true, joins: [...this.own].map(([g, m]) => [g, [...m.values()]]), leaves: [] });
+    const joins = [...this.own].map(([g, m]) => [g, [...m.values()], [...m.keys()].map((key) => this.ownVersions.get(slot(g, key))!)]);
+    this.host.noticeTo(peer, { op: 'groups', full: true, joins, leaves: [], seq: this.versions.seq });
   }
 
   /** A peer was lost: its members are forgotten. */
   down(peer: string): void {
-    const table = this.remote.get(peer);
-    if (table === undefined) return;
+    const members = this.remote.get(peer);
+    if (members === undefined) return;
     this.remote.delete(peer);
-    for (const [group, members] of table) this.changed({ group, node: peer, joined: [], left: [...members.values()] });
+    for (const [group, addrs] of members.table) this.changed({ group, node: peer, joined: [], left: [...addrs.values()] });
   }
 
   /** Whether `addr` is a member of a group here. */
@@ -218,80 +242,104 @@ export class ClusterGroups {
     }
     this.groupsOf.delete(local.key);
     if (leaves.length === 0) return;
-    this.broadcast({ op: 'groups', full: false, joins: [], leaves });
+    const from = this.versions.seq + 1;
+    const versioned = leaves.map(([group, addrs]) => {
+      this.ownVersions.delete(slot(group, local.key));
+      return [group, addrs, [this.versions.next()]];
+    });
+    this.broadcast({ op: 'groups', full: false, joins: [], leaves: versioned, from, seq: this.versions.seq });
     for (const [group, left] of leaves) this.changed({ group, node: this.host.nodeId, joined: [], left });
   }
 
-  /** A peer's notice (`{ op: 'groups', full, joins, leaves }`); malformed ones are dropped and counted. */
+  /**
+   * A peer's notice (`{ op: 'groups', full, joins, leaves, from?, seq? }`), joined into its
+   * slice; malformed ones are dropped and counted. Without `seq` (a peer that predates
+   * versions) it is the next run after what this node holds of the peer: leaves, then joins.
+   */
   notice(peer: string, incarnation: number, body: unknown): void {
-    const b = (typeof body === 'object' && body !== null ? body : {}) as { full?: unknown; joins?: unknown; leaves?: unknown };
-    if (typeof b.full !== 'boolean' || !Array.isArray(b.joins) || !Array.isArray(b.leaves)) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { full?: unknown; joins?: unknown; leaves?: unknown; from?: unknown; seq?: unknown };
+    const versioned = b.seq !== undefined;
+    if (
+      typeof b.full !== 'boolean' || !Array.isArray(b.joins) || !Array.isArray(b.leaves)
+      || (versioned && !(b.seq === 0 || isVersion(b.seq))) || (versioned && !b.full && !isVersion(b.from))
+    ) {
       this.badNotices++;
       return;
     }
-    const joins = this.parse(b.joins, incarnation);
-    const leaves = this.parse(b.leaves, incarnation);
+    let members = this.remote.get(peer);
+    if (members === undefined || members.slice.incarnation !== incarnation) {
+      if (members !== undefined) this.down(peer);
+      members = { slice: new DeltaSlice(incarnation), table: new Map() };
+    }
+    let legacy = members.slice.context;
+    const version = (v: unknown): number | null => (versioned ? (isVersion(v) ? v : null) : ++legacy);
+    const leaves = this.parse(b.leaves, incarnation, version, false);
+    const joins = this.parse(b.joins, incarnation, version, true);
     if (joins === null || leaves === null) {
       this.badNotices++;
       return;
     }
-    const before = this.remote.get(peer);
-    const table: Table = b.full || before === undefined ? new Map() : before;
-    this.remote.set(peer, table);
-    const changes = new Map<string, { joined: AnyAddr[]; left: AnyAddr[] }>();
+    const changes: SliceChange<Membership>[] = [];
+    const { slice } = members;
+    const joined = b.full
+      ? slice.joinFull(versioned ? (b.seq as number) : legacy, joins, changes)
+      : versioned ? slice.joinDelta(b.from as number, b.seq as number, [...leaves, ...joins], changes)
+      : legacy === slice.context || slice.joinDelta(slice.context + 1, legacy, [...leaves, ...joins], changes);
+    if (!joined) {
+      this.badNotices++;
+      return;
+    }
+    this.remote.set(peer, members);
+    const byGroup = new Map<string, { joined: AnyAddr[]; left: AnyAddr[] }>();
     const change = (group: string) => {
-      let c = changes.get(group);
-      if (c === undefined) changes.set(group, (c = { joined: [], left: [] }));
+      let c = byGroup.get(group);
+      if (c === undefined) byGroup.set(group, (c = { joined: [], left: [] }));
       return c;
     };
-    for (const [group, addrs] of leaves) {
-      const members = table.get(group);
-      if (members === undefined) continue;
-      for (const addr of addrs) if (members.delete(addr.key)) change(group).left.push(addr);
-      if (members.size === 0) table.delete(group);
-    }
-    for (const [group, addrs] of joins) {
-      if (addrs.length === 0) continue;
-      let members = table.get(group);
-      if (members === undefined) table.set(group, (members = new Map()));
-      for (const addr of addrs) {
-        if (members.has(addr.key)) continue;
-        members.set(addr.key, addr);
-        // A full set re-announcing a member this node already had is no change.
-        if (b.full && before?.get(group)?.has(addr.key) === true) continue;
-        change(group).joined.push(addr);
+    for (const c of changes) {
+      // Set again at a newer version (a full state re-announcing it): no change.
+      if (c.before !== undefined && c.after !== undefined) continue;
+      const m = (c.after ?? c.before)!;
+      let addrs = members.table.get(m.group);
+      if (c.after !== undefined) {
+        if (addrs === undefined) members.table.set(m.group, (addrs = new Map()));
+        addrs.set(m.addr.key, m.addr);
+        change(m.group).joined.push(m.addr);
+      } else if (addrs !== undefined) {
+        addrs.delete(m.addr.key);
+        if (addrs.size === 0) members.table.delete(m.group);
+        change(m.group).left.push(m.addr);
       }
     }
-    if (b.full && before !== undefined) {
-      // Members of the old set the full one lacks have left.
-      for (const [group, members] of before) {
-        for (const [key, addr] of members) if (table.get(group)?.has(key) !== true) change(group).left.push(addr);
-      }
-    }
-    if (table.size === 0) this.remote.delete(peer);
-    for (const [group, c] of changes) if (c.joined.length + c.left.length > 0) this.changed({ group, node: peer, ...c });
+    for (const [group, c] of byGroup) this.changed({ group, node: peer, ...c });
   }
 
   // --- internal ---
 
-  /** `[group, addr[]][]` of a peer's notice: entries that are not its own actors' or not well formed are skipped and counted; null when too large. */
-  private parse(list: readonly unknown[], incarnation: number): [string, AnyAddr[]][] | null {
-    const out: [string, AnyAddr[]][] = [];
+  /**
+   * The dots of a peer's `[group, addr[], versions[]]` list (`versions` absent from a peer
+   * that predates them: `version` numbers them), joins setting and leaves removing: entries
+   * that are not its own actors' or not well formed are skipped and counted; null when too large.
+   */
+  private parse(list: readonly unknown[], incarnation: number, version: (v: unknown) => number | null, join: boolean): Dot<Membership>[] | null {
+    const out: Dot<Membership>[] = [];
     let count = 0;
     for (const item of list) {
-      if (!Array.isArray(item) || !validGroup(item[0]) || !Array.isArray(item[1])) {
+      if (!Array.isArray(item) || !validGroup(item[0]) || !Array.isArray(item[1]) || (item[2] !== undefined && !Array.isArray(item[2]))) {
         this.badEntries++;
         continue;
       }
-      const addrs: AnyAddr[] = [];
-      count += (item[1] as unknown[]).length;
+      const group = item[0] as string;
+      const addrs = item[1] as unknown[];
+      const versions = (item[2] ?? []) as unknown[];
+      count += addrs.length;
       if (count > MAX_MEMBERS) return null;
-      // A peer speaks for its own actors only.
-      for (const addr of item[1] as unknown[]) {
-        if (isAddr(addr) && addr.node === incarnation) addrs.push(addr);
+      addrs.forEach((addr, i) => {
+        const v = version(versions[i]);
+        // A peer speaks for its own actors only.
+        if (isAddr(addr) && addr.node === incarnation && v !== null) out.push({ key: slot(group, addr.key), v, value: join ? { group, addr } : undefined });
         else this.badEntries++;
-      }
-      out.push([item[0] as string, addrs]);
+      });
     }
     return out;
   }
@@ -319,6 +367,11 @@ export class ClusterGroups {
   private broadcast(notice: Notice): void {
     for (const peer of this.host.upPeers()) this.host.noticeTo(peer, notice);
   }
+}
+
+/** Where a membership lives in a slice: one map for every group, as one counter versions them all. */
+function slot(group: string, addrKey: string): string {
+  return `${group}\u0000${addrKey}`;
 }
 
 function validGroup(group: unknown): group is string {

@@ -1,0 +1,110 @@
+/**
+ * Process groups replicate as the cluster registry does, as a delta-state CRDT
+ * (delta-slice.ts): over seeded random histories of one node's joins, leaves and exits, a
+ * second node that receives the notices shuffled, some twice, with full states anywhere
+ * among them, ends with exactly the writer's members, and the changes its listeners heard
+ * replay to that view. A notice of a peer that predates versions is still taken in
+ * connection order; malformed runs are dropped and counted.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AnyAddr } from '@pd/actor';
+import { mintAddr } from '@pd/actor/internal';
+import { ClusterGroups, type GroupChange } from './index.js';
+import type { Notice } from './protocol.js';
+
+function rng(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function fake(node: number, slot: number): AnyAddr {
+  return mintAddr({ node, core: 0, slot, generation: 1, secret: 1 }, null);
+}
+
+function node(id: string, incarnation: number, peers: string[]) {
+  const sent: Notice[] = [];
+  const groups = new ClusterGroups({
+    nodeId: id, incarnation: () => incarnation, alive: () => true, send: () => {}, noticeTo: (_p, n) => sent.push(n), upPeers: () => peers,
+  });
+  return { groups, sent };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** Every group's members of `node`, as sorted strings. */
+function membersOf(groups: ClusterGroups, node: string): string[] {
+  return groups.list().flatMap((g) => g.members.filter((m) => m.node === node).map((m) => `${g.group}:${String(m.addr)}`)).sort();
+}
+
+describe('process groups replicate as a delta-state CRDT', () => {
+  it.each(Array.from({ length: 25 }, (_, i) => i + 1))('seed %i: notices shuffled and repeated, full states anywhere: the same members, the changes replay to them', (seed) => {
+    const random = rng(seed);
+    const writer = node('w', 7, ['r']);
+    const actors = Array.from({ length: 5 }, (_, i) => fake(7, i + 1));
+    const names = ['g1', 'g2', 'g3'];
+    for (let step = 0; step < 80; step++) {
+      const roll = random();
+      const actor = actors[Math.floor(random() * actors.length)]!;
+      const group = names[Math.floor(random() * names.length)]!;
+      if (roll < 0.5) writer.groups.join(group, actor);
+      else if (roll < 0.75) writer.groups.leave(group, actor);
+      else if (roll < 0.88) writer.groups.exited(actor);
+      else writer.groups.connected('r');
+    }
+    writer.groups.connected('r');
+    const final = writer.sent.pop()!;
+    const schedule = shuffle([...writer.sent, ...writer.sent.filter(() => random() < 0.3)], random);
+    if (random() < 0.5) schedule.splice(Math.floor(random() * schedule.length), 0, final);
+    const reader = node('r', 8, ['w']);
+    const heard = new Set<string>();
+    reader.groups.subscribe((c: GroupChange) => {
+      for (const a of c.left) expect(heard.delete(`${c.group}:${String(a)}`)).toBe(true);
+      for (const a of c.joined) {
+        expect(heard.has(`${c.group}:${String(a)}`)).toBe(false);
+        heard.add(`${c.group}:${String(a)}`);
+      }
+    });
+    for (const n of schedule) reader.groups.notice('w', 7, n);
+    expect(reader.groups.badNotices).toBe(0);
+    const want = writer.groups.groups().flatMap((g) => writer.groups.localMembers(g).map((a) => `${g}:${String(a)}`)).sort();
+    expect(membersOf(reader.groups, 'w')).toEqual(want);
+    expect([...heard].sort()).toEqual(want);
+  });
+
+  it('a peer that predates versions: its deltas and full sets are taken in connection order', () => {
+    const reader = node('r', 8, ['old']);
+    const [a, b] = [fake(3, 1), fake(3, 2)];
+    reader.groups.notice('old', 3, { op: 'groups', full: true, joins: [['g', [a, b]]], leaves: [] });
+    reader.groups.notice('old', 3, { op: 'groups', full: false, joins: [], leaves: [['g', [a]]] });
+    expect(reader.groups.members('g')).toEqual([b]);
+    reader.groups.notice('old', 3, { op: 'groups', full: false, joins: [['h', [a]]], leaves: [] });
+    reader.groups.notice('old', 3, { op: 'groups', full: true, joins: [['h', [a]]], leaves: [] });
+    expect(reader.groups.groups()).toEqual(['h']);
+    expect(reader.groups.badNotices).toBe(0);
+  });
+
+  it('malformed runs are dropped and counted, never thrown, and join nothing', () => {
+    const reader = node('r', 8, ['w']);
+    const a = fake(7, 1);
+    const bad: unknown[] = [
+      { op: 'groups', full: false, joins: [['g', [a], [3]]], leaves: [], from: 4, seq: 4 },
+      { op: 'groups', full: false, joins: [['g', [a], [1]]], leaves: [], from: 1, seq: -1 },
+      { op: 'groups', full: false, joins: [], leaves: [], seq: 2 },
+      { op: 'groups', full: true, joins: [['g', [a], [5]]], leaves: [], seq: 2 },
+    ];
+    for (const body of bad) expect(() => reader.groups.notice('w', 7, body)).not.toThrow();
+    expect(reader.groups.badNotices).toBe(bad.length);
+    expect(reader.groups.groups()).toEqual([]);
+  });
+});
