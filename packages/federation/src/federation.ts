@@ -201,14 +201,18 @@ export class Federation {
     if (router === null || router.node !== engine.incarnation) {
       throw new ArgumentError(`federation '${this.nodeId}': startInSim(engine) needs the engine created with createEngine({ routers: [federation.router] })`);
     }
-    if (o.carrier?.kind !== 'sim' || typeof o.secret !== 'string' || (o.membership !== undefined && isMembershipSpec(o.membership) && o.membership.kind !== 'static')) {
-      throw new ArgumentError(`federation '${this.nodeId}': startInSim is a test aid for the simulator: it needs carrier simNetCarrier(...), a static membership and a string secret`);
+    if (
+      o.carrier?.kind !== 'sim' || typeof o.secret !== 'string' || (o.acceptSecrets ?? []).some((s) => typeof s !== 'string')
+      || (o.membership !== undefined && isMembershipSpec(o.membership) && o.membership.kind !== 'static')
+    ) {
+      throw new ArgumentError(`federation '${this.nodeId}': startInSim is a test aid for the simulator: it needs carrier simNetCarrier(...), a static membership, and a string secret (and acceptSecrets of strings)`);
     }
     if (this.state !== 'new') throw new EngineError('engine/stopped', `federation '${this.nodeId}' is ${this.state}; create a new one`);
     this.state = 'starting';
     const net = new NetNode({
       clock: engine.reactor, codec: new Codec(), carrier: o.carrier, nodeId: o.nodeId, cluster: o.cluster ?? FEDERATION_DEFAULTS.cluster,
       incarnation: engine.incarnation, secret: Buffer.from(o.secret, 'utf8'), onEvent: (event) => this.onNetEvent(event),
+      acceptSecrets: (o.acceptSecrets ?? []).map((s) => Buffer.from(s as string, 'utf8')),
       ...(o.listen === undefined ? {} : { listen: { host: o.listen.host ?? '127.0.0.1', port: o.listen.port } }),
       ...(o.limits === undefined ? {} : { limits: o.limits }),
     });
