@@ -735,8 +735,11 @@ async function freePorts(count: number): Promise<number[]> {
 async function startNode(node: NodeRec, runDir: string, pids: number[]): Promise<void> {
   const log = join(runDir, `${node.id}.log`);
   const fd = openSync(log, 'a');
+  // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and the
+  // nodes must not stop before the demo has let the orders in flight settle (it stops them
+  // then). Its stdin is a pipe from here, so it stops when this process dies for any reason.
   const child = spawn(process.execPath, [NODE_HOST, 'start', '--foreground', '--json', '--config', node.configFile], {
-    stdio: ['pipe', 'ignore', fd, 'ipc'],
+    stdio: ['pipe', 'ignore', fd, 'ipc'], detached: true,
   });
   closeSync(fd);
   node.proc = child;
