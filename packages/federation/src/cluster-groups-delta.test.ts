@@ -94,6 +94,16 @@ describe('process groups replicate as a delta-state CRDT', () => {
     expect(reader.groups.badNotices).toBe(0);
   });
 
+  it('a notice of an earlier incarnation is dropped and counted; a versioned member without its version is refused', () => {
+    const reader = node('r', 8, ['w']);
+    const a = fake(7, 1);
+    reader.groups.notice('w', 9, { op: 'groups', full: false, joins: [['g', [a], [1]]], leaves: [], from: 1, seq: 1, inc: 7 });
+    expect(reader.groups.staleNotices).toBe(1);
+    reader.groups.notice('w', 7, { op: 'groups', full: false, joins: [['g', [a]]], leaves: [], from: 1, seq: 1 });
+    expect(reader.groups.badNotices).toBe(1);
+    expect(reader.groups.groups()).toEqual([]);
+  });
+
   it('malformed runs are dropped and counted, never thrown, and join nothing', () => {
     const reader = node('r', 8, ['w']);
     const a = fake(7, 1);
@@ -106,5 +116,41 @@ describe('process groups replicate as a delta-state CRDT', () => {
     for (const body of bad) expect(() => reader.groups.notice('w', 7, body)).not.toThrow();
     expect(reader.groups.badNotices).toBe(bad.length);
     expect(reader.groups.groups()).toEqual([]);
+  });
+
+  it('anti-entropy: a lost join and a lost leave are repaired from the period\'s digest, once per period', () => {
+    const w = node('w', 7, ['r']);
+    const r = node('r', 8, ['w']);
+    const deliver = () => {
+      for (let moved = true; moved;) {
+        moved = false;
+        for (const n of w.sent.splice(0)) {
+          moved = true;
+          r.groups.notice('w', 7, n);
+        }
+        for (const n of r.sent.splice(0)) {
+          moved = true;
+          w.groups.notice('r', 8, n);
+        }
+      }
+    };
+    const [a, b] = [fake(7, 1), fake(7, 2)];
+    w.groups.join('g', a);
+    deliver();
+    w.groups.join('g', b);
+    w.sent.pop();
+    w.groups.leave('g', a);
+    w.sent.pop();
+    const heard: string[] = [];
+    r.groups.subscribe((c) => heard.push(`${c.group}+${c.joined.length}-${c.left.length}`));
+    expect(r.groups.members('g')).toEqual([a]);
+    w.groups.tick();
+    deliver();
+    expect(r.groups.members('g')).toEqual([b]);
+    expect(heard).toEqual(['g+1-1']);
+    expect(r.groups.repairs).toBe(1);
+    w.groups.tick();
+    deliver();
+    expect(r.groups.repairs).toBe(1);
   });
 });

@@ -14,6 +14,9 @@
  *
  * A group is also a topic: {@link ClusterGroups.publish} sends a message to every member.
  *
+ * Anti-entropy as the registry's ({@link ClusterGroups.tick}): once a period each peer hears
+ * this node's last version (`have`); one behind it asks (`resend`) for the full state.
+ *
  * On a multi-core node, actors of every core join (the federation runs on core 0; the exit
  * of another core's member reaches it through the monitor the host holds on the member,
  * {@link GroupsHost.watch}; core-exits.ts).
@@ -96,6 +99,14 @@ export class ClusterGroups {
   badEntries = 0;
   /** Listeners dropped because they threw. */
   listenerFailures = 0;
+  /** Notices of an earlier incarnation of their peer, read after its restart, dropped. */
+  staleNotices = 0;
+  /** Notices to peers that could not be staged: repaired by anti-entropy. */
+  unsent = 0;
+  /** Full states this node asked peers for, having found its copy behind theirs. */
+  repairs = 0;
+  private readonly asked = new Set<string>();
+  private readonly answered = new Set<string>();
 
   constructor(private readonly host: GroupsHost) {}
 
@@ -211,11 +222,20 @@ export class ClusterGroups {
   /** A peer connected: it gets all of this node's members. */
   connected(peer: string): void {
     const joins = [...this.own].map(([g, m]) => [g, [...m.values()], [...m.keys()].map((key) => this.ownVersions.get(slot(g, key))!)]);
-    this.host.noticeTo(peer, { op: 'groups', full: true, joins, leaves: [], seq: this.versions.seq });
+    this.send(peer, { op: 'groups', full: true, joins, leaves: [], seq: this.versions.seq });
+  }
+
+  /** Anti-entropy, once a period: every connected peer hears this node's last version. */
+  tick(): void {
+    this.asked.clear();
+    this.answered.clear();
+    if (this.versions.seq > 0) this.broadcast({ op: 'groups', full: false, joins: [], leaves: [], have: this.versions.seq });
   }
 
   /** A peer was lost: its members are forgotten. */
   down(peer: string): void {
+    this.asked.delete(peer);
+    this.answered.delete(peer);
     const members = this.remote.get(peer);
     if (members === undefined) return;
     this.remote.delete(peer);
@@ -257,7 +277,7 @@ export class ClusterGroups {
    * versions) it is the next run after what this node holds of the peer: leaves, then joins.
    */
   notice(peer: string, incarnation: number, body: unknown): void {
-    const b = (typeof body === 'object' && body !== null ? body : {}) as { full?: unknown; joins?: unknown; leaves?: unknown; from?: unknown; seq?: unknown };
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { full?: unknown; joins?: unknown; leaves?: unknown; from?: unknown; seq?: unknown; have?: unknown; resend?: unknown; inc?: unknown };
     const versioned = b.seq !== undefined;
     if (
       typeof b.full !== 'boolean' || !Array.isArray(b.joins) || !Array.isArray(b.leaves)
@@ -266,16 +286,28 @@ export class ClusterGroups {
       this.badNotices++;
       return;
     }
+    // Of an earlier run of the peer, read after its restart's handshake: its members are gone with it.
+    if (b.inc !== undefined && b.inc !== incarnation) {
+      this.staleNotices++;
+      return;
+    }
     let members = this.remote.get(peer);
     if (members === undefined || members.slice.incarnation !== incarnation) {
       if (members !== undefined) this.down(peer);
       members = { slice: new DeltaSlice(incarnation), table: new Map() };
     }
     let legacy = members.slice.context;
-    const version = (v: unknown): number | null => (versioned ? (isVersion(v) ? v : null) : ++legacy);
+    // A versioned member without a version is a malformed notice (refused; anti-entropy repairs the gap).
+    let malformed = false;
+    const version = (v: unknown): number | null => {
+      if (!versioned) return ++legacy;
+      if (isVersion(v)) return v;
+      malformed = true;
+      return null;
+    };
     const leaves = this.parse(b.leaves, incarnation, version, false);
     const joins = this.parse(b.joins, incarnation, version, true);
-    if (joins === null || leaves === null) {
+    if (joins === null || leaves === null || malformed) {
       this.badNotices++;
       return;
     }
@@ -312,6 +344,15 @@ export class ClusterGroups {
       }
     }
     for (const [group, c] of byGroup) this.changed({ group, node: peer, ...c });
+    if (b.resend === true && !this.answered.has(peer)) {
+      this.answered.add(peer);
+      this.connected(peer);
+    }
+    if ((slice.waiting || (isVersion(b.have) && b.have > slice.context)) && !this.asked.has(peer)) {
+      this.asked.add(peer);
+      this.repairs++;
+      this.send(peer, { op: 'groups', full: false, joins: [], leaves: [], resend: true });
+    }
   }
 
   // --- internal ---
@@ -365,7 +406,26 @@ export class ClusterGroups {
   }
 
   private broadcast(notice: Notice): void {
-    for (const peer of this.host.upPeers()) this.host.noticeTo(peer, notice);
+    const stamped = this.stamp(notice);
+    for (const peer of this.host.upPeers()) this.stage(peer, stamped);
+  }
+
+  private send(peer: string, notice: Notice): void {
+    this.stage(peer, this.stamp(notice));
+  }
+
+  /** `notice` with this node's incarnation (`inc`), as the registry's. */
+  private stamp(notice: Notice): Notice {
+    return { ...notice, inc: this.host.incarnation() } as Notice;
+  }
+
+  /** A notice to `peer`; one that cannot be staged is counted, and anti-entropy repairs what it carried. */
+  private stage(peer: string, notice: Notice): void {
+    try {
+      this.host.noticeTo(peer, notice);
+    } catch {
+      this.unsent++;
+    }
   }
 }
 

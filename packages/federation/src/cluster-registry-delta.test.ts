@@ -133,10 +133,143 @@ describe('the cluster registry replicates as a delta-state CRDT', () => {
     expect(reader.registry.list()).toEqual([]);
   });
 
+  it('a notice of an earlier incarnation, read after the restart\'s handshake, is dropped and counted', () => {
+    const old = node('w', 7, ['r']);
+    for (let i = 0; i < 5; i++) old.registry.register(`n${i}`, fake(7, i + 1));
+    old.registry.register('x', fake(7, 9));
+    old.registry.unregister('x');
+    const late = old.sent.pop()!;
+    const restarted = node('w', 8, ['r']);
+    restarted.registry.connected('r');
+    restarted.registry.register('x', fake(8, 1));
+    const reader = node('r', 9, ['w']);
+    // The router hands it up as a notice of the peer's present incarnation.
+    reader.registry.notice('w', 8, late);
+    for (const n of restarted.sent) reader.registry.notice('w', 8, n);
+    expect(reader.registry.staleNotices).toBe(1);
+    expect(reader.registry.list().map((n) => `${n.name}@${n.addr.node}`)).toEqual(['x@8']);
+  });
+
+  it('a versioned item without its version makes the notice malformed: refused and counted', () => {
+    const reader = node('r', 8, ['w']);
+    const p = fake(7, 1);
+    reader.registry.notice('w', 7, { op: 'registry', full: false, entries: [['x', p, 5]], removed: [], from: 1, seq: 1 });
+    reader.registry.notice('w', 7, { op: 'registry', full: false, entries: [], removed: ['y'], from: 2, seq: 2 });
+    expect(reader.registry.badNotices).toBe(2);
+    expect(reader.registry.list()).toEqual([]);
+  });
+
   it('a peer restarted (another incarnation) starts from nothing: its old entries go', () => {
     const reader = node('r', 8, ['w']);
     reader.registry.notice('w', 7, { op: 'registry', full: false, entries: [['old', fake(7, 1), 5, 1]], removed: [], from: 1, seq: 1 });
     reader.registry.notice('w', 9, { op: 'registry', full: false, entries: [['new', fake(9, 1), 6, 1]], removed: [], from: 1, seq: 1 });
     expect(reader.registry.list().map((n) => n.name)).toEqual(['new']);
+  });
+
+  describe('anti-entropy: a notice lost on a connection that stays up is asked for again', () => {
+    /** w and r wired by hand: what each sends is delivered unless `lose` says otherwise. */
+    function pair() {
+      const w = node('w', 7, ['r']);
+      const r = node('r', 8, ['w']);
+      const deliver = () => {
+        for (let moved = true; moved;) {
+          moved = false;
+          for (const [from, to, id, inc] of [[w, r, 'w', 7], [r, w, 'r', 8]] as const) {
+            for (const n of from.sent.splice(0)) {
+              to.registry.notice(id, inc, n);
+              moved = true;
+            }
+          }
+        }
+      };
+      return { w, r, deliver };
+    }
+
+    it('a lost delta between others: the gap is seen at the next one, the full state asked for once', () => {
+      const { w, r, deliver } = pair();
+      w.registry.register('one', fake(7, 1));
+      deliver();
+      w.registry.register('two', fake(7, 2));
+      w.sent.pop(); // lost on the way
+      w.registry.register('three', fake(7, 3));
+      w.registry.register('four', fake(7, 4));
+      const fromW = w.sent.splice(0);
+      for (const n of fromW) r.registry.notice('w', 7, n);
+      // One ask, though two notices arrived above the gap.
+      expect(r.sent.map((n) => (n as { resend?: boolean }).resend)).toEqual([true]);
+      expect(r.registry.repairs).toBe(1);
+      deliver();
+      expect(r.registry.list().map((n) => n.name)).toEqual(['four', 'one', 'three', 'two']);
+    });
+
+    it('the last change lost: the period\'s digest (`have`) shows the copy behind; it is repaired', () => {
+      const { w, r, deliver } = pair();
+      w.registry.register('one', fake(7, 1));
+      deliver();
+      w.registry.register('two', fake(7, 2));
+      w.sent.pop();
+      w.registry.unregister('one');
+      w.sent.pop();
+      expect(r.registry.list().map((n) => n.name)).toEqual(['one']);
+      w.registry.tick();
+      deliver();
+      expect(r.registry.list().map((n) => n.name)).toEqual(['two']);
+      expect(r.registry.repairs).toBe(1);
+      // Caught up: the next digests ask for nothing.
+      w.registry.tick();
+      r.registry.tick();
+      deliver();
+      expect(r.registry.repairs).toBe(1);
+    });
+
+    it('a lost answer is asked for again in the next period, not before', () => {
+      const { w, r, deliver } = pair();
+      w.registry.register('one', fake(7, 1));
+      w.sent.pop();
+      w.registry.tick();
+      for (const n of w.sent.splice(0)) r.registry.notice('w', 7, n);
+      for (const n of r.sent.splice(0)) w.registry.notice('r', 8, n);
+      w.sent.splice(0); // the full state, lost too
+      // Within the period: the digest again does not make r ask again, nor w answer twice.
+      r.registry.notice('w', 7, { op: 'registry', full: false, entries: [], removed: [], have: 1 });
+      expect(r.sent).toEqual([]);
+      w.registry.notice('r', 8, { op: 'registry', full: false, entries: [], removed: [], resend: true });
+      expect(w.sent).toEqual([]);
+      r.registry.tick();
+      w.registry.tick();
+      deliver();
+      expect(r.registry.list().map((n) => n.name)).toEqual(['one']);
+      expect(r.registry.repairs).toBe(2);
+    });
+
+    it('a notice that cannot be staged (a full queue that throws) is counted, the registration stands, and is repaired', () => {
+      const sent: Notice[] = [];
+      let full = true;
+      const w = new ClusterRegistry({
+        nodeId: 'w', incarnation: () => 7, alive: () => true, tell: () => {}, upPeers: () => ['r'],
+        noticeTo: (_p, n) => {
+          if (full) throw new Error('net/queue-full');
+          sent.push(n);
+        },
+      });
+      expect(() => w.register('one', fake(7, 1))).not.toThrow();
+      expect(w.unsent).toBe(1);
+      expect(w.whereis('one')).toBeDefined();
+      full = false;
+      const r = node('r', 8, ['w']);
+      w.tick();
+      for (const n of sent.splice(0)) r.registry.notice('w', 7, n);
+      for (const n of r.sent.splice(0)) w.notice('r', 8, n);
+      for (const n of sent.splice(0)) r.registry.notice('w', 7, n);
+      expect(r.registry.list().map((n) => n.name)).toEqual(['one']);
+    });
+
+    it('a peer that predates versions is never asked (it sends no digest, and its runs have no gaps)', () => {
+      const reader = node('r', 8, ['old']);
+      const p = fake(3, 1);
+      reader.registry.notice('old', 3, { op: 'registry', full: false, entries: [['one', p, 5]], removed: [] });
+      reader.registry.notice('old', 3, { op: 'registry', full: false, entries: [['two', p, 6]], removed: [] });
+      expect(reader.sent).toEqual([]);
+    });
   });
 });

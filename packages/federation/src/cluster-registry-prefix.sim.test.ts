@@ -183,7 +183,7 @@ describe('path prefixes in the cluster registry: input and notices', () => {
     registry.unregisterPrefix('/user/orders');
     registry.unregister('leader');
     expect(sent.map((n) => Object.keys(n).sort().join(','))).toEqual([
-      'entries,from,full,op,removed,seq', 'claims,entries,from,full,op,removed,seq', 'entries,from,full,op,removed,seq,unclaimed', 'entries,from,full,op,removed,removedAt,seq',
+      'entries,from,full,inc,op,removed,seq', 'claims,entries,from,full,inc,op,removed,seq', 'entries,from,full,inc,op,removed,seq,unclaimed', 'entries,from,full,inc,op,removed,removedAt,seq',
     ]);
     // What an older peer reads: the name, its address and clock first; the version after them.
     const entry = (sent[0] as unknown as { entries: unknown[][] }).entries[0]!;

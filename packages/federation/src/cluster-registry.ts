@@ -42,6 +42,12 @@
  * A node that holds entries connects to every member (connections are otherwise made by the
  * first message), so an entry is known cluster-wide without traffic between the nodes.
  *
+ * Anti-entropy: a notice can be lost on a connection that stays up (a full outbound queue
+ * drops it, at-most-once). So once a period ({@link ClusterRegistry.tick}) a node that has
+ * written anything tells every peer its last version (`have`); a peer whose slice is behind
+ * it, or that holds runs above a gap, asks (`resend`) and gets the full state — at most one
+ * ask and one answer per peer per period. Peers that predate this read both as empty deltas.
+ *
  * A multi-core node registers entries for the actors of any of its cores: the federation
  * runs on core 0, and hears of another core's actor's exit through the monitor the host
  * holds on it from the registration on ({@link RegistryHost.watch}; core-exits.ts).
@@ -179,6 +185,15 @@ export class ClusterRegistry {
   badNotices = 0;
   /** Claims from peers of a kind this node does not know (a newer peer's), dropped. */
   unknownClaims = 0;
+  /** Notices of an earlier incarnation of their peer, read after its restart, dropped. */
+  staleNotices = 0;
+  /** Notices to peers that could not be staged (a full queue with `queueFullPolicy: 'error'`): repaired by anti-entropy. */
+  unsent = 0;
+  /** Full states this node asked peers for, having found its copy behind theirs (anti-entropy). */
+  repairs = 0;
+  /** Peers asked for their full state this period, and peers answered with this node's. */
+  private readonly asked = new Set<string>();
+  private readonly answered = new Set<string>();
 
   constructor(private readonly host: RegistryHost) {
     this.clock = new HybridLogicalClock(host.wallTime === undefined ? () => 0 : () => host.wallTime!());
@@ -283,12 +298,24 @@ export class ClusterRegistry {
 
   /** A peer connected: it gets all of this node's entries. */
   connected(peer: string): void {
-    this.host.noticeTo(peer, notice({ seq: this.versions.seq }, [...this.own.name.values(), ...this.own.prefix.values()], []));
+    this.send(peer, notice({ seq: this.versions.seq }, [...this.own.name.values(), ...this.own.prefix.values()], []));
   }
 
   /** A peer was lost: its entries are forgotten. */
   down(peer: string): void {
     this.remote.delete(peer);
+    this.asked.delete(peer);
+    this.answered.delete(peer);
+  }
+
+  /**
+   * Anti-entropy, once a period (the federation's timer): every connected peer hears this
+   * node's last version, so a peer that missed a notice asks for the full state.
+   */
+  tick(): void {
+    this.asked.clear();
+    this.answered.clear();
+    if (this.versions.seq > 0) this.broadcast({ op: 'registry', full: false, entries: [], removed: [], have: this.versions.seq });
   }
 
   /** An actor of this node exited (of this core, from the router; of another core, from its watch): its entries are dropped. */
@@ -306,7 +333,10 @@ export class ClusterRegistry {
 
   /** A peer's notice; malformed ones are dropped and counted. */
   notice(peer: string, incarnation: number, body: unknown): void {
-    const b = body as { full?: unknown; entries?: unknown; removed?: unknown; removedAt?: unknown; claims?: unknown; unclaimed?: unknown; from?: unknown; seq?: unknown };
+    const b = body as {
+      full?: unknown; entries?: unknown; removed?: unknown; removedAt?: unknown; claims?: unknown; unclaimed?: unknown; from?: unknown; seq?: unknown;
+      have?: unknown; resend?: unknown; inc?: unknown;
+    };
     const claims = b.claims ?? [];
     const unclaimed = b.unclaimed ?? [];
     const removedAt = b.removedAt ?? [];
@@ -320,11 +350,23 @@ export class ClusterRegistry {
       this.badNotices++;
       return;
     }
+    // Of an earlier run of the peer, read after its restart's handshake: its entries are gone with it.
+    if (b.inc !== undefined && b.inc !== incarnation) {
+      this.staleNotices++;
+      return;
+    }
     let slice = this.remote.get(peer);
     if (slice === undefined || slice.incarnation !== incarnation) this.remote.set(peer, (slice = new DeltaSlice(incarnation)));
     // A notice without versions is the next run after what this node holds of the peer: removals first, then entries.
     let legacy = slice.context;
-    const version = (v: unknown): number | null => (versioned ? (isVersion(v) ? v : null) : ++legacy);
+    // A versioned item without a version is a malformed notice (refused; anti-entropy repairs the gap).
+    let malformed = false;
+    const version = (v: unknown): number | null => {
+      if (!versioned) return ++legacy;
+      if (isVersion(v)) return v;
+      malformed = true;
+      return null;
+    };
     const removals: Dot<Entry>[] = [];
     const added: Dot<Entry>[] = [];
     b.removed.forEach((name, i) => {
@@ -351,6 +393,10 @@ export class ClusterRegistry {
       if (kind === null) this.unknownClaims++;
       else take(kind, item[1], item[2], item[3], item[4]);
     }
+    if (malformed) {
+      this.badNotices++;
+      return;
+    }
     const changes: SliceChange<Entry>[] = [];
     const joined = b.full
       ? slice.joinFull(versioned ? (b.seq as number) : legacy, added, changes)
@@ -362,6 +408,16 @@ export class ClusterRegistry {
     }
     for (const d of added) this.clock.observe(d.value!.clock);
     for (const c of changes) if (c.after !== undefined) this.resolve(c.after.kind, c.after.key);
+    if (b.resend === true && !this.answered.has(peer)) {
+      this.answered.add(peer);
+      this.connected(peer);
+    }
+    // Behind the peer's last version, or a run waiting above a gap: a notice was lost on the way.
+    if ((slice.waiting || (isVersion(b.have) && b.have > slice.context)) && !this.asked.has(peer)) {
+      this.asked.add(peer);
+      this.repairs++;
+      this.send(peer, { op: 'registry', full: false, entries: [], removed: [], resend: true });
+    }
   }
 
   // --- internal ---
@@ -442,7 +498,26 @@ export class ClusterRegistry {
   }
 
   private broadcast(n: Notice): void {
-    for (const peer of this.host.upPeers()) this.host.noticeTo(peer, n);
+    const stamped = this.stamp(n);
+    for (const peer of this.host.upPeers()) this.stage(peer, stamped);
+  }
+
+  private send(peer: string, n: Notice): void {
+    this.stage(peer, this.stamp(n));
+  }
+
+  /** `n` with this node's incarnation (`inc`): a notice of an earlier run of this node, read late, is then told apart. */
+  private stamp(n: Notice): Notice {
+    return { ...n, inc: this.host.incarnation() } as Notice;
+  }
+
+  /** A notice to `peer`; one that cannot be staged is counted, and anti-entropy repairs what it carried. */
+  private stage(peer: string, n: Notice): void {
+    try {
+      this.host.noticeTo(peer, n);
+    } catch {
+      this.unsent++;
+    }
   }
 }
 

@@ -8,7 +8,7 @@
  * the changes it reported, replayed, give its entries.
  */
 import { describe, expect, it } from 'vitest';
-import { DeltaSlice, type Dot, MAX_PENDING_RUNS, type SliceChange, VersionCounter } from './delta-slice.js';
+import { DeltaSlice, type Dot, MAX_PENDING_RUNS, MAX_TOMBSTONES, type SliceChange, VersionCounter } from './delta-slice.js';
 
 function rng(seed: number): () => number {
   let t = seed >>> 0;
@@ -129,15 +129,48 @@ describe('a delta slice (owner-written map, delta-state CRDT)', () => {
     expect(slice.context).toBe(0);
   });
 
-  it('keeps at most MAX_PENDING_RUNS runs waiting above a gap, then refuses', () => {
+  it('past MAX_PENDING_RUNS runs above a gap it gives the gap up: bounded, and waiting until a full state', () => {
     const slice = new DeltaSlice<string>(1);
-    // Version 1 never arrives: every odd run waits.
+    // Version 1 never arrives: every run waits.
     for (let i = 0; i < MAX_PENDING_RUNS; i++) expect(slice.joinDelta(2 + 2 * i, 2 + 2 * i, [{ key: `k${i}`, v: 2 + 2 * i, value: 'x' }])).toBe(true);
-    expect(slice.joinDelta(2 + 2 * MAX_PENDING_RUNS, 2 + 2 * MAX_PENDING_RUNS, [])).toBe(false);
-    // A full state catches the context up; the runs are let go.
-    expect(slice.joinFull(3 * MAX_PENDING_RUNS, [])).toBe(true);
-    expect(slice.size).toBe(0);
-    expect(slice.joinDelta(3 * MAX_PENDING_RUNS + 2, 3 * MAX_PENDING_RUNS + 2, [])).toBe(true);
+    expect(slice.waiting).toBe(true);
+    expect(slice.context).toBe(0);
+    const last = 2 + 2 * MAX_PENDING_RUNS;
+    expect(slice.joinDelta(last, last, [{ key: 'gone', v: last, value: undefined }])).toBe(true);
+    expect(slice.context).toBe(last);
+    expect(slice.tombstones).toBe(0);
+    expect(slice.size).toBe(MAX_PENDING_RUNS);
+    // Still behind for all it knows: the caller asks for the full state, which ends it.
+    expect(slice.waiting).toBe(true);
+    expect(slice.joinFull(last + 1, [{ key: 'k0', v: 2, value: 'x' }])).toBe(true);
+    expect(slice.waiting).toBe(false);
+    expect([...slice.entries()]).toEqual([['k0', 'x']]);
+  });
+
+  it('past MAX_TOMBSTONES removals above a gap it gives the gap up too', () => {
+    const slice = new DeltaSlice<string>(1);
+    const n = MAX_TOMBSTONES + 1;
+    const dots = Array.from({ length: n }, (_, i) => ({ key: `k${i}`, v: 2 + i, value: undefined }));
+    expect(slice.joinDelta(2, 1 + n, dots)).toBe(true);
+    expect(slice.tombstones).toBe(0);
+    expect(slice.waiting).toBe(true);
+  });
+
+  it('a full state is the origin\'s word up to its seq: it replaces a wrong dot the slice took, whatever the context', () => {
+    const slice = new DeltaSlice<string>(1);
+    // A bogus removal of x at 52 (say, a stale notice), then the truth.
+    expect(slice.joinDelta(52, 52, [{ key: 'x', v: 52, value: undefined }])).toBe(true);
+    expect(slice.joinDelta(1, 1, [{ key: 'x', v: 1, value: 'one' }])).toBe(true);
+    expect(slice.get('x')).toBeUndefined();
+    const changes: SliceChange<string>[] = [];
+    expect(slice.joinFull(60, [{ key: 'x', v: 1, value: 'one' }, { key: 'y', v: 3, value: 'three' }], changes)).toBe(true);
+    expect(slice.get('x')).toBe('one');
+    expect(slice.get('y')).toBe('three');
+    expect(changes).toEqual([{ key: 'x', before: undefined, after: 'one' }, { key: 'y', before: undefined, after: 'three' }]);
+    // Not a change newer than the full state.
+    expect(slice.joinDelta(61, 61, [{ key: 'x', v: 61, value: 'newer' }])).toBe(true);
+    expect(slice.joinFull(60, [{ key: 'x', v: 1, value: 'one' }])).toBe(true);
+    expect(slice.get('x')).toBe('newer');
   });
 
   it('a removal that arrives before its key does leaves the key absent (tombstone), and is dropped once the gap fills', () => {

@@ -18,11 +18,22 @@
  * been joined (a full state sets it to its `seq`; a delta starting at `context + 1` moves it
  * on, as do buffered runs that then join up). A dot at or below it is a duplicate and is
  * ignored; tombstones at or below it are dropped, because nothing older can still arrive. Over
- * one FIFO connection every delta starts at `context + 1`, so no tombstone outlives its delta.
+ * one FIFO connection every delta starts at `context + 1`, so no tombstone outlives its delta
+ * — unless a delta is lost on the way (a full outbound queue drops it): then later runs wait
+ * above the gap ({@link DeltaSlice.waiting}) until a full state fills it, which the caller
+ * asks the origin for (anti-entropy). Past {@link MAX_PENDING_RUNS} waiting runs or
+ * {@link MAX_TOMBSTONES} tombstones the slice gives the gap up (the context jumps over it, as
+ * the slice's copy stays {@link DeltaSlice.waiting} until a full state), so memory stays bounded.
+ *
+ * A full state is the origin's word on every version up to its `seq`: unless it is older
+ * than the context (then it tells nothing new), for a key it carries it replaces whatever the
+ * slice holds of a version `≤ seq`; so a slice a gap was given up on, or that took a wrong
+ * dot, is made right by the next full state.
  *
  * Owns: one origin's entries at one replica, the context and the runs above it. Must not:
- * throw for anything a peer sends (the caller checks shapes; a run that does not fit is
- * refused with `false`), or hold more than {@link MAX_PENDING_RUNS} runs above the context.
+ * throw for anything a peer sends (the caller checks shapes; a malformed run is refused with
+ * `false`), or hold more than {@link MAX_PENDING_RUNS} runs or {@link MAX_TOMBSTONES}
+ * tombstones above the context.
  */
 
 /** One change to join: `key` set to `value` at version `v`, or removed (`value` undefined). */
@@ -39,8 +50,10 @@ export interface SliceChange<V> {
   readonly after: V | undefined;
 }
 
-/** Runs of versions above the context a slice keeps before it refuses more (a peer sending gaps without end). */
+/** Runs of versions waiting above a gap a slice keeps before it gives the gap up. */
 export const MAX_PENDING_RUNS = 4096;
+/** Tombstones (removals above the context) a slice keeps before it gives the gap up. */
+export const MAX_TOMBSTONES = 100_000;
 
 /** Whether `v` can be a version (a positive safe integer). */
 export function isVersion(v: unknown): v is number {
@@ -69,6 +82,8 @@ export class DeltaSlice<V> {
   private readonly tombs = new Map<string, number>();
   /** Runs `[from, to]` joined above the context, waiting for the gap below them to fill. */
   private runs: (readonly [number, number])[] = [];
+  /** A gap was given up on: the copy may lack what it held, until a full state. */
+  private stale = false;
 
   /** @param incarnation the origin's incarnation: a restarted origin starts a new slice. */
   constructor(readonly incarnation: number) {}
@@ -81,6 +96,15 @@ export class DeltaSlice<V> {
   /** Live entries. */
   get size(): number {
     return this.live.size;
+  }
+
+  /**
+   * Whether this copy may lack some of the origin's changes: runs wait above a gap (a delta
+   * between them and the context has not arrived, or was lost), or a gap was given up on.
+   * A full state ends it.
+   */
+  get waiting(): boolean {
+    return this.runs.length > 0 || this.stale;
   }
 
   /** Tombstones kept (removals above the context): zero once the context has caught up. */
@@ -99,17 +123,16 @@ export class DeltaSlice<V> {
 
   /**
    * Join a delta: the dots of versions `from..to` (each dot's version within it). False,
-   * with nothing joined, when the run is malformed or one too many runs would wait above the
-   * context.
+   * with nothing joined, when the run is malformed.
    */
   joinDelta(from: number, to: number, dots: readonly Dot<V>[], changes: SliceChange<V>[] = []): boolean {
     if (!isVersion(from) || !isVersion(to) || to < from) return false;
     for (const d of dots) if (!isVersion(d.v) || d.v < from || d.v > to) return false;
     if (to <= this.contextV) return true;
-    if (from > this.contextV + 1 && this.runs.length >= MAX_PENDING_RUNS) return false;
     for (const d of dots) this.put(d, changes);
     this.runs.push([from, to]);
     this.advance();
+    if (this.runs.length > MAX_PENDING_RUNS || this.tombs.size > MAX_TOMBSTONES) this.giveUpGap();
     return true;
   }
 
@@ -121,10 +144,17 @@ export class DeltaSlice<V> {
   joinFull(seq: number, dots: readonly Dot<V>[], changes: SliceChange<V>[] = []): boolean {
     if (!(seq === 0 || isVersion(seq))) return false;
     for (const d of dots) if (!isVersion(d.v) || d.v > seq || d.value === undefined) return false;
+    // Older than what this slice has joined: it tells nothing new (and its dots could bring back what was removed since).
+    if (seq < this.contextV) return true;
     const present = new Set<string>();
     for (const d of dots) {
       present.add(d.key);
-      this.put(d, changes);
+      // The origin's word on the key up to `seq`: only a newer change than the full state stands.
+      const current = this.live.get(d.key);
+      if ((current?.v ?? this.tombs.get(d.key) ?? 0) > seq || current?.v === d.v) continue;
+      this.live.set(d.key, { v: d.v, value: d.value! });
+      this.tombs.delete(d.key);
+      changes.push({ key: d.key, before: current?.value, after: d.value });
     }
     for (const [key, e] of this.live) {
       if (e.v > seq || present.has(key)) continue;
@@ -132,7 +162,8 @@ export class DeltaSlice<V> {
       changes.push({ key, before: e.value, after: undefined });
     }
     if (seq > this.contextV) this.contextV = seq;
-    this.advance();
+    this.stale = false;
+    this.advance(true);
     return true;
   }
 
@@ -151,8 +182,9 @@ export class DeltaSlice<V> {
     if (current !== undefined || d.value !== undefined) changes.push({ key: d.key, before: current?.value, after: d.value });
   }
 
-  /** Move the context over every run that now joins it, then drop what it covers. */
-  private advance(): void {
+  /** Move the context over every run that now joins it, then (if it moved, or `prune`) drop what it covers. */
+  private advance(prune = false): void {
+    const before = this.contextV;
     let moved = true;
     while (moved) {
       moved = false;
@@ -163,7 +195,16 @@ export class DeltaSlice<V> {
         }
       }
     }
+    if (this.contextV === before && !prune) return;
     if (this.runs.length > 0) this.runs = this.runs.filter(([, to]) => to > this.contextV);
     if (this.tombs.size > 0) for (const [key, v] of this.tombs) if (v <= this.contextV) this.tombs.delete(key);
+  }
+
+  /** Too much waits above a gap: take the gap as lost (the copy is stale until a full state). */
+  private giveUpGap(): void {
+    for (const [, to] of this.runs) if (to > this.contextV) this.contextV = to;
+    this.runs = [];
+    this.stale = true;
+    this.advance(true);
   }
 }

@@ -8,7 +8,7 @@
  * carry traffic itself (node-router.ts does).
  */
 import { type Addr, type AnyAddr, ArgumentError, EngineError, type MailboxOptions } from '@pd/actor';
-import { type Engine, type EngineOptions, type RouterFactory, createEngine } from '@pd/runtime';
+import { type Engine, type EngineOptions, type ReactorTimer, type RouterFactory, createEngine } from '@pd/runtime';
 import { Codec, type NetAddress, type NetEvent, NetNode, type NetStats, SECRET_ENV, type SecretSource, createNetNode, loadSecret, loadSecrets, tcpCarrier } from '@pd/transport';
 import { type Membership, StaticMembership } from './membership.js';
 import { type NodeService, NodeRouter, type PeerState, type RouterCounters, type RouterExtension } from './node-router.js';
@@ -29,6 +29,9 @@ import { staticSeeds } from './discovery/static.js';
 import { dnsSeeds } from './discovery/dns.js';
 import { etcdDiscovery, etcdLease } from './discovery/etcd.js';
 import { leaseArbiter } from './discovery/lease-majority.js';
+
+/** How often a node tells its peers its registry's and groups' last versions (anti-entropy), ms. */
+const ANTI_ENTROPY_MS = 5000;
 
 /** Options of {@link Federation.spawn}: a registered kind's spawn, on `node`. */
 export interface RemoteSpawnOptions<A = unknown> {
@@ -138,6 +141,8 @@ export class Federation {
   private lease: LeaseProvider | null = null;
   private clusterRegistry: ClusterRegistry | null = null;
   private clusterGroups: ClusterGroups | null = null;
+  /** The registry's and the groups' anti-entropy timer (unreferenced: it keeps no process alive). */
+  private antiEntropy: ReactorTimer | null = null;
   private readonly recent: NetEvent[] = [];
   /**
    * Cluster events as they happen: members changing state, connections up and down,
@@ -337,6 +342,21 @@ export class Federation {
     router.extension = bothExtensions(registry, groups);
     this.clusterRegistry = registry;
     this.clusterGroups = groups;
+    // Anti-entropy: notices lost on a connection that stays up are asked for again (cluster-registry.ts).
+    const tick = (): void => {
+      this.antiEntropy = engine.reactor.setTimer(ANTI_ENTROPY_MS, tick);
+      engine.reactor.keepAlive(this.antiEntropy, false);
+      for (const x of [registry, groups]) {
+        try {
+          x.tick();
+        } catch (error) {
+          router.counters.errors++;
+          router.lastError = error;
+        }
+      }
+    };
+    this.antiEntropy = engine.reactor.setTimer(ANTI_ENTROPY_MS, tick);
+    engine.reactor.keepAlive(this.antiEntropy, false);
   }
 
   /** The SWIM membership of `spec`: sealed or signed with the cluster secret, over the carrier given or TCP. */
@@ -602,6 +622,8 @@ export class Federation {
     const engine = this.engine;
     this.downing?.stop();
     this.swim?.leave();
+    if (this.antiEntropy !== null && engine !== null) engine.reactor.clearTimer(this.antiEntropy);
+    this.antiEntropy = null;
     // Exits and Downs staged just before (a shutdown's last actors) leave in the flush the
     // network scheduled with `soon`; this turn comes after it, so they go out first.
     if (engine !== null) await new Promise<void>((resolve) => engine.reactor.soon(resolve));

@@ -65,6 +65,12 @@ export type Notice =
     readonly op: 'registry'; readonly full: boolean; readonly entries: readonly unknown[]; readonly removed: readonly string[];
     readonly removedAt?: readonly number[]; readonly claims?: readonly unknown[]; readonly unclaimed?: readonly unknown[];
     readonly from?: number; readonly seq?: number;
+    /** Anti-entropy: the sender's last version (a receiver behind it asks for the full state). */
+    readonly have?: number;
+    /** Anti-entropy: send me your full state. */
+    readonly resend?: boolean;
+    /** The sender's incarnation: a notice of an earlier one, read late, is dropped. */
+    readonly inc?: number;
   }
   /**
    * Process groups (cluster-groups.ts): members on the sender that joined and left, as
@@ -74,7 +80,7 @@ export type Notice =
    */
   | {
     readonly op: 'groups'; readonly full: boolean; readonly joins: readonly unknown[]; readonly leaves: readonly unknown[];
-    readonly from?: number; readonly seq?: number;
+    readonly from?: number; readonly seq?: number; readonly have?: number; readonly resend?: boolean; readonly inc?: number;
   };
 
 /** The body of a `reply` frame: `[0, value]`, or `[1, error]` with the error as `wireError` wrote it. */
