@@ -2,7 +2,8 @@
  * The actor table of one engine: a slot per live cell, the generation last minted per slot
  * (so a stale address never reaches the slot's next tenant), leases (cells living under an
  * identity minted elsewhere, and the paths of their remote parents), named paths, and the
- * live counts.
+ * live counts. A live slot's last generation is its tenant's (in the tenant's address, or
+ * its lease); only free slots keep theirs here, so a live actor costs the table one slot.
  *
  * Must not: reuse a slot without a new generation, or hand out a cell for an address whose
  * identity does not match it exactly. Callers guarantee that a cell is admitted once and
@@ -19,6 +20,12 @@ export interface LeasedSpawn {
   readonly parentPath: string | null;
 }
 
+/** The table slot of a cell with a leased identity, and the generation last minted for that slot here. */
+interface LeasedSlot {
+  readonly slot: number;
+  readonly generation: number;
+}
+
 export class ActorTable {
   /** Cells by slot; a hole is a free slot. */
   readonly cells: (ActorCell | undefined)[] = [];
@@ -28,11 +35,11 @@ export class ActorTable {
   live = 0;
   /** Client handles among the live cells (not actors: left out of `stats().live`). */
   clients = 0;
-  /** Last generation minted per slot (4 bytes a slot, not 8). */
-  private generations = new Uint32Array(1024);
   private readonly freeSlots: number[] = [];
-  /** Table slots of cells living under an identity minted elsewhere (remote spawns). */
-  private leasedSlots: Map<ActorCell, number> | null = null;
+  /** The generation last minted for each free slot, beside it in `freeSlots` (0: none yet). */
+  private readonly freeGenerations: number[] = [];
+  /** Table slots of cells living under an identity minted elsewhere (remote spawns), with the slot's last generation. */
+  private leasedSlots: Map<ActorCell, LeasedSlot> | null = null;
   /** Paths of the parents of cells spawned here by a parent on another core. */
   private remoteParents: Map<ActorCell, string> | null = null;
 
@@ -40,23 +47,26 @@ export class ActorTable {
 
   /** Give `cell` a slot and its address: a fresh identity here, or the leased one `at`. */
   admit(cell: ActorCell, at: LeasedSpawn | null): void {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.cells.length;
-    if (slot >= this.generations.length) {
-      const grown = new Uint32Array(this.generations.length * 2);
-      grown.set(this.generations);
-      this.generations = grown;
+    let slot: number, last: number;
+    if (this.freeSlots.length > 0) {
+      slot = this.freeSlots.pop()!;
+      last = this.freeGenerations.pop()!;
+    } else {
+      slot = this.cells.length;
+      last = 0;
     }
-    const generation = this.generations[slot]! + 1;
-    this.generations[slot] = generation;
     assert(this.cells[slot] === undefined, 'actor table: a free slot is empty');
     this.cells[slot] = cell;
+    // Generations are u32s: past 2^32 - 1 they wrap (as they did in a Uint32Array per slot).
+    const generation = (last >>> 0) + 1;
     if (at === null) {
       // 31 bits of secret: a small integer V8 keeps in the address itself, where a full u32
       // is a heap number half the time (16 bytes more per actor); one bit less to guess.
       cell.self = mintAddr({ node: this.node, core: this.core, slot, generation, secret: this.secrets.nextU32() >>> 1 }, cell);
     } else {
       cell.self = mintAddr(at.identity, cell);
-      (this.leasedSlots ??= new Map()).set(cell, slot);
+      // The slot's generation is used up all the same (the sequence per slot stays what it was).
+      (this.leasedSlots ??= new Map()).set(cell, { slot, generation });
       if (at.parentPath !== null) (this.remoteParents ??= new Map()).set(cell, at.parentPath);
     }
     this.live++;
@@ -66,10 +76,12 @@ export class ActorTable {
   /** Free the slot of an exited cell. */
   release(cell: ActorCell): void {
     if (cell.segment !== null) this.named.delete(cell.path);
-    const slot = this.leasedSlots === null ? cell.self.slot : this.tableSlot(cell);
+    const leased = this.leasedSlots === null ? undefined : this.takeLease(cell);
+    const slot = leased === undefined ? cell.self.slot : leased.slot;
     assert(this.cells[slot] === cell, 'actor table: a cell is released from its own slot');
     this.cells[slot] = undefined;
     this.freeSlots.push(slot);
+    this.freeGenerations.push(leased === undefined ? cell.self.generation : leased.generation);
     this.live--;
     if (cell.kind === CLIENT_KIND) this.clients--;
   }
@@ -94,12 +106,12 @@ export class ActorTable {
 
   // --- internal ---
 
-  /** The table slot of a cell (its address slot, unless its identity was minted elsewhere). */
-  private tableSlot(cell: ActorCell): number {
-    const slot = this.leasedSlots!.get(cell);
-    if (slot === undefined) return cell.self.slot;
+  /** The lease of a cell whose identity was minted elsewhere, now ended; undefined for a cell with its own address. */
+  private takeLease(cell: ActorCell): LeasedSlot | undefined {
+    const leased = this.leasedSlots!.get(cell);
+    if (leased === undefined) return undefined;
     this.leasedSlots!.delete(cell);
     this.remoteParents?.delete(cell);
-    return slot;
+    return leased;
   }
 }

@@ -71,6 +71,8 @@ export interface CellHost {
   _finalize(cell: ActorCell, reason: ExitReason): void;
   _flushSignals(): void;
   _pathOf(cell: ActorCell): string;
+  /** The shared engine-and-kind record for kind name `name`. */
+  _cellKind(name: string): CellKind;
 }
 
 // Status, in lifecycle order.
@@ -87,7 +89,8 @@ export const STATUS_NAMES = ['starting', 'running', 'suspended', 'stopping', 'de
 export const CLIENT_KIND = '$client';
 export type ActorStatus = (typeof STATUS_NAMES)[number] | 'waiting';
 
-// Flags.
+// Flags: the low bits of the cell's `flags` word. The status sits above them in the same
+// word (one field, not two, per actor), so `status >= S_STOPPING` is `flags >= S_STOPPING << STATUS_SHIFT`.
 export const F_QUEUED = 1;
 const F_TRAP = 2;
 const F_PULL = 4;
@@ -95,6 +98,23 @@ const F_PULL = 4;
 const F_HOOK = 8;
 /** The system lane has signals waiting (the lane itself lives in the extras). */
 const F_SIGNALS = 16;
+const FLAG_BITS = 31;
+const STATUS_SHIFT = 5;
+/** The status bits of a running actor: with F_SIGNALS, what the turn's one guard compares against. */
+const RUNNING_BITS = S_RUNNING << STATUS_SHIFT;
+const SUSPENDED_BITS = S_SUSPENDED << STATUS_SHIFT;
+/** The bits a plain turn looks at: the status and the system lane's flag. */
+const TURN_BITS = ~FLAG_BITS | F_SIGNALS;
+
+/**
+ * What the cells of one engine and one kind share: the engine and the kind's name. A cell
+ * holds one reference to it rather than one to each (8 bytes less per actor); the engine
+ * keeps one per kind name ({@link CellHost._cellKind}).
+ */
+export interface CellKind {
+  readonly engine: CellHost;
+  readonly name: string;
+}
 
 /** A signal in the system lane: processed between messages, ahead of user messages. */
 export const SysKind = { Stop: 0, Swap: 1 } as const;
@@ -164,13 +184,14 @@ export interface ChildShutdown {
 }
 
 export class ActorCell implements Context<any> {
-  /** @internal */ readonly engine: CellHost;
-  /** @internal */ status: number;
-  /** @internal */ flags: number;
+  /** @internal The engine and the kind name, shared with every cell of this kind here. */ k: CellKind;
+  /** @internal F_* flags in the low bits, the status above them (see {@link ActorCell.status}). */ flags: number;
   /** @internal */ behavior: AnyBehavior | null;
-  /** @internal */ box: Mailbox | null = null;
-  /** @internal The meta of the message being handled (its pending ask). */ current: MessageMeta | null = null;
-  /** @internal */ handled = 0;
+  /**
+   * @internal Allocated with the first message. Also holds the meta of the message being
+   * handled and the count handled, which only an actor that has had messages needs.
+   */
+  box: Mailbox | null = null;
   /** @internal */ x: CellExtras | null = null;
   /** This actor's address (part of `Context`). Assigned right after construction by the engine (the address needs the cell). */
   self!: Addr<any>;
@@ -180,11 +201,11 @@ export class ActorCell implements Context<any> {
     /** @internal Engine-unique, increasing: used in generated path segments. */ readonly id: number,
     /** @internal */ readonly parentCell: ActorCell | null,
     segment: string | null,
-    /** @internal Changes on a hot swap to another kind. */ public kind: string,
+    kind: string,
     behavior: AnyBehavior,
     budget: number,
   ) {
-    this.engine = engine;
+    this.k = engine._cellKind(kind);
     this.behavior = behavior;
     // Rare settings live in the extras, so an idle actor stays small (bytes per actor).
     if (segment !== null || budget !== engine._budget) {
@@ -193,8 +214,46 @@ export class ActorCell implements Context<any> {
       if (budget !== engine._budget) x.budget = budget;
     }
     const isPull = typeof (behavior as PullBehavior).run === 'function' && typeof (behavior as Behavior).receive !== 'function';
-    this.flags = isPull ? F_PULL : 0;
-    this.status = isPull || behavior.started !== undefined || behavior.restarting !== undefined ? S_STARTING : S_RUNNING;
+    const status = isPull || behavior.started !== undefined || behavior.restarting !== undefined ? S_STARTING : S_RUNNING;
+    this.flags = (isPull ? F_PULL : 0) | (status << STATUS_SHIFT);
+  }
+
+  /** @internal The engine hosting this actor. */
+  get engine(): CellHost {
+    return this.k.engine;
+  }
+
+  /** @internal Lifecycle status (S_*): the bits of `flags` above the flags. */
+  get status(): number {
+    return this.flags >>> STATUS_SHIFT;
+  }
+
+  set status(status: number) {
+    this.flags = (this.flags & FLAG_BITS) | (status << STATUS_SHIFT);
+  }
+
+  /** @internal The kind name. Changes on a hot swap to another kind. */
+  get kind(): string {
+    return this.k.name;
+  }
+
+  set kind(name: string) {
+    if (name !== this.k.name) this.k = this.k.engine._cellKind(name);
+  }
+
+  /** @internal The meta of the message being handled (its pending ask); it lives in the mailbox. */
+  get current(): MessageMeta | null {
+    return this.box === null ? null : this.box.current;
+  }
+
+  set current(meta: MessageMeta | null) {
+    if (this.box !== null) this.box.current = meta;
+    else if (meta !== null) (this.box = new Mailbox()).current = meta;
+  }
+
+  /** @internal User messages handled so far; counted in the mailbox (an actor that never had one has handled none). */
+  get handled(): number {
+    return this.box === null ? 0 : this.box.handled;
   }
 
   // --- Context: identity ---
@@ -436,8 +495,8 @@ export class ActorCell implements Context<any> {
           this.engine._expired(this, message, meta);
           continue;
         }
-        this.current = meta;
-        this.handled++;
+        box.current = meta;
+        box.handled++;
         // Through the engine: a pull loop fed from its own mailbox must still yield to I/O.
         return new Promise<T>((resolve) => this.engine._resumePull(() => resolve(message as T)));
       }
@@ -476,7 +535,9 @@ export class ActorCell implements Context<any> {
       if (overflow !== 'queued') return overflow;
     }
     box.push(message, meta, options === undefined ? undefined : options.priority);
-    if ((this.flags & F_QUEUED) === 0 && this.status !== S_SUSPENDED) engine._schedule(this);
+    // Read again: the overflow policy may have run code. Not queued and not suspended: one word.
+    const now = this.flags;
+    if ((now & F_QUEUED) === 0 && (now & ~FLAG_BITS) !== SUSPENDED_BITS) engine._schedule(this);
     return 'queued';
   }
 
@@ -508,8 +569,8 @@ export class ActorCell implements Context<any> {
     // unusual is a call out of line.
     const flags = (this.flags &= ~F_QUEUED);
     // One guard for every unusual state (starting, suspended, exiting, system signals
-    // waiting): the status and one bit of the flags word.
-    if (this.status !== S_RUNNING || (flags & F_SIGNALS) !== 0) {
+    // waiting): the status bits and one flag bit of the same word.
+    if ((flags & TURN_BITS) !== RUNNING_BITS) {
       if (!this.unusualTurn()) return;
     }
     const box = this.box;
@@ -526,7 +587,7 @@ export class ActorCell implements Context<any> {
       const message = box.take();
       const meta = box.lastMeta;
       if (meta !== null && meta.deadline !== Infinity && this.expired(message, meta)) continue;
-      this.current = meta;
+      box.current = meta;
       let result: unknown;
       try {
         // Observed when the probe timed or traced this message at queueing (then it has a meta).
@@ -536,13 +597,13 @@ export class ActorCell implements Context<any> {
         engine._flushSignals();
         return;
       }
-      this.handled++;
+      box.handled++;
       // A promise (an async handler) or an ask to answer: off the common path.
       if ((result !== undefined || meta !== null) && this.settle(result, meta)) return;
       if (engine._signalsPending) engine._flushSignals();
       // The handler may have ended this actor (a failed become, a stop of itself), or a swap
       // or stop arrived: either way the next message waits for a fresh turn.
-      if (this.status !== S_RUNNING || this.behavior !== behavior || (this.flags & F_SIGNALS) !== 0) {
+      if ((this.flags & TURN_BITS) !== RUNNING_BITS || this.behavior !== behavior) {
         if (this.interrupted(behavior)) return;
       }
     } while (box.size > 0);
@@ -698,8 +759,10 @@ export class ActorCell implements Context<any> {
     }
     x.waiter = null;
     if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
-    this.current = meta;
-    this.handled++;
+    // The meta and the count live in the mailbox: a pull actor fed only through receive() gets one now.
+    const box = (this.box ??= new Mailbox());
+    box.current = meta;
+    box.handled++;
     // Through the engine: pull actors handing messages to each other must still yield to I/O.
     this.engine._resumePull(() => waiter.resolve(message));
     return true;

@@ -23,7 +23,7 @@ import type { RandomStream, Reactor } from '../reactor.js';
 import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
 import { ActorTable, type LeasedSpawn } from './actor-table.js';
 import { type AskTimeouts, PendingAsk } from './ask.js';
-import { ActorCell, type CellHost, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, SysKind, type ActorStatus } from './cell.js';
+import { ActorCell, type CellHost, type CellKind, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, SysKind, type ActorStatus } from './cell.js';
 import { Client } from './client.js';
 import { DeadLetters } from './dead-letters.js';
 import { type DeadLetterReason, type EngineEvent, EventStream } from './events.js';
@@ -194,6 +194,10 @@ export class Engine {
   /** Whether any router is attached: a local exit skips the routers when none is. */
   private hasRouters = false;
   private nextId = 1;
+  /** The shared engine-and-kind records, by kind name (see `_cellKind`). */
+  private readonly cellKinds = new Map<string, CellKind>();
+  /** The record last handed out: spawns come in runs of one kind. */
+  private lastCellKind: CellKind = { engine: this, name: '' };
   private nextAskId = 1;
   private nextMonitorId = 1;
   private pendingAsks = 0;
@@ -877,6 +881,19 @@ export class Engine {
     this.exits.queue(kind, target, null, reason, from);
   }
 
+  /** @internal The record cells of kind `name` share (their engine and kind name: one field per cell, not two). */
+  _cellKind(name: string): CellKind {
+    if (this.lastCellKind.name === name) return this.lastCellKind;
+    let record = this.cellKinds.get(name);
+    if (record === undefined) {
+      // Only sharing is lost by forgetting them (a cell keeps its own): bounded, whatever names come.
+      if (this.cellKinds.size >= MAX_CELL_KINDS) this.cellKinds.clear();
+      record = { engine: this, name };
+      this.cellKinds.set(name, record);
+    }
+    return (this.lastCellKind = record);
+  }
+
   /** @internal The path of a cell, computed from its parents (cached for named ones). */
   _pathOf(cell: ActorCell): string {
     const segment = cell.segment ?? `$${cell.id}`;
@@ -1039,6 +1056,8 @@ export class Engine {
   }
 }
 
+/** Kind names `_cellKind` keeps records for before it starts afresh. */
+const MAX_CELL_KINDS = 4096;
 const NO_FAILURE = Symbol('no-failure');
 const FAILED_BEHAVIOR: Behavior = { receive() {} };
 const CLIENT_BEHAVIOR = { run: () => new Promise<never>(() => {}) };

@@ -86,6 +86,13 @@ export class Mailbox {
   size = 0;
   /** Meta of the message most recently returned by {@link take}. */
   lastMeta: MessageMeta | null = null;
+  /**
+   * The receiver's meta of the message being handled (its pending ask), and its count of
+   * messages handled. Facts about the receiver rather than the queue, kept here because only
+   * an actor that has had a message has a mailbox: an idle actor's cell stays smaller.
+   */
+  current: MessageMeta | null = null;
+  handled = 0;
   readonly capacity: number;
   readonly policy: OverflowPolicy;
   /** `sendWait` callers that may wait for room at once (`backpressure`). */
