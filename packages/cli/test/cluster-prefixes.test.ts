@@ -47,6 +47,13 @@ describe('pd: the cluster registry\'s path prefixes', () => {
     }
   });
 
+  it('prints the replication\'s troubles only when there are some', () => {
+    const zero = { repairs: 0, unsent: 0, stale: 0, malformed: 0 };
+    expect(printed({ ...base, replication: { registry: zero, groups: zero } })).not.toContain('replication');
+    const text = printed({ ...base, replication: { registry: { ...zero, repairs: 2, stale: 1 }, groups: zero } });
+    expect(text).toMatch(/\nreplication: names 2 repaired by anti-entropy, 0 unsent, 1 stale, 0 malformed$/);
+  });
+
   it('prints a prefix-conflict event', () => {
     const line = formatEvent({ type: 'prefix-conflict', at: 0, prefix: '/user/carts', loser: { node: 'a', clock: 5120 }, winner: { node: 'b', clock: 4100 } });
     expect(line).toMatch(/prefix-conflict +path prefix \/user\/carts  lost to node b \(clock 4100 against 5120\)$/);

@@ -56,6 +56,13 @@ describe('cluster names on two booted nodes', () => {
     expect(await clients.b!.call('msg.call', { target: 'payments', message: { type: 'get' } })).toEqual({ addr: onA!.addr, reply: 8 });
   });
 
+  it('cluster.registry counts the replication\'s troubles: none between two healthy nodes', async () => {
+    const zero = { repairs: 0, unsent: 0, stale: 0, malformed: 0 };
+    for (const n of ['a', 'b'] as const) {
+      expect(((await clients[n]!.call('cluster.registry')) as { replication: unknown }).replication).toEqual({ registry: zero, groups: zero });
+    }
+  });
+
   it('cluster.registry lists the process groups with their members as this node sees them', async () => {
     const a = nodes.a!;
     const worker = a.engine.resolve('/user/app/pay')!;
@@ -82,7 +89,7 @@ describe('cluster names on two booted nodes', () => {
         const r = (await clients.b!.call('cluster.registry')) as { prefixes: { prefix: string; node: string; clock: number; addr: string }[] };
         return r.prefixes.length > 0 ? r : null;
       }, 'b lists the prefix') as Record<string, unknown> & { prefixes: { prefix: string; node: string; clock: number; addr: string }[] };
-      expect(Object.keys(seen)).toEqual(['nodeId', 'names', 'conflicts', 'configured', 'groups', 'prefixes', 'prefixConflicts']);
+      expect(Object.keys(seen)).toEqual(['nodeId', 'names', 'conflicts', 'configured', 'groups', 'prefixes', 'prefixConflicts', 'replication']);
       expect(seen.prefixes).toEqual([{ prefix: '/user/app', node: 'a', clock: seen.prefixes[0]!.clock, addr: String(app) }]);
       expect(seen.prefixConflicts).toEqual([]);
       // b resolves a path below the claim to a, and finds the actor there.

@@ -169,6 +169,11 @@ export function printClusterNames(ctx: CommandContext, result: any): void {
   if (prefixConflicts.length > 0) {
     ctx.output.text(`\npath prefix conflicts lost here:\n${table(['PREFIX', 'LOSER', 'WINNER'], prefixConflicts.map((c: any) => [c.prefix, side(c.loser), side(c.winner)]))}`);
   }
+  // Shown when something went wrong on the way: a notice lost and asked for again, unsent, stale or malformed.
+  const counted = (r: any): string | null => (r === undefined || r.repairs + r.unsent + r.stale + r.malformed === 0 ? null
+    : `${r.repairs} repaired by anti-entropy, ${r.unsent} unsent, ${r.stale} stale, ${r.malformed} malformed`);
+  const replication = [['names', counted(result.replication?.registry)], ['groups', counted(result.replication?.groups)]].filter(([, line]) => line !== null);
+  if (replication.length > 0) ctx.output.text(`\nreplication: ${replication.map(([what, line]) => `${what} ${line}`).join('; ')}`);
 }
 
 export const childrenCommand: Command = {

@@ -46,7 +46,7 @@ export const clusterMethods: MethodTable = {
   },
   'cluster.registry': {
     params: [],
-    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, hybrid logical clock stamp, address), every path prefix claimed likewise, the conflicts this node lost (names, then prefixes), and the process groups with their members (node, address) as this node sees them.',
+    summary: 'The cluster registry: every name spanning the nodes with its winning holder (node, hybrid logical clock stamp, address), every path prefix claimed likewise, the conflicts this node lost (names, then prefixes), the process groups with their members (node, address) as this node sees them, and the replication\'s counters (repairs asked by anti-entropy, notices unsent, stale and malformed), for the registry and the groups.',
     run: (_p, host) => {
       const federation = federationOf(host);
       const registry = federation.registry;
@@ -63,6 +63,10 @@ export const clusterMethods: MethodTable = {
         prefixConflicts: registry.prefixConflicts().map((c) => ({
           prefix: c.prefix, loser: { node: c.loser.node, clock: c.loser.clock, addr: c.loser.addr }, winner: { node: c.winner.node, clock: c.winner.clock, addr: c.winner.addr },
         })),
+        replication: {
+          registry: { repairs: registry.repairs, unsent: registry.unsent, stale: registry.staleNotices, malformed: registry.badNotices },
+          groups: { repairs: federation.groups.repairs, unsent: federation.groups.unsent, stale: federation.groups.staleNotices, malformed: federation.groups.badNotices },
+        },
       });
     },
   },
