@@ -7,24 +7,9 @@
  * connection order; malformed runs are dropped and counted.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyAddr } from '@pd/actor';
-import { mintAddr } from '@pd/actor/internal';
 import { ClusterGroups, type GroupChange } from './index.js';
 import type { Notice } from './protocol.js';
-
-function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function fake(node: number, slot: number): AnyAddr {
-  return mintAddr({ node, core: 0, slot, generation: 1, secret: 1 }, null);
-}
+import { rng, shuffle, fakeAddr as fake } from './seeded.test-util.js';
 
 function node(id: string, incarnation: number, peers: string[]) {
   const sent: Notice[] = [];
@@ -32,14 +17,6 @@ function node(id: string, incarnation: number, peers: string[]) {
     nodeId: id, incarnation: () => incarnation, alive: () => true, send: () => {}, noticeTo: (_p, n) => sent.push(n), upPeers: () => peers,
   });
   return { groups, sent };
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 /** Every group's members of `node`, as sorted strings. */

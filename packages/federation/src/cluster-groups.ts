@@ -28,7 +28,8 @@
  */
 import { type AnyAddr, ArgumentError, isAddr } from '@pd/actor';
 import type { Notice } from './protocol.js';
-import { DeltaSlice, type Dot, type SliceChange, VersionCounter, isVersion } from './delta-slice.js';
+import { DeltaSlice, type Dot, type SliceChange, VersionCounter } from './delta-slice.js';
+import { NoticeRun, ReplicaNotices, runProblem } from './replica-notices.js';
 
 /** What the groups need of their node (the cluster registry's host, less what names need). */
 export interface GroupsHost {
@@ -101,14 +102,22 @@ export class ClusterGroups {
   listenerFailures = 0;
   /** Notices of an earlier incarnation of their peer, read after its restart, dropped. */
   staleNotices = 0;
-  /** Notices to peers that could not be staged: repaired by anti-entropy. */
-  unsent = 0;
-  /** Full states this node asked peers for, having found its copy behind theirs. */
-  repairs = 0;
-  private readonly asked = new Set<string>();
-  private readonly answered = new Set<string>();
+  /** Notices out and the anti-entropy (replica-notices.ts). */
+  private readonly out: ReplicaNotices;
 
-  constructor(private readonly host: GroupsHost) {}
+  constructor(private readonly host: GroupsHost) {
+    this.out = new ReplicaNotices(host, { op: 'groups', full: false, joins: [], leaves: [] });
+  }
+
+  /** Notices to peers that could not be staged: repaired by anti-entropy. */
+  get unsent(): number {
+    return this.out.unsent;
+  }
+
+  /** Full states this node asked peers for, having found its copy behind theirs. */
+  get repairs(): number {
+    return this.out.repairs;
+  }
 
   /**
    * Add the live actor `addr` of this node (of any of its cores) to `group` (created on
@@ -130,7 +139,7 @@ export class ClusterGroups {
     this.host.watch?.(addr);
     const v = this.versions.next();
     this.ownVersions.set(slot(group, addr.key), v);
-    this.broadcast({ op: 'groups', full: false, joins: [[group, [addr], [v]]], leaves: [], from: v, seq: v });
+    this.out.broadcast({ op: 'groups', full: false, joins: [[group, [addr], [v]]], leaves: [], from: v, seq: v });
     this.changed({ group, node: this.host.nodeId, joined: [addr], left: [] });
     this.host.dialMembers?.();
   }
@@ -149,7 +158,7 @@ export class ClusterGroups {
     this.host.unwatch?.(addr);
     this.ownVersions.delete(slot(group, addr.key));
     const v = this.versions.next();
-    this.broadcast({ op: 'groups', full: false, joins: [], leaves: [[group, [addr], [v]]], from: v, seq: v });
+    this.out.broadcast({ op: 'groups', full: false, joins: [], leaves: [[group, [addr], [v]]], from: v, seq: v });
     this.changed({ group, node: this.host.nodeId, joined: [], left: [addr] });
     return true;
   }
@@ -222,20 +231,17 @@ export class ClusterGroups {
   /** A peer connected: it gets all of this node's members. */
   connected(peer: string): void {
     const joins = [...this.own].map(([g, m]) => [g, [...m.values()], [...m.keys()].map((key) => this.ownVersions.get(slot(g, key))!)]);
-    this.send(peer, { op: 'groups', full: true, joins, leaves: [], seq: this.versions.seq });
+    this.out.send(peer, { op: 'groups', full: true, joins, leaves: [], seq: this.versions.seq });
   }
 
   /** Anti-entropy, once a period: every connected peer hears this node's last version. */
   tick(): void {
-    this.asked.clear();
-    this.answered.clear();
-    if (this.versions.seq > 0) this.broadcast({ op: 'groups', full: false, joins: [], leaves: [], have: this.versions.seq });
+    this.out.tick(this.versions.seq);
   }
 
   /** A peer was lost: its members are forgotten. */
   down(peer: string): void {
-    this.asked.delete(peer);
-    this.answered.delete(peer);
+    this.out.forget(peer);
     const members = this.remote.get(peer);
     if (members === undefined) return;
     this.remote.delete(peer);
@@ -267,7 +273,7 @@ export class ClusterGroups {
       this.ownVersions.delete(slot(group, local.key));
       return [group, addrs, [this.versions.next()]];
     });
-    this.broadcast({ op: 'groups', full: false, joins: [], leaves: versioned, from, seq: this.versions.seq });
+    this.out.broadcast({ op: 'groups', full: false, joins: [], leaves: versioned, from, seq: this.versions.seq });
     for (const [group, left] of leaves) this.changed({ group, node: this.host.nodeId, joined: [], left });
   }
 
@@ -278,11 +284,7 @@ export class ClusterGroups {
    */
   notice(peer: string, incarnation: number, body: unknown): void {
     const b = (typeof body === 'object' && body !== null ? body : {}) as { full?: unknown; joins?: unknown; leaves?: unknown; from?: unknown; seq?: unknown; have?: unknown; resend?: unknown; inc?: unknown };
-    const versioned = b.seq !== undefined;
-    if (
-      typeof b.full !== 'boolean' || !Array.isArray(b.joins) || !Array.isArray(b.leaves)
-      || (versioned && !(b.seq === 0 || isVersion(b.seq))) || (versioned && !b.full && !isVersion(b.from))
-    ) {
+    if (typeof b.full !== 'boolean' || !Array.isArray(b.joins) || !Array.isArray(b.leaves) || runProblem(b as { full: boolean })) {
       this.badNotices++;
       return;
     }
@@ -296,28 +298,14 @@ export class ClusterGroups {
       if (members !== undefined) this.down(peer);
       members = { slice: new DeltaSlice(incarnation), table: new Map() };
     }
-    let legacy = members.slice.context;
-    // A versioned member without a version is a malformed notice (refused; anti-entropy repairs the gap).
-    let malformed = false;
-    const version = (v: unknown): number | null => {
-      if (!versioned) return ++legacy;
-      if (isVersion(v)) return v;
-      malformed = true;
-      return null;
-    };
+    const { slice } = members;
+    // Without `seq` (a peer that predates versions): the next run after what this node holds of it, leaves then joins.
+    const run = new NoticeRun(slice, b.seq !== undefined);
+    const version = (v: unknown): number | null => run.version(v);
     const leaves = this.parse(b.leaves, incarnation, version, false);
     const joins = this.parse(b.joins, incarnation, version, true);
-    if (joins === null || leaves === null || malformed) {
-      this.badNotices++;
-      return;
-    }
     const changes: SliceChange<Membership>[] = [];
-    const { slice } = members;
-    const joined = b.full
-      ? slice.joinFull(versioned ? (b.seq as number) : legacy, joins, changes)
-      : versioned ? slice.joinDelta(b.from as number, b.seq as number, [...leaves, ...joins], changes)
-      : legacy === slice.context || slice.joinDelta(slice.context + 1, legacy, [...leaves, ...joins], changes);
-    if (!joined) {
+    if (joins === null || leaves === null || run.malformed || !run.join(b as { full: boolean }, leaves, joins, changes)) {
       this.badNotices++;
       return;
     }
@@ -344,15 +332,7 @@ export class ClusterGroups {
       }
     }
     for (const [group, c] of byGroup) this.changed({ group, node: peer, ...c });
-    if (b.resend === true && !this.answered.has(peer)) {
-      this.answered.add(peer);
-      this.connected(peer);
-    }
-    if ((slice.waiting || (isVersion(b.have) && b.have > slice.context)) && !this.asked.has(peer)) {
-      this.asked.add(peer);
-      this.repairs++;
-      this.send(peer, { op: 'groups', full: false, joins: [], leaves: [], resend: true });
-    }
+    this.out.afterJoin(peer, b as { full: boolean }, slice, () => this.connected(peer));
   }
 
   // --- internal ---
@@ -402,29 +382,6 @@ export class ClusterGroups {
         this.listenerFailures++;
         this.listeners = this.listeners.filter((x) => x !== l);
       }
-    }
-  }
-
-  private broadcast(notice: Notice): void {
-    const stamped = this.stamp(notice);
-    for (const peer of this.host.upPeers()) this.stage(peer, stamped);
-  }
-
-  private send(peer: string, notice: Notice): void {
-    this.stage(peer, this.stamp(notice));
-  }
-
-  /** `notice` with this node's incarnation (`inc`), as the registry's. */
-  private stamp(notice: Notice): Notice {
-    return { ...notice, inc: this.host.incarnation() } as Notice;
-  }
-
-  /** A notice to `peer`; one that cannot be staged is counted, and anti-entropy repairs what it carried. */
-  private stage(peer: string, notice: Notice): void {
-    try {
-      this.host.noticeTo(peer, notice);
-    } catch {
-      this.unsent++;
     }
   }
 }

@@ -7,24 +7,9 @@
  * in connection order, and a malformed run is dropped and counted, never thrown.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyAddr } from '@pd/actor';
-import { mintAddr } from '@pd/actor/internal';
 import { ClusterRegistry } from './index.js';
 import type { Notice } from './protocol.js';
-
-function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function fake(node: number, slot: number): AnyAddr {
-  return mintAddr({ node, core: 0, slot, generation: 1, secret: 1 }, null);
-}
+import { rng, shuffle, fakeAddr as fake } from './seeded.test-util.js';
 
 function node(id: string, incarnation: number, peers: string[]) {
   const sent: Notice[] = [];
@@ -34,14 +19,6 @@ function node(id: string, incarnation: number, peers: string[]) {
     wallTime: () => clock++,
   });
   return { registry, sent };
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 const view = (r: ClusterRegistry) => ({

@@ -59,7 +59,8 @@
 import { type AnyAddr, ArgumentError, RegistryError, isAddr, pathProblem } from '@pd/actor';
 import type { Notice } from './protocol.js';
 import { HybridLogicalClock, isHlcStamp } from './hlc.js';
-import { DeltaSlice, type Dot, type SliceChange, VersionCounter, isVersion } from './delta-slice.js';
+import { DeltaSlice, type Dot, type SliceChange, VersionCounter } from './delta-slice.js';
+import { NoticeRun, ReplicaNotices, runProblem } from './replica-notices.js';
 
 /** The `type` of the message a name conflict's losing holder receives. */
 export const NAME_CONFLICT = 'pd/name-conflict';
@@ -187,16 +188,22 @@ export class ClusterRegistry {
   unknownClaims = 0;
   /** Notices of an earlier incarnation of their peer, read after its restart, dropped. */
   staleNotices = 0;
-  /** Notices to peers that could not be staged (a full queue with `queueFullPolicy: 'error'`): repaired by anti-entropy. */
-  unsent = 0;
-  /** Full states this node asked peers for, having found its copy behind theirs (anti-entropy). */
-  repairs = 0;
-  /** Peers asked for their full state this period, and peers answered with this node's. */
-  private readonly asked = new Set<string>();
-  private readonly answered = new Set<string>();
+  /** Notices out and the anti-entropy (replica-notices.ts). */
+  private readonly out: ReplicaNotices;
 
   constructor(private readonly host: RegistryHost) {
     this.clock = new HybridLogicalClock(host.wallTime === undefined ? () => 0 : () => host.wallTime!());
+    this.out = new ReplicaNotices(host, { op: 'registry', full: false, entries: [], removed: [] });
+  }
+
+  /** Notices to peers that could not be staged (a full queue with `queueFullPolicy: 'error'`): repaired by anti-entropy. */
+  get unsent(): number {
+    return this.out.unsent;
+  }
+
+  /** Full states this node asked peers for, having found its copy behind theirs (anti-entropy). */
+  get repairs(): number {
+    return this.out.repairs;
   }
 
   /** Stamps of peers' entries too far ahead of this node's wall clock for its clock to follow (the entries are kept; they sort late). */
@@ -298,14 +305,13 @@ export class ClusterRegistry {
 
   /** A peer connected: it gets all of this node's entries. */
   connected(peer: string): void {
-    this.send(peer, notice({ seq: this.versions.seq }, [...this.own.name.values(), ...this.own.prefix.values()], []));
+    this.out.send(peer, notice({ seq: this.versions.seq }, [...this.own.name.values(), ...this.own.prefix.values()], []));
   }
 
   /** A peer was lost: its entries are forgotten. */
   down(peer: string): void {
     this.remote.delete(peer);
-    this.asked.delete(peer);
-    this.answered.delete(peer);
+    this.out.forget(peer);
   }
 
   /**
@@ -313,9 +319,7 @@ export class ClusterRegistry {
    * node's last version, so a peer that missed a notice asks for the full state.
    */
   tick(): void {
-    this.asked.clear();
-    this.answered.clear();
-    if (this.versions.seq > 0) this.broadcast({ op: 'registry', full: false, entries: [], removed: [], have: this.versions.seq });
+    this.out.tick(this.versions.seq);
   }
 
   /** An actor of this node exited (of this core, from the router; of another core, from its watch): its entries are dropped. */
@@ -328,7 +332,7 @@ export class ClusterRegistry {
       this.own[e.kind].delete(e.key);
       return { e, v: this.versions.next() };
     });
-    this.broadcast(notice({ from, seq: this.versions.seq }, [], removals));
+    this.out.broadcast(notice({ from, seq: this.versions.seq }, [], removals));
   }
 
   /** A peer's notice; malformed ones are dropped and counted. */
@@ -340,12 +344,10 @@ export class ClusterRegistry {
     const claims = b.claims ?? [];
     const unclaimed = b.unclaimed ?? [];
     const removedAt = b.removedAt ?? [];
-    // Versioned (this version's peers): `seq`, and `from` on a delta. Without `seq`: a peer that predates versions.
-    const versioned = b.seq !== undefined;
     if (
       typeof b.full !== 'boolean' || !Array.isArray(b.entries) || !Array.isArray(b.removed) || !Array.isArray(claims) || !Array.isArray(unclaimed)
       || !Array.isArray(removedAt) || b.entries.length + b.removed.length + claims.length + unclaimed.length > MAX_ENTRIES
-      || (versioned && !(b.seq === 0 || isVersion(b.seq))) || (versioned && !b.full && !isVersion(b.from))
+      || runProblem(b as { full: boolean })
     ) {
       this.badNotices++;
       return;
@@ -357,16 +359,10 @@ export class ClusterRegistry {
     }
     let slice = this.remote.get(peer);
     if (slice === undefined || slice.incarnation !== incarnation) this.remote.set(peer, (slice = new DeltaSlice(incarnation)));
-    // A notice without versions is the next run after what this node holds of the peer: removals first, then entries.
-    let legacy = slice.context;
-    // A versioned item without a version is a malformed notice (refused; anti-entropy repairs the gap).
-    let malformed = false;
-    const version = (v: unknown): number | null => {
-      if (!versioned) return ++legacy;
-      if (isVersion(v)) return v;
-      malformed = true;
-      return null;
-    };
+    // Versioned (this version's peers): `seq`, and `from` on a delta. Without `seq` (a peer that predates
+    // versions): the next run after what this node holds of the peer, removals first, then entries.
+    const run = new NoticeRun(slice, b.seq !== undefined);
+    const version = (v: unknown): number | null => run.version(v);
     const removals: Dot<Entry>[] = [];
     const added: Dot<Entry>[] = [];
     b.removed.forEach((name, i) => {
@@ -393,31 +389,14 @@ export class ClusterRegistry {
       if (kind === null) this.unknownClaims++;
       else take(kind, item[1], item[2], item[3], item[4]);
     }
-    if (malformed) {
-      this.badNotices++;
-      return;
-    }
     const changes: SliceChange<Entry>[] = [];
-    const joined = b.full
-      ? slice.joinFull(versioned ? (b.seq as number) : legacy, added, changes)
-      : versioned ? slice.joinDelta(b.from as number, b.seq as number, [...removals, ...added], changes)
-      : legacy === slice.context || slice.joinDelta(slice.context + 1, legacy, [...removals, ...added], changes);
-    if (!joined) {
+    if (run.malformed || !run.join(b as { full: boolean }, removals, added, changes)) {
       this.badNotices++;
       return;
     }
     for (const d of added) this.clock.observe(d.value!.clock);
     for (const c of changes) if (c.after !== undefined) this.resolve(c.after.kind, c.after.key);
-    if (b.resend === true && !this.answered.has(peer)) {
-      this.answered.add(peer);
-      this.connected(peer);
-    }
-    // Behind the peer's last version, or a run waiting above a gap: a notice was lost on the way.
-    if ((slice.waiting || (isVersion(b.have) && b.have > slice.context)) && !this.asked.has(peer)) {
-      this.asked.add(peer);
-      this.repairs++;
-      this.send(peer, { op: 'registry', full: false, entries: [], removed: [], resend: true });
-    }
+    this.out.afterJoin(peer, b as { full: boolean }, slice, () => this.connected(peer));
   }
 
   // --- internal ---
@@ -437,7 +416,7 @@ export class ClusterRegistry {
     this.own[kind].set(key, entry);
     // Watched before anything else can happen: an exit from now on (or already past) reaches `exited`.
     this.host.watch?.(addr);
-    this.broadcast(notice({ from: entry.v, seq: entry.v }, [entry], []));
+    this.out.broadcast(notice({ from: entry.v, seq: entry.v }, [entry], []));
     this.host.dialMembers?.();
   }
 
@@ -494,30 +473,7 @@ export class ClusterRegistry {
   /** Tell every peer this node's entry `e` is gone, at the next version. */
   private broadcastRemoval(e: Entry): void {
     const v = this.versions.next();
-    this.broadcast(notice({ from: v, seq: v }, [], [{ e, v }]));
-  }
-
-  private broadcast(n: Notice): void {
-    const stamped = this.stamp(n);
-    for (const peer of this.host.upPeers()) this.stage(peer, stamped);
-  }
-
-  private send(peer: string, n: Notice): void {
-    this.stage(peer, this.stamp(n));
-  }
-
-  /** `n` with this node's incarnation (`inc`): a notice of an earlier run of this node, read late, is then told apart. */
-  private stamp(n: Notice): Notice {
-    return { ...n, inc: this.host.incarnation() } as Notice;
-  }
-
-  /** A notice to `peer`; one that cannot be staged is counted, and anti-entropy repairs what it carried. */
-  private stage(peer: string, n: Notice): void {
-    try {
-      this.host.noticeTo(peer, n);
-    } catch {
-      this.unsent++;
-    }
+    this.out.broadcast(notice({ from: v, seq: v }, [], [{ e, v }]));
   }
 }
 

@@ -9,16 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeltaSlice, type Dot, MAX_PENDING_RUNS, MAX_TOMBSTONES, type SliceChange, VersionCounter } from './delta-slice.js';
-
-function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, shuffle } from './seeded.test-util.js';
 
 type Message = { kind: 'delta'; from: number; to: number; dots: Dot<string>[] } | { kind: 'full'; seq: number; dots: Dot<string>[] };
 
@@ -61,14 +52,6 @@ function deliver(slice: DeltaSlice<string>, m: Message, changes: SliceChange<str
 
 function contents(slice: DeltaSlice<string>): Map<string, string> {
   return new Map(slice.entries());
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);

@@ -8,17 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HLC_LOGICAL, HybridLogicalClock, hlcParts, isHlcStamp } from './index.js';
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './seeded.test-util.js';
 
 const START = Date.UTC(2026, 0, 1);
 
