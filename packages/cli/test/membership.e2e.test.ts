@@ -110,7 +110,10 @@ describe('pd with three engines whose membership is SWIM', { timeout: E2E_TIMEOU
       expect(view.members.map((m: { id: string }) => m.id).sort()).toEqual(['a', 'b', 'c']);
     }
     // The cluster registry is reachable from pd too (no names here: cluster-names.e2e has them).
-    expect(await pdj(['registry', '--cluster', '--engine', ID.a])).toEqual({ nodeId: 'a', names: [], conflicts: [], configured: [], groups: [], prefixes: [], prefixConflicts: [] });
+    const untroubled = { repairs: 0, unsent: 0, stale: 0, malformed: 0 };
+    expect(await pdj(['registry', '--cluster', '--engine', ID.a])).toEqual({
+      nodeId: 'a', names: [], conflicts: [], configured: [], groups: [], prefixes: [], prefixConflicts: [], replication: { registry: untroubled, groups: untroubled },
+    });
     expect((await pd(['registry', '--cluster', '--engine', ID.b], env)).stdout).toBe('node b: no cluster names\n');
     const text = await pd(['cluster', 'members', '--engine', ID.a], env);
     expect(text.code).toBe(0);
