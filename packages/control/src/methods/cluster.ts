@@ -15,6 +15,7 @@ import { pathProblem } from '@pd/actor';
 import type { Federation, PeerStats } from '@pd/federation';
 import { CLAIMS, type ClaimHolder, type ClaimKind } from '../cluster-names.js';
 import { ControlError } from '../errors.js';
+import type { Params } from '../params.js';
 import { resolveTargetInfo } from '../targets.js';
 import { toWire } from '../wire.js';
 import type { ControlHost, MethodTable } from './types.js';
@@ -84,11 +85,7 @@ export const clusterMethods: MethodTable = {
     params: ['group', 'target'],
     summary: 'Add a live actor of this node, on any of its cores (address, path or local name), to a process group (created on first join): every node sees it among the group\'s members, and group sends and publishes reach it. It leaves when it exits (a restarted actor is a new one: join it again).',
     run: async (p, host) => {
-      const federation = runningFederation(host, 'join a process group');
-      const group = p.string('group');
-      // The group name first (the groups' own check), then the target.
-      groupCall(() => federation.groups.members(group), 'cluster.joinGroup', group);
-      const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
+      const { federation, group, addr, info } = await groupAndTarget(p, host, 'cluster.joinGroup', 'join a process group');
       const already = federation.groups.members(group).some((m) => m.equals(addr));
       groupCall(() => federation.groups.join(group, addr), 'cluster.joinGroup', group);
       // A config clusterGroups membership of this actor, released by leave-group: kept again.
@@ -100,10 +97,7 @@ export const clusterMethods: MethodTable = {
     params: ['group', 'target'],
     summary: 'Take a live actor of this node (address, path or local name) out of a process group; left is false when it was not a member. A config clusterGroups membership of that actor is released too (released: true): not joined again until cluster.joinGroup or a restart.',
     run: async (p, host) => {
-      const federation = runningFederation(host, 'leave a process group');
-      const group = p.string('group');
-      groupCall(() => federation.groups.members(group), 'cluster.leaveGroup', group);
-      const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
+      const { federation, group, addr, info } = await groupAndTarget(p, host, 'cluster.leaveGroup', 'leave a process group');
       const left = groupCall(() => federation.groups.leave(group, addr), 'cluster.leaveGroup', group);
       // A config clusterGroups membership is no longer kept (until join-group or a restart).
       const released = host.clusterNames?.release(group, 'group', info.path) ?? false;
@@ -276,6 +270,15 @@ function unregisterClaim(host: ControlHost, kind: ClaimKind, key: string): unkno
 }
 
 /** Runs a groups call; its argument errors become `rpc/invalid-params` naming the method and group. */
+/** A group method's running federation, its `group` param (checked by the groups first), then its `target` resolved. */
+async function groupAndTarget(p: Params, host: ControlHost, method: string, what: string) {
+  const federation = runningFederation(host, what);
+  const group = p.string('group');
+  groupCall(() => federation.groups.members(group), method, group);
+  const { addr, info } = await resolveTargetInfo(host.engine, p.string('target'));
+  return { federation, group, addr, info };
+}
+
 function groupCall<T>(call: () => T, method: string, group: string): T {
   try {
     return call();

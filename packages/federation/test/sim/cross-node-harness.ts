@@ -16,9 +16,10 @@
  *
  * Seeds: PD_SIM_SEEDS=N runs seeds 1..N, PD_SIM_SEED=S only S (as the runtime's sim suites).
  */
+import { afterEach, beforeEach } from 'vitest';
 import type { EngineOptions, ShutdownReport } from '@pd/runtime';
 import { createEngine, type Engine } from '@pd/runtime';
-import { type SimWorld, simNetCarrier } from '@pd/runtime/sim';
+import { HostGuard, SimError, SimWorld, describeViolations, simNetCarrier } from '@pd/runtime/sim';
 import { type Federation, createFederation } from '../../src/index.js';
 
 export const SECRET = 'cross-node-suites-secret-0123456789';
@@ -143,4 +144,60 @@ export function clusterEngine(cluster: Cluster): Engine {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/** What {@link perTestCluster} gives a test: its world, and its cluster once started. */
+export interface PerTestCluster {
+  world(): SimWorld;
+  /** The cluster {@link start} started (throws before). */
+  cluster(): Cluster;
+  /** Start the test's cluster as users do (`startCluster`), every engine with `options`. */
+  start(options: EngineOptions): Promise<Cluster>;
+}
+
+/**
+ * For each test of the enclosing `describe`, at `seed`: a fresh world (self-driven, the seed's
+ * latency, duplication and reordering) and the host guard. After the test: the network
+ * healed, the cluster shut down, `ended` told (for counters), then a simulation failure or a
+ * host call that escaped the reactor fails the test. `reset` runs before each test.
+ */
+export function perTestCluster(seed: number, hooks: { reset?(): void; ended?(cluster: Cluster | null, world: SimWorld): void } = {}): PerTestCluster {
+  let world: SimWorld | null = null;
+  let guard: HostGuard | null = null;
+  let cluster: Cluster | null = null;
+  beforeEach(() => {
+    hooks.reset?.();
+    world = new SimWorld({ seed, autoRun: true });
+    world.net.setFaults({ latencyMs: [0.2, 4], duplicate: 0.02, reorder: true });
+    guard = HostGuard.install();
+  });
+  afterEach(async () => {
+    const w = world!;
+    if (cluster !== null) {
+      w.net.heal();
+      await cluster.shutdown(100);
+    }
+    hooks.ended?.(cluster, w);
+    cluster = null;
+    world = null;
+    endWorld(seed, w, guard!);
+  });
+  return {
+    world: () => world!,
+    cluster: () => {
+      if (cluster === null) throw new Error('perTestCluster: start() the cluster first');
+      return cluster;
+    },
+    start: async (options) => (cluster = await startCluster(world!, options)),
+  };
+}
+
+/** A test's world is over: the guard uninstalled, the world disposed, then its failure or a host call that escaped the reactor thrown. */
+export function endWorld(seed: number, world: SimWorld, guard: HostGuard): void {
+  const failure = world.failure;
+  const leaks = guard.violations;
+  guard.uninstall();
+  world.dispose();
+  if (failure !== null) throw new Error(`simulation failure at seed ${seed}, step ${failure.step}: ${failure.message}`);
+  if (leaks.length > 0) throw new SimError('sim/host-leak', `seed ${seed}: ${describeViolations(leaks)}`);
 }

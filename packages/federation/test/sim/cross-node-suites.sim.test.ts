@@ -21,12 +21,12 @@
  * Replay one seed: PD_SIM_SEED=3 pnpm exec vitest run packages/federation/test/sim/cross-node-suites.sim.test.ts
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostGuard, SimError, SimWorld, describeViolations } from '@pd/runtime/sim';
+import { HostGuard, SimWorld } from '@pd/runtime/sim';
 import type { MakeEngine } from '../../../runtime/test/suites/harness.js';
 import { askSuite } from '../../../runtime/test/suites/ask.suite.js';
 import { orderingSuite } from '../../../runtime/test/suites/ordering.suite.js';
 import { timersSuite } from '../../../runtime/test/suites/timers.suite.js';
-import { type Cluster, clusterEngine, makeCluster, simSeeds } from './cross-node-harness.js';
+import { type Cluster, clusterEngine, endWorld, makeCluster, simSeeds } from './cross-node-harness.js';
 
 const SUITES: [string, (make: MakeEngine) => void][] = [
   ['ordering', orderingSuite], ['ask', askSuite], ['timers', timersSuite],
@@ -93,13 +93,9 @@ for (const seed of simSeeds(3)) {
         await Promise.all(made.map((c) => c.shutdown(10)));
         for (const cluster of made) crossed += cluster.framesIn();
         made = [];
-        const failure = world.failure;
-        const leaks = guard!.violations;
-        guard!.uninstall();
-        world.dispose();
+        const ended = world;
         world = null;
-        if (failure !== null) throw new Error(`simulation failure at seed ${seed}, step ${failure.step}: ${failure.message}`);
-        if (leaks.length > 0) throw new SimError('sim/host-leak', `seed ${seed}: ${describeViolations(leaks)}`);
+        endWorld(seed, ended, guard!);
       });
       suite((options) => {
         if (world === null) throw new Error('make() outside a test');

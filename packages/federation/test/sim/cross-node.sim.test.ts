@@ -18,15 +18,15 @@
  *
  * Replay one seed: PD_SIM_SEED=3 pnpm exec vitest run packages/federation/test/sim/cross-node.sim.test.ts
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AnyAddr, type AnyBehavior, type Context, type ExitReason, AskError, Down, ExitSignal, defineKind,
 } from '@pd/actor';
 import type { Engine } from '@pd/runtime';
 import { startSupervisor, supervisor } from '@pd/runtime';
-import { HostGuard, SimError, SimWorld, describeViolations } from '@pd/runtime/sim';
+import type { SimWorld } from '@pd/runtime/sim';
 import type { Federation } from '../../src/index.js';
-import { type Cluster, simSeeds, startCluster } from './cross-node-harness.js';
+import { type Cluster, perTestCluster, simSeeds } from './cross-node-harness.js';
 
 /** What probes saw: exit signals (trapped) and Downs, where and from whom. */
 interface Seen { readonly at: string; readonly sig: 'exit' | 'down'; readonly from: AnyAddr; readonly reason: ExitReason }
@@ -95,41 +95,22 @@ afterAll(() => {
 
 for (const seed of simSeeds(3)) {
   describe(`across nodes [sim seed ${seed}]`, () => {
-    let world: SimWorld | null = null;
-    let guard: HostGuard | null = null;
-    let cluster: Cluster | null = null;
-
-    beforeEach(() => {
-      seen = [];
-      got = {};
-      world = new SimWorld({ seed, autoRun: true });
-      world.net.setFaults({ latencyMs: [0.2, 4], duplicate: 0.02, reorder: true });
-      guard = HostGuard.install();
+    const run = perTestCluster(seed, {
+      reset: () => {
+        seen = [];
+        got = {};
+      },
+      ended: (cluster, world) => {
+        if (cluster !== null) crossed += cluster.framesIn();
+        duplicated += world.net.stats.duplicated;
+      },
     });
-    afterEach(async () => {
-      if (cluster !== null) {
-        world!.net.heal();
-        await cluster.shutdown(100);
-        crossed += cluster.framesIn();
-        cluster = null;
-      }
-      duplicated += world!.net.stats.duplicated;
-      const failure = world!.failure;
-      const leaks = guard!.violations;
-      guard!.uninstall();
-      world!.dispose();
-      world = null;
-      if (failure !== null) throw new Error(`simulation failure at seed ${seed}, step ${failure.step}: ${failure.message}`);
-      if (leaks.length > 0) throw new SimError('sim/host-leak', `seed ${seed}: ${describeViolations(leaks)}`);
-    });
+    const start = (): Promise<Cluster> => run.start({ kinds: [Probe] });
+    const world = (): SimWorld => run.world();
 
-    async function start(): Promise<Cluster> {
-      cluster = await startCluster(world!, { kinds: [Probe] });
-      return cluster;
-    }
     /** A probe named `name` on `node`, spawned from a over the network. */
     function probe(node: 'a' | 'b' | 'c', name: string, trapExits = false): Promise<AnyAddr> {
-      const { a } = cluster!.nodes;
+      const { a } = run.cluster().nodes;
       if (node === 'a') return Promise.resolve(a.engine.spawn(Probe, { args: { name, node }, trapExits }));
       return a.federation.spawn('probe', { node, args: { name, node }, trapExits });
     }
@@ -137,7 +118,7 @@ for (const seed of simSeeds(3)) {
       return new Promise((resolve) => engine.reactor.setTimer(ms, resolve));
     }
     async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-      const engine = cluster!.nodes.a.engine;
+      const engine = run.cluster().nodes.a.engine;
       const startAt = engine.reactor.now();
       while (!condition()) {
         if (engine.reactor.now() - startAt > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms of virtual time waiting for ${what}`);
@@ -146,7 +127,7 @@ for (const seed of simSeeds(3)) {
     }
     /** Wait until `node`'s router books `count` links (or monitors of its actors, `watchedBy`): a link made from a third node is in place before the test acts on the target. */
     const booked = (node: 'a' | 'b', book: 'links' | 'watchedBy', count: number): Promise<void> =>
-      until(() => cluster!.nodes[node].federation.stats().books[book] === count, `${count} ${book} booked on ${node}`);
+      until(() => run.cluster().nodes[node].federation.stats().books[book] === count, `${count} ${book} booked on ${node}`);
     const signal = (at: string, sig: 'exit' | 'down', from: AnyAddr): Seen | undefined => seen.find((s) => s.at === at && s.sig === sig && s.from.equals(from));
     const errorOf = (reason: ExitReason | undefined): unknown => (reason?.type === 'error' ? reason.error : undefined);
 
@@ -207,7 +188,7 @@ for (const seed of simSeeds(3)) {
       expect(await a.engine.ask(trapper, { do: 'link', to: target })).toBe('ok');
       await booked('b', 'links', 1);
       // Hold what c sends b: the unlink reaches b only after b has sent the exit over the link.
-      world!.net.clog(c.host, b.host, 300, true);
+      world().net.clog(c.host, b.host, 300, true);
       expect(await a.engine.ask(trapper, { do: 'unlink', to: target })).toBe('ok');
       a.engine.send(target, { do: 'crash', why: 'after the unlink' });
       await until(() => b.engine.info(target) === undefined, 'the target\'s exit');
@@ -305,7 +286,7 @@ for (const seed of simSeeds(3)) {
         await booked(node, 'watchedBy', 1);
       }
       const pending = a.engine.ask(remote, { do: 'defer' }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
-      world!.net.partition([a.host], [b.host, cluster!.nodes.c.host]);
+      world().net.partition([a.host], [b.host, run.cluster().nodes.c.host]);
       const failed = await pending;
       expect([(failed as AskError).code, (failed as AskError).details]).toEqual(['ask/target-exited', expect.objectContaining({ reason: 'noconnection' })]);
       await until(() => seen.length === 4, 'noconnection on both sides');
@@ -320,7 +301,7 @@ for (const seed of simSeeds(3)) {
       expect(await a.engine.ask(other, { do: 'link', to: remote })).toBe('ok');
       expect(await a.engine.ask(other, { do: 'monitor', to: remote })).toBe('ok');
       expect(seen.filter((s) => s.at === 'other').map((s) => `${s.sig} ${s.reason.type}`).sort()).toEqual(['down noconnection', 'exit noconnection']);
-      world!.net.heal();
+      world().net.heal();
       await until(() => a.federation.stats().peers.find((p) => p.id === 'b')?.state === 'up', 'the reconnection');
       const after = await probe('b', 'after');
       expect(await a.engine.ask(after, 'where')).toBe('b');
@@ -356,7 +337,7 @@ for (const seed of simSeeds(3)) {
       expect(await a.engine.ask(stable, 'ping')).toBe('pong');
 
       // b is cut off: the supervisor sees the child exit with noconnection and restarts it, now on c.
-      world!.net.partition([b.host], [a.host, cluster!.nodes.c.host]);
+      world().net.partition([b.host], [a.host, run.cluster().nodes.c.host]);
       await until(() => spawned.length === 3, 'the restart after the cut');
       expect(await a.engine.ask(stable, 'where')).toBe('c');
       const cut = await child('w');
@@ -365,7 +346,7 @@ for (const seed of simSeeds(3)) {
       expect(spawned.map((s) => s.node)).toEqual(['b', 'b', 'c']);
       // On b, the worker cut off from its stand-in went down with noconnection too (its link broke there).
       await until(() => b.engine.info(spawned[1]!.addr) === undefined, 'the orphan on b gone');
-      world!.net.heal();
+      world().net.heal();
       expect((await handle.stop()).type).toBe('shutdown');
     });
   });

@@ -15,12 +15,12 @@
  *
  * Replay one seed: PD_SIM_SEED=3 pnpm exec vitest run packages/federation/test/sim/remote-children.sim.test.ts
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AnyAddr, type Context, type ExitReason, Down, PdError, defineKind } from '@pd/actor';
 import { type Engine, type SupervisorHandle, createEngine, startSupervisor, supervisor } from '@pd/runtime';
-import { HostGuard, SimWorld, describeViolations, simNetCarrier } from '@pd/runtime/sim';
+import { type SimWorld, simNetCarrier } from '@pd/runtime/sim';
 import { createFederation } from '../../src/index.js';
-import { type Cluster, type NodeId, LIMITS, NODE_IDS, SECRET, simSeeds, startCluster } from './cross-node-harness.js';
+import { type Cluster, type NodeId, LIMITS, NODE_IDS, SECRET, perTestCluster, simSeeds } from './cross-node-harness.js';
 
 type Cmd = 'ping' | 'where' | { readonly do: 'crash' } | { readonly do: 'quit' };
 /** Workers whose stop hook never ends (by name): only a kill stops them. */
@@ -50,37 +50,15 @@ const Worker = defineKind<Cmd, { name: string }>('worker', ({ name }) => ({
 
 for (const seed of simSeeds(3)) {
   describe(`supervised children on other nodes [sim seed ${seed}]`, () => {
-    let world: SimWorld | null = null;
-    let guard: HostGuard | null = null;
-    let cluster: Cluster | null = null;
-
-    beforeEach(() => {
-      log = [];
-      stubborn.clear();
-      world = new SimWorld({ seed, autoRun: true });
-      world.net.setFaults({ latencyMs: [0.2, 4], duplicate: 0.02, reorder: true });
-      guard = HostGuard.install();
+    const run = perTestCluster(seed, {
+      reset: () => {
+        log = [];
+        stubborn.clear();
+      },
     });
-    afterEach(async () => {
-      if (cluster !== null) {
-        world!.net.heal();
-        await cluster.shutdown(100);
-        cluster = null;
-      }
-      const failure = world!.failure;
-      const leaks = guard!.violations;
-      guard!.uninstall();
-      world!.dispose();
-      world = null;
-      if (failure !== null) throw new Error(`simulation failure at seed ${seed}, step ${failure.step}: ${failure.message}`);
-      if (leaks.length > 0) throw new Error(`seed ${seed}: ${describeViolations(leaks)}`);
-    });
-
-    async function start(): Promise<Cluster> {
-      cluster = await startCluster(world!, { kinds: [Worker] });
-      return cluster;
-    }
-    const engineOf = (id: NodeId): Engine => cluster!.nodes[id].engine;
+    const start = (): Promise<Cluster> => run.start({ kinds: [Worker] });
+    const world = (): SimWorld => run.world();
+    const engineOf = (id: NodeId): Engine => run.cluster().nodes[id].engine;
     /** The node an incarnation is. */
     const nodeOf = (incarnation: unknown): NodeId | undefined => NODE_IDS.find((id) => engineOf(id).incarnation === incarnation);
     function sleep(ms: number): Promise<void> {
@@ -97,10 +75,10 @@ for (const seed of simSeeds(3)) {
     const child = async (handle: SupervisorHandle, id: string) => (await handle.whichChildren()).find((c) => c.id === id)!;
     /** No link, monitor or pending request left in any node's router (the liveness check of the books). */
     const booksEmpty = (): boolean => NODE_IDS.every((id) => {
-      const b = cluster!.nodes[id].federation.stats().books;
+      const b = run.cluster().nodes[id].federation.stats().books;
       return b.links === 0 && b.watching === 0 && b.watchedBy === 0 && b.pending === 0;
     });
-    const books = (): string => NODE_IDS.map((id) => `${id}: ${JSON.stringify(cluster!.nodes[id].federation.stats().books)}`).join('; ');
+    const books = (): string => NODE_IDS.map((id) => `${id}: ${JSON.stringify(run.cluster().nodes[id].federation.stats().books)}`).join('; ');
 
     it('one-for-one: the child runs on b behind a RemoteChild stand-in; its crash restarts it on b, its normal exit ends the stand-in normal; stopping the supervisor stops it on b; no books left', async () => {
       await start();
@@ -179,14 +157,14 @@ for (const seed of simSeeds(3)) {
       const stable = handle.stableAddr<Cmd>('w');
       expect(nodeOf(await engineOf('a').ask(stable, 'where'))).toBe('b');
 
-      world!.net.partition([b.host], [cluster!.nodes.a.host, c.host]);
+      world().net.partition([b.host], [run.cluster().nodes.a.host, c.host]);
       await until(() => started('w').length === 2, 'the restart after the cut');
       expect(nodeOf(await engineOf('a').ask(stable, 'where'))).toBe('c');
       const cut = await child(handle, 'w');
       expect([cut.status, cut.restarts, cut.lastExit?.type]).toEqual(['running', 1, 'noconnection']);
       // On b, the worker cut off from its stand-in went down with noconnection (its link broke there).
       await until(() => engineOf('b').info(started('w')[0]!.addr) === undefined, 'the orphan on b gone');
-      world!.net.heal();
+      world().net.heal();
       expect((await handle.stop()).type).toBe('shutdown');
       await until(booksEmpty, `empty books (${books()})`);
     });
@@ -239,11 +217,11 @@ for (const seed of simSeeds(3)) {
       const made = (['a', 'b'] as const).map((id) => {
         const host = `p-${id}`;
         const federation = createFederation({
-          nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world!, host), listen: { host, port: 7000 }, limits: LIMITS,
+          nodeId: id, cluster: 'sim', secret: SECRET, carrier: simNetCarrier(world(), host), listen: { host, port: 7000 }, limits: LIMITS,
           peers: [{ id: id === 'a' ? 'b' : 'a', host: id === 'a' ? 'p-b' : 'p-a', port: 7000 }],
           ...(id === 'b' ? { policy: { spawn: { allow: ['/user/jobs'] } } } : {}),
         });
-        return { federation, engine: createEngine({ id, reactor: world!.reactor(host), kinds: [Worker], routers: [federation.router] }) };
+        return { federation, engine: createEngine({ id, reactor: world().reactor(host), kinds: [Worker], routers: [federation.router] }) };
       });
       const [a, b] = made as [typeof made[0], typeof made[0]];
       try {
