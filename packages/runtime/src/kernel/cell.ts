@@ -516,6 +516,21 @@ export class ActorCell implements Context<any> {
 
   // --- boundary: called by the engine and scheduler ---
 
+  /**
+   * @internal Queue a plain user message (no options). The engine has checked liveness. The
+   * common case — a push actor that has a mailbox without a bound, no message probe — is one
+   * read of the flags word and a lane push; everything else goes through {@link enqueue}.
+   */
+  enqueuePlain(message: unknown): SendResult {
+    const flags = this.flags;
+    const box = this.box;
+    if ((flags & F_PULL) !== 0 || box === null || box.bounded || this.engine._probe !== null) return this.enqueue(message, null, undefined);
+    box.pushPlain(message);
+    // No code ran since the flags were read: not queued and not suspended, one word.
+    if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) this.engine._schedule(this);
+    return 'queued';
+  }
+
   /** @internal Queue a user message, honouring the bound. The engine has checked liveness. */
   enqueue(message: unknown, meta: MessageMeta | null, options: SendOptions | undefined): SendResult {
     const flags = this.flags;
@@ -579,6 +594,10 @@ export class ActorCell implements Context<any> {
     const behavior = this.behavior as Behavior;
     const probe = engine._probe;
     let budget = this.x === null ? engine._budget : this.budgetOf();
+    // The handler, read once per behaviour: a runtime of many actor kinds would otherwise
+    // pay a megamorphic property load per message (become and swap change the behaviour).
+    let receive = box.receive as Behavior['receive'];
+    if (box.receiver !== behavior) receive = this.readReceive(box, behavior);
     do {
       if (budget-- === 0) {
         engine._schedule(this);
@@ -591,7 +610,7 @@ export class ActorCell implements Context<any> {
       let result: unknown;
       try {
         // Observed when the probe timed or traced this message at queueing (then it has a meta).
-        result = probe === null || meta === null ? behavior.receive(message, this) : this.observed(probe, behavior, message, meta);
+        result = probe === null || meta === null ? receive.call(behavior, message, this) : this.observed(probe, behavior, message, meta);
       } catch (error) {
         this.crash(error, 'receive');
         engine._flushSignals();
@@ -607,6 +626,12 @@ export class ActorCell implements Context<any> {
         if (this.interrupted(behavior)) return;
       }
     } while (box.size > 0);
+  }
+
+  /** The handler of `behavior`, kept in the mailbox until the behaviour changes. */
+  private readReceive(box: Mailbox, behavior: Behavior): Behavior['receive'] {
+    box.receiver = behavior;
+    return (box.receive = behavior.receive);
   }
 
   /** Messages per turn for an actor with extras (its own budget, or the engine's). */

@@ -296,7 +296,7 @@ export class Engine {
   send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult {
     const cell = this.targetCell(to, 'send');
     if (cell === null || cell.status === S_DEAD) return this.undeliverable(to, message, cell, null, options);
-    if (options === undefined) return cell.enqueue(message, null, undefined);
+    if (options === undefined) return cell.enqueuePlain(message);
     return cell.enqueue(message, this.metaFor(options, null), options);
   }
 

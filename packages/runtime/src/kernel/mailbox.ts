@@ -93,6 +93,12 @@ export class Mailbox {
    */
   current: MessageMeta | null = null;
   handled = 0;
+  /**
+   * The behaviour whose handler the receiver last looked up, and that handler: the receiver's
+   * too, kept here for the same reason (set and read only by the cell's turn).
+   */
+  receiver: object | null = null;
+  receive: ((message: never, ctx: never) => unknown) | null = null;
   readonly capacity: number;
   readonly policy: OverflowPolicy;
   /** `sendWait` callers that may wait for room at once (`backpressure`). */
@@ -141,6 +147,12 @@ export class Mailbox {
   push(message: unknown, meta: MessageMeta | null, priority: Priority | undefined): void {
     const slot = meta === null ? message : MessageMeta.hold(meta, message);
     (priority === undefined ? this.normal : this.lane(priority)).push(slot);
+    this.size++;
+  }
+
+  /** Queue a message without meta in the normal lane, without checking the bound. */
+  pushPlain(message: unknown): void {
+    this.normal.push(message);
     this.size++;
   }
 
