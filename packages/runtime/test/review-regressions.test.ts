@@ -86,6 +86,26 @@ describe('crash containment', () => {
     await engine.shutdown();
   });
 
+  it('a receive getter that throws is the handler failing: a crash in receive, of its actor only', async () => {
+    const engine = createEngine();
+    let broken = false; // spawn reads it too (is it a push actor?): it breaks after
+    const bad = engine.spawn({
+      get receive(): (m: number) => void {
+        if (broken) throw new Error('no handler today');
+        return () => {};
+      },
+    });
+    broken = true;
+    const good = engine.spawn({ receive: (n: number) => n + 1 });
+    engine.send(bad, 1);
+    await until(engine, () => engine.info(bad) === undefined, 'the bad behaviour to crash its actor');
+    const reason = engine.terminated().at(-1)?.reason;
+    expect(reason?.type).toBe('error');
+    expect(reason).toMatchObject({ metadata: { phase: 'receive' } });
+    expect(await engine.ask(good, 1)).toBe(2);
+    await engine.shutdown();
+  });
+
   it('a thenable that calls back twice does not run two handlers at once', async () => {
     const engine = createEngine();
     let running = 0;

@@ -1,7 +1,7 @@
 /**
  * The drain's clock readings (scheduler.ts, `strideSpent`): a drain reads the clock once per
  * stride of turns, a stride that starts at 32 in every drain, doubles while turns are fast
- * against what is left of the slice and is capped at 256. Driven by a hand-run reactor whose
+ * against what is left of the slice and is capped at 128. Driven by a hand-run reactor whose
  * clock moves only when a turn says so: no wall clock, the same result on any machine.
  */
 import { describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ function runOneDrain(state: { tasks: (() => void)[] }, actor: { turns: number })
 }
 
 describe('scheduler: clock readings per drain', () => {
-  it('fast turns: the clock is read far less than once per 32 turns, and the slice still ends within one stride', () => {
+  it('fast turns: the clock is read about once per 128 turns, and the slice still ends within one stride', () => {
     const { reactor, state } = handReactor();
     const scheduler = new Scheduler(reactor, SLICE_MS);
     const actor = busyActor(scheduler, state, () => 0.0001);
@@ -63,8 +63,8 @@ describe('scheduler: clock readings per drain', () => {
     // 4 ms of 0.1 µs turns: about 40 000 of them.
     expect(turns).toBeGreaterThan(39_000);
     expect(state.reads - reads0).toBeLessThan(turns / 100);
-    // Overrun past the slice: at most one stride (256 turns) of 0.1 µs.
-    expect(state.now).toBeLessThanOrEqual(SLICE_MS + 256 * 0.0001 + 1e-9);
+    // Overrun past the slice: at most one stride (128 turns) of 0.1 µs.
+    expect(state.now).toBeLessThanOrEqual(SLICE_MS + 128 * 0.0001 + 1e-9);
     expect(state.tasks.length).toBe(1); // it yielded, with a drain queued after the yield
   });
 
@@ -77,7 +77,7 @@ describe('scheduler: clock readings per drain', () => {
     runOneDrain(state, actor);
     const slowTurns = actor.turns - 20_000;
     expect(slowTurns).toBeGreaterThan(0);
-    expect(slowTurns).toBeLessThanOrEqual(256);
+    expect(slowTurns).toBeLessThanOrEqual(128);
     // The next slice: slow turns from its start, so the first reading (after 32) ends it.
     const sliceStart = state.now;
     const turns = runOneDrain(state, actor);
@@ -100,7 +100,64 @@ describe('scheduler: clock readings per drain', () => {
     const gaps = readsAt.slice(1).map((t, i) => t - readsAt[i]!);
     expect(Math.max(...gaps)).toBeGreaterThan(32);
     // 4 000 turns of 1 µs; the overrun is under one stride of them.
-    expect(actor.turns).toBeLessThanOrEqual(4_000 + 256);
+    expect(actor.turns).toBeLessThanOrEqual(4_000 + 128);
     expect(gaps.at(-1)!).toBeLessThan(Math.max(...gaps));
+  });
+
+  it('a fan-out to many slow actors after fast turns holds the loop at most 128 slow turns past the slice', () => {
+    const { reactor, state } = handReactor();
+    const scheduler = new Scheduler(reactor, SLICE_MS);
+    let ran = 0;
+    const slow = Array.from({ length: 1000 }, () => {
+      const r: Runnable = {
+        flags: 0,
+        runTurn(): void {
+          r.flags &= ~RUNNABLE_QUEUED;
+          state.now += 0.1;
+          ran++;
+        },
+      };
+      return r;
+    });
+    // 2 ms of 0.1 µs turns; the last of them queues the 1 000 actors of 100 µs each.
+    const fast = {
+      flags: 0,
+      turns: 0,
+      runTurn(): void {
+        fast.flags &= ~RUNNABLE_QUEUED;
+        state.now += 0.0001;
+        if (++fast.turns < 20_000) scheduler.schedule(fast);
+        else for (const r of slow) scheduler.schedule(r);
+      },
+    } satisfies Runnable & { turns: number };
+    scheduler.schedule(fast);
+    state.tasks.shift()!();
+    expect(ran).toBeGreaterThan(0);
+    expect(ran).toBeLessThanOrEqual(128);
+    expect(state.now).toBeLessThanOrEqual(SLICE_MS + 128 * 0.1 + 0.1);
+  });
+
+  it('turns that throw count as turns: the drain still ends with the slice', () => {
+    const { reactor, state } = handReactor();
+    const failed: Runnable[] = [];
+    const scheduler = new Scheduler(reactor, SLICE_MS, (r) => failed.push(r));
+    const actor = {
+      flags: 0,
+      turns: 0,
+      runTurn(): void {
+        actor.flags &= ~RUNNABLE_QUEUED;
+        actor.turns++;
+        state.now += 0.01;
+        scheduler.schedule(actor);
+        throw new Error('a runtime defect');
+      },
+    } satisfies Runnable & { turns: number };
+    scheduler.schedule(actor);
+    state.tasks.shift()!();
+    // 400 turns of 10 µs fill the slice; the overrun is under one stride.
+    expect(actor.turns).toBeGreaterThanOrEqual(400);
+    expect(actor.turns).toBeLessThanOrEqual(400 + 128);
+    expect(failed.length).toBe(actor.turns);
+    expect(state.tasks.length).toBe(1);
   });
 });

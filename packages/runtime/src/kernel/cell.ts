@@ -596,8 +596,8 @@ export class ActorCell implements Context<any> {
     let budget = this.x === null ? engine._budget : this.budgetOf();
     // The handler, read once per behaviour: a runtime of many actor kinds would otherwise
     // pay a megamorphic property load per message (become and swap change the behaviour).
-    let receive = box.receive as Behavior['receive'];
-    if (box.receiver !== behavior) receive = this.readReceive(box, behavior);
+    // Read inside the handler's try: a getter that throws is the handler failing.
+    let receive = box.receiver === behavior ? (box.receive as Behavior['receive']) : null;
     do {
       if (budget-- === 0) {
         engine._schedule(this);
@@ -609,6 +609,7 @@ export class ActorCell implements Context<any> {
       box.current = meta;
       let result: unknown;
       try {
+        if (receive === null) receive = this.readReceive(box, behavior);
         // Observed when the probe timed or traced this message at queueing (then it has a meta).
         result = probe === null || meta === null ? receive.call(behavior, message, this) : this.observed(probe, behavior, message, meta);
       } catch (error) {
@@ -630,8 +631,10 @@ export class ActorCell implements Context<any> {
 
   /** The handler of `behavior`, kept in the mailbox until the behaviour changes. */
   private readReceive(box: Mailbox, behavior: Behavior): Behavior['receive'] {
+    const receive = behavior.receive;
+    box.receive = receive;
     box.receiver = behavior;
-    return (box.receive = behavior.receive);
+    return receive;
   }
 
   /** Messages per turn for an actor with extras (its own budget, or the engine's). */
