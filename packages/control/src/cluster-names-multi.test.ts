@@ -5,13 +5,14 @@
  * `clusterName` on a worker placed on core 1 is registered for that actor (not its stand-in
  * on core 0), resolved and called from s, and registered again for its next incarnation
  * after a kill; `cluster.register` takes a target on core 1, and the name goes with its
- * actor. Every wait is for what the nodes report.
+ * actor. A claim or group join refused for an actor of core 1 is reported `failed`, as one
+ * of core 0 is. Every wait is for what the nodes report.
  */
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, bootEngine, parseConfig, type RunningEngine } from '@pd/control';
+import { ClusterNameKeeper, ControlClient, bootEngine, parseConfig, type RunningEngine } from '@pd/control';
 import { until } from './control.test-util.js';
 
 // Plain { name, create } kinds: every core of m imports this file through pd's entry module.
@@ -72,6 +73,30 @@ describe('cluster names for actors on a worker core', () => {
     expect(onS.addr).toBe(onM.addr);
     await clients.s!.call('msg.send', { target: 'payments', message: { type: 'inc' } });
     expect(await clients.s!.call('msg.call', { target: 'payments', message: { type: 'get' } })).toEqual({ addr: onM.addr, reply: 8 });
+  });
+
+  it('a claim or group join refused for an actor of core 1 is failed, with the error, not waiting', { timeout: 60_000 }, async () => {
+    const m = nodes.m!;
+    // The groups service and the registry refuse an empty group or name (a config cannot
+    // give one: its checks match theirs), whatever core the actor runs on.
+    const keeper = new ClusterNameKeeper(m.federation!, m.engine, [
+      { group: '', path: '/user/app/spare', at: 'test.group' },
+      { name: '', path: '/user/app/spare', at: 'test.name' },
+      { group: '', path: '/user/app', at: 'test.core0' },
+      { group: '', path: '/user/app/nobody', at: 'test.nobody' },
+    ]);
+    await keeper.keep(); // Resolves once the other cores were looked at.
+    const spare = (await clients.m!.call('actor.info', { target: '/user/app/spare' })) as { addr: string; core: number };
+    expect(spare.core).toBe(1);
+    const groupError = expect.stringMatching(/^arg\/invalid: groups: join: the group must be a non-empty string/);
+    expect(keeper.status()).toEqual([
+      { group: '', path: '/user/app/spare', at: 'test.group', state: 'failed', error: groupError },
+      { name: '', path: '/user/app/spare', at: 'test.name', state: 'failed', error: expect.stringMatching(/^arg\/invalid: cluster registry: name must be a non-empty string/) },
+      // The supervisor runs on core 0: found at once, failed as before.
+      { group: '', path: '/user/app', at: 'test.core0', state: 'failed', error: groupError },
+      // No actor there: nothing refused, it waits for one.
+      { group: '', path: '/user/app/nobody', at: 'test.nobody', state: 'waiting' },
+    ]);
   });
 
   it('the name follows its actor across a restart on core 1', { timeout: 60_000 }, async () => {

@@ -21,7 +21,9 @@
  * (`engine.resolve`); one on another core (kept on core 0 by a stand-in, or under a parent
  * of its own core) by asking the cores for what runs at its path (the runtime's `multiCore`
  * view), asynchronously, one look per claim at a time, and only while the claim is free. The claim holds the actor itself, not its
- * stand-in, so messages go straight to its core.
+ * stand-in, so messages go straight to its core. The keeper remembers the actor each look
+ * found (here or on another core), so a claim refused for an actor of another core is
+ * reported `failed` while that actor runs, as one of core 0 is, not `waiting`.
  *
  * Owns: the configured claims and which are released. Must not: make a claim for any actor
  * but the live one at the configured path, or take a claim another node holds.
@@ -70,8 +72,9 @@ export type ConfiguredKind = ClaimKind | 'group';
 /**
  * What the keeper says of a configured claim: `held` (by its actor, here), `elsewhere`
  * (another node holds it; taken when that holder goes), `waiting` (its actor is not
- * running now), `released` (by `pd cluster unregister` / `unregister-prefix`), `failed` (the
- * registry refused it for another reason: `error` says why).
+ * running now), `released` (by `pd cluster unregister` / `unregister-prefix` /
+ * `leave-group`), `failed` (its actor runs, on any core, but the registry or the groups
+ * service refused it for another reason: `error` says why).
  */
 export type ConfiguredState = 'held' | 'elsewhere' | 'waiting' | 'released' | 'failed';
 
@@ -152,6 +155,12 @@ export class ClusterNameKeeper {
   private readonly errors = new Map<ConfiguredClaim, string>();
   /** The actor each claim was last made for here (an actor of another core is not found synchronously). */
   private readonly registered = new Map<ConfiguredClaim, AnyAddr>();
+  /**
+   * The live actor each claim's last look found at its path, on this core or another
+   * (dropped when a look finds none): what `status` takes as running for an actor of
+   * another core, which no synchronous call can see.
+   */
+  private readonly found = new Map<ConfiguredClaim, AnyAddr>();
   /** Claims whose actor is being looked up on the other cores. */
   private readonly looking = new Set<ConfiguredClaim>();
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -209,8 +218,10 @@ export class ClusterNameKeeper {
       // Held: ours (this incarnation: the registry drops an exited holder's claims), or another node's.
       if (this.released.has(claim) || this.settled(claim)) continue;
       const addr = this.actorAt(claim.path);
-      if (addr !== undefined) this.claim(claim, addr);
-      else if (!this.looking.has(claim)) lookups.push(this.lookElsewhere(claim));
+      if (addr !== undefined) {
+        this.found.set(claim, addr);
+        this.claim(claim, addr);
+      } else if (!this.looking.has(claim)) lookups.push(this.lookElsewhere(claim));
     }
     return Promise.all(lookups).then(() => undefined);
   }
@@ -223,14 +234,15 @@ export class ClusterNameKeeper {
       if ('group' in c) {
         if (running && this.isMember(c)) return { ...c, state: 'held' };
         const error = this.errors.get(c);
-        return error !== undefined && this.actorAt(c.path) !== undefined ? { ...c, state: 'failed', error } : { ...c, state: 'waiting' };
+        return error !== undefined && this.running(c) !== undefined ? { ...c, state: 'failed', error } : { ...c, state: 'waiting' };
       }
       const holder = running ? this.holder(c) : undefined;
       const addr = this.actorAt(c.path) ?? this.registered.get(c);
       if (holder !== undefined && holder.node === this.federation.nodeId && addr !== undefined && holder.addr.equals(addr)) return { ...c, state: 'held' };
       if (holder !== undefined && holder.node !== this.federation.nodeId) return { ...c, state: 'elsewhere', node: holder.node };
       const error = this.errors.get(c);
-      if (error !== undefined && addr !== undefined) return { ...c, state: 'failed', error };
+      // Refused, and still so for the actor running now (a look at an unsettled claim tries it again).
+      if (error !== undefined && this.running(c) !== undefined) return { ...c, state: 'failed', error };
       return { ...c, state: 'waiting' };
     });
   }
@@ -276,18 +288,38 @@ export class ClusterNameKeeper {
   }
 
   /**
+   * The actor running at the claim's path now, as far as this core can tell: the one here,
+   * or the one of another core the last look found, while its core is up (it is looked for
+   * again every {@link KEEP_INTERVAL_MS} while the claim is not settled).
+   */
+  private running(claim: ConfiguredClaim): AnyAddr | undefined {
+    const here = this.actorAt(claim.path);
+    if (here !== undefined) return here;
+    const last = this.found.get(claim);
+    // One of this core that resolve no longer finds has exited.
+    if (last === undefined || last.core === this.engine.core) return undefined;
+    const cores = EngineView.of(this.engine).cores;
+    return cores !== null && cores.status()[last.core]?.state === 'up' ? last : undefined;
+  }
+
+  /**
    * On a multi-core engine, find the actor at the claim's path on the other cores (each core
-   * lists only what is at or under that path); make the claim for it if it is still free
-   * then. Never rejects.
+   * lists only what is at or under that path), remember it, and make the claim for it if it
+   * is still free then. Never rejects.
    */
   private lookElsewhere(claim: ConfiguredClaim): Promise<void> {
     const cores = EngineView.of(this.engine).cores;
-    if (cores === null) return Promise.resolve();
+    if (cores === null) {
+      this.found.delete(claim); // Single-core: not on this core, so not running.
+      return Promise.resolve();
+    }
     const { path } = claim;
     this.looking.add(claim);
     return cores.list({ path }).then((found) => {
       this.looking.delete(claim);
       const actor = found.find((a) => a.path === path && a.kind !== STAND_IN_KIND);
+      if (actor === undefined) this.found.delete(claim);
+      else this.found.set(claim, actor.addr);
       if (actor === undefined || !this.federation.running || this.released.has(claim) || this.settled(claim)) return;
       this.claim(claim, actor.addr);
     }, () => {
