@@ -467,14 +467,14 @@ export class Engine {
   /** Live actors, optionally only those under a path prefix or in a status. */
   list(filter: { path?: string; status?: ActorStatus; kind?: string } = {}): ActorInfo[] {
     const out: ActorInfo[] = [];
-    for (const cell of this.table.cells) {
-      if (cell === undefined || cell.kind === CLIENT_KIND) continue;
-      if (filter.kind !== undefined && cell.kind !== filter.kind) continue;
-      if (filter.path !== undefined && !isUnderPath(cell.path, filter.path)) continue;
+    this.table.forEachCell((cell) => {
+      if (cell.kind === CLIENT_KIND) return;
+      if (filter.kind !== undefined && cell.kind !== filter.kind) return;
+      if (filter.path !== undefined && !isUnderPath(cell.path, filter.path)) return;
       const info = describeCell(cell);
-      if (filter.status !== undefined && info.status !== filter.status) continue;
+      if (filter.status !== undefined && info.status !== filter.status) return;
       out.push(info);
-    }
+    });
     return out;
   }
 
@@ -502,7 +502,9 @@ export class Engine {
   /** Counters of this engine (live actors, spawns, exits, crashes, messages handled, timers, asks…), taken now. */
   stats(): EngineStats {
     let handledLive = 0;
-    for (const cell of this.table.cells) if (cell !== undefined) handledLive += cell.handled;
+    this.table.forEachCell((cell) => {
+      handledLive += cell.handled;
+    });
     return {
       live: this.table.live - this.table.clients, clients: this.table.clients, spawned: this.counters.spawned, exited: this.counters.exited, crashed: this.counters.crashed,
       messagesHandled: this.counters.handledByExited + handledLive,
@@ -986,7 +988,7 @@ export class Engine {
     if (target instanceof AddrRoute) return target.engine === this ? target.current() : null;
     // An address that crossed a boundary: look it up by identity and check the secret.
     if (addr.node !== this.incarnation || addr.core !== this.core) return null;
-    const cell = this.table.cells[addr.slot] ?? (this.hasRouters ? this._remote.leasedCell(addr, this) : undefined);
+    const cell = this.table.cellAt(addr.slot) ?? (this.hasRouters ? this._remote.leasedCell(addr, this) : undefined);
     return cell !== undefined && cell.self.equals(addr) ? cell : null;
   }
 

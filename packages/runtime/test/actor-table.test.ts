@@ -1,0 +1,53 @@
+/**
+ * The actor table across its chunks (kernel/actor-table.ts keeps slots in chunks of 4 096):
+ * an address resolves to its actor in any chunk, also when it crossed a boundary (rebuilt
+ * from its identity, as a decoder does); a reused slot in a later chunk never answers to
+ * the stale address of its earlier tenant; introspection sees every live actor once.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Addr, Actor } from '@pd/actor';
+import { addrIdentity, mintAddr } from '@pd/actor/internal';
+import { createEngine } from '@pd/runtime';
+
+class Echo extends Actor<number> {
+  receive(n: number): number {
+    return n;
+  }
+}
+
+/** The address as another process would decode it: the same identity, no local target. */
+const copied = <M>(addr: Addr<M>): Addr<M> => mintAddr<M>(addrIdentity(addr), null);
+
+describe('actor table chunks', () => {
+  it('addresses in three chunks resolve, copies too; freed slots are reused with a new generation', async () => {
+    const engine = createEngine();
+    const n = 3 * 4096 + 100;
+    const addrs = Array.from({ length: n }, () => engine.spawn(Echo));
+    expect(engine.stats().live).toBe(n);
+    expect(engine.list().length).toBe(n);
+    // One in each chunk, and either side of each boundary.
+    for (const i of [0, 4095, 4096, 8191, 8192, 12_287, 12_288, n - 1]) {
+      expect(await engine.ask(addrs[i]!, i)).toBe(i);
+      expect(await engine.ask(copied(addrs[i]!), i)).toBe(i);
+    }
+    // Free slots in the second and third chunks, then spawn into them again.
+    const freed = [4096, 5000, 8191, 12_288];
+    for (const i of freed) engine.kill(addrs[i]!);
+    await engine.idle();
+    expect(engine.stats().live).toBe(n - freed.length);
+    const reused = freed.map(() => engine.spawn(Echo));
+    expect(reused.map((a) => a.slot).sort((a, b) => a - b)).toEqual([...freed].sort((a, b) => a - b));
+    for (const [k, i] of freed.entries()) {
+      const stale = addrs[i]!;
+      const fresh = reused.find((a) => a.slot === stale.slot)!;
+      expect(fresh.generation).toBeGreaterThan(stale.generation);
+      // The stale address, and a copy of it, reach nobody: a dead letter, never the new tenant.
+      expect(engine.send(stale, 1)).toBe('dead');
+      expect(engine.send(copied(stale), 1)).not.toBe('queued');
+      expect(await engine.ask(copied(fresh), k)).toBe(k);
+    }
+    expect(engine.list().length).toBe(n);
+    expect(engine.tree().length).toBe(n);
+    await engine.shutdown();
+  });
+});
