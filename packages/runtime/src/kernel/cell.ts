@@ -19,6 +19,7 @@ import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import { Mailbox, type MessageMeta } from './mailbox.js';
 import type { MessageProbe } from './probe.js';
+import { RUNNABLE_QUEUED } from './scheduler.js';
 import { Deque } from './deque.js';
 import type { TimerEntry, TimerService, TimerSlot } from './timers.js';
 
@@ -54,6 +55,7 @@ export interface CellHost {
   cancelTimer(ref: TimerRef): boolean;
   _spawn(definition: Spawnable, options: SpawnOptions | undefined, parent: ActorCell | null, restart: { restarts: number; previous: ExitReason } | null): Addr<any>;
   _schedule(cell: ActorCell): void;
+  _scheduleQueued(cell: ActorCell): void;
   _resumePull(resume: () => void): void;
   _requestStop(cell: ActorCell, reason: ExitReason): void;
   _exitSignal(target: AnyAddr, reason: ExitReason, from: ActorCell | null): void;
@@ -91,7 +93,8 @@ export type ActorStatus = (typeof STATUS_NAMES)[number] | 'waiting';
 
 // Flags: the low bits of the cell's `flags` word. The status sits above them in the same
 // word (one field, not two, per actor), so `status >= S_STOPPING` is `flags >= S_STOPPING << STATUS_SHIFT`.
-export const F_QUEUED = 1;
+/** In the run queue: the scheduler's own bit of the word (a send may set it and hand the cell over). */
+export const F_QUEUED = RUNNABLE_QUEUED;
 const F_TRAP = 2;
 const F_PULL = 4;
 /** A stop hook is running (graceful exit in progress past the children). */
@@ -527,7 +530,10 @@ export class ActorCell implements Context<any> {
     if ((flags & F_PULL) !== 0 || box === null || box.bounded || this.engine._probe !== null) return this.enqueue(message, null, undefined);
     box.pushPlain(message);
     // No code ran since the flags were read: not queued and not suspended, one word.
-    if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) this.engine._schedule(this);
+    if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {
+      this.flags = flags | F_QUEUED;
+      this.engine._scheduleQueued(this);
+    }
     return 'queued';
   }
 

@@ -633,6 +633,11 @@ export class Engine {
     this.scheduler.schedule(cell);
   }
 
+  /** @internal Schedule `cell`, whose queued flag the caller has just set (it was clear). */
+  _scheduleQueued(cell: ActorCell): void {
+    this.scheduler.scheduleQueued(cell);
+  }
+
   /** @internal Resume a pull actor with `resume`: now, or after a yield once the slice is spent (invariant 7). */
   _resumePull(resume: () => void): void {
     if (this.scheduler.sliceSpent()) this.scheduler.afterYield(resume);

@@ -83,6 +83,14 @@ export class Scheduler {
   schedule(r: Runnable): void {
     if ((r.flags & RUNNABLE_QUEUED) !== 0) return; // already in line: one turn is enough
     r.flags |= RUNNABLE_QUEUED;
+    this.scheduleQueued(r);
+  }
+
+  /**
+   * Put `r` at the tail of the run queue: its caller has just set its `RUNNABLE_QUEUED`
+   * flag, which was clear (a send that read the flags word once needs not read it again).
+   */
+  scheduleQueued(r: Runnable): void {
     if (this.next === null && this.useNext && this.queue.length === 0) this.next = r;
     else this.queue.push(r);
     if (!this.pending) this.requestDrain();
