@@ -16,6 +16,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'docs/**/*.test.ts', 'tools/**/*.test.ts'],
     pool: 'forks',
+    // gc() for the tests that check what an actor keeps alive (they skip without it).
+    execArgv: ['--expose-gc'],
     setupFiles: ['tools/vitest-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -237,6 +237,25 @@ describe('exits', () => {
     await engine.shutdown();
   });
 
+  it.skipIf(typeof (globalThis as { gc?: unknown }).gc !== 'function')('a behaviour swapped out is not kept alive by the actor (its cached handler is dropped)', async () => {
+    const engine = createEngine();
+    let ref!: WeakRef<object>;
+    const addr = (() => {
+      const first = { big: new Array(100_000).fill(1), receive(m: unknown): unknown { return m; } };
+      ref = new WeakRef(first);
+      return engine.spawn(first);
+    })();
+    expect(await engine.ask(addr, 1)).toBe(1); // the turn has looked the first behaviour's handler up
+    engine.swap(addr, { receive: (m: unknown) => m });
+    await engine.idle();
+    (globalThis as unknown as { gc: () => void }).gc();
+    await sleep(engine, 10);
+    (globalThis as unknown as { gc: () => void }).gc();
+    expect(ref.deref()).toBeUndefined();
+    expect(await engine.ask(addr, 2)).toBe(2);
+    await engine.shutdown();
+  });
+
   it.skipIf(typeof (globalThis as { gc?: unknown }).gc !== 'function')('a dead actor keeps no state reachable through its address', async () => {
     const engine = createEngine({ terminatedHistory: 0 });
     let ref!: WeakRef<object>;
