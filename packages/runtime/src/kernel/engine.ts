@@ -803,12 +803,7 @@ export class Engine {
       return;
     }
     cell.behavior = next;
-    // The turn's handler of the previous behaviour: dropped, so the mailbox does not keep that behaviour alive.
-    const box = cell.box;
-    if (box !== null) {
-      box.receiver = null;
-      box.receive = null;
-    }
+    cell.box?.forgetHandler();
     if (kind !== undefined) cell.kind = kind;
     if (this.events.active) this.emit({ type: 'swapped', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind });
   }

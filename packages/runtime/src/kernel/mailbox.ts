@@ -150,6 +150,12 @@ export class Mailbox {
     this.size++;
   }
 
+  /** The receiver's behaviour changed: its cached handler goes (and no longer keeps the old behaviour alive). */
+  forgetHandler(): void {
+    this.receiver = null;
+    this.receive = null;
+  }
+
   /** Queue a message without meta in the normal lane, without checking the bound. */
   pushPlain(message: unknown): void {
     this.normal.push(message);
