@@ -20,10 +20,11 @@ import {
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import type { Engine, NodePlacer, NodeSpawn, RemoteAskHandle, RemoteHost, RemoteRouter, RemoteSpawn, ShutdownReport } from '@pd/runtime';
 import {
-  type ByteSource, type Codec, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, type TraceContext, EnvelopeFlags,
+  type ByteSource, type Codec, type EnvelopeHeader, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, type TraceContext, EnvelopeFlags,
   TransportError, decodeFrame, readError, readReason, wireError, wireReason,
 } from '@pd/transport';
 import type { Membership, MembershipListener, PeerAddress } from './membership.js';
+import { IdTable } from './id-table.js';
 import { PolicyGate } from './policy.js';
 import { RemoteChildren } from './remote-children.js';
 import { type Answer, ENDPOINT_SLOT, ExitMode, type Notice, type Request, endpointOf } from './protocol.js';
@@ -151,8 +152,11 @@ export class NodeRouter implements RemoteRouter {
   private readonly watchingBy = new Map<string, Set<number>>();
   /** Watchers elsewhere of local actors, by the local actor's key. */
   private readonly watchedBy = new Map<string, { watcher: AnyAddr; refId: number }[]>();
-  private readonly pending = new Map<number, Pending>();
+  /** Asks and node requests awaiting a reply, by correlation id (an {@link IdTable}: no allocation per request). */
+  private readonly pending = new IdTable<Pending>();
   private nextRequestId = FIRST_REQUEST_ID;
+  /** The header {@link onFrame} reads frames into; null while a frame is being handled. */
+  private frameHeader: EnvelopeHeader | null = null;
   /** Set while delivering a remote publish here, so it is not published back out. */
   private publishingInbound = false;
   private closed = false;
@@ -570,16 +574,29 @@ export class NodeRouter implements RemoteRouter {
   // --- incoming ---
 
   private onFrame(peer: Peer, source: ByteSource, offset: number, length: number): void {
-    let header;
+    // The router's header object, read into afresh for each frame (no header, identity or
+    // frame object per frame): nothing keeps it past this call (addresses are minted from
+    // copies of its fields), but for a trace context, which a delivery may keep, so that one
+    // is never reused. A frame handled inside another's handling gets a header of its own.
+    const reused = this.frameHeader;
+    this.frameHeader = null;
+    if (reused !== null) reused.trace = null;
+    let header: EnvelopeHeader;
     let body: unknown;
     try {
-      const frame = decodeFrame(this.codec!, source, offset, length);
+      const frame = decodeFrame(this.codec!, source, offset, length, reused);
       header = frame.header;
       body = frame.body;
     } catch {
       this.counters.badFrames++;
+      this.frameHeader = reused;
       return;
     }
+    this.onDecoded(peer, header, body);
+    this.frameHeader = header;
+  }
+
+  private onDecoded(peer: Peer, header: EnvelopeHeader, body: unknown): void {
     this.counters.framesIn++;
     peer.received++;
     try {
@@ -594,8 +611,8 @@ export class NodeRouter implements RemoteRouter {
         this.onControl(peer, header.kind, header.correlationId, body);
         return;
       }
-      const to = mintAddr({ ...dst }, null);
-      const fromAddr = from === null ? null : mintAddr({ ...from }, null);
+      const to = mintAddr(dst, null);
+      const fromAddr = from === null ? null : mintAddr(from, null);
       this.onActorFrame(peer, header.kind, header.priority, header.correlationId, header.deadlineMs, to, fromAddr, body, header.trace);
     } catch (error) {
       this.counters.errors++;
@@ -808,7 +825,8 @@ export class NodeRouter implements RemoteRouter {
       return;
     }
     this.pending.delete(correlationId);
-    const [ok, value] = pair(body);
+    const answer = pair(body);
+    const ok = answer[0], value = answer[1];
     if (entry.kind === 'ask') {
       if (ok === 0) entry.handle.answer(value);
       else entry.handle.fail(readError(value));
@@ -998,7 +1016,7 @@ export class NodeRouter implements RemoteRouter {
   /** Asks whose askers timed out never hear back: forget them now and then. */
   private sweepPending(): void {
     if (this.pending.size < 4096 || (this.pending.size & 1023) !== 0) return;
-    for (const [id, entry] of this.pending) if (entry.kind === 'ask' && entry.handle.settled) this.pending.delete(id);
+    for (const [id, entry] of this.pending.entries()) if (entry.kind === 'ask' && entry.handle.settled) this.pending.delete(id);
   }
 
   /**
@@ -1010,7 +1028,7 @@ export class NodeRouter implements RemoteRouter {
     peer.state = 'down';
     if (this.extension !== null) this.guardExtension(() => this.extension!.down(peer.id));
     this.breakBooks(peer.incarnation);
-    for (const [id, entry] of this.pending) {
+    for (const [id, entry] of this.pending.entries()) {
       if (entry.peer !== peer) continue;
       this.pending.delete(id);
       const error = new AskError('ask/target-exited', `the connection to node '${peer.id}' was lost (noconnection: ${why})`, { node: peer.id, reason: 'noconnection' });
@@ -1055,9 +1073,10 @@ function laneOf(priority: Lane | undefined): Priority {
   return LANES[priority];
 }
 
+/** `body` as a [tag, value] pair (the array itself: read, never kept or changed). */
 function pair(body: unknown): readonly [unknown, unknown] {
   if (!Array.isArray(body) || body.length < 1) throw badShape('a body that is not a [tag, value] pair');
-  return [body[0], body[1]];
+  return body as unknown as readonly [unknown, unknown];
 }
 
 function badShape(what: string): TransportError {
