@@ -415,3 +415,76 @@ describe('codec: values that used to cross changed', () => {
     expect(codec.decode(codec.encode(hidden))).toEqual({ a: 1 });
   });
 });
+
+describe('codec: encodeScratch (an encoding copied out at once)', () => {
+  const scratchOf = (c: Codec, v: unknown): Uint8Array => {
+    const s = c.encodeScratch(v);
+    return s.bytes.slice(s.start, s.end);
+  };
+
+  it('holds the same bytes as encode, for every value and both codecs', () => {
+    fc.assert(fc.property(value, (v) => {
+      for (const c of [codec, recordsCodec]) {
+        const bytes = scratchOf(c, v);
+        expect([...bytes]).toEqual([...c.encode(v)]);
+        expect(c.decode(bytes)).toEqual(c.decode(c.encode(v)));
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('reuses its slab space: the next encoding is written where the last one was', () => {
+    const c = new Codec();
+    const first = c.encodeScratch({ n: 1, s: 'x'.repeat(40) });
+    const { bytes, start } = first;
+    const second = c.encodeScratch({ n: 2, s: 'y'.repeat(40) });
+    expect(second.bytes).toBe(bytes);
+    expect(second.start).toBe(start);
+    expect(c.decode(second.bytes.slice(second.start, second.end))).toEqual({ n: 2, s: 'y'.repeat(40) });
+  });
+
+  it('never writes over what encode returned (its bytes stay valid)', () => {
+    const c = new Codec();
+    const kept = c.encode({ keep: 'k'.repeat(100) });
+    const copy = kept.slice();
+    for (let i = 0; i < 50; i++) c.encodeScratch({ i, filler: 'f'.repeat(i * 10) });
+    const later = c.encode([1, 2, 3]);
+    for (let i = 0; i < 50; i++) c.encodeScratch('s'.repeat(i));
+    expect([...kept]).toEqual([...copy]);
+    expect(c.decode(later)).toEqual([1, 2, 3]);
+  });
+
+  it('takes a value larger than the slab, and then small ones again', () => {
+    const c = new Codec();
+    const big = { blob: new Uint8Array(100_000).fill(7), text: 'z'.repeat(20_000) };
+    expect(c.decode(scratchOf(c, big))).toEqual(big);
+    expect(c.decode(scratchOf(c, 42))).toBe(42);
+  });
+
+  it('refuses what encode refuses, with the same error, and encodes again after it', () => {
+    const c = new Codec();
+    expect(() => c.encodeScratch({ f: () => 1 })).toThrow(SendError);
+    expect(() => c.encodeScratch({ f: () => 1 })).toThrow(refusal({ f: () => 1 }));
+    expect(c.decode(scratchOf(c, { ok: true }))).toEqual({ ok: true });
+  });
+});
+
+describe('codec: decode with the DataView of its source', () => {
+  const sample = { x: 1.5, y: 123_456_789, z: -(2 ** 40), s: 'text' };
+
+  it('reads with the view lent (a frame source lends its chunk view)', () => {
+    const bytes = new Uint8Array(codec.encode(sample));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(codec.decode(bytes, 0, bytes.length, view)).toEqual(sample);
+  });
+
+  it('ignores a view over other memory or another range, and decodes from the bytes themselves', () => {
+    const encoded = codec.encode(sample);
+    for (const make of [
+      (b: Uint8Array) => new DataView(new ArrayBuffer(b.byteLength)),
+      (b: Uint8Array) => new DataView(b.buffer, b.byteOffset + 1, b.byteLength - 1),
+    ]) {
+      const bytes = new Uint8Array(encoded);
+      expect(codec.decode(bytes, 0, bytes.length, make(bytes))).toEqual(sample);
+    }
+  });
+});

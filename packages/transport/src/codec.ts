@@ -6,7 +6,7 @@
  * untrusted: anything wrong in them is `TransportError` 'codec/malformed', never a crash.
  */
 import { SendError } from '@pd/actor';
-import { Packr, Unpackr, type Options } from 'msgpackr';
+import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, Unpackr, type Options } from 'msgpackr';
 import { TransportError } from './errors.js';
 import { boxMaps, defaultResolveAddr, ensureExtensions, swapResolver, type AddrResolver } from './extensions.js';
 import { tooLarge } from './frame-limit.js';
@@ -15,6 +15,16 @@ import { DEFAULT_MAX_DEPTH, Scan, locateRefusal, scanValue, scannedBytes } from 
 export type { AddrResolver } from './extensions.js';
 
 /** How a codec encodes and decodes. */
+/** msgpackr keeps the DataView it reads a buffer with on the buffer, as `dataView`. */
+type WithDataView = Uint8Array & { dataView?: DataView };
+
+/** An encoding inside a codec's output slab: `bytes[start, end)`; see {@link Codec.encodeScratch}. */
+export interface ScratchBytes {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
 export interface CodecOptions {
   /**
    * Turns each decoded address identity into an `Addr`. The runtime passes one that maps
@@ -64,6 +74,7 @@ export class Codec {
   readonly #unpackr: Unpackr;
   readonly #range = { start: 0, end: 0 };
   #scratch: Buffer = Buffer.allocUnsafeSlow(4096);
+  readonly #scratchOut: ScratchBytes = { bytes: new Uint8Array(0), start: 0, end: 0 };
 
   constructor(options: CodecOptions = {}) {
     ensureExtensions();
@@ -118,6 +129,31 @@ export class Codec {
   }
 
   /**
+   * Encodes one message for a caller that copies it at once (a frame written into a send
+   * lane): the bytes are `bytes[start, end)` of the codec's output slab, valid only until
+   * this codec encodes again, and the object returned is the codec's own, reused by every
+   * call. No view is made of the encoding (a Buffer view costs more than encoding a small
+   * message), and the slab space is reused by the next encoding instead of used up. Checks
+   * the value as {@link encode} does.
+   */
+  encodeScratch(value: unknown): ScratchBytes {
+    const scanned = scanValue(value, this.maxDepth);
+    if (scanned === Scan.refused) throw this.#refusal(value, 'message');
+    const packed = this.#pack(scanned === Scan.hasMap ? boxMaps(value) : value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Uint8Array & { start?: number; end?: number };
+    const out = this.#scratchOut;
+    out.bytes = packed;
+    // msgpackr marks the range on its slab; an encoding it had to move out of the slab comes whole.
+    if (packed.start === undefined || packed.end === undefined) {
+      out.start = 0;
+      out.end = packed.length;
+    } else {
+      out.start = packed.start;
+      out.end = packed.end;
+    }
+    return out;
+  }
+
+  /**
    * Encodes many messages as one msgpack array: one call into msgpackr for the lot. With
    * `plain`, the caller vouches that every value passed {@link checkPlain} with true (and was
    * not changed since): the scan is skipped. A value that still cannot be encoded throws.
@@ -137,8 +173,16 @@ export class Codec {
     return this.#pack(boxed);
   }
 
-  /** Decodes one message from `bytes[offset, offset + length)`. */
-  decode(bytes: Uint8Array, offset = 0, length = bytes.length - offset): unknown {
+  /**
+   * Decodes one message from `bytes[offset, offset + length)`. `view`, a DataView over
+   * exactly `bytes` (a frame source has one), is lent to msgpackr, which would otherwise
+   * make one for every buffer it reads (a socket's chunk is a new buffer each time).
+   */
+  decode(bytes: Uint8Array, offset = 0, length = bytes.length - offset, view?: DataView): unknown {
+    if (view !== undefined && (bytes as WithDataView).dataView === undefined && view.buffer === bytes.buffer &&
+      view.byteOffset === bytes.byteOffset && view.byteLength === bytes.byteLength) {
+      (bytes as WithDataView).dataView = view;
+    }
     return this.#unpack(bytes, offset, length);
   }
 
@@ -151,9 +195,9 @@ export class Codec {
 
   // --- internal ---
 
-  #pack(value: unknown): Uint8Array {
+  #pack(value: unknown, mode = 0): Uint8Array {
     try {
-      return this.#packr.pack(value);
+      return this.#packr.pack(value, mode);
     } catch (error) {
       throw new SendError('send/not-serializable', `message could not be encoded: ${(error as Error).message}`, undefined, { cause: error });
     }

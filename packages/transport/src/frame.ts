@@ -109,7 +109,7 @@ export function decodeFrame(codec: Codec, source: ByteSource, offset: number, le
   let body: unknown;
   if ((flags & EnvelopeFlags.raw) !== 0) body = source.bytes.slice(start, start + header.payloadLength);
   else if ((flags & EnvelopeFlags.batch) !== 0) body = codec.decodeBatch(source.bytes, start, header.payloadLength);
-  else body = codec.decode(source.bytes, start, header.payloadLength);
+  else body = codec.decode(source.bytes, start, header.payloadLength, source.view);
   return { header, body };
 }
 

@@ -9,7 +9,7 @@ export {
   MessageKind, EnvelopeFlags, envelopeHeaderLength, isSystemKind, writeEnvelope, readEnvelope, readEnvelopeInto,
   type EnvelopeHeader, type EnvelopeInit, type Priority, type TraceContext,
 } from './envelope.js';
-export { Codec, type CodecOptions, type AddrResolver } from './codec.js';
+export { Codec, type CodecOptions, type AddrResolver, type ScratchBytes } from './codec.js';
 export { DEFAULT_MAX_DEPTH } from './serializable.js';
 export { BATCH_OVERHEAD_BYTES, maxPayloadBytes, tooLarge } from './frame-limit.js';
 export { DOWN_EXT_TYPE, EXIT_SIGNAL_EXT_TYPE, MONITOR_REF_EXT_TYPE } from './signal-extensions.js';

@@ -12,7 +12,7 @@ import { TransportError } from '../errors.js';
 import type { ByteSource, FrameInit } from '../frame.js';
 import type { NetClock, NetTimer } from './clock.js';
 import { type Connection, type ConnectionMeter, emptyMeter } from './connection.js';
-import { framePayload, writeFrameRecord } from './frame-record.js';
+import { writeFrame } from './frame-record.js';
 import { records } from './hello.js';
 import { InboundQueue } from './inbound.js';
 import { Lane } from './lane.js';
@@ -161,9 +161,8 @@ export class PeerLink implements PeerChannel {
       host.stats.dropped.closed++;
       return;
     }
-    const { payload, bodyFlags } = framePayload(host.codec, body, batch, plain);
     const lane = isSystemKind(init.kind) ? this.control : this.data;
-    if (writeFrameRecord(lane, init, payload, bodyFlags, host.limits.maxFrameBytes)) return;
+    if (writeFrame(lane, host.codec, init, body, batch, plain, host.limits.maxFrameBytes)) return;
     if (host.limits.queueFullPolicy === 'error') {
       throw new TransportError('net/queue-full', `the ${lane === this.control ? 'control' : 'data'} queue to peer '${this.id}' is full (${lane.length} bytes waiting, limit ${lane.maxBytes})`,
         { peer: this.id, queuedBytes: lane.length, maxBytes: lane.maxBytes });
