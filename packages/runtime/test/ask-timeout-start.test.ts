@@ -56,4 +56,43 @@ describe('ask timeouts on the Node reactor', () => {
       await engine.shutdown();
     }
   });
+
+  it('time out after an answered ask, waiting behind the host timer it left parked', async () => {
+    // The answered ask leaves the host timer armed for its own timeout (parked); asks made
+    // after it, due later, wait in the pending list until that timer fires, then in the heap.
+    const engine = createEngine({ id: 'ask-start' });
+    try {
+      // Answers a little later: the ask's timeout is in place (the host timer armed) first.
+      const later = engine.spawn({
+        receive(m: number, ctx: Context) {
+          const reply = ctx.deferReply<number>()!;
+          setTimeout(() => reply.resolve(m), 2);
+        },
+      });
+      const silent = engine.spawn({
+        receive(_m: unknown, ctx: Context) {
+          ctx.deferReply();
+        },
+      });
+      expect(await engine.ask<number, number>(later, 7, { timeoutMs: 30 })).toBe(7);
+      expect(engine.stats().timers).toBe(0);
+      const t1 = performance.now();
+      const outcomes = [60, 40, 50].map((timeoutMs) =>
+        engine.ask(silent, 'q', { timeoutMs }).then(
+          () => ({ timeoutMs, code: 'answered', at: performance.now() - t1 }),
+          (e: unknown) => ({ timeoutMs, code: (e as AskError).code, at: performance.now() - t1 })));
+      let guard: ReturnType<typeof setTimeout> | undefined;
+      const never = new Promise<'lost'>((resolve) => (guard = setTimeout(() => resolve('lost'), 5000)));
+      const settled = await Promise.race([Promise.all(outcomes), never]);
+      clearTimeout(guard);
+      expect(settled).not.toBe('lost');
+      for (const r of settled as { timeoutMs: number; code: string; at: number }[]) {
+        expect(r.code).toBe('ask/timeout');
+        expect(r.at).toBeGreaterThanOrEqual(r.timeoutMs - 1);
+      }
+      expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 3 });
+    } finally {
+      await engine.shutdown();
+    }
+  });
 });

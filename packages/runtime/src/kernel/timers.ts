@@ -75,7 +75,13 @@ export class TimerService {
    * Slots scheduled in the current synchronous burst, not yet in the heap, with their `due`
    * holding their delay (reactors with `lazyTimerStart` only; see {@link scheduleSlot}).
    */
-  private readonly unstamped: (TimerSlot & { due: number })[] = [];
+  private readonly unstamped: ((TimerSlot & { due: number }) | undefined)[] = [];
+  /**
+   * How many of {@link unstamped} are in use. A count, not the array's length: an array
+   * emptied by `length = 0` lets its storage go, and a lone ask then allocated it again
+   * every time (and the heap's, below, with it).
+   */
+  private unstampedCount = 0;
   private readonly lazyStart: boolean;
   private readonly stampSoon = () => this.stampUnstamped();
 
@@ -120,7 +126,8 @@ export class TimerService {
     if (this.lazyStart) {
       slot.due = delayMs;
       this.live++;
-      if (this.unstamped.push(slot) === 1) this.reactor.soon(this.stampSoon);
+      this.unstamped[this.unstampedCount] = slot;
+      if (++this.unstampedCount === 1) this.reactor.soon(this.stampSoon);
       return;
     }
     this.add(slot, this.reactor.now() + delayMs);
@@ -149,11 +156,16 @@ export class TimerService {
       this.push(entry, due);
       this.arm();
     } else {
-      const i = this.pendingCount++;
-      if (i === this.pendingDue.length) this.pendingDue = grown(this.pendingDue, i + 1);
-      this.pendingDue[i] = due;
-      this.pending[i] = entry;
+      this.appendPending(entry, due);
     }
+  }
+
+  /** `slot`, due no earlier than the armed host timer, waits in the pending list. */
+  private appendPending(slot: TimerSlot, due: number): void {
+    const i = this.pendingCount++;
+    if (i === this.pendingDue.length) this.pendingDue = grown(this.pendingDue, i + 1);
+    this.pendingDue[i] = due;
+    this.pending[i] = slot;
   }
 
   /** Move the pending slots that are still live into the heap. */
@@ -189,21 +201,42 @@ export class TimerService {
     this.pendingCount = 0;
   }
 
-  /** Give the slots of the burst their due time (one clock reading) and put the live ones in the heap. */
+  /**
+   * Give the slots of the burst their due time (one clock reading) and place the live ones
+   * as {@link add} does: in the heap (re-arming) when due before the armed host timer, else
+   * in the pending list. A request's timeout is usually the latter (the host timer armed
+   * for an earlier one of the same length is still there, parked): no heap insert, and
+   * nothing allocated when the reply cancels it.
+   */
   private stampUnstamped(): void {
+    const n = this.unstampedCount;
+    if (n === 0) return;
     const slots = this.unstamped;
-    if (slots.length === 0) return;
     let now = -1;
-    for (let i = 0; i < slots.length; i++) {
+    let earlier = false;
+    for (let i = 0; i < n; i++) {
       const slot = slots[i]!;
+      slots[i] = undefined;
       if (slot.cancelled) continue;
       if (now < 0) now = this.reactor.now();
-      this.push(slot, slot.due + now);
+      const due = slot.due + now;
+      if (due < this.armedDue) {
+        this.push(slot, due);
+        earlier = true;
+      } else {
+        this.appendPending(slot, due);
+      }
     }
-    slots.length = 0;
+    this.unstampedCount = 0;
     if (now < 0) return;
     this.unpark();
-    if (this.heapDue[0]! < this.armedDue) this.arm();
+    if (earlier) this.arm();
+  }
+
+  /** Empty the list of unstamped slots, keeping its length (see {@link unstampedCount}). */
+  private forgetUnstamped(): void {
+    this.unstamped.fill(undefined, 0, this.unstampedCount);
+    this.unstampedCount = 0;
   }
 
   /** The host timer keeps the process alive again (a live timer is in the heap). */
@@ -224,7 +257,7 @@ export class TimerService {
       // usually reuses it, which saves a host timer per request.
       this.heap.length = 0;
       this.forgetPending();
-      this.unstamped.length = 0;
+      this.forgetUnstamped();
       if (this.armed !== null && !this.parked) {
         this.parked = true;
         this.reactor.keepAlive(this.armed, false);
@@ -239,11 +272,12 @@ export class TimerService {
   clear(): void {
     for (const e of this.heap) e.cancelled = true;
     for (let i = 0; i < this.pendingCount; i++) this.pending[i]!.cancelled = true;
-    for (const e of this.unstamped) e.cancelled = true;
+    for (let i = 0; i < this.unstampedCount; i++) this.unstamped[i]!.cancelled = true;
     this.heap.length = 0;
     this.pending.length = 0;
     this.pendingCount = 0;
     this.unstamped.length = 0;
+    this.unstampedCount = 0;
     this.live = 0;
     this.disarm();
   }
