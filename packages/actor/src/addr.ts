@@ -201,3 +201,13 @@ export const ownTarget: (value: unknown) => object | null | undefined = Addr._ow
 export function addrIdentity(addr: Addr<any>): AddrIdentity {
   return { node: addr.node, core: addr.core, slot: addr.slot, generation: addr.generation, secret: Addr._secret(addr) };
 }
+
+/** Runtime use only, through `@pd/actor/internal`: {@link addrIdentity} written into `into` (a caller's reused object), which it returns. */
+export function addrIdentityInto(addr: Addr<any>, into: { node: number; core: number; slot: number; generation: number; secret: number }): AddrIdentity {
+  into.node = addr.node;
+  into.core = addr.core;
+  into.slot = addr.slot;
+  into.generation = addr.generation;
+  into.secret = Addr._secret(addr);
+  return into;
+}

@@ -17,7 +17,7 @@ import {
   type AddrIdentity, type AnyAddr, type AskOptions, AskError, Exit, type ExitReason, type MonitorRef, type Priority as Lane,
   type SendOptions, type SendResult, type SpawnOptions, ArgumentError, SendError, SpawnError, PdError, isAddr,
 } from '@pd/actor';
-import { addrIdentity, mintAddr } from '@pd/actor/internal';
+import { addrIdentity, addrIdentityInto, mintAddr } from '@pd/actor/internal';
 import type { Engine, NodePlacer, NodeSpawn, RemoteAskHandle, RemoteHost, RemoteRouter, RemoteSpawn, ShutdownReport } from '@pd/runtime';
 import {
   type ByteSource, type Codec, type EnvelopeHeader, type FrameInit, MessageKind, type NetNode, type PeerChannel, type Priority, type TraceContext, EnvelopeFlags,
@@ -111,6 +111,10 @@ class ReplyHandle implements RemoteAskHandle {
 }
 
 const LANES: Record<Lane, Priority> = { normal: 0, low: 1, high: 2 };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Whichever run of the peer node answers (node 0): where requests, replies and notices go. */
+const NODE_ENDPOINT: AddrIdentity = Object.freeze(endpointOf(0));
 const LANE_OPTIONS: readonly (SendOptions | undefined)[] = [undefined, { priority: 'low' }, { priority: 'high' }, undefined];
 /** Control request ids: above any ask id an engine hands out, below 2^53 (they ride in headers). */
 const FIRST_REQUEST_ID = 2 ** 50;
@@ -155,6 +159,10 @@ export class NodeRouter implements RemoteRouter {
   /** Asks and node requests awaiting a reply, by correlation id (an {@link IdTable}: no allocation per request). */
   private readonly pending = new IdTable<Pending>();
   private nextRequestId = FIRST_REQUEST_ID;
+  /** The header {@link stage} fills for each frame it stages. */
+  private readonly frameInit: Mutable<FrameInit> = { flags: 0, kind: MessageKind.user, priority: 0, source: null, destination: NODE_ENDPOINT, correlationId: 0, deadlineMs: null, trace: null };
+  /** The destination identity {@link destinationOf} fills for a send or an ask. */
+  private readonly destination: Mutable<AddrIdentity> = { node: 0, core: 0, slot: 0, generation: 0, secret: 0 };
   /** The header {@link onFrame} reads frames into; null while a frame is being handled. */
   private frameHeader: EnvelopeHeader | null = null;
   /** Set while delivering a remote publish here, so it is not published back out. */
@@ -237,7 +245,7 @@ export class NodeRouter implements RemoteRouter {
   noticeTo(peerId: string, body: Notice): void {
     const peer = this.peers.get(peerId);
     if (peer === undefined || peer.state !== 'up' || this.closed) return;
-    this.stage(peer, MessageKind.user, endpointOf(0), null, 0, body, 0, null);
+    this.stage(peer, MessageKind.user, NODE_ENDPOINT, null, 0, body, 0, null);
   }
 
   /** Dial every member not connected (lazy connect otherwise): the extension has something each must hear. */
@@ -270,9 +278,9 @@ export class NodeRouter implements RemoteRouter {
     const others = [...this.peers.values()].filter((p) => p !== peer && p.state === 'up');
     if (others.length === 0) return;
     const notice: Notice = { op: 'peers', peers: others.map((p) => [p.id, p.incarnation] as const) };
-    this.stage(peer, MessageKind.user, endpointOf(0), null, 0, notice, 0, null);
+    this.stage(peer, MessageKind.user, NODE_ENDPOINT, null, 0, notice, 0, null);
     const about: Notice = { op: 'peers', peers: [[peer.id, peer.incarnation]] };
-    for (const other of others) this.stage(other, MessageKind.user, endpointOf(0), null, 0, about, 0, null);
+    for (const other of others) this.stage(other, MessageKind.user, NODE_ENDPOINT, null, 0, about, 0, null);
   }
 
   /** Incarnations of peers taken as known, as from a peer's `peers` notice (the simulator's test aid `Federation.startInSim`). */
@@ -433,7 +441,7 @@ export class NodeRouter implements RemoteRouter {
     if (peer === null) return this.stale(to, message);
     if (peer.gone) return this.unreachable(to, message);
     const ttl = options?.ttlMs;
-    this.stage(peer, MessageKind.user, addrIdentity(to), null, 0, message, laneOf(options?.priority), ttl === undefined ? null : ttl, 0, this.host.outgoingTrace());
+    this.stage(peer, MessageKind.user, this.destinationOf(to), null, 0, message, laneOf(options?.priority), ttl === undefined ? null : ttl, 0, this.host.outgoingTrace());
     return 'queued';
   }
 
@@ -452,7 +460,7 @@ export class NodeRouter implements RemoteRouter {
     if (peer === null) return this.stale(to, message);
     if (peer.gone) return this.unreachable(to, message);
     this.sweepPending();
-    this.stage(peer, MessageKind.ask, addrIdentity(to), null, ask.id, message, laneOf(options?.priority), null, 0, this.host.outgoingTrace());
+    this.stage(peer, MessageKind.ask, this.destinationOf(to), null, ask.id, message, laneOf(options?.priority), null, 0, this.host.outgoingTrace());
     this.pending.set(ask.id, { kind: 'ask', peer, handle: ask });
     return 'queued';
   }
@@ -516,7 +524,7 @@ export class NodeRouter implements RemoteRouter {
     if (this.publishingInbound) return 0;
     const notice: Notice = { op: 'publish', topic, message };
     for (const peer of this.peers.values()) {
-      if (peer.state === 'up') this.stage(peer, MessageKind.user, endpointOf(0), null, 0, notice, 0, null);
+      if (peer.state === 'up') this.stage(peer, MessageKind.user, NODE_ENDPOINT, null, 0, notice, 0, null);
     }
     // Subscriber counts elsewhere are not tracked (a cluster registry's job): none counted here.
     return 0;
@@ -852,10 +860,10 @@ export class NodeRouter implements RemoteRouter {
   private answer(peer: Peer, id: number, body: Answer): void {
     if (peer.state !== 'up') return;
     try {
-      this.stage(peer, MessageKind.reply, endpointOf(0), null, id, body, 0, null, EnvelopeFlags.response);
+      this.stage(peer, MessageKind.reply, NODE_ENDPOINT, null, id, body, 0, null, EnvelopeFlags.response);
     } catch (error) {
       // The value cannot cross (not serializable, too large): the asker learns why.
-      if (body[0] === 0) this.stage(peer, MessageKind.reply, endpointOf(0), null, id, [1, wireError(error)], 0, null, EnvelopeFlags.response);
+      if (body[0] === 0) this.stage(peer, MessageKind.reply, NODE_ENDPOINT, null, id, [1, wireError(error)], 0, null, EnvelopeFlags.response);
     }
   }
 
@@ -948,7 +956,16 @@ export class NodeRouter implements RemoteRouter {
 
   private stage(peer: Peer, kind: MessageKind, destination: AddrIdentity, source: AddrIdentity | null, correlationId: number, body: unknown, priority: Priority, deadlineMs: number | null, flags = 0, trace: TraceContext | null = null): void {
     const channel = this.channelFor(peer);
-    const init: FrameInit = { flags, kind, priority, source, destination, correlationId, deadlineMs, trace };
+    // One header object, filled afresh for each frame: the channel reads it during the call only.
+    const init = this.frameInit;
+    init.flags = flags;
+    init.kind = kind;
+    init.priority = priority;
+    init.source = source;
+    init.destination = destination;
+    init.correlationId = correlationId;
+    init.deadlineMs = deadlineMs;
+    init.trace = trace;
     try {
       channel.out.stage(init, body, false);
     } catch (error) {
@@ -959,6 +976,11 @@ export class NodeRouter implements RemoteRouter {
     }
     peer.sent++;
     channel.out.publish();
+  }
+
+  /** `to`'s identity in the router's own object, for one {@link stage} call (which reads it during the call only). */
+  private destinationOf(to: AnyAddr): AddrIdentity {
+    return addrIdentityInto(to, this.destination);
   }
 
   private signalOut(target: AnyAddr, kind: MessageKind, from: AnyAddr | null, body: unknown): void {
@@ -982,7 +1004,7 @@ export class NodeRouter implements RemoteRouter {
       this.pending.set(id, entry);
       try {
         // To whichever run of the node answers (node 0): a request by node id survives its restart.
-        this.stage(peer, MessageKind.ask, endpointOf(0), null, id, body, 0, null);
+        this.stage(peer, MessageKind.ask, NODE_ENDPOINT, null, id, body, 0, null);
       } catch (error) {
         this.pending.delete(id);
         this.host.reactor.clearTimer(entry.timer as never);

@@ -23,6 +23,8 @@ export interface FrameOut {
   /**
    * Stage one frame: `body` is one message, or (with `batch`) an array of messages sharing
    * the header. `plain`: every message passed `codec.checkPlain` (the encoder skips its scan).
+   * `init` (and the identities in it) is read during the call only: a caller may fill the
+   * same object for its next frame.
    */
   stage(init: FrameInit, body: unknown, batch: boolean, plain?: boolean): void;
   /**

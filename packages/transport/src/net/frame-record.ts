@@ -35,6 +35,15 @@ export function recordBytes(init: FrameInit, payloadLength: number): number {
   return RECORD_OVERHEAD + envelopeHeaderLength(init) + payloadLength;
 }
 
+/**
+ * The header every frame record is written from, filled afresh each time (one object, not
+ * one per frame): writing is synchronous and calls nothing that could write another frame.
+ */
+const HEADER: { -readonly [K in keyof EnvelopeInit]: EnvelopeInit[K] } = {
+  flags: 0, kind: 0 as EnvelopeInit['kind'], priority: 0, source: null, destination: { node: 0, core: 0, slot: 0, generation: 0, secret: 0 },
+  correlationId: 0, deadlineMs: null, trace: null, payloadLength: 0,
+};
+
 /** Payloads up to this size are copied byte by byte: cheaper than making a view to `set` from. */
 const COPY_LOOP_MAX = 64;
 
@@ -54,12 +63,23 @@ export function writeFrameRecord(lane: Lane, init: FrameInit, payload: Uint8Arra
   const total = RECORD_OVERHEAD + frameBytes;
   const at = lane.reserve(total);
   if (at < 0) return false;
-  const header: EnvelopeInit = {
-    flags: (init.flags & ~BODY_FLAGS) | bodyFlags, kind: init.kind, priority: init.priority, source: init.source,
-    destination: init.destination, correlationId: init.correlationId, deadlineMs: init.deadlineMs, trace: init.trace,
-    payloadLength,
-  };
-  writeEnvelope(lane.view, at + RECORD_OVERHEAD, header);
+  const header = HEADER;
+  header.flags = (init.flags & ~BODY_FLAGS) | bodyFlags;
+  header.kind = init.kind;
+  header.priority = init.priority;
+  header.source = init.source;
+  header.destination = init.destination;
+  header.correlationId = init.correlationId;
+  header.deadlineMs = init.deadlineMs;
+  header.trace = init.trace;
+  header.payloadLength = payloadLength;
+  try {
+    writeEnvelope(lane.view, at + RECORD_OVERHEAD, header);
+  } finally {
+    // Nothing of the frame is kept past the call.
+    header.source = null;
+    header.trace = null;
+  }
   lane.view.setUint32(at, RECORD_TYPE_BYTES + frameBytes, true);
   const bytes = lane.bytes;
   bytes[at + RECORD_PREFIX_BYTES] = RecordType.frame;
