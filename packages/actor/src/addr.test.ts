@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Addr, isAddr } from './addr.js';
-import { addrIdentity, addrOrigin, addrTarget, mintAddr, mintAddrAt } from './internal.js';
+import { addrIdentity, addrTarget, mintAddr } from './internal.js';
 
 const id = { node: 7, core: 1, slot: 42, generation: 3, secret: 0xdeadbeef };
 
@@ -34,24 +34,6 @@ describe('Addr', () => {
     expect(JSON.stringify({ a })).toBe('{"a":"<7.1.42.3>"}');
     expect(Object.values(a)).not.toContain(id.secret);
     expect(JSON.stringify(a)).not.toContain(String(id.secret));
-  });
-
-  it('keeps its own node and core when addresses of many origins share theirs', () => {
-    // Interleaved, and a pair whose naive key (node * 2^16 + core) collides: 2.0 and 1.65536.
-    const ids = [
-      { node: 2, core: 0 }, { node: 1, core: 0x10000 }, { node: 2, core: 0 }, { node: 0x7fffffff, core: 3 },
-      { node: 1, core: 0x10000 }, { node: 0xffffffff, core: 0 }, { node: 7, core: 1 }, { node: 2, core: 0 },
-    ].map((o, i) => ({ ...o, slot: i, generation: 1, secret: 100 + i }));
-    const addrs = ids.map((i) => mintAddr(i, null));
-    addrs.forEach((a, i) => expect(addrIdentity(a)).toEqual(ids[i]));
-    expect(addrs[1]!.key).toBe(`1.${0x10000}.1.1`);
-    // Minted from the parts (the spawn path) with a shared origin: the same address.
-    const origin = addrOrigin(7, 1);
-    const b = mintAddrAt(origin, 42, 3, 0xdeadbeef, null);
-    expect(b.equals(mintAddr(id, null))).toBe(true);
-    expect(addrIdentity(b)).toEqual(id);
-    expect(b.equals(mintAddrAt(origin, 42, 3, 1, null))).toBe(false);
-    expect(b.equals(mintAddrAt(addrOrigin(8, 1), 42, 3, 0xdeadbeef, null))).toBe(false);
   });
 
   it('gives the runtime its identity and target through the internal entry point', () => {

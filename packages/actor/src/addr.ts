@@ -80,46 +80,24 @@ export class Addr<M = unknown, R = unknown> {
   /** Phantom: makes `Addr` covariant in `R`, the type of the actor's answers to an ask. */
   declare readonly __replies?: R;
 
-  /** The node incarnation and core, shared with every address minted alongside (see {@link AddrOrigin}). */
-  readonly #origin: AddrOrigin;
+  readonly node: number;
+  readonly core: number;
   readonly slot: number;
   readonly generation: number;
   readonly #secret: number;
   readonly #target: object | null;
 
   /** Use the runtime: addresses cannot be constructed by hand (the token is private to this package). */
-  constructor(token: typeof MINT_TOKEN, origin: AddrOrigin, slot: number, generation: number, secret: number, target: object | null) {
+  constructor(token: typeof MINT_TOKEN, id: AddrIdentity, target: object | null) {
     if (token !== MINT_TOKEN) {
       throw new TypeError('addr: addresses are minted by the runtime, not constructed');
     }
-    this.#origin = origin;
-    this.slot = slot;
-    this.generation = generation;
-    this.#secret = secret;
+    this.node = id.node;
+    this.core = id.core;
+    this.slot = id.slot;
+    this.generation = id.generation;
+    this.#secret = id.secret;
     this.#target = target;
-  }
-
-  /** Incarnation of the engine (node) that minted it; a restarted engine has a new one. */
-  get node(): number {
-    return this.#origin.node;
-  }
-
-  /** The core (worker) that hosts the actor, 0 in single-core mode. */
-  get core(): number {
-    return this.#origin.core;
-  }
-
-  // Assignment does what it did when these were own fields (TypeScript refuses it: they are
-  // readonly): the object gets an own value. Look-alikes built on `Addr.prototype` by
-  // assignment stay look-alikes, and an address changed this way still carries its secret.
-  /** @internal */
-  set node(value: number) {
-    Object.defineProperty(this, 'node', { value, writable: true, enumerable: true, configurable: true });
-  }
-
-  /** @internal */
-  set core(value: number) {
-    Object.defineProperty(this, 'core', { value, writable: true, enumerable: true, configurable: true });
   }
 
   /** True when both name the same actor incarnation. */
@@ -205,52 +183,9 @@ export type ReplyOf<A> = A extends Addr<any, infer R> ? R : never;
 
 // --- internal (re-exported only from @pd/actor/internal) ---
 
-/**
- * What the addresses of one engine (node incarnation and core) share. An address holds one
- * reference to it rather than the two numbers: 8 bytes less per address (without pointer
- * compression, as in Node 20, a field is 8 bytes), and a spawned actor keeps its address
- * alive as long as it lives. Never reachable from outside: an address keeps it private.
- */
-export interface AddrOrigin {
-  readonly node: number;
-  readonly core: number;
-}
-
-/** The origin last asked for: the common case is many addresses in a row from one engine. */
-let lastOrigin: AddrOrigin = { node: 0, core: 0 };
-/** Origins by node and core, so that addresses decoded from a few peers share theirs too (bounded). */
-const origins = new Map<number, AddrOrigin>();
-const MAX_ORIGINS = 1024;
-
-/** Runtime use only, through `@pd/actor/internal`: the shared origin for `node` and `core` (see {@link mintAddrAt}). */
-export function addrOrigin(node: number, core: number): AddrOrigin {
-  if (lastOrigin.node === node && lastOrigin.core === core) return lastOrigin;
-  // A key when both fit (node a u32, core below 2^16): exact in a double; otherwise no sharing.
-  const keyed = node >>> 0 === node && core >>> 0 === core && core < 0x10000;
-  const key = node * 0x10000 + core;
-  let origin = keyed ? origins.get(key) : undefined;
-  if (origin === undefined) {
-    origin = { node, core };
-    if (keyed) {
-      if (origins.size >= MAX_ORIGINS) origins.clear();
-      origins.set(key, origin);
-    }
-  }
-  return (lastOrigin = origin);
-}
-
 /** Mint an address. Runtime use only, through `@pd/actor/internal`. */
 export function mintAddr<M>(id: AddrIdentity, target: object | null): Addr<M> {
-  return new Addr<M>(MINT_TOKEN, addrOrigin(id.node, id.core), id.slot, id.generation, id.secret, target);
-}
-
-/**
- * Mint an address from its parts, with an origin from {@link addrOrigin}: the spawn path,
- * which mints one per actor, with no identity record to build and read. Runtime use only,
- * through `@pd/actor/internal`.
- */
-export function mintAddrAt<M>(origin: AddrOrigin, slot: number, generation: number, secret: number, target: object | null): Addr<M> {
-  return new Addr<M>(MINT_TOKEN, origin, slot, generation, secret, target);
+  return new Addr<M>(MINT_TOKEN, id, target);
 }
 
 /** Runtime use only, through `@pd/actor/internal`: the local target object an address was minted with (null for remote ones). */

@@ -4,5 +4,5 @@
  * imports it still cannot reach an actor it holds no address for, because the runtime
  * checks every address against its own tables and secrets.
  */
-export { mintAddr, mintAddrAt, addrOrigin, type AddrOrigin, addrTarget, addrIdentity, ownTarget } from './addr.js';
+export { mintAddr, addrTarget, addrIdentity, ownTarget } from './addr.js';
 export { assert, InvariantError } from './assert.js';

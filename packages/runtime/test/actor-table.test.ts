@@ -51,33 +51,3 @@ describe('actor table chunks', () => {
     await engine.shutdown();
   });
 });
-
-describe('addresses minted by the table', () => {
-  it('carry their engine origin, shared with that engine only; a forged or stale copy reaches nobody', async () => {
-    const a = createEngine(), b = createEngine();
-    // Interleaved, so that the origin each engine shares with its addresses is not simply the last one made.
-    const fromA: Addr<number>[] = [], fromB: Addr<number>[] = [];
-    for (let i = 0; i < 10; i++) {
-      fromA.push(a.spawn(Echo));
-      fromB.push(b.spawn(Echo));
-    }
-    expect(a.incarnation).not.toBe(b.incarnation);
-    for (const addr of fromA) expect([addr.node, addr.core]).toEqual([a.incarnation, a.core]);
-    for (const addr of fromB) expect([addr.node, addr.core]).toEqual([b.incarnation, b.core]);
-    const addr = fromA[3]!;
-    const id = addrIdentity(addr);
-    expect(String(addr)).toBe(`<${a.incarnation}.${a.core}.${id.slot}.${id.generation}>`);
-    // A copy with the right identity reaches the actor; one with another secret, generation or node does not.
-    expect(await a.ask(copied(addr), 5)).toBe(5);
-    for (const forged of [{ ...id, secret: id.secret ^ 1 }, { ...id, generation: id.generation + 1 }, { ...id, node: b.incarnation }]) {
-      expect(a.send(mintAddr<number>(forged, null), 1)).not.toBe('queued');
-    }
-    // Another engine refuses this one's address.
-    expect(b.send(addr, 1)).not.toBe('queued');
-    a.kill(addr);
-    await a.idle();
-    expect(a.send(copied(addr), 1)).not.toBe('queued');
-    await a.shutdown();
-    await b.shutdown();
-  });
-});

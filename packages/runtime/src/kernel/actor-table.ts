@@ -10,7 +10,7 @@
  * released once.
  */
 import type { AddrIdentity } from '@pd/actor';
-import { type AddrOrigin, addrOrigin, assert, mintAddr, mintAddrAt } from '@pd/actor/internal';
+import { assert, mintAddr } from '@pd/actor/internal';
 import type { RandomStream } from '../reactor.js';
 import { type ActorCell, CLIENT_KIND } from './cell.js';
 
@@ -56,12 +56,7 @@ export class ActorTable {
   /** Paths of the parents of cells spawned here by a parent on another core. */
   private remoteParents: Map<ActorCell, string> | null = null;
 
-  /** This engine's node incarnation and core, shared by every address minted here. */
-  private readonly origin: AddrOrigin;
-
-  constructor(node: number, core: number, private readonly secrets: RandomStream) {
-    this.origin = addrOrigin(node, core);
-  }
+  constructor(private readonly node: number, private readonly core: number, private readonly secrets: RandomStream) {}
 
   /** Give `cell` a slot and its address: a fresh identity here, or the leased one `at`. */
   admit(cell: ActorCell, at: LeasedSpawn | null): void {
@@ -81,7 +76,7 @@ export class ActorTable {
     if (at === null) {
       // 31 bits of secret: a small integer V8 keeps in the address itself, where a full u32
       // is a heap number half the time (16 bytes more per actor); one bit less to guess.
-      cell.self = mintAddrAt(this.origin, slot, generation, this.secrets.nextU32() >>> 1, cell);
+      cell.self = mintAddr({ node: this.node, core: this.core, slot, generation, secret: this.secrets.nextU32() >>> 1 }, cell);
     } else {
       cell.self = mintAddr(at.identity, cell);
       // The slot's generation is used up all the same (the sequence per slot stays what it was).
