@@ -243,6 +243,16 @@ export const TARGETS: readonly Target[] = [
       return { measured: `${fmtUs(meanRttUs(pd))} vs ${fmtUs(meanRttUs(b))}`, met: meanRttUs(pd) <= meanRttUs(b) };
     },
   },
+  {
+    workload: 'remote-rtt',
+    impl: 'pd-remote-spin',
+    text: 'remote-rtt: pd-remote-spin (poll spin on) mean round trip ≤ beam\'s',
+    check: (pd, get) => {
+      const b = get('beam');
+      if (!b) return null;
+      return { measured: `${fmtUs(meanRttUs(pd))} vs ${fmtUs(meanRttUs(b))}`, met: meanRttUs(pd) <= meanRttUs(b) };
+    },
+  },
   // The same goals against BEAM's figures from another run (the anchor), for runs without `erl`.
   rateTarget('remote', 4 * BEAM_DIST_ANCHOR.oneWayPerSec, 'msgs/s', 'pd-remote', ' (4× the BEAM anchor, not this run)'),
   {

@@ -19,7 +19,7 @@ export const WORKLOADS = [
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'bare-v8-workers', 'beam', 'xstate', 'comedy', 'postMessage', 'postMessage-batch', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm', 'pd-remote'] as const;
+export const IMPLS = ['pd', 'pd-multi', 'bare-v8', 'bare-v8-workers', 'beam', 'xstate', 'comedy', 'postMessage', 'postMessage-batch', 'pd-tcp', 'pd-tls', 'pd-ws', 'bare-tcp', 'pd-otel-api', 'pd-otel-metrics', 'pd-wasm-fuel', 'pd-wasm', 'pd-remote', 'pd-remote-spin'] as const;
 export type ImplName = (typeof IMPLS)[number];
 
 /** Numeric knobs of one workload run (actors, hops, senders, ...). */

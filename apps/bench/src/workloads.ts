@@ -177,7 +177,7 @@ export const SPECS: readonly WorkloadSpec[] = [
     unit: 'msgs/s',
     measures:
       'One-way actor-to-actor messages between two engine processes on loopback (pd: two federated nodes over TCP; BEAM: two named nodes over Erlang distribution), until the actor on the far node has counted them all.',
-    impls: ['pd-remote', 'beam'],
+    impls: ['pd-remote', 'pd-remote-spin', 'beam'],
     full: { messages: 1_000_000, window: 65_536, ackEvery: 8_192 },
     quick: { messages: 200_000, window: 65_536, ackEvery: 8_192 },
     sizeKeys: ['messages'],
@@ -188,7 +188,7 @@ export const SPECS: readonly WorkloadSpec[] = [
     unit: 'round trips/s',
     measures:
       'Sequential ask round trips to an actor in another engine process on loopback, one at a time; rate and round-trip latency. bare-tcp is the floor: a bare node:net echo of an 80-byte record (the size of pd\'s ask frame) between two processes.',
-    impls: ['pd-remote', 'beam', 'bare-tcp'],
+    impls: ['pd-remote', 'pd-remote-spin', 'beam', 'bare-tcp'],
     full: { rounds: 100_000 },
     quick: { rounds: 20_000 },
     sizeKeys: ['rounds'],

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareBeam, runBeam } from '../src/beam.js';
-import { closePair, impl } from '../src/impls/pd-remote.js';
+import { closePair, impl, impls } from '../src/impls/pd-remote.js';
 import { bareEchoRtt, closeBareEcho } from '../src/impls/bare-echo.js';
 import type { Params, WorkloadName } from '../src/types.js';
 
@@ -32,6 +32,20 @@ describe('pd-remote', () => {
     const r = await impl.workloads['remote-rtt']!(TOY['remote-rtt']);
     expect(r.ops).toBe(200);
     expect(r.seconds).toBeGreaterThan(0);
+    expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us!);
+  });
+});
+
+describe('pd-remote-spin (both nodes with the network poll spin on)', () => {
+  afterAll(() => closePair());
+
+  it('runs both workloads, every message counted and every ask answered with its own request', async (ctx) => {
+    const spin = impls['pd-remote-spin'];
+    const why = await spin.available();
+    if (why !== null) ctx.skip(why);
+    expect((await spin.workloads.remote!(TOY.remote)).ops).toBe(3_000);
+    const r = await spin.workloads['remote-rtt']!(TOY['remote-rtt']);
+    expect(r.ops).toBe(200);
     expect(r.p99Us).toBeGreaterThanOrEqual(r.p50Us!);
   });
 });

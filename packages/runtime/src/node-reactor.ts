@@ -55,6 +55,10 @@ export class NodeReactor implements Reactor {
     setImmediate(callback);
   }
 
+  pollThen(callback: () => void): void {
+    setImmediate(callback);
+  }
+
   soon(callback: () => void): void {
     // A reaction on a settled promise, not `queueMicrotask`: Node wraps each of those in an
     // AsyncResource and a bound function (~0.4 µs; a network round trip queues several). Both

@@ -43,6 +43,13 @@ export interface Reactor {
   /** Run `callback` soon, before any I/O (a microtask): for reacting quickly. */
   soon(callback: () => void): void;
   /**
+   * Run `callback` once the host has polled its I/O without blocking (Node: `setImmediate`,
+   * which makes the event loop poll with a zero timeout while it is pending). What a network
+   * node's poll spin turns on (`limits.pollSpinUs` in @pd/transport). Real hosts only: a
+   * simulation leaves it out, so nothing spins in virtual time.
+   */
+  pollThen?(callback: () => void): void;
+  /**
    * Whether the engine may start a request's timeout (an ask's) from one clock reading taken
    * for every request of the same synchronous burst, in a {@link soon} callback: never earlier
    * than the call, at most that burst later, and none for a request answered within the

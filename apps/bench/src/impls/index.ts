@@ -27,6 +27,7 @@ const MODULES: Partial<Record<ImplName, string>> = {
   'pd-wasm-fuel': './pd-wasm-fuel.js',
   'pd-wasm': './pd-wasm.js',
   'pd-remote': './pd-remote.js',
+  'pd-remote-spin': './pd-remote.js',
 };
 
 /** The implementation, or why it cannot be loaded here. */

@@ -1,6 +1,7 @@
 /**
  * The far node of the pd-remote workloads, a process of its own:
- * `node dist/impls/pd-remote-node.js` with the cluster secret in `$PD_CLUSTER_SECRET`.
+ * `node dist/impls/pd-remote-node.js` with the cluster secret in `$PD_CLUSTER_SECRET` (and
+ * the poll spin, µs, in `$PD_BENCH_POLL_SPIN_US`).
  * It starts a federation node `far` on a free loopback port, prints one line
  * `@@PORT { "port": N }` once it listens (other output, such as node's `--trace-gc`, may come
  * before it), and serves the sinks and echoes the bench process spawns
@@ -11,8 +12,10 @@ import { silentLogger } from '@pd/runtime';
 import { startNode } from '@pd/federation';
 import { farKinds } from './pd-remote-kinds.js';
 
+// The poll spin the bench process asked for (pd-remote-spin), µs; 0: off.
+const pollSpinUs = Number(process.env['PD_BENCH_POLL_SPIN_US'] ?? 0);
 const node = await startNode({
-  federation: { nodeId: 'far', cluster: 'bench', listen: { host: '127.0.0.1', port: 0 } },
+  federation: { nodeId: 'far', cluster: 'bench', listen: { host: '127.0.0.1', port: 0 }, limits: { pollSpinUs } },
   engine: { id: 'far', kinds: farKinds, logger: silentLogger },
 });
 process.stdout.write(`@@PORT ${JSON.stringify({ port: node.address!.port })}\n`);

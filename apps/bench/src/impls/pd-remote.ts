@@ -7,6 +7,10 @@
  *     ./pd-remote-kinds.ts); ends when the sink has counted them all and said so;
  *   - `remote-rtt`: this process asks an echo actor on the far node, one request at a
  *     time; rate and round-trip latency.
+ * `pd-remote` runs both nodes with the defaults; `pd-remote-spin` with the network's poll
+ * spin on (`limits.pollSpinUs`: {@link SPIN_US} µs at both ends), the setting for
+ * latency-bound traffic on a machine with a core to spare (BEAM's schedulers busy-wait by
+ * default, `+sbwt medium`).
  * The pair of nodes is kept for the process (the warm-up runs warm both ends' JIT and the
  * connection); each run spawns its own actors. The far node exits with this process:
  * killed on exit, and it also exits when its stdin (a pipe from here) closes, which covers
@@ -38,7 +42,11 @@ interface Pair {
   readonly child: ChildProcess;
 }
 
-let pair: Promise<Pair> | null = null;
+/** The poll spin of `pd-remote-spin`, µs (`limits.pollSpinUs` of both nodes). */
+export const SPIN_US = 200;
+
+/** The pair of nodes of each implementation, by its poll spin (0: off). */
+const pairs = new Map<number, Promise<Pair>>();
 const children = new Set<ChildProcess>();
 // A child left behind is a leak on a shared machine: kill every one when this process exits,
 // whatever the reason (the far node also exits when its stdin closes, for a SIGKILL of this one).
@@ -48,13 +56,13 @@ process.once('exit', () => {
 });
 
 /** Starts the far node; resolves with its port once it listens. */
-function startFar(secret: string): Promise<{ child: ChildProcess; port: number }> {
+function startFar(secret: string, spinUs: number): Promise<{ child: ChildProcess; port: number }> {
   if (!existsSync(FAR_NODE)) throw new Error(`${FAR_NODE} missing: build @pd/bench first (pnpm --filter @pd/bench... build)`);
   // Node flags for the far node (`PD_BENCH_FAR_FLAGS="--cpu-prof --cpu-prof-dir=prof"`: profile it too).
   const flags = (process.env['PD_BENCH_FAR_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== '');
   const child = spawn(process.execPath, [...flags, FAR_NODE], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, PD_CLUSTER_SECRET: secret },
+    env: { ...process.env, PD_CLUSTER_SECRET: secret, PD_BENCH_POLL_SPIN_US: String(spinUs) },
   });
   children.add(child);
   child.on('exit', () => children.delete(child));
@@ -102,12 +110,15 @@ function startFar(secret: string): Promise<{ child: ChildProcess; port: number }
   });
 }
 
-async function startPair(): Promise<Pair> {
+async function startPair(spinUs: number): Promise<Pair> {
   const secret = randomBytes(24).toString('hex');
-  const { child, port } = await startFar(secret);
+  const { child, port } = await startFar(secret, spinUs);
   try {
     const node = await startNode({
-      federation: { nodeId: 'bench', cluster: 'bench', secret, peers: [{ id: 'far', host: '127.0.0.1', port }], requestTimeoutMs: WAIT_MS },
+      federation: {
+        nodeId: 'bench', cluster: 'bench', secret, peers: [{ id: 'far', host: '127.0.0.1', port }], requestTimeoutMs: WAIT_MS,
+        limits: { pollSpinUs: spinUs },
+      },
       engine: { id: 'bench', kinds: [RemoteSender], logger: silentLogger, askTimeoutMs: WAIT_MS },
     });
     await node.federation.connect('far');
@@ -118,23 +129,25 @@ async function startPair(): Promise<Pair> {
   }
 }
 
-async function withPair<T>(body: (node: FederationNode) => Promise<T>): Promise<T> {
-  pair ??= startPair();
+async function withPair<T>(spinUs: number, body: (node: FederationNode) => Promise<T>): Promise<T> {
+  let pair = pairs.get(spinUs);
+  if (pair === undefined) pairs.set(spinUs, (pair = startPair(spinUs)));
   return body((await pair).node);
 }
 
-/** Stops this process's node and the far node (tests; the bench's child process just exits). */
+/** Stops this process's nodes and the far nodes (tests; the bench's child process just exits). */
 export async function closePair(): Promise<void> {
-  const p = pair;
-  pair = null;
-  if (p === null) return;
-  const { node, child } = await p;
-  await node.stop({ deadlineMs: 500 });
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin!.end();
-    child.kill('SIGTERM');
-    await exited;
+  const all = [...pairs.values()];
+  pairs.clear();
+  for (const p of all) {
+    const { node, child } = await p;
+    await node.stop({ deadlineMs: 500 });
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin!.end();
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
@@ -171,8 +184,8 @@ function untilDone(done: Promise<unknown>, lost: () => number): Promise<void> {
   });
 }
 
-const remote = (p: Params): Promise<RunResult> =>
-  withPair(async ({ engine, federation }) => {
+const remote = (spinUs: number) => (p: Params): Promise<RunResult> =>
+  withPair(spinUs, async ({ engine, federation }) => {
     const n = p.messages!, window = p.window ?? 65_536, ackEvery = p.ackEvery ?? 8_192;
     const client = engine.client<string>();
     const sender = engine.spawn<SenderMessage>('bench.remote-sender');
@@ -192,8 +205,8 @@ const remote = (p: Params): Promise<RunResult> =>
     return { ops: n, seconds };
   });
 
-const remoteRtt = (p: Params): Promise<RunResult> =>
-  withPair(async ({ engine, federation }) => {
+const remoteRtt = (spinUs: number) => (p: Params): Promise<RunResult> =>
+  withPair(spinUs, async ({ engine, federation }) => {
     const rounds = p.rounds!;
     const echo: Addr<number> = await federation.spawn<number>('bench.remote-echo', { node: 'far' });
     await engine.ask(echo, -1);
@@ -210,8 +223,13 @@ const remoteRtt = (p: Params): Promise<RunResult> =>
     return { ops: rounds, seconds, ...lat.summary() };
   });
 
-export const impl: Impl = {
-  name: 'pd-remote',
-  available: async () => (existsSync(FAR_NODE) ? null : `${FAR_NODE} missing: build @pd/bench first`),
-  workloads: { remote, 'remote-rtt': remoteRtt },
-};
+function remoteImpl(name: 'pd-remote' | 'pd-remote-spin', spinUs: number): Impl {
+  return {
+    name,
+    available: async () => (existsSync(FAR_NODE) ? null : `${FAR_NODE} missing: build @pd/bench first`),
+    workloads: { remote: remote(spinUs), 'remote-rtt': remoteRtt(spinUs) },
+  };
+}
+
+export const impl: Impl = remoteImpl('pd-remote', 0);
+export const impls = { 'pd-remote': impl, 'pd-remote-spin': remoteImpl('pd-remote-spin', SPIN_US) };

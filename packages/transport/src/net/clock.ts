@@ -26,6 +26,12 @@ export interface NetClock {
   clearTimer(timer: NetTimer): void;
   /** Run `callback` soon, before any I/O: batches every publish of one turn into one write. */
   soon(callback: () => void): void;
+  /**
+   * Run `callback` once the host has polled its I/O without blocking (Node: `setImmediate`):
+   * what the poll spin (`limits.pollSpinUs`) turns on. Absent under simulation, where
+   * nothing spins.
+   */
+  pollThen?(callback: () => void): void;
   /** A seeded stream (backoff jitter). */
   random(stream: string): NetRandom;
   /** Unpredictable numbers for handshake nonces; absent under simulation (then the seeded stream `net-nonce`). */

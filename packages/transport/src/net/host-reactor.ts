@@ -9,7 +9,7 @@ import type { NetClock, NetRandom, NetTimer } from './clock.js';
 
 const RESOLVED = Promise.resolve();
 
-/** A NetClock on the real host: performance.now, setTimeout, promise reactions, OS entropy. */
+/** A NetClock on the real host: performance.now, setTimeout, promise reactions, setImmediate, OS entropy. */
 export function hostNetClock(seed = randomBytes(4).readUInt32LE(0)): NetClock {
   const streams = new Map<string, NetRandom>();
   const entropy = new EntropyRandom();
@@ -23,6 +23,7 @@ export function hostNetClock(seed = randomBytes(4).readUInt32LE(0)): NetClock {
     clearTimer: (timer: NetTimer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
     // A promise reaction: cheaper than queueMicrotask's AsyncResource (see @pd/runtime's NodeReactor.soon).
     soon: (callback: () => void) => void RESOLVED.then(callback),
+    pollThen: (callback: () => void) => void setImmediate(callback),
     random(stream: string): NetRandom {
       let s = streams.get(stream);
       if (s === undefined) streams.set(stream, (s = new SeededRandom(seed ^ hash(stream))));

@@ -16,6 +16,7 @@ import type { HandshakeHooks, HandshakeLocal, HandshakeOutcome } from './handsha
 import type { Hello } from './hello.js';
 import { type NetLimits, resolveLimits } from './limits.js';
 import { PeerLink, type NetPeerInfo, type PeerHost } from './peer.js';
+import { PollSpin } from './poll-spin.js';
 import { bump, emptyStats, type NetStats } from './stats.js';
 import type { Carrier, Listening, NetAddress, StreamPort } from './stream.js';
 import { RefuseReason, WIRE_FEATURES, WireFeature, WIRE_VERSION_MAX, WIRE_VERSION_MIN, type RefuseReasonName } from './wire.js';
@@ -69,6 +70,8 @@ export class NetNode {
   private readonly handshaking = new Set<Connection>();
   private readonly all = new Set<Connection>();
   private readonly host: PeerHost;
+  /** Keeps the event loop polling after writes (`limits.pollSpinUs`); null when off or where the clock cannot poll. */
+  readonly spin: PollSpin | null;
   private readonly owner: ConnectionOwner;
 
   private readonly options: NetNodeOptions;
@@ -84,8 +87,12 @@ export class NetNode {
     this.nodeId = options.nodeId;
     this.incarnation = options.incarnation;
     const node = this;
+    const clock = this.clock;
+    this.spin = this.limits.pollSpinUs > 0 && clock.pollThen !== undefined
+      ? new PollSpin(clock as NetClock & Required<Pick<NetClock, 'pollThen'>>, this.limits.pollSpinUs)
+      : null;
     this.host = {
-      clock: this.clock, codec: this.codec, limits: this.limits, stats: this.stats,
+      clock: this.clock, codec: this.codec, limits: this.limits, stats: this.stats, spin: this.spin,
       get closed() { return node.closed; },
       dial: (peer) => this.dial(peer),
     };
@@ -168,6 +175,7 @@ export class NetNode {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.spin?.stop();
     for (const peer of this.peers.values()) peer.stop();
     for (const conn of [...this.all]) conn.close('shutdown', 'the node is shutting down');
     await this.listening?.close();

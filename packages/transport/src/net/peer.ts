@@ -13,6 +13,7 @@ import type { ByteSource, FrameInit } from '../frame.js';
 import type { NetClock, NetTimer } from './clock.js';
 import { type Connection, type ConnectionMeter, emptyMeter } from './connection.js';
 import { writeFrame } from './frame-record.js';
+import type { PollSpin } from './poll-spin.js';
 import { records } from './hello.js';
 import { InboundQueue } from './inbound.js';
 import { Lane } from './lane.js';
@@ -27,6 +28,8 @@ export interface PeerHost {
   readonly limits: NetLimits;
   readonly stats: NetStats;
   readonly closed: boolean;
+  /** The node's poll spin, told of every write; null when it has none. */
+  readonly spin: PollSpin | null;
   /** Dial this peer now (the node makes the connection). */
   dial(peer: PeerLink): void;
 }
@@ -345,6 +348,7 @@ export class PeerLink implements PeerChannel {
     stats.frames.sent += frames;
     stats.bytesWritten += bytes.length;
     conn.write(bytes);
+    this.host.spin?.touch();
     // More waits and the socket still accepts: go on next turn (one write per turn).
     if (this.control.length + this.data.length > 0 && conn.canWrite) this.publish();
   }
