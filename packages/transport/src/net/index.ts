@@ -5,6 +5,7 @@
  * engine's reactor, so the simulator can carry it too.
  */
 export { NetNode, type NetNodeOptions, type NetEvent } from './node.js';
+export { PollSpin } from './poll-spin.js';
 export type { NetPeerInfo } from './peer.js';
 export { createNetNode, loadPem, loadSecret, loadSecrets, SECRET_ENV, type NetConfig, type NetRuntime, type SecretSource } from './config.js';
 export { DEFAULT_NET_LIMITS, resolveLimits, type NetLimits, type QueueFullPolicy } from './limits.js';
