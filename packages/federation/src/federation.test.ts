@@ -409,6 +409,29 @@ describe('federation: publish, swap, and what cannot cross', () => {
     expect(await a.engine.ask(remote, 'still fine')).toEqual({ echo: 'still fine' });
   });
 
+  it('a message whose getter sends elsewhere while it is encoded: both frames reach their own actors', async () => {
+    const nodes = await cluster(['a', 'b']);
+    const a = nodes.get('a')!;
+    const first = await a.federation.spawn('probe', { node: 'b', args: { tag: 'outer-target' } });
+    const second = await a.federation.spawn('probe', { node: 'b', args: { tag: 'inner-target' } });
+    let sent = false;
+    const message = {
+      get note(): string {
+        // The encoder's scan reads this first: a send to another remote actor from inside
+        // the outer frame's staging (once; the encoder reads it again).
+        if (!sent) {
+          sent = true;
+          a.engine.send(second, 'from the getter');
+        }
+        return 'outer';
+      },
+    };
+    a.engine.send(first, message);
+    await until(a.engine, () => (seenBy.get('outer-target')?.length ?? 0) === 1 && (seenBy.get('inner-target')?.length ?? 0) === 1, 'both messages');
+    expect(seenBy.get('outer-target')).toEqual([{ note: 'outer' }]);
+    expect(seenBy.get('inner-target')).toEqual(['from the getter']);
+  });
+
   it('a node that stops gracefully sends its actors\' exit reasons before its connections close', async () => {
     const nodes = await cluster(['a', 'b']);
     const a = nodes.get('a')!;

@@ -67,6 +67,18 @@ describe('IdTable', () => {
     for (let id = 0; id < 200; id++) expect(table.get(id * 16)).toBe(id % 2 === 0 ? undefined : id);
   });
 
+  it('never takes an id below 0 (the empty slots\' mark) for a key: get, has and delete find nothing', () => {
+    const table = new IdTable<number>();
+    table.set(1, 1);
+    for (const id of [-1, -2, Number.NaN]) {
+      expect(table.get(id)).toBeUndefined();
+      expect(table.has(id)).toBe(false);
+      expect(table.delete(id)).toBe(false);
+    }
+    expect(table.size).toBe(1);
+    expect(table.get(1)).toBe(1);
+  });
+
   it('refuses an id that is not a non-negative safe integer', () => {
     const table = new IdTable<number>();
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 53]) expect(() => table.set(bad, 1)).toThrow(/non-negative safe integer/);

@@ -33,6 +33,8 @@ export class IdTable<V> {
   }
 
   get(id: number): V | undefined {
+    // Empty slots hold -1: a negative (or NaN) id is never a key.
+    if (!(id >= 0)) return undefined;
     const keys = this.keys;
     const mask = this.mask;
     for (let i = home(id, mask); ; i = (i + 1) & mask) {
@@ -113,6 +115,7 @@ export class IdTable<V> {
   // --- internal ---
 
   private slotOf(id: number): number {
+    if (!(id >= 0)) return -1;
     const keys = this.keys;
     const mask = this.mask;
     for (let i = home(id, mask); ; i = (i + 1) & mask) {

@@ -161,6 +161,8 @@ export class NodeRouter implements RemoteRouter {
   private nextRequestId = FIRST_REQUEST_ID;
   /** The header {@link stage} fills for each frame it stages. */
   private readonly frameInit: Mutable<FrameInit> = { flags: 0, kind: MessageKind.user, priority: 0, source: null, destination: NODE_ENDPOINT, correlationId: 0, deadlineMs: null, trace: null };
+  /** True while {@link stage} hands a frame to the channel (a nested stage gets its own objects). */
+  private staging = false;
   /** The destination identity {@link destinationOf} fills for a send or an ask. */
   private readonly destination: Mutable<AddrIdentity> = { node: 0, core: 0, slot: 0, generation: 0, secret: 0 };
   /** The header {@link onFrame} reads frames into; null while a frame is being handled. */
@@ -956,8 +958,11 @@ export class NodeRouter implements RemoteRouter {
 
   private stage(peer: Peer, kind: MessageKind, destination: AddrIdentity, source: AddrIdentity | null, correlationId: number, body: unknown, priority: Priority, deadlineMs: number | null, flags = 0, trace: TraceContext | null = null): void {
     const channel = this.channelFor(peer);
-    // One header object, filled afresh for each frame: the channel reads it during the call only.
-    const init = this.frameInit;
+    // One header object, filled afresh for each frame: the channel reads it during the call
+    // only. A frame staged while another is (a getter of the message that sends, run by the
+    // encoder) gets its own.
+    const nested = this.staging;
+    const init: Mutable<FrameInit> = nested ? { ...this.frameInit } : this.frameInit;
     init.flags = flags;
     init.kind = kind;
     init.priority = priority;
@@ -966,6 +971,7 @@ export class NodeRouter implements RemoteRouter {
     init.correlationId = correlationId;
     init.deadlineMs = deadlineMs;
     init.trace = trace;
+    this.staging = true;
     try {
       channel.out.stage(init, body, false);
     } catch (error) {
@@ -973,14 +979,23 @@ export class NodeRouter implements RemoteRouter {
         throw new SendError('send/too-large', `the message is larger than the network frame ceiling (${String(error.details?.maxFrameBytes)} bytes)`, { ...error.details });
       }
       throw error;
+    } finally {
+      this.staging = nested;
+      if (!nested) {
+        init.source = null;
+        init.trace = null;
+      }
     }
     peer.sent++;
     channel.out.publish();
   }
 
-  /** `to`'s identity in the router's own object, for one {@link stage} call (which reads it during the call only). */
+  /**
+   * `to`'s identity in the router's own object, for one {@link stage} call (which reads it
+   * during the call only); a fresh one for a frame staged while another is.
+   */
   private destinationOf(to: AnyAddr): AddrIdentity {
-    return addrIdentityInto(to, this.destination);
+    return this.staging ? addrIdentity(to) : addrIdentityInto(to, this.destination);
   }
 
   private signalOut(target: AnyAddr, kind: MessageKind, from: AnyAddr | null, body: unknown): void {
@@ -1051,8 +1066,8 @@ export class NodeRouter implements RemoteRouter {
     if (this.extension !== null) this.guardExtension(() => this.extension!.down(peer.id));
     this.breakBooks(peer.incarnation);
     for (const [id, entry] of this.pending.entries()) {
-      if (entry.peer !== peer) continue;
-      this.pending.delete(id);
+      // A snapshot: skip what a callback of this loop already settled and removed.
+      if (entry.peer !== peer || !this.pending.delete(id)) continue;
       const error = new AskError('ask/target-exited', `the connection to node '${peer.id}' was lost (noconnection: ${why})`, { node: peer.id, reason: 'noconnection' });
       if (entry.kind === 'ask') entry.handle.fail(error);
       else {

@@ -488,3 +488,19 @@ describe('codec: decode with the DataView of its source', () => {
     }
   });
 });
+
+describe('codec: an encoding begun inside another', () => {
+  it('is refused with a clear error (msgpackr has one output slab), and the codec goes on working', () => {
+    const c = new Codec();
+    const message = {
+      get inner(): unknown {
+        // A getter that encodes (a send to another node does) while the outer is encoded.
+        return c.encode({ nested: true }).length;
+      },
+    };
+    for (const encode of [(v: unknown) => c.encode(v), (v: unknown) => c.encodeScratch(v)]) {
+      expect(() => encode(message)).toThrow(/encoded while another was being encoded/);
+      expect(c.decode(c.encode({ after: 1 }))).toEqual({ after: 1 });
+    }
+  });
+});

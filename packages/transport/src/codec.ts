@@ -15,6 +15,9 @@ import { DEFAULT_MAX_DEPTH, Scan, locateRefusal, scanValue, scannedBytes } from 
 export type { AddrResolver } from './extensions.js';
 
 /** How a codec encodes and decodes. */
+/** An encoding is under way (msgpackr's output slab is one for the whole module: see `Codec.#pack`). */
+let packing = false;
+
 /** msgpackr keeps the DataView it reads a buffer with on the buffer, as `dataView`. */
 type WithDataView = Uint8Array & { dataView?: DataView };
 
@@ -130,9 +133,9 @@ export class Codec {
 
   /**
    * Encodes one message for a caller that copies it at once (a frame written into a send
-   * lane): the bytes are `bytes[start, end)` of the codec's output slab, valid only until
-   * this codec encodes again, and the object returned is the codec's own, reused by every
-   * call. No view is made of the encoding (a Buffer view costs more than encoding a small
+   * lane): the bytes are `bytes[start, end)` of msgpackr's output slab, valid only until
+   * anything in this process encodes again (the slab is msgpackr's module's, shared by every
+   * codec), and the object returned is the codec's own, reused by every call. No view is made of the encoding (a Buffer view costs more than encoding a small
    * message), and the slab space is reused by the next encoding instead of used up. Checks
    * the value as {@link encode} does.
    */
@@ -196,10 +199,20 @@ export class Codec {
   // --- internal ---
 
   #pack(value: unknown, mode = 0): Uint8Array {
+    // msgpackr's output slab and position are the module's, not a Packr's: an encoding
+    // begun while another is under way (a getter of the message that sends) would write
+    // into the one under way. Refused with a clear error instead of two broken messages.
+    if (packing) {
+      throw new SendError('send/not-serializable', 'a message was encoded while another was being encoded (a getter of the message that sends?)');
+    }
+    packing = true;
     try {
       return this.#packr.pack(value, mode);
     } catch (error) {
+      if (error instanceof SendError) throw error;
       throw new SendError('send/not-serializable', `message could not be encoded: ${(error as Error).message}`, undefined, { cause: error });
+    } finally {
+      packing = false;
     }
   }
 

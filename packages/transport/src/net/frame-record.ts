@@ -39,8 +39,9 @@ export function recordBytes(init: FrameInit, payloadLength: number): number {
  * The header every frame record is written from, filled afresh each time (one object, not
  * one per frame): writing is synchronous and calls nothing that could write another frame.
  */
+const NO_DESTINATION: EnvelopeInit['destination'] = Object.freeze({ node: 0, core: 0, slot: 0, generation: 0, secret: 0 });
 const HEADER: { -readonly [K in keyof EnvelopeInit]: EnvelopeInit[K] } = {
-  flags: 0, kind: 0 as EnvelopeInit['kind'], priority: 0, source: null, destination: { node: 0, core: 0, slot: 0, generation: 0, secret: 0 },
+  flags: 0, kind: 0 as EnvelopeInit['kind'], priority: 0, source: null, destination: NO_DESTINATION,
   correlationId: 0, deadlineMs: null, trace: null, payloadLength: 0,
 };
 
@@ -78,6 +79,7 @@ export function writeFrameRecord(lane: Lane, init: FrameInit, payload: Uint8Arra
   } finally {
     // Nothing of the frame is kept past the call.
     header.source = null;
+    header.destination = NO_DESTINATION;
     header.trace = null;
   }
   lane.view.setUint32(at, RECORD_TYPE_BYTES + frameBytes, true);

@@ -1,5 +1,5 @@
 /**
- * The poll spin: after network I/O, keep the host's event loop polling without blocking for
+ * The poll spin: after the node writes, keep the host's event loop polling without blocking for
  * a short while, so a reply that comes back within it is read at once instead of after the
  * process has gone to sleep in the kernel and been woken again. On this project's VM, a
  * bare `node:net` echo between two processes took a p50 of 38 µs sleeping and 24 µs
@@ -7,8 +7,8 @@
  * wake-up is most of a loopback round trip. BEAM's schedulers do the same by default
  * (`+sbwt`); Seastar never sleeps at all.
  *
- * Adaptive, so it costs little when it does not pay: a spin that saw I/O keeps the full
- * window; one that ran out with none halves the window for the next (down to a sixteenth),
+ * Adaptive, so it costs little when it does not pay: a spin that saw another write keeps
+ * the full window; one that ran out with none halves the window for the next (down to a sixteenth),
  * so a node whose peers answer slowly or rarely spins briefly after each burst. Off unless
  * `limits.pollSpinUs` is set, and only where the clock can poll (`pollThen`: not under
  * simulation).
@@ -39,7 +39,11 @@ export class PollSpin {
     this.windowMs = this.maxMs;
   }
 
-  /** Network I/O happened (a frame read or written): poll on for the window from now. */
+  /**
+   * The node wrote (its peer links call this after each write): poll on for the window from
+   * now. Writes are what is counted: under request/response traffic the next write follows
+   * each answer read, so a spin that saw one saw the answer too.
+   */
   touch(): void {
     if (this.stopped) return;
     this.deadline = this.clock.now() + this.windowMs;
