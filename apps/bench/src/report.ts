@@ -170,6 +170,18 @@ interface Target {
   check(pd: Summary, get: (impl: ImplName) => Summary | undefined): { measured: string; met: boolean } | null;
 }
 
+/** `impl`'s mean remote round trip against BEAM's in the same run. */
+const rttAgainstBeam = (impl: ImplName, label: string): Target => ({
+  workload: 'remote-rtt',
+  impl,
+  text: `remote-rtt: ${label} mean round trip ≤ beam's`,
+  check: (pd, get) => {
+    const b = get('beam');
+    if (!b) return null;
+    return { measured: `${fmtUs(meanRttUs(pd))} vs ${fmtUs(meanRttUs(b))}`, met: meanRttUs(pd) <= meanRttUs(b) };
+  },
+});
+
 const ratioTarget = (workload: WorkloadName, base: ImplName, min: number, impl: ImplName = 'pd'): Target => ({
   workload,
   impl,
@@ -233,26 +245,8 @@ export const TARGETS: readonly Target[] = [
   ratioTarget('multi-scale', 'bare-v8-workers', 0.95, 'pd-multi'),
   ratioTarget('wire', 'bare-tcp', 0.7, 'pd-tcp'),
   ratioTarget('remote', 'beam', 4, 'pd-remote'),
-  {
-    workload: 'remote-rtt',
-    impl: 'pd-remote',
-    text: 'remote-rtt: pd-remote mean round trip ≤ beam\'s',
-    check: (pd, get) => {
-      const b = get('beam');
-      if (!b) return null;
-      return { measured: `${fmtUs(meanRttUs(pd))} vs ${fmtUs(meanRttUs(b))}`, met: meanRttUs(pd) <= meanRttUs(b) };
-    },
-  },
-  {
-    workload: 'remote-rtt',
-    impl: 'pd-remote-spin',
-    text: 'remote-rtt: pd-remote-spin (poll spin on) mean round trip ≤ beam\'s',
-    check: (pd, get) => {
-      const b = get('beam');
-      if (!b) return null;
-      return { measured: `${fmtUs(meanRttUs(pd))} vs ${fmtUs(meanRttUs(b))}`, met: meanRttUs(pd) <= meanRttUs(b) };
-    },
-  },
+  rttAgainstBeam('pd-remote', 'pd-remote'),
+  rttAgainstBeam('pd-remote-spin', 'pd-remote-spin (poll spin on)'),
   // The same goals against BEAM's figures from another run (the anchor), for runs without `erl`.
   rateTarget('remote', 4 * BEAM_DIST_ANCHOR.oneWayPerSec, 'msgs/s', 'pd-remote', ' (4× the BEAM anchor, not this run)'),
   {

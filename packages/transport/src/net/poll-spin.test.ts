@@ -125,19 +125,18 @@ describe('the poll spin over loopback TCP', () => {
     a.node.connect('b', { host: '127.0.0.1', port: b.port });
     await waitFor(() => a.node.peer('b')?.connected === true && b.node.peer('a')?.connected === true, 10_000, 'both ends up');
     const codec = new Codec();
-    for (let i = 0; i < 20; i++) {
-      const out = a.node.channel('b').out;
-      out.stage(initTo(1), { n: i }, false);
+    /** `from` sends `body` to `to`, and `to` reads it back: one frame, one way. */
+    const oneWay = async (from: NetNode, to: NetNode, body: unknown, what: string): Promise<unknown[]> => {
+      const out = from.channel(to.nodeId).out;
+      out.stage(initTo(1), body, false);
       out.publish();
       const got: unknown[] = [];
-      await waitFor(() => (b.node.channel('a').in.read(10, (s, o, l) => got.push(decodeFrame(codec, s, o, l).body)), got.length === 1), 10_000, `request ${i}`);
-      expect(got).toEqual([{ n: i }]);
-      const back = b.node.channel('a').out;
-      back.stage(initTo(1), { r: i }, false);
-      back.publish();
-      const reply: unknown[] = [];
-      await waitFor(() => (a.node.channel('b').in.read(10, (s, o, l) => reply.push(decodeFrame(codec, s, o, l).body)), reply.length === 1), 10_000, `reply ${i}`);
-      expect(reply).toEqual([{ r: i }]);
+      await waitFor(() => (to.channel(from.nodeId).in.read(10, (s, o, l) => got.push(decodeFrame(codec, s, o, l).body)), got.length === 1), 10_000, what);
+      return got;
+    };
+    for (let i = 0; i < 20; i++) {
+      expect(await oneWay(a.node, b.node, { n: i }, `request ${i}`)).toEqual([{ n: i }]);
+      expect(await oneWay(b.node, a.node, { r: i }, `reply ${i}`)).toEqual([{ r: i }]);
     }
     expect(a.node.spin).not.toBeNull();
     expect(a.node.spin!.spins).toBeGreaterThan(0);
