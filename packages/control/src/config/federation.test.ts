@@ -38,6 +38,14 @@ describe('config: federation', () => {
     ]);
   });
 
+  it('takes the network poll spin (pollSpinUs, µs) and hands it to the library as limits.pollSpinUs; off when absent', () => {
+    const section = validateConfig(withFederation({ nodeId: 'a', pollSpinUs: 200 })).federation!;
+    expect(section.pollSpinUs).toBe(200);
+    expect(federationOptions(section).limits).toEqual({ pollSpinUs: 200 });
+    expect(federationOptions(validateConfig(withFederation({ nodeId: 'a' })).federation!).limits).toBeUndefined();
+    for (const bad of [-1, 10_001, '200']) expect(issues(withFederation({ nodeId: 'a', pollSpinUs: bad }))[0]!.path).toBe('federation.pollSpinUs');
+  });
+
   it('takes a membership choice: static (the peers list) or swim with seeds and timing overrides', () => {
     expect(validateConfig(withFederation({ nodeId: 'a', membership: { kind: 'static' } })).federation!.membership).toEqual({ kind: 'static' });
     const swim = { kind: 'swim', gossip: { port: 7946 }, seeds: [{ host: '10.0.0.2', port: 7946 }], advertiseHost: '10.0.0.1', timing: { probeIntervalMs: 500, probeTimeoutMs: 250 } };

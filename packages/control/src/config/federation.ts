@@ -36,6 +36,8 @@ export interface FederationSection {
   /** What remote nodes may do here. */
   readonly policy?: { readonly send?: PrefixPolicySpec; readonly spawn?: PrefixPolicySpec };
   readonly requestTimeoutMs?: number;
+  /** The network's poll spin after each write, µs (`limits.pollSpinUs` of @pd/transport; absent or 0: off). */
+  readonly pollSpinUs?: number;
   /** Who is in the cluster: the `peers` list (`static`, the default) or SWIM with seeds. */
   readonly membership?: MembershipSpec;
   /** Where SWIM finds its seeds beyond `membership.seeds`: static, DNS (A/AAAA/SRV) or etcd (swim only). */
@@ -199,6 +201,10 @@ export const FEDERATION_DEFINITIONS = {
         },
       },
       requestTimeoutMs: { type: 'number', exclusiveMinimum: 0, maximum: 86_400_000, description: 'How long a remote spawn, whereis or sendWait waits for the other node, ms (default 5000).' },
+      pollSpinUs: {
+        type: 'number', minimum: 0, maximum: 10_000,
+        description: 'After each write, keep the event loop polling without blocking for up to this many µs (adaptive), so an answer that comes back within it is read without a sleep and a wake-up: lower round trips for CPU while it spins (docs/wire-protocol.md#after-the-handshake). Default 0: off.',
+      },
       membership: { $ref: '#/definitions/federationMembership' },
       discovery: { $ref: '#/definitions/federationDiscovery' },
     },
@@ -391,6 +397,7 @@ export function federationOptions(section: FederationSection): FederationOptions
     }),
     ...(section.policy === undefined ? {} : { policy: section.policy }),
     ...(section.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: section.requestTimeoutMs }),
+    ...(section.pollSpinUs === undefined ? {} : { limits: { pollSpinUs: section.pollSpinUs } }),
     ...(section.membership === undefined ? {} : { membership: membershipOptions(section.membership) }),
     ...(section.discovery === undefined ? {} : {
       discovery: section.discovery.kind === 'etcd' ? { ...withoutSecurity(section.discovery), ...etcdSecurity(section.discovery) } : section.discovery,
