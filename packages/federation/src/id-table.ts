@@ -105,13 +105,6 @@ export class IdTable<V> {
     return out;
   }
 
-  clear(): void {
-    this.keys = new Float64Array(MIN_CAPACITY).fill(EMPTY);
-    this.values = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
-    this.mask = MIN_CAPACITY - 1;
-    this.size = 0;
-  }
-
   // --- internal ---
 
   private slotOf(id: number): number {
