@@ -4,6 +4,7 @@
 // The worker threads load the built files: build @pd/bench first. Correctness only, never speed.
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, runsOfProc } from '../src/args.js';
+import { impl as bare } from '../src/impls/bare.js';
 import { closeWorkers, impl as bareWorkers } from '../src/impls/bare-workers.js';
 import { batchImpl, impl as postMessage } from '../src/impls/postmessage.js';
 import { jsonReport, summarize, targetsTable, toJson, workloadTable, type Outcome } from '../src/report.js';
@@ -35,6 +36,10 @@ describe('bare-v8-workers', () => {
       expect(r.seconds).toBeGreaterThan(0);
     });
   }
+  it('bare-v8\'s multi-scale row plays the same work on one of those threads, whatever the core count', async () => {
+    const r = await bare.workloads['multi-scale']!({ cores: 4, pairs: 8, rounds: 4_000 });
+    expect(r.ops).toBe(4_000);
+  });
   it('keeps its threads between runs of a core count', async () => {
     const r = await bareWorkers.workloads['multi-scale']!({ cores: 2, pairs: 3, rounds: 301 });
     expect(r.ops).toBe(300);
@@ -59,6 +64,7 @@ describe('options', () => {
     expect(withCores(ring, ring.full, 4)).toEqual(ring.full);
     expect(specOf('cross-core').impls).toContain('postMessage-batch');
     expect(ms.impls).toContain('bare-v8-workers');
+    expect(ms.impls).toContain('bare-v8');
   });
 });
 
@@ -86,6 +92,17 @@ describe('records', () => {
   });
   it('name the core count in the table and the targets', () => {
     expect(workloadTable(specOf('multi-scale'), outcomes)).toContain('### multi-scale, cores=2');
-    expect(targetsTable(outcomes)).toMatch(/multi-scale: pd-multi ≥ 0.95× bare-v8-workers \(cores=2\) \| +0.50× \| +NO/);
+    // Without the one-core rows there is no scaling to compare.
+    expect(targetsTable(outcomes)).toMatch(/multi-scale: pd-multi's scaling \(× pd\) ≥ 0.95× bare-v8-workers' \(× bare-v8\) \(cores=2\) \| +- \| +n\/a/);
+  });
+  it('compare pd-multi\'s scaling with the bare workers\' (rate at K over rate at one), not the rates', () => {
+    const one = (impl: 'pd' | 'bare-v8', ops: number): Outcome => ({ workload: 'multi-scale', impl, variant: 'cores=2', params: { cores: 2 }, runs: [{ ops, seconds: 1 }] });
+    // pd-multi 100/s over pd 80/s: 1.25×; the workers 200/s over bare-v8 125/s: 1.60×; 1.25 < 0.95 × 1.60.
+    expect(targetsTable([...outcomes, one('pd', 80), one('bare-v8', 125)])).toMatch(/pd-multi's scaling .*\(cores=2\) \| +1.25× vs 1.60× \| +NO/);
+    // pd-multi 100/s over pd 60/s: 1.67× against the same 1.60×: met, at half the workers' rate.
+    expect(targetsTable([...outcomes, one('pd', 60), one('bare-v8', 125)])).toMatch(/pd-multi's scaling .*\(cores=2\) \| +1.67× vs 1.60× \| +yes/);
+    // 0.8·K× one core: K read from the run's core count.
+    expect(targetsTable([...outcomes, one('pd', 60)])).toMatch(/pd-multi ≥ 0.8·K× pd at K cores \(cores=2\) +\| +1.67× \(K = 2: 1.60×\) \| +yes/);
+    expect(targetsTable([...outcomes, one('pd', 80)])).toMatch(/pd-multi ≥ 0.8·K× pd at K cores \(cores=2\) +\| +1.25× \(K = 2: 1.60×\) \| +NO/);
   });
 });

@@ -1,9 +1,10 @@
 // Every in-process implementation runs every workload it claims, at toy sizes, and counts
 // what it should. Correctness only: the suite reports speed, tests never assert it.
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { prepareBeam, runBeam } from '../src/beam.js';
 import { impl as bare } from '../src/impls/bare.js';
+import { closeWorkers } from '../src/impls/bare-workers.js';
 import { impl as comedy } from '../src/impls/comedy.js';
 import { checkHotswap, impl as pd } from '../src/impls/pd.js';
 import { impl as pdOtelApi } from '../src/impls/pd-otel-api.js';
@@ -20,12 +21,15 @@ const TOY: Record<string, Params> = {
   hotswap: { swaps: 500, msgsPerSwap: 3, batch: 7 },
   timers: { timers: 1_000 },
 };
-// Workloads only the pd implementations run (not BEAM): multi-scale's one-core row.
+// Workloads BEAM does not run: multi-scale's one-core rows (pd's, and bare-v8's on one of
+// the bare workers' threads, which the built files provide), and pd's own.
 const PD_ONLY_TOY: Record<string, Params> = {
   'multi-scale': { cores: 1, pairs: 8, rounds: 4_000 },
   'telemetry-overhead': { actors: 50, hops: 1_000, asks: 400, askers: 4 },
   'plugin-msg': { messages: 2_000, chunk: 100 },
 };
+
+afterAll(() => closeWorkers());
 
 for (const impl of [bare, pd, xstate, comedy, pdOtelApi, pdOtelMetrics] as Impl[]) {
   describe(impl.name, () => {

@@ -43,8 +43,9 @@ export async function closeWorkers(): Promise<void> {
   for (const p of all) await Promise.all((await p).map((w) => w.terminate()));
 }
 
-async function multiScale(p: Params): Promise<RunResult> {
-  const cores = Math.max(1, p.cores ?? 2), pairs = p.pairs!, rounds = p.rounds!;
+/** multi-scale on `cores` of the kept threads (bare-v8's row is this on one). */
+export async function threadsScale(cores: number, p: Params): Promise<RunResult> {
+  const pairs = p.pairs!, rounds = p.rounds!;
   const per = Math.max(1, Math.floor(rounds / pairs));
   const ws = await pool(cores);
   const share = ws.map((_, k) => Math.floor(pairs / cores) + (k < pairs % cores ? 1 : 0));
@@ -70,5 +71,5 @@ async function multiScale(p: Params): Promise<RunResult> {
 export const impl: Impl = {
   name: 'bare-v8-workers',
   available: async () => null,
-  workloads: { 'multi-scale': multiScale },
+  workloads: { 'multi-scale': (p) => threadsScale(Math.max(1, p.cores ?? 2), p) },
 };

@@ -7,6 +7,7 @@
  */
 import { Latencies, gcMemoryUsed, nowSec } from '../stats.js';
 import type { Impl, Params, RunResult } from '../types.js';
+import { threadsScale } from './bare-workers.js';
 
 interface Receiver<M> {
   receive(message: M, self: BareActor<M>): void;
@@ -298,5 +299,6 @@ async function timers(p: Params): Promise<RunResult> {
 export const impl: Impl = {
   name: 'bare-v8',
   available: async () => null,
-  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers },
+  // multi-scale: the one-thread baseline of the bare workers' scaling (./bare-workers.ts, one thread).
+  workloads: { ring, spawn, pingpong, ask, fanin, hotswap, timers, 'multi-scale': (p) => threadsScale(1, p) },
 };
