@@ -103,21 +103,24 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
+/** A ring member (the workloads' classes are defined once, as pd's: see its RingNode). */
+class RingNode implements Receiver<number> {
+  next!: BareActor<number>;
+  constructor(private readonly sys: BareSystem, private readonly done: () => void) {}
+  receive(k: number): void {
+    if (k === 0) this.done();
+    else this.sys.send(this.next, k - 1);
+  }
+}
+
 async function ring(p: Params): Promise<RunResult> {
   const n = p.actors!, hops = p.hops!;
   const sys = new BareSystem();
   const done = deferred();
-  class Node implements Receiver<number> {
-    next!: BareActor<number>;
-    receive(k: number): void {
-      if (k === 0) done.resolve();
-      else sys.send(this.next, k - 1);
-    }
-  }
-  const nodes: Node[] = [];
+  const nodes: RingNode[] = [];
   const actors: BareActor<number>[] = [];
   for (let i = 0; i < n; i++) {
-    const b = new Node();
+    const b = new RingNode(sys, done.resolve);
     nodes.push(b);
     actors.push(sys.spawn(b));
   }
@@ -184,6 +187,17 @@ async function ask(p: Params): Promise<RunResult> {
   return { ops: per * askers, seconds: nowSec() - t0, ...lat.summary() };
 }
 
+/** A fan-in sender (defined once: see RingNode). */
+class Sender implements Receiver<number> {
+  constructor(private readonly sys: BareSystem, private readonly sink: BareActor<number>, private left: number, private readonly chunk: number) {}
+  receive(_m: number, self: BareActor<number>): void {
+    const k = Math.min(this.chunk, this.left);
+    for (let i = 0; i < k; i++) this.sys.send(this.sink, i);
+    this.left -= k;
+    if (this.left > 0) this.sys.send(self, 0);
+  }
+}
+
 async function fanin(p: Params): Promise<RunResult> {
   const senders = p.senders!, per = p.perSender!, chunk = p.chunk!;
   const total = senders * per;
@@ -195,17 +209,8 @@ async function fanin(p: Params): Promise<RunResult> {
       if (++got === total) done.resolve();
     },
   });
-  class Sender implements Receiver<number> {
-    left = per;
-    receive(_m: number, self: BareActor<number>): void {
-      const k = Math.min(chunk, this.left);
-      for (let i = 0; i < k; i++) sys.send(sink, i);
-      this.left -= k;
-      if (this.left > 0) sys.send(self, 0);
-    }
-  }
   const ss: BareActor<number>[] = [];
-  for (let i = 0; i < senders; i++) ss.push(sys.spawn(new Sender()));
+  for (let i = 0; i < senders; i++) ss.push(sys.spawn(new Sender(sys, sink, per, chunk)));
   const t0 = nowSec();
   for (const s of ss) sys.send(s, 0);
   await done.promise;

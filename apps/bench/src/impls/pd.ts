@@ -32,31 +32,39 @@ async function withEngine<T>(body: (engine: Engine) => Promise<T>): Promise<T> {
 
 const ring = (p: Params): Promise<RunResult> => withEngine((engine) => ringIn(engine, p));
 
+/**
+ * The workloads' actor classes are defined once, as a program defines its classes: a class
+ * per run would give each run's instances a new shape, and the handlers' own property loads
+ * (`this.next`) would turn megamorphic after a few runs — a cost of the bench's code, not of
+ * the runtime (bare-v8 defines its classes once too).
+ */
+class RingNode extends Actor<number> {
+  next!: Addr<number>;
+  constructor(private readonly done: () => void) {
+    super();
+  }
+  receive(k: number, ctx: Context<number>): void {
+    if (k === 0) this.done();
+    else ctx.send(this.next, k - 1);
+  }
+}
+
 /** The ring workload on a given engine (telemetry-overhead runs it on instrumented ones). */
 export async function ringIn(engine: Engine, p: Params): Promise<RunResult> {
-  {
-    const n = p.actors!, hops = p.hops!;
-    const done = deferred();
-    class RingNode extends Actor<number> {
-      next!: Addr<number>;
-      receive(k: number, ctx: Context<number>): void {
-        if (k === 0) done.resolve();
-        else ctx.send(this.next, k - 1);
-      }
-    }
-    const nodes: RingNode[] = [];
-    const addrs: Addr<number>[] = [];
-    for (let i = 0; i < n; i++) {
-      const b = new RingNode();
-      nodes.push(b);
-      addrs.push(engine.spawn(b));
-    }
-    for (let i = 0; i < n; i++) nodes[i]!.next = addrs[(i + 1) % n]!;
-    const t0 = nowSec();
-    engine.send(addrs[0]!, hops);
-    await done.promise;
-    return { ops: hops, seconds: nowSec() - t0 };
+  const n = p.actors!, hops = p.hops!;
+  const done = deferred();
+  const nodes: RingNode[] = [];
+  const addrs: Addr<number>[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = new RingNode(done.resolve);
+    nodes.push(b);
+    addrs.push(engine.spawn(b));
   }
+  for (let i = 0; i < n; i++) nodes[i]!.next = addrs[(i + 1) % n]!;
+  const t0 = nowSec();
+  engine.send(addrs[0]!, hops);
+  await done.promise;
+  return { ops: hops, seconds: nowSec() - t0 };
 }
 
 class Idle extends Actor<unknown> {
@@ -78,24 +86,29 @@ const spawn = (p: Params): Promise<RunResult> =>
     return { ops: n, seconds, bytesPerActor: (h1 - h0) / n };
   });
 
+/** Ping-pong's two actors (defined once: see RingNode). */
+class Ping extends Actor<number> {
+  peer!: Addr<number>;
+  constructor(private readonly done: () => void) {
+    super();
+  }
+  receive(k: number, ctx: Context<number>): void {
+    if (k === 0) this.done();
+    else ctx.send(this.peer, k - 1);
+  }
+}
+class Pong extends Actor<number> {
+  peer!: Addr<number>;
+  receive(k: number, ctx: Context<number>): void {
+    ctx.send(this.peer, k);
+  }
+}
+
 const pingpong = (p: Params): Promise<RunResult> =>
   withEngine(async (engine) => {
     const rounds = p.rounds!;
     const done = deferred();
-    class Ping extends Actor<number> {
-      peer!: Addr<number>;
-      receive(k: number, ctx: Context<number>): void {
-        if (k === 0) done.resolve();
-        else ctx.send(this.peer, k - 1);
-      }
-    }
-    class Pong extends Actor<number> {
-      peer!: Addr<number>;
-      receive(k: number, ctx: Context<number>): void {
-        ctx.send(this.peer, k);
-      }
-    }
-    const ping = new Ping(), pong = new Pong();
+    const ping = new Ping(done.resolve), pong = new Pong();
     const pingA = engine.spawn(ping), pongA = engine.spawn(pong);
     ping.peer = pongA;
     pong.peer = pingA;
@@ -128,6 +141,19 @@ export async function askIn(engine: Engine, p: Params): Promise<RunResult> {
   }
 }
 
+/** Sends its share to the sink, `chunk` per turn (it re-queues itself to go on; defined once: see RingNode). */
+class Sender extends Actor<number> {
+  constructor(private readonly sink: Addr<number>, private left: number, private readonly chunk: number) {
+    super();
+  }
+  receive(_m: number, ctx: Context<number>): void {
+    const k = Math.min(this.chunk, this.left);
+    for (let i = 0; i < k; i++) ctx.send(this.sink, i);
+    this.left -= k;
+    if (this.left > 0) ctx.send(ctx.self, 0);
+  }
+}
+
 const fanin = (p: Params): Promise<RunResult> =>
   withEngine(async (engine) => {
     const senders = p.senders!, per = p.perSender!, chunk = p.chunk!;
@@ -139,17 +165,8 @@ const fanin = (p: Params): Promise<RunResult> =>
         if (++got === total) done.resolve();
       },
     });
-    class Sender extends Actor<number> {
-      left = per;
-      receive(_m: number, ctx: Context<number>): void {
-        const k = Math.min(chunk, this.left);
-        for (let i = 0; i < k; i++) ctx.send(sink, i);
-        this.left -= k;
-        if (this.left > 0) ctx.send(ctx.self, 0);
-      }
-    }
     const ss: Addr<number>[] = [];
-    for (let i = 0; i < senders; i++) ss.push(engine.spawn(Sender));
+    for (let i = 0; i < senders; i++) ss.push(engine.spawn(new Sender(sink, per, chunk)));
     const t0 = nowSec();
     for (const s of ss) engine.send(s, 0);
     await done.promise;
