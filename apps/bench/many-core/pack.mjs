@@ -7,9 +7,9 @@
 // `.many-core/` at the repository root (git-ignored: carry it to the machine by name).
 /* global console, process */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +51,15 @@ try {
   writeFileSync(join(out, 'VERSION'), `node ${process.version}\ncommit ${spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim()}\n`);
 } finally {
   rmSync(stage, { recursive: true, force: true });
+  // pnpm deploy leaves an empty node_modules/.bin at the target's path under the workspace
+  // (here <root>/tmp/pd-many-core-…): take it away, and the folder when nothing else is in it.
+  const leftover = join(root, relative('/', stage));
+  rmSync(leftover, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(leftover));
+  } catch {
+    // not empty, or not there: someone else's
+  }
 }
 const mib = (f) => (statSync(join(out, f)).size / 2 ** 20).toFixed(1);
 console.log(`pack: ${out}: bench.tar.xz ${mib('bench.tar.xz')} MiB, node.xz ${mib('node.xz')} MiB, run.sh`);
