@@ -7,7 +7,7 @@
 // `.many-core/` at the repository root (git-ignored: carry it to the machine by name).
 /* global console, process */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
 const out = resolve(process.argv[2] ?? join(root, '.many-core'));
-const PNPM_VERSION = '10.34.9';
+/** The workspace's pnpm (`packageManager` in the root package.json), as tools/run.mjs uses it. */
+const PNPM = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], ...opts });
@@ -36,7 +37,7 @@ if (spawnSync('xz', ['--version']).status !== 0) {
 }
 
 const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
-const [pnpm, pnpmArgs] = probe.status === 0 && probe.stdout.trim().startsWith('10.') ? ['pnpm', []] : ['npx', ['-y', `pnpm@${PNPM_VERSION}`]];
+const [pnpm, pnpmArgs] = probe.status === 0 && probe.stdout.trim().startsWith('10.') ? ['pnpm', []] : ['npx', ['-y', PNPM]];
 
 const stage = mkdtempSync(join(tmpdir(), 'pd-many-core-'));
 try {

@@ -21,8 +21,10 @@ if [ -n "${PD_CORES:-}" ]; then
   cores=$PD_CORES
 else
   cores=1
-  for k in 2 4 8; do [ "$k" -le "$n" ] && cores="$cores,$k"; done
-  [ $((n - 2)) -gt 8 ] && cores="$cores,$((n - 2))"
+  for k in 2 4 8; do
+    if [ "$k" -le "$n" ]; then cores="$cores,$k"; fi
+  done
+  if [ $((n - 2)) -gt 8 ]; then cores="$cores,$((n - 2))"; fi
 fi
 { echo "machine: $n cores; $(cat "$here/VERSION" 2>/dev/null | tr '\n' ' ')"; echo "multi-scale core counts: $cores"; } | tee "$out/many-core.txt"
 # The runner stops each child at --timeout (seconds); the outer timeout bounds the whole run.
