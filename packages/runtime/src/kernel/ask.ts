@@ -24,6 +24,15 @@ const EXECUTOR = (resolve: (value: unknown) => void, reject: (error: unknown) =>
   takenReject = reject;
 };
 
+/**
+ * What a pending ask that is settled elsewhere holds instead of a promise of its own: a
+ * request that came from another core or node is answered by sending the reply back (its
+ * subclass overrides {@link PendingAsk.answer} and {@link PendingAsk.fail}), and the asker's
+ * promise lives over there. One shared promise that never settles, not one per request.
+ */
+const ELSEWHERE: Promise<unknown> = new Promise<unknown>(() => undefined);
+const SETTLED_ELSEWHERE = (): void => undefined;
+
 export class PendingAsk implements TimerSlot {
   settled = false;
   readonly resolve: (value: unknown) => void;
@@ -42,10 +51,20 @@ export class PendingAsk implements TimerSlot {
   target: unknown = null;
   cell: unknown = null;
 
-  constructor(readonly id: number, private readonly onSettled: (ask: PendingAsk) => void) {
-    this.promise = new Promise(EXECUTOR);
-    this.resolve = takenResolve;
-    this.reject = takenReject;
+  /**
+   * `promised` false: the ask has no promise of its own (a subclass that settles it elsewhere,
+   * overriding `answer` and `fail`): it saves a promise and its two functions per request.
+   */
+  constructor(readonly id: number, private readonly onSettled: (ask: PendingAsk) => void, promised = true) {
+    if (promised) {
+      this.promise = new Promise(EXECUTOR);
+      this.resolve = takenResolve;
+      this.reject = takenReject;
+    } else {
+      this.promise = ELSEWHERE;
+      this.resolve = SETTLED_ELSEWHERE;
+      this.reject = SETTLED_ELSEWHERE;
+    }
   }
 
   /** Have `timeouts` told when `timeoutMs` passes without a settlement (the caller schedules the slot). */

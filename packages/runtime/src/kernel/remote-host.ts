@@ -396,7 +396,7 @@ const NO_SETTLE = (): void => undefined;
  */
 class RelayedAsk extends PendingAsk {
   constructor(private readonly handle: RemoteAskHandle) {
-    super(handle.id, NO_SETTLE);
+    super(handle.id, NO_SETTLE, false);
   }
 
   override answer(value: unknown): boolean {

@@ -12,7 +12,7 @@ const NO_SETTLE = (): void => undefined;
 
 export class ForwardedAsk extends PendingAsk {
   constructor(private readonly router: CorePort, private readonly core: number, correlationId: number) {
-    super(correlationId, NO_SETTLE);
+    super(correlationId, NO_SETTLE, false);
   }
 
   override answer(value: unknown): boolean {
