@@ -31,7 +31,10 @@ const EXECUTOR = (resolve: (value: unknown) => void, reject: (error: unknown) =>
  * promise lives over there. One shared promise that never settles, not one per request.
  */
 const ELSEWHERE: Promise<unknown> = new Promise<unknown>(() => undefined);
-const SETTLED_ELSEWHERE = (): void => undefined;
+/** Reached only by a subclass that has no promise yet kept the base `answer` or `fail`: a defect, never a lost reply. */
+const SETTLED_ELSEWHERE = (): void => {
+  throw new Error('pending ask: an ask with no promise of its own must override answer and fail');
+};
 
 export class PendingAsk implements TimerSlot {
   settled = false;

@@ -4,6 +4,7 @@
 import { AskError } from '@pd/actor';
 import { Codec } from '@pd/transport';
 import { describe, expect, it } from 'vitest';
+import { PendingAsk } from '../../src/kernel/ask.js';
 import { ForwardedAsk } from '../../src/multi/forwarded-ask.js';
 import type { CorePort } from '../../src/multi/port.js';
 import { reviveError } from '../../src/multi/portable.js';
@@ -48,5 +49,15 @@ describe('ForwardedAsk', () => {
     b.fail(new Error('no'));
     const outcome = await Promise.race([a.promise.then(() => 'settled', () => 'settled'), new Promise((r) => setTimeout(() => r('pending'), 20))]);
     expect(outcome).toBe('pending');
+  });
+
+  it('an ask without a promise that kept the base answer is a defect that says so, not a lost reply', () => {
+    class Careless extends PendingAsk {
+      constructor() {
+        super(1, () => undefined, false);
+      }
+    }
+    expect(() => new Careless().answer('lost?')).toThrow(/must override answer and fail/);
+    expect(() => new Careless().fail(new Error('lost?'))).toThrow(/must override answer and fail/);
   });
 });
