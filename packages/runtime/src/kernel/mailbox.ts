@@ -199,15 +199,12 @@ export class Mailbox {
   takeMatching(match: (m: unknown) => boolean): { found: boolean; message: unknown; meta: MessageMeta | null } {
     for (const lane of [this.high, this.normal, this.low]) {
       if (lane === null) continue;
-      for (let i = 0, n = lane.length; i < n; i++) {
-        const message = messageOf(lane.at(i));
-        if (match(message)) {
-          const slot = lane.removeAt(i);
-          this.open(slot);
-          this.size--;
-          if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
-          return { found: true, message, meta: this.lastMeta };
-        }
+      const i = lane.findIndex((slot) => match(messageOf(slot)));
+      if (i >= 0) {
+        const message = this.open(lane.removeAt(i));
+        this.size--;
+        if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
+        return { found: true, message, meta: this.lastMeta };
       }
     }
     return NOT_FOUND;

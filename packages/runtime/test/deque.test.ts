@@ -1,0 +1,117 @@
+// The chunked FIFO under mailbox lanes and the run queue (kernel/deque.ts) against an array
+// model: any sequence of push, shift, at, findIndex and removeAt gives what an array gives,
+// across chunk boundaries, after emptying, and past the largest chunk size.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Deque, MAX_CHUNK } from '../src/kernel/deque.js';
+
+type Op =
+  | { op: 'push'; n: number }
+  | { op: 'shift'; n: number }
+  | { op: 'at'; i: number }
+  | { op: 'find'; i: number }
+  | { op: 'removeAt'; i: number };
+
+const ops = fc.array(
+  fc.oneof(
+    fc.record({ op: fc.constant('push' as const), n: fc.integer({ min: 1, max: 40 }) }),
+    fc.record({ op: fc.constant('shift' as const), n: fc.integer({ min: 1, max: 40 }) }),
+    fc.record({ op: fc.constant('at' as const), i: fc.nat() }),
+    fc.record({ op: fc.constant('find' as const), i: fc.nat() }),
+    fc.record({ op: fc.constant('removeAt' as const), i: fc.nat() }),
+  ),
+  { maxLength: 120 },
+);
+
+function check(initial: number, sequence: Op[]): void {
+  const d = new Deque<number>(initial);
+  const model: number[] = [];
+  let next = 0;
+  for (const step of sequence) {
+    switch (step.op) {
+      case 'push':
+        for (let k = 0; k < step.n; k++) {
+          d.push(next);
+          model.push(next++);
+        }
+        break;
+      case 'shift':
+        for (let k = 0; k < step.n; k++) expect(d.shift()).toBe(model.shift());
+        break;
+      case 'at':
+        if (model.length > 0) expect(d.at(step.i % model.length)).toBe(model[step.i % model.length]);
+        break;
+      case 'find': {
+        const target = model.length === 0 ? -1 : model[step.i % model.length]!;
+        expect(d.findIndex((v) => v === target)).toBe(model.indexOf(target));
+        break;
+      }
+      case 'removeAt':
+        if (model.length > 0) {
+          const i = step.i % model.length;
+          expect(d.removeAt(i)).toBe(model.splice(i, 1)[0]);
+        }
+        break;
+    }
+    expect(d.length).toBe(model.length);
+  }
+  const rest: (number | undefined)[] = [];
+  for (let v = d.shift(); v !== undefined; v = d.shift()) rest.push(v);
+  expect(rest).toEqual(model);
+  expect(d.shift()).toBeUndefined();
+}
+
+describe('Deque', () => {
+  it('behaves as an array under any mix of operations (small first chunks, many boundaries)', () => {
+    fc.assert(fc.property(fc.constantFrom(2, 4, 8), ops, check), { numRuns: 300, seed: 19 });
+  });
+
+  it('keeps order through chunks of the largest size, a spare chunk reused, and emptying in between', () => {
+    const d = new Deque<number>(4);
+    let pushed = 0;
+    let taken = 0;
+    for (let round = 0; round < 3; round++) {
+      // A burst several chunks deep, drained halfway, then refilled past the reused spare.
+      for (let k = 0; k < 3 * MAX_CHUNK + 17; k++) d.push(pushed++);
+      for (let k = 0; k < 2 * MAX_CHUNK; k++) expect(d.shift()).toBe(taken++);
+      for (let k = 0; k < 2 * MAX_CHUNK + 5; k++) d.push(pushed++);
+      expect(d.at(0)).toBe(taken);
+      expect(d.at(d.length - 1)).toBe(pushed - 1);
+      expect(d.findIndex((v) => v === pushed - 1)).toBe(d.length - 1);
+      while (d.length > 0) expect(d.shift()).toBe(taken++);
+    }
+    expect(taken).toBe(pushed);
+  });
+
+  it('removes from deep inside a long queue, across chunk boundaries, keeping the rest in order', () => {
+    const d = new Deque<number>(2);
+    const model: number[] = [];
+    for (let k = 0; k < 3 * MAX_CHUNK; k++) {
+      d.push(k);
+      model.push(k);
+    }
+    // -1: the last value, whatever the length is by then.
+    for (const at of [0, 1, MAX_CHUNK - 3, MAX_CHUNK, 2 * MAX_CHUNK + 1, -1, -1]) {
+      const i = at < 0 ? model.length - 1 : at;
+      expect(d.removeAt(i)).toBe(model.splice(i, 1)[0]);
+    }
+    for (let k = 1; k <= 10; k++) {
+      d.push(-k);
+      model.push(-k);
+    }
+    const rest: number[] = [];
+    for (let v = d.shift(); v !== undefined; v = d.shift()) rest.push(v);
+    expect(rest).toEqual(model);
+  });
+
+  it('empties correctly after a removeAt that freed the first place of a chunk', () => {
+    const d = new Deque<number>(2);
+    for (const v of [0, 1, 2]) d.push(v); // 0 and 1 fill the first chunk, 2 opens the second
+    expect(d.removeAt(2)).toBe(2); // the second chunk holds nothing now
+    expect([d.shift(), d.shift(), d.shift()]).toEqual([0, 1, undefined]);
+    d.push(7);
+    d.push(8);
+    expect([d.at(0), d.at(1), d.length]).toEqual([7, 8, 2]);
+    expect([d.shift(), d.shift(), d.shift()]).toEqual([7, 8, undefined]);
+  });
+});
