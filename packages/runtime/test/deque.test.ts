@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Deque, MAX_CHUNK } from '../src/kernel/deque.js';
+import { Mailbox } from '../src/kernel/mailbox.js';
 
 type Op =
   | { op: 'push'; n: number }
@@ -113,5 +114,91 @@ describe('Deque', () => {
     d.push(8);
     expect([d.at(0), d.at(1), d.length]).toEqual([7, 8, 2]);
     expect([d.shift(), d.shift(), d.shift()]).toEqual([7, 8, undefined]);
+  });
+
+  it('lets go of the chunks behind a tail that removeAt moved back (a mailbox drained by selective receive)', () => {
+    const d = new Deque<number>(4);
+    for (let k = 0; k < 5 * MAX_CHUNK; k++) d.push(k);
+    while (d.length > 0) d.removeAt(d.length - 1);
+    const inside = d as unknown as { head: unknown[]; tail: unknown[] };
+    expect(inside.head).toBe(inside.tail);
+    expect(inside.tail[inside.tail.length - 1]).toBeUndefined(); // no chain kept through the link slot
+    for (let k = 0; k < 3; k++) d.push(k);
+    expect([d.shift(), d.shift(), d.shift(), d.shift()]).toEqual([0, 1, 2, undefined]);
+  });
+});
+
+// A selective receive's predicate is user code: it may take from the mailbox it is matching
+// (a nested receive, a send to itself that evicts the oldest). The scan must neither crash
+// nor lose, duplicate or misplace a message.
+describe('Mailbox.takeMatching with a predicate that changes the mailbox', () => {
+  function box(n: number): Mailbox {
+    const b = new Mailbox();
+    for (let i = 0; i < n; i++) b.push(`m${i}`, null, undefined);
+    return b;
+  }
+  function rest(b: Mailbox): unknown[] {
+    const out: unknown[] = [];
+    while (b.size > 0) out.push(b.take());
+    return out;
+  }
+
+  it('takes several while the scan runs and still returns the one it matched', () => {
+    const b = box(8);
+    const taken: unknown[] = [];
+    const r = b.takeMatching((m) => {
+      if (m === 'm0') for (let j = 0; j < 5; j++) taken.push(b.take());
+      return m === 'm7';
+    });
+    expect(r.found && r.message).toBe('m7');
+    expect(taken).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(rest(b)).toEqual(['m5', 'm6']);
+  });
+
+  it('after a take, goes on from the same index: a message it moved past stays queued, none is removed by mistake', () => {
+    // m0's call takes m0, so m1 moves to index 0 and the scan (now at index 1) passes it, as
+    // the scan did before mailboxes were chunked; what it removes is only ever what matched.
+    const b = box(3);
+    const r = b.takeMatching((m) => {
+      if (m === 'm0') b.take();
+      return m === 'm1' || m === 'm2';
+    });
+    expect(r.found && r.message).toBe('m2');
+    expect(rest(b)).toEqual(['m1']);
+  });
+
+  it('loses nothing when it takes and later messages arrive', () => {
+    const b = box(6);
+    const r = b.takeMatching((m) => {
+      if (m === 'm0') b.take();
+      return m === 'm5';
+    });
+    expect(r.found && r.message).toBe('m5');
+    b.push('new', null, undefined);
+    expect(rest(b)).toEqual(['m1', 'm2', 'm3', 'm4', 'new']);
+  });
+
+  it('finds nothing when the predicate took the very message it matched', () => {
+    const b = box(3);
+    const r = b.takeMatching((m) => {
+      if (m === 'm1') b.take(); // takes m0; m1 stays
+      if (m === 'm1') b.take(); // takes m1 itself
+      return m === 'm1';
+    });
+    expect(r.found).toBe(false);
+    expect(rest(b)).toEqual(['m2']);
+  });
+
+  it('scans past messages the predicate sends (only those queued when the scan began)', () => {
+    const b = box(4);
+    const seen: unknown[] = [];
+    const r = b.takeMatching((m) => {
+      seen.push(m);
+      if (m === 'm1') b.push('late', null, undefined);
+      return m === 'late';
+    });
+    expect(r.found).toBe(false);
+    expect(seen).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(rest(b)).toEqual(['m0', 'm1', 'm2', 'm3', 'late']);
   });
 });

@@ -88,17 +88,39 @@ export class Deque<V> {
     return chunk[k] as V;
   }
 
-  /** The index of the oldest value satisfying `match`, or -1: one walk over the chunks. */
+  /**
+   * The index of the oldest value satisfying `match`, or -1: one walk over the chunks. Only
+   * the values queued when the search began are looked at. `match` may be user code that
+   * changes this queue while it runs (a selective receive's predicate sending to its own
+   * actor): from the first change on, the walk holds no place across calls and finds each
+   * index from the head again, so it never follows a chunk the change let go.
+   */
   findIndex(match: (value: V) => boolean): number {
     let chunk = this.head;
     let k = this.headAt;
-    // Only the values queued when the search began: a value `match` pushes is not among them.
+    const n = this.count;
+    for (let i = 0; i < n; i++, k++) {
+      if (k === chunk.length - 1) {
+        chunk = chunk[k] as Chunk;
+        k = 0;
+      }
+      const head = this.head, headAt = this.headAt, tail = this.tail, tailAt = this.tailAt;
+      if (match(chunk[k] as V)) return i;
+      if (this.head !== head || this.headAt !== headAt || this.tail !== tail || this.tailAt !== tailAt) return this.findIndexByIndex(i + 1, n, match);
+    }
+    return -1;
+  }
+
+  /** The index of the oldest value identical to `value` (no code of the caller's runs), or -1. */
+  indexOf(value: V): number {
+    let chunk = this.head;
+    let k = this.headAt;
     for (let i = 0, n = this.count; i < n; i++, k++) {
       if (k === chunk.length - 1) {
         chunk = chunk[k] as Chunk;
         k = 0;
       }
-      if (match(chunk[k] as V)) return i;
+      if (chunk[k] === value) return i;
     }
     return -1;
   }
@@ -124,8 +146,10 @@ export class Deque<V> {
       chunk = nextChunk;
       k = next;
     }
-    // The freed place (the last one) is where the next value goes.
+    // The freed place (the last one) is where the next value goes; the chunks after it hold
+    // nothing now and are let go (the next push that fills this chunk links a fresh one).
     chunk[k] = undefined;
+    chunk[chunk.length - 1] = undefined;
     this.tail = chunk;
     this.tailAt = k;
     if (--this.count === 0) {
@@ -134,6 +158,12 @@ export class Deque<V> {
       this.tailAt = 0;
     }
     return value;
+  }
+
+  /** {@link findIndex} after `match` changed the queue: each index located from the head. */
+  private findIndexByIndex(from: number, n: number, match: (value: V) => boolean): number {
+    for (let i = from; i < n && i < this.count; i++) if (match(this.at(i))) return i;
+    return -1;
   }
 
   /** Link a new chunk after `tail` (the spare when it fits) and make it the tail. */

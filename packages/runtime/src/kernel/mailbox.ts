@@ -199,13 +199,17 @@ export class Mailbox {
   takeMatching(match: (m: unknown) => boolean): { found: boolean; message: unknown; meta: MessageMeta | null } {
     for (const lane of [this.high, this.normal, this.low]) {
       if (lane === null) continue;
-      const i = lane.findIndex((slot) => match(messageOf(slot)));
-      if (i >= 0) {
-        const message = this.open(lane.removeAt(i));
-        this.size--;
-        if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
-        return { found: true, message, meta: this.lastMeta };
-      }
+      let matched: Slot = undefined;
+      const i = lane.findIndex((slot) => (match(messageOf(slot)) ? ((matched = slot), true) : false));
+      if (i < 0) continue;
+      // `match` is user code: if it took from this lane while it ran, the slot it matched is
+      // elsewhere now, or gone (then this lane has nothing to give).
+      const at = i < lane.length && lane.at(i) === matched ? i : lane.indexOf(matched);
+      if (at < 0) continue;
+      const message = this.open(lane.removeAt(at));
+      this.size--;
+      if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
+      return { found: true, message, meta: this.lastMeta };
     }
     return NOT_FOUND;
   }
