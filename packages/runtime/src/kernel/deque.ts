@@ -113,16 +113,7 @@ export class Deque<V> {
 
   /** The index of the oldest value identical to `value` (no code of the caller's runs), or -1. */
   indexOf(value: V): number {
-    let chunk = this.head;
-    let k = this.headAt;
-    for (let i = 0, n = this.count; i < n; i++, k++) {
-      if (k === chunk.length - 1) {
-        chunk = chunk[k] as Chunk;
-        k = 0;
-      }
-      if (chunk[k] === value) return i;
-    }
-    return -1;
+    return this.findIndex((v) => v === value);
   }
 
   /** Removes and returns the i-th oldest value, keeping the order of the rest: O(n), for selective receive and simulation. */
