@@ -51,9 +51,10 @@ export interface Reactor {
   pollThen?(callback: () => void): void;
   /**
    * Whether the engine may start a request's timeout (an ask's) from one clock reading taken
-   * for every request of the same synchronous burst, in a {@link soon} callback: never earlier
-   * than the call, at most that burst later, and none for a request answered within the
-   * burst. The Node reactor says yes; a simulation leaves it out, so every timeout runs from
+   * for every request of the same synchronous burst, at the end of the engine's drain that the
+   * burst queued (or in a {@link soon} callback when no drain is coming): never earlier than
+   * the call, at most that burst and drain later, and none for a request answered within
+   * them. The Node reactor says yes; a simulation leaves it out, so every timeout runs from
    * the virtual instant of its call.
    */
   readonly lazyTimerStart?: boolean;

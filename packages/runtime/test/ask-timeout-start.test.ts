@@ -95,4 +95,63 @@ describe('ask timeouts on the Node reactor', () => {
       await engine.shutdown();
     }
   });
+
+  it('time out when no drain follows the request (the target is suspended in an async handler)', async () => {
+    // The request waits in the mailbox of a suspended actor: no drain is queued for it, so
+    // its timeout is started by a microtask of its own.
+    const engine = createEngine({ id: 'ask-start' });
+    try {
+      const stuck = engine.spawn({
+        receive: (m: string) => (m === 'hang' ? new Promise<void>(() => undefined) : m),
+      });
+      engine.send(stuck, 'hang');
+      await engine.idle();
+      const t0 = performance.now();
+      const outcome = await engine.ask(stuck, 'q', { timeoutMs: 15 }).then(
+        () => ({ code: 'answered', at: performance.now() - t0 }),
+        (e: unknown) => ({ code: (e as AskError).code, at: performance.now() - t0 }));
+      expect(outcome.code).toBe('ask/timeout');
+      expect(outcome.at).toBeGreaterThanOrEqual(14);
+      expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 1 });
+    } finally {
+      await engine.shutdown();
+    }
+  });
+
+  it('time out when made inside a turn and left unanswered (started at the end of the drain)', async () => {
+    const engine = createEngine({ id: 'ask-start' });
+    try {
+      const silent = engine.spawn({
+        receive(_m: unknown, ctx: Context) {
+          ctx.deferReply();
+        },
+      });
+      const outcomes: { code: string; at: number }[] = [];
+      const asker = engine.spawn({
+        receive(timeoutMs: number, ctx: Context) {
+          const t0 = performance.now();
+          void ctx.ask(silent, 'q', { timeoutMs }).then(
+            () => void outcomes.push({ code: 'answered', at: performance.now() - t0 }),
+            (e: unknown) => void outcomes.push({ code: (e as AskError).code, at: performance.now() - t0 }));
+          busy(5); // the drain runs on after the request: its timeout starts no earlier than the call
+        },
+      });
+      engine.send(asker, 20);
+      engine.send(asker, 10);
+      const deadline = performance.now() + 5000;
+      while (outcomes.length < 2 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(outcomes.map((o) => o.code)).toEqual(['ask/timeout', 'ask/timeout']);
+      // Each from its own call: the first was made 5 ms before the second.
+      expect(outcomes.every((o) => o.at >= 9)).toBe(true);
+      expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 2 });
+    } finally {
+      await engine.shutdown();
+    }
+  });
+
+  it('refuse an engine default ask timeout that is not a positive finite number', () => {
+    for (const askTimeoutMs of [Infinity, 0, -1, Number.NaN]) {
+      expect(() => createEngine({ id: 'ask-start', askTimeoutMs })).toThrow(/askTimeoutMs must be a positive finite number/);
+    }
+  });
 });

@@ -137,3 +137,84 @@ describe('TimerService', () => {
     });
   }
 });
+
+/** A one-shot slot, as a pending ask is: its own heap entry. */
+class Slot {
+  cancelled = true;
+  due = 0;
+  seq = 0;
+  readonly repeatMs = 0;
+  fired = -1;
+  constructor(private readonly clock: HandClock) {}
+  fire(): void {
+    this.fired = this.clock.now;
+  }
+}
+
+describe('TimerService: slots started from one clock reading per burst (lazyTimerStart)', () => {
+  /** The hand clock as the Node reactor: lazy starts, `soon` callbacks run when told, clock readings counted. */
+  function lazyClock(): { clock: HandClock; service: TimerService; reads: () => number; runSoon: () => number } {
+    const clock = new HandClock();
+    let reads = 0;
+    const soon: (() => void)[] = [];
+    const reactor = Object.assign(Object.create(null), clock.reactor, {
+      lazyTimerStart: true,
+      now: () => (reads++, clock.now),
+      soon: (f: () => void) => void soon.push(f),
+    }) as Reactor;
+    const service = new TimerService(reactor);
+    return {
+      clock, service, reads: () => reads,
+      runSoon: () => {
+        const n = soon.length;
+        for (const f of soon.splice(0)) f();
+        return n;
+      },
+    };
+  }
+
+  it('a burst the caller stamps queues no microtask; its slots run from the stamp, never from before it', () => {
+    const { clock, service, runSoon } = lazyClock();
+    const a = new Slot(clock), b = new Slot(clock), c = new Slot(clock);
+    service.scheduleSlot(a, 10, true);
+    service.scheduleSlot(b, 20, true);
+    service.scheduleSlot(c, 5, true);
+    expect(runSoon()).toBe(0);
+    expect(service.size).toBe(3);
+    service.cancel(c);
+    clock.now = 4; // the caller stamps later than the calls: timeouts start no earlier than them
+    service.stamp();
+    clock.advance(13);
+    expect(a.fired).toBe(-1);
+    clock.advance(14);
+    expect(a.fired).toBe(14);
+    clock.advance(100);
+    expect([b.fired, c.fired]).toEqual([24, -1]);
+    expect(service.size).toBe(0);
+  });
+
+  it('a burst answered before its stamp reads no clock and arms nothing', () => {
+    const { clock, service, reads, runSoon } = lazyClock();
+    const slots = Array.from({ length: 16 }, () => new Slot(clock));
+    for (const s of slots) service.scheduleSlot(s, 50, true);
+    for (const s of slots) expect(service.cancel(s)).toBe(true);
+    service.stamp();
+    expect(runSoon()).toBe(0);
+    expect([reads(), clock.hostTimers, service.size]).toEqual([0, 0, 0]);
+  });
+
+  it('a burst the caller does not stamp gets one microtask, which stamps it', () => {
+    const { clock, service, reads, runSoon } = lazyClock();
+    const a = new Slot(clock), b = new Slot(clock);
+    service.scheduleSlot(a, 10);
+    service.scheduleSlot(b, 10);
+    clock.now = 2;
+    expect(runSoon()).toBe(1);
+    const after = reads();
+    // Stamped already: a later stamp() finds nothing to do (reads no clock).
+    service.stamp();
+    expect(reads()).toBe(after);
+    clock.advance(100);
+    expect([a.fired, b.fired]).toEqual([12, 12]);
+  });
+});

@@ -17,7 +17,7 @@ import {
 } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
-import { Mailbox, type MessageMeta } from './mailbox.js';
+import { Mailbox, MessageMeta } from './mailbox.js';
 import type { MessageProbe } from './probe.js';
 import { RUNNABLE_QUEUED } from './scheduler.js';
 import { Deque } from './deque.js';
@@ -544,15 +544,16 @@ export class ActorCell implements Context<any> {
   // --- boundary: called by the engine and scheduler ---
 
   /**
-   * @internal Queue a plain user message (no options). The engine has checked liveness. The
-   * common case — a push actor that has a mailbox without a bound, no message probe — is one
-   * read of the flags word and a lane push; everything else goes through {@link enqueue}.
+   * @internal Queue a user message sent without options (`meta`: a request's, or null for a
+   * plain send). The engine has checked liveness. The common case — a push actor that has a
+   * mailbox without a bound, no message probe — is one read of the flags word and a lane
+   * push; everything else goes through {@link enqueue}.
    */
-  enqueuePlain(message: unknown): SendResult {
+  enqueuePlain(message: unknown, meta: MessageMeta | null): SendResult {
     const flags = this.flags;
     const box = this.box;
-    if ((flags & F_PULL) !== 0 || box === null || box.bounded || this.engine._probe !== null) return this.enqueue(message, null, undefined);
-    box.pushPlain(message);
+    if ((flags & F_PULL) !== 0 || box === null || box.bounded || this.engine._probe !== null) return this.enqueue(message, meta, undefined);
+    box.pushPlain(meta === null ? message : MessageMeta.hold(meta, message));
     // No code ran since the flags were read: not queued and not suspended, one word.
     if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {
       this.flags = flags | F_QUEUED;

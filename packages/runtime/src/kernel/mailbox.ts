@@ -156,9 +156,9 @@ export class Mailbox {
     this.receive = null;
   }
 
-  /** Queue a message without meta in the normal lane, without checking the bound. */
-  pushPlain(message: unknown): void {
-    this.normal.push(message);
+  /** Queue a lane slot (a message, or the meta holding it: see {@link MessageMeta.hold}) in the normal lane, without checking the bound. */
+  pushPlain(slot: Slot): void {
+    this.normal.push(slot);
     this.size++;
   }
 

@@ -37,6 +37,13 @@ export class Scheduler {
   private idleWaiters: (() => void)[] = [];
   /** True while an actor turn is executing (signals raised then are applied after it). */
   inTurn = false;
+  /**
+   * Called at the end of every drain, after its last turn: the engine starts there the
+   * timeouts of the requests made before and during it (see {@link drainsSoon}).
+   */
+  onDrained: (() => void) | null = null;
+  /** A drain is queued as a microtask (not after a yield), or running. */
+  private soonOrRunning = false;
   /** Told when a drain begins (true) and ends (false); the engine sets it while a message probe is installed. */
   onTurns: ((inTurn: boolean) => void) | null = null;
   /** Turns run so far (introspection). */
@@ -103,6 +110,15 @@ export class Scheduler {
     return this.reactor.now() - this.lastYieldAt >= this.sliceMs;
   }
 
+  /**
+   * True when a drain is running or queued as a microtask: its end, and {@link onDrained},
+   * come before the host's event loop turns, so what is left for then waits no longer than
+   * the microtasks queued now.
+   */
+  get drainsSoon(): boolean {
+    return this.soonOrRunning;
+  }
+
   /** Run `callback` after yielding to the host's event loop; starts a new slice. */
   afterYield(callback: () => void): void {
     this.reactor.yieldThen(() => {
@@ -121,8 +137,12 @@ export class Scheduler {
 
   private requestDrain(): void {
     this.pending = true;
-    if (this.reactor.now() - this.lastYieldAt < this.sliceMs) this.reactor.soon(this.drainNow);
-    else this.reactor.yieldThen(this.drainAfterYield);
+    if (this.reactor.now() - this.lastYieldAt < this.sliceMs) {
+      this.soonOrRunning = true;
+      this.reactor.soon(this.drainNow);
+    } else {
+      this.reactor.yieldThen(this.drainAfterYield);
+    }
   }
 
   private drain(): void {
@@ -132,6 +152,7 @@ export class Scheduler {
     const deadline = this.lastYieldAt + this.sliceMs;
     let turns = 0;
     this.inTurn = true;
+    this.soonOrRunning = true;
     if (this.onTurns !== null) this.onTurns(true);
     try {
       turns = this.pick !== null ? this.drainPicked(this.pick, deadline) : this.drainFifo(deadline);
@@ -139,6 +160,7 @@ export class Scheduler {
       this.inTurn = false;
       if (this.onTurns !== null) this.onTurns(false);
       this.turns += turns;
+      this.soonOrRunning = false;
       if (this.queued > 0) {
         reactor.yieldThen(this.drainAfterYield);
       } else {
@@ -149,6 +171,7 @@ export class Scheduler {
           for (const w of waiters) w();
         }
       }
+      if (this.onDrained !== null) this.onDrained();
     }
   }
 

@@ -115,22 +115,35 @@ export class TimerService {
    * already.
    *
    * On a reactor with `lazyTimerStart` (the Node one) the delay runs from a clock reading
-   * taken once for every slot scheduled in the same burst, in a microtask queued by the first
-   * (so after the microtasks queued before it, the engine's drain among them): never earlier
-   * than the call, and a slot cancelled before then (an ask answered in that drain) never
-   * reads the clock nor touches the heap. Elsewhere (the simulator) it runs from now.
+   * taken once for every slot scheduled in the same burst, by {@link stamp} or by a microtask
+   * queued by the first slot (so after the microtasks queued before it, the engine's drain
+   * among them): never earlier than the call, and a slot cancelled before then (an ask
+   * answered in that drain) never reads the clock nor touches the heap. Elsewhere (the
+   * simulator) it runs from now.
+   *
+   * `stampedSoon`: the caller will call {@link stamp} before the microtasks queued after this
+   * call have run (the engine does, at the end of the drain under way or queued), so the
+   * burst needs no microtask of its own; the first slot of a burst decides.
    */
-  scheduleSlot(slot: TimerSlot & { due: number; readonly repeatMs: 0 }, delayMs: number): void {
+  scheduleSlot(slot: TimerSlot & { due: number; readonly repeatMs: 0 }, delayMs: number, stampedSoon = false): void {
     slot.seq = this.nextSeq++;
     slot.cancelled = false;
     if (this.lazyStart) {
       slot.due = delayMs;
       this.live++;
       this.unstamped[this.unstampedCount] = slot;
-      if (++this.unstampedCount === 1) this.reactor.soon(this.stampSoon);
+      if (++this.unstampedCount === 1 && !stampedSoon) this.reactor.soon(this.stampSoon);
       return;
     }
     this.add(slot, this.reactor.now() + delayMs);
+  }
+
+  /**
+   * Give the slots scheduled since the last stamp their start (see {@link scheduleSlot}'s
+   * `stampedSoon`); nothing when there are none or all were cancelled.
+   */
+  stamp(): void {
+    if (this.unstampedCount !== 0) this.stampUnstamped();
   }
 
   /**
@@ -197,7 +210,7 @@ export class TimerService {
 
   /** Empty the pending list, keeping its length (see {@link pending}). */
   private forgetPending(): void {
-    this.pending.fill(undefined, 0, this.pendingCount);
+    clearSlots(this.pending, 0, this.pendingCount);
     this.pendingCount = 0;
   }
 
@@ -235,7 +248,7 @@ export class TimerService {
 
   /** Empty the list of unstamped slots, keeping its length (see {@link unstampedCount}). */
   private forgetUnstamped(): void {
-    this.unstamped.fill(undefined, 0, this.unstampedCount);
+    clearSlots(this.unstamped, 0, this.unstampedCount);
     this.unstampedCount = 0;
   }
 
@@ -251,21 +264,23 @@ export class TimerService {
   cancel(entry: TimerSlot): boolean {
     if (entry.cancelled) return false;
     entry.cancelled = true;
-    this.live--;
-    if (this.live === 0) {
-      // Park the host timer instead of clearing it: the next schedule (the next ask, say)
-      // usually reuses it, which saves a host timer per request.
-      this.heap.length = 0;
-      this.forgetPending();
-      this.forgetUnstamped();
-      if (this.armed !== null && !this.parked) {
-        this.parked = true;
-        this.reactor.keepAlive(this.armed, false);
-      }
-    } else if (!this.firing && this.heap.length + this.pendingCount > 1024 && this.live < (this.heap.length + this.pendingCount) >>> 2) {
-      this.compact();
-    }
+    // Small, so that it inlines where a reply settles a request; the rest is out of line.
+    if (--this.live === 0) this.emptied();
+    else if (!this.firing && this.heap.length + this.pendingCount > 1024 && this.live < (this.heap.length + this.pendingCount) >>> 2) this.compact();
     return true;
+  }
+
+  /** No timer is live: forget the cancelled ones, and park the host timer. */
+  private emptied(): void {
+    // Park the host timer instead of clearing it: the next schedule (the next ask, say)
+    // usually reuses it, which saves a host timer per request.
+    if (this.heap.length !== 0) this.heap.length = 0;
+    this.forgetPending();
+    this.forgetUnstamped();
+    if (this.armed !== null && !this.parked) {
+      this.parked = true;
+      this.reactor.keepAlive(this.armed, false);
+    }
   }
 
   /** Cancel everything (engine shutdown). */
@@ -376,7 +391,7 @@ export class TimerService {
       dues[kept] = dues[i]!;
       pending[kept++] = slot;
     }
-    pending.fill(undefined, kept, n);
+    clearSlots(pending, kept, n);
     this.pendingCount = kept;
   }
 
@@ -449,4 +464,12 @@ function grown(array: Float64Array<ArrayBuffer>, length: number): Float64Array<A
   const bigger = new Float64Array(Math.max(length, array.length * 2));
   bigger.set(array);
   return bigger;
+}
+
+/**
+ * Let go of `slots[from, to)`, keeping the array's length. A loop, not `fill`: the lists are
+ * short where this runs once per burst of requests, and `fill` is a call into the runtime.
+ */
+function clearSlots(slots: unknown[], from: number, to: number): void {
+  for (let i = from; i < to; i++) slots[i] = undefined;
 }
