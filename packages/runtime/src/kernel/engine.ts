@@ -1100,7 +1100,6 @@ function nonNegativeInt(value: number | undefined, name: string, fallback: numbe
   return value;
 }
 
-/** Refuse a bad priority at the API boundary, before any state changes. */
 /** The timeout of an ask with options (checked: a positive finite number of ms), or `fallback`. */
 function askTimeoutOf(options: AskOptions, fallback: number): number {
   const timeoutMs = options.timeoutMs ?? fallback;
@@ -1111,6 +1110,7 @@ function askTimeoutOf(options: AskOptions, fallback: number): number {
   return timeoutMs;
 }
 
+/** Refuse a bad priority at the API boundary, before any state changes. */
 function checkPriority(priority: unknown): void {
   if (priority !== undefined && priority !== 'high' && priority !== 'normal' && priority !== 'low') {
     throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);

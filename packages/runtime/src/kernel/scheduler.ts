@@ -153,8 +153,9 @@ export class Scheduler {
     let turns = 0;
     this.inTurn = true;
     this.soonOrRunning = true;
-    if (this.onTurns !== null) this.onTurns(true);
     try {
+      // Inside the try: whatever happens, the drain's end clears the flags and calls onDrained.
+      if (this.onTurns !== null) this.onTurns(true);
       turns = this.pick !== null ? this.drainPicked(this.pick, deadline) : this.drainFifo(deadline);
     } finally {
       this.inTurn = false;
