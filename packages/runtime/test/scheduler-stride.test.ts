@@ -160,4 +160,36 @@ describe('scheduler: clock readings per drain', () => {
     expect(failed.length).toBe(actor.turns);
     expect(state.tasks.length).toBe(1);
   });
+
+  it('one turn per drain (a request-response loop): the clock is read once per 32 drains, and the slice still ends within 32 turns', () => {
+    const { reactor, state } = handReactor();
+    const asked: ('soon' | 'yield')[] = [];
+    reactor.soon = (callback) => void (asked.push('soon'), state.tasks.push(callback));
+    reactor.yieldThen = (callback) => void (asked.push('yield'), state.tasks.push(callback));
+    const scheduler = new Scheduler(reactor, SLICE_MS);
+    // One turn of 10 µs per request; the next request comes when the drain is over.
+    const actor = {
+      flags: 0,
+      turns: 0,
+      runTurn(): void {
+        actor.flags &= ~RUNNABLE_QUEUED;
+        actor.turns++;
+        state.now += 0.01;
+      },
+    } satisfies Runnable & { turns: number };
+    state.reads = 0;
+    while (!asked.includes('yield')) {
+      scheduler.schedule(actor);
+      state.tasks.shift()!();
+      expect(state.tasks.length).toBe(0);
+    }
+    // 400 turns of 10 µs fill the slice: the drain after them waits for a yield, within a stride.
+    const firstYield = asked.indexOf('yield');
+    expect(firstYield).toBeGreaterThanOrEqual(400);
+    expect(firstYield).toBeLessThanOrEqual(400 + 32);
+    expect(state.reads).toBeLessThanOrEqual(Math.ceil(firstYield / 32) + 1);
+    // The drain after the yield (run in the loop's last round) started a new slice: drains are microtasks again.
+    scheduler.schedule(actor);
+    expect(asked.at(-1)).toBe('soon');
+  });
 });

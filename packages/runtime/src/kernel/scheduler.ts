@@ -5,6 +5,8 @@
  * the host's event loop (a macrotask) so I/O and timers run before it continues. To react
  * fast, a drain that starts within the current slice is queued as a microtask; once the
  * time since the last real yield exceeds the slice, the next drain waits for a macrotask.
+ * As within a drain, the clock is read once per stride of turns at most, not once per
+ * drain: a request-response loop asks for a drain per request.
  * So an actor, a chain of asks or a hot producer can hold the event loop for at most about
  * one slice. The scheduler knows nothing of mailboxes: it calls `runTurn`.
  */
@@ -63,9 +65,16 @@ export class Scheduler {
   private stride = MIN_STRIDE;
   /** The clock when the stride in progress began; before the slice's start, none measured yet. */
   private strideFrom = -Infinity;
+  /**
+   * {@link turns} when the clock last showed the slice unspent (or the event loop was last
+   * yielded to): a drain asked for within {@link MIN_STRIDE} turns of it is queued as a
+   * microtask without reading the clock again (a reading costs about what a short turn does,
+   * and a request answered in one turn asks for a drain of its own).
+   */
+  private turnsAtCheck = 0;
   private readonly drainNow = () => this.drain();
   private readonly drainAfterYield = () => {
-    this.lastYieldAt = this.reactor.now();
+    this.yielded();
     this.drain();
   };
 
@@ -122,7 +131,7 @@ export class Scheduler {
   /** Run `callback` after yielding to the host's event loop; starts a new slice. */
   afterYield(callback: () => void): void {
     this.reactor.yieldThen(() => {
-      this.lastYieldAt = this.reactor.now();
+      this.yielded();
       callback();
     });
   }
@@ -137,12 +146,25 @@ export class Scheduler {
 
   private requestDrain(): void {
     this.pending = true;
-    if (this.reactor.now() - this.lastYieldAt < this.sliceMs) {
+    if (this.turns - this.turnsAtCheck < MIN_STRIDE || this.withinSlice()) {
       this.soonOrRunning = true;
       this.reactor.soon(this.drainNow);
     } else {
       this.reactor.yieldThen(this.drainAfterYield);
     }
+  }
+
+  /** The clock's answer: is the slice unspent? (Then the next stride of turns needs no reading.) */
+  private withinSlice(): boolean {
+    if (this.reactor.now() - this.lastYieldAt >= this.sliceMs) return false;
+    this.turnsAtCheck = this.turns;
+    return true;
+  }
+
+  /** The event loop has just had its turn: a new slice starts. */
+  private yielded(): void {
+    this.lastYieldAt = this.reactor.now();
+    this.turnsAtCheck = this.turns;
   }
 
   private drain(): void {
