@@ -96,9 +96,11 @@ export const actorMethods: MethodTable = {
       }
       // On a multi-core engine the placement policy may have put it on another core.
       const view = EngineView.of(host.engine);
-      const path = (await view.info(addr))?.path ?? null;
-      // Report what became of it: an actor that dies while starting was not spawned.
-      const exit = await awaitStart(host.engine, addr, START_WAIT_MS, async (a) => (await view.info(a))?.status);
+      // Report what became of it: an actor that dies while starting was not spawned. Watched
+      // from now, before anything here waits: its first turn may come at the next microtask,
+      // and a monitor set after its exit would see only `noproc`.
+      const started = awaitStart(host.engine, addr, START_WAIT_MS, async (a) => (await view.info(a))?.status);
+      const [path, exit] = await Promise.all([view.info(addr).then((info) => info?.path ?? null), started]);
       if (exit !== null) throw startFailed(path ?? addr.toString(), exit);
       const info = await view.info(addr);
       return { addr: addr.toString(), path: info?.path ?? path, kind, status: info?.status ?? 'dead', ...(view.multi && info !== undefined ? { core: info.core } : {}) };
