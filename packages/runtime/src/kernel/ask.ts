@@ -11,8 +11,9 @@
 import { AskError, type ErrorCode } from '@pd/actor';
 import type { TimerSlot } from './timers.js';
 
-/** Who handles a pending ask's timeout (the engine that asked). */
-export interface AskTimeouts {
+/** The engine that asked: told when its pending ask settles, and when the ask's timeout is due. */
+export interface AskHost {
+  askSettled(ask: PendingAsk): void;
   askTimedOut(ask: PendingAsk): void;
 }
 
@@ -46,19 +47,17 @@ export class PendingAsk implements TimerSlot {
   cancelled = true;
   due = 0;
   seq = 0;
-  readonly repeatMs = 0;
-  /** Whom the timeout goes to, and what it says (null while unwatched). */
-  timeouts: AskTimeouts | null = null;
+  /** The timeout's length (0 while unwatched), and the address asked: what a timeout says. */
   timeoutMs = 0;
-  /** The address asked, and the live cell it was queued to (null when held for a later incarnation or routed). */
   target: unknown = null;
-  cell: unknown = null;
 
   /**
-   * `promised` false: the ask has no promise of its own (a subclass that settles it elsewhere,
-   * overriding `answer` and `fail`): it saves a promise and its two functions per request.
+   * `host`: the engine that asked (null for a subclass that settles the ask elsewhere). Few
+   * fields: a request pays by the fields it initialises. `promised` false: the ask has no
+   * promise of its own (a subclass that settles it elsewhere, overriding `answer` and
+   * `fail`): it saves a promise and its two functions per request.
    */
-  constructor(readonly id: number, private readonly onSettled: (ask: PendingAsk) => void, promised = true) {
+  constructor(readonly id: number, private readonly host: AskHost | null, promised = true) {
     if (promised) {
       this.promise = new Promise(EXECUTOR);
       this.resolve = takenResolve;
@@ -70,24 +69,27 @@ export class PendingAsk implements TimerSlot {
     }
   }
 
-  /** Have `timeouts` told when `timeoutMs` passes without a settlement (the caller schedules the slot). */
-  watch(timeouts: AskTimeouts, timeoutMs: number, target: unknown, cell: unknown): void {
-    this.timeouts = timeouts;
+  /** A timer slot is one-shot (see TimerSlot): on the prototype, not a field per request. */
+  get repeatMs(): 0 {
+    return 0;
+  }
+
+  /** Note what the timeout says when `timeoutMs` passes without a settlement (the caller schedules the slot). */
+  watch(timeoutMs: number, target: unknown): void {
     this.timeoutMs = timeoutMs;
     this.target = target;
-    this.cell = cell;
   }
 
   /** The timer heap calls this when the timeout is due. */
   fire(): void {
-    this.timeouts?.askTimedOut(this);
+    this.host?.askTimedOut(this);
   }
 
   /** Deliver the reply. Returns false when it was already settled. */
   answer(value: unknown): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.onSettled(this);
+    this.host?.askSettled(this);
     this.resolve(value);
     return true;
   }
@@ -96,7 +98,7 @@ export class PendingAsk implements TimerSlot {
   fail(error: unknown): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.onSettled(this);
+    this.host?.askSettled(this);
     this.reject(error);
     return true;
   }

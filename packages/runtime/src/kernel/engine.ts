@@ -22,7 +22,7 @@ import { NodeReactor } from '../node-reactor.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
 import { ActorTable, type LeasedSpawn } from './actor-table.js';
-import { type AskTimeouts, PendingAsk } from './ask.js';
+import { type AskHost, PendingAsk } from './ask.js';
 import { ActorCell, type CellHost, type CellKind, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, SysKind, type ActorStatus } from './cell.js';
 import { Client } from './client.js';
 import { DeadLetters } from './dead-letters.js';
@@ -213,15 +213,16 @@ export class Engine {
   private readonly terminatedRing: BoundedRing<TerminatedSnapshot>;
   private readonly counters = { spawned: 0, exited: 0, crashed: 0, handledByExited: 0, expired: 0, dropped: 0, listenerFailures: 0, asks: 0, askTimeouts: 0 };
   private readonly options: Required<Pick<KernelOptions, 'budget' | 'askTimeoutMs' | 'maxPendingAsks' | 'stopTimeoutMs'>>;
-  private readonly askSettled = (ask: PendingAsk) => {
-    this.pendingAsks--;
-    if (!ask.cancelled) this._timers.cancel(ask);
-  };
-  /** Where a pending ask's timeout goes (the ask is its own timer slot: no entry, no closure per request). */
-  private readonly askTimeouts: AskTimeouts = {
+  /** What this engine's pending asks report to (each ask is its own timer slot: no entry, no closure per request). */
+  private readonly askHost: AskHost = {
+    askSettled: (ask) => {
+      this.pendingAsks--;
+      if (!ask.cancelled) this._timers.cancel(ask);
+    },
     askTimedOut: (ask) => {
       const to = String(ask.target);
-      const cell = ask.cell as ActorCell | null;
+      // Named by the path of the incarnation it was asked of (or the one a routed address has now), if alive.
+      const cell = Addr.is(ask.target) ? this.targetCell(ask.target, 'ask') : null;
       const who = cell === null || cell.status === S_DEAD ? to : cell.path;
       if (ask.failWith('ask/timeout', `no reply from ${who} within ${ask.timeoutMs} ms`, { to, timeoutMs: ask.timeoutMs })) this.counters.askTimeouts++;
     },
@@ -337,7 +338,7 @@ export class Engine {
     const timeoutMs = options === undefined ? this.options.askTimeoutMs : askTimeoutOf(options, this.options.askTimeoutMs);
     const cell = this.targetCell(to, 'ask');
     if (this.pendingAsks >= this.options.maxPendingAsks) return this.tooManyAsks();
-    const ask = new PendingAsk(this.nextAskId++, this.askSettled);
+    const ask = new PendingAsk(this.nextAskId++, this.askHost);
     this.pendingAsks++;
     this.counters.asks++;
     if (cell === null || cell.status === S_DEAD) return this.askUndeliverable(to, message, cell, ask, options, timeoutMs) as Promise<R>;
@@ -346,7 +347,7 @@ export class Engine {
     if (result !== 'queued') {
       ask.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
     } else if (!ask.settled) {
-      ask.watch(this.askTimeouts, timeoutMs, to, cell);
+      ask.watch(timeoutMs, to);
       // Answered in the drain the request has queued, it never starts its timeout (see onDrained).
       this._timers.scheduleSlot(ask, timeoutMs, this.scheduler.drainsSoon);
     }
@@ -369,7 +370,7 @@ export class Engine {
       throw error;
     }
     if (held === 'queued') {
-      ask.watch(this.askTimeouts, timeoutMs, to, null);
+      ask.watch(timeoutMs, to);
       this._timers.scheduleSlot(ask, timeoutMs);
     } else if (held === 'dead') {
       ask.failWith('ask/target-exited', `${String(to)} is not alive`, { to: String(to) });

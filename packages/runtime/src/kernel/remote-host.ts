@@ -387,8 +387,6 @@ export class RemoteHostPort implements RemoteHost {
   }
 }
 
-const NO_SETTLE = (): void => undefined;
-
 /**
  * A request from elsewhere whose asker keeps its own pending ask: it sits in the local
  * mailbox like any pending ask, and settling it settles the router's handle (which sends
@@ -396,7 +394,7 @@ const NO_SETTLE = (): void => undefined;
  */
 class RelayedAsk extends PendingAsk {
   constructor(private readonly handle: RemoteAskHandle) {
-    super(handle.id, NO_SETTLE, false);
+    super(handle.id, null, false);
   }
 
   override answer(value: unknown): boolean {

@@ -8,11 +8,9 @@ import { PendingAsk } from '../kernel/ask.js';
 import type { CorePort } from './port.js';
 import { portableError } from './portable.js';
 
-const NO_SETTLE = (): void => undefined;
-
 export class ForwardedAsk extends PendingAsk {
   constructor(private readonly router: CorePort, private readonly core: number, correlationId: number) {
-    super(correlationId, NO_SETTLE, false);
+    super(correlationId, null, false);
   }
 
   override answer(value: unknown): boolean {

@@ -54,7 +54,7 @@ describe('ForwardedAsk', () => {
   it('an ask without a promise that kept the base answer is a defect that says so, not a lost reply', () => {
     class Careless extends PendingAsk {
       constructor() {
-        super(1, () => undefined, false);
+        super(1, null, false);
       }
     }
     expect(() => new Careless().answer('lost?')).toThrow(/must override answer and fail/);
