@@ -15,6 +15,13 @@ function busy(ms: number): void {
   while (performance.now() < end) { /* the caller keeps the thread */ }
 }
 
+/** How a request ended ('answered' or its error code) and when, in ms after `since`. */
+function outcome<T extends object>(request: Promise<unknown>, since: number, also: T): Promise<T & { code: string; at: number }> {
+  return request.then(
+    () => ({ ...also, code: 'answered', at: performance.now() - since }),
+    (e: unknown) => ({ ...also, code: (e as AskError).code, at: performance.now() - since }));
+}
+
 describe('ask timeouts on the Node reactor', () => {
   it('never fire before their time, also when the caller stays busy after asking', async () => {
     const engine = createEngine({ id: 'ask-start' });
@@ -78,9 +85,7 @@ describe('ask timeouts on the Node reactor', () => {
       expect(engine.stats().timers).toBe(0);
       const t1 = performance.now();
       const outcomes = [60, 40, 50].map((timeoutMs) =>
-        engine.ask(silent, 'q', { timeoutMs }).then(
-          () => ({ timeoutMs, code: 'answered', at: performance.now() - t1 }),
-          (e: unknown) => ({ timeoutMs, code: (e as AskError).code, at: performance.now() - t1 })));
+        outcome(engine.ask(silent, 'q', { timeoutMs }), t1, { timeoutMs }));
       let guard: ReturnType<typeof setTimeout> | undefined;
       const never = new Promise<'lost'>((resolve) => (guard = setTimeout(() => resolve('lost'), 5000)));
       const settled = await Promise.race([Promise.all(outcomes), never]);
@@ -108,11 +113,9 @@ describe('ask timeouts on the Node reactor', () => {
       engine.send(stuck, 'hang');
       await engine.idle();
       const t0 = performance.now();
-      const outcome = await engine.ask(stuck, 'q', { timeoutMs: 15 }).then(
-        () => ({ code: 'answered', at: performance.now() - t0 }),
-        (e: unknown) => ({ code: (e as AskError).code, at: performance.now() - t0 }));
-      expect(outcome.code).toBe('ask/timeout');
-      expect(outcome.at).toBeGreaterThanOrEqual(14);
+      const ended = await outcome(engine.ask(stuck, 'q', { timeoutMs: 15 }), t0, {});
+      expect(ended.code).toBe('ask/timeout');
+      expect(ended.at).toBeGreaterThanOrEqual(14);
       expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 1 });
     } finally {
       await engine.shutdown();
@@ -131,9 +134,7 @@ describe('ask timeouts on the Node reactor', () => {
       const asker = engine.spawn({
         receive(timeoutMs: number, ctx: Context) {
           const t0 = performance.now();
-          void ctx.ask(silent, 'q', { timeoutMs }).then(
-            () => void outcomes.push({ timeoutMs, code: 'answered', at: performance.now() - t0 }),
-            (e: unknown) => void outcomes.push({ timeoutMs, code: (e as AskError).code, at: performance.now() - t0 }));
+          void outcome(ctx.ask(silent, 'q', { timeoutMs }), t0, { timeoutMs }).then((o) => void outcomes.push(o));
           busy(5); // the drain runs on after the request: its timeout starts no earlier than the call
         },
       });
@@ -170,11 +171,9 @@ describe('ask timeouts on the Node reactor', () => {
       engine.send(spinner, 3);
       await new Promise((r) => setImmediate(r));
       const t0 = performance.now();
-      const outcome = await engine.ask(silent, 'q', { timeoutMs: 15 }).then(
-        () => ({ code: 'answered', at: performance.now() - t0 }),
-        (e: unknown) => ({ code: (e as AskError).code, at: performance.now() - t0 }));
-      expect(outcome.code).toBe('ask/timeout');
-      expect(outcome.at).toBeGreaterThanOrEqual(14);
+      const ended = await outcome(engine.ask(silent, 'q', { timeoutMs: 15 }), t0, {});
+      expect(ended.code).toBe('ask/timeout');
+      expect(ended.at).toBeGreaterThanOrEqual(14);
       await engine.idle();
       expect(engine.stats()).toMatchObject({ timers: 0, pendingAsks: 0, askTimeouts: 1 });
     } finally {

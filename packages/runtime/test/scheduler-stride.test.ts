@@ -45,6 +45,21 @@ function busyActor(scheduler: Scheduler, state: { now: number }, costMs: (turn: 
   return actor;
 }
 
+/** An actor whose turn costs 10 µs of the clock and then does `then` (queue itself again, throw…). */
+function tenMicrosActor(state: { now: number }, then: (actor: Runnable) => void = () => {}) {
+  const actor = {
+    flags: 0,
+    turns: 0,
+    runTurn(): void {
+      actor.flags &= ~RUNNABLE_QUEUED;
+      actor.turns++;
+      state.now += 0.01;
+      then(actor);
+    },
+  } satisfies Runnable & { turns: number };
+  return actor;
+}
+
 /** Runs the next queued drain; returns the turns it ran. */
 function runOneDrain(state: { tasks: (() => void)[] }, actor: { turns: number }): number {
   const before = actor.turns;
@@ -141,17 +156,10 @@ describe('scheduler: clock readings per drain', () => {
     const { reactor, state } = handReactor();
     const failed: Runnable[] = [];
     const scheduler = new Scheduler(reactor, SLICE_MS, (r) => failed.push(r));
-    const actor = {
-      flags: 0,
-      turns: 0,
-      runTurn(): void {
-        actor.flags &= ~RUNNABLE_QUEUED;
-        actor.turns++;
-        state.now += 0.01;
-        scheduler.schedule(actor);
-        throw new Error('a runtime defect');
-      },
-    } satisfies Runnable & { turns: number };
+    const actor = tenMicrosActor(state, (self) => {
+      scheduler.schedule(self);
+      throw new Error('a runtime defect');
+    });
     scheduler.schedule(actor);
     state.tasks.shift()!();
     // 400 turns of 10 µs fill the slice; the overrun is under one stride.
@@ -168,15 +176,7 @@ describe('scheduler: clock readings per drain', () => {
     reactor.yieldThen = (callback) => void (asked.push('yield'), state.tasks.push(callback));
     const scheduler = new Scheduler(reactor, SLICE_MS);
     // One turn of 10 µs per request; the next request comes when the drain is over.
-    const actor = {
-      flags: 0,
-      turns: 0,
-      runTurn(): void {
-        actor.flags &= ~RUNNABLE_QUEUED;
-        actor.turns++;
-        state.now += 0.01;
-      },
-    } satisfies Runnable & { turns: number };
+    const actor = tenMicrosActor(state);
     state.reads = 0;
     while (!asked.includes('yield')) {
       scheduler.schedule(actor);
