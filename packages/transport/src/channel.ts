@@ -28,6 +28,13 @@ export interface FrameOut {
    */
   stage(init: FrameInit, body: unknown, batch: boolean, plain?: boolean): void;
   /**
+   * Stage one batch frame whose payload is already encoded (a `BatchWriter`'s: a msgpack
+   * array of records). Channels between the trusted cores of one engine only — a network
+   * channel leaves it out, since its peer must not be sent records. `payload` is read during
+   * the call only.
+   */
+  stageBatchPayload?(init: FrameInit, payload: Uint8Array): void;
+  /**
    * Make staged frames visible to the other core, waking it if it sleeps. `wake` false: a
    * publish within a turn that the caller follows with a waking one at the end of the turn;
    * the channel may leave a sleeping core asleep until then (a polling one sees the frames).

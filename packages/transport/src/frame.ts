@@ -93,6 +93,21 @@ export function stageBatchFrame(producer: RingProducer, codec: Codec, init: Fram
   return stagePayload(producer, header, payload);
 }
 
+/** A batch frame around a payload already encoded (a `BatchWriter`'s), as one standalone frame. */
+export function batchPayloadFrame(init: FrameInit, payload: Uint8Array): Uint8Array {
+  const header = headerFor(init, payload.length, EnvelopeFlags.batch);
+  const headerLength = envelopeHeaderLength(header);
+  const frame = new Uint8Array(headerLength + payload.length);
+  assert(writeEnvelope(new DataView(frame.buffer), 0, header) === headerLength, 'frame: the header takes the length it announced');
+  frame.set(payload, headerLength);
+  return frame;
+}
+
+/** Writes a batch frame around a payload already encoded (a `BatchWriter`'s) into a ring, as {@link stageFrame} does. */
+export function stageBatchPayload(producer: RingProducer, init: FrameInit, payload: Uint8Array): boolean {
+  return stagePayload(producer, headerFor(init, payload.length, EnvelopeFlags.batch), payload);
+}
+
 /**
  * Decodes the frame at `source.bytes[offset, offset + length)`. Reuses `into` for the
  * header when given. Raw payloads come back as a copied `Uint8Array`.

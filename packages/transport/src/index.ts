@@ -11,11 +11,12 @@ export {
 } from './envelope.js';
 export { Codec, type CodecOptions, type AddrResolver, type ScratchBytes } from './codec.js';
 export { DEFAULT_MAX_DEPTH } from './serializable.js';
+export { BatchWriter } from './batch-writer.js';
 export { BATCH_OVERHEAD_BYTES, maxPayloadBytes, tooLarge } from './frame-limit.js';
 export { DOWN_EXT_TYPE, EXIT_SIGNAL_EXT_TYPE, MONITOR_REF_EXT_TYPE } from './signal-extensions.js';
 export { wireReason, readReason, wireError, readError, describeValue, type WireBox } from './reasons.js';
 export {
-  encodeFrame, encodeBatchFrame, encodeBatchFrames, stageFrame, stageBatchFrame, decodeFrame, byteSource,
+  encodeFrame, encodeBatchFrame, encodeBatchFrames, stageFrame, stageBatchFrame, batchPayloadFrame, stageBatchPayload, decodeFrame, byteSource,
   type FrameInit, type ByteSource, type DecodedFrame,
 } from './frame.js';
 export {

@@ -177,7 +177,7 @@ function wellFormed(s: string): boolean {
 }
 
 /** Whether `o` has an enumerable symbol-keyed property (the encoder would leave it out). */
-function hasSymbolKeys(o: object): boolean {
+export function hasSymbolKeys(o: object): boolean {
   const symbols = Object.getOwnPropertySymbols(o);
   for (let i = 0; i < symbols.length; i++) if (Object.prototype.propertyIsEnumerable.call(o, symbols[i]!)) return true;
   return false;
@@ -187,7 +187,7 @@ function hasSymbolKeys(o: object): boolean {
  * The first enumerable property of array `a` that is not an element (`a.note = ...`), which
  * the encoder would leave out; null if none. Keys list indices first, so the last tells.
  */
-function namedArrayKey(a: unknown[]): string | null {
+export function namedArrayKey(a: unknown[]): string | null {
   const keys = Object.keys(a);
   const n = keys.length;
   if (n === 0 || isIndex(keys[n - 1]!, a.length)) return null;

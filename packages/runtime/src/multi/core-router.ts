@@ -18,7 +18,7 @@ import {
   type SendOptions, type SendResult, type SpawnOptions, ArgumentError,
 } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
-import { Codec, EnvelopeFlags, type FrameInit, MessageKind, maxFrameBytes, maxPayloadBytes } from '@pd/transport';
+import { BatchWriter, Codec, EnvelopeFlags, type FrameInit, MessageKind, maxFrameBytes, maxPayloadBytes } from '@pd/transport';
 import { ActorCell, S_DEAD } from '../kernel/cell.js';
 import type { Engine } from '../kernel/engine.js';
 import type { RemoteAttachment } from '../kernel/remote-host.js';
@@ -160,13 +160,15 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const maxBatch = options.maxBatch ?? MULTI_DEFAULTS.maxBatch;
     this.maxMessageBytes = maxPayloadBytes(options.maxFrameBytes ?? maxFrameBytes(MULTI_DEFAULTS.ringBytes));
     this.maxControlBytes = this.maxMessageBytes - CONTROL_OVERHEAD_BYTES;
+    const codec = this.codec;
+    const decode = (payload: Uint8Array): unknown[] => codec.decodeBatch(payload);
     for (let core = 0; core < this.cores; core++) {
       if (core === this.self) {
         this.peers.push(null);
         continue;
       }
       const inbound = this.inbound;
-      const peer = new Peer(core, new Outbox(maxBatch, this.maxMessageBytes, this.scheduleFlush, this.frameLost), (from, source, offset, length) => inbound.frame(from, source, offset, length));
+      const peer = new Peer(core, new Outbox(maxBatch, this.maxMessageBytes, this.scheduleFlush, this.frameLost, { writer: new BatchWriter(codec.maxDepth), decode }), (from, source, offset, length) => inbound.frame(from, source, offset, length));
       peer.known = options.restarted !== true;
       this.peers.push(peer);
     }
@@ -221,13 +223,16 @@ export class CoreRouter implements RemoteRouter, CorePort {
     if (peer.state === 'gone') return this.deadLetter(to, message);
     const host = this.engine._remote;
     if (host._guarding) return this.sendChecked(to, message, options);
-    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     // A traced send (telemetry on, inside a sampled span) goes in a frame of its own with the trace block.
     const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
     if (options === undefined && trace === null) {
+      // Encoded as it is sent when it is of the common kind; else checked now, encoded at flush.
+      if (peer.outbox.encoded(to, message, 0)) return 'queued';
+      const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
       peer.outbox.user(to, message, 0, plain, this.codec.lastBytes);
       return 'queued';
     }
+    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     const lane = laneOf(options?.priority);
     const ttl = options?.ttlMs;
     if (ttl === undefined && trace === null) {

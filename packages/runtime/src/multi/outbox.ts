@@ -1,6 +1,9 @@
 /**
  * The outbox towards one peer core: turns sends into frames, in order. Consecutive plain
  * sends to the same actor coalesce into one batch frame (one header, one codec call);
+ * with a `BatchWriter` (see {@link OutboxEncoder}), a message of the common kind is encoded
+ * as it is sent, straight into the open batch (`encoded`), and one that is not goes the
+ * general way (`user`: kept, checked, encoded at flush);
  * anything else (an ask, a signal, a send with a deadline or another lane) closes the open
  * batch first, so per-pair FIFO holds across kinds. A batch closes before its messages'
  * encoded sizes (as measured at send) add up to more than a frame carries. The router
@@ -8,12 +11,13 @@
  * full). A frame the channel still refuses (a reply or signal over the limit) is handed to
  * `onLost`, never thrown into the turn that flushes.
  *
- * Must not: encode eagerly (the codec runs once per batch at flush), or lose order while the
- * peer restarts: frames then wait in `held` and go out after the peer's hello.
+ * Must not: call the codec per message (it runs once per batch at flush; the writer is the
+ * one encoder that works per message), or lose order while the peer restarts: frames then
+ * wait in `held` and go out after the peer's hello.
  */
 import type { AddrIdentity, AnyAddr } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
-import { type FrameInit, MessageKind, type Priority, type TraceContext } from '@pd/transport';
+import { type BatchWriter, type FrameInit, MessageKind, type Priority, type TraceContext } from '@pd/transport';
 import type { FrameOut } from '@pd/transport';
 
 /** A frame the channel refused (`error`): its header and its messages. */
@@ -22,11 +26,23 @@ export type LostFrame = (error: unknown, init: FrameInit, messages: readonly unk
 /** Full batches staged before they are published, at most. */
 const PUBLISH_EVERY_BATCHES = 8;
 
+/**
+ * Encoding sends as they come (trusted channels only: the writer's batches hold records).
+ * `decode` turns an encoded batch back into its messages, to dead-letter them if the
+ * channel refuses the frame.
+ */
+export interface OutboxEncoder {
+  readonly writer: BatchWriter;
+  readonly decode: (payload: Uint8Array) => readonly unknown[];
+}
+
 interface Held {
   readonly init: FrameInit;
   readonly body: unknown;
   readonly batch: boolean;
   readonly plain: boolean;
+  /** An encoded batch's payload (a copy), or null. */
+  readonly encoded: Uint8Array | null;
 }
 
 export class Outbox {
@@ -44,15 +60,25 @@ export class Outbox {
   private runBytes = 0;
   /** Every message of the open batch passed the codec's check without a Map. */
   private runPlain = true;
+  /** The open batch is the writer's (encoded as sent), not `runBodies`. */
+  private runEncoded = false;
+  private readonly writer: BatchWriter | null;
   /** Full batches staged since the last publish. */
   private fullBatches = 0;
+  /**
+   * Sends made while the writer encodes a message (by its getters or a proxy's traps): they
+   * go, in order, right after it, as the open batch is mid-message until then.
+   */
+  private deferred: (() => void)[] | null = null;
 
   /**
    * @param maxBatch messages per batch frame, at most
    * @param maxBatchBytes encoded bytes of messages per batch frame, at most (`maxPayloadBytes`)
    */
   constructor(private readonly maxBatch: number, private readonly maxBatchBytes: number, private readonly onDirty: () => void,
-    private readonly onLost: LostFrame) {}
+    private readonly onLost: LostFrame, private readonly encoder: OutboxEncoder | null = null) {
+    this.writer = encoder?.writer ?? null;
+  }
 
   /** Frames waiting: held for a restarting peer, or in the channel's overflow. */
   get backlog(): number {
@@ -64,32 +90,67 @@ export class Outbox {
   }
 
   /**
+   * A plain send (no deadline), encoded now into the open batch when the writer takes it:
+   * false (nothing queued) when it does not — no writer, a message of another kind, one the
+   * codec refuses, or one larger than a batch — and the caller sends it with {@link user}.
+   */
+  encoded(to: AnyAddr, message: unknown, priority: Priority): boolean {
+    const writer = this.writer;
+    // Busy: this send comes from a getter of the message being encoded (it goes the general way, after it).
+    if (writer === null || writer.busy) return false;
+    try {
+      return this.encode(writer, to, message, priority);
+    } finally {
+      if (this.deferred !== null) this.runDeferred();
+    }
+  }
+
+  private encode(writer: BatchWriter, to: AnyAddr, message: unknown, priority: Priority): boolean {
+    if (this.runTo !== to || this.runPriority !== priority || !this.runEncoded) {
+      this.closeRun();
+      this.openRun(to, priority);
+      this.runEncoded = true;
+    }
+    if (!writer.add(message)) return this.endIfEmpty();
+    if (writer.bytes > this.maxBatchBytes) {
+      // Over a frame's budget with this message: the batch goes without it, and it opens the next.
+      writer.dropLast();
+      if (writer.count === 0) return this.endIfEmpty();
+      this.closeRun();
+      this.openRun(to, priority);
+      this.runEncoded = true;
+      if (!writer.add(message)) return this.endIfEmpty();
+      if (writer.bytes > this.maxBatchBytes) {
+        writer.dropLast();
+        return this.endIfEmpty();
+      }
+    }
+    this.messages++;
+    if (writer.count < this.maxBatch) {
+      this.markDirty();
+      return true;
+    }
+    this.fullBatch();
+    return true;
+  }
+
+  /**
    * A plain send (no deadline): coalesced with the sends before it to the same actor.
    * `plain`: the message passed `codec.checkPlain` with true; `bytes`: its encoded size at
    * most (`codec.lastBytes`, within `maxBatchBytes`).
    */
   user(to: AnyAddr, message: unknown, priority: Priority, plain: boolean, bytes: number): void {
+    if (this.writer?.busy === true) return this.defer(() => this.user(to, message, priority, plain, bytes));
     this.messages++;
-    if (this.runTo !== to || this.runPriority !== priority || this.runBytes + bytes > this.maxBatchBytes) {
+    if (this.runTo !== to || this.runPriority !== priority || this.runEncoded || this.runBytes + bytes > this.maxBatchBytes) {
       this.closeRun();
-      this.runTo = to;
-      this.runId = addrIdentity(to);
-      this.runPriority = priority;
+      this.openRun(to, priority);
     }
     if (!plain) this.runPlain = false;
     this.runBodies.push(message);
     this.runBytes += bytes;
     if (this.runBodies.length < this.maxBatch) return this.markDirty();
-    // A full batch is staged at once; it is published with the next few (a wake-up of a
-    // sleeping core costs far more than a store), and at the latest at the end of the turn.
-    // Within the turn it is made visible without waking a sleeping peer (a notify costs the
-    // sender tens of µs): a polling peer takes it at once, a sleeping one at the turn's end.
-    this.closeRun();
-    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) {
-      this.fullBatches = 0;
-      this.out?.publish(false);
-    }
-    this.markDirty();
+    this.fullBatch();
   }
 
   /**
@@ -98,6 +159,7 @@ export class Outbox {
    */
   frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0,
     trace: TraceContext | null = null, plain = false): void {
+    if (this.writer?.busy === true) return this.defer(() => this.frame(kind, source, destination, correlationId, body, priority, deadlineMs, flags, trace, plain));
     this.messages++;
     this.closeRun();
     this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, plain);
@@ -115,11 +177,15 @@ export class Outbox {
   /** Connect to the peer's channel: `first` (a hello), then the held frames, in order. */
   attach(out: FrameOut, first: { kind: MessageKind; destination: AddrIdentity; body: unknown } | null = null): void {
     this.closeRun();
+    if (this.writer !== null && out.stageBatchPayload === undefined) throw new Error('outbox: an encoding outbox needs a channel that takes encoded batches');
     this.out = out;
     if (first !== null) this.stage({ flags: 0, kind: first.kind, priority: 0, source: null, destination: first.destination, correlationId: 0, deadlineMs: null, trace: null }, first.body, false, false);
     const held = this.held;
     this.held = [];
-    for (const h of held) this.stage(h.init, h.body, h.batch, h.plain);
+    for (const h of held) {
+      if (h.encoded !== null) this.stageEncoded(h.init, h.encoded);
+      else this.stage(h.init, h.body, h.batch, h.plain);
+    }
     this.markDirty();
   }
 
@@ -140,9 +206,50 @@ export class Outbox {
 
   // --- internal ---
 
+  private defer(send: () => void): void {
+    (this.deferred ??= []).push(send);
+  }
+
+  private runDeferred(): void {
+    const sends = this.deferred!;
+    this.deferred = null;
+    for (const send of sends) send();
+  }
+
+  private openRun(to: AnyAddr, priority: Priority): void {
+    this.runTo = to;
+    this.runId = addrIdentity(to);
+    this.runPriority = priority;
+  }
+
+  /** A full batch is staged at once; see the comment inside. */
+  private fullBatch(): void {
+    // It is published with the next few (a wake-up of a sleeping core costs far more than a
+    // store), and at the latest at the end of the turn. Within the turn it is made visible
+    // without waking a sleeping peer (a notify costs the sender tens of µs): a polling peer
+    // takes it at once, a sleeping one at the turn's end.
+    this.closeRun();
+    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) {
+      this.fullBatches = 0;
+      this.out?.publish(false);
+    }
+    this.markDirty();
+  }
+
+  /** The writer took nothing of this send: an encoded run it opened empty is closed unopened. */
+  private endIfEmpty(): false {
+    if (this.writer!.count === 0) {
+      this.runEncoded = false;
+      this.runTo = null;
+      this.runId = null;
+    }
+    return false;
+  }
+
   private closeRun(): void {
     const to = this.runTo;
     if (to === null) return;
+    if (this.runEncoded) return this.closeEncodedRun();
     const bodies = this.runBodies;
     const batch = bodies.length > 1;
     this.emit({ flags: 0, kind: MessageKind.user, priority: this.runPriority, source: null, destination: this.runId!, correlationId: 0, deadlineMs: null, trace: null },
@@ -155,9 +262,38 @@ export class Outbox {
     if (!batch) bodies.length = 0;
   }
 
+  private closeEncodedRun(): void {
+    const writer = this.writer!;
+    const init: FrameInit = { flags: 0, kind: MessageKind.user, priority: this.runPriority, source: null, destination: this.runId!, correlationId: 0, deadlineMs: null, trace: null };
+    this.runEncoded = false;
+    this.runTo = null;
+    this.runId = null;
+    if (writer.count > 0) {
+      const payload = writer.payload();
+      if (this.out === null) this.held.push({ init, body: null, batch: true, plain: true, encoded: payload.slice() });
+      else this.stageEncoded(init, payload);
+    }
+    writer.reset();
+  }
+
   private emit(init: FrameInit, body: unknown, batch: boolean, plain: boolean): void {
-    if (this.out === null) this.held.push({ init, body, batch, plain });
+    if (this.out === null) this.held.push({ init, body, batch, plain, encoded: null });
     else this.stage(init, body, batch, plain);
+  }
+
+  // As `stage`, for an encoded batch (read during the call only: the writer reuses it).
+  private stageEncoded(init: FrameInit, payload: Uint8Array): void {
+    try {
+      this.out!.stageBatchPayload!(init, payload);
+    } catch (error) {
+      let messages: readonly unknown[] = [];
+      try {
+        messages = this.encoder!.decode(payload);
+      } catch {
+        // Nothing to dead-letter by name; the loss is still counted by onLost.
+      }
+      this.onLost(error, init, messages);
+    }
   }
 
   // Runs inside the flush of a turn, outside any handler: a throw here would end the core.
@@ -175,3 +311,4 @@ export class Outbox {
     this.onDirty();
   }
 }
+

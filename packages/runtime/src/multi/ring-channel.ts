@@ -8,7 +8,7 @@
  * Must not: block the thread (waits are `Atomics.waitAsync`, which does not keep the
  * thread alive: the core's reactor holds a handle), or be used from two threads per end.
  */
-import { type Codec, type FrameInit, RingConsumer, RingProducer, stageBatchFrame, stageFrame } from '@pd/transport';
+import { type Codec, type FrameInit, RingConsumer, RingProducer, stageBatchFrame, stageBatchPayload, stageFrame } from '@pd/transport';
 import type { FrameIn, FrameOut, FrameSink } from '@pd/transport';
 
 /** The sending end over a ring this core produces into. */
@@ -35,6 +35,15 @@ export class RingOut implements FrameOut {
     }
     if (batch) stageBatchFrame(this.producer, this.codec, init, body as unknown[], plain);
     else stageFrame(this.producer, this.codec, init, body, plain);
+  }
+
+  stageBatchPayload(init: FrameInit, payload: Uint8Array): void {
+    if (this.closed || this.producer.closed) {
+      this.closed = true;
+      this.lost++;
+      return;
+    }
+    stageBatchPayload(this.producer, init, payload);
   }
 
   publish(wake = true): void {

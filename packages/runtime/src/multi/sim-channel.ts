@@ -8,7 +8,7 @@
  * Must not: reorder the frames of one direction, read real time, or deliver into a host
  * incarnation that crashed after the publish.
  */
-import { type Codec, type FrameInit, TransportError, byteSource, encodeBatchFrames, encodeFrame, maxFrameBytes } from '@pd/transport';
+import { type Codec, type FrameInit, TransportError, batchPayloadFrame, byteSource, encodeBatchFrames, encodeFrame, maxFrameBytes } from '@pd/transport';
 import type { RandomStream } from '../reactor.js';
 import { EventKind } from '../sim/event-queue.js';
 import type { SimHost, SimWorld } from '../sim/world.js';
@@ -146,6 +146,14 @@ class SimOut implements FrameOut {
     const frame = encodeFrame(this.codec, init, body);
     if (frame.length > max) {
       throw new TransportError('ring/frame-too-large', `a ${frame.length}-byte frame is over the ${max}-byte limit`, { length: frame.length, maxFrameBytes: max });
+    }
+    this.link.stageBytes(frame);
+  }
+
+  stageBatchPayload(init: FrameInit, payload: Uint8Array): void {
+    const frame = batchPayloadFrame(init, payload);
+    if (frame.length > this.link.maxFrameBytes) {
+      throw new TransportError('ring/frame-too-large', `a ${frame.length}-byte frame is over the ${this.link.maxFrameBytes}-byte limit`, { length: frame.length, maxFrameBytes: this.link.maxFrameBytes });
     }
     this.link.stageBytes(frame);
   }
