@@ -60,11 +60,6 @@ export class BatchWriter {
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   }
 
-  /** A message is being encoded: its getters (or a proxy's traps) are running. */
-  get busy(): boolean {
-    return this.#active;
-  }
-
   /** Encoded bytes of the messages in the open batch (without the array header). */
   get bytes(): number {
     return this.#pos - HEADER_BYTES;
@@ -105,11 +100,14 @@ export class BatchWriter {
     this.count--;
   }
 
-  /** The payload of the open batch: a msgpack array of its messages. A view, valid until the next `add` or `reset`. */
+  /**
+   * The payload of the open batch: a msgpack array of its messages. A view, valid until the
+   * next `add` or `reset`: a plain `Uint8Array`, so its `slice()` copies (a Buffer's would not).
+   */
   payload(): Uint8Array {
     this.#buf[0] = 0xdd;
     this.#view.setUint32(1, this.count);
-    return this.#buf.subarray(0, this.#pos);
+    return new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#pos);
   }
 
   /** Empties the batch (its record ids too). */

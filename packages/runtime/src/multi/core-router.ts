@@ -160,15 +160,13 @@ export class CoreRouter implements RemoteRouter, CorePort {
     const maxBatch = options.maxBatch ?? MULTI_DEFAULTS.maxBatch;
     this.maxMessageBytes = maxPayloadBytes(options.maxFrameBytes ?? maxFrameBytes(MULTI_DEFAULTS.ringBytes));
     this.maxControlBytes = this.maxMessageBytes - CONTROL_OVERHEAD_BYTES;
-    const codec = this.codec;
-    const decode = (payload: Uint8Array): unknown[] => codec.decodeBatch(payload);
     for (let core = 0; core < this.cores; core++) {
       if (core === this.self) {
         this.peers.push(null);
         continue;
       }
       const inbound = this.inbound;
-      const peer = new Peer(core, new Outbox(maxBatch, this.maxMessageBytes, this.scheduleFlush, this.frameLost, { writer: new BatchWriter(codec.maxDepth), decode }), (from, source, offset, length) => inbound.frame(from, source, offset, length));
+      const peer = new Peer(core, new Outbox(maxBatch, this.maxMessageBytes, this.scheduleFlush, this.frameLost, { writer: new BatchWriter(this.codec.maxDepth), codec: this.codec }), (from, source, offset, length) => inbound.frame(from, source, offset, length));
       peer.known = options.restarted !== true;
       this.peers.push(peer);
     }
@@ -225,22 +223,20 @@ export class CoreRouter implements RemoteRouter, CorePort {
     if (host._guarding) return this.sendChecked(to, message, options);
     // A traced send (telemetry on, inside a sampled span) goes in a frame of its own with the trace block.
     const trace = this.engine._probe === null && host._passing === null ? null : host.outgoingTrace();
+    // A plain send: encoded as it is sent when it is of the common kind, else checked now and encoded at flush.
     if (options === undefined && trace === null) {
-      // Encoded as it is sent when it is of the common kind; else checked now, encoded at flush.
-      if (peer.outbox.encoded(to, message, 0)) return 'queued';
-      const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
-      peer.outbox.user(to, message, 0, plain, this.codec.lastBytes);
+      peer.outbox.sendPlain(to, message, 0);
       return 'queued';
     }
-    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
     const lane = laneOf(options?.priority);
     const ttl = options?.ttlMs;
     if (ttl === undefined && trace === null) {
-      peer.outbox.user(to, message, lane, plain, this.codec.lastBytes);
-    } else {
-      if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
-      peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace, plain);
+      peer.outbox.sendPlain(to, message, lane);
+      return 'queued';
     }
+    if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0))) throw new ArgumentError(`ttlMs must be a positive number of milliseconds, got ${String(ttl)}`);
+    const plain = this.codec.checkPlain(message, 'message', this.maxMessageBytes);
+    peer.outbox.frame(MessageKind.user, null, addrIdentity(to), 0, message, lane, ttl === undefined ? null : this.engine.reactor.now() + ttl, 0, trace, plain);
     return 'queued';
   }
 

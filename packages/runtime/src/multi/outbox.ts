@@ -17,7 +17,7 @@
  */
 import type { AddrIdentity, AnyAddr } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
-import { type BatchWriter, type FrameInit, MessageKind, type Priority, type TraceContext } from '@pd/transport';
+import { type BatchWriter, type Codec, type FrameInit, MessageKind, type Priority, type TraceContext } from '@pd/transport';
 import type { FrameOut } from '@pd/transport';
 
 /** A frame the channel refused (`error`): its header and its messages. */
@@ -28,12 +28,12 @@ const PUBLISH_EVERY_BATCHES = 8;
 
 /**
  * Encoding sends as they come (trusted channels only: the writer's batches hold records).
- * `decode` turns an encoded batch back into its messages, to dead-letter them if the
- * channel refuses the frame.
+ * `codec` checks what the writer leaves to the general way, and decodes an encoded batch
+ * back into its messages to dead-letter them if the channel refuses the frame.
  */
 export interface OutboxEncoder {
   readonly writer: BatchWriter;
-  readonly decode: (payload: Uint8Array) => readonly unknown[];
+  readonly codec: Codec;
 }
 
 interface Held {
@@ -66,9 +66,12 @@ export class Outbox {
   /** Full batches staged since the last publish. */
   private fullBatches = 0;
   /**
-   * Sends made while the writer encodes a message (by its getters or a proxy's traps): they
-   * go, in order, right after it, as the open batch is mid-message until then.
+   * Calls into this outbox under way. More than none on entry means the call comes from
+   * user code run by one of them — a getter (or a proxy's trap) of a message being checked
+   * or encoded — while a batch is mid-message or a run mid-close: it is deferred.
    */
+  private depth = 0;
+  /** Calls deferred (see `depth`): they run, in order, when the outermost call ends. */
   private deferred: (() => void)[] | null = null;
 
   /**
@@ -90,18 +93,25 @@ export class Outbox {
   }
 
   /**
-   * A plain send (no deadline), encoded now into the open batch when the writer takes it:
-   * false (nothing queued) when it does not — no writer, a message of another kind, one the
-   * codec refuses, or one larger than a batch — and the caller sends it with {@link user}.
+   * A plain send (no deadline or trace), through the encoder: encoded now into the open batch
+   * when the writer takes it, else checked now and encoded at flush (see {@link user}).
+   * Throws `SendError` for a message that cannot cross, with nothing queued.
    */
-  encoded(to: AnyAddr, message: unknown, priority: Priority): boolean {
-    const writer = this.writer;
-    // Busy: this send comes from a getter of the message being encoded (it goes the general way, after it).
-    if (writer === null || writer.busy) return false;
+  sendPlain(to: AnyAddr, message: unknown, priority: Priority): void {
+    const { writer, codec } = this.encoder!;
+    if (this.depth > 0) {
+      // Sent by a getter of a message this outbox is encoding or staging: checked now, queued after it.
+      const plain = codec.checkPlain(message, 'message', this.maxBatchBytes);
+      const bytes = codec.lastBytes;
+      return this.defer(() => this.user(to, message, priority, plain, bytes));
+    }
+    this.depth++;
     try {
-      return this.encode(writer, to, message, priority);
+      if (this.encode(writer, to, message, priority)) return;
+      const plain = codec.checkPlain(message, 'message', this.maxBatchBytes);
+      this.queueBody(to, message, priority, plain, codec.lastBytes);
     } finally {
-      if (this.deferred !== null) this.runDeferred();
+      if (--this.depth === 0 && this.deferred !== null) this.runDeferred();
     }
   }
 
@@ -140,7 +150,16 @@ export class Outbox {
    * most (`codec.lastBytes`, within `maxBatchBytes`).
    */
   user(to: AnyAddr, message: unknown, priority: Priority, plain: boolean, bytes: number): void {
-    if (this.writer?.busy === true) return this.defer(() => this.user(to, message, priority, plain, bytes));
+    if (this.depth > 0) return this.defer(() => this.user(to, message, priority, plain, bytes));
+    this.depth++;
+    try {
+      this.queueBody(to, message, priority, plain, bytes);
+    } finally {
+      if (--this.depth === 0 && this.deferred !== null) this.runDeferred();
+    }
+  }
+
+  private queueBody(to: AnyAddr, message: unknown, priority: Priority, plain: boolean, bytes: number): void {
     this.messages++;
     if (this.runTo !== to || this.runPriority !== priority || this.runEncoded || this.runBytes + bytes > this.maxBatchBytes) {
       this.closeRun();
@@ -159,52 +178,87 @@ export class Outbox {
    */
   frame(kind: MessageKind, source: AddrIdentity | null, destination: AddrIdentity, correlationId: number, body: unknown, priority: Priority = 0, deadlineMs: number | null = null, flags = 0,
     trace: TraceContext | null = null, plain = false): void {
-    if (this.writer?.busy === true) return this.defer(() => this.frame(kind, source, destination, correlationId, body, priority, deadlineMs, flags, trace, plain));
-    this.messages++;
-    this.closeRun();
-    this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, plain);
-    this.markDirty();
+    if (this.depth > 0) return this.defer(() => this.frame(kind, source, destination, correlationId, body, priority, deadlineMs, flags, trace, plain));
+    this.depth++;
+    try {
+      this.messages++;
+      this.closeRun();
+      this.emit({ flags, kind, priority, source, destination, correlationId, deadlineMs, trace }, body, false, plain);
+      this.markDirty();
+    } finally {
+      if (--this.depth === 0 && this.deferred !== null) this.runDeferred();
+    }
   }
 
   /** Stage the open batch and make everything staged visible to the peer. */
   publish(): void {
-    this.closeRun();
-    this.dirty = false;
-    this.fullBatches = 0;
-    this.out?.publish();
+    if (this.depth > 0) return this.defer(() => this.publish());
+    this.guarded(() => {
+      this.closeRun();
+      this.dirty = false;
+      this.fullBatches = 0;
+      this.out?.publish();
+    });
   }
 
   /** Connect to the peer's channel: `first` (a hello), then the held frames, in order. */
   attach(out: FrameOut, first: { kind: MessageKind; destination: AddrIdentity; body: unknown } | null = null): void {
-    this.closeRun();
     if (this.writer !== null && out.stageBatchPayload === undefined) throw new Error('outbox: an encoding outbox needs a channel that takes encoded batches');
-    this.out = out;
-    if (first !== null) this.stage({ flags: 0, kind: first.kind, priority: 0, source: null, destination: first.destination, correlationId: 0, deadlineMs: null, trace: null }, first.body, false, false);
-    const held = this.held;
-    this.held = [];
-    for (const h of held) {
-      if (h.encoded !== null) this.stageEncoded(h.init, h.encoded);
-      else this.stage(h.init, h.body, h.batch, h.plain);
-    }
-    this.markDirty();
+    if (this.depth > 0) return this.defer(() => this.attach(out, first));
+    this.guarded(() => {
+      this.closeRun();
+      this.out = out;
+      if (first !== null) this.stage({ flags: 0, kind: first.kind, priority: 0, source: null, destination: first.destination, correlationId: 0, deadlineMs: null, trace: null }, first.body, false, false);
+      const held = this.held;
+      this.held = [];
+      for (const h of held) {
+        if (h.encoded !== null) this.stageEncoded(h.init, h.encoded);
+        else this.stage(h.init, h.body, h.batch, h.plain);
+      }
+      this.markDirty();
+    });
   }
 
   /** The peer is gone or restarting: frames wait in `held` until {@link attach}. */
   detach(): void {
-    this.closeRun();
-    this.out?.close();
-    this.out = null;
+    if (this.depth > 0) return this.defer(() => this.detach());
+    this.guarded(() => {
+      this.closeRun();
+      this.out?.close();
+      this.out = null;
+    });
   }
 
-  /** Drop everything held (the peer will not come back); returns how many frames were dropped. */
+  /**
+   * Drop everything held (the peer will not come back); returns how many frames were
+   * dropped. Called from a getter of a message this outbox is staging, it drops what is held
+   * by then and returns 0 (the open run is closed after that message).
+   */
   discard(): number {
-    this.closeRun();
-    const n = this.held.length;
-    this.held = [];
-    return n;
+    if (this.depth > 0) {
+      const n = this.held.length;
+      this.held = [];
+      return n;
+    }
+    return this.guarded(() => {
+      this.closeRun();
+      const n = this.held.length;
+      this.held = [];
+      return n;
+    });
   }
 
   // --- internal ---
+
+  /** Runs `body` as an outermost call (see `depth`); the calls deferred meanwhile run after it. */
+  private guarded<T>(body: () => T): T {
+    this.depth++;
+    try {
+      return body();
+    } finally {
+      if (--this.depth === 0 && this.deferred !== null) this.runDeferred();
+    }
+  }
 
   private defer(send: () => void): void {
     (this.deferred ??= []).push(send);
@@ -252,14 +306,17 @@ export class Outbox {
     if (this.runEncoded) return this.closeEncodedRun();
     const bodies = this.runBodies;
     const batch = bodies.length > 1;
-    this.emit({ flags: 0, kind: MessageKind.user, priority: this.runPriority, source: null, destination: this.runId!, correlationId: 0, deadlineMs: null, trace: null },
-      batch ? bodies : bodies[0], batch, this.runPlain);
+    const body = batch ? bodies : bodies[0];
+    const init: FrameInit = { flags: 0, kind: MessageKind.user, priority: this.runPriority, source: null, destination: this.runId!, correlationId: 0, deadlineMs: null, trace: null };
+    const plain = this.runPlain;
+    // The run is closed before it is staged: staging runs the encoder, and with it a message's getters.
     this.runPlain = true;
     this.runBytes = 0;
     this.runTo = null;
     this.runId = null;
     this.runBodies = batch ? [] : bodies;
     if (!batch) bodies.length = 0;
+    this.emit(init, body, batch, plain);
   }
 
   private closeEncodedRun(): void {
@@ -270,7 +327,7 @@ export class Outbox {
     this.runId = null;
     if (writer.count > 0) {
       const payload = writer.payload();
-      if (this.out === null) this.held.push({ init, body: null, batch: true, plain: true, encoded: payload.slice() });
+      if (this.out === null) this.held.push({ init, body: null, batch: true, plain: true, encoded: payload.slice() }); // a copy: the writer reuses its buffer
       else this.stageEncoded(init, payload);
     }
     writer.reset();
@@ -288,7 +345,7 @@ export class Outbox {
     } catch (error) {
       let messages: readonly unknown[] = [];
       try {
-        messages = this.encoder!.decode(payload);
+        messages = this.encoder!.codec.decodeBatch(payload);
       } catch {
         // Nothing to dead-letter by name; the loss is still counted by onLost.
       }
