@@ -23,9 +23,6 @@ import type { FrameOut } from '@pd/transport';
 /** A frame the channel refused (`error`): its header and its messages. */
 export type LostFrame = (error: unknown, init: FrameInit, messages: readonly unknown[]) => void;
 
-/** Full batches staged before they are published, at most. */
-const PUBLISH_EVERY_BATCHES = 8;
-
 /**
  * Encoding sends as they come (trusted channels only: the writer's batches hold records).
  * `codec` checks what the writer leaves to the general way, and decodes an encoded batch
@@ -63,8 +60,6 @@ export class Outbox {
   /** The open batch is the writer's (encoded as sent), not `runBodies`. */
   private runEncoded = false;
   private readonly writer: BatchWriter | null;
-  /** Full batches staged since the last publish. */
-  private fullBatches = 0;
   /**
    * Calls into this outbox under way. More than none on entry means the call comes from
    * user code run by one of them — a getter (or a proxy's trap) of a message being checked
@@ -196,7 +191,6 @@ export class Outbox {
     this.guarded(() => {
       this.closeRun();
       this.dirty = false;
-      this.fullBatches = 0;
       this.out?.publish();
     });
   }
@@ -276,17 +270,14 @@ export class Outbox {
     this.runPriority = priority;
   }
 
-  /** A full batch is staged at once; see the comment inside. */
+  /** A full batch is staged and published at once; see the comment inside. */
   private fullBatch(): void {
-    // It is published with the next few (a wake-up of a sleeping core costs far more than a
-    // store), and at the latest at the end of the turn. Within the turn it is made visible
-    // without waking a sleeping peer (a notify costs the sender tens of µs): a polling peer
-    // takes it at once, a sleeping one at the turn's end.
+    // Published without waking a sleeping peer (a notify costs the sender tens of µs; the
+    // ring wakes it once half full, and the turn's last publish does): a publish is one
+    // store, and a stream published batch by batch keeps a polling peer's gaps within its
+    // spin, so it takes each batch as it comes instead of falling asleep between bunches.
     this.closeRun();
-    if (++this.fullBatches >= PUBLISH_EVERY_BATCHES) {
-      this.fullBatches = 0;
-      this.out?.publish(false);
-    }
+    this.out?.publish(false);
     this.markDirty();
   }
 
