@@ -231,17 +231,7 @@ export class BatchWriter {
   /** An object as a plain map (the batch has used every record id). */
   #map(o: Record<string, unknown>, keys: readonly string[], depth: number): boolean {
     const n = keys.length;
-    this.#ensure(5);
-    if (n < 16) this.#buf[this.#pos++] = 0x80 | n;
-    else if (n < 0x10000) {
-      this.#buf[this.#pos++] = 0xde;
-      this.#view.setUint16(this.#pos, n);
-      this.#pos += 2;
-    } else {
-      this.#buf[this.#pos++] = 0xdf;
-      this.#view.setUint32(this.#pos, n);
-      this.#pos += 4;
-    }
+    this.#header(n, 0x80, 0xde);
     for (let i = 0; i < n; i++) {
       this.#string(keys[i]!);
       if (!this.#value(o[keys[i]!], depth + 1)) return false;
@@ -258,14 +248,19 @@ export class BatchWriter {
   }
 
   #arrayHeader(n: number): void {
+    this.#header(n, 0x90, 0xdc);
+  }
+
+  /** A map's or an array's header: `fix | n` below 16, else `code16` and a u16, or `code16 + 1` and a u32. */
+  #header(n: number, fix: number, code16: number): void {
     this.#ensure(5);
-    if (n < 16) this.#buf[this.#pos++] = 0x90 | n;
+    if (n < 16) this.#buf[this.#pos++] = fix | n;
     else if (n < 0x10000) {
-      this.#buf[this.#pos++] = 0xdc;
+      this.#buf[this.#pos++] = code16;
       this.#view.setUint16(this.#pos, n);
       this.#pos += 2;
     } else {
-      this.#buf[this.#pos++] = 0xdd;
+      this.#buf[this.#pos++] = code16 + 1;
       this.#view.setUint32(this.#pos, n);
       this.#pos += 4;
     }

@@ -44,13 +44,7 @@ export function encodeFrame(codec: Codec, init: FrameInit, body: unknown): Uint8
 
 /** Encodes `bodies` as one frame whose payload is a msgpack array sharing `init`'s header. */
 export function encodeBatchFrame(codec: Codec, init: FrameInit, bodies: readonly unknown[], plain = false): Uint8Array {
-  const payload = codec.encodeBatch(bodies, plain);
-  const header = headerFor(init, payload.length, EnvelopeFlags.batch);
-  const headerLength = envelopeHeaderLength(header);
-  const frame = new Uint8Array(headerLength + payload.length);
-  assert(writeEnvelope(new DataView(frame.buffer), 0, header) === headerLength, 'frame: the header takes the length it announced');
-  frame.set(payload, headerLength);
-  return frame;
+  return batchPayloadFrame(init, codec.encodeBatch(bodies, plain));
 }
 
 /**

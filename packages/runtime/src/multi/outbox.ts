@@ -111,25 +111,14 @@ export class Outbox {
   }
 
   private encode(writer: BatchWriter, to: AnyAddr, message: unknown, priority: Priority): boolean {
-    if (this.runTo !== to || this.runPriority !== priority || !this.runEncoded) {
-      this.closeRun();
-      this.openRun(to, priority);
-      this.runEncoded = true;
-    }
-    if (!writer.add(message)) return this.endIfEmpty();
-    if (writer.bytes > this.maxBatchBytes) {
+    if (this.runTo !== to || this.runPriority !== priority || !this.runEncoded) this.openEncodedRun(to, priority);
+    let added = this.addWithinBudget(writer, message);
+    if (added === null && writer.count > 0) {
       // Over a frame's budget with this message: the batch goes without it, and it opens the next.
-      writer.dropLast();
-      if (writer.count === 0) return this.endIfEmpty();
-      this.closeRun();
-      this.openRun(to, priority);
-      this.runEncoded = true;
-      if (!writer.add(message)) return this.endIfEmpty();
-      if (writer.bytes > this.maxBatchBytes) {
-        writer.dropLast();
-        return this.endIfEmpty();
-      }
+      this.openEncodedRun(to, priority);
+      added = this.addWithinBudget(writer, message);
     }
+    if (added !== true) return this.endIfEmpty();
     this.messages++;
     if (writer.count < this.maxBatch) {
       this.markDirty();
@@ -262,6 +251,20 @@ export class Outbox {
     const sends = this.deferred!;
     this.deferred = null;
     for (const send of sends) send();
+  }
+
+  /** True: added; false: the writer leaves it to the general way; null: it does not fit in the batch with what it holds. */
+  private addWithinBudget(writer: BatchWriter, message: unknown): boolean | null {
+    if (!writer.add(message)) return false;
+    if (writer.bytes <= this.maxBatchBytes) return true;
+    writer.dropLast();
+    return null;
+  }
+
+  private openEncodedRun(to: AnyAddr, priority: Priority): void {
+    this.closeRun();
+    this.openRun(to, priority);
+    this.runEncoded = true;
   }
 
   private openRun(to: AnyAddr, priority: Priority): void {
