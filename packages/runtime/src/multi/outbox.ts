@@ -214,8 +214,8 @@ export class Outbox {
 
   /**
    * Drop everything held (the peer will not come back); returns how many frames were
-   * dropped. Called from a getter of a message this outbox is staging, it drops what is held
-   * by then and returns 0 (the open run is closed after that message).
+   * dropped. Called while another call is under way (from a getter of a message this outbox
+   * is staging), it drops what is held by then and leaves the open run to that call.
    */
   discard(): number {
     if (this.depth > 0) {
