@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SendError } from '@pd/actor';
+import { addrIdentity, mintAddr } from '@pd/actor/internal';
 import { BatchWriter } from './batch-writer.js';
 import { Codec } from './codec.js';
 
@@ -84,7 +85,22 @@ describe('BatchWriter', () => {
     expect(Object.is(back[3], -0)).toBe(true);
   });
 
-  it('leaves the rest to the general way: addresses-free but not plain, refused, or nested past its depth', () => {
+  it('writes an address as the codec does, and it decodes to the same identity', () => {
+    const addr = mintAddr({ node: 0x7fff0001, core: 3, slot: 123456, generation: 7, secret: 2 ** 53 - 3 }, null);
+    const alone = new BatchWriter();
+    expect(alone.add(addr)).toBe(true);
+    expect(Buffer.from(alone.payload().subarray(5))).toEqual(Buffer.from(codec.encode(addr)));
+    const writer = new BatchWriter();
+    expect(writer.add({ replyTo: addr, k: 1 })).toBe(true);
+    expect(writer.add([addr, { addr }])).toBe(true);
+    const [first, second] = decode(writer) as [{ replyTo: unknown; k: number }, [unknown, { addr: unknown }]];
+    expect(addrIdentity(first.replyTo as typeof addr)).toEqual(addrIdentity(addr));
+    expect(addrIdentity(second[0] as typeof addr)).toEqual(addrIdentity(addr));
+    expect(addrIdentity(second[1].addr as typeof addr)).toEqual(addrIdentity(addr));
+    expect(first.k).toBe(1);
+  });
+
+  it('leaves the rest to the general way: not plain, refused, or nested past its depth', () => {
     const writer = new BatchWriter(3);
     const nested = { a: { b: { c: { d: 1 } } } };
     for (const v of [new Date(0), new Map(), new Set(), 1n, new Uint8Array(1), { f: () => 1 }, { s: Symbol('s') }, 'a\ud800', { ['k\udc00']: 1 },

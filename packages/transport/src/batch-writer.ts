@@ -3,7 +3,7 @@
  * the payload of one batch frame between trusted cores (a msgpack array whose objects are
  * msgpackr records, decoded by `Codec.decodeBatch` like any batch), built one message at a
  * time, and the common kind of message only — plain objects with string keys, arrays,
- * strings, numbers, booleans, null and undefined. Anything else (an address, a Map, a Date,
+ * strings, numbers, booleans, null, undefined and addresses. Anything else (a Map, a Date,
  * a class instance, nesting past the depth limit) and anything the codec refuses (a
  * function, a symbol, a lone surrogate, a symbol or `__proto__` key, a named array
  * property) makes {@link BatchWriter.add} answer false with nothing written: the caller
@@ -19,7 +19,9 @@
  * (-0 stays -0, integers 0x40–0x7f are not fixints, which records claim); leave a partial
  * message or a record definition of a message it gave up on.
  */
-import { SendError } from '@pd/actor';
+import { type Addr, SendError, isAddr } from '@pd/actor';
+import { addrIdentity } from '@pd/actor/internal';
+import { ADDR_EXT_BYTES, ADDR_EXT_TYPE } from './extensions.js';
 import { DEFAULT_MAX_DEPTH, hasSymbolKeys, namedArrayKey } from './serializable.js';
 
 /** Bytes before the first message: the array header (0xdd and a u32 count, filled in by `payload`). */
@@ -169,7 +171,8 @@ export class BatchWriter {
     if (depth >= this.#maxDepth) return false;
     const proto: unknown = Object.getPrototypeOf(o);
     if (proto === Array.prototype) return this.#array(o as unknown[], depth);
-    if ((proto !== Object.prototype && proto !== null) || hasSymbolKeys(o)) return false;
+    if (proto !== Object.prototype && proto !== null) return isAddr(o) && this.#addr(o);
+    if (hasSymbolKeys(o)) return false;
     const memo = this.#memoKeys[depth];
     if (memo === undefined) return this.#objectSlow(o as Record<string, unknown>, depth);
     // The shape last written at this depth: write its id, then check each key as it comes.
@@ -244,6 +247,25 @@ export class BatchWriter {
     const n = a.length;
     this.#arrayHeader(n);
     for (let i = 0; i < n; i++) if (!this.#value(a[i], depth + 1)) return false;
+    return true;
+  }
+
+  /** An address as the codec's extension writes it (ext 8, type 0x41, the identity in 22 bytes, little-endian). */
+  #addr(addr: Addr<any>): boolean {
+    const id = addrIdentity(addr);
+    this.#ensure(3 + ADDR_EXT_BYTES);
+    const p = this.#pos;
+    this.#buf[p] = 0xc7;
+    this.#buf[p + 1] = ADDR_EXT_BYTES;
+    this.#buf[p + 2] = ADDR_EXT_TYPE;
+    const view = this.#view;
+    view.setUint32(p + 3, id.node, true);
+    view.setUint16(p + 7, id.core, true);
+    view.setUint32(p + 9, id.slot, true);
+    view.setUint32(p + 13, id.generation, true);
+    view.setUint32(p + 17, id.secret >>> 0, true);
+    view.setUint32(p + 21, Math.floor(id.secret / 0x1_0000_0000), true);
+    this.#pos = p + 3 + ADDR_EXT_BYTES;
     return true;
   }
 
