@@ -22,7 +22,7 @@
 import { type Addr, SendError, isAddr } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
 import { ADDR_EXT_BYTES, ADDR_EXT_TYPE } from './extensions.js';
-import { DEFAULT_MAX_DEPTH, hasSymbolKeys, namedArrayKey } from './serializable.js';
+import { DEFAULT_MAX_DEPTH, hasSymbolKeys, namedArrayKey, wellFormed } from './serializable.js';
 
 /** Bytes before the first message: the array header (0xdd and a u32 count, filled in by `payload`). */
 const HEADER_BYTES = 5;
@@ -396,11 +396,6 @@ export class BatchWriter {
     this.#buf = next;
     this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
-}
-
-/** False for a string holding a lone UTF-16 surrogate (`String.prototype.isWellFormed`, Node 20+). */
-function wellFormed(s: string): boolean {
-  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** A key list as one string, unambiguously (each key with its length). */

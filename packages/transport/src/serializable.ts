@@ -172,7 +172,7 @@ interface MaybeWellFormed {
 }
 
 /** False for a string holding a lone UTF-16 surrogate: UTF-8 cannot carry it (it would arrive as U+FFFD). */
-function wellFormed(s: string): boolean {
+export function wellFormed(s: string): boolean {
   return (s as unknown as MaybeWellFormed).isWellFormed();
 }
 

@@ -59,7 +59,6 @@ export class Outbox {
   private runPlain = true;
   /** The open batch is the writer's (encoded as sent), not `runBodies`. */
   private runEncoded = false;
-  private readonly writer: BatchWriter | null;
   /**
    * Calls into this outbox under way. More than none on entry means the call comes from
    * user code run by one of them — a getter (or a proxy's trap) of a message being checked
@@ -74,9 +73,7 @@ export class Outbox {
    * @param maxBatchBytes encoded bytes of messages per batch frame, at most (`maxPayloadBytes`)
    */
   constructor(private readonly maxBatch: number, private readonly maxBatchBytes: number, private readonly onDirty: () => void,
-    private readonly onLost: LostFrame, private readonly encoder: OutboxEncoder | null = null) {
-    this.writer = encoder?.writer ?? null;
-  }
+    private readonly onLost: LostFrame, private readonly encoder: OutboxEncoder | null = null) {}
 
   /** Frames waiting: held for a restarting peer, or in the channel's overflow. */
   get backlog(): number {
@@ -89,7 +86,7 @@ export class Outbox {
 
   /**
    * A plain send (no deadline or trace), through the encoder: encoded now into the open batch
-   * when the writer takes it, else checked now and encoded at flush (see {@link user}).
+   * when the writer takes it, else checked now and encoded at flush.
    * Throws `SendError` for a message that cannot cross, with nothing queued.
    */
   sendPlain(to: AnyAddr, message: unknown, priority: Priority): void {
@@ -129,11 +126,11 @@ export class Outbox {
   }
 
   /**
-   * A plain send (no deadline): coalesced with the sends before it to the same actor.
-   * `plain`: the message passed `codec.checkPlain` with true; `bytes`: its encoded size at
-   * most (`codec.lastBytes`, within `maxBatchBytes`).
+   * A plain send the general way (checked already), coalesced with the sends before it to
+   * the same actor: what `sendPlain` defers. `plain`: the message passed `codec.checkPlain`
+   * with true; `bytes`: its encoded size at most (`codec.lastBytes`, within `maxBatchBytes`).
    */
-  user(to: AnyAddr, message: unknown, priority: Priority, plain: boolean, bytes: number): void {
+  private user(to: AnyAddr, message: unknown, priority: Priority, plain: boolean, bytes: number): void {
     if (this.depth > 0) return this.defer(() => this.user(to, message, priority, plain, bytes));
     this.depth++;
     try {
@@ -186,7 +183,7 @@ export class Outbox {
 
   /** Connect to the peer's channel: `first` (a hello), then the held frames, in order. */
   attach(out: FrameOut, first: { kind: MessageKind; destination: AddrIdentity; body: unknown } | null = null): void {
-    if (this.writer !== null && out.stageBatchPayload === undefined) throw new Error('outbox: an encoding outbox needs a channel that takes encoded batches');
+    if (this.encoder !== null && out.stageBatchPayload === undefined) throw new Error('outbox: an encoding outbox needs a channel that takes encoded batches');
     if (this.depth > 0) return this.defer(() => this.attach(out, first));
     this.guarded(() => {
       this.closeRun();
@@ -286,7 +283,7 @@ export class Outbox {
 
   /** The writer took nothing of this send: an encoded run it opened empty is closed unopened. */
   private endIfEmpty(): false {
-    if (this.writer!.count === 0) {
+    if (this.encoder!.writer.count === 0) {
       this.runEncoded = false;
       this.runTo = null;
       this.runId = null;
@@ -314,7 +311,7 @@ export class Outbox {
   }
 
   private closeEncodedRun(): void {
-    const writer = this.writer!;
+    const writer = this.encoder!.writer;
     const init: FrameInit = { flags: 0, kind: MessageKind.user, priority: this.runPriority, source: null, destination: this.runId!, correlationId: 0, deadlineMs: null, trace: null };
     this.runEncoded = false;
     this.runTo = null;
