@@ -504,3 +504,49 @@ describe('codec: an encoding begun inside another', () => {
     }
   });
 });
+
+describe('codec: a check begun inside another', () => {
+  // A getter of a message that sends (to another node: the send checks its own message)
+  // runs in the middle of the outer check; the outer check's findings must survive it.
+  const c = new Codec();
+  const innerChecks: boolean[] = [];
+  // Everything the outer check must remember comes before the getter.
+  const sendsWhileRead = (): Record<string, unknown> => ({
+    negativeZero: -0,
+    before: new Map([['k', 1]]),
+    long: 'x'.repeat(2000),
+    get sends(): number {
+      innerChecks.push(c.checkPlain({ small: 1 }, 'message', 1 << 20));
+      expect(c.lastBytes).toBeLessThan(100);
+      return 1;
+    },
+  });
+
+  it('keeps the outer check\'s Map and -0 findings (the value is not taken as plain)', () => {
+    innerChecks.length = 0;
+    expect(c.checkPlain(sendsWhileRead())).toBe(false);
+    expect(innerChecks).toEqual([true]);
+  });
+
+  it('keeps the outer check\'s size bound, and the inner check\'s own bound is its own', () => {
+    const message = sendsWhileRead();
+    c.checkPlain(message, 'message', 1 << 20);
+    const bound = c.lastBytes;
+    expect(bound).toBeGreaterThanOrEqual(c.encode(message).length);
+    const back = c.decode(c.encode(message)) as Record<string, unknown>;
+    expect(back).toEqual({ negativeZero: -0, before: new Map([['k', 1]]), long: 'x'.repeat(2000), sends: 1 });
+    expect(Object.is(back.negativeZero, -0)).toBe(true);
+  });
+
+  it('still refuses what the outer value holds after the inner check accepted its own', () => {
+    const refused = { get sends(): number { c.check({ fine: true }); return 1; }, bad: () => 0 };
+    expect(() => c.check(refused)).toThrow(/message\.bad is a function/);
+  });
+
+  it('starts clean after a getter that threw mid-check', () => {
+    const throws = { m: new Map(), get boom(): never { throw new Error('boom'); } };
+    expect(() => c.checkPlain(throws)).toThrow('boom');
+    expect(c.checkPlain({ plain: 1 }, 'message', 1 << 20)).toBe(true);
+    expect(c.lastBytes).toBeLessThan(100);
+  });
+});

@@ -28,24 +28,37 @@ export interface Refusal {
 export const Scan = { refused: 0, plain: 1, hasMap: 2 } as const;
 export type Scan = (typeof Scan)[keyof typeof Scan];
 
-/** Fast yes/no check of `value` (no allocation); see {@link scannedBytes} for its size. */
+/**
+ * Fast yes/no check of `value` (no allocation); see {@link scannedBytes} for its size.
+ * Re-entrant: a getter of `value` may check a message of its own (a getter that sends), and
+ * the check under way goes on with its own findings, not the inner one's.
+ */
 export function scanValue(value: unknown, maxDepth: number): Scan {
+  const outerLimit = limit, outerSawMap = sawMap, outerBytes = bytes, outerUnbounded = unbounded;
   limit = maxDepth;
   sawMap = false;
   bytes = 0;
   unbounded = false;
-  if (!scan(value, 0)) return Scan.refused;
-  return sawMap ? Scan.hasMap : Scan.plain;
+  try {
+    if (!scan(value, 0)) return Scan.refused;
+    lastBound = unbounded ? Infinity : bytes;
+    return sawMap ? Scan.hasMap : Scan.plain;
+  } finally {
+    limit = outerLimit;
+    sawMap = outerSawMap;
+    bytes = outerBytes;
+    unbounded = outerUnbounded;
+  }
 }
 
 /**
  * An upper bound of the encoded size, in bytes, of the value the last {@link scanValue}
  * accepted (on this thread): as a map or a record, a batch member or alone. Infinity when it
  * holds something with no cheap bound (an Error, a RegExp, a runtime signal, a huge bigint):
- * encode it to know.
+ * encode it to know. Read it right after the scan: a later one replaces it.
  */
 export function scannedBytes(): number {
-  return unbounded ? Infinity : bytes;
+  return lastBound;
 }
 
 /** Finds the first refused value under `value`, naming it from `label`; null if none. */
@@ -63,6 +76,8 @@ let sawMap = false;
 // which are counted per object anyway).
 let bytes = 0;
 let unbounded = false;
+/** The bound of the last scan that accepted its value (the working state above is restored for an outer scan). */
+let lastBound = 0;
 const CONTAINER_BYTES = 16;
 const LEAF_BYTES = 9;
 const EXT_BYTES = 16;
