@@ -182,7 +182,14 @@ export interface Context<M = unknown> {
   /** The parent's address, or null for a top-level actor. */
   readonly parent: AnyAddr | null;
 
-  /** Send a message; returns what happened to it, never throws for a dead target. */
+  /**
+   * Send a message; returns what happened to it, and never throws for a dead or unknown
+   * target. Throws `SendError`: `send/not-an-address` for a target that is not an address;
+   * to an actor on another core or node, `send/not-serializable` (naming the value) or
+   * `send/too-large` for a message that cannot cross. A getter of such a message runs while
+   * it is checked, and what it throws propagates. Throws `ArgumentError` for bad options (an
+   * unknown priority, a `ttlMs` that is not a positive number).
+   */
   send<T>(to: Addr<T>, message: T, options?: SendOptions): SendResult;
   /** Send, waiting for room in a `backpressure` mailbox. */
   sendWait<T>(to: Addr<T>, message: T, options?: SendOptions): Promise<SendResult>;

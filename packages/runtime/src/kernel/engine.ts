@@ -297,7 +297,12 @@ export class Engine {
     return this._spawn(definition, options, null, null);
   }
 
-  /** Send a message; returns what happened to it. Throws only for a non-address target. */
+  /**
+   * Send a message; returns what happened to it (a dead or unknown target is a result, not a
+   * throw). Throws `SendError` `send/not-an-address` for a non-address target, and for a
+   * message to another core or node that cannot cross, `send/not-serializable` or
+   * `send/too-large` (as `Context.send` in `@pd/actor` says); `ArgumentError` for bad options.
+   */
   send<M>(to: Addr<M>, message: M, options?: SendOptions): SendResult {
     const cell = this.targetCell(to, 'send');
     if (cell === null || cell.status === S_DEAD) return this.undeliverable(to, message, cell, null, options);
