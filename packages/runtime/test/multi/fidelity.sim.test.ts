@@ -113,6 +113,24 @@ describe('values crossing a core [sim cores]', () => {
     expect(await engine.ask(log, 'dump')).toEqual([{ n: 0 }, { n: 1 }, { inner: true }, ['inner', 2], { n: 2 }]);
   });
 
+  it('a message that throws while it is read (a revoked proxy, a throwing getter): send throws it, and nothing of it crosses', async () => {
+    const h = await fixture.make({ cores: 2 });
+    const { engine } = h;
+    const log = engine.spawn('log', { placement: { core: 1 } });
+    const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
+    revoke();
+    const throwing = [proxy, { nested: proxy }, [1, proxy], { ok: 1, get boom(): never { throw new Error('boom'); } }, new Map([[1, { get boom(): never { throw new Error('boom in a map'); } }]])];
+    let n = 0;
+    for (const message of throwing) {
+      engine.send(log, { n: n++ });
+      expect(() => engine.send(log, message)).toThrow(/revoked|boom/);
+    }
+    // A proxy of plain data is data: it crosses as its traps answer.
+    engine.send(log, new Proxy({ p: 1 }, {}));
+    engine.send(log, { n: n++ });
+    expect(await engine.ask(log, 'dump')).toEqual([...Array.from({ length: throwing.length }, (_, i) => ({ n: i })), { p: 1 }, { n: throwing.length }]);
+  });
+
   it('the cases that used to change: -0 arrives as -0; symbol keys, array extras and lone surrogates are refused, named', async () => {
     const h = await fixture.make({ cores: 2 });
     const { engine } = h;
