@@ -165,3 +165,69 @@ describe('BatchWriter', () => {
     expect(decode(writer)).toEqual(values);
   });
 });
+
+describe('BatchWriter without records (what a network peer is sent)', () => {
+  // The codec network peers get: it reads records too, so decoding alone would not show one.
+  const network = new Codec();
+
+  /** The messages the writer holds, each as bytes (the array header and element boundaries found by decoding). */
+  function messagesOf(writer: BatchWriter): unknown[] {
+    return network.decodeBatch(writer.payload().slice());
+  }
+
+  it('writes each message byte for byte as msgpackr writes it without records, and takes what the codec takes', () => {
+    fc.assert(fc.property(value, (v) => {
+      const writer = new BatchWriter(64, 64, { records: false });
+      if (!writer.add(v)) return;
+      expect(refusedByCodec(v)).toBe(false);
+      const bytes = Buffer.from(writer.buffer.subarray(BatchWriter.FIRST_BYTE, BatchWriter.FIRST_BYTE + writer.bytes));
+      expect(bytes.equals(Buffer.from(network.encode(v))), fc.stringify(v)).toBe(true);
+    }), { numRuns: 600 });
+  });
+
+  it('decodes to what it took, in order, with no record definition in the batch', () => {
+    const writer = new BatchWriter(64, 64, { records: false });
+    const values = [{ k: 1, body: 'hello' }, { k: 2, body: 'hello' }, { n: { deep: [1, 'é', null] } }, 64, 127, 'x'.repeat(40)];
+    for (const v of values) expect(writer.add(v)).toBe(true);
+    expect(messagesOf(writer)).toEqual(values);
+    // A record definition is a fixext 1 of type "r" (0xd4 0x72); none is written here.
+    expect(Buffer.from(writer.payload()).includes(Buffer.from([0xd4, 0x72]))).toBe(false);
+    // Integers 0x40–0x7f are fixints here (no record ids to tell them from).
+    writer.reset();
+    writer.add(100);
+    expect([...writer.buffer.subarray(BatchWriter.FIRST_BYTE, BatchWriter.FIRST_BYTE + writer.bytes)]).toEqual([100]);
+  });
+
+  it('strings whose UTF-8 length needs a larger header than their length suggests', () => {
+    const writer = new BatchWriter(64, 64, { records: false });
+    // 31 units, 33 bytes (a str 8, not a fixstr); 86 units, 258 bytes (a str 16, not a str 8).
+    for (const s of ['a'.repeat(30) + 'é', '€'.repeat(86), 'é'.repeat(40), 'x'.repeat(64), 'x'.repeat(65)]) {
+      writer.reset();
+      expect(writer.add({ [s]: s })).toBe(true);
+      const bytes = Buffer.from(writer.buffer.subarray(BatchWriter.FIRST_BYTE, BatchWriter.FIRST_BYTE + writer.bytes));
+      expect(bytes.equals(Buffer.from(network.encode({ [s]: s }))), s).toBe(true);
+      expect(messagesOf(writer)).toEqual([{ [s]: s }]);
+    }
+  });
+
+  it('leaves out keys an object inherits, as msgpackr does (an enumerable key added to Object.prototype)', () => {
+    const writer = new BatchWriter(64, 64, { records: false });
+    Object.defineProperty(Object.prototype, 'inheritedByAll', { value: 1, enumerable: true, configurable: true, writable: true });
+    try {
+      expect(writer.add({ own: 2 })).toBe(true);
+      const bytes = Buffer.from(writer.buffer.subarray(BatchWriter.FIRST_BYTE, BatchWriter.FIRST_BYTE + writer.bytes));
+      expect(bytes.equals(Buffer.from(network.encode({ own: 2 })))).toBe(true);
+      expect(Object.keys(messagesOf(writer)[0] as object)).toEqual(['own']);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).inheritedByAll;
+    }
+  });
+
+  it('leaves to the general way what it must refuse and name, or encode otherwise', () => {
+    const writer = new BatchWriter(64, 64, { records: false });
+    for (const v of [JSON.parse('{"__proto__": 1}'), { ['k\ud800']: 1 }, { f: () => 1 }, Object.create({ parent: 1 }), new Map(), 1n]) {
+      expect(writer.add(v), fc.stringify(v)).toBe(false);
+    }
+    expect(writer.count).toBe(0);
+  });
+});

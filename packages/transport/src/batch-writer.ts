@@ -14,15 +14,20 @@
  * the batch is flushed — and keeps every message alive until the flush. Here a message is
  * read once, while it is young, and only its bytes are kept.
  *
+ * A writer made with `records: false` writes every object as a msgpack map (keys by name):
+ * what a network peer is sent (`Codec.encodeScratch` encodes one message at a time with one).
+ *
  * Must not: write records for a network peer (a decoder builds readers from keys it is
  * sent; `CodecOptions.records`); write anything the general way would not carry alike
- * (-0 stays -0, integers 0x40–0x7f are not fixints, which records claim); leave a partial
- * message or a record definition of a message it gave up on.
+ * (-0 stays -0; with records, integers 0x40–0x7f are not fixints, which records claim);
+ * leave a partial message or a record definition of a message it gave up on.
  */
 import { type Addr, SendError, isAddr } from '@pd/actor';
 import { addrIdentity } from '@pd/actor/internal';
 import { ADDR_EXT_BYTES, ADDR_EXT_TYPE } from './extensions.js';
 import { DEFAULT_MAX_DEPTH, hasSymbolKeys, namedArrayKey, wellFormed } from './serializable.js';
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Bytes before the first message: the array header (0xdd and a u32 count, filled in by `payload`). */
 const HEADER_BYTES = 5;
@@ -51,12 +56,19 @@ export class BatchWriter {
   #lastStart = HEADER_BYTES;
   #lastNextId = FIRST_RECORD;
   #active = false;
+  readonly #records: boolean;
+  /** Unsigned integers below this are positive fixints (one byte); records claim 0x40–0x7f. */
+  readonly #fixintEnd: number;
 
   /**
    * @param maxDepth the deepest nesting encoded here (deeper goes the general way, which refuses past the codec's limit)
    * @param initialBytes the buffer's first size; it grows as a batch needs
+   * @param options `records: false` writes objects as maps, for a decoder that must not be
+   *   sent records (a network peer); default true, for trusted core-to-core batches
    */
-  constructor(maxDepth = DEFAULT_MAX_DEPTH, initialBytes = 16 * 1024) {
+  constructor(maxDepth = DEFAULT_MAX_DEPTH, initialBytes = 16 * 1024, options: { readonly records?: boolean } = {}) {
+    this.#records = options.records ?? true;
+    this.#fixintEnd = this.#records ? FIRST_RECORD : 0x80;
     this.#maxDepth = maxDepth;
     this.#buf = Buffer.allocUnsafeSlow(Math.max(initialBytes, 64));
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
@@ -65,6 +77,22 @@ export class BatchWriter {
   /** Encoded bytes of the messages in the open batch (without the array header). */
   get bytes(): number {
     return this.#pos - HEADER_BYTES;
+  }
+
+  /**
+   * @internal The buffer the batch is written in: its messages are `buffer[FIRST_BYTE,
+   * FIRST_BYTE + bytes)`, valid until the next `add` or `reset`.
+   */
+  get buffer(): Uint8Array {
+    return this.#buf;
+  }
+
+  /** @internal Where the first message's bytes start in {@link buffer}. */
+  static readonly FIRST_BYTE = HEADER_BYTES;
+
+  /** True while a message is being added (a getter of it is running). */
+  get busy(): boolean {
+    return this.#active;
   }
 
   /**
@@ -173,6 +201,7 @@ export class BatchWriter {
     if (proto === Array.prototype) return this.#array(o as unknown[], depth);
     if (proto !== Object.prototype && proto !== null) return isAddr(o) && this.#addr(o);
     if (hasSymbolKeys(o)) return false;
+    if (!this.#records) return this.#plainMap(o as Record<string, unknown>, depth);
     const memo = this.#memoKeys[depth];
     if (memo === undefined) return this.#objectSlow(o as Record<string, unknown>, depth);
     // The shape last written at this depth: write its id, then check each key as it comes.
@@ -228,6 +257,31 @@ export class BatchWriter {
     this.#memoKeys[depth] = keys;
     this.#memoIds[depth] = id;
     for (let i = 0; i < keys.length; i++) if (!this.#value(o[keys[i]!], depth + 1)) return false;
+    return true;
+  }
+
+  /**
+   * An object as a map, its keys by name (a writer without records), as msgpackr writes one:
+   * a map 16 whose count is filled in at the end, the keys the object has of its own in
+   * enumeration order.
+   */
+  #plainMap(o: Record<string, unknown>, depth: number): boolean {
+    this.#ensure(3);
+    const at = this.#pos;
+    this.#buf[at] = 0xde;
+    this.#pos = at + 3;
+    // msgpackr's test for keys to leave out (inherited ones), made once per object (an
+    // object of its own hasOwnProperty has a function in it, refused below).
+    const own = typeof o.hasOwnProperty === 'function';
+    let n = 0;
+    for (const key in o) {
+      if (own && !hasOwn.call(o, key)) continue;
+      // An own "__proto__" would be renamed by the receiver; #string refuses a lone surrogate.
+      if (key === '__proto__' || !this.#string(key) || !this.#value(o[key], depth + 1)) return false;
+      n++;
+    }
+    if (n > 0xffff) return false;
+    this.#view.setUint16(at + 1, n);
     return true;
   }
 
@@ -288,14 +342,19 @@ export class BatchWriter {
     }
   }
 
-  /** UTF-8, checked for lone surrogates on the way (false: refused, nothing to keep). */
+  /**
+   * UTF-8, checked for lone surrogates on the way (false: refused, nothing to keep). The
+   * header is msgpackr's: its size guessed from the UTF-16 length, the bytes moved along
+   * when the UTF-8 length needs a larger one, so the encoding is byte for byte msgpackr's.
+   */
   #string(s: string): boolean {
     const n = s.length;
     if (n > SHORT_STRING) return this.#longString(s);
     this.#ensure(2 + 3 * n);
     const buf = this.#buf;
-    const header = 3 * n < 32 ? 1 : 2;
-    let p = this.#pos + header;
+    const at = this.#pos;
+    const guess = n < 0x20 ? 1 : 2;
+    let p = at + guess;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x80) buf[p++] = c;
@@ -317,42 +376,49 @@ export class BatchWriter {
         buf[p++] = 0x80 | (cp & 0x3f);
       }
     }
-    const length = p - this.#pos - header;
-    if (header === 1) buf[this.#pos] = 0xa0 | length;
-    else {
-      buf[this.#pos] = 0xd9;
-      buf[this.#pos + 1] = length;
+    const length = p - at - guess;
+    if (length < 0x20) {
+      buf[at] = 0xa0 | length;
+      this.#pos = p;
+      return true;
     }
+    // At most 3 × 64 bytes: a str 8.
+    if (guess === 1) buf.copyWithin(at + 2, at + 1, p++);
+    buf[at] = 0xd9;
+    buf[at + 1] = length;
     this.#pos = p;
     return true;
   }
 
   #longString(s: string): boolean {
     if (!wellFormed(s)) return false;
-    const most = 3 * s.length;
-    this.#ensure(5 + most);
-    const header = most < 0x100 ? 2 : most < 0x10000 ? 3 : 5;
-    const length = this.#buf.write(s, this.#pos + header, 'utf8');
+    const n = s.length;
+    this.#ensure(5 + 3 * n);
+    const at = this.#pos;
+    const guess = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    const length = this.#buf.write(s, at + guess, 'utf8');
+    const header = length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+    if (header > guess) this.#buf.copyWithin(at + header, at + guess, at + guess + length);
     if (header === 2) {
-      this.#buf[this.#pos] = 0xd9;
-      this.#buf[this.#pos + 1] = length;
+      this.#buf[at] = 0xd9;
+      this.#buf[at + 1] = length;
     } else if (header === 3) {
-      this.#buf[this.#pos] = 0xda;
-      this.#view.setUint16(this.#pos + 1, length);
+      this.#buf[at] = 0xda;
+      this.#view.setUint16(at + 1, length);
     } else {
-      this.#buf[this.#pos] = 0xdb;
-      this.#view.setUint32(this.#pos + 1, length);
+      this.#buf[at] = 0xdb;
+      this.#view.setUint32(at + 1, length);
     }
-    this.#pos += header + length;
+    this.#pos = at + header + length;
     return true;
   }
 
-  /** msgpackr's choices, less the fixints 0x40–0x7f (record ids) and with -0 kept as a float. */
+  /** msgpackr's choices, less the fixints 0x40–0x7f where records claim them, and with -0 kept as a float. */
   #number(v: number): void {
     this.#ensure(9);
     const buf = this.#buf;
     if (v >>> 0 === v && (v !== 0 || 1 / v > 0)) {
-      if (v < 0x40) buf[this.#pos++] = v;
+      if (v < this.#fixintEnd) buf[this.#pos++] = v;
       else if (v < 0x100) {
         buf[this.#pos++] = 0xcc;
         buf[this.#pos++] = v;

@@ -7,6 +7,7 @@
  */
 import { SendError } from '@pd/actor';
 import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, Unpackr, type Options } from 'msgpackr';
+import { BatchWriter } from './batch-writer.js';
 import { TransportError } from './errors.js';
 import { boxMaps, defaultResolveAddr, ensureExtensions, swapResolver, type AddrResolver } from './extensions.js';
 import { tooLarge } from './frame-limit.js';
@@ -66,6 +67,9 @@ const MSGPACK_OPTIONS: Options = {
 };
 
 const EXACT_SLACK_BYTES = 16;
+/** The first size of the buffer {@link Codec.encodeScratch} writes in, and the most it keeps between messages. */
+const WRITER_BYTES = 4096;
+const KEEP_WRITER_BYTES = 1 << 20;
 
 /** Encodes and decodes messages. One per thread is enough; it is not reentrant across threads. */
 export class Codec {
@@ -78,6 +82,11 @@ export class Codec {
   readonly #range = { start: 0, end: 0 };
   #scratch: Buffer = Buffer.allocUnsafeSlow(4096);
   readonly #scratchOut: ScratchBytes = { bytes: new Uint8Array(0), start: 0, end: 0 };
+  /**
+   * Encodes the common kind of message for {@link encodeScratch} in one walk, as msgpackr
+   * writes it without records; null in a codec that writes records (msgpackr does).
+   */
+  #writer: BatchWriter | null;
 
   constructor(options: CodecOptions = {}) {
     ensureExtensions();
@@ -87,6 +96,7 @@ export class Codec {
     this.records = options.records ?? false;
     this.#packr = new Packr({ ...MSGPACK_OPTIONS, useRecords: this.records, trusted: false } as Options);
     this.#unpackr = new Unpackr({ ...MSGPACK_OPTIONS, trusted: false } as Options);
+    this.#writer = this.records ? null : new BatchWriter(this.maxDepth, WRITER_BYTES, { records: false });
   }
 
   /**
@@ -133,17 +143,33 @@ export class Codec {
 
   /**
    * Encodes one message for a caller that copies it at once (a frame written into a send
-   * lane): the bytes are `bytes[start, end)` of msgpackr's output slab, valid only until
-   * anything in this process encodes again (the slab is msgpackr's module's, shared by every
-   * codec), and the object returned is the codec's own, reused by every call. No view is made of the encoding (a Buffer view costs more than encoding a small
-   * message), and the slab space is reused by the next encoding instead of used up. Checks
-   * the value as {@link encode} does.
+   * lane): the bytes are `bytes[start, end)` of a buffer the codec reuses, valid only until
+   * this codec, or anything in this process through msgpackr, encodes again; the object
+   * returned is the codec's own, reused by every call. No view is made of the encoding (a
+   * Buffer view costs more than encoding a small message). The bytes are {@link encode}'s.
+   * In a codec without records the common kind of message (plain objects, arrays, strings,
+   * numbers, booleans, null, undefined, addresses) is checked and encoded in one walk, byte
+   * for byte as msgpackr writes it ({@link BatchWriter} without records); anything else, or
+   * a message encoded while another is (a getter of it that sends), is checked and encoded
+   * as {@link encode} does it. Checks the value as {@link encode} does.
    */
   encodeScratch(value: unknown): ScratchBytes {
+    const out = this.#scratchOut;
+    let writer = this.#writer;
+    if (writer !== null && !writer.busy) {
+      // A buffer grown for one large message is not kept for every small one after it.
+      if (writer.buffer.length > KEEP_WRITER_BYTES) writer = this.#writer = new BatchWriter(this.maxDepth, WRITER_BYTES, { records: false });
+      writer.reset();
+      if (writer.add(value)) {
+        out.bytes = writer.buffer;
+        out.start = BatchWriter.FIRST_BYTE;
+        out.end = BatchWriter.FIRST_BYTE + writer.bytes;
+        return out;
+      }
+    }
     const scanned = scanValue(value, this.maxDepth);
     if (scanned === Scan.refused) throw this.#refusal(value, 'message');
     const packed = this.#pack(scanned === Scan.hasMap ? boxMaps(value) : value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Uint8Array & { start?: number; end?: number };
-    const out = this.#scratchOut;
     out.bytes = packed;
     // msgpackr marks the range on its slab; an encoding it had to move out of the slab comes whole.
     if (packed.start === undefined || packed.end === undefined) {
