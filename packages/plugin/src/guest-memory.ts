@@ -11,15 +11,37 @@ const EMPTY = new Uint8Array(0);
 export class GuestMemory {
   private view: Uint8Array = EMPTY;
   private dv: DataView = new DataView(new ArrayBuffer(0));
-  memory: WasmMemory | null = null;
+  #memory: WasmMemory | null = null;
+  /** The memory is shared: growing it does not detach the buffer a view was made over. */
+  private shared = false;
+
+  get memory(): WasmMemory | null {
+    return this.#memory;
+  }
+
+  set memory(memory: WasmMemory | null) {
+    this.#memory = memory;
+    this.view = EMPTY;
+    this.shared = false;
+  }
 
   /** The current bytes of guest memory (a fresh view if it grew). */
   bytes(): Uint8Array {
-    const memory = this.memory;
+    // Growing a memory detaches the buffer under the view (its length reads 0): asking the
+    // memory for its buffer on every access is a call into the engine, twice what the view
+    // costs. A shared memory is not detached, so it is asked each time.
+    const view = this.view;
+    return view.length !== 0 && !this.shared ? view : this.refresh();
+  }
+
+  private refresh(): Uint8Array {
+    const memory = this.#memory;
     if (memory === null) return EMPTY;
-    if (this.view.buffer !== memory.buffer) {
-      this.view = new Uint8Array(memory.buffer);
-      this.dv = new DataView(memory.buffer);
+    const buffer = memory.buffer;
+    if (this.view.buffer !== buffer) {
+      this.view = new Uint8Array(buffer);
+      this.dv = new DataView(buffer);
+      this.shared = !(buffer instanceof ArrayBuffer);
     }
     return this.view;
   }

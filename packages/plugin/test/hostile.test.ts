@@ -59,6 +59,25 @@ describe('hostile plugins', () => {
     expect(r.engine.info(a)?.status).not.toBe('dead');
   });
 
+  it('a guest whose allocator grows its memory: each message is written into the new pages and read back from them', async () => {
+    r = rig();
+    // pd_alloc grows memory by a page and hands out the start of it: the host's view of the
+    // memory from before is detached each time, and must be made again before every write.
+    const bytes = await wat(`(module (import "pd" "reply" (func $reply (param i32 i32) (result i32)))
+      (memory (export "memory") 1) (func (export "pd_abi_version_1"))
+      (func (export "pd_alloc") (param $n i32) (result i32) (local $old i32)
+        (local.set $old (memory.grow (i32.const 1)))
+        (if (i32.eq (local.get $old) (i32.const -1)) (then (return (i32.const 0))))
+        (i32.mul (local.get $old) (i32.const 65536)))
+      (func (export "pd_on_message") (param i32 i32) (result i32)
+        (drop (call $reply (local.get 0) (local.get 1)))
+        (i32.const 0)))`);
+    r.host.load(bytes, { name: 'grower', limits: { memoryPages: 16 } });
+    const a = r.host.spawn('grower');
+    for (let i = 1; i <= 4; i++) expect(await r.engine.ask(a, { i, text: 'x'.repeat(100 * i) })).toEqual({ i, text: 'x'.repeat(100 * i) });
+    expect(r.host.info('grower').memoryBytes).toBe(5 * 65536);
+  });
+
   it('a module that starts with more memory than its cap is refused at load', async () => {
     r = rig();
     const bytes = await wat(`(module (memory (export "memory") 20) (func (export "pd_abi_version_1"))
