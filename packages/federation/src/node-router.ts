@@ -916,8 +916,9 @@ export class NodeRouter implements RemoteRouter {
 
   private channelFor(peer: Peer): PeerChannel {
     if (this.net === null) throw new PdError('engine/stopped', 'the federation is not started (await federation.start(engine) first)');
-    const address: PeerAddress | undefined = this.membership?.addressOf(peer.id);
-    if (peer.state !== 'up' && address !== undefined) {
+    // A peer that is up needs no address: looked up only for one that is not (every send comes here).
+    const address: PeerAddress | undefined = peer.state === 'up' ? undefined : this.membership?.addressOf(peer.id);
+    if (address !== undefined) {
       peer.channel = this.net.connect(peer.id, { host: address.host, port: address.port });
       if (peer.state === 'idle' || peer.state === 'down') peer.state = peer.state === 'idle' ? 'connecting' : 'down';
     } else if (peer.channel === null) {

@@ -201,7 +201,7 @@ export class BatchWriter {
     if (proto === Array.prototype) return this.#array(o as unknown[], depth);
     if (proto !== Object.prototype && proto !== null) return isAddr(o) && this.#addr(o);
     if (hasSymbolKeys(o)) return false;
-    if (!this.#records) return this.#plainMap(o as Record<string, unknown>, depth);
+    if (!this.#records) return this.#plainMap(o as Record<string, unknown>, depth, proto !== null);
     const memo = this.#memoKeys[depth];
     if (memo === undefined) return this.#objectSlow(o as Record<string, unknown>, depth);
     // The shape last written at this depth: write its id, then check each key as it comes.
@@ -263,19 +263,17 @@ export class BatchWriter {
   /**
    * An object as a map, its keys by name (a writer without records), as msgpackr writes one:
    * a map 16 whose count is filled in at the end, the keys the object has of its own in
-   * enumeration order.
+   * enumeration order. `inherits`: the object has a prototype, whose enumerable keys (added
+   * to Object.prototype) `for…in` would list too.
    */
-  #plainMap(o: Record<string, unknown>, depth: number): boolean {
+  #plainMap(o: Record<string, unknown>, depth: number, inherits: boolean): boolean {
     this.#ensure(3);
     const at = this.#pos;
     this.#buf[at] = 0xde;
     this.#pos = at + 3;
-    // msgpackr's test for keys to leave out (inherited ones), made once per object (an
-    // object of its own hasOwnProperty has a function in it, refused below).
-    const own = typeof o.hasOwnProperty === 'function';
     let n = 0;
     for (const key in o) {
-      if (own && !hasOwn.call(o, key)) continue;
+      if (inherits && !hasOwn.call(o, key)) continue;
       // An own "__proto__" would be renamed by the receiver; #string refuses a lone surrogate.
       if (key === '__proto__' || !this.#string(key) || !this.#value(o[key], depth + 1)) return false;
       n++;

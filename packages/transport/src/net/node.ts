@@ -86,16 +86,11 @@ export class NetNode {
     this.codec = options.codec;
     this.nodeId = options.nodeId;
     this.incarnation = options.incarnation;
-    const node = this;
     const clock = this.clock;
     this.spin = this.limits.pollSpinUs > 0 && clock.pollThen !== undefined
       ? new PollSpin(clock as NetClock & Required<Pick<NetClock, 'pollThen'>>, this.limits.pollSpinUs)
       : null;
-    this.host = {
-      clock: this.clock, codec: this.codec, limits: this.limits, stats: this.stats, spin: this.spin,
-      get closed() { return node.closed; },
-      dial: (peer) => this.dial(peer),
-    };
+    this.host = new LinkHost(this, this.clock, this.codec, this.limits, this.stats, this.spin, (peer) => this.dial(peer));
     this.owner = {
       established: (conn, outcome) => this.established(conn, outcome),
       frame: (conn, source, offset, length) => this.frame(conn, source, offset, length),
@@ -335,6 +330,28 @@ export class NetNode {
     } catch {
       // A throwing listener must not break a connection.
     }
+  }
+}
+
+/**
+ * What a node's peer links see of it. A class, so that the links of every node share one
+ * shape: an object literal with a getter got a map of its own for each node, and a link's
+ * loads from it (the codec, the limits, `closed`, on every frame staged) were left to the
+ * generic load stub once a process had made a few nodes.
+ */
+class LinkHost implements PeerHost {
+  constructor(
+    private readonly node: NetNode,
+    readonly clock: NetClock,
+    readonly codec: Codec,
+    readonly limits: NetLimits,
+    readonly stats: NetStats,
+    readonly spin: PollSpin | null,
+    readonly dial: (peer: PeerLink) => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.node.closed;
   }
 }
 
