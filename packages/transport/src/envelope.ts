@@ -102,21 +102,32 @@ export function isSystemKind(kind: number): boolean {
  * naming it) so that a written header always reads back.
  */
 export function writeEnvelope(view: DataView, offset: number, header: EnvelopeInit): number {
-  checkHeader(view, offset, header);
+  return writeEnvelopeWith(view, offset, header, header.flags, header.payloadLength);
+}
+
+/**
+ * @internal {@link writeEnvelope} of `fields` with these flags and this payload length (a
+ * frame's init, whose flags the writer completes): no header object filled per frame.
+ */
+export function writeEnvelopeWith(view: DataView, offset: number, fields: Omit<EnvelopeInit, 'payloadLength'>, flags: number, payloadLength: number): number {
+  const bad = headerProblem(fields, flags, payloadLength);
+  if (bad !== null) throw new TransportError('envelope/invalid', `cannot write header: ${bad}`, { field: bad.split(' ')[0] });
+  const length = envelopeHeaderLength(fields);
+  if (!Number.isSafeInteger(offset) || offset < 0 || view.byteLength - offset < length) {
+    throw new TransportError('envelope/invalid', `cannot write a ${length}-byte header at offset ${offset} of a ${view.byteLength}-byte view`, { offset });
+  }
   // `== null`: a JavaScript caller's undefined means absent, like null.
-  const derived = (header.deadlineMs == null ? 0 : F.hasDeadline) | (header.trace == null ? 0 : F.hasTrace) |
-    (header.source == null ? 0 : F.hasSource);
-  view.setUint8(offset, ENVELOPE_VERSION);
-  view.setUint8(offset + 1, (header.flags & CALLER_FLAGS) | derived);
-  view.setUint8(offset + 2, header.kind);
-  view.setUint8(offset + 3, header.priority);
-  view.setUint32(offset + 4, header.payloadLength, true);
-  writeU53(view, offset + 8, header.correlationId);
-  view.setFloat64(offset + 16, header.deadlineMs ?? 0, true);
-  writeIdentity(view, offset + 24, header.source ?? null);
-  writeIdentity(view, offset + 48, header.destination);
-  if (header.trace == null) return ENVELOPE_FIXED_BYTES;
-  writeTrace(view, offset + ENVELOPE_FIXED_BYTES, header.trace);
+  const derived = (fields.deadlineMs == null ? 0 : F.hasDeadline) | (fields.trace == null ? 0 : F.hasTrace) |
+    (fields.source == null ? 0 : F.hasSource);
+  // Version, flags, kind and priority: four bytes in one store (kind and priority checked above).
+  view.setUint32(offset, ENVELOPE_VERSION | (((flags & CALLER_FLAGS) | derived) << 8) | (fields.kind << 16) | (fields.priority << 24), true);
+  view.setUint32(offset + 4, payloadLength, true);
+  writeU53(view, offset + 8, fields.correlationId);
+  view.setFloat64(offset + 16, fields.deadlineMs ?? 0, true);
+  writeIdentity(view, offset + 24, fields.source ?? null);
+  writeIdentity(view, offset + 48, fields.destination);
+  if (fields.trace == null) return ENVELOPE_FIXED_BYTES;
+  writeTrace(view, offset + ENVELOPE_FIXED_BYTES, fields.trace);
   return ENVELOPE_MAX_HEADER_BYTES;
 }
 
@@ -222,14 +233,17 @@ function readDeadline(view: DataView, at: number, present: boolean): number | nu
 
 function writeIdentity(view: DataView, at: number, id: AddrIdentity | null): void {
   if (id === null) {
-    for (let i = 0; i < 24; i += 4) view.setUint32(at + i, 0, true);
+    // 24 zero bytes (+0 is all zero bits).
+    view.setFloat64(at, 0, true);
+    view.setFloat64(at + 8, 0, true);
+    view.setFloat64(at + 16, 0, true);
     return;
   }
   view.setUint32(at, id.node, true);
   view.setUint32(at + 4, id.slot, true);
   view.setUint32(at + 8, id.generation, true);
-  view.setUint16(at + 12, id.core, true);
-  view.setUint16(at + 14, 0, true);
+  // The core (a u16, checked) and the two reserved zero bytes after it.
+  view.setUint32(at + 12, id.core, true);
   writeU53(view, at + 16, id.secret);
 }
 
@@ -270,20 +284,12 @@ function readTrace(view: DataView, at: number, reuse: TraceContext | null): Trac
   return trace;
 }
 
-function checkHeader(view: DataView, offset: number, h: EnvelopeInit): void {
-  const bad = headerProblem(h);
-  if (bad !== null) throw new TransportError('envelope/invalid', `cannot write header: ${bad}`, { field: bad.split(' ')[0] });
-  if (!Number.isSafeInteger(offset) || offset < 0 || view.byteLength - offset < envelopeHeaderLength(h)) {
-    throw new TransportError('envelope/invalid', `cannot write a ${envelopeHeaderLength(h)}-byte header at offset ${offset} of a ${view.byteLength}-byte view`, { offset });
-  }
-}
-
-/** Names the first field of `h` that cannot be written, or null. */
-function headerProblem(h: EnvelopeInit): string | null {
+/** Names the first field that cannot be written, or null. */
+function headerProblem(h: Omit<EnvelopeInit, 'payloadLength'>, flags: number, payloadLength: number): string | null {
   if (KIND_VALID[h.kind & 0xff] !== 1 || (h.kind & 0xff) !== h.kind) return `kind ${String(h.kind)} is not a MessageKind`;
-  if ((h.flags & ~RESERVED_FLAGS & 0xff) !== h.flags) return `flags ${String(h.flags)} is not a byte without the reserved bits 6 and 7`;
+  if ((flags & ~RESERVED_FLAGS & 0xff) !== flags) return `flags ${String(flags)} is not a byte without the reserved bits 6 and 7`;
   if ((h.priority & 3) !== h.priority) return `priority ${String(h.priority)} is not 0..3`;
-  if ((h.payloadLength >>> 0) !== h.payloadLength) return `payloadLength ${String(h.payloadLength)} is not a u32`;
+  if ((payloadLength >>> 0) !== payloadLength) return `payloadLength ${String(payloadLength)} is not a u32`;
   if (!isU53(h.correlationId)) return `correlationId ${String(h.correlationId)} is not a safe non-negative integer`;
   if (h.deadlineMs != null && !Number.isFinite(h.deadlineMs)) return `deadlineMs ${String(h.deadlineMs)} is not finite`;
   if (h.destination == null) return 'destination is missing';

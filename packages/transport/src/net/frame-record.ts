@@ -4,7 +4,7 @@
  * Must not: leave a partial record behind when the header is refused.
  */
 import type { Codec } from '../codec.js';
-import { EnvelopeFlags, envelopeHeaderLength, writeEnvelope, type EnvelopeInit } from '../envelope.js';
+import { EnvelopeFlags, envelopeHeaderLength, writeEnvelopeWith } from '../envelope.js';
 import { TransportError } from '../errors.js';
 import type { FrameInit } from '../frame.js';
 import type { Lane } from './lane.js';
@@ -35,16 +35,6 @@ export function recordBytes(init: FrameInit, payloadLength: number): number {
   return RECORD_OVERHEAD + envelopeHeaderLength(init) + payloadLength;
 }
 
-/**
- * The header every frame record is written from, filled afresh each time (one object, not
- * one per frame): writing is synchronous and calls nothing that could write another frame.
- */
-const NO_DESTINATION: EnvelopeInit['destination'] = Object.freeze({ node: 0, core: 0, slot: 0, generation: 0, secret: 0 });
-const HEADER: { -readonly [K in keyof EnvelopeInit]: EnvelopeInit[K] } = {
-  flags: 0, kind: 0 as EnvelopeInit['kind'], priority: 0, source: null, destination: NO_DESTINATION,
-  correlationId: 0, deadlineMs: null, trace: null, payloadLength: 0,
-};
-
 /** Payloads up to this size are copied byte by byte: cheaper than making a view to `set` from. */
 const COPY_LOOP_MAX = 64;
 
@@ -64,24 +54,7 @@ export function writeFrameRecord(lane: Lane, init: FrameInit, payload: Uint8Arra
   const total = RECORD_OVERHEAD + frameBytes;
   const at = lane.reserve(total);
   if (at < 0) return false;
-  const header = HEADER;
-  header.flags = (init.flags & ~BODY_FLAGS) | bodyFlags;
-  header.kind = init.kind;
-  header.priority = init.priority;
-  header.source = init.source;
-  header.destination = init.destination;
-  header.correlationId = init.correlationId;
-  header.deadlineMs = init.deadlineMs;
-  header.trace = init.trace;
-  header.payloadLength = payloadLength;
-  try {
-    writeEnvelope(lane.view, at + RECORD_OVERHEAD, header);
-  } finally {
-    // Nothing of the frame is kept past the call.
-    header.source = null;
-    header.destination = NO_DESTINATION;
-    header.trace = null;
-  }
+  writeEnvelopeWith(lane.view, at + RECORD_OVERHEAD, init, (init.flags & ~BODY_FLAGS) | bodyFlags, payloadLength);
   lane.view.setUint32(at, RECORD_TYPE_BYTES + frameBytes, true);
   const bytes = lane.bytes;
   bytes[at + RECORD_PREFIX_BYTES] = RecordType.frame;

@@ -70,6 +70,9 @@ export class NetNode {
   private readonly handshaking = new Set<Connection>();
   private readonly all = new Set<Connection>();
   private readonly host: PeerHost;
+  /** The connection the last frame arrived on, and its link (see `frame`). */
+  private lastConn: Connection | null = null;
+  private lastLink: PeerLink | undefined = undefined;
   /** Keeps the event loop polling after writes (`limits.pollSpinUs`); null when off or where the clock cannot poll. */
   readonly spin: PollSpin | null;
   private readonly owner: ConnectionOwner;
@@ -297,13 +300,26 @@ export class NetNode {
   }
 
   private frame(conn: Connection, source: ByteSource, offset: number, length: number): void {
-    const peer = this.linkOf(conn);
+    // The link of the connection the last frame came on: frames come in runs per
+    // connection, and a link, once made for a peer, is never replaced (no lookup by id each).
+    let peer: PeerLink | undefined = this.lastLink;
+    if (conn !== this.lastConn) {
+      peer = this.linkOf(conn);
+      if (peer !== undefined) {
+        this.lastConn = conn;
+        this.lastLink = peer;
+      }
+    }
     if (peer === undefined) this.stats.dropped.staleInbound++;
     else peer.frame(conn, source, offset, length);
   }
 
   private connectionClosed(conn: Connection, reason: RefuseReasonName, text: string, byPeer: boolean, handshaking: boolean): void {
     this.all.delete(conn);
+    if (this.lastConn === conn) {
+      this.lastConn = null;
+      this.lastLink = undefined;
+    }
     this.handshaking.delete(conn);
     const peerId = conn.outcome?.peer.nodeId ?? conn.handshake.peerId ?? null;
     const peer = peerId === null ? undefined : this.peers.get(peerId);
