@@ -460,6 +460,18 @@ describe('codec: encodeScratch (an encoding copied out at once)', () => {
     expect(c.decode(scratchOf(c, 42))).toBe(42);
   });
 
+  it('lets go of a buffer grown for a large message once a small one follows, and keeps it through a run of large ones', () => {
+    const c = new Codec();
+    const large = { text: 'z'.repeat(600_000) };
+    const first = c.encodeScratch(large).bytes;
+    expect(first.length).toBeGreaterThan(1 << 20);
+    expect(c.encodeScratch(large).bytes).toBe(first);
+    expect(c.encodeScratch({ small: 1 }).bytes).toBe(first);
+    const after = c.encodeScratch({ small: 2 });
+    expect(after.bytes.length).toBeLessThan(1 << 20);
+    expect(c.decode(after.bytes.slice(after.start, after.end))).toEqual({ small: 2 });
+  });
+
   it('refuses what encode refuses, with the same error, and encodes again after it', () => {
     const c = new Codec();
     expect(() => c.encodeScratch({ f: () => 1 })).toThrow(SendError);

@@ -67,7 +67,7 @@ const MSGPACK_OPTIONS: Options = {
 };
 
 const EXACT_SLACK_BYTES = 16;
-/** The first size of the buffer {@link Codec.encodeScratch} writes in, and the most it keeps between messages. */
+/** The first size of the buffer {@link Codec.encodeScratch} writes in, and the most it keeps after a small message. */
 const WRITER_BYTES = 4096;
 const KEEP_WRITER_BYTES = 1 << 20;
 
@@ -157,8 +157,11 @@ export class Codec {
     const out = this.#scratchOut;
     let writer = this.#writer;
     if (writer !== null && !writer.busy) {
-      // A buffer grown for one large message is not kept for every small one after it.
-      if (writer.buffer.length > KEEP_WRITER_BYTES) writer = this.#writer = new BatchWriter(this.maxDepth, WRITER_BYTES, { records: false });
+      // A buffer grown for a large message is let go once a small one follows (a stream of
+      // large ones keeps it).
+      if (writer.buffer.length > KEEP_WRITER_BYTES && writer.bytes < KEEP_WRITER_BYTES >>> 2) {
+        writer = this.#writer = new BatchWriter(this.maxDepth, WRITER_BYTES, { records: false });
+      }
       writer.reset();
       if (writer.add(value)) {
         out.bytes = writer.buffer;
