@@ -14,7 +14,9 @@ export interface PluginLimits {
   readonly fuel?: number | false;
   /**
    * Wall time per message, ms: a handler still running past it is interrupted and the actor
-   * ends with `timeout`. Checked every `checkEveryFuel` units of fuel. `false`: no limit.
+   * ends with `timeout`. Checked every `checkEveryFuel` units of fuel, counted from the
+   * handler's first check (so a handler may run past it by up to two such slices' time).
+   * `false`: no limit.
    */
   readonly timeoutMs?: number | false;
   /** How much fuel runs between two wall-clock checks (the granularity of `timeoutMs`). */
