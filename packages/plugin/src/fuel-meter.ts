@@ -81,7 +81,12 @@ export class FuelMeter {
 
   /** Ends a call; returns the fuel it used. */
   end(counter: WasmGlobal | null): number {
-    const current = counter === null ? 0 : counter.value;
+    // A call that ended before the instance existed (its start failed): nothing to read.
+    if (counter === null) {
+      this.last = 0;
+      return 0;
+    }
+    const current = counter.value;
     this.left = current;
     const used = this.granted - current - this.base;
     this.last = used;

@@ -129,12 +129,14 @@ export class PluginInstance implements HostCallFrame {
     try {
       status = fn();
     } catch (error) {
-      this.close();
-      throw this.classify(error, entry);
-    } finally {
+      // The call's fuel first: the error names it.
       this.options.stats.fuelUsed += this.meter.end(this.counter);
       this.ctx = null;
+      this.close();
+      throw this.classify(error, entry);
     }
+    this.options.stats.fuelUsed += this.meter.end(this.counter);
+    this.ctx = null;
     if (status === Status.OK || status === Status.STOP) {
       const duty = this.reply as PluginInstance['reply']; // host calls set it while fn ran
       if (duty !== undefined && duty !== null && duty !== 'done') duty.resolve(undefined); // taken, never given: as a handler returning nothing

@@ -96,6 +96,10 @@ describe('hostile plugins', () => {
     const reason = await exit;
     expect(pluginExitReason(reason)).toBe('trap');
     expect(String((reason as { error: Error }).error.message)).toMatch(/divide by zero/);
+    // The fuel the trapping call used (not the call before it's): a few operators.
+    const used = (reason as { error: PluginError }).error.details?.fuelUsed as number;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(20);
   });
 
   it('an import outside the ABI is refused at load, naming it', async () => {

@@ -230,4 +230,30 @@ describe('BatchWriter without records (what a network peer is sent)', () => {
     }
     expect(writer.count).toBe(0);
   });
+
+  it('leaves to the general way an object msgpackr would not write as it is: its own constructor or hasOwnProperty, or a null prototype', () => {
+    const writer = new BatchWriter(64, 64, { records: false });
+    const hiddenToJSON = Object.defineProperty(Object.assign(Object.create(null) as object, { a: 1 }), 'toJSON', { value: () => 'hidden' });
+    const hiddenHasOwn = Object.defineProperty({ a: 1, b: 2 }, 'hasOwnProperty', { value: () => false });
+    const cases = [Object.assign(Object.create(null) as object, { toJSON: 1, a: 1 }), { constructor: 1, toJSON: 'x' }, hiddenToJSON, hiddenHasOwn,
+      Object.assign(Object.create(null) as object, { plain: true }), { nested: { constructor: 'c' } }];
+    for (const v of cases) {
+      expect(writer.add(v), fc.stringify(v)).toBe(false);
+      // The network codec then carries it as msgpackr does, whichever way it is asked.
+      let scratch: unknown, whole: unknown;
+      try {
+        const s = network.encodeScratch(v);
+        scratch = [...s.bytes.subarray(s.start, s.end)];
+      } catch (error) {
+        scratch = (error as Error).message;
+      }
+      try {
+        whole = [...network.encode(v)];
+      } catch (error) {
+        whole = (error as Error).message;
+      }
+      expect(scratch).toEqual(whole);
+    }
+    expect(writer.count).toBe(0);
+  });
 });

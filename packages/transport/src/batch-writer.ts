@@ -201,14 +201,21 @@ export class BatchWriter {
     if (proto === Array.prototype) return this.#array(o as unknown[], depth);
     if (proto !== Object.prototype && proto !== null) return isAddr(o) && this.#addr(o);
     if (hasSymbolKeys(o)) return false;
-    if (!this.#records) return this.#plainMap(o as Record<string, unknown>, depth, proto !== null);
+    const r = o as Record<string, unknown>;
+    if (!this.#records) {
+      // msgpackr writes an object as it is only when its `constructor` is Object (else it
+      // asks its `toJSON`), and leaves out the keys its `hasOwnProperty` says are inherited:
+      // an object of its own `constructor` or `hasOwnProperty` (even a hidden one), or of
+      // none (a null prototype), is the general way's, so that both ways carry it alike.
+      if (r.constructor !== Object || r.hasOwnProperty !== hasOwn) return false;
+      return this.#plainMap(r, depth);
+    }
     const memo = this.#memoKeys[depth];
     if (memo === undefined) return this.#objectSlow(o as Record<string, unknown>, depth);
     // The shape last written at this depth: write its id, then check each key as it comes.
     const start = this.#pos, nextId = this.#nextId;
     this.#ensure(1);
     this.#buf[this.#pos++] = this.#memoIds[depth]!;
-    const r = o as Record<string, unknown>;
     let i = 0;
     for (const key in r) {
       if (i >= memo.length || key !== memo[i]) {
@@ -263,17 +270,16 @@ export class BatchWriter {
   /**
    * An object as a map, its keys by name (a writer without records), as msgpackr writes one:
    * a map 16 whose count is filled in at the end, the keys the object has of its own in
-   * enumeration order. `inherits`: the object has a prototype, whose enumerable keys (added
-   * to Object.prototype) `for…in` would list too.
+   * enumeration order (`for…in` also lists enumerable keys added to Object.prototype).
    */
-  #plainMap(o: Record<string, unknown>, depth: number, inherits: boolean): boolean {
+  #plainMap(o: Record<string, unknown>, depth: number): boolean {
     this.#ensure(3);
     const at = this.#pos;
     this.#buf[at] = 0xde;
     this.#pos = at + 3;
     let n = 0;
     for (const key in o) {
-      if (inherits && !hasOwn.call(o, key)) continue;
+      if (!hasOwn.call(o, key)) continue;
       // An own "__proto__" would be renamed by the receiver; #string refuses a lone surrogate.
       if (key === '__proto__' || !this.#string(key) || !this.#value(o[key], depth + 1)) return false;
       n++;

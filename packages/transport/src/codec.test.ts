@@ -472,6 +472,19 @@ describe('codec: encodeScratch (an encoding copied out at once)', () => {
     expect(c.decode(after.bytes.slice(after.start, after.end))).toEqual({ small: 2 });
   });
 
+  it('keeps the buffer through a run of large messages the writer leaves to the general way', () => {
+    const c = new Codec();
+    // A Date after the text: the writer grows its buffer for the text, then declines.
+    const large = { text: 'z'.repeat(600_000), at: new Date(0) };
+    c.encodeScratch({ small: 0 });
+    const grown = c.encodeScratch({ text: 'z'.repeat(600_000) }).bytes;
+    for (let i = 0; i < 3; i++) {
+      const s = c.encodeScratch(large);
+      expect(c.decode(s.bytes.slice(s.start, s.end))).toEqual(large);
+    }
+    expect(c.encodeScratch({ text: 'z'.repeat(600_000) }).bytes).toBe(grown);
+  });
+
   it('refuses what encode refuses, with the same error, and encodes again after it', () => {
     const c = new Codec();
     expect(() => c.encodeScratch({ f: () => 1 })).toThrow(SendError);

@@ -87,6 +87,8 @@ export class Codec {
    * writes it without records; null in a codec that writes records (msgpackr does).
    */
   #writer: BatchWriter | null;
+  /** The writer's last message was small: a buffer it grew for a larger one can go. */
+  #smallAfterLarge = false;
 
   constructor(options: CodecOptions = {}) {
     ensureExtensions();
@@ -157,18 +159,21 @@ export class Codec {
     const out = this.#scratchOut;
     let writer = this.#writer;
     if (writer !== null && !writer.busy) {
-      // A buffer grown for a large message is let go once a small one follows (a stream of
-      // large ones keeps it).
-      if (writer.buffer.length > KEEP_WRITER_BYTES && writer.bytes < KEEP_WRITER_BYTES >>> 2) {
+      // A buffer grown for a large message is let go once a small one has been written after
+      // it (its bytes are the caller's until this call); a run of large ones keeps it, and so
+      // does one the writer left to the general way.
+      if (this.#smallAfterLarge && writer.buffer.length > KEEP_WRITER_BYTES) {
         writer = this.#writer = new BatchWriter(this.maxDepth, WRITER_BYTES, { records: false });
       }
       writer.reset();
       if (writer.add(value)) {
+        this.#smallAfterLarge = writer.bytes < KEEP_WRITER_BYTES >>> 2;
         out.bytes = writer.buffer;
         out.start = BatchWriter.FIRST_BYTE;
         out.end = BatchWriter.FIRST_BYTE + writer.bytes;
         return out;
       }
+      this.#smallAfterLarge = false;
     }
     const scanned = scanValue(value, this.maxDepth);
     if (scanned === Scan.refused) throw this.#refusal(value, 'message');
