@@ -235,7 +235,7 @@ describe('BatchWriter without records (what a network peer is sent)', () => {
     const writer = new BatchWriter(64, 64, { records: false });
     const hiddenToJSON = Object.defineProperty(Object.assign(Object.create(null) as object, { a: 1 }), 'toJSON', { value: () => 'hidden' });
     const hiddenHasOwn = Object.defineProperty({ a: 1, b: 2 }, 'hasOwnProperty', { value: () => false });
-    const cases = [Object.assign(Object.create(null) as object, { toJSON: 1, a: 1 }), { constructor: 1, toJSON: 'x' }, hiddenToJSON, hiddenHasOwn,
+    const cases: object[] = [Object.assign(Object.create(null) as object, { toJSON: 1, a: 1 }), { constructor: 1, toJSON: 'x' }, hiddenToJSON, hiddenHasOwn,
       Object.assign(Object.create(null) as object, { plain: true }), { nested: { constructor: 'c' } }];
     for (const v of cases) {
       expect(writer.add(v), fc.stringify(v)).toBe(false);
