@@ -130,13 +130,11 @@ export class PluginInstance implements HostCallFrame {
       status = fn();
     } catch (error) {
       // The call's fuel first: the error names it.
-      this.options.stats.fuelUsed += this.meter.end(this.counter);
-      this.ctx = null;
+      this.endCall();
       this.close();
       throw this.classify(error, entry);
     }
-    this.options.stats.fuelUsed += this.meter.end(this.counter);
-    this.ctx = null;
+    this.endCall();
     if (status === Status.OK || status === Status.STOP) {
       const duty = this.reply as PluginInstance['reply']; // host calls set it while fn ran
       if (duty !== undefined && duty !== null && duty !== 'done') duty.resolve(undefined); // taken, never given: as a handler returning nothing
@@ -145,6 +143,12 @@ export class PluginInstance implements HostCallFrame {
     this.close();
     this.options.stats.failures['guest-status']++;
     throw new PluginError('plugin/guest-status', `plugin "${this.plugin}" ${entry} returned ${statusName(status)}`, { plugin: this.plugin, status });
+  }
+
+  /** A call's end, however it ended: its fuel counted, its context let go. */
+  private endCall(): void {
+    this.options.stats.fuelUsed += this.meter.end(this.counter);
+    this.ctx = null;
   }
 
   /** Copies `bytes` into a block from the guest's allocator; the guest owns it afterwards. */
