@@ -22,7 +22,12 @@ export const MAX_CHUNK = 4096;
 /** A chunk: values at [0, length - 1), the next chunk (or undefined) at length - 1. */
 type Chunk = unknown[];
 
-export class Deque<V> {
+/**
+ * The chunked FIFO itself, its adding and taking protected: {@link Deque} makes them public;
+ * a mailbox extends this class to be its own normal lane (one object per message path, not
+ * two) and adds its own `push`, which counts every lane, without exposing one that would not.
+ */
+export class ChunkedFifo<V> {
   /** The chunk holding the oldest value, and that value's index in it. */
   private head: Chunk;
   private headAt = 0;
@@ -43,7 +48,8 @@ export class Deque<V> {
     return this.count;
   }
 
-  push(value: V): void {
+  /** Adds `value` at the tail. */
+  protected enqueue(value: V): void {
     let tail = this.tail;
     let at = this.tailAt;
     if (at === tail.length - 1) {
@@ -55,7 +61,8 @@ export class Deque<V> {
     this.count++;
   }
 
-  shift(): V | undefined {
+  /** Removes and returns the oldest value (undefined when empty). */
+  protected dequeue(): V | undefined {
     if (this.count === 0) return undefined;
     let head = this.head;
     let at = this.headAt;
@@ -175,5 +182,16 @@ export class Deque<V> {
     if (head.length - 1 === MAX_CHUNK) this.spare = head;
     this.head = next;
     return next;
+  }
+}
+
+/** A chunked FIFO of values: the run queue, the system lane, priority lanes, waiting senders. */
+export class Deque<V> extends ChunkedFifo<V> {
+  push(value: V): void {
+    this.enqueue(value);
+  }
+
+  shift(): V | undefined {
+    return this.dequeue();
   }
 }

@@ -14,7 +14,7 @@
 import type { MailboxOptions, OverflowPolicy, Priority, SendResult } from '@pd/actor';
 import { ArgumentError } from '@pd/actor';
 import type { PendingAsk } from './ask.js';
-import { Deque } from './deque.js';
+import { ChunkedFifo, Deque } from './deque.js';
 
 /** Extra facts about one message; absent (null) for a plain `send` unless a message probe is installed. */
 export class MessageMeta {
@@ -77,11 +77,15 @@ interface RoomWaiter {
   readonly resolve: (result: SendResult) => void;
 }
 
-export class Mailbox {
-  private normal = new Deque<Slot>(4);
-  private high: Deque<Slot> | null = null;
-  private low: Deque<Slot> | null = null;
-  private waiters: Deque<RoomWaiter> | null = null;
+/**
+ * A mailbox is its own normal lane (it extends the lane's {@link ChunkedFifo}): a plain send
+ * and a take touch the mailbox and the lane's chunk, not a mailbox, a deque and the chunk.
+ * With many actors each hop reaches another actor's memory, and an object fewer on the path
+ * is a cache line fewer per message; an active actor is 32 bytes smaller. The inherited
+ * `length` is the normal lane's; {@link Mailbox.size} counts every lane. The fields the
+ * message path reads come first, the rest (other lanes, the bound) after them.
+ */
+export class Mailbox extends ChunkedFifo<Slot> {
   /** User messages queued, all lanes. */
   size = 0;
   /** Meta of the message most recently returned by {@link take}. */
@@ -99,15 +103,18 @@ export class Mailbox {
    */
   receiver: object | null = null;
   receive: ((message: never, ctx: never) => unknown) | null = null;
+  /** True when the mailbox has a bound (only then can it be full or have waiting senders). */
+  readonly bounded: boolean;
+  private high: Deque<Slot> | null = null;
+  private low: Deque<Slot> | null = null;
+  private waiters: Deque<RoomWaiter> | null = null;
   readonly capacity: number;
   readonly policy: OverflowPolicy;
   /** `sendWait` callers that may wait for room at once (`backpressure`). */
   readonly maxWaiters: number;
 
-  /** True when the mailbox has a bound (only then can it be full or have waiting senders). */
-  readonly bounded: boolean;
-
   constructor(options?: MailboxOptions) {
+    super(4);
     this.capacity = Infinity;
     this.policy = 'drop-newest';
     this.maxWaiters = MAILBOX_DEFAULTS.maxWaiters;
@@ -146,7 +153,9 @@ export class Mailbox {
   /** Queue without checking the bound (system-originated messages, room already checked). */
   push(message: unknown, meta: MessageMeta | null, priority: Priority | undefined): void {
     const slot = meta === null ? message : MessageMeta.hold(meta, message);
-    (priority === undefined ? this.normal : this.lane(priority)).push(slot);
+    const lane = priority === undefined ? null : this.lane(priority);
+    if (lane === null) this.enqueue(slot);
+    else lane.push(slot);
     this.size++;
   }
 
@@ -158,7 +167,7 @@ export class Mailbox {
 
   /** Queue a lane slot (a message, or the meta holding it: see {@link MessageMeta.hold}) in the normal lane, without checking the bound. */
   pushPlain(slot: Slot): void {
-    this.normal.push(slot);
+    this.enqueue(slot);
     this.size++;
   }
 
@@ -180,8 +189,7 @@ export class Mailbox {
   /** Remove and return the next message by priority; its meta goes to {@link lastMeta}. Caller checks size > 0. */
   take(): unknown {
     // Most mailboxes never see a priority: then the normal lane is the only one, unasked.
-    const lane = this.high === null && this.low === null ? this.normal : this.nextLane();
-    const slot = lane.shift();
+    const slot = this.high === null && this.low === null ? this.dequeue() : this.byPriority();
     this.size--;
     if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
     return this.open(slot);
@@ -189,15 +197,15 @@ export class Mailbox {
 
   /** Evict the oldest message of the lowest non-empty lane (drop-oldest); returns its meta. */
   evictOldest(): { message: unknown; meta: MessageMeta | null } {
-    const lane = this.low !== null && this.low.length > 0 ? this.low : this.normal.length > 0 ? this.normal : this.high!;
-    const message = this.open(lane.shift());
+    const slot = this.low !== null && this.low.length > 0 ? this.low.shift() : this.length > 0 ? this.dequeue() : this.high!.shift();
+    const message = this.open(slot);
     this.size--;
     return { message, meta: this.lastMeta };
   }
 
   /** Selective receive: remove the oldest message satisfying `match`, in lane order. */
   takeMatching(match: (m: unknown) => boolean): { found: boolean; message: unknown; meta: MessageMeta | null } {
-    for (const lane of [this.high, this.normal, this.low]) {
+    for (const lane of [this.high, this, this.low]) {
       if (lane === null) continue;
       let matched: Slot = undefined;
       const i = lane.findIndex((slot) => (match(messageOf(slot)) ? ((matched = slot), true) : false));
@@ -232,7 +240,7 @@ export class Mailbox {
   /** Snapshot of queued messages, oldest first by lane (for introspection). */
   peek(limit: number): unknown[] {
     const out: unknown[] = [];
-    for (const lane of [this.high, this.normal, this.low]) {
+    for (const lane of [this.high, this, this.low]) {
       if (lane === null) continue;
       for (let i = 0; i < lane.length && out.length < limit; i++) out.push(messageOf(lane.at(i)));
     }
@@ -241,11 +249,11 @@ export class Mailbox {
 
   // --- internal ---
 
-  /** The lane {@link take} takes from when high or low exist: high, else normal, else low. */
-  private nextLane(): Deque<Slot> {
-    if (this.high !== null && this.high.length > 0) return this.high;
-    if (this.normal.length === 0 && this.low !== null) return this.low;
-    return this.normal;
+  /** What {@link take} takes when high or low exist: from high, else normal, else low. */
+  private byPriority(): Slot {
+    if (this.high !== null && this.high.length > 0) return this.high.shift();
+    if (this.length === 0 && this.low !== null) return this.low.shift();
+    return this.dequeue();
   }
 
   /** The message in `slot`, its meta (or null) left in {@link lastMeta}. */
@@ -261,8 +269,9 @@ export class Mailbox {
     return slot;
   }
 
-  private lane(priority: Priority): Deque<Slot> {
-    if (priority === 'normal') return this.normal;
+  /** The lane of `priority`: null for the normal one (this mailbox itself). */
+  private lane(priority: Priority): Deque<Slot> | null {
+    if (priority === 'normal') return null;
     if (priority === 'high') return (this.high ??= new Deque(4));
     if (priority === 'low') return (this.low ??= new Deque(4));
     throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
