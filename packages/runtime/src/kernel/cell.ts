@@ -545,14 +545,14 @@ export class ActorCell implements Context<any> {
 
   /**
    * @internal Queue a user message sent without options (`meta`: a request's, or null for a
-   * plain send). The engine has checked liveness. The common case — a push actor that has a
-   * mailbox without a bound, no message probe — is one read of the flags word and a lane
-   * push; everything else goes through {@link enqueue}.
+   * plain send). The engine has checked liveness. The common case — a push actor with a
+   * plain mailbox (no bound, no priority lane in use), no message probe — is one read of the
+   * flags word and a lane push; everything else goes through {@link enqueue}.
    */
   enqueuePlain(message: unknown, meta: MessageMeta | null): SendResult {
     const flags = this.flags;
     const box = this.box;
-    if ((flags & F_PULL) !== 0 || box === null || box.bounded || this.engine._probe !== null) return this.enqueue(message, meta, undefined);
+    if ((flags & F_PULL) !== 0 || box === null || !box.plain || this.engine._probe !== null) return this.enqueue(message, meta, undefined);
     box.pushPlain(meta === null ? message : MessageMeta.hold(meta, message));
     // No code ran since the flags were read: not queued and not suspended, one word.
     if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {

@@ -78,12 +78,35 @@ interface RoomWaiter {
 }
 
 /**
+ * What few mailboxes have: a bound and its overflow policy, the high and low lanes (made by
+ * the first message sent with that priority), senders waiting for room. A mailbox without
+ * any of these (nearly all) holds none of it: its plain sends and takes ask one field.
+ */
+class MailboxRare {
+  high: Deque<Slot> | null = null;
+  low: Deque<Slot> | null = null;
+  waiters: Deque<RoomWaiter> | null = null;
+
+  constructor(
+    readonly capacity: number,
+    readonly policy: OverflowPolicy,
+    readonly maxWaiters: number,
+  ) {}
+}
+
+/** The rare state of a mailbox made without options, once it first needs one (a priority lane). */
+function unboundedRare(): MailboxRare {
+  return new MailboxRare(Infinity, 'drop-newest', MAILBOX_DEFAULTS.maxWaiters);
+}
+
+/**
  * A mailbox is its own normal lane (it extends the lane's {@link ChunkedFifo}): a plain send
  * and a take touch the mailbox and the lane's chunk, not a mailbox, a deque and the chunk.
  * With many actors each hop reaches another actor's memory, and an object fewer on the path
- * is a cache line fewer per message; an active actor is 32 bytes smaller. The inherited
- * `length` is the normal lane's; {@link Mailbox.size} counts every lane. The fields the
- * message path reads come first, the rest (other lanes, the bound) after them.
+ * is a cache line fewer per message. What few mailboxes use (a bound, priority lanes,
+ * waiting senders) is one object apart ({@link MailboxRare}), so a mailbox is 128 bytes and
+ * its first chunk 40, where a mailbox, its lane and the lane's chunk were 264. The inherited
+ * `length` is the normal lane's; {@link Mailbox.size} counts every lane.
  */
 export class Mailbox extends ChunkedFifo<Slot> {
   /** User messages queued, all lanes. */
@@ -103,42 +126,63 @@ export class Mailbox extends ChunkedFifo<Slot> {
    */
   receiver: object | null = null;
   receive: ((message: never, ctx: never) => unknown) | null = null;
-  /** True when the mailbox has a bound (only then can it be full or have waiting senders). */
-  readonly bounded: boolean;
-  private high: Deque<Slot> | null = null;
-  private low: Deque<Slot> | null = null;
-  private waiters: Deque<RoomWaiter> | null = null;
-  readonly capacity: number;
-  readonly policy: OverflowPolicy;
-  /** `sendWait` callers that may wait for room at once (`backpressure`). */
-  readonly maxWaiters: number;
+  /** The bound, the other lanes and the waiting senders; null while the mailbox has none of them. */
+  private rare: MailboxRare | null = null;
 
   constructor(options?: MailboxOptions) {
-    super(4);
-    this.capacity = Infinity;
-    this.policy = 'drop-newest';
-    this.maxWaiters = MAILBOX_DEFAULTS.maxWaiters;
-    if (options !== undefined) {
-      if (options.maxWaiters !== undefined) {
-        if (!Number.isInteger(options.maxWaiters) || options.maxWaiters < 0) {
-          throw new ArgumentError(`mailbox.maxWaiters must be an integer >= 0, got ${String(options.maxWaiters)}`);
-        }
-        this.maxWaiters = options.maxWaiters;
+    // Two slots: most mailboxes hold a message or two at a time; a longer queue links larger chunks.
+    super(2);
+    if (options === undefined || (options.maxWaiters === undefined && options.capacity === undefined && options.overflow === undefined)) return;
+    let maxWaiters: number = MAILBOX_DEFAULTS.maxWaiters;
+    let capacity = Infinity;
+    let policy: OverflowPolicy = 'drop-newest';
+    if (options.maxWaiters !== undefined) {
+      if (!Number.isInteger(options.maxWaiters) || options.maxWaiters < 0) {
+        throw new ArgumentError(`mailbox.maxWaiters must be an integer >= 0, got ${String(options.maxWaiters)}`);
       }
-      if (options.capacity !== undefined) {
-        if (!Number.isInteger(options.capacity) || options.capacity < 1) {
-          throw new ArgumentError(`mailbox.capacity must be a positive integer, got ${String(options.capacity)}`);
-        }
-        this.capacity = options.capacity;
-      }
-      if (options.overflow !== undefined) {
-        if (!POLICIES.has(options.overflow)) {
-          throw new ArgumentError(`mailbox.overflow must be one of ${[...POLICIES].join(', ')}, got ${String(options.overflow)}`);
-        }
-        this.policy = options.overflow;
-      }
+      maxWaiters = options.maxWaiters;
     }
-    this.bounded = this.capacity !== Infinity;
+    if (options.capacity !== undefined) {
+      if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+        throw new ArgumentError(`mailbox.capacity must be a positive integer, got ${String(options.capacity)}`);
+      }
+      capacity = options.capacity;
+    }
+    if (options.overflow !== undefined) {
+      if (!POLICIES.has(options.overflow)) {
+        throw new ArgumentError(`mailbox.overflow must be one of ${[...POLICIES].join(', ')}, got ${String(options.overflow)}`);
+      }
+      policy = options.overflow;
+    }
+    this.rare = new MailboxRare(capacity, policy, maxWaiters);
+  }
+
+  /**
+   * True for a mailbox with none of the rare state (no bound, no priority lane, no waiting
+   * sender): a plain send to it is a push to the normal lane, nothing else to check.
+   */
+  get plain(): boolean {
+    return this.rare === null;
+  }
+
+  /** True when the mailbox has a bound (only then can it be full or have waiting senders). */
+  get bounded(): boolean {
+    return this.rare !== null && this.rare.capacity !== Infinity;
+  }
+
+  /** The most user messages it holds (Infinity: no bound). */
+  get capacity(): number {
+    return this.rare === null ? Infinity : this.rare.capacity;
+  }
+
+  /** What a send to a full mailbox does. */
+  get policy(): OverflowPolicy {
+    return this.rare === null ? 'drop-newest' : this.rare.policy;
+  }
+
+  /** `sendWait` callers that may wait for room at once (`backpressure`). */
+  get maxWaiters(): number {
+    return this.rare === null ? MAILBOX_DEFAULTS.maxWaiters : this.rare.maxWaiters;
   }
 
   get full(): boolean {
@@ -147,7 +191,8 @@ export class Mailbox extends ChunkedFifo<Slot> {
 
   /** Has the `backpressure` queue of waiting senders anyone in it. */
   get hasWaiters(): boolean {
-    return this.waiters !== null && this.waiters.length > 0;
+    const rare = this.rare;
+    return rare !== null && rare.waiters !== null && rare.waiters.length > 0;
   }
 
   /** Queue without checking the bound (system-originated messages, room already checked). */
@@ -177,27 +222,36 @@ export class Mailbox extends ChunkedFifo<Slot> {
    * send is then made at once and refused like a plain one.
    */
   mustWait(): boolean {
-    if (this.policy !== 'backpressure' || (this.size < this.capacity && !this.hasWaiters)) return false;
-    return (this.waiters?.length ?? 0) < this.maxWaiters;
+    const rare = this.rare;
+    if (rare === null || rare.policy !== 'backpressure' || (this.size < rare.capacity && !this.hasWaiters)) return false;
+    return (rare.waiters?.length ?? 0) < rare.maxWaiters;
   }
 
-  /** Queue a waiting sender (backpressure; check {@link mustWait} first); it is resolved when room appears. */
+  /** Queue a waiting sender (backpressure; check {@link mustWait} first: only a bounded mailbox has any). */
   wait(message: unknown, meta: MessageMeta | null, priority: Priority | undefined, resolve: (r: SendResult) => void): void {
-    (this.waiters ??= new Deque<RoomWaiter>(4)).push({ message, meta, priority, resolve });
+    const rare = (this.rare ??= unboundedRare());
+    (rare.waiters ??= new Deque<RoomWaiter>(4)).push({ message, meta, priority, resolve });
   }
 
   /** Remove and return the next message by priority; its meta goes to {@link lastMeta}. Caller checks size > 0. */
   take(): unknown {
-    // Most mailboxes never see a priority: then the normal lane is the only one, unasked.
-    const slot = this.high === null && this.low === null ? this.dequeue() : this.byPriority();
+    const rare = this.rare;
+    // Most mailboxes never see a priority, a bound or a waiting sender: one field says so.
+    if (rare === null) {
+      const slot = this.dequeue();
+      this.size--;
+      return this.open(slot);
+    }
+    const slot = this.byPriority(rare);
     this.size--;
-    if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
+    if (rare.waiters !== null && rare.waiters.length > 0) this.admitWaiter(rare);
     return this.open(slot);
   }
 
   /** Evict the oldest message of the lowest non-empty lane (drop-oldest); returns its meta. */
   evictOldest(): { message: unknown; meta: MessageMeta | null } {
-    const slot = this.low !== null && this.low.length > 0 ? this.low.shift() : this.length > 0 ? this.dequeue() : this.high!.shift();
+    const low = this.rare?.low ?? null;
+    const slot = low !== null && low.length > 0 ? low.shift() : this.length > 0 ? this.dequeue() : this.rare!.high!.shift();
     const message = this.open(slot);
     this.size--;
     return { message, meta: this.lastMeta };
@@ -205,7 +259,7 @@ export class Mailbox extends ChunkedFifo<Slot> {
 
   /** Selective receive: remove the oldest message satisfying `match`, in lane order. */
   takeMatching(match: (m: unknown) => boolean): { found: boolean; message: unknown; meta: MessageMeta | null } {
-    for (const lane of [this.high, this, this.low]) {
+    for (const lane of this.lanes()) {
       if (lane === null) continue;
       let matched: Slot = undefined;
       const i = lane.findIndex((slot) => (match(messageOf(slot)) ? ((matched = slot), true) : false));
@@ -216,7 +270,8 @@ export class Mailbox extends ChunkedFifo<Slot> {
       if (at < 0) continue;
       const message = this.open(lane.removeAt(at));
       this.size--;
-      if (this.waiters !== null && this.waiters.length > 0) this.admitWaiter();
+      const rare = this.rare;
+      if (rare !== null && rare.waiters !== null && rare.waiters.length > 0) this.admitWaiter(rare);
       return { found: true, message, meta: this.lastMeta };
     }
     return NOT_FOUND;
@@ -226,8 +281,9 @@ export class Mailbox extends ChunkedFifo<Slot> {
   drain(onMessage: (message: unknown, meta: MessageMeta | null) => void, onWaiter: (resolve: (r: SendResult) => void, message: unknown) => void): void {
     // Detach the waiting senders first: otherwise each take() below would admit one into
     // the dying mailbox and tell it "queued" for a message nobody will handle.
-    const waiters = this.waiters;
-    this.waiters = null;
+    const rare = this.rare;
+    const waiters = rare === null ? null : rare.waiters;
+    if (rare !== null) rare.waiters = null;
     while (this.size > 0) {
       const message = this.take();
       onMessage(message, this.lastMeta);
@@ -240,7 +296,7 @@ export class Mailbox extends ChunkedFifo<Slot> {
   /** Snapshot of queued messages, oldest first by lane (for introspection). */
   peek(limit: number): unknown[] {
     const out: unknown[] = [];
-    for (const lane of [this.high, this, this.low]) {
+    for (const lane of this.lanes()) {
       if (lane === null) continue;
       for (let i = 0; i < lane.length && out.length < limit; i++) out.push(messageOf(lane.at(i)));
     }
@@ -249,10 +305,16 @@ export class Mailbox extends ChunkedFifo<Slot> {
 
   // --- internal ---
 
-  /** What {@link take} takes when high or low exist: from high, else normal, else low. */
-  private byPriority(): Slot {
-    if (this.high !== null && this.high.length > 0) return this.high.shift();
-    if (this.length === 0 && this.low !== null) return this.low.shift();
+  /** The lanes in the order they are taken from: high, normal (this mailbox), low. */
+  private lanes(): (ChunkedFifo<Slot> | null)[] {
+    const rare = this.rare;
+    return rare === null ? [this] : [rare.high, this, rare.low];
+  }
+
+  /** What {@link take} takes when the mailbox has rare state: from high, else normal, else low. */
+  private byPriority(rare: MailboxRare): Slot {
+    if (rare.high !== null && rare.high.length > 0) return rare.high.shift();
+    if (this.length === 0 && rare.low !== null) return rare.low.shift();
     return this.dequeue();
   }
 
@@ -272,14 +334,14 @@ export class Mailbox extends ChunkedFifo<Slot> {
   /** The lane of `priority`: null for the normal one (this mailbox itself). */
   private lane(priority: Priority): Deque<Slot> | null {
     if (priority === 'normal') return null;
-    if (priority === 'high') return (this.high ??= new Deque(4));
-    if (priority === 'low') return (this.low ??= new Deque(4));
+    if (priority === 'high') return ((this.rare ??= unboundedRare()).high ??= new Deque(4));
+    if (priority === 'low') return ((this.rare ??= unboundedRare()).low ??= new Deque(4));
     throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
   }
 
-  private admitWaiter(): void {
-    if (this.size >= this.capacity) return;
-    const w = this.waiters!.shift()!;
+  private admitWaiter(rare: MailboxRare): void {
+    if (this.size >= rare.capacity) return;
+    const w = rare.waiters!.shift()!;
     this.push(w.message, w.meta, w.priority);
     w.resolve('queued');
   }

@@ -81,6 +81,37 @@ export function mailboxSuite(make: MakeEngine): void {
       expect(log).toEqual(['high1', 'high2', 'normal1', 'normal2', 'low1', 'low2']);
     });
 
+    it('the first message with a priority keeps the plain messages queued before and after it in order', async () => {
+      // A mailbox keeps its other lanes (and bound) apart until one is needed: the first
+      // priority message makes them while plain messages wait in the normal lane.
+      const engine = engines.make();
+      const { addr, log, gate } = gated(engine);
+      await settle(engine);
+      for (let i = 0; i < 5; i++) engine.send(addr, `a${i}`);
+      engine.send(addr, 'low', { priority: 'low' });
+      for (let i = 0; i < 5; i++) engine.send(addr, `b${i}`);
+      engine.send(addr, 'high', { priority: 'high' });
+      expect(engine.info(addr)?.mailbox).toEqual({ depth: 12, capacity: null, policy: 'drop-newest' });
+      gate.resolve();
+      await until(engine, () => log.length === 12, 'twelve messages');
+      expect(log).toEqual(['high', 'a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4', 'low']);
+      // Afterwards plain sends still arrive in order (the mailbox keeps its lanes).
+      for (let i = 0; i < 3; i++) engine.send(addr, `c${i}`);
+      await until(engine, () => log.length === 15, 'fifteen messages');
+      expect(log.slice(12)).toEqual(['c0', 'c1', 'c2']);
+    });
+
+    it('an overflow policy without a capacity leaves the mailbox unbounded and is reported', async () => {
+      const engine = engines.make();
+      const { addr, log, gate } = gated(engine, { overflow: 'reject' });
+      await settle(engine);
+      for (let i = 0; i < 100; i++) expect(engine.send(addr, i)).toBe('queued');
+      expect(engine.info(addr)?.mailbox).toEqual({ depth: 100, capacity: null, policy: 'reject' });
+      gate.resolve();
+      await until(engine, () => log.length === 100, 'a hundred messages');
+      expect(log).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    });
+
     it('an unknown priority is refused with arg/invalid naming it', () => {
       const engine = engines.make();
       const a = engine.spawn({ receive() {} });
