@@ -80,12 +80,14 @@ export class Addr<M = unknown, R = unknown> {
   /** Phantom: makes `Addr` covariant in `R`, the type of the actor's answers to an ask. */
   declare readonly __replies?: R;
 
+  // The target first: the send path reads the address's map and its target, and a field at
+  // the object's end always lies a cache line away from the map word (72-byte object).
+  readonly #target: object | null;
+  readonly #secret: number;
   readonly node: number;
   readonly core: number;
   readonly slot: number;
   readonly generation: number;
-  readonly #secret: number;
-  readonly #target: object | null;
 
   /** Use the runtime: addresses cannot be constructed by hand (the token is private to this package). */
   constructor(token: typeof MINT_TOKEN, id: AddrIdentity, target: object | null) {

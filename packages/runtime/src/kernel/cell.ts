@@ -193,6 +193,12 @@ export interface ChildShutdown {
 export class ActorCell implements Context<any> {
   /** @internal The engine and the kind name, shared with every cell of this kind here. */ k: CellKind;
   /** @internal F_* flags in the low bits, the status above them (see {@link ActorCell.status}). */ flags: number;
+  /**
+   * This actor's address (part of `Context`). Assigned right after construction by the engine
+   * (the address needs the cell). Among the first fields: a send checks it, with the map word
+   * and `k`, so they share a cache line where the object's alignment allows.
+   */
+  self!: Addr<any>;
   /** @internal */ behavior: AnyBehavior | null;
   /**
    * @internal Allocated with the first message. Also holds the meta of the message being
@@ -205,18 +211,19 @@ export class ActorCell implements Context<any> {
    * through {@link ActorCell.x} and {@link ActorCell.parentCell}.
    */
   private up: ActorCell | CellExtras | null;
-  /** This actor's address (part of `Context`). Assigned right after construction by the engine (the address needs the cell). */
-  self!: Addr<any>;
+  /** @internal Engine-unique, increasing: used in generated path segments. Last: no message reads it. */
+  readonly id: number;
 
   constructor(
     engine: CellHost,
-    /** @internal Engine-unique, increasing: used in generated path segments. */ readonly id: number,
+    id: number,
     parent: ActorCell | null,
     segment: string | null,
     kind: string,
     behavior: AnyBehavior,
     budget: number,
   ) {
+    this.id = id;
     this.k = engine._cellKind(kind);
     this.behavior = behavior;
     this.up = parent;
