@@ -103,8 +103,13 @@ const F_HOOK = 8;
 const F_SIGNALS = 16;
 /** The extras exist: the cell's `up` field holds them (and they hold the parent), not the parent. */
 const F_EXTRAS = 32;
-const FLAG_BITS = 63;
-const STATUS_SHIFT = 6;
+/**
+ * The cell holds one plain message itself, in its queue field, and has no mailbox: what most
+ * actors hold between requests, one message at a time (see {@link ActorCell.q}).
+ */
+const F_ONE = 64;
+const FLAG_BITS = 127;
+const STATUS_SHIFT = 7;
 /** The status bits of a running actor: with F_SIGNALS, what the turn's one guard compares against. */
 const RUNNING_BITS = S_RUNNING << STATUS_SHIFT;
 const SUSPENDED_BITS = S_SUSPENDED << STATUS_SHIFT;
@@ -201,10 +206,18 @@ export class ActorCell implements Context<any> {
   self!: Addr<any>;
   /** @internal */ behavior: AnyBehavior | null;
   /**
-   * @internal Allocated with the first message. Also holds the meta of the message being
-   * handled and the count handled, which only an actor that has had messages needs.
+   * @internal The queue: null (nothing queued, no mailbox), the mailbox, or — while `F_ONE`
+   * is set — the one plain message queued, held here without a mailbox. A mailbox is made
+   * when a second message arrives while one waits, or for anything else a plain send does
+   * not need (a request's meta, a priority, a bound, a pull actor): most actors hold one
+   * message at a time and never need one, so a hop from actor to actor touches the sender,
+   * the address and the receiver's cell, not a mailbox and its chunk too. Read through
+   * {@link ActorCell.box} anywhere but the message path. (`null` is a message too: only the
+   * flag says whether one is held.)
    */
-  box: Mailbox | null = null;
+  q: unknown = null;
+  /** @internal User messages handled so far. */
+  handled = 0;
   /**
    * The parent cell (null for a top-level actor) until the extras are made, then the extras
    * (F_EXTRAS), which hold the parent: one field for the two (8 bytes less per actor), read
@@ -271,19 +284,46 @@ export class ActorCell implements Context<any> {
     if (name !== this.k.name) this.k = this.k.engine._cellKind(name);
   }
 
-  /** @internal The meta of the message being handled (its pending ask); it lives in the mailbox. */
+  /**
+   * @internal The mailbox, or null when the actor has none. One plain message held in the
+   * cell is moved into a mailbox made for it first: whoever looks at the mailbox sees it.
+   */
+  get box(): Mailbox | null {
+    return (this.flags & F_ONE) !== 0 ? this.toMailbox() : (this.q as Mailbox | null);
+  }
+
+  set box(box: Mailbox | null) {
+    this.q = box;
+    this.flags &= ~F_ONE;
+  }
+
+  /** @internal The mailbox if the actor has one, without making one: null while the cell holds its message itself. */
+  get mailboxIfAny(): Mailbox | null {
+    return (this.flags & F_ONE) !== 0 ? null : (this.q as Mailbox | null);
+  }
+
+  /** @internal User messages queued (none made into a mailbox to count them). */
+  get queuedCount(): number {
+    return (this.flags & F_ONE) !== 0 ? 1 : this.q === null ? 0 : (this.q as Mailbox).size;
+  }
+
+  /** @internal The meta of the message being handled (its pending ask); it lives in the mailbox (a message held in the cell has none). */
   get current(): MessageMeta | null {
-    return this.box === null ? null : this.box.current;
+    return (this.flags & F_ONE) !== 0 || this.q === null ? null : (this.q as Mailbox).current;
   }
 
   set current(meta: MessageMeta | null) {
-    if (this.box !== null) this.box.current = meta;
-    else if (meta !== null) (this.box = new Mailbox()).current = meta;
+    if ((this.flags & F_ONE) === 0 && this.q !== null) (this.q as Mailbox).current = meta;
+    else if (meta !== null) this.toMailbox().current = meta;
   }
 
-  /** @internal User messages handled so far; counted in the mailbox (an actor that never had one has handled none). */
-  get handled(): number {
-    return this.box === null ? 0 : this.box.handled;
+  /** A mailbox made now, holding the one message the cell held (if it held one). */
+  private toMailbox(): Mailbox {
+    const box = new Mailbox();
+    if ((this.flags & F_ONE) !== 0) box.pushPlain(this.q);
+    this.q = box;
+    this.flags &= ~F_ONE;
+    return box;
   }
 
   // --- Context: identity ---
@@ -530,7 +570,7 @@ export class ActorCell implements Context<any> {
           continue;
         }
         box.current = meta;
-        box.handled++;
+        this.handled++;
         // Through the engine: a pull loop fed from its own mailbox must still yield to I/O.
         return new Promise<T>((resolve) => this.engine._resumePull(() => resolve(message as T)));
       }
@@ -558,8 +598,23 @@ export class ActorCell implements Context<any> {
    */
   enqueuePlain(message: unknown, meta: MessageMeta | null): SendResult {
     const flags = this.flags;
-    const box = this.box;
-    if ((flags & F_PULL) !== 0 || box === null || !box.plain || this.engine._probe !== null) return this.enqueue(message, meta, undefined);
+    const q = this.q;
+    if ((flags & (F_PULL | F_ONE)) !== 0 || this.engine._probe !== null) return this.enqueue(message, meta, undefined);
+    if (q === null) {
+      // Nothing queued and no mailbox: a plain message waits in the cell itself.
+      if (meta !== null) return this.enqueue(message, meta, undefined);
+      this.q = message;
+      // No code ran since the flags were read: not queued and not suspended, one word.
+      if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {
+        this.flags = flags | F_ONE | F_QUEUED;
+        this.engine._scheduleQueued(this);
+      } else {
+        this.flags = flags | F_ONE;
+      }
+      return 'queued';
+    }
+    const box = q as Mailbox;
+    if (!box.plain) return this.enqueue(message, meta, undefined);
     box.pushPlain(meta === null ? message : MessageMeta.hold(meta, message));
     // No code ran since the flags were read: not queued and not suspended, one word.
     if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {
@@ -626,15 +681,35 @@ export class ActorCell implements Context<any> {
     if ((flags & TURN_BITS) !== RUNNING_BITS) {
       if (!this.unusualTurn()) return;
     }
-    const box = this.box;
-    if (box === null || box.size === 0) return;
     const engine = this.engine;
     const behavior = this.behavior as Behavior;
-    const probe = engine._probe;
     let budget = this.x === null ? engine._budget : this.budgetOf();
+    // The message the cell holds itself (the common turn: no mailbox). What the handler sends
+    // to this actor meanwhile is handled in the same turn, as from a mailbox.
+    while ((this.flags & F_ONE) !== 0) {
+      if (budget-- === 0) {
+        engine._schedule(this);
+        return;
+      }
+      const message = this.q;
+      this.q = null;
+      this.flags &= ~F_ONE;
+      let result: unknown;
+      try {
+        // A getter of `receive` that throws is the handler failing, as any throw in here.
+        result = behavior.receive(message, this);
+      } catch (error) {
+        this.crash(error, 'receive');
+        engine._flushSignals();
+        return;
+      }
+      if (this.afterHandler(result, null, behavior)) return;
+    }
+    const box = this.q as Mailbox | null;
+    if (box === null || box.size === 0) return;
+    const probe = engine._probe;
     // The handler, read once per behaviour: a runtime of many actor kinds would otherwise
     // pay a megamorphic property load per message (become and swap change the behaviour).
-    // Read inside the handler's try: a getter that throws is the handler failing.
     let receive = box.receiver === behavior ? (box.receive as Behavior['receive']) : null;
     do {
       if (budget-- === 0) {
@@ -655,19 +730,29 @@ export class ActorCell implements Context<any> {
         engine._flushSignals();
         return;
       }
-      box.handled++;
-      // A promise (an async handler) or an ask to answer: off the common path.
+      // What afterHandler does, in line: a mailbox's turn may run hundreds of messages.
+      this.handled++;
       if ((result !== undefined || meta !== null) && this.settle(result, meta)) return;
       if (engine._signalsPending) engine._flushSignals();
-      // The handler may have ended this actor (a failed become, a stop of itself), or a swap
-      // or stop arrived: either way the next message waits for a fresh turn.
       if ((this.flags & TURN_BITS) !== RUNNING_BITS || this.behavior !== behavior) {
         if (this.interrupted(behavior)) return;
       }
     } while (box.size > 0);
   }
 
-  /** The handler of `behavior`, kept in the mailbox until the behaviour changes. */
+  /** After a handler returned `result`: true when the turn must end (suspended on a promise, exiting, swapped, or signals waiting; then re-queued if still running). */
+  private afterHandler(result: unknown, meta: MessageMeta | null, behavior: Behavior): boolean {
+    this.handled++;
+    // A promise (an async handler) or an ask to answer: off the common path.
+    if ((result !== undefined || meta !== null) && this.settle(result, meta)) return true;
+    const engine = this.engine;
+    if (engine._signalsPending) engine._flushSignals();
+    // The handler may have ended this actor (a failed become, a stop of itself), or a swap
+    // or stop arrived: either way the next message waits for a fresh turn.
+    return ((this.flags & TURN_BITS) !== RUNNING_BITS || this.behavior !== behavior) && this.interrupted(behavior);
+  }
+
+  /** The handler of `behavior`, kept in the mailbox until the behaviour changes (read inside the turn's try: a getter that throws is the handler failing). */
   private readReceive(box: Mailbox, behavior: Behavior): Behavior['receive'] {
     const receive = behavior.receive;
     box.receive = receive;
@@ -825,10 +910,10 @@ export class ActorCell implements Context<any> {
     }
     x.waiter = null;
     if (waiter.timer !== null) this.engine._timers.cancel(waiter.timer);
-    // The meta and the count live in the mailbox: a pull actor fed only through receive() gets one now.
+    // The meta lives in the mailbox: a pull actor fed only through receive() gets one now.
     const box = (this.box ??= new Mailbox());
     box.current = meta;
-    box.handled++;
+    this.handled++;
     // Through the engine: pull actors handing messages to each other must still yield to I/O.
     this.engine._resumePull(() => waiter.resolve(message));
     return true;
@@ -907,7 +992,7 @@ export class ActorCell implements Context<any> {
       return;
     }
     this.status = S_RUNNING;
-    if ((this.box !== null && this.box.size > 0) || (this.flags & F_SIGNALS) !== 0) this.engine._schedule(this);
+    if (this.queuedCount > 0 || (this.flags & F_SIGNALS) !== 0) this.engine._schedule(this);
     this.ready();
   }
 
@@ -931,7 +1016,7 @@ export class ActorCell implements Context<any> {
         }
         this.current = null;
         this.status = S_RUNNING;
-        if ((this.box !== null && this.box.size > 0) || (this.flags & F_SIGNALS) !== 0) this.engine._schedule(this);
+        if (this.queuedCount > 0 || (this.flags & F_SIGNALS) !== 0) this.engine._schedule(this);
       },
       (error) => {
         if (this.status !== S_SUSPENDED) return;

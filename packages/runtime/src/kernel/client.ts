@@ -58,7 +58,7 @@ export class Client<M = unknown> {
 
   /** Messages waiting to be received. */
   get pending(): number {
-    return this.cell.box?.size ?? 0;
+    return this.cell.queuedCount;
   }
 
   get closed(): boolean {

@@ -818,7 +818,7 @@ export class Engine {
       return;
     }
     cell.behavior = next;
-    cell.box?.forgetHandler();
+    cell.mailboxIfAny?.forgetHandler();
     if (kind !== undefined) cell.kind = kind;
     if (this.events.active) this.emit({ type: 'swapped', at: this.reactor.wallTime(), addr: cell.self, path: cell.path, kind: cell.kind });
   }

@@ -111,10 +111,10 @@ export class BoundedRing<T> {
 /** Everything known about one live actor, as plain data. */
 export function describeCell(cell: ActorCell): ActorInfo {
   const x = cell.x;
-  const box = cell.box;
+  const box = cell.mailboxIfAny;
   return {
     addr: cell.self, id: cell.id, path: cell.path, kind: cell.kind, status: statusOf(cell),
-    mailbox: { depth: box?.size ?? 0, capacity: box === null || box.capacity === Infinity ? null : box.capacity, policy: box?.policy ?? 'drop-newest' },
+    mailbox: { depth: cell.queuedCount, capacity: box === null || box.capacity === Infinity ? null : box.capacity, policy: box?.policy ?? 'drop-newest' },
     handled: cell.handled, restarts: x?.restarts ?? 0, parent: cell.parentCell?.path ?? null,
     children: cell.children === null ? [] : [...cell.children].map((c) => c.path),
     links: x?.links ? [...x.links].map((c) => c.path) : [],

@@ -114,12 +114,11 @@ export class Mailbox extends ChunkedFifo<Slot> {
   /** Meta of the message most recently returned by {@link take}. */
   lastMeta: MessageMeta | null = null;
   /**
-   * The receiver's meta of the message being handled (its pending ask), and its count of
-   * messages handled. Facts about the receiver rather than the queue, kept here because only
-   * an actor that has had a message has a mailbox: an idle actor's cell stays smaller.
+   * The receiver's meta of the message being handled (its pending ask). A fact about the
+   * receiver rather than the queue, kept here because only an actor that has had a request
+   * (or queued messages) has a mailbox: an idle actor's cell stays smaller.
    */
   current: MessageMeta | null = null;
-  handled = 0;
   /**
    * The behaviour whose handler the receiver last looked up, and that handler: the receiver's
    * too, kept here for the same reason (set and read only by the cell's turn).

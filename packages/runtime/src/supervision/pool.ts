@@ -147,7 +147,7 @@ class PoolRoute extends AddrRoute {
       const cell = this.members[(start + i) % n]!.current();
       if (cell === null) continue;
       // Its queue, plus the message it is busy with (an async handler in flight).
-      const depth = (cell.box?.size ?? 0) + (cell.status === S_SUSPENDED ? 1 : 0);
+      const depth = cell.queuedCount + (cell.status === S_SUSPENDED ? 1 : 0);
       if (depth < bestDepth) {
         best = cell;
         bestDepth = depth;
