@@ -681,14 +681,13 @@ export class ActorCell implements Context<any> {
     if ((flags & TURN_BITS) !== RUNNING_BITS) {
       if (!this.unusualTurn()) return;
     }
-    const engine = this.engine;
     const behavior = this.behavior as Behavior;
-    let budget = this.x === null ? engine._budget : this.budgetOf();
+    let budget = this.x === null ? this.engine._budget : this.budgetOf();
     // The message the cell holds itself (the common turn: no mailbox). What the handler sends
     // to this actor meanwhile is handled in the same turn, as from a mailbox.
     while ((this.flags & F_ONE) !== 0) {
       if (budget-- === 0) {
-        engine._schedule(this);
+        this.engine._schedule(this);
         return;
       }
       const message = this.q;
@@ -700,13 +699,20 @@ export class ActorCell implements Context<any> {
         result = behavior.receive(message, this);
       } catch (error) {
         this.crash(error, 'receive');
-        engine._flushSignals();
+        this.engine._flushSignals();
         return;
       }
       if (this.afterHandler(result, null, behavior)) return;
     }
-    const box = this.q as Mailbox | null;
-    if (box === null || box.size === 0) return;
+    // A mailbox (the flag is clear here: the field holds a mailbox or nothing): out of line.
+    if (this.q !== null) this.turnFromMailbox(behavior, budget);
+  }
+
+  /** The rest of a turn, from the mailbox: up to `budget` messages. */
+  private turnFromMailbox(behavior: Behavior, budget: number): void {
+    const box = this.q as Mailbox;
+    if (box.size === 0) return;
+    const engine = this.engine;
     const probe = engine._probe;
     // The handler, read once per behaviour: a runtime of many actor kinds would otherwise
     // pay a megamorphic property load per message (become and swap change the behaviour).
