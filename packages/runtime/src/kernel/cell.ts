@@ -599,27 +599,23 @@ export class ActorCell implements Context<any> {
   enqueuePlain(message: unknown, meta: MessageMeta | null): SendResult {
     const flags = this.flags;
     const q = this.q;
+    let held = 0;
     if ((flags & (F_PULL | F_ONE)) !== 0 || this.engine._probe !== null) return this.enqueue(message, meta, undefined);
-    if (q === null) {
+    if (q === null && meta === null) {
       // Nothing queued and no mailbox: a plain message waits in the cell itself.
-      if (meta !== null) return this.enqueue(message, meta, undefined);
       this.q = message;
-      // No code ran since the flags were read: not queued and not suspended, one word.
-      if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {
-        this.flags = flags | F_ONE | F_QUEUED;
-        this.engine._scheduleQueued(this);
-      } else {
-        this.flags = flags | F_ONE;
-      }
-      return 'queued';
+      held = F_ONE;
+    } else if (q !== null && (q as Mailbox).plain) {
+      (q as Mailbox).pushPlain(meta === null ? message : MessageMeta.hold(meta, message));
+    } else {
+      return this.enqueue(message, meta, undefined);
     }
-    const box = q as Mailbox;
-    if (!box.plain) return this.enqueue(message, meta, undefined);
-    box.pushPlain(meta === null ? message : MessageMeta.hold(meta, message));
     // No code ran since the flags were read: not queued and not suspended, one word.
     if ((flags & F_QUEUED) === 0 && (flags & ~FLAG_BITS) !== SUSPENDED_BITS) {
-      this.flags = flags | F_QUEUED;
+      this.flags = flags | held | F_QUEUED;
       this.engine._scheduleQueued(this);
+    } else {
+      this.flags = flags | held;
     }
     return 'queued';
   }
