@@ -273,6 +273,10 @@ export interface Behavior<M = unknown, R = unknown> {
    * Handle one message. For an ask, the returned (or resolved) value is the reply unless
    * `ctx.reply` ran. Returning nothing (`void`) is always allowed: a message that is not an
    * ask, or one answered through `ctx.reply`/`deferReply`.
+   *
+   * The runtime may look `receive` up once and keep it until the behaviour changes: change
+   * what handles messages with `ctx.become` (or a swap), not by assigning to `receive`, which
+   * takes effect at no defined message.
    */
   receive(message: M, ctx: Context<M>): R | Promise<R> | void;
   /**

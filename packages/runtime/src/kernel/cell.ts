@@ -15,6 +15,7 @@ import {
   type PullBehavior, type ReceiveOptions, type ReplyHandle, type SelfInfo, type SendOptions, type SendResult,
   type Spawnable, type SpawnOptions, type TimerRef, Exit, type MonitorRef, PdError, type AskReply, type DeclaredReply,
 } from '@pd/actor';
+import { assert } from '@pd/actor/internal';
 import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import { Mailbox, MessageMeta } from './mailbox.js';
@@ -292,9 +293,10 @@ export class ActorCell implements Context<any> {
     return (this.flags & F_ONE) !== 0 ? this.toMailbox() : (this.q as Mailbox | null);
   }
 
+  /** Replaces the mailbox (at spawn, with options; at exit, after the drain): never while a message is held, which it would drop. */
   set box(box: Mailbox | null) {
+    assert((this.flags & F_ONE) === 0, 'cell: the mailbox is replaced only when no message is held in the cell');
     this.q = box;
-    this.flags &= ~F_ONE;
   }
 
   /** @internal The mailbox if the actor has one, without making one: null while the cell holds its message itself. */

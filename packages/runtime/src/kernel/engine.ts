@@ -318,7 +318,8 @@ export class Engine {
       if (router?.sendWait !== undefined) return router.sendWait(to, message, options);
       return Promise.resolve(this.undeliverable(to, message, cell, null, options));
     }
-    const box = cell.box;
+    // Only a bounded mailbox makes a sender wait, and a cell holding a message has none.
+    const box = cell.mailboxIfAny;
     // At the waiters' bound (mailbox maxWaiters) the send is made now and refused like a plain one.
     if (box === null || !box.mustWait()) {
       return Promise.resolve(cell.enqueue(message, options === undefined ? null : this.metaFor(options, null), options));

@@ -210,7 +210,8 @@ export class RemoteHostPort implements RemoteHost {
     const cell = this.kernel._cellOf(to, 'deliver');
     if (cell === null || cell.status === S_DEAD) return Promise.resolve(this.kernel._deadLetter(to, message, cell === null ? 'unknown' : 'dead'));
     const meta = deadline === Infinity ? null : new MessageMeta(deadline, null);
-    const box = cell.box;
+    // Only a bounded mailbox makes a sender wait, and a cell holding a message has none.
+    const box = cell.mailboxIfAny;
     // At the waiters' bound (mailbox maxWaiters) the send is made now and refused like a plain one.
     if (box === null || !box.mustWait()) return Promise.resolve(cell.enqueue(message, meta, options));
     return new Promise((resolve) => box.wait(message, meta, options?.priority, resolve));
