@@ -734,13 +734,7 @@ export class ActorCell implements Context<any> {
         engine._flushSignals();
         return;
       }
-      // What afterHandler does, in line: a mailbox's turn may run hundreds of messages.
-      this.handled++;
-      if ((result !== undefined || meta !== null) && this.settle(result, meta)) return;
-      if (engine._signalsPending) engine._flushSignals();
-      if ((this.flags & TURN_BITS) !== RUNNING_BITS || this.behavior !== behavior) {
-        if (this.interrupted(behavior)) return;
-      }
+      if (this.afterHandler(result, meta, behavior)) return;
     } while (box.size > 0);
   }
 

@@ -179,15 +179,6 @@ export class Mailbox extends ChunkedFifo<Slot> {
     return this.rare === null ? 'drop-newest' : this.rare.policy;
   }
 
-  /** `sendWait` callers that may wait for room at once (`backpressure`). */
-  get maxWaiters(): number {
-    return this.rare === null ? MAILBOX_DEFAULTS.maxWaiters : this.rare.maxWaiters;
-  }
-
-  get full(): boolean {
-    return this.size >= this.capacity;
-  }
-
   /** Has the `backpressure` queue of waiting senders anyone in it. */
   get hasWaiters(): boolean {
     const rare = this.rare;
@@ -243,7 +234,7 @@ export class Mailbox extends ChunkedFifo<Slot> {
     }
     const slot = this.byPriority(rare);
     this.size--;
-    if (rare.waiters !== null && rare.waiters.length > 0) this.admitWaiter(rare);
+    this.admitWaiter(rare);
     return this.open(slot);
   }
 
@@ -269,8 +260,7 @@ export class Mailbox extends ChunkedFifo<Slot> {
       if (at < 0) continue;
       const message = this.open(lane.removeAt(at));
       this.size--;
-      const rare = this.rare;
-      if (rare !== null && rare.waiters !== null && rare.waiters.length > 0) this.admitWaiter(rare);
+      if (this.rare !== null) this.admitWaiter(this.rare);
       return { found: true, message, meta: this.lastMeta };
     }
     return NOT_FOUND;
@@ -338,9 +328,11 @@ export class Mailbox extends ChunkedFifo<Slot> {
     throw new ArgumentError(`priority must be "high", "normal" or "low", got ${String(priority)}`);
   }
 
+  /** A waiting sender's message queued now that there is room, if one waits and there is. */
   private admitWaiter(rare: MailboxRare): void {
-    if (this.size >= rare.capacity) return;
-    const w = rare.waiters!.shift()!;
+    const waiters = rare.waiters;
+    if (waiters === null || waiters.length === 0 || this.size >= rare.capacity) return;
+    const w = waiters.shift()!;
     this.push(w.message, w.meta, w.priority);
     w.resolve('queued');
   }
