@@ -54,7 +54,7 @@ export interface AddrIdentity {
   readonly core: number;
   /** Slot in that core's actor table. */
   readonly slot: number;
-  /** Generation of the slot: a reused slot has a new generation. */
+  /** Generation of the slot: a reused slot has a new generation (the runtime mints the actor id here, increasing per engine). */
   readonly generation: number;
   /** Random secret checked by the receiving engine. */
   readonly secret: number;

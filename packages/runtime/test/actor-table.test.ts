@@ -2,7 +2,9 @@
  * The actor table across its chunks (kernel/actor-table.ts keeps slots in chunks of 4 096):
  * an address resolves to its actor in any chunk, also when it crossed a boundary (rebuilt
  * from its identity, as a decoder does); a reused slot in a later chunk never answers to
- * the stale address of its earlier tenant; introspection sees every live actor once.
+ * the stale address of its earlier tenant; introspection sees every live actor once. An
+ * address's generation is its actor's id: increasing in spawn order, the `$<id>` of its path
+ * (the ids' round after the largest: test/actor-ids.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { type Addr, Actor } from '@pd/actor';
@@ -48,6 +50,23 @@ describe('actor table chunks', () => {
     }
     expect(engine.list().length).toBe(n);
     expect(engine.tree().length).toBe(n);
+    await engine.shutdown();
+  });
+
+  it("an address's generation is its actor's id: increasing in spawn order, and in its path", async () => {
+    const engine = createEngine();
+    const first = [engine.spawn(Echo), engine.spawn(Echo), engine.spawn(Echo)];
+    engine.kill(first[1]!);
+    await engine.idle();
+    const next = engine.spawn(Echo);
+    expect(next.slot).toBe(first[1]!.slot);
+    const live = [first[0]!, first[2]!, next];
+    expect(live.map((a) => a.generation)).toEqual([1, 3, 4]);
+    for (const a of live) {
+      const info = engine.info(a)!;
+      expect(info.id).toBe(a.generation);
+      expect(info.path).toBe(`/user/$${a.generation}`);
+    }
     await engine.shutdown();
   });
 });

@@ -1,13 +1,13 @@
 /**
- * The actor table of one engine: a slot per live cell, the generation last minted per slot
- * (so a stale address never reaches the slot's next tenant), leases (cells living under an
- * identity minted elsewhere, and the paths of their remote parents), named paths, and the
- * live counts. A live slot's last generation is its tenant's (in the tenant's address, or
- * its lease); only free slots keep theirs here, so a live actor costs the table one slot.
+ * The actor table of one engine: a slot per live cell, leases (cells living under an
+ * identity minted elsewhere, with their ids here and the paths of their remote parents),
+ * named paths, and the live counts. An address's generation is its actor's id (engine-unique
+ * and increasing), so a slot's next tenant always has a new one, a stale address never
+ * reaches it, and the cell needs no field for its id: a live actor costs the table one slot.
  *
  * Must not: reuse a slot without a new generation, or hand out a cell for an address whose
  * identity does not match it exactly. Callers guarantee that a cell is admitted once and
- * released once.
+ * released once, and that live actors' ids differ.
  */
 import type { AddrIdentity } from '@pd/actor';
 import { assert, mintAddr } from '@pd/actor/internal';
@@ -20,10 +20,10 @@ export interface LeasedSpawn {
   readonly parentPath: string | null;
 }
 
-/** The table slot of a cell with a leased identity, and the generation last minted for that slot here. */
+/** The table slot of a cell with a leased identity, and its actor id here. */
 interface LeasedSlot {
   readonly slot: number;
-  readonly generation: number;
+  readonly id: number;
 }
 
 /**
@@ -49,38 +49,26 @@ export class ActorTable {
   /** Client handles among the live cells (not actors: left out of `stats().live`). */
   clients = 0;
   private readonly freeSlots: number[] = [];
-  /** The generation last minted for each free slot, beside it in `freeSlots` (0: none yet). */
-  private readonly freeGenerations: number[] = [];
-  /** Table slots of cells living under an identity minted elsewhere (remote spawns), with the slot's last generation. */
+  /** Table slots of cells living under an identity minted elsewhere (remote spawns), with their ids. */
   private leasedSlots: Map<ActorCell, LeasedSlot> | null = null;
   /** Paths of the parents of cells spawned here by a parent on another core. */
   private remoteParents: Map<ActorCell, string> | null = null;
 
   constructor(private readonly node: number, private readonly core: number, private readonly secrets: RandomStream) {}
 
-  /** Give `cell` a slot and its address: a fresh identity here, or the leased one `at`. */
-  admit(cell: ActorCell, at: LeasedSpawn | null): void {
-    let slot: number, last: number;
-    if (this.freeSlots.length > 0) {
-      slot = this.freeSlots.pop()!;
-      last = this.freeGenerations.pop()!;
-    } else {
-      slot = this.slots++;
-      last = 0;
-    }
+  /** Give `cell` a slot, its address (a fresh identity here, or the leased one `at`) and actor id `id`. */
+  admit(cell: ActorCell, at: LeasedSpawn | null, id: number): void {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots++;
     const chunk = this.chunks[slot >>> CHUNK_BITS] ?? this.addChunk(slot);
     assert(chunk[slot & SLOT_MASK] === undefined, 'actor table: a free slot is empty');
     chunk[slot & SLOT_MASK] = cell;
-    // Generations are u32s: past 2^32 - 1 they wrap (as they did in a Uint32Array per slot).
-    const generation = (last >>> 0) + 1;
     if (at === null) {
       // 31 bits of secret: a small integer V8 keeps in the address itself, where a full u32
       // is a heap number half the time (16 bytes more per actor); one bit less to guess.
-      cell.self = mintAddr({ node: this.node, core: this.core, slot, generation, secret: this.secrets.nextU32() >>> 1 }, cell);
+      cell.self = mintAddr({ node: this.node, core: this.core, slot, generation: id, secret: this.secrets.nextU32() >>> 1 }, cell);
     } else {
       cell.self = mintAddr(at.identity, cell);
-      // The slot's generation is used up all the same (the sequence per slot stays what it was).
-      (this.leasedSlots ??= new Map()).set(cell, { slot, generation });
+      (this.leasedSlots ??= new Map()).set(cell, { slot, id });
       if (at.parentPath !== null) (this.remoteParents ??= new Map()).set(cell, at.parentPath);
     }
     this.live++;
@@ -96,9 +84,14 @@ export class ActorTable {
     assert(chunk[slot & SLOT_MASK] === cell, 'actor table: a cell is released from its own slot');
     chunk[slot & SLOT_MASK] = undefined;
     this.freeSlots.push(slot);
-    this.freeGenerations.push(leased === undefined ? cell.self.generation : leased.generation);
     this.live--;
     if (cell.kind === CLIENT_KIND) this.clients--;
+  }
+
+  /** The actor id of `cell`, admitted and not yet released: its address's generation, or its lease's id. */
+  idOf(cell: ActorCell): number {
+    const leased = this.leasedSlots === null ? undefined : this.leasedSlots.get(cell);
+    return leased === undefined ? cell.self.generation : leased.id;
   }
 
   /** The path of the parent on another core of a top-level cell spawned from there, if any. */
@@ -122,7 +115,14 @@ export class ActorTable {
     }
   }
 
-  /** Live top-level actors in start order (a scan: only introspection and shutdown need it). */
+  /** The actor ids of the cells in the table (a scan: once per round of the id sequence). */
+  liveIds(): number[] {
+    const ids: number[] = [];
+    this.forEachCell((cell) => ids.push(this.idOf(cell)));
+    return ids;
+  }
+
+  /** Live top-level actors in start order (id order: the same within a round of the ids) (a scan: only introspection and shutdown need it). */
   roots(): ActorCell[] {
     const out: ActorCell[] = [];
     this.forEachCell((cell) => {

@@ -21,6 +21,7 @@ import { addrTarget, ownTarget } from '@pd/actor/internal';
 import { NodeReactor } from '../node-reactor.js';
 import type { RandomStream, Reactor } from '../reactor.js';
 import type { RemoteRouter, RouterFactory, ShutdownReport } from '../remote.js';
+import { ActorIds } from './actor-ids.js';
 import { ActorTable, type LeasedSpawn } from './actor-table.js';
 import { type AskHost, PendingAsk } from './ask.js';
 import { ActorCell, type CellHost, type CellKind, CLIENT_KIND, S_DEAD, S_RUNNING, S_STOPPING, SysKind, type ActorStatus } from './cell.js';
@@ -193,7 +194,8 @@ export class Engine {
   private readonly dead: DeadLetters;
   /** Whether any router is attached: a local exit skips the routers when none is. */
   private hasRouters = false;
-  private nextId = 1;
+  /** Actor ids, handed out at spawn (the table keeps each live actor's). */
+  private readonly ids = new ActorIds(() => this.table.liveIds());
   /** The shared engine-and-kind records, by kind name (see `_cellKind`). */
   private readonly cellKinds = new Map<string, CellKind>();
   /** The record last handed out: spawns come in runs of one kind. */
@@ -918,6 +920,11 @@ export class Engine {
     return (this.lastCellKind = record);
   }
 
+  /** @internal The actor id of `cell` (see `ActorCell.id`): the table keeps it. */
+  _idOf(cell: ActorCell): number {
+    return this.table.idOf(cell);
+  }
+
   /** @internal The path of a cell, computed from its parents (cached for named ones). */
   _pathOf(cell: ActorCell): string {
     const segment = cell.segment ?? `$${cell.id}`;
@@ -957,8 +964,8 @@ export class Engine {
       const holder = this.registry.whereis(options.register);
       if (holder !== undefined) throw new RegistryError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
     }
-    const cell = new ActorCell(this, this.nextId++, parent, name, kind, behavior, options?.budget ?? this.options.budget);
-    this.table.admit(cell, at);
+    const cell = new ActorCell(this, parent, name, kind, behavior, options?.budget ?? this.options.budget);
+    this.table.admit(cell, at, this.ids.take());
     this.counters.spawned++;
     if (parent !== null) (parent.children ??= new Set()).add(cell);
     if (name !== null) this.table.named.set(cell.path, cell);
