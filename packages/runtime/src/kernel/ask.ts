@@ -17,12 +17,17 @@ export interface AskHost {
   askTimedOut(ask: PendingAsk): void;
 }
 
-/** The executor's two functions, taken by {@link EXECUTOR} (one shared function, not a closure per ask). */
-let takenResolve: (value: unknown) => void = () => undefined;
-let takenReject: (error: unknown) => void = () => undefined;
+/**
+ * The pending ask whose promise is being made: {@link EXECUTOR} (one shared function, not a
+ * closure per ask) hands it the executor's two functions. One store of a new object into
+ * this long-lived module per ask, where keeping the two functions here took two (each a
+ * write barrier's slow path: a young object into an old one).
+ */
+let making: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | null = null;
 const EXECUTOR = (resolve: (value: unknown) => void, reject: (error: unknown) => void): void => {
-  takenResolve = resolve;
-  takenReject = reject;
+  const ask = making!;
+  ask.resolve = resolve;
+  ask.reject = reject;
 };
 
 /**
@@ -39,8 +44,8 @@ const SETTLED_ELSEWHERE = (): void => {
 
 export class PendingAsk implements TimerSlot {
   settled = false;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
+  readonly resolve!: (value: unknown) => void;
+  readonly reject!: (error: unknown) => void;
   readonly promise: Promise<unknown>;
 
   // --- the timeout, as a timer slot (set by TimerService.scheduleSlot; `cancelled` while not in the heap) ---
@@ -59,9 +64,9 @@ export class PendingAsk implements TimerSlot {
    */
   constructor(readonly id: number, private readonly host: AskHost | null, promised = true) {
     if (promised) {
+      making = this;
       this.promise = new Promise(EXECUTOR);
-      this.resolve = takenResolve;
-      this.reject = takenReject;
+      making = null;
     } else {
       this.promise = ELSEWHERE;
       this.resolve = SETTLED_ELSEWHERE;
