@@ -35,7 +35,12 @@ export class ActorIds {
       const taken = this.taken;
       if (taken === null) return id;
       while (this.at < taken.length && taken[this.at]! < id) this.at++;
-      if (this.at === taken.length || taken[this.at] !== id) return id;
+      if (this.at === taken.length) {
+        // Past the last id to skip: the rest of the round costs a compare again.
+        this.taken = null;
+        return id;
+      }
+      if (taken[this.at] !== id) return id;
     }
   }
 

@@ -195,7 +195,9 @@ export class RemoteHostPort implements RemoteHost {
       meta ??= new MessageMeta(deadline, null);
       meta.trace = probe.incoming(trace ?? null);
     }
-    const result = cell.enqueue(message, meta, options);
+    // A plain message from elsewhere is queued as a plain local send is: held in the cell
+    // when the actor has nothing queued, with no mailbox made for it.
+    const result = meta === null && options === undefined ? cell.enqueuePlain(message, null) : cell.enqueue(message, meta, options);
     if (result !== 'queued') pending?.failWith('ask/rejected', `${cell.path} refused the request: mailbox ${result} (policy ${cell.box?.policy})`, { to: cell.path });
     return result;
   }

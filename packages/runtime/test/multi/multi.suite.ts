@@ -63,6 +63,25 @@ export function multiSuite(make: MakeMulti): void {
       expect((await engine.ask<string, string[]>(sink, 'dump')).sort()).toEqual(['fresh', 'high', 'low']);
     });
 
+    it('a plain message from another core waits in line as a local one does: the next ones behind it, a high-priority one ahead', async () => {
+      const h = await fixture.make({ cores: 3 });
+      const { engine } = h;
+      const latch = engine.spawn('latch', { placement: { core: 1 } });
+      const box = engine.spawn('held', { placement: { core: 2 } });
+      engine.send(box, { hold: latch });
+      await heldOn(h, latch);
+      // Suspended with nothing queued: the first of these waits in the actor's cell, the next ones make its mailbox.
+      engine.send(box, 'r1');
+      engine.send(box, 'r2');
+      engine.send(box, 'hi', { priority: 'high' });
+      const view = multiCore(engine);
+      await eventually(h, async () => (await view.list({ kind: 'held' }))[0]?.mailbox.depth === 3, 'three messages queued');
+      engine.send(latch, 'open');
+      let items: unknown[] = [];
+      await eventually(h, async () => (items = await engine.ask<string, unknown[]>(box, 'dump')).length === 4, 'every message');
+      expect(items.slice(1)).toEqual(['hi', 'r1', 'r2']);
+    });
+
     it('a timer delivers to an actor on another core', async () => {
       const h = await fixture.make({ cores: 2 });
       const sink = h.engine.spawn('log', { placement: { core: 1 } });
