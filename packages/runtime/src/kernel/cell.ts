@@ -18,7 +18,7 @@ import {
 import { assert } from '@pd/actor/internal';
 import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
-import { Mailbox, MessageMeta } from './mailbox.js';
+import { Mailbox, MessageMeta, slotMeta } from './mailbox.js';
 import type { MessageProbe } from './probe.js';
 import { RUNNABLE_QUEUED } from './scheduler.js';
 import { Deque } from './deque.js';
@@ -728,8 +728,9 @@ export class ActorCell implements Context<any> {
         engine._schedule(this);
         return;
       }
-      const message = box.take();
-      const meta = box.lastMeta;
+      const slot = box.takeSlot();
+      const meta = slotMeta(slot);
+      const message = meta === null ? slot : MessageMeta.release(meta);
       if (meta !== null && meta.deadline !== Infinity && this.expired(message, meta)) continue;
       box.current = meta;
       let result: unknown;

@@ -57,6 +57,11 @@ export class MessageMeta {
 /** Marks a meta that holds no queued message. */
 const NOT_HELD: unique symbol = Symbol('not-held');
 
+/** @internal The meta a slot from {@link Mailbox.takeSlot} holds its message in, or null when the slot is the message itself. */
+export function slotMeta(slot: unknown): MessageMeta | null {
+  return slot instanceof MessageMeta && MessageMeta.held(slot) !== NOT_HELD ? slot : null;
+}
+
 /** What a lane slot holds: the message itself, or the meta holding it. */
 type Slot = unknown;
 
@@ -225,17 +230,27 @@ export class Mailbox extends ChunkedFifo<Slot> {
 
   /** Remove and return the next message by priority; its meta goes to {@link lastMeta}. Caller checks size > 0. */
   take(): unknown {
+    return this.open(this.takeSlot());
+  }
+
+  /**
+   * @internal Remove and return the next slot by priority, unopened: the message, or the meta
+   * holding it (see {@link slotMeta}). The turn's way: it keeps the meta in a local, where
+   * {@link take} stores it in the mailbox (a store of a new object into an old one, each a
+   * write barrier's slow path). Caller checks size > 0.
+   */
+  takeSlot(): Slot {
     const rare = this.rare;
     // Most mailboxes never see a priority, a bound or a waiting sender: one field says so.
     if (rare === null) {
       const slot = this.dequeue();
       this.size--;
-      return this.open(slot);
+      return slot;
     }
     const slot = this.byPriority(rare);
     this.size--;
     this.admitWaiter(rare);
-    return this.open(slot);
+    return slot;
   }
 
   /** Evict the oldest message of the lowest non-empty lane (drop-oldest); returns its meta. */
