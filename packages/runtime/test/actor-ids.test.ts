@@ -11,7 +11,7 @@ describe('actor ids', () => {
   it('count up from 1 to the largest, a small integer', () => {
     const ids = new ActorIds(() => []);
     expect([ids.take(), ids.take(), ids.take()]).toEqual([1, 2, 3]);
-    expect(MAX_ACTOR_ID).toBe(2 ** 30 - 1);
+    expect(MAX_ACTOR_ID).toBe(2 ** 31 - 1);
   });
 
   it('start over after the largest, skipping the ids still alive', () => {

@@ -9,7 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Addr, Actor } from '@pd/actor';
 import { addrIdentity, mintAddr } from '@pd/actor/internal';
-import { createEngine } from '@pd/runtime';
+import { createEngine, type Engine } from '@pd/runtime';
+import { defineKind } from '@pd/actor';
+import { ActorIds } from '../src/kernel/actor-ids.js';
 
 class Echo extends Actor<number> {
   receive(n: number): number {
@@ -67,6 +69,43 @@ describe('actor table chunks', () => {
       expect(info.id).toBe(a.generation);
       expect(info.path).toBe(`/user/$${a.generation}`);
     }
+    await engine.shutdown();
+  });
+
+  it("past a round of the ids, a reused slot's next tenant never gets its previous tenant's generation", async () => {
+    const engine = createEngine();
+    // White-box: ids of a short round (1..4), the engine's table listing the live ones.
+    const inside = engine as unknown as { ids: ActorIds; table: { liveIds(): number[] } };
+    inside.ids = new ActorIds(() => inside.table.liveIds(), 4);
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => engine.spawn(Echo));
+    expect([a, b, c, d].map((x) => x!.generation)).toEqual([1, 2, 3, 4]);
+    engine.kill(d!);
+    await engine.idle();
+    // The next round has only 4 free, and d's freed slot last had 4: a new slot instead.
+    const e = engine.spawn(Echo);
+    expect(e.generation).toBe(4);
+    expect(e.slot).not.toBe(d!.slot);
+    expect(engine.send(d!, 1)).toBe('dead');
+    expect(engine.send(copied(d!), 1)).not.toBe('queued');
+    expect(await engine.ask(copied(e), 5)).toBe(5);
+    await engine.shutdown();
+  });
+
+  it('an actor living under an identity minted elsewhere keeps its own id and path, also once it has exited', async () => {
+    const Leased = defineKind('actor-table.leased', () => new Echo());
+    const engine: Engine = createEngine({ kinds: [Leased] });
+    engine.spawn(Echo);
+    // White-box: a spawn asked for by another core, which minted the identity (its slot and generation are the lease's).
+    const inside = engine as unknown as { _spawnAt(identity: object, kind: string, options: object, parentPath: string | null, restart: null): { id: number; path: string; self: Addr<number> } };
+    const cell = inside._spawnAt({ node: engine.incarnation, core: engine.core, slot: 2 ** 30 + 7, generation: 1, secret: 99 }, 'actor-table.leased', {}, null, null);
+    const other = engine.spawn(Echo);
+    expect(cell.id).toBe(2);
+    expect(cell.path).toBe('/user/$2');
+    expect(engine.info(other)!.path).toBe('/user/$3');
+    engine.kill(cell.self);
+    await engine.idle();
+    expect(cell.path).toBe('/user/$2');
+    expect(engine.info(other)!.path).toBe('/user/$3');
     await engine.shutdown();
   });
 });

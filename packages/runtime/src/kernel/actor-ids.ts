@@ -6,12 +6,19 @@
  * before are skipped, so a long-lived actor never shares its id (nor the `$<id>` of its
  * path) with a new one.
  *
+ * Past a new round, two things hold less than before it: start order (introspection lists
+ * top-level actors by id, and shutdown stops them in reverse) puts an actor of the earlier
+ * round after the new ones; and an address of an actor long gone may name the same slot and
+ * generation as a new one (the table never gives a slot's next tenant the generation of its
+ * previous one, and the address's secret still has to match, so it reaches nobody; its `key`,
+ * which leaves the secret out, is no longer unique). Both need 2^31 - 1 spawns first.
+ *
  * Must not: hand out an id a live actor has; cost a spawn more than a compare until the
- * sequence has started over once (once per 2^30 spawns).
+ * sequence has started over once.
  */
 
-/** The largest actor id: a small integer on every V8 build (31 bits with pointer compression), and a u32 on the wire. */
-export const MAX_ACTOR_ID = 2 ** 30 - 1;
+/** The largest actor id: below 2^31, a small integer V8 keeps in the address itself (Node's builds), and a u32 on the wire. */
+export const MAX_ACTOR_ID = 2 ** 31 - 1;
 
 export class ActorIds {
   private next = 1;

@@ -1,9 +1,10 @@
 /**
- * The actor table of one engine: a slot per live cell, leases (cells living under an
- * identity minted elsewhere, with their ids here and the paths of their remote parents),
- * named paths, and the live counts. An address's generation is its actor's id (engine-unique
- * and increasing), so a slot's next tenant always has a new one, a stale address never
- * reaches it, and the cell needs no field for its id: a live actor costs the table one slot.
+ * The actor table of one engine: a slot per live cell, the generation last minted per free
+ * slot, leases (cells living under an identity minted elsewhere, with their ids here and the
+ * paths of their remote parents), named paths, and the live counts. An address's generation
+ * is its actor's id (engine-unique and increasing, see `actor-ids.ts`), and never the
+ * generation of the slot's previous tenant, so a stale address never reaches the next one;
+ * the cell needs no field for its id, and a live actor costs the table one slot.
  *
  * Must not: reuse a slot without a new generation, or hand out a cell for an address whose
  * identity does not match it exactly. Callers guarantee that a cell is admitted once and
@@ -12,6 +13,7 @@
 import type { AddrIdentity } from '@pd/actor';
 import { assert, mintAddr } from '@pd/actor/internal';
 import type { RandomStream } from '../reactor.js';
+import type { ActorIds } from './actor-ids.js';
 import { type ActorCell, CLIENT_KIND } from './cell.js';
 
 /** An identity minted elsewhere for a spawn here, and the path of its parent over there. */
@@ -20,11 +22,6 @@ export interface LeasedSpawn {
   readonly parentPath: string | null;
 }
 
-/** The table slot of a cell with a leased identity, and its actor id here. */
-interface LeasedSlot {
-  readonly slot: number;
-  readonly id: number;
-}
 
 /**
  * Slots per chunk of the table (2^12). A new chunk is a small young object, filled within
@@ -49,16 +46,30 @@ export class ActorTable {
   /** Client handles among the live cells (not actors: left out of `stats().live`). */
   clients = 0;
   private readonly freeSlots: number[] = [];
-  /** Table slots of cells living under an identity minted elsewhere (remote spawns), with their ids. */
-  private leasedSlots: Map<ActorCell, LeasedSlot> | null = null;
+  /** The generation last minted for each free slot, beside it in `freeSlots` (0: none). */
+  private readonly freeGenerations: number[] = [];
+  /** Table slots of cells living under an identity minted elsewhere (remote spawns). */
+  private leasedSlots: Map<ActorCell, number> | null = null;
+  /** Actor ids of the cells with a leased identity (their addresses carry the lease's generation); kept after release. */
+  private leasedIds: WeakMap<ActorCell, number> | null = null;
   /** Paths of the parents of cells spawned here by a parent on another core. */
   private remoteParents: Map<ActorCell, string> | null = null;
 
   constructor(private readonly node: number, private readonly core: number, private readonly secrets: RandomStream) {}
 
-  /** Give `cell` a slot, its address (a fresh identity here, or the leased one `at`) and actor id `id`. */
-  admit(cell: ActorCell, at: LeasedSpawn | null, id: number): void {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots++;
+  /** Give `cell` a slot, its address (a fresh identity here, or the leased one `at`) and an actor id from `ids`. */
+  admit(cell: ActorCell, at: LeasedSpawn | null, ids: ActorIds): void {
+    const id = ids.take();
+    let slot: number;
+    const free = this.freeSlots.length;
+    if (free > 0 && this.freeGenerations[free - 1] !== id) {
+      slot = this.freeSlots.pop()!;
+      this.freeGenerations.pop();
+    } else {
+      // No free slot, or (once the ids have started over) the last one freed had a tenant of
+      // this very generation: a new slot, which never had one.
+      slot = this.slots++;
+    }
     const chunk = this.chunks[slot >>> CHUNK_BITS] ?? this.addChunk(slot);
     assert(chunk[slot & SLOT_MASK] === undefined, 'actor table: a free slot is empty');
     chunk[slot & SLOT_MASK] = cell;
@@ -68,7 +79,8 @@ export class ActorTable {
       cell.self = mintAddr({ node: this.node, core: this.core, slot, generation: id, secret: this.secrets.nextU32() >>> 1 }, cell);
     } else {
       cell.self = mintAddr(at.identity, cell);
-      (this.leasedSlots ??= new Map()).set(cell, { slot, id });
+      (this.leasedSlots ??= new Map()).set(cell, slot);
+      (this.leasedIds ??= new WeakMap()).set(cell, id);
       if (at.parentPath !== null) (this.remoteParents ??= new Map()).set(cell, at.parentPath);
     }
     this.live++;
@@ -79,19 +91,21 @@ export class ActorTable {
   release(cell: ActorCell): void {
     if (cell.segment !== null) this.named.delete(cell.path);
     const leased = this.leasedSlots === null ? undefined : this.takeLease(cell);
-    const slot = leased === undefined ? cell.self.slot : leased.slot;
+    const slot = leased === undefined ? cell.self.slot : leased;
     const chunk = this.chunks[slot >>> CHUNK_BITS]!;
     assert(chunk[slot & SLOT_MASK] === cell, 'actor table: a cell is released from its own slot');
     chunk[slot & SLOT_MASK] = undefined;
     this.freeSlots.push(slot);
+    // A leased identity's generation is the lease's: the slot here minted none (0).
+    this.freeGenerations.push(leased === undefined ? cell.self.generation : 0);
     this.live--;
     if (cell.kind === CLIENT_KIND) this.clients--;
   }
 
-  /** The actor id of `cell`, admitted and not yet released: its address's generation, or its lease's id. */
+  /** The actor id of `cell` (live or exited): its address's generation, or, for a leased identity, the id it was given here. */
   idOf(cell: ActorCell): number {
-    const leased = this.leasedSlots === null ? undefined : this.leasedSlots.get(cell);
-    return leased === undefined ? cell.self.generation : leased.id;
+    const leased = this.leasedIds === null ? undefined : this.leasedIds.get(cell);
+    return leased === undefined ? cell.self.generation : leased;
   }
 
   /** The path of the parent on another core of a top-level cell spawned from there, if any. */
@@ -149,8 +163,8 @@ export class ActorTable {
     return chunk;
   }
 
-  /** The lease of a cell whose identity was minted elsewhere, now ended; undefined for a cell with its own address. */
-  private takeLease(cell: ActorCell): LeasedSlot | undefined {
+  /** The table slot of a cell whose identity was minted elsewhere, its lease now ended; undefined for a cell with its own address. */
+  private takeLease(cell: ActorCell): number | undefined {
     const leased = this.leasedSlots!.get(cell);
     if (leased === undefined) return undefined;
     this.leasedSlots!.delete(cell);

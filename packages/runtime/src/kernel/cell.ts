@@ -18,7 +18,7 @@ import {
 import { assert } from '@pd/actor/internal';
 import type { PendingAsk } from './ask.js';
 import type { RandomStream, Reactor } from '../reactor.js';
-import { Mailbox, MessageMeta, slotMeta } from './mailbox.js';
+import { Mailbox, MessageMeta, messageIn, slotMeta } from './mailbox.js';
 import type { MessageProbe } from './probe.js';
 import { RUNNABLE_QUEUED } from './scheduler.js';
 import { Deque } from './deque.js';
@@ -261,7 +261,7 @@ export class ActorCell implements Context<any> {
   }
 
   /**
-   * @internal Engine-unique among live actors, increasing in spawn order (up to 2^30 - 1, then
+   * @internal Engine-unique among live actors, increasing in spawn order (up to 2^31 - 1, then
    * from 1 again): used in generated path segments. Kept in the address (its generation) or,
    * for an actor living under an identity minted elsewhere, in the table's lease: not a
    * field of the cell (8 bytes less per actor), and no message reads it.
@@ -567,8 +567,9 @@ export class ActorCell implements Context<any> {
         let message: unknown;
         let meta: MessageMeta | null;
         if (match === undefined) {
-          message = box.take();
-          meta = box.lastMeta;
+          const slot = box.takeSlot();
+          meta = slotMeta(slot);
+          message = messageIn(slot, meta);
         } else {
           const r = box.takeMatching(match);
           if (!r.found) break;
@@ -730,7 +731,7 @@ export class ActorCell implements Context<any> {
       }
       const slot = box.takeSlot();
       const meta = slotMeta(slot);
-      const message = meta === null ? slot : MessageMeta.release(meta);
+      const message = messageIn(slot, meta);
       if (meta !== null && meta.deadline !== Infinity && this.expired(message, meta)) continue;
       box.current = meta;
       let result: unknown;

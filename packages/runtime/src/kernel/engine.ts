@@ -965,7 +965,7 @@ export class Engine {
       if (holder !== undefined) throw new RegistryError('registry/name-taken', `the name "${options.register}" is already registered to ${holder}`, { name: options.register });
     }
     const cell = new ActorCell(this, parent, name, kind, behavior, options?.budget ?? this.options.budget);
-    this.table.admit(cell, at, this.ids.take());
+    this.table.admit(cell, at, this.ids);
     this.counters.spawned++;
     if (parent !== null) (parent.children ??= new Set()).add(cell);
     if (name !== null) this.table.named.set(cell.path, cell);

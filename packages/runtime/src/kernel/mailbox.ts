@@ -62,6 +62,11 @@ export function slotMeta(slot: unknown): MessageMeta | null {
   return slot instanceof MessageMeta && MessageMeta.held(slot) !== NOT_HELD ? slot : null;
 }
 
+/** @internal The message of a slot taken from a lane, given its {@link slotMeta}: the meta gives its message up. */
+export function messageIn(slot: unknown, meta: MessageMeta | null): unknown {
+  return meta === null ? slot : MessageMeta.release(meta);
+}
+
 /** What a lane slot holds: the message itself, or the meta holding it. */
 type Slot = unknown;
 
@@ -116,8 +121,6 @@ function unboundedRare(): MailboxRare {
 export class Mailbox extends ChunkedFifo<Slot> {
   /** User messages queued, all lanes. */
   size = 0;
-  /** Meta of the message most recently returned by {@link take}. */
-  lastMeta: MessageMeta | null = null;
   /**
    * The receiver's meta of the message being handled (its pending ask). A fact about the
    * receiver rather than the queue, kept here because only an actor that has had a request
@@ -228,16 +231,17 @@ export class Mailbox extends ChunkedFifo<Slot> {
     (rare.waiters ??= new Deque<RoomWaiter>(4)).push({ message, meta, priority, resolve });
   }
 
-  /** Remove and return the next message by priority; its meta goes to {@link lastMeta}. Caller checks size > 0. */
+  /** Remove and return the next message by priority, without its meta. Caller checks size > 0. */
   take(): unknown {
-    return this.open(this.takeSlot());
+    const slot = this.takeSlot();
+    return messageIn(slot, slotMeta(slot));
   }
 
   /**
    * @internal Remove and return the next slot by priority, unopened: the message, or the meta
-   * holding it (see {@link slotMeta}). The turn's way: it keeps the meta in a local, where
-   * {@link take} stores it in the mailbox (a store of a new object into an old one, each a
-   * write barrier's slow path). Caller checks size > 0.
+   * holding it (see {@link slotMeta} and {@link messageIn}). The caller keeps the meta in a
+   * local: kept in the mailbox, each request's meta was one more store of a new object into
+   * an old one (a write barrier's slow path). Caller checks size > 0.
    */
   takeSlot(): Slot {
     const rare = this.rare;
@@ -257,9 +261,9 @@ export class Mailbox extends ChunkedFifo<Slot> {
   evictOldest(): { message: unknown; meta: MessageMeta | null } {
     const low = this.rare?.low ?? null;
     const slot = low !== null && low.length > 0 ? low.shift() : this.length > 0 ? this.dequeue() : this.rare!.high!.shift();
-    const message = this.open(slot);
     this.size--;
-    return { message, meta: this.lastMeta };
+    const meta = slotMeta(slot);
+    return { message: messageIn(slot, meta), meta };
   }
 
   /** Selective receive: remove the oldest message satisfying `match`, in lane order. */
@@ -273,10 +277,11 @@ export class Mailbox extends ChunkedFifo<Slot> {
       // elsewhere now, or gone (then this lane has nothing to give).
       const at = i < lane.length && lane.at(i) === matched ? i : lane.indexOf(matched);
       if (at < 0) continue;
-      const message = this.open(lane.removeAt(at));
+      const slot = lane.removeAt(at);
       this.size--;
       if (this.rare !== null) this.admitWaiter(this.rare);
-      return { found: true, message, meta: this.lastMeta };
+      const meta = slotMeta(slot);
+      return { found: true, message: messageIn(slot, meta), meta };
     }
     return NOT_FOUND;
   }
@@ -289,8 +294,9 @@ export class Mailbox extends ChunkedFifo<Slot> {
     const waiters = rare === null ? null : rare.waiters;
     if (rare !== null) rare.waiters = null;
     while (this.size > 0) {
-      const message = this.take();
-      onMessage(message, this.lastMeta);
+      const slot = this.takeSlot();
+      const meta = slotMeta(slot);
+      onMessage(messageIn(slot, meta), meta);
     }
     if (waiters !== null) {
       for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) onWaiter(w.resolve, w.message);
@@ -320,19 +326,6 @@ export class Mailbox extends ChunkedFifo<Slot> {
     if (rare.high !== null && rare.high.length > 0) return rare.high.shift();
     if (this.length === 0 && rare.low !== null) return rare.low.shift();
     return this.dequeue();
-  }
-
-  /** The message in `slot`, its meta (or null) left in {@link lastMeta}. */
-  private open(slot: Slot): unknown {
-    if (slot instanceof MessageMeta) {
-      const message = MessageMeta.release(slot);
-      if (message !== NOT_HELD) {
-        this.lastMeta = slot;
-        return message;
-      }
-    }
-    this.lastMeta = null;
-    return slot;
   }
 
   /** The lane of `priority`: null for the normal one (this mailbox itself). */
