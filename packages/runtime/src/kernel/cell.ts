@@ -263,8 +263,8 @@ export class ActorCell implements Context<any> {
   /**
    * @internal Engine-unique among live actors, increasing in spawn order (up to 2^31 - 1, then
    * from 1 again): used in generated path segments. Kept in the address (its generation) or,
-   * for an actor living under an identity minted elsewhere, in the table's lease: not a
-   * field of the cell (8 bytes less per actor), and no message reads it.
+   * for an actor living under an identity minted elsewhere, by the table: not a field of the
+   * cell (8 bytes less per actor), and no message reads it.
    */
   get id(): number {
     return this.k.engine._idOf(this);
