@@ -231,17 +231,11 @@ export class Mailbox extends ChunkedFifo<Slot> {
     (rare.waiters ??= new Deque<RoomWaiter>(4)).push({ message, meta, priority, resolve });
   }
 
-  /** Remove and return the next message by priority, without its meta. Caller checks size > 0. */
-  take(): unknown {
-    const slot = this.takeSlot();
-    return messageIn(slot, slotMeta(slot));
-  }
-
   /**
    * @internal Remove and return the next slot by priority, unopened: the message, or the meta
    * holding it (see {@link slotMeta} and {@link messageIn}). The caller keeps the meta in a
-   * local: kept in the mailbox, each request's meta was one more store of a new object into
-   * an old one (a write barrier's slow path). Caller checks size > 0.
+   * local: kept in the mailbox, each request's meta would be one more store of a new object
+   * into an old one (a write barrier's slow path). Caller checks size > 0.
    */
   takeSlot(): Slot {
     const rare = this.rare;
@@ -288,7 +282,7 @@ export class Mailbox extends ChunkedFifo<Slot> {
 
   /** Empty the mailbox, handing every message (and every waiting sender) to the callbacks. */
   drain(onMessage: (message: unknown, meta: MessageMeta | null) => void, onWaiter: (resolve: (r: SendResult) => void, message: unknown) => void): void {
-    // Detach the waiting senders first: otherwise each take() below would admit one into
+    // Detach the waiting senders first: otherwise each takeSlot() below would admit one into
     // the dying mailbox and tell it "queued" for a message nobody will handle.
     const rare = this.rare;
     const waiters = rare === null ? null : rare.waiters;
@@ -321,7 +315,7 @@ export class Mailbox extends ChunkedFifo<Slot> {
     return rare === null ? [this] : [rare.high, this, rare.low];
   }
 
-  /** What {@link take} takes when the mailbox has rare state: from high, else normal, else low. */
+  /** What {@link takeSlot} takes when the mailbox has rare state: from high, else normal, else low. */
   private byPriority(rare: MailboxRare): Slot {
     if (rare.high !== null && rare.high.length > 0) return rare.high.shift();
     if (this.length === 0 && rare.low !== null) return rare.low.shift();
