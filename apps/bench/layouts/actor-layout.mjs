@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // What an idle actor's layout costs the spawn loop, without any runtime code: a million
 // "actors" made and kept alive per round, in the object layouts below, each layout in its
-// own processes (alternated), `--single-threaded-gc` so the figures are CPU of one thread.
+// own processes (alternated), `--single-threaded-gc` so the collector runs on the timed thread
+// (wall time of each round).
 // The spawn workload is bound by the scavenger copying what it keeps (docs/benchmarks.md,
 // "Issue 19: what spawn's 0.8× takes"); this isolates the layout from everything else a
 // spawn does. `node apps/bench/layouts/actor-layout.mjs [processes]` (default 4). Prints,
@@ -25,7 +26,7 @@ class BareActor { constructor(sys, beh) { this.box = new Fifo(); this.queued = f
 class Cell { constructor(k, b, up) { this.k = k; this.flags = 0; this.self = null; this.behavior = b; this.q = null; this.handled = 0; this.up = up; } }
 /** pd's address today: four public numbers, the secret and the target, 72 B. */
 class Addr { #target; #secret; constructor(node, core, slot, gen, secret, target) { this.#target = target; this.#secret = secret; this.node = node; this.core = core; this.slot = slot; this.generation = gen; } }
-/** The address and the cell as one object (the cell's fields private to it): twelve fields, 120 B. */
+/** The address and the cell as one object (the cell's fields private to it): eleven fields, 112 B. */
 class OneObject {
   #secret; #k; #flags; #behavior; #q; #handled; #up;
   constructor(node, core, slot, gen, secret, k, b, up) {
@@ -36,27 +37,44 @@ class OneObject {
 const CELL = Cell.prototype;
 const KIND = { name: 'idle' };
 
+/** The actor table, as the runtime's: cells by slot in chunks of 4096 (a new chunk is young while it fills). */
+class Table {
+  chunks = [];
+  slots = 0;
+  put(cell) {
+    const slot = this.slots++;
+    const chunk = this.chunks[slot >>> 12] ??= new Array(4096);
+    chunk[slot & 4095] = cell;
+    return slot;
+  }
+}
+
+// Each makes a fresh "engine" (its table and id sequence) per round, so a round keeps only its own actors.
 const layouts = {
+  // 56 + 48 + 24 = 128 B (+ 8)
   bare: () => (b) => new BareActor(KIND, b),
   // 80 + 72 + 24 + the table's slot 8 = 184 B (+ 8)
-  pd: () => { const table = []; let gen = 0; return (b) => { const cell = new Cell(KIND, b, null); const a = new Addr(1, 0, table.length, ++gen, 12345, cell); cell.self = a; table.push(cell); return a; }; },
+  pd: () => { const table = new Table(); let gen = 0; return (b) => { const cell = new Cell(KIND, b, null); const a = new Addr(1, 0, table.slots, ++gen, 12345, cell); cell.self = a; table.put(cell); return a; }; },
   // As pd, the cell made by an object literal. Once most of a literal's objects survive, V8
   // makes them in the old generation (allocation-site pretenuring), and with them what the
-  // same optimized code makes and stores into them: here the address too (checked with
-  // `%InYoungGeneration` under --allow-natives-syntax). Only the behaviour is young.
-  'pd-pretenured': () => { const table = []; let gen = 0; return (b) => { const cell = { __proto__: CELL, k: KIND, flags: 0, self: null, behavior: b, q: null, handled: 0, up: null }; const a = new Addr(1, 0, table.length, ++gen, 12345, cell); cell.self = a; table.push(cell); return a; }; },
-  // 120 + 24 + 8 = 152 B (+ 8)
-  'one-object': () => { const table = []; let gen = 0; return (b) => { const a = new OneObject(1, 0, table.length, ++gen, 12345, KIND, b, null); table.push(a); return a; }; },
+  // same optimized code makes and stores into them: here the address, and the behaviour
+  // too, which this loop makes in the same code (checked with `%InYoungGeneration` under
+  // --allow-natives-syntax): the scavenger copies nothing an actor keeps. In the runtime the
+  // behaviour is made elsewhere and would stay young.
+  'pd-pretenured': () => { const table = new Table(); let gen = 0; return (b) => { const cell = { __proto__: CELL, k: KIND, flags: 0, self: null, behavior: b, q: null, handled: 0, up: null }; const a = new Addr(1, 0, table.slots, ++gen, 12345, cell); cell.self = a; table.put(cell); return a; }; },
+  // 112 + 24 + 8 = 144 B (+ 8)
+  'one-object': () => { const table = new Table(); let gen = 0; return (b) => { const a = new OneObject(1, 0, table.slots, ++gen, 12345, KIND, b, null); table.put(a); return a; }; },
 };
 
 function child(name) {
-  const spawn = layouts[name]();
   const times = [];
   for (let r = 0; r < ROUNDS; r++) {
+    const spawn = layouts[name]();
     const keep = new Array(N);
     const t = process.hrtime.bigint();
     for (let i = 0; i < N; i++) keep[i] = spawn(new Idle());
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (keep.length !== N) throw new Error('lost actors');
   }
   times.sort((x, y) => x - y);
   const best = times.slice(0, 5);
