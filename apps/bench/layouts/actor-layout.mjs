@@ -3,7 +3,7 @@
 // "actors" made and kept alive per round, in the object layouts below, each layout in its
 // own processes (alternated), `--single-threaded-gc` so the collector runs on the timed thread
 // (wall time of each round).
-// The spawn workload is bound by the scavenger copying what it keeps (docs/benchmarks.md,
+// The spawn workload is mostly garbage collection of what it keeps (docs/benchmarks.md,
 // "Issue 19: what spawn's 0.8× takes"); this isolates the layout from everything else a
 // spawn does. `node apps/bench/layouts/actor-layout.mjs [processes]` (default 4). Prints,
 // per layout, the median over processes of the mean of each process's five fastest rounds
